@@ -1,0 +1,23 @@
+// `npm run validate -- <name> [--json]`: dispatches to src/cli/validate/<name>.ts, each exporting
+// `run(opts: { json: boolean; args: string[] }): Promise<void>`. Each validation compares the simulator with an independent reference
+// (queueing theory, hand-computed cycles, a real peer).
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const available = readdirSync(join(here, 'validate'))
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => f.slice(0, -3))
+  .sort();
+const args = process.argv.slice(2);
+const name = args.find((a) => !a.startsWith('-'));
+const json = args.includes('--json');
+if (!name || !available.includes(name)) {
+  process.stderr.write(`usage: npm run validate -- <${available.join('|')}> [--json]\n`);
+  process.exit(2);
+}
+const mod = (await import(join(here, 'validate', `${name}.ts`))) as {
+  run(opts: { json: boolean; args: string[] }): Promise<void>;
+};
+await mod.run({ json, args: args.filter((a) => a !== name && a !== '--json') });
