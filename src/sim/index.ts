@@ -1,0 +1,27 @@
+// Public API of the simulation kernel (src/sim). See docs/kernel.md.
+export { SimError, SimTimeError } from './errors.ts';
+export {
+  Kernel,
+  Process,
+  Signal,
+  MAX_TIME,
+  checkPs,
+  type Ps,
+  type EventId,
+  type EventFn,
+  type Awaitable,
+  type Yieldable,
+  type ProcessGen,
+  type RunOptions,
+  type TraceHook,
+} from './kernel.ts';
+export {
+  Resource,
+  type ResourceOptions,
+  type ResourceStats,
+  type Discipline,
+  type OnFull,
+  type UseDone,
+  type AcquireCb,
+} from './resource.ts';
+export { Histogram, TimeWeighted, type Dist } from './stats.ts';

@@ -1,0 +1,453 @@
+// Discrete-event kernel: integer-picosecond time, a typed-array binary heap keyed by (time, sequence number),
+// FIFO order for events at equal times, lazy cancellation, and generator-based processes.
+//
+// Hot path: scheduling and running an event allocate nothing. The heap holds (time, seq, slot) in three parallel
+// typed arrays; the callback and its argument live in per-slot arrays that are reused through a free list.
+import { SimError, SimTimeError } from './errors.ts';
+
+/** Simulated time: an integer number of picoseconds, 0 <= t <= Number.MAX_SAFE_INTEGER (~2.5 simulated hours). */
+export type Ps = number;
+/** Handle returned by `at`/`after`, accepted by `cancel`. Unique among live events (see docs/kernel.md). */
+export type EventId = number;
+export type EventFn<A = any> = (arg: A) => void;
+
+/** Largest representable simulated time, in ps. */
+export const MAX_TIME: Ps = Number.MAX_SAFE_INTEGER;
+
+const SLOT_MAX = 1 << 22; // at most 4,194,304 events pending at once (cancelled-but-unpopped ones included)
+const GEN_MOD = 2 ** 31; // id = gen * SLOT_MAX + slot < 2^53
+
+/** Check that `t` is an integer number of ps in [0, MAX_TIME]; throws SimTimeError otherwise. */
+export function checkPs(t: number, what = 'time'): Ps {
+  if (!Number.isInteger(t) || t < 0 || t > MAX_TIME) {
+    throw new SimTimeError(`${what} must be an integer number of picoseconds in [0, ${MAX_TIME}], got ${t}`);
+  }
+  return t;
+}
+
+/** Something a process can `yield` besides a plain delay. `_await` either completes synchronously (sets `p.value`
+ *  and returns true, the process continues at once) or arranges for `p.resume(value)` later and returns false. */
+export interface Awaitable {
+  _await(p: Process): boolean;
+}
+/** What a process generator may yield: a delay in ps (a number, e.g. `k.timeout(dt)`) or an Awaitable. */
+export type Yieldable = Ps | Awaitable;
+export type ProcessGen<R = unknown> = Generator<Yieldable, R, any>;
+
+export interface RunOptions {
+  /** Run events with time <= until; afterwards `now` = until (unless stopped earlier). */
+  until?: Ps;
+  /** Checked after each event; the run stops as soon as it returns true. */
+  stop?: () => boolean;
+}
+
+export type TraceHook = (time: Ps, id: EventId, fn: EventFn) => void;
+
+export class Kernel {
+  private _now: Ps = 0;
+  // heap (entries: time, seq, slot)
+  private hT: Float64Array;
+  private hS: Float64Array;
+  private hSlot: Int32Array;
+  private size = 0;
+  // slots
+  private fns: (EventFn | null)[];
+  private args: unknown[];
+  private gen: Int32Array;
+  private free: Int32Array;
+  private freeTop = 0;
+  private slotCount = 0;
+  private cap: number;
+  private seq = 0;
+  private live = 0;
+  private running = false;
+  private stopFlag = false;
+  /** Number of events executed so far (cancelled events are not counted). */
+  executed = 0;
+  /** Optional trace hook, called before every executed event. */
+  onEvent: TraceHook | null = null;
+
+  constructor(opts: { initialCapacity?: number } = {}) {
+    const cap = Math.max(16, Math.min(SLOT_MAX, opts.initialCapacity ?? 1024));
+    this.cap = cap;
+    this.hT = new Float64Array(cap);
+    this.hS = new Float64Array(cap);
+    this.hSlot = new Int32Array(cap);
+    this.fns = new Array(cap).fill(null);
+    this.args = new Array(cap).fill(undefined);
+    this.gen = new Int32Array(cap);
+    this.free = new Int32Array(cap);
+  }
+
+  /** Current simulated time in ps. */
+  get now(): Ps {
+    return this._now;
+  }
+
+  /** Number of live (scheduled, not cancelled, not yet run) events. */
+  get pending(): number {
+    return this.live;
+  }
+
+  /** Schedule `fn(arg)` at absolute time `t` (>= now). Events at equal times run in scheduling order. */
+  at<A>(t: Ps, fn: EventFn<A>, arg?: A): EventId {
+    if (!(t >= this._now && t <= MAX_TIME && Number.isInteger(t))) {
+      if (t < this._now && Number.isInteger(t)) throw new SimTimeError(`cannot schedule at ${t} ps: now is ${this._now} ps`);
+      checkPs(t);
+    }
+    return this.push(t, fn, arg);
+  }
+
+  /** Schedule `fn(arg)` after a delay of `dt` ps (an integer >= 0). */
+  after<A>(dt: Ps, fn: EventFn<A>, arg?: A): EventId {
+    const t = this._now + dt;
+    if (!(dt >= 0 && t <= MAX_TIME && Number.isInteger(dt))) {
+      checkPs(dt, 'delay');
+      throw new SimTimeError(`now + delay = ${this._now} + ${dt} ps exceeds ${MAX_TIME} ps`);
+    }
+    return this.push(t, fn, arg);
+  }
+
+  /** Cancel a pending event. Returns true if it was pending (and now will not run), false otherwise. */
+  cancel(id: EventId): boolean {
+    if (!Number.isInteger(id) || id < 0) return false;
+    const slot = id % SLOT_MAX;
+    const g = (id - slot) / SLOT_MAX;
+    if (slot >= this.slotCount || this.gen[slot] !== g || this.fns[slot] === null) return false;
+    this.fns[slot] = null;
+    this.args[slot] = undefined;
+    this.gen[slot] = (g + 1) % GEN_MOD;
+    this.live--;
+    return true; // the heap entry stays and is discarded when it reaches the top
+  }
+
+  /** Time of the next live event, or undefined if none. */
+  nextTime(): Ps | undefined {
+    this.dropCancelledHead();
+    return this.size > 0 ? this.hT[0] : undefined;
+  }
+
+  /** Ask a running `run()` to return after the current event. */
+  stop(): void {
+    this.stopFlag = true;
+  }
+
+  /** A delay for a process: `yield k.timeout(dt)` is the same as `yield dt`. */
+  timeout(dt: Ps): Ps {
+    return dt;
+  }
+
+  /** Start a process (a generator, or a generator function called with no arguments) at the current time. The first
+   *  step runs as an event at `now` (after already-scheduled events at `now`). */
+  spawn<R>(g: ProcessGen<R> | (() => ProcessGen<R>), name?: string): Process<R> {
+    const gen = typeof g === 'function' ? g() : g;
+    const p = new Process<R>(this, gen, name);
+    this.after(0, stepProcess, p);
+    return p;
+  }
+
+  /**
+   * Run events. With no options: until the queue is empty. `until`: events at exactly `until` still run, and `now`
+   * equals `until` afterwards. `stop`: checked after each event. Returns the number of events executed.
+   */
+  run(opts?: RunOptions): number {
+    if (this.running) throw new SimError('Kernel.run() is not re-entrant');
+    let until = MAX_TIME;
+    let stop: (() => boolean) | undefined;
+    if (opts !== undefined) {
+      if (opts.until !== undefined) {
+        checkPs(opts.until, 'until');
+        if (opts.until < this._now) throw new SimTimeError(`until ${opts.until} ps is before now ${this._now} ps`);
+        until = opts.until;
+      }
+      stop = opts.stop;
+    }
+    this.running = true;
+    this.stopFlag = false;
+    let count = 0;
+    let stopped = false;
+    try {
+      if (stop === undefined && this.onEvent === null) {
+        count = this.loopFast(until);
+        stopped = this.stopFlag;
+      } else {
+        while (this.size > 0) {
+          const t = this.hT[0];
+          if (t > until) break;
+          const slot = this.hSlot[0];
+          this.popHead();
+          const fn = this.fns[slot];
+          if (fn === null) {
+            this.free[this.freeTop++] = slot;
+            continue;
+          }
+          const arg = this.args[slot];
+          const id = this.gen[slot] * SLOT_MAX + slot;
+          this.release(slot);
+          this._now = t;
+          if (this.onEvent !== null) this.onEvent(t, id, fn);
+          fn(arg);
+          count++;
+          if (this.stopFlag || (stop !== undefined && stop())) {
+            stopped = true;
+            break;
+          }
+        }
+      }
+    } finally {
+      this.running = false;
+      this.executed += count;
+    }
+    if (!stopped && opts?.until !== undefined && this._now < until) this._now = until;
+    return count;
+  }
+
+  private loopFast(until: Ps): number {
+    let count = 0;
+    while (this.size > 0) {
+      const t = this.hT[0];
+      if (t > until) break;
+      const slot = this.hSlot[0];
+      this.popHead();
+      const fn = this.fns[slot];
+      if (fn === null) {
+        this.free[this.freeTop++] = slot;
+        continue;
+      }
+      const arg = this.args[slot];
+      this.fns[slot] = null;
+      this.args[slot] = undefined;
+      this.gen[slot] = (this.gen[slot] + 1) % GEN_MOD;
+      this.free[this.freeTop++] = slot;
+      this.live--;
+      this._now = t;
+      fn(arg);
+      count++;
+      if (this.stopFlag) break;
+    }
+    return count;
+  }
+
+  private release(slot: number): void {
+    this.fns[slot] = null;
+    this.args[slot] = undefined;
+    this.gen[slot] = (this.gen[slot] + 1) % GEN_MOD;
+    this.free[this.freeTop++] = slot;
+    this.live--;
+  }
+
+  private dropCancelledHead(): void {
+    while (this.size > 0 && this.fns[this.hSlot[0]] === null) {
+      const slot = this.hSlot[0];
+      this.popHead();
+      this.free[this.freeTop++] = slot;
+    }
+  }
+
+  private push(t: Ps, fn: EventFn, arg: unknown): EventId {
+    let slot: number;
+    if (this.freeTop > 0) slot = this.free[--this.freeTop];
+    else {
+      if (this.slotCount >= this.cap) this.grow();
+      slot = this.slotCount++;
+    }
+    if (this.size >= this.cap) this.grow();
+    this.fns[slot] = fn;
+    this.args[slot] = arg;
+    this.live++;
+    const s = this.seq++;
+    // sift up; the new entry has the largest seq so far, so an equal time never moves it above its parent
+    const hT = this.hT;
+    const hS = this.hS;
+    const hSlot = this.hSlot;
+    let i = this.size++;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const pt = hT[p];
+      if (pt <= t) break;
+      hT[i] = pt;
+      hS[i] = hS[p];
+      hSlot[i] = hSlot[p];
+      i = p;
+    }
+    hT[i] = t;
+    hS[i] = s;
+    hSlot[i] = slot;
+    return this.gen[slot] * SLOT_MAX + slot;
+  }
+
+  private popHead(): void {
+    const n = --this.size;
+    if (n === 0) return;
+    const hT = this.hT;
+    const hS = this.hS;
+    const hSlot = this.hSlot;
+    const lt = hT[n];
+    const ls = hS[n];
+    const lslot = hSlot[n];
+    let i = 0;
+    const half = n >> 1;
+    while (i < half) {
+      let c = 2 * i + 1;
+      let ct = hT[c];
+      let cs = hS[c];
+      const r = c + 1;
+      if (r < n) {
+        const rt = hT[r];
+        if (rt < ct || (rt === ct && hS[r] < cs)) {
+          c = r;
+          ct = rt;
+          cs = hS[r];
+        }
+      }
+      if (ct > lt || (ct === lt && cs > ls)) break;
+      hT[i] = ct;
+      hS[i] = cs;
+      hSlot[i] = hSlot[c];
+      i = c;
+    }
+    hT[i] = lt;
+    hS[i] = ls;
+    hSlot[i] = lslot;
+  }
+
+  private grow(): void {
+    if (this.cap >= SLOT_MAX) throw new SimError(`more than ${SLOT_MAX} events pending`);
+    const cap = Math.min(SLOT_MAX, this.cap * 2);
+    const hT = new Float64Array(cap);
+    hT.set(this.hT);
+    const hS = new Float64Array(cap);
+    hS.set(this.hS);
+    const hSlot = new Int32Array(cap);
+    hSlot.set(this.hSlot);
+    const gen = new Int32Array(cap);
+    gen.set(this.gen);
+    const free = new Int32Array(cap);
+    free.set(this.free);
+    for (let i = this.cap; i < cap; i++) {
+      this.fns.push(null);
+      this.args.push(undefined);
+    }
+    this.hT = hT;
+    this.hS = hS;
+    this.hSlot = hSlot;
+    this.gen = gen;
+    this.free = free;
+    this.cap = cap;
+  }
+}
+
+/** A running generator. Yield a delay (number of ps), a Resource request, a Store get/put, a Signal, or another
+ *  Process (waits for it to finish; the yield evaluates to its return value). */
+export class Process<R = unknown> implements Awaitable {
+  readonly kernel: Kernel;
+  readonly name: string | undefined;
+  /** Value passed back into the generator at its next step. */
+  value: unknown = undefined;
+  done = false;
+  result: R | undefined = undefined;
+  private joiners: Process[] | null = null;
+  private readonly gen: ProcessGen<R>;
+
+  constructor(kernel: Kernel, gen: ProcessGen<R>, name?: string) {
+    this.kernel = kernel;
+    this.gen = gen;
+    this.name = name;
+  }
+
+  /** Continue the process now (synchronously) with `value` as the result of its pending yield. */
+  resume(value?: unknown): void {
+    this.value = value;
+    stepProcess(this as Process);
+  }
+
+  /** Schedule the continuation as an event at the current time (use from inside other callbacks to avoid deep
+   *  recursion). */
+  resumeLater(value?: unknown): void {
+    this.value = value;
+    this.kernel.after(0, stepProcess, this as Process);
+  }
+
+  _await(p: Process): boolean {
+    if (this.done) {
+      p.value = this.result;
+      return true;
+    }
+    (this.joiners ??= []).push(p);
+    return false;
+  }
+
+  /** @internal */
+  _step(): void {
+    const k = this.kernel;
+    let v = this.value;
+    this.value = undefined;
+    for (;;) {
+      const r = this.gen.next(v);
+      if (r.done === true) {
+        this.done = true;
+        this.result = r.value;
+        const j = this.joiners;
+        if (j !== null) {
+          this.joiners = null;
+          for (const q of j) q.resumeLater(r.value);
+        }
+        return;
+      }
+      const y = r.value;
+      if (typeof y === 'number') {
+        k.after(y, stepProcess, this as Process);
+        return;
+      }
+      if (y !== null && typeof y === 'object' && typeof (y as Awaitable)._await === 'function') {
+        if ((y as Awaitable)._await(this as Process)) {
+          v = this.value;
+          this.value = undefined;
+          continue;
+        }
+        return;
+      }
+      throw new SimError(`process ${this.name ?? ''} yielded ${String(y)}: expected a delay in ps or an awaitable`);
+    }
+  }
+}
+
+function stepProcess(p: Process): void {
+  p._step();
+}
+
+/** A one-shot event a process can wait on: `const v = yield sig;` ... `sig.succeed(v)` resumes all waiters (at the
+ *  current time, as events in waiting order). Waiting on an already-triggered signal continues at once. */
+export class Signal<T = unknown> implements Awaitable {
+  triggered = false;
+  value: T | undefined = undefined;
+  private waiters: Process[] = [];
+  private callbacks: ((v: T) => void)[] = [];
+
+  succeed(value?: T): void {
+    if (this.triggered) throw new SimError('Signal already triggered');
+    this.triggered = true;
+    this.value = value;
+    const w = this.waiters;
+    this.waiters = [];
+    for (const p of w) p.resumeLater(value);
+    const cbs = this.callbacks;
+    this.callbacks = [];
+    for (const cb of cbs) cb(value as T);
+  }
+
+  /** Callback form: `cb(value)` when triggered (synchronously if already triggered). */
+  onTrigger(cb: (v: T) => void): void {
+    if (this.triggered) cb(this.value as T);
+    else this.callbacks.push(cb);
+  }
+
+  _await(p: Process): boolean {
+    if (this.triggered) {
+      p.value = this.value;
+      return true;
+    }
+    this.waiters.push(p);
+    return false;
+  }
+}

@@ -1,0 +1,483 @@
+// Resource: N identical servers with a FIFO or priority queue, optional bounded queue (drop or block), and
+// statistics about itself (utilisation, queue length, waits, sojourns, counters).
+import { type Awaitable, type Kernel, type Process, type Ps, checkPs } from './kernel.ts';
+import { SimError } from './errors.ts';
+import { type Dist, Histogram, TimeWeighted } from './stats.ts';
+
+export type Discipline = 'fifo' | 'priority';
+export type OnFull = 'drop' | 'block';
+
+export interface ResourceOptions {
+  name?: string;
+  /** Number of identical servers (integer >= 1, or Infinity for a pure delay). Default 1. */
+  capacity?: number;
+  /** 'fifo' (default) or 'priority': lower priority value served first, ties in arrival order. */
+  discipline?: Discipline;
+  /** Maximum number of waiting requests (not counting those in service). Default Infinity. */
+  queueLimit?: number;
+  /** What happens to a request arriving at a full queue: 'drop' (default; counted, `use` returns false) or 'block'
+   *  (the request waits in a FIFO admission list and enters the queue when a place frees; counted in `blocked`). */
+  onFull?: OnFull;
+}
+
+export interface ResourceStats {
+  name: string;
+  capacity: number;
+  /** Time-weighted mean of busy servers / capacity over the statistics window (0 for capacity Infinity). */
+  utilization: number;
+  /** Time-weighted mean number of busy servers. */
+  meanBusy: number;
+  /** Time-weighted mean number of waiting requests (admission list excluded). */
+  meanQueue: number;
+  maxQueue: number;
+  /** Time-weighted mean length of the admission list (onFull 'block'). */
+  meanBlocked: number;
+  arrivals: number;
+  served: number;
+  dropped: number;
+  blocked: number;
+  /** Arrival to start of service (ps); includes time in the admission list. */
+  wait: Dist;
+  /** Arrival to end of service (ps). */
+  sojourn: Dist;
+}
+
+export type UseDone = (waitPs: Ps, startPs: Ps) => void;
+export type AcquireCb = (waitPs: Ps, token: number) => void;
+
+const K_USE = 0;
+const K_ACQ = 1;
+const K_PROC = 2;
+
+/**
+ * N identical servers. Three equivalent ways to use it:
+ *   r.use(servicePs, done, priority?)       // hot path: wait, hold servicePs, release, then done(waitPs, startPs)
+ *   r.acquire((waitPs, token) => ..., prio) // callback form; later r.release(token)
+ *   const token = yield r.request(prio)     // process form; later r.release(token)
+ * A free server is granted synchronously (acquire callback runs inside acquire()).
+ */
+export class Resource {
+  readonly name: string;
+  readonly capacity: number;
+  readonly discipline: Discipline;
+  readonly queueLimit: number;
+  readonly onFull: OnFull;
+  private readonly k: Kernel;
+
+  // waiting entries (pooled parallel arrays)
+  private eKind: Uint8Array;
+  private eCb: (Function | null)[];
+  private eArg: unknown[];
+  private eService: Float64Array;
+  private eTime: Float64Array;
+  private ePrio: Float64Array;
+  private eSeq: Float64Array;
+  private eFree: number[] = [];
+  private eCount = 0;
+  private seq = 0;
+  // queue: ring buffer (fifo) or binary heap (priority) of entry indexes
+  private q: Int32Array;
+  private qHead = 0;
+  private qLen = 0;
+  // admission list (onFull 'block'): FIFO ring of entry indexes
+  private adm: Int32Array;
+  private admHead = 0;
+  private admLen = 0;
+
+  // servers in use (tokens): per-token state
+  private busy = 0;
+  private sArrival: number[] = [];
+  private sStart: number[] = [];
+  private sDone: (Function | null)[] = [];
+  private sArg: unknown[] = [];
+  private sFree: number[] = [];
+  private held: number[] = []; // tokens held through acquire/request, in grant order
+
+  // statistics
+  private busyTw: TimeWeighted;
+  private queueTw: TimeWeighted;
+  private admTw: TimeWeighted;
+  private waitH = new Histogram();
+  private sojournH = new Histogram();
+  private arrivals = 0;
+  private served = 0;
+  private dropped = 0;
+  private blocked = 0;
+  private readonly complete: (token: number) => void;
+
+  constructor(kernel: Kernel, opts: ResourceOptions = {}) {
+    this.k = kernel;
+    this.name = opts.name ?? 'resource';
+    const cap = opts.capacity ?? 1;
+    if (!(cap === Infinity || (Number.isInteger(cap) && cap >= 1))) {
+      throw new SimError(`Resource ${this.name}: capacity must be an integer >= 1 or Infinity, got ${cap}`);
+    }
+    this.capacity = cap;
+    this.discipline = opts.discipline ?? 'fifo';
+    if (this.discipline !== 'fifo' && this.discipline !== 'priority') {
+      throw new SimError(`Resource ${this.name}: discipline must be 'fifo' or 'priority'`);
+    }
+    const ql = opts.queueLimit ?? Infinity;
+    if (!(ql === Infinity || (Number.isInteger(ql) && ql >= 0))) {
+      throw new SimError(`Resource ${this.name}: queueLimit must be an integer >= 0 or Infinity, got ${ql}`);
+    }
+    this.queueLimit = ql;
+    this.onFull = opts.onFull ?? 'drop';
+    if (this.onFull !== 'drop' && this.onFull !== 'block') {
+      throw new SimError(`Resource ${this.name}: onFull must be 'drop' or 'block'`);
+    }
+    const n = 64;
+    this.eKind = new Uint8Array(n);
+    this.eCb = new Array(n).fill(null);
+    this.eArg = new Array(n).fill(undefined);
+    this.eService = new Float64Array(n);
+    this.eTime = new Float64Array(n);
+    this.ePrio = new Float64Array(n);
+    this.eSeq = new Float64Array(n);
+    this.q = new Int32Array(n);
+    this.adm = new Int32Array(16);
+    const t = kernel.now;
+    this.busyTw = new TimeWeighted(t, 0);
+    this.queueTw = new TimeWeighted(t, 0);
+    this.admTw = new TimeWeighted(t, 0);
+    this.complete = (token: number) => this.onComplete(token);
+  }
+
+  /** Servers busy now. */
+  get inService(): number {
+    return this.busy;
+  }
+  /** Requests waiting now (admission list excluded). */
+  get queueLength(): number {
+    return this.qLen;
+  }
+  /** Requests in the admission list now (onFull 'block'). */
+  get blockedLength(): number {
+    return this.admLen;
+  }
+
+  /**
+   * Acquire a server, hold it for `servicePs`, release it, then call `done(waitPs, startPs)` at the end of service.
+   * Returns false if the request was dropped (queue full, onFull 'drop'), true otherwise.
+   */
+  use(servicePs: Ps, done: UseDone | null, priority = 0): boolean {
+    checkPs(servicePs, 'service time');
+    const now = this.k.now;
+    this.arrivals++;
+    if (this.busy < this.capacity) {
+      this.startUse(servicePs, done, now, now);
+      return true;
+    }
+    return this.enqueue(K_USE, done, undefined, servicePs, now, priority);
+  }
+
+  /** Callback form: `cb(waitPs, token)` when a server is granted (synchronously if one is free). Call
+   *  `release(token)` when done. Returns false if dropped. */
+  acquire(cb: AcquireCb, priority = 0): boolean {
+    const now = this.k.now;
+    this.arrivals++;
+    if (this.busy < this.capacity) {
+      const tok = this.grantHeld(now, now);
+      cb(0, tok);
+      return true;
+    }
+    return this.enqueue(K_ACQ, cb, undefined, -1, now, priority);
+  }
+
+  /** Process form: `const token = yield r.request(priority)`; later `r.release(token)`. If the request is dropped
+   *  the yield evaluates to -1. */
+  request(priority = 0): Awaitable {
+    return new ResourceRequest(this, priority);
+  }
+
+  /** @internal used by ResourceRequest */
+  _requestFor(p: Process, priority: number): boolean {
+    const now = this.k.now;
+    this.arrivals++;
+    if (this.busy < this.capacity) {
+      p.value = this.grantHeld(now, now);
+      return true;
+    }
+    if (!this.enqueue(K_PROC, null, p, -1, now, priority)) {
+      p.value = -1;
+      return true;
+    }
+    return false;
+  }
+
+  /** Release a server obtained with acquire/request. Without a token, the longest-held one is released. */
+  release(token?: number): void {
+    const held = this.held;
+    let idx: number;
+    if (token === undefined) idx = held.length > 0 ? 0 : -1;
+    else idx = held.indexOf(token);
+    if (idx < 0) throw new SimError(`Resource ${this.name}: release(${token ?? ''}) without a matching acquire`);
+    const tok = held[idx];
+    held.splice(idx, 1);
+    const now = this.k.now;
+    this.sojournH.add(now - this.sArrival[tok]);
+    this.served++;
+    this.freeServer(tok, now);
+  }
+
+  /** Restart the statistics window at the current time (e.g. after a warm-up). Counters and histograms restart. */
+  resetStats(): void {
+    const t = this.k.now;
+    this.busyTw.reset(t);
+    this.queueTw.reset(t);
+    this.admTw.reset(t);
+    this.waitH.reset();
+    this.sojournH.reset();
+    this.arrivals = 0;
+    this.served = 0;
+    this.dropped = 0;
+    this.blocked = 0;
+  }
+
+  /** Histograms (ps) of waits and sojourns, for merging or plotting. */
+  get waitHistogram(): Histogram {
+    return this.waitH;
+  }
+  get sojournHistogram(): Histogram {
+    return this.sojournH;
+  }
+
+  stats(now: Ps = this.k.now): ResourceStats {
+    const meanBusy = this.busyTw.mean(now);
+    return {
+      name: this.name,
+      capacity: this.capacity,
+      utilization: this.capacity === Infinity ? 0 : meanBusy / this.capacity,
+      meanBusy,
+      meanQueue: this.queueTw.mean(now),
+      maxQueue: this.queueTw.max,
+      meanBlocked: this.admTw.mean(now),
+      arrivals: this.arrivals,
+      served: this.served,
+      dropped: this.dropped,
+      blocked: this.blocked,
+      wait: this.waitH.summary(),
+      sojourn: this.sojournH.summary(),
+    };
+  }
+
+  // ---- internals ----
+
+  private allocToken(): number {
+    if (this.sFree.length > 0) return this.sFree.pop()!;
+    const t = this.sArrival.length;
+    this.sArrival.push(0);
+    this.sStart.push(0);
+    this.sDone.push(null);
+    this.sArg.push(undefined);
+    return t;
+  }
+
+  private startUse(service: Ps, done: Function | null, arrival: Ps, now: Ps): void {
+    const tok = this.allocToken();
+    this.busyTw.set(now, ++this.busy);
+    this.sArrival[tok] = arrival;
+    this.sStart[tok] = now;
+    this.sDone[tok] = done;
+    this.waitH.add(now - arrival);
+    this.k.after(service, this.complete, tok);
+  }
+
+  private grantHeld(arrival: Ps, now: Ps): number {
+    const tok = this.allocToken();
+    this.busyTw.set(now, ++this.busy);
+    this.sArrival[tok] = arrival;
+    this.sStart[tok] = now;
+    this.held.push(tok);
+    this.waitH.add(now - arrival);
+    return tok;
+  }
+
+  private onComplete(tok: number): void {
+    const now = this.k.now;
+    const arrival = this.sArrival[tok];
+    const start = this.sStart[tok];
+    const done = this.sDone[tok] as UseDone | null;
+    this.sDone[tok] = null;
+    this.sojournH.add(now - arrival);
+    this.served++;
+    this.freeServer(tok, now);
+    if (done !== null) done(start - arrival, start);
+  }
+
+  private freeServer(tok: number, now: Ps): void {
+    this.sFree.push(tok);
+    this.busyTw.set(now, --this.busy);
+    if (this.qLen > 0) this.startNext(now);
+  }
+
+  private startNext(now: Ps): void {
+    const e = this.dequeue(now);
+    const kind = this.eKind[e];
+    const cb = this.eCb[e];
+    const arg = this.eArg[e];
+    const arrival = this.eTime[e];
+    const service = this.eService[e];
+    this.freeEntry(e);
+    if (kind === K_USE) {
+      this.startUse(service, cb, arrival, now);
+    } else {
+      const tok = this.grantHeld(arrival, now);
+      if (kind === K_ACQ) (cb as AcquireCb)(now - arrival, tok);
+      else (arg as Process).resumeLater(tok);
+    }
+  }
+
+  private allocEntry(): number {
+    if (this.eFree.length > 0) return this.eFree.pop()!;
+    const e = this.eCount++;
+    if (e >= this.eKind.length) {
+      const n = this.eKind.length * 2;
+      const k = new Uint8Array(n);
+      k.set(this.eKind);
+      this.eKind = k;
+      const s = new Float64Array(n);
+      s.set(this.eService);
+      this.eService = s;
+      const t = new Float64Array(n);
+      t.set(this.eTime);
+      this.eTime = t;
+      const p = new Float64Array(n);
+      p.set(this.ePrio);
+      this.ePrio = p;
+      const q = new Float64Array(n);
+      q.set(this.eSeq);
+      this.eSeq = q;
+      for (let i = this.eCb.length; i < n; i++) {
+        this.eCb.push(null);
+        this.eArg.push(undefined);
+      }
+    }
+    return e;
+  }
+
+  private freeEntry(e: number): void {
+    this.eCb[e] = null;
+    this.eArg[e] = undefined;
+    this.eFree.push(e);
+  }
+
+  private enqueue(kind: number, cb: Function | null, arg: unknown, service: number, now: Ps, prio: number): boolean {
+    if (!Number.isFinite(prio)) throw new SimError(`Resource ${this.name}: priority must be a finite number`);
+    const full = this.qLen >= this.queueLimit;
+    if (full && this.onFull === 'drop') {
+      this.dropped++;
+      return false;
+    }
+    const e = this.allocEntry();
+    this.eKind[e] = kind;
+    this.eCb[e] = cb;
+    this.eArg[e] = arg;
+    this.eService[e] = service;
+    this.eTime[e] = now;
+    this.ePrio[e] = prio;
+    this.eSeq[e] = this.seq++;
+    if (full) {
+      this.blocked++;
+      if (this.admLen >= this.adm.length) {
+        this.adm = growRing(this.adm, this.admHead, this.admLen);
+        this.admHead = 0;
+      }
+      this.adm[(this.admHead + this.admLen) % this.adm.length] = e;
+      this.admTw.set(now, ++this.admLen);
+      return true;
+    }
+    this.qPush(e, now);
+    return true;
+  }
+
+  private qPush(e: number, now: Ps): void {
+    if (this.qLen >= this.q.length) {
+      this.q = this.discipline === 'fifo' ? growRing(this.q, this.qHead, this.qLen) : growArr(this.q);
+      this.qHead = 0;
+    }
+    if (this.discipline === 'fifo') {
+      this.q[(this.qHead + this.qLen) % this.q.length] = e;
+      this.qLen++;
+    } else {
+      const q = this.q;
+      const pr = this.ePrio[e];
+      const sq = this.eSeq[e];
+      let i = this.qLen++;
+      while (i > 0) {
+        const p = (i - 1) >> 1;
+        const pe = q[p];
+        const pp = this.ePrio[pe];
+        if (pp < pr || (pp === pr && this.eSeq[pe] < sq)) break;
+        q[i] = pe;
+        i = p;
+      }
+      q[i] = e;
+    }
+    this.queueTw.set(now, this.qLen);
+  }
+
+  private dequeue(now: Ps): number {
+    let e: number;
+    const q = this.q;
+    if (this.discipline === 'fifo') {
+      e = q[this.qHead];
+      this.qHead = (this.qHead + 1) % q.length;
+      this.qLen--;
+    } else {
+      e = q[0];
+      const n = --this.qLen;
+      if (n > 0) {
+        const last = q[n];
+        const lp = this.ePrio[last];
+        const ls = this.eSeq[last];
+        let i = 0;
+        for (;;) {
+          let c = 2 * i + 1;
+          if (c >= n) break;
+          const r = c + 1;
+          if (r < n) {
+            const cp = this.ePrio[q[c]];
+            const rp = this.ePrio[q[r]];
+            if (rp < cp || (rp === cp && this.eSeq[q[r]] < this.eSeq[q[c]])) c = r;
+          }
+          const ce = q[c];
+          const cp = this.ePrio[ce];
+          if (cp > lp || (cp === lp && this.eSeq[ce] > ls)) break;
+          q[i] = ce;
+          i = c;
+        }
+        q[i] = last;
+      }
+    }
+    this.queueTw.set(now, this.qLen);
+    if (this.admLen > 0) {
+      const a = this.adm[this.admHead];
+      this.admHead = (this.admHead + 1) % this.adm.length;
+      this.admTw.set(now, --this.admLen);
+      this.qPush(a, now);
+    }
+    return e;
+  }
+}
+
+class ResourceRequest implements Awaitable {
+  constructor(
+    private readonly r: Resource,
+    private readonly prio: number,
+  ) {}
+  _await(p: Process): boolean {
+    return this.r._requestFor(p, this.prio);
+  }
+}
+
+function growRing(a: Int32Array, head: number, len: number): Int32Array {
+  const b = new Int32Array(Math.max(16, a.length * 2));
+  for (let i = 0; i < len; i++) b[i] = a[(head + i) % a.length];
+  return b;
+}
+function growArr(a: Int32Array): Int32Array {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
+}
