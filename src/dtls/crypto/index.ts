@@ -1,0 +1,18 @@
+// Entry point for src/dtls/crypto: re-exports the interface, both providers, suites, key formats and RNG.
+import type { CryptoProvider, RandomSource } from './provider.ts';
+import { createNobleProvider } from './noble.ts';
+import { createNodeProvider } from './node.ts';
+
+export * from './provider.ts';
+export * from './suites.ts';
+export * from './keys.ts';
+export { seededRandom } from './random.ts';
+export { hashBlocks, hmacBlocks, hkdfExpandBlocks, finalBlocks } from './blocks.ts';
+export { createNobleProvider, NobleProvider } from './noble.ts';
+export { createNodeProvider, NodeProvider } from './node.ts';
+
+export type ProviderKind = 'noble' | 'node';
+
+export function createProvider(kind: ProviderKind, rng: RandomSource): CryptoProvider {
+  return kind === 'noble' ? createNobleProvider(rng) : createNodeProvider(rng);
+}

@@ -1,0 +1,334 @@
+// CryptoProvider backed by @noble/ciphers, @noble/hashes and @noble/curves 2.4.0 (pure JS). See ./provider.ts.
+// - AES-128-CCM is not offered by @noble/ciphers: it is built here from noble's AES-CTR and AES-CBC (CBC-MAC with
+//   a zero IV) following RFC 3610 / NIST SP 800-38C with a 12-byte nonce (L = 3) and a 16-byte tag.
+// - ChaCha20 record-number masks use noble's chacha20 (RFC 8439); noble refuses block counter 0xffffffff, so that
+//   one counter value is served by the small RFC 8439 block function below (checked against node:crypto in tests).
+// - ECDSA P-256 signatures are deterministic (RFC 6979), DER-encoded, low-S; verification accepts high-S too.
+// - Ed25519 verification is strict RFC 8032 (zip215: false), like OpenSSL.
+import { gcm, ecb, ctr, cbc } from '@noble/ciphers/aes.js';
+import { chacha20, chacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { sha256, sha384 } from '@noble/hashes/sha2.js';
+import { hmac } from '@noble/hashes/hmac.js';
+import { extract as hkdfExtractN, expand as hkdfExpandN } from '@noble/hashes/hkdf.js';
+import { x25519, ed25519 } from '@noble/curves/ed25519.js';
+import { p256 } from '@noble/curves/nist.js';
+import {
+  CryptoError,
+  AEAD_KEY_LENGTH,
+  HASH_LENGTH,
+  type AeadAlg,
+  type AeadKey,
+  type CryptoObserver,
+  type CryptoProvider,
+  type HashAlg,
+  type KeyKind,
+  type KxGroup,
+  type KxKeyPair,
+  type RandomSource,
+  type SignatureScheme,
+  type SigningKey,
+  type SnMasker,
+  type TranscriptHash,
+  type VerifyKey,
+} from './provider.ts';
+import { finalBlocks, HASH_BLOCK, hashBlocks, hkdfExpandBlocks, hmacBlocks } from './blocks.ts';
+import { checkSigningKey, isAllZero, isValidP256Scalar, SCHEME_ALG } from './common.ts';
+
+const HASHES = { 'SHA-256': sha256, 'SHA-384': sha384 } as const;
+const ZERO16 = new Uint8Array(16);
+
+type Ctor = (nonce: Uint8Array, aad: Uint8Array) => { encrypt(p: Uint8Array): Uint8Array; decrypt(c: Uint8Array): Uint8Array };
+
+/** AES-CCM (16-byte tag, 12-byte nonce) from noble AES-CTR and AES-CBC-MAC. */
+function ccmCtor(key: Uint8Array): Ctor {
+  const zeroIv = new Uint8Array(16);
+  const mac = (nonce: Uint8Array, aad: Uint8Array, pt: Uint8Array): Uint8Array => {
+    const aadHdr = aad.length === 0 ? 0 : aad.length < 0xff00 ? 2 : 6;
+    const aadBlock = Math.ceil((aadHdr + aad.length) / 16) * 16;
+    const ptBlock = Math.ceil(pt.length / 16) * 16;
+    const b = new Uint8Array(16 + aadBlock + ptBlock);
+    // B0: flags = Adata(0x40) | ((M-2)/2)<<3 (M=16 -> 0x38) | (L-1) (L=3 -> 2); nonce; 3-byte message length
+    b[0] = (aad.length > 0 ? 0x40 : 0) | 0x38 | 0x02;
+    b.set(nonce, 1);
+    b[13] = (pt.length >>> 16) & 0xff;
+    b[14] = (pt.length >>> 8) & 0xff;
+    b[15] = pt.length & 0xff;
+    let p = 16;
+    if (aadHdr === 2) { b[p] = aad.length >>> 8; b[p + 1] = aad.length & 0xff; }
+    else if (aadHdr === 6) {
+      b[p] = 0xff; b[p + 1] = 0xfe;
+      b[p + 2] = (aad.length >>> 24) & 0xff; b[p + 3] = (aad.length >>> 16) & 0xff;
+      b[p + 4] = (aad.length >>> 8) & 0xff; b[p + 5] = aad.length & 0xff;
+    }
+    b.set(aad, p + aadHdr);
+    p += aadBlock;
+    b.set(pt, p);
+    const c = cbc(key, zeroIv, { disablePadding: true }).encrypt(b);
+    return c.subarray(c.length - 16);
+  };
+  const a0 = (nonce: Uint8Array): Uint8Array => {
+    const a = new Uint8Array(16);
+    a[0] = 0x02; // L-1
+    a.set(nonce, 1); // counter bytes 13..15 = 0
+    return a;
+  };
+  return (nonce, aad) => ({
+    encrypt(pt: Uint8Array): Uint8Array {
+      const t = mac(nonce, aad, pt);
+      const buf = new Uint8Array(16 + pt.length);
+      buf.set(t, 0);
+      buf.set(pt, 16);
+      const s = ctr(key, a0(nonce)).encrypt(buf); // S0 ^ T || S1.. ^ P
+      const out = new Uint8Array(pt.length + 16);
+      out.set(s.subarray(16), 0);
+      out.set(s.subarray(0, 16), pt.length);
+      return out;
+    },
+    decrypt(ct: Uint8Array): Uint8Array {
+      if (ct.length < 16) throw new Error('short');
+      const n = ct.length - 16;
+      const buf = new Uint8Array(ct.length);
+      buf.set(ct.subarray(n), 0);
+      buf.set(ct.subarray(0, n), 16);
+      const s = ctr(key, a0(nonce)).decrypt(buf);
+      const pt = s.slice(16);
+      const t = mac(nonce, aad, pt);
+      let diff = 0;
+      for (let i = 0; i < 16; i++) diff |= t[i]! ^ s[i]!;
+      if (diff !== 0) throw new Error('ccm: tag mismatch');
+      return pt;
+    },
+  });
+}
+
+class NobleAead implements AeadKey {
+  private readonly make: Ctor;
+  constructor(private readonly p: NobleProvider, readonly alg: AeadAlg, key: Uint8Array) {
+    if (key.length !== AEAD_KEY_LENGTH[alg]) throw new CryptoError(`${alg}: key must be ${AEAD_KEY_LENGTH[alg]} bytes`);
+    const k = key.slice();
+    if (alg === 'AES-128-CCM') this.make = ccmCtor(k);
+    else if (alg === 'CHACHA20-POLY1305') this.make = (n, a) => chacha20poly1305(k, n, a);
+    else this.make = (n, a) => gcm(k, n, a);
+  }
+  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
+    const out = this.make(nonce, aad).encrypt(plaintext);
+    const o = this.p.observer;
+    if (o) o({ op: 'aead-seal', alg: this.alg, inputBytes: plaintext.length, outputBytes: out.length, aadBytes: aad.length });
+    return out;
+  }
+  open(nonce: Uint8Array, aad: Uint8Array, ct: Uint8Array): Uint8Array | null {
+    let pt: Uint8Array | null = null;
+    if (ct.length >= 16) {
+      try {
+        pt = this.make(nonce, aad).decrypt(ct);
+      } catch {
+        pt = null;
+      }
+    }
+    const o = this.p.observer;
+    if (o) o({ op: 'aead-open', alg: this.alg, inputBytes: ct.length, outputBytes: pt ? pt.length : 0, aadBytes: aad.length, ok: pt !== null });
+    return pt;
+  }
+}
+
+class NobleAesMasker implements SnMasker {
+  private readonly alg: string;
+  private readonly key: Uint8Array;
+  constructor(private readonly p: NobleProvider, key: Uint8Array) {
+    if (key.length !== 16 && key.length !== 32) throw new CryptoError('AES sn_key must be 16 or 32 bytes');
+    this.alg = key.length === 16 ? 'AES-128-ECB' : 'AES-256-ECB';
+    this.key = key.slice();
+  }
+  mask(sample: Uint8Array): Uint8Array {
+    const m = ecb(this.key, { disablePadding: true }).encrypt(sample.subarray(0, 16));
+    const o = this.p.observer;
+    if (o) o({ op: 'sn-mask', alg: this.alg, inputBytes: 16, outputBytes: 16, blocks: 1 });
+    return m;
+  }
+}
+
+class NobleChachaMasker implements SnMasker {
+  private readonly key: Uint8Array;
+  constructor(private readonly p: NobleProvider, key: Uint8Array) {
+    if (key.length !== 32) throw new CryptoError('ChaCha20 sn_key must be 32 bytes');
+    this.key = key.slice();
+  }
+  mask(sample: Uint8Array): Uint8Array {
+    const counter = (sample[0]! | (sample[1]! << 8) | (sample[2]! << 16) | (sample[3]! << 24)) >>> 0;
+    const nonce = sample.slice(4, 16);
+    const m = counter === 0xffffffff ? chachaBlock(this.key, counter, nonce).subarray(0, 16) : chacha20(this.key, nonce, ZERO16, undefined, counter);
+    const o = this.p.observer;
+    if (o) o({ op: 'sn-mask', alg: 'CHACHA20', inputBytes: 16, outputBytes: 16, blocks: 1 });
+    return m;
+  }
+}
+
+/** RFC 8439 2.3 ChaCha20 block function (64-byte keystream block). */
+export function chachaBlock(key: Uint8Array, counter: number, nonce: Uint8Array): Uint8Array {
+  const le = (b: Uint8Array, i: number) => (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)) >>> 0;
+  const s = new Uint32Array(16);
+  s[0] = 0x61707865; s[1] = 0x3320646e; s[2] = 0x79622d32; s[3] = 0x6b206574;
+  for (let i = 0; i < 8; i++) s[4 + i] = le(key, i * 4);
+  s[12] = counter >>> 0;
+  for (let i = 0; i < 3; i++) s[13 + i] = le(nonce, i * 4);
+  const x = s.slice();
+  const rot = (v: number, c: number) => (v << c) | (v >>> (32 - c));
+  const qr = (a: number, b: number, c: number, d: number) => {
+    x[a] = x[a]! + x[b]!; x[d] = rot(x[d]! ^ x[a]!, 16);
+    x[c] = x[c]! + x[d]!; x[b] = rot(x[b]! ^ x[c]!, 12);
+    x[a] = x[a]! + x[b]!; x[d] = rot(x[d]! ^ x[a]!, 8);
+    x[c] = x[c]! + x[d]!; x[b] = rot(x[b]! ^ x[c]!, 7);
+  };
+  for (let i = 0; i < 10; i++) {
+    qr(0, 4, 8, 12); qr(1, 5, 9, 13); qr(2, 6, 10, 14); qr(3, 7, 11, 15);
+    qr(0, 5, 10, 15); qr(1, 6, 11, 12); qr(2, 7, 8, 13); qr(3, 4, 9, 14);
+  }
+  const out = new Uint8Array(64);
+  for (let i = 0; i < 16; i++) {
+    const v = (x[i]! + s[i]!) >>> 0;
+    out[i * 4] = v & 0xff; out[i * 4 + 1] = (v >>> 8) & 0xff; out[i * 4 + 2] = (v >>> 16) & 0xff; out[i * 4 + 3] = v >>> 24;
+  }
+  return out;
+}
+
+class NobleTranscript implements TranscriptHash {
+  constructor(
+    private readonly p: NobleProvider,
+    readonly alg: HashAlg,
+    private readonly h: ReturnType<typeof sha256.create> | ReturnType<typeof sha384.create> = HASHES[alg].create(),
+    private pending = 0,
+  ) {}
+  update(data: Uint8Array): this {
+    this.h.update(data);
+    const b = HASH_BLOCK[this.alg];
+    const total = this.pending + data.length;
+    const blocks = Math.floor(total / b);
+    this.pending = total % b;
+    const o = this.p.observer;
+    if (o) o({ op: 'hash', alg: this.alg, inputBytes: data.length, outputBytes: 0, blocks });
+    return this;
+  }
+  digest(): Uint8Array {
+    const d = this.h.clone().digest();
+    const o = this.p.observer;
+    if (o) o({ op: 'hash', alg: this.alg, inputBytes: 0, outputBytes: d.length, blocks: finalBlocks(this.alg, this.pending) });
+    return d;
+  }
+  clone(): TranscriptHash {
+    return new NobleTranscript(this.p, this.alg, this.h.clone(), this.pending);
+  }
+}
+
+export class NobleProvider implements CryptoProvider {
+  readonly name = 'noble' as const;
+  observer: CryptoObserver | undefined = undefined;
+  constructor(readonly rng: RandomSource) {}
+
+  aead(alg: AeadAlg, key: Uint8Array): AeadKey {
+    return new NobleAead(this, alg, key);
+  }
+  snMasker(alg: AeadAlg, snKey: Uint8Array): SnMasker {
+    return alg === 'CHACHA20-POLY1305' ? new NobleChachaMasker(this, snKey) : new NobleAesMasker(this, snKey);
+  }
+
+  hash(alg: HashAlg, data: Uint8Array): Uint8Array {
+    const d = HASHES[alg](data);
+    const o = this.observer;
+    if (o) o({ op: 'hash', alg, inputBytes: data.length, outputBytes: d.length, blocks: hashBlocks(alg, data.length) });
+    return d;
+  }
+  transcript(alg: HashAlg): TranscriptHash {
+    return new NobleTranscript(this, alg);
+  }
+  hmac(alg: HashAlg, key: Uint8Array, data: Uint8Array): Uint8Array {
+    const d = hmac(HASHES[alg], key, data);
+    const o = this.observer;
+    if (o) o({ op: 'hmac', alg: `HMAC-${alg}`, inputBytes: data.length, outputBytes: d.length, blocks: hmacBlocks(alg, key.length, data.length) });
+    return d;
+  }
+  hkdfExtract(alg: HashAlg, salt: Uint8Array, ikm: Uint8Array): Uint8Array {
+    const d = hkdfExtractN(HASHES[alg], ikm, salt);
+    const o = this.observer;
+    if (o) o({ op: 'hkdf-extract', alg: `HKDF-${alg}`, inputBytes: ikm.length, outputBytes: d.length, blocks: hmacBlocks(alg, salt.length === 0 ? HASH_LENGTH[alg] : salt.length, ikm.length) });
+    return d;
+  }
+  hkdfExpand(alg: HashAlg, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+    if (!Number.isInteger(length) || length < 0 || length > 255 * HASH_LENGTH[alg]) throw new CryptoError('HKDF-Expand: bad length');
+    const d = length === 0 ? new Uint8Array(0) : hkdfExpandN(HASHES[alg], prk, info, length);
+    const o = this.observer;
+    if (o) o({ op: 'hkdf-expand', alg: `HKDF-${alg}`, inputBytes: info.length, outputBytes: length, blocks: hkdfExpandBlocks(alg, prk.length, info.length, length) });
+    return d;
+  }
+
+  kxGenerate(group: KxGroup): KxKeyPair {
+    const priv = new Uint8Array(32);
+    do this.rng.fill(priv);
+    while (group === 'secp256r1' && !isValidP256Scalar(priv));
+    const kp = this.kxFromPrivate(group, priv);
+    const o = this.observer;
+    if (o) o({ op: 'kx-keygen', alg: group === 'x25519' ? 'X25519' : 'P-256', inputBytes: 0, outputBytes: kp.publicKey.length });
+    return kp;
+  }
+  kxFromPrivate(group: KxGroup, privateKey: Uint8Array): KxKeyPair {
+    if (privateKey.length !== 32) throw new CryptoError(`${group} private key must be 32 bytes`);
+    if (group === 'x25519') return { group, privateKey: privateKey.slice(), publicKey: x25519.getPublicKey(privateKey) };
+    if (!isValidP256Scalar(privateKey)) throw new CryptoError('P-256 private key out of range');
+    return { group, privateKey: privateKey.slice(), publicKey: p256.getPublicKey(privateKey, false) };
+  }
+  kxDerive(group: KxGroup, privateKey: Uint8Array, peerPublic: Uint8Array): Uint8Array | null {
+    let s: Uint8Array | null = null;
+    try {
+      if (group === 'x25519') {
+        if (peerPublic.length === 32 && privateKey.length === 32) {
+          const r = x25519.getSharedSecret(privateKey, peerPublic);
+          s = isAllZero(r) ? null : r;
+        }
+      } else if (peerPublic.length === 65 && peerPublic[0] === 4 && isValidP256Scalar(privateKey)) {
+        s = p256.getSharedSecret(privateKey, peerPublic, true).slice(1, 33);
+      }
+    } catch {
+      s = null;
+    }
+    const o = this.observer;
+    if (o) o({ op: 'kx-derive', alg: group === 'x25519' ? 'X25519' : 'P-256', inputBytes: peerPublic.length, outputBytes: s ? s.length : 0, ok: s !== null });
+    return s;
+  }
+
+  publicKeyOf(key: SigningKey): VerifyKey {
+    checkSigningKey(key);
+    return { kind: key.kind, raw: key.kind === 'ed25519' ? ed25519.getPublicKey(key.raw) : p256.getPublicKey(key.raw, false) };
+  }
+  generateSigningKey(kind: KeyKind): SigningKey {
+    const raw = new Uint8Array(32);
+    do this.rng.fill(raw);
+    while (kind === 'p256' && !isValidP256Scalar(raw));
+    return { kind, raw };
+  }
+  sign(scheme: SignatureScheme, key: SigningKey, message: Uint8Array): Uint8Array {
+    if (key.kind !== (scheme === 'ed25519' ? 'ed25519' : 'p256')) throw new CryptoError(`${scheme}: wrong key kind ${key.kind}`);
+    checkSigningKey(key);
+    const sig = scheme === 'ed25519' ? ed25519.sign(message, key.raw) : p256.sign(message, key.raw, { format: 'der', prehash: true });
+    const o = this.observer;
+    if (o) o({ op: 'sign', alg: SCHEME_ALG[scheme], inputBytes: message.length, outputBytes: sig.length });
+    return sig;
+  }
+  verify(scheme: SignatureScheme, key: VerifyKey, message: Uint8Array, signature: Uint8Array): boolean {
+    let ok = false;
+    try {
+      if (scheme === 'ed25519') {
+        ok = key.kind === 'ed25519' && signature.length === 64 && ed25519.verify(signature, message, key.raw, { zip215: false });
+      } else if (key.kind === 'p256') {
+        ok = p256.verify(signature, message, key.raw, { format: 'der', prehash: true, lowS: false });
+      }
+    } catch {
+      ok = false;
+    }
+    const o = this.observer;
+    if (o) o({ op: 'verify', alg: SCHEME_ALG[scheme], inputBytes: message.length, outputBytes: 0, ok });
+    return ok;
+  }
+}
+
+export function createNobleProvider(rng: RandomSource): NobleProvider {
+  return new NobleProvider(rng);
+}

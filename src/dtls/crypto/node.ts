@@ -1,0 +1,303 @@
+// CryptoProvider backed by node:crypto (OpenSSL 3). See ./provider.ts for the contract.
+// Notes: HKDF-Extract/Expand are built from node's HMAC (node's hkdfSync only offers extract+expand together);
+// ECDSA signatures are randomized by OpenSSL (not byte-reproducible; they verify everywhere).
+import * as nc from 'node:crypto';
+import {
+  CryptoError,
+  AEAD_KEY_LENGTH,
+  HASH_LENGTH,
+  type AeadAlg,
+  type AeadKey,
+  type CryptoObserver,
+  type CryptoProvider,
+  type HashAlg,
+  type KeyKind,
+  type KxGroup,
+  type KxKeyPair,
+  type RandomSource,
+  type SignatureScheme,
+  type SigningKey,
+  type SnMasker,
+  type TranscriptHash,
+  type VerifyKey,
+} from './provider.ts';
+import { finalBlocks, HASH_BLOCK, hashBlocks, hkdfExpandBlocks, hmacBlocks } from './blocks.ts';
+import { pkcs8FromRaw, spkiFromRaw } from './keys.ts';
+import { isValidP256Scalar, SCHEME_ALG, checkSigningKey } from './common.ts';
+
+const NODE_AEAD: Record<AeadAlg, string> = {
+  'AES-128-GCM': 'aes-128-gcm',
+  'AES-256-GCM': 'aes-256-gcm',
+  'CHACHA20-POLY1305': 'chacha20-poly1305',
+  'AES-128-CCM': 'aes-128-ccm',
+};
+const NODE_HASH: Record<HashAlg, string> = { 'SHA-256': 'sha256', 'SHA-384': 'sha384' };
+const ZERO16 = new Uint8Array(16);
+const TAG_OPTS = { authTagLength: 16 } as const;
+
+class NodeAead implements AeadKey {
+  private readonly cipherName: string;
+  private readonly ccm: boolean;
+  private readonly key: nc.KeyObject;
+  constructor(private readonly p: NodeProvider, readonly alg: AeadAlg, key: Uint8Array) {
+    if (key.length !== AEAD_KEY_LENGTH[alg]) throw new CryptoError(`${alg}: key must be ${AEAD_KEY_LENGTH[alg]} bytes`);
+    this.cipherName = NODE_AEAD[alg];
+    this.ccm = alg === 'AES-128-CCM';
+    this.key = nc.createSecretKey(key);
+  }
+  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
+    const c = nc.createCipheriv(this.cipherName as 'aes-128-gcm', this.key, nonce, TAG_OPTS);
+    if (this.ccm) c.setAAD(aad, { plaintextLength: plaintext.length });
+    else c.setAAD(aad);
+    const out = new Uint8Array(plaintext.length + 16);
+    if (plaintext.length > 0) out.set(c.update(plaintext), 0);
+    c.final();
+    out.set(c.getAuthTag(), plaintext.length);
+    const o = this.p.observer;
+    if (o) o({ op: 'aead-seal', alg: this.alg, inputBytes: plaintext.length, outputBytes: out.length, aadBytes: aad.length });
+    return out;
+  }
+  open(nonce: Uint8Array, aad: Uint8Array, ct: Uint8Array): Uint8Array | null {
+    let pt: Uint8Array | null = null;
+    if (ct.length >= 16) {
+      const n = ct.length - 16;
+      try {
+        const d = nc.createDecipheriv(this.cipherName as 'aes-128-gcm', this.key, nonce, TAG_OPTS);
+        d.setAuthTag(ct.subarray(n));
+        if (this.ccm) d.setAAD(aad, { plaintextLength: n });
+        else d.setAAD(aad);
+        const r = n > 0 ? d.update(ct.subarray(0, n)) : new Uint8Array(0);
+        d.final();
+        pt = r;
+      } catch {
+        pt = null;
+      }
+    }
+    const o = this.p.observer;
+    if (o) {
+      o({ op: 'aead-open', alg: this.alg, inputBytes: ct.length, outputBytes: pt ? pt.length : 0, aadBytes: aad.length, ok: pt !== null });
+    }
+    return pt;
+  }
+}
+
+class NodeAesMasker implements SnMasker {
+  private readonly c: nc.Cipher;
+  private readonly alg: string;
+  constructor(private readonly p: NodeProvider, key: Uint8Array) {
+    if (key.length !== 16 && key.length !== 32) throw new CryptoError('AES sn_key must be 16 or 32 bytes');
+    this.alg = key.length === 16 ? 'AES-128-ECB' : 'AES-256-ECB';
+    // ECB is stateless across blocks: one long-lived cipher context serves every record.
+    this.c = nc.createCipheriv(key.length === 16 ? 'aes-128-ecb' : 'aes-256-ecb', key, null);
+    this.c.setAutoPadding(false);
+  }
+  mask(sample: Uint8Array): Uint8Array {
+    const m = this.c.update(sample.length === 16 ? sample : sample.subarray(0, 16));
+    const o = this.p.observer;
+    if (o) o({ op: 'sn-mask', alg: this.alg, inputBytes: 16, outputBytes: 16, blocks: 1 });
+    return m;
+  }
+}
+
+class NodeChachaMasker implements SnMasker {
+  private readonly key: nc.KeyObject;
+  constructor(private readonly p: NodeProvider, key: Uint8Array) {
+    if (key.length !== 32) throw new CryptoError('ChaCha20 sn_key must be 32 bytes');
+    this.key = nc.createSecretKey(key);
+  }
+  mask(sample: Uint8Array): Uint8Array {
+    // OpenSSL's chacha20 IV is 16 bytes: LE uint32 block counter || 12-byte nonce -- exactly sample[0..15].
+    const m = nc.createCipheriv('chacha20', this.key, sample.subarray(0, 16)).update(ZERO16);
+    const o = this.p.observer;
+    if (o) o({ op: 'sn-mask', alg: 'CHACHA20', inputBytes: 16, outputBytes: 16, blocks: 1 });
+    return m;
+  }
+}
+
+class NodeTranscript implements TranscriptHash {
+  constructor(
+    private readonly p: NodeProvider,
+    readonly alg: HashAlg,
+    private readonly h: nc.Hash = nc.createHash(NODE_HASH[alg]),
+    private pending = 0,
+  ) {}
+  update(data: Uint8Array): this {
+    this.h.update(data);
+    const b = HASH_BLOCK[this.alg];
+    const total = this.pending + data.length;
+    const blocks = Math.floor(total / b);
+    this.pending = total % b;
+    const o = this.p.observer;
+    if (o) o({ op: 'hash', alg: this.alg, inputBytes: data.length, outputBytes: 0, blocks });
+    return this;
+  }
+  digest(): Uint8Array {
+    const d = this.h.copy().digest();
+    const o = this.p.observer;
+    if (o) o({ op: 'hash', alg: this.alg, inputBytes: 0, outputBytes: d.length, blocks: finalBlocks(this.alg, this.pending) });
+    return d;
+  }
+  clone(): TranscriptHash {
+    return new NodeTranscript(this.p, this.alg, this.h.copy(), this.pending);
+  }
+}
+
+const P256_SPKI_LEN = 91;
+
+export class NodeProvider implements CryptoProvider {
+  readonly name = 'node' as const;
+  observer: CryptoObserver | undefined = undefined;
+  private readonly privCache = new WeakMap<Uint8Array, nc.KeyObject>();
+  private readonly pubCache = new WeakMap<Uint8Array, nc.KeyObject>();
+  constructor(readonly rng: RandomSource) {}
+
+  aead(alg: AeadAlg, key: Uint8Array): AeadKey {
+    return new NodeAead(this, alg, key);
+  }
+  snMasker(alg: AeadAlg, snKey: Uint8Array): SnMasker {
+    return alg === 'CHACHA20-POLY1305' ? new NodeChachaMasker(this, snKey) : new NodeAesMasker(this, snKey);
+  }
+
+  hash(alg: HashAlg, data: Uint8Array): Uint8Array {
+    const d = nc.createHash(NODE_HASH[alg]).update(data).digest();
+    const o = this.observer;
+    if (o) o({ op: 'hash', alg, inputBytes: data.length, outputBytes: d.length, blocks: hashBlocks(alg, data.length) });
+    return d;
+  }
+  transcript(alg: HashAlg): TranscriptHash {
+    return new NodeTranscript(this, alg);
+  }
+  private rawHmac(alg: HashAlg, key: Uint8Array, data: Uint8Array): Uint8Array {
+    return nc.createHmac(NODE_HASH[alg], key).update(data).digest();
+  }
+  hmac(alg: HashAlg, key: Uint8Array, data: Uint8Array): Uint8Array {
+    const d = this.rawHmac(alg, key, data);
+    const o = this.observer;
+    if (o) o({ op: 'hmac', alg: `HMAC-${alg}`, inputBytes: data.length, outputBytes: d.length, blocks: hmacBlocks(alg, key.length, data.length) });
+    return d;
+  }
+  hkdfExtract(alg: HashAlg, salt: Uint8Array, ikm: Uint8Array): Uint8Array {
+    // RFC 5869: an empty salt means HashLen zeros; HMAC pads short keys with zeros, so both are identical.
+    const d = this.rawHmac(alg, salt, ikm);
+    const o = this.observer;
+    if (o) o({ op: 'hkdf-extract', alg: `HKDF-${alg}`, inputBytes: ikm.length, outputBytes: d.length, blocks: hmacBlocks(alg, salt.length, ikm.length) });
+    return d;
+  }
+  hkdfExpand(alg: HashAlg, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+    const h = HASH_LENGTH[alg];
+    if (!Number.isInteger(length) || length < 0 || length > 255 * h) throw new CryptoError('HKDF-Expand: bad length');
+    const out = new Uint8Array(length);
+    let t: Uint8Array = new Uint8Array(0);
+    const ctr = new Uint8Array(1);
+    for (let i = 1, pos = 0; pos < length; i++) {
+      ctr[0] = i;
+      t = nc.createHmac(NODE_HASH[alg], prk).update(t).update(info).update(ctr).digest();
+      out.set(t.subarray(0, Math.min(h, length - pos)), pos);
+      pos += h;
+    }
+    const o = this.observer;
+    if (o) o({ op: 'hkdf-expand', alg: `HKDF-${alg}`, inputBytes: info.length, outputBytes: length, blocks: hkdfExpandBlocks(alg, prk.length, info.length, length) });
+    return out;
+  }
+
+  kxGenerate(group: KxGroup): KxKeyPair {
+    const priv = new Uint8Array(32);
+    do this.rng.fill(priv);
+    while (group === 'secp256r1' && !isValidP256Scalar(priv));
+    const kp = this.kxFromPrivateRaw(group, priv);
+    const o = this.observer;
+    if (o) o({ op: 'kx-keygen', alg: group === 'x25519' ? 'X25519' : 'P-256', inputBytes: 0, outputBytes: kp.publicKey.length });
+    return kp;
+  }
+  kxFromPrivate(group: KxGroup, privateKey: Uint8Array): KxKeyPair {
+    return this.kxFromPrivateRaw(group, privateKey);
+  }
+  private kxFromPrivateRaw(group: KxGroup, priv: Uint8Array): KxKeyPair {
+    if (priv.length !== 32) throw new CryptoError(`${group} private key must be 32 bytes`);
+    if (group === 'x25519') {
+      const k = nc.createPrivateKey({ key: Buffer.from(pkcs8FromRaw('x25519', priv)), format: 'der', type: 'pkcs8' });
+      const spki = nc.createPublicKey(k).export({ format: 'der', type: 'spki' });
+      return { group, privateKey: priv.slice(), publicKey: new Uint8Array(spki.subarray(spki.length - 32)) };
+    }
+    if (!isValidP256Scalar(priv)) throw new CryptoError('P-256 private key out of range');
+    const e = nc.createECDH('prime256v1');
+    e.setPrivateKey(priv);
+    return { group, privateKey: priv.slice(), publicKey: new Uint8Array(e.getPublicKey()) };
+  }
+  kxDerive(group: KxGroup, privateKey: Uint8Array, peerPublic: Uint8Array): Uint8Array | null {
+    let s: Uint8Array | null = null;
+    try {
+      if (group === 'x25519') {
+        if (peerPublic.length === 32 && privateKey.length === 32) {
+          const k = nc.createPrivateKey({ key: Buffer.from(pkcs8FromRaw('x25519', privateKey)), format: 'der', type: 'pkcs8' });
+          const pub = nc.createPublicKey({ key: Buffer.from(spkiFromRaw('x25519', peerPublic)), format: 'der', type: 'spki' });
+          const r = nc.diffieHellman({ privateKey: k, publicKey: pub });
+          s = r.every((b) => b === 0) ? null : new Uint8Array(r);
+        }
+      } else if (peerPublic.length === 65 && peerPublic[0] === 4 && privateKey.length === 32) {
+        const e = nc.createECDH('prime256v1');
+        e.setPrivateKey(privateKey);
+        s = new Uint8Array(e.computeSecret(peerPublic));
+      }
+    } catch {
+      s = null;
+    }
+    const o = this.observer;
+    if (o) o({ op: 'kx-derive', alg: group === 'x25519' ? 'X25519' : 'P-256', inputBytes: peerPublic.length, outputBytes: s ? s.length : 0, ok: s !== null });
+    return s;
+  }
+
+  private privKey(key: SigningKey): nc.KeyObject {
+    let k = this.privCache.get(key.raw);
+    if (!k) {
+      checkSigningKey(key);
+      k = nc.createPrivateKey({ key: Buffer.from(pkcs8FromRaw(key.kind, key.raw)), format: 'der', type: 'pkcs8' });
+      this.privCache.set(key.raw, k);
+    }
+    return k;
+  }
+  private pubKey(key: VerifyKey): nc.KeyObject {
+    let k = this.pubCache.get(key.raw);
+    if (!k) {
+      k = nc.createPublicKey({ key: Buffer.from(spkiFromRaw(key.kind, key.raw)), format: 'der', type: 'spki' });
+      this.pubCache.set(key.raw, k);
+    }
+    return k;
+  }
+  publicKeyOf(key: SigningKey): VerifyKey {
+    const spki = nc.createPublicKey(this.privKey(key)).export({ format: 'der', type: 'spki' });
+    const len = key.kind === 'p256' ? 65 : 32;
+    if (key.kind === 'p256' && spki.length !== P256_SPKI_LEN) throw new CryptoError('unexpected P-256 SPKI');
+    return { kind: key.kind, raw: new Uint8Array(spki.subarray(spki.length - len)) };
+  }
+  generateSigningKey(kind: KeyKind): SigningKey {
+    const raw = new Uint8Array(32);
+    do this.rng.fill(raw);
+    while (kind === 'p256' && !isValidP256Scalar(raw));
+    return { kind, raw };
+  }
+  sign(scheme: SignatureScheme, key: SigningKey, message: Uint8Array): Uint8Array {
+    if (key.kind !== (scheme === 'ed25519' ? 'ed25519' : 'p256')) throw new CryptoError(`${scheme}: wrong key kind ${key.kind}`);
+    const sig = new Uint8Array(nc.sign(scheme === 'ed25519' ? null : 'sha256', message, this.privKey(key)));
+    const o = this.observer;
+    if (o) o({ op: 'sign', alg: SCHEME_ALG[scheme], inputBytes: message.length, outputBytes: sig.length });
+    return sig;
+  }
+  verify(scheme: SignatureScheme, key: VerifyKey, message: Uint8Array, signature: Uint8Array): boolean {
+    let ok = false;
+    try {
+      if (key.kind === (scheme === 'ed25519' ? 'ed25519' : 'p256')) {
+        ok = nc.verify(scheme === 'ed25519' ? null : 'sha256', message, this.pubKey(key), signature);
+      }
+    } catch {
+      ok = false;
+    }
+    const o = this.observer;
+    if (o) o({ op: 'verify', alg: SCHEME_ALG[scheme], inputBytes: message.length, outputBytes: 0, ok });
+    return ok;
+  }
+}
+
+export function createNodeProvider(rng: RandomSource): NodeProvider {
+  return new NodeProvider(rng);
+}

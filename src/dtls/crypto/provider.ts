@@ -1,0 +1,169 @@
+// CryptoProvider: the one interface through which all of src/dtls does cryptography.
+//
+// Two independent implementations exist: `createNobleProvider` (./noble.ts, @noble/* 2.4.0, pure JS, deterministic
+// given the RandomSource) and `createNodeProvider` (./node.ts, node:crypto / OpenSSL). Use `createProvider(kind, rng)`
+// from ./index.ts to pick one by name.
+//
+// Conventions (all byte strings are Uint8Array):
+//   - AEAD: `provider.aead(alg, key)` prepares a key once; `seal(nonce12, aad, plaintext)` returns ciphertext||tag
+//     (tag is always 16 bytes); `open(nonce12, aad, ciphertextAndTag)` returns the plaintext or `null` when the tag
+//     does not verify (never throws on bad input bytes).
+//   - Record-number mask (RFC 9147 4.2.3): `provider.snMasker(alg, snKey).mask(sample16)` returns a 16-byte mask:
+//     AES-ECB(sn_key, sample) for AES suites; ChaCha20 keystream with counter = LE uint32 of sample[0..3] and
+//     nonce = sample[4..15] for ChaCha20-Poly1305. The returned buffer may be reused by the next call.
+//   - Hashes: one-shot `hash`, incremental `transcript(alg)` (update, non-destructive digest, clone), `hmac`,
+//     `hkdfExtract(alg, salt, ikm)` and `hkdfExpand(alg, prk, info, length)`.
+//   - Key exchange: `kxGenerate(group)` draws the private key from the injected RandomSource; `kxDerive` returns the
+//     shared secret or `null` for an invalid peer share / all-zero X25519 result (never throws on bad peer bytes).
+//     X25519 shares are 32 bytes; secp256r1 shares are the 65-byte uncompressed point (0x04 || X || Y); the P-256
+//     shared secret is the 32-byte X coordinate (RFC 8446 7.4.1).
+//   - Signatures: canonical key form `{ kind: 'ed25519' | 'p256', raw }` (see SigningKey / VerifyKey). Raw private
+//     keys are 32 bytes (Ed25519 seed / P-256 scalar); raw public keys are 32 bytes (Ed25519) or the 65-byte
+//     uncompressed point (P-256). PKCS#8 / SPKI DER import lives in ./keys.ts. ECDSA signatures are DER-encoded
+//     (as TLS sends them). noble signs deterministically (RFC 6979); node:crypto ECDSA signatures are randomized by
+//     OpenSSL (so the node provider is not byte-reproducible for ECDSA signatures; everything else is).
+//     `verify` returns false for garbage signatures or keys; it never throws.
+//
+// Operation trace: every call reports one CryptoOp to `provider.observer` if one is attached (see CryptoOp below and
+// docs/protocol.md "Operation trace"). With no observer the cost is one property read per call.
+//
+// Randomness: providers never call Math.random or crypto.randomBytes; all randomness comes from the RandomSource
+// given at construction (e.g. `seededRandom(seed)` from ./random.ts, or a CSPRNG injected by src/cli).
+
+/** Injected randomness: fill `bytes` completely. */
+export interface RandomSource {
+  fill(bytes: Uint8Array): void;
+}
+
+export type CryptoOpKind =
+  | 'aead-seal'
+  | 'aead-open'
+  | 'sn-mask'
+  | 'hash'
+  | 'hmac'
+  | 'hkdf-extract'
+  | 'hkdf-expand'
+  | 'kx-keygen'
+  | 'kx-derive'
+  | 'sign'
+  | 'verify';
+
+/**
+ * One provider call, as reported to an observer.
+ * - aead-seal: inputBytes = plaintext length, outputBytes = ciphertext + 16-byte tag, aadBytes = additional data.
+ * - aead-open: inputBytes = ciphertext + tag, outputBytes = plaintext length (0 when authentication failed),
+ *   aadBytes = additional data, ok = authentication result.
+ * - sn-mask: inputBytes = 16 (sample), outputBytes = 16 (mask), blocks = 1 (one AES block / one ChaCha20 block).
+ * - hash / hmac / hkdf-*: blocks = compression-function calls (see ./blocks.ts). For an incremental transcript hash
+ *   an `update` reports the full blocks it completes (outputBytes 0) and a `digest` reports the final padding
+ *   block(s) (inputBytes 0, outputBytes = hash length); the sum over updates + one digest equals the one-shot count.
+ * - kx-keygen: inputBytes = 0, outputBytes = public key share length. kx-derive: inputBytes = peer share length,
+ *   outputBytes = shared secret length (0 if rejected).
+ * - sign: inputBytes = message length, outputBytes = signature length. verify: inputBytes = message length,
+ *   outputBytes = 0, ok = result.
+ */
+export interface CryptoOp {
+  op: CryptoOpKind;
+  alg: string;
+  inputBytes: number;
+  outputBytes: number;
+  blocks?: number;
+  aadBytes?: number;
+  ok?: boolean;
+}
+
+export type CryptoObserver = (op: CryptoOp) => void;
+
+export type AeadAlg = 'AES-128-GCM' | 'AES-256-GCM' | 'CHACHA20-POLY1305' | 'AES-128-CCM';
+export type HashAlg = 'SHA-256' | 'SHA-384';
+export type KxGroup = 'x25519' | 'secp256r1';
+export type SignatureScheme = 'ed25519' | 'ecdsa_secp256r1_sha256';
+export type KeyKind = 'ed25519' | 'p256';
+
+/** Canonical private signing key: 32-byte Ed25519 seed or 32-byte P-256 scalar (big-endian). */
+export interface SigningKey {
+  kind: KeyKind;
+  raw: Uint8Array;
+}
+/** Canonical public key: 32-byte Ed25519 key or 65-byte uncompressed P-256 point. */
+export interface VerifyKey {
+  kind: KeyKind;
+  raw: Uint8Array;
+}
+
+export interface KxKeyPair {
+  group: KxGroup;
+  privateKey: Uint8Array; // 32 bytes for both groups
+  publicKey: Uint8Array; // key share as sent in the key_share extension
+}
+
+/** A prepared AEAD key (key schedule done once). Tag length is always 16. */
+export interface AeadKey {
+  readonly alg: AeadAlg;
+  /** Returns ciphertext || tag (plaintext.length + 16 bytes). */
+  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  /** Returns the plaintext, or null if authentication fails or the input is shorter than the tag. */
+  open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null;
+}
+
+/** Record-number mask generator for one sn_key. */
+export interface SnMasker {
+  /** 16-byte mask for the first 16 bytes of the record ciphertext. The result may be overwritten by the next call. */
+  mask(sample: Uint8Array): Uint8Array;
+}
+
+/** Incremental hash for the handshake transcript. `digest()` does not finalize the running state. */
+export interface TranscriptHash {
+  readonly alg: HashAlg;
+  update(data: Uint8Array): this;
+  digest(): Uint8Array;
+  clone(): TranscriptHash;
+}
+
+export interface CryptoProvider {
+  readonly name: 'noble' | 'node';
+  /** Optional trace sink; assign or clear at any time. */
+  observer?: CryptoObserver | undefined;
+  readonly rng: RandomSource;
+
+  aead(alg: AeadAlg, key: Uint8Array): AeadKey;
+  /** `alg` is the suite's AEAD: AES-* -> AES-ECB mask, CHACHA20-POLY1305 -> ChaCha20 mask. */
+  snMasker(alg: AeadAlg, snKey: Uint8Array): SnMasker;
+
+  hash(alg: HashAlg, data: Uint8Array): Uint8Array;
+  transcript(alg: HashAlg): TranscriptHash;
+  hmac(alg: HashAlg, key: Uint8Array, data: Uint8Array): Uint8Array;
+  hkdfExtract(alg: HashAlg, salt: Uint8Array, ikm: Uint8Array): Uint8Array;
+  hkdfExpand(alg: HashAlg, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array;
+
+  kxGenerate(group: KxGroup): KxKeyPair;
+  /** Rebuild a key pair from a known private key (test vectors, key reuse). Throws CryptoError on a bad key. */
+  kxFromPrivate(group: KxGroup, privateKey: Uint8Array): KxKeyPair;
+  kxDerive(group: KxGroup, privateKey: Uint8Array, peerPublic: Uint8Array): Uint8Array | null;
+
+  /** Public key of a private signing key. Throws CryptoError on a malformed key. */
+  publicKeyOf(key: SigningKey): VerifyKey;
+  /** Generate a signing key from the RandomSource. */
+  generateSigningKey(kind: KeyKind): SigningKey;
+  sign(scheme: SignatureScheme, key: SigningKey, message: Uint8Array): Uint8Array;
+  verify(scheme: SignatureScheme, key: VerifyKey, message: Uint8Array, signature: Uint8Array): boolean;
+}
+
+/** Typed error for API misuse (wrong key length, unknown algorithm). Never thrown for bad peer data. */
+export class CryptoError extends Error {
+  override readonly name = 'CryptoError';
+}
+
+export const HASH_LENGTH: Readonly<Record<HashAlg, number>> = { 'SHA-256': 32, 'SHA-384': 48 };
+export const AEAD_KEY_LENGTH: Readonly<Record<AeadAlg, number>> = {
+  'AES-128-GCM': 16,
+  'AES-256-GCM': 32,
+  'CHACHA20-POLY1305': 32,
+  'AES-128-CCM': 16,
+};
+export const AEAD_TAG_LENGTH = 16;
+export const AEAD_NONCE_LENGTH = 12;
+export const SCHEME_KEY_KIND: Readonly<Record<SignatureScheme, KeyKind>> = {
+  ed25519: 'ed25519',
+  ecdsa_secp256r1_sha256: 'p256',
+};
