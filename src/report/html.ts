@@ -1,0 +1,194 @@
+// report.html: one self-contained page readable offline. Inline SVG charts (no script), inline CSS, no external
+// URL of any kind (the SVG namespace attributes are dropped: HTML5 does not need them). No wall-clock time, so
+// the page is identical for identical simulations.
+import { fixed, fmt, pct } from './format.ts';
+import { canonicalSummary, stripWallTime, toJson } from './json.ts';
+import type { RenderedChart } from './charts.ts';
+import type { BreakdownEntry, SimResult } from './types.ts';
+
+export function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
+/** Prepare a standalone SVG for inlining: drop the XML namespace declarations (they are URLs). */
+export function inlineSvg(svg: string): string {
+  return svg.replace(/\s+xmlns(:\w+)?="[^"]*"/g, '').replace(/^<\?xml[^>]*>\s*/, '');
+}
+
+const CSS = `
+body{font-family:"DejaVu Sans",Verdana,Arial,sans-serif;margin:2em auto;max-width:1100px;color:#222;padding:0 1em}
+h1{font-size:1.5em;margin-bottom:.2em}h2{font-size:1.2em;margin-top:1.8em;border-bottom:1px solid #ccc}
+table{border-collapse:collapse;margin:.5em 0;font-size:.9em}
+th,td{border:1px solid #ddd;padding:.25em .6em;text-align:right}th{background:#f3f3f3}
+td:first-child,th:first-child{text-align:left}
+.pass{color:#0a0;font-weight:bold}.fail{color:#c00;font-weight:bold}
+.meta{color:#555}.chart{margin:1em 0}pre{background:#f7f7f7;padding:1em;overflow:auto;font-size:.8em}
+`;
+
+function cell(x: string, header = false): string {
+  return header ? `<th>${escapeHtml(x)}</th>` : `<td>${escapeHtml(x)}</td>`;
+}
+
+function table(rows: string[][], rowClass?: (i: number) => string | undefined): string {
+  const [head, ...body] = rows;
+  const h = `<tr>${head!.map((c) => cell(c, true)).join('')}</tr>`;
+  const b = body
+    .map((r, i) => {
+      const cls = rowClass?.(i);
+      return `<tr${cls ? ` class="${cls}"` : ''}>${r.map((c) => cell(c)).join('')}</tr>`;
+    })
+    .join('\n');
+  return `<table>\n${h}\n${b}\n</table>`;
+}
+
+const n4 = (x: number) => fmt(x, 4);
+
+function breakdownTable(entries: BreakdownEntry[], unit: string, scale: number): string {
+  if (!entries.length) return '<p>No data.</p>';
+  let w = 0;
+  let s = 0;
+  const rows = entries.map((e) => {
+    w += e.waiting_us;
+    s += e.service_us;
+    return [e.component, n4(e.waiting_us / scale), n4(e.service_us / scale), n4((e.waiting_us + e.service_us) / scale)];
+  });
+  rows.push(['total', n4(w / scale), n4(s / scale), n4((w + s) / scale)]);
+  return table([['component', `waiting (${unit})`, `service (${unit})`, `total (${unit})`], ...rows]);
+}
+
+/** The HTML page. `charts` are the SVGs from renderChartSvgs (pass [] for a page without charts). */
+export function renderReportHtml(result: SimResult, charts: readonly RenderedChart[]): string {
+  const s = result.summary;
+  const h = s.handshake_latency_ms;
+  const r = s.record_latency_us;
+  const u = s.udp_baseline;
+  const parts: string[] = [];
+  parts.push(`<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">`);
+  parts.push(`<title>${escapeHtml(`dtls-accel-sim: ${s.scenario} / ${s.model}`)}</title>`);
+  parts.push(`<style>${CSS}</style>\n</head>\n<body>`);
+  parts.push(`<h1>${escapeHtml(`dtls-accel-sim report: ${s.scenario}`)}</h1>`);
+  parts.push(
+    `<p class="meta">${escapeHtml(`model ${s.model} · seed ${s.seed} · simulated ${fmt(s.sim_time_s)} s · ${fmt(s.events)} kernel events`)}</p>`,
+  );
+
+  parts.push('<h2>Service-level checks</h2>');
+  if (s.sla.length) {
+    const failed = s.sla.filter((x) => !x.pass).length;
+    parts.push(
+      `<p class="${failed ? 'fail' : 'pass'}">${escapeHtml(failed ? `${failed} of ${s.sla.length} checks FAILED` : `all ${s.sla.length} checks passed`)}</p>`,
+    );
+    parts.push(
+      table(
+        [
+          ['check', 'target', 'value', 'result'],
+          ...s.sla.map((x) => [x.name, `${x.op} ${fmt(x.target)} ${x.unit}`.trim(), `${n4(x.value)} ${x.unit}`.trim(), x.pass ? 'PASS' : 'FAIL']),
+        ],
+        (i) => (s.sla[i]!.pass ? 'pass' : 'fail'),
+      ),
+    );
+  } else parts.push('<p>The scenario defines no service-level checks.</p>');
+
+  parts.push('<h2>Summary</h2>');
+  parts.push(
+    table([
+      ['handshakes', 'offered', 'completed', 'failed', 'retransmissions'],
+      ['', String(s.handshakes.offered), String(s.handshakes.completed), String(s.handshakes.failed), String(s.handshakes.retransmissions)],
+    ]),
+  );
+  parts.push(
+    table([
+      ['latency', 'mean', 'p50', 'p90', 'p99', 'max'],
+      ['handshake (ms)', n4(h.mean), n4(h.p50), n4(h.p90), n4(h.p99), n4(h.max)],
+      ['record (us)', n4(r.mean), n4(r.p50), '-', n4(r.p99), n4(r.max)],
+      ['plain UDP record (us)', n4(u.record_latency_us.mean), n4(u.record_latency_us.p50), '-', n4(u.record_latency_us.p99), n4(u.record_latency_us.max)],
+    ]),
+  );
+  parts.push(
+    table([
+      ['throughput', 'DTLS', 'plain UDP'],
+      ['goodput (Gbit/s)', n4(s.throughput.goodput_gbps), n4(u.goodput_gbps)],
+      ['wire (Gbit/s)', n4(s.throughput.wire_gbps), n4(u.wire_gbps)],
+      ['records/s', n4(s.throughput.records_per_s), n4(u.records_per_s)],
+      ['handshakes/s', n4(s.throughput.handshakes_per_s), '-'],
+    ]),
+  );
+  const o = s.overhead_vs_udp;
+  parts.push(
+    table([
+      ['overhead vs plain UDP', 'value'],
+      ['extra wire bytes (%)', fixed(o.bytes_pct, 2)],
+      ['extra mean record latency (%)', fixed(o.latency_pct, 2)],
+      ['goodput ratio', fixed(o.throughput_ratio, 4)],
+    ]),
+  );
+  parts.push(
+    table([
+      ['records and drops', 'count'],
+      ['records sent', String(s.records.sent)],
+      ['records received', String(s.records.received)],
+      ['records lost', String(s.records.lost)],
+      ...Object.keys(s.drops)
+        .sort()
+        .map((k) => [`dropped: ${k}`, String(s.drops[k])]),
+    ]),
+  );
+  parts.push(
+    table([
+      ['cost and memory', 'value'],
+      ['area (mm^2)', n4(s.cost.area_mm2)],
+      ['average power (W)', n4(s.cost.avg_power_w)],
+      ['energy (J)', n4(s.cost.energy_j)],
+      ['energy per handshake (uJ)', n4(s.cost.energy_per_handshake_uj)],
+      ['energy per GB (J)', n4(s.cost.energy_per_gb_j)],
+      ['state per connection (bytes)', fmt(s.memory.bytes_per_connection)],
+      ['peak connections', fmt(s.memory.peak_connections)],
+      ['peak state (bytes)', fmt(s.memory.peak_bytes)],
+    ]),
+  );
+
+  parts.push('<h2>Hardware blocks</h2>');
+  parts.push(
+    table([
+      ['block', 'kind', 'inst', 'clock (MHz)', 'util', 'mean queue', 'max queue', 'served', 'dropped', 'wait mean (us)', 'wait p99 (us)', 'sojourn p99 (us)', 'energy (J)', 'area (mm^2)'],
+      ...result.blocks.map((b) => [
+        b.name,
+        b.kind,
+        String(b.instances),
+        fmt(b.clock_hz / 1e6),
+        pct(b.utilization),
+        fixed(b.mean_queue, 3),
+        fmt(b.max_queue),
+        String(b.served),
+        String(b.dropped),
+        n4(b.wait_us.mean),
+        n4(b.wait_us.p99),
+        n4(b.sojourn_us.p99),
+        n4(b.energy_j),
+        n4(b.area_mm2),
+      ]),
+    ]),
+  );
+  const opRows: string[][] = [];
+  for (const b of result.blocks) {
+    for (const k of Object.keys(b.ops).sort()) opRows.push([b.name, k, String(b.ops[k])]);
+    const c = b.counters ?? {};
+    for (const k of Object.keys(c).sort()) opRows.push([b.name, `counter: ${k}`, String(c[k])]);
+  }
+  if (opRows.length) parts.push(table([['block', 'operation', 'count'], ...opRows]));
+
+  parts.push('<h2>Where the time goes</h2>');
+  parts.push('<p>Mean time per handshake</p>', breakdownTable(result.breakdown.handshake, 'ms', 1000));
+  parts.push('<p>Mean time per record</p>', breakdownTable(result.breakdown.record, 'us', 1));
+
+  if (charts.length) {
+    parts.push('<h2>Charts</h2>');
+    for (const c of charts) parts.push(`<div class="chart" id="chart-${escapeHtml(c.name)}">\n${inlineSvg(c.svg)}\n</div>`);
+  }
+
+  parts.push('<h2>Summary (summary.json without wall_time_s)</h2>');
+  parts.push(`<pre>${escapeHtml(toJson(stripWallTime(canonicalSummary(s))))}</pre>`);
+  parts.push('<h2>Configuration (config.json)</h2>');
+  parts.push(`<pre>${escapeHtml(toJson(result.config))}</pre>`);
+  parts.push('</body>\n</html>\n');
+  return parts.join('\n');
+}

@@ -1,0 +1,98 @@
+// Short plain-text summary for the terminal (stdout). Deterministic: no colours, no wall time, fixed formats.
+import { fixed, fmt, pct, textTable } from './format.ts';
+import type { SimResult, SlaResult } from './types.ts';
+
+function f3(x: number): string {
+  return fmt(x, 4);
+}
+
+function slaLine(s: SlaResult): string[] {
+  const u = s.unit ? ` ${s.unit}` : '';
+  return [s.name, `${s.op} ${fmt(s.target)}${u}`, `${fmt(s.value, 4)}${u}`, s.pass ? 'PASS' : 'FAIL'];
+}
+
+/** Count of failed SLA checks. */
+export function slaFailures(result: Pick<SimResult, 'summary'>): number {
+  return result.summary.sla.filter((s) => !s.pass).length;
+}
+
+/** The terminal table (ends with a newline). Does not include wall time, so it is identical for equal inputs. */
+export function renderTerminalSummary(result: SimResult): string {
+  const s = result.summary;
+  const out: string[] = [];
+  out.push(
+    `scenario ${s.scenario}  model ${s.model}  seed ${s.seed}  simulated ${fmt(s.sim_time_s)} s  events ${fmt(s.events)}`,
+  );
+  out.push(
+    `handshakes: offered ${s.handshakes.offered}  completed ${s.handshakes.completed}  failed ${s.handshakes.failed}  retransmissions ${s.handshakes.retransmissions}`,
+  );
+  out.push(
+    `records:    sent ${s.records.sent}  received ${s.records.received}  lost ${s.records.lost}` +
+      (Object.keys(s.drops).length
+        ? `  drops: ${Object.keys(s.drops)
+            .sort()
+            .map((k) => `${k} ${s.drops[k]}`)
+            .join(', ')}`
+        : ''),
+  );
+  out.push('');
+  const h = s.handshake_latency_ms;
+  const r = s.record_latency_us;
+  const u = s.udp_baseline.record_latency_us;
+  out.push(
+    textTable([
+      ['latency', 'mean', 'p50', 'p90', 'p99', 'max'],
+      ['handshake (ms)', f3(h.mean), f3(h.p50), f3(h.p90), f3(h.p99), f3(h.max)],
+      ['record (us)', f3(r.mean), f3(r.p50), '-', f3(r.p99), f3(r.max)],
+      ['udp baseline (us)', f3(u.mean), f3(u.p50), '-', f3(u.p99), f3(u.max)],
+    ]),
+  );
+  out.push('');
+  const t = s.throughput;
+  const b = s.udp_baseline;
+  out.push(
+    textTable([
+      ['throughput', 'dtls', 'udp baseline'],
+      ['goodput (Gbit/s)', f3(t.goodput_gbps), f3(b.goodput_gbps)],
+      ['wire (Gbit/s)', f3(t.wire_gbps), f3(b.wire_gbps)],
+      ['records/s', f3(t.records_per_s), f3(b.records_per_s)],
+      ['handshakes/s', f3(t.handshakes_per_s), '-'],
+    ]),
+  );
+  const o = s.overhead_vs_udp;
+  out.push(
+    `overhead vs udp: bytes ${signedPct(o.bytes_pct)}  latency ${signedPct(o.latency_pct)}  throughput ratio ${fixed(o.throughput_ratio, 3)}`,
+  );
+  out.push('');
+  out.push(
+    textTable([
+      ['block', 'inst', 'util', 'mean queue', 'p99 wait (us)', 'ops', 'dropped'],
+      ...result.blocks.map((x) => [
+        x.name,
+        String(x.instances),
+        pct(x.utilization),
+        fixed(x.mean_queue, 2),
+        f3(x.wait_us.p99),
+        String(x.served),
+        String(x.dropped),
+      ]),
+    ]),
+  );
+  out.push('');
+  const c = s.cost;
+  out.push(
+    `cost: area ${f3(c.area_mm2)} mm^2  power ${f3(c.avg_power_w)} W  ${f3(c.energy_per_handshake_uj)} uJ/handshake  ${f3(c.energy_per_gb_j)} J/GB  memory ${fmt(s.memory.bytes_per_connection)} B/connection`,
+  );
+  if (s.sla.length) {
+    out.push('');
+    const failed = slaFailures(result);
+    out.push(textTable([['sla', 'target', 'value', 'result'], ...s.sla.map(slaLine)]));
+    out.push(failed ? `SLA: ${failed} of ${s.sla.length} FAILED` : `SLA: all ${s.sla.length} passed`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function signedPct(x: number): string {
+  const s = fixed(x, 1);
+  return s === '-' ? s : `${x > 0 ? '+' : ''}${s}%`;
+}
