@@ -1,0 +1,10 @@
+// Shared helpers for the part-1 tests (crypto, key schedule, record layer).
+import { createProvider, seededRandom, type CryptoProvider, type ProviderKind } from '../../../src/dtls/crypto/index.ts';
+
+export const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+/** Hex with any whitespace (copied from RFC text) to bytes. */
+export const unhex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
+export const PROVIDERS: readonly ProviderKind[] = ['node', 'noble'];
+export function provider(kind: ProviderKind, seed: number | string = 1): CryptoProvider {
+  return createProvider(kind, seededRandom(seed));
+}
