@@ -1,0 +1,279 @@
+// `npm run dse -- sweeps/NAME.yaml [--jobs N] [--out DIR] [--shard i/N] [--fresh] [--no-png]`
+// `npm run dse -- merge DIR... [--out DIR] [--no-png]`
+// The only place of the DSE that touches argv, files, wall clocks and the terminal; src/dse gets the file
+// system through DseFs. Exit status: 0 done, 1 failure (or merge with missing runs), 2 bad input, 130 interrupted.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../workload/config/yaml.ts';
+import { aggregate } from '../dse/aggregate.ts';
+import type { SweepResult } from '../dse/aggregate.ts';
+import { loadSweep } from '../dse/load.ts';
+import { renderOutputs, renderPlanJson, recommendationText } from '../dse/outputs.ts';
+import { buildPlan, parseShard, planHash, PLAN_FORMAT } from '../dse/plan.ts';
+import type { Plan, Shard } from '../dse/plan.ts';
+import { poolEvaluator } from '../dse/pool.ts';
+import { runPlan } from '../dse/run.ts';
+import type { Evaluator, Progress } from '../dse/run.ts';
+import { dirStore, unionStore } from '../dse/store.ts';
+import type { DseFs } from '../dse/store.ts';
+
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+let tmpCounter = 0;
+/** Node implementation of the file functions src/dse receives. */
+export const nodeFs: DseFs = {
+  readText(p) {
+    try {
+      return readFileSync(p, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+  },
+  writeAtomic(p, data) {
+    mkdirSync(path.dirname(p), { recursive: true });
+    const tmp = `${p}.tmp-${process.pid}-${tmpCounter++}`;
+    writeFileSync(tmp, data);
+    renameSync(tmp, p);
+  },
+  list(dir) {
+    try {
+      return readdirSync(dir).sort();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+  },
+};
+
+function listTs(dir: string, rel = ''): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const r = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...listTs(dir, r));
+    else if (e.name.endsWith('.ts')) out.push(r);
+  }
+  return out;
+}
+
+/** Package version + a hash of every src/**.ts file: results of other code versions are never reused. */
+export function codeVersion(): string {
+  const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
+  const h = createHash('sha256');
+  const src = path.join(root, 'src');
+  for (const f of listTs(src)) {
+    h.update(f).update('\0').update(readFileSync(path.join(src, f))).update('\0');
+  }
+  return `${pkg.version}+${h.digest('hex').slice(0, 16)}`;
+}
+
+function fmtDuration(s: number): string {
+  if (!Number.isFinite(s)) return '?';
+  const m = Math.floor(s / 60);
+  const sec = Math.round(s % 60);
+  return m > 0 ? `${m}m${String(sec).padStart(2, '0')}s` : `${sec}s`;
+}
+
+/** Progress bar with ETA on stderr: redrawn in place on a TTY, one line every 5 s otherwise. */
+export function progressBar(label: string, stream: NodeJS.WriteStream = process.stderr): { update(p: Progress): void; end(): void } {
+  const start = Date.now();
+  let lastLine = 0;
+  let last: Progress | undefined;
+  const line = (p: Progress) => {
+    const elapsed = (Date.now() - start) / 1000;
+    const frac = p.todo === 0 ? 1 : p.done / p.todo;
+    const width = 30;
+    const fill = Math.round(frac * width);
+    const eta = p.done > 0 ? (elapsed / p.done) * (p.todo - p.done) : NaN;
+    return `${label} [${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${p.done}/${p.todo} runs${p.reused ? ` (+${p.reused} stored)` : ''} elapsed ${fmtDuration(elapsed)} ETA ${fmtDuration(eta)}`;
+  };
+  return {
+    update(p) {
+      last = p;
+      if (stream.isTTY) stream.write(`\r${line(p)}\x1b[K`);
+      else if (Date.now() - lastLine >= 5000 || p.done === p.todo) {
+        lastLine = Date.now();
+        stream.write(`${line(p)}\n`);
+      }
+    },
+    end() {
+      if (stream.isTTY && last) stream.write('\n');
+    },
+  };
+}
+
+async function writeOutputs(out: string, result: SweepResult, png: boolean): Promise<void> {
+  for (const f of await renderOutputs(result, { png })) nodeFs.writeAtomic(path.join(out, f.path), f.data);
+}
+
+export interface SweepCliOptions {
+  jobs?: number;
+  out?: string;
+  shard?: Shard;
+  fresh?: boolean;
+  png?: boolean;
+  quiet?: boolean;
+  /** Replaces the worker pool (tests). */
+  evaluate?: Evaluator;
+  codeVersion?: string;
+}
+
+/** Runs (or resumes) a sweep into `out`. Returns the aggregated result (undefined for a shard run). */
+export async function runSweepCli(file: string, o: SweepCliOptions = {}): Promise<{ result?: SweepResult; plan: Plan; out: string; evaluated: number; reused: number; stopped: boolean }> {
+  const loaded = loadSweep(file, (p) => readFileSync(p, 'utf8'));
+  const out = o.out ?? path.join('out', 'dse', loaded.name);
+  const version = o.codeVersion ?? codeVersion();
+  const { plan, configs } = buildPlan(loaded.sweep, { name: loaded.name, codeVersion: version, materialize: loaded.materialize });
+  if (o.fresh) rmSync(path.join(out, 'points'), { recursive: true, force: true });
+  nodeFs.writeAtomic(path.join(out, 'plan.json'), renderPlanJson(plan));
+  const store = dirStore(out, nodeFs);
+  const jobs = o.jobs ?? availableParallelism();
+  const pool = o.evaluate ? undefined : poolEvaluator(jobs);
+  const evaluate = o.evaluate ?? pool!.evaluate;
+  let stop = false;
+  const onSig = () => {
+    if (stop) process.exit(130);
+    stop = true;
+    process.stderr.write('\ninterrupted: finishing the runs in progress (Ctrl-C again to quit now)\n');
+  };
+  process.on('SIGINT', onSig);
+  process.on('SIGTERM', onSig);
+  const bar = o.quiet ? undefined : progressBar(`dse ${loaded.name}${o.shard ? ` shard ${o.shard.index}/${o.shard.count}` : ''}`);
+  try {
+    const r = await runPlan({ plan, configs, evaluate, store, jobs, ...(o.shard ? { shard: o.shard } : {}), onProgress: (p) => bar?.update(p), shouldStop: () => stop });
+    bar?.end();
+    if (r.stopped || o.shard) return { plan, out, evaluated: r.evaluated, reused: r.reused, stopped: r.stopped };
+    const result = aggregate(plan, store);
+    await writeOutputs(out, result, o.png ?? true);
+    return { result, plan, out, evaluated: r.evaluated, reused: r.reused, stopped: false };
+  } finally {
+    process.off('SIGINT', onSig);
+    process.off('SIGTERM', onSig);
+    await pool?.close();
+  }
+}
+
+/** Merges shard output directories into `out` (points copied, outputs recomputed over the whole plan). */
+export async function mergeCli(dirs: string[], o: { out?: string; png?: boolean } = {}): Promise<{ result: SweepResult; out: string; copied: number }> {
+  if (dirs.length === 0) throw new UsageError('merge needs at least one directory');
+  const plans = dirs.map((d) => {
+    const text = nodeFs.readText(path.join(d, 'plan.json'));
+    if (text === undefined) throw new UsageError(`${d}: no plan.json (not a dse output directory)`);
+    const plan = JSON.parse(text) as Plan;
+    if (plan.format !== PLAN_FORMAT) throw new UsageError(`${d}/plan.json: unknown format ${String(plan.format)}`);
+    return plan;
+  });
+  const hashes = plans.map(planHash);
+  for (let i = 1; i < dirs.length; i++) {
+    if (hashes[i] !== hashes[0]) throw new UsageError(`${dirs[i]}: plan differs from ${dirs[0]} (different sweep, base files or code version)`);
+  }
+  const plan = plans[0]!;
+  const out = o.out ?? dirs[0]!;
+  const target = dirStore(out, nodeFs);
+  const sources = dirs.filter((d) => path.resolve(d) !== path.resolve(out)).map((d) => dirStore(d, nodeFs));
+  let copied = 0;
+  const union = unionStore([target, ...sources]);
+  for (const p of plan.points) {
+    for (const r of p.runs) {
+      if (target.get(r.key)) continue;
+      const s = union.get(r.key);
+      if (s) {
+        target.put(s);
+        copied++;
+      }
+    }
+  }
+  nodeFs.writeAtomic(path.join(out, 'plan.json'), renderPlanJson(plan));
+  const result = aggregate(plan, target);
+  await writeOutputs(out, result, o.png ?? true);
+  return { result, out, copied };
+}
+
+class UsageError extends Error {}
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--jobs must be a positive integer, got "${v}"`);
+  return n;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    if (argv[0] === 'merge') {
+      const cmd = new Command('dse merge')
+        .exitOverride()
+        .argument('<dirs...>', 'shard output directories')
+        .option('--out <dir>', 'output directory (default: the first directory)')
+        .option('--no-png', 'SVG charts only');
+      cmd.parse(argv.slice(1), { from: 'user' });
+      const opts = cmd.opts<{ out?: string; png: boolean }>();
+      const { result, out, copied } = await mergeCli(cmd.args, { ...(opts.out ? { out: opts.out } : {}), png: opts.png });
+      process.stdout.write(`merged ${cmd.args.length} director${cmd.args.length === 1 ? 'y' : 'ies'} into ${out} (${copied} runs copied)\n`);
+      process.stdout.write(recommendationText(result));
+      if (result.missingRuns > 0) {
+        process.stderr.write(`dse merge: ${result.missingRuns} planned runs have no result (missing shards?)\n`);
+        return 1;
+      }
+      return 0;
+    }
+    const cmd = new Command('dse')
+      .exitOverride()
+      .argument('<sweep>', 'sweep file (sweeps/NAME.yaml)')
+      .option('--jobs <n>', 'worker threads (default: number of cores)')
+      .option('--out <dir>', 'output directory (default: out/dse/NAME)')
+      .option('--shard <i/N>', 'run only shard i of N (0-based); combine with `dse merge`')
+      .option('--fresh', 'discard stored point results in the output directory first')
+      .option('--no-png', 'SVG charts only')
+      .option('--quiet', 'no progress bar');
+    cmd.parse(argv, { from: 'user' });
+    const opts = cmd.opts<{ jobs?: string; out?: string; shard?: string; fresh?: boolean; png: boolean; quiet?: boolean }>();
+    const file = cmd.args[0]!;
+    try {
+      statSync(file);
+    } catch {
+      throw new UsageError(`${file}: no such file`);
+    }
+    let shard: Shard | undefined;
+    if (opts.shard) {
+      try {
+        shard = parseShard(opts.shard);
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+    }
+    const r = await runSweepCli(file, {
+      ...(opts.jobs ? { jobs: positiveInt(opts.jobs) } : {}),
+      ...(opts.out ? { out: opts.out } : {}),
+      ...(shard ? { shard } : {}),
+      fresh: opts.fresh ?? false,
+      png: opts.png,
+      quiet: opts.quiet ?? false,
+    });
+    if (r.stopped) {
+      process.stderr.write(`stopped: ${r.evaluated} runs stored in ${r.out}; run the same command again to resume\n`);
+      return 130;
+    }
+    process.stdout.write(`${r.evaluated} runs simulated, ${r.reused} reused; outputs in ${r.out}\n`);
+    if (r.result) process.stdout.write(recommendationText(r.result));
+    else process.stdout.write(`shard done; combine with: npm run dse -- merge DIR... --out DIR\n`);
+    return 0;
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof UsageError) {
+      process.stderr.write(`${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof CommanderError) {
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    process.stderr.write(`dse: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return 1;
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  process.exitCode = await main(process.argv.slice(2));
+}
