@@ -1,0 +1,340 @@
+// Certificate chain validation for a DTLS client (or a server checking client certificates).
+//
+//   verifyChain(chainDer, { trustAnchors, nowMs, serverName, provider }) -> ChainResult
+//
+// Path building: from the leaf (chainDer[0]) repeatedly pick an issuer whose subject equals the current
+// certificate's issuer name (byte comparison of the encoded Names) and whose key verifies its signature, first among
+// the trust anchors, then among the other certificates sent (any order, unused extras allowed, RFC 8446 4.4.2).
+// Checks: signatures (ecdsa-with-SHA256 with a P-256 key, Ed25519) through the CryptoProvider; validity of every
+// certificate on the path against the caller's clock (nowMs, inclusive bounds); basicConstraints cA and keyUsage
+// keyCertSign on every issuer, pathLenConstraint; unknown critical extensions; leaf keyUsage digitalSignature and
+// extendedKeyUsage (serverAuth / clientAuth / any) when present; host name (SAN dNSName with RFC 6125 wildcard
+// rules, SAN iPAddress for IP literals, subject CN only when the certificate has no SAN DNS/IP entries).
+// Never throws: every failure is a typed { ok: false, reason, depth, detail }.
+import type { SignatureScheme, VerifyKey } from '../crypto/provider.ts';
+import { bytesEqual, parseCertificate, type Certificate, type PublicKeyInfo } from './x509.ts';
+
+/** The part of the CryptoProvider that chain validation uses. */
+export interface SignatureVerifier {
+  verify(scheme: SignatureScheme, key: VerifyKey, message: Uint8Array, signature: Uint8Array): boolean;
+}
+
+export type ChainFailure =
+  | 'empty-chain'
+  | 'malformed'
+  | 'unsupported' // key/signature algorithm (e.g. RSA) or critical extension this implementation does not handle
+  | 'bad-signature'
+  | 'expired'
+  | 'not-yet-valid'
+  | 'name-mismatch'
+  | 'not-ca'
+  | 'bad-key-usage'
+  | 'path-too-long'
+  | 'unknown-issuer';
+
+export type ChainResult =
+  | {
+      ok: true;
+      leaf: Certificate;
+      /** leaf, intermediates..., trust anchor (the anchor is the leaf itself for a pinned certificate). */
+      path: Certificate[];
+      /** The leaf's key in the provider's form, for CertificateVerify. */
+      publicKey: VerifyKey;
+      /** The TLS signature scheme this key signs CertificateVerify with. */
+      scheme: SignatureScheme;
+    }
+  | { ok: false; reason: ChainFailure; depth: number; detail: string };
+
+export type TrustAnchor = Uint8Array | Certificate;
+
+export type VerifyOptions = {
+  trustAnchors: readonly TrustAnchor[];
+  /** The caller's clock, ms since the Unix epoch. */
+  nowMs: number;
+  /** Expected host name or IP literal; omitted = no name check (e.g. client certificates). */
+  serverName?: string | undefined;
+  provider: SignatureVerifier;
+  /** 'server' (default) requires serverAuth in a leaf extendedKeyUsage; 'client' requires clientAuth. */
+  purpose?: 'server' | 'client';
+  /** Maximum number of certificates on the path, anchor included (default 8). */
+  maxPathLength?: number;
+};
+
+const EKU_SERVER = '1.3.6.1.5.5.7.3.1';
+const EKU_CLIENT = '1.3.6.1.5.5.7.3.2';
+const EKU_ANY = '2.5.29.37.0';
+
+type Fail = Extract<ChainResult, { ok: false }>;
+const fail = (reason: ChainFailure, depth: number, detail: string): Fail => ({ ok: false, reason, depth, detail });
+
+/** The provider key and TLS scheme of a certificate's subject key, or undefined if unsupported. */
+export function leafKey(pk: PublicKeyInfo): { key: VerifyKey; scheme: SignatureScheme } | undefined {
+  if (pk.kind === 'ed25519') return { key: { kind: 'ed25519', raw: pk.key }, scheme: 'ed25519' };
+  if (pk.kind === 'p256') return { key: { kind: 'p256', raw: pk.key }, scheme: 'ecdsa_secp256r1_sha256' };
+  return undefined;
+}
+
+export function describeKey(pk: PublicKeyInfo): string {
+  switch (pk.kind) {
+    case 'ed25519':
+      return 'Ed25519';
+    case 'p256':
+      return 'EC P-256';
+    case 'rsa':
+      return `RSA-${pk.modulusBits}`;
+    default:
+      return `${pk.algorithm}${pk.parameter ? ` (${pk.parameter})` : ''}`;
+  }
+}
+
+/** Checks `cert`'s signature with `issuer`'s key. */
+export function checkSignature(
+  cert: Certificate,
+  issuer: Certificate,
+  provider: SignatureVerifier,
+): { ok: true } | { ok: false; reason: 'bad-signature' | 'unsupported'; detail: string } {
+  const alg = cert.signatureAlgorithm.name;
+  const ik = issuer.publicKey;
+  let scheme: SignatureScheme;
+  if (alg === 'ecdsa-with-SHA256' && ik.kind === 'p256') scheme = 'ecdsa_secp256r1_sha256';
+  else if (alg === 'Ed25519' && ik.kind === 'ed25519') scheme = 'ed25519';
+  else if ((alg === 'ecdsa-with-SHA256' || alg === 'Ed25519') && (ik.kind === 'p256' || ik.kind === 'ed25519')) {
+    return { ok: false, reason: 'bad-signature', detail: `${alg} signature but issuer key is ${describeKey(ik)}` };
+  } else {
+    return { ok: false, reason: 'unsupported', detail: `signature ${alg} with issuer key ${describeKey(ik)}` };
+  }
+  let good = false;
+  try {
+    good = provider.verify(scheme, { kind: ik.kind, raw: ik.key }, cert.tbs, cert.signature) === true;
+  } catch {
+    good = false;
+  }
+  return good ? { ok: true } : { ok: false, reason: 'bad-signature', detail: `${alg} signature does not verify` };
+}
+
+function isIpLiteral(name: string): boolean {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(name) || name.includes(':');
+}
+
+function parseIpv4(name: string): Uint8Array | undefined {
+  const parts = name.split('.').map(Number);
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p > 255)) return undefined;
+  return Uint8Array.from(parts);
+}
+
+function parseIpv6(name: string): Uint8Array | undefined {
+  const s = name.replace(/^\[|\]$/g, '');
+  const halves = s.split('::');
+  if (halves.length > 2) return undefined;
+  const toGroups = (h: string): number[] | undefined => {
+    if (h === '') return [];
+    const g = h.split(':').map((x) => (/^[0-9a-fA-F]{1,4}$/.test(x) ? parseInt(x, 16) : NaN));
+    return g.some(Number.isNaN) ? undefined : g;
+  };
+  const a = toGroups(halves[0]!);
+  const b = halves.length === 2 ? toGroups(halves[1]!) : [];
+  if (!a || !b) return undefined;
+  const fill = 8 - a.length - b.length;
+  if ((halves.length === 1 && fill !== 0) || fill < 0 || (halves.length === 2 && fill < 1)) return undefined;
+  const groups = [...a, ...new Array<number>(halves.length === 2 ? fill : 0).fill(0), ...b];
+  const out = new Uint8Array(16);
+  groups.forEach((g, i) => {
+    out[2 * i] = g >> 8;
+    out[2 * i + 1] = g & 0xff;
+  });
+  return out;
+}
+
+/**
+ * RFC 6125 6.4 host name matching, case-insensitive, trailing dot ignored. A wildcard is accepted only as the
+ * entire left-most label ("*.example.com"), matches exactly one non-empty label, and needs at least two labels
+ * after it (so "*.com" matches nothing). IDNA names are compared in their A-label (xn--) form.
+ */
+export function matchHostname(pattern: string, host: string): boolean {
+  const p = pattern.toLowerCase().replace(/\.$/, '');
+  const h = host.toLowerCase().replace(/\.$/, '');
+  if (p === '' || h === '') return false;
+  const pl = p.split('.');
+  const hl = h.split('.');
+  if (pl.some((l) => l === '') || hl.some((l) => l === '')) return false;
+  if (!p.includes('*')) return p === h;
+  if (pl[0] !== '*' || pl.slice(1).some((l) => l.includes('*'))) return false;
+  if (pl.length < 3 || hl.length !== pl.length) return false;
+  if (hl[0]!.startsWith('xn--')) return false; // no wildcard match into an IDNA label
+  return pl.slice(1).join('.') === hl.slice(1).join('.');
+}
+
+/** Whether the certificate is valid for `name` (host name or IP literal). */
+export function matchesName(cert: Certificate, name: string): boolean {
+  const san = cert.extensions.subjectAltName;
+  if (isIpLiteral(name)) {
+    const ip = name.includes(':') ? parseIpv6(name) : parseIpv4(name);
+    if (!ip) return false;
+    return (san?.ip ?? []).some((a) => bytesEqual(a, ip));
+  }
+  if (san && (san.dns.length > 0 || san.ip.length > 0)) return san.dns.some((d) => matchHostname(d, name));
+  // No SAN identifiers: fall back to the subject's (last) common name, exact or wildcard.
+  const cns = cert.subject.attributes.filter((a) => a.type === 'CN');
+  const cn = cns[cns.length - 1]?.value;
+  return cn !== undefined && matchHostname(cn, name);
+}
+
+function checkTime(cert: Certificate, nowMs: number, depth: number): Fail | undefined {
+  if (nowMs < cert.notBefore) {
+    return fail('not-yet-valid', depth, `${cert.subject.text}: not before ${new Date(cert.notBefore).toISOString()}`);
+  }
+  if (nowMs > cert.notAfter) {
+    return fail('expired', depth, `${cert.subject.text}: expired ${new Date(cert.notAfter).toISOString()}`);
+  }
+  return undefined;
+}
+
+function checkCritical(cert: Certificate, depth: number): Fail | undefined {
+  if (cert.extensions.unknownCritical.length > 0) {
+    return fail('unsupported', depth, `unknown critical extension ${cert.extensions.unknownCritical.join(', ')}`);
+  }
+  return undefined;
+}
+
+/** Issuer requirements; `below` = number of non-self-issued intermediates between the issuer and the leaf. */
+function checkIssuer(cert: Certificate, depth: number, below: number, isAnchor: boolean): Fail | undefined {
+  const bc = cert.extensions.basicConstraints;
+  // A legacy v1 trust anchor has no extensions; it is trusted by configuration.
+  const legacyAnchor = isAnchor && cert.version < 3;
+  if (!legacyAnchor && !bc?.ca) return fail('not-ca', depth, `${cert.subject.text} is not a CA (basicConstraints)`);
+  const ku = cert.extensions.keyUsage;
+  if (ku && !ku.keyCertSign) return fail('not-ca', depth, `${cert.subject.text}: keyUsage lacks keyCertSign`);
+  if (bc?.pathLen !== undefined && below > bc.pathLen) {
+    return fail('path-too-long', depth, `${cert.subject.text}: pathLenConstraint ${bc.pathLen} exceeded`);
+  }
+  return undefined;
+}
+
+/** Validates a certificate chain (leaf first) against trust anchors. Never throws. */
+export function verifyChain(chainDer: readonly Uint8Array[], opts: VerifyOptions): ChainResult {
+  try {
+    return verifyChainInner(chainDer, opts);
+  } catch (e) {
+    return fail('malformed', 0, `internal: ${(e as Error)?.message ?? String(e)}`);
+  }
+}
+
+function verifyChainInner(chainDer: readonly Uint8Array[], opts: VerifyOptions): ChainResult {
+  if (!Array.isArray(chainDer) || chainDer.length === 0) return fail('empty-chain', 0, 'no certificate');
+  const maxLen = opts.maxPathLength ?? 8;
+  const chain: Certificate[] = [];
+  for (let i = 0; i < chainDer.length; i++) {
+    const r = parseCertificate(chainDer[i]!);
+    if (!r.ok) return fail('malformed', i, r.detail);
+    chain.push(r.cert);
+  }
+  const anchors: Certificate[] = [];
+  for (const a of opts.trustAnchors) {
+    if (a instanceof Uint8Array) {
+      const r = parseCertificate(a);
+      if (r.ok) anchors.push(r.cert);
+    } else if (a && typeof a === 'object' && a.der instanceof Uint8Array) {
+      anchors.push(a);
+    }
+  }
+
+  const leaf = chain[0]!;
+  const lk = leafKey(leaf.publicKey);
+  if (!lk) return fail('unsupported', 0, `leaf key ${describeKey(leaf.publicKey)} is not supported`);
+  const crit = checkCritical(leaf, 0);
+  if (crit) return crit;
+
+  // Build the path.
+  const path: Certificate[] = [leaf];
+  const used = new Set<number>([0]);
+  let cur = leaf;
+  let anchored = anchors.some((a) => bytesEqual(a.der, leaf.der)); // pinned leaf
+  let below = 0; // intermediates seen so far (for pathLen)
+  while (!anchored) {
+    const depth = path.length - 1;
+    if (path.length >= maxLen) return fail('path-too-long', depth, `more than ${maxLen} certificates`);
+    let lastErr: Fail | undefined;
+    let next: { cert: Certificate; anchor: boolean; index: number } | undefined;
+    const candidates: { cert: Certificate; anchor: boolean; index: number }[] = [
+      ...anchors.map((cert) => ({ cert, anchor: true, index: -1 })),
+      ...chain.map((cert, index) => ({ cert, anchor: false, index })).filter((c) => !used.has(c.index)),
+    ];
+    for (const c of candidates) {
+      if (!bytesEqual(c.cert.subject.der, cur.issuer.der)) continue;
+      const s = checkSignature(cur, c.cert, opts.provider);
+      if (s.ok) {
+        next = c;
+        break;
+      }
+      // Prefer reporting a bad signature over an unsupported algorithm.
+      if (!lastErr || s.reason === 'bad-signature') lastErr = fail(s.reason, depth, `${cur.subject.text}: ${s.detail}`);
+    }
+    if (!next) {
+      return lastErr ?? fail('unknown-issuer', depth, `no trusted or supplied issuer "${cur.issuer.text}"`);
+    }
+    const issuerDepth = depth + 1;
+    const ic = checkIssuer(next.cert, issuerDepth, below, next.anchor);
+    if (ic) return ic;
+    const crit2 = checkCritical(next.cert, issuerDepth);
+    if (crit2) return crit2;
+    path.push(next.cert);
+    if (next.anchor) anchored = true;
+    else {
+      used.add(next.index);
+      if (!bytesEqual(next.cert.subject.der, next.cert.issuer.der)) below++;
+      cur = next.cert;
+    }
+  }
+
+  for (let d = 0; d < path.length; d++) {
+    const t = checkTime(path[d]!, opts.nowMs, d);
+    if (t) return t;
+  }
+
+  const ku = leaf.extensions.keyUsage;
+  if (ku && !ku.digitalSignature) return fail('bad-key-usage', 0, 'leaf keyUsage lacks digitalSignature');
+  const eku = leaf.extensions.extKeyUsage;
+  const want = (opts.purpose ?? 'server') === 'server' ? EKU_SERVER : EKU_CLIENT;
+  if (eku && !eku.includes(want) && !eku.includes(EKU_ANY)) {
+    return fail('bad-key-usage', 0, `leaf extendedKeyUsage lacks ${opts.purpose ?? 'server'}Auth`);
+  }
+
+  if (opts.serverName !== undefined && !matchesName(leaf, opts.serverName)) {
+    const san = leaf.extensions.subjectAltName?.dns ?? [];
+    return fail('name-mismatch', 0, `"${opts.serverName}" not in [${san.join(', ') || leaf.subject.text}]`);
+  }
+  return { ok: true, leaf, path, publicKey: lk.key, scheme: lk.scheme };
+}
+
+/** A reusable verifier bound to trust anchors (parsed once), for endpoint configurations. */
+export class CertificateVerifier {
+  readonly anchors: Certificate[];
+  readonly rejectedAnchors: string[] = [];
+  constructor(
+    trustAnchors: readonly TrustAnchor[],
+    private readonly provider: SignatureVerifier,
+    private readonly defaults: { serverName?: string; purpose?: 'server' | 'client'; maxPathLength?: number } = {},
+  ) {
+    this.anchors = [];
+    for (const a of trustAnchors) {
+      if (a instanceof Uint8Array) {
+        const r = parseCertificate(a);
+        if (r.ok) this.anchors.push(r.cert);
+        else this.rejectedAnchors.push(r.detail);
+      } else this.anchors.push(a);
+    }
+  }
+
+  /** Validates `chainDer` at `nowMs`; `serverName` overrides the default given at construction. */
+  verify(chainDer: readonly Uint8Array[], nowMs: number, serverName?: string): ChainResult {
+    const opts: VerifyOptions = {
+      trustAnchors: this.anchors,
+      nowMs,
+      serverName: serverName ?? this.defaults.serverName,
+      provider: this.provider,
+    };
+    if (this.defaults.purpose) opts.purpose = this.defaults.purpose;
+    if (this.defaults.maxPathLength) opts.maxPathLength = this.defaults.maxPathLength;
+    return verifyChain(chainDer, opts);
+  }
+}
