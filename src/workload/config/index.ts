@@ -1,0 +1,6 @@
+// Scenario and model configuration: schemas (zod 4), YAML parsing with positions, overrides.
+export { ConfigError, formatIssue, parseYamlConfig, validateConfig, applyOverrides } from './yaml.ts';
+export type { ConfigIssue, ValidationContext } from './yaml.ts';
+export * from './dist.ts';
+export * from './model.ts';
+export * from './scenario.ts';

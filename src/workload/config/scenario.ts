@@ -1,0 +1,269 @@
+// Scenario schema (scenarios/*.yaml). Every field, its type, default and meaning: docs/scenarios.md.
+import { posix as path } from 'node:path';
+import * as z from 'zod';
+import { DistSpec, PositiveDistSpec } from './dist.ts';
+import { parseYamlConfig, applyOverrides } from './yaml.ts';
+
+const posNum = z.number().positive();
+const nonNeg = z.number().nonnegative();
+const posInt = z.number().int().positive();
+const nonNegInt = z.number().int().nonnegative();
+
+export const SUITES = [
+  'TLS_AES_128_GCM_SHA256',
+  'TLS_AES_256_GCM_SHA384',
+  'TLS_CHACHA20_POLY1305_SHA256',
+  'TLS_AES_128_CCM_SHA256',
+  'TLS_AES_128_CCM_8_SHA256',
+] as const;
+export const GROUPS = ['x25519', 'secp256r1'] as const;
+export const SIGNATURES = ['ecdsa_secp256r1_sha256', 'ed25519'] as const;
+export type SuiteName = (typeof SUITES)[number];
+export type GroupName = (typeof GROUPS)[number];
+export type SignatureName = (typeof SIGNATURES)[number];
+
+/** Weights by name; only listed names are offered, a name with weight 0 is never picked. */
+function weights<const T extends readonly [string, ...string[]]>(names: T) {
+  const shape = Object.fromEntries(names.map((n) => [n, nonNeg.optional()])) as { [K in T[number]]: z.ZodOptional<typeof nonNeg> };
+  return z.strictObject(shape).refine((w) => Object.values(w).some((v) => typeof v === 'number' && v > 0), {
+    message: 'at least one weight must be > 0',
+  });
+}
+
+export const ArrivalSchema = z.discriminatedUnion('kind', [
+  /** Every client starts at t = 0. */
+  z.strictObject({ kind: z.literal('all_at_once') }),
+  /** Start times evenly spread over [0, duration_ms). */
+  z.strictObject({ kind: z.literal('ramp'), duration_ms: posNum }),
+  /** Poisson arrivals at rate_per_s until `count` clients have arrived. */
+  z.strictObject({ kind: z.literal('poisson'), rate_per_s: posNum }),
+]);
+
+/** Simple client-side costs (the clients are not modelled as hardware): microseconds / nanoseconds per operation. */
+export const ClientCostsSchema = z.strictObject({
+  /** Protocol processing per handshake message, us. */
+  handshake_message_us: nonNeg.default(10),
+  /** Protocol processing per record, us. */
+  record_us: nonNeg.default(1),
+  /** AEAD: fixed cost per record, us, plus ns per byte. */
+  aead_op_us: nonNeg.default(0.5),
+  aead_ns_per_byte: nonNeg.default(0.5),
+  /** Per SHA compression (hash/HMAC/HKDF), ns. */
+  hash_block_ns: nonNeg.default(200),
+  /** Key-share generation and shared-secret derivation, us each. */
+  kx_keygen_us: nonNeg.default(60),
+  kx_derive_us: nonNeg.default(60),
+  /** Signature (client auth only) and verification (server CertificateVerify + chain), us each. */
+  sign_us: nonNeg.default(50),
+  verify_us: nonNeg.default(170),
+});
+
+export const ClientsSchema = z.strictObject({
+  /** Number of simulated clients (one connection each). */
+  count: posInt,
+  arrival: ArrivalSchema.prefault({ kind: 'all_at_once' }),
+  mix: z
+    .strictObject({
+      suites: weights(SUITES).prefault({ TLS_AES_128_GCM_SHA256: 1 }),
+      groups: weights(GROUPS).prefault({ x25519: 1 }),
+      signatures: weights(SIGNATURES).prefault({ ecdsa_secp256r1_sha256: 1 }),
+    })
+    .prefault({}),
+  /** Server demands a cookie (HelloRetryRequest round trip) before keeping any state. */
+  cookie: z.boolean().default(false),
+  certificate: z
+    .strictObject({
+      /** Key type of the server certificate chain. */
+      type: z.enum(['ecdsa-p256', 'ed25519']).default('ecdsa-p256'),
+      /** Certificates sent (leaf + intermediates); the client verifies one signature per certificate. */
+      chain_length: z.number().int().min(1).max(8).default(2),
+    })
+    .prefault({}),
+  costs: ClientCostsSchema.prefault({}),
+});
+
+export const RateSchema = z.strictObject({
+  /** constant: fixed gap 1/records_per_s; poisson: exponential gaps with that mean. */
+  process: z.enum(['constant', 'poisson']).default('constant'),
+  /** Records per second per client (per direction for up/down; requests for echo). */
+  records_per_s: posNum,
+});
+
+export const TrafficSchema = z
+  .strictObject({
+    /** Application records each client sends (up/echo) or receives (down) after its handshake. */
+    records_per_client: nonNegInt.optional(),
+    /** Alternatively, send for this long after the handshake, ms. */
+    duration_ms: posNum.optional(),
+    /** Record payload size in bytes: a number or a distribution spec (samples clamped to [1, 16384]). */
+    size: PositiveDistSpec.default(1200),
+    /** up: client->server; down: server->client; echo: client sends, server returns the same size. */
+    direction: z.enum(['up', 'down', 'echo']).default('echo'),
+    rate: RateSchema.prefault({ records_per_s: 1000 }),
+    /** Client sends KeyUpdate every N records it sends; 0 = never. */
+    key_update_every: nonNegInt.default(0),
+    /** Client closes the connection (close_notify) after its last record. */
+    close: z.boolean().default(true),
+  })
+  .superRefine((t, ctx) => {
+    if (typeof t.size === 'number' && t.size > 16384) {
+      ctx.addIssue({ code: 'custom', path: ['size'], message: 'must be <= 16384 (DTLS record plaintext limit)' });
+    }
+    if (t.records_per_client !== undefined && t.duration_ms !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['duration_ms'], message: 'use either records_per_client or duration_ms, not both' });
+    }
+  });
+
+export const NetworkSchema = z
+  .strictObject({
+    /** Round-trip time client <-> server excluding serialization, ms (one way = rtt_ms / 2). */
+    rtt_ms: nonNeg.optional(),
+    /** Alternatively, one-way latency as a distribution spec, ms (per datagram). */
+    one_way_ms: DistSpec.optional(),
+    /** Extra per-datagram delay, uniform in [0, jitter_ms], ms (may reorder datagrams). */
+    jitter_ms: nonNeg.default(0),
+    /** Independent loss probability per datagram, each direction, [0, 1]. */
+    loss: z.number().min(0).max(1).default(0),
+    /** Client access link bandwidth, 10^6 bit/s, each direction. */
+    access_bandwidth_mbps: posNum.default(1000),
+    /** Path MTU (IP packet), bytes; DTLS datagrams are sized to fit. */
+    mtu: z.number().int().min(200).max(65535).default(1500),
+  })
+  .superRefine((n, ctx) => {
+    if (n.rtt_ms !== undefined && n.one_way_ms !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['one_way_ms'], message: 'use either rtt_ms or one_way_ms, not both' });
+    }
+  });
+
+export const SimSchema = z
+  .strictObject({
+    /** Seed of every random stream; the CLI --seed overrides it. */
+    seed: nonNegInt.default(1),
+    /** Statistics exclude events before this simulated time, ms. */
+    warmup_ms: nonNeg.default(0),
+    /** Hard stop: simulated time limit, ms (the run also ends when all clients are done). */
+    end_ms: posNum.default(60_000),
+    /** Sampling interval of the time series, ms. */
+    timeseries_interval_ms: posNum.default(10),
+  })
+  .superRefine((s, ctx) => {
+    if (s.end_ms <= s.warmup_ms) ctx.addIssue({ code: 'custom', path: ['end_ms'], message: `must be > warmup_ms (${s.warmup_ms})` });
+  });
+
+/** summary.json numeric fields an SLA may refer to (plus `blocks.<name>.<field>` and `drops.<reason>`). */
+export const SLA_METRICS = [
+  'handshakes.offered',
+  'handshakes.completed',
+  'handshakes.failed',
+  'handshakes.retransmissions',
+  'handshake_latency_ms.mean',
+  'handshake_latency_ms.p50',
+  'handshake_latency_ms.p90',
+  'handshake_latency_ms.p99',
+  'handshake_latency_ms.max',
+  'record_latency_us.mean',
+  'record_latency_us.p50',
+  'record_latency_us.p99',
+  'record_latency_us.max',
+  'throughput.goodput_gbps',
+  'throughput.wire_gbps',
+  'throughput.records_per_s',
+  'throughput.handshakes_per_s',
+  'overhead_vs_udp.bytes_pct',
+  'overhead_vs_udp.latency_pct',
+  'overhead_vs_udp.throughput_ratio',
+  'memory.bytes_per_connection',
+  'memory.peak_connections',
+  'memory.peak_bytes',
+  'records.sent',
+  'records.received',
+  'records.lost',
+  'cost.area_mm2',
+  'cost.avg_power_w',
+  'cost.energy_j',
+  'cost.energy_per_handshake_uj',
+  'cost.energy_per_gb_j',
+] as const;
+const SLA_PATTERN = /^(blocks\.[A-Za-z0-9_-]+\.(utilization|mean_queue|p99_wait_us|ops)|drops\.[A-Za-z0-9_-]+)$/;
+
+export function isSlaMetric(m: string): boolean {
+  return (SLA_METRICS as readonly string[]).includes(m) || SLA_PATTERN.test(m);
+}
+
+export const SlaSchema = z
+  .strictObject({
+    /** Dotted path of a summary.json field, e.g. handshake_latency_ms.p99. */
+    metric: z.string().refine(isSlaMetric, { message: 'unknown metric (see docs/scenarios.md for the list)' }),
+    /** Pass if value <= max. */
+    max: z.number().optional(),
+    /** Pass if value >= min. */
+    min: z.number().optional(),
+  })
+  .superRefine((s, ctx) => {
+    if (s.max === undefined && s.min === undefined) ctx.addIssue({ code: 'custom', path: [], message: 'needs max or min' });
+    if (s.max !== undefined && s.min !== undefined && s.min > s.max) ctx.addIssue({ code: 'custom', path: ['min'], message: 'must be <= max' });
+  });
+
+export const ScenarioSchema = z.strictObject({
+  /** Scenario name in reports (default: the file base name, filled in by the caller). */
+  name: z.string().min(1).optional(),
+  description: z.string().default(''),
+  model: z.strictObject({
+    /** Model file, relative to the scenario file. */
+    file: z.string().min(1),
+    /** `path=value` overrides applied to the model (same syntax as the CLI --set). */
+    overrides: z.array(z.string()).default([]),
+  }),
+  /** Crypto provider of the DTLS implementation: node (node:crypto) or noble (@noble/*). Default: the CLI's. */
+  crypto: z.enum(['node', 'noble']).optional(),
+  /** Also run the plain-UDP baseline for the overhead_vs_udp figures. */
+  baseline_udp: z.boolean().default(true),
+  clients: ClientsSchema,
+  traffic: TrafficSchema.prefault({}),
+  network: NetworkSchema.prefault({}),
+  sim: SimSchema.prefault({}),
+  sla: z.array(SlaSchema).default([]),
+});
+
+export type Scenario = z.output<typeof ScenarioSchema>;
+export type ScenarioInput = z.input<typeof ScenarioSchema>;
+export type Arrival = z.output<typeof ArrivalSchema>;
+export type ClientCosts = z.output<typeof ClientCostsSchema>;
+export type ClientsConfig = z.output<typeof ClientsSchema>;
+export type TrafficConfig = z.output<typeof TrafficSchema>;
+export type NetworkConfig = z.output<typeof NetworkSchema>;
+export type SimConfig = z.output<typeof SimSchema>;
+export type SlaTarget = z.output<typeof SlaSchema>;
+
+/** Parses and validates a scenario file's text. Throws ConfigError (`file:line:col path: message`). */
+export function parseScenario(text: string, fileName: string): Scenario {
+  return parseYamlConfig(text, fileName, ScenarioSchema);
+}
+
+/** Applies `path=value` overrides to a validated scenario (e.g. `clients.count=100`). */
+export function applyScenarioOverrides(s: Scenario, overrides: readonly string[]): Scenario {
+  return applyOverrides(s, overrides, ScenarioSchema);
+}
+
+/** Model file path as seen from the working directory: `model.file` is relative to the scenario file. */
+export function resolveModelPath(scenarioFile: string, modelFile: string): string {
+  const s = scenarioFile.replace(/\\/g, '/');
+  const m = modelFile.replace(/\\/g, '/');
+  if (path.isAbsolute(m)) return path.normalize(m);
+  return path.normalize(path.join(path.dirname(s), m));
+}
+
+/** Default round-trip time when the scenario gives neither rtt_ms nor one_way_ms, ms. */
+export const DEFAULT_RTT_MS = 0.1;
+
+/** One-way delay spec, ms: `one_way_ms` if given, else the constant rtt_ms / 2 (DEFAULT_RTT_MS when neither). */
+export function oneWayDelayMs(n: NetworkConfig): DistSpec {
+  return n.one_way_ms ?? (n.rtt_ms ?? DEFAULT_RTT_MS) / 2;
+}
+
+/** Scenario name: its `name:`, else the file base name without .yaml. */
+export function scenarioName(s: Scenario, fileName: string): string {
+  if (s.name) return s.name;
+  const base = fileName.replace(/\\/g, '/').split('/').pop() ?? fileName;
+  return base.replace(/\.ya?ml$/i, '');
+}
