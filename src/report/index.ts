@@ -17,6 +17,8 @@ export type { ChartSpec, RenderedChart } from './charts.ts';
 export { svgToPng } from './png.ts';
 export { renderReportHtml } from './html.ts';
 export { renderTerminalSummary, slaFailures } from './table.ts';
+export { evaluateSla, metricUnit, metricValue } from './sla.ts';
+export type { SlaTarget } from './sla.ts';
 
 export interface RenderOptions {
   /** Render charts (SVG, and PNG unless png is false). Default true. */

@@ -1,0 +1,236 @@
+// `npm run sim -- <scenario.yaml> [--out DIR] [--seed N] [--set key=value ...] [--crypto node|noble] [--strict]
+//  [--quiet] [--no-charts]`
+//
+// Reads the scenario and the model it references, applies overrides, runs the co-simulation, writes the outputs
+// (docs/outputs.md) into results/<scenario>/<UTC timestamp>/ or --out DIR, prints the summary table on stdout and
+// progress on stderr.
+// Exit status: 0 completed run (SLA failures are reported but do not fail the run unless --strict);
+// 1 SLA failure with --strict, or any other error; 2 bad input (argument, scenario or model file, override).
+import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import {
+  applyModelOverrides,
+  applyScenarioOverrides,
+  parseModel,
+  parseScenario,
+  resolveModelPath,
+  scenarioName,
+} from '../workload/config/index.ts';
+import type { ModelConfig, Scenario } from '../workload/config/index.ts';
+import { evaluateSla, renderAll, renderTerminalSummary, slaFailures } from '../report/index.ts';
+import type { SimResult } from '../report/types.ts';
+import { createProgress } from './progress.ts';
+import { defaultOutDir, writeOutputs } from './output.ts';
+
+export const EXIT_OK = 0;
+export const EXIT_FAIL = 1;
+export const EXIT_BAD_INPUT = 2;
+
+export interface SimCliOptions {
+  out?: string;
+  seed?: number;
+  set: string[];
+  crypto?: 'node' | 'noble';
+  strict?: boolean;
+  quiet?: boolean;
+  charts: boolean;
+}
+
+export interface RunScenarioArgs {
+  scenario: Scenario;
+  model: ModelConfig;
+  seed?: number;
+  crypto?: 'node' | 'noble';
+  onProgress?: (fractionDone: number, simTimeS: number) => void;
+}
+export type RunScenarioFn = (args: RunScenarioArgs) => SimResult | Promise<SimResult>;
+
+/** Bad input the user can fix: printed without a stack trace, exit status 2. */
+export class InputError extends Error {
+  override name = 'InputError';
+}
+
+function isConfigError(e: unknown): e is Error {
+  return e instanceof Error && (e.name === 'ConfigError' || e.name === 'InputError');
+}
+
+/**
+ * Split --set values: `model.<path>=v` goes to the model (as `<path>=v`), except `model.file` and
+ * `model.overrides`, which are scenario fields; everything else goes to the scenario.
+ */
+export function splitOverrides(sets: readonly string[]): { scenario: string[]; model: string[] } {
+  const scenario: string[] = [];
+  const model: string[] = [];
+  for (const s of sets) {
+    const m = /^\s*model\.(.+)$/.exec(s);
+    if (m && !/^(file|overrides)(\.|=|\s*=)/.test(m[1]!)) model.push(m[1]!);
+    else scenario.push(s);
+  }
+  return { scenario, model };
+}
+
+function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError(`${path}: cannot read ${what}${code ? ` (${code})` : ''}`);
+  }
+}
+
+export interface LoadedInput {
+  scenario: Scenario;
+  model: ModelConfig;
+  scenarioFile: string;
+  modelFile: string;
+  seed: number;
+  crypto: 'node' | 'noble';
+  overrides: { scenario: string[]; model: string[] };
+}
+
+/** Read and validate the scenario and model, apply overrides, --seed and --crypto. Throws ConfigError/InputError. */
+export function loadInput(scenarioFile: string, opts: Pick<SimCliOptions, 'seed' | 'set' | 'crypto'>): LoadedInput {
+  const split = splitOverrides(opts.set);
+  let scenario = parseScenario(readText(scenarioFile, 'scenario file'), scenarioFile);
+  if (split.scenario.length) scenario = applyScenarioOverrides(scenario, split.scenario);
+  if (opts.seed !== undefined) scenario = { ...scenario, sim: { ...scenario.sim, seed: opts.seed } };
+  scenario = { ...scenario, name: scenarioName(scenario, scenarioFile) };
+  const modelFile = resolveModelPath(scenarioFile, scenario.model.file);
+  let model = parseModel(readText(modelFile, `model file (model.file of ${scenarioFile})`), modelFile);
+  const modelOverrides = [...scenario.model.overrides, ...split.model];
+  if (modelOverrides.length) model = applyModelOverrides(model, modelOverrides);
+  const crypto = opts.crypto ?? scenario.crypto ?? 'node';
+  return { scenario, model, scenarioFile, modelFile, seed: scenario.sim.seed, crypto, overrides: split };
+}
+
+function parseSeed(v: string): number {
+  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(Number(v))) throw new InvalidArgumentError('must be a non-negative integer');
+  return Number(v);
+}
+
+function collect(v: string, prev: string[]): string[] {
+  if (!v.includes('=')) throw new InvalidArgumentError('expected key=value');
+  return [...prev, v];
+}
+
+export interface Io {
+  stdout: { write(s: string): unknown };
+  stderr: { write(s: string): unknown; isTTY?: boolean; columns?: number };
+}
+
+async function loadRunScenario(): Promise<RunScenarioFn> {
+  // Resolved at run time so this command can be type-checked and its input handling used before the workload lands.
+  const spec = '../workload/index.ts';
+  const mod = (await import(spec)) as { runScenario?: RunScenarioFn };
+  if (typeof mod.runScenario !== 'function') throw new Error('src/workload/index.ts does not export runScenario');
+  return mod.runScenario;
+}
+
+/**
+ * Run the command with the given arguments (without node and script). Returns the exit status; never calls
+ * process.exit. `runScenario` can be injected (tests).
+ */
+export async function main(argv: readonly string[], io: Io = process, runScenario?: RunScenarioFn): Promise<number> {
+  const program = new Command('sim')
+    .description('Run one DTLS 1.3 accelerator scenario and write summary.json, stats.txt, timeseries.csv, charts, report.html')
+    .argument('<scenario>', 'scenario YAML file (it names the model file)')
+    .option('--out <dir>', 'output directory (default results/<scenario>/<UTC timestamp>)')
+    .option('--seed <n>', 'random seed (overrides sim.seed)', parseSeed)
+    .option('--set <key=value>', 'override a scenario field (clients.count=100) or model field (model.aead.instances=8); repeatable', collect, [] as string[])
+    .addOption(new Option('--crypto <provider>', 'crypto provider of the DTLS implementation').choices(['node', 'noble']))
+    .option('--strict', 'exit 1 when an SLA check fails')
+    .option('--quiet', 'no progress on stderr')
+    .option('--no-charts', 'skip charts (SVG/PNG); faster')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) });
+
+  let scenarioFile: string;
+  let opts: SimCliOptions;
+  try {
+    program.parse([...argv], { from: 'user' });
+    scenarioFile = program.args[0]!;
+    opts = program.opts<SimCliOptions>();
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT;
+    }
+    throw e;
+  }
+
+  let input: LoadedInput;
+  try {
+    input = loadInput(scenarioFile, opts);
+  } catch (e) {
+    if (isConfigError(e)) {
+      io.stderr.write(`${e.message}\n`);
+      return EXIT_BAD_INPUT;
+    }
+    io.stderr.write(`error: ${(e as Error).message ?? String(e)}\n`);
+    return EXIT_FAIL;
+  }
+
+  const progress = createProgress({ stream: io.stderr, quiet: opts.quiet ?? false, label: input.scenario.name ?? 'sim' });
+  let result: SimResult;
+  let wallS: number;
+  try {
+    const run = runScenario ?? (await loadRunScenario());
+    const t0 = performance.now();
+    result = await run({
+      scenario: input.scenario,
+      model: input.model,
+      seed: input.seed,
+      crypto: input.crypto,
+      onProgress: (f, t) => progress.onProgress(f, t),
+    });
+    wallS = (performance.now() - t0) / 1000;
+    progress.finish(true);
+  } catch (e) {
+    progress.finish(false);
+    if (isConfigError(e)) {
+      io.stderr.write(`${e.message}\n`);
+      return EXIT_BAD_INPUT;
+    }
+    io.stderr.write(`error: simulation failed, nothing written: ${errorText(e)}\n`);
+    return EXIT_FAIL;
+  }
+
+  try {
+    result.summary.wall_time_s = wallS;
+    if (result.summary.sla.length === 0 && input.scenario.sla.length) result.summary.sla = evaluateSla(result.summary, input.scenario.sla);
+    result.config = {
+      ...result.config,
+      cli: {
+        scenario_file: input.scenarioFile,
+        model_file: input.modelFile,
+        seed: input.seed,
+        crypto: input.crypto,
+        scenario_overrides: input.overrides.scenario,
+        model_overrides: input.overrides.model,
+      },
+    };
+    const files = await renderAll(result, { charts: opts.charts });
+    const outDir = opts.out ?? defaultOutDir('results', input.scenario.name ?? 'run', new Date());
+    writeOutputs(outDir, files);
+    io.stdout.write(renderTerminalSummary(result));
+    if (!opts.quiet) io.stderr.write(`wrote ${files.length} files to ${outDir} (wall time ${wallS.toFixed(2)} s)\n`);
+  } catch (e) {
+    io.stderr.write(`error: writing the results failed: ${errorText(e)}\n`);
+    return EXIT_FAIL;
+  }
+  const failed = slaFailures(result);
+  if (failed && opts.strict) {
+    io.stderr.write(`${failed} SLA check(s) failed (--strict)\n`);
+    return EXIT_FAIL;
+  }
+  return EXIT_OK;
+}
+
+function errorText(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  return process.env.DTLS_SIM_DEBUG ? (e.stack ?? e.message) : `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}`;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = await main(process.argv.slice(2));
+}
