@@ -25,3 +25,16 @@ export {
   type AcquireCb,
 } from './resource.ts';
 export { Histogram, TimeWeighted, type Dist } from './stats.ts';
+export { Store, type StoreOptions, type StoreStats } from './store.ts';
+export { Clock } from './clock.ts';
+export {
+  Rng,
+  RngStream,
+  DistributionError,
+  makeSampler,
+  distributionMean,
+  fnv1a64,
+  type Seed,
+  type Distribution,
+  type Sampler,
+} from './random.ts';

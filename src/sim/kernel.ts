@@ -15,7 +15,10 @@ export type EventFn<A = any> = (arg: A) => void;
 export const MAX_TIME: Ps = Number.MAX_SAFE_INTEGER;
 
 const SLOT_MAX = 1 << 22; // at most 4,194,304 events pending at once (cancelled-but-unpopped ones included)
-const GEN_MOD = 2 ** 31; // id = gen * SLOT_MAX + slot < 2^53
+const GEN_MASK = 0x7fffffff; // id = gen * SLOT_MAX + slot < 2^53
+// Heap entries are (time, key) with key = seq * SLOT_MAX + slot, so ties compare by seq with one float compare.
+// seq < SEQ_LIMIT keeps key < 2^53; when it is reached, pending entries are renumbered in order (renumber()).
+const SEQ_LIMIT = 2 ** 31;
 
 /** Check that `t` is an integer number of ps in [0, MAX_TIME]; throws SimTimeError otherwise. */
 export function checkPs(t: number, what = 'time'): Ps {
@@ -47,8 +50,7 @@ export class Kernel {
   private _now: Ps = 0;
   // heap (entries: time, seq, slot)
   private hT: Float64Array;
-  private hS: Float64Array;
-  private hSlot: Int32Array;
+  private hK: Float64Array;
   private size = 0;
   // slots
   private fns: (EventFn | null)[];
@@ -71,8 +73,7 @@ export class Kernel {
     const cap = Math.max(16, Math.min(SLOT_MAX, opts.initialCapacity ?? 1024));
     this.cap = cap;
     this.hT = new Float64Array(cap);
-    this.hS = new Float64Array(cap);
-    this.hSlot = new Int32Array(cap);
+    this.hK = new Float64Array(cap);
     this.fns = new Array(cap).fill(null);
     this.args = new Array(cap).fill(undefined);
     this.gen = new Int32Array(cap);
@@ -116,7 +117,7 @@ export class Kernel {
     if (slot >= this.slotCount || this.gen[slot] !== g || this.fns[slot] === null) return false;
     this.fns[slot] = null;
     this.args[slot] = undefined;
-    this.gen[slot] = (g + 1) % GEN_MOD;
+    this.gen[slot] = (g + 1) & GEN_MASK;
     this.live--;
     return true; // the heap entry stays and is discarded when it reaches the top
   }
@@ -174,7 +175,7 @@ export class Kernel {
         while (this.size > 0) {
           const t = this.hT[0];
           if (t > until) break;
-          const slot = this.hSlot[0];
+          const slot = slotOf(this.hK[0]);
           this.popHead();
           const fn = this.fns[slot];
           if (fn === null) {
@@ -207,7 +208,7 @@ export class Kernel {
     while (this.size > 0) {
       const t = this.hT[0];
       if (t > until) break;
-      const slot = this.hSlot[0];
+      const slot = slotOf(this.hK[0]);
       this.popHead();
       const fn = this.fns[slot];
       if (fn === null) {
@@ -217,7 +218,7 @@ export class Kernel {
       const arg = this.args[slot];
       this.fns[slot] = null;
       this.args[slot] = undefined;
-      this.gen[slot] = (this.gen[slot] + 1) % GEN_MOD;
+      this.gen[slot] = (this.gen[slot] + 1) & GEN_MASK;
       this.free[this.freeTop++] = slot;
       this.live--;
       this._now = t;
@@ -231,14 +232,14 @@ export class Kernel {
   private release(slot: number): void {
     this.fns[slot] = null;
     this.args[slot] = undefined;
-    this.gen[slot] = (this.gen[slot] + 1) % GEN_MOD;
+    this.gen[slot] = (this.gen[slot] + 1) & GEN_MASK;
     this.free[this.freeTop++] = slot;
     this.live--;
   }
 
   private dropCancelledHead(): void {
-    while (this.size > 0 && this.fns[this.hSlot[0]] === null) {
-      const slot = this.hSlot[0];
+    while (this.size > 0 && this.fns[slotOf(this.hK[0])] === null) {
+      const slot = slotOf(this.hK[0]);
       this.popHead();
       this.free[this.freeTop++] = slot;
     }
@@ -255,24 +256,22 @@ export class Kernel {
     this.fns[slot] = fn;
     this.args[slot] = arg;
     this.live++;
-    const s = this.seq++;
+    if (this.seq >= SEQ_LIMIT) this.renumber();
+    const key = this.seq++ * SLOT_MAX + slot;
     // sift up; the new entry has the largest seq so far, so an equal time never moves it above its parent
     const hT = this.hT;
-    const hS = this.hS;
-    const hSlot = this.hSlot;
+    const hK = this.hK;
     let i = this.size++;
     while (i > 0) {
       const p = (i - 1) >> 1;
       const pt = hT[p];
       if (pt <= t) break;
       hT[i] = pt;
-      hS[i] = hS[p];
-      hSlot[i] = hSlot[p];
+      hK[i] = hK[p];
       i = p;
     }
     hT[i] = t;
-    hS[i] = s;
-    hSlot[i] = slot;
+    hK[i] = key;
     return this.gen[slot] * SLOT_MAX + slot;
   }
 
@@ -280,35 +279,55 @@ export class Kernel {
     const n = --this.size;
     if (n === 0) return;
     const hT = this.hT;
-    const hS = this.hS;
-    const hSlot = this.hSlot;
+    const hK = this.hK;
     const lt = hT[n];
-    const ls = hS[n];
-    const lslot = hSlot[n];
+    const lk = hK[n];
     let i = 0;
     const half = n >> 1;
     while (i < half) {
       let c = 2 * i + 1;
       let ct = hT[c];
-      let cs = hS[c];
+      let ck = hK[c];
       const r = c + 1;
       if (r < n) {
         const rt = hT[r];
-        if (rt < ct || (rt === ct && hS[r] < cs)) {
+        if (rt < ct || (rt === ct && hK[r] < ck)) {
           c = r;
           ct = rt;
-          cs = hS[r];
+          ck = hK[r];
         }
       }
-      if (ct > lt || (ct === lt && cs > ls)) break;
+      if (ct > lt || (ct === lt && ck > lk)) break;
       hT[i] = ct;
-      hS[i] = cs;
-      hSlot[i] = hSlot[c];
+      hK[i] = ck;
       i = c;
     }
     hT[i] = lt;
-    hS[i] = ls;
-    hSlot[i] = lslot;
+    hK[i] = lk;
+  }
+
+  /** Sequence numbers reached SEQ_LIMIT: give pending entries new sequence numbers 0..n-1 in (time, seq) order. A
+   *  sorted array is a valid heap, so it is written back as is. Runs once every ~2^31 scheduled events. */
+  private renumber(): void {
+    const n = this.size;
+    const idx = Array.from({ length: n }, (_, i) => i);
+    const hT = this.hT;
+    const hK = this.hK;
+    idx.sort((a, b) => hT[a] - hT[b] || hK[a] - hK[b]);
+    const t2 = new Float64Array(this.cap);
+    const k2 = new Float64Array(this.cap);
+    for (let r = 0; r < n; r++) {
+      t2[r] = hT[idx[r]];
+      k2[r] = r * SLOT_MAX + slotOf(hK[idx[r]]);
+    }
+    this.hT = t2;
+    this.hK = k2;
+    this.seq = n;
+  }
+
+  /** @internal test hook: pretend `n` events were scheduled already (exercises renumber()). */
+  _setSeqForTest(n: number): void {
+    this.seq = n;
   }
 
   private grow(): void {
@@ -316,10 +335,8 @@ export class Kernel {
     const cap = Math.min(SLOT_MAX, this.cap * 2);
     const hT = new Float64Array(cap);
     hT.set(this.hT);
-    const hS = new Float64Array(cap);
-    hS.set(this.hS);
-    const hSlot = new Int32Array(cap);
-    hSlot.set(this.hSlot);
+    const hK = new Float64Array(cap);
+    hK.set(this.hK);
     const gen = new Int32Array(cap);
     gen.set(this.gen);
     const free = new Int32Array(cap);
@@ -329,8 +346,7 @@ export class Kernel {
       this.args.push(undefined);
     }
     this.hT = hT;
-    this.hS = hS;
-    this.hSlot = hSlot;
+    this.hK = hK;
     this.gen = gen;
     this.free = free;
     this.cap = cap;
@@ -410,6 +426,10 @@ export class Process<R = unknown> implements Awaitable {
       throw new SimError(`process ${this.name ?? ''} yielded ${String(y)}: expected a delay in ps or an awaitable`);
     }
   }
+}
+
+function slotOf(key: number): number {
+  return key - Math.floor(key / SLOT_MAX) * SLOT_MAX;
 }
 
 function stepProcess(p: Process): void {
