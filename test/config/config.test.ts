@@ -113,8 +113,8 @@ const expected: Record<string, string[]> = {
     'test/config/fixtures/bad-sla.yaml:8:5 sla.2: needs max or min',
   ],
   'bad-size-dist.yaml': [
-    'test/config/fixtures/bad-size-dist.yaml:6:3 traffic.size.sd: required field is missing (expected number)',
     'test/config/fixtures/bad-size-dist.yaml:6:39 traffic.size.sdev: unknown key',
+    'test/config/fixtures/bad-size-dist.yaml:6:9 traffic.size: give either mean and sd, or mu and sigma',
   ],
 };
 
@@ -188,6 +188,10 @@ test('cross-field and union checks', () => {
   assert.is(e.message, 's.yaml:3:18 traffic.size: expected number or object');
   e = errorOf(() => parseScenario(base + 'traffic: { size: { dist: uniform, min: 10, max: 5 } }\n', 's.yaml'));
   assert.is(e.message, 's.yaml:3:49 traffic.size.max: max must be >= min');
+  e = errorOf(() => parseScenario(base + 'traffic: { size: { dist: constant, value: 5 } }\n', 's.yaml'));
+  assert.is(e.message, 's.yaml:3:26 traffic.size.dist: must be one of "deterministic", "uniform", "exponential", "normal", "lognormal", "empirical"');
+  e = errorOf(() => parseScenario(base + 'network: { one_way_ms: { dist: exponential, mean: 1, rate: 2 } }\n', 's.yaml'));
+  assert.is(e.message, 's.yaml:3:51 network.one_way_ms.mean: give exactly one of mean or rate');
   e = errorOf(() => parseScenario(base.replace('count: 3', 'count: 3, mix: { groups: { x25519: 0 } }'), 's.yaml'));
   assert.is(e.message, 's.yaml:2:37 clients.mix.groups: at least one weight must be > 0');
   e = errorOf(() => parseScenario(base + 'sim: { warmup_ms: 10, end_ms: 10 }\n', 's.yaml'));

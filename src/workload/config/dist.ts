@@ -1,58 +1,59 @@
 // Distribution specs as written in scenario files: a plain number (a constant) or `{dist: <name>, ...}`.
-// Units are those of the field holding the spec (bytes for traffic.size, ms for network.one_way_ms, ...).
+// The accepted shapes are exactly the kernel's `Distribution` (src/sim/random.ts), so a validated spec goes
+// straight to `makeSampler(spec, stream)`. Units are those of the field holding the spec (bytes for
+// traffic.size, ms for network.one_way_ms). Values here are non-negative (sizes and delays).
 import * as z from 'zod';
+import { distributionMean, type Distribution } from '../../sim/index.ts';
 
 const nonNeg = z.number().nonnegative();
 const pos = z.number().positive();
+const clamps = { min: nonNeg.optional(), max: nonNeg.optional() };
 
-export const ConstantDist = z.strictObject({ dist: z.literal('constant'), value: nonNeg });
-export const UniformDist = z
-  .strictObject({ dist: z.literal('uniform'), min: nonNeg, max: nonNeg })
-  .refine((d) => d.max >= d.min, { message: 'max must be >= min', path: ['max'] });
-export const ExponentialDist = z.strictObject({ dist: z.literal('exponential'), mean: pos });
-/** Normal truncated at `min` (default 0): samples below it are clamped. */
-export const NormalDist = z.strictObject({ dist: z.literal('normal'), mean: nonNeg, sd: nonNeg, min: nonNeg.optional() });
-/** Log-normal given by the mean and standard deviation of the samples themselves (not of the underlying normal). */
-export const LognormalDist = z.strictObject({ dist: z.literal('lognormal'), mean: pos, sd: nonNeg });
-/** Discrete choice: values with weights (e.g. an IMIX of record sizes). */
-export const ChoiceDist = z
+function clampOk(d: { min?: number | undefined; max?: number | undefined }): boolean {
+  return d.min === undefined || d.max === undefined || d.max >= d.min;
+}
+const clampMsg = { message: 'max must be >= min', path: ['max'] };
+
+const Deterministic = z.strictObject({ dist: z.literal('deterministic'), value: nonNeg });
+const Uniform = z.strictObject({ dist: z.literal('uniform'), min: nonNeg, max: nonNeg }).refine(clampOk, clampMsg);
+/** Exponential given by `mean` or by `rate` (= 1 / mean). */
+const Exponential = z
+  .strictObject({ dist: z.literal('exponential'), mean: pos.optional(), rate: pos.optional() })
+  .refine((d) => (d.mean === undefined) !== (d.rate === undefined), { message: 'give exactly one of mean or rate', path: ['mean'] });
+/** Normal, clamped to [min, max] (give min: 0 for delays). */
+const Normal = z.strictObject({ dist: z.literal('normal'), mean: nonNeg, sd: nonNeg, ...clamps }).refine(clampOk, clampMsg);
+/** Log-normal by the samples' own mean and sd, or by the underlying normal's mu and sigma; optional clamps. */
+const Lognormal = z
   .strictObject({
-    dist: z.literal('choice'),
-    values: z.array(nonNeg).min(1),
-    weights: z.array(nonNeg).min(1).optional(),
+    dist: z.literal('lognormal'),
+    mean: pos.optional(),
+    sd: nonNeg.optional(),
+    mu: z.number().optional(),
+    sigma: nonNeg.optional(),
+    ...clamps,
   })
-  .refine((d) => !d.weights || d.weights.length === d.values.length, {
-    message: 'weights must have one entry per value',
-    path: ['weights'],
-  });
+  .refine(
+    (d) =>
+      (d.mean !== undefined && d.sd !== undefined && d.mu === undefined && d.sigma === undefined) ||
+      (d.mu !== undefined && d.sigma !== undefined && d.mean === undefined && d.sd === undefined),
+    { message: 'give either mean and sd, or mu and sigma' },
+  )
+  .refine(clampOk, clampMsg);
+/** Discrete values with optional weights (e.g. an IMIX of record sizes). */
+const Empirical = z
+  .strictObject({ dist: z.literal('empirical'), values: z.array(nonNeg).min(1), weights: z.array(nonNeg).min(1).optional() })
+  .refine((d) => !d.weights || d.weights.length === d.values.length, { message: 'weights must have one entry per value', path: ['weights'] })
+  .refine((d) => !d.weights || d.weights.some((w) => w > 0), { message: 'weights must not all be 0', path: ['weights'] });
 
-export const DistObject = z.discriminatedUnion('dist', [ConstantDist, UniformDist, ExponentialDist, NormalDist, LognormalDist, ChoiceDist]);
-/** A number (constant) or a distribution object. */
-export const DistSpec = z.union([nonNeg, DistObject]);
-export type DistSpec = z.output<typeof DistSpec>;
-export type DistObject = z.output<typeof DistObject>;
+const DistObjectSchema = z.discriminatedUnion('dist', [Deterministic, Uniform, Exponential, Normal, Lognormal, Empirical]);
 
-/** Same as DistSpec but the constant / every value must be > 0 (record sizes). */
-export const PositiveDistSpec = z.union([pos, DistObject]);
+/** A number (constant) or a distribution object; the validated value is a kernel `Distribution`. */
+export const DistSpec = z.union([nonNeg, DistObjectSchema]) as unknown as z.ZodType<Distribution, Distribution>;
+/** Same, but a constant must be > 0 (record sizes). */
+export const PositiveDistSpec = z.union([pos, DistObjectSchema]) as unknown as z.ZodType<Distribution, Distribution>;
+export type DistSpec = Distribution;
 
-/** Mean of a distribution spec (for documentation, sizing and sanity checks). */
+/** Mean of a distribution spec (before clamps): the kernel's distributionMean. */
 export function distMean(d: DistSpec): number {
-  if (typeof d === 'number') return d;
-  switch (d.dist) {
-    case 'constant':
-      return d.value;
-    case 'uniform':
-      return (d.min + d.max) / 2;
-    case 'exponential':
-      return d.mean;
-    case 'normal':
-      return d.mean;
-    case 'lognormal':
-      return d.mean;
-    case 'choice': {
-      const w = d.weights ?? d.values.map(() => 1);
-      const tw = w.reduce((a, b) => a + b, 0);
-      return tw > 0 ? d.values.reduce((a, v, i) => a + v * w[i]!, 0) / tw : 0;
-    }
-  }
+  return distributionMean(d);
 }
