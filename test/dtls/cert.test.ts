@@ -177,17 +177,35 @@ test('wildcard SAN rules', () => {
   assert.not.ok(matchHostname('*.a.b', 'xn--bcher-kva.a.b'));
 });
 
-test('CertificateVerifier binds anchors and a default name', () => {
-  const v = new CertificateVerifier([ecCa, edCa, new Uint8Array([1, 2, 3])], noble, { serverName: 'localhost' });
+test('CertificateVerifier: endpoint interface, anchors, default name, clock mapping, alerts', () => {
+  const v = new CertificateVerifier({ trustAnchors: [ecCa, edCa, new Uint8Array([1, 2, 3])], provider: noble, serverName: 'localhost' });
   assert.is(v.anchors.length, 2);
   assert.is(v.rejectedAnchors.length, 1);
-  assert.ok(v.verify(ecChain, T2030).ok);
-  assert.ok(v.verify(edChain, T2030).ok);
-  expectFail(v.verify(edChain, T2030, 'other.test'), 'name-mismatch');
+  const ok = v.verify(ecChain, { nowMs: T2030 });
+  assert.ok(ok.ok);
+  if (ok.ok) assert.is(ok.scheme, 'ecdsa_secp256r1_sha256');
+  assert.ok(v.verify(edChain, { nowMs: T2030, serverName: undefined }).ok);
+  const bad = v.verify(edChain, { nowMs: T2030, serverName: 'other.test' });
+  assert.is(bad.ok, false);
+  if (!bad.ok) {
+    assert.is(bad.failure, 'name-mismatch');
+    assert.is(bad.alert, 46);
+    assert.match(bad.reason, /^name-mismatch: /);
+  }
+  const expired = v.verify(ecChain, { nowMs: Date.UTC(2100, 0, 1) });
+  assert.is(expired.ok ? 0 : expired.alert, 45);
+  // Simulated time starting at 0 mapped to a wall clock.
+  const sim = new CertificateVerifier({ trustAnchors: [ecCa], provider: noble, clock: (t) => T2030 + t });
+  assert.ok(sim.verify(ecChain, { nowMs: 0, serverName: 'localhost' }).ok);
+  const epoch0 = new CertificateVerifier({ trustAnchors: [ecCa], provider: noble });
+  assert.is(epoch0.check(ecChain, 0).ok ? '' : (epoch0.check(ecChain, 0) as { reason: string }).reason, 'not-yet-valid');
   // client certificate: EKU clientAuth, no name check
-  const cv = new CertificateVerifier([ecCa], noble, { purpose: 'client' });
-  assert.ok(cv.verify(ders('ecdsa/client-chain.pem'), T2030).ok);
-  expectFail(cv.verify(ecChain, T2030), 'bad-key-usage');
+  const cv = new CertificateVerifier({ trustAnchors: [ecCa], provider: noble, purpose: 'client', clock: T2030 });
+  assert.ok(cv.verify(ders('ecdsa/client-chain.pem'), { nowMs: 0 }).ok);
+  const eku = cv.verify(ecChain, { nowMs: 0 });
+  assert.is(eku.ok ? '' : eku.failure, 'bad-key-usage');
+  const unk = cv.verify(edChain, { nowMs: 0 });
+  assert.is(unk.ok ? 0 : unk.alert, 48);
 });
 
 test('loadCredential: PKCS#8 ECDSA and Ed25519, SEC1, mismatches', () => {

@@ -306,17 +306,54 @@ function verifyChainInner(chainDer: readonly Uint8Array[], opts: VerifyOptions):
   return { ok: true, leaf, path, publicKey: lk.key, scheme: lk.scheme };
 }
 
-/** A reusable verifier bound to trust anchors (parsed once), for endpoint configurations. */
+/** TLS alert codes (RFC 8446 6.2) a client sends for each failure (close to OpenSSL's choices). */
+export const CHAIN_FAILURE_ALERT: Readonly<Record<ChainFailure, number>> = {
+  'empty-chain': 42, // bad_certificate
+  malformed: 42, // bad_certificate
+  'bad-signature': 42, // bad_certificate
+  unsupported: 43, // unsupported_certificate
+  'bad-key-usage': 43, // unsupported_certificate
+  expired: 45, // certificate_expired
+  'not-yet-valid': 45, // certificate_expired
+  'name-mismatch': 46, // certificate_unknown
+  'unknown-issuer': 48, // unknown_ca
+  'not-ca': 48, // unknown_ca
+  'path-too-long': 48, // unknown_ca
+};
+
+/** What CertificateVerifier.verify returns: the endpoint's VerifyResult shape plus the details. */
+export type EndpointVerifyResult =
+  | { ok: true; publicKey: VerifyKey; scheme: SignatureScheme; leaf: Certificate; path: Certificate[] }
+  | { ok: false; alert: number; reason: string; failure: ChainFailure; depth: number; detail: string };
+
+export type CertificateVerifierOptions = {
+  trustAnchors: readonly TrustAnchor[];
+  provider: SignatureVerifier;
+  /** Name checked when the endpoint passes none. */
+  serverName?: string;
+  purpose?: 'server' | 'client';
+  maxPathLength?: number;
+  /**
+   * Maps the endpoint's time (ms) to the wall-clock time (ms since the Unix epoch) used for validity checks.
+   * Default: identity (the endpoint is driven with epoch milliseconds). A simulation that starts at t = 0 passes
+   * e.g. `(t) => Date.UTC(2030, 0, 1) + t`; a number fixes the validation time.
+   */
+  clock?: ((nowMs: number) => number) | number;
+};
+
+/**
+ * A reusable verifier bound to trust anchors (parsed once). Implements the endpoint's CertificateVerifier
+ * interface (src/dtls/endpoint/config.ts): `verify(chain, { serverName, nowMs })`.
+ */
 export class CertificateVerifier {
-  readonly anchors: Certificate[];
+  readonly anchors: Certificate[] = [];
+  /** Details of trust anchors that did not parse (they are ignored). */
   readonly rejectedAnchors: string[] = [];
-  constructor(
-    trustAnchors: readonly TrustAnchor[],
-    private readonly provider: SignatureVerifier,
-    private readonly defaults: { serverName?: string; purpose?: 'server' | 'client'; maxPathLength?: number } = {},
-  ) {
-    this.anchors = [];
-    for (const a of trustAnchors) {
+  private readonly opts: CertificateVerifierOptions;
+
+  constructor(opts: CertificateVerifierOptions) {
+    this.opts = opts;
+    for (const a of opts.trustAnchors) {
       if (a instanceof Uint8Array) {
         const r = parseCertificate(a);
         if (r.ok) this.anchors.push(r.cert);
@@ -325,16 +362,31 @@ export class CertificateVerifier {
     }
   }
 
-  /** Validates `chainDer` at `nowMs`; `serverName` overrides the default given at construction. */
-  verify(chainDer: readonly Uint8Array[], nowMs: number, serverName?: string): ChainResult {
-    const opts: VerifyOptions = {
+  /** Full validation result at endpoint time `nowMs`. */
+  check(chain: readonly Uint8Array[], nowMs: number, serverName?: string): ChainResult {
+    const c = this.opts.clock;
+    const wall = typeof c === 'function' ? c(nowMs) : typeof c === 'number' ? c : nowMs;
+    const v: VerifyOptions = {
       trustAnchors: this.anchors,
-      nowMs,
-      serverName: serverName ?? this.defaults.serverName,
-      provider: this.provider,
+      nowMs: wall,
+      serverName: serverName ?? this.opts.serverName,
+      provider: this.opts.provider,
     };
-    if (this.defaults.purpose) opts.purpose = this.defaults.purpose;
-    if (this.defaults.maxPathLength) opts.maxPathLength = this.defaults.maxPathLength;
-    return verifyChain(chainDer, opts);
+    if (this.opts.purpose) v.purpose = this.opts.purpose;
+    if (this.opts.maxPathLength) v.maxPathLength = this.opts.maxPathLength;
+    return verifyChain(chain, v);
+  }
+
+  verify(chain: readonly Uint8Array[], ctx: { serverName?: string | undefined; nowMs: number }): EndpointVerifyResult {
+    const r = this.check(chain, ctx.nowMs, ctx.serverName);
+    if (r.ok) return { ok: true, publicKey: r.publicKey, scheme: r.scheme, leaf: r.leaf, path: r.path };
+    return {
+      ok: false,
+      alert: CHAIN_FAILURE_ALERT[r.reason],
+      reason: `${r.reason}: ${r.detail}`,
+      failure: r.reason,
+      depth: r.depth,
+      detail: r.detail,
+    };
   }
 }
