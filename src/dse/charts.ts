@@ -97,7 +97,7 @@ function sensitivitySpec(r: SweepResult, metric: string): TopLevelSpec {
         high: pt.metrics[metric]!.high,
       }));
     const x = numeric
-      ? { field: 'v', type: 'quantitative', title: p.param, scale: { zero: false, ...('log' in p ? { type: 'log' } : {}) } }
+      ? { field: 'v', type: 'quantitative', title: p.param, scale: { zero: false, padding: 12, ...('log' in p ? { type: 'log' } : {}) } }
       : { field: 'v', type: 'nominal', title: p.param };
     return {
       width: 200,
