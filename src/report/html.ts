@@ -185,7 +185,7 @@ export function renderReportHtml(result: SimResult, charts: readonly RenderedCha
     for (const c of charts) parts.push(`<div class="chart" id="chart-${escapeHtml(c.name)}">\n${inlineSvg(c.svg)}\n</div>`);
   }
 
-  parts.push('<h2>Summary (summary.json without wall_time_s)</h2>');
+  parts.push('<h2>Summary (summary.json, wall-clock time omitted)</h2>');
   parts.push(`<pre>${escapeHtml(toJson(stripWallTime(canonicalSummary(s))))}</pre>`);
   parts.push('<h2>Configuration (config.json)</h2>');
   parts.push(`<pre>${escapeHtml(toJson(result.config))}</pre>`);

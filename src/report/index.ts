@@ -14,7 +14,7 @@ export { renderStatsTxt } from './stats.ts';
 export { renderTimeseriesCsv } from './csv.ts';
 export { chartSpecs, downsampleCdf, downsampleRows, renderChartSvgs, specToSvg } from './charts.ts';
 export type { ChartSpec, RenderedChart } from './charts.ts';
-export { svgToPng } from './png.ts';
+export { FONT_FILES, svgToPng, svgToRgba } from './png.ts';
 export { renderReportHtml } from './html.ts';
 export { renderTerminalSummary, slaFailures } from './table.ts';
 export { evaluateSla, metricUnit, metricValue } from './sla.ts';

@@ -13,9 +13,8 @@ export const FONT_FILES: readonly string[] = [
   require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf'),
 ];
 
-/** Render an SVG string to PNG bytes. `scale` multiplies the SVG's pixel size (2 = sharper image). */
-export function svgToPng(svg: string, scale = 1.5): Uint8Array {
-  const r = new Resvg(svg, {
+function resvg(svg: string, scale: number): Resvg {
+  return new Resvg(svg, {
     font: {
       loadSystemFonts: false,
       fontFiles: [...FONT_FILES],
@@ -26,6 +25,17 @@ export function svgToPng(svg: string, scale = 1.5): Uint8Array {
     background: 'white',
     logLevel: 'off',
   });
-  const png = r.render().asPng();
+}
+
+/** Render an SVG string to PNG bytes. `scale` multiplies the SVG's pixel size (2 = sharper image). */
+export function svgToPng(svg: string, scale = 1.5): Uint8Array {
+  const png = resvg(svg, scale).render().asPng();
   return new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
+}
+
+/** Same rendering as svgToPng, as raw RGBA pixels (row-major, 4 bytes per pixel). For checks such as "is the text drawn". */
+export function svgToRgba(svg: string, scale = 1.5): { width: number; height: number; pixels: Uint8Array } {
+  const img = resvg(svg, scale).render();
+  const p = img.pixels;
+  return { width: img.width, height: img.height, pixels: new Uint8Array(p.buffer, p.byteOffset, p.byteLength) };
 }
