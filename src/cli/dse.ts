@@ -17,7 +17,8 @@ import { buildPlan, parseShard, planHash, PLAN_FORMAT } from '../dse/plan.ts';
 import type { Plan, Shard } from '../dse/plan.ts';
 import { poolEvaluator } from '../dse/pool.ts';
 import { runPlan } from '../dse/run.ts';
-import type { Evaluator, Progress } from '../dse/run.ts';
+import type { Evaluator } from '../dse/run.ts';
+import { createProgress } from './progress.ts';
 import { dirStore, unionStore } from '../dse/store.ts';
 import type { DseFs } from '../dse/store.ts';
 
@@ -71,41 +72,6 @@ export function codeVersion(): string {
   return `${pkg.version}+${h.digest('hex').slice(0, 16)}`;
 }
 
-function fmtDuration(s: number): string {
-  if (!Number.isFinite(s)) return '?';
-  const m = Math.floor(s / 60);
-  const sec = Math.round(s % 60);
-  return m > 0 ? `${m}m${String(sec).padStart(2, '0')}s` : `${sec}s`;
-}
-
-/** Progress bar with ETA on stderr: redrawn in place on a TTY, one line every 5 s otherwise. */
-export function progressBar(label: string, stream: NodeJS.WriteStream = process.stderr): { update(p: Progress): void; end(): void } {
-  const start = Date.now();
-  let lastLine = 0;
-  let last: Progress | undefined;
-  const line = (p: Progress) => {
-    const elapsed = (Date.now() - start) / 1000;
-    const frac = p.todo === 0 ? 1 : p.done / p.todo;
-    const width = 30;
-    const fill = Math.round(frac * width);
-    const eta = p.done > 0 ? (elapsed / p.done) * (p.todo - p.done) : NaN;
-    return `${label} [${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${p.done}/${p.todo} runs${p.reused ? ` (+${p.reused} stored)` : ''} elapsed ${fmtDuration(elapsed)} ETA ${fmtDuration(eta)}`;
-  };
-  return {
-    update(p) {
-      last = p;
-      if (stream.isTTY) stream.write(`\r${line(p)}\x1b[K`);
-      else if (Date.now() - lastLine >= 5000 || p.done === p.todo) {
-        lastLine = Date.now();
-        stream.write(`${line(p)}\n`);
-      }
-    },
-    end() {
-      if (stream.isTTY && last) stream.write('\n');
-    },
-  };
-}
-
 async function writeOutputs(out: string, result: SweepResult, png: boolean): Promise<void> {
   for (const f of await renderOutputs(result, { png })) nodeFs.writeAtomic(path.join(out, f.path), f.data);
 }
@@ -142,10 +108,32 @@ export async function runSweepCli(file: string, o: SweepCliOptions = {}): Promis
   };
   process.on('SIGINT', onSig);
   process.on('SIGTERM', onSig);
-  const bar = o.quiet ? undefined : progressBar(`dse ${loaded.name}${o.shard ? ` shard ${o.shard.index}/${o.shard.count}` : ''}`);
+  // The shared progress bar (src/cli/progress.ts): fraction of this invocation's runs done, and the simulated
+  // time those runs covered.
+  const shardText = o.shard ? ` shard ${o.shard.index}/${o.shard.count}` : '';
+  let bar: ReturnType<typeof createProgress> | undefined;
+  let simS = 0;
+  const baseEvaluate = evaluate;
+  const counted: Evaluator = async (t) => {
+    const r = await baseEvaluate(t);
+    simS += Number.isFinite(r.metrics['sim_time_s']) ? r.metrics['sim_time_s']! : 0;
+    return r;
+  };
   try {
-    const r = await runPlan({ plan, configs, evaluate, store, jobs, ...(o.shard ? { shard: o.shard } : {}), onProgress: (p) => bar?.update(p), shouldStop: () => stop });
-    bar?.end();
+    const r = await runPlan({
+      plan,
+      configs,
+      evaluate: counted,
+      store,
+      jobs,
+      ...(o.shard ? { shard: o.shard } : {}),
+      onProgress: (p) => {
+        bar ??= createProgress({ label: `dse ${loaded.name}${shardText}: ${p.todo} runs (${p.reused} stored) x ${jobs} jobs`, quiet: o.quiet ?? false });
+        bar.onProgress(p.todo === 0 ? 1 : p.done / p.todo, simS);
+      },
+      shouldStop: () => stop,
+    });
+    bar?.finish(!r.stopped);
     if (r.stopped || o.shard) return { plan, out, evaluated: r.evaluated, reused: r.reused, stopped: r.stopped };
     const result = aggregate(plan, store);
     await writeOutputs(out, result, o.png ?? true);
