@@ -110,8 +110,12 @@ class NobleAead implements AeadKey {
     else if (alg === 'CHACHA20-POLY1305') this.make = (n, a) => chacha20poly1305(k, n, a);
     else this.make = (n, a) => gcm(k, n, a);
   }
-  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
-    const out = this.make(nonce, aad).encrypt(plaintext);
+  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, outBuf?: Uint8Array): Uint8Array {
+    let out = this.make(nonce, aad).encrypt(plaintext);
+    if (outBuf) {
+      outBuf.set(out, 0);
+      out = outBuf.subarray(0, out.length);
+    }
     const o = this.p.observer;
     if (o) o({ op: 'aead-seal', alg: this.alg, inputBytes: plaintext.length, outputBytes: out.length, aadBytes: aad.length });
     return out;

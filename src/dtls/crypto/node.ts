@@ -45,14 +45,16 @@ class NodeAead implements AeadKey {
     this.ccm = alg === 'AES-128-CCM';
     this.key = nc.createSecretKey(key);
   }
-  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
+  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, outBuf?: Uint8Array): Uint8Array {
+    const n = plaintext.length;
     const c = nc.createCipheriv(this.cipherName as 'aes-128-gcm', this.key, nonce, TAG_OPTS);
-    if (this.ccm) c.setAAD(aad, { plaintextLength: plaintext.length });
+    if (this.ccm) c.setAAD(aad, { plaintextLength: n });
     else c.setAAD(aad);
-    const out = new Uint8Array(plaintext.length + 16);
-    if (plaintext.length > 0) out.set(c.update(plaintext), 0);
+    const ct = n > 0 ? c.update(plaintext) : undefined;
     c.final();
-    out.set(c.getAuthTag(), plaintext.length);
+    const out = outBuf ? outBuf.subarray(0, n + 16) : new Uint8Array(n + 16);
+    if (ct) out.set(ct, 0);
+    out.set(c.getAuthTag(), n);
     const o = this.p.observer;
     if (o) o({ op: 'aead-seal', alg: this.alg, inputBytes: plaintext.length, outputBytes: out.length, aadBytes: aad.length });
     return out;

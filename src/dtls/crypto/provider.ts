@@ -100,8 +100,12 @@ export interface KxKeyPair {
 /** A prepared AEAD key (key schedule done once). Tag length is always 16. */
 export interface AeadKey {
   readonly alg: AeadAlg;
-  /** Returns ciphertext || tag (plaintext.length + 16 bytes). */
-  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  /**
+   * Returns ciphertext || tag (plaintext.length + 16 bytes). With `out` (length >= plaintext.length + 16) the result
+   * is written to out[0..] and a view of it is returned; `out` may alias `plaintext` at the same start offset
+   * (in-place sealing): providers read all input before writing.
+   */
+  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out?: Uint8Array): Uint8Array;
   /** Returns the plaintext, or null if authentication fails or the input is shorter than the tag. */
   open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null;
 }

@@ -1,0 +1,4 @@
+// src/dtls/record: DTLS 1.3 record layer. See ./layer.ts (RecordLayer) and ./header.ts (framing helpers).
+export * from './header.ts';
+export * from './replay.ts';
+export * from './layer.ts';

@@ -1,0 +1,452 @@
+// RecordLayer: the per-connection DTLS 1.3 record layer (RFC 9147 4), sans-IO and clock-free.
+//
+//   const rl = new RecordLayer({ provider, replayWindow: 64, padding: { kind: 'none' } });
+//   rl.installWriteKeys(2, keys); rl.installReadKeys(2, peerKeys);        // EpochKeys from keyschedule.ts
+//   rl.setCid({ read: ourCid, write: peerCid });                           // RFC 9146 (optional)
+//   rl.setRecordSizeLimit({ write: peerLimit, read: ourLimit });            // RFC 8449 (optional)
+//   const rec = rl.seal(ContentType.handshake, 2, msg, { seqLength: 2, length: true, padding }); // one record
+//   const datagram = concatRecords([rec1, rec2]);                           // several records per datagram
+//   for (const r of rl.open(datagram)) { r.contentType; r.epoch; r.seq; r.payload; }   // never throws
+//   rl.drops['auth-failed']; rl.forgeryLimitReached; rl.nextWriteSeq(3);
+//
+// - Epoch 0 is DTLSPlaintext (13-byte header) and needs no keys; other epochs use the unified header, AEAD nonce =
+//   iv XOR 64-bit seq, AAD = header as sent with the plaintext sequence bits, then record-number encryption.
+// - Received records: epoch chosen as the highest installed read epoch whose low two bits match; sequence number
+//   reconstructed closest to highest+1 of that epoch; per-epoch replay window checked before and updated only after
+//   authentication. Epoch-0 records are delivered without replay filtering (they cannot be authenticated; the
+//   handshake layer deduplicates by message_seq). Set `acceptPlaintext = false` to refuse them after the handshake.
+// - Invalid records are dropped and counted in `drops` by reason, never thrown. API misuse on the send side (no keys
+//   for the epoch, payload over the limit, sequence space exhausted) throws RecordError.
+// - Payloads of epoch-0 records are views into the datagram; decrypted payloads are fresh buffers.
+import type { AeadKey, CryptoProvider, SnMasker } from '../crypto/provider.ts';
+import type { EpochKeys } from '../keyschedule.ts';
+import {
+  ContentType,
+  DTLS_PLAINTEXT_HEADER_LENGTH,
+  DTLS_VERSION_12,
+  DTLS_VERSION_10,
+  MAX_CIPHERTEXT,
+  MAX_INNER_PLAINTEXT,
+  MAX_PLAINTEXT,
+  MAX_SEQ,
+  firstByteOf,
+  formOf,
+  readPlaintextSeq,
+  reconstructSeq,
+  unifiedHeaderLength,
+  writePlaintextHeader,
+  type HeaderForm,
+} from './header.ts';
+import { ReplayWindow } from './replay.ts';
+
+export type DropReason =
+  | 'bad-header' // first byte not a DTLS 1.3 record, bad version, C bit without a negotiated CID, bad plaintext epoch
+  | 'bad-cid' // CID present but not ours (the rest of the datagram is dropped too, RFC 9147 4)
+  | 'unknown-epoch' // no read keys for the epoch bits (or plaintext refused)
+  | 'too-short' // truncated header/record, or ciphertext < 16 bytes
+  | 'too-large' // ciphertext > 2^14+256, plaintext > 2^14, or inner plaintext above our record_size_limit
+  | 'auth-failed' // AEAD open failed
+  | 'replay' // sequence number already authenticated in this epoch
+  | 'too-old' // left of the replay window
+  | 'bad-content-type'; // all-zero inner plaintext or unknown (inner or plaintext) content type
+
+export const DROP_REASONS: readonly DropReason[] = [
+  'bad-header', 'bad-cid', 'unknown-epoch', 'too-short', 'too-large', 'auth-failed', 'replay', 'too-old', 'bad-content-type',
+];
+
+export type PaddingPolicy =
+  | { kind: 'none' }
+  | { kind: 'multiple'; of: number } // pad DTLSInnerPlaintext to a multiple of `of` bytes
+  | { kind: 'size'; to: number }; // pad DTLSInnerPlaintext up to `to` bytes (no padding if already larger)
+
+export interface SealOptions {
+  seqLength?: 1 | 2; // default: layer option `seqLength` (2)
+  length?: boolean; // L bit; default true. Only the last record of a datagram may omit it.
+  cid?: boolean; // include the write CID (default: whenever one is set)
+  padding?: PaddingPolicy; // default: layer option `padding`
+  /** Epoch 0 only: legacy_record_version (default 0xfefd; 0xfeff is allowed for an initial ClientHello). */
+  version?: number;
+  /** Force the sequence number (tests / vector replay only); the counter continues from max(counter, seq+1). */
+  seq?: number;
+}
+
+export interface OpenedRecord {
+  contentType: number;
+  epoch: number;
+  seq: number;
+  payload: Uint8Array;
+  encrypted: boolean;
+  form: HeaderForm | undefined; // header layout (encrypted records)
+  cid: Uint8Array | undefined;
+  paddingLength: number;
+}
+
+export type RecordEvent =
+  | { type: 'forgery-limit'; epoch: number; failures: number } // per-key auth failures reached the suite limit
+  | { type: 'write-limit'; epoch: number; sealed: number }; // records sealed reached the confidentiality limit
+
+export interface RecordLayerOptions {
+  provider: CryptoProvider;
+  replayWindow?: number; // per-epoch window size, default 64
+  padding?: PaddingPolicy; // default { kind: 'none' }
+  seqLength?: 1 | 2; // default 2
+  /** Override the suite's forgery limit (tests). */
+  forgeryLimit?: number;
+  onEvent?: (e: RecordEvent) => void;
+}
+
+export class RecordError extends Error {
+  override readonly name = 'RecordError';
+}
+
+const MAX_HEADER = 1 + 255 + 2 + 2;
+const INNER_TYPES = new Set<number>([ContentType.alert, ContentType.handshake, ContentType.applicationData, ContentType.ack]);
+
+class EpochState {
+  readonly aead: AeadKey;
+  readonly masker: SnMasker;
+  readonly nonce = new Uint8Array(12);
+  readonly aad = new Uint8Array(MAX_HEADER);
+  readonly window: ReplayWindow;
+  nextSeq = 0; // write side
+  sealed = 0;
+  failures = 0;
+  limitSignalled = false;
+  constructor(provider: CryptoProvider, readonly epoch: number, readonly keys: EpochKeys, windowSize: number) {
+    this.aead = provider.aead(keys.suite.aead, keys.key);
+    this.masker = provider.snMasker(keys.suite.aead, keys.snKey);
+    this.window = new ReplayWindow(windowSize);
+  }
+  /** nonce = iv XOR left-padded 64-bit seq. */
+  nonceFor(seq: number): Uint8Array {
+    const n = this.nonce;
+    const iv = this.keys.iv;
+    const hi = Math.floor(seq / 0x100000000);
+    const lo = seq >>> 0;
+    n[0] = iv[0]!; n[1] = iv[1]!; n[2] = iv[2]!; n[3] = iv[3]!;
+    n[4] = iv[4]! ^ (hi >>> 24); n[5] = iv[5]! ^ ((hi >>> 16) & 0xff); n[6] = iv[6]! ^ ((hi >>> 8) & 0xff); n[7] = iv[7]! ^ (hi & 0xff);
+    n[8] = iv[8]! ^ (lo >>> 24); n[9] = iv[9]! ^ ((lo >>> 16) & 0xff); n[10] = iv[10]! ^ ((lo >>> 8) & 0xff); n[11] = iv[11]! ^ (lo & 0xff);
+    return n;
+  }
+}
+
+export class RecordLayer {
+  readonly provider: CryptoProvider;
+  /** Drop counters by reason. */
+  readonly drops: Record<DropReason, number>;
+  /** Accept epoch-0 DTLSPlaintext records (default true). */
+  acceptPlaintext = true;
+  /** True once any read key reached its AEAD forgery limit (RFC 9147 4.5.3): close or rekey. */
+  forgeryLimitReached = false;
+  /** Records that failed authentication, all epochs. */
+  authFailures = 0;
+  recordsOpened = 0;
+  recordsSealed = 0;
+  padding: PaddingPolicy;
+  seqLength: 1 | 2;
+
+  private readonly windowSize: number;
+  private readonly forgeryOverride: number | undefined;
+  private readonly onEvent: ((e: RecordEvent) => void) | undefined;
+  private readonly read = new Map<number, EpochState>();
+  private readonly write = new Map<number, EpochState>();
+  /** Read epochs by low two bits, newest last. */
+  private readonly readByBits: EpochState[][] = [[], [], [], []];
+  private plainWriteSeq = 0;
+  private readCid: Uint8Array | undefined;
+  private writeCid: Uint8Array | undefined;
+  private writeInnerLimit = MAX_INNER_PLAINTEXT;
+  private readInnerLimit = MAX_INNER_PLAINTEXT;
+
+  constructor(opts: RecordLayerOptions) {
+    this.provider = opts.provider;
+    this.windowSize = opts.replayWindow ?? 64;
+    this.padding = opts.padding ?? { kind: 'none' };
+    this.seqLength = opts.seqLength ?? 2;
+    this.forgeryOverride = opts.forgeryLimit;
+    this.onEvent = opts.onEvent;
+    this.drops = Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>;
+  }
+
+  /** Total dropped records (sum of `drops`). */
+  get dropped(): number {
+    let s = 0;
+    for (const r of DROP_REASONS) s += this.drops[r];
+    return s;
+  }
+
+  // ---- keys and connection parameters ----
+
+  installReadKeys(epoch: number, keys: EpochKeys): void {
+    checkEpoch(epoch);
+    this.dropReadEpoch(epoch);
+    const st = new EpochState(this.provider, epoch, keys, this.windowSize);
+    this.read.set(epoch, st);
+    const list = this.readByBits[epoch & 3]!;
+    list.push(st);
+    list.sort((a, b) => a.epoch - b.epoch);
+  }
+  installWriteKeys(epoch: number, keys: EpochKeys): void {
+    checkEpoch(epoch);
+    this.write.set(epoch, new EpochState(this.provider, epoch, keys, 1));
+  }
+  dropReadEpoch(epoch: number): void {
+    const st = this.read.get(epoch);
+    if (!st) return;
+    this.read.delete(epoch);
+    const list = this.readByBits[epoch & 3]!;
+    list.splice(list.indexOf(st), 1);
+  }
+  dropWriteEpoch(epoch: number): void {
+    this.write.delete(epoch);
+  }
+  hasReadEpoch(epoch: number): boolean {
+    return epoch === 0 ? this.acceptPlaintext : this.read.has(epoch);
+  }
+  hasWriteEpoch(epoch: number): boolean {
+    return epoch === 0 || this.write.has(epoch);
+  }
+  readEpochs(): number[] {
+    return [...this.read.keys()].sort((a, b) => a - b);
+  }
+  /** `read`: the CID peers put in records to us (its length frames incoming headers); `write`: the peer's CID. */
+  setCid(c: { read?: Uint8Array | null; write?: Uint8Array | null }): void {
+    if (c.read !== undefined) this.readCid = c.read && c.read.length > 0 ? c.read.slice() : undefined;
+    if (c.write !== undefined) this.writeCid = c.write && c.write.length > 0 ? c.write.slice() : undefined;
+    if ((this.readCid?.length ?? 0) > 255 || (this.writeCid?.length ?? 0) > 255) throw new RecordError('CID longer than 255');
+  }
+  get readCidLength(): number {
+    return this.readCid?.length ?? 0;
+  }
+  /**
+   * RFC 8449 record_size_limit values (they bound DTLSInnerPlaintext = content + type + padding in (D)TLS 1.3):
+   * `write` = the peer's advertised limit, `read` = ours. Range 64 .. 2^14+1.
+   */
+  setRecordSizeLimit(l: { write?: number; read?: number }): void {
+    const chk = (v: number) => {
+      if (!Number.isInteger(v) || v < 64) throw new RecordError('record_size_limit below 64');
+      return Math.min(v, MAX_INNER_PLAINTEXT);
+    };
+    if (l.write !== undefined) this.writeInnerLimit = chk(l.write);
+    if (l.read !== undefined) this.readInnerLimit = chk(l.read);
+  }
+  /** Largest payload `seal` accepts for an encrypted epoch (before padding). */
+  get maxPayload(): number {
+    return this.writeInnerLimit - 1;
+  }
+  /** Bytes a sealed record adds around `payload` bytes (header + type + tag; no padding). */
+  overhead(epoch: number, opts?: SealOptions): number {
+    if (epoch === 0) return DTLS_PLAINTEXT_HEADER_LENGTH;
+    const form = this.formFor(opts);
+    return unifiedHeaderLength(form, this.writeCid?.length ?? 0) + 1 + 16;
+  }
+  /** Sequence number the next record sealed in `epoch` will carry. */
+  nextWriteSeq(epoch: number): number {
+    if (epoch === 0) return this.plainWriteSeq;
+    const st = this.write.get(epoch);
+    if (!st) throw new RecordError(`no write keys for epoch ${epoch}`);
+    return st.nextSeq;
+  }
+  /** Highest authenticated sequence number of a read epoch (-1 if none yet / unknown epoch). */
+  highestReadSeq(epoch: number): number {
+    return this.read.get(epoch)?.window.highest ?? -1;
+  }
+  /** Records that failed authentication under the read keys of `epoch`. */
+  epochAuthFailures(epoch: number): number {
+    return this.read.get(epoch)?.failures ?? 0;
+  }
+  /** Records sealed under the write keys of `epoch`. */
+  epochSealed(epoch: number): number {
+    return this.write.get(epoch)?.sealed ?? 0;
+  }
+
+  // ---- send ----
+
+  private formFor(opts: SealOptions | undefined): HeaderForm {
+    const cid = (opts?.cid ?? true) && this.writeCid !== undefined;
+    const seqLength = opts?.seqLength ?? this.seqLength;
+    const length = opts?.length ?? true;
+    return formOf(firstByteOf({ cid, seqLength, length }, 0));
+  }
+
+  /** Seal one record; returns its bytes. Concatenate records (concatRecords) to build a datagram. */
+  seal(contentType: number, epoch: number, payload: Uint8Array, opts?: SealOptions): Uint8Array {
+    if (epoch === 0) return this.sealPlaintext(contentType, payload, opts);
+    const st = this.write.get(epoch);
+    if (!st) throw new RecordError(`no write keys for epoch ${epoch}`);
+    if (!INNER_TYPES.has(contentType)) throw new RecordError(`content type ${contentType} not allowed`);
+    const n = payload.length;
+    if (n + 1 > this.writeInnerLimit) throw new RecordError(`payload ${n} exceeds limit ${this.writeInnerLimit - 1}`);
+    let seq = st.nextSeq;
+    if (opts?.seq !== undefined) seq = opts.seq;
+    if (seq > MAX_SEQ) throw new RecordError('sequence number space exhausted: rekey');
+    const form = this.formFor(opts);
+    const cidLen = form.cid ? this.writeCid!.length : 0;
+    const hl = unifiedHeaderLength(form, cidLen);
+    const inner = n + 1 + padLength(opts?.padding ?? this.padding, n + 1, this.writeInnerLimit);
+    const ctLen = inner + 16;
+    const out = new Uint8Array(hl + ctLen);
+    // header with plaintext sequence bits (this is also the AAD)
+    out[0] = firstByteOf(form, epoch);
+    let p = 1;
+    if (form.cid) { out.set(this.writeCid!, 1); p += cidLen; }
+    const seqOff = p;
+    if (form.seqLength === 2) { out[p] = (seq >>> 8) & 0xff; out[p + 1] = seq & 0xff; p += 2; }
+    else { out[p] = seq & 0xff; p += 1; }
+    if (form.length) { out[p] = ctLen >>> 8; out[p + 1] = ctLen & 0xff; }
+    // DTLSInnerPlaintext in place: content || type || zeros
+    out.set(payload, hl);
+    out[hl + n] = contentType;
+    st.aead.seal(st.nonceFor(seq), out.subarray(0, hl), out.subarray(hl, hl + inner), out.subarray(hl));
+    const mask = st.masker.mask(out.subarray(hl, hl + 16));
+    out[seqOff] = out[seqOff]! ^ mask[0]!;
+    if (form.seqLength === 2) out[seqOff + 1] = out[seqOff + 1]! ^ mask[1]!;
+    st.nextSeq = Math.max(st.nextSeq, seq + 1);
+    st.sealed++;
+    this.recordsSealed++;
+    if (st.sealed === st.keys.suite.confidentialityLimit) this.onEvent?.({ type: 'write-limit', epoch, sealed: st.sealed });
+    return out;
+  }
+
+  private sealPlaintext(contentType: number, payload: Uint8Array, opts: SealOptions | undefined): Uint8Array {
+    if (contentType !== ContentType.alert && contentType !== ContentType.handshake && contentType !== ContentType.ack) {
+      throw new RecordError(`content type ${contentType} cannot be sent in epoch 0`);
+    }
+    if (payload.length > MAX_PLAINTEXT) throw new RecordError('plaintext record above 2^14');
+    const seq = opts?.seq ?? this.plainWriteSeq;
+    if (seq > MAX_SEQ) throw new RecordError('sequence number space exhausted');
+    const out = new Uint8Array(DTLS_PLAINTEXT_HEADER_LENGTH + payload.length);
+    writePlaintextHeader(out, 0, contentType, opts?.version ?? DTLS_VERSION_12, 0, seq, payload.length);
+    out.set(payload, DTLS_PLAINTEXT_HEADER_LENGTH);
+    this.plainWriteSeq = Math.max(this.plainWriteSeq, seq + 1);
+    this.recordsSealed++;
+    return out;
+  }
+
+  // ---- receive ----
+
+  private drop(r: DropReason): void {
+    this.drops[r]++;
+  }
+
+  /** Open every record of a datagram. Invalid records are counted in `drops` and skipped; never throws. */
+  open(datagram: Uint8Array): OpenedRecord[] {
+    const out: OpenedRecord[] = [];
+    const n = datagram.length;
+    let off = 0;
+    while (off < n) {
+      const b = datagram[off]!;
+      if (b === ContentType.alert || b === ContentType.handshake || b === ContentType.ack) {
+        if (off + DTLS_PLAINTEXT_HEADER_LENGTH > n) { this.drop('too-short'); break; }
+        const len = (datagram[off + 11]! << 8) | datagram[off + 12]!;
+        const end = off + DTLS_PLAINTEXT_HEADER_LENGTH + len;
+        if (end > n) { this.drop('too-short'); break; }
+        const version = (datagram[off + 1]! << 8) | datagram[off + 2]!;
+        const epoch = (datagram[off + 3]! << 8) | datagram[off + 4]!;
+        if ((version !== DTLS_VERSION_12 && version !== DTLS_VERSION_10) || epoch !== 0) this.drop('bad-header');
+        else if (len > MAX_PLAINTEXT) this.drop('too-large');
+        else if (!this.acceptPlaintext) this.drop('unknown-epoch');
+        else {
+          this.recordsOpened++;
+          out.push({
+            contentType: b, epoch: 0, seq: readPlaintextSeq(datagram, off),
+            payload: datagram.subarray(off + DTLS_PLAINTEXT_HEADER_LENGTH, end),
+            encrypted: false, form: undefined, cid: undefined, paddingLength: 0,
+          });
+        }
+        off = end;
+        continue;
+      }
+      if ((b & 0xe0) !== 0x20) { this.drop('bad-header'); break; }
+      const form = formOf(b);
+      const cidLen = this.readCid?.length ?? 0;
+      if (form.cid && cidLen === 0) { this.drop('bad-header'); break; }
+      const hl = unifiedHeaderLength(form, cidLen);
+      if (off + hl > n) { this.drop('too-short'); break; }
+      const end = form.length ? off + hl + ((datagram[off + hl - 2]! << 8) | datagram[off + hl - 1]!) : n;
+      if (end > n) { this.drop('too-short'); break; }
+      let cid: Uint8Array | undefined;
+      if (form.cid) {
+        cid = datagram.subarray(off + 1, off + 1 + cidLen);
+        if (!bytesEqual(cid, this.readCid!)) { this.drop('bad-cid'); break; }
+      }
+      const rec = this.openCiphertext(datagram, off, hl, end, form, cid);
+      if (rec) out.push(rec);
+      off = end;
+    }
+    return out;
+  }
+
+  private openCiphertext(d: Uint8Array, off: number, hl: number, end: number, form: HeaderForm, cid: Uint8Array | undefined): OpenedRecord | undefined {
+    const ctLen = end - off - hl;
+    if (ctLen > MAX_CIPHERTEXT) { this.drop('too-large'); return undefined; }
+    if (ctLen < 16) { this.drop('too-short'); return undefined; }
+    const list = this.readByBits[d[off]! & 3]!;
+    if (list.length === 0) { this.drop('unknown-epoch'); return undefined; }
+    const st = list[list.length - 1]!;
+    const ct = d.subarray(off + hl, end);
+    const mask = st.masker.mask(ct);
+    const seqOff = off + 1 + (form.cid ? cid!.length : 0);
+    let low: number;
+    if (form.seqLength === 2) low = ((d[seqOff]! ^ mask[0]!) << 8) | (d[seqOff + 1]! ^ mask[1]!);
+    else low = d[seqOff]! ^ mask[0]!;
+    const seq = reconstructSeq(st.window.highest + 1, low, form.seqLength === 2 ? 16 : 8);
+    const verdict = st.window.check(seq);
+    if (verdict !== 'ok') { this.drop(verdict); return undefined; }
+    // AAD = header with the plaintext sequence bits
+    const aad = st.aad;
+    for (let i = 0; i < hl; i++) aad[i] = d[off + i]!;
+    const so = seqOff - off;
+    if (form.seqLength === 2) { aad[so] = low >>> 8; aad[so + 1] = low & 0xff; } else aad[so] = low;
+    const pt = st.aead.open(st.nonceFor(seq), aad.subarray(0, hl), ct);
+    if (!pt) {
+      this.drop('auth-failed');
+      this.authFailures++;
+      st.failures++;
+      const limit = this.forgeryOverride ?? st.keys.suite.forgeryLimit;
+      if (st.failures >= limit && !st.limitSignalled) {
+        st.limitSignalled = true;
+        this.forgeryLimitReached = true;
+        this.onEvent?.({ type: 'forgery-limit', epoch: st.epoch, failures: st.failures });
+      }
+      return undefined;
+    }
+    st.window.mark(seq);
+    let i = pt.length - 1;
+    while (i >= 0 && pt[i] === 0) i--;
+    if (i < 0 || !INNER_TYPES.has(pt[i]!)) { this.drop('bad-content-type'); return undefined; }
+    if (pt.length > this.readInnerLimit) { this.drop('too-large'); return undefined; }
+    this.recordsOpened++;
+    return {
+      contentType: pt[i]!, epoch: st.epoch, seq, payload: pt.subarray(0, i),
+      encrypted: true, form, cid, paddingLength: pt.length - i - 1,
+    };
+  }
+}
+
+function padLength(p: PaddingPolicy, inner: number, limit: number): number {
+  let target = inner;
+  if (p.kind === 'multiple' && p.of > 1) target = Math.ceil(inner / p.of) * p.of;
+  else if (p.kind === 'size') target = Math.max(inner, p.to);
+  return Math.min(target, Math.max(limit, inner)) - inner;
+}
+
+function checkEpoch(epoch: number): void {
+  if (!Number.isInteger(epoch) || epoch < 1 || epoch > MAX_SEQ) throw new RecordError(`bad epoch ${epoch}`);
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Concatenate sealed records into one datagram. */
+export function concatRecords(records: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const r of records) n += r.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const r of records) { out.set(r, o); o += r.length; }
+  return out;
+}
