@@ -17,7 +17,7 @@ test('malformed sweep file: file:line:col errors, exit 2, nothing run', () => {
   const r = cli('test/dse/fixtures/bad.yaml', '--out', '/tmp/dse-should-not-exist-xyz');
   assert.is(r.status, 2, r.stderr);
   assert.match(r.stderr, 'test/dse/fixtures/bad.yaml:5:35 parameters.1.lin: must be [min, max, steps] with max >= min');
-  assert.match(r.stderr, /test/dse/fixtures/bad.yaml:6:d+ strategy.n: required field is missing/);
+  assert.match(r.stderr, /test\/dse\/fixtures\/bad\.yaml:6:\d+ strategy\.n: required field is missing/);
 });
 
 test('bad options and missing files: exit 2', () => {
