@@ -50,7 +50,8 @@ export function createProgress(opts: ProgressOptions = {}): Progress {
   const lineInterval = opts.lineIntervalMs ?? 5000;
   const label = opts.label ?? 'sim';
   const t0 = clock();
-  let last = -Infinity;
+  // TTY: draw at once. Plain lines: the first one after lineInterval, so short runs print no progress at all.
+  let last = tty ? -Infinity : t0;
   let writes = 0;
   let drawn = 0; // chars of the current TTY line
   let finished = false;
