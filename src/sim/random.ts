@@ -71,6 +71,16 @@ export class RngStream {
     if ((this.a | this.b | this.c | this.d) === 0) this.d = 1; // all-zero state is the one forbidden state
   }
 
+  /** A stream with an explicit xoshiro128** state (for checking against the reference implementation). */
+  static fromState(a: number, b: number, c: number, d: number): RngStream {
+    const s = new RngStream(0n, 'fromState');
+    s.a = a | 0;
+    s.b = b | 0;
+    s.c = c | 0;
+    s.d = d | 0;
+    return s;
+  }
+
   /** Uniform 32-bit unsigned integer. */
   nextU32(): number {
     const s1 = this.b;

@@ -1,0 +1,218 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Kernel, MAX_TIME, Signal, SimError, SimTimeError, Resource, Rng, fnv1a64 } from '../../src/sim/index.ts';
+
+test('events at equal times run in scheduling order (FIFO), earlier times first', () => {
+  const k = new Kernel({ initialCapacity: 16 });
+  const out: string[] = [];
+  const rng = new Rng(7).stream('t');
+  const expected: [number, number][] = [];
+  for (let i = 0; i < 500; i++) {
+    const t = rng.int(20) * 10; // many ties
+    expected.push([t, i]);
+    k.at(t, (x: number) => out.push(`${k.now}:${x}`), i);
+  }
+  k.run();
+  expected.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  assert.equal(out, expected.map(([t, i]) => `${t}:${i}`));
+  assert.is(k.executed, 500);
+});
+
+test('events scheduled during an event at the same time run after already-scheduled ones', () => {
+  const k = new Kernel();
+  const out: string[] = [];
+  k.at(5, () => {
+    out.push('a');
+    k.after(0, () => out.push('c'));
+  });
+  k.at(5, () => out.push('b'));
+  k.run();
+  assert.equal(out, ['a', 'b', 'c']);
+});
+
+test('cancel: pending -> true, double cancel and cancel after run -> false, head cancel', () => {
+  const k = new Kernel();
+  const out: number[] = [];
+  const ids = [10, 20, 30, 40].map((t) => k.at(t, (x: number) => out.push(x), t));
+  assert.is(k.pending, 4);
+  assert.ok(k.cancel(ids[0])); // head
+  assert.not.ok(k.cancel(ids[0])); // double
+  assert.is(k.nextTime(), 20);
+  assert.ok(k.cancel(ids[2]));
+  assert.is(k.pending, 2);
+  assert.not.ok(k.cancel(-1));
+  assert.not.ok(k.cancel(1.5));
+  assert.not.ok(k.cancel(123456789));
+  k.run();
+  assert.equal(out, [20, 40]);
+  assert.not.ok(k.cancel(ids[1]), 'already ran');
+  // ids of reused slots do not alias old ids
+  const a = k.after(5, () => out.push(-1));
+  assert.not.ok(k.cancel(ids[1]));
+  assert.not.ok(k.cancel(ids[3]));
+  assert.ok(k.cancel(a));
+  k.run();
+  assert.equal(out, [20, 40]);
+  assert.is(k.now, 40, 'cancelled events do not advance time');
+});
+
+test('an event can cancel a later event at the same time', () => {
+  const k = new Kernel();
+  const out: string[] = [];
+  let id = 0;
+  k.at(1, () => {
+    out.push('x');
+    k.cancel(id);
+  });
+  id = k.at(1, () => out.push('y'));
+  k.run();
+  assert.equal(out, ['x']);
+});
+
+test('run({until}): events at exactly until run, now = until afterwards, later events stay', () => {
+  const k = new Kernel();
+  const out: number[] = [];
+  for (const t of [5, 10, 15]) k.at(t, () => out.push(t));
+  k.run({ until: 10 });
+  assert.equal(out, [5, 10]);
+  assert.is(k.now, 10);
+  k.run({ until: 12 });
+  assert.is(k.now, 12);
+  assert.is(k.pending, 1);
+  k.run({ until: 100 });
+  assert.equal(out, [5, 10, 15]);
+  assert.is(k.now, 100, 'empty queue: now still advances to until');
+  assert.throws(() => k.run({ until: 50 }), (e: unknown) => e instanceof SimTimeError);
+});
+
+test('run({stop}) checks after each event; stop() from inside an event', () => {
+  const k = new Kernel();
+  let n = 0;
+  const tick = () => {
+    n++;
+    k.after(3, tick);
+  };
+  k.after(0, tick);
+  const ran = k.run({ stop: () => n >= 4 });
+  assert.is(ran, 4);
+  assert.is(k.now, 9);
+  k.at(10, () => k.stop());
+  k.run({ until: 1000 });
+  assert.is(k.now, 10, 'stopped run does not advance to until');
+});
+
+test('time range: non-integer, negative, past, beyond MAX_SAFE_INTEGER -> SimTimeError', () => {
+  const k = new Kernel();
+  const f = () => {};
+  const isTimeErr = (e: unknown) => e instanceof SimTimeError && e.name === 'SimTimeError';
+  assert.throws(() => k.at(1.5, f), isTimeErr);
+  assert.throws(() => k.at(-1, f), isTimeErr);
+  assert.throws(() => k.at(NaN, f), isTimeErr);
+  assert.throws(() => k.at(MAX_TIME + 2, f), isTimeErr);
+  assert.throws(() => k.after(0.25, f), isTimeErr);
+  assert.throws(() => k.after(-3, f), isTimeErr);
+  assert.throws(() => k.after(Infinity, f), isTimeErr);
+  k.at(MAX_TIME, f); // the last representable instant is fine
+  k.at(100, f);
+  k.run({ until: 100 });
+  assert.throws(() => k.at(99, f), isTimeErr);
+  assert.throws(() => k.after(MAX_TIME, f), isTimeErr, 'now + dt overflows');
+  assert.throws(() => k.run({ until: 1e300 }), isTimeErr);
+  k.run();
+  assert.is(k.now, MAX_TIME);
+});
+
+test('run is not re-entrant', () => {
+  const k = new Kernel();
+  k.at(1, () => k.run());
+  assert.throws(() => k.run(), (e: unknown) => e instanceof SimError);
+  // kernel still usable
+  k.at(2, () => {});
+  assert.is(k.run(), 1);
+});
+
+test('heap grows and keeps order with many pending events and cancellations', () => {
+  const k = new Kernel({ initialCapacity: 16 });
+  const s = new Rng(3).stream('grow');
+  const times: number[] = [];
+  const ids: number[] = [];
+  for (let i = 0; i < 20000; i++) {
+    const t = s.int(1_000_000);
+    ids.push(k.at(t, (x: number) => times.push(x), t));
+  }
+  let cancelled = 0;
+  for (let i = 0; i < ids.length; i += 3) if (k.cancel(ids[i])) cancelled++;
+  k.run();
+  assert.is(times.length, 20000 - cancelled);
+  for (let i = 1; i < times.length; i++) if (times[i] < times[i - 1]) assert.unreachable('out of order');
+});
+
+test('sequence renumbering near 2^31 keeps FIFO ties and time order', () => {
+  const k = new Kernel();
+  const out: number[] = [];
+  k._setSeqForTest(2 ** 31 - 5);
+  for (let i = 0; i < 20; i++) k.at(i % 2 === 0 ? 100 : 50, (x: number) => out.push(x), i);
+  k.run();
+  const exp = [1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18];
+  assert.equal(out, exp);
+});
+
+test('processes: timeouts, resource requests, join, Signal', () => {
+  const k = new Kernel();
+  const r = new Resource(k, { capacity: 1 });
+  const log: string[] = [];
+  const sig = new Signal<string>();
+  const worker = (id: number) =>
+    k.spawn(function* () {
+      yield k.timeout(id);
+      const tok: number = yield r.request();
+      log.push(`start ${id} @${k.now}`);
+      yield 10;
+      r.release(tok);
+      return id * 100;
+    });
+  const a = worker(1);
+  const b = worker(2);
+  k.spawn(function* () {
+    const ra = yield a;
+    const rb = yield b;
+    log.push(`joined ${ra} ${rb} @${k.now}`);
+    const v = yield sig;
+    log.push(`signal ${v} @${k.now}`);
+  });
+  k.at(50, () => sig.succeed('go'));
+  k.run();
+  assert.equal(log, ['start 1 @1', 'start 2 @11', 'joined 100 200 @21', 'signal go @50']);
+  assert.throws(() => k.spawn(function* () { yield 'bad' as never; }) && k.run(), (e: unknown) => e instanceof SimError);
+});
+
+function traceHash(seed: number): string {
+  const k = new Kernel();
+  const rng = new Rng(seed);
+  const r = new Resource(k, { capacity: 2, discipline: 'priority' });
+  let h = 0xcbf29ce484222325n;
+  const M = (1n << 64n) - 1n;
+  k.onEvent = (t, id, fn) => {
+    for (const x of [t, id, fn.name.length]) h = ((h ^ BigInt(x)) * 0x100000001b3n) & M;
+  };
+  for (let c = 0; c < 5; c++) {
+    const s = rng.stream(`client/${c}`);
+    const arrive = () => {
+      r.use(Math.round(s.exponential(1 / 800)), null, s.int(3));
+      if (k.now < 200_000) k.after(Math.round(s.exponential(1 / 2000)), arrive);
+    };
+    k.after(0, arrive);
+  }
+  k.run();
+  return h.toString(16) + ':' + k.executed + ':' + fnv1a64(JSON.stringify(r.stats())).toString(16);
+}
+
+test('event trace hash: identical for the same seed, different for another seed', () => {
+  const a = traceHash(42);
+  const b = traceHash(42);
+  const c = traceHash(43);
+  assert.is(a, b);
+  assert.is.not(a, c);
+});
+
+test.run();
