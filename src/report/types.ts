@@ -213,7 +213,11 @@ export interface Timeseries {
   rows: TimeseriesRow[];
 }
 
-/** Empirical CDF point: `fraction` of completed handshakes took <= latency_ms. Ascending in both fields. */
+/**
+ * Empirical CDF point: `fraction` of completed handshakes took <= latency_ms. Ascending in both fields.
+ * From a src/sim Histogram of latencies in ps: `let c = 0; for (const b of h.buckets()) { c += b.count;
+ * cdf.push({ latency_ms: b.high / 1e9, fraction: c / h.count }); }` (any number of points; charts thin it).
+ */
 export interface CdfPoint {
   latency_ms: number;
   fraction: number;
