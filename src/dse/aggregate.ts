@@ -137,7 +137,9 @@ export function aggregatePoint(plan: Plan, index: number, outcomes: RunOutcome[]
     if (m && Number.isFinite(v.mean) && (!best || v.mean > best.utilization)) best = { block: m[1]!, utilization: v.mean };
   }
   if (best) r.bottleneck = best;
-  const waitNames = [...new Set(outcomes.flatMap((o) => Object.keys(o.waits)))].sort();
+  // Only hardware blocks compete for "largest wait" (the breakdown also lists network, timeouts, host).
+  const blockNames = new Set(Object.keys(metrics).flatMap((k) => /^blocks\.(.+)\.utilization$/.exec(k)?.[1] ?? []));
+  const waitNames = [...new Set(outcomes.flatMap((o) => Object.keys(o.waits)))].filter((w) => blockNames.has(w)).sort();
   let wbest: { component: string; wait_us: number } | undefined;
   for (const w of waitNames) {
     const mean = confidenceInterval(outcomes.map((o) => o.waits[w] ?? 0)).mean;

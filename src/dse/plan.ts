@@ -34,18 +34,29 @@ export interface Plan {
   points: PlanPoint[];
 }
 
-/** Overrides split by target: `scenario.x=1` goes to the scenario, `model.x=1` and bare `x=1` to the model. */
+/** Overrides split by target (each without its `model.` / `scenario.` prefix). */
 export type SplitOverrides = { scenario: string[]; model: string[] };
 
 /** Builds the effective (validated) scenario and model for a set of overrides; throws ConfigError if invalid. */
 export type Materialize = (ov: SplitOverrides) => { scenario: unknown; model: unknown };
 
+/** Top-level sections of a model file: a bare path starting with one of these targets the model. */
+export const MODEL_BLOCKS = ['port', 'dma', 'aead', 'hash', 'pke', 'cpu', 'context_cache'] as const;
+
+/**
+ * Same convention as `npm run sim -- --set`: `model.<path>=v` overrides the model (except `model.file` and
+ * `model.overrides`, which are scenario fields); everything else overrides the scenario. Additionally, a bare path
+ * whose first segment is a model block (`aead.instances=8`) targets the model (no scenario field has these
+ * names), and an explicit `scenario.` prefix targets the scenario.
+ */
 export function splitOverrides(list: readonly string[]): SplitOverrides {
   const out: SplitOverrides = { scenario: [], model: [] };
   for (const ov of list) {
+    const first = /^([A-Za-z0-9_-]+)/.exec(ov)?.[1] ?? '';
     if (ov.startsWith('scenario.')) out.scenario.push(ov.slice('scenario.'.length));
-    else if (ov.startsWith('model.')) out.model.push(ov.slice('model.'.length));
-    else out.model.push(ov);
+    else if (ov.startsWith('model.') && !/^model\.(file|overrides)\s*(\.|=)/.test(ov)) out.model.push(ov.slice('model.'.length));
+    else if ((MODEL_BLOCKS as readonly string[]).includes(first)) out.model.push(ov);
+    else out.scenario.push(ov);
   }
   return out;
 }

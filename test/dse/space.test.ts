@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { generatePoints, gridPoints, gridValues, latinHypercubeUnits, planSize } from '../../src/dse/space.ts';
 import type { ParamSpec } from '../../src/dse/space.ts';
-import { replicationSeeds, samplePoints, parseShard, shardPoints } from '../../src/dse/plan.ts';
+import { replicationSeeds, samplePoints, parseShard, shardPoints, splitOverrides, formatOverride } from '../../src/dse/plan.ts';
 import { parseSweep } from '../../src/dse/sweep.ts';
 import { Rng } from '../../src/sim/random.ts';
 
@@ -101,6 +101,16 @@ test('shards partition the points; bad shard specs are rejected', () => {
   assert.equal(parseShard('2/3'), { index: 2, count: 3 });
   assert.throws(() => parseShard('3/3'));
   assert.throws(() => parseShard('1-3'));
+});
+
+test('override targets follow npm run sim --set, plus bare model blocks', () => {
+  assert.equal(splitOverrides(['aead.instances=2', 'model.hash.clock_mhz=3', 'clients.count=5', 'scenario.sim.end_ms=9', 'model.file=x', 'name=n']), {
+    model: ['aead.instances=2', 'hash.clock_mhz=3'],
+    scenario: ['clients.count=5', 'sim.end_ms=9', 'model.file=x', 'name=n'],
+  });
+  assert.is(formatOverride('a', 'x: y'), 'a="x: y"');
+  assert.is(formatOverride('a', 1e-7), 'a=1e-7');
+  assert.is(formatOverride('a', true), 'a=true');
 });
 
 test.run();
