@@ -18,7 +18,7 @@ import {
   scenarioName,
 } from '../workload/config/index.ts';
 import type { ModelConfig, Scenario } from '../workload/config/index.ts';
-import { evaluateSla, renderAll, renderTerminalSummary, slaFailures } from '../report/index.ts';
+import { evaluateSla, normalizeSimResult, renderAll, renderTerminalSummary, slaFailures } from '../report/index.ts';
 import type { SimResult } from '../report/types.ts';
 import { createProgress } from './progress.ts';
 import { defaultOutDir, writeOutputs } from './output.ts';
@@ -176,7 +176,7 @@ export async function main(argv: readonly string[], io: Io = process, runScenari
   try {
     const run = runScenario ?? (await loadRunScenario());
     const t0 = performance.now();
-    result = await run({
+    const raw = await run({
       scenario: input.scenario,
       model: input.model,
       seed: input.seed,
@@ -184,6 +184,7 @@ export async function main(argv: readonly string[], io: Io = process, runScenari
       onProgress: (f, t) => progress.onProgress(f, t),
     });
     wallS = (performance.now() - t0) / 1000;
+    result = normalizeSimResult(raw);
     progress.finish(true);
   } catch (e) {
     progress.finish(false);
@@ -215,7 +216,7 @@ export async function main(argv: readonly string[], io: Io = process, runScenari
     io.stdout.write(renderTerminalSummary(result));
     if (!opts.quiet) io.stderr.write(`wrote ${files.length} files to ${outDir} (wall time ${wallS.toFixed(2)} s)\n`);
   } catch (e) {
-    io.stderr.write(`error: writing the results failed: ${errorText(e)}\n`);
+    io.stderr.write(`error: rendering or writing the results failed: ${errorText(e)}\n`);
     return EXIT_FAIL;
   }
   const failed = slaFailures(result);

@@ -6,6 +6,7 @@ import { renderConfigJson, renderSummaryJson } from './json.ts';
 import { svgToPng } from './png.ts';
 import { renderStatsTxt } from './stats.ts';
 import { renderTerminalSummary } from './table.ts';
+import { normalizeSimResult } from './normalize.ts';
 import type { OutputFile, SimResult } from './types.ts';
 
 export type * from './types.ts';
@@ -18,6 +19,7 @@ export { FONT_FILES, svgToPng, svgToRgba } from './png.ts';
 export { renderReportHtml } from './html.ts';
 export { renderTerminalSummary, slaFailures } from './table.ts';
 export { evaluateSla, metricUnit, metricValue } from './sla.ts';
+export { normalizeSimResult } from './normalize.ts';
 export type { SlaTarget } from './sla.ts';
 
 export interface RenderOptions {
@@ -29,9 +31,11 @@ export interface RenderOptions {
 
 /**
  * Every output file of a run: summary.json, config.json, stats.txt, timeseries.csv, summary.txt (the terminal
- * table), charts/<name>.svg and .png, report.html. Same SimResult => byte-identical files.
+ * table), charts/<name>.svg and .png, report.html. Same SimResult => byte-identical files. Sections missing from
+ * `input` are rendered as undefined (null / nan / "-"), see normalizeSimResult.
  */
-export async function renderAll(result: SimResult, opts: RenderOptions = {}): Promise<OutputFile[]> {
+export async function renderAll(input: SimResult, opts: RenderOptions = {}): Promise<OutputFile[]> {
+  const result = normalizeSimResult(input);
   const files: OutputFile[] = [
     renderSummaryJson(result),
     renderConfigJson(result),

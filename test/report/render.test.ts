@@ -263,5 +263,21 @@ test('normalizeSvgIds renames ids and their references', () => {
   assert.is(png[1], 0x50);
 });
 
-void (null as unknown as SimResult);
+test('missing sections are rendered as undefined values instead of crashing', async () => {
+  const files = await renderAll({} as SimResult);
+  assert.is(files.length, all.length);
+  const s = JSON.parse(text(files.find((f) => f.path === 'summary.json')!));
+  assert.is(s.handshakes.completed, null);
+  assert.equal(s.sla, []);
+  const partial = makeFixture() as Partial<SimResult>;
+  delete (partial.summary as Partial<SimResult['summary']>).udp_baseline;
+  delete partial.baselineUdp;
+  delete partial.breakdown;
+  const p = await renderAll(partial as SimResult, { png: false });
+  const ps = JSON.parse(text(p.find((f) => f.path === 'summary.json')!));
+  assert.is(ps.udp_baseline.goodput_gbps, null);
+  assert.is(ps.handshakes.completed, 1000, 'present values kept');
+  assert.ok(text(p.find((f) => f.path === 'stats.txt')!).includes('udp_baseline.goodput_gbps'.padEnd(50) + 'nan'));
+});
+
 test.run();
