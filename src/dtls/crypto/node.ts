@@ -50,7 +50,7 @@ class NodeAead implements AeadKey {
     const c = nc.createCipheriv(this.cipherName as 'aes-128-gcm', this.key, nonce, TAG_OPTS);
     if (this.ccm) c.setAAD(aad, { plaintextLength: n });
     else c.setAAD(aad);
-    const ct = n > 0 ? c.update(plaintext) : undefined;
+    const ct = n > 0 || this.ccm ? c.update(plaintext) : undefined; // OpenSSL CCM needs an update() even when empty
     c.final();
     const out = outBuf ? outBuf.subarray(0, n + 16) : new Uint8Array(n + 16);
     if (ct) out.set(ct, 0);
@@ -68,7 +68,7 @@ class NodeAead implements AeadKey {
         d.setAuthTag(ct.subarray(n));
         if (this.ccm) d.setAAD(aad, { plaintextLength: n });
         else d.setAAD(aad);
-        const r = n > 0 ? d.update(ct.subarray(0, n)) : new Uint8Array(0);
+        const r = n > 0 || this.ccm ? d.update(ct.subarray(0, n)) : new Uint8Array(0);
         d.final();
         pt = r;
       } catch {
