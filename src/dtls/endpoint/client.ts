@@ -1,0 +1,305 @@
+// DTLS 1.3 client state machine (RFC 8446 4, RFC 9147 5):
+//   idle --connect--> WAIT_SH --HRR--> WAIT_SH (ClientHello2, at most one HRR)
+//   WAIT_SH --SH--> WAIT_EE --EE--> WAIT_CERT_CR --(CR)--> WAIT_CERT --Cert--> WAIT_CV --CV--> WAIT_FINISHED
+//   WAIT_FINISHED --Finished--> CONNECTED (final flight [Certificate(empty)] Finished, retransmitted until ACKed)
+import type { KxGroup, KxKeyPair, SignatureScheme, TranscriptHash, VerifyKey } from '../crypto/provider.ts';
+import { type CipherSuite, getSuite, suiteByCode } from '../crypto/suites.ts';
+import { KeySchedule } from '../keyschedule.ts';
+import { AlertError, ctEqual } from '../handshake/bytes.ts';
+import { AlertDescription, DTLS12, DTLS13, ExtensionType as X, HandshakeType as H } from '../handshake/constants.ts';
+import * as E from '../handshake/extensions.ts';
+import {
+  type ClientHello, decodeCertificate, decodeCertificateRequest, decodeCertificateVerify, decodeEncryptedExtensions,
+  decodeServerHello, encodeCertificate, encodeClientHello, messageHash, tlsMessage,
+} from '../handshake/messages.ts';
+import { type ClientConfig, type CertificateVerifier, resolveCommon } from './config.ts';
+import { Connection } from './connection.ts';
+import { certificateVerifyContent, groupCode, groupFromCode, schemeCode, schemeFromCode, verifySignature } from './common.ts';
+
+type Phase = 'wait_sh' | 'wait_ee' | 'wait_cert_cr' | 'wait_cert' | 'wait_cv' | 'wait_finished' | 'done';
+
+/** Extensions a server may put in EncryptedExtensions only if we offered them; these must never appear there. */
+const NOT_IN_EE = new Set<number>([X.key_share, X.supported_versions, X.cookie, X.pre_shared_key,
+  X.signature_algorithms, X.psk_key_exchange_modes, X.connection_id, X.signature_algorithms_cert]);
+
+interface HsState {
+  phase: Phase;
+  random: Uint8Array;
+  shares: KxKeyPair[];
+  chExts: Set<number>;
+  chTls: Uint8Array | undefined; // ClientHello1 in TLS form, until the hash is known
+  transcript: TranscriptHash | undefined;
+  hrrSuite: CipherSuite | undefined;
+  group: KxGroup | undefined;
+  hsSecret: Uint8Array | undefined;
+  cHs: Uint8Array | undefined;
+  sHs: Uint8Array | undefined;
+  serverKey: VerifyKey | undefined;
+  certRequestContext: Uint8Array | undefined;
+  scheme: SignatureScheme | undefined;
+}
+
+export class ClientEndpoint extends Connection {
+  private readonly verifier: CertificateVerifier | undefined;
+  private readonly serverName: string | undefined;
+  private readonly keyShareGroups: KxGroup[];
+  private readonly offerCid: boolean;
+  private readonly myCid: Uint8Array;
+  private hs: HsState | undefined;
+  private cidOk = false;
+  private hrrSeen = false;
+  private info = { suite: '', group: '', scheme: '' };
+  /** Peer record_size_limit (RFC 8449), if any. */
+  peerRecordSizeLimit: number | undefined;
+
+  constructor(config: ClientConfig) {
+    const cfg = resolveCommon(config);
+    super('client', cfg);
+    this.verifier = config.verifier;
+    if (!this.verifier) throw new TypeError('ClientConfig.verifier is required');
+    this.serverName = config.serverName;
+    this.keyShareGroups = (config.keyShareGroups ?? [cfg.groups[0]!]).filter((g) => cfg.groups.includes(g));
+    this.offerCid = config.offerConnectionId ?? true;
+    this.myCid = config.connectionId ?? new Uint8Array(0);
+  }
+
+  /** Sends the first ClientHello. */
+  connect(nowMs: number): void {
+    if (this.state !== 'idle') return;
+    this.state = 'handshaking';
+    const random = new Uint8Array(32);
+    this.cfg.rng.fill(random);
+    const shares = this.keyShareGroups.map((g) => this.crypto.kxGenerate(g));
+    this.hs = {
+      phase: 'wait_sh', random, shares, chExts: new Set(), chTls: undefined, transcript: undefined, hrrSuite: undefined,
+      group: undefined, hsSecret: undefined, cHs: undefined, sHs: undefined, serverKey: undefined,
+      certRequestContext: undefined, scheme: undefined,
+    };
+    const body = encodeClientHello(this.buildClientHello(undefined));
+    this.hs.chTls = tlsMessage(H.client_hello, body);
+    this.sendHandshakeFlight([this.newMessage(0, H.client_hello, body)], nowMs);
+    this.flushDatagram();
+  }
+
+  private buildClientHello(cookie: Uint8Array | undefined): ClientHello {
+    const hs = this.hs!;
+    const exts: E.Extension[] = [
+      { type: X.supported_versions, data: E.SupportedVersions.encodeClient([DTLS13]) },
+      { type: X.supported_groups, data: E.SupportedGroups.encode(this.cfg.groups.map(groupCode)) },
+      { type: X.key_share, data: E.KeyShare.encodeClient(hs.shares.map((s) => ({ group: groupCode(s.group), keyExchange: s.publicKey }))) },
+      { type: X.signature_algorithms, data: E.SignatureAlgorithms.encode(this.cfg.signatureSchemes.map(schemeCode)) },
+    ];
+    if (this.serverName !== undefined) exts.push({ type: X.server_name, data: E.ServerName.encode(this.serverName) });
+    if (this.offerCid) exts.push({ type: X.connection_id, data: E.ConnectionIdExt.encode(this.myCid) });
+    if (this.cfg.recordSizeLimit !== undefined) exts.push({ type: X.record_size_limit, data: E.RecordSizeLimit.encode(this.cfg.recordSizeLimit) });
+    if (cookie) exts.push({ type: X.cookie, data: E.Cookie.encode(cookie) });
+    hs.chExts = new Set(exts.map((e) => e.type));
+    return {
+      legacyVersion: DTLS12, random: hs.random, legacySessionId: new Uint8Array(0), legacyCookie: new Uint8Array(0),
+      cipherSuites: this.cfg.suites.map((s) => getSuite(s).code), compressionMethods: Uint8Array.of(0), extensions: exts,
+    };
+  }
+
+  protected override cidNegotiated(): boolean {
+    return this.cidOk;
+  }
+
+  protected override releaseHandshakeState(): void {
+    this.hs = undefined;
+  }
+
+  protected onHandshakeMessage(msgType: number, body: Uint8Array, epoch: number, now: number): void {
+    const hs = this.hs;
+    if (!hs) throw new AlertError(AlertDescription.unexpected_message, 'no handshake in progress');
+    const expectEpoch = hs.phase === 'wait_sh' ? 0 : 2;
+    if (epoch !== expectEpoch) throw new AlertError(AlertDescription.unexpected_message, `message in epoch ${epoch}`);
+    const full = tlsMessage(msgType, body);
+    switch (hs.phase) {
+      case 'wait_sh':
+        if (msgType !== H.server_hello) break;
+        this.implicitAck(now);
+        this.onServerHello(body, full, now);
+        return;
+      case 'wait_ee':
+        if (msgType !== H.encrypted_extensions) break;
+        this.onEncryptedExtensions(body, full);
+        return;
+      case 'wait_cert_cr':
+        if (msgType === H.certificate_request) {
+          const cr = decodeCertificateRequest(body);
+          hs.certRequestContext = cr.context.slice();
+          hs.transcript!.update(full);
+          hs.phase = 'wait_cert';
+          return;
+        }
+        if (msgType !== H.certificate) break;
+        this.onCertificate(body, full, now);
+        return;
+      case 'wait_cert':
+        if (msgType !== H.certificate) break;
+        this.onCertificate(body, full, now);
+        return;
+      case 'wait_cv':
+        if (msgType !== H.certificate_verify) break;
+        this.onCertificateVerify(body, full);
+        return;
+      case 'wait_finished':
+        if (msgType !== H.finished) break;
+        this.onFinished(body, full, now);
+        return;
+      default:
+        break;
+    }
+    throw new AlertError(AlertDescription.unexpected_message, `unexpected handshake message ${msgType} in ${hs.phase}`);
+  }
+
+  private checkServerExtensions(exts: E.Extension[], allowCookie: boolean): void {
+    for (const e of exts) {
+      if (e.type === X.cookie && allowCookie) continue;
+      if (!this.hs!.chExts.has(e.type)) throw new AlertError(AlertDescription.unsupported_extension, `unsolicited extension ${e.type}`);
+    }
+  }
+
+  private onServerHello(body: Uint8Array, full: Uint8Array, now: number): void {
+    const hs = this.hs!;
+    const sh = decodeServerHello(body);
+    if (sh.legacyVersion !== DTLS12) throw new AlertError(AlertDescription.protocol_version, 'legacy_version');
+    const sv = E.findExt(sh.extensions, X.supported_versions);
+    if (!sv || E.SupportedVersions.decodeServer(sv) !== DTLS13) throw new AlertError(AlertDescription.protocol_version, 'not DTLS 1.3');
+    if (sh.compressionMethod !== 0) throw new AlertError(AlertDescription.illegal_parameter, 'compression');
+    if (sh.legacySessionIdEcho.length !== 0) throw new AlertError(AlertDescription.illegal_parameter, 'session id echo');
+    const suite = suiteByCode(sh.cipherSuite);
+    if (!suite || !this.cfg.suites.includes(suite.name)) throw new AlertError(AlertDescription.illegal_parameter, 'cipher suite not offered');
+    if (sh.isHrr) return this.onHelloRetryRequest(sh.extensions, suite, full, now);
+    this.checkServerExtensions(sh.extensions, false);
+    if (hs.hrrSuite && hs.hrrSuite !== suite) throw new AlertError(AlertDescription.illegal_parameter, 'suite differs from HRR');
+    const ksData = E.findExt(sh.extensions, X.key_share);
+    if (!ksData) throw new AlertError(AlertDescription.missing_extension, 'no key_share');
+    const share = E.KeyShare.decodeServer(ksData);
+    const group = groupFromCode(share.group);
+    const mine = group ? hs.shares.find((s) => s.group === group) : undefined;
+    if (!mine || !group) throw new AlertError(AlertDescription.illegal_parameter, 'key_share group not offered');
+    const shared = this.crypto.kxDerive(group, mine.privateKey, share.keyExchange);
+    if (!shared) throw new AlertError(AlertDescription.illegal_parameter, 'bad key share');
+    const cid = E.findExt(sh.extensions, X.connection_id);
+    if (cid) {
+      const peerCid = E.ConnectionIdExt.decode(cid);
+      this.cidOk = true;
+      if (peerCid.length) this.rec.writeCid = peerCid;
+      this.rec.readCidLength = this.myCid.length;
+    }
+    this.suite = suite;
+    hs.group = group;
+    hs.shares = [];
+    const ks = (this.ks = KeySchedule.forSuite(this.crypto, suite));
+    if (!hs.transcript) {
+      hs.transcript = this.crypto.transcript(suite.hash).update(hs.chTls!);
+    }
+    hs.chTls = undefined;
+    hs.transcript.update(full);
+    hs.hsSecret = ks.handshakeSecret(ks.earlySecret(), shared);
+    const sec = ks.handshakeTrafficSecrets(hs.hsSecret, hs.transcript.digest());
+    hs.cHs = sec.client;
+    hs.sHs = sec.server;
+    this.installHandshakeKeys(sec.client, sec.server);
+    hs.phase = 'wait_ee';
+  }
+
+  private onHelloRetryRequest(exts: E.Extension[], suite: CipherSuite, full: Uint8Array, now: number): void {
+    const hs = this.hs!;
+    if (this.hrrSeen) throw new AlertError(AlertDescription.unexpected_message, 'second HelloRetryRequest');
+    this.hrrSeen = true;
+    this.checkServerExtensions(exts, true);
+    const ksData = E.findExt(exts, X.key_share);
+    const cookieData = E.findExt(exts, X.cookie);
+    let newGroup: KxGroup | undefined;
+    if (ksData) {
+      const g = groupFromCode(E.KeyShare.decodeHrr(ksData));
+      if (!g || !this.cfg.groups.includes(g) || hs.shares.some((s) => s.group === g)) {
+        throw new AlertError(AlertDescription.illegal_parameter, 'HRR selected an unusable group');
+      }
+      newGroup = g;
+    }
+    const cookie = cookieData ? E.Cookie.decode(cookieData) : undefined;
+    if (!newGroup && !cookie) throw new AlertError(AlertDescription.illegal_parameter, 'HRR changes nothing');
+    hs.hrrSuite = suite;
+    // transcript: message_hash(Hash(ClientHello1)) || HelloRetryRequest || ClientHello2 (RFC 8446 4.4.1)
+    hs.transcript = this.crypto.transcript(suite.hash)
+      .update(messageHash(this.crypto.hash(suite.hash, hs.chTls!)))
+      .update(full);
+    hs.chTls = undefined;
+    if (newGroup) hs.shares = [this.crypto.kxGenerate(newGroup)];
+    const body = encodeClientHello(this.buildClientHello(cookie ? cookie.slice() : undefined));
+    hs.transcript.update(tlsMessage(H.client_hello, body));
+    this.sendHandshakeFlight([this.newMessage(0, H.client_hello, body)], now);
+  }
+
+  private onEncryptedExtensions(body: Uint8Array, full: Uint8Array): void {
+    const hs = this.hs!;
+    const exts = decodeEncryptedExtensions(body);
+    for (const e of exts) {
+      if (NOT_IN_EE.has(e.type)) throw new AlertError(AlertDescription.illegal_parameter, `extension ${e.type} in EE`);
+    }
+    this.checkServerExtensions(exts, false);
+    const rsl = E.findExt(exts, X.record_size_limit);
+    if (rsl) this.peerRecordSizeLimit = E.RecordSizeLimit.decode(rsl);
+    hs.transcript!.update(full);
+    hs.phase = 'wait_cert_cr';
+  }
+
+  private onCertificate(body: Uint8Array, full: Uint8Array, now: number): void {
+    const hs = this.hs!;
+    const cert = decodeCertificate(body);
+    if (cert.context.length !== 0) throw new AlertError(AlertDescription.illegal_parameter, 'certificate_request_context');
+    if (cert.entries.length === 0) throw new AlertError(AlertDescription.decode_error, 'empty server certificate list');
+    const res = this.verifier!.verify(cert.entries.map((e) => e.data), { serverName: this.serverName, nowMs: now });
+    if (!res.ok) throw new AlertError(res.alert, res.reason);
+    hs.serverKey = res.publicKey;
+    hs.transcript!.update(full);
+    hs.phase = 'wait_cv';
+  }
+
+  private onCertificateVerify(body: Uint8Array, full: Uint8Array): void {
+    const hs = this.hs!;
+    const cv = decodeCertificateVerify(body);
+    const scheme = schemeFromCode(cv.scheme);
+    if (!scheme || !this.cfg.signatureSchemes.includes(scheme)) throw new AlertError(AlertDescription.illegal_parameter, 'signature scheme not offered');
+    verifySignature(this.crypto, scheme, hs.serverKey!, certificateVerifyContent('server', hs.transcript!.digest()), cv.signature);
+    hs.scheme = scheme;
+    hs.transcript!.update(full);
+    hs.phase = 'wait_finished';
+  }
+
+  private onFinished(body: Uint8Array, full: Uint8Array, now: number): void {
+    const hs = this.hs!;
+    const ks = this.ks!;
+    const t = hs.transcript!;
+    const expected = ks.finishedVerifyData(hs.sHs!, t.digest());
+    if (body.length !== expected.length) throw new AlertError(AlertDescription.decode_error, 'Finished length');
+    if (!ctEqual(body, expected)) throw new AlertError(AlertDescription.decrypt_error, 'bad server Finished');
+    t.update(full);
+    const app = ks.applicationTrafficSecrets(ks.masterSecret(hs.hsSecret!), t.digest());
+    this.exporterSecret = ks.exporterMasterSecret(ks.masterSecret(hs.hsSecret!), t.digest());
+    const msgs = [];
+    if (hs.certRequestContext) {
+      // no client certificate configured: empty Certificate, no CertificateVerify (RFC 8446 4.4.2)
+      const cb = encodeCertificate({ context: hs.certRequestContext, entries: [] });
+      t.update(tlsMessage(H.certificate, cb));
+      msgs.push(this.newMessage(2, H.certificate, cb));
+    }
+    const fin = ks.finishedVerifyData(hs.cHs!, t.digest());
+    msgs.push(this.newMessage(2, H.finished, fin));
+    this.installAppKeys(app.client, app.server);
+    this.info = { suite: this.suite!.name, group: hs.group!, scheme: hs.scheme! };
+    this.sendHandshakeFlight(msgs, now, true, () => this.dropHandshakeEpoch());
+    this.completeHandshake(now);
+    this.emit({
+      type: 'connected', suite: this.info.suite, group: this.info.group, signatureScheme: this.info.scheme,
+      helloRetry: this.hrrSeen, sendCid: this.rec.writeCid, recvCid: this.cidOk && this.myCid.length ? this.myCid : undefined,
+    });
+  }
+
+  /** Exporter master secret (RFC 8446 7.5) once connected; tests compare it across both ends. */
+  exporterSecret: Uint8Array | undefined;
+}
+

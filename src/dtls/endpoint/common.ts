@@ -1,0 +1,43 @@
+// Helpers shared by the client and server state machines.
+import type { CryptoProvider, KxGroup, SignatureScheme, VerifyKey } from '../crypto/provider.ts';
+import { AlertError } from '../handshake/bytes.ts';
+import { AlertDescription, groupCodes, signatureCodes } from '../handshake/constants.ts';
+
+const groupByCode = new Map<number, KxGroup>([[0x001d, 'x25519'], [0x0017, 'secp256r1']]);
+const schemeByCode = new Map<number, SignatureScheme>([[0x0807, 'ed25519'], [0x0403, 'ecdsa_secp256r1_sha256']]);
+
+export function groupCode(g: KxGroup): number {
+  return groupCodes[g];
+}
+export function groupFromCode(c: number): KxGroup | undefined {
+  return groupByCode.get(c);
+}
+export function schemeCode(s: SignatureScheme): number {
+  return signatureCodes[s];
+}
+export function schemeFromCode(c: number): SignatureScheme | undefined {
+  return schemeByCode.get(c);
+}
+
+const SPACES = new Uint8Array(64).fill(0x20);
+const enc = new TextEncoder();
+const SERVER_CTX = enc.encode('TLS 1.3, server CertificateVerify');
+const CLIENT_CTX = enc.encode('TLS 1.3, client CertificateVerify');
+
+/** RFC 8446 4.4.3: 64 spaces || context string || 0x00 || transcript hash. */
+export function certificateVerifyContent(side: 'server' | 'client', transcriptHash: Uint8Array): Uint8Array {
+  const ctx = side === 'server' ? SERVER_CTX : CLIENT_CTX;
+  const out = new Uint8Array(64 + ctx.length + 1 + transcriptHash.length);
+  out.set(SPACES);
+  out.set(ctx, 64);
+  out[64 + ctx.length] = 0;
+  out.set(transcriptHash, 65 + ctx.length);
+  return out;
+}
+
+export function verifySignature(crypto: CryptoProvider, scheme: SignatureScheme, key: VerifyKey, content: Uint8Array,
+  sig: Uint8Array): void {
+  const kind = scheme === 'ed25519' ? 'ed25519' : 'p256';
+  if (key.kind !== kind) throw new AlertError(AlertDescription.illegal_parameter, 'signature scheme does not match key');
+  if (!crypto.verify(scheme, key, content, sig)) throw new AlertError(AlertDescription.decrypt_error, 'bad CertificateVerify');
+}

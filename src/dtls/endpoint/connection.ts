@@ -1,0 +1,744 @@
+// Connection: the role-independent half of a DTLS 1.3 endpoint (sans-IO).
+//
+// - records in/out through RecordIO (./records.ts, an adapter over src/dtls/record)
+// - handshake reliability (RFC 9147 5.5, 5.8, 7): message_seq, fragmentation to the MTU, reassembly of
+//   out-of-order / duplicate / overlapping fragments, flights with a retransmission timer, ACK generation and
+//   processing with partial-flight retransmission
+// - post-handshake: KeyUpdate (RFC 9147 8) with its ACK and epoch rollover, NewSessionTicket (ACKed, ignored),
+//   application data, close_notify, alerts
+// The role-specific handshake state machines live in ./client.ts and ./server.ts.
+//
+// Errors: the handshake code throws AlertError; receive()/handleTimeout() catch it, send the fatal alert and
+// close. Nothing thrown inside ever escapes those two methods (other exceptions become internal_error).
+import type { CryptoProvider } from '../crypto/provider.ts';
+import type { CipherSuite } from '../crypto/suites.ts';
+import { KeySchedule } from '../keyschedule.ts';
+import { AlertError, Writer } from '../handshake/bytes.ts';
+import { AlertDescription, AlertLevel, ContentType, HandshakeType, alertName } from '../handshake/constants.ts';
+import {
+  type HandshakeFragment, type RecordNumber, DTLS_HS_HEADER, decodeAck, decodeAlert, decodeFragments,
+  decodeKeyUpdate, decodeNewConnectionId, decodeNewSessionTicket, decodeRequestConnectionId, encodeAck,
+  encodeAlert, encodeKeyUpdate, writeFragment,
+} from '../handshake/messages.ts';
+import type { ResolvedCommon } from './config.ts';
+import { type OpenedRecord, RecordIO } from './records.ts';
+
+export type EndpointEvent =
+  | {
+    type: 'connected';
+    suite: string;
+    group: string;
+    signatureScheme: string;
+    helloRetry: boolean;
+    /** CID we put in records we send (peer-chosen), CID we expect in records we receive (our choice). */
+    sendCid: Uint8Array | undefined;
+    recvCid: Uint8Array | undefined;
+  }
+  | { type: 'data'; data: Uint8Array }
+  | { type: 'alert'; level: number; description: number; name: string; sent: boolean }
+  | { type: 'keyupdate'; direction: 'send' | 'receive'; epoch: number }
+  | { type: 'closed'; reason: 'close_notify' | 'alert' | 'timeout' | 'local' };
+
+export interface EndpointStats {
+  datagramsSent: number;
+  datagramsReceived: number;
+  bytesSent: number;
+  bytesReceived: number;
+  recordsSent: number;
+  recordsReceived: number;
+  /** Handshake/post-handshake records sent again (by timer, ACK gap or peer retransmission). */
+  retransmissions: number;
+  /** Retransmission timer expiries. */
+  timeouts: number;
+  acksSent: number;
+  acksReceived: number;
+  /** Records or fragments dropped: by the record layer (bad header, failed authentication, replay, unknown epoch)
+   *  and by the endpoint (application data before Finished, stale/out-of-window handshake fragments). */
+  drops: number;
+  dropsByReason: Record<string, number>;
+}
+
+export type ConnectionState = 'idle' | 'handshaking' | 'connected' | 'closed';
+
+interface OutMessage {
+  epoch: number;
+  msgType: number;
+  seq: number;
+  body: Uint8Array;
+}
+interface OutFragment {
+  msg: OutMessage;
+  offset: number;
+  len: number;
+  acked: boolean;
+  /** Send index of the latest record carrying this fragment (for ACK-gap retransmission). */
+  sentIndex: number;
+}
+interface Flight {
+  frags: OutFragment[];
+  unacked: number;
+  recordKeys: string[];
+  firstSentAt: number;
+  lastSentAt: number;
+  retransmitted: boolean;
+  deadline: number;
+  expiries: number;
+  /** Called once every fragment has been acknowledged (explicitly, or implicitly via completeFlight). */
+  onAcked?: ((now: number) => void) | undefined;
+}
+interface InMessage {
+  msgType: number;
+  length: number;
+  epoch: number;
+  buf: Uint8Array;
+  have: Uint8Array | undefined; // per-byte bitmap while incomplete
+  got: number;
+}
+
+const MAX_PLAINTEXT = 1 << 14;
+const REASSEMBLY_WINDOW = 8;
+
+export abstract class Connection {
+  readonly role: 'client' | 'server';
+  state: ConnectionState = 'idle';
+  readonly stats: EndpointStats = {
+    datagramsSent: 0, datagramsReceived: 0, bytesSent: 0, bytesReceived: 0, recordsSent: 0, recordsReceived: 0,
+    retransmissions: 0, timeouts: 0, acksSent: 0, acksReceived: 0, drops: 0, dropsByReason: {},
+  };
+  /** Called for each datagram to send (when set); otherwise datagrams queue for pollTransmit(). */
+  transmitSink: ((datagram: Uint8Array) => void) | undefined;
+  /** Called for each event (when set); otherwise events queue for pollEvent(). */
+  eventSink: ((event: EndpointEvent) => void) | undefined;
+
+  protected readonly cfg: ResolvedCommon;
+  protected readonly crypto: CryptoProvider;
+  protected rec: RecordIO;
+  protected suite: CipherSuite | undefined;
+  protected ks: KeySchedule | undefined;
+
+  // handshake message sequencing
+  protected sendMsgSeq = 0;
+  protected recvMsgSeq = 0;
+  /** recvMsgSeq when the handshake completed: lower message_seq values are handshake retransmissions. */
+  private hsRecvEnd = -1;
+  private inMsgs: Map<number, InMessage> | undefined = new Map();
+
+  // flights
+  private hsFlight: Flight | undefined;
+  private kuFlight: Flight | undefined;
+  private sentRecords: Map<string, OutFragment[]> | undefined = new Map();
+  private sendIndex = 0;
+  protected rto: number;
+  private ackList: RecordNumber[] = [];
+  private ackDeadline: number | undefined;
+
+  // epochs
+  /** Epoch used for new handshake records / ACKs / alerts / data. */
+  protected writeEpoch = 0;
+  /** Highest epoch whose read keys are installed. */
+  protected readEpoch = 0;
+  private appWriteSecret: Uint8Array | undefined;
+  private appReadSecret: Uint8Array | undefined;
+  /** Read epoch kept after a KeyUpdate until a record authenticates under the new one. */
+  private oldReadEpoch = -1;
+
+  // output packing
+  private dgramParts: Uint8Array[] = [];
+  private dgramLen = 0;
+  private outQueue: Uint8Array[] = [];
+  private events: EndpointEvent[] = [];
+
+  // anti-amplification (server before address validation)
+  protected ampLimited = false;
+  private ampHeld: Uint8Array[] | undefined;
+
+  protected constructor(role: 'client' | 'server', cfg: ResolvedCommon) {
+    this.role = role;
+    this.cfg = cfg;
+    this.crypto = cfg.crypto;
+    this.rec = new RecordIO(cfg.crypto, this.stats);
+    this.rto = cfg.initialRetransmitMs;
+  }
+
+  // ------------------------------------------------------------------ public API
+  pollTransmit(): Uint8Array | undefined {
+    return this.outQueue.shift();
+  }
+  pollEvent(): EndpointEvent | undefined {
+    return this.events.shift();
+  }
+  /** Absolute time (ms) of the next timer, or undefined when none is armed. */
+  nextTimeout(): number | undefined {
+    let t: number | undefined;
+    if (this.hsFlight) t = this.hsFlight.deadline;
+    if (this.kuFlight && (t === undefined || this.kuFlight.deadline < t)) t = this.kuFlight.deadline;
+    if (this.ackDeadline !== undefined && (t === undefined || this.ackDeadline < t)) t = this.ackDeadline;
+    return t;
+  }
+  get isConnected(): boolean {
+    return this.state === 'connected';
+  }
+  get isClosed(): boolean {
+    return this.state === 'closed';
+  }
+  /** Current sending epoch (3 after the handshake, +1 per acknowledged KeyUpdate). */
+  get sendEpoch(): number {
+    return this.writeEpoch;
+  }
+  get receiveEpoch(): number {
+    return this.readEpoch;
+  }
+
+  /** Process one datagram. Never throws: bad input is dropped (counted) or answered with an alert. */
+  receive(datagram: Uint8Array, nowMs: number): void {
+    if (this.state === 'closed') return;
+    this.stats.datagramsReceived++;
+    this.stats.bytesReceived += datagram.length;
+    this.guard(nowMs, () => {
+      this.onBytesReceived();
+      this.rec.open(datagram, (r) => {
+        this.stats.recordsReceived++;
+        this.onRecord(r, nowMs);
+        return this.state !== 'closed';
+      });
+      this.afterInput(nowMs);
+    });
+    this.flushDatagram();
+  }
+
+  handleTimeout(nowMs: number): void {
+    if (this.state === 'closed') return;
+    this.guard(nowMs, () => {
+      if (this.ackDeadline !== undefined && nowMs >= this.ackDeadline) {
+        this.ackDeadline = undefined;
+        if (this.ackList.length > 0) this.sendAck();
+      }
+      for (const f of [this.hsFlight, this.kuFlight]) {
+        if (!f || nowMs < f.deadline) continue;
+        this.stats.timeouts++;
+        f.expiries++;
+        if (f.expiries > this.cfg.maxRetransmissions) {
+          this.terminate('timeout');
+          return;
+        }
+        this.rto = Math.min(this.rto * 2, this.cfg.maxRetransmitMs);
+        if (this.ampHeld && this.ampHeld.length) {
+          f.deadline = nowMs + this.rto; // still waiting for budget: do not queue more copies
+          continue;
+        }
+        this.transmitFlight(f, nowMs, true, Infinity);
+      }
+    });
+    this.flushDatagram();
+  }
+
+  /** Send application data (split into records of at most 2^14 bytes). Returns false when not connected. */
+  send(data: Uint8Array): boolean {
+    if (this.state !== 'connected') return false;
+    for (let off = 0; off < data.length || off === 0; off += MAX_PLAINTEXT) {
+      this.emitRecord(this.writeEpoch, ContentType.application_data, data.subarray(off, off + MAX_PLAINTEXT));
+      if (data.length === 0) break;
+    }
+    this.flushDatagram();
+    return true;
+  }
+
+  /** Start a KeyUpdate (RFC 9147 8). Returns false if not connected or one is still unacknowledged. */
+  keyUpdate(requestPeer: boolean, nowMs: number): boolean {
+    if (this.state !== 'connected' || this.kuFlight) return false;
+    let ok = false;
+    this.guard(nowMs, () => {
+      this.startKeyUpdate(requestPeer, nowMs);
+      ok = true;
+    });
+    this.flushDatagram();
+    return ok;
+  }
+
+  /** Send close_notify and close. */
+  close(): void {
+    if (this.state === 'closed') return;
+    this.sendAlert(AlertLevel.warning, AlertDescription.close_notify);
+    this.flushDatagram();
+    this.terminate('local');
+  }
+
+  /** Approximate bytes held by this connection's buffers (for the memory budget). */
+  heldBytes(): number {
+    let n = 0;
+    if (this.inMsgs) for (const m of this.inMsgs.values()) n += m.buf.length + (m.have ? m.have.length : 0);
+    for (const f of [this.hsFlight, this.kuFlight]) if (f) for (const fr of f.frags) n += fr.len;
+    for (const d of this.outQueue) n += d.length;
+    return n;
+  }
+
+  // ------------------------------------------------------------------ role hooks
+  /** A complete handshake message during the handshake (in message_seq order). */
+  protected abstract onHandshakeMessage(msgType: number, body: Uint8Array, epoch: number, now: number): void;
+  /** Bytes arrived (server: anti-amplification budget). */
+  protected onBytesReceived(): void {
+    if (this.ampHeld && this.ampHeld.length) {
+      const held = this.ampHeld;
+      this.ampHeld = [];
+      for (const d of held) this.output(d);
+    }
+  }
+  /** A record authenticated under `epoch` (> 0). */
+  protected onAuthenticated(_epoch: number): void {}
+  /** Hook after a datagram was processed. */
+  protected afterInput(_now: number): void {}
+
+  // ------------------------------------------------------------------ error guard
+  private guard(now: number, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      if (e instanceof AlertError) {
+        this.fail(e.alert);
+      } else {
+        this.fail(AlertDescription.internal_error);
+      }
+      void now;
+    }
+  }
+
+  protected fail(description: number): void {
+    if (this.state === 'closed') return;
+    this.sendAlert(AlertLevel.fatal, description);
+    this.flushDatagram();
+    this.terminate('alert');
+  }
+
+  protected terminate(reason: 'close_notify' | 'alert' | 'timeout' | 'local'): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.hsFlight = undefined;
+    this.kuFlight = undefined;
+    this.ackDeadline = undefined;
+    this.releaseHandshakeState();
+    this.sentRecords = undefined;
+    this.rec.clear();
+    this.emit({ type: 'closed', reason });
+  }
+
+  protected emit(ev: EndpointEvent): void {
+    if (this.eventSink) this.eventSink(ev);
+    else this.events.push(ev);
+  }
+
+  protected countDrop(reason: string): void {
+    this.stats.drops++;
+    this.stats.dropsByReason[reason] = (this.stats.dropsByReason[reason] ?? 0) + 1;
+  }
+
+  // ------------------------------------------------------------------ records in
+  private onRecord(r: OpenedRecord, now: number): void {
+    if (r.epoch > 0) this.onAuthenticated(r.epoch);
+    if (r.epoch === this.oldReadEpoch + 1 && this.oldReadEpoch >= 3) {
+      // a record authenticated under the new read epoch: the pre-update keys can go (RFC 9147 8)
+      this.rec.dropRead(this.oldReadEpoch);
+      this.oldReadEpoch = -1;
+    }
+    switch (r.type) {
+      case ContentType.handshake:
+        this.onHandshakeRecord(r, now);
+        return;
+      case ContentType.ack:
+        this.onAck(decodeAck(r.payload), now);
+        return;
+      case ContentType.alert:
+        this.onAlert(r.payload);
+        return;
+      case ContentType.application_data:
+        if (this.state !== 'connected' || r.epoch < 3) {
+          this.countDrop('early_application_data');
+          return;
+        }
+        this.emit({ type: 'data', data: r.payload });
+        return;
+      default:
+        this.countDrop('content_type');
+    }
+  }
+
+  private onAlert(payload: Uint8Array): void {
+    const a = decodeAlert(payload);
+    this.emit({ type: 'alert', level: a.level, description: a.description, name: alertName(a.description), sent: false });
+    if (a.description === AlertDescription.close_notify) this.terminate('close_notify');
+    else if (a.description !== AlertDescription.user_canceled) this.terminate('alert');
+  }
+
+  private onHandshakeRecord(r: OpenedRecord, now: number): void {
+    const frags = decodeFragments(r.payload);
+    const rn: RecordNumber = { epoch: r.epoch, seq: r.seq };
+    let buffered = false;
+    let duplicate = false;
+    let disruption = false;
+    for (const f of frags) {
+      const res = this.onFragment(f, r.epoch);
+      if (res === 'dup') duplicate = true;
+      else if (res === 'buffered' || res === 'ooo') {
+        buffered = true;
+        if (res === 'ooo') disruption = true;
+      }
+    }
+    if (this.state === 'connected') {
+      // post-handshake: ACK every processed handshake record, duplicates included (RFC 9147 7);
+      // handshake-phase retransmissions from the peer: client re-sends its final flight, server re-ACKs.
+      const handshakeDup = duplicate && frags.every((f) => f.messageSeq < this.hsRecvEnd);
+      if (handshakeDup && this.role === 'client') {
+        if (this.hsFlight) this.transmitFlight(this.hsFlight, now, true, Infinity);
+      } else if (buffered || duplicate) {
+        this.ackList.push(rn);
+      }
+      this.processMessages(now);
+      if (this.ackList.length && this.state === 'connected') this.sendAck();
+      return;
+    }
+    if (buffered) this.ackList.push(rn);
+    const before = this.recvMsgSeq;
+    this.processMessages(now);
+    if (this.state === 'closed') return;
+    if (duplicate && this.recvMsgSeq === before) {
+      // the peer retransmitted its previous flight: ours was probably lost (RFC 9147 5.8.1 case 3)
+      if (this.hsFlight) this.transmitFlight(this.hsFlight, now, true, Infinity);
+      else if (this.ackList.length) this.sendAck();
+    } else if (disruption && !this.hsFlightPending()) {
+      if (this.ackList.length) this.sendAck();
+    } else if (this.ackList.length && this.ackDeadline === undefined && this.state === 'handshaking' && this.inMsgs?.size) {
+      // partial flight: ACK after 1/4 of the retransmission timer if the rest does not arrive (RFC 9147 7.1)
+      this.ackDeadline = now + this.rto / 4;
+    }
+  }
+
+  private hsFlightPending(): boolean {
+    return this.hsFlight !== undefined;
+  }
+
+  /** Buffers one fragment. Returns 'dup' (old message), 'buffered', 'ooo' (buffered, out of order) or 'drop'. */
+  private onFragment(f: HandshakeFragment, epoch: number): 'dup' | 'buffered' | 'ooo' | 'drop' {
+    if (f.messageSeq < this.recvMsgSeq) return 'dup';
+    if (f.messageSeq >= this.recvMsgSeq + REASSEMBLY_WINDOW || !this.inMsgs) {
+      this.countDrop('handshake_window');
+      return 'drop';
+    }
+    let m = this.inMsgs.get(f.messageSeq);
+    if (!m) {
+      if (f.length > 0x10000 + 1024) throw new AlertError(AlertDescription.illegal_parameter, 'handshake message too large');
+      m = { msgType: f.msgType, length: f.length, epoch, buf: new Uint8Array(f.length), have: f.length ? new Uint8Array(f.length) : undefined, got: 0 };
+      this.inMsgs.set(f.messageSeq, m);
+    } else if (m.msgType !== f.msgType || m.length !== f.length) {
+      throw new AlertError(AlertDescription.illegal_parameter, 'fragment type/length differs from earlier fragment');
+    } else if (m.epoch !== epoch) {
+      this.countDrop('fragment_epoch');
+      return 'drop';
+    }
+    const ooo = f.messageSeq !== this.recvMsgSeq || (m.have !== undefined && f.fragmentOffset > 0 && m.have[f.fragmentOffset - 1] === 0);
+    if (m.have) {
+      const have = m.have;
+      const buf = m.buf;
+      const frag = f.fragment;
+      const off = f.fragmentOffset;
+      for (let i = 0; i < frag.length; i++) {
+        const j = off + i;
+        if (have[j]) {
+          if (buf[j] !== frag[i]) throw new AlertError(AlertDescription.illegal_parameter, 'retransmitted bytes differ');
+        } else {
+          have[j] = 1;
+          buf[j] = frag[i]!;
+          m.got++;
+        }
+      }
+      if (m.got === m.length) m.have = undefined;
+    }
+    return ooo ? 'ooo' : 'buffered';
+  }
+
+  private processMessages(now: number): void {
+    while (this.inMsgs && this.state !== 'closed') {
+      const m = this.inMsgs.get(this.recvMsgSeq);
+      if (!m || m.have !== undefined) return;
+      this.inMsgs.delete(this.recvMsgSeq);
+      this.recvMsgSeq++;
+      if (this.state === 'connected') this.onPostHandshake(m.msgType, m.buf, m.epoch, now);
+      else this.onHandshakeMessage(m.msgType, m.buf, m.epoch, now);
+    }
+  }
+
+  // ------------------------------------------------------------------ post-handshake messages
+  private onPostHandshake(msgType: number, body: Uint8Array, epoch: number, now: number): void {
+    if (epoch < 3) throw new AlertError(AlertDescription.unexpected_message, 'post-handshake message below epoch 3');
+    switch (msgType) {
+      case HandshakeType.key_update: {
+        const requested = decodeKeyUpdate(body);
+        if (epoch !== this.readEpoch) throw new AlertError(AlertDescription.unexpected_message, 'KeyUpdate in old epoch');
+        // ACK this record now in the current epoch (already queued by the caller), then roll the read epoch.
+        const ks = this.ks!;
+        this.appReadSecret = ks.nextTrafficSecret(this.appReadSecret!);
+        this.oldReadEpoch = this.readEpoch;
+        this.readEpoch++;
+        this.rec.installRead(this.readEpoch, ks.epochKeys(this.appReadSecret, this.suite!));
+        this.emit({ type: 'keyupdate', direction: 'receive', epoch: this.readEpoch });
+        if (requested && !this.kuFlight) {
+          // answer after the ACK so the ACK goes out first
+          this.pendingKuReply = true;
+        }
+        return;
+      }
+      case HandshakeType.new_session_ticket:
+        decodeNewSessionTicket(body); // resumption not implemented: validated, ACKed, dropped
+        return;
+      case HandshakeType.new_connection_id:
+        if (!this.cidNegotiated()) throw new AlertError(AlertDescription.unexpected_message, 'NewConnectionId without CID');
+        decodeNewConnectionId(body);
+        return;
+      case HandshakeType.request_connection_id:
+        if (!this.cidNegotiated()) throw new AlertError(AlertDescription.unexpected_message, 'RequestConnectionId without CID');
+        decodeRequestConnectionId(body);
+        return;
+      default:
+        throw new AlertError(AlertDescription.unexpected_message, `post-handshake message type ${msgType}`);
+    }
+  }
+  private pendingKuReply = false;
+
+  protected cidNegotiated(): boolean {
+    return false;
+  }
+
+  private startKeyUpdate(requestPeer: boolean, now: number): void {
+    const msg = this.newMessage(this.writeEpoch, HandshakeType.key_update, encodeKeyUpdate(requestPeer));
+    this.kuFlight = this.makeFlight([msg], now);
+    this.kuFlight.onAcked = () => {
+      // roll the sending epoch only now (RFC 9147 8)
+      const ks = this.ks!;
+      const old = this.writeEpoch;
+      this.appWriteSecret = ks.nextTrafficSecret(this.appWriteSecret!);
+      this.writeEpoch++;
+      this.rec.installWrite(this.writeEpoch, ks.epochKeys(this.appWriteSecret, this.suite!));
+      this.rec.dropWrite(old);
+      this.kuFlight = undefined;
+      this.emit({ type: 'keyupdate', direction: 'send', epoch: this.writeEpoch });
+    };
+    this.transmitFlight(this.kuFlight, now, false, Infinity);
+  }
+
+  // ------------------------------------------------------------------ ACKs
+  private onAck(records: RecordNumber[], now: number): void {
+    this.stats.acksReceived++;
+    if (!this.sentRecords) return;
+    let maxIndex = -1;
+    for (const rn of records) {
+      const key = rn.epoch + '/' + rn.seq;
+      const frags = this.sentRecords.get(key);
+      if (!frags) continue;
+      this.sentRecords.delete(key);
+      for (const fr of frags) {
+        if (fr.acked) continue;
+        fr.acked = true;
+        if (fr.sentIndex > maxIndex) maxIndex = fr.sentIndex;
+        const fl = this.flightOf(fr);
+        if (fl) fl.unacked--;
+      }
+    }
+    for (const fl of [this.hsFlight, this.kuFlight]) {
+      if (!fl) continue;
+      if (fl.unacked === 0) this.flightDone(fl, now);
+      else if (maxIndex >= 0) {
+        // fragments sent before an acknowledged record are presumed lost: resend them now
+        this.transmitFlight(fl, now, true, maxIndex);
+      }
+    }
+  }
+
+  private flightOf(fr: OutFragment): Flight | undefined {
+    if (this.hsFlight && this.hsFlight.frags.includes(fr)) return this.hsFlight;
+    if (this.kuFlight && this.kuFlight.frags.includes(fr)) return this.kuFlight;
+    return undefined;
+  }
+
+  private flightDone(fl: Flight, now: number): void {
+    if (!fl.retransmitted) {
+      this.rto = Math.min(Math.max(1.5 * (now - fl.firstSentAt), this.cfg.minRetransmitMs), this.cfg.maxRetransmitMs);
+    }
+    if (this.sentRecords) for (const k of fl.recordKeys) this.sentRecords.delete(k);
+    if (fl === this.hsFlight) this.hsFlight = undefined;
+    if (fl === this.kuFlight) this.kuFlight = undefined;
+    fl.onAcked?.(now);
+  }
+
+  /** The peer's next flight started: our pending handshake flight is implicitly acknowledged. */
+  protected implicitAck(now: number): void {
+    if (this.hsFlight) this.flightDone(this.hsFlight, now);
+  }
+
+  protected sendAck(): void {
+    if (this.ackList.length === 0) return;
+    const list = this.ackList;
+    this.ackList = [];
+    this.ackDeadline = undefined;
+    list.sort((a, b) => a.epoch - b.epoch || a.seq - b.seq);
+    // at most (mtu - overhead) / 16 record numbers; keep the newest
+    const max = Math.max(1, Math.floor((this.cfg.mtu - 64) / 16));
+    const rns = list.length > max ? list.slice(list.length - max) : list;
+    this.emitRecord(this.writeEpoch, ContentType.ack, encodeAck(rns));
+    this.stats.acksSent++;
+    if (this.pendingKuReply) {
+      this.pendingKuReply = false;
+      if (!this.kuFlight && this.state === 'connected') this.startKeyUpdate(false, this.lastNow);
+    }
+  }
+  protected lastNow = 0;
+
+  // ------------------------------------------------------------------ flights out
+  protected newMessage(epoch: number, msgType: number, body: Uint8Array): OutMessage {
+    return { epoch, msgType, seq: this.sendMsgSeq++, body };
+  }
+
+  private makeFlight(msgs: OutMessage[], now: number): Flight {
+    const frags: OutFragment[] = [];
+    for (const m of msgs) {
+      const room = this.cfg.mtu - this.rec.overhead(m.epoch) - DTLS_HS_HEADER;
+      if (room < 32) throw new AlertError(AlertDescription.internal_error, 'MTU too small');
+      let off = 0;
+      do {
+        const len = Math.min(room, m.body.length - off);
+        frags.push({ msg: m, offset: off, len, acked: false, sentIndex: -1 });
+        off += len;
+      } while (off < m.body.length);
+    }
+    return { frags, unacked: frags.length, recordKeys: [], firstSentAt: now, lastSentAt: now, retransmitted: false, deadline: Infinity, expiries: 0 };
+  }
+
+  /** Send a new handshake flight; the previous one is implicitly acknowledged. */
+  protected sendHandshakeFlight(msgs: OutMessage[], now: number, needsAckOrResponse = true,
+    onAcked?: (now: number) => void): void {
+    if (this.hsFlight) this.flightDone(this.hsFlight, now);
+    this.ackList = [];
+    this.ackDeadline = undefined;
+    const fl = this.makeFlight(msgs, now);
+    fl.onAcked = onAcked;
+    if (needsAckOrResponse) this.hsFlight = fl;
+    this.transmitFlight(fl, now, false, Infinity);
+    if (!needsAckOrResponse && this.sentRecords) for (const k of fl.recordKeys) this.sentRecords.delete(k);
+  }
+
+  /** Transmits the unacknowledged fragments of a flight whose sentIndex is below `before`. */
+  private transmitFlight(fl: Flight, now: number, retransmit: boolean, before: number): void {
+    this.lastNow = now;
+    for (const fr of fl.frags) {
+      if (fr.acked || fr.sentIndex >= before) continue;
+      const w = new Writer(fr.len + DTLS_HS_HEADER);
+      writeFragment(w, fr.msg.msgType, fr.msg.body.length, fr.msg.seq, fr.offset, fr.msg.body.subarray(fr.offset, fr.offset + fr.len));
+      const seq = this.emitRecord(fr.msg.epoch, ContentType.handshake, w.finish());
+      fr.sentIndex = this.sendIndex++;
+      const key = fr.msg.epoch + '/' + seq;
+      this.sentRecords?.set(key, [fr]);
+      fl.recordKeys.push(key);
+      if (retransmit) this.stats.retransmissions++;
+    }
+    if (retransmit) fl.retransmitted = true;
+    fl.lastSentAt = now;
+    fl.deadline = now + this.rto;
+  }
+
+  protected sendAlert(level: number, description: number): void {
+    try {
+      this.emitRecord(this.writeEpoch, ContentType.alert, encodeAlert(level, description));
+      this.emit({ type: 'alert', level, description, name: alertName(description), sent: true });
+    } catch {
+      // no usable write keys: nothing can be sent
+    }
+  }
+
+  /** Protects one record and packs it into the datagram being built. Returns the record sequence number. */
+  protected emitRecord(epoch: number, type: number, payload: Uint8Array): number {
+    const { bytes, seq } = this.rec.seal(epoch, type, payload);
+    this.stats.recordsSent++;
+    if (this.dgramLen + bytes.length > this.cfg.mtu) this.flushDatagram();
+    this.dgramParts.push(bytes);
+    this.dgramLen += bytes.length;
+    // before address validation send one record per datagram so the 3x budget can release a partial flight
+    if (this.ampLimited) this.flushDatagram();
+    return seq;
+  }
+
+  protected flushDatagram(): void {
+    if (this.dgramLen === 0) return;
+    let d: Uint8Array;
+    if (this.dgramParts.length === 1) d = this.dgramParts[0]!;
+    else {
+      d = new Uint8Array(this.dgramLen);
+      let o = 0;
+      for (const p of this.dgramParts) {
+        d.set(p, o);
+        o += p.length;
+      }
+    }
+    this.dgramParts = [];
+    this.dgramLen = 0;
+    this.output(d);
+  }
+
+  private output(d: Uint8Array): void {
+    if (this.ampLimited && this.stats.bytesSent + d.length > 3 * this.stats.bytesReceived) {
+      (this.ampHeld ??= []).push(d);
+      return;
+    }
+    this.stats.datagramsSent++;
+    this.stats.bytesSent += d.length;
+    if (this.transmitSink) this.transmitSink(d);
+    else this.outQueue.push(d);
+  }
+
+  // ------------------------------------------------------------------ key installation helpers
+  protected installHandshakeKeys(clientSecret: Uint8Array, serverSecret: Uint8Array): void {
+    const ks = this.ks!;
+    const suite = this.suite!;
+    const [mine, theirs] = this.role === 'client' ? [clientSecret, serverSecret] : [serverSecret, clientSecret];
+    this.rec.installWrite(2, ks.epochKeys(mine, suite));
+    this.rec.installRead(2, ks.epochKeys(theirs, suite));
+    this.writeEpoch = 2;
+    this.readEpoch = 2;
+  }
+
+  /** Installs epoch 3 keys in both directions. The write epoch switches to 3 with `switchWrite`. */
+  protected installAppKeys(clientSecret: Uint8Array, serverSecret: Uint8Array): void {
+    const ks = this.ks!;
+    const suite = this.suite!;
+    const [mine, theirs] = this.role === 'client' ? [clientSecret, serverSecret] : [serverSecret, clientSecret];
+    this.appWriteSecret = mine;
+    this.appReadSecret = theirs;
+    this.rec.installWrite(3, ks.epochKeys(mine, suite));
+    this.rec.installRead(3, ks.epochKeys(theirs, suite));
+    this.readEpoch = 3;
+  }
+
+  /** Handshake complete: switch sending to epoch 3, drop reassembly buffers and transcripts. */
+  protected completeHandshake(now: number): void {
+    this.writeEpoch = 3;
+    this.state = 'connected';
+    this.hsRecvEnd = this.recvMsgSeq;
+    this.inMsgs = new Map();
+    this.lastNow = now;
+    this.releaseHandshakeState();
+  }
+
+  /** Drop handshake-only state (transcript, key shares, ...). Subclasses extend. */
+  protected releaseHandshakeState(): void {}
+
+  /** Our final flight was acknowledged: epoch 2 keys are no longer needed. */
+  protected dropHandshakeEpoch(): void {
+    this.rec.dropWrite(2);
+    this.rec.dropRead(2);
+  }
+
+  /** Installs keys on a RecordIO after construction (server connections created from a cookie). */
+  protected setRecordIO(rec: RecordIO): void {
+    this.rec = rec;
+  }
+
+  protected get handshakeFlightOutstanding(): boolean {
+    return this.hsFlight !== undefined;
+  }
+}

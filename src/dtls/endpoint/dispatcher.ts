@@ -1,0 +1,220 @@
+// ServerDispatcher: one per server socket. Routes datagrams to ServerConnections by CID (when the server issues
+// CIDs and the record carries one) or by address string. With cookies on (default) an unknown address gets a
+// stateless HelloRetryRequest and no per-connection state is created before a ClientHello with a valid cookie.
+//
+// Output and events of all connections funnel into the dispatcher's queues (pollTransmit / pollEvent) tagged with
+// the address; callers that drive per-connection timers use receive()'s return value and the connection's own
+// nextTimeout()/handleTimeout(); nextTimeout()/handleTimeout() here scan all connections (convenience, O(n)).
+import { AlertError, Writer } from '../handshake/bytes.ts';
+import { AlertDescription, AlertLevel, ContentType, DTLS12, ExtensionType as X, HandshakeType as H } from '../handshake/constants.ts';
+import * as E from '../handshake/extensions.ts';
+import { decodeClientHello, decodeFragments, encodeAlert, messageHash, tlsMessage, writeFragment } from '../handshake/messages.ts';
+import { getSuite, suiteByCode } from '../crypto/suites.ts';
+import type { ServerConfig } from './config.ts';
+import type { EndpointEvent } from './connection.ts';
+import { CookieJar } from './cookie.ts';
+import { groupCode, groupFromCode } from './common.ts';
+import { type HrrContext, type ResolvedServer, ServerConnection, buildHrrBody, resolveServer, selectParams } from './server.ts';
+
+export interface DispatcherStats {
+  connectionsCreated: number;
+  statelessHrrSent: number;
+  badCookies: number;
+  /** Datagrams from unknown peers that were not a usable ClientHello, or refused (capacity). */
+  dropped: number;
+  alertsSent: number;
+}
+
+export interface DispatcherOutput {
+  address: string;
+  datagram: Uint8Array;
+}
+export interface DispatcherEvent {
+  address: string;
+  connection: ServerConnection;
+  event: EndpointEvent;
+}
+
+export class ServerDispatcher {
+  readonly config: ResolvedServer;
+  readonly connections = new Map<string, ServerConnection>();
+  private readonly byCid = new Map<string, ServerConnection>();
+  private readonly cookies: CookieJar | undefined;
+  private readonly maxConnections: number;
+  private out: DispatcherOutput[] = [];
+  private events: DispatcherEvent[] = [];
+  readonly stats: DispatcherStats = { connectionsCreated: 0, statelessHrrSent: 0, badCookies: 0, dropped: 0, alertsSent: 0 };
+
+  constructor(config: ServerConfig) {
+    this.config = resolveServer(config);
+    const ck = config.cookie ?? {};
+    this.cookies = ck.enabled === false ? undefined : new CookieJar(this.config.crypto, this.config.rng, ck.lifetimeMs, ck.rotateMs);
+    this.maxConnections = config.maxConnections ?? Infinity;
+  }
+
+  pollTransmit(): DispatcherOutput | undefined {
+    return this.out.shift();
+  }
+  pollEvent(): DispatcherEvent | undefined {
+    return this.events.shift();
+  }
+
+  get(address: string): ServerConnection | undefined {
+    return this.connections.get(address);
+  }
+
+  /** Routes one datagram. Returns the connection it reached (existing or new), or undefined. Never throws. */
+  receive(datagram: Uint8Array, address: string, nowMs: number): ServerConnection | undefined {
+    let conn: ServerConnection | undefined;
+    const cidLen = this.config.connectionIdLength;
+    if (cidLen > 0 && datagram.length > cidLen && (datagram[0]! & 0xf0) === 0x30) {
+      conn = this.byCid.get(cidKey(datagram.subarray(1, 1 + cidLen)));
+    }
+    conn ??= this.connections.get(address);
+    if (conn) {
+      const before = conn.authenticatedRecords;
+      conn.receive(datagram, nowMs);
+      if (conn.address !== address && conn.authenticatedRecords > before && !conn.isClosed) {
+        // authenticated records under a CID from a new address: the peer moved (RFC 9146 6)
+        if (this.connections.get(conn.address) === conn) this.connections.delete(conn.address);
+        conn.address = address;
+        this.connections.set(address, conn);
+      }
+      return conn;
+    }
+    try {
+      return this.fromUnknown(datagram, address, nowMs);
+    } catch (e) {
+      if (e instanceof AlertError) this.statelessAlert(address, e.alert, datagram.length);
+      else this.stats.dropped++;
+      return undefined;
+    }
+  }
+
+  private fromUnknown(d: Uint8Array, address: string, now: number): ServerConnection | undefined {
+    // expect a DTLSPlaintext handshake record, epoch 0, carrying a complete ClientHello
+    if (d.length < 13 + 12 || d[0] !== ContentType.handshake || d[3] !== 0 || d[4] !== 0) {
+      this.stats.dropped++;
+      return undefined;
+    }
+    let recordSeq = 0;
+    for (let i = 5; i <= 10; i++) recordSeq = recordSeq * 256 + d[i]!;
+    const len = (d[11]! << 8) | d[12]!;
+    if (13 + len > d.length) {
+      this.stats.dropped++;
+      return undefined;
+    }
+    const frags = decodeFragments(d.subarray(13, 13 + len));
+    const f = frags[0]!;
+    if (f.msgType !== H.client_hello || f.fragmentOffset !== 0 || f.fragment.length !== f.length) {
+      this.stats.dropped++; // fragmented ClientHellos are not accepted statelessly
+      return undefined;
+    }
+    if (this.connections.size >= this.maxConnections) {
+      this.stats.dropped++;
+      return undefined;
+    }
+    const body = f.fragment;
+    const ch = decodeClientHello(body);
+    let hrr: HrrContext | undefined;
+    if (this.cookies) {
+      const cookieExt = E.findExt(ch.extensions, X.cookie);
+      if (!cookieExt) {
+        this.sendStatelessHrr(d.length, ch, body, f.messageSeq, recordSeq, address, now);
+        return undefined;
+      }
+      const c = this.cookies.check(E.Cookie.decode(cookieExt), address, now);
+      const suite = c ? suiteByCode(c.suiteCode) : undefined;
+      if (!c || !suite) {
+        this.stats.badCookies++;
+        throw new AlertError(AlertDescription.illegal_parameter, 'bad cookie');
+      }
+      const group = c.groupCode ? groupFromCode(c.groupCode) : undefined;
+      const echo = this.config.echoLegacySessionId ? ch.legacySessionId : new Uint8Array(0);
+      const hrrBody = buildHrrBody(c.suiteCode, group, E.Cookie.decode(cookieExt), echo);
+      hrr = { prefix: [messageHash(c.chHash), tlsMessage(H.server_hello, hrrBody)], suiteCode: c.suiteCode, group };
+    }
+    let cid: Uint8Array | undefined;
+    if (this.config.connectionIdLength > 0) {
+      do {
+        cid = new Uint8Array(this.config.connectionIdLength);
+        this.config.rng.fill(cid);
+      } while (this.byCid.has(cidKey(cid)));
+    }
+    const conn = new ServerConnection(this.config, address, cid);
+    conn.transmitSink = (datagram) => this.out.push({ address: conn.address, datagram });
+    conn.eventSink = (event) => {
+      this.events.push({ address: conn.address, connection: conn, event });
+      if (event.type === 'closed') this.remove(conn);
+    };
+    this.connections.set(address, conn);
+    if (cid) this.byCid.set(cidKey(cid), conn);
+    this.stats.connectionsCreated++;
+    conn.startWith(d.length, ch, body, f.messageSeq, recordSeq, hrr, now);
+    return conn;
+  }
+
+  private sendStatelessHrr(inLen: number, ch: ReturnType<typeof decodeClientHello>, body: Uint8Array, msgSeq: number,
+    recordSeq: number, address: string, now: number): void {
+    const sel = selectParams(this.config, ch);
+    const suite = getSuite(sel.suite.name);
+    const chHash = this.config.crypto.hash(suite.hash, tlsMessage(H.client_hello, body));
+    const group = sel.share ? undefined : sel.group;
+    const cookie = this.cookies!.make(address, { suiteCode: suite.code, groupCode: group ? groupCode(group) : 0, chHash }, now);
+    const echo = this.config.echoLegacySessionId ? ch.legacySessionId : new Uint8Array(0);
+    const hrrBody = buildHrrBody(suite.code, group, cookie, echo);
+    const w = new Writer(hrrBody.length + 25);
+    writeFragment(w, H.server_hello, hrrBody.length, msgSeq, 0, hrrBody);
+    const dgram = plaintextRecord(ContentType.handshake, recordSeq, w.finish());
+    if (dgram.length > 3 * inLen) {
+      this.stats.dropped++; // would exceed the anti-amplification budget
+      return;
+    }
+    this.stats.statelessHrrSent++;
+    this.out.push({ address, datagram: dgram });
+  }
+
+  private statelessAlert(address: string, description: number, inLen: number): void {
+    const dgram = plaintextRecord(ContentType.alert, 0, encodeAlert(AlertLevel.fatal, description));
+    if (dgram.length > 3 * inLen) return;
+    this.stats.alertsSent++;
+    this.out.push({ address, datagram: dgram });
+  }
+
+  private remove(conn: ServerConnection): void {
+    if (this.connections.get(conn.address) === conn) this.connections.delete(conn.address);
+    if (conn.localCid) this.byCid.delete(cidKey(conn.localCid));
+  }
+
+  /** Earliest timer over all connections (O(n) scan). */
+  nextTimeout(): number | undefined {
+    let t: number | undefined;
+    for (const c of this.connections.values()) {
+      const x = c.nextTimeout();
+      if (x !== undefined && (t === undefined || x < t)) t = x;
+    }
+    return t;
+  }
+
+  /** Runs every connection timer that is due (O(n) scan). */
+  handleTimeout(nowMs: number): void {
+    for (const c of [...this.connections.values()]) {
+      const x = c.nextTimeout();
+      if (x !== undefined && x <= nowMs) c.handleTimeout(nowMs);
+    }
+  }
+}
+
+function cidKey(cid: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < cid.length; i++) s += String.fromCharCode(cid[i]!);
+  return s;
+}
+
+function plaintextRecord(type: number, seq: number, payload: Uint8Array): Uint8Array {
+  const w = new Writer(13 + payload.length);
+  w.u8(type).u16(DTLS12).u16(0);
+  w.u16(Math.floor(seq / 0x100000000)).u32(seq >>> 0);
+  w.vec(2, payload);
+  return w.finish();
+}

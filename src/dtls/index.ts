@@ -1,0 +1,20 @@
+// Public API of the sans-IO DTLS 1.3 package. See docs/protocol.md.
+export * from './crypto/index.ts';
+export * from './keyschedule.ts';
+export { ClientEndpoint } from './endpoint/client.ts';
+export { ServerConnection, selectParams, type ResolvedServer } from './endpoint/server.ts';
+export { ServerDispatcher, type DispatcherStats, type DispatcherOutput, type DispatcherEvent } from './endpoint/dispatcher.ts';
+export {
+  Connection, type EndpointEvent, type EndpointStats, type ConnectionState,
+} from './endpoint/connection.ts';
+export {
+  type ClientConfig, type ServerConfig, type CommonConfig, type CookieConfig, type ServerCredential,
+  type CertificateVerifier as CertificateVerifierInterface, type VerifyResult,
+  DEFAULT_SUITES, DEFAULT_GROUPS, DEFAULT_SCHEMES,
+} from './endpoint/config.ts';
+export { CookieJar } from './endpoint/cookie.ts';
+export { AlertError } from './handshake/bytes.ts';
+export { AlertDescription, AlertLevel, ContentType, HandshakeType, ExtensionType, alertName } from './handshake/constants.ts';
+export * as handshakeCodec from './handshake/messages.ts';
+export * as extensionCodec from './handshake/extensions.ts';
+export * as cert from './cert/index.ts';
