@@ -1,0 +1,223 @@
+// npm run demo:client -- --host H --port P --ca ca.pem --message TEXT [--keyupdate] [--keylog FILE]
+//                         [--suite NAME] [--group NAME] [--cid HEX] [--server-name NAME] [--timeout MS]
+// Connects with the sans-IO ClientEndpoint over a real UDP socket, sends TEXT, prints the reply and exits 0 only
+// after a complete handshake (certificate chain verified against --ca) and a reply. Exit status: 0 success,
+// 1 usage error, 2 timeout, 3 alert / connection closed by the peer.
+// stdout lines: "connected suite=.. group=.. scheme=.. hrr=.. send_cid=.. recv_cid=..", "keyupdate ...",
+// "reply: TEXT"; errors on stderr.
+import { Command } from 'commander';
+import dgram from 'node:dgram';
+import { isIP } from 'node:net';
+import { ClientEndpoint } from '../dtls/endpoint/client.ts';
+import { createProvider } from '../dtls/crypto/index.ts';
+import type { EndpointEvent } from '../dtls/endpoint/connection.ts';
+import { CertificateVerifier, leafKey, parseCertificate, parseCertificatesPem } from '../dtls/cert/index.ts';
+import {
+  UsageError, collect, cryptoRandom, hex, keylogWriter, nowMs, parseGroups, parseHex, parseIntOpt, parseSuites, readText,
+} from './demo-common.ts';
+
+type Opts = {
+  host: string;
+  port: string;
+  ca?: string;
+  insecure?: boolean;
+  message: string;
+  keyupdate?: boolean;
+  keylog?: string;
+  suite?: string[];
+  group?: string[];
+  cid?: string;
+  serverName?: string;
+  timeout: string;
+  crypto: string;
+  mtu?: string;
+  verbose?: boolean;
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command('demo:client')
+    .description('DTLS 1.3 demo client: send one message over UDP and print the reply')
+    .requiredOption('--port <port>', 'server UDP port')
+    .option('--host <host>', 'server address', '127.0.0.1')
+    .option('--ca <file>', 'PEM trust anchors for the server certificate chain')
+    .option('--insecure', 'skip certificate verification (tests only)')
+    .option('--message <text>', 'application data to send', 'hello from dtls-accel-sim')
+    .option('--keyupdate', 'send a KeyUpdate (update_requested) before the message and wait for its ACK')
+    .option('--keylog <file>', 'append NSS key-log lines (SSLKEYLOGFILE format)')
+    .option('--suite <name>', 'cipher suite(s) in preference order (repeatable or comma-separated)', collect)
+    .option('--group <name>', 'key exchange group(s): x25519, secp256r1 (first one gets a key share)', collect)
+    .option('--cid <hex>', 'offer connection_id, asking the server to use this CID (hex, may be empty "")')
+    .option('--server-name <name>', 'name checked against the certificate (default: --host)')
+    .option('--timeout <ms>', 'give up after this long', '10000')
+    .option('--crypto <provider>', 'crypto provider: node or noble', 'node')
+    .option('--mtu <bytes>', 'path MTU (UDP payload bytes)')
+    .option('--verbose', 'log datagrams and events to stderr')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  let o: Opts;
+  try {
+    program.parse(argv, { from: 'user' });
+    o = program.opts<Opts>();
+  } catch (e) {
+    const code = (e as { exitCode?: number }).exitCode;
+    return code === 0 ? 0 : 1;
+  }
+
+  let client: ClientEndpoint;
+  let port: number;
+  let timeoutMs: number;
+  let keylog: ((lines: string[]) => void) | undefined;
+  try {
+    port = parseIntOpt(o.port, '--port', 1, 65535);
+    timeoutMs = parseIntOpt(o.timeout, '--timeout', 1, 3_600_000);
+    if (o.crypto !== 'node' && o.crypto !== 'noble') throw new UsageError('--crypto must be node or noble');
+    const provider = createProvider(o.crypto, cryptoRandom);
+    if (!o.ca && !o.insecure) throw new UsageError('--ca <file> is required (or --insecure)');
+    const serverName = o.serverName ?? o.host;
+    let verifier: CertificateVerifier | undefined;
+    if (o.ca) {
+      const anchors = parseCertificatesPem(readText(o.ca, '--ca'));
+      if (!anchors.ok) throw new UsageError(`--ca ${o.ca}: ${anchors.detail}`);
+      // Endpoint time is monotonic; certificate validity uses the wall clock.
+      verifier = new CertificateVerifier({ trustAnchors: anchors.der, provider, clock: () => Date.now() });
+    }
+    // --insecure: accept any chain whose leaf key is usable (the CertificateVerify signature is still checked).
+    const insecure = {
+      verify: (chain: readonly Uint8Array[]) => {
+        const leaf = chain[0] ? parseCertificate(chain[0]) : undefined;
+        const k = leaf?.ok ? leafKey(leaf.cert.publicKey) : undefined;
+        return k ? { ok: true as const, publicKey: k.key } : { ok: false as const, alert: 42, reason: 'unusable leaf certificate' };
+      },
+    };
+    keylog = keylogWriter(o.keylog);
+    const suites = parseSuites(o.suite);
+    const groups = parseGroups(o.group);
+    client = new ClientEndpoint({
+      crypto: provider,
+      rng: cryptoRandom,
+      ...(suites ? { suites } : {}),
+      ...(groups ? { groups } : {}),
+      ...(o.mtu ? { mtu: parseIntOpt(o.mtu, '--mtu', 256, 65507) } : {}),
+      serverName,
+      verifier: verifier ?? insecure,
+      offerConnectionId: o.cid !== undefined,
+      ...(o.cid !== undefined ? { connectionId: parseHex(o.cid, '--cid') } : {}),
+      ...(keylog ? { keylog: (line: string) => keylog!([line]) } : {}),
+    });
+  } catch (e) {
+    process.stderr.write(`demo:client: ${(e as Error).message}\n`);
+    return 1;
+  }
+
+  const sock = dgram.createSocket(isIP(o.host) === 6 ? 'udp6' : 'udp4');
+  const log = (s: string) => o.verbose && process.stderr.write(`[${nowMs().toFixed(1)}ms] ${s}\n`);
+  let timer: NodeJS.Timeout | undefined;
+  let result: number | undefined;
+  let finish: (code: number) => void = () => {};
+  const done = new Promise<number>((r) => (finish = r));
+  let connected = false;
+  let replied = false;
+  let kuAcked = !o.keyupdate;
+  let messageSent = false;
+
+  const end = (code: number, msg?: string) => {
+    if (result !== undefined) return;
+    result = code;
+    if (msg) process.stderr.write(`demo:client: ${msg}\n`);
+    finish(code);
+  };
+
+  const sendMessage = () => {
+    if (messageSent) return;
+    messageSent = true;
+    client.send(new TextEncoder().encode(o.message));
+  };
+
+  const onEvent = (ev: EndpointEvent) => {
+    log(`event ${JSON.stringify(ev, (_k, v) => (v instanceof Uint8Array ? hex(v) : v))}`);
+    switch (ev.type) {
+      case 'connected':
+        connected = true;
+        process.stdout.write(
+          `connected suite=${ev.suite} group=${ev.group} scheme=${ev.signatureScheme} hrr=${ev.helloRetry ? 'yes' : 'no'}` +
+            ` send_cid=${hex(ev.sendCid) || '-'} recv_cid=${hex(ev.recvCid) || '-'}\n`,
+        );
+        if (o.keyupdate) {
+          if (!client.keyUpdate(true, nowMs())) end(3, 'KeyUpdate refused by the endpoint');
+        }
+        sendMessage();
+        break;
+      case 'keyupdate':
+        process.stdout.write(`keyupdate ${ev.direction} epoch=${ev.epoch}\n`);
+        if (ev.direction === 'send') kuAcked = true;
+        break;
+      case 'data':
+        replied = true;
+        process.stdout.write(`reply: ${new TextDecoder().decode(ev.data)}\n`);
+        break;
+      case 'alert':
+        if (ev.sent) log(`sent alert ${ev.name}`);
+        if (ev.level === 2 || (!ev.sent && ev.name !== 'close_notify')) {
+          end(3, `${ev.sent ? 'sent' : 'received'} ${ev.level === 2 ? 'fatal' : 'warning'} alert ${ev.name} (${ev.description})`);
+        }
+        break;
+      case 'closed':
+        if (!(replied && kuAcked)) end(3, `connection closed (${ev.reason}) before ${connected ? 'the reply' : 'the handshake completed'}`);
+        break;
+    }
+    if (replied && kuAcked && result === undefined) {
+      client.close();
+      pump();
+      end(0);
+    }
+  };
+
+  const pump = () => {
+    for (let d = client.pollTransmit(); d; d = client.pollTransmit()) {
+      log(`send ${d.length}B`);
+      sock.send(d, port, o.host);
+    }
+    for (let ev = client.pollEvent(); ev; ev = client.pollEvent()) onEvent(ev);
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    const t = client.nextTimeout();
+    if (t !== undefined && result === undefined) {
+      timer = setTimeout(() => {
+        timer = undefined;
+        client.handleTimeout(nowMs());
+        pump();
+      }, Math.max(0, t - nowMs()));
+    }
+  };
+
+  sock.on('message', (msg) => {
+    log(`recv ${msg.length}B`);
+    client.receive(new Uint8Array(msg.buffer, msg.byteOffset, msg.length), nowMs());
+    pump();
+  });
+  sock.on('error', (e) => log(`socket error: ${e.message}`));
+  const overall = setTimeout(
+    () =>
+      end(2, `timeout after ${timeoutMs} ms: ${!connected ? 'handshake not complete' : !replied ? 'no reply' : 'KeyUpdate not acknowledged'}` +
+        ` (${client.stats.datagramsSent} datagrams sent, ${client.stats.datagramsReceived} received)`),
+    timeoutMs,
+  );
+  await new Promise<void>((r) => sock.bind(0, r));
+  client.connect(nowMs());
+  pump();
+  const code = await done;
+  clearTimeout(overall);
+  if (timer) clearTimeout(timer);
+  await new Promise<void>((r) => sock.close(() => r()));
+  return code;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+      process.stderr.write(`demo:client: internal error: ${(e as Error).stack}\n`);
+      process.exit(1);
+    },
+  );
+}
