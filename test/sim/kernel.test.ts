@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Kernel, MAX_TIME, Signal, SimError, SimTimeError, Resource, Rng, fnv1a64 } from '../../src/sim/index.ts';
+import { Kernel, MAX_TIME, Signal, SimError, SimTimeError, Resource, Rng, fnv1a64, fromMs, fromUs, toMs, fromNs } from '../../src/sim/index.ts';
 
 test('events at equal times run in scheduling order (FIFO), earlier times first', () => {
   const k = new Kernel({ initialCapacity: 16 });
@@ -213,6 +213,16 @@ test('event trace hash: identical for the same seed, different for another seed'
   const c = traceHash(43);
   assert.is(a, b);
   assert.is.not(a, c);
+});
+
+test('unit helpers round to whole ps and check the range', () => {
+  assert.is(fromMs(1.5), 1_500_000_000);
+  assert.is(fromUs(0.0004), 400);
+  assert.is(fromUs(0.0000004), 0);
+  assert.is(fromNs(2.5), 2500);
+  assert.is(toMs(fromMs(123.456)), 123.456);
+  assert.throws(() => fromMs(-1), (e: unknown) => e instanceof SimTimeError);
+  assert.throws(() => fromMs(1e10), (e: unknown) => e instanceof SimTimeError);
 });
 
 test.run();
