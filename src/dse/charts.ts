@@ -88,6 +88,7 @@ function sensitivitySpec(r: SweepResult, metric: string): TopLevelSpec {
   const sweep = r.plan.sweep;
   const panels = sweep.parameters.map((p) => {
     const numeric = !('values' in p) || p.values.every((v) => typeof v === 'number');
+    const discrete = 'values' in p || sweep.strategy.kind === 'grid';
     const data = valid(r)
       .filter((pt) => finite(pt.metrics[metric]?.mean))
       .map((pt) => ({
@@ -106,12 +107,16 @@ function sensitivitySpec(r: SweepResult, metric: string): TopLevelSpec {
       layer: [
         { mark: { type: 'rule', color: '#999' }, encoding: { x, y: { field: 'low', type: 'quantitative', title: metric, scale: { zero: false } }, y2: { field: 'high' } } },
         { mark: { type: 'point', filled: true, size: 30 }, encoding: { x, y: { field: 'mean', type: 'quantitative' } } },
+        // Main effect for discrete axes (value lists, grids): the metric averaged over the other parameters.
+        ...(discrete
+          ? [{ mark: { type: 'line', color: '#e45756', point: false }, encoding: { x, y: { field: 'mean', aggregate: 'mean', type: 'quantitative' } } }]
+          : []),
       ],
     };
   });
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: `Sensitivity of ${metric} (mean and ${Math.round(sweep.confidence * 100)}% CI per point)`,
+    title: `Sensitivity of ${metric} (mean and ${Math.round(sweep.confidence * 100)}% CI per point; red: average per value)`,
     config: CONFIG,
     hconcat: panels,
   } as TopLevelSpec;
