@@ -211,7 +211,18 @@ export abstract class Connection {
     this.guard(nowMs, () => {
       if (this.ackDeadline !== undefined && nowMs >= this.ackDeadline) {
         this.ackDeadline = undefined;
-        if (this.ackList.length > 0) this.sendAck();
+        if (this.state === 'handshaking' && !this.hsFlight) {
+          // waiting for the rest of the peer's flight with nothing of ours outstanding: keep ACKing what we have
+          // (with back-off) so that the peer learns what is missing and an amplification-limited server gets budget
+          this.stats.timeouts++;
+          if (++this.partialAcks > this.cfg.maxRetransmissions) {
+            this.terminate('timeout');
+            return;
+          }
+          this.sendAck(this.lastReceived);
+          this.rto = Math.min(this.rto * 2, this.cfg.maxRetransmitMs);
+          this.ackDeadline = nowMs + this.rto;
+        } else if (this.ackList.length > 0) this.sendAck();
       }
       for (const f of [this.hsFlight, this.kuFlight]) {
         if (!f || nowMs < f.deadline) continue;
@@ -405,7 +416,9 @@ export abstract class Connection {
       else if (this.ackList.length) this.sendAck();
     } else if (disruption && !this.hsFlightPending()) {
       if (this.ackList.length) this.sendAck();
-    } else if (this.ackList.length && this.ackDeadline === undefined && this.state === 'handshaking' && this.inMsgs?.size) {
+    }
+    if (this.state === 'handshaking' && !this.hsFlight && this.ackDeadline === undefined &&
+      (this.ackList.length || this.lastReceived.length)) {
       // partial flight: ACK after 1/4 of the retransmission timer if the rest does not arrive (RFC 9147 7.1)
       this.ackDeadline = now + this.rto / 4;
     }
@@ -572,8 +585,16 @@ export abstract class Connection {
     if (this.hsFlight) this.flightDone(this.hsFlight, now);
   }
 
-  protected sendAck(): void {
+  private partialAcks = 0;
+  /** Records of the peer's current flight received so far (re-ACKed by the partial-flight timer). */
+  private lastReceived: RecordNumber[] = [];
+
+  protected sendAck(again?: RecordNumber[]): void {
+    if (again && this.ackList.length === 0) this.ackList = again.slice();
     if (this.ackList.length === 0) return;
+    if (this.state === 'handshaking') {
+      for (const rn of this.ackList) if (!this.lastReceived.some((x) => x.epoch === rn.epoch && x.seq === rn.seq)) this.lastReceived.push(rn);
+    }
     const list = this.ackList;
     this.ackList = [];
     this.ackDeadline = undefined;
@@ -616,6 +637,8 @@ export abstract class Connection {
     if (this.hsFlight) this.flightDone(this.hsFlight, now);
     this.ackList = [];
     this.ackDeadline = undefined;
+    this.lastReceived = [];
+    this.partialAcks = 0;
     const fl = this.makeFlight(msgs, now);
     fl.onAcked = onAcked;
     if (needsAckOrResponse) this.hsFlight = fl;

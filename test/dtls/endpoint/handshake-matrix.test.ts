@@ -1,0 +1,90 @@
+// Full handshakes in memory for every group x signature x suite, with and without HelloRetryRequest (missing
+// group) and the stateless cookie; both sides must agree on the exporter master secret (same transcript).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { DEFAULT_GROUPS, SUITE_NAMES, type KxGroup } from '../../../src/dtls/index.ts';
+import { Pair, credential, providers, verifier, type KeyKind } from './harness.ts';
+
+type Mode = 'plain' | 'hrr-group' | 'cookie' | 'cookie+hrr-group';
+const MODES: Mode[] = ['plain', 'hrr-group', 'cookie', 'cookie+hrr-group'];
+const KEYS: KeyKind[] = ['ecdsa', 'ed25519'];
+
+function handshake(kind: 'node' | 'noble', group: KxGroup, key: KeyKind, suite: (typeof SUITE_NAMES)[number], mode: Mode, seed: number) {
+  const { c, s } = providers(kind, seed);
+  const other = DEFAULT_GROUPS.find((g) => g !== group)!;
+  const needGroup = mode === 'hrr-group' || mode === 'cookie+hrr-group';
+  const p = new Pair(
+    {
+      crypto: c, verifier: verifier(c), serverName: 'localhost', suites: [suite],
+      groups: needGroup ? [other, group] : [group, other], keyShareGroups: needGroup ? [other] : [group],
+    },
+    {
+      crypto: s, credential: credential(key), groups: [group], suites: [suite],
+      cookie: { enabled: mode.startsWith('cookie') },
+    },
+  );
+  assert.ok(p.connect(), `${kind} ${group} ${key} ${suite} ${mode}: not connected`);
+  const ce = p.clientEvents.find((e) => e.type === 'connected');
+  const se = p.serverEvents.find((e) => e.type === 'connected');
+  if (ce?.type !== 'connected' || se?.type !== 'connected') throw new Error('no connected event');
+  assert.is(ce.suite, suite);
+  assert.is(ce.group, group);
+  assert.is(ce.signatureScheme, key === 'ecdsa' ? 'ecdsa_secp256r1_sha256' : 'ed25519');
+  assert.is(se.suite, suite);
+  assert.is(ce.helloRetry, mode !== 'plain');
+  assert.is(se.helloRetry, mode !== 'plain');
+  const a = p.client.exporterSecret!;
+  const b = p.serverConn!.exporterSecret!;
+  assert.equal(Buffer.from(a).toString('hex'), Buffer.from(b).toString('hex'));
+  // application data both ways under the negotiated keys
+  p.client.send(new TextEncoder().encode('ping'));
+  p.serverConn!.send(new TextEncoder().encode('pong'));
+  p.settle(100);
+  const cd = p.clientEvents.filter((e) => e.type === 'data');
+  const sd = p.serverEvents.filter((e) => e.type === 'data');
+  assert.is(cd.length, 1);
+  assert.is(sd.length, 1);
+  if (cd[0]?.type === 'data') assert.is(new TextDecoder().decode(cd[0].data), 'pong');
+  if (sd[0]?.type === 'data') assert.is(new TextDecoder().decode(sd[0].data), 'ping');
+  return p;
+}
+
+test('node provider: every group x signature x suite x {plain, HRR for group, cookie, cookie + HRR}', () => {
+  let n = 0;
+  for (const group of DEFAULT_GROUPS) for (const key of KEYS) for (const suite of SUITE_NAMES) for (const mode of MODES) {
+    handshake('node', group, key, suite, mode, n++);
+  }
+  assert.is(n, 64);
+});
+
+test('noble provider: every group x signature x suite (mode rotates)', () => {
+  let n = 0;
+  for (const group of DEFAULT_GROUPS) for (const key of KEYS) for (const suite of SUITE_NAMES) {
+    handshake('noble', group, key, suite, MODES[n % MODES.length]!, 1000 + n);
+    n++;
+  }
+  assert.is(n, 16);
+});
+
+test('cross-provider: noble client against node server', () => {
+  const { c } = providers('noble', 7);
+  const { s } = providers('node', 7);
+  const p = new Pair({ crypto: c, verifier: verifier(c), serverName: 'localhost' }, { crypto: s, credential: credential('ecdsa') });
+  assert.ok(p.connect());
+  assert.equal(Buffer.from(p.client.exporterSecret!).toString('hex'), Buffer.from(p.serverConn!.exporterSecret!).toString('hex'));
+});
+
+test('close_notify ends both sides', () => {
+  const { c, s } = providers('node', 9);
+  const p = new Pair({ crypto: c, verifier: verifier(c), serverName: 'localhost' }, { crypto: s, credential: credential('ed25519') });
+  assert.ok(p.connect());
+  p.client.close();
+  p.settle(100);
+  assert.ok(p.client.isClosed);
+  assert.ok(p.serverConn!.isClosed);
+  assert.ok(p.serverEvents.some((e) => e.type === 'alert' && e.description === 0 && !e.sent));
+  assert.ok(p.serverEvents.some((e) => e.type === 'closed' && e.reason === 'close_notify'));
+  assert.is(p.server.connections.size, 0, 'dispatcher forgets closed connections');
+});
+
+test.run();
