@@ -3,6 +3,7 @@
 // _mm2 area, _mw milliwatts, _pj picojoules, _cycles clock cycles of the block's own clock.
 import * as z from 'zod';
 import { parseYamlConfig, applyOverrides } from './yaml.ts';
+import type { HwModel } from '../../hw/params.ts';
 
 const posNum = z.number().positive();
 const nonNeg = z.number().nonnegative();
@@ -192,6 +193,9 @@ export type HashConfig = z.output<typeof HashSchema>;
 export type PkeConfig = z.output<typeof PkeSchema>;
 export type CpuConfig = z.output<typeof CpuSchema>;
 export type ContextCacheConfig = z.output<typeof ContextCacheSchema>;
+
+// Compile-time check: a validated model is exactly what the hardware blocks (src/hw) take.
+export const asHwModel = (m: ModelConfig): HwModel => m;
 
 /** Parses and validates a model file's text. Throws ConfigError (`file:line:col path: message`). */
 export function parseModel(text: string, fileName: string): ModelConfig {

@@ -1,0 +1,121 @@
+// Connection-context cache: per-connection keys/IVs/sn keys/epochs/replay window held on the accelerator.
+// LRU over connection ids, O(1) per access (a Map kept in recency order: delete + set moves an entry to the end,
+// the first key is the least recently used).
+//
+// Timing of access(conn): a lookup port (Resource, capacity = ports) is held for hit_ns. On a miss the context is
+// then fetched over the DMA (to-engine, context_bytes); if the cache was full the LRU context is evicted and
+// written back over the DMA (from-engine, context_bytes) off the critical path. capacity 0 = no cache: every
+// access is a miss and nothing is kept.
+import type { Kernel, Ps } from '../sim/index.ts';
+import { BlockBase, nsToPs } from './block.ts';
+import type { RecordDma } from './dma.ts';
+import type { ContextCacheParams } from './params.ts';
+import type { Done } from './types.ts';
+
+/** Pure LRU set of connection ids (no timing). */
+export class LruSet {
+  readonly capacity: number;
+  private readonly m = new Map<number, true>();
+
+  constructor(capacity: number) {
+    this.capacity = capacity;
+  }
+
+  get size(): number {
+    return this.m.size;
+  }
+
+  has(id: number): boolean {
+    return this.m.has(id);
+  }
+
+  /**
+   * Touches `id`: returns -1 on a hit (id becomes most recent), otherwise inserts it and returns the evicted id,
+   * or -2 if nothing was evicted (or capacity is 0 and nothing is kept). Ids must be >= 0.
+   */
+  touch(id: number): number {
+    const m = this.m;
+    if (m.has(id)) {
+      m.delete(id);
+      m.set(id, true);
+      return -1;
+    }
+    if (this.capacity === 0) return -2;
+    let evicted = -2;
+    if (m.size >= this.capacity) {
+      evicted = m.keys().next().value as number;
+      m.delete(evicted);
+    }
+    m.set(id, true);
+    return evicted;
+  }
+
+  delete(id: number): boolean {
+    return this.m.delete(id);
+  }
+
+  /** Ids from least to most recently used. */
+  keys(): number[] {
+    return [...this.m.keys()];
+  }
+}
+
+export class ContextCache extends BlockBase {
+  readonly params: ContextCacheParams;
+  readonly lru: LruSet;
+  private readonly dma: RecordDma;
+  private readonly hitPs: Ps;
+  hits = 0;
+  misses = 0;
+  evictions = 0;
+
+  constructor(k: Kernel, p: ContextCacheParams, dma: RecordDma, name = 'ctx_cache') {
+    const areaMm2 = ((p.capacity_connections * p.context_bytes) / 1024) * p.cost.area_mm2_per_kib;
+    super(k, { name, kind: 'ctx_cache', instances: p.ports, clockHz: 0, areaMm2: areaMm2 / p.ports, staticMw: p.cost.static_mw / p.ports });
+    this.params = p;
+    this.lru = new LruSet(p.capacity_connections);
+    this.dma = dma;
+    this.hitPs = nsToPs(p.hit_ns);
+  }
+
+  /** Looks up connection `conn` (an integer id >= 0); done when its context is on the accelerator. Returns hit. */
+  access(conn: number, done: Done | null): boolean {
+    const r = this.lru.touch(conn);
+    this.energyPj += this.params.cost.energy_pj_per_access;
+    if (r === -1) {
+      this.hits++;
+      this.count('hit');
+      this.resource.use(this.hitPs, done);
+      return true;
+    }
+    this.misses++;
+    this.count('miss');
+    const bytes = this.params.context_bytes;
+    if (r >= 0) {
+      this.evictions++;
+      this.dma.transfer(bytes, 'from-engine', null);
+    }
+    const dma = this.dma;
+    this.resource.use(this.hitPs, (w1, _s1) => {
+      dma.transfer(bytes, 'to-engine', done === null ? null : (w2, s2) => done(w1 + w2, s2));
+    });
+    return false;
+  }
+
+  /** Connection closed: drop its context without write-back. */
+  remove(conn: number): void {
+    this.lru.delete(conn);
+  }
+
+  override resetStats(): void {
+    super.resetStats();
+    this.hits = 0;
+    this.misses = 0;
+    this.evictions = 0;
+  }
+
+  protected override counters(): Record<string, number> {
+    const n = this.hits + this.misses;
+    return { hits: this.hits, misses: this.misses, evictions: this.evictions, hit_rate: n > 0 ? this.hits / n : 0, resident: this.lru.size };
+  }
+}

@@ -1,0 +1,131 @@
+// Host CPU: protocol processing (per handshake message, per record), the host side of every accelerator
+// invocation (descriptor + doorbell + completion), and software crypto for every operation whose accelerator
+// block is absent or has 0 instances. A kernel Resource with capacity = cores.
+//
+// Software crypto cycles (cpu.software):
+//   aead-seal/open:  aead_setup_cycles + (P + A) x aead_cycles_per_byte[alg]     (P payload, A additional data)
+//   sn-mask:         sn_mask_cycles
+//   hash family:     hash_op_cycles + blocks x cycles_per_compression[alg]       (every call pays the call cost)
+//   asymmetric:      pke_cycles[op]
+import { Clock, type Kernel, type Ps } from '../sim/index.ts';
+import { aeadPayloadBytes, classifyAead } from './aead.ts';
+import { BlockBase } from './block.ts';
+import { classifyHash, estimateHashBlocks } from './hash.ts';
+import type { CpuParams } from './params.ts';
+import { classifyPke } from './pke.ts';
+import type { Done, HwCryptoOp } from './types.ts';
+
+/** Default AAD for software AEAD when the op does not say (DTLS 1.3 unified header). */
+export const DEFAULT_AAD_BYTES = 5;
+
+/** Cycles of one crypto operation done in software on one core. Throws RangeError for an unknown asymmetric alg. */
+export function softwareCycles(p: CpuParams, op: HwCryptoOp, defaultAad = DEFAULT_AAD_BYTES): number {
+  const s = p.software;
+  switch (op.op) {
+    case 'aead-seal':
+    case 'aead-open':
+      return Math.ceil(s.aead_setup_cycles + (aeadPayloadBytes(op) + (op.aadBytes ?? defaultAad)) * s.aead_cycles_per_byte[classifyAead(op.alg)]);
+    case 'sn-mask':
+      return Math.ceil(s.sn_mask_cycles);
+    case 'hash':
+    case 'hmac':
+    case 'hkdf-extract':
+    case 'hkdf-expand':
+      return Math.ceil(s.hash_op_cycles + estimateHashBlocks(op) * s.cycles_per_compression[classifyHash(op.alg)]);
+    case 'kx-keygen':
+    case 'kx-derive':
+    case 'sign':
+    case 'verify': {
+      const which = classifyPke(op);
+      if (which === undefined) throw new RangeError(`cpu: unsupported asymmetric operation ${op.op} ${op.alg}`);
+      return Math.ceil(s.pke_cycles[which]);
+    }
+  }
+}
+
+export type ProtocolKind = 'handshake-message' | 'record';
+
+export class HostCpu extends BlockBase {
+  readonly params: CpuParams;
+  readonly clock: Clock;
+  private readonly msgPs: Ps;
+  private readonly recPs: Ps;
+  private readonly invPs: Ps;
+  private readonly pjPerCycle: number;
+  /** Protocol-processing dynamic energy in the window, pJ (part of energyPj). */
+  protocolPj = { handshake_message: 0, record: 0 };
+  /** Cycles spent by category in the window. */
+  private cycles = { protocol: 0, invocation: 0, crypto: 0 };
+  readonly defaultAad: number;
+
+  constructor(k: Kernel, p: CpuParams, opts: { name?: string; defaultAad?: number } = {}) {
+    const clockHz = Math.max(1, Math.round(p.clock_ghz * 1e9));
+    super(k, { name: opts.name ?? 'cpu', kind: 'cpu', instances: p.cores, clockHz, areaMm2: p.cost.area_mm2, staticMw: p.cost.static_mw });
+    this.params = p;
+    this.clock = new Clock(clockHz);
+    this.msgPs = this.clock.cyclesToPs(Math.ceil(p.cycles_per_handshake_message));
+    this.recPs = this.clock.cyclesToPs(Math.ceil(p.cycles_per_record));
+    this.invPs = this.clock.cyclesToPs(Math.ceil(p.invocation_cycles));
+    this.pjPerCycle = p.cost.energy_pj_per_cycle;
+    this.defaultAad = opts.defaultAad ?? DEFAULT_AAD_BYTES;
+  }
+
+  /** Protocol processing of one handshake message or one record (crypto excluded). */
+  protocol(kind: ProtocolKind, done: Done | null, priority = 0): boolean {
+    this.count(kind);
+    if (kind === 'record') {
+      const c = this.params.cycles_per_record;
+      this.cycles.protocol += c;
+      this.protocolPj.record += c * this.pjPerCycle;
+      this.energyPj += c * this.pjPerCycle;
+      return this.resource.use(this.recPs, done, priority);
+    }
+    const c = this.params.cycles_per_handshake_message;
+    this.cycles.protocol += c;
+    this.protocolPj.handshake_message += c * this.pjPerCycle;
+    this.energyPj += c * this.pjPerCycle;
+    return this.resource.use(this.msgPs, done, priority);
+  }
+
+  /** Host side of one accelerator invocation (descriptor, doorbell, completion handling). Returns the energy, pJ. */
+  invoke(done: Done | null, priority = 0): number {
+    const c = this.params.invocation_cycles;
+    this.count('invoke');
+    this.cycles.invocation += c;
+    const pj = c * this.pjPerCycle;
+    this.energyPj += pj;
+    this.resource.use(this.invPs, done, priority);
+    return pj;
+  }
+
+  /** A crypto operation in software. Returns the dynamic energy charged, pJ. */
+  software(op: HwCryptoOp, done: Done | null, priority = 0): number {
+    const c = softwareCycles(this.params, op, this.defaultAad);
+    this.count(op.op);
+    this.cycles.crypto += c;
+    if (op.op === 'aead-seal' || op.op === 'aead-open') this.bytes += aeadPayloadBytes(op);
+    const pj = c * this.pjPerCycle;
+    this.energyPj += pj;
+    this.resource.use(this.clock.cyclesToPs(c), done, priority);
+    return pj;
+  }
+
+  /** Any other host work of `cycles` cycles, counted under `label`. */
+  run(cycles: number, label: string, done: Done | null, priority = 0): boolean {
+    const c = Math.ceil(cycles);
+    this.count(label);
+    this.cycles.protocol += c;
+    this.energyPj += c * this.pjPerCycle;
+    return this.resource.use(this.clock.cyclesToPs(c), done, priority);
+  }
+
+  override resetStats(): void {
+    super.resetStats();
+    this.protocolPj = { handshake_message: 0, record: 0 };
+    this.cycles = { protocol: 0, invocation: 0, crypto: 0 };
+  }
+
+  protected override counters(): Record<string, number> {
+    return { protocol_cycles: this.cycles.protocol, invocation_cycles: this.cycles.invocation, crypto_cycles: this.cycles.crypto };
+  }
+}

@@ -1,0 +1,103 @@
+// Record DMA: moves datagrams/records between the port (or host memory) and engine memory, both directions,
+// and fetches/writes back connection contexts on cache misses.
+//
+// Timing of one transfer of B bytes:
+//   1. take one of max_outstanding descriptor slots (shared by both directions; FIFO wait if none is free);
+//   2. cross the link of its direction: a capacity-1 Resource held for B x 8 / bandwidth_gbps (FIFO);
+//   3. descriptor latency (descriptor_latency_ns: fetch, doorbell, completion), which overlaps with other
+//      transfers; then the slot is released and the transfer completes.
+// Unloaded latency = B x 8 / bandwidth + descriptor_latency. Sustained throughput per direction
+//   = min(bandwidth, max_outstanding x B / (B x 8 / bandwidth + descriptor_latency))   [bits/s, B in bits]
+// so small transfers are latency-bound unless enough descriptors are outstanding.
+import type { Kernel, Ps } from '../sim/index.ts';
+import { BlockBase, nsToPs } from './block.ts';
+import type { DmaParams } from './params.ts';
+import type { Done, HwBlockStats } from './types.ts';
+
+export type DmaDirection = 'to-engine' | 'from-engine';
+
+/** Time on the link for `bytes`, ps (rounded up). */
+export function dmaLinkPs(p: Pick<DmaParams, 'bandwidth_gbps'>, bytes: number): Ps {
+  return Math.ceil((bytes * 8 * 1000) / p.bandwidth_gbps);
+}
+
+/** Unloaded transfer latency, ps. */
+export function dmaLatencyPs(p: Pick<DmaParams, 'bandwidth_gbps' | 'descriptor_latency_ns'>, bytes: number): Ps {
+  return dmaLinkPs(p, bytes) + nsToPs(p.descriptor_latency_ns);
+}
+
+/** Sustained throughput of back-to-back transfers of `bytes` in one direction, Gbit/s. */
+export function dmaThroughputGbps(p: DmaParams, bytes: number): number {
+  const t = dmaLatencyPs(p, bytes) / 1000; // ns
+  return Math.min(p.bandwidth_gbps, (p.max_outstanding * bytes * 8) / t);
+}
+
+export class RecordDma {
+  readonly params: DmaParams;
+  /** Descriptor slots (capacity max_outstanding); its stats show outstanding descriptors and slot waits. */
+  readonly slots: BlockBase;
+  readonly toEngine: DmaLink;
+  readonly fromEngine: DmaLink;
+  readonly latencyPs: Ps;
+  private readonly k: Kernel;
+
+  constructor(k: Kernel, p: DmaParams, name = 'dma') {
+    this.k = k;
+    this.params = p;
+    this.latencyPs = nsToPs(p.descriptor_latency_ns);
+    this.slots = new BlockBase(k, { name: `${name}_slots`, kind: 'dma', instances: p.max_outstanding, clockHz: 0, areaMm2: 0, staticMw: 0 });
+    // area and static power are charged once, on the to-engine link
+    this.toEngine = new DmaLink(k, p, `${name}_to_engine`, p.cost.area_mm2, p.cost.static_mw);
+    this.fromEngine = new DmaLink(k, p, `${name}_from_engine`, 0, 0);
+  }
+
+  /** Moves `bytes` in direction `dir`; done(waitPs, startPs) when the transfer is complete. */
+  transfer(bytes: number, dir: DmaDirection, done: Done | null): void {
+    const link = dir === 'to-engine' ? this.toEngine : this.fromEngine;
+    const k = this.k;
+    const lat = this.latencyPs;
+    const slots = this.slots.resource;
+    link.account(bytes);
+    slots.acquire((slotWait, token) => {
+      link.resource.use(dmaLinkPs(this.params, bytes), (linkWait, start) => {
+        k.after(lat, () => {
+          slots.release(token);
+          if (done !== null) done(slotWait + linkWait, start);
+        });
+      });
+    });
+  }
+
+  resetStats(): void {
+    this.slots.resetStats();
+    this.toEngine.resetStats();
+    this.fromEngine.resetStats();
+  }
+
+  /** Link statistics (bandwidth utilisation per direction), with the descriptor-slot figures as counters. */
+  stats(now?: Ps): HwBlockStats[] {
+    const s = this.slots.stats(now);
+    const extra = {
+      outstanding_mean: s.utilization * this.params.max_outstanding,
+      outstanding_max_queue: s.max_queue,
+      slot_wait_p99_us: s.wait_us.p99,
+    };
+    return [this.toEngine.stats(now), this.fromEngine.stats(now)].map((b) => ({ ...b, counters: { ...b.counters, ...extra } }));
+  }
+}
+
+export class DmaLink extends BlockBase {
+  readonly params: DmaParams;
+
+  constructor(k: Kernel, p: DmaParams, name: string, area: number, staticMw: number) {
+    super(k, { name, kind: 'dma', instances: 1, clockHz: 0, areaMm2: area, staticMw });
+    this.params = p;
+  }
+
+  account(bytes: number): void {
+    this.count('transfer');
+    this.bytes += bytes;
+    this.energyPj += bytes * this.params.cost.energy_pj_per_byte;
+  }
+}
+

@@ -1,0 +1,79 @@
+// Public-key engine: X25519 / P-256 key generation and shared-secret derivation, Ed25519 / ECDSA-P256 signatures.
+// Timing: a fixed latency per operation (pke.latency_us); energy per operation = cost.active_mw x latency.
+import type { Kernel, Ps } from '../sim/index.ts';
+import { BlockBase, usToPs } from './block.ts';
+import type { PkeOp, PkeParams, PkeTable } from './params.ts';
+import type { Done, HwCryptoOp } from './types.ts';
+
+const cache = new Map<string, PkeOp>();
+
+/**
+ * Which asymmetric operation a crypto op is: kx-keygen/kx-derive with 'X25519' | 'P-256' (also 'secp256r1'),
+ * sign/verify with 'ed25519' | 'ecdsa_secp256r1_sha256'. Returns undefined for anything else.
+ */
+export function classifyPke(op: HwCryptoOp): PkeOp | undefined {
+  const key = op.op + '|' + op.alg;
+  let c = cache.get(key);
+  if (c === undefined) {
+    const a = op.alg.toLowerCase();
+    const x = a.includes('25519') && !a.includes('ed25519');
+    const ed = a.includes('ed25519');
+    const p256 = a.includes('256') && (a.includes('p-256') || a.includes('p256') || a.includes('secp256r1') || a.includes('prime256'));
+    switch (op.op) {
+      case 'kx-keygen':
+        c = x ? 'x25519_keygen' : p256 ? 'p256_keygen' : undefined;
+        break;
+      case 'kx-derive':
+        c = x ? 'x25519_derive' : p256 ? 'p256_derive' : undefined;
+        break;
+      case 'sign':
+        c = ed ? 'ed25519_sign' : p256 || a.includes('ecdsa') ? 'ecdsa_p256_sign' : undefined;
+        break;
+      case 'verify':
+        c = ed ? 'ed25519_verify' : p256 || a.includes('ecdsa') ? 'ecdsa_p256_verify' : undefined;
+        break;
+      default:
+        c = undefined;
+    }
+    if (c === undefined) return undefined;
+    cache.set(key, c);
+  }
+  return c;
+}
+
+export class PkEngine extends BlockBase {
+  readonly params: PkeParams;
+  private readonly latPs: PkeTable;
+
+  constructor(k: Kernel, p: PkeParams, name = 'pke') {
+    super(k, { name, kind: 'pke', instances: p.instances, clockHz: 0, areaMm2: p.cost.area_mm2, staticMw: p.cost.static_mw });
+    this.params = p;
+    const l = p.latency_us;
+    this.latPs = {
+      x25519_keygen: usToPs(l.x25519_keygen),
+      x25519_derive: usToPs(l.x25519_derive),
+      p256_keygen: usToPs(l.p256_keygen),
+      p256_derive: usToPs(l.p256_derive),
+      ed25519_sign: usToPs(l.ed25519_sign),
+      ed25519_verify: usToPs(l.ed25519_verify),
+      ecdsa_p256_sign: usToPs(l.ecdsa_p256_sign),
+      ecdsa_p256_verify: usToPs(l.ecdsa_p256_verify),
+    };
+  }
+
+  /** Latency of an asymmetric operation, ps. */
+  latencyPs(which: PkeOp): Ps {
+    return this.latPs[which];
+  }
+
+  /** Serves an op that classifyPke recognises; throws RangeError for anything else. */
+  serve(op: HwCryptoOp, done: Done | null, priority = 0): boolean {
+    const which = classifyPke(op);
+    if (which === undefined) throw new RangeError(`pke: unsupported operation ${op.op} ${op.alg}`);
+    this.count(which);
+    const ps = this.latPs[which];
+    // mW x ps = 1e-3 J/s x 1e-12 s = 1e-15 J = 1e-3 pJ
+    this.energyPj += this.params.cost.active_mw * ps * 1e-3;
+    return this.resource.use(ps, done, priority);
+  }
+}

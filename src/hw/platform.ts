@@ -1,0 +1,207 @@
+// Platform: every hardware block of one model instantiated on a Kernel, plus routing of crypto operations.
+//
+//   const hw = new Platform(kernel, model);          // model: a validated ModelConfig (structurally an HwModel)
+//   hw.route(op)                                     // 'aead' | 'hash' | 'pke' | 'cpu'
+//   hw.serve(op, (waitPs, startPs) => ...)           // charges the op where it is routed
+//   hw.protocol('record', done); hw.port.transmit(bytes, done); hw.dma.transfer(bytes, 'to-engine', done);
+//   hw.contextCache?.access(connId, done);
+//   hw.stats(); hw.cost(); hw.resetStats()           // statistics window, e.g. after warm-up
+//
+// Routing: aead-seal/aead-open/sn-mask -> the AEAD engine, hash/hmac/hkdf-* -> the HKDF/SHA unit,
+// kx-keygen/kx-derive/sign/verify -> the public-key engine; a block that is absent or has 0 instances sends its
+// ops to the host CPU at software rates. An accelerated op first costs the host `invocation_cycles` on one core
+// (descriptor + doorbell + completion), then the block's own time; hash-family ops that complete no compression
+// (transcript updates buffered by the host) cost nothing.
+import type { Kernel, Ps } from '../sim/index.ts';
+import { AeadEngine } from './aead.ts';
+import type { BlockBase } from './block.ts';
+import { ContextCache } from './context-cache.ts';
+import { HostCpu, softwareCycles, type ProtocolKind } from './cpu.ts';
+import { RecordDma } from './dma.ts';
+import { estimateHashBlocks, HashUnit } from './hash.ts';
+import type { HwModel } from './params.ts';
+import { classifyPke, PkEngine } from './pke.ts';
+import { NetworkPort } from './port.ts';
+import { HW_OP_KINDS, type CostReport, type Done, type HwBlockStats, type HwCryptoOp, type HwOpKind } from './types.ts';
+
+export type Route = 'aead' | 'hash' | 'pke' | 'cpu';
+
+const PS_PER_S = 1e12;
+
+function blockOf(op: HwOpKind): 'aead' | 'hash' | 'pke' {
+  switch (op) {
+    case 'aead-seal':
+    case 'aead-open':
+    case 'sn-mask':
+      return 'aead';
+    case 'hash':
+    case 'hmac':
+    case 'hkdf-extract':
+    case 'hkdf-expand':
+      return 'hash';
+    case 'kx-keygen':
+    case 'kx-derive':
+    case 'sign':
+    case 'verify':
+      return 'pke';
+  }
+}
+
+function zeroByOp(): Record<HwOpKind, number> {
+  const o = {} as Record<HwOpKind, number>;
+  for (const k of HW_OP_KINDS) o[k] = 0;
+  return o;
+}
+
+export class Platform {
+  readonly kernel: Kernel;
+  readonly model: HwModel;
+  readonly port: NetworkPort;
+  readonly dma: RecordDma;
+  readonly cpu: HostCpu;
+  readonly aead: AeadEngine | undefined;
+  readonly hash: HashUnit | undefined;
+  readonly pke: PkEngine | undefined;
+  readonly contextCache: ContextCache | undefined;
+  /** Dynamic energy by op kind in the window, pJ (block energy + invocation energy). */
+  private energyByOpPj: Record<HwOpKind, number> = zeroByOp();
+  private readonly invoke: boolean;
+
+  constructor(kernel: Kernel, model: HwModel) {
+    this.kernel = kernel;
+    this.model = model;
+    this.port = new NetworkPort(kernel, model.port);
+    this.dma = new RecordDma(kernel, model.dma);
+    this.aead = model.aead && model.aead.instances > 0 ? new AeadEngine(kernel, model.aead) : undefined;
+    this.hash = model.hash && model.hash.instances > 0 ? new HashUnit(kernel, model.hash) : undefined;
+    this.pke = model.pke && model.pke.instances > 0 ? new PkEngine(kernel, model.pke) : undefined;
+    this.cpu = new HostCpu(kernel, model.cpu, { defaultAad: model.aead?.aad_bytes });
+    this.contextCache = model.context_cache && this.aead ? new ContextCache(kernel, model.context_cache, this.dma) : undefined;
+    this.invoke = model.cpu.invocation_cycles > 0;
+  }
+
+  /** Where `op` is served. */
+  route(op: HwCryptoOp): Route {
+    const b = blockOf(op.op);
+    if (b === 'aead') return this.aead ? 'aead' : 'cpu';
+    if (b === 'hash') return this.hash ? 'hash' : 'cpu';
+    return this.pke ? 'pke' : 'cpu';
+  }
+
+  /**
+   * Charges `op` to the block it is routed to (plus the host invocation cost for accelerator blocks) and calls
+   * done(waitPs, startPs) when it completes; waitPs sums all queueing. Returns the route taken.
+   */
+  serve(op: HwCryptoOp, done: Done | null, priority = 0): Route {
+    const route = this.route(op);
+    if (route === 'cpu') {
+      this.energyByOpPj[op.op] += this.cpu.software(op, done, priority);
+      return route;
+    }
+    const block = route === 'aead' ? this.aead! : route === 'hash' ? this.hash! : this.pke!;
+    if (route === 'hash' && estimateHashBlocks(op) === 0) {
+      block.serve(op, done, priority);
+      return route;
+    }
+    const before = block.energyPj;
+    if (!this.invoke) {
+      block.serve(op, done, priority);
+      this.energyByOpPj[op.op] += block.energyPj - before;
+      return route;
+    }
+    const invPj = this.cpu.invoke((w1) => {
+      const e0 = block.energyPj;
+      block.serve(op, done === null ? null : (w2, s2) => done(w1 + w2, s2), priority);
+      this.energyByOpPj[op.op] += block.energyPj - e0;
+    }, priority);
+    this.energyByOpPj[op.op] += invPj;
+    return route;
+  }
+
+  /** Unloaded latency of `op` (no queueing), ps: invocation + block time, or the software time. */
+  latencyPs(op: HwCryptoOp): Ps {
+    const route = this.route(op);
+    if (route === 'cpu') return this.cpu.clock.cyclesToPs(softwareCyclesOf(this.cpu, op));
+    if (route === 'hash' && estimateHashBlocks(op) === 0) return 0;
+    const inv = this.cpu.clock.cyclesToPs(Math.ceil(this.model.cpu.invocation_cycles));
+    if (route === 'aead') return inv + this.aead!.latencyPs(op);
+    if (route === 'hash') return inv + this.hash!.latencyPs(op);
+    const pke = this.pke!;
+    const which = classifyPkeOrThrow(op);
+    return inv + pke.latencyPs(which);
+  }
+
+  /** Host protocol processing of one handshake message or record (crypto excluded). */
+  protocol(kind: ProtocolKind, done: Done | null, priority = 0): boolean {
+    return this.cpu.protocol(kind, done, priority);
+  }
+
+  /** All blocks with a Resource, in pipeline order. */
+  blocks(): BlockBase[] {
+    const b: BlockBase[] = [this.port.rx, this.dma.toEngine];
+    if (this.contextCache) b.push(this.contextCache);
+    if (this.aead) b.push(this.aead);
+    if (this.hash) b.push(this.hash);
+    if (this.pke) b.push(this.pke);
+    b.push(this.cpu, this.dma.fromEngine, this.port.tx);
+    return b;
+  }
+
+  /** Per-block statistics in pipeline order (port_rx, dma_to_engine, ctx_cache, aead, hash, pke, cpu, dma_from_engine, port_tx). */
+  stats(now: Ps = this.kernel.now): HwBlockStats[] {
+    const dma = this.dma.stats(now);
+    return this.blocks().map((b) => (b === this.dma.toEngine ? dma[0]! : b === this.dma.fromEngine ? dma[1]! : b.stats(now)));
+  }
+
+  /** Area, static power and energy over the statistics window. */
+  cost(now: Ps = this.kernel.now): CostReport {
+    const blocks = this.blocks().map((b) => b.cost(now));
+    let area = 0;
+    let staticMw = 0;
+    let dyn = 0;
+    let stat = 0;
+    for (const c of blocks) {
+      area += c.area_mm2;
+      staticMw += c.static_mw;
+      dyn += c.dynamic_j;
+      stat += c.static_j;
+    }
+    const window = this.cpu.windowPs(now) / PS_PER_S;
+    const byOp = zeroByOp();
+    for (const k of HW_OP_KINDS) byOp[k] = this.energyByOpPj[k] * 1e-12;
+    return {
+      area_mm2: area,
+      static_mw: staticMw,
+      dynamic_j: dyn,
+      static_j: stat,
+      energy_j: dyn + stat,
+      avg_power_w: window > 0 ? (dyn + stat) / window : 0,
+      window_s: window,
+      energy_by_op_j: byOp,
+      protocol_j: { handshake_message: this.cpu.protocolPj.handshake_message * 1e-12, record: this.cpu.protocolPj.record * 1e-12 },
+      blocks,
+    };
+  }
+
+  /** Restart every block's statistics and energy at the current time (end of warm-up). */
+  resetStats(): void {
+    this.port.resetStats();
+    this.dma.resetStats();
+    this.contextCache?.resetStats();
+    this.aead?.resetStats();
+    this.hash?.resetStats();
+    this.pke?.resetStats();
+    this.cpu.resetStats();
+    this.energyByOpPj = zeroByOp();
+  }
+}
+
+function softwareCyclesOf(cpu: HostCpu, op: HwCryptoOp): number {
+  return softwareCycles(cpu.params, op, cpu.defaultAad);
+}
+
+function classifyPkeOrThrow(op: HwCryptoOp) {
+  const w = classifyPke(op);
+  if (w === undefined) throw new RangeError(`pke: unsupported operation ${op.op} ${op.alg}`);
+  return w;
+}
