@@ -34,7 +34,11 @@ type Opts = {
   verbose?: boolean;
 };
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(
+  argv: string[],
+  out: (s: string) => void = (s) => process.stdout.write(s),
+  err: (s: string) => void = (s) => process.stderr.write(s),
+): Promise<number> {
   const program = new Command('demo:client')
     .description('DTLS 1.3 demo client: send one message over UDP and print the reply')
     .requiredOption('--port <port>', 'server UDP port')
@@ -53,7 +57,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--mtu <bytes>', 'path MTU (UDP payload bytes)')
     .option('--verbose', 'log datagrams and events to stderr')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeErr: (s) => err(s), writeOut: (s) => out(s) });
   let o: Opts;
   try {
     program.parse(argv, { from: 'user' });
@@ -105,12 +109,12 @@ export async function main(argv: string[]): Promise<number> {
       ...(keylog ? { keylog: (line: string) => keylog!([line]) } : {}),
     });
   } catch (e) {
-    process.stderr.write(`demo:client: ${(e as Error).message}\n`);
+    err(`demo:client: ${(e as Error).message}\n`);
     return 1;
   }
 
   const sock = dgram.createSocket(isIP(o.host) === 6 ? 'udp6' : 'udp4');
-  const log = (s: string) => o.verbose && process.stderr.write(`[${nowMs().toFixed(1)}ms] ${s}\n`);
+  const log = (s: string) => o.verbose && err(`[${nowMs().toFixed(1)}ms] ${s}\n`);
   let timer: NodeJS.Timeout | undefined;
   let result: number | undefined;
   let finish: (code: number) => void = () => {};
@@ -123,7 +127,7 @@ export async function main(argv: string[]): Promise<number> {
   const end = (code: number, msg?: string) => {
     if (result !== undefined) return;
     result = code;
-    if (msg) process.stderr.write(`demo:client: ${msg}\n`);
+    if (msg) err(`demo:client: ${msg}\n`);
     finish(code);
   };
 
@@ -138,7 +142,7 @@ export async function main(argv: string[]): Promise<number> {
     switch (ev.type) {
       case 'connected':
         connected = true;
-        process.stdout.write(
+        out(
           `connected suite=${ev.suite} group=${ev.group} scheme=${ev.signatureScheme} hrr=${ev.helloRetry ? 'yes' : 'no'}` +
             ` send_cid=${hex(ev.sendCid) || '-'} recv_cid=${hex(ev.recvCid) || '-'}\n`,
         );
@@ -148,12 +152,12 @@ export async function main(argv: string[]): Promise<number> {
         sendMessage();
         break;
       case 'keyupdate':
-        process.stdout.write(`keyupdate ${ev.direction} epoch=${ev.epoch}\n`);
+        out(`keyupdate ${ev.direction} epoch=${ev.epoch}\n`);
         if (ev.direction === 'send') kuAcked = true;
         break;
       case 'data':
         replied = true;
-        process.stdout.write(`reply: ${new TextDecoder().decode(ev.data)}\n`);
+        out(`reply: ${new TextDecoder().decode(ev.data)}\n`);
         break;
       case 'alert':
         if (ev.sent) log(`sent alert ${ev.name}`);

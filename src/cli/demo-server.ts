@@ -42,7 +42,11 @@ export function splitAddress(a: string): { ip: string; port: number } {
 
 export type RunningServer = { port: number; close(): Promise<void>; dispatcher: ServerDispatcher; done: Promise<number> };
 
-export async function start(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s)): Promise<RunningServer | number> {
+export async function start(
+  argv: string[],
+  out: (s: string) => void = (s) => process.stdout.write(s),
+  err: (s: string) => void = (s) => process.stderr.write(s),
+): Promise<RunningServer | number> {
   const program = new Command('demo:server')
     .description('DTLS 1.3 demo echo server over UDP')
     .option('--port <port>', 'UDP port (0 = any free port)', '4433')
@@ -60,7 +64,7 @@ export async function start(argv: string[], out: (s: string) => void = (s) => pr
     .option('--echo-session-id', 'echo legacy_session_id (wolfSSL resumption compatibility; off per RFC 9147)')
     .option('--verbose', 'log datagrams to stderr')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeErr: (s) => err(s), writeOut: (s) => out(s) });
   let o: Opts;
   try {
     program.parse(argv, { from: 'user' });
@@ -98,12 +102,12 @@ export async function start(argv: string[], out: (s: string) => void = (s) => pr
       ...(keylog ? { keylog: (line: string) => keylog!([line]) } : {}),
     });
   } catch (e) {
-    process.stderr.write(`demo:server: ${(e as Error).message}\n`);
+    err(`demo:server: ${(e as Error).message}\n`);
     return 1;
   }
 
   const sock = dgram.createSocket(isIP(o.host) === 6 ? 'udp6' : 'udp4');
-  const log = (s: string) => o.verbose && process.stderr.write(`[${nowMs().toFixed(1)}ms] ${s}\n`);
+  const log = (s: string) => o.verbose && err(`[${nowMs().toFixed(1)}ms] ${s}\n`);
   let timer: NodeJS.Timeout | undefined;
   let closedCount = 0;
   let closing = false;
@@ -165,7 +169,7 @@ export async function start(argv: string[], out: (s: string) => void = (s) => pr
     dispatcher.receive(new Uint8Array(msg.buffer, msg.byteOffset, msg.length), address, nowMs());
     pump();
   });
-  sock.on('error', (e) => process.stderr.write(`demo:server: socket error: ${e.message}\n`));
+  sock.on('error', (e) => err(`demo:server: socket error: ${e.message}\n`));
 
   const stop = async (code: number) => {
     if (closing) return;
@@ -184,7 +188,7 @@ export async function start(argv: string[], out: (s: string) => void = (s) => pr
       });
     });
   } catch (e) {
-    process.stderr.write(`demo:server: cannot bind ${o.host}:${port}: ${(e as Error).message}\n`);
+    err(`demo:server: cannot bind ${o.host}:${port}: ${(e as Error).message}\n`);
     return 1;
   }
   const bound = (sock.address() as AddressInfo).port;

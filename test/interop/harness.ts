@@ -35,9 +35,9 @@ export async function freeUdpPort(): Promise<number> {
 /** Whether some socket is bound to UDP `port` (Linux /proc/net/udp; elsewhere answers true). */
 export function udpBound(port: number): boolean {
   try {
-    const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')} `;
-    const t = readFileSync('/proc/net/udp', 'utf8');
-    return t.split('\n').some((l) => l.split(/\s+/)[2]?.endsWith(hex.trim()) ?? false);
+    const hex = port.toString(16).toUpperCase().padStart(4, '0');
+    const re = new RegExp(`^\\s*\\d+: [0-9A-F]+:${hex} `, 'm');
+    return re.test(readFileSync('/proc/net/udp', 'utf8'));
   } catch {
     return true;
   }
