@@ -186,7 +186,7 @@ export class ClientEndpoint extends Connection {
       const peerCid = E.ConnectionIdExt.decode(cid);
       this.cidOk = true;
       if (peerCid.length) this.rec.writeCid = peerCid;
-      this.rec.readCidLength = this.myCid.length;
+      this.rec.setReadCid(this.myCid);
     }
     this.suite = suite;
     hs.group = group;

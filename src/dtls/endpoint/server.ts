@@ -240,7 +240,7 @@ export class ServerConnection extends Connection {
       shExts.push({ type: X.connection_id, data: E.ConnectionIdExt.encode(mine) });
       this.cidOk = true;
       if (clientCid.length) this.rec.writeCid = clientCid;
-      this.rec.readCidLength = mine.length;
+      this.rec.setReadCid(mine);
     }
     const shBody = encodeServerHello({ random, legacySessionIdEcho: this.sessionEcho(ch), cipherSuite: suite.code, compressionMethod: 0, extensions: shExts });
     const t = (this.transcript = this.crypto.transcript(suite.hash));
