@@ -8,9 +8,7 @@
 import { Command } from 'commander';
 import dgram from 'node:dgram';
 import { isIP } from 'node:net';
-import { ClientEndpoint } from '../dtls/endpoint/client.ts';
-import { createProvider } from '../dtls/crypto/index.ts';
-import type { EndpointEvent } from '../dtls/endpoint/connection.ts';
+import { ClientEndpoint, createProvider, type EndpointEvent } from '../dtls/index.ts';
 import { CertificateVerifier, leafKey, parseCertificate, parseCertificatesPem } from '../dtls/cert/index.ts';
 import {
   UsageError, collect, cryptoRandom, hex, keylogWriter, nowMs, parseGroups, parseHex, parseIntOpt, parseSuites, readText,
@@ -71,6 +69,7 @@ export async function main(
   let port: number;
   let timeoutMs: number;
   let keylog: ((lines: string[]) => void) | undefined;
+  let keylogCount = 0;
   try {
     port = parseIntOpt(o.port, '--port', 1, 65535);
     timeoutMs = parseIntOpt(o.timeout, '--timeout', 1, 3_600_000);
@@ -106,7 +105,7 @@ export async function main(
       verifier: verifier ?? insecure,
       offerConnectionId: o.cid !== undefined,
       ...(o.cid !== undefined ? { connectionId: parseHex(o.cid, '--cid') } : {}),
-      ...(keylog ? { keylog: (line: string) => keylog!([line]) } : {}),
+      ...(keylog ? { keylog: (line: string) => (keylogCount++, keylog!([line])) } : {}),
     });
   } catch (e) {
     err(`demo:client: ${(e as Error).message}\n`);
@@ -142,6 +141,7 @@ export async function main(
     switch (ev.type) {
       case 'connected':
         connected = true;
+        if (keylog && keylogCount === 0) err('demo:client: warning: the endpoint reported no secrets (no keylog hook); --keylog file left empty\n');
         out(
           `connected suite=${ev.suite} group=${ev.group} scheme=${ev.signatureScheme} hrr=${ev.helloRetry ? 'yes' : 'no'}` +
             ` send_cid=${hex(ev.sendCid) || '-'} recv_cid=${hex(ev.recvCid) || '-'}\n`,

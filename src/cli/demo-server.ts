@@ -7,8 +7,7 @@
 import { Command } from 'commander';
 import dgram from 'node:dgram';
 import { isIP, type AddressInfo } from 'node:net';
-import { ServerDispatcher } from '../dtls/endpoint/dispatcher.ts';
-import { createProvider } from '../dtls/crypto/index.ts';
+import { ServerDispatcher, createProvider } from '../dtls/index.ts';
 import { loadCredential } from '../dtls/cert/index.ts';
 import {
   UsageError, collect, cryptoRandom, hex, keylogWriter, nowMs, parseGroups, parseIntOpt, parseSuites, readText,
@@ -77,6 +76,7 @@ export async function start(
   let port: number;
   let exitAfter = Infinity;
   let keylog: ((lines: string[]) => void) | undefined;
+  let keylogCount = 0;
   try {
     port = parseIntOpt(o.port, '--port', 0, 65535);
     if (o.crypto !== 'node' && o.crypto !== 'noble') throw new UsageError('--crypto must be node or noble');
@@ -99,7 +99,7 @@ export async function start(
       ...(suites ? { suites } : {}),
       ...(groups ? { groups } : {}),
       ...(o.mtu ? { mtu: parseIntOpt(o.mtu, '--mtu', 256, 65507) } : {}),
-      ...(keylog ? { keylog: (line: string) => keylog!([line]) } : {}),
+      ...(keylog ? { keylog: (line: string) => (keylogCount++, keylog!([line])) } : {}),
     });
   } catch (e) {
     err(`demo:server: ${(e as Error).message}\n`);
@@ -122,6 +122,7 @@ export async function start(
         const ev = e.event;
         switch (ev.type) {
           case 'connected':
+            if (keylog && keylogCount === 0) err('demo:server: warning: the endpoint reported no secrets (no keylog hook); --keylog file left empty\n');
             out(
               `connected ${e.address} suite=${ev.suite} group=${ev.group} scheme=${ev.signatureScheme}` +
                 ` hrr=${ev.helloRetry ? 'yes' : 'no'} send_cid=${hex(ev.sendCid) || '-'} recv_cid=${hex(ev.recvCid) || '-'}\n`,

@@ -1,0 +1,75 @@
+// The UDP demo as a user runs it: `node --import tsx src/cli/demo-server.ts` and `.../demo-client.ts` as separate
+// processes over real UDP on 127.0.0.1 (what `npm run demo:server` / `npm run demo:client` execute).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { join } from 'node:path';
+import { CERTS, ROOT, freeUdpPort, spawnPeer, type Peer } from './harness.ts';
+
+const EC = join(CERTS, 'ecdsa');
+const ED = join(CERTS, 'ed25519');
+const tsx = (script: string, args: string[], limitMs: number): Peer =>
+  spawnPeer(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli', script), ...args], { cwd: ROOT, limitMs });
+
+async function withServer(args: string[], fn: (port: number, server: Peer) => Promise<void>): Promise<void> {
+  const server = tsx('demo-server.ts', ['--port', '0', ...args], 30000);
+  try {
+    const up = await server.waitFor(/listening 127\.0\.0\.1:(\d+)/, 15000);
+    assert.ok(up, `demo server did not start:\n${server.output()}`);
+    const port = Number(/listening 127\.0\.0\.1:(\d+)/.exec(server.output())![1]);
+    await fn(port, server);
+  } finally {
+    server.kill();
+    await server.exited;
+  }
+}
+
+async function runClient(args: string[]): Promise<{ code: number | null; out: string }> {
+  const c = tsx('demo-client.ts', args, 20000);
+  const code = await c.exited;
+  return { code, out: c.output() };
+}
+
+test('demo server + demo client over UDP: handshake, KeyUpdate, CID, echo; suites and groups; failures', async () => {
+  await withServer(['--cert', join(EC, 'server-chain.pem'), '--key', join(EC, 'server.key'), '--cid', '4'], async (port, server) => {
+    // Two clients at once (the dispatcher keeps them apart by address).
+    const [a, b] = await Promise.all([
+      runClient(['--port', String(port), '--ca', join(EC, 'ca.pem'), '--server-name', 'localhost', '--message', 'over real UDP', '--keyupdate', '--cid', 'c0ffee']),
+      runClient(['--port', String(port), '--ca', join(EC, 'ca.pem'), '--message', 'second', '--suite', 'TLS_AES_256_GCM_SHA384', '--group', 'secp256r1', '--crypto', 'noble']),
+    ]);
+    assert.is(a.code, 0, a.out);
+    assert.match(a.out, /connected suite=TLS_AES_128_GCM_SHA256 group=x25519 scheme=ecdsa_secp256r1_sha256 hrr=yes send_cid=[0-9a-f]{8} recv_cid=c0ffee/);
+    assert.match(a.out, /keyupdate send epoch=4/);
+    assert.match(a.out, /reply: over real UDP/);
+    assert.is(b.code, 0, b.out);
+    assert.match(b.out, /connected suite=TLS_AES_256_GCM_SHA384 group=secp256r1 /);
+    assert.match(b.out, /reply: second/);
+    // wrong trust anchor: non-zero exit with a clear message
+    const bad = await runClient(['--port', String(port), '--ca', join(ED, 'ca.pem'), '--timeout', '5000']);
+    assert.is(bad.code, 3, bad.out);
+    assert.match(bad.out, /sent fatal alert unknown_ca \(48\)/);
+    // the server saw both successful connections and their echoes
+    const s = server.output();
+    assert.is((s.match(/^connected /gm) ?? []).length, 2, s);
+    assert.match(s, /data \S+ 13B/);
+    assert.match(s, /data \S+ 6B/);
+    assert.match(s, /keyupdate \S+ receive epoch=4/);
+    assert.match(s, /alert \S+ received unknown_ca\(48\)/);
+  });
+});
+
+test('demo client: timeout against a silent port (exit 2) and usage errors (exit 1)', async () => {
+  const port = await freeUdpPort();
+  const [t, u, v] = await Promise.all([
+    runClient(['--port', String(port), '--ca', join(EC, 'ca.pem'), '--timeout', '1500']),
+    runClient(['--port', String(port)]),
+    runClient(['--port', String(port), '--ca', join(EC, 'ca.pem'), '--suite', 'TLS_NULL']),
+  ]);
+  assert.is(t.code, 2, t.out);
+  assert.match(t.out, /timeout after 1500 ms: handshake not complete/);
+  assert.is(u.code, 1, u.out);
+  assert.match(u.out, /--ca <file> is required/);
+  assert.is(v.code, 1, v.out);
+  assert.match(v.out, /unknown cipher suite "TLS_NULL"/);
+});
+
+test.run();
