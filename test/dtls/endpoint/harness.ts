@@ -110,7 +110,10 @@ export class Pair {
       let t = next ? next.at : Infinity;
       if (tc !== undefined) t = Math.min(t, tc);
       if (ts !== undefined) t = Math.min(t, ts);
-      if (t === Infinity || t > limitMs) break;
+      if (t === Infinity || t > limitMs) {
+        if (limitMs !== Infinity && t !== Infinity) this.now = Math.max(this.now, limitMs);
+        break;
+      }
       this.now = Math.max(this.now, t);
       if (next && next.at <= this.now) {
         this.q.shift();

@@ -1,0 +1,118 @@
+// Post-handshake: KeyUpdate both ways mid-stream with no application data lost; Connection ID negotiation
+// and routing; retransmission of the final flight when the server's ACK is lost; memory after the handshake.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Pair, credential, providers, verifier } from './harness.ts';
+import type { EndpointEvent } from '../../../src/dtls/index.ts';
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+const texts = (evs: EndpointEvent[]) => evs.filter((e) => e.type === 'data').map((e) => (e.type === 'data' ? dec.decode(e.data) : ''));
+
+test('KeyUpdate both ways mid-stream: epochs advance, no application data lost', () => {
+  const { c, s } = providers('node', 'ku');
+  const p = new Pair({ crypto: c, verifier: verifier(c), serverName: 'localhost' }, { crypto: s, credential: credential('ecdsa') }, { delayMs: 5 });
+  assert.ok(p.connect());
+  const srv = p.serverConn!;
+  const sentC: string[] = [];
+  const sentS: string[] = [];
+  for (let i = 0; i < 60; i++) {
+    const a = `c${i}`;
+    const b = `s${i}`;
+    assert.ok(p.client.send(enc.encode(a)));
+    assert.ok(srv.send(enc.encode(b)));
+    sentC.push(a);
+    sentS.push(b);
+    if (i === 10) assert.ok(p.client.keyUpdate(true, p.now)); // client updates and asks the server to update
+    if (i === 11) assert.not.ok(p.client.keyUpdate(false, p.now), 'second KeyUpdate before the ACK is refused');
+    if (i === 40) assert.ok(srv.keyUpdate(false, p.now));
+    p.run(() => false, p.now + 3); // let some datagrams cross while the next ones are sent
+  }
+  p.settle(2000);
+  assert.equal(texts(p.serverEvents), sentC);
+  assert.equal(texts(p.clientEvents), sentS);
+  // client: 3 -> 4 (own update); server: 3 -> 4 (requested) -> 5 (own)
+  assert.is(p.client.sendEpoch, 4);
+  assert.is(srv.sendEpoch, 5);
+  assert.is(p.client.receiveEpoch, 5);
+  assert.is(srv.receiveEpoch, 4);
+  const kuC = p.clientEvents.filter((e) => e.type === 'keyupdate');
+  const kuS = p.serverEvents.filter((e) => e.type === 'keyupdate');
+  assert.equal(kuC.map((e) => e.type === 'keyupdate' && `${e.direction}${e.epoch}`), ['send4', 'receive4', 'receive5']);
+  assert.equal(kuS.map((e) => e.type === 'keyupdate' && `${e.direction}${e.epoch}`), ['receive4', 'send4', 'send5']);
+  assert.ok(p.client.stats.acksReceived >= 1 && srv.stats.acksReceived >= 2);
+});
+
+test('KeyUpdate over a lossy link still completes and data keeps flowing', () => {
+  const { c, s } = providers('node', 'kul');
+  const p = new Pair({ crypto: c, verifier: verifier(c), serverName: 'localhost' }, { crypto: s, credential: credential('ed25519') }, { loss: 0.3, seed: 5 });
+  assert.ok(p.connect());
+  p.settle(20000);
+  const srv = p.serverConn!;
+  assert.ok(p.client.keyUpdate(true, p.now));
+  p.settle(60000);
+  assert.is(p.client.sendEpoch, 4);
+  assert.is(srv.sendEpoch, 4);
+  p.client.send(enc.encode('after'));
+  p.client.send(enc.encode('after'));
+  p.client.send(enc.encode('after'));
+  p.settle(1000);
+  assert.ok(texts(p.serverEvents).includes('after'));
+});
+
+test('Connection ID: negotiated both ways, carried in the header, dispatcher routes by CID after an address change', () => {
+  const { c, s } = providers('node', 'cid');
+  const myCid = Uint8Array.of(1, 2, 3, 4, 5);
+  const p = new Pair(
+    { crypto: c, verifier: verifier(c), serverName: 'localhost', connectionId: myCid },
+    { crypto: s, credential: credential('ecdsa'), connectionIdLength: 6 },
+  );
+  assert.ok(p.connect());
+  const ce = p.clientEvents.find((e) => e.type === 'connected');
+  if (ce?.type !== 'connected') throw new Error('no connected');
+  assert.is(ce.sendCid?.length, 6);
+  assert.equal(Array.from(ce.recvCid!), Array.from(myCid));
+  const srv = p.serverConn!;
+  assert.equal(Array.from(srv.localCid!), Array.from(ce.sendCid!));
+  p.settle(100);
+  // client datagrams now carry the server's CID: first byte has the C bit, then the CID
+  p.client.send(enc.encode('x'));
+  const d = p.client.pollTransmit()!;
+  assert.is(d[0]! & 0x10, 0x10);
+  assert.equal(Array.from(d.subarray(1, 7)), Array.from(ce.sendCid!));
+  // deliver from a new address: routed by CID, the connection moves
+  const conn = p.server.receive(d, '192.0.2.9:7000', p.now);
+  assert.ok(conn === srv);
+  assert.is(srv.address, '192.0.2.9:7000');
+  assert.ok(p.server.get('192.0.2.9:7000') === srv);
+  const ev = p.server.pollEvent();
+  assert.is(ev?.event.type, 'data');
+});
+
+test('lost server ACK: the client retransmits its final flight and the server re-ACKs', () => {
+  const { c, s } = providers('node', 'ack');
+  let dropAcks = 1;
+  const p = new Pair({ crypto: c, verifier: verifier(c), serverName: 'localhost' }, { crypto: s, credential: credential('ecdsa') }, {
+    // the server's first datagram after its flight is the ACK of the client's Finished: drop it once
+    tap: (dir, d, i) => (dir === 's2c' && i === 2 && dropAcks-- > 0 ? undefined : d), // 0 HRR, 1 flight, 2 ACK
+  });
+  assert.ok(p.connect());
+  assert.ok(p.client.nextTimeout() !== undefined, 'final flight still waits for its ACK');
+  p.settle(10_000);
+  assert.is(p.client.nextTimeout(), undefined, 'final flight acknowledged');
+  assert.ok(p.client.stats.retransmissions >= 1);
+  assert.ok(p.serverConn!.stats.acksSent >= 2);
+});
+
+test('memory: per-connection state after the handshake is small', () => {
+  const { c, s } = providers('node', 'mem');
+  const p = new Pair({ crypto: c, verifier: verifier(c), serverName: 'localhost' }, { crypto: s, credential: credential('ecdsa') });
+  assert.ok(p.connect());
+  p.settle(5000);
+  assert.is(p.client.heldBytes(), 0);
+  assert.is(p.serverConn!.heldBytes(), 0);
+  assert.is(p.client.nextTimeout(), undefined);
+  assert.is(p.serverConn!.nextTimeout(), undefined);
+});
+
+test.run();
