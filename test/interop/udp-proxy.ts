@@ -45,26 +45,34 @@ export function describeDatagram(d: Uint8Array): string {
 
 export type Proxy = {
   port: number;
-  log: Captured[];
+  /** Every datagram seen, with `dropped` set on those the drop rule discarded. */
+  log: (Captured & { dropped?: boolean })[];
   close(): Promise<void>;
   dump(): string;
 };
 
-/** Starts a relay on 127.0.0.1 (random port) towards 127.0.0.1:serverPort. */
-export async function startProxy(serverPort: number): Promise<Proxy> {
+/** Starts a relay on 127.0.0.1 (random port) towards 127.0.0.1:serverPort. `drop(c, n)` (n = index of the
+ *  datagram in its direction) discards datagrams to exercise retransmission. */
+export async function startProxy(serverPort: number, drop?: (c: Captured, n: number) => boolean): Promise<Proxy> {
   const front = dgram.createSocket('udp4');
   const back = dgram.createSocket('udp4');
-  const log: Captured[] = [];
+  const log: (Captured & { dropped?: boolean })[] = [];
+  let nc = 0;
+  let ns = 0;
   const t0 = performance.now();
   let client: { port: number; address: string } | undefined;
   front.on('message', (msg, rinfo) => {
     client = { port: rinfo.port, address: rinfo.address };
-    log.push({ t: performance.now() - t0, dir: 'c>s', bytes: new Uint8Array(msg) });
-    back.send(msg, serverPort, '127.0.0.1');
+    const c: Captured & { dropped?: boolean } = { t: performance.now() - t0, dir: 'c>s', bytes: new Uint8Array(msg) };
+    log.push(c);
+    if (drop?.(c, nc++)) c.dropped = true;
+    else back.send(msg, serverPort, '127.0.0.1');
   });
   back.on('message', (msg) => {
-    log.push({ t: performance.now() - t0, dir: 's>c', bytes: new Uint8Array(msg) });
-    if (client) front.send(msg, client.port, client.address);
+    const c: Captured & { dropped?: boolean } = { t: performance.now() - t0, dir: 's>c', bytes: new Uint8Array(msg) };
+    log.push(c);
+    if (drop?.(c, ns++)) c.dropped = true;
+    else if (client) front.send(msg, client.port, client.address);
   });
   front.on('error', () => {});
   back.on('error', () => {});
@@ -76,7 +84,7 @@ export async function startProxy(serverPort: number): Promise<Proxy> {
     close: async () => {
       await Promise.all([new Promise<void>((r) => front.close(() => r())), new Promise<void>((r) => back.close(() => r()))]);
     },
-    dump: () => log.map((c) => `${c.t.toFixed(1).padStart(8)}ms ${c.dir} ${describeDatagram(c.bytes)}`).join('\n'),
+    dump: () => log.map((c) => `${c.t.toFixed(1).padStart(8)}ms ${c.dir} ${c.dropped ? 'DROPPED ' : ''}${describeDatagram(c.bytes)}`).join('\n'),
   };
 }
 

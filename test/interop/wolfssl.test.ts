@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { main as clientMain } from '../../src/cli/demo-client.ts';
 import { start as serverStart } from '../../src/cli/demo-server.ts';
 import { CERTS, findWolfssl, freeUdpPort, spawnPeer, waitUdpBound, type Peer, type WolfBins } from './harness.ts';
-import { startProxy, type Proxy } from './udp-proxy.ts';
+import { startProxy, type Captured, type Proxy } from './udp-proxy.ts';
 
 const EC = join(CERTS, 'ecdsa');
 const ED = join(CERTS, 'ed25519');
@@ -25,7 +25,12 @@ function diag(label: string, parts: Record<string, string>): string {
 type ClientRun = { code: number; out: string; err: string; wolf: string; wolfCode: number | null; dump: string };
 
 /** Our demo client -> relay -> wolfSSL example server. */
-async function ourClientToWolf(bins: WolfBins, serverArgs: string[], clientArgs: string[]): Promise<ClientRun> {
+async function ourClientToWolf(
+  bins: WolfBins,
+  serverArgs: string[],
+  clientArgs: string[],
+  drop?: (c: Captured, n: number) => boolean,
+): Promise<ClientRun> {
   const port = await freeUdpPort();
   let peer: Peer | undefined;
   let proxy: Proxy | undefined;
@@ -33,7 +38,7 @@ async function ourClientToWolf(bins: WolfBins, serverArgs: string[], clientArgs:
     peer = spawnPeer(bins.server, ['-u', '-v', '4', '-p', String(port), ...serverArgs], { cwd: bins.dir, limitMs: 12000 });
     const up = await waitUdpBound(port, 4000);
     if (!up) throw new Error(`wolfSSL server did not bind port ${port}: ${peer.output()}`);
-    proxy = await startProxy(port);
+    proxy = await startProxy(port, drop);
     let out = '';
     let err = '';
     const code = await clientMain(['--host', '127.0.0.1', '--port', String(proxy.port), '--timeout', '6000', ...clientArgs], (s) => (out += s), (s) => (err += s));
@@ -49,7 +54,12 @@ async function ourClientToWolf(bins: WolfBins, serverArgs: string[], clientArgs:
 type ServerRun = { code: number | null; wolf: string; events: string; err: string; dump: string };
 
 /** wolfSSL example client -> relay -> our demo server. */
-async function wolfToOurServer(bins: WolfBins, serverArgs: string[], clientArgs: string[]): Promise<ServerRun> {
+async function wolfToOurServer(
+  bins: WolfBins,
+  serverArgs: string[],
+  clientArgs: string[],
+  drop?: (c: Captured, n: number) => boolean,
+): Promise<ServerRun> {
   let events = '';
   let err = '';
   const srv = await serverStart(['--port', '0', ...serverArgs], (s) => (events += s), (s) => (err += s));
@@ -57,7 +67,7 @@ async function wolfToOurServer(bins: WolfBins, serverArgs: string[], clientArgs:
   let peer: Peer | undefined;
   let proxy: Proxy | undefined;
   try {
-    proxy = await startProxy(srv.port);
+    proxy = await startProxy(srv.port, drop);
     peer = spawnPeer(bins.client, ['-u', '-v', '4', '-h', 'localhost', '-p', String(proxy.port), '-x', '-m', ...clientArgs], {
       cwd: bins.dir,
       limitMs: 10000,
@@ -178,6 +188,41 @@ if (!found.ok) {
       '-A', join(ED, 'ca.pem'), '-J',
     ]);
     checkServer(r, { suite: 'TLS_AES_128_GCM_SHA256', group: '\\S+', scheme: 'ed25519', hrr: true }, 'case B4');
+  });
+  test('our client -> wolfSSL server: lost server datagrams (Certificate, first ACK) are recovered', async () => {
+    // s>c #3 = wolfSSL's Certificate datagram (ServerHello/HRR are #0..#1 after the cookie exchange: HRR, SH, EE, Cert)
+    const r = await ourClientToWolf(
+      bins,
+      ['-c', join(EC, 'server-chain.pem'), '-k', join(EC, 'server.key'), '-d'],
+      ['--ca', join(EC, 'ca.pem'), '--message', 'after loss'],
+      (c, n) => c.dir === 's>c' && n === 3,
+    );
+    checkClient(r, { suite: 'TLS_AES_128_GCM_SHA256', group: 'x25519', scheme: 'ecdsa_secp256r1_sha256', hrr: true }, 'case A6');
+    assert.match(r.dump, /DROPPED/);
+    if (process.env.INTEROP_DUMP) console.log(r.dump);
+    assert.match(r.wolf, /Client message: after loss/);
+  });
+
+  test('wolfSSL client -> our server: fragmented flight (--mtu 300) and a lost client Finished', async () => {
+    let finishedSeen = false;
+    const r = await wolfToOurServer(
+      bins,
+      ['--cert', join(EC, 'server-chain.pem'), '--key', join(EC, 'server.key'), '--mtu', '300'],
+      ['-A', join(EC, 'ca.pem')],
+      // drop the first encrypted datagram from the client (its Finished, epoch 2)
+      (c) => {
+        if (c.dir === 'c>s' && !finishedSeen && (c.bytes[0]! & 0xe0) === 0x20) return (finishedSeen = true);
+        return false;
+      },
+    );
+    checkServer(r, { suite: 'TLS_AES_128_GCM_SHA256', group: 'secp256r1', scheme: 'ecdsa_secp256r1_sha256', hrr: true }, 'case B5');
+    assert.match(r.dump, /DROPPED/);
+    if (process.env.INTEROP_DUMP) console.log(r.dump);
+    // every datagram our server sent fits the MTU
+    for (const line of r.dump.split('\n').filter((l) => l.includes(' s>c '))) {
+      const n = Number(/s>c (?:DROPPED )?(\d+)B/.exec(line)?.[1]);
+      assert.ok(n <= 300, line);
+    }
   });
 }
 
