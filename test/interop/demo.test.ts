@@ -32,9 +32,10 @@ async function runClient(args: string[]): Promise<{ code: number | null; out: st
 test('demo server + demo client over UDP: handshake, KeyUpdate, CID, echo; suites and groups; failures', async () => {
   await withServer(['--cert', join(EC, 'server-chain.pem'), '--key', join(EC, 'server.key'), '--cid', '4'], async (port, server) => {
     // Two clients at once (the dispatcher keeps them apart by address).
-    const [a, b] = await Promise.all([
+    const [a, b, c] = await Promise.all([
       runClient(['--port', String(port), '--ca', join(EC, 'ca.pem'), '--server-name', 'localhost', '--message', 'over real UDP', '--keyupdate', '--cid', 'c0ffee']),
       runClient(['--port', String(port), '--ca', join(EC, 'ca.pem'), '--message', 'second', '--suite', 'TLS_AES_256_GCM_SHA384', '--group', 'secp256r1', '--crypto', 'noble']),
+      runClient(['--port', String(port), '--ca', join(EC, 'ca.pem'), '--message', 'chacha', '--suite', 'TLS13-CHACHA20-POLY1305-SHA256']),
     ]);
     assert.is(a.code, 0, a.out);
     assert.match(a.out, /connected suite=TLS_AES_128_GCM_SHA256 group=x25519 scheme=ecdsa_secp256r1_sha256 hrr=yes send_cid=[0-9a-f]{8} recv_cid=c0ffee/);
@@ -43,13 +44,16 @@ test('demo server + demo client over UDP: handshake, KeyUpdate, CID, echo; suite
     assert.is(b.code, 0, b.out);
     assert.match(b.out, /connected suite=TLS_AES_256_GCM_SHA384 group=secp256r1 /);
     assert.match(b.out, /reply: second/);
+    assert.is(c.code, 0, c.out);
+    assert.match(c.out, /connected suite=TLS_CHACHA20_POLY1305_SHA256 /);
+    assert.match(c.out, /reply: chacha/);
     // wrong trust anchor: non-zero exit with a clear message
     const bad = await runClient(['--port', String(port), '--ca', join(ED, 'ca.pem'), '--timeout', '5000']);
     assert.is(bad.code, 3, bad.out);
     assert.match(bad.out, /sent fatal alert unknown_ca \(48\)/);
     // the server saw both successful connections and their echoes
     const s = server.output();
-    assert.is((s.match(/^connected /gm) ?? []).length, 2, s);
+    assert.is((s.match(/^connected /gm) ?? []).length, 3, s);
     assert.match(s, /data \S+ 13B/);
     assert.match(s, /data \S+ 6B/);
     assert.match(s, /keyupdate \S+ receive epoch=4/);
