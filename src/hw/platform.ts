@@ -66,6 +66,7 @@ export class Platform {
   /** Dynamic energy by op kind in the window, pJ (block energy + invocation energy). */
   private energyByOpPj: Record<HwOpKind, number> = zeroByOp();
   private readonly invoke: boolean;
+  private readonly jobs: InvokeJob[] = [];
 
   constructor(kernel: Kernel, model: HwModel) {
     this.kernel = kernel;
@@ -109,13 +110,39 @@ export class Platform {
       this.energyByOpPj[op.op] += block.energyPj - before;
       return route;
     }
-    const invPj = this.cpu.invoke((w1) => {
-      const e0 = block.energyPj;
-      block.serve(op, done === null ? null : (w2, s2) => done(w1 + w2, s2), priority);
-      this.energyByOpPj[op.op] += block.energyPj - e0;
-    }, priority);
-    this.energyByOpPj[op.op] += invPj;
+    const job = this.jobs.pop() ?? new InvokeJob(this);
+    job.op = op;
+    job.done = done;
+    job.block = block;
+    job.priority = priority;
+    this.energyByOpPj[op.op] += this.cpu.invoke(job.afterInvoke, priority);
     return route;
+  }
+
+  /** @internal pooled continuation of an accelerated op after its host invocation (no per-op closure). */
+  _afterInvoke(job: InvokeJob, invokeWaitPs: Ps): void {
+    const block = job.block!;
+    const op = job.op!;
+    const e0 = block.energyPj;
+    job.w1 = invokeWaitPs;
+    block.serve(op, job.done === null ? null : job.afterBlock, job.priority);
+    this.energyByOpPj[op.op] += block.energyPj - e0;
+    if (job.done === null) this.release(job);
+  }
+
+  /** @internal */
+  _afterBlock(job: InvokeJob, waitPs: Ps, startPs: Ps): void {
+    const done = job.done!;
+    const w = job.w1 + waitPs;
+    this.release(job);
+    done(w, startPs);
+  }
+
+  private release(job: InvokeJob): void {
+    job.op = undefined;
+    job.done = null;
+    job.block = undefined;
+    this.jobs.push(job);
   }
 
   /** Unloaded latency of `op` (no queueing), ps: invocation + block time, or the software time. */
@@ -204,4 +231,34 @@ function classifyPkeOrThrow(op: HwCryptoOp) {
   const w = classifyPke(op);
   if (w === undefined) throw new RangeError(`pke: unsupported operation ${op.op} ${op.alg}`);
   return w;
+}
+
+/**
+ * Splits dynamic energy into handshake and record work: record = aead-seal/open + sn-mask + per-record protocol
+ * processing; handshake = everything else (hash/HKDF, key exchange, signatures, per-message protocol processing).
+ * Approximation: AEAD on encrypted handshake messages counts as record work. Static energy is not split.
+ */
+export function splitEnergy(c: CostReport): { handshake_j: number; record_j: number } {
+  const e = c.energy_by_op_j;
+  const record = e['aead-seal'] + e['aead-open'] + e['sn-mask'] + c.protocol_j.record;
+  const handshake =
+    e.hash + e.hmac + e['hkdf-extract'] + e['hkdf-expand'] + e['kx-keygen'] + e['kx-derive'] + e.sign + e.verify + c.protocol_j.handshake_message;
+  return { handshake_j: handshake, record_j: record };
+}
+
+type ServingBlock = { energyPj: number; serve(op: HwCryptoOp, done: Done | null, priority?: number): boolean };
+
+/** Reusable state of one accelerated op between its invocation and its block service. */
+class InvokeJob {
+  op: HwCryptoOp | undefined = undefined;
+  done: Done | null = null;
+  block: ServingBlock | undefined = undefined;
+  priority = 0;
+  w1 = 0;
+  readonly afterInvoke: Done;
+  readonly afterBlock: Done;
+  constructor(p: Platform) {
+    this.afterInvoke = (w) => p._afterInvoke(this, w);
+    this.afterBlock = (w, s) => p._afterBlock(this, w, s);
+  }
 }

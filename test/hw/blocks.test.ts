@@ -16,6 +16,8 @@ import {
   type DmaParams,
   type PortParams,
 } from '../../src/hw/index.ts';
+import { splitEnergy } from '../../src/hw/index.ts';
+import type { BlockStats } from '../../src/report/types.ts';
 import { loadModel } from './helpers.ts';
 
 const seal = (alg: string, n: number, aad = 5): HwCryptoOp => ({ op: 'aead-seal', alg, inputBytes: n, outputBytes: n + 16, aadBytes: aad });
@@ -275,6 +277,12 @@ test('cost aggregation: area and static power sum over instances; energy per op 
   assert.ok(Math.abs(c.dynamic_j - dyn) < 1e-15, `${c.dynamic_j} vs ${dyn}`);
   assert.ok(Math.abs(c.static_j - 90e-3 * 1e-3) < 1e-12);
   assert.ok(Math.abs(c.avg_power_w - (dyn + 90e-6) / 1e-3) < 1e-9);
+  const split = splitEnergy(c);
+  assert.ok(Math.abs(split.record_j - (887 * 10e-12 + inv + 1500 * 1500e-12)) < 1e-15);
+  assert.ok(Math.abs(split.handshake_j - (69e-3 * 10.4e-6 + inv)) < 1e-15);
+  // the stats are exactly the report's BlockStats (compile-time check) and name every block once
+  const stats: BlockStats[] = hw.stats();
+  assert.equal(new Set(stats.map((b) => b.name)).size, stats.length);
   // stats window restart
   hw.resetStats();
   k.run({ until: 2_000_000_000 });
