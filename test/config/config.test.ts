@@ -194,6 +194,8 @@ test('cross-field and union checks', () => {
   assert.is(e.message, 's.yaml:3:51 network.one_way_ms.mean: give exactly one of mean or rate');
   e = errorOf(() => parseScenario(base.replace('count: 3', 'count: 3, mix: { groups: { x25519: 0 } }'), 's.yaml'));
   assert.is(e.message, 's.yaml:2:37 clients.mix.groups: at least one weight must be > 0');
+  e = errorOf(() => parseScenario(base + 'sla:\n  - { metric: blocks.aead.utilization, max: 90 }\n', 's.yaml'));
+  assert.is(e.message, 's.yaml:4:45 sla.0.max: must be in [0, 1] (utilization is a fraction, not a percent)');
   e = errorOf(() => parseScenario(base + 'sim: { warmup_ms: 10, end_ms: 10 }\n', 's.yaml'));
   assert.is(e.issues[0]!.path, 'sim.end_ms');
   e = errorOf(() => parseScenario('model: { file: m.yaml }\nclients: { count: 3 }\nclients: { count: 4 }\n', 'dup.yaml'));

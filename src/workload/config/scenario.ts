@@ -202,6 +202,12 @@ export const SlaSchema = z
   .superRefine((s, ctx) => {
     if (s.max === undefined && s.min === undefined) ctx.addIssue({ code: 'custom', path: [], message: 'needs max or min' });
     if (s.max !== undefined && s.min !== undefined && s.min > s.max) ctx.addIssue({ code: 'custom', path: ['min'], message: 'must be <= max' });
+    if (/\.utilization$/.test(s.metric)) {
+      for (const k of ['min', 'max'] as const) {
+        const v = s[k];
+        if (v !== undefined && (v < 0 || v > 1)) ctx.addIssue({ code: 'custom', path: [k], message: 'must be in [0, 1] (utilization is a fraction, not a percent)' });
+      }
+    }
   });
 
 export const ScenarioSchema = z.strictObject({
