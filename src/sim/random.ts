@@ -323,18 +323,18 @@ export function makeSampler(spec: Distribution, s: RngStream): Sampler {
 /** Mean of a distribution spec (before any min/max clamp). */
 export function distributionMean(spec: Distribution): number {
   if (typeof spec === 'number') return spec;
-  const o = spec as unknown as Record<string, number & unknown>;
+  const o = spec as unknown as Record<string, unknown>; // keys present with value undefined count as absent
   switch (spec.dist) {
     case 'deterministic':
       return spec.value;
     case 'uniform':
       return (spec.min + spec.max) / 2;
     case 'exponential':
-      return 'rate' in spec ? 1 / spec.rate : spec.mean;
+      return o.rate !== undefined ? 1 / (o.rate as number) : (o.mean as number);
     case 'normal':
       return spec.mean;
     case 'lognormal':
-      return 'mu' in spec ? Math.exp(spec.mu + (spec.sigma * spec.sigma) / 2) : (o.mean as number);
+      return o.mu !== undefined ? Math.exp((o.mu as number) + ((o.sigma as number) * (o.sigma as number)) / 2) : (o.mean as number);
     case 'empirical': {
       const w = spec.weights ?? spec.values.map(() => 1);
       let sw = 0;

@@ -1,4 +1,5 @@
 import { test } from 'uvu';
+import fc from 'fast-check';
 import * as assert from 'uvu/assert';
 import { Kernel, MAX_TIME, Signal, SimError, SimTimeError, Resource, Rng, fnv1a64, fromMs, fromUs, toMs, fromNs } from '../../src/sim/index.ts';
 
@@ -223,6 +224,49 @@ test('unit helpers round to whole ps and check the range', () => {
   assert.is(toMs(fromMs(123.456)), 123.456);
   assert.throws(() => fromMs(-1), (e: unknown) => e instanceof SimTimeError);
   assert.throws(() => fromMs(1e10), (e: unknown) => e instanceof SimTimeError);
+});
+
+test('property: random at/after/cancel/run-until sequences match a sorted-list reference model', () => {
+  type Op = { kind: 'at' | 'after' | 'cancel' | 'run'; v: number };
+  const op = fc.record({ kind: fc.constantFrom<Op['kind']>('at', 'at', 'after', 'cancel', 'run'), v: fc.integer({ min: 0, max: 60 }) });
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 80 }), (ops) => {
+      const k = new Kernel({ initialCapacity: 16 });
+      const ref: { t: number; seq: number; label: number; live: boolean; id: number }[] = [];
+      const got: number[] = [];
+      const want: number[] = [];
+      let seq = 0;
+      let now = 0;
+      for (const o of ops) {
+        if (o.kind === 'at' || o.kind === 'after') {
+          const t = o.kind === 'at' ? now + (o.v % 7) : now + o.v;
+          const label = seq;
+          const id = o.kind === 'at' ? k.at(t, (x: number) => got.push(x), label) : k.after(o.v, (x: number) => got.push(x), label);
+          ref.push({ t, seq: seq++, label, live: true, id });
+        } else if (o.kind === 'cancel') {
+          if (ref.length === 0) continue;
+          const e = ref[o.v % ref.length];
+          if (k.cancel(e.id) !== e.live) return false;
+          e.live = false;
+        } else {
+          const until = now + o.v;
+          k.run({ until });
+          const due = ref.filter((e) => e.live && e.t <= until).sort((a, b) => a.t - b.t || a.seq - b.seq);
+          for (const e of due) {
+            want.push(e.label);
+            e.live = false;
+          }
+          now = until;
+          if (k.now !== now) return false;
+        }
+        if (k.pending !== ref.filter((e) => e.live).length) return false;
+      }
+      k.run();
+      for (const e of ref.filter((e) => e.live).sort((a, b) => a.t - b.t || a.seq - b.seq)) want.push(e.label);
+      return JSON.stringify(got) === JSON.stringify(want);
+    }),
+    { seed: 20261122, numRuns: 500 },
+  );
 });
 
 test.run();
