@@ -224,6 +224,22 @@ if (!found.ok) {
       assert.ok(n <= 300, line);
     }
   });
+  test('our client -> wolfSSL server: group HelloRetryRequest (server wants P-256, we sent an X25519 share)', async () => {
+    const r = await ourClientToWolf(bins, ['-c', join(EC, 'server-chain.pem'), '-k', join(EC, 'server.key'), '-d', '--force-curve', 'SECP256R1', '-J', 'n'], [
+      '--ca', join(EC, 'ca.pem'), '--group', 'x25519,secp256r1',
+    ]);
+    checkClient(r, { suite: 'TLS_AES_128_GCM_SHA256', group: 'secp256r1', scheme: 'ecdsa_secp256r1_sha256', hrr: true }, 'case A7');
+    assert.match(r.wolf, /SSL curve name is SECP256R1/);
+  });
+
+  test('wolfSSL client -> our server: one HRR carrying both cookie and group (we want P-256, it sent X25519)', async () => {
+    const r = await wolfToOurServer(bins, ['--cert', join(EC, 'server-chain.pem'), '--key', join(EC, 'server.key'), '--group', 'secp256r1'], [
+      '-A', join(EC, 'ca.pem'), '-t',
+    ]);
+    checkServer(r, { suite: 'TLS_AES_128_GCM_SHA256', group: 'secp256r1', scheme: 'ecdsa_secp256r1_sha256', hrr: true }, 'case B6');
+    // exactly two ClientHellos (type=1) from wolfSSL: a single HRR did both jobs
+    assert.is((r.dump.match(/c>s .*type=1\)/g) ?? []).length, 2, r.dump);
+  });
 }
 
 test.run();
