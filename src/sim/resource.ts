@@ -213,7 +213,8 @@ export class Resource {
     else idx = held.indexOf(token);
     if (idx < 0) throw new SimError(`Resource ${this.name}: release(${token ?? ''}) without a matching acquire`);
     const tok = held[idx];
-    held.splice(idx, 1);
+    for (let i = idx + 1; i < held.length; i++) held[i - 1] = held[i]; // keep grant order, no allocation
+    held.pop();
     const now = this.k.now;
     this.sojournH.add(now - this.sArrival[tok]);
     this.served++;
