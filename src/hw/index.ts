@@ -10,3 +10,4 @@ export * from './port.ts';
 export * from './dma.ts';
 export * from './context-cache.ts';
 export * from './platform.ts';
+export * from './capacity.ts';

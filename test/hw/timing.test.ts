@@ -19,6 +19,8 @@ import {
   dmaLinkPs,
   dmaLatencyPs,
   dmaThroughputGbps,
+  recordCapacity,
+  pkeOpsPerS,
   type HwCryptoOp,
 } from '../../src/hw/index.ts';
 import { hashBlocks, hmacBlocks, hkdfExpandBlocks } from '../../src/dtls/crypto/index.ts';
@@ -156,6 +158,23 @@ test('DMA: link time, unloaded latency, latency-bound throughput', () => {
   assert.is(dmaThroughputGbps(d, 256), 50);
   // 4 outstanding: 4 x 2048 / 790.96 = 10.36 Gbit/s
   assert.ok(Math.abs(dmaThroughputGbps({ ...d, max_outstanding: 4 }, 256) - (4 * 2048) / 790.96) < 1e-9);
+});
+
+test('analytic capacity: saturation rates from the same timing functions', () => {
+  // 1200 B payload + 1 content-type byte: 40 + (1 + 76 + 1) * 11 = 898 cycles, + mask 4 + 11 = 913 per record
+  const c = recordCapacity(base, { alg: 'AES-128-GCM', payloadBytes: 1200 });
+  assert.ok(Math.abs(c.aead_records_per_s - 4e9 / 913) < 1e-6);
+  // CPU per record: 1500 protocol + 2 invocations x 1000 cycles on 8 x 2.6 GHz
+  assert.ok(Math.abs(c.cpu_records_per_s - 8 * 2.6e9 / 3500) < 1e-6);
+  assert.is(c.bottleneck, 'aead');
+  assert.ok(Math.abs(c.goodput_gbps - (4e9 / 913) * 1200 * 8 / 1e9) < 1e-9);
+  // small records: the host becomes the bottleneck, and software-only beats the offload (no invocation cost)
+  const small = recordCapacity(base, { alg: 'AES-128-GCM', payloadBytes: 64 });
+  const sw = recordCapacity(loadModel('software-only'), { alg: 'AES-128-GCM', payloadBytes: 64 });
+  assert.is(small.bottleneck, 'cpu');
+  assert.ok(sw.records_per_s > small.records_per_s);
+  assert.is(pkeOpsPerS(base, 'x25519_derive'), 2e6 / 10.4);
+  assert.is(pkeOpsPerS(loadModel('software-only'), 'ecdsa_p256_sign'), (8 * 2.6e9) / 80000);
 });
 
 test.run();
