@@ -120,6 +120,16 @@ class NobleAead implements AeadKey {
     if (o) o({ op: 'aead-seal', alg: this.alg, inputBytes: plaintext.length, outputBytes: out.length, aadBytes: aad.length });
     return out;
   }
+  sealInto(nonce: Uint8Array, aad: Uint8Array, head: Uint8Array, tail: Uint8Array, out: Uint8Array, offset: number): number {
+    const n = head.length + tail.length;
+    out.set(head, offset);
+    out.set(tail, offset + head.length);
+    const ct = this.make(nonce, aad).encrypt(out.subarray(offset, offset + n));
+    out.set(ct, offset);
+    const o = this.p.observer;
+    if (o) o({ op: 'aead-seal', alg: this.alg, inputBytes: n, outputBytes: ct.length, aadBytes: aad.length });
+    return ct.length;
+  }
   open(nonce: Uint8Array, aad: Uint8Array, ct: Uint8Array): Uint8Array | null {
     let pt: Uint8Array | null = null;
     if (ct.length >= 16) {

@@ -33,6 +33,8 @@ const NODE_AEAD: Record<AeadAlg, string> = {
 };
 const NODE_HASH: Record<HashAlg, string> = { 'SHA-256': 'sha256', 'SHA-384': 'sha384' };
 const ZERO16 = new Uint8Array(16);
+/** Plain Uint8Array view of a Buffer: callers may rely on Uint8Array semantics (slice() copies; Buffer's does not). */
+const u8 = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.length);
 const TAG_OPTS = { authTagLength: 16 } as const;
 
 class NodeAead implements AeadKey {
@@ -59,6 +61,21 @@ class NodeAead implements AeadKey {
     if (o) o({ op: 'aead-seal', alg: this.alg, inputBytes: plaintext.length, outputBytes: out.length, aadBytes: aad.length });
     return out;
   }
+  sealInto(nonce: Uint8Array, aad: Uint8Array, head: Uint8Array, tail: Uint8Array, out: Uint8Array, offset: number): number {
+    // Assemble the plaintext in place and make a single update() call: a native call costs more than a copy.
+    const n = head.length + tail.length;
+    out.set(head, offset);
+    out.set(tail, offset + head.length);
+    const c = nc.createCipheriv(this.cipherName as 'aes-128-gcm', this.key, nonce, TAG_OPTS);
+    if (this.ccm) c.setAAD(aad, { plaintextLength: n });
+    else c.setAAD(aad);
+    if (n > 0 || this.ccm) out.set(c.update(out.subarray(offset, offset + n)), offset);
+    c.final();
+    out.set(c.getAuthTag(), offset + n);
+    const obs = this.p.observer;
+    if (obs) obs({ op: 'aead-seal', alg: this.alg, inputBytes: n, outputBytes: n + 16, aadBytes: aad.length });
+    return n + 16;
+  }
   open(nonce: Uint8Array, aad: Uint8Array, ct: Uint8Array): Uint8Array | null {
     let pt: Uint8Array | null = null;
     if (ct.length >= 16) {
@@ -68,7 +85,7 @@ class NodeAead implements AeadKey {
         d.setAuthTag(ct.subarray(n));
         if (this.ccm) d.setAAD(aad, { plaintextLength: n });
         else d.setAAD(aad);
-        const r = n > 0 || this.ccm ? d.update(ct.subarray(0, n)) : new Uint8Array(0);
+        const r = n > 0 || this.ccm ? u8(d.update(ct.subarray(0, n))) : new Uint8Array(0);
         d.final();
         pt = r;
       } catch {
@@ -94,7 +111,7 @@ class NodeAesMasker implements SnMasker {
     this.c.setAutoPadding(false);
   }
   mask(sample: Uint8Array): Uint8Array {
-    const m = this.c.update(sample.length === 16 ? sample : sample.subarray(0, 16));
+    const m = u8(this.c.update(sample.length === 16 ? sample : sample.subarray(0, 16)));
     const o = this.p.observer;
     if (o) o({ op: 'sn-mask', alg: this.alg, inputBytes: 16, outputBytes: 16, blocks: 1 });
     return m;
@@ -109,7 +126,7 @@ class NodeChachaMasker implements SnMasker {
   }
   mask(sample: Uint8Array): Uint8Array {
     // OpenSSL's chacha20 IV is 16 bytes: LE uint32 block counter || 12-byte nonce -- exactly sample[0..15].
-    const m = nc.createCipheriv('chacha20', this.key, sample.subarray(0, 16)).update(ZERO16);
+    const m = u8(nc.createCipheriv('chacha20', this.key, sample.subarray(0, 16)).update(ZERO16));
     const o = this.p.observer;
     if (o) o({ op: 'sn-mask', alg: 'CHACHA20', inputBytes: 16, outputBytes: 16, blocks: 1 });
     return m;
@@ -134,7 +151,7 @@ class NodeTranscript implements TranscriptHash {
     return this;
   }
   digest(): Uint8Array {
-    const d = this.h.copy().digest();
+    const d = u8(this.h.copy().digest());
     const o = this.p.observer;
     if (o) o({ op: 'hash', alg: this.alg, inputBytes: 0, outputBytes: d.length, blocks: finalBlocks(this.alg, this.pending) });
     return d;
@@ -161,7 +178,7 @@ export class NodeProvider implements CryptoProvider {
   }
 
   hash(alg: HashAlg, data: Uint8Array): Uint8Array {
-    const d = nc.createHash(NODE_HASH[alg]).update(data).digest();
+    const d = u8(nc.createHash(NODE_HASH[alg]).update(data).digest());
     const o = this.observer;
     if (o) o({ op: 'hash', alg, inputBytes: data.length, outputBytes: d.length, blocks: hashBlocks(alg, data.length) });
     return d;
@@ -170,7 +187,7 @@ export class NodeProvider implements CryptoProvider {
     return new NodeTranscript(this, alg);
   }
   private rawHmac(alg: HashAlg, key: Uint8Array, data: Uint8Array): Uint8Array {
-    return nc.createHmac(NODE_HASH[alg], key).update(data).digest();
+    return u8(nc.createHmac(NODE_HASH[alg], key).update(data).digest());
   }
   hmac(alg: HashAlg, key: Uint8Array, data: Uint8Array): Uint8Array {
     const d = this.rawHmac(alg, key, data);

@@ -106,6 +106,12 @@ export interface AeadKey {
    * (in-place sealing): providers read all input before writing.
    */
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out?: Uint8Array): Uint8Array;
+  /**
+   * Record fast path: copy `head || tail` (e.g. content || type+padding) to out[offset..], seal it in place and
+   * write ciphertext || tag to out[offset..offset + head.length + tail.length + 16). Returns the bytes written.
+   * head/tail must not overlap out.
+   */
+  sealInto(nonce: Uint8Array, aad: Uint8Array, head: Uint8Array, tail: Uint8Array, out: Uint8Array, offset: number): number;
   /** Returns the plaintext, or null if authentication fails or the input is shorter than the tag. */
   open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null;
 }

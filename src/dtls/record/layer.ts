@@ -266,7 +266,7 @@ export class RecordLayer {
     const cid = (opts?.cid ?? true) && this.writeCid !== undefined;
     const seqLength = opts?.seqLength ?? this.seqLength;
     const length = opts?.length ?? true;
-    return formOf(firstByteOf({ cid, seqLength, length }, 0));
+    return formOf((cid ? 0x10 : 0) | (seqLength === 2 ? 0x08 : 0) | (length ? 0x04 : 0));
   }
 
   /** Seal one record; returns its bytes. Concatenate records (concatRecords) to build a datagram. */
@@ -285,7 +285,7 @@ export class RecordLayer {
     const hl = unifiedHeaderLength(form, cidLen);
     const inner = n + 1 + padLength(opts?.padding ?? this.padding, n + 1, this.writeInnerLimit);
     const ctLen = inner + 16;
-    const out = new Uint8Array(hl + ctLen);
+    const out = allocRecord(hl + ctLen); // every byte is written below
     // header with plaintext sequence bits (this is also the AAD)
     out[0] = firstByteOf(form, epoch);
     let p = 1;
@@ -294,10 +294,9 @@ export class RecordLayer {
     if (form.seqLength === 2) { out[p] = (seq >>> 8) & 0xff; out[p + 1] = seq & 0xff; p += 2; }
     else { out[p] = seq & 0xff; p += 1; }
     if (form.length) { out[p] = ctLen >>> 8; out[p + 1] = ctLen & 0xff; }
-    // DTLSInnerPlaintext in place: content || type || zeros
-    out.set(payload, hl);
-    out[hl + n] = contentType;
-    st.aead.seal(st.nonceFor(seq), out.subarray(0, hl), out.subarray(hl, hl + inner), out.subarray(hl));
+    // DTLSInnerPlaintext = content || type || zeros, sealed as two parts straight into the record buffer
+    const tail = inner === n + 1 ? TYPE_BYTE[contentType]! : trailer(contentType, inner - n);
+    st.aead.sealInto(st.nonceFor(seq), out.subarray(0, hl), payload, tail, out, hl);
     const mask = st.masker.mask(out.subarray(hl, hl + 16));
     out[seqOff] = out[seqOff]! ^ mask[0]!;
     if (form.seqLength === 2) out[seqOff + 1] = out[seqOff + 1]! ^ mask[1]!;
@@ -422,6 +421,26 @@ export class RecordLayer {
       encrypted: true, form, cid, paddingLength: pt.length - i - 1,
     };
   }
+}
+
+// Records are fully overwritten, so skip zero-filling where the runtime offers it (Node's pooled Buffer).
+type Alloc = (n: number) => Uint8Array;
+const NodeBuffer = (globalThis as { Buffer?: { allocUnsafe: Alloc } }).Buffer;
+// Returned as a plain Uint8Array view (Buffer#slice would not copy).
+const allocRecord: Alloc = NodeBuffer
+  ? (n) => { const b = NodeBuffer.allocUnsafe(n); return new Uint8Array(b.buffer, b.byteOffset, n); }
+  : (n) => new Uint8Array(n);
+
+const TYPE_BYTE: Record<number, Uint8Array> = {
+  [ContentType.alert]: Uint8Array.of(ContentType.alert),
+  [ContentType.handshake]: Uint8Array.of(ContentType.handshake),
+  [ContentType.applicationData]: Uint8Array.of(ContentType.applicationData),
+  [ContentType.ack]: Uint8Array.of(ContentType.ack),
+};
+function trailer(contentType: number, len: number): Uint8Array {
+  const t = new Uint8Array(len);
+  t[0] = contentType;
+  return t;
 }
 
 function padLength(p: PaddingPolicy, inner: number, limit: number): number {

@@ -1,0 +1,148 @@
+// `npm run bench -- record [--json] [--quick] [--provider node|noble] [--suite NAME] [--sizes 64,1200,16384]`
+// Record-layer throughput: RecordLayer.seal + RecordLayer.open per second at 64, 1200 and 16384-byte payloads for
+// every suite and provider, against the bare AEAD seal+open in the same run:
+//   node  bare = createCipheriv(...).setAAD/update/final/getAuthTag + createDecipheriv(...).setAuthTag/setAAD/update/final
+//   noble bare = gcm()/chacha20poly1305() encrypt + decrypt (AES-128-CCM: noble has none; the provider's CCM built
+//                from noble AES-CTR/CBC is the baseline)
+// ratio = bare ops/s / record ops/s (>= 1; the record layer's overhead factor; target <= 1.3 at 1200 B with node).
+// Also the observer on/off ratio: record ops/s without observer / with a counting observer attached.
+// Measurements are interleaved in rounds and the median round is reported (shared, noisy machines).
+import * as nc from 'node:crypto';
+import { gcm } from '@noble/ciphers/aes.js';
+import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { createProvider, seededRandom, SUITE_NAMES, SUITES, type CipherSuite, type CryptoProvider, type ProviderKind } from '../../dtls/crypto/index.ts';
+import { deriveEpochKeys } from '../../dtls/keyschedule.ts';
+import { RecordLayer } from '../../dtls/record/index.ts';
+
+type Pair = () => void;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** ops/s of fn measured for about `ms` milliseconds. */
+function rate(fn: Pair, ms: number): number {
+  let n = 0;
+  const t0 = performance.now();
+  let t = t0;
+  const end = t0 + ms;
+  while (t < end) {
+    for (let i = 0; i < 16; i++) fn();
+    n += 16;
+    t = performance.now();
+  }
+  return (n * 1000) / (t - t0);
+}
+
+function bareFor(kind: ProviderKind, p: CryptoProvider, suite: CipherSuite, key: Uint8Array, iv: Uint8Array, payload: Uint8Array): Pair {
+  const aad = new Uint8Array([0x2c, 0, 0, 0, 0]);
+  const nonce = iv.slice();
+  const pt = new Uint8Array(payload.length + 1);
+  pt.set(payload);
+  pt[payload.length] = 23;
+  if (kind === 'node') {
+    const name = { 'AES-128-GCM': 'aes-128-gcm', 'AES-256-GCM': 'aes-256-gcm', 'CHACHA20-POLY1305': 'chacha20-poly1305', 'AES-128-CCM': 'aes-128-ccm' }[suite.aead];
+    const ccm = suite.aead === 'AES-128-CCM';
+    const opts = { authTagLength: 16 } as const;
+    return () => {
+      nonce[11] = (nonce[11]! + 1) & 0xff;
+      const c = nc.createCipheriv(name as 'aes-128-gcm', key, nonce, opts);
+      if (ccm) c.setAAD(aad, { plaintextLength: pt.length }); else c.setAAD(aad);
+      const ct = c.update(pt);
+      c.final();
+      const tag = c.getAuthTag();
+      const d = nc.createDecipheriv(name as 'aes-128-gcm', key, nonce, opts);
+      d.setAuthTag(tag);
+      if (ccm) d.setAAD(aad, { plaintextLength: ct.length }); else d.setAAD(aad);
+      d.update(ct);
+      d.final();
+    };
+  }
+  if (suite.aead === 'AES-128-CCM') {
+    const k = p.aead(suite.aead, key);
+    return () => {
+      nonce[11] = (nonce[11]! + 1) & 0xff;
+      k.open(nonce, aad, k.seal(nonce, aad, pt));
+    };
+  }
+  const ctor = suite.aead === 'CHACHA20-POLY1305' ? chacha20poly1305 : gcm;
+  return () => {
+    nonce[11] = (nonce[11]! + 1) & 0xff;
+    const ct = ctor(key, nonce, aad).encrypt(pt);
+    ctor(key, nonce, aad).decrypt(ct);
+  };
+}
+
+function recordFor(p: CryptoProvider, suite: CipherSuite, payload: Uint8Array): Pair {
+  const keys = deriveEpochKeys(p, suite, new Uint8Array(suite.hashLength).fill(3));
+  const tx = new RecordLayer({ provider: p });
+  const rx = new RecordLayer({ provider: p });
+  tx.installWriteKeys(3, keys);
+  rx.installReadKeys(3, keys);
+  return () => {
+    const out = rx.open(tx.seal(23, 3, payload));
+    if (out.length !== 1) throw new Error('record bench: open failed');
+  };
+}
+
+export async function run(opts: { json: boolean; args: string[] }): Promise<void> {
+  const arg = (n: string) => { const i = opts.args.indexOf(`--${n}`); return i >= 0 ? opts.args[i + 1] : undefined; };
+  const quick = opts.args.includes('--quick');
+  const providers: ProviderKind[] = arg('provider') ? [arg('provider') as ProviderKind] : ['node', 'noble'];
+  const suites = arg('suite') ? [arg('suite')!] : [...SUITE_NAMES];
+  const sizes = (arg('sizes') ?? '64,1200,16384').split(',').map(Number);
+  const rounds = quick ? 3 : 5;
+  const rows: Record<string, unknown>[] = [];
+  for (const kind of providers) {
+    for (const sname of suites) {
+      const suite = SUITES[sname as keyof typeof SUITES];
+      if (!suite) throw new Error(`unknown suite ${sname}`);
+      for (const size of sizes) {
+        const p = createProvider(kind, seededRandom(1));
+        const payload = new Uint8Array(size).fill(0x5a);
+        const keys = deriveEpochKeys(p, suite, new Uint8Array(suite.hashLength).fill(3));
+        const bare = bareFor(kind, p, suite, keys.key, keys.iv, payload);
+        const rec = recordFor(p, suite, payload);
+        let observed = 0;
+        const counting = () => { observed++; };
+        const ms = (quick ? 60 : 150) * (kind === 'noble' ? 2 : 1);
+        bare(); rec(); // warm up
+        const rb: number[] = [], rr: number[] = [], ro: number[] = [];
+        for (let r = 0; r < rounds; r++) {
+          rb.push(rate(bare, ms));
+          p.observer = undefined;
+          rr.push(rate(rec, ms));
+          p.observer = counting;
+          ro.push(rate(rec, ms));
+          p.observer = undefined;
+        }
+        const bareOps = median(rb), recOps = median(rr), obsOps = median(ro);
+        const row = {
+          provider: kind, suite: sname, bytes: size,
+          bare_ops_s: Math.round(bareOps), record_ops_s: Math.round(recOps), record_observer_ops_s: Math.round(obsOps),
+          ratio: Number((bareOps / recOps).toFixed(3)),
+          observer_ratio: Number((recOps / obsOps).toFixed(3)),
+          record_MB_s: Number(((recOps * size) / 1e6).toFixed(1)),
+          observed_ops: observed,
+        };
+        rows.push(row);
+        if (!opts.json) {
+          process.stdout.write(`${kind.padEnd(6)} ${sname.padEnd(29)} ${String(size).padStart(6)} B  bare ${String(row.bare_ops_s).padStart(7)}/s  record ${String(row.record_ops_s).padStart(7)}/s  ratio ${row.ratio.toFixed(2)}  observer on/off ${row.observer_ratio.toFixed(2)}\n`);
+        }
+      }
+    }
+  }
+  const at1200 = rows.filter((r) => r.provider === 'node' && r.bytes === 1200).map((r) => r.ratio as number);
+  const summary = {
+    bench: 'record',
+    unit: 'seal+open pairs per second (one record each way), median of interleaved rounds',
+    rounds,
+    rows,
+    node_1200_max_ratio: at1200.length ? Math.max(...at1200) : null,
+    target_ratio_node_1200: 1.3,
+    pass: at1200.length ? Math.max(...at1200) <= 1.3 : null,
+  };
+  if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+  else process.stdout.write(`node provider, 1200 B: max ratio ${summary.node_1200_max_ratio} (target <= 1.3): ${summary.pass ? 'pass' : 'FAIL'}\n`);
+}
