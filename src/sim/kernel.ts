@@ -62,6 +62,7 @@ export class Kernel {
   private cap: number;
   private seq = 0;
   private live = 0;
+  private dead = 0; // cancelled entries still in the heap
   private running = false;
   private stopFlag = false;
   /** Number of events executed so far (cancelled events are not counted). */
@@ -69,7 +70,12 @@ export class Kernel {
   /** Optional trace hook, called before every executed event. */
   onEvent: TraceHook | null = null;
 
-  constructor(opts: { initialCapacity?: number } = {}) {
+  private readonly compactAfter: number;
+
+  /** initialCapacity: heap pre-size. compactAfter: minimum number of cancelled entries before a compaction
+   *  (default 1024; compaction also needs them to be more than half the heap). */
+  constructor(opts: { initialCapacity?: number; compactAfter?: number } = {}) {
+    this.compactAfter = Math.max(1, opts.compactAfter ?? 1024);
     const cap = Math.max(16, Math.min(SLOT_MAX, opts.initialCapacity ?? 1024));
     this.cap = cap;
     this.hT = new Float64Array(cap);
@@ -119,7 +125,64 @@ export class Kernel {
     this.args[slot] = undefined;
     this.gen[slot] = (g + 1) & GEN_MASK;
     this.live--;
-    return true; // the heap entry stays and is discarded when it reaches the top
+    // the heap entry stays and is discarded when it reaches the top, unless dead entries pile up (timers that are
+    // re-armed far more often than they fire): then the heap is rebuilt without them, O(n) amortised over n/2
+    // cancels. The pop order is a total order on (time, seq), so this does not change what runs when.
+    if (++this.dead >= this.compactAfter && this.dead * 2 > this.size) this.compact();
+    return true;
+  }
+
+  /** Heap entries including cancelled ones not yet discarded (diagnostics). */
+  get heapSize(): number {
+    return this.size;
+  }
+
+  private compact(): void {
+    const hT = this.hT;
+    const hK = this.hK;
+    let n = 0;
+    for (let i = 0; i < this.size; i++) {
+      const slot = slotOf(hK[i]);
+      if (this.fns[slot] === null) {
+        this.free[this.freeTop++] = slot;
+        continue;
+      }
+      hT[n] = hT[i];
+      hK[n] = hK[i];
+      n++;
+    }
+    this.size = n;
+    this.dead = 0;
+    for (let i = (n >> 1) - 1; i >= 0; i--) this.siftDown(i);
+  }
+
+  private siftDown(i: number): void {
+    const n = this.size;
+    const hT = this.hT;
+    const hK = this.hK;
+    const lt = hT[i];
+    const lk = hK[i];
+    const half = n >> 1;
+    while (i < half) {
+      let c = 2 * i + 1;
+      let ct = hT[c];
+      let ck = hK[c];
+      const r = c + 1;
+      if (r < n) {
+        const rt = hT[r];
+        if (rt < ct || (rt === ct && hK[r] < ck)) {
+          c = r;
+          ct = rt;
+          ck = hK[r];
+        }
+      }
+      if (ct > lt || (ct === lt && ck > lk)) break;
+      hT[i] = ct;
+      hK[i] = ck;
+      i = c;
+    }
+    hT[i] = lt;
+    hK[i] = lk;
   }
 
   /** Time of the next live event, or undefined if none. */
@@ -180,6 +243,7 @@ export class Kernel {
           const fn = this.fns[slot];
           if (fn === null) {
             this.free[this.freeTop++] = slot;
+            this.dead--;
             continue;
           }
           const arg = this.args[slot];
@@ -213,6 +277,7 @@ export class Kernel {
       const fn = this.fns[slot];
       if (fn === null) {
         this.free[this.freeTop++] = slot;
+        this.dead--;
         continue;
       }
       const arg = this.args[slot];
@@ -242,6 +307,7 @@ export class Kernel {
       const slot = slotOf(this.hK[0]);
       this.popHead();
       this.free[this.freeTop++] = slot;
+      this.dead--;
     }
   }
 

@@ -148,6 +148,29 @@ test('heap grows and keeps order with many pending events and cancellations', ()
   for (let i = 1; i < times.length; i++) if (times[i] < times[i - 1]) assert.unreachable('out of order');
 });
 
+test('re-armed timers: cancelled entries are compacted away, order unchanged', () => {
+  const k = new Kernel();
+  const fired: number[] = [];
+  const ids = new Array<number>(100).fill(-1);
+  // 100 timers re-armed 50,000 times in total: without compaction the heap would hold ~50,000 entries
+  const s = new Rng(9).stream('timers');
+  let maxHeap = 0;
+  for (let i = 0; i < 50_000; i++) {
+    const c = s.int(100);
+    if (ids[c] >= 0) assert.ok(k.cancel(ids[c]));
+    ids[c] = k.at(1_000_000 + s.int(1000), (x: number) => fired.push(x), c);
+    maxHeap = Math.max(maxHeap, k.heapSize);
+  }
+  assert.ok(maxHeap <= 2 * 1024 + 200, `heap reached ${maxHeap}`);
+  assert.is(k.pending, 100);
+  const when = new Map<number, number>();
+  k.onEvent = (t, _id, _fn) => when.set(fired.length, t);
+  k.run();
+  assert.is(fired.length, 100);
+  assert.equal([...new Set(fired)].length, 100);
+  for (let i = 1; i < 100; i++) assert.ok(when.get(i)! >= when.get(i - 1)!);
+});
+
 test('sequence renumbering near 2^31 keeps FIFO ties and time order', () => {
   const k = new Kernel();
   const out: number[] = [];
@@ -230,8 +253,8 @@ test('property: random at/after/cancel/run-until sequences match a sorted-list r
   type Op = { kind: 'at' | 'after' | 'cancel' | 'run'; v: number };
   const op = fc.record({ kind: fc.constantFrom<Op['kind']>('at', 'at', 'after', 'cancel', 'run'), v: fc.integer({ min: 0, max: 60 }) });
   fc.assert(
-    fc.property(fc.array(op, { maxLength: 80 }), (ops) => {
-      const k = new Kernel({ initialCapacity: 16 });
+    fc.property(fc.array(op, { maxLength: 80 }), fc.constantFrom(1, 3, 1024), (ops, compactAfter) => {
+      const k = new Kernel({ initialCapacity: 16, compactAfter });
       const ref: { t: number; seq: number; label: number; live: boolean; id: number }[] = [];
       const got: number[] = [];
       const want: number[] = [];
