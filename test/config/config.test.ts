@@ -18,6 +18,9 @@ import {
   distMean,
   isSlaMetric,
   ScenarioSchema,
+  SLA_METRICS,
+  applyScenarioModelOverrides,
+  positionOf,
 } from '../../src/workload/config/index.ts';
 import * as z from 'zod';
 
@@ -142,6 +145,17 @@ test('fixture bad-override.yaml: the scenario parses, its model override is reje
   assert.is(e.message, 'override "aead.instances=-2" aead.instances: must be >= 0');
 });
 
+test('fixture bad-override.yaml: applyScenarioModelOverrides reports the override at its scenario position', () => {
+  const file = 'test/config/fixtures/bad-override.yaml';
+  const text = read(file);
+  const s = parseScenario(text, file);
+  const e = errorOf(() => applyScenarioModelOverrides(baseline(), s, text, file));
+  assert.is(e.message, 'test/config/fixtures/bad-override.yaml:3:15 model.overrides.0: "aead.instances=-2" aead.instances: must be >= 0');
+  const ok = parseScenario(read('scenarios/bulk-throughput.yaml'), 'scenarios/bulk-throughput.yaml');
+  assert.is(applyScenarioModelOverrides(baseline(), ok, read('scenarios/bulk-throughput.yaml'), 'x').port.mtu, 9000);
+  assert.equal(positionOf('a:\n  b: [1, 2]\n', ['a', 'b', 1]), { line: 2, col: 10 });
+});
+
 test('overrides: numbers, booleans, nested objects, array items; original untouched', () => {
   const m = baseline();
   const m2 = applyModelOverrides(m, ['aead.instances=8', 'aead.chacha_poly_parallel=false', 'port.cost={area_mm2: 1}']);
@@ -208,6 +222,19 @@ test('SLA metric names follow summary.json', () => {
   assert.ok(isSlaMetric('drops.queue_full'));
   assert.not.ok(isSlaMetric('handshake_latency_ms.p95'));
   assert.not.ok(isSlaMetric('blocks.aead'));
+});
+
+test('every fixed SLA metric is a numeric field of the report Summary', async () => {
+  const { normalizeSimResult } = await import('../../src/report/index.ts');
+  const summary = normalizeSimResult({}).summary as unknown as Record<string, unknown>;
+  for (const m of SLA_METRICS) {
+    let v: unknown = summary;
+    for (const seg of m.split('.')) {
+      assert.ok(typeof v === 'object' && v !== null && Object.hasOwn(v, seg), `${m}: no ${seg}`);
+      v = (v as Record<string, unknown>)[seg];
+    }
+    assert.type(v, 'number', m);
+  }
 });
 
 test('resolveModelPath is relative to the scenario file', () => {

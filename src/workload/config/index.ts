@@ -1,5 +1,5 @@
 // Scenario and model configuration: schemas (zod 4), YAML parsing with positions, overrides.
-export { ConfigError, formatIssue, parseYamlConfig, validateConfig, applyOverrides } from './yaml.ts';
+export { ConfigError, formatIssue, parseYamlConfig, validateConfig, applyOverrides, positionOf } from './yaml.ts';
 export type { ConfigIssue, ValidationContext } from './yaml.ts';
 export * from './dist.ts';
 export * from './model.ts';

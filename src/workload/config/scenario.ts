@@ -2,7 +2,8 @@
 import { posix as path } from 'node:path';
 import * as z from 'zod';
 import { DistSpec, PositiveDistSpec } from './dist.ts';
-import { parseYamlConfig, applyOverrides } from './yaml.ts';
+import { parseYamlConfig, applyOverrides, ConfigError, positionOf } from './yaml.ts';
+import { applyModelOverrides, type ModelConfig } from './model.ts';
 
 const posNum = z.number().positive();
 const nonNeg = z.number().nonnegative();
@@ -249,6 +250,33 @@ export function parseScenario(text: string, fileName: string): Scenario {
 /** Applies `path=value` overrides to a validated scenario (e.g. `clients.count=100`). */
 export function applyScenarioOverrides(s: Scenario, overrides: readonly string[]): Scenario {
   return applyOverrides(s, overrides, ScenarioSchema);
+}
+
+/**
+ * Applies the scenario's `model.overrides` to a validated model, one at a time. An invalid override is reported at
+ * its position in the scenario file: `scenarios/x.yaml:4:15 model.overrides.0: "aead.instances=-2" aead.instances:
+ * must be >= 0`. `scenarioText` is the scenario file's text (for positions only).
+ */
+export function applyScenarioModelOverrides(model: ModelConfig, scenario: Scenario, scenarioText: string, scenarioFile: string): ModelConfig {
+  let m = model;
+  scenario.model.overrides.forEach((ov, i) => {
+    try {
+      m = applyModelOverrides(m, [ov]);
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      const pos = positionOf(scenarioText, ['model', 'overrides', i]);
+      throw new ConfigError(
+        e.issues.map((iss) => ({
+          file: scenarioFile,
+          line: pos?.line ?? 0,
+          col: pos?.col ?? 0,
+          path: `model.overrides.${i}`,
+          message: `${JSON.stringify(ov)} ${iss.path ? `${iss.path}: ` : ''}${iss.message}`,
+        })),
+      );
+    }
+  });
+  return m;
 }
 
 /** Model file path as seen from the working directory: `model.file` is relative to the scenario file. */

@@ -150,6 +150,15 @@ function locate(doc: Document | undefined, path: PathKey[], key: boolean): numbe
   return lastRange;
 }
 
+/** 1-based line/column of the node at `path` in YAML text (nearest existing parent if absent); undefined if unparseable. */
+export function positionOf(text: string, path: readonly (string | number)[]): { line: number; col: number } | undefined {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter });
+  if (doc.errors.length > 0) return undefined;
+  const off = locate(doc, [...path], false);
+  return off === undefined ? undefined : lineCounter.linePos(off);
+}
+
 export type ValidationContext = { file: string; doc?: Document; lineCounter?: LineCounter };
 
 /** Validates an already-parsed value; positions come from `doc` when given. Throws ConfigError. */
