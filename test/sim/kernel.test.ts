@@ -171,6 +171,29 @@ test('re-armed timers: cancelled entries are compacted away, order unchanged', (
   for (let i = 1; i < 100; i++) assert.ok(when.get(i)! >= when.get(i - 1)!);
 });
 
+test('compaction after mass cancellation keeps (time, FIFO) order', () => {
+  for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+    const k = new Kernel({ compactAfter: 16 });
+    const s = new Rng(seed).stream('mass');
+    const ref: { t: number; i: number; id: number; live: boolean }[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const t = s.int(500);
+      ref.push({ t, i, id: k.at(t, (x: number) => got.push(x), i), live: true });
+    }
+    const got: number[] = [];
+    for (const e of ref) {
+      if (s.bernoulli(0.7)) {
+        assert.ok(k.cancel(e.id));
+        e.live = false;
+      }
+    }
+    assert.ok(k.heapSize < 5000);
+    k.run();
+    const want = ref.filter((e) => e.live).sort((a, b) => a.t - b.t || a.i - b.i).map((e) => e.i);
+    assert.equal(got, want);
+  }
+});
+
 test('sequence renumbering near 2^31 keeps FIFO ties and time order', () => {
   const k = new Kernel();
   const out: number[] = [];
