@@ -13,6 +13,7 @@
 // instances x clock / occupancy records/s) and the result leaves (pipeline_depth - 1) cycles later:
 //   latency = occupancy + (pipeline_depth - 1).  With pipeline_depth 1 (iterative core) latency = occupancy.
 import { Clock, type Kernel, type Ps } from '../sim/index.ts';
+import type { Discipline } from '../sim/index.ts';
 import { BlockBase, hz } from './block.ts';
 import type { AeadParams } from './params.ts';
 import type { Done, HwCryptoOp } from './types.ts';
@@ -91,8 +92,8 @@ export class AeadEngine extends BlockBase {
   readonly clock: Clock;
   private readonly drainPs: Ps;
 
-  constructor(k: Kernel, p: AeadParams, name = 'aead') {
-    super(k, { name, kind: 'aead', instances: p.instances, clockHz: hz(p.clock_mhz), areaMm2: p.cost.area_mm2, staticMw: p.cost.static_mw });
+  constructor(k: Kernel, p: AeadParams, name = 'aead', discipline: Discipline = 'fifo') {
+    super(k, { name, kind: 'aead', instances: p.instances, clockHz: hz(p.clock_mhz), areaMm2: p.cost.area_mm2, staticMw: p.cost.static_mw, resource: { discipline } });
     this.params = p;
     this.clock = new Clock(this.clockHz);
     this.drainPs = this.clock.cyclesToPs(p.pipeline_depth - 1);

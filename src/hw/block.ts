@@ -38,6 +38,7 @@ export class BlockBase {
     this.clockHz = o.clockHz;
     this.areaPerInstanceMm2 = o.areaMm2;
     this.staticPerInstanceMw = o.staticMw;
+    // FIFO by default; 'priority' (lower value first, FIFO among equals) when the caller asks for it
     this.resource = new Resource(k, { name: o.name, capacity: o.instances, ...o.resource });
     this.windowStart = k.now;
   }

@@ -8,6 +8,7 @@
 //   hash family:     hash_op_cycles + blocks x cycles_per_compression[alg]       (every call pays the call cost)
 //   asymmetric:      pke_cycles[op]
 import { Clock, type Kernel, type Ps } from '../sim/index.ts';
+import type { Discipline } from '../sim/index.ts';
 import { aeadPayloadBytes, classifyAead } from './aead.ts';
 import { BlockBase } from './block.ts';
 import { classifyHash, estimateHashBlocks } from './hash.ts';
@@ -58,9 +59,9 @@ export class HostCpu extends BlockBase {
   private cycles = { protocol: 0, invocation: 0, crypto: 0 };
   readonly defaultAad: number;
 
-  constructor(k: Kernel, p: CpuParams, opts: { name?: string; defaultAad?: number } = {}) {
+  constructor(k: Kernel, p: CpuParams, opts: { name?: string; defaultAad?: number | undefined; discipline?: Discipline } = {}) {
     const clockHz = Math.max(1, Math.round(p.clock_ghz * 1e9));
-    super(k, { name: opts.name ?? 'cpu', kind: 'cpu', instances: p.cores, clockHz, areaMm2: p.cost.area_mm2, staticMw: p.cost.static_mw });
+    super(k, { name: opts.name ?? 'cpu', kind: 'cpu', instances: p.cores, clockHz, areaMm2: p.cost.area_mm2, staticMw: p.cost.static_mw, resource: { discipline: opts.discipline ?? 'fifo' } });
     this.params = p;
     this.clock = new Clock(clockHz);
     this.msgPs = this.clock.cyclesToPs(Math.ceil(p.cycles_per_handshake_message));

@@ -5,6 +5,7 @@
 // update that completes no block (blocks = 0) is buffered by the host and costs nothing here. When `blocks` is
 // missing it is estimated from the lengths with FIPS 180-4 padding (see estimateHashBlocks).
 import { Clock, type Kernel, type Ps } from '../sim/index.ts';
+import type { Discipline } from '../sim/index.ts';
 import { BlockBase, hz } from './block.ts';
 import type { HashParams } from './params.ts';
 import type { Done, HwCryptoOp } from './types.ts';
@@ -69,8 +70,8 @@ export class HashUnit extends BlockBase {
   readonly clock: Clock;
   private compressions = 0;
 
-  constructor(k: Kernel, p: HashParams, name = 'hash') {
-    super(k, { name, kind: 'hash', instances: p.instances, clockHz: hz(p.clock_mhz), areaMm2: p.cost.area_mm2, staticMw: p.cost.static_mw });
+  constructor(k: Kernel, p: HashParams, name = 'hash', discipline: Discipline = 'fifo') {
+    super(k, { name, kind: 'hash', instances: p.instances, clockHz: hz(p.clock_mhz), areaMm2: p.cost.area_mm2, staticMw: p.cost.static_mw, resource: { discipline } });
     this.params = p;
     this.clock = new Clock(this.clockHz);
   }

@@ -1,6 +1,7 @@
 // Public-key engine: X25519 / P-256 key generation and shared-secret derivation, Ed25519 / ECDSA-P256 signatures.
 // Timing: a fixed latency per operation (pke.latency_us); energy per operation = cost.active_mw x latency.
 import type { Kernel, Ps } from '../sim/index.ts';
+import type { Discipline } from '../sim/index.ts';
 import { BlockBase, usToPs } from './block.ts';
 import type { PkeOp, PkeParams, PkeTable } from './params.ts';
 import type { Done, HwCryptoOp } from './types.ts';
@@ -45,8 +46,8 @@ export class PkEngine extends BlockBase {
   readonly params: PkeParams;
   private readonly latPs: PkeTable;
 
-  constructor(k: Kernel, p: PkeParams, name = 'pke') {
-    super(k, { name, kind: 'pke', instances: p.instances, clockHz: 0, areaMm2: p.cost.area_mm2, staticMw: p.cost.static_mw });
+  constructor(k: Kernel, p: PkeParams, name = 'pke', discipline: Discipline = 'fifo') {
+    super(k, { name, kind: 'pke', instances: p.instances, clockHz: 0, areaMm2: p.cost.area_mm2, staticMw: p.cost.static_mw, resource: { discipline } });
     this.params = p;
     const l = p.latency_us;
     this.latPs = {

@@ -68,15 +68,20 @@ export class Platform {
   private readonly invoke: boolean;
   private readonly jobs: InvokeJob[] = [];
 
-  constructor(kernel: Kernel, model: HwModel) {
+  /**
+   * `opts.priorities`: the CPU and the crypto blocks serve waiting requests by the `priority` argument (lower
+   * first, FIFO among equals) instead of plain FIFO. Off by default (the FIFO queue is cheaper).
+   */
+  constructor(kernel: Kernel, model: HwModel, opts: { priorities?: boolean } = {}) {
     this.kernel = kernel;
     this.model = model;
+    const d = opts.priorities ? 'priority' : 'fifo';
     this.port = new NetworkPort(kernel, model.port);
     this.dma = new RecordDma(kernel, model.dma);
-    this.aead = model.aead && model.aead.instances > 0 ? new AeadEngine(kernel, model.aead) : undefined;
-    this.hash = model.hash && model.hash.instances > 0 ? new HashUnit(kernel, model.hash) : undefined;
-    this.pke = model.pke && model.pke.instances > 0 ? new PkEngine(kernel, model.pke) : undefined;
-    this.cpu = new HostCpu(kernel, model.cpu, { defaultAad: model.aead?.aad_bytes });
+    this.aead = model.aead && model.aead.instances > 0 ? new AeadEngine(kernel, model.aead, 'aead', d) : undefined;
+    this.hash = model.hash && model.hash.instances > 0 ? new HashUnit(kernel, model.hash, 'hash', d) : undefined;
+    this.pke = model.pke && model.pke.instances > 0 ? new PkEngine(kernel, model.pke, 'pke', d) : undefined;
+    this.cpu = new HostCpu(kernel, model.cpu, { defaultAad: model.aead?.aad_bytes, discipline: d });
     this.contextCache = model.context_cache && this.aead ? new ContextCache(kernel, model.context_cache, this.dma) : undefined;
     this.invoke = model.cpu.invocation_cycles > 0;
   }

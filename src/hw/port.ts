@@ -111,7 +111,7 @@ export class PortDirection extends BlockBase {
   drops = 0;
 
   constructor(k: Kernel, p: PortParams, name: string, queue: number, area: number, staticMw: number) {
-    super(k, { name, kind: 'port', instances: 1, clockHz: 0, areaMm2: area, staticMw, resource: { queueLimit: queue, onFull: 'drop' } });
+    super(k, { name, kind: 'port', instances: 1, clockHz: 0, areaMm2: area, staticMw, resource: { queueLimit: queue, onFull: 'drop', discipline: 'fifo' } });
     this.params = p;
   }
 

@@ -255,6 +255,23 @@ test('platform.serve: invocation on the host then the block; software path on th
   assert.is(sw.latencyPs(op), t3);
 });
 
+test('priorities: opt-in; lower value served first, FIFO among equals; FIFO by default', () => {
+  const order = (priorities: boolean) => {
+    const k = new Kernel();
+    const hw = new Platform(k, loadModel('baseline', ['pke.instances=1', 'cpu.invocation_cycles=0']), { priorities });
+    const out: string[] = [];
+    const kx = { op: 'kx-derive' as const, alg: 'X25519', inputBytes: 32, outputBytes: 32 };
+    hw.serve(kx, () => out.push('a'), 5);
+    hw.serve(kx, () => out.push('b'), 5);
+    hw.serve(kx, () => out.push('c'), 1);
+    hw.serve(kx, () => out.push('d'), 5);
+    k.run();
+    return out.join('');
+  };
+  assert.is(order(false), 'abcd');
+  assert.is(order(true), 'acbd');
+});
+
 test('cost aggregation: area and static power sum over instances; energy per op kind; average power', () => {
   const k = new Kernel();
   const hw = new Platform(k, loadModel('baseline'));
