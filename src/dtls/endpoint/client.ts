@@ -278,8 +278,10 @@ export class ClientEndpoint extends Connection {
     if (body.length !== expected.length) throw new AlertError(AlertDescription.decode_error, 'Finished length');
     if (!ctEqual(body, expected)) throw new AlertError(AlertDescription.decrypt_error, 'bad server Finished');
     t.update(full);
-    const app = ks.applicationTrafficSecrets(ks.masterSecret(hs.hsSecret!), t.digest());
-    this.exporterSecret = ks.exporterMasterSecret(ks.masterSecret(hs.hsSecret!), t.digest());
+    const th = t.digest();
+    const master = ks.masterSecret(hs.hsSecret!);
+    const app = ks.applicationTrafficSecrets(master, th);
+    this.exporterInputs = { master, th };
     const msgs = [];
     if (hs.certRequestContext) {
       // no client certificate configured: empty Certificate, no CertificateVerify (RFC 8446 4.4.2)
@@ -299,7 +301,11 @@ export class ClientEndpoint extends Connection {
     });
   }
 
-  /** Exporter master secret (RFC 8446 7.5) once connected; tests compare it across both ends. */
-  exporterSecret: Uint8Array | undefined;
+  private exporterInputs: { master: Uint8Array; th: Uint8Array } | undefined;
+  /** Exporter master secret (RFC 8446 7.5) once connected, derived on first use; tests compare both ends. */
+  get exporterSecret(): Uint8Array | undefined {
+    const x = this.exporterInputs;
+    return x && this.ks ? this.ks.exporterMasterSecret(x.master, x.th) : undefined;
+  }
 }
 

@@ -646,20 +646,41 @@ export abstract class Connection {
     if (!needsAckOrResponse && this.sentRecords) for (const k of fl.recordKeys) this.sentRecords.delete(k);
   }
 
-  /** Transmits the unacknowledged fragments of a flight whose sentIndex is below `before`. */
+  /** Transmits the unacknowledged fragments of a flight whose sentIndex is below `before`. Consecutive fragments
+   *  of the same epoch share a record while it fits the MTU (fewer records: fewer AEAD and mask operations). */
   private transmitFlight(fl: Flight, now: number, retransmit: boolean, before: number): void {
     this.lastNow = now;
+    let w: Writer | undefined;
+    let group: OutFragment[] = [];
+    let epoch = -1;
+    let room = 0;
+    const flush = () => {
+      if (!w || group.length === 0) return;
+      const seq = this.emitRecord(epoch, ContentType.handshake, w.finish());
+      const key = epoch + '/' + seq;
+      this.sentRecords?.set(key, group);
+      fl.recordKeys.push(key);
+      for (const fr of group) {
+        fr.sentIndex = this.sendIndex;
+        if (retransmit) this.stats.retransmissions++;
+      }
+      this.sendIndex++;
+      w = undefined;
+      group = [];
+    };
     for (const fr of fl.frags) {
       if (fr.acked || fr.sentIndex >= before) continue;
-      const w = new Writer(fr.len + DTLS_HS_HEADER);
+      const need = fr.len + DTLS_HS_HEADER;
+      if (w && (fr.msg.epoch !== epoch || w.pos + need > room)) flush();
+      if (!w) {
+        epoch = fr.msg.epoch;
+        room = this.cfg.mtu - this.rec.overhead(epoch);
+        w = new Writer(Math.min(room, 2048));
+      }
       writeFragment(w, fr.msg.msgType, fr.msg.body.length, fr.msg.seq, fr.offset, fr.msg.body.subarray(fr.offset, fr.offset + fr.len));
-      const seq = this.emitRecord(fr.msg.epoch, ContentType.handshake, w.finish());
-      fr.sentIndex = this.sendIndex++;
-      const key = fr.msg.epoch + '/' + seq;
-      this.sentRecords?.set(key, [fr]);
-      fl.recordKeys.push(key);
-      if (retransmit) this.stats.retransmissions++;
+      group.push(fr);
     }
+    flush();
     if (retransmit) fl.retransmitted = true;
     fl.lastSentAt = now;
     fl.deadline = now + this.rto;

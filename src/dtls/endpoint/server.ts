@@ -111,7 +111,12 @@ export class ServerConnection extends Connection {
   private cidOk = false;
   /** Incremented for every record authenticated under epoch >= 2 (proof of address ownership, CID migration). */
   authenticatedRecords = 0;
-  exporterSecret: Uint8Array | undefined;
+  private exporterInputs: { master: Uint8Array; th: Uint8Array } | undefined;
+  /** Exporter master secret (RFC 8446 7.5) once keys exist, derived on first use. */
+  get exporterSecret(): Uint8Array | undefined {
+    const x = this.exporterInputs;
+    return x && this.ks ? this.ks.exporterMasterSecret(x.master, x.th) : undefined;
+  }
 
   constructor(config: ServerConfig | ResolvedServer, address: string, localCid?: Uint8Array) {
     const scfg = 'credentials' in config ? config : resolveServer(config);
@@ -274,7 +279,7 @@ export class ServerConnection extends Connection {
     const th = t.digest();
     const master = ks.masterSecret(hsSecret);
     const app = ks.applicationTrafficSecrets(master, th);
-    this.exporterSecret = ks.exporterMasterSecret(master, th);
+    this.exporterInputs = { master, th };
     this.expectedClientFinished = ks.finishedVerifyData(sec.client, th);
     this.transcript = undefined; // no client authentication: the transcript is no longer needed
     this.installAppKeys(app.client, app.server);

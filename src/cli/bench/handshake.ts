@@ -1,0 +1,185 @@
+// `npm run bench -- handshake [--json] [--provider node|noble] [--n 300] [--no-cookie] [--group x25519|secp256r1]
+//   [--key ecdsa|ed25519] [--suite NAME]`
+// Full in-memory DTLS 1.3 handshakes (ClientEndpoint <-> ServerDispatcher, certificate chain validation included)
+// per second, per provider. The asymmetric operations of every handshake (kx keygen/derive, sign, verify, including
+// the chain signatures checked by the certificate verifier) are recorded with their arguments and replayed alone in
+// the same run; the ratio handshake wall time / asymmetric-crypto time says how much the protocol code costs on
+// top of the unavoidable public-key work. Target: ratio <= 1.5 with the node provider.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomFillSync } from 'node:crypto';
+import {
+  ClientEndpoint, ServerDispatcher, createProvider, type CryptoProvider, type KxGroup, type ProviderKind,
+  type RandomSource, type CipherSuiteName, type ServerCredential,
+} from '../../dtls/index.ts';
+import { CertificateVerifier, loadCredential } from '../../dtls/cert/index.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
+const fixture = (p: string) => readFileSync(join(root, 'test/fixtures/certs', p), 'utf8');
+const pemDer = (pem: string) => new Uint8Array(Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64'));
+
+type Call = { m: 'kxGenerate' | 'kxDerive' | 'sign' | 'verify'; args: unknown[] };
+
+function replay(p: CryptoProvider, calls: Call[]): void {
+  const q = p as unknown as Record<string, (...a: unknown[]) => unknown>;
+  for (const c of calls) q[c.m]!.apply(p, c.args);
+}
+
+interface Setup {
+  credential: ServerCredential;
+  anchors: Uint8Array[];
+}
+
+/** Long-lived per-provider state, as a real server and client would keep it: providers, verifier, dispatcher. */
+interface World {
+  pc: CryptoProvider;
+  verifier: CertificateVerifier;
+  server: ServerDispatcher;
+  log: Call[] | undefined;
+  n: number;
+}
+
+function makeWorld(kind: ProviderKind, rng: RandomSource, s: Setup, o: Opts): World {
+  const w: World = { log: undefined, n: 0 } as World;
+  const sink = { get log() { return w.log; } };
+  const pc = recordingDyn(createProvider(kind, rng), sink);
+  const ps = recordingDyn(createProvider(kind, rng), sink);
+  w.pc = pc;
+  w.verifier = new CertificateVerifier({ trustAnchors: s.anchors, provider: pc, clock: Date.UTC(2030, 0, 1) });
+  w.server = new ServerDispatcher({
+    crypto: ps, credential: s.credential, groups: [o.group], suites: [o.suite], cookie: { enabled: o.cookie },
+  });
+  return w;
+}
+
+function recordingDyn(p: CryptoProvider, sink: { readonly log: Call[] | undefined }): CryptoProvider {
+  const r = Object.create(p) as Record<string, unknown>;
+  for (const m of ['kxGenerate', 'kxDerive', 'sign', 'verify'] as const) {
+    const f = (p as unknown as Record<string, (...a: unknown[]) => unknown>)[m]!.bind(p);
+    r[m] = (...args: unknown[]) => {
+      sink.log?.push({ m, args });
+      return f(...args);
+    };
+  }
+  return r as unknown as CryptoProvider;
+}
+
+function handshakeOnce(w: World, o: Opts, log: Call[] | undefined): void {
+  w.log = log;
+  const client = new ClientEndpoint({
+    crypto: w.pc, verifier: w.verifier, serverName: 'localhost', groups: [o.group], suites: [o.suite],
+  });
+  const server = w.server;
+  const addr = `192.0.2.1:${1024 + (w.n++ % 60000)}`;
+  let now = 0;
+  let clientUp = false;
+  let serverUp = false;
+  client.connect(now);
+  for (let round = 0; round < 20 && !(clientUp && serverUp); round++) {
+    now += 1;
+    for (let d; (d = client.pollTransmit()); ) server.receive(d, addr, now);
+    for (let e; (e = server.pollEvent()); ) if (e.event.type === 'connected') serverUp = true;
+    now += 1;
+    for (let d; (d = server.pollTransmit()); ) client.receive(d.datagram, now);
+    for (let e; (e = client.pollEvent()); ) if (e.type === 'connected') clientUp = true;
+  }
+  if (!clientUp || !serverUp) throw new Error('bench handshake did not complete');
+  w.log = undefined;
+  client.close();
+  for (let d; (d = client.pollTransmit()); ) server.receive(d, addr, now);
+  while (server.pollEvent());
+  while (server.pollTransmit());
+}
+
+interface Opts {
+  n: number;
+  cookie: boolean;
+  group: KxGroup;
+  key: 'ecdsa' | 'ed25519';
+  suite: CipherSuiteName;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1]!;
+}
+
+export async function run(opts: { json: boolean; args: string[] }): Promise<void> {
+  const arg = (n: string) => { const i = opts.args.indexOf(`--${n}`); return i >= 0 ? opts.args[i + 1] : undefined; };
+  const kinds: ProviderKind[] = arg('provider') ? [arg('provider') as ProviderKind] : ['node', 'noble'];
+  const key = (arg('key') ?? 'ecdsa') as 'ecdsa' | 'ed25519';
+  const loaded = loadCredential(fixture(`${key}/server-chain.pem`), fixture(`${key}/server.key`));
+  if (!loaded.ok) throw new Error(`credential: ${loaded.detail}`);
+  const setup: Setup = {
+    credential: { chain: loaded.credential.chain, privateKey: loaded.credential.privateKey, scheme: loaded.credential.scheme },
+    anchors: [pemDer(fixture(`${key}/ca.pem`))],
+  };
+  const rng: RandomSource = { fill: (b) => { randomFillSync(b); } };
+  const rows: Record<string, unknown>[] = [];
+  for (const kind of kinds) {
+    const o: Opts = {
+      n: Number(arg('n') ?? (kind === 'node' ? 1000 : 30)),
+      cookie: !opts.args.includes('--no-cookie'),
+      group: (arg('group') ?? 'x25519') as KxGroup,
+      key,
+      suite: (arg('suite') ?? 'TLS_AES_128_GCM_SHA256') as CipherSuiteName,
+    };
+    // warm-up, and one recorded handshake to count the asymmetric operations
+    const world = makeWorld(kind, rng, setup, o);
+    for (let i = 0; i < Math.min(50, o.n); i++) handshakeOnce(world, o, undefined);
+    const rounds = 25; // short alternating rounds: both measurements see the same machine load
+    const per = Math.max(1, Math.floor(o.n / rounds));
+    const wall: number[] = [];
+    const asym: number[] = [];
+    let ops: Record<string, number> = {};
+    for (let r = 0; r < rounds; r++) {
+      // handshakes, recording the asymmetric calls
+      const logs: Call[][] = [];
+      const t0 = performance.now();
+      for (let i = 0; i < per; i++) {
+        const log: Call[] = [];
+        handshakeOnce(world, o, log);
+        logs.push(log);
+      }
+      wall.push((performance.now() - t0) / per);
+      // the same asymmetric calls alone
+      const p = createProvider(kind, rng);
+      const t1 = performance.now();
+      for (const log of logs) replay(p, log);
+      asym.push((performance.now() - t1) / per);
+      ops = {};
+      for (const c of logs[0]!) ops[c.m] = (ops[c.m] ?? 0) + 1;
+    }
+    const w = median(wall);
+    const a = median(asym);
+    const ratio = median(wall.map((x, i) => x / asym[i]!));
+    rows.push({
+      provider: kind,
+      handshakes: per * rounds,
+      cookie: o.cookie,
+      group: o.group,
+      signature: setup.credential.scheme,
+      suite: o.suite,
+      handshakes_per_s: Number((1000 / w).toFixed(1)),
+      wall_ms_per_handshake: Number(w.toFixed(3)),
+      asym_ms_per_handshake: Number(a.toFixed(3)),
+      ratio_wall_to_asym: Number(ratio.toFixed(3)),
+      asym_ops_per_handshake: ops,
+      target_ratio: kind === 'node' ? 1.5 : undefined,
+      pass: kind === 'node' ? ratio <= 1.5 : undefined,
+    });
+  }
+  if (opts.json) {
+    process.stdout.write(JSON.stringify({ bench: 'handshake', results: rows }, null, 2) + '\n');
+    return;
+  }
+  for (const r of rows) {
+    process.stdout.write(
+      `${String(r.provider).padEnd(6)} ${r.handshakes} handshakes (${r.group}, ${r.signature}, ${r.suite}, cookie ${r.cookie}): ` +
+      `${r.handshakes_per_s} handshakes/s, ${r.wall_ms_per_handshake} ms each; asymmetric crypto alone ` +
+      `${r.asym_ms_per_handshake} ms (${JSON.stringify(r.asym_ops_per_handshake)}); ratio ${r.ratio_wall_to_asym}` +
+      `${r.target_ratio ? ` (target <= ${r.target_ratio}: ${r.pass ? 'PASS' : 'FAIL'})` : ''}\n`,
+    );
+  }
+}
