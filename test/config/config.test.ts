@@ -179,7 +179,8 @@ test('override errors name the override and the field', () => {
     ['aead.cycles_per_block.aes_128_gcm=fast', 'override "aead.cycles_per_block.aes_128_gcm=fast" aead.cycles_per_block.aes_128_gcm: expected number, got string'],
     ['aead.instances', 'override "aead.instances" expected path=value'],
     ['port.mtu.x=1', 'override "port.mtu.x=1" port.mtu: is a number, cannot set a field inside it'],
-    ['pke.instances=1.5', 'override "pke.instances=1.5" pke.instances: expected int, got number'],
+    ['pke.instances=1.5', 'override "pke.instances=1.5" pke.instances: must be an integer'],
+    ['port.line_rate_gbps=.inf', 'override "port.line_rate_gbps=.inf" port.line_rate_gbps: must be a finite number'],
   ];
   for (const [ov, msg] of cases) assert.is(errorOf(() => applyModelOverrides(m, [ov])).message, msg, ov);
   // the first failing override stops the chain, later ones are not applied

@@ -42,6 +42,9 @@ function describe(issue: z.core.$ZodIssue): string {
       const inputDesc = (issue as { input?: unknown }).input;
       const got = inputDesc === undefined ? 'nothing' : Array.isArray(inputDesc) ? 'array' : inputDesc === null ? 'null' : typeof inputDesc;
       if (inputDesc === undefined) return `required field is missing (expected ${issue.expected})`;
+      if (typeof inputDesc === 'number' && (issue.expected === 'number' || issue.expected === 'int')) {
+        return Number.isFinite(inputDesc) ? 'must be an integer' : 'must be a finite number';
+      }
       return `expected ${issue.expected}, got ${got}`;
     }
     case 'too_small': {
