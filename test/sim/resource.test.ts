@@ -222,4 +222,15 @@ test('Store: FIFO, blocking put, drop, getters wait, process forms, rendezvous',
   assert.equal(log, [`got a @12`, `put a true @12`, `got b @14`, `put b true @14`]);
 });
 
+test('use passes a context argument to done (no closure needed), also after queueing', () => {
+  const k = new Kernel();
+  const r = new Resource(k, { capacity: 1 });
+  const seen: string[] = [];
+  const done = (w: number, st: number, job: { id: string }) => seen.push(`${job.id} w${w} s${st}`);
+  r.use(5, done, 0, { id: 'a' });
+  r.use(5, done, 0, { id: 'b' });
+  k.run();
+  assert.equal(seen, ['a w0 s0', 'b w5 s5']);
+});
+
 test.run();
