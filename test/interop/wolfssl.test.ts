@@ -240,6 +240,15 @@ if (!found.ok) {
     // exactly two ClientHellos (type=1) from wolfSSL: a single HRR did both jobs
     assert.is((r.dump.match(/c>s .*type=1\)/g) ?? []).length, 2, r.dump);
   });
+  test('our client -> wolfSSL echo server (-e): 1300-byte message near its 1400-byte MTU comes back intact', async () => {
+    const msg = Array.from({ length: 1300 }, (_, i) => String.fromCharCode(97 + (i % 26))).join('');
+    const r = await ourClientToWolf(bins, ['-c', join(EC, 'server-chain.pem'), '-k', join(EC, 'server.key'), '-d', '-e'], [
+      '--ca', join(EC, 'ca.pem'), '--message', msg,
+    ]);
+    const d = diag('case A8', { out: r.out.slice(0, 2000), err: r.err, wolfSSL: r.wolf, datagrams: r.dump });
+    assert.is(r.code, 0, d);
+    assert.ok(r.out.includes(`reply: ${msg}\n`), d);
+  });
 }
 
 test.run();
