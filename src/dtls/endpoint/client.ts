@@ -14,7 +14,7 @@ import {
 } from '../handshake/messages.ts';
 import { type ClientConfig, type CertificateVerifier, resolveCommon } from './config.ts';
 import { Connection } from './connection.ts';
-import { certificateVerifyContent, groupCode, groupFromCode, schemeCode, schemeFromCode, verifySignature } from './common.ts';
+import { certificateVerifyContent, groupCode, groupFromCode, handshakeSecretNoPsk, schemeCode, schemeFromCode, verifySignature } from './common.ts';
 
 type Phase = 'wait_sh' | 'wait_ee' | 'wait_cert_cr' | 'wait_cert' | 'wait_cv' | 'wait_finished' | 'done';
 
@@ -197,7 +197,7 @@ export class ClientEndpoint extends Connection {
     }
     hs.chTls = undefined;
     hs.transcript.update(full);
-    hs.hsSecret = ks.handshakeSecret(ks.earlySecret(), shared);
+    hs.hsSecret = handshakeSecretNoPsk(this.crypto, ks, shared);
     const sec = ks.handshakeTrafficSecrets(hs.hsSecret, hs.transcript.digest());
     hs.cHs = sec.client;
     hs.sHs = sec.server;

@@ -1,5 +1,6 @@
 // Helpers shared by the client and server state machines.
-import type { CryptoProvider, KxGroup, SignatureScheme, VerifyKey } from '../crypto/provider.ts';
+import type { CryptoProvider, HashAlg, KxGroup, SignatureScheme, VerifyKey } from '../crypto/provider.ts';
+import type { KeySchedule } from '../keyschedule.ts';
 import { AlertError } from '../handshake/bytes.ts';
 import { AlertDescription, groupCodes, signatureCodes } from '../handshake/constants.ts';
 
@@ -40,4 +41,19 @@ export function verifySignature(crypto: CryptoProvider, scheme: SignatureScheme,
   const kind = scheme === 'ed25519' ? 'ed25519' : 'p256';
   if (key.kind !== kind) throw new AlertError(AlertDescription.illegal_parameter, 'signature scheme does not match key');
   if (!crypto.verify(scheme, key, content, sig)) throw new AlertError(AlertDescription.decrypt_error, 'bad CertificateVerify');
+}
+
+/** Derive-Secret(Early Secret without PSK, "derived", "") is a constant per hash: cached per provider. */
+const derivedSaltCache = new WeakMap<CryptoProvider, Map<HashAlg, Uint8Array>>();
+/** Handshake Secret = HKDF-Extract(Derive-Secret(Early Secret(0), "derived", ""), ecdhe) with the constant salt
+ *  cached (a PSK-less handshake needs no early-secret work; hardware would keep it in a register too). */
+export function handshakeSecretNoPsk(crypto: CryptoProvider, ks: KeySchedule, ecdhe: Uint8Array): Uint8Array {
+  let m = derivedSaltCache.get(crypto);
+  if (!m) derivedSaltCache.set(crypto, (m = new Map()));
+  let salt = m.get(ks.hash);
+  if (!salt) {
+    salt = ks.deriveSecret(ks.earlySecret(), 'derived', ks.emptyHash());
+    m.set(ks.hash, salt);
+  }
+  return crypto.hkdfExtract(ks.hash, salt, ecdhe);
 }

@@ -14,7 +14,7 @@ import {
 } from '../handshake/messages.ts';
 import { type ResolvedCommon, type ServerConfig, type ServerCredential, resolveCommon } from './config.ts';
 import { Connection } from './connection.ts';
-import { certificateVerifyContent, groupCode, groupFromCode, schemeCode } from './common.ts';
+import { certificateVerifyContent, groupCode, groupFromCode, handshakeSecretNoPsk, schemeCode } from './common.ts';
 
 export interface ResolvedServer extends ResolvedCommon {
   credentials: ServerCredential[];
@@ -251,7 +251,7 @@ export class ServerConnection extends Connection {
     const t = (this.transcript = this.crypto.transcript(suite.hash));
     if (this.hrr) for (const m of this.hrr.prefix) t.update(m);
     t.update(chFull).update(tlsMessage(H.server_hello, shBody));
-    const hsSecret = ks.handshakeSecret(ks.earlySecret(), shared);
+    const hsSecret = handshakeSecretNoPsk(this.crypto, ks, shared);
     const sec = ks.handshakeTrafficSecrets(hsSecret, t.digest());
     this.installHandshakeKeys(sec.client, sec.server);
 
