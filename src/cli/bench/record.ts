@@ -6,8 +6,11 @@
 //                from noble AES-CTR/CBC is the baseline)
 // ratio = bare ops/s / record ops/s (>= 1; the record layer's overhead factor; target <= 1.3 at 1200 B with node).
 // Also the observer on/off ratio: record ops/s without observer / with a counting observer attached.
-// Measurements are interleaved in rounds and the median round is reported (shared, noisy machines).
+// Measurements are interleaved in short slices (bare, record, record+observer) and the median of the per-slice
+// ratios is reported, so load changes on a shared machine cancel out.
 import * as nc from 'node:crypto';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
 import { gcm } from '@noble/ciphers/aes.js';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { createProvider, seededRandom, SUITE_NAMES, SUITES, type CipherSuite, type CryptoProvider, type ProviderKind } from '../../dtls/crypto/index.ts';
@@ -16,6 +19,11 @@ import { RecordLayer } from '../../dtls/record/index.ts';
 
 type Pair = () => void;
 
+// A full GC before every slice, so a slice never pays for the previous slice's garbage (cipher objects carry native
+// state freed by the collector).
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
@@ -23,6 +31,7 @@ function median(xs: number[]): number {
 
 /** ops/s of fn measured for about `ms` milliseconds. */
 function rate(fn: Pair, ms: number): number {
+  gc();
   let n = 0;
   const t0 = performance.now();
   let t = t0;
@@ -92,7 +101,6 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
   const providers: ProviderKind[] = arg('provider') ? [arg('provider') as ProviderKind] : ['node', 'noble'];
   const suites = arg('suite') ? [arg('suite')!] : [...SUITE_NAMES];
   const sizes = (arg('sizes') ?? '64,1200,16384').split(',').map(Number);
-  const rounds = quick ? 3 : 5;
   const rows: Record<string, unknown>[] = [];
   for (const kind of providers) {
     for (const sname of suites) {
@@ -106,23 +114,31 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
         const rec = recordFor(p, suite, payload);
         let observed = 0;
         const counting = () => { observed++; };
-        const ms = (quick ? 60 : 150) * (kind === 'noble' ? 2 : 1);
-        bare(); rec(); // warm up
-        const rb: number[] = [], rr: number[] = [], ro: number[] = [];
+        // Short adjacent slices, ratio per slice, median over slices: load changes on a shared machine hit both
+        // sides of a ratio alike.
+        const ms = (quick ? 15 : 30) * (kind === 'noble' ? 2 : 1);
+        const rounds = quick ? 9 : 21;
+        for (let w = 0; w < 3; w++) { rate(bare, ms); rate(rec, ms); } // warm up (JIT, buffer pools)
+        const rb: number[] = [], rr: number[] = [], ro: number[] = [], ratios: number[] = [], oratios: number[] = [];
         for (let r = 0; r < rounds; r++) {
-          rb.push(rate(bare, ms));
-          p.observer = undefined;
-          rr.push(rate(rec, ms));
-          p.observer = counting;
-          ro.push(rate(rec, ms));
-          p.observer = undefined;
+          // alternate the order every round to cancel ordering effects
+          let b = 0, x = 0, y = 0;
+          const measure = [
+            () => { b = rate(bare, ms); },
+            () => { p.observer = undefined; x = rate(rec, ms); },
+            () => { p.observer = counting; y = rate(rec, ms); p.observer = undefined; },
+          ];
+          for (const f of r % 2 === 0 ? measure : measure.reverse()) f();
+          rb.push(b); rr.push(x); ro.push(y);
+          ratios.push(b / x);
+          oratios.push(x / y);
         }
         const bareOps = median(rb), recOps = median(rr), obsOps = median(ro);
         const row = {
           provider: kind, suite: sname, bytes: size,
           bare_ops_s: Math.round(bareOps), record_ops_s: Math.round(recOps), record_observer_ops_s: Math.round(obsOps),
-          ratio: Number((bareOps / recOps).toFixed(3)),
-          observer_ratio: Number((recOps / obsOps).toFixed(3)),
+          ratio: Number(median(ratios).toFixed(3)),
+          observer_ratio: Number(median(oratios).toFixed(3)),
           record_MB_s: Number(((recOps * size) / 1e6).toFixed(1)),
           observed_ops: observed,
         };
@@ -136,8 +152,8 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
   const at1200 = rows.filter((r) => r.provider === 'node' && r.bytes === 1200).map((r) => r.ratio as number);
   const summary = {
     bench: 'record',
-    unit: 'seal+open pairs per second (one record each way), median of interleaved rounds',
-    rounds,
+    unit: 'seal+open pairs per second (one record each way); ratios = median over interleaved short slices',
+    slices: quick ? 9 : 21,
     rows,
     node_1200_max_ratio: at1200.length ? Math.max(...at1200) : null,
     target_ratio_node_1200: 1.3,

@@ -2,7 +2,7 @@
 // - AES-128-CCM is not offered by @noble/ciphers: it is built here from noble's AES-CTR and AES-CBC (CBC-MAC with
 //   a zero IV) following RFC 3610 / NIST SP 800-38C with a 12-byte nonce (L = 3) and a 16-byte tag.
 // - ChaCha20 record-number masks use noble's chacha20 (RFC 8439); noble refuses block counter 0xffffffff, so that
-//   one counter value is served by the small RFC 8439 block function below (checked against node:crypto in tests).
+//   one counter value is served by the RFC 8439 block function in ./chacha-block.ts (checked against node:crypto).
 // - ECDSA P-256 signatures are deterministic (RFC 6979), DER-encoded, low-S; verification accepts high-S too.
 // - Ed25519 verification is strict RFC 8032 (zip215: false), like OpenSSL.
 import { gcm, ecb, ctr, cbc } from '@noble/ciphers/aes.js';
@@ -33,6 +33,7 @@ import {
 } from './provider.ts';
 import { finalBlocks, HASH_BLOCK, hashBlocks, hkdfExpandBlocks, hmacBlocks } from './blocks.ts';
 import { checkSigningKey, isAllZero, isValidP256Scalar, SCHEME_ALG } from './common.ts';
+import { chachaKeyWords, chachaMask16 } from './chacha-block.ts';
 
 const HASHES = { 'SHA-256': sha256, 'SHA-384': sha384 } as const;
 const ZERO16 = new Uint8Array(16);
@@ -170,39 +171,11 @@ class NobleChachaMasker implements SnMasker {
   mask(sample: Uint8Array): Uint8Array {
     const counter = (sample[0]! | (sample[1]! << 8) | (sample[2]! << 16) | (sample[3]! << 24)) >>> 0;
     const nonce = sample.slice(4, 16);
-    const m = counter === 0xffffffff ? chachaBlock(this.key, counter, nonce).subarray(0, 16) : chacha20(this.key, nonce, ZERO16, undefined, counter);
+    const m = counter === 0xffffffff ? chachaMask16(chachaKeyWords(this.key), sample, new Uint8Array(16)) : chacha20(this.key, nonce, ZERO16, undefined, counter);
     const o = this.p.observer;
     if (o) o({ op: 'sn-mask', alg: 'CHACHA20', inputBytes: 16, outputBytes: 16, blocks: 1 });
     return m;
   }
-}
-
-/** RFC 8439 2.3 ChaCha20 block function (64-byte keystream block). */
-export function chachaBlock(key: Uint8Array, counter: number, nonce: Uint8Array): Uint8Array {
-  const le = (b: Uint8Array, i: number) => (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)) >>> 0;
-  const s = new Uint32Array(16);
-  s[0] = 0x61707865; s[1] = 0x3320646e; s[2] = 0x79622d32; s[3] = 0x6b206574;
-  for (let i = 0; i < 8; i++) s[4 + i] = le(key, i * 4);
-  s[12] = counter >>> 0;
-  for (let i = 0; i < 3; i++) s[13 + i] = le(nonce, i * 4);
-  const x = s.slice();
-  const rot = (v: number, c: number) => (v << c) | (v >>> (32 - c));
-  const qr = (a: number, b: number, c: number, d: number) => {
-    x[a] = x[a]! + x[b]!; x[d] = rot(x[d]! ^ x[a]!, 16);
-    x[c] = x[c]! + x[d]!; x[b] = rot(x[b]! ^ x[c]!, 12);
-    x[a] = x[a]! + x[b]!; x[d] = rot(x[d]! ^ x[a]!, 8);
-    x[c] = x[c]! + x[d]!; x[b] = rot(x[b]! ^ x[c]!, 7);
-  };
-  for (let i = 0; i < 10; i++) {
-    qr(0, 4, 8, 12); qr(1, 5, 9, 13); qr(2, 6, 10, 14); qr(3, 7, 11, 15);
-    qr(0, 5, 10, 15); qr(1, 6, 11, 12); qr(2, 7, 8, 13); qr(3, 4, 9, 14);
-  }
-  const out = new Uint8Array(64);
-  for (let i = 0; i < 16; i++) {
-    const v = (x[i]! + s[i]!) >>> 0;
-    out[i * 4] = v & 0xff; out[i * 4 + 1] = (v >>> 8) & 0xff; out[i * 4 + 2] = (v >>> 16) & 0xff; out[i * 4 + 3] = v >>> 24;
-  }
-  return out;
 }
 
 class NobleTranscript implements TranscriptHash {

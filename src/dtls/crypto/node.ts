@@ -1,5 +1,7 @@
 // CryptoProvider backed by node:crypto (OpenSSL 3). See ./provider.ts for the contract.
 // Notes: HKDF-Extract/Expand are built from node's HMAC (node's hkdfSync only offers extract+expand together);
+// record-number masks use the JS single-block AES / ChaCha20 of ./aes-block.ts and ./chacha-block.ts by default
+// (createNodeProvider(rng, { opensslMasks: true }) uses OpenSSL for them too);
 // ECDSA signatures are randomized by OpenSSL (not byte-reproducible; they verify everywhere).
 import * as nc from 'node:crypto';
 import {
@@ -24,6 +26,8 @@ import {
 import { finalBlocks, HASH_BLOCK, hashBlocks, hkdfExpandBlocks, hmacBlocks } from './blocks.ts';
 import { pkcs8FromRaw, spkiFromRaw } from './keys.ts';
 import { isValidP256Scalar, SCHEME_ALG, checkSigningKey } from './common.ts';
+import { chachaKeyWords, chachaMask16 } from './chacha-block.ts';
+import { aesEncryptBlock, aesExpandKey, type AesKey } from './aes-block.ts';
 
 const NODE_AEAD: Record<AeadAlg, string> = {
   'AES-128-GCM': 'aes-128-gcm',
@@ -101,17 +105,23 @@ class NodeAead implements AeadKey {
 }
 
 class NodeAesMasker implements SnMasker {
-  private readonly c: nc.Cipher;
+  private readonly c: nc.Cipher | undefined;
+  private readonly k: AesKey | undefined;
+  private readonly out = new Uint8Array(16);
   private readonly alg: string;
   constructor(private readonly p: NodeProvider, key: Uint8Array) {
     if (key.length !== 16 && key.length !== 32) throw new CryptoError('AES sn_key must be 16 or 32 bytes');
     this.alg = key.length === 16 ? 'AES-128-ECB' : 'AES-256-ECB';
-    // ECB is stateless across blocks: one long-lived cipher context serves every record.
-    this.c = nc.createCipheriv(key.length === 16 ? 'aes-128-ecb' : 'aes-256-ecb', key, null);
-    this.c.setAutoPadding(false);
+    if (p.opensslMasks) {
+      // ECB is stateless across blocks: one long-lived cipher context serves every record.
+      this.c = nc.createCipheriv(key.length === 16 ? 'aes-128-ecb' : 'aes-256-ecb', key, null);
+      this.c.setAutoPadding(false);
+    } else {
+      this.k = aesExpandKey(key);
+    }
   }
   mask(sample: Uint8Array): Uint8Array {
-    const m = u8(this.c.update(sample.length === 16 ? sample : sample.subarray(0, 16)));
+    const m = this.c ? u8(this.c.update(sample.length === 16 ? sample : sample.subarray(0, 16))) : aesEncryptBlock(this.k!, sample, this.out);
     const o = this.p.observer;
     if (o) o({ op: 'sn-mask', alg: this.alg, inputBytes: 16, outputBytes: 16, blocks: 1 });
     return m;
@@ -119,14 +129,20 @@ class NodeAesMasker implements SnMasker {
 }
 
 class NodeChachaMasker implements SnMasker {
-  private readonly key: nc.KeyObject;
+  private readonly key: nc.KeyObject | undefined;
+  private readonly words: Uint32Array | undefined;
+  private readonly out = new Uint8Array(16);
   constructor(private readonly p: NodeProvider, key: Uint8Array) {
     if (key.length !== 32) throw new CryptoError('ChaCha20 sn_key must be 32 bytes');
-    this.key = nc.createSecretKey(key);
+    if (p.opensslMasks) this.key = nc.createSecretKey(key);
+    else this.words = chachaKeyWords(key);
   }
   mask(sample: Uint8Array): Uint8Array {
     // OpenSSL's chacha20 IV is 16 bytes: LE uint32 block counter || 12-byte nonce -- exactly sample[0..15].
-    const m = u8(nc.createCipheriv('chacha20', this.key, sample.subarray(0, 16)).update(ZERO16));
+    // Default: the allocation-free JS block function (./chacha-block.ts); one createCipheriv per mask costs ~8x more.
+    const m = this.key
+      ? u8(nc.createCipheriv('chacha20', this.key, sample.subarray(0, 16)).update(ZERO16))
+      : chachaMask16(this.words!, sample, this.out);
     const o = this.p.observer;
     if (o) o({ op: 'sn-mask', alg: 'CHACHA20', inputBytes: 16, outputBytes: 16, blocks: 1 });
     return m;
@@ -168,7 +184,15 @@ export class NodeProvider implements CryptoProvider {
   observer: CryptoObserver | undefined = undefined;
   private readonly privCache = new WeakMap<Uint8Array, nc.KeyObject>();
   private readonly pubCache = new WeakMap<Uint8Array, nc.KeyObject>();
-  constructor(readonly rng: RandomSource) {}
+  /**
+   * Record-number masks through OpenSSL (AES: one ECB update per mask; ChaCha20: one createCipheriv per mask)
+   * instead of the JS single-block functions ./aes-block.ts and ./chacha-block.ts (default; a native call per mask
+   * costs more than the block itself on the record path). Both are property-tested against each other.
+   */
+  readonly opensslMasks: boolean;
+  constructor(readonly rng: RandomSource, opts: { opensslMasks?: boolean } = {}) {
+    this.opensslMasks = opts.opensslMasks ?? false;
+  }
 
   aead(alg: AeadAlg, key: Uint8Array): AeadKey {
     return new NodeAead(this, alg, key);
@@ -317,6 +341,6 @@ export class NodeProvider implements CryptoProvider {
   }
 }
 
-export function createNodeProvider(rng: RandomSource): NodeProvider {
-  return new NodeProvider(rng);
+export function createNodeProvider(rng: RandomSource, opts: { opensslMasks?: boolean } = {}): NodeProvider {
+  return new NodeProvider(rng, opts);
 }

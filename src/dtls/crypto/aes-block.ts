@@ -1,0 +1,84 @@
+// Single-block AES-128/256 encryption (FIPS 197, T-table form) for DTLS 1.3 record-number masks
+// (RFC 9147 4.2.3: mask = AES-ECB(sn_key, ciphertext[0..15])). The node provider uses it by default because one
+// OpenSSL cipher update per mask (a native call, ~0.6 us, plus a Buffer) costs more than this on the record path;
+// `createNodeProvider(rng, { opensslMasks: true })` switches back to OpenSSL. Property-tested against OpenSSL's
+// aes-128-ecb / aes-256-ecb and noble's ecb in test/dtls/part1/crypto.test.ts. Not constant-time (table lookups):
+// acceptable for masks of public ciphertext under a per-epoch key in this model; noted in docs/protocol.md.
+
+const SBOX = new Uint8Array(256);
+const TE0 = new Uint32Array(256), TE1 = new Uint32Array(256), TE2 = new Uint32Array(256), TE3 = new Uint32Array(256);
+(() => {
+  // S-box from the multiplicative inverse in GF(2^8) and the affine map
+  const mul = (a: number, b: number) => { let r = 0; while (b) { if (b & 1) r ^= a; a = (a << 1) ^ (a & 0x80 ? 0x11b : 0); b >>= 1; } return r & 0xff; };
+  const inv = new Uint8Array(256);
+  for (let a = 1; a < 256; a++) for (let b = 1; b < 256; b++) if (mul(a, b) === 1) { inv[a] = b; break; }
+  for (let i = 0; i < 256; i++) {
+    let x = inv[i]!;
+    let s = x;
+    for (let k = 0; k < 4; k++) { x = ((x << 1) | (x >>> 7)) & 0xff; s ^= x; }
+    SBOX[i] = s ^ 0x63;
+  }
+  for (let i = 0; i < 256; i++) {
+    const s = SBOX[i]!;
+    const s2 = mul(s, 2), s3 = mul(s, 3);
+    const t = ((s2 << 24) | (s << 16) | (s << 8) | s3) >>> 0;
+    TE0[i] = t;
+    TE1[i] = ((t >>> 8) | (t << 24)) >>> 0;
+    TE2[i] = ((t >>> 16) | (t << 16)) >>> 0;
+    TE3[i] = ((t >>> 24) | (t << 8)) >>> 0;
+  }
+})();
+
+export interface AesKey {
+  readonly rounds: number;
+  readonly w: Uint32Array; // 4 * (rounds + 1) big-endian round-key words
+}
+
+export function aesExpandKey(key: Uint8Array): AesKey {
+  const nk = key.length / 4;
+  if (key.length !== 16 && key.length !== 32) throw new RangeError('AES key must be 16 or 32 bytes');
+  const rounds = nk + 6;
+  const w = new Uint32Array(4 * (rounds + 1));
+  for (let i = 0; i < nk; i++) w[i] = ((key[4 * i]! << 24) | (key[4 * i + 1]! << 16) | (key[4 * i + 2]! << 8) | key[4 * i + 3]!) >>> 0;
+  let rcon = 1;
+  const sub = (t: number) => ((SBOX[t >>> 24]! << 24) | (SBOX[(t >>> 16) & 0xff]! << 16) | (SBOX[(t >>> 8) & 0xff]! << 8) | SBOX[t & 0xff]!) >>> 0;
+  for (let i = nk; i < w.length; i++) {
+    let t = w[i - 1]!;
+    if (i % nk === 0) {
+      t = (sub(((t << 8) | (t >>> 24)) >>> 0) ^ (rcon << 24)) >>> 0;
+      rcon = (rcon << 1) ^ (rcon & 0x80 ? 0x11b : 0);
+    } else if (nk > 6 && i % nk === 4) {
+      t = sub(t);
+    }
+    w[i] = (w[i - nk]! ^ t) >>> 0;
+  }
+  return { rounds, w };
+}
+
+/** out[0..16) = AES_k(input[0..16)). */
+export function aesEncryptBlock(k: AesKey, input: Uint8Array, out: Uint8Array): Uint8Array {
+  const w = k.w;
+  let s0 = ((input[0]! << 24) | (input[1]! << 16) | (input[2]! << 8) | input[3]!) ^ w[0]!;
+  let s1 = ((input[4]! << 24) | (input[5]! << 16) | (input[6]! << 8) | input[7]!) ^ w[1]!;
+  let s2 = ((input[8]! << 24) | (input[9]! << 16) | (input[10]! << 8) | input[11]!) ^ w[2]!;
+  let s3 = ((input[12]! << 24) | (input[13]! << 16) | (input[14]! << 8) | input[15]!) ^ w[3]!;
+  let r = 4;
+  for (let round = 1; round < k.rounds; round++) {
+    const t0 = TE0[s0 >>> 24]! ^ TE1[(s1 >>> 16) & 0xff]! ^ TE2[(s2 >>> 8) & 0xff]! ^ TE3[s3 & 0xff]! ^ w[r]!;
+    const t1 = TE0[s1 >>> 24]! ^ TE1[(s2 >>> 16) & 0xff]! ^ TE2[(s3 >>> 8) & 0xff]! ^ TE3[s0 & 0xff]! ^ w[r + 1]!;
+    const t2 = TE0[s2 >>> 24]! ^ TE1[(s3 >>> 16) & 0xff]! ^ TE2[(s0 >>> 8) & 0xff]! ^ TE3[s1 & 0xff]! ^ w[r + 2]!;
+    const t3 = TE0[s3 >>> 24]! ^ TE1[(s0 >>> 16) & 0xff]! ^ TE2[(s1 >>> 8) & 0xff]! ^ TE3[s2 & 0xff]! ^ w[r + 3]!;
+    s0 = t0; s1 = t1; s2 = t2; s3 = t3;
+    r += 4;
+  }
+  const S = SBOX;
+  const o0 = ((S[s0 >>> 24]! << 24) | (S[(s1 >>> 16) & 0xff]! << 16) | (S[(s2 >>> 8) & 0xff]! << 8) | S[s3 & 0xff]!) ^ w[r]!;
+  const o1 = ((S[s1 >>> 24]! << 24) | (S[(s2 >>> 16) & 0xff]! << 16) | (S[(s3 >>> 8) & 0xff]! << 8) | S[s0 & 0xff]!) ^ w[r + 1]!;
+  const o2 = ((S[s2 >>> 24]! << 24) | (S[(s3 >>> 16) & 0xff]! << 16) | (S[(s0 >>> 8) & 0xff]! << 8) | S[s1 & 0xff]!) ^ w[r + 2]!;
+  const o3 = ((S[s3 >>> 24]! << 24) | (S[(s0 >>> 16) & 0xff]! << 16) | (S[(s1 >>> 8) & 0xff]! << 8) | S[s2 & 0xff]!) ^ w[r + 3]!;
+  out[0] = o0 >>> 24; out[1] = (o0 >>> 16) & 0xff; out[2] = (o0 >>> 8) & 0xff; out[3] = o0 & 0xff;
+  out[4] = o1 >>> 24; out[5] = (o1 >>> 16) & 0xff; out[6] = (o1 >>> 8) & 0xff; out[7] = o1 & 0xff;
+  out[8] = o2 >>> 24; out[9] = (o2 >>> 16) & 0xff; out[10] = (o2 >>> 8) & 0xff; out[11] = o2 & 0xff;
+  out[12] = o3 >>> 24; out[13] = (o3 >>> 16) & 0xff; out[14] = (o3 >>> 8) & 0xff; out[15] = o3 & 0xff;
+  return out;
+}
