@@ -67,6 +67,7 @@ export class Platform {
   private energyByOpPj: Record<HwOpKind, number> = zeroByOp();
   private readonly invoke: boolean;
   private readonly jobs: InvokeJob[] = [];
+  private readonly groups: GroupJob[] = [];
 
   /**
    * `opts.priorities`: the CPU and the crypto blocks serve waiting requests by the `priority` argument (lower
@@ -98,7 +99,7 @@ export class Platform {
    * Charges `op` to the block it is routed to (plus the host invocation cost for accelerator blocks) and calls
    * done(waitPs, startPs) when it completes; waitPs sums all queueing. Returns the route taken.
    */
-  serve(op: HwCryptoOp, done: Done | null, priority = 0): Route {
+  serve(op: HwCryptoOp, done: Done | null, priority = 0, invoke = true): Route {
     const route = this.route(op);
     if (route === 'cpu') {
       this.energyByOpPj[op.op] += this.cpu.software(op, done, priority);
@@ -110,7 +111,7 @@ export class Platform {
       return route;
     }
     const before = block.energyPj;
-    if (!this.invoke) {
+    if (!this.invoke || !invoke) {
       block.serve(op, done, priority);
       this.energyByOpPj[op.op] += block.energyPj - before;
       return route;
@@ -122,6 +123,56 @@ export class Platform {
     job.priority = priority;
     this.energyByOpPj[op.op] += this.cpu.invoke(job.afterInvoke, priority);
     return route;
+  }
+
+  /** True if `op` would cost a host invocation when served alone (accelerator route, not a 0-block hash). */
+  needsInvocation(op: HwCryptoOp): boolean {
+    const r = this.route(op);
+    return this.invoke && r !== 'cpu' && !(r === 'hash' && estimateHashBlocks(op) === 0);
+  }
+
+  /**
+   * Serves `ops` one after the other (data dependencies, e.g. seal then the record-number mask over the
+   * ciphertext) under ONE host invocation (one descriptor), paid once up front if any op goes to an accelerator
+   * block. done(total wait, start of the last op) after the last op. The invocation energy is split equally over
+   * the ops' kinds. `ops` must not be modified until done. An empty group completes at the current time.
+   */
+  serveGroup(ops: readonly HwCryptoOp[], done: Done | null, priority = 0): void {
+    const job = this.groups.pop() ?? new GroupJob(this);
+    job.ops = ops;
+    job.i = 0;
+    job.wait = 0;
+    job.done = done;
+    job.priority = priority;
+    let inv = false;
+    for (let i = 0; i < ops.length; i++) if (this.needsInvocation(ops[i]!)) inv = true;
+    if (ops.length === 0) {
+      this.kernel.after(0, () => job.afterStep(0, this.kernel.now));
+      return;
+    }
+    if (!inv) {
+      job.afterStep(0, this.kernel.now);
+      return;
+    }
+    const pj = this.cpu.invoke(job.afterStep, priority) / ops.length;
+    for (let i = 0; i < ops.length; i++) this.energyByOpPj[ops[i]!.op] += pj;
+  }
+
+  /** @internal */
+  _groupStep(job: GroupJob, waitPs: Ps, startPs: Ps): void {
+    job.wait += waitPs;
+    const ops = job.ops!;
+    if (job.i >= ops.length) {
+      const done = job.done;
+      const w = job.wait;
+      job.ops = undefined;
+      job.done = null;
+      this.groups.push(job);
+      if (done !== null) done(w, startPs);
+      return;
+    }
+    const op = ops[job.i++]!;
+    this.serve(op, job.afterStep, job.priority, false);
   }
 
   /** @internal pooled continuation of an accelerated op after its host invocation (no per-op closure). */
@@ -265,5 +316,18 @@ class InvokeJob {
   constructor(p: Platform) {
     this.afterInvoke = (w) => p._afterInvoke(this, w);
     this.afterBlock = (w, s) => p._afterBlock(this, w, s);
+  }
+}
+
+/** Reusable state of one serveGroup call. */
+class GroupJob {
+  ops: readonly HwCryptoOp[] | undefined = undefined;
+  i = 0;
+  wait = 0;
+  done: Done | null = null;
+  priority = 0;
+  readonly afterStep: Done;
+  constructor(p: Platform) {
+    this.afterStep = (w, s) => p._groupStep(this, w, s);
   }
 }

@@ -272,6 +272,43 @@ test('priorities: opt-in; lower value served first, FIFO among equals; FIFO by d
   assert.is(order(true), 'acbd');
 });
 
+test('serveGroup: one invocation for seal + mask, ops in sequence; software-only pays none', () => {
+  const seal1200 = seal('AES-128-GCM', 1200);
+  const mask: HwCryptoOp = { op: 'sn-mask', alg: 'AES-128-ECB', inputBytes: 16, outputBytes: 16, blocks: 1 };
+  const k = new Kernel();
+  const hw = new Platform(k, loadModel('baseline'));
+  let t = -1;
+  hw.serveGroup([seal1200, mask], () => (t = k.now));
+  k.run();
+  const inv = Math.ceil(1000e12 / 2.6e9);
+  assert.is(t, inv + 887000 + 15000);
+  assert.is(hw.cpu.stats().ops.invoke, 1);
+  assert.equal(hw.aead!.stats().ops, { 'aead-seal': 1, 'sn-mask': 1 });
+  const c = hw.cost();
+  // invocation energy split over the two ops
+  assert.ok(Math.abs(c.energy_by_op_j['sn-mask'] - (15 * 10e-12 + 0.5 * 1000 * 1500e-12)) < 1e-18);
+  // the same two ops served separately cost two invocations
+  const k2 = new Kernel();
+  const hw2 = new Platform(k2, loadModel('baseline'));
+  hw2.serve(seal1200, null);
+  hw2.serve(mask, null);
+  k2.run();
+  assert.is(hw2.cpu.stats().ops.invoke, 2);
+  // software-only: sequential software ops, no invocation
+  const k3 = new Kernel();
+  const sw = new Platform(k3, loadModel('software-only'));
+  let t3 = -1;
+  sw.serveGroup([seal1200, mask], (w) => (t3 = k3.now + w));
+  k3.run();
+  assert.is(t3, Math.ceil(2085e12 / 2.6e9) + Math.ceil(200e12 / 2.6e9));
+  assert.is(sw.cpu.stats().ops.invoke ?? 0, 0);
+  // empty group completes now
+  let t4 = -1;
+  sw.serveGroup([], () => (t4 = k3.now));
+  k3.run();
+  assert.is(t4, k3.now);
+});
+
 test('cost aggregation: area and static power sum over instances; energy per op kind; average power', () => {
   const k = new Kernel();
   const hw = new Platform(k, loadModel('baseline'));

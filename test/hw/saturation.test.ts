@@ -9,25 +9,32 @@ import { loadModel } from './helpers.ts';
 
 const MS: Ps = 1_000_000_000;
 
-/** Offers `rate` records/s (seal + mask + per-record protocol work) for `ms` ms; returns records completed per s. */
+/**
+ * Offers `rate` records/s (per-record protocol work + seal and mask under one invocation) for `ms` ms, runs until
+ * every record is done; returns records / time of the last completion (the service rate once saturated).
+ */
 function driveRecords(model: ModelConfig, rate: number, ms: number): { served: number; hw: Platform } {
   const k = new Kernel();
   const hw = new Platform(k, model);
   const seal: HwCryptoOp = { op: 'aead-seal', alg: 'AES-128-GCM', inputBytes: 1201, outputBytes: 1217, aadBytes: 5 };
   const mask: HwCryptoOp = { op: 'sn-mask', alg: 'AES-128-ECB', inputBytes: 16, outputBytes: 16, blocks: 1 };
+  const group = [seal, mask];
   let served = 0;
-  const onSeal = () => served++;
+  let last = 0;
+  const onSeal = () => {
+    served++;
+    last = k.now;
+  };
   const gap = Math.round(1e12 / rate);
   const end = ms * MS;
   const arrive = () => {
     hw.protocol('record', null);
-    hw.serve(mask, null);
-    hw.serve(seal, onSeal);
+    hw.serveGroup(group, onSeal); // seal, then mask over the ciphertext, one descriptor
     if (k.now + gap < end) k.after(gap, arrive);
   };
   k.at(0, arrive);
-  k.run({ until: end });
-  return { served: served / (ms / 1000), hw };
+  k.run();
+  return { served: served / (last / 1e12), hw };
 }
 
 test('baseline, 1200 B AES-128-GCM: saturated AEAD engines serve at 4e9 / 913 records/s', () => {
