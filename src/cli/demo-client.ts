@@ -133,7 +133,13 @@ export async function main(
   const sendMessage = () => {
     if (messageSent) return;
     messageSent = true;
-    client.send(new TextEncoder().encode(o.message));
+    const bytes = new TextEncoder().encode(o.message);
+    // One record per message: 5-byte unified header (+ CID) + content type + 16-byte tag must fit the MTU.
+    const room = (o.mtu ? Number(o.mtu) : 1400) - 22 - (o.cid ? o.cid.length / 2 : 0);
+    if (bytes.length > room) {
+      err(`demo:client: warning: the ${bytes.length}-byte message exceeds one ${o.mtu ?? 1400}-byte datagram (about ${room} bytes of data); peers with a 1400-byte MTU such as wolfSSL drop it\n`);
+    }
+    if (!client.send(bytes)) end(3, 'the endpoint refused to send the message');
   };
 
   const onEvent = (ev: EndpointEvent) => {
