@@ -130,12 +130,12 @@ export async function main(
     finish(code);
   };
 
-  const sendMessage = () => {
+  const sendMessage = (sendCidLength: number) => {
     if (messageSent) return;
     messageSent = true;
     const bytes = new TextEncoder().encode(o.message);
     // One record per message: 5-byte unified header (+ CID) + content type + 16-byte tag must fit the MTU.
-    const room = (o.mtu ? Number(o.mtu) : 1400) - 22 - (o.cid ? o.cid.length / 2 : 0);
+    const room = (o.mtu ? Number(o.mtu) : 1400) - 22 - sendCidLength;
     if (bytes.length > room) {
       err(`demo:client: warning: the ${bytes.length}-byte message exceeds one ${o.mtu ?? 1400}-byte datagram (about ${room} bytes of data); peers with a 1400-byte MTU such as wolfSSL drop it\n`);
     }
@@ -155,7 +155,7 @@ export async function main(
         if (o.keyupdate) {
           if (!client.keyUpdate(true, nowMs())) end(3, 'KeyUpdate refused by the endpoint');
         }
-        sendMessage();
+        sendMessage(ev.sendCid?.length ?? 0);
         break;
       case 'keyupdate':
         out(`keyupdate ${ev.direction} epoch=${ev.epoch}\n`);
