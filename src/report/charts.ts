@@ -137,12 +137,26 @@ function longBlockSeries(rows: TimeseriesRow[], blocks: string[], pick: (r: Time
   return out;
 }
 
+/** x axis over the covered time span: (first t_s - interval, last t_s]. */
+function timeAxis(result: SimResult, rows: TimeseriesRow[]) {
+  const x: Record<string, unknown> = { field: 't_s', type: 'quantitative', title: 'Simulated time (s)' };
+  const first = rows[0]?.t_s;
+  const last = rows[rows.length - 1]?.t_s;
+  const iv = result.timeseries.interval_s;
+  if (isNum(first) && isNum(last) && isNum(iv)) x.scale = { domain: [r6(Math.max(0, first - iv)), r6(last)], nice: false };
+  return x;
+}
+
+/** Few samples: draw the points too, else a single sample would be invisible. */
+const withPoints = (n: number) => (n <= 60 ? { point: { size: 30 } } : {});
+
 function throughputSpec(result: SimResult): TopLevelSpec {
   const rows = downsampleRows(result.timeseries.rows);
   const blocks = timeseriesBlocks(result);
   const tp = rows.map((r) => ({ t_s: r6(r.t_s), throughput_gbps: r6(r.throughput_gbps) }));
   const util = longBlockSeries(rows, blocks, (r) => r.utilization);
-  const x = { field: 't_s', type: 'quantitative', title: 'Simulated time (s)' };
+  const lowUtil = util.length > 0 && util.every((u) => u.value === null || u.value < 0.2);
+  const x = timeAxis(result, rows);
   return {
     title: { text: 'Throughput and block utilisation over time', subtitle: `sampled every ${result.timeseries.interval_s} s` },
     config: CONFIG,
@@ -151,17 +165,24 @@ function throughputSpec(result: SimResult): TopLevelSpec {
         width: WIDTH,
         height: 160,
         data: { values: tp },
-        mark: { type: 'line', color: '#1f77b4', strokeWidth: 1.5 },
+        mark: { type: 'line', color: '#1f77b4', strokeWidth: 1.5, ...withPoints(rows.length) },
         encoding: { x, y: { field: 'throughput_gbps', type: 'quantitative', title: 'Goodput (Gbit/s)' } },
       },
       {
         width: WIDTH,
         height: 200,
         data: { values: util },
-        mark: { type: 'line', strokeWidth: 1.5 },
+        mark: { type: 'line', strokeWidth: 1.5, ...withPoints(rows.length) },
         encoding: {
           x,
-          y: { field: 'value', type: 'quantitative', title: 'Utilisation', scale: { domain: [0, 1] }, axis: { format: '.0%' } },
+          // Full 0-100 % unless everything stays below 20 %: then zoom in (the axis title says so).
+          y: {
+            field: 'value',
+            type: 'quantitative',
+            title: lowUtil ? 'Utilisation (zoomed, max < 20 %)' : 'Utilisation',
+            scale: lowUtil ? { zero: true } : { domain: [0, 1] },
+            axis: { format: lowUtil ? '.2~%' : '.0%' },
+          },
           color: { field: 'block', type: 'nominal', title: 'Block', sort: blocks },
         },
       },
@@ -172,16 +193,19 @@ function throughputSpec(result: SimResult): TopLevelSpec {
 function queueSpec(result: SimResult): TopLevelSpec {
   const rows = downsampleRows(result.timeseries.rows);
   const blocks = timeseriesBlocks(result);
+  const values = longBlockSeries(rows, blocks, (r) => r.queue);
+  // All-zero queues (a lightly loaded run) would give a degenerate [0, 0] axis.
+  const flat = values.every((v) => v.value === null || v.value <= 0);
   return {
     title: { text: 'Queue depth over time', subtitle: 'time-averaged requests waiting per block' },
     width: WIDTH,
     height: HEIGHT,
     config: CONFIG,
-    data: { values: longBlockSeries(rows, blocks, (r) => r.queue) },
-    mark: { type: 'line', strokeWidth: 1.5 },
+    data: { values },
+    mark: { type: 'line', strokeWidth: 1.5, ...withPoints(rows.length) },
     encoding: {
-      x: { field: 't_s', type: 'quantitative', title: 'Simulated time (s)' },
-      y: { field: 'value', type: 'quantitative', title: 'Queue depth (requests)' },
+      x: timeAxis(result, rows),
+      y: { field: 'value', type: 'quantitative', title: 'Queue depth (requests)', scale: flat ? { domain: [0, 1] } : { zero: true } },
       color: { field: 'block', type: 'nominal', title: 'Block', sort: blocks },
     },
   } as TopLevelSpec;

@@ -28,9 +28,15 @@ export function fixed(x: number | null | undefined, decimals: number, missing = 
   return s === `-${(0).toFixed(decimals)}` ? s.slice(1) : s;
 }
 
-/** Percentage of a ratio in [0,1] with one decimal: 0.4567 -> "45.7%". */
+/**
+ * Percentage of a ratio in [0,1] with one decimal: 0.4567 -> "45.7%". Small non-zero values keep two significant
+ * digits instead of rounding to zero: 0.00026 -> "0.026%".
+ */
 export function pct(ratio: number | null | undefined, decimals = 1, missing = '-'): string {
-  return isNum(ratio) ? `${fixed(ratio * 100, decimals)}%` : missing;
+  if (!isNum(ratio)) return missing;
+  const p = ratio * 100;
+  if (p !== 0 && Math.abs(p) < 10 ** -decimals * 5) return `${fmt(Number(p.toPrecision(2)))}%`;
+  return `${fixed(p, decimals)}%`;
 }
 
 function trimZeros(s: string): string {
