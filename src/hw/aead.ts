@@ -14,7 +14,7 @@
 //   latency = occupancy + (pipeline_depth - 1).  With pipeline_depth 1 (iterative core) latency = occupancy.
 import { Clock, type Kernel, type Ps } from '../sim/index.ts';
 import type { Discipline } from '../sim/index.ts';
-import { BlockBase, hz } from './block.ts';
+import { BlockBase, DelayedDone, hz } from './block.ts';
 import type { AeadParams } from './params.ts';
 import type { Done, HwCryptoOp } from './types.ts';
 
@@ -91,12 +91,14 @@ export class AeadEngine extends BlockBase {
   readonly params: AeadParams;
   readonly clock: Clock;
   private readonly drainPs: Ps;
+  private readonly drain: DelayedDone;
 
   constructor(k: Kernel, p: AeadParams, name = 'aead', discipline: Discipline = 'fifo') {
     super(k, { name, kind: 'aead', instances: p.instances, clockHz: hz(p.clock_mhz), areaMm2: p.cost.area_mm2, staticMw: p.cost.static_mw, resource: { discipline } });
     this.params = p;
     this.clock = new Clock(this.clockHz);
     this.drainPs = this.clock.cyclesToPs(p.pipeline_depth - 1);
+    this.drain = new DelayedDone(k, this.drainPs);
   }
 
   /** Occupancy of one operation, ps. */
@@ -117,14 +119,6 @@ export class AeadEngine extends BlockBase {
     if (op.op !== 'sn-mask') this.bytes += aeadPayloadBytes(op);
     const occ = this.clock.cyclesToPs(cycles);
     if (this.drainPs === 0 || done === null) return this.resource.use(occ, done, priority);
-    const k = this.k;
-    const drain = this.drainPs;
-    return this.resource.use(
-      occ,
-      (w, s) => {
-        k.after(drain, () => done(w, s));
-      },
-      priority,
-    );
+    return this.resource.use(occ, this.drain.onUse, priority, this.drain.wrap(done));
   }
 }

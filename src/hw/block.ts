@@ -1,7 +1,7 @@
 // Common part of every block: a kernel Resource (capacity = instances), operation counters, energy accounting
 // and conversion of the Resource's statistics into HwBlockStats.
-import { Resource, type Kernel, type Ps, type Dist, type ResourceOptions } from '../sim/index.ts';
-import type { BlockCost, HwBlockStats } from './types.ts';
+import { Resource, type Kernel, type Ps, type Dist, type ResourceOptions, type UseDone } from '../sim/index.ts';
+import type { BlockCost, Done, HwBlockStats } from './types.ts';
 
 const PS_PER_US = 1e6;
 const PS_PER_S = 1e12;
@@ -118,4 +118,45 @@ export function nsToPs(ns: number): Ps {
 /** us (float) -> integer ps. */
 export function usToPs(us: number): Ps {
   return Math.round(us * 1e6);
+}
+
+/** Pooled record carrying a completion callback across a fixed delay. */
+export interface DelayRec {
+  done: Done | null;
+  w: Ps;
+  s: Ps;
+}
+
+/**
+ * Calls `done(waitPs, startPs)` a fixed `delayPs` after a Resource service ends, allocation-free in steady state:
+ * `resource.use(ps, delayed.onUse, priority, delayed.wrap(done))`.
+ */
+export class DelayedDone {
+  readonly delayPs: Ps;
+  readonly onUse: UseDone<DelayRec>;
+  private readonly pool: DelayRec[] = [];
+  private readonly fire: (r: DelayRec) => void;
+
+  constructor(k: Kernel, delayPs: Ps) {
+    this.delayPs = delayPs;
+    this.fire = (r) => {
+      const d = r.done!;
+      const w = r.w;
+      const st = r.s;
+      r.done = null;
+      this.pool.push(r);
+      d(w, st);
+    };
+    this.onUse = (w, st, r) => {
+      r.w = w;
+      r.s = st;
+      k.after(delayPs, this.fire, r);
+    };
+  }
+
+  wrap(done: Done): DelayRec {
+    const r = this.pool.pop() ?? { done: null, w: 0, s: 0 };
+    r.done = done;
+    return r;
+  }
 }

@@ -9,8 +9,8 @@
 // Serialization: wire bytes x 8 / line_rate. Each direction is a Resource of capacity 1 whose queue holds at most
 // rx/tx_queue_packets datagrams; an arrival at a full queue is tail-dropped (counted). TX completes after
 // serialization + propagation_ns.
-import type { Kernel, Ps } from '../sim/index.ts';
-import { BlockBase, nsToPs } from './block.ts';
+import type { Kernel, Ps, UseDone } from '../sim/index.ts';
+import { BlockBase, DelayedDone, nsToPs } from './block.ts';
 import type { PortParams } from './params.ts';
 import type { Done } from './types.ts';
 
@@ -68,12 +68,12 @@ export class NetworkPort {
   readonly rx: PortDirection;
   readonly tx: PortDirection;
   readonly propagationPs: Ps;
-  private readonly k: Kernel;
+  private readonly propagation: DelayedDone;
 
   constructor(k: Kernel, p: PortParams, name = 'port') {
-    this.k = k;
     this.params = p;
     this.propagationPs = nsToPs(p.propagation_ns);
+    this.propagation = new DelayedDone(k, this.propagationPs);
     // area/static power of the port are charged once, on the rx side
     this.rx = new PortDirection(k, p, `${name}_rx`, p.rx_queue_packets, p.cost.area_mm2, p.cost.static_mw);
     this.tx = new PortDirection(k, p, `${name}_tx`, p.tx_queue_packets, 0, 0);
@@ -86,10 +86,11 @@ export class NetworkPort {
 
   /** Sends a datagram: queue, serialize, propagate; done at the cable end. False if tail-dropped. */
   transmit(payload: number, done: Done | null, priority = 0): boolean {
-    const prop = this.propagationPs;
-    if (prop === 0 || done === null) return this.tx.carry(payload, done, priority);
-    const k = this.k;
-    return this.tx.carry(payload, (w, s) => k.after(prop, () => done(w, s)), priority);
+    if (this.propagationPs === 0 || done === null) return this.tx.carry(payload, done, priority);
+    const rec = this.propagation.wrap(done);
+    const ok = this.tx.carryWith(payload, this.propagation.onUse, rec, priority);
+    if (!ok) rec.done = null; // dropped: the record is simply not returned to the pool
+    return ok;
   }
 
   /** Receives a datagram arriving from the cable: queue, serialize in; done when fully received. False if dropped. */
@@ -116,8 +117,13 @@ export class PortDirection extends BlockBase {
   }
 
   carry(payload: number, done: Done | null, priority = 0): boolean {
+    return this.carryWith(payload, done, undefined, priority);
+  }
+
+  /** As carry, with a context passed to `done` (allocation-free continuation). */
+  carryWith<A>(payload: number, done: UseDone<A> | null, arg: A, priority = 0): boolean {
     const wire = wireBytes(this.params, payload);
-    const ok = this.resource.use(serializationPs(this.params, wire), done, priority);
+    const ok = this.resource.use(serializationPs(this.params, wire), done, priority, arg);
     if (!ok) {
       this.drops++;
       return false;
