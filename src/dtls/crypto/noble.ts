@@ -5,7 +5,7 @@
 //   one counter value is served by the RFC 8439 block function in ./chacha-block.ts (checked against node:crypto).
 // - ECDSA P-256 signatures are deterministic (RFC 6979), DER-encoded, low-S; verification accepts high-S too.
 // - Ed25519 verification is strict RFC 8032 (zip215: false), like OpenSSL.
-import { gcm, ecb, ctr, cbc } from '@noble/ciphers/aes.js';
+import { gcm, ctr, cbc, unsafe as aesUnsafe } from '@noble/ciphers/aes.js';
 import { chacha20, chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { sha256, sha384 } from '@noble/hashes/sha2.js';
 import { hmac } from '@noble/hashes/hmac.js';
@@ -148,14 +148,17 @@ class NobleAead implements AeadKey {
 
 class NobleAesMasker implements SnMasker {
   private readonly alg: string;
-  private readonly key: Uint8Array;
+  private readonly xk: Uint32Array;
+  private readonly block = new Uint8Array(16); // aligned scratch, encrypted in place
   constructor(private readonly p: NobleProvider, key: Uint8Array) {
     if (key.length !== 16 && key.length !== 32) throw new CryptoError('AES sn_key must be 16 or 32 bytes');
     this.alg = key.length === 16 ? 'AES-128-ECB' : 'AES-256-ECB';
-    this.key = key.slice();
+    // noble's ecb() refuses a second encrypt() per instance; its exported block primitive keeps the key expansion
+    this.xk = aesUnsafe.expandKeyLE(key.slice()) as Uint32Array;
   }
   mask(sample: Uint8Array): Uint8Array {
-    const m = ecb(this.key, { disablePadding: true }).encrypt(sample.subarray(0, 16));
+    this.block.set(sample.subarray(0, 16));
+    const m = aesUnsafe.encryptBlock(this.xk, this.block) as Uint8Array;
     const o = this.p.observer;
     if (o) o({ op: 'sn-mask', alg: this.alg, inputBytes: 16, outputBytes: 16, blocks: 1 });
     return m;
