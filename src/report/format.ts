@@ -14,6 +14,8 @@ export function fmt(x: number | null | undefined, sig = 6, missing = '-'): strin
   if (Object.is(x, -0)) x = 0;
   if (Number.isInteger(x) && Math.abs(x) < 1e15) return String(x);
   const a = Math.abs(x);
+  // Large non-integers: no exponent, just round (toPrecision would give "9.083e+4").
+  if (a >= 10 ** sig && a < 1e15) return String(Math.round(x));
   if (a !== 0 && (a < 1e-4 || a >= 1e15)) {
     const [m, e] = x.toExponential(sig - 1).split('e');
     return `${trimZeros(m!)}e${e}`;

@@ -86,7 +86,7 @@ export function renderTerminalSummary(result: SimResult): string {
   if (s.sla.length) {
     out.push('');
     const failed = slaFailures(result);
-    out.push(textTable([['sla', 'target', 'value', 'result'], ...s.sla.map(slaLine)]));
+    out.push(textTable([['sla', 'target', 'value', 'result'], ...s.sla.map(slaLine)], { rightAlign: [false, false, false, false] }));
     out.push(failed ? `SLA: ${failed} of ${s.sla.length} FAILED` : `SLA: all ${s.sla.length} passed`);
   }
   return `${out.join('\n')}\n`;

@@ -20,6 +20,7 @@ import {
 } from '../../src/report/index.ts';
 import { SUMMARY_ORDER } from '../../src/report/json.ts';
 import { normalizeSvgIds } from '../../src/report/charts.ts';
+import { fixed, fmt, pct } from '../../src/report/format.ts';
 import type { OutputFile, SimResult } from '../../src/report/types.ts';
 import { makeFixture } from './fixture.ts';
 
@@ -253,6 +254,12 @@ test('determinism: identical SimResults give byte-identical files, PNG included'
   // a different result gives different charts (the test can fail)
   const other = await renderChartSvgs(makeFixture({ seed: 8 }));
   assert.is.not(other[0]!.svg, text(byPath.get('charts/handshake_latency_cdf.svg')!));
+});
+
+test('number formatting: integers as is, significant digits, no exponent for large values, small percentages kept', () => {
+  assert.equal([90830.5, 1234.56, 0.5, 2.5e-5, 1e20, -0, NaN, 42].map((x) => fmt(x, 4)), ['90831', '1235', '0.5', '2.5e-5', '1e+20', '0', '-', '42']);
+  assert.equal([0.4567, 0.00026, 0, NaN].map((x) => pct(x)), ['45.7%', '0.026%', '0.0%', '-']);
+  assert.is(fixed(-0.0001, 2), '0.00');
 });
 
 test('normalizeSvgIds renames ids and their references', () => {
