@@ -18,6 +18,8 @@ import { deriveEpochKeys } from '../../dtls/keyschedule.ts';
 import { RecordLayer } from '../../dtls/record/index.ts';
 
 type Pair = () => void;
+const createCipheriv = nc.createCipheriv;
+const createDecipheriv = nc.createDecipheriv;
 
 // A full GC before every slice, so a slice never pays for the previous slice's garbage (cipher objects carry native
 // state freed by the collector).
@@ -56,12 +58,12 @@ function bareFor(kind: ProviderKind, p: CryptoProvider, suite: CipherSuite, key:
     const opts = { authTagLength: 16 } as const;
     return () => {
       nonce[11] = (nonce[11]! + 1) & 0xff;
-      const c = nc.createCipheriv(name as 'aes-128-gcm', key, nonce, opts);
+      const c = createCipheriv(name as 'aes-128-gcm', key, nonce, opts);
       if (ccm) c.setAAD(aad, { plaintextLength: pt.length }); else c.setAAD(aad);
       const ct = c.update(pt);
       c.final();
       const tag = c.getAuthTag();
-      const d = nc.createDecipheriv(name as 'aes-128-gcm', key, nonce, opts);
+      const d = createDecipheriv(name as 'aes-128-gcm', key, nonce, opts);
       d.setAuthTag(tag);
       if (ccm) d.setAAD(aad, { plaintextLength: ct.length }); else d.setAAD(aad);
       d.update(ct);

@@ -239,7 +239,7 @@ export class NobleProvider implements CryptoProvider {
   hkdfExtract(alg: HashAlg, salt: Uint8Array, ikm: Uint8Array): Uint8Array {
     const d = hkdfExtractN(HASHES[alg], ikm, salt);
     const o = this.observer;
-    if (o) o({ op: 'hkdf-extract', alg: `HKDF-${alg}`, inputBytes: ikm.length, outputBytes: d.length, blocks: hmacBlocks(alg, salt.length === 0 ? HASH_LENGTH[alg] : salt.length, ikm.length) });
+    if (o) o({ op: 'hkdf-extract', alg: `HKDF-${alg}`, inputBytes: ikm.length, outputBytes: d.length, blocks: hmacBlocks(alg, salt.length, ikm.length) });
     return d;
   }
   hkdfExpand(alg: HashAlg, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {

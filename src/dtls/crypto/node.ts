@@ -36,6 +36,9 @@ const NODE_AEAD: Record<AeadAlg, string> = {
   'AES-128-CCM': 'aes-128-ccm',
 };
 const NODE_HASH: Record<HashAlg, string> = { 'SHA-256': 'sha256', 'SHA-384': 'sha384' };
+// Local bindings: hot-path calls skip the module-namespace getters a transpiler may emit for `nc.x`.
+const createCipheriv = nc.createCipheriv;
+const createDecipheriv = nc.createDecipheriv;
 const ZERO16 = new Uint8Array(16);
 /** Plain Uint8Array view of a Buffer: callers may rely on Uint8Array semantics (slice() copies; Buffer's does not). */
 const u8 = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.length);
@@ -53,7 +56,7 @@ class NodeAead implements AeadKey {
   }
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, outBuf?: Uint8Array): Uint8Array {
     const n = plaintext.length;
-    const c = nc.createCipheriv(this.cipherName as 'aes-128-gcm', this.key, nonce, TAG_OPTS);
+    const c = createCipheriv(this.cipherName as 'aes-128-gcm', this.key, nonce, TAG_OPTS);
     if (this.ccm) c.setAAD(aad, { plaintextLength: n });
     else c.setAAD(aad);
     const ct = n > 0 || this.ccm ? c.update(plaintext) : undefined; // OpenSSL CCM needs an update() even when empty
@@ -70,7 +73,7 @@ class NodeAead implements AeadKey {
     const n = head.length + tail.length;
     out.set(head, offset);
     out.set(tail, offset + head.length);
-    const c = nc.createCipheriv(this.cipherName as 'aes-128-gcm', this.key, nonce, TAG_OPTS);
+    const c = createCipheriv(this.cipherName as 'aes-128-gcm', this.key, nonce, TAG_OPTS);
     if (this.ccm) c.setAAD(aad, { plaintextLength: n });
     else c.setAAD(aad);
     if (n > 0 || this.ccm) out.set(c.update(out.subarray(offset, offset + n)), offset);
@@ -85,7 +88,7 @@ class NodeAead implements AeadKey {
     if (ct.length >= 16) {
       const n = ct.length - 16;
       try {
-        const d = nc.createDecipheriv(this.cipherName as 'aes-128-gcm', this.key, nonce, TAG_OPTS);
+        const d = createDecipheriv(this.cipherName as 'aes-128-gcm', this.key, nonce, TAG_OPTS);
         d.setAuthTag(ct.subarray(n));
         if (this.ccm) d.setAAD(aad, { plaintextLength: n });
         else d.setAAD(aad);

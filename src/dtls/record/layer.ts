@@ -100,6 +100,10 @@ export class RecordError extends Error {
 }
 
 const MAX_HEADER = 1 + 255 + 2 + 2;
+// Local copies of hot constants (no cross-module binding lookups on the record path).
+const CT_ALERT = ContentType.alert, CT_HANDSHAKE = ContentType.handshake, CT_ACK = ContentType.ack;
+const MAX_CT = MAX_CIPHERTEXT;
+const PT_HDR = DTLS_PLAINTEXT_HEADER_LENGTH;
 const INNER_TYPES = new Set<number>([ContentType.alert, ContentType.handshake, ContentType.applicationData, ContentType.ack]);
 
 class EpochState {
@@ -335,8 +339,8 @@ export class RecordLayer {
     let off = 0;
     while (off < n) {
       const b = datagram[off]!;
-      if (b === ContentType.alert || b === ContentType.handshake || b === ContentType.ack) {
-        if (off + DTLS_PLAINTEXT_HEADER_LENGTH > n) { this.drop('too-short'); break; }
+      if (b === CT_ALERT || b === CT_HANDSHAKE || b === CT_ACK) {
+        if (off + PT_HDR > n) { this.drop('too-short'); break; }
         const len = (datagram[off + 11]! << 8) | datagram[off + 12]!;
         const end = off + DTLS_PLAINTEXT_HEADER_LENGTH + len;
         if (end > n) { this.drop('too-short'); break; }
@@ -378,7 +382,7 @@ export class RecordLayer {
 
   private openCiphertext(d: Uint8Array, off: number, hl: number, end: number, form: HeaderForm, cid: Uint8Array | undefined): OpenedRecord | undefined {
     const ctLen = end - off - hl;
-    if (ctLen > MAX_CIPHERTEXT) { this.drop('too-large'); return undefined; }
+    if (ctLen > MAX_CT) { this.drop('too-large'); return undefined; }
     if (ctLen < 16) { this.drop('too-short'); return undefined; }
     const list = this.readByBits[d[off]! & 3]!;
     if (list.length === 0) { this.drop('unknown-epoch'); return undefined; }
