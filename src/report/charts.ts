@@ -105,6 +105,8 @@ function r6(x: number): number | null {
 function cdfSpec(result: SimResult): TopLevelSpec {
   const pts = downsampleCdf(result.handshakeLatencyCdf.filter((p) => p.latency_ms > 0));
   const values = pts.map((p) => ({ latency_ms: r6(p.latency_ms), fraction: r6(p.fraction) }));
+  // Start the staircase on the x axis.
+  if (pts.length && pts[0]!.fraction > 0) values.unshift({ latency_ms: r6(pts[0]!.latency_ms), fraction: 0 });
   const n = result.summary.handshakes.completed;
   // A long tail (retransmission timeouts are ~1 s against ~1 ms handshakes) squashes a linear axis: go log.
   const median = pts.find((p) => p.fraction >= 0.5)?.latency_ms ?? NaN;
@@ -121,7 +123,7 @@ function cdfSpec(result: SimResult): TopLevelSpec {
         field: 'latency_ms',
         type: 'quantitative',
         title: log ? 'Handshake latency (ms, log scale)' : 'Handshake latency (ms)',
-        scale: log ? { type: 'log', nice: false } : { zero: true },
+        scale: log ? { type: 'log', nice: false } : { zero: false },
       },
       y: { field: 'fraction', type: 'quantitative', title: 'Fraction of handshakes', scale: { domain: [0, 1] } },
     },
