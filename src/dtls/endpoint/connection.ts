@@ -202,6 +202,7 @@ export abstract class Connection {
         return this.state !== 'closed';
       });
       this.afterInput(nowMs);
+      if (!this.ampLimited && this.ampHeld && this.ampHeld.length) this.onBytesReceived(); // address just validated
     });
     this.flushDatagram();
   }
@@ -671,7 +672,7 @@ export abstract class Connection {
     for (const fr of fl.frags) {
       if (fr.acked || fr.sentIndex >= before) continue;
       const need = fr.len + DTLS_HS_HEADER;
-      if (w && (fr.msg.epoch !== epoch || w.pos + need > room)) flush();
+      if (w && (fr.msg.epoch !== epoch || w.pos + need > room || this.ampLimited)) flush();
       if (!w) {
         epoch = fr.msg.epoch;
         room = this.cfg.mtu - this.rec.overhead(epoch);
