@@ -178,6 +178,7 @@ test('override errors name the override and the field', () => {
     ['port.mtu=100', 'override "port.mtu=100" port.mtu: must be >= 200'],
     ['aead.cycles_per_block.aes_128_gcm=fast', 'override "aead.cycles_per_block.aes_128_gcm=fast" aead.cycles_per_block.aes_128_gcm: expected number, got string'],
     ['aead.instances', 'override "aead.instances" expected path=value'],
+    ['aead.instances=[1, 2', 'override "aead.instances=[1, 2" aead.instances: value is not valid YAML: Flow sequence must end with a ]'],
     ['port.mtu.x=1', 'override "port.mtu.x=1" port.mtu: is a number, cannot set a field inside it'],
     ['pke.instances=1.5', 'override "pke.instances=1.5" pke.instances: must be an integer'],
     ['port.line_rate_gbps=.inf', 'override "port.line_rate_gbps=.inf" port.line_rate_gbps: must be a finite number'],
@@ -213,6 +214,10 @@ test('cross-field and union checks', () => {
   assert.is(e.message, 's.yaml:4:45 sla.0.max: must be in [0, 1] (utilization is a fraction, not a percent)');
   e = errorOf(() => parseScenario(base + 'sim: { warmup_ms: 10, end_ms: 10 }\n', 's.yaml'));
   assert.is(e.issues[0]!.path, 'sim.end_ms');
+  e = errorOf(() => parseScenario('model: { file: m.yaml }\nclients: *nope\n', 'alias.yaml'));
+  assert.is(e.message, 'alias.yaml:2:10 YAML error: Unresolved alias (the anchor must be set before the alias): nope');
+  e = errorOf(() => parseScenario('model: !weird { file: m.yaml }\nclients: { count: 1 }\n', 'tag.yaml'));
+  assert.match(e.message, /^tag\.yaml:1:8 YAML syntax error: Unresolved tag: !weird/);
   e = errorOf(() => parseScenario('model: { file: m.yaml }\nclients: { count: 3 }\nclients: { count: 4 }\n', 'dup.yaml'));
   assert.match(e.message, /^dup\.yaml:3:1 YAML syntax error: Map keys must be unique/);
 });

@@ -4,7 +4,7 @@
 //   const cfg2 = applyOverrides(cfg, ['aead.instances=8'], ModelSchema);      // same validation, names the override
 //
 // Every issue is rendered as `file:line:col field.path: message` (1-based line and column). Pure: no fs.
-import { LineCounter, parseDocument, parse as parseYamlValue, isMap, isPair, isScalar, isSeq } from 'yaml';
+import { LineCounter, parseDocument, isMap, isPair, isScalar, isSeq, visit } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import type * as z from 'zod';
 
@@ -183,17 +183,32 @@ export function validateConfig<S extends z.ZodType>(value: unknown, schema: S, c
  */
 export function parseYamlConfig<S extends z.ZodType>(text: string, fileName: string, schema: S): z.output<S> {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
+  // logLevel 'silent': warnings are returned (and reported below as errors), never printed by the library
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, logLevel: 'silent' });
+  const problems = [...doc.errors, ...doc.warnings];
+  if (problems.length > 0) {
     throw new ConfigError(
-      doc.errors.map((e) => {
+      problems.map((e) => {
         const pos = lineCounter.linePos(e.pos[0]);
         const msg = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
         return { file: fileName, line: pos.line, col: pos.col, path: '', message: `YAML syntax error: ${msg}` };
       }),
     );
   }
-  const value: unknown = doc.toJS({ maxAliasCount: 100 });
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    // e.g. an alias to an undefined anchor, or an alias bomb beyond maxAliasCount: point at the first bad alias
+    let off: number | undefined;
+    visit(doc, {
+      Alias(_k, node) {
+        if (off === undefined && node.resolve(doc) === undefined) off = node.range?.[0];
+      },
+    });
+    const pos = off !== undefined ? lineCounter.linePos(off) : { line: 1, col: 1 };
+    throw new ConfigError([{ file: fileName, line: pos.line, col: pos.col, path: '', message: `YAML error: ${(e as Error).message.split('\n')[0]}` }]);
+  }
   return validateConfig(value ?? {}, schema, { file: fileName, doc, lineCounter });
 }
 
@@ -218,11 +233,21 @@ export function applyOverrides<S extends z.ZodType>(config: z.input<S> | z.outpu
     if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(pathText)) {
       throw new ConfigError([{ file, line: 0, col: 0, path: pathText, message: 'invalid field path' }]);
     }
-    let value: unknown;
-    try {
-      value = raw.trim() === '' ? null : parseYamlValue(raw);
-    } catch (e) {
-      throw new ConfigError([{ file, line: 0, col: 0, path: pathText, message: `value is not valid YAML: ${(e as Error).message.split('\n')[0]}` }]);
+    let value: unknown = null;
+    if (raw.trim() !== '') {
+      const vdoc = parseDocument(raw, { logLevel: 'silent', prettyErrors: false, uniqueKeys: true });
+      const bad = [...vdoc.errors, ...vdoc.warnings][0];
+      let msg = bad?.message;
+      if (!bad) {
+        try {
+          value = vdoc.toJS({ maxAliasCount: 100 });
+        } catch (e) {
+          msg = (e as Error).message;
+        }
+      }
+      if (msg !== undefined) {
+        throw new ConfigError([{ file, line: 0, col: 0, path: pathText, message: `value is not valid YAML: ${msg.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}` }]);
+      }
     }
     const segs = pathText.split('.');
     const next = clone(current) as Record<string, unknown>;
