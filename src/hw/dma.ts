@@ -40,6 +40,7 @@ export class RecordDma {
   readonly fromEngine: DmaLink;
   readonly latencyPs: Ps;
   private readonly k: Kernel;
+  private readonly pool: DmaJob[] = [];
 
   constructor(k: Kernel, p: DmaParams, name = 'dma') {
     this.k = k;
@@ -54,18 +55,38 @@ export class RecordDma {
   /** Moves `bytes` in direction `dir`; done(waitPs, startPs) when the transfer is complete. */
   transfer(bytes: number, dir: DmaDirection, done: Done | null): void {
     const link = dir === 'to-engine' ? this.toEngine : this.fromEngine;
-    const k = this.k;
-    const lat = this.latencyPs;
-    const slots = this.slots.resource;
     link.account(bytes);
-    slots.acquire((slotWait, token) => {
-      link.resource.use(dmaLinkPs(this.params, bytes), (linkWait, start) => {
-        k.after(lat, () => {
-          slots.release(token);
-          if (done !== null) done(slotWait + linkWait, start);
-        });
-      });
-    });
+    const job = this.pool.pop() ?? new DmaJob(this);
+    job.link = link;
+    job.bytes = bytes;
+    job.done = done;
+    this.slots.resource.acquire(job.onSlot);
+  }
+
+  /** @internal slot granted: cross the link */
+  _onSlot(job: DmaJob, waitPs: Ps, token: number): void {
+    job.wait = waitPs;
+    job.token = token;
+    job.link!.resource.use(dmaLinkPs(this.params, job.bytes), job.onLink);
+  }
+
+  /** @internal link crossed: descriptor latency */
+  _onLink(job: DmaJob, waitPs: Ps, startPs: Ps): void {
+    job.wait += waitPs;
+    job.start = startPs;
+    this.k.after(this.latencyPs, job.onLatency, job);
+  }
+
+  /** @internal done: release the slot, recycle the job, complete */
+  _onLatency(job: DmaJob): void {
+    this.slots.resource.release(job.token);
+    const done = job.done;
+    const w = job.wait;
+    const st = job.start;
+    job.done = null;
+    job.link = undefined;
+    this.pool.push(job);
+    if (done !== null) done(w, st);
   }
 
   resetStats(): void {
@@ -101,3 +122,21 @@ export class DmaLink extends BlockBase {
   }
 }
 
+
+/** Reusable state of one transfer (pre-bound callbacks: no allocation per transfer in steady state). */
+class DmaJob {
+  link: DmaLink | undefined = undefined;
+  bytes = 0;
+  done: Done | null = null;
+  wait = 0;
+  start = 0;
+  token = -1;
+  readonly onSlot: (waitPs: Ps, token: number) => void;
+  readonly onLink: Done;
+  readonly onLatency: (job: DmaJob) => void;
+  constructor(d: RecordDma) {
+    this.onSlot = (w, t) => d._onSlot(this, w, t);
+    this.onLink = (w, s) => d._onLink(this, w, s);
+    this.onLatency = (j) => d._onLatency(j);
+  }
+}
