@@ -68,6 +68,7 @@ export class ContextCache extends BlockBase {
   hits = 0;
   misses = 0;
   evictions = 0;
+  private readonly missPool: MissJob[] = [];
 
   constructor(k: Kernel, p: ContextCacheParams, dma: RecordDma, name = 'ctx_cache') {
     const areaMm2 = ((p.capacity_connections * p.context_bytes) / 1024) * p.cost.area_mm2_per_kib;
@@ -95,11 +96,25 @@ export class ContextCache extends BlockBase {
       this.evictions++;
       this.dma.transfer(bytes, 'from-engine', null);
     }
-    const dma = this.dma;
-    this.resource.use(this.hitPs, (w1, _s1) => {
-      dma.transfer(bytes, 'to-engine', done === null ? null : (w2, s2) => done(w1 + w2, s2));
-    });
+    const m = this.missPool.pop() ?? new MissJob(this);
+    m.done = done;
+    this.resource.use(this.hitPs, m.onLookup);
     return false;
+  }
+
+  /** @internal miss: lookup done, fetch the context */
+  _onLookup(m: MissJob, waitPs: number): void {
+    m.wait = waitPs;
+    this.dma.transfer(this.params.context_bytes, 'to-engine', m.onFetched);
+  }
+
+  /** @internal */
+  _onFetched(m: MissJob, waitPs: number, startPs: number): void {
+    const done = m.done;
+    const w = m.wait + waitPs;
+    m.done = null;
+    this.missPool.push(m);
+    if (done !== null) done(w, startPs);
   }
 
   /** Connection closed: drop its context without write-back. */
@@ -117,5 +132,17 @@ export class ContextCache extends BlockBase {
   protected override counters(): Record<string, number> {
     const n = this.hits + this.misses;
     return { hits: this.hits, misses: this.misses, evictions: this.evictions, hit_rate: n > 0 ? this.hits / n : 0, resident: this.lru.size };
+  }
+}
+
+/** Reusable state of one miss (lookup, then DMA fetch). */
+class MissJob {
+  done: Done | null = null;
+  wait = 0;
+  readonly onLookup: Done;
+  readonly onFetched: Done;
+  constructor(c: ContextCache) {
+    this.onLookup = (w) => c._onLookup(this, w);
+    this.onFetched = (w, s) => c._onFetched(this, w, s);
   }
 }
