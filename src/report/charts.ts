@@ -1,8 +1,6 @@
 // Charts: vega-lite specs built from a SimResult, compiled and rendered headless to SVG (vega View, renderer
 // 'none', toSVG). Text widths are estimated by vega without a canvas, so the SVG is the same on every machine.
-import { compile } from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
-import { View, parse } from 'vega';
 import { isNum } from './format.ts';
 import type { CdfPoint, SimResult, TimeseriesRow } from './types.ts';
 import { timeseriesBlocks } from './csv.ts';
@@ -280,8 +278,14 @@ export function normalizeSvgIds(svg: string, prefix: string): string {
     .replace(/(href=")#([^"]+)(")/g, (_m, a: string, id: string, c: string) => `${a}#${map.get(id) ?? id}${c}`);
 }
 
+// vega and vega-lite take ~1 s to load on a busy machine: loaded on first use, so runs without charts and
+// argument errors do not pay for them.
+let vegaLibs: Promise<[typeof import('vega-lite'), typeof import('vega')]> | undefined;
+
 /** Compile a vega-lite spec and render it to an SVG string, headless. */
 export async function specToSvg(spec: TopLevelSpec, idPrefix = 'c'): Promise<string> {
+  vegaLibs ??= Promise.all([import('vega-lite'), import('vega')]);
+  const [{ compile }, { View, parse }] = await vegaLibs;
   const view = new View(parse(compile(spec).spec), { renderer: 'none' });
   try {
     const svg = await view.toSVG();
