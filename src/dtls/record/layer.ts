@@ -7,6 +7,7 @@
 //   const rec = rl.seal(ContentType.handshake, 2, msg, { seqLength: 2, length: true, padding }); // one record
 //   const datagram = concatRecords([rec1, rec2]);                           // several records per datagram
 //   for (const r of rl.open(datagram)) { r.contentType; r.epoch; r.seq; r.payload; }   // never throws
+//   rl.openEach(datagram, (r) => { ...install keys...; return true; });   // record by record, keys apply at once
 //   rl.drops['auth-failed']; rl.forgeryLimitReached; rl.nextWriteSeq(3);
 //
 // - Epoch 0 is DTLSPlaintext (13-byte header) and needs no keys; other epochs use the unified header, AEAD nonce =
@@ -335,6 +336,17 @@ export class RecordLayer {
   /** Open every record of a datagram. Invalid records are counted in `drops` and skipped; never throws. */
   open(datagram: Uint8Array): OpenedRecord[] {
     const out: OpenedRecord[] = [];
+    this.openEach(datagram, (r) => { out.push(r); });
+    return out;
+  }
+
+  /**
+   * Open the records of a datagram one at a time, calling `onRecord` for each valid record before the next one is
+   * even parsed: keys installed (or epochs dropped, CIDs set) inside the callback apply to the records behind it,
+   * e.g. a ServerHello followed by EncryptedExtensions in one datagram. Return `false` from the callback to stop
+   * (the rest of the datagram is ignored, not counted). Never throws, unless the callback does.
+   */
+  openEach(datagram: Uint8Array, onRecord: (r: OpenedRecord) => boolean | void): void {
     const n = datagram.length;
     let off = 0;
     while (off < n) {
@@ -351,11 +363,12 @@ export class RecordLayer {
         else if (!this.acceptPlaintext) this.drop('unknown-epoch');
         else {
           this.recordsOpened++;
-          out.push({
+          const r: OpenedRecord = {
             contentType: b, epoch: 0, seq: readPlaintextSeq(datagram, off),
-            payload: datagram.subarray(off + DTLS_PLAINTEXT_HEADER_LENGTH, end),
+            payload: datagram.subarray(off + PT_HDR, end),
             encrypted: false, form: undefined, cid: undefined, paddingLength: 0,
-          });
+          };
+          if (onRecord(r) === false) return;
         }
         off = end;
         continue;
@@ -374,10 +387,9 @@ export class RecordLayer {
         if (!bytesEqual(cid, this.readCid!)) { this.drop('bad-cid'); break; }
       }
       const rec = this.openCiphertext(datagram, off, hl, end, form, cid);
-      if (rec) out.push(rec);
+      if (rec && onRecord(rec) === false) return;
       off = end;
     }
-    return out;
   }
 
   private openCiphertext(d: Uint8Array, off: number, hl: number, end: number, form: HeaderForm, cid: Uint8Array | undefined): OpenedRecord | undefined {

@@ -77,6 +77,28 @@ test('several records per datagram (epoch 0, 2, 3; last without length) open in 
   assert.equal(out.map((r) => [r.epoch, r.seq, r.contentType, r.payload.length]), [[0, 0, 22, 30], [2, 0, 22, 100], [2, 1, 26, 10], [3, 0, 23, 50]]);
 });
 
+test('openEach: keys installed by the callback apply to the next record of the same datagram; stop', () => {
+  const p = node();
+  const { tx, keys } = pair(suite, p);
+  const d = concatRecords([tx.seal(22, 0, payloadOf(10)), tx.seal(22, 2, payloadOf(20)), tx.seal(23, 3, payloadOf(30))]);
+  const rx = new RecordLayer({ provider: p });
+  const seen: number[] = [];
+  rx.openEach(d, (r) => {
+    seen.push(r.epoch);
+    if (r.epoch === 0) rx.installReadKeys(2, keys[2]!); // "ServerHello" -> handshake keys
+  });
+  assert.equal(seen, [0, 2]);
+  assert.is(rx.drops['unknown-epoch'], 1, 'epoch 3 keys were never installed');
+  const rx2 = new RecordLayer({ provider: p });
+  const n: number[] = [];
+  rx2.openEach(d, (r) => { n.push(r.epoch); return false; });
+  assert.equal(n, [0]);
+  assert.is(rx2.dropped, 0);
+  // open() sees all keys up front only
+  const rx3 = new RecordLayer({ provider: p });
+  assert.is(rx3.open(d).length, 1);
+});
+
 test('tampered, truncated, wrong-epoch, replayed and too-old records are dropped with the right reason', () => {
   const { tx, rx } = pair(suite, node());
   const rec = tx.seal(23, 3, payloadOf(40));
