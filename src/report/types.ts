@@ -146,7 +146,7 @@ export interface Summary {
     peak_bytes: number;
   };
   sla: SlaResult[];
-  /** Datagrams/records dropped, by reason (e.g. "queue_full", "loss", "replay", "bad_record"); keys sorted. */
+  /** Datagrams/records dropped, by reason (e.g. "network_loss"); keys sorted. */
   drops: Record<string, number>;
   records: {
     /** Application records handed to the record layer by senders. */
@@ -161,7 +161,7 @@ export interface Summary {
 
 /** Detailed statistics of one hardware block (one `Resource`). */
 export interface BlockStats {
-  /** Unique name, e.g. "aead", "hkdf", "pke", "dma", "port", "cpu", "ctx_cache". */
+  /** Unique name, e.g. "port_rx", "dma_to_engine", "ctx_cache", "aead", "hash", "pke", "cpu", "dma_from_engine", "port_tx". */
   name: string;
   /** Block type (the model key it was built from), e.g. "aead". Free text. */
   kind: string;
@@ -225,7 +225,7 @@ export interface CdfPoint {
 
 /** Contribution of one component to a mean latency ("where the time goes"). */
 export interface BreakdownEntry {
-  /** Block name, or a non-block component such as "network", "timeout" (retransmission waits), "host". */
+  /** Block name, or a non-block component such as "client", "network", "timer_wait" (retransmission/ACK timers). */
   component: string;
   /** Mean time per handshake (or per record) spent queueing for this component, microseconds. */
   waiting_us: number;
