@@ -58,6 +58,19 @@ test('AEAD pipelining: occupancy limits throughput, depth adds latency', () => {
   assert.equal(done, [891000, 887000 * 2 + 4000]);
 });
 
+test('inline-100g: pipelined engine, 1 cycle/block at 500 MHz, depth 14', () => {
+  const k = new Kernel();
+  const e = new AeadEngine(k, loadModel('inline-100g').aead!);
+  const op = seal('AES-128-GCM', 1200);
+  // 20 + (1 + 75 + 1) * 1 = 97 cycles of 2 ns; + 13 cycles of pipeline drain
+  assert.is(e.occupancyPs(op), 97 * 2000);
+  assert.is(e.latencyPs(op), 110 * 2000);
+  const done: number[] = [];
+  for (let i = 0; i < 3; i++) e.serve(op, () => done.push(k.now));
+  k.run();
+  assert.equal(done, [110 * 2000, 110 * 2000, (97 + 110) * 2000]);
+});
+
 test('HKDF/SHA unit and PKE engine serve with the model latencies; PKE energy = active power x latency', () => {
   const k = new Kernel();
   const m = loadModel('baseline');
