@@ -242,7 +242,12 @@ export class ClientEndpoint extends Connection {
     }
     this.checkServerExtensions(exts, false);
     const rsl = E.findExt(exts, X.record_size_limit);
-    if (rsl) this.peerRecordSizeLimit = E.RecordSizeLimit.decode(rsl);
+    if (rsl) {
+      // RFC 8449 (TLS 1.3 semantics: the limit counts the inner content type); ours applies once both sent one
+      this.peerRecordSizeLimit = E.RecordSizeLimit.decode(rsl);
+      this.rec.layer.setRecordSizeLimit({ write: this.peerRecordSizeLimit });
+      if (this.cfg.recordSizeLimit !== undefined) this.rec.layer.setRecordSizeLimit({ read: this.cfg.recordSizeLimit });
+    }
     hs.transcript!.update(full);
     hs.phase = 'wait_cert_cr';
   }

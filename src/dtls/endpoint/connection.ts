@@ -247,8 +247,9 @@ export abstract class Connection {
   /** Send application data (split into records of at most 2^14 bytes). Returns false when not connected. */
   send(data: Uint8Array): boolean {
     if (this.state !== 'connected') return false;
-    for (let off = 0; off < data.length || off === 0; off += MAX_PLAINTEXT) {
-      this.emitRecord(this.writeEpoch, ContentType.application_data, data.subarray(off, off + MAX_PLAINTEXT));
+    const max = Math.min(MAX_PLAINTEXT, this.rec.layer.maxPayload);
+    for (let off = 0; off < data.length || off === 0; off += max) {
+      this.emitRecord(this.writeEpoch, ContentType.application_data, data.subarray(off, off + max));
       if (data.length === 0) break;
     }
     this.flushDatagram();
@@ -620,7 +621,9 @@ export abstract class Connection {
   private makeFlight(msgs: OutMessage[], now: number): Flight {
     const frags: OutFragment[] = [];
     for (const m of msgs) {
-      const room = this.cfg.mtu - this.rec.overhead(m.epoch) - DTLS_HS_HEADER;
+      let room = this.cfg.mtu - this.rec.overhead(m.epoch);
+      if (m.epoch > 0) room = Math.min(room, this.rec.layer.maxPayload); // peer's record_size_limit (RFC 8449)
+      room -= DTLS_HS_HEADER;
       if (room < 32) throw new AlertError(AlertDescription.internal_error, 'MTU too small');
       let off = 0;
       do {
@@ -676,6 +679,7 @@ export abstract class Connection {
       if (!w) {
         epoch = fr.msg.epoch;
         room = this.cfg.mtu - this.rec.overhead(epoch);
+        if (epoch > 0) room = Math.min(room, this.rec.layer.maxPayload);
         w = new Writer(Math.min(room, 2048));
       }
       writeFragment(w, fr.msg.msgType, fr.msg.body.length, fr.msg.seq, fr.offset, fr.msg.body.subarray(fr.offset, fr.offset + fr.len));

@@ -260,8 +260,11 @@ export class ServerConnection extends Connection {
     if (E.findExt(ch.extensions, X.server_name)) eeExts.push({ type: X.server_name, data: new Uint8Array(0) });
     const rsl = E.findExt(ch.extensions, X.record_size_limit);
     if (rsl) {
-      E.RecordSizeLimit.decode(rsl);
-      if (cfg.recordSizeLimit !== undefined) eeExts.push({ type: X.record_size_limit, data: E.RecordSizeLimit.encode(cfg.recordSizeLimit) });
+      // RFC 8449: answer with our limit (2^14 + 1 = none) and honour the client's from the first encrypted record
+      this.rec.layer.setRecordSizeLimit({ write: E.RecordSizeLimit.decode(rsl) });
+      const mine = cfg.recordSizeLimit ?? 16385;
+      eeExts.push({ type: X.record_size_limit, data: E.RecordSizeLimit.encode(mine) });
+      this.rec.layer.setRecordSizeLimit({ read: mine });
     }
     const eeBody = encodeEncryptedExtensions(eeExts);
     t.update(tlsMessage(H.encrypted_extensions, eeBody));
