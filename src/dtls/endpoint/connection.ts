@@ -194,18 +194,23 @@ export abstract class Connection {
     if (this.state === 'closed') return;
     this.stats.datagramsReceived++;
     this.stats.bytesReceived += datagram.length;
-    this.guard(nowMs, () => {
-      this.onBytesReceived();
-      this.rec.open(datagram, (r) => {
-        this.stats.recordsReceived++;
-        this.onRecord(r, nowMs);
-        return this.state !== 'closed';
-      });
+    this.nowRx = nowMs;
+    try {
+      if (this.ampHeld) this.onBytesReceived();
+      this.rec.open(datagram, this.recordHandler);
       this.afterInput(nowMs);
       if (!this.ampLimited && this.ampHeld && this.ampHeld.length) this.onBytesReceived(); // address just validated
-    });
+    } catch (e) {
+      this.fail(e instanceof AlertError ? e.alert : AlertDescription.internal_error);
+    }
     this.flushDatagram();
   }
+  private nowRx = 0;
+  private readonly recordHandler = (r: OpenedRecord): boolean => {
+    this.stats.recordsReceived++;
+    this.onRecord(r, this.nowRx);
+    return this.state !== 'closed';
+  };
 
   handleTimeout(nowMs: number): void {
     if (this.state === 'closed') return;
@@ -352,7 +357,7 @@ export abstract class Connection {
       this.rec.dropRead(this.oldReadEpoch);
       this.oldReadEpoch = -1;
     }
-    switch (r.type) {
+    switch (r.contentType) {
       case ContentType.handshake:
         this.onHandshakeRecord(r, now);
         return;

@@ -7,14 +7,9 @@
 // seal() reports the sequence number used (for ACK bookkeeping); drop counters are mirrored into EndpointStats.
 import type { CryptoProvider } from '../crypto/provider.ts';
 import type { EpochKeys } from '../keyschedule.ts';
-import { DROP_REASONS, RecordLayer, splitDatagram } from '../record/index.ts';
+import { DROP_REASONS, type OpenedRecord, RecordLayer, splitDatagram } from '../record/index.ts';
 
-export interface OpenedRecord {
-  type: number;
-  epoch: number;
-  seq: number;
-  payload: Uint8Array;
-}
+export type { OpenedRecord } from '../record/index.ts';
 
 interface DropCounter {
   drops: number;
@@ -92,6 +87,11 @@ export class RecordIO {
   /** Opens the records of a datagram one at a time, handing each to `onRecord` before the next is opened.
    *  Invalid records are dropped and counted. `onRecord` returns false to stop. */
   open(d: Uint8Array, onRecord: (r: OpenedRecord) => boolean): void {
+    if (this.singleRecord(d)) {
+      this.deliver(d, onRecord);
+      this.syncDrops();
+      return;
+    }
     const split = splitDatagram(d, this.cidLen);
     const recs = split.records;
     if (recs.length <= 1 && !split.error) {
@@ -107,10 +107,17 @@ export class RecordIO {
     this.syncDrops();
   }
 
+  /** Fast path: a datagram holding exactly one record (the common case after the handshake) needs no split. */
+  private singleRecord(d: Uint8Array): boolean {
+    const b = d[0];
+    if (b === undefined || (b & 0xe0) !== 0x20) return false;
+    if ((b & 0x04) === 0) return true; // no length field: the record runs to the end of the datagram
+    const hl = 1 + (b & 0x10 ? this.cidLen : 0) + (b & 0x08 ? 2 : 1) + 2;
+    return d.length >= hl && hl + ((d[hl - 2]! << 8) | d[hl - 1]!) === d.length;
+  }
+
   private deliver(chunk: Uint8Array, onRecord: (r: OpenedRecord) => boolean): boolean {
-    for (const r of this.layer.open(chunk)) {
-      if (!onRecord({ type: r.contentType, epoch: r.epoch, seq: r.seq, payload: r.payload })) return false;
-    }
+    for (const r of this.layer.open(chunk)) if (!onRecord(r)) return false;
     return true;
   }
 
