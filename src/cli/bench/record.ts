@@ -4,13 +4,12 @@
 //   node  bare = createCipheriv(...).setAAD/update/final/getAuthTag + createDecipheriv(...).setAuthTag/setAAD/update/final
 //   noble bare = gcm()/chacha20poly1305() encrypt + decrypt (AES-128-CCM: noble has none; the provider's CCM built
 //                from noble AES-CTR/CBC is the baseline)
-// ratio = bare ops/s / record ops/s (>= 1; the record layer's overhead factor; target <= 1.3 at 1200 B with node).
-// Also the observer on/off ratio: record ops/s without observer / with a counting observer attached.
-// Measurements are interleaved in short slices (bare, record, record+observer) and the median of the per-slice
-// ratios is reported, so load changes on a shared machine cancel out.
+// ratio = record time / bare time per seal+open pair (the record layer's overhead factor; target <= 1.3 at 1200 B
+// with node). observer_ratio = record time with a counting observer attached / without.
+// Method: each iteration times one bare pair, one record pair and one record pair with observer (rotating order)
+// with performance.now() around each call (~0.05 us, <1% of a pair); ratios use the median per-operation times,
+// which shrug off descheduling and GC pauses on a shared machine (ratio_mean, from means, is reported too).
 import * as nc from 'node:crypto';
-import * as v8 from 'node:v8';
-import * as vm from 'node:vm';
 import { gcm } from '@noble/ciphers/aes.js';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { createProvider, seededRandom, SUITE_NAMES, SUITES, type CipherSuite, type CryptoProvider, type ProviderKind } from '../../dtls/crypto/index.ts';
@@ -21,29 +20,14 @@ type Pair = () => void;
 const createCipheriv = nc.createCipheriv;
 const createDecipheriv = nc.createDecipheriv;
 
-// A full GC before every slice, so a slice never pays for the previous slice's garbage (cipher objects carry native
-// state freed by the collector).
-v8.setFlagsFromString('--expose-gc');
-const gc = vm.runInNewContext('gc') as () => void;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
+function medianOf(xs: Float64Array, n: number): number {
+  const s = xs.slice(0, n).sort();
+  return s[Math.floor(n / 2)]!;
 }
-
-/** ops/s of fn measured for about `ms` milliseconds. */
-function rate(fn: Pair, ms: number): number {
-  gc();
-  let n = 0;
-  const t0 = performance.now();
-  let t = t0;
-  const end = t0 + ms;
-  while (t < end) {
-    for (let i = 0; i < 16; i++) fn();
-    n += 16;
-    t = performance.now();
-  }
-  return (n * 1000) / (t - t0);
+function meanOf(xs: Float64Array, n: number): number {
+  let t = 0;
+  for (let i = 0; i < n; i++) t += xs[i]!;
+  return t / n;
 }
 
 function bareFor(kind: ProviderKind, p: CryptoProvider, suite: CipherSuite, key: Uint8Array, iv: Uint8Array, payload: Uint8Array): Pair {
@@ -116,31 +100,35 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
         const rec = recordFor(p, suite, payload);
         let observed = 0;
         const counting = () => { observed++; };
-        // Short adjacent slices, ratio per slice, median over slices: load changes on a shared machine hit both
-        // sides of a ratio alike.
-        const ms = (quick ? 15 : 30) * (kind === 'noble' ? 2 : 1);
-        const rounds = quick ? 9 : 21;
-        for (let w = 0; w < 3; w++) { rate(bare, ms); rate(rec, ms); } // warm up (JIT, buffer pools)
-        const rb: number[] = [], rr: number[] = [], ro: number[] = [], ratios: number[] = [], oratios: number[] = [];
-        for (let r = 0; r < rounds; r++) {
-          // alternate the order every round to cancel ordering effects
-          let b = 0, x = 0, y = 0;
-          const measure = [
-            () => { b = rate(bare, ms); },
-            () => { p.observer = undefined; x = rate(rec, ms); },
-            () => { p.observer = counting; y = rate(rec, ms); p.observer = undefined; },
-          ];
-          for (const f of r % 2 === 0 ? measure : measure.reverse()) f();
-          rb.push(b); rr.push(x); ro.push(y);
-          ratios.push(b / x);
-          oratios.push(x / y);
+        // Paired measurement, interleaved per operation: every iteration times one bare pair, one record pair and
+        // one record pair with an observer (order rotating), so all three see the same machine state; the median
+        // per-operation time is robust to descheduling and GC pauses on a shared machine (mean also reported).
+        const budgetMs = (quick ? 400 : 1200) * (kind === 'noble' ? 1.5 : 1);
+        const maxIter = 200_000;
+        const tb = new Float64Array(maxIter), tr = new Float64Array(maxIter), to = new Float64Array(maxIter);
+        for (let w = 0; w < 200; w++) { bare(); rec(); } // warm up (JIT, buffer pools)
+        let iters = 0;
+        const tEnd = performance.now() + budgetMs;
+        while (iters < maxIter && (iters < 50 || performance.now() < tEnd)) {
+          const rot = iters % 3;
+          for (let k = 0; k < 3; k++) {
+            const which = (k + rot) % 3;
+            if (which === 0) { const a = performance.now(); bare(); tb[iters] = performance.now() - a; }
+            else if (which === 1) { p.observer = undefined; const a = performance.now(); rec(); tr[iters] = performance.now() - a; }
+            else { p.observer = counting; const a = performance.now(); rec(); to[iters] = performance.now() - a; p.observer = undefined; }
+          }
+          iters++;
         }
-        const bareOps = median(rb), recOps = median(rr), obsOps = median(ro);
+        const mb = medianOf(tb, iters), mr = medianOf(tr, iters), mo = medianOf(to, iters);
+        const bareOps = 1000 / mb, recOps = 1000 / mr, obsOps = 1000 / mo;
+        const meanRatio = meanOf(tr, iters) / meanOf(tb, iters);
         const row = {
           provider: kind, suite: sname, bytes: size,
           bare_ops_s: Math.round(bareOps), record_ops_s: Math.round(recOps), record_observer_ops_s: Math.round(obsOps),
-          ratio: Number(median(ratios).toFixed(3)),
-          observer_ratio: Number(median(oratios).toFixed(3)),
+          ratio: Number((mr / mb).toFixed(3)),
+          ratio_mean: Number(meanRatio.toFixed(3)),
+          observer_ratio: Number((mo / mr).toFixed(3)),
+          iterations: iters,
           record_MB_s: Number(((recOps * size) / 1e6).toFixed(1)),
           observed_ops: observed,
         };
@@ -154,8 +142,7 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
   const at1200 = rows.filter((r) => r.provider === 'node' && r.bytes === 1200).map((r) => r.ratio as number);
   const summary = {
     bench: 'record',
-    unit: 'seal+open pairs per second (one record each way); ratios = median over interleaved short slices',
-    slices: quick ? 9 : 21,
+    unit: 'seal+open pairs per second from the median per-operation time (one record each way), bare/record/record+observer interleaved per operation',
     rows,
     node_1200_max_ratio: at1200.length ? Math.max(...at1200) : null,
     target_ratio_node_1200: 1.3,

@@ -133,7 +133,7 @@ class NodeAesMasker implements SnMasker {
 
 class NodeChachaMasker implements SnMasker {
   private readonly key: nc.KeyObject | undefined;
-  private readonly words: Uint32Array | undefined;
+  private readonly words: Int32Array | undefined;
   private readonly out = new Uint8Array(16);
   constructor(private readonly p: NodeProvider, key: Uint8Array) {
     if (key.length !== 32) throw new CryptoError('ChaCha20 sn_key must be 32 bytes');

@@ -394,7 +394,8 @@ export class RecordLayer {
 
   private openCiphertext(d: Uint8Array, off: number, hl: number, end: number, form: HeaderForm, cid: Uint8Array | undefined): OpenedRecord | undefined {
     const ctLen = end - off - hl;
-    if (ctLen > MAX_CT) { this.drop('too-large'); return undefined; }
+    // larger than 2^14+256, or than our record_size_limit allows once the 16-byte tag is removed
+    if (ctLen > MAX_CT || ctLen > this.readInnerLimit + 16) { this.drop('too-large'); return undefined; }
     if (ctLen < 16) { this.drop('too-short'); return undefined; }
     const list = this.readByBits[d[off]! & 3]!;
     if (list.length === 0) { this.drop('unknown-epoch'); return undefined; }
