@@ -149,5 +149,5 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
     pass: at1200.length ? Math.max(...at1200) <= 1.3 : null,
   };
   if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
-  else process.stdout.write(`node provider, 1200 B: max ratio ${summary.node_1200_max_ratio} (target <= 1.3): ${summary.pass ? 'pass' : 'FAIL'}\n`);
+  else if (summary.pass !== null) process.stdout.write(`node provider, 1200 B: max ratio ${summary.node_1200_max_ratio} (target <= 1.3): ${summary.pass ? 'pass' : 'FAIL'}\n`);
 }
