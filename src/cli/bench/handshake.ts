@@ -158,7 +158,12 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
     }
     const w = median(wall);
     const a = median(asym);
-    const ratio = median(wall.map((x, i) => x / asym[i]!));
+    const ratioMedian = median(wall.map((x, i) => x / asym[i]!));
+    // On a shared machine other processes inflate both measurements at random; the fastest round of each is the
+    // least disturbed one, so the pass/fail ratio uses the minima (the median ratio is reported too).
+    const wMin = Math.min(...wall);
+    const aMin = Math.min(...asym);
+    const ratio = wMin / aMin;
     rows.push({
       provider: kind,
       handshakes: per * rounds,
@@ -170,6 +175,9 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
       wall_ms_per_handshake: Number(w.toFixed(3)),
       asym_ms_per_handshake: Number(a.toFixed(3)),
       ratio_wall_to_asym: Number(ratio.toFixed(3)),
+      ratio_median_of_rounds: Number(ratioMedian.toFixed(3)),
+      wall_ms_min: Number(wMin.toFixed(3)),
+      asym_ms_min: Number(aMin.toFixed(3)),
       asym_ops_per_handshake: ops,
       target_ratio: kind === 'node' ? 1.5 : undefined,
       pass: kind === 'node' ? ratio <= 1.5 : undefined,
@@ -183,7 +191,8 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
     process.stdout.write(
       `${String(r.provider).padEnd(6)} ${r.handshakes} handshakes (${r.group}, ${r.signature}, ${r.suite}, cookie ${r.cookie}): ` +
       `${r.handshakes_per_s} handshakes/s, ${r.wall_ms_per_handshake} ms each; asymmetric crypto alone ` +
-      `${r.asym_ms_per_handshake} ms (${JSON.stringify(r.asym_ops_per_handshake)}); ratio ${r.ratio_wall_to_asym}` +
+      `${r.asym_ms_per_handshake} ms (${JSON.stringify(r.asym_ops_per_handshake)}); ratio of fastest rounds ` +
+      `${r.wall_ms_min}/${r.asym_ms_min} = ${r.ratio_wall_to_asym} (median of round ratios ${r.ratio_median_of_rounds})` +
       `${r.target_ratio ? ` (target <= ${r.target_ratio}: ${r.pass ? 'PASS' : 'FAIL'})` : ''}\n`,
     );
   }
