@@ -93,6 +93,8 @@ export interface RecordLayerOptions {
   seqLength?: 1 | 2; // default 2
   /** Override the suite's forgery limit (tests). */
   forgeryLimit?: number;
+  /** Override the suite's confidentiality (records sealed per key) limit (tests). */
+  writeLimit?: number;
   onEvent?: (e: RecordEvent) => void;
 }
 
@@ -152,6 +154,7 @@ export class RecordLayer {
 
   private readonly windowSize: number;
   private readonly forgeryOverride: number | undefined;
+  private readonly writeLimitOverride: number | undefined;
   private readonly onEvent: ((e: RecordEvent) => void) | undefined;
   private readonly read = new Map<number, EpochState>();
   private readonly write = new Map<number, EpochState>();
@@ -169,6 +172,7 @@ export class RecordLayer {
     this.padding = opts.padding ?? { kind: 'none' };
     this.seqLength = opts.seqLength ?? 2;
     this.forgeryOverride = opts.forgeryLimit;
+    this.writeLimitOverride = opts.writeLimit;
     this.onEvent = opts.onEvent;
     this.drops = Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>;
   }
@@ -308,7 +312,7 @@ export class RecordLayer {
     st.nextSeq = Math.max(st.nextSeq, seq + 1);
     st.sealed++;
     this.recordsSealed++;
-    if (st.sealed === st.keys.suite.confidentialityLimit) this.onEvent?.({ type: 'write-limit', epoch, sealed: st.sealed });
+    if (st.sealed === (this.writeLimitOverride ?? st.keys.suite.confidentialityLimit)) this.onEvent?.({ type: 'write-limit', epoch, sealed: st.sealed });
     return out;
   }
 

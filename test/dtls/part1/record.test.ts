@@ -222,6 +222,29 @@ test('forgery limit: counter, flag and event; write confidentiality counter', ()
   assert.is(SUITES.TLS_AES_128_GCM_SHA256.forgeryLimit, 2 ** 36);
 });
 
+test('write limit event, sequence space exhaustion, and the per-record operation trace', () => {
+  const events: RecordEvent[] = [];
+  const p = node();
+  const { tx, rx } = pair(suite, p, { writeLimit: 2, onEvent: (e) => events.push(e) });
+  tx.seal(23, 3, payloadOf(1));
+  tx.seal(23, 3, payloadOf(1));
+  tx.seal(23, 3, payloadOf(1));
+  assert.equal(events, [{ type: 'write-limit', epoch: 3, sealed: 2 }]);
+  tx.seal(23, 2, payloadOf(1), { seq: 2 ** 48 - 1 });
+  assert.throws(() => tx.seal(23, 2, payloadOf(1)), (e: unknown) => e instanceof RecordError);
+  const ops: string[] = [];
+  p.observer = (o) => ops.push(`${o.op}:${o.alg}:${o.inputBytes}:${o.outputBytes}:${o.aadBytes ?? ''}`);
+  const rec = tx.seal(23, 3, payloadOf(100));
+  rx.open(rec);
+  p.observer = undefined;
+  assert.equal(ops, [
+    'aead-seal:AES-128-GCM:101:117:5',
+    'sn-mask:AES-128-ECB:16:16:',
+    'sn-mask:AES-128-ECB:16:16:',
+    'aead-open:AES-128-GCM:117:101:5',
+  ]);
+});
+
 test('bad inner content type (all-zero or unknown) is dropped after authentication', () => {
   const p = node();
   const { tx, rx, keys } = pair(suite, p);
