@@ -131,7 +131,9 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
     // warm-up, and one recorded handshake to count the asymmetric operations
     const world = makeWorld(kind, rng, setup, o);
     for (let i = 0; i < Math.min(50, o.n); i++) handshakeOnce(world, o, undefined)();
-    const rounds = 25; // short alternating rounds: both measurements see the same machine load
+    // many short alternating rounds (10 handshakes each): both measurements see the same machine load, and some
+    // rounds of each kind escape the other processes on a shared machine
+    const rounds = Math.max(5, Math.floor(o.n / 10));
     const per = Math.max(1, Math.floor(o.n / rounds));
     const wall: number[] = [];
     const asym: number[] = [];
