@@ -18,3 +18,6 @@ export { AlertDescription, AlertLevel, ContentType, HandshakeType, ExtensionType
 export * as handshakeCodec from './handshake/messages.ts';
 export * as extensionCodec from './handshake/extensions.ts';
 export * as cert from './cert/index.ts';
+export * as record from './record/index.ts';
+export { RecordLayer, type OpenedRecord, type DropReason } from './record/index.ts';
+export * from './keylog.ts';

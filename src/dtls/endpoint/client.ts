@@ -5,6 +5,7 @@
 import type { KxGroup, KxKeyPair, SignatureScheme, TranscriptHash, VerifyKey } from '../crypto/provider.ts';
 import { type CipherSuite, getSuite, suiteByCode } from '../crypto/suites.ts';
 import { KeySchedule } from '../keyschedule.ts';
+import { keylogLine } from '../keylog.ts';
 import { AlertError, ctEqual } from '../handshake/bytes.ts';
 import { AlertDescription, DTLS12, DTLS13, ExtensionType as X, HandshakeType as H } from '../handshake/constants.ts';
 import * as E from '../handshake/extensions.ts';
@@ -201,6 +202,10 @@ export class ClientEndpoint extends Connection {
     const sec = ks.handshakeTrafficSecrets(hs.hsSecret, hs.transcript.digest());
     hs.cHs = sec.client;
     hs.sHs = sec.server;
+    if (this.cfg.keylog) {
+      this.cfg.keylog(keylogLine('CLIENT_HANDSHAKE_TRAFFIC_SECRET', hs.random, sec.client));
+      this.cfg.keylog(keylogLine('SERVER_HANDSHAKE_TRAFFIC_SECRET', hs.random, sec.server));
+    }
     this.installHandshakeKeys(sec.client, sec.server);
     hs.phase = 'wait_ee';
   }
@@ -287,6 +292,11 @@ export class ClientEndpoint extends Connection {
     const master = ks.masterSecret(hs.hsSecret!);
     const app = ks.applicationTrafficSecrets(master, th);
     this.exporterInputs = { master, th };
+    if (this.cfg.keylog) {
+      this.cfg.keylog(keylogLine('CLIENT_TRAFFIC_SECRET_0', hs.random, app.client));
+      this.cfg.keylog(keylogLine('SERVER_TRAFFIC_SECRET_0', hs.random, app.server));
+      this.cfg.keylog(keylogLine('EXPORTER_SECRET', hs.random, ks.exporterMasterSecret(master, th)));
+    }
     const msgs = [];
     if (hs.certRequestContext) {
       // no client certificate configured: empty Certificate, no CertificateVerify (RFC 8446 4.4.2)

@@ -42,6 +42,9 @@ export interface CommonConfig {
   maxRetransmissions?: number;
   /** record_size_limit to advertise (RFC 8449), default none. */
   recordSizeLimit?: number;
+  /** Receives NSS key-log lines (CLIENT/SERVER_HANDSHAKE_TRAFFIC_SECRET, CLIENT/SERVER_TRAFFIC_SECRET_0,
+   *  EXPORTER_SECRET) for debugging captures. Off by default. */
+  keylog?: (line: string) => void;
 }
 
 export interface ClientConfig extends CommonConfig {
@@ -92,6 +95,7 @@ export interface ResolvedCommon {
   minRetransmitMs: number;
   maxRetransmissions: number;
   recordSizeLimit: number | undefined;
+  keylog: ((line: string) => void) | undefined;
 }
 
 export const DEFAULT_SUITES: CipherSuiteName[] = [
@@ -115,5 +119,6 @@ export function resolveCommon(c: CommonConfig): ResolvedCommon {
     minRetransmitMs: c.minRetransmitMs ?? 1,
     maxRetransmissions: c.maxRetransmissions ?? 10,
     recordSizeLimit: c.recordSizeLimit,
+    keylog: c.keylog,
   };
 }

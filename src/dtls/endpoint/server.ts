@@ -5,6 +5,7 @@
 import type { KxGroup, TranscriptHash } from '../crypto/provider.ts';
 import { type CipherSuite, getSuite, suiteByCode } from '../crypto/suites.ts';
 import { KeySchedule } from '../keyschedule.ts';
+import { keylogLine } from '../keylog.ts';
 import { AlertError, ctEqual } from '../handshake/bytes.ts';
 import { AlertDescription, DTLS13, ExtensionType as X, HRR_RANDOM, HandshakeType as H } from '../handshake/constants.ts';
 import * as E from '../handshake/extensions.ts';
@@ -283,6 +284,14 @@ export class ServerConnection extends Connection {
     const master = ks.masterSecret(hsSecret);
     const app = ks.applicationTrafficSecrets(master, th);
     this.exporterInputs = { master, th };
+    const kl = cfg.keylog;
+    if (kl) {
+      kl(keylogLine('CLIENT_HANDSHAKE_TRAFFIC_SECRET', ch.random, sec.client));
+      kl(keylogLine('SERVER_HANDSHAKE_TRAFFIC_SECRET', ch.random, sec.server));
+      kl(keylogLine('CLIENT_TRAFFIC_SECRET_0', ch.random, app.client));
+      kl(keylogLine('SERVER_TRAFFIC_SECRET_0', ch.random, app.server));
+      kl(keylogLine('EXPORTER_SECRET', ch.random, ks.exporterMasterSecret(master, th)));
+    }
     this.expectedClientFinished = ks.finishedVerifyData(sec.client, th);
     this.transcript = undefined; // no client authentication: the transcript is no longer needed
     this.installAppKeys(app.client, app.server);

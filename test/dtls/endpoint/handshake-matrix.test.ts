@@ -2,7 +2,7 @@
 // group) and the stateless cookie; both sides must agree on the exporter master secret (same transcript).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DEFAULT_GROUPS, SUITE_NAMES, type KxGroup } from '../../../src/dtls/index.ts';
+import { DEFAULT_GROUPS, SUITE_NAMES, parseKeylog, type KxGroup } from '../../../src/dtls/index.ts';
 import { Pair, credential, providers, verifier, type KeyKind } from './harness.ts';
 
 type Mode = 'plain' | 'hrr-group' | 'cookie' | 'cookie+hrr-group';
@@ -72,6 +72,21 @@ test('cross-provider: noble client against node server', () => {
   const p = new Pair({ crypto: c, verifier: verifier(c), serverName: 'localhost' }, { crypto: s, credential: credential('ecdsa') });
   assert.ok(p.connect());
   assert.equal(Buffer.from(p.client.exporterSecret!).toString('hex'), Buffer.from(p.serverConn!.exporterSecret!).toString('hex'));
+});
+
+test('keylog: both ends log the same five secrets for the same client random', () => {
+  const { c, s } = providers('node', 10);
+  const lc: string[] = [];
+  const ls: string[] = [];
+  const p = new Pair({ crypto: c, verifier: verifier(c), serverName: 'localhost', keylog: (l) => lc.push(l) },
+    { crypto: s, credential: credential('ecdsa'), keylog: (l) => ls.push(l) });
+  assert.ok(p.connect());
+  assert.is(lc.length, 5);
+  assert.equal([...lc].sort(), [...ls].sort());
+  const entries = parseKeylog(lc.join('\n'));
+  assert.is(entries.length, 5);
+  const exp = entries.find((e) => e.label === 'EXPORTER_SECRET')!;
+  assert.equal(Array.from(exp.secret), Array.from(p.client.exporterSecret!));
 });
 
 test('close_notify ends both sides', () => {
