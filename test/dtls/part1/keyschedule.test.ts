@@ -65,6 +65,21 @@ const V = {
          98 19 a8 a5 b4 6b 39 5b d5 4a 9a 20 44 1e 2b 62 97 4e 1f 5a 62
          92 a2 97 70 14 bd 1e 3d ea e6 3a ee bb 21 69 49 15 e4`,
 };
+// RFC 8448 section 4 (resumed 0-RTT): PSK = the section 3 resumption secret.
+const R0 = {
+  early: '9b 21 88 e9 b2 fc 6d 64 d7 1d c3 29 90 0e 20 bb 41 91 50 00 f6 78 aa 83 9c bb 79 7c b7 d8 33 2c',
+  binderHash: '63 22 4b 2e 45 73 f2 d3 45 4c a8 4b 9d 00 9a 04 f6 be 9e 05 71 1a 83 96 47 3a ef a0 1e 92 4a 14',
+  binderKey: '69 fe 13 1a 3b ba d5 d6 3c 64 ee bc c3 0e 39 5b 9d 81 07 72 6a 13 d0 74 e3 89 db c8 a4 e4 72 56',
+  binderFinishedKey: '55 88 67 3e 72 cb 59 c8 7d 22 0c af fe 94 f2 de a9 a3 b1 60 9f 7d 50 e9 0a 48 22 7d b9 ed 7e aa',
+  binder: '3a dd 4f b2 d8 fd f8 22 a0 ca 3c f7 67 8e f5 e8 8d ae 99 01 41 c5 92 4d 57 bb 6f a3 1b 9e 5f 9d',
+  hashCh: '08 ad 0f a0 5d 7c 72 33 b1 77 5b a2 ff 9f 4c 5b 8b 59 27 6b 7f 22 7f 13 a9 76 24 5f 5d 96 09 13',
+  cEarly: '3f bb e6 a6 0d eb 66 c3 0a 32 79 5a ba 0e ff 7e aa 10 10 55 86 e7 be 5c 09 67 8d 63 b6 ca ab 62',
+  eExp: 'b2 02 68 66 61 09 37 d7 42 3e 5b e9 08 62 cc f2 4c 0e 60 91 18 6d 34 f8 12 08 9f f5 be 2e f7 df',
+  cEarlyKey: '92 02 05 a5 b7 bf 21 15 e6 fc 5c 29 42 83 4f 54',
+  cEarlyIv: '6d 47 5f 09 93 c8 e5 64 61 0d b2 b9',
+  earlyRecord: '17 03 03 00 17 ab 1d f4 20 e7 5c 45 7a 7c c5 d2 84 4f 76 d5 ae e4 b4 ed bf 04 9b e0',
+};
+
 const u = (k: keyof typeof V) => unhex(V[k]);
 const h = (k: keyof typeof V) => hex(unhex(V[k]));
 const suite = getSuite('TLS_AES_128_GCM_SHA256');
@@ -142,6 +157,26 @@ for (const kind of PROVIDERS) {
     const bad = rec.slice(5);
     bad[3]! ^= 1;
     assert.is(k.open(nonce, aad, bad), null);
+  });
+
+  test(`[${kind}] RFC 8448 4: PSK early secret, res binder key and binder, early traffic, 0-RTT record`, () => {
+    const p = provider(kind);
+    const ks = new KeySchedule(p, 'SHA-256', TLS13_PREFIX);
+    const early = ks.earlySecret(u('resumption'));
+    assert.is(hex(early), hex(unhex(R0.early)));
+    const bk = ks.binderKey(early, 'res');
+    assert.is(hex(bk), hex(unhex(R0.binderKey)));
+    assert.is(hex(ks.finishedKey(bk)), hex(unhex(R0.binderFinishedKey)));
+    assert.is(hex(ks.finishedVerifyData(bk, unhex(R0.binderHash))), hex(unhex(R0.binder)));
+    const ce = ks.clientEarlyTrafficSecret(early, unhex(R0.hashCh));
+    assert.is(hex(ce), hex(unhex(R0.cEarly)));
+    assert.is(hex(ks.earlyExporterMasterSecret(early, unhex(R0.hashCh))), hex(unhex(R0.eExp)));
+    const k = ks.epochKeys(ce, suite);
+    assert.is(hex(k.key), hex(unhex(R0.cEarlyKey)));
+    assert.is(hex(k.iv), hex(unhex(R0.cEarlyIv)));
+    const rec = unhex(R0.earlyRecord);
+    const inner = new Uint8Array([0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x17]);
+    assert.is(hex(p.aead('AES-128-GCM', k.key).seal(k.iv, rec.subarray(0, 5), inner)), hex(rec.subarray(5)));
   });
 
   test(`[${kind}] HKDF-Expand-Label info layout (RFC 8448 c hs traffic info) and DTLS prefix`, () => {
