@@ -1,0 +1,591 @@
+// The DTLS co-simulation: clients, network and the server's accelerator on one kernel.
+//
+// Every client is a real ClientEndpoint; the server is a real ServerDispatcher (one per certificate type in the
+// mix) whose work is charged to the Platform's blocks by ServerSide. Crypto operations are reported by the DTLS
+// core's provider observer; nothing here guesses what the protocol does.
+import { fromMs, Kernel, makeSampler, Rng, type EventId, type Ps, type RngStream } from '../sim/index.ts';
+import { Platform, type HwBlockStats } from '../hw/index.ts';
+import {
+  cert, ClientEndpoint, createProvider, getSuite, ServerDispatcher,
+  type CipherSuiteName, type CryptoOp, type CryptoProvider, type DispatcherEvent, type KxGroup, type RandomSource,
+  type ServerConnection, type SignatureScheme,
+} from '../dtls/index.ts';
+import type { ModelConfig, Scenario, SuiteName } from './config/index.ts';
+import { Accounts } from './accounts.ts';
+import { buildChain, type CertKeyType } from './certs.ts';
+import { clientOpPs, makePayload, payloadTag, SendTimes } from './clients.ts';
+import { NetworkModel, type LinkState } from './network.ts';
+import { ServerSide } from './server.ts';
+
+export type CryptoKind = 'node' | 'noble';
+
+export interface CosimOptions {
+  scenario: Scenario;
+  model: ModelConfig;
+  seed: number;
+  crypto: CryptoKind;
+  onProgress?: ((fractionDone: number, simTimeS: number) => void) | undefined;
+}
+
+export interface TickRow {
+  t: Ps;
+  payload: number;
+  handshakes: number;
+  active: number;
+  busy: Record<string, number>; // utilisation over the interval
+  queue: Record<string, number>; // mean waiting requests over the interval
+}
+
+export interface CosimRun {
+  kernel: Kernel;
+  hw: Platform;
+  acc: Accounts;
+  rows: TickRow[];
+  intervalPs: Ps;
+  warmupPs: Ps;
+  endPs: Ps;
+  events: number;
+  retransmissions: number;
+  peakConnections: number;
+  bytesPerConnection: number;
+  blockStats: HwBlockStats[];
+  clientsDone: number;
+  /** Datagrams lost on the network (random loss). */
+  lost: number;
+}
+
+/** Thrown for scenario values the DTLS core cannot honour (exit status 2 at the CLI). */
+export class InputError extends Error {
+  override name = 'InputError';
+}
+
+/** A RandomSource that forwards to whichever client stream is current (one provider serves all clients). */
+class SwitchRandom implements RandomSource {
+  current: RngStream;
+  constructor(s: RngStream) {
+    this.current = s;
+  }
+  fill(b: Uint8Array): void {
+    this.current.fill(b);
+  }
+}
+
+/**
+ * node:crypto (OpenSSL 3.0) signs ECDSA with a random nonce, which would make signature lengths and therefore
+ * every later byte and timing irreproducible; ECDSA signing is delegated to the noble provider (RFC 6979) so that
+ * the same seed gives the same run. Everything else stays on the chosen provider.
+ */
+function reproducible(kind: CryptoKind, rng: RandomSource): CryptoProvider {
+  const p = createProvider(kind, rng);
+  if (kind === 'noble') return p;
+  const noble = createProvider('noble', rng);
+  const sign = p.sign.bind(p);
+  p.sign = (scheme, key, msg) => {
+    if (scheme !== 'ecdsa_secp256r1_sha256') return sign(scheme, key, msg);
+    noble.observer = p.observer;
+    try {
+      return noble.sign(scheme, key, msg);
+    } finally {
+      noble.observer = undefined;
+    }
+  };
+  return p;
+}
+
+function pickWeighted<T extends string>(w: Partial<Record<T, number | undefined>>, s: RngStream): T {
+  const entries = Object.entries(w).filter((e): e is [string, number] => typeof e[1] === 'number' && e[1] > 0) as [T, number][];
+  entries.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  let total = 0;
+  for (const [, x] of entries) total += x;
+  let r = s.next() * total;
+  for (const [k, x] of entries) {
+    r -= x;
+    if (r < 0) return k;
+  }
+  return entries[entries.length - 1]![0];
+}
+
+const KEY_TYPE: Record<SignatureScheme, CertKeyType> = { ecdsa_secp256r1_sha256: 'ecdsa-p256', ed25519: 'ed25519' };
+const SCHEME_OF: Record<CertKeyType, SignatureScheme> = { 'ecdsa-p256': 'ecdsa_secp256r1_sha256', ed25519: 'ed25519' };
+/** Wall-clock time the simulation's t = 0 stands for, for certificate validity (inside 2020..2099). */
+const SIM_EPOCH_MS = Date.UTC(2030, 0, 1);
+
+interface Client {
+  i: number;
+  addr: string;
+  ep: ClientEndpoint;
+  rng: RngStream;
+  net: RngStream;
+  traffic: RngStream;
+  delay: () => Ps;
+  link: LinkState;
+  busy: Ps;
+  start: Ps;
+  connected: boolean;
+  done: boolean;
+  timer: EventId;
+  timerAt: number;
+  toSend: number;
+  sendUntil: Ps;
+  sent: number;
+  expected: number;
+  got: number;
+  server: number; // dispatcher index
+}
+
+interface SrvInfo {
+  id: number;
+  timer: EventId;
+  timerAt: number;
+  toSend: number;
+  sent: number;
+  held: number;
+  contextBytes: number;
+}
+
+interface Pending {
+  c: Client;
+  outs: Uint8Array[];
+  events: ReturnType<ClientEndpoint['pollEvent']>[];
+}
+
+export function runCosim(opts: CosimOptions): CosimRun {
+  const { scenario: sc, model } = opts;
+  const k = new Kernel();
+  const hw = new Platform(k, model);
+  const acc = new Accounts();
+  const root = new Rng(opts.seed);
+  const ipVersion = model.port.ip_version === 6 ? 6 : 4;
+  const net = new NetworkModel(sc.network, ipVersion);
+  const mtu = sc.network.mtu - (ipVersion === 6 ? 40 : 20) - 8; // DTLS datagram size limit: path MTU - IP - UDP
+  const warmupPs = fromMs(sc.sim.warmup_ms);
+  const endPs = fromMs(sc.sim.end_ms);
+  const intervalPs = fromMs(sc.sim.timeseries_interval_ms);
+  const costs = sc.clients.costs;
+  const traffic = sc.traffic;
+  const sendTimes = new SendTimes();
+  if (warmupPs > 0) acc.active = false;
+
+  // ---- server: one dispatcher per certificate type in the signature mix
+  const serverRng = root.stream('server');
+  const setupRng = root.stream('certificates');
+  const serverCrypto = reproducible(opts.crypto, serverRng);
+  const setupCrypto = createProvider('noble', setupRng);
+  const types: CertKeyType[] = [sc.clients.certificate.type];
+  for (const [s, w] of Object.entries(sc.clients.mix.signatures)) {
+    const t = KEY_TYPE[s as SignatureScheme];
+    if (typeof w === 'number' && w > 0 && !types.includes(t)) types.push(t);
+  }
+  const chains = types.map((t) => buildChain(setupCrypto, t, sc.clients.certificate.chain_length));
+  const dispatchers = chains.map(
+    (ch) =>
+      new ServerDispatcher({
+        crypto: serverCrypto,
+        rng: serverRng,
+        mtu,
+        credential: { chain: ch.chain, privateKey: ch.leafKey, scheme: ch.scheme },
+        cookie: { enabled: sc.clients.cookie },
+      }),
+  );
+  const srvInfo = new Map<string, SrvInfo>();
+  let nextConnId = 0;
+  let established = 0;
+  let peak = 0;
+  let lastActivity: Ps = 0;
+  let clientsDone = 0;
+  let closedRetransmissions = 0;
+
+  // ---- clients
+  const clientRandom = new SwitchRandom(root.stream('client-crypto'));
+  const clientCrypto = reproducible(opts.crypto, clientRandom);
+  let clientCost = 0;
+  clientCrypto.observer = (op: CryptoOp) => {
+    clientCost += clientOpPs(costs, op);
+  };
+  const verifiers = chains.map(
+    (ch) => new cert.CertificateVerifier({ trustAnchors: [ch.root], provider: clientCrypto, serverName: 'localhost', clock: (t) => SIM_EPOCH_MS + t }),
+  );
+  for (const s of Object.keys(sc.clients.mix.suites)) {
+    try {
+      getSuite(s as CipherSuiteName);
+    } catch {
+      throw new InputError(`clients.mix.suites: ${s} is not implemented by the DTLS core (RFC 9147 suites: TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256, TLS_AES_128_CCM_SHA256)`);
+    }
+  }
+
+  const count = sc.clients.count;
+  const clients: Client[] = new Array(count);
+  const arrivalStream = root.stream('arrivals');
+  let tArrive = 0;
+  for (let i = 0; i < count; i++) {
+    const s = root.stream(`client/${i}`);
+    const mix = root.stream(`mix/${i}`);
+    const suite = pickWeighted(sc.clients.mix.suites, mix) as SuiteName as CipherSuiteName;
+    const group = pickWeighted(sc.clients.mix.groups, mix) as KxGroup;
+    const scheme = pickWeighted(sc.clients.mix.signatures, mix) as SignatureScheme;
+    const server = types.indexOf(KEY_TYPE[scheme]);
+    let start = 0;
+    const a = sc.clients.arrival;
+    if (a.kind === 'ramp') start = Math.floor((i * fromMs(a.duration_ms)) / count);
+    else if (a.kind === 'poisson') {
+      tArrive += arrivalStream.exponential(a.rate_per_s) * 1e12;
+      start = Math.round(tArrive);
+    }
+    clientRandom.current = s;
+    const ep = new ClientEndpoint({
+      crypto: clientCrypto,
+      rng: clientRandom,
+      suites: [suite],
+      groups: [group],
+      keyShareGroups: [group],
+      signatureSchemes: [scheme],
+      mtu,
+      serverName: 'localhost',
+      verifier: verifiers[server]!,
+      offerConnectionId: false,
+    });
+    const netStream = root.stream(`net/${i}`);
+    clients[i] = {
+      i, addr: `client-${i}`, ep, rng: s, net: netStream, traffic: root.stream(`traffic/${i}`),
+      delay: net.delaySampler(netStream), link: { upFree: 0, downFree: 0 }, busy: 0, start, connected: false,
+      done: false, timer: -1, timerAt: NaN, toSend: 0, sendUntil: Infinity, sent: 0, expected: 0, got: 0, server,
+    };
+  }
+  const byAddr = new Map<string, Client>();
+  for (const c of clients) byAddr.set(c.addr, c);
+
+  const sizeSampler = (s: RngStream) => {
+    const f = makeSampler(traffic.size, s);
+    return () => Math.min(16384, Math.max(4, Math.round(f())));
+  };
+  const gapPs = (s: RngStream): Ps => {
+    const r = traffic.rate.records_per_s;
+    return Math.round((traffic.rate.process === 'poisson' ? s.exponential(r) : 1 / r) * 1e12);
+  };
+  const recordsPlanned = traffic.records_per_client ?? (traffic.duration_ms === undefined ? 0 : Infinity);
+
+  // ---- server side and its application (echo / download source)
+  const sizes = new Map<string, () => number>();
+  const serverSide = dispatchers.map(
+    (d) =>
+      new ServerSide(k, hw, d, {
+        onEvent: (ev, now) => onServerEvent(d, ev, now),
+        onTransmit: (address, datagram, now, phase) => {
+          lastActivity = now;
+          acc.wire(net.wire(datagram.length));
+          const c = byAddr.get(address);
+          if (!c || net.drop(c.net)) return;
+          const delay = c.delay();
+          const at = net.downlink(c.link, datagram.length, now, delay);
+          if (phase === 'handshake') acc.networkHsPs += at - now;
+          else if (acc.active) acc.networkRecPs += at - now;
+          k.at(at, clientReceive, { c, d: datagram });
+        },
+        armTimer: (conn) => armServer(serverSideOf(conn), conn),
+        connId: (address) => info(address).id,
+      }, acc),
+  );
+  const sideOf = new Map<ServerDispatcher, ServerSide>();
+  dispatchers.forEach((d, i) => sideOf.set(d, serverSide[i]!));
+  function serverSideOf(conn: ServerConnection): ServerSide {
+    return serverSide[byAddr.get(conn.address)?.server ?? 0]!;
+  }
+
+  function info(address: string): SrvInfo {
+    let s = srvInfo.get(address);
+    if (!s) {
+      s = { id: nextConnId++, timer: -1, timerAt: NaN, toSend: 0, sent: 0, held: 0, contextBytes: 0 };
+      srvInfo.set(address, s);
+    }
+    return s;
+  }
+
+  function armServer(side: ServerSide, conn: ServerConnection): void {
+    const s = info(conn.address);
+    const t = conn.isClosed ? undefined : conn.nextTimeout();
+    if (t === s.timerAt || (t === undefined && s.timer < 0)) return;
+    if (s.timer >= 0) k.cancel(s.timer);
+    s.timer = -1;
+    s.timerAt = t ?? NaN;
+    if (t === undefined) return;
+    const at = Math.max(k.now, Math.ceil(t * 1e9));
+    s.timer = k.at(at, () => {
+      s.timer = -1;
+      s.timerAt = NaN;
+      if (!conn.isClosed) side.timeout(conn);
+    });
+  }
+
+  function onServerEvent(d: ServerDispatcher, e: DispatcherEvent, now: Ps): void {
+    lastActivity = now;
+    const ev = e.event;
+    const side = sideOf.get(d)!;
+    if (ev.type === 'connected') {
+      established++;
+      if (established > peak) peak = established;
+      const s = info(e.address);
+      s.contextBytes = contextBytes(ev.suite as CipherSuiteName);
+      if (traffic.direction === 'down') {
+        const c = byAddr.get(e.address);
+        if (c) startServerTraffic(side, e.connection, c);
+      }
+    } else if (ev.type === 'data') {
+      const tag = payloadTag(ev.data);
+      const sent = sendTimes.get(tag);
+      if (sent !== undefined && sent >= warmupPs) {
+        acc.recordDelivered(now - sent, ev.data.length, now);
+      }
+      if (traffic.direction === 'echo') {
+        const t = sendTimes.add(now);
+        if (now >= warmupPs) acc.recordSent(now);
+        side.send(e.connection, makePayload(t, ev.data.length));
+      }
+    } else if (ev.type === 'closed') {
+      const s = srvInfo.get(e.address);
+      closedRetransmissions += e.connection.stats.retransmissions;
+      if (s) {
+        if (s.timer >= 0) k.cancel(s.timer);
+        s.timer = -1;
+        hw.contextCache?.remove(s.id);
+      }
+      if (s && s.contextBytes > 0) established--;
+    }
+  }
+
+  function startServerTraffic(side: ServerSide, conn: ServerConnection, c: Client): void {
+    const s = info(conn.address);
+    s.toSend = recordsPlanned;
+    const until = traffic.duration_ms !== undefined ? k.now + fromMs(traffic.duration_ms) : Infinity;
+    const size = sizeSampler(c.traffic);
+    const sendOne = () => {
+      if (conn.isClosed || s.sent >= s.toSend || k.now > until) {
+        c.expected = s.sent; // duration-limited download: the client now knows how many records to wait for
+        maybeFinish(c);
+        return;
+      }
+      const t = sendTimes.add(k.now);
+      if (k.now >= warmupPs) acc.recordSent(k.now);
+      s.sent++;
+      side.send(conn, makePayload(t, size()));
+      k.after(gapPs(c.traffic), sendOne);
+    };
+    sendOne();
+  }
+
+  // ---- client processing
+  function clientWork(c: Client, fn: () => void): void {
+    const now = k.now;
+    clientCost = 0;
+    clientRandom.current = c.rng;
+    const r0 = c.ep.stats.recordsReceived;
+    const s0 = c.ep.stats.recordsSent;
+    const wasConnected = c.ep.isConnected;
+    fn();
+    const records = c.ep.stats.recordsReceived - r0 + (c.ep.stats.recordsSent - s0);
+    clientCost += records * fromMsFloat((wasConnected ? costs.record_us : costs.handshake_message_us) / 1000);
+    const start = now > c.busy ? now : c.busy;
+    const release = start + clientCost;
+    c.busy = release;
+    if (!wasConnected && acc.active) acc.clientHsPs += release - now;
+    const p: Pending = { c, outs: [], events: [] };
+    for (let d = c.ep.pollTransmit(); d; d = c.ep.pollTransmit()) p.outs.push(d);
+    for (let e = c.ep.pollEvent(); e; e = c.ep.pollEvent()) p.events.push(e);
+    armClient(c);
+    if (p.outs.length || p.events.length) k.at(release, clientRelease, p);
+  }
+
+  function clientRelease(p: Pending): void {
+    const c = p.c;
+    const now = k.now;
+    lastActivity = now;
+    for (const d of p.outs) {
+      if (net.drop(c.net)) continue;
+      const delay = c.delay();
+      const at = net.uplink(c.link, d.length, now, delay);
+      if (!c.connected) acc.networkHsPs += at - now;
+      else if (acc.active) acc.networkRecPs += at - now;
+      acc.wire(net.wire(d.length));
+      k.at(at, serverReceive, { c, d });
+    }
+    for (const e of p.events) if (e) onClientEvent(c, e, now);
+  }
+
+  function onClientEvent(c: Client, e: NonNullable<Pending['events'][number]>, now: Ps): void {
+    if (e.type === 'connected') {
+      c.connected = true;
+      if (c.start >= warmupPs) acc.handshakeDone(now - c.start);
+      startClientTraffic(c);
+    } else if (e.type === 'data') {
+      const tag = payloadTag(e.data);
+      const sent = sendTimes.get(tag);
+      if (sent !== undefined && sent >= warmupPs) acc.recordDelivered(now - sent, e.data.length, now);
+      c.got++;
+      maybeFinish(c);
+    } else if (e.type === 'closed') {
+      if (!c.connected && c.start >= warmupPs) acc.handshakesFailed++;
+      finish(c);
+    }
+  }
+
+  function startClientTraffic(c: Client): void {
+    if (traffic.direction === 'down') {
+      // the server's application starts sending when its side of the handshake completes
+      c.expected = recordsPlanned;
+      maybeFinish(c);
+      return;
+    }
+    c.toSend = recordsPlanned;
+    c.expected = traffic.direction === 'echo' && Number.isFinite(recordsPlanned) ? recordsPlanned : 0;
+    if (traffic.duration_ms !== undefined) c.sendUntil = k.now + fromMs(traffic.duration_ms);
+    const size = sizeSampler(c.traffic);
+    const ku = traffic.key_update_every;
+    const sendOne = () => {
+      if (c.done || !c.ep.isConnected) return;
+      if (c.sent >= c.toSend || k.now > c.sendUntil) {
+        c.toSend = c.sent;
+        if (traffic.direction === 'echo') c.expected = c.sent;
+        maybeFinish(c);
+        return;
+      }
+      const t = sendTimes.add(k.now);
+      if (k.now >= warmupPs) acc.recordSent(k.now);
+      c.sent++;
+      const payload = makePayload(t, size());
+      clientWork(c, () => {
+        c.ep.send(payload);
+        if (ku > 0 && c.sent % ku === 0) c.ep.keyUpdate(false, k.now / 1e9);
+      });
+      k.after(gapPs(c.traffic), sendOne);
+    };
+    sendOne();
+  }
+
+  function maybeFinish(c: Client): void {
+    if (c.done) return;
+    const sentAll = traffic.direction === 'down' || c.sent >= c.toSend;
+    if (!sentAll || c.got < c.expected) return;
+    if (traffic.close) clientWork(c, () => c.ep.close());
+    finish(c);
+  }
+
+  function finish(c: Client): void {
+    if (c.done) return;
+    c.done = true;
+    clientsDone++;
+  }
+
+  function armClient(c: Client): void {
+    const t = c.ep.isClosed ? undefined : c.ep.nextTimeout();
+    if (t === c.timerAt || (t === undefined && c.timer < 0)) return;
+    if (c.timer >= 0) k.cancel(c.timer);
+    c.timer = -1;
+    c.timerAt = t ?? NaN;
+    if (t === undefined) return;
+    c.timer = k.at(Math.max(k.now, Math.ceil(t * 1e9)), clientTimer, c);
+  }
+
+  function clientTimer(c: Client): void {
+    c.timer = -1;
+    c.timerAt = NaN;
+    if (!c.ep.isClosed) clientWork(c, () => c.ep.handleTimeout(k.now / 1e9));
+  }
+
+  function clientReceive(x: { c: Client; d: Uint8Array }): void {
+    clientWork(x.c, () => x.c.ep.receive(x.d, k.now / 1e9));
+  }
+
+  function serverReceive(x: { c: Client; d: Uint8Array }): void {
+    serverSide[x.c.server]!.receive(x.c.addr, x.d);
+  }
+
+  function clientStart(c: Client): void {
+    if (c.start >= warmupPs) acc.handshakesOffered++;
+    clientWork(c, () => c.ep.connect(k.now / 1e9));
+  }
+
+  for (const c of clients) k.at(c.start, clientStart, c);
+
+  // ---- warm-up, time series, progress
+  if (warmupPs > 0) {
+    k.at(warmupPs, () => {
+      acc.active = true;
+      hw.resetStats();
+    });
+  }
+  const rows: TickRow[] = [];
+  let prev = new Map<string, { busy: number; area: number }>();
+  const snapshot = () => {
+    const m = new Map<string, { busy: number; area: number; instances: number }>();
+    const w = k.now - (warmupPs < k.now ? warmupPs : k.now);
+    for (const b of hw.stats()) m.set(b.name, { busy: b.busy_s * 1e12, area: b.mean_queue * w, instances: b.instances });
+    return m;
+  };
+  const tick = () => {
+    const now = k.now;
+    if (now > warmupPs) {
+      const snap = snapshot();
+      const busy: Record<string, number> = {};
+      const queue: Record<string, number> = {};
+      for (const [name, v] of snap) {
+        const p = prev.get(name) ?? { busy: 0, area: 0 };
+        busy[name] = v.instances > 0 ? Math.max(0, (v.busy - p.busy) / (v.instances * intervalPs)) : 0;
+        queue[name] = Math.max(0, (v.area - p.area) / intervalPs);
+      }
+      prev = snap;
+      rows.push({ t: now, payload: acc.intervalPayload, handshakes: acc.intervalHandshakes, active: established, busy, queue });
+      // server-side buffers of established connections (memory figure)
+      for (const d of dispatchers) {
+        for (const conn of d.connections.values()) {
+          if (!conn.isConnected) continue;
+          const s = srvInfo.get(conn.address);
+          if (s) {
+            const h = conn.heldBytes();
+            if (h > s.held) s.held = h;
+          }
+        }
+      }
+    }
+    acc.intervalPayload = 0;
+    acc.intervalHandshakes = 0;
+    opts.onProgress?.(clientsDone / count, now / 1e12);
+    if (k.pending > 0 && now + intervalPs <= endPs) k.after(intervalPs, tick);
+  };
+  k.after(intervalPs, tick);
+
+  const events = k.run({ until: endPs });
+  const simEnd = Math.min(endPs, Math.max(lastActivity, warmupPs + 1));
+  const blockStats = hw.stats(simEnd > k.now ? k.now : simEnd);
+
+  let retrans = 0;
+  for (const c of clients) retrans += c.ep.stats.retransmissions;
+  for (const d of dispatchers) for (const conn of d.connections.values()) retrans += conn.stats.retransmissions;
+  retrans += closedRetransmissions;
+  let bytes = 0;
+  let n = 0;
+  for (const s of srvInfo.values()) {
+    if (s.contextBytes > 0) {
+      bytes += s.contextBytes + s.held;
+      n++;
+    }
+  }
+  return {
+    kernel: k, hw, acc, rows, intervalPs, warmupPs, endPs: simEnd, events,
+    retransmissions: retrans, peakConnections: peak, bytesPerConnection: n > 0 ? Math.round(bytes / n) : 0,
+    blockStats, clientsDone, lost: net.lost,
+  };
+}
+
+function fromMsFloat(ms: number): Ps {
+  return Math.round(ms * 1e9);
+}
+
+/**
+ * Protocol state the server holds per established connection (what an accelerator's context memory must keep):
+ * per direction key + IV + sn_key, both traffic secrets (for KeyUpdate), 64-bit next/highest sequence numbers,
+ * a 64-record replay bitmap, epochs and the peer address (IPv6 + port).
+ */
+export function contextBytes(suite: CipherSuiteName): number {
+  const s = getSuite(suite);
+  const keyLen = s.keyLength;
+  return 2 * (keyLen + s.ivLength + keyLen) + 2 * s.hashLength + 2 * 8 + 8 + 8 + 4 + 18;
+}

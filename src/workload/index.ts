@@ -1,0 +1,203 @@
+// runScenario: scenario + model -> SimResult. Runs the DTLS co-simulation and, in the same invocation, the
+// plain-UDP baseline, then turns both into the summary the report layer renders (docs/outputs.md).
+import type { Ps } from '../sim/index.ts';
+import type { HwBlockStats } from '../hw/index.ts';
+import type {
+  BlockStats, Breakdown, BreakdownEntry, CdfPoint, JsonValue, RecordLatencyUs, SimResult, Summary, SummaryBlock,
+  TimeseriesRow, UdpBaselineSummary,
+} from '../report/types.ts';
+import type { ModelConfig, Scenario } from './config/index.ts';
+import type { Accounts } from './accounts.ts';
+import { runCosim, type CosimRun, type CryptoKind } from './cosim.ts';
+import { runUdpBaseline, type UdpRun } from './udp.ts';
+
+export { runCosim, contextBytes, InputError, type CosimRun, type CryptoKind } from './cosim.ts';
+export { runUdpBaseline } from './udp.ts';
+export { buildChain } from './certs.ts';
+
+export interface RunScenarioArgs {
+  scenario: Scenario;
+  model: ModelConfig;
+  seed?: number | undefined;
+  crypto?: CryptoKind | undefined;
+  onProgress?: ((fractionDone: number, simTimeS: number) => void) | undefined;
+}
+
+const PS_PER_S = 1e12;
+const PS_PER_MS = 1e9;
+const PS_PER_US = 1e6;
+
+/** Runs one scenario. Deterministic: same inputs and seed give the same result (wall_time_s is left at 0). */
+export function runScenario(args: RunScenarioArgs): SimResult {
+  const sc = args.scenario;
+  const seed = args.seed ?? sc.sim.seed;
+  const crypto: CryptoKind = args.crypto ?? sc.crypto ?? 'node';
+  const run = runCosim({ scenario: sc, model: args.model, seed, crypto, onProgress: args.onProgress });
+  const udp = sc.baseline_udp ? runUdpBaseline(sc, args.model, seed) : undefined;
+  return buildResult(sc, args.model, seed, crypto, run, udp);
+}
+
+function recordLatency(acc: Accounts): RecordLatencyUs {
+  const h = acc.recordLatency;
+  if (h.count === 0) return { mean: NaN, p50: NaN, p99: NaN, max: NaN };
+  return { mean: h.mean / PS_PER_US, p50: h.quantile(0.5) / PS_PER_US, p99: h.quantile(0.99) / PS_PER_US, max: h.max / PS_PER_US };
+}
+
+function goodputGbps(acc: Accounts): number {
+  const w = acc.dataWindowPs();
+  return w > 0 ? (acc.payloadDelivered * 8) / (w / PS_PER_S) / 1e9 : 0;
+}
+
+function udpSummary(u: UdpRun): UdpBaselineSummary {
+  const acc = u.acc;
+  const w = acc.dataWindowPs() / PS_PER_S;
+  const simS = (u.endPs - u.warmupPs) / PS_PER_S;
+  return {
+    goodput_gbps: goodputGbps(acc),
+    wire_gbps: simS > 0 ? (acc.wireBytes * 8) / simS / 1e9 : 0,
+    records_per_s: w > 0 ? acc.recordsReceived / w : 0,
+    record_latency_us: recordLatency(acc),
+    overhead_bytes_pct: acc.payloadDelivered > 0 ? (acc.wireBytes / acc.payloadDelivered - 1) * 100 : NaN,
+    datagrams_sent: u.datagramsSent,
+    datagrams_received: u.datagramsReceived,
+  };
+}
+
+function toBlockStats(b: HwBlockStats): BlockStats {
+  return { ...b, wait_us: { ...b.wait_us }, sojourn_us: { ...b.sojourn_us }, ops: { ...b.ops }, ...(b.counters ? { counters: { ...b.counters } } : {}) };
+}
+
+function breakdown(run: CosimRun): Breakdown {
+  const acc = run.acc;
+  const mk = (phase: 'handshake' | 'data', per: number, clientPs: number, netPs: number, total: number): BreakdownEntry[] => {
+    if (per <= 0) return [];
+    const out: BreakdownEntry[] = [];
+    let sum = 0;
+    const names = [...acc.stages[phase].keys()].sort();
+    for (const name of names) {
+      const t = acc.stages[phase].get(name)!;
+      out.push({ component: name, waiting_us: t.waitPs / per / PS_PER_US, service_us: t.servicePs / per / PS_PER_US });
+      sum += (t.waitPs + t.servicePs) / per;
+    }
+    out.push({ component: 'client', waiting_us: 0, service_us: clientPs / per / PS_PER_US });
+    out.push({ component: 'network', waiting_us: 0, service_us: netPs / per / PS_PER_US });
+    sum += (clientPs + netPs) / per;
+    // the rest of the mean latency: waiting on protocol timers: retransmission, ACK and
+    // anti-amplification waits (handshake), or overlap (records)
+    const rest = total - sum;
+    if (phase === 'handshake' && rest > 0) out.push({ component: 'timer_wait', waiting_us: rest / PS_PER_US, service_us: 0 });
+    return out;
+  };
+  const hsMean = acc.handshakeLatency.count ? acc.handshakeLatency.mean : 0;
+  const recMean = acc.recordLatency.count ? acc.recordLatency.mean : 0;
+  return {
+    handshake: mk('handshake', acc.handshakesCompleted, acc.clientHsPs, acc.networkHsPs, hsMean),
+    record: mk('data', acc.recordsReceived, acc.clientRecPs, acc.networkRecPs, recMean),
+  };
+}
+
+function cdf(acc: Accounts): CdfPoint[] {
+  const h = acc.handshakeLatency;
+  const out: CdfPoint[] = [];
+  if (h.count === 0) return out;
+  let c = 0;
+  for (const b of h.buckets()) {
+    c += b.count;
+    out.push({ latency_ms: Math.min(b.high, h.max) / PS_PER_MS, fraction: c / h.count });
+  }
+  return out;
+}
+
+function buildResult(sc: Scenario, model: ModelConfig, seed: number, crypto: CryptoKind, run: CosimRun, udp: UdpRun | undefined): SimResult {
+  const acc = run.acc;
+  const simPs: Ps = run.endPs - run.warmupPs;
+  const simS = simPs / PS_PER_S;
+  const window = acc.dataWindowPs() / PS_PER_S;
+  const hs = acc.handshakeLatency;
+  const blocks: Record<string, SummaryBlock> = {};
+  for (const b of run.blockStats) {
+    let ops = 0;
+    for (const v of Object.values(b.ops)) ops += v;
+    blocks[b.name] = { instances: b.instances, utilization: b.utilization, mean_queue: b.mean_queue, p99_wait_us: b.wait_us.p99, ops: b.served || ops };
+  }
+  const cost = run.hw.cost(run.kernel.now > run.endPs ? run.endPs : run.kernel.now);
+  const hsEnergy = cost.energy_by_op_j['kx-keygen'] + cost.energy_by_op_j['kx-derive'] + cost.energy_by_op_j.sign + cost.energy_by_op_j.verify
+    + cost.energy_by_op_j.hash + cost.energy_by_op_j.hmac + cost.energy_by_op_j['hkdf-extract'] + cost.energy_by_op_j['hkdf-expand']
+    + cost.protocol_j.handshake_message;
+  const recEnergy = cost.energy_by_op_j['aead-seal'] + cost.energy_by_op_j['aead-open'] + cost.energy_by_op_j['sn-mask'] + cost.protocol_j.record;
+  const u = udp ? udpSummary(udp) : undefined;
+  const goodput = goodputGbps(acc);
+  const recLat = recordLatency(acc);
+  const drops: Record<string, number> = {};
+  for (const [k, v] of [...acc.drops].sort((a, b) => (a[0] < b[0] ? -1 : 1))) drops[k] = v;
+  drops.network_loss = run.lost;
+  const summary: Summary = {
+    scenario: sc.name ?? 'scenario',
+    model: model.name ?? 'model',
+    seed,
+    sim_time_s: simS,
+    wall_time_s: 0,
+    events: run.events,
+    handshakes: { offered: acc.handshakesOffered, completed: acc.handshakesCompleted, failed: acc.handshakesFailed, retransmissions: run.retransmissions },
+    handshake_latency_ms: hs.count
+      ? { mean: hs.mean / PS_PER_MS, p50: hs.quantile(0.5) / PS_PER_MS, p90: hs.quantile(0.9) / PS_PER_MS, p99: hs.quantile(0.99) / PS_PER_MS, max: hs.max / PS_PER_MS }
+      : { mean: NaN, p50: NaN, p90: NaN, p99: NaN, max: NaN },
+    record_latency_us: recLat,
+    throughput: {
+      goodput_gbps: goodput,
+      wire_gbps: simS > 0 ? (acc.wireBytes * 8) / simS / 1e9 : 0,
+      records_per_s: window > 0 ? acc.recordsReceived / window : 0,
+      handshakes_per_s: simS > 0 ? acc.handshakesCompleted / simS : 0,
+    },
+    overhead_vs_udp: u && udp
+      ? {
+        bytes_pct: udp.acc.wireBytes > 0 ? (acc.wireBytes / udp.acc.wireBytes - 1) * 100 : NaN,
+        latency_pct: u.record_latency_us.mean > 0 ? (recLat.mean / u.record_latency_us.mean - 1) * 100 : NaN,
+        throughput_ratio: u.goodput_gbps > 0 ? goodput / u.goodput_gbps : NaN,
+      }
+      : { bytes_pct: NaN, latency_pct: NaN, throughput_ratio: NaN },
+    blocks,
+    memory: {
+      bytes_per_connection: run.bytesPerConnection,
+      peak_connections: run.peakConnections,
+      peak_bytes: run.peakConnections * run.bytesPerConnection,
+    },
+    sla: [],
+    drops,
+    records: { sent: acc.recordsSent, received: acc.recordsReceived, lost: Math.max(0, acc.recordsSent - acc.recordsReceived) },
+    udp_baseline: u ?? {
+      goodput_gbps: NaN, wire_gbps: NaN, records_per_s: NaN, record_latency_us: { mean: NaN, p50: NaN, p99: NaN, max: NaN },
+      overhead_bytes_pct: NaN, datagrams_sent: 0, datagrams_received: 0,
+    },
+    cost: {
+      area_mm2: cost.area_mm2,
+      avg_power_w: cost.avg_power_w,
+      energy_j: cost.energy_j,
+      energy_per_handshake_uj: acc.handshakesCompleted > 0 ? (hsEnergy / acc.handshakesCompleted) * 1e6 : NaN,
+      energy_per_gb_j: acc.payloadDelivered > 0 ? recEnergy / (acc.payloadDelivered / 1e9) : NaN,
+    },
+  };
+  const rows: TimeseriesRow[] = run.rows.map((r) => ({
+    t_s: r.t / PS_PER_S,
+    throughput_gbps: (r.payload * 8) / (run.intervalPs / PS_PER_S) / 1e9,
+    handshakes_per_s: r.handshakes / (run.intervalPs / PS_PER_S),
+    active_connections: r.active,
+    utilization: r.busy,
+    queue: r.queue,
+  }));
+  const config: { [key: string]: JsonValue } = {
+    scenario: JSON.parse(JSON.stringify(sc)) as JsonValue,
+    model: JSON.parse(JSON.stringify(model)) as JsonValue,
+    seed,
+    crypto,
+  };
+  return {
+    summary,
+    config,
+    blocks: run.blockStats.map(toBlockStats),
+    timeseries: { interval_s: run.intervalPs / PS_PER_S, rows },
+    handshakeLatencyCdf: cdf(acc),
+    breakdown: breakdown(run),
+    baselineUdp: summary.udp_baseline,
+  };
+}

@@ -1,0 +1,68 @@
+// The network between each client and the server port: the client's access link (serialization at
+// access_bandwidth_mbps, one FIFO per direction), a one-way delay (rtt/2 or a distribution) plus uniform jitter, and
+// independent random loss per datagram. Wire bytes use the same Ethernet/IP/UDP framing as the server port.
+import { fromMs, makeSampler, type Ps, type RngStream, type Sampler } from '../sim/index.ts';
+import { wireBytes } from '../hw/index.ts';
+import { oneWayDelayMs, type NetworkConfig } from './config/index.ts';
+
+export interface LinkState {
+  /** Time the client's uplink / downlink is free again. */
+  upFree: Ps;
+  downFree: Ps;
+}
+
+export class NetworkModel {
+  readonly cfg: NetworkConfig;
+  private readonly ipVersion: 4 | 6;
+  private readonly psPerBit: number;
+  private readonly delayMs: ReturnType<typeof oneWayDelayMs>;
+  /** Datagrams dropped by random loss. */
+  lost = 0;
+
+  constructor(cfg: NetworkConfig, ipVersion: 4 | 6) {
+    this.cfg = cfg;
+    this.ipVersion = ipVersion;
+    this.psPerBit = 1e6 / cfg.access_bandwidth_mbps; // 1 bit at 1 Mbit/s = 1 us = 1e6 ps
+    this.delayMs = oneWayDelayMs(cfg);
+  }
+
+  /** A per-client sampler of one-way delay + jitter, ps. */
+  delaySampler(s: RngStream): () => Ps {
+    const base: Sampler = makeSampler(this.delayMs, s);
+    const j = this.cfg.jitter_ms;
+    return j > 0 ? () => fromMs(base() + s.next() * j) : () => fromMs(base());
+  }
+
+  wire(payload: number): number {
+    return wireBytes({ ip_version: this.ipVersion, mtu: this.cfg.mtu }, payload);
+  }
+
+  /** Serialization time of a datagram on the access link, ps. */
+  accessPs(payload: number): Ps {
+    return Math.ceil(this.wire(payload) * 8 * this.psPerBit);
+  }
+
+  /** True if this datagram is lost (draws from the client's network stream). */
+  drop(s: RngStream): boolean {
+    if (this.cfg.loss > 0 && s.next() < this.cfg.loss) {
+      this.lost++;
+      return true;
+    }
+    return false;
+  }
+
+  /** Client -> server: time the datagram reaches the server port, given it is ready to leave the client at t. */
+  uplink(link: LinkState, payload: number, t: Ps, delay: Ps): Ps {
+    const start = t > link.upFree ? t : link.upFree;
+    link.upFree = start + this.accessPs(payload);
+    return link.upFree + delay;
+  }
+
+  /** Server -> client: time the datagram is fully received by the client, given it left the server port at t. */
+  downlink(link: LinkState, payload: number, t: Ps, delay: Ps): Ps {
+    const arrive = t + delay;
+    const start = arrive > link.downFree ? arrive : link.downFree;
+    link.downFree = start + this.accessPs(payload);
+    return link.downFree;
+  }
+}
