@@ -52,9 +52,8 @@ export interface ClientConfig extends CommonConfig {
   /** Groups to send key shares for in the first ClientHello (default: the first of `groups`). A group listed in
    *  `groups` but without a share can be selected by the server through HelloRetryRequest. */
   keyShareGroups?: KxGroup[];
-  /** Certificate verifier; required unless `insecureSkipVerify` (tests only) is set. */
-  verifier?: CertificateVerifier;
-  insecureSkipVerify?: boolean;
+  /** Certificate verifier (required): e.g. `new cert.CertificateVerifier({ trustAnchors, provider, clock })`. */
+  verifier: CertificateVerifier;
   /** Offer the connection_id extension (default true). `connectionId` is the CID this client wants to receive
    *  (default empty: the server's records to us carry no CID, but the server may give us one to use). */
   offerConnectionId?: boolean;

@@ -405,7 +405,7 @@ export abstract class Connection {
       // handshake-phase retransmissions from the peer: client re-sends its final flight, server re-ACKs.
       const handshakeDup = duplicate && frags.every((f) => f.messageSeq < this.hsRecvEnd);
       if (handshakeDup && this.role === 'client') {
-        if (this.hsFlight) this.transmitFlight(this.hsFlight, now, true, Infinity);
+        this.resendOnPeerRetransmission(now);
       } else if (buffered || duplicate) {
         this.ackList.push(rn);
       }
@@ -419,7 +419,7 @@ export abstract class Connection {
     if (this.state === 'closed') return;
     if (duplicate && this.recvMsgSeq === before) {
       // the peer retransmitted its previous flight: ours was probably lost (RFC 9147 5.8.1 case 3)
-      if (this.hsFlight) this.transmitFlight(this.hsFlight, now, true, Infinity);
+      if (this.hsFlight) this.resendOnPeerRetransmission(now);
       else if (this.ackList.length) this.sendAck();
     } else if (disruption && !this.hsFlightPending()) {
       if (this.ackList.length) this.sendAck();
@@ -429,6 +429,13 @@ export abstract class Connection {
       // partial flight: ACK after 1/4 of the retransmission timer if the rest does not arrive (RFC 9147 7.1)
       this.ackDeadline = now + this.rto / 4;
     }
+  }
+
+  /** The peer sent its previous flight again, so ours was probably lost (RFC 9147 5.8.1). A copy arriving within
+   *  half a timer period of our last transmission is more likely a network duplicate: ignored. */
+  private resendOnPeerRetransmission(now: number): void {
+    const fl = this.hsFlight;
+    if (fl && now - fl.lastSentAt >= this.rto / 2) this.transmitFlight(fl, now, true, Infinity);
   }
 
   private hsFlightPending(): boolean {
