@@ -3,6 +3,8 @@
 //   a zero IV) following RFC 3610 / NIST SP 800-38C with a 12-byte nonce (L = 3) and a 16-byte tag.
 // - ChaCha20 record-number masks use noble's chacha20 (RFC 8439); noble refuses block counter 0xffffffff, so that
 //   one counter value is served by the RFC 8439 block function in ./chacha-block.ts (checked against node:crypto).
+// - AES record-number masks use noble's exported block primitive (aes `unsafe.expandKeyLE` once per sn_key +
+//   `unsafe.encryptBlock` per record; noble's ecb() instances refuse a second encrypt()). Version pinned at 2.4.0.
 // - ECDSA P-256 signatures are deterministic (RFC 6979), DER-encoded, low-S; verification accepts high-S too.
 // - Ed25519 verification is strict RFC 8032 (zip215: false), like OpenSSL.
 import { gcm, ctr, cbc, unsafe as aesUnsafe } from '@noble/ciphers/aes.js';
