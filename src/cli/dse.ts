@@ -89,7 +89,19 @@ export interface SweepCliOptions {
 }
 
 /** Runs (or resumes) a sweep into `out`. Returns the aggregated result (undefined for a shard run). */
-export async function runSweepCli(file: string, o: SweepCliOptions = {}): Promise<{ result?: SweepResult; plan: Plan; out: string; evaluated: number; reused: number; stopped: boolean }> {
+export interface SweepCliResult {
+  result?: SweepResult;
+  plan: Plan;
+  out: string;
+  evaluated: number;
+  reused: number;
+  stopped: boolean;
+  /** Wall-clock seconds per phase: loading + planning, running the points (pool start included), outputs. */
+  timings: { plan_s: number; run_s: number; outputs_s: number };
+}
+
+export async function runSweepCli(file: string, o: SweepCliOptions = {}): Promise<SweepCliResult> {
+  const tPlan = performance.now();
   const loaded = loadSweep(file, (p) => readFileSync(p, 'utf8'));
   const out = o.out ?? path.join('out', 'dse', loaded.name);
   const version = o.codeVersion ?? codeVersion();
@@ -98,6 +110,8 @@ export async function runSweepCli(file: string, o: SweepCliOptions = {}): Promis
   nodeFs.writeAtomic(path.join(out, 'plan.json'), renderPlanJson(plan));
   const store = dirStore(out, nodeFs);
   const jobs = o.jobs ?? availableParallelism();
+  const tRun = performance.now();
+  const timings = { plan_s: (tRun - tPlan) / 1000, run_s: 0, outputs_s: 0 };
   const pool = o.evaluate ? undefined : poolEvaluator(jobs);
   const evaluate = o.evaluate ?? pool!.evaluate;
   let stop = false;
@@ -134,10 +148,13 @@ export async function runSweepCli(file: string, o: SweepCliOptions = {}): Promis
       shouldStop: () => stop,
     });
     bar?.finish(!r.stopped);
-    if (r.stopped || o.shard) return { plan, out, evaluated: r.evaluated, reused: r.reused, stopped: r.stopped };
+    const tOut = performance.now();
+    timings.run_s = (tOut - tRun) / 1000;
+    if (r.stopped || o.shard) return { plan, out, evaluated: r.evaluated, reused: r.reused, stopped: r.stopped, timings };
     const result = aggregate(plan, store);
     await writeOutputs(out, result, o.png ?? true);
-    return { result, plan, out, evaluated: r.evaluated, reused: r.reused, stopped: false };
+    timings.outputs_s = (performance.now() - tOut) / 1000;
+    return { result, plan, out, evaluated: r.evaluated, reused: r.reused, stopped: false, timings };
   } finally {
     process.off('SIGINT', onSig);
     process.off('SIGTERM', onSig);
