@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import {
   applyModelOverrides,
+  applyScenarioModelOverrides,
   applyScenarioOverrides,
   parseModel,
   parseScenario,
@@ -20,6 +21,8 @@ import {
 import type { ModelConfig, Scenario } from '../workload/config/index.ts';
 import { evaluateSla, normalizeSimResult, renderAll, renderTerminalSummary, slaFailures } from '../report/index.ts';
 import type { SimResult } from '../report/types.ts';
+import { runScenario as realRunScenario } from '../workload/index.ts';
+import type { RunScenarioArgs } from '../workload/index.ts';
 import { createProgress } from './progress.ts';
 import { defaultOutDir, writeOutputs } from './output.ts';
 
@@ -37,13 +40,7 @@ export interface SimCliOptions {
   charts: boolean;
 }
 
-export interface RunScenarioArgs {
-  scenario: Scenario;
-  model: ModelConfig;
-  seed?: number;
-  crypto?: 'node' | 'noble';
-  onProgress?: (fractionDone: number, simTimeS: number) => void;
-}
+export type { RunScenarioArgs };
 export type RunScenarioFn = (args: RunScenarioArgs) => SimResult | Promise<SimResult>;
 
 /** Bad input the user can fix: printed without a stack trace, exit status 2. */
@@ -92,14 +89,16 @@ export interface LoadedInput {
 /** Read and validate the scenario and model, apply overrides, --seed and --crypto. Throws ConfigError/InputError. */
 export function loadInput(scenarioFile: string, opts: Pick<SimCliOptions, 'seed' | 'set' | 'crypto'>): LoadedInput {
   const split = splitOverrides(opts.set);
-  let scenario = parseScenario(readText(scenarioFile, 'scenario file'), scenarioFile);
+  const scenarioText = readText(scenarioFile, 'scenario file');
+  let scenario = parseScenario(scenarioText, scenarioFile);
   if (split.scenario.length) scenario = applyScenarioOverrides(scenario, split.scenario);
   if (opts.seed !== undefined) scenario = { ...scenario, sim: { ...scenario.sim, seed: opts.seed } };
   scenario = { ...scenario, name: scenarioName(scenario, scenarioFile) };
   const modelFile = resolveModelPath(scenarioFile, scenario.model.file);
   let model = parseModel(readText(modelFile, `model file (model.file of ${scenarioFile})`), modelFile);
-  const modelOverrides = [...scenario.model.overrides, ...split.model];
-  if (modelOverrides.length) model = applyModelOverrides(model, modelOverrides);
+  // The scenario's own model.overrides (errors point into the scenario file), then --set model.<path>=v.
+  if (scenario.model.overrides.length) model = applyScenarioModelOverrides(model, scenario, scenarioText, scenarioFile);
+  if (split.model.length) model = applyModelOverrides(model, split.model);
   const crypto = opts.crypto ?? scenario.crypto ?? 'node';
   return { scenario, model, scenarioFile, modelFile, seed: scenario.sim.seed, crypto, overrides: split };
 }
@@ -119,17 +118,9 @@ export interface Io {
   stderr: { write(s: string): unknown; isTTY?: boolean; columns?: number };
 }
 
-async function loadRunScenario(): Promise<RunScenarioFn> {
-  // Resolved at run time so this command can be type-checked and its input handling used before the workload lands.
-  const spec = '../workload/index.ts';
-  const mod = (await import(spec)) as { runScenario?: RunScenarioFn };
-  if (typeof mod.runScenario !== 'function') throw new Error('src/workload/index.ts does not export runScenario');
-  return mod.runScenario;
-}
-
 /**
  * Run the command with the given arguments (without node and script). Returns the exit status; never calls
- * process.exit. `runScenario` can be injected (tests).
+ * process.exit. `runScenario` (default: src/workload/index.ts) can be injected (tests).
  */
 export async function main(argv: readonly string[], io: Io = process, runScenario?: RunScenarioFn): Promise<number> {
   const program = new Command('sim')
@@ -174,7 +165,7 @@ export async function main(argv: readonly string[], io: Io = process, runScenari
   let result: SimResult;
   let wallS: number;
   try {
-    const run = runScenario ?? (await loadRunScenario());
+    const run = runScenario ?? realRunScenario;
     const t0 = performance.now();
     const raw = await run({
       scenario: input.scenario,

@@ -117,6 +117,14 @@ test('bad input exits 2 with file:line:col and no stack trace', async () => {
   const ovr = await run([scenario, '--set', 'clients.count=0']);
   assert.is(ovr.code, 2);
   assert.ok(ovr.err.includes('clients.count'), ovr.err);
+  const ovFile = join(tmp, 'ov.yaml');
+  writeFileSync(ovFile, `name: ov\nmodel:\n  file: ${join(root, 'models', 'baseline.yaml')}\n  overrides:\n    - aead.instances=-2\nclients:\n  count: 1\n`);
+  const ov = await run([ovFile]);
+  assert.is(ov.code, 2);
+  assert.ok(ov.err.startsWith(`${ovFile}:5:7 model.overrides.0:`), ov.err);
+  const setModel = await run([scenario, '--set', 'model.aead.instances=-1']);
+  assert.is(setModel.code, 2);
+  assert.ok(setModel.err.includes('aead.instances'), setModel.err);
   assert.is((await run([scenario, '--seed', 'x'])).code, 2);
   assert.is((await run([scenario, '--crypto', 'openssl'])).code, 2);
   assert.is((await run([])).code, 2);
