@@ -37,7 +37,10 @@ export type EndpointEvent =
   | { type: 'data'; data: Uint8Array }
   | { type: 'alert'; level: number; description: number; name: string; sent: boolean }
   | { type: 'keyupdate'; direction: 'send' | 'receive'; epoch: number }
-  | { type: 'closed'; reason: 'close_notify' | 'alert' | 'timeout' | 'local' };
+  | { type: 'closed'; reason: CloseReason };
+
+/** 'replaced': the server abandoned this association for a new handshake from the same address (RFC 9147 5.11). */
+export type CloseReason = 'close_notify' | 'alert' | 'timeout' | 'local' | 'replaced';
 
 export interface EndpointStats {
   datagramsSent: number;
@@ -327,7 +330,12 @@ export abstract class Connection {
     this.terminate('alert');
   }
 
-  protected terminate(reason: 'close_notify' | 'alert' | 'timeout' | 'local'): void {
+  /** Closes without sending anything. */
+  abandon(reason: CloseReason): void {
+    this.terminate(reason);
+  }
+
+  protected terminate(reason: CloseReason): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.hsFlight = undefined;

@@ -70,7 +70,24 @@ export class ServerDispatcher {
     if (cidLen > 0 && datagram.length > cidLen && (datagram[0]! & 0xf0) === 0x30) {
       conn = this.byCid.get(cidKey(datagram.subarray(1, 1 + cidLen)));
     }
-    conn ??= this.connections.get(address);
+    if (!conn) {
+      conn = this.connections.get(address);
+      if (conn && conn.isConnected && this.isNewAssociation(datagram, conn)) {
+        // RFC 9147 5.11: a ClientHello for a new association from the address of an established one. Proceed with
+        // the new handshake statelessly; the old association is abandoned only once the cookie proves reachability.
+        if (!this.cookies) {
+          this.stats.dropped++; // without cookies the old association would have to be kept in parallel: not supported
+          return conn;
+        }
+        try {
+          return this.fromUnknown(datagram, address, nowMs, conn);
+        } catch (e) {
+          if (e instanceof AlertError) this.statelessAlert(address, e.alert, datagram.length);
+          else this.stats.dropped++;
+          return undefined;
+        }
+      }
+    }
     if (conn) {
       const before = conn.authenticatedRecords;
       conn.receive(datagram, nowMs);
@@ -91,7 +108,17 @@ export class ServerDispatcher {
     }
   }
 
-  private fromUnknown(d: Uint8Array, address: string, now: number): ServerConnection | undefined {
+  /** An epoch-0 ClientHello whose random differs from the association's own (ClientHello2 keeps ClientHello1's). */
+  private isNewAssociation(d: Uint8Array, conn: ServerConnection): boolean {
+    if (d.length < 13 + 12 + 2 + 32 || d[0] !== ContentType.handshake || d[3] !== 0 || d[4] !== 0) return false;
+    if (d[13] !== H.client_hello) return false;
+    const r = conn.clientRandom;
+    if (!r) return false;
+    for (let i = 0; i < 32; i++) if (d[27 + i] !== r[i]) return true;
+    return false;
+  }
+
+  private fromUnknown(d: Uint8Array, address: string, now: number, replacing?: ServerConnection): ServerConnection | undefined {
     // expect a DTLSPlaintext handshake record, epoch 0, carrying a complete ClientHello
     if (d.length < 13 + 12 || d[0] !== ContentType.handshake || d[3] !== 0 || d[4] !== 0) {
       this.stats.dropped++;
@@ -134,6 +161,7 @@ export class ServerDispatcher {
       const hrrBody = buildHrrBody(c.suiteCode, group, E.Cookie.decode(cookieExt), echo);
       hrr = { prefix: [messageHash(c.chHash), tlsMessage(H.server_hello, hrrBody)], suiteCode: c.suiteCode, group };
     }
+    if (replacing) replacing.abandon('replaced'); // reachability proven by the cookie: the old association goes
     let cid: Uint8Array | undefined;
     if (this.config.connectionIdLength > 0) {
       do {

@@ -110,6 +110,8 @@ export class ServerConnection extends Connection {
   private transcript: TranscriptHash | undefined;
   private expectedClientFinished: Uint8Array | undefined;
   private cidOk = false;
+  /** ClientHello.random of this association (tells a new association from a duplicate ClientHello). */
+  clientRandom: Uint8Array | undefined;
   /** Incremented for every record authenticated under epoch >= 2 (proof of address ownership, CID migration). */
   authenticatedRecords = 0;
   private exporterInputs: { master: Uint8Array; th: Uint8Array } | undefined;
@@ -135,6 +137,7 @@ export class ServerConnection extends Connection {
     this.stats.datagramsReceived++;
     this.stats.bytesReceived += datagramLength;
     this.hrr = hrr;
+    this.clientRandom = ch.random.slice();
     this.ampLimited = hrr === undefined; // a valid cookie proves the address
     this.recvMsgSeq = messageSeq + 1;
     this.sendMsgSeq = messageSeq;
