@@ -49,6 +49,10 @@ class Job {
   invoked = false;
   protoLeft = 0;
   stage: Stage = 'cpu';
+  /** Stages completed so far: the job's priority on the CPU and crypto blocks is -depth, so work already in
+   *  flight (a record's mask after its seal, a handshake's next operation) goes before newly arrived work, as a
+   *  chained descriptor does on a real engine instead of re-queueing behind every new record. */
+  depth = 0;
   stageStart: Ps = 0;
   phase: 'handshake' | 'data' = 'data';
   address = '';
@@ -179,7 +183,7 @@ export class ServerSide {
       this.hw.protocol(kind, (w) => {
         this.end(job, w);
         this.step(job);
-      });
+      }, -job.depth);
       return;
     }
     const ops = job.ops;
@@ -195,7 +199,7 @@ export class ServerSide {
       this.hw.serve(hwOp, (w) => {
         this.end(job, w);
         this.step(job);
-      }, 0, invoke);
+      }, -job.depth, invoke);
       return;
     }
     this.release(job);
@@ -229,6 +233,7 @@ export class ServerSide {
   }
 
   private end(job: Job, wait: Ps): void {
+    job.depth++;
     const elapsed = this.k.now - job.stageStart;
     const w = wait < elapsed ? wait : elapsed;
     this.acc.stage(job.phase, job.stage, w, elapsed - w);
