@@ -104,7 +104,9 @@ export async function runSweepCli(file: string, o: SweepCliOptions = {}): Promis
   const tPlan = performance.now();
   const loaded = loadSweep(file, (p) => readFileSync(p, 'utf8'));
   const out = o.out ?? path.join('out', 'dse', loaded.name);
-  const version = o.codeVersion ?? codeVersion();
+  // DSE_CODE_VERSION pins the version (e.g. a git commit id on a cluster, or a fixed string in tests whose
+  // working tree other processes edit); otherwise it is computed from the sources.
+  const version = o.codeVersion ?? (process.env['DSE_CODE_VERSION'] || codeVersion());
   const { plan, configs } = buildPlan(loaded.sweep, { name: loaded.name, codeVersion: version, materialize: loaded.materialize });
   if (o.fresh) rmSync(path.join(out, 'points'), { recursive: true, force: true });
   nodeFs.writeAtomic(path.join(out, 'plan.json'), renderPlanJson(plan));

@@ -14,7 +14,9 @@ const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 const sweep = 'test/dse/fixtures/grid.yaml'; // 6 points x 2 replications = 12 runs
 const tmp = mkdtempSync(path.join(tmpdir(), 'dse-resume-'));
 const args = (out: string, ...more: string[]) => ['--import', 'tsx', 'src/cli/dse.ts', sweep, '--out', out, '--no-png', '--quiet', ...more];
-const runCli = (...a: string[]) => spawnSync(process.execPath, a, { cwd: root, encoding: 'utf8', timeout: 120_000 });
+// A fixed code version: the hash of src/ would change if the working tree is edited while the test runs.
+const env = { ...process.env, DSE_CODE_VERSION: `resume-real-test-${process.pid}` };
+const runCli = (...a: string[]) => spawnSync(process.execPath, a, { cwd: root, encoding: 'utf8', timeout: 120_000, env });
 const stored = (dir: string) => (existsSync(path.join(dir, 'points')) ? readdirSync(path.join(dir, 'points')).filter((f) => /^[0-9a-f]{32}\.json$/.test(f)).length : 0);
 const simulated = (stdout: string) => Number(/(\d+) runs simulated, (\d+) reused/.exec(stdout)?.[1] ?? NaN);
 
@@ -26,7 +28,7 @@ test('whole run', () => {
 
 test('kill -9 after k stored runs, then resume: nothing lost, nothing redone, same dse.csv', async () => {
   const out = path.join(tmp, 'killed');
-  const child = spawn(process.execPath, args(out, '--jobs', '1'), { cwd: root, stdio: 'ignore' });
+  const child = spawn(process.execPath, args(out, '--jobs', '1'), { cwd: root, stdio: 'ignore', env });
   const k = await new Promise<number>((resolve, reject) => {
     const t = setInterval(() => {
       const n = stored(out);
@@ -49,6 +51,30 @@ test('kill -9 after k stored runs, then resume: nothing lost, nothing redone, sa
   assert.is(r.status, 0, r.stderr);
   assert.is(simulated(r.stdout), 12 - k, r.stdout);
   assert.is(readFileSync(path.join(out, 'dse.csv'), 'utf8'), readFileSync(path.join(tmp, 'whole', 'dse.csv'), 'utf8'));
+});
+
+test('Ctrl-C (SIGINT): runs in progress are finished and stored, exit 130, no outputs', async () => {
+  const out = path.join(tmp, 'sigint');
+  const child = spawn(process.execPath, args(out, '--jobs', '1'), { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve) => {
+    const t = setInterval(() => {
+      if (stored(out) >= 2) {
+        clearInterval(t);
+        child.kill('SIGINT');
+      }
+    }, 5);
+    child.once('exit', (c) => {
+      clearInterval(t);
+      resolve(c);
+    });
+  });
+  assert.is(code, 130, stderr);
+  assert.match(stderr, 'run the same command again to resume');
+  const n = stored(out);
+  assert.ok(n >= 2 && n < 12, `stored ${n}`);
+  assert.not.ok(existsSync(path.join(out, 'dse.csv')));
 });
 
 test('3 shards + merge == whole run (byte-identical dse.csv and pareto.json)', () => {
