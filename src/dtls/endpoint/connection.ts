@@ -458,6 +458,12 @@ export abstract class Connection {
       return 'drop';
     }
     let m = this.inMsgs.get(f.messageSeq);
+    if (!m && f.fragmentOffset === 0 && f.fragment.length === f.length) {
+      // whole message in one fragment (the common case): no bitmap, one copy
+      if (f.length > 0x10000 + 1024) throw new AlertError(AlertDescription.illegal_parameter, 'handshake message too large');
+      this.inMsgs.set(f.messageSeq, { msgType: f.msgType, length: f.length, epoch, buf: f.fragment.slice(), have: undefined, got: f.length });
+      return f.messageSeq !== this.recvMsgSeq ? 'ooo' : 'buffered';
+    }
     if (!m) {
       if (f.length > 0x10000 + 1024) throw new AlertError(AlertDescription.illegal_parameter, 'handshake message too large');
       m = { msgType: f.msgType, length: f.length, epoch, buf: new Uint8Array(f.length), have: f.length ? new Uint8Array(f.length) : undefined, got: 0 };

@@ -159,8 +159,10 @@ export class Writer {
     }
     return this;
   }
+  /** The written bytes. A mostly-filled buffer is returned as a view (no copy); a mostly-empty one is copied so
+   *  that long-lived results do not pin a large buffer. */
   finish(): Uint8Array {
-    return this.buf.slice(0, this.pos);
+    return this.pos * 2 >= this.buf.length ? this.buf.subarray(0, this.pos) : this.buf.slice(0, this.pos);
   }
 }
 
