@@ -24,9 +24,12 @@ export interface CosimOptions {
   model: ModelConfig;
   seed: number;
   crypto: CryptoKind;
-  onProgress?: ((fractionDone: number, simTimeS: number) => void) | undefined;
+  /** Called every time-series interval; `liveClients` = clients started whose connection is not closed. */
+  onProgress?: ((fractionDone: number, simTimeS: number, liveClients: number) => void) | undefined;
   /** Diagnostics: every application record delivered after warm-up, with its latency and direction. */
   onRecord?: ((latencyPs: Ps, toServer: boolean) => void) | undefined;
+  /** Diagnostics (bench): every crypto operation the clients and the server perform. */
+  onCryptoOp?: ((op: CryptoOp) => void) | undefined;
 }
 
 export interface TickRow {
@@ -150,7 +153,11 @@ const SIM_EPOCH_MS = Date.UTC(2030, 0, 1);
 interface Client {
   i: number;
   addr: string;
-  ep: ClientEndpoint;
+  /** Created when the client starts (keeps memory proportional to active clients). */
+  ep: ClientEndpoint | null;
+  suite: CipherSuiteName;
+  group: KxGroup;
+  scheme: SignatureScheme;
   rng: RngStream;
   net: RngStream;
   traffic: RngStream;
@@ -206,7 +213,6 @@ export function runCosim(opts: CosimOptions): CosimRun {
   // ---- server: one dispatcher per certificate type in the signature mix
   const serverRng = root.stream('server');
   const setupRng = root.stream('certificates');
-  const serverCrypto = reproducible(opts.crypto, serverRng);
   const setupCrypto = createProvider('noble', setupRng);
   const types: CertKeyType[] = [sc.clients.certificate.type];
   for (const [s, w] of Object.entries(sc.clients.mix.signatures)) {
@@ -217,7 +223,8 @@ export function runCosim(opts: CosimOptions): CosimRun {
   const dispatchers = chains.map(
     (ch) =>
       new ServerDispatcher({
-        crypto: serverCrypto,
+        // one provider per dispatcher: its observer attributes operations to that dispatcher's jobs
+        crypto: reproducible(opts.crypto, serverRng),
         rng: serverRng,
         mtu,
         credential: { chain: ch.chain, privateKey: ch.leafKey, scheme: ch.scheme },
@@ -231,13 +238,17 @@ export function runCosim(opts: CosimOptions): CosimRun {
   let lastActivity: Ps = 0;
   let clientsDone = 0;
   let closedRetransmissions = 0;
+  let clientRetransmissions = 0;
+  let liveClients = 0;
 
   // ---- clients
   const clientRandom = new SwitchRandom(root.stream('client-crypto'));
   const clientCrypto = reproducible(opts.crypto, clientRandom);
   let clientCost = 0;
+  const tap = opts.onCryptoOp;
   clientCrypto.observer = (op: CryptoOp) => {
     clientCost += clientOpPs(costs, op);
+    if (tap) tap(op);
   };
   const verifiers = chains.map(
     (ch) =>
@@ -274,22 +285,9 @@ export function runCosim(opts: CosimOptions): CosimRun {
       tArrive += arrivalStream.exponential(a.rate_per_s) * 1e12;
       start = Math.round(tArrive);
     }
-    clientRandom.current = s;
-    const ep = new ClientEndpoint({
-      crypto: clientCrypto,
-      rng: clientRandom,
-      suites: [suite],
-      groups: [group],
-      keyShareGroups: [group],
-      signatureSchemes: [scheme],
-      mtu,
-      serverName: 'localhost',
-      verifier: verifiers[server]!,
-      offerConnectionId: false,
-    });
     const netStream = root.stream(`net/${i}`);
     clients[i] = {
-      i, addr: `client-${i}`, ep, rng: s, net: netStream, traffic: root.stream(`traffic/${i}`),
+      i, addr: `client-${i}`, ep: null, suite, group, scheme, rng: s, net: netStream, traffic: root.stream(`traffic/${i}`),
       delay: net.delaySampler(netStream), link: { upFree: 0, downFree: 0 }, busy: 0, start, connected: false,
       done: false, timer: -1, timerAt: NaN, toSend: 0, sendUntil: Infinity, sent: 0, expected: 0, got: 0, server,
     };
@@ -326,7 +324,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
         },
         armTimer: (conn) => armServer(serverSideOf(conn), conn),
         connId: (address) => info(address).id,
-      }, acc),
+      }, acc, opts.onCryptoOp),
   );
   const sideOf = new Map<ServerDispatcher, ServerSide>();
   dispatchers.forEach((d, i) => sideOf.set(d, serverSide[i]!));
@@ -421,19 +419,19 @@ export function runCosim(opts: CosimOptions): CosimRun {
     const now = k.now;
     clientCost = 0;
     clientRandom.current = c.rng;
-    const r0 = c.ep.stats.recordsReceived;
-    const s0 = c.ep.stats.recordsSent;
-    const wasConnected = c.ep.isConnected;
+    const r0 = c.ep!.stats.recordsReceived;
+    const s0 = c.ep!.stats.recordsSent;
+    const wasConnected = c.ep!.isConnected;
     fn();
-    const records = c.ep.stats.recordsReceived - r0 + (c.ep.stats.recordsSent - s0);
+    const records = c.ep!.stats.recordsReceived - r0 + (c.ep!.stats.recordsSent - s0);
     clientCost += records * fromMsFloat((wasConnected ? costs.record_us : costs.handshake_message_us) / 1000);
     const start = now > c.busy ? now : c.busy;
     const release = start + clientCost;
     c.busy = release;
     if (!wasConnected && acc.active) acc.clientHsPs += release - now;
     const p: Pending = { c, outs: [], events: [] };
-    for (let d = c.ep.pollTransmit(); d; d = c.ep.pollTransmit()) p.outs.push(d);
-    for (let e = c.ep.pollEvent(); e; e = c.ep.pollEvent()) p.events.push(e);
+    for (let d = c.ep!.pollTransmit(); d; d = c.ep!.pollTransmit()) p.outs.push(d);
+    for (let e = c.ep!.pollEvent(); e; e = c.ep!.pollEvent()) p.events.push(e);
     armClient(c);
     if (p.outs.length || p.events.length) k.at(release, clientRelease, p);
   }
@@ -471,6 +469,14 @@ export function runCosim(opts: CosimOptions): CosimRun {
     } else if (e.type === 'closed') {
       if (!c.connected && c.start >= warmupPs) acc.handshakesFailed++;
       finish(c);
+      // the endpoint is gone: keep its counters, free its state
+      if (c.ep) {
+        clientRetransmissions += c.ep.stats.retransmissions;
+        liveClients--;
+        if (c.timer >= 0) k.cancel(c.timer);
+        c.timer = -1;
+        c.ep = null;
+      }
     }
   }
 
@@ -487,7 +493,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
     const size = sizeSampler(c.traffic);
     const ku = traffic.key_update_every;
     const sendOne = () => {
-      if (c.done || !c.ep.isConnected) return;
+      if (c.done || !c.ep || !c.ep.isConnected) return;
       if (c.sent >= c.toSend || k.now > c.sendUntil) {
         c.toSend = c.sent;
         if (traffic.direction === 'echo') c.expected = c.sent;
@@ -499,8 +505,8 @@ export function runCosim(opts: CosimOptions): CosimRun {
       c.sent++;
       const payload = makePayload(t, size());
       clientWork(c, () => {
-        c.ep.send(payload);
-        if (ku > 0 && c.sent % ku === 0) c.ep.keyUpdate(false, k.now / 1e9);
+        c.ep!.send(payload);
+        if (ku > 0 && c.sent % ku === 0) c.ep!.keyUpdate(false, k.now / 1e9);
       });
       k.after(gapPs(c.traffic), sendOne);
     };
@@ -511,7 +517,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
     if (c.done) return;
     const sentAll = traffic.direction === 'down' || c.sent >= c.toSend;
     if (!sentAll || c.got < c.expected) return;
-    if (traffic.close) clientWork(c, () => c.ep.close());
+    if (traffic.close && c.ep) clientWork(c, () => c.ep!.close());
     finish(c);
   }
 
@@ -522,7 +528,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
   }
 
   function armClient(c: Client): void {
-    const t = c.ep.isClosed ? undefined : c.ep.nextTimeout();
+    const t = c.ep!.isClosed ? undefined : c.ep!.nextTimeout();
     if (t === c.timerAt || (t === undefined && c.timer < 0)) return;
     if (c.timer >= 0) k.cancel(c.timer);
     c.timer = -1;
@@ -534,11 +540,11 @@ export function runCosim(opts: CosimOptions): CosimRun {
   function clientTimer(c: Client): void {
     c.timer = -1;
     c.timerAt = NaN;
-    if (!c.ep.isClosed) clientWork(c, () => c.ep.handleTimeout(k.now / 1e9));
+    if (c.ep && !c.ep.isClosed) clientWork(c, () => c.ep!.handleTimeout(k.now / 1e9));
   }
 
   function clientReceive(x: { c: Client; d: Uint8Array }): void {
-    clientWork(x.c, () => x.c.ep.receive(x.d, k.now / 1e9));
+    if (x.c.ep) clientWork(x.c, () => x.c.ep!.receive(x.d, k.now / 1e9));
   }
 
   function serverReceive(x: { c: Client; d: Uint8Array }): void {
@@ -547,7 +553,20 @@ export function runCosim(opts: CosimOptions): CosimRun {
 
   function clientStart(c: Client): void {
     if (c.start >= warmupPs) acc.handshakesOffered++;
-    clientWork(c, () => c.ep.connect(k.now / 1e9));
+    liveClients++;
+    c.ep = new ClientEndpoint({
+      crypto: clientCrypto,
+      rng: clientRandom,
+      suites: [c.suite],
+      groups: [c.group],
+      keyShareGroups: [c.group],
+      signatureSchemes: [c.scheme],
+      mtu,
+      serverName: 'localhost',
+      verifier: verifiers[c.server]!,
+      offerConnectionId: false,
+    });
+    clientWork(c, () => c.ep!.connect(k.now / 1e9));
   }
 
   for (const c of clients) k.at(c.start, clientStart, c);
@@ -594,7 +613,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
     }
     acc.intervalPayload = 0;
     acc.intervalHandshakes = 0;
-    opts.onProgress?.(clientsDone / count, now / 1e12);
+    opts.onProgress?.(clientsDone / count, now / 1e12, liveClients);
     if (k.pending > 0 && now + intervalPs <= endPs) k.after(intervalPs, tick);
   };
   k.after(intervalPs, tick);
@@ -604,9 +623,9 @@ export function runCosim(opts: CosimOptions): CosimRun {
   const blockStats = hw.stats(simEnd > k.now ? k.now : simEnd);
 
   let retrans = 0;
-  for (const c of clients) retrans += c.ep.stats.retransmissions;
+  for (const c of clients) if (c.ep) retrans += c.ep.stats.retransmissions;
   for (const d of dispatchers) for (const conn of d.connections.values()) retrans += conn.stats.retransmissions;
-  retrans += closedRetransmissions;
+  retrans += closedRetransmissions + clientRetransmissions;
   let bytes = 0;
   let n = 0;
   for (const s of srvInfo.values()) {

@@ -68,7 +68,7 @@ export class ServerSide {
   private readonly acc: Accounts;
   private capture: Job | undefined;
 
-  constructor(k: Kernel, hw: Platform, dispatcher: ServerDispatcher, hooks: ServerHooks, acc: Accounts) {
+  constructor(k: Kernel, hw: Platform, dispatcher: ServerDispatcher, hooks: ServerHooks, acc: Accounts, tap?: (op: CryptoOp) => void) {
     this.k = k;
     this.hw = hw;
     this.dispatcher = dispatcher;
@@ -76,6 +76,7 @@ export class ServerSide {
     this.acc = acc;
     dispatcher.config.crypto.observer = (op) => {
       if (this.capture) this.capture.ops.push(op);
+      if (tap) tap(op);
     };
   }
 
