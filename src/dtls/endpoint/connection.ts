@@ -208,7 +208,8 @@ export abstract class Connection {
     }
     this.flushDatagram();
   }
-  private nowRx = 0;
+  /** Time of the datagram being processed. */
+  protected nowRx = 0;
   private readonly recordHandler = (r: OpenedRecord): boolean => {
     this.stats.recordsReceived++;
     this.onRecord(r, this.nowRx);
@@ -617,6 +618,9 @@ export abstract class Connection {
   /** Records of the peer's current flight received so far (re-ACKed by the partial-flight timer). */
   private lastReceived: RecordNumber[] = [];
 
+  /** Record numbers of the last ACK sent (the server re-sends it for a late copy of the client's final flight). */
+  protected lastAck: RecordNumber[] | undefined;
+
   protected sendAck(again?: RecordNumber[]): void {
     if (again && this.ackList.length === 0) this.ackList = again.slice();
     if (this.ackList.length === 0) return;
@@ -630,6 +634,7 @@ export abstract class Connection {
     // at most (mtu - overhead) / 16 record numbers; keep the newest
     const max = Math.max(1, Math.floor((this.cfg.mtu - 64) / 16));
     const rns = list.length > max ? list.slice(list.length - max) : list;
+    this.lastAck = rns;
     this.emitRecord(this.writeEpoch, ContentType.ack, encodeAck(rns));
     this.stats.acksSent++;
     if (this.pendingKuReply) {

@@ -116,8 +116,15 @@ export class RecordIO {
     return d.length >= hl && hl + ((d[hl - 2]! << 8) | d[hl - 1]!) === d.length;
   }
 
+  /** Called with the low epoch bits of a protected record dropped because no read keys match them. */
+  onUnknownEpoch: ((epochBits: number) => void) | undefined;
+
   private deliver(chunk: Uint8Array, onRecord: (r: OpenedRecord) => boolean): boolean {
+    const unknown = this.onUnknownEpoch ? this.layer.drops['unknown-epoch'] : 0;
     for (const r of this.layer.open(chunk)) if (!onRecord(r)) return false;
+    if (this.onUnknownEpoch && this.layer.drops['unknown-epoch'] !== unknown && (chunk[0]! & 0xe0) === 0x20) {
+      this.onUnknownEpoch(chunk[0]! & 3);
+    }
     return true;
   }
 

@@ -180,6 +180,8 @@ export class ServerConnection extends Connection {
       this.phase = 'done';
       this.ampLimited = false;
       this.sendAck();
+      this.finalAck = this.lastAck;
+      this.finalAckAt = now;
       this.emit({
         type: 'connected', suite: this.suite!.name, group: this.info.group, signatureScheme: this.info.scheme,
         helloRetry: this.info.hrr, sendCid: this.rec.writeCid, recvCid: this.cidOk ? this.localCid : undefined,
@@ -192,10 +194,21 @@ export class ServerConnection extends Connection {
   private info = { group: '', scheme: '', hrr: false };
 
   private dropWriteEpoch2(): void {
-    // our flight is implicitly acknowledged by the client's Finished: epoch 2 write keys are done. Epoch 2 read
-    // keys stay so that retransmissions of the client's final flight can still be decrypted and re-ACKed.
+    // Our flight is implicitly acknowledged by the client's Finished: epoch-2 keys are done in both directions.
+    // If our ACK of the client's final flight is lost, the client resends that flight in epoch 2, which we can no
+    // longer decrypt: such a record (epoch bits 2, no keys) makes us resend the same ACK (for records that did
+    // authenticate earlier; at most once per half timer period, never larger than the record that triggered it).
     this.rec.dropWrite(2);
+    this.rec.dropRead(2);
+    this.rec.onUnknownEpoch = (bits) => {
+      const now = this.nowRx;
+      if (bits !== 2 || this.state !== 'connected' || !this.finalAck || now - this.finalAckAt < this.rto / 2) return;
+      this.finalAckAt = now;
+      this.sendAck(this.finalAck);
+    };
   }
+  private finalAck: { epoch: number; seq: number }[] | undefined;
+  private finalAckAt = 0;
 
   private onClientHello(ch: ClientHello, chFull: Uint8Array, now: number): void {
     const cfg = this.scfg;
