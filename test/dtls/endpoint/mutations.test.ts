@@ -176,4 +176,19 @@ test('property: random byte corruption on the link never throws and always ends 
   }), { seed: 7, numRuns: 60 });
 });
 
+test('property: random datagrams from unknown addresses never throw and never create state (cookies on)', () => {
+  const { c, s } = providers('node', 'dispfuzz');
+  const p = new Pair({ crypto: c, verifier: verifier(c), serverName: 'localhost' }, { crypto: s, credential: credential('ecdsa') });
+  p.client.connect(0);
+  const ch = p.client.pollTransmit()!;
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat(ch.length - 1), fc.integer({ min: 1, max: 255 }), fc.boolean(),
+    (junk, pos, x, useCh) => {
+      const d = useCh ? ch.slice() : junk;
+      if (useCh) d[pos]! ^= x;
+      p.server.receive(d, `203.0.113.${pos & 255}:${x}`, 1);
+      while (p.server.pollTransmit());
+      assert.is(p.server.connections.size, 0);
+    }), { seed: 3, numRuns: 400 });
+});
+
 test.run();
