@@ -5,7 +5,12 @@
 // wolfSSL test is registered.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createProvider, deriveEpochKeys, getSuite, seededRandom } from '../../src/dtls/index.ts';
+import { RecordLayer } from '../../src/dtls/record/index.ts';
+import { findSecret, parseKeylog } from '../../src/dtls/keylog.ts';
 import { main as clientMain } from '../../src/cli/demo-client.ts';
 import { start as serverStart } from '../../src/cli/demo-server.ts';
 import { CERTS, findWolfssl, freeUdpPort, spawnPeer, waitUdpBound, type Peer, type WolfBins } from './harness.ts';
@@ -22,7 +27,7 @@ function diag(label: string, parts: Record<string, string>): string {
   return [`${label}`, ...Object.entries(parts).map(([k, v]) => `--- ${k}:\n${v}`)].join('\n');
 }
 
-type ClientRun = { code: number; out: string; err: string; wolf: string; wolfCode: number | null; dump: string };
+type ClientRun = { code: number; out: string; err: string; wolf: string; wolfCode: number | null; dump: string; log: Captured[] };
 
 /** Our demo client -> relay -> wolfSSL example server. */
 async function ourClientToWolf(
@@ -44,7 +49,7 @@ async function ourClientToWolf(
     const code = await clientMain(['--host', '127.0.0.1', '--port', String(proxy.port), '--timeout', '6000', ...clientArgs], (s) => (out += s), (s) => (err += s));
     // Let the example server print its lines and exit (it serves one connection).
     const wolfCode = await Promise.race([peer.exited, new Promise<null>((r) => setTimeout(() => r(null), 2000))]);
-    return { code, out, err, wolf: peer.output(), wolfCode, dump: proxy.dump() };
+    return { code, out, err, wolf: peer.output(), wolfCode, dump: proxy.dump(), log: proxy.log };
   } finally {
     peer?.kill();
     await proxy?.close();
@@ -248,6 +253,46 @@ if (!found.ok) {
     const d = diag('case A8', { out: r.out.slice(0, 2000), err: r.err, wolfSSL: r.wolf, datagrams: r.dump });
     assert.is(r.code, 0, d);
     assert.ok(r.out.includes(`reply: ${msg}\n`), d);
+  });
+  test('our client -> wolfSSL: our key log decrypts the records wolfSSL and we really sent (AES-256-GCM)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dtls-keylog-'));
+    try {
+      const file = join(dir, 'keys.log');
+      const r = await ourClientToWolf(bins, ['-c', join(EC, 'server-chain.pem'), '-k', join(EC, 'server.key'), '-d', '-e', '-l', 'TLS13-AES256-GCM-SHA384'], [
+        '--ca', join(EC, 'ca.pem'), '--message', 'keylog check', '--keylog', file, '--suite', 'TLS_AES_256_GCM_SHA384',
+      ]);
+      checkClient(r, { suite: 'TLS_AES_256_GCM_SHA384', group: 'x25519', scheme: 'ecdsa_secp256r1_sha256', hrr: true, reply: 'keylog check' }, 'case A9');
+      const entries = parseKeylog(readFileSync(file, 'utf8'));
+      assert.is(entries.length, 5, readFileSync(file, 'utf8'));
+      const suite = getSuite('TLS_AES_256_GCM_SHA384');
+      const provider = createProvider('node', seededRandom(0));
+      const layer = (hs: string, app: string) => {
+        const l = new RecordLayer({ provider });
+        l.installReadKeys(2, deriveEpochKeys(provider, suite, findSecret(entries, hs)!));
+        l.installReadKeys(3, deriveEpochKeys(provider, suite, findSecret(entries, app)!));
+        return l;
+      };
+      const fromServer = layer('SERVER_HANDSHAKE_TRAFFIC_SECRET', 'SERVER_TRAFFIC_SECRET_0');
+      const fromClient = layer('CLIENT_HANDSHAKE_TRAFFIC_SECRET', 'CLIENT_TRAFFIC_SECRET_0');
+      const got = { s: [] as string[], c: [] as string[] };
+      for (const c of r.log) {
+        const l = c.dir === 's>c' ? fromServer : fromClient;
+        for (const rec of l.open(c.bytes)) {
+          if (!rec.encrypted) continue;
+          const tag = `e${rec.epoch}:${rec.contentType}:${rec.contentType === 22 ? rec.payload[0] : new TextDecoder().decode(rec.payload)}`;
+          (c.dir === 's>c' ? got.s : got.c).push(tag);
+        }
+      }
+      const d = diag('case A9', { server: got.s.join('\n'), client: got.c.join('\n'), datagrams: r.dump });
+      // wolfSSL's epoch-2 flight: EncryptedExtensions (8), Certificate (11), CertificateVerify (15), Finished (20)
+      for (const t of [8, 11, 15, 20]) assert.ok(got.s.includes(`e2:22:${t}`), d);
+      assert.ok(got.s.includes('e3:23:keylog check'), d); // its echo
+      assert.ok(got.c.includes('e2:22:20'), d); // our Finished
+      assert.ok(got.c.includes('e3:23:keylog check'), d); // our message
+      assert.is(fromServer.drops['auth-failed'] + fromClient.drops['auth-failed'], 0, d);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 }
 
