@@ -2,7 +2,9 @@
 // Notes: HKDF-Extract/Expand are built from node's HMAC (node's hkdfSync only offers extract+expand together);
 // record-number masks use the JS single-block AES / ChaCha20 of ./aes-block.ts and ./chacha-block.ts by default
 // (createNodeProvider(rng, { opensslMasks: true }) uses OpenSSL for them too);
-// ECDSA signatures are randomized by OpenSSL (not byte-reproducible; they verify everywhere).
+// ECDSA P-256 signatures are deterministic (RFC 6979, low-S, ./ecdsa-p256.ts: OpenSSL 3.0 only signs with a random
+// nonce) and byte-identical to the noble provider's; verification is OpenSSL's (accepts high-S).
+// KeyObjects are cached (see NodeProvider): node's PKCS#8/SPKI DER import is the slowest part of a handshake otherwise.
 import * as nc from 'node:crypto';
 import {
   CryptoError,
@@ -28,6 +30,7 @@ import { pkcs8FromRaw, spkiFromRaw } from './keys.ts';
 import { isValidP256Scalar, SCHEME_ALG, checkSigningKey } from './common.ts';
 import { chachaKeyWords, chachaMask16 } from './chacha-block.ts';
 import { aesEncryptBlock, aesExpandKey, type AesKey } from './aes-block.ts';
+import { signP256Deterministic } from './ecdsa-p256.ts';
 
 const NODE_AEAD: Record<AeadAlg, string> = {
   'AES-128-GCM': 'aes-128-gcm',
@@ -255,6 +258,8 @@ export class NodeProvider implements CryptoProvider {
   private readonly privCache = new Lru<nc.KeyObject>(64);
   private readonly pubCache = new Lru<nc.KeyObject>(256);
   private readonly kxCache = new WeakMap<Uint8Array, KxPrepared>();
+  /** Scratch ECDH object for R = k*G in deterministic ECDSA signing. */
+  private signEcdh: nc.ECDH | undefined;
   /**
    * Record-number masks through OpenSSL (AES: one ECB update per mask; ChaCha20: one createCipheriv per mask)
    * instead of the JS single-block functions ./aes-block.ts and ./chacha-block.ts (default; a native call per mask
@@ -418,7 +423,12 @@ export class NodeProvider implements CryptoProvider {
   }
   sign(scheme: SignatureScheme, key: SigningKey, message: Uint8Array): Uint8Array {
     if (key.kind !== (scheme === 'ed25519' ? 'ed25519' : 'p256')) throw new CryptoError(`${scheme}: wrong key kind ${key.kind}`);
-    const sig = new Uint8Array(nc.sign(scheme === 'ed25519' ? null : 'sha256', message, this.privKey(key)));
+    let sig: Uint8Array;
+    if (scheme === 'ed25519') sig = new Uint8Array(nc.sign(null, message, this.privKey(key)));
+    else {
+      checkSigningKey(key);
+      sig = signP256Deterministic(key.raw, message, (this.signEcdh ??= nc.createECDH('prime256v1')));
+    }
     const o = this.observer;
     if (o) o({ op: 'sign', alg: SCHEME_ALG[scheme], inputBytes: message.length, outputBytes: sig.length });
     return sig;

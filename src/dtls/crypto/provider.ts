@@ -20,8 +20,8 @@
 //   - Signatures: canonical key form `{ kind: 'ed25519' | 'p256', raw }` (see SigningKey / VerifyKey). Raw private
 //     keys are 32 bytes (Ed25519 seed / P-256 scalar); raw public keys are 32 bytes (Ed25519) or the 65-byte
 //     uncompressed point (P-256). PKCS#8 / SPKI DER import lives in ./keys.ts. ECDSA signatures are DER-encoded
-//     (as TLS sends them). noble signs deterministically (RFC 6979); node:crypto ECDSA signatures are randomized by
-//     OpenSSL (so the node provider is not byte-reproducible for ECDSA signatures; everything else is).
+//     (as TLS sends them). Both providers sign ECDSA deterministically (RFC 6979, low-S) and byte-identically (the
+//     node provider derives the nonce itself, ./ecdsa-p256.ts, since OpenSSL 3.0 only signs with a random nonce).
 //     `verify` returns false for garbage signatures or keys; it never throws.
 //
 // Operation trace: every call reports one CryptoOp to `provider.observer` if one is attached (see CryptoOp below and

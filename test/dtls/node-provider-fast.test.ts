@@ -1,0 +1,179 @@
+// node provider fast paths: deterministic ECDSA P-256 (RFC 6979 A.2.5 vectors, byte equality with noble, verifies
+// under OpenSSL and noble), and the KeyObject caches (kx keys reused from kxGenerate, content-keyed verify keys)
+// giving the same answers as uncached computation, including after in-place mutation and for bad peer bytes.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
+import * as nc from 'node:crypto';
+import { p256 } from '@noble/curves/nist.js';
+import {
+  createNobleProvider, createNodeProvider, seededRandom, spkiFromRaw, type KxGroup,
+} from '../../src/dtls/crypto/index.ts';
+import { isValidP256Scalar } from '../../src/dtls/crypto/common.ts';
+import { rfc6979SignP256, derEcdsaSignature } from '../../src/dtls/crypto/ecdsa-p256.ts';
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+const unhex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'));
+const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+const big = (s: string): bigint => BigInt('0x' + s);
+const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+// RFC 6979 appendix A.2.5 (ECDSA, 256 bits, prime field, NIST P-256), SHA-256 signatures.
+const A25 = {
+  x: 'C9AFA9D845BA75166B5C215767B1D6934E50C3DB36E89B127B8A622B120F6721',
+  Ux: '60FED4BA255A9D31C961EB74C6356D68C049B8923B61FA6CE669622E60F29FB6',
+  Uy: '7903FE1008B8BC99A41AE9E95628BC64F2F1B20C2D7E9F5177A3C294D4462299',
+  sigs: [
+    {
+      message: 'sample',
+      k: 'A6E3C57DD01ABE90086538398355DD4C3B17AA873382B0F24D6129493D8AAD60',
+      r: 'EFD48B2AACB6A8FD1140DD9CD45E81D69D2C877B56AAF991C34D0EA84EAF3716',
+      s: 'F7CB1C942D657C41D436C7A1B6E29F65F3E900DBB9AFF4064DC4AB2F843ACDA8',
+    },
+    {
+      message: 'test',
+      k: 'D16B6AE827F17175E040871A1C7EC3500192C4C92677336EC2537ACAEE0008E0',
+      r: 'F1ABB023518351CD71D881567B1EA663ED3EFCF6C5132B354F28D3B0B7D38367',
+      s: '019F4113742A2B14BD25926B49C649155F267E60D3814B4C0CC84250E46F0083',
+    },
+  ],
+};
+
+const osslVerify = (pub: Uint8Array, msg: Uint8Array, der: Uint8Array): boolean =>
+  nc.verify('sha256', msg, nc.createPublicKey({ key: Buffer.from(spkiFromRaw('p256', pub)), format: 'der', type: 'spki' }), der);
+
+test('RFC 6979 A.2.5 P-256/SHA-256: k, r, s as published; provider emits the low-S form; all verifiers accept', () => {
+  const node = createNodeProvider(seededRandom(1));
+  const noble = createNobleProvider(seededRandom(1));
+  const key = { kind: 'p256' as const, raw: unhex(A25.x) };
+  const pub = node.publicKeyOf(key);
+  assert.is(hex(pub.raw), ('04' + A25.Ux + A25.Uy).toLowerCase());
+  const ecdh = nc.createECDH('prime256v1');
+  for (const v of A25.sigs) {
+    const m = utf8(v.message);
+    const got = rfc6979SignP256(key.raw, m, ecdh);
+    assert.is(got.k, big(v.k), `${v.message}: k`);
+    assert.is(got.r, big(v.r), `${v.message}: r`);
+    assert.is(got.s, big(v.s), `${v.message}: s`);
+    const lowS = big(v.s) > N >> 1n ? N - big(v.s) : big(v.s);
+    const sig = node.sign('ecdsa_secp256r1_sha256', key, m);
+    assert.is(hex(sig), hex(derEcdsaSignature(big(v.r), lowS)), `${v.message}: DER, low-S`);
+    assert.is(hex(sig), hex(noble.sign('ecdsa_secp256r1_sha256', key, m)), `${v.message}: == noble`);
+    assert.ok(osslVerify(pub.raw, m, sig));
+    assert.ok(p256.verify(sig, m, pub.raw, { format: 'der', prehash: true })); // noble default: low-S required
+    // the published (high-S for "sample") form verifies too where high-S is allowed
+    const published = derEcdsaSignature(big(v.r), big(v.s));
+    assert.ok(osslVerify(pub.raw, m, published));
+    assert.ok(node.verify('ecdsa_secp256r1_sha256', pub, m, published));
+    assert.ok(noble.verify('ecdsa_secp256r1_sha256', pub, m, published));
+  }
+  // "sample" has a high s in the RFC: the normalization is exercised, not vacuous
+  assert.ok(big(A25.sigs[0]!.s) > N >> 1n);
+});
+
+test('ECDSA P-256: node and noble signatures byte-identical over random keys and messages; verify everywhere', () => {
+  const node = createNodeProvider(seededRandom(2));
+  const noble = createNobleProvider(seededRandom(2));
+  fc.assert(
+    fc.property(
+      fc.uint8Array({ minLength: 32, maxLength: 32 }).filter(isValidP256Scalar),
+      fc.uint8Array({ minLength: 0, maxLength: 300 }),
+      (raw, m) => {
+        const key = { kind: 'p256' as const, raw };
+        const a = node.sign('ecdsa_secp256r1_sha256', key, m);
+        const b = noble.sign('ecdsa_secp256r1_sha256', key, m);
+        assert.is(hex(a), hex(b));
+        assert.is(hex(node.sign('ecdsa_secp256r1_sha256', { kind: 'p256', raw: raw.slice() }, m)), hex(a), 'deterministic');
+        const pub = node.publicKeyOf(key);
+        assert.is(hex(pub.raw), hex(noble.publicKeyOf(key).raw));
+        assert.ok(osslVerify(pub.raw, m, a));
+        assert.ok(node.verify('ecdsa_secp256r1_sha256', pub, m, a));
+        assert.ok(p256.verify(a, m, pub.raw, { format: 'der', prehash: true }));
+        assert.not.ok(node.verify('ecdsa_secp256r1_sha256', pub, new Uint8Array([...m, 0]), a));
+      },
+    ),
+    { seed: 6979, numRuns: 150 },
+  );
+});
+
+test('ECDSA P-256: edge keys (d = 1, d = n - 1) and a bad key type still throw CryptoError', () => {
+  const node = createNodeProvider(seededRandom(3));
+  const noble = createNobleProvider(seededRandom(3));
+  const nm1 = unhex((N - 1n).toString(16));
+  const one = new Uint8Array(32);
+  one[31] = 1;
+  for (const raw of [one, nm1]) {
+    const key = { kind: 'p256' as const, raw };
+    const m = utf8('edge');
+    assert.is(hex(node.sign('ecdsa_secp256r1_sha256', key, m)), hex(noble.sign('ecdsa_secp256r1_sha256', key, m)));
+  }
+  assert.throws(() => node.sign('ecdsa_secp256r1_sha256', { kind: 'p256', raw: unhex(N.toString(16)) }, utf8('x')), (e: Error) => e.name === 'CryptoError');
+  assert.throws(() => node.sign('ecdsa_secp256r1_sha256', { kind: 'p256', raw: new Uint8Array(31) }, utf8('x')), (e: Error) => e.name === 'CryptoError');
+});
+
+for (const g of ['x25519', 'secp256r1'] as KxGroup[]) {
+  test(`kx ${g}: cached keygen->derive equals uncached derive and noble; mutation and copies honoured; bad peers -> null`, () => {
+    const node = createNodeProvider(seededRandom('kx-' + g));
+    const noble = createNobleProvider(seededRandom('kx-' + g));
+    const fresh = createNodeProvider(seededRandom('other'));
+    for (let i = 0; i < 20; i++) {
+      const a = node.kxGenerate(g);
+      const b = noble.kxGenerate(g);
+      assert.is(hex(a.privateKey), hex(b.privateKey), 'same RNG, same key');
+      assert.is(hex(a.publicKey), hex(b.publicKey));
+      const peer = node.kxGenerate(g).publicKey;
+      assert.is(hex(noble.kxGenerate(g).publicKey), hex(peer));
+      const want = hex(noble.kxDerive(g, b.privateKey, peer)!);
+      assert.is(hex(node.kxDerive(g, a.privateKey, peer)!), want, 'cached');
+      assert.is(hex(fresh.kxDerive(g, a.privateKey.slice(), peer)!), want, 'uncached');
+      // in-place mutation of the returned private key: the cache must not answer for the old bytes
+      const mutated = a.privateKey;
+      mutated[5]! ^= 1;
+      assert.is(hex(node.kxDerive(g, mutated, peer) ?? new Uint8Array(0)), hex(noble.kxDerive(g, mutated, peer) ?? new Uint8Array(0)));
+    }
+    const kp = node.kxGenerate(g);
+    const len = g === 'x25519' ? 32 : 65;
+    const bad: Uint8Array[] = [new Uint8Array(0), new Uint8Array(len - 1), new Uint8Array(len + 1), new Uint8Array(len)];
+    if (g === 'secp256r1') {
+      const off = new Uint8Array(65).fill(0xff);
+      off[0] = 4;
+      bad.push(off); // coordinates >= p
+      const notOnCurve = kp.publicKey.slice();
+      notOnCurve[64]! ^= 1;
+      bad.push(notOnCurve);
+    }
+    for (const p of bad) assert.is(node.kxDerive(g, kp.privateKey, p), null, `bad peer of ${p.length} bytes`);
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 0, maxLength: 70 }), (p) => {
+        const r = node.kxDerive(g, kp.privateKey, p);
+        const q = noble.kxDerive(g, kp.privateKey, p);
+        assert.is(r === null ? null : hex(r), q === null ? null : hex(q));
+      }),
+      { seed: 7748, numRuns: 200 },
+    );
+  });
+}
+
+test('verify-key cache: keyed by content (fresh arrays hit, other keys miss, mutated arrays re-imported)', () => {
+  const node = createNodeProvider(seededRandom(5));
+  const m = utf8('cache');
+  for (const kind of ['ed25519', 'p256'] as const) {
+    const scheme = kind === 'ed25519' ? 'ed25519' : 'ecdsa_secp256r1_sha256';
+    const k1 = node.generateSigningKey(kind);
+    const k2 = node.generateSigningKey(kind);
+    const s1 = node.sign(scheme, k1, m);
+    const pub1 = node.publicKeyOf(k1);
+    const pub2 = node.publicKeyOf(k2);
+    assert.ok(node.verify(scheme, { kind, raw: pub1.raw.slice() }, m, s1));
+    assert.ok(node.verify(scheme, { kind, raw: pub1.raw.slice() }, m, s1));
+    assert.not.ok(node.verify(scheme, pub2, m, s1));
+    const arr = pub1.raw.slice();
+    assert.ok(node.verify(scheme, { kind, raw: arr }, m, s1));
+    arr.set(pub2.raw);
+    assert.not.ok(node.verify(scheme, { kind, raw: arr }, m, s1), 'same array, new content');
+    arr[arr.length - 1]! ^= 0x55; // likely not a valid key at all: false, no throw
+    assert.not.ok(node.verify(scheme, { kind, raw: arr }, m, s1));
+  }
+});
+
+test.run();
