@@ -42,6 +42,12 @@ export interface CommonConfig {
   maxRetransmissions?: number;
   /** record_size_limit to advertise (RFC 8449), default none. */
   recordSizeLimit?: number;
+  /** Start a KeyUpdate automatically after this many application records under one key (default: 90 % of the
+   *  suite's confidentiality limit, RFC 9147 4.5.3 / RFC 8446 5.5). */
+  keyUpdateAfterRecords?: number;
+  /** Records failing authentication under one key before the connection closes (default: the suite's limit,
+   *  2^36 or 2^23.5 for CCM; lower values are for tests). */
+  aeadForgeryLimit?: number;
   /** Receives NSS key-log lines (CLIENT/SERVER_HANDSHAKE_TRAFFIC_SECRET, CLIENT/SERVER_TRAFFIC_SECRET_0,
    *  EXPORTER_SECRET) for debugging captures. Off by default. */
   keylog?: (line: string) => void;
@@ -95,6 +101,8 @@ export interface ResolvedCommon {
   maxRetransmissions: number;
   recordSizeLimit: number | undefined;
   keylog: ((line: string) => void) | undefined;
+  keyUpdateAfterRecords: number | undefined;
+  aeadForgeryLimit: number | undefined;
 }
 
 export const DEFAULT_SUITES: CipherSuiteName[] = [
@@ -119,5 +127,7 @@ export function resolveCommon(c: CommonConfig): ResolvedCommon {
     maxRetransmissions: c.maxRetransmissions ?? 10,
     recordSizeLimit: c.recordSizeLimit,
     keylog: c.keylog,
+    keyUpdateAfterRecords: c.keyUpdateAfterRecords,
+    aeadForgeryLimit: c.aeadForgeryLimit,
   };
 }

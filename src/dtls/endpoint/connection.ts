@@ -159,7 +159,7 @@ export abstract class Connection {
     this.role = role;
     this.cfg = cfg;
     this.crypto = cfg.crypto;
-    this.rec = new RecordIO(cfg.crypto, this.stats);
+    this.rec = new RecordIO(cfg.crypto, this.stats, cfg.aeadForgeryLimit);
     this.rto = cfg.initialRetransmitMs;
   }
 
@@ -198,9 +198,14 @@ export abstract class Connection {
     this.stats.datagramsReceived++;
     this.stats.bytesReceived += datagram.length;
     this.nowRx = nowMs;
+    if (nowMs > this.lastNow) this.lastNow = nowMs;
     try {
       if (this.ampHeld) this.onBytesReceived();
       this.rec.open(datagram, this.recordHandler);
+      if (this.rec.layer.forgeryLimitReached) {
+        // too many records failed authentication under one key (RFC 9147 4.5.3): close
+        throw new AlertError(AlertDescription.bad_record_mac, 'AEAD forgery limit reached');
+      }
       this.afterInput(nowMs);
       if (!this.ampLimited && this.ampHeld && this.ampHeld.length) this.onBytesReceived(); // address just validated
     } catch (e) {
@@ -218,6 +223,7 @@ export abstract class Connection {
 
   handleTimeout(nowMs: number): void {
     if (this.state === 'closed') return;
+    if (nowMs > this.lastNow) this.lastNow = nowMs;
     this.guard(nowMs, () => {
       if (this.ackDeadline !== undefined && nowMs >= this.ackDeadline) {
         this.ackDeadline = undefined;
@@ -253,13 +259,20 @@ export abstract class Connection {
     this.flushDatagram();
   }
 
-  /** Send application data (split into records of at most 2^14 bytes). Returns false when not connected. */
-  send(data: Uint8Array): boolean {
+  /** Send application data (split into records of at most 2^14 bytes, or the peer's record_size_limit). Returns
+   *  false when not connected. `nowMs` (optional) times a KeyUpdate that the AEAD limit may trigger. */
+  send(data: Uint8Array, nowMs?: number): boolean {
     if (this.state !== 'connected') return false;
+    if (nowMs !== undefined && nowMs > this.lastNow) this.lastNow = nowMs;
     const max = Math.min(MAX_PLAINTEXT, this.rec.layer.maxPayload);
     for (let off = 0; off < data.length || off === 0; off += max) {
       this.emitRecord(this.writeEpoch, ContentType.application_data, data.subarray(off, off + max));
+      this.appRecords++;
       if (data.length === 0) break;
+    }
+    if (this.appRecords >= this.rekeyAfter && !this.kuFlight) {
+      // AEAD confidentiality limit ahead (RFC 9147 4.5.3): rekey; the counter restarts with the new epoch
+      this.guard(this.lastNow, () => this.startKeyUpdate(false, this.lastNow));
     }
     this.flushDatagram();
     return true;
@@ -548,6 +561,10 @@ export abstract class Connection {
     return false;
   }
 
+  /** Application records sent under the current write key, and the KeyUpdate threshold. */
+  private appRecords = 0;
+  private rekeyAfter = Infinity;
+
   private startKeyUpdate(requestPeer: boolean, now: number): void {
     const msg = this.newMessage(this.writeEpoch, HandshakeType.key_update, encodeKeyUpdate(requestPeer));
     this.kuFlight = this.makeFlight([msg], now);
@@ -559,6 +576,7 @@ export abstract class Connection {
       this.writeEpoch++;
       this.rec.installWrite(this.writeEpoch, ks.epochKeys(this.appWriteSecret, this.suite!));
       this.rec.dropWrite(old);
+      this.appRecords = 0;
       this.kuFlight = undefined;
       this.emit({ type: 'keyupdate', direction: 'send', epoch: this.writeEpoch });
     };
@@ -797,6 +815,7 @@ export abstract class Connection {
   /** Handshake complete: switch sending to epoch 3, drop reassembly buffers and transcripts. */
   protected completeHandshake(now: number): void {
     this.writeEpoch = 3;
+    this.rekeyAfter = this.cfg.keyUpdateAfterRecords ?? Math.floor(0.9 * this.suite!.confidentialityLimit);
     this.state = 'connected';
     this.hsRecvEnd = this.recvMsgSeq;
     this.inMsgs = new Map();

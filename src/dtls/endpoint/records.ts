@@ -23,8 +23,8 @@ export class RecordIO {
   private cidLen = 0;
   private wCid: Uint8Array | undefined;
 
-  constructor(crypto: CryptoProvider, private readonly drops: DropCounter) {
-    this.layer = new RecordLayer({ provider: crypto });
+  constructor(crypto: CryptoProvider, private readonly drops: DropCounter, forgeryLimit?: number) {
+    this.layer = new RecordLayer(forgeryLimit === undefined ? { provider: crypto } : { provider: crypto, forgeryLimit });
   }
 
   /** CID to put in records we send (the peer's choice), or undefined. */

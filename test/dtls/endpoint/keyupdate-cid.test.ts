@@ -60,6 +60,42 @@ test('KeyUpdate over a lossy link still completes and data keeps flowing', () =>
   assert.ok(texts(p.serverEvents).includes('after'));
 });
 
+test('automatic KeyUpdate after keyUpdateAfterRecords records (AEAD limit), data keeps flowing', () => {
+  const { c, s } = providers('node', 'autoku');
+  const p = new Pair({ crypto: c, verifier: verifier(c), serverName: 'localhost', keyUpdateAfterRecords: 10 },
+    { crypto: s, credential: credential('ecdsa') });
+  assert.ok(p.connect());
+  const sent: string[] = [];
+  for (let i = 0; i < 35; i++) {
+    sent.push(`m${i}`);
+    p.client.send(enc.encode(`m${i}`), p.now);
+    p.run(() => false, p.now + 25);
+  }
+  p.settle(1000);
+  assert.equal(texts(p.serverEvents), sent);
+  assert.is(p.client.sendEpoch, 6); // 3 -> 4 -> 5 -> 6 after records 10, 20, 30
+  assert.is(p.serverConn!.receiveEpoch, 6);
+});
+
+test('AEAD forgery limit: too many records failing authentication close the connection (bad_record_mac)', () => {
+  const { c, s } = providers('node', 'forge');
+  const p = new Pair({ crypto: c, verifier: verifier(c), serverName: 'localhost' },
+    { crypto: s, credential: credential('ecdsa'), aeadForgeryLimit: 3 });
+  assert.ok(p.connect());
+  p.settle(100);
+  p.client.send(enc.encode('real'));
+  const good = p.client.pollTransmit()!;
+  for (let i = 0; i < 3; i++) {
+    const bad = good.slice();
+    bad[bad.length - 1 - i]! ^= 1; // tag damaged
+    p.server.receive(bad, p.addr, p.now);
+  }
+  p.settle(100);
+  assert.ok(p.serverConn!.isClosed);
+  assert.ok(p.serverEvents.some((e) => e.type === 'alert' && e.sent && e.description === 20));
+  assert.ok(p.clientEvents.some((e) => e.type === 'alert' && !e.sent && e.description === 20));
+});
+
 test('Connection ID: negotiated both ways, carried in the header, dispatcher routes by CID after an address change', () => {
   const { c, s } = providers('node', 'cid');
   const myCid = Uint8Array.of(1, 2, 3, 4, 5);
