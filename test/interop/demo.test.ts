@@ -2,6 +2,8 @@
 // processes over real UDP on 127.0.0.1 (what `npm run demo:server` / `npm run demo:client` execute).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CERTS, ROOT, freeUdpPort, spawnPeer, type Peer } from './harness.ts';
 
@@ -29,13 +31,16 @@ async function runClient(args: string[]): Promise<{ code: number | null; out: st
   return { code, out: c.output() };
 }
 
-test('demo server + demo client over UDP: handshake, KeyUpdate, CID, echo; suites and groups; failures', async () => {
-  await withServer(['--cert', join(EC, 'server-chain.pem'), '--key', join(EC, 'server.key'), '--cid', '4'], async (port, server) => {
+test('demo server + demo client over UDP: handshake, KeyUpdate, CID, echo; suites and groups; key logs; failures', async () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'dtls-demo-'));
+  const kl = (n: string) => join(tmp, `${n}.keys`);
+  try {
+  await withServer(['--cert', join(EC, 'server-chain.pem'), '--key', join(EC, 'server.key'), '--cid', '4', '--keylog', kl('server')], async (port, server) => {
     // Two clients at once (the dispatcher keeps them apart by address).
     const [a, b, c] = await Promise.all([
-      runClient(['--port', String(port), '--ca', join(EC, 'ca.pem'), '--server-name', 'localhost', '--message', 'over real UDP', '--keyupdate', '--cid', 'c0ffee']),
+      runClient(['--port', String(port), '--ca', join(EC, 'ca.pem'), '--server-name', 'localhost', '--message', 'over real UDP', '--keyupdate', '--cid', 'c0ffee', '--keylog', kl('a')]),
       runClient(['--port', String(port), '--ca', join(EC, 'ca.pem'), '--message', 'second', '--suite', 'TLS_AES_256_GCM_SHA384', '--group', 'secp256r1', '--crypto', 'noble']),
-      runClient(['--port', String(port), '--ca', join(EC, 'ca.pem'), '--message', 'chacha', '--suite', 'TLS13-CHACHA20-POLY1305-SHA256']),
+      runClient(['--port', String(port), '--ca', join(EC, 'ca.pem'), '--message', 'chacha', '--suite', 'TLS13-CHACHA20-POLY1305-SHA256', '--keylog', kl('c')]),
     ]);
     assert.is(a.code, 0, a.out);
     assert.match(a.out, /connected suite=TLS_AES_128_GCM_SHA256 group=x25519 scheme=ecdsa_secp256r1_sha256 hrr=yes send_cid=[0-9a-f]{8} recv_cid=c0ffee/);
@@ -51,14 +56,29 @@ test('demo server + demo client over UDP: handshake, KeyUpdate, CID, echo; suite
     const bad = await runClient(['--port', String(port), '--ca', join(ED, 'ca.pem'), '--timeout', '5000']);
     assert.is(bad.code, 3, bad.out);
     assert.match(bad.out, /sent fatal alert unknown_ca \(48\)/);
-    // the server saw both successful connections and their echoes
+    // the server saw the successful connections, their echoes and the failed one's alert (its stdout may lag the
+    // client's exit a little)
+    await server.waitFor(/alert \S+ received unknown_ca\(48\)/, 5000);
     const s = server.output();
     assert.is((s.match(/^connected /gm) ?? []).length, 3, s);
     assert.match(s, /data \S+ 13B/);
     assert.match(s, /data \S+ 6B/);
     assert.match(s, /keyupdate \S+ receive epoch=4/);
     assert.match(s, /alert \S+ received unknown_ca\(48\)/);
+    // key logs: each client's five secrets (NSS format) appear verbatim in the server's log
+    const serverLines = new Set(readFileSync(kl('server'), 'utf8').split('\n').filter(Boolean));
+    for (const n of ['a', 'c']) {
+      const lines = readFileSync(kl(n), 'utf8').split('\n').filter(Boolean);
+      assert.equal(lines.map((l) => l.split(' ')[0]), [
+        'CLIENT_HANDSHAKE_TRAFFIC_SECRET', 'SERVER_HANDSHAKE_TRAFFIC_SECRET', 'CLIENT_TRAFFIC_SECRET_0', 'SERVER_TRAFFIC_SECRET_0', 'EXPORTER_SECRET',
+      ]);
+      for (const l of lines) assert.ok(serverLines.has(l), `${n}: ${l} not in the server key log`);
+    }
+    assert.not.match(s + a.out + c.out, /warning: the endpoint reported no secrets/);
   });
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 });
 
 test('demo client: timeout against a silent port (exit 2) and usage errors (exit 1)', async () => {
