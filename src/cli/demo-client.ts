@@ -139,7 +139,7 @@ export async function main(
     if (bytes.length > room) {
       err(`demo:client: warning: the ${bytes.length}-byte message exceeds one ${o.mtu ?? 1400}-byte datagram (about ${room} bytes of data); peers with a 1400-byte MTU such as wolfSSL drop it\n`);
     }
-    if (!client.send(bytes)) end(3, 'the endpoint refused to send the message');
+    if (!client.send(bytes, nowMs())) end(3, 'the endpoint refused to send the message');
   };
 
   const onEvent = (ev: EndpointEvent) => {

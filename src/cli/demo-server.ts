@@ -130,7 +130,7 @@ export async function start(
             break;
           case 'data':
             out(`data ${e.address} ${ev.data.length}B\n`);
-            e.connection.send(ev.data); // echo
+            e.connection.send(ev.data, nowMs()); // echo
             break;
           case 'keyupdate':
             out(`keyupdate ${e.address} ${ev.direction} epoch=${ev.epoch}\n`);
