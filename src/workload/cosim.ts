@@ -76,25 +76,11 @@ class SwitchRandom implements RandomSource {
 }
 
 /**
- * node:crypto (OpenSSL 3.0) signs ECDSA with a random nonce, which would make signature lengths and therefore
- * every later byte and timing irreproducible; ECDSA signing is delegated to the noble provider (RFC 6979) so that
- * the same seed gives the same run. Everything else stays on the chosen provider.
+ * Both providers are reproducible for a given seed: the node provider signs ECDSA P-256 deterministically (RFC 6979,
+ * low-S, src/dtls/crypto/ecdsa-p256.ts), byte-identical to noble, so no delegation is needed any more.
  */
 function reproducible(kind: CryptoKind, rng: RandomSource): CryptoProvider {
-  const p = createProvider(kind, rng);
-  if (kind === 'noble') return p;
-  const noble = createProvider('noble', rng);
-  const sign = p.sign.bind(p);
-  p.sign = (scheme, key, msg) => {
-    if (scheme !== 'ecdsa_secp256r1_sha256') return sign(scheme, key, msg);
-    noble.observer = p.observer;
-    try {
-      return noble.sign(scheme, key, msg);
-    } finally {
-      noble.observer = undefined;
-    }
-  };
-  return p;
+  return createProvider(kind, rng);
 }
 
 function pickWeighted<T extends string>(w: Partial<Record<T, number | undefined>>, s: RngStream): T {
