@@ -45,46 +45,75 @@ export function describeDatagram(d: Uint8Array): string {
 
 export type Proxy = {
   port: number;
-  /** Every datagram seen, with `dropped` set on those the drop rule discarded. */
-  log: (Captured & { dropped?: boolean })[];
+  /** Every datagram seen, with `dropped` set on those the drop rule discarded and `path` = index of the relay's
+   *  server-side socket it went out of / came in on (0 before any rebind). */
+  log: (Captured & { dropped?: boolean; path?: number })[];
   close(): Promise<void>;
   dump(): string;
 };
 
-/** Starts a relay on 127.0.0.1 (random port) towards 127.0.0.1:serverPort. `drop(c, n)` (n = index of the
- *  datagram in its direction) discards datagrams to exercise retransmission. */
-export async function startProxy(serverPort: number, drop?: (c: Captured, n: number) => boolean): Promise<Proxy> {
+export type ProxyOptions = {
+  /** Discard a datagram (n = its index in its direction) to exercise retransmission. */
+  drop?: (c: Captured, n: number) => boolean;
+  /** Before relaying this client datagram, move to a new source port towards the server (NAT rebinding). */
+  rebind?: (c: Captured, n: number) => boolean;
+};
+
+/** Starts a relay on 127.0.0.1 (random port) towards 127.0.0.1:serverPort. */
+export async function startProxy(serverPort: number, opts: ProxyOptions | ((c: Captured, n: number) => boolean) = {}): Promise<Proxy> {
+  const o: ProxyOptions = typeof opts === 'function' ? { drop: opts } : opts;
   const front = dgram.createSocket('udp4');
-  const back = dgram.createSocket('udp4');
-  const log: (Captured & { dropped?: boolean })[] = [];
+  const backs: dgram.Socket[] = [];
+  const log: (Captured & { dropped?: boolean; path?: number })[] = [];
   let nc = 0;
   let ns = 0;
   const t0 = performance.now();
   let client: { port: number; address: string } | undefined;
+  const newBack = async (): Promise<dgram.Socket> => {
+    const b = dgram.createSocket('udp4');
+    const path = backs.length;
+    b.on('error', () => {});
+    b.on('message', (msg) => {
+      const c: Captured & { dropped?: boolean; path?: number } = { t: performance.now() - t0, dir: 's>c', bytes: new Uint8Array(msg), path };
+      log.push(c);
+      if (o.drop?.(c, ns++)) c.dropped = true;
+      else if (client) front.send(msg, client.port, client.address);
+    });
+    await new Promise<void>((r) => b.bind(0, '127.0.0.1', r));
+    backs.push(b);
+    return b;
+  };
+  let back = await newBack();
+  let pending = Promise.resolve();
   front.on('message', (msg, rinfo) => {
     client = { port: rinfo.port, address: rinfo.address };
-    const c: Captured & { dropped?: boolean } = { t: performance.now() - t0, dir: 'c>s', bytes: new Uint8Array(msg) };
+    const c: Captured & { dropped?: boolean; path?: number } = { t: performance.now() - t0, dir: 'c>s', bytes: new Uint8Array(msg) };
     log.push(c);
-    if (drop?.(c, nc++)) c.dropped = true;
-    else back.send(msg, serverPort, '127.0.0.1');
-  });
-  back.on('message', (msg) => {
-    const c: Captured & { dropped?: boolean } = { t: performance.now() - t0, dir: 's>c', bytes: new Uint8Array(msg) };
-    log.push(c);
-    if (drop?.(c, ns++)) c.dropped = true;
-    else if (client) front.send(msg, client.port, client.address);
+    const n = nc++;
+    if (o.drop?.(c, n)) {
+      c.dropped = true;
+      return;
+    }
+    // keep client datagrams in order across an asynchronous rebind
+    pending = pending.then(async () => {
+      if (o.rebind?.(c, n)) back = await newBack();
+      c.path = backs.indexOf(back);
+      back.send(msg, serverPort, '127.0.0.1');
+    });
   });
   front.on('error', () => {});
-  back.on('error', () => {});
   await new Promise<void>((r) => front.bind(0, '127.0.0.1', r));
-  await new Promise<void>((r) => back.bind(0, '127.0.0.1', r));
   return {
     port: (front.address() as AddressInfo).port,
     log,
     close: async () => {
-      await Promise.all([new Promise<void>((r) => front.close(() => r())), new Promise<void>((r) => back.close(() => r()))]);
+      await pending;
+      await Promise.all([front, ...backs].map((b) => new Promise<void>((r) => b.close(() => r()))));
     },
-    dump: () => log.map((c) => `${c.t.toFixed(1).padStart(8)}ms ${c.dir} ${c.dropped ? 'DROPPED ' : ''}${describeDatagram(c.bytes)}`).join('\n'),
+    dump: () =>
+      log
+        .map((c) => `${c.t.toFixed(1).padStart(8)}ms ${c.dir}${c.path ? ` [port ${c.path}]` : ''} ${c.dropped ? 'DROPPED ' : ''}${describeDatagram(c.bytes)}`)
+        .join('\n'),
   };
 }
 

@@ -14,7 +14,7 @@ import { findSecret, parseKeylog } from '../../src/dtls/keylog.ts';
 import { main as clientMain } from '../../src/cli/demo-client.ts';
 import { start as serverStart } from '../../src/cli/demo-server.ts';
 import { CERTS, findWolfssl, freeUdpPort, spawnPeer, waitUdpBound, type Peer, type WolfBins } from './harness.ts';
-import { startProxy, type Captured, type Proxy } from './udp-proxy.ts';
+import { startProxy, type Captured, type Proxy, type ProxyOptions } from './udp-proxy.ts';
 
 const EC = join(CERTS, 'ecdsa');
 const ED = join(CERTS, 'ed25519');
@@ -56,14 +56,14 @@ async function ourClientToWolf(
   }
 }
 
-type ServerRun = { code: number | null; wolf: string; events: string; err: string; dump: string };
+type ServerRun = { code: number | null; wolf: string; events: string; err: string; dump: string; log: Proxy['log'] };
 
 /** wolfSSL example client -> relay -> our demo server. */
 async function wolfToOurServer(
   bins: WolfBins,
   serverArgs: string[],
   clientArgs: string[],
-  drop?: (c: Captured, n: number) => boolean,
+  relay?: ProxyOptions | ((c: Captured, n: number) => boolean),
 ): Promise<ServerRun> {
   let events = '';
   let err = '';
@@ -72,7 +72,7 @@ async function wolfToOurServer(
   let peer: Peer | undefined;
   let proxy: Proxy | undefined;
   try {
-    proxy = await startProxy(srv.port, drop);
+    proxy = await startProxy(srv.port, relay);
     peer = spawnPeer(bins.client, ['-u', '-v', '4', '-h', 'localhost', '-p', String(proxy.port), '-x', '-m', ...clientArgs], {
       cwd: bins.dir,
       limitMs: 10000,
@@ -80,7 +80,7 @@ async function wolfToOurServer(
     const code = await peer.exited;
     // the client's close_notify may still be in flight to the server
     await new Promise((r) => setTimeout(r, 50));
-    return { code, wolf: peer.output(), events, err, dump: proxy.dump() };
+    return { code, wolf: peer.output(), events, err, dump: proxy.dump(), log: proxy.log };
   } finally {
     peer?.kill();
     await proxy?.close();
@@ -293,6 +293,25 @@ if (!found.ok) {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+  test('wolfSSL client -> our server: NAT rebinding after the handshake, our server follows the CID', async () => {
+    let moved = false;
+    const r = await wolfToOurServer(bins, ['--cert', join(EC, 'server-chain.pem'), '--key', join(EC, 'server.key'), '--cid', '4'], [
+      '-A', join(EC, 'ca.pem'), '--cid', 'ab',
+    ], {
+      // new relay source port from the client's first epoch-3 record on (unified header, epoch bits 3)
+      rebind: (c) => !moved && (c.bytes[0]! & 0xe3) === 0x23 && (moved = true),
+    });
+    checkServer(r, { suite: 'TLS_AES_128_GCM_SHA256', group: 'secp256r1', scheme: 'ecdsa_secp256r1_sha256', hrr: true }, 'case B7');
+    const d = diag('case B7', { 'our server': r.events, datagrams: r.dump });
+    assert.ok(moved, d);
+    const from = /connected (\S+) /.exec(r.events)?.[1];
+    const closedAt = /closed (\S+) close_notify/.exec(r.events)?.[1];
+    assert.ok(from && closedAt && from !== closedAt, d); // the connection followed the client to its new address
+    // everything the server sent after the move (its echo at least) went to the new address
+    const firstMoved = r.log.findIndex((c) => c.dir === 'c>s' && c.path === 1);
+    const after = r.log.slice(firstMoved).filter((c) => c.dir === 's>c');
+    assert.ok(firstMoved > 0 && after.length >= 1 && after.every((c) => c.path === 1), d);
   });
 }
 
