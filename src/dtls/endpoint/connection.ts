@@ -379,12 +379,17 @@ export abstract class Connection {
       this.rec.dropRead(this.oldReadEpoch);
       this.oldReadEpoch = -1;
     }
+    if (r.epoch === 0 && this.state === 'connected' && r.contentType !== ContentType.handshake) {
+      // after the handshake an unauthenticated alert or ACK can only be spoofed
+      this.countDrop('plaintext_after_handshake');
+      return;
+    }
     switch (r.contentType) {
       case ContentType.handshake:
         this.onHandshakeRecord(r, now);
         return;
       case ContentType.ack:
-        this.onAck(decodeAck(r.payload), now);
+        this.onAck(decodeAck(r.payload), now, r.epoch);
         return;
       case ContentType.alert:
         this.onAlert(r.payload);
@@ -426,9 +431,11 @@ export abstract class Connection {
       // post-handshake: ACK every processed handshake record, duplicates included (RFC 9147 7);
       // handshake-phase retransmissions from the peer: client re-sends its final flight, server re-ACKs.
       const handshakeDup = duplicate && frags.every((f) => f.messageSeq < this.hsRecvEnd);
-      if (handshakeDup && this.role === 'client') {
-        this.resendOnPeerRetransmission(now);
-      } else if (buffered || duplicate) {
+      if (handshakeDup) {
+        // the client re-sends its final flight if it is still unacknowledged; the server ignores late copies of
+        // the client's first flights (its epoch-2 copies are answered through the stored ACK, see server.ts)
+        if (this.role === 'client') this.resendOnPeerRetransmission(now);
+      } else if ((buffered || duplicate) && r.epoch >= 3) {
         this.ackList.push(rn);
       }
       this.processMessages(now);
@@ -584,11 +591,14 @@ export abstract class Connection {
   }
 
   // ------------------------------------------------------------------ ACKs
-  private onAck(records: RecordNumber[], now: number): void {
+  private onAck(records: RecordNumber[], now: number, ackEpoch = 3): void {
     this.stats.acksReceived++;
     if (!this.sentRecords) return;
     let maxIndex = -1;
     for (const rn of records) {
+      // during the handshake an ACK never covers a higher epoch than its own (RFC 9147 7); an unauthenticated
+      // epoch-0 ACK is therefore only trusted for epoch-0 records
+      if (ackEpoch === 0 && rn.epoch > 0) continue;
       const key = rn.epoch + '/' + rn.seq;
       const frags = this.sentRecords.get(key);
       if (!frags) continue;

@@ -96,6 +96,21 @@ test('AEAD forgery limit: too many records failing authentication close the conn
   assert.ok(p.clientEvents.some((e) => e.type === 'alert' && !e.sent && e.description === 20));
 });
 
+test('after the handshake a spoofed plaintext alert or ACK is dropped, the connection stays up', () => {
+  const { c, s } = providers('node', 'spoof');
+  const p = new Pair({ crypto: c, verifier: verifier(c), serverName: 'localhost' }, { crypto: s, credential: credential('ecdsa') });
+  assert.ok(p.connect());
+  p.settle(100);
+  const alert = Uint8Array.of(21, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 99, 0, 2, 2, 40); // fatal handshake_failure
+  const ack = Uint8Array.of(26, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 98, 0, 2, 0, 0);
+  p.client.receive(alert, p.now);
+  p.client.receive(ack, p.now);
+  p.server.receive(alert, p.addr, p.now);
+  assert.ok(p.client.isConnected);
+  assert.ok(p.serverConn!.isConnected);
+  assert.is(p.client.stats.dropsByReason.plaintext_after_handshake, 2);
+});
+
 test('Connection ID: negotiated both ways, carried in the header, dispatcher routes by CID after an address change', () => {
   const { c, s } = providers('node', 'cid');
   const myCid = Uint8Array.of(1, 2, 3, 4, 5);
