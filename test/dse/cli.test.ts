@@ -28,7 +28,12 @@ test('bad options and missing files: exit 2', () => {
 });
 
 test('shipped sweeps: parse, and every point materialises to a valid scenario + model', () => {
-  const sizes: Record<string, number> = { 'sweeps/aead-sizing.yaml': 20, 'sweeps/full-accelerator.yaml': 64, 'sweeps/bench/bench-16.yaml': 16 };
+  const sizes: Record<string, number> = {
+    'sweeps/aead-sizing.yaml': 20,
+    'sweeps/full-accelerator.yaml': 64,
+    'sweeps/bench/bench-16.yaml': 16,
+    'sweeps/examples/aead-sizing-500.yaml': 20,
+  };
   for (const [f, n] of Object.entries(sizes)) {
     const l = loadSweep(path.join(root, f), (p) => readFileSync(p, 'utf8'));
     const { plan, configs } = buildPlan(l.sweep, { name: l.name, codeVersion: 'v', materialize: l.materialize });
