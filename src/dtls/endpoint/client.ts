@@ -298,13 +298,15 @@ export class ClientEndpoint extends Connection {
       this.cfg.keylog(keylogLine('EXPORTER_SECRET', hs.random, ks.exporterMasterSecret(master, th)));
     }
     const msgs = [];
+    let finHash = th;
     if (hs.certRequestContext) {
       // no client certificate configured: empty Certificate, no CertificateVerify (RFC 8446 4.4.2)
       const cb = encodeCertificate({ context: hs.certRequestContext, entries: [] });
       t.update(tlsMessage(H.certificate, cb));
       msgs.push(this.newMessage(2, H.certificate, cb));
+      finHash = t.digest();
     }
-    const fin = ks.finishedVerifyData(hs.cHs!, t.digest());
+    const fin = ks.finishedVerifyData(hs.cHs!, finHash);
     msgs.push(this.newMessage(2, H.finished, fin));
     this.installAppKeys(app.client, app.server);
     this.info = { suite: this.suite!.name, group: hs.group!, scheme: hs.scheme! };

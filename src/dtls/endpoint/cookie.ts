@@ -1,6 +1,6 @@
 // Stateless HelloRetryRequest cookies (RFC 9147 5.1, RFC 8446 4.2.2).
 // cookie = version(1) | suite(2) | group(2, 0 = HRR only for the cookie) | time ms(6) | hashLen(1) |
-//          Hash(ClientHello1)(hashLen) | HMAC-SHA256(secret, address || all previous bytes)(32)
+//          Hash(ClientHello1)(hashLen) | HMAC-SHA256(secret, address (UTF-16BE) || all previous bytes)(32)
 // Two secrets are accepted: the current one and the one it replaced (rotation every rotateMs).
 import type { CryptoProvider, RandomSource } from '../crypto/provider.ts';
 import { ctEqual } from '../handshake/bytes.ts';
@@ -12,7 +12,6 @@ export interface CookieContents {
   timeMs: number;
 }
 
-const enc = new TextEncoder();
 
 export class CookieJar {
   private current: Uint8Array | undefined;
@@ -43,10 +42,15 @@ export class CookieJar {
   }
 
   private mac(secret: Uint8Array, address: string, body: Uint8Array): Uint8Array {
-    const a = enc.encode(address);
-    const data = new Uint8Array(a.length + body.length);
-    data.set(a);
-    data.set(body, a.length);
+    // address as UTF-16 code units, 2 bytes each (no TextEncoder call: addresses are short)
+    const n = address.length;
+    const data = new Uint8Array(2 * n + body.length);
+    for (let i = 0; i < n; i++) {
+      const c = address.charCodeAt(i);
+      data[2 * i] = c >>> 8;
+      data[2 * i + 1] = c & 0xff;
+    }
+    data.set(body, 2 * n);
     return this.crypto.hmac('SHA-256', secret, data);
   }
 
