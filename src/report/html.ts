@@ -81,7 +81,7 @@ export function renderReportHtml(result: SimResult, charts: readonly RenderedCha
       table(
         [
           ['check', 'target', 'value', 'result'],
-          ...s.sla.map((x) => [x.name, `${x.op} ${fmt(x.target)} ${x.unit}`.trim(), `${n4(x.value)} ${x.unit}`.trim(), x.pass ? 'PASS' : 'FAIL']),
+          ...s.sla.map((x) => [x.name, `${x.op} ${fmt(x.target)} ${x.unit}`.trim(), Number.isFinite(x.value) ? `${n4(x.value)} ${x.unit}`.trim() : '- (undefined)', x.pass ? 'PASS' : 'FAIL']),
         ],
         (i) => (s.sla[i]!.pass ? 'pass' : 'fail'),
       ),

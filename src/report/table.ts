@@ -8,7 +8,8 @@ function f3(x: number): string {
 
 function slaLine(s: SlaResult): string[] {
   const u = s.unit ? ` ${s.unit}` : '';
-  return [s.name, `${s.op} ${fmt(s.target)}${u}`, `${fmt(s.value, 4)}${u}`, s.pass ? 'PASS' : 'FAIL'];
+  const value = Number.isFinite(s.value) ? `${fmt(s.value, 4)}${u}` : '- (undefined)';
+  return [s.name, `${s.op} ${fmt(s.target)}${u}`, value, s.pass ? 'PASS' : 'FAIL'];
 }
 
 /** Count of failed SLA checks. */

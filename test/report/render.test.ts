@@ -238,6 +238,10 @@ test('terminal summary: deterministic, no wall time, shows blocks and SLA verdic
   assert.is(renderTerminalSummary(b2), a);
   for (const t of ['scenario fixture', 'handshake (ms)', 'goodput (Gbit/s)', 'pke', '87.0%', 'FAIL', 'PASS', 'SLA: 1 of 2 FAILED']) assert.ok(a.includes(t), t);
   assert.not.ok(a.includes('\x1b'), 'no colour codes');
+  const u = makeFixture({ handshakes: 0 });
+  u.summary.sla[0]!.value = NaN;
+  u.summary.sla[0]!.pass = false;
+  assert.ok(/handshake_latency_ms\.p99\s+<= 50 ms\s+- \(undefined\)\s+FAIL/.test(renderTerminalSummary(u)), renderTerminalSummary(u));
   assert.ok(a.endsWith('\n'));
 });
 
