@@ -170,9 +170,9 @@ export function renderReportHtml(result: SimResult, charts: readonly RenderedCha
   );
   const opRows: string[][] = [];
   for (const b of result.blocks) {
-    for (const k of Object.keys(b.ops).sort()) opRows.push([b.name, k, String(b.ops[k])]);
+    for (const k of Object.keys(b.ops).sort()) opRows.push([b.name, k, fmt(b.ops[k])]);
     const c = b.counters ?? {};
-    for (const k of Object.keys(c).sort()) opRows.push([b.name, `counter: ${k}`, String(c[k])]);
+    for (const k of Object.keys(c).sort()) opRows.push([b.name, `counter: ${k}`, fmt(c[k])]);
   }
   if (opRows.length) parts.push(table([['block', 'operation', 'count'], ...opRows]));
 
