@@ -4,7 +4,6 @@
 //   WAIT_FINISHED --Finished--> CONNECTED (final flight [Certificate(empty)] Finished, retransmitted until ACKed)
 import type { KxGroup, KxKeyPair, SignatureScheme, TranscriptHash, VerifyKey } from '../crypto/provider.ts';
 import { type CipherSuite, getSuite, suiteByCode } from '../crypto/suites.ts';
-import { KeySchedule } from '../keyschedule.ts';
 import { keylogLine } from '../keylog.ts';
 import { AlertError, ctEqual } from '../handshake/bytes.ts';
 import { AlertDescription, DTLS12, DTLS13, ExtensionType as X, HandshakeType as H } from '../handshake/constants.ts';
@@ -15,7 +14,7 @@ import {
 } from '../handshake/messages.ts';
 import { type ClientConfig, type CertificateVerifier, resolveCommon } from './config.ts';
 import { Connection } from './connection.ts';
-import { certificateVerifyContent, groupCode, groupFromCode, handshakeSecretNoPsk, schemeCode, schemeFromCode, verifySignature } from './common.ts';
+import { certificateVerifyContent, groupCode, groupFromCode, handshakeSecretNoPsk, scheduleFor, schemeCode, schemeFromCode, verifySignature } from './common.ts';
 
 type Phase = 'wait_sh' | 'wait_ee' | 'wait_cert_cr' | 'wait_cert' | 'wait_cv' | 'wait_finished' | 'done';
 
@@ -192,7 +191,7 @@ export class ClientEndpoint extends Connection {
     this.suite = suite;
     hs.group = group;
     hs.shares = [];
-    const ks = (this.ks = KeySchedule.forSuite(this.crypto, suite));
+    const ks = (this.ks = scheduleFor(this.crypto, suite.hash));
     if (!hs.transcript) {
       hs.transcript = this.crypto.transcript(suite.hash).update(hs.chTls!);
     }

@@ -1,6 +1,6 @@
 // Helpers shared by the client and server state machines.
 import type { CryptoProvider, HashAlg, KxGroup, SignatureScheme, VerifyKey } from '../crypto/provider.ts';
-import type { KeySchedule } from '../keyschedule.ts';
+import { KeySchedule } from '../keyschedule.ts';
 import { AlertError } from '../handshake/bytes.ts';
 import { AlertDescription, groupCodes, signatureCodes } from '../handshake/constants.ts';
 
@@ -56,4 +56,14 @@ export function handshakeSecretNoPsk(crypto: CryptoProvider, ks: KeySchedule, ec
     m.set(ks.hash, salt);
   }
   return crypto.hkdfExtract(ks.hash, salt, ecdhe);
+}
+
+/** One KeySchedule per provider and hash: it is stateless apart from its cached Hash(""), which connections share. */
+const scheduleCache = new WeakMap<CryptoProvider, Map<HashAlg, KeySchedule>>();
+export function scheduleFor(crypto: CryptoProvider, hash: HashAlg): KeySchedule {
+  let m = scheduleCache.get(crypto);
+  if (!m) scheduleCache.set(crypto, (m = new Map()));
+  let ks = m.get(hash);
+  if (!ks) m.set(hash, (ks = new KeySchedule(crypto, hash)));
+  return ks;
 }

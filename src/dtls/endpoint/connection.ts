@@ -12,7 +12,7 @@
 // close. Nothing thrown inside ever escapes those two methods (other exceptions become internal_error).
 import type { CryptoProvider } from '../crypto/provider.ts';
 import type { CipherSuite } from '../crypto/suites.ts';
-import { KeySchedule } from '../keyschedule.ts';
+import type { KeySchedule } from '../keyschedule.ts';
 import { AlertError, Writer } from '../handshake/bytes.ts';
 import { AlertDescription, AlertLevel, ContentType, HandshakeType, alertName } from '../handshake/constants.ts';
 import {

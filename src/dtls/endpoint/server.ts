@@ -4,7 +4,6 @@
 //   START --CH--> send [SH] {EE Cert CV Finished} --> WAIT_FINISHED --client Finished--> CONNECTED (+ ACK)
 import type { KxGroup, TranscriptHash } from '../crypto/provider.ts';
 import { type CipherSuite, getSuite, suiteByCode } from '../crypto/suites.ts';
-import { KeySchedule } from '../keyschedule.ts';
 import { keylogLine } from '../keylog.ts';
 import { AlertError, ctEqual } from '../handshake/bytes.ts';
 import { AlertDescription, DTLS13, ExtensionType as X, HRR_RANDOM, HandshakeType as H } from '../handshake/constants.ts';
@@ -15,7 +14,7 @@ import {
 } from '../handshake/messages.ts';
 import { type ResolvedCommon, type ServerConfig, type ServerCredential, resolveCommon } from './config.ts';
 import { Connection } from './connection.ts';
-import { certificateVerifyContent, groupCode, groupFromCode, handshakeSecretNoPsk, schemeCode } from './common.ts';
+import { certificateVerifyContent, groupCode, groupFromCode, handshakeSecretNoPsk, scheduleFor, schemeCode } from './common.ts';
 
 export interface ResolvedServer extends ResolvedCommon {
   credentials: ServerCredential[];
@@ -243,7 +242,7 @@ export class ServerConnection extends Connection {
       return;
     }
     const suite = (this.suite = sel.suite);
-    const ks = (this.ks = KeySchedule.forSuite(this.crypto, suite));
+    const ks = (this.ks = scheduleFor(this.crypto, suite.hash));
     const kp = this.crypto.kxGenerate(sel.group);
     const shared = this.crypto.kxDerive(sel.group, kp.privateKey, sel.share!);
     if (!shared) throw new AlertError(AlertDescription.illegal_parameter, 'bad key share');
