@@ -61,6 +61,17 @@ export class ClientEndpoint extends Connection {
     this.keyShareGroups = (config.keyShareGroups ?? [cfg.groups[0]!]).filter((g) => cfg.groups.includes(g));
     this.offerCid = config.offerConnectionId ?? true;
     this.myCid = config.connectionId ?? new Uint8Array(0);
+    this.rec.onUnknownEpoch = (bits) => this.onUndecryptable(bits);
+  }
+
+  private emptyAckAt = -Infinity;
+  /** Handshake records arrived before the ServerHello that carries their keys: the ServerHello was lost. Send an
+   *  empty ACK (RFC 9147 7.1) so that the server resends at once; at most once per half timer period. */
+  private onUndecryptable(bits: number): void {
+    const now = this.nowRx;
+    if (this.state !== 'handshaking' || this.hs?.phase !== 'wait_sh' || bits !== 2 || now - this.emptyAckAt < this.rto / 2) return;
+    this.emptyAckAt = now;
+    this.sendEmptyAck();
   }
 
   /** Sends the first ClientHello. */

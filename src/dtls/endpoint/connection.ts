@@ -389,7 +389,7 @@ export abstract class Connection {
         this.onHandshakeRecord(r, now);
         return;
       case ContentType.ack:
-        this.onAck(decodeAck(r.payload), now, r.epoch);
+        this.onAck(decodeAck(r.payload), now, r.epoch, this.isFreshPeerRecord({ epoch: r.epoch, seq: r.seq }));
         return;
       case ContentType.alert:
         this.onAlert(r.payload);
@@ -416,6 +416,7 @@ export abstract class Connection {
   private onHandshakeRecord(r: OpenedRecord, now: number): void {
     const frags = decodeFragments(r.payload);
     const rn: RecordNumber = { epoch: r.epoch, seq: r.seq };
+    const fresh = this.isFreshPeerRecord(rn);
     let buffered = false;
     let duplicate = false;
     let disruption = false;
@@ -434,7 +435,7 @@ export abstract class Connection {
       if (handshakeDup) {
         // the client re-sends its final flight if it is still unacknowledged; the server ignores late copies of
         // the client's first flights (its epoch-2 copies are answered through the stored ACK, see server.ts)
-        if (this.role === 'client') this.resendOnPeerRetransmission(now);
+        if (this.role === 'client') this.resendOnPeerRetransmission(now, fresh);
       } else if ((buffered || duplicate) && r.epoch >= 3) {
         this.ackList.push(rn);
       }
@@ -448,7 +449,7 @@ export abstract class Connection {
     if (this.state === 'closed') return;
     if (duplicate && this.recvMsgSeq === before) {
       // the peer retransmitted its previous flight: ours was probably lost (RFC 9147 5.8.1 case 3)
-      if (this.hsFlight) this.resendOnPeerRetransmission(now);
+      if (this.hsFlight) this.resendOnPeerRetransmission(now, fresh);
       else if (this.ackList.length) this.sendAck();
     } else if (disruption && !this.hsFlightPending()) {
       if (this.ackList.length) this.sendAck();
@@ -460,11 +461,21 @@ export abstract class Connection {
     }
   }
 
-  /** The peer sent its previous flight again, so ours was probably lost (RFC 9147 5.8.1). A copy arriving within
-   *  half a timer period of our last transmission is more likely a network duplicate: ignored. */
-  private resendOnPeerRetransmission(now: number): void {
+  /** The peer sent its previous flight again (or an empty ACK), so ours was probably lost (RFC 9147 5.8.1). Only a
+   *  fresh record counts (see isFreshPeerRecord): network duplicates and late reordered copies do not. */
+  private resendOnPeerRetransmission(now: number, fresh: boolean): void {
     const fl = this.hsFlight;
-    if (fl && now - fl.lastSentAt >= this.rto / 2) this.transmitFlight(fl, now, true, Infinity);
+    if (fl && fresh) this.transmitFlight(fl, now, true, Infinity);
+  }
+  /** Highest record number seen per epoch (handshake and ACK records). */
+  private newestPeerRecord = new Map<number, number>();
+  /** True if `rn` is newer than every handshake/ACK record seen so far in its epoch (and records it): the peer's
+   *  own retransmissions carry new record numbers, network duplicates and late copies repeat or precede old ones. */
+  private isFreshPeerRecord(rn: RecordNumber): boolean {
+    const seen = this.newestPeerRecord.get(rn.epoch);
+    if (seen !== undefined && rn.seq <= seen) return false;
+    this.newestPeerRecord.set(rn.epoch, rn.seq);
+    return true;
   }
 
   private hsFlightPending(): boolean {
@@ -591,9 +602,15 @@ export abstract class Connection {
   }
 
   // ------------------------------------------------------------------ ACKs
-  private onAck(records: RecordNumber[], now: number, ackEpoch = 3): void {
+  private onAck(records: RecordNumber[], now: number, ackEpoch = 3, fresh = true): void {
     this.stats.acksReceived++;
     if (!this.sentRecords) return;
+    if (records.length === 0) {
+      // an empty ACK during the handshake: the peer got records it cannot decrypt yet, i.e. the start of our flight
+      // was lost (RFC 9147 7.1): resend the unacknowledged part now instead of waiting for the timer
+      if (this.state === 'handshaking') this.resendOnPeerRetransmission(now, fresh);
+      return;
+    }
     let maxIndex = -1;
     for (const rn of records) {
       // during the handshake an ACK never covers a higher epoch than its own (RFC 9147 7); an unauthenticated
@@ -640,6 +657,12 @@ export abstract class Connection {
   /** The peer's next flight started: our pending handshake flight is implicitly acknowledged. */
   protected implicitAck(now: number): void {
     if (this.hsFlight) this.flightDone(this.hsFlight, now);
+  }
+
+  /** An ACK with no record numbers, in the current sending epoch. */
+  protected sendEmptyAck(): void {
+    this.emitRecord(this.writeEpoch, ContentType.ack, encodeAck([]));
+    this.stats.acksSent++;
   }
 
   private partialAcks = 0;

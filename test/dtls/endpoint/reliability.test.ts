@@ -64,6 +64,19 @@ test('small MTU (256): every datagram fits, fragmented Certificate reassembles u
   assert.ok(p.serverConn!.stats.recordsSent >= 8);
 });
 
+test('lost ServerHello: the client sends an empty ACK for undecryptable records and the server resends at once', () => {
+  const { c, s } = providers('node', 'emptyack');
+  // server datagrams: 0 = HRR, 1 = ServerHello alone (ampl. limit off via cookie, MTU 300 splits the flight)
+  const p = new Pair({ crypto: c, verifier: verifier(c), serverName: 'localhost', mtu: 300 },
+    { crypto: s, credential: credential('ecdsa'), mtu: 300 },
+    { delayMs: 10, tap: (dir, d, i) => (dir === 's2c' && i === 1 ? undefined : d) });
+  assert.ok(p.connect());
+  assert.ok(p.now < 200, `connected at ${p.now} ms (the 1000 ms timer was not needed)`);
+  assert.ok(p.client.stats.acksSent >= 1);
+  assert.is(p.serverConn!.stats.timeouts, 0);
+  assert.ok(p.serverConn!.stats.retransmissions >= 1);
+});
+
 test('record_size_limit: the server honours the client limit for handshake and application records', () => {
   const { c, s } = providers('node', 'rsl');
   const p = new Pair({ crypto: c, verifier: verifier(c), serverName: 'localhost', recordSizeLimit: 256 }, { crypto: s, credential: credential('ecdsa') });
