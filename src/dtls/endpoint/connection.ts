@@ -172,11 +172,11 @@ export abstract class Connection {
   }
   /** Absolute time (ms) of the next timer, or undefined when none is armed. */
   nextTimeout(): number | undefined {
-    let t: number | undefined;
+    let t = Infinity;
     if (this.hsFlight) t = this.hsFlight.deadline;
-    if (this.kuFlight && (t === undefined || this.kuFlight.deadline < t)) t = this.kuFlight.deadline;
-    if (this.ackDeadline !== undefined && (t === undefined || this.ackDeadline < t)) t = this.ackDeadline;
-    return t;
+    if (this.kuFlight && this.kuFlight.deadline < t) t = this.kuFlight.deadline;
+    if (this.ackDeadline !== undefined && this.ackDeadline < t) t = this.ackDeadline;
+    return t === Infinity ? undefined : t;
   }
   get isConnected(): boolean {
     return this.state === 'connected';
@@ -245,6 +245,13 @@ export abstract class Connection {
         this.stats.timeouts++;
         f.expiries++;
         if (f.expiries > this.cfg.maxRetransmissions) {
+          if (f === this.hsFlight && this.state === 'connected') {
+            // the client's final flight was never ACKed, yet the client holds a complete handshake: stop
+            // retransmitting and keep the connection (a server that missed the Finished resends its flight,
+            // which makes the client resend its final flight once more)
+            this.giveUpFinalFlight();
+            continue;
+          }
           this.terminate('timeout');
           return;
         }
@@ -652,6 +659,14 @@ export abstract class Connection {
     if (fl === this.hsFlight) this.hsFlight = undefined;
     if (fl === this.kuFlight) this.kuFlight = undefined;
     fl.onAcked?.(now);
+  }
+
+  private giveUpFinalFlight(): void {
+    const fl = this.hsFlight;
+    if (!fl) return;
+    this.countDrop('final_flight_unacknowledged');
+    // keep the flight (and its epoch-2 keys) for a resend on a peer retransmission, but without a timer
+    fl.deadline = Infinity;
   }
 
   /** The peer's next flight started: our pending handshake flight is implicitly acknowledged. */

@@ -77,6 +77,22 @@ test('lost ServerHello: the client sends an empty ACK for undecryptable records 
   assert.ok(p.serverConn!.stats.retransmissions >= 1);
 });
 
+test('final flight never ACKed: the client stops retransmitting after maxRetransmissions but stays connected', () => {
+  const { c, s } = providers('node', 'noack');
+  const p = new Pair({ crypto: c, verifier: verifier(c), serverName: 'localhost', maxRetransmissions: 3 },
+    { crypto: s, credential: credential('ecdsa') },
+    { tap: (dir, d, i) => (dir === 's2c' && i >= 2 ? undefined : d) }); // HRR and flight pass, every ACK is lost
+  assert.ok(p.connect());
+  p.settle(600_000);
+  assert.ok(p.client.isConnected);
+  assert.is(p.client.nextTimeout(), undefined);
+  assert.is(p.client.stats.retransmissions, 3);
+  assert.is(p.client.stats.dropsByReason.final_flight_unacknowledged, 1);
+  p.client.send(new TextEncoder().encode('still here'));
+  p.settle(100);
+  assert.ok(p.serverEvents.some((e) => e.type === 'data'));
+});
+
 test('record_size_limit: the server honours the client limit for handshake and application records', () => {
   const { c, s } = providers('node', 'rsl');
   const p = new Pair({ crypto: c, verifier: verifier(c), serverName: 'localhost', recordSizeLimit: 256 }, { crypto: s, credential: credential('ecdsa') });
