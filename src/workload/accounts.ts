@@ -9,6 +9,17 @@ export interface StageTotals {
 
 export class Accounts {
   active = true;
+  /** Per-connection data phase: first record handed over, last record delivered, payload bytes delivered. */
+  private readonly first: Float64Array;
+  private readonly last: Float64Array;
+  private readonly bytes: Float64Array;
+
+  constructor(connections: number) {
+    this.first = new Float64Array(connections).fill(-1);
+    this.last = new Float64Array(connections);
+    this.bytes = new Float64Array(connections);
+  }
+
   readonly handshakeLatency = new Histogram(); // ps
   readonly recordLatency = new Histogram(); // ps
   readonly drops = new Map<string, number>();
@@ -48,15 +59,18 @@ export class Accounts {
     t.servicePs += servicePs;
   }
 
-  recordSent(now: Ps): void {
+  recordSent(now: Ps, conn: number): void {
     if (!this.active) return;
     this.recordsSent++;
     if (this.firstSend < 0) this.firstSend = now;
+    if (this.first[conn]! < 0) this.first[conn] = now;
   }
 
-  recordDelivered(latencyPs: Ps, bytes: number, now: Ps): void {
+  recordDelivered(latencyPs: Ps, bytes: number, now: Ps, conn: number): void {
     if (!this.active) return;
     this.recordsReceived++;
+    this.last[conn] = now;
+    this.bytes[conn]! += bytes;
     this.recordLatency.add(latencyPs);
     this.payloadDelivered += bytes;
     this.intervalPayload += bytes;
@@ -74,6 +88,26 @@ export class Accounts {
     if (!this.active) return;
     this.wireBytes += bytes;
     this.datagrams++;
+  }
+
+  /**
+   * Per-connection goodput, bit/s: payload delivered / time from each connection's first record handed over to its
+   * last record delivered, summed over connections. Unlike the aggregate figure it does not depend on when each
+   * connection started (a handshake that completes late after losses does not stretch everyone's window), and it
+   * still falls when a saturated block makes every connection's records wait.
+   */
+  connectionGoodputBps(): number {
+    let b = 0;
+    let t = 0;
+    for (let i = 0; i < this.first.length; i++) {
+      const f = this.first[i]!;
+      const l = this.last[i]!;
+      if (f >= 0 && l > f && this.bytes[i]! > 0) {
+        b += this.bytes[i]!;
+        t += l - f;
+      }
+    }
+    return t > 0 ? (b * 8) / (t / 1e12) : 0;
   }
 
   /** Goodput window: first record sent to last record delivered, ps. */

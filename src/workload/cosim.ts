@@ -183,7 +183,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
   const { scenario: sc, model } = opts;
   const k = new Kernel();
   const hw = new Platform(k, model, { priorities: true });
-  const acc = new Accounts();
+  const acc = new Accounts(sc.clients.count);
   const root = new Rng(opts.seed);
   const ipVersion = model.port.ip_version === 6 ? 6 : 4;
   const net = new NetworkModel(sc.network, ipVersion);
@@ -359,13 +359,14 @@ export function runCosim(opts: CosimOptions): CosimRun {
     } else if (ev.type === 'data') {
       const tag = payloadTag(ev.data);
       const sent = sendTimes.get(tag);
+      const ci = byAddr.get(e.address)?.i ?? 0;
       if (sent !== undefined && sent >= warmupPs) {
-        acc.recordDelivered(now - sent, ev.data.length, now);
+        acc.recordDelivered(now - sent, ev.data.length, now, ci);
         opts.onRecord?.(now - sent, true);
       }
       if (traffic.direction === 'echo') {
         const t = sendTimes.add(now);
-        if (now >= warmupPs) acc.recordSent(now);
+        if (now >= warmupPs) acc.recordSent(now, ci);
         side.send(e.connection, makePayload(t, ev.data.length));
       }
     } else if (ev.type === 'closed') {
@@ -392,7 +393,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
         return;
       }
       const t = sendTimes.add(k.now);
-      if (k.now >= warmupPs) acc.recordSent(k.now);
+      if (k.now >= warmupPs) acc.recordSent(k.now, c.i);
       s.sent++;
       side.send(conn, makePayload(t, size()));
       k.after(gapPs(c.traffic), sendOne);
@@ -447,7 +448,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
       const tag = payloadTag(e.data);
       const sent = sendTimes.get(tag);
       if (sent !== undefined && sent >= warmupPs) {
-        acc.recordDelivered(now - sent, e.data.length, now);
+        acc.recordDelivered(now - sent, e.data.length, now, c.i);
         opts.onRecord?.(now - sent, false);
       }
       c.got++;
@@ -487,7 +488,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
         return;
       }
       const t = sendTimes.add(k.now);
-      if (k.now >= warmupPs) acc.recordSent(k.now);
+      if (k.now >= warmupPs) acc.recordSent(k.now, c.i);
       c.sent++;
       const payload = makePayload(t, size());
       clientWork(c, () => {

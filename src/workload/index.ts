@@ -153,7 +153,8 @@ function buildResult(sc: Scenario, model: ModelConfig, seed: number, crypto: Cry
       ? {
         bytes_pct: udp.acc.wireBytes > 0 ? (acc.wireBytes / udp.acc.wireBytes - 1) * 100 : NaN,
         latency_pct: u.record_latency_us.mean > 0 ? (recLat.mean / u.record_latency_us.mean - 1) * 100 : NaN,
-        throughput_ratio: u.goodput_gbps > 0 ? goodput / u.goodput_gbps : NaN,
+        // per-connection goodput ratio (see Accounts.connectionGoodputBps): same offered traffic, like for like
+        throughput_ratio: udp.acc.connectionGoodputBps() > 0 ? acc.connectionGoodputBps() / udp.acc.connectionGoodputBps() : NaN,
       }
       : { bytes_pct: NaN, latency_pct: NaN, throughput_ratio: NaN },
     blocks,

@@ -27,7 +27,7 @@ interface UClient {
 export function runUdpBaseline(sc: Scenario, model: ModelConfig, seed: number): UdpRun {
   const k = new Kernel();
   const hw = new Platform(k, model);
-  const acc = new Accounts();
+  const acc = new Accounts(sc.clients.count);
   const root = new Rng(seed);
   const net = new NetworkModel(sc.network, model.port.ip_version === 6 ? 6 : 4);
   const warmupPs = fromMs(sc.sim.warmup_ms);
@@ -67,7 +67,7 @@ export function runUdpBaseline(sc: Scenario, model: ModelConfig, seed: number): 
         hw.protocol('record', () => {
           received++;
           last = k.now;
-          if (t.direction !== 'down' && sentAt >= warmupPs) acc.recordDelivered(k.now - sentAt, size, k.now);
+          if (t.direction !== 'down' && sentAt >= warmupPs) acc.recordDelivered(k.now - sentAt, size, k.now, c.i);
           if (t.direction === 'echo') serverSend(c, size, k.now);
         }),
       ),
@@ -75,7 +75,7 @@ export function runUdpBaseline(sc: Scenario, model: ModelConfig, seed: number): 
   }
 
   function serverSend(c: UClient, size: number, sentAt: Ps): void {
-    if (sentAt >= warmupPs) acc.recordSent(sentAt);
+    if (sentAt >= warmupPs) acc.recordSent(sentAt, c.i);
     hw.protocol('record', () =>
       hw.dma.transfer(size, 'from-engine', () => {
         sent++;
@@ -89,7 +89,7 @@ export function runUdpBaseline(sc: Scenario, model: ModelConfig, seed: number): 
             k.at(c.busy, () => {
               received++;
               last = k.now;
-              if (sentAt >= warmupPs) acc.recordDelivered(k.now - sentAt, size, k.now);
+              if (sentAt >= warmupPs) acc.recordDelivered(k.now - sentAt, size, k.now, c.i);
             });
           });
         });
@@ -120,7 +120,7 @@ export function runUdpBaseline(sc: Scenario, model: ModelConfig, seed: number): 
       n++;
       if (t.direction === 'down') serverSend(c, size(), k.now);
       else {
-        if (k.now >= warmupPs) acc.recordSent(k.now);
+        if (k.now >= warmupPs) acc.recordSent(k.now, c.i);
         clientSend(c, size(), k.now);
       }
       k.after(gap(c.traffic), step);
