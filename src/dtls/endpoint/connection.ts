@@ -99,6 +99,8 @@ interface InMessage {
 }
 
 const MAX_PLAINTEXT = 1 << 14;
+/** Application records from the peer held until its Finished arrives. */
+const EARLY_DATA_RECORDS = 8;
 const REASSEMBLY_WINDOW = 8;
 
 export abstract class Connection {
@@ -359,6 +361,7 @@ export abstract class Connection {
   protected terminate(reason: CloseReason): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    this.earlyData = undefined;
     this.hsFlight = undefined;
     this.kuFlight = undefined;
     this.ackDeadline = undefined;
@@ -402,11 +405,24 @@ export abstract class Connection {
         this.onAlert(r.payload);
         return;
       case ContentType.application_data:
-        if (this.state !== 'connected' || r.epoch < 3) {
-          this.countDrop('early_application_data');
+        if (this.state === 'connected' && r.epoch >= 3) {
+          this.emit({ type: 'data', data: r.payload });
           return;
         }
-        this.emit({ type: 'data', data: r.payload });
+        if (this.state === 'handshaking' && r.epoch >= 3) {
+          // epoch-3 data before the peer's Finished (RFC 9147 5.8.1): the Finished was lost or reordered. Keep a
+          // little of it for delivery after the Finished, and send an empty ACK so that the peer resends its final
+          // flight now rather than waiting for its timer (at most once per half timer period).
+          if (!this.earlyData) this.earlyData = [];
+          if (this.earlyData.length < EARLY_DATA_RECORDS) this.earlyData.push(r.payload);
+          else this.countDrop('early_application_data');
+          if (now - this.earlyDataAckAt >= this.rto / 2) {
+            this.earlyDataAckAt = now;
+            this.sendEmptyAck();
+          }
+          return;
+        }
+        this.countDrop('early_application_data');
         return;
       default:
         this.countDrop('content_type');
@@ -613,9 +629,9 @@ export abstract class Connection {
     this.stats.acksReceived++;
     if (!this.sentRecords) return;
     if (records.length === 0) {
-      // an empty ACK during the handshake: the peer got records it cannot decrypt yet, i.e. the start of our flight
-      // was lost (RFC 9147 7.1): resend the unacknowledged part now instead of waiting for the timer
-      if (this.state === 'handshaking') this.resendOnPeerRetransmission(now, fresh);
+      // an empty ACK: the peer got records it cannot use yet (our ServerHello or our Finished was lost, RFC 9147
+      // 7.1): resend the unacknowledged part of the pending flight now instead of waiting for the timer
+      this.resendOnPeerRetransmission(now, fresh);
       return;
     }
     let maxIndex = -1;
@@ -672,6 +688,15 @@ export abstract class Connection {
   /** The peer's next flight started: our pending handshake flight is implicitly acknowledged. */
   protected implicitAck(now: number): void {
     if (this.hsFlight) this.flightDone(this.hsFlight, now);
+  }
+
+  private earlyData: Uint8Array[] | undefined;
+  private earlyDataAckAt = -Infinity;
+  /** Delivers application data that arrived before the handshake completed (call after the 'connected' event). */
+  protected releaseEarlyData(): void {
+    const held = this.earlyData;
+    this.earlyData = undefined;
+    if (held) for (const data of held) this.emit({ type: 'data', data });
   }
 
   /** An ACK with no record numbers, in the current sending epoch. */

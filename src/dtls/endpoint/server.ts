@@ -185,6 +185,7 @@ export class ServerConnection extends Connection {
         type: 'connected', suite: this.suite!.name, group: this.info.group, signatureScheme: this.info.scheme,
         helloRetry: this.info.hrr, sendCid: this.rec.writeCid, recvCid: this.cidOk ? this.localCid : undefined,
       });
+      this.releaseEarlyData();
       return;
     }
     throw new AlertError(AlertDescription.unexpected_message, `unexpected handshake message ${msgType} in ${this.phase}`);

@@ -77,6 +77,28 @@ test('lost ServerHello: the client sends an empty ACK for undecryptable records 
   assert.ok(p.serverConn!.stats.retransmissions >= 1);
 });
 
+test('lost client Finished with data right behind it: the server holds the data, empty-ACKs, gets Finished again', () => {
+  const { c, s } = providers('node', 'lostfin');
+  let dropped = false;
+  const p = new Pair({ crypto: c, verifier: verifier(c), serverName: 'localhost' }, { crypto: s, credential: credential('ecdsa') },
+    { delayMs: 10, tap: (dir, d) => {
+      // the client's first protected datagram is its Finished (epoch 2): lose it
+      if (dir === 'c2s' && !dropped && (d[0]! & 0xe3) === 0x22) { dropped = true; return undefined; }
+      return d;
+    } });
+  p.client.connect(0);
+  p.run(() => p.client.isConnected);
+  p.client.send(new TextEncoder().encode('early'), p.now);
+  p.run(() => p.bothConnected() && p.serverEvents.some((e) => e.type === 'data'), 5000);
+  assert.ok(dropped);
+  assert.ok(p.bothConnected());
+  assert.ok(p.now < 200, `recovered at ${p.now} ms without the 1 s timer`);
+  const kinds = p.serverEvents.map((e) => e.type);
+  assert.ok(kinds.indexOf('connected') < kinds.indexOf('data'), kinds.join());
+  const d = p.serverEvents.find((e) => e.type === 'data');
+  assert.is(d?.type === 'data' && new TextDecoder().decode(d.data), 'early');
+});
+
 test('final flight never ACKed: the client stops retransmitting after maxRetransmissions but stays connected', () => {
   const { c, s } = providers('node', 'noack');
   const p = new Pair({ crypto: c, verifier: verifier(c), serverName: 'localhost', maxRetransmissions: 3 },
