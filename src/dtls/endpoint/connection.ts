@@ -208,7 +208,6 @@ export abstract class Connection {
         // too many records failed authentication under one key (RFC 9147 4.5.3): close
         throw new AlertError(AlertDescription.bad_record_mac, 'AEAD forgery limit reached');
       }
-      this.afterInput(nowMs);
       if (!this.ampLimited && this.ampHeld && this.ampHeld.length) this.onBytesReceived(); // address just validated
     } catch (e) {
       this.fail(e instanceof AlertError ? e.alert : AlertDescription.internal_error);
@@ -226,7 +225,7 @@ export abstract class Connection {
   handleTimeout(nowMs: number): void {
     if (this.state === 'closed') return;
     if (nowMs > this.lastNow) this.lastNow = nowMs;
-    this.guard(nowMs, () => {
+    this.guard(() => {
       if (this.ackDeadline !== undefined && nowMs >= this.ackDeadline) {
         this.ackDeadline = undefined;
         if (this.state === 'handshaking' && !this.hsFlight) {
@@ -281,7 +280,7 @@ export abstract class Connection {
     }
     if (this.appRecords >= this.rekeyAfter && !this.kuFlight) {
       // AEAD confidentiality limit ahead (RFC 9147 4.5.3): rekey; the counter restarts with the new epoch
-      this.guard(this.lastNow, () => this.startKeyUpdate(false, this.lastNow));
+      this.guard(() => this.startKeyUpdate(false, this.lastNow));
     }
     this.flushDatagram();
     return true;
@@ -291,7 +290,7 @@ export abstract class Connection {
   keyUpdate(requestPeer: boolean, nowMs: number): boolean {
     if (this.state !== 'connected' || this.kuFlight) return false;
     let ok = false;
-    this.guard(nowMs, () => {
+    this.guard(() => {
       this.startKeyUpdate(requestPeer, nowMs);
       ok = true;
     });
@@ -329,20 +328,13 @@ export abstract class Connection {
   }
   /** A record authenticated under `epoch` (> 0). */
   protected onAuthenticated(_epoch: number): void {}
-  /** Hook after a datagram was processed. */
-  protected afterInput(_now: number): void {}
 
   // ------------------------------------------------------------------ error guard
-  private guard(now: number, fn: () => void): void {
+  private guard(fn: () => void): void {
     try {
       fn();
     } catch (e) {
-      if (e instanceof AlertError) {
-        this.fail(e.alert);
-      } else {
-        this.fail(AlertDescription.internal_error);
-      }
-      void now;
+      this.fail(e instanceof AlertError ? e.alert : AlertDescription.internal_error);
     }
   }
 
@@ -474,7 +466,7 @@ export abstract class Connection {
       // the peer retransmitted its previous flight: ours was probably lost (RFC 9147 5.8.1 case 3)
       if (this.hsFlight) this.resendOnPeerRetransmission(now, fresh);
       else if (this.ackList.length) this.sendAck();
-    } else if (disruption && !this.hsFlightPending()) {
+    } else if (disruption && !this.hsFlight) {
       if (this.ackList.length) this.sendAck();
     }
     if (this.state === 'handshaking' && !this.hsFlight && this.ackDeadline === undefined &&
@@ -499,10 +491,6 @@ export abstract class Connection {
     if (seen !== undefined && rn.seq <= seen) return false;
     this.newestPeerRecord.set(rn.epoch, rn.seq);
     return true;
-  }
-
-  private hsFlightPending(): boolean {
-    return this.hsFlight !== undefined;
   }
 
   /** Buffers one fragment. Returns 'dup' (old message), 'buffered', 'ooo' (buffered, out of order) or 'drop'. */
@@ -905,12 +893,4 @@ export abstract class Connection {
     this.rec.dropRead(2);
   }
 
-  /** Installs keys on a RecordIO after construction (server connections created from a cookie). */
-  protected setRecordIO(rec: RecordIO): void {
-    this.rec = rec;
-  }
-
-  protected get handshakeFlightOutstanding(): boolean {
-    return this.hsFlight !== undefined;
-  }
 }

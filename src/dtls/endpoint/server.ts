@@ -141,16 +141,15 @@ export class ServerConnection extends Connection {
     this.recvMsgSeq = messageSeq + 1;
     this.sendMsgSeq = messageSeq;
     this.rec.setPlaintextSeq(recordSeq);
-    this.guardedStart(() => this.onClientHello(ch, tlsMessage(H.client_hello, chBody), now), now);
+    this.guardedStart(() => this.onClientHello(ch, tlsMessage(H.client_hello, chBody), now));
   }
 
-  private guardedStart(fn: () => void, now: number): void {
+  private guardedStart(fn: () => void): void {
     try {
       fn();
     } catch (e) {
       this.fail(e instanceof AlertError ? e.alert : AlertDescription.internal_error);
     }
-    void now;
     this.flushDatagram();
   }
 
