@@ -2,12 +2,12 @@
 // DTLSCiphertext with the unified header (CID, 16-bit sequence, length always present so several records share
 // a datagram), AEAD protection, record-number encryption, sequence reconstruction, per-epoch replay windows.
 //
-// What the adapter adds: records of one datagram are opened one at a time and handed to the endpoint before the
-// next is opened (a ServerHello installs the keys the EncryptedExtensions behind it in the same datagram needs);
-// seal() reports the sequence number used (for ACK bookkeeping); drop counters are mirrored into EndpointStats.
+// What the adapter adds: seal() reports the sequence number used (for ACK bookkeeping), the plaintext sequence
+// continues from a stateless HRR's, an unknown-epoch hook (empty ACK / late Finished), drop counters mirrored into
+// EndpointStats.
 import type { CryptoProvider } from '../crypto/provider.ts';
 import type { EpochKeys } from '../keyschedule.ts';
-import { DROP_REASONS, type OpenedRecord, RecordLayer, splitDatagram } from '../record/index.ts';
+import { DROP_REASONS, type OpenedRecord, RecordLayer } from '../record/index.ts';
 
 export type { OpenedRecord } from '../record/index.ts';
 
@@ -84,48 +84,20 @@ export class RecordIO {
     return { bytes: this.layer.seal(type, epoch, payload), seq };
   }
 
-  /** Opens the records of a datagram one at a time, handing each to `onRecord` before the next is opened.
-   *  Invalid records are dropped and counted. `onRecord` returns false to stop. */
-  open(d: Uint8Array, onRecord: (r: OpenedRecord) => boolean): void {
-    if (this.singleRecord(d)) {
-      this.deliver(d, onRecord);
-      this.syncDrops();
-      return;
-    }
-    const split = splitDatagram(d, this.cidLen);
-    const recs = split.records;
-    if (recs.length <= 1 && !split.error) {
-      this.deliver(d, onRecord);
-    } else {
-      let stopped = false;
-      for (const r of recs) {
-        if (!this.deliver(d.subarray(r.offset, r.end), onRecord)) { stopped = true; break; }
-      }
-      // let the record layer count the undecodable tail
-      if (!stopped && split.error) this.deliver(d.subarray(recs.length ? recs[recs.length - 1]!.end : 0), onRecord);
-    }
-    this.syncDrops();
-  }
-
-  /** Fast path: a datagram holding exactly one record (the common case after the handshake) needs no split. */
-  private singleRecord(d: Uint8Array): boolean {
-    const b = d[0];
-    if (b === undefined || (b & 0xe0) !== 0x20) return false;
-    if ((b & 0x04) === 0) return true; // no length field: the record runs to the end of the datagram
-    const hl = 1 + (b & 0x10 ? this.cidLen : 0) + (b & 0x08 ? 2 : 1) + 2;
-    return d.length >= hl && hl + ((d[hl - 2]! << 8) | d[hl - 1]!) === d.length;
-  }
-
-  /** Called with the low epoch bits of a protected record dropped because no read keys match them. */
+  /** Called with the low epoch bits of a protected record dropped because no read keys match them (checked on
+   *  the datagram's first record, which is where a lost ServerHello or a late epoch-2 Finished shows). */
   onUnknownEpoch: ((epochBits: number) => void) | undefined;
 
-  private deliver(chunk: Uint8Array, onRecord: (r: OpenedRecord) => boolean): boolean {
+  /** Opens the records of a datagram one at a time (RecordLayer.openEach): each reaches `onRecord` before the next
+   *  is parsed, so keys installed by a ServerHello apply to the EncryptedExtensions behind it. Invalid records are
+   *  dropped and counted. `onRecord` returns false to stop. */
+  open(d: Uint8Array, onRecord: (r: OpenedRecord) => boolean): void {
     const unknown = this.onUnknownEpoch ? this.layer.drops['unknown-epoch'] : 0;
-    for (const r of this.layer.open(chunk)) if (!onRecord(r)) return false;
-    if (this.onUnknownEpoch && this.layer.drops['unknown-epoch'] !== unknown && (chunk[0]! & 0xe0) === 0x20) {
-      this.onUnknownEpoch(chunk[0]! & 3);
+    this.layer.openEach(d, onRecord);
+    if (this.onUnknownEpoch && this.layer.drops['unknown-epoch'] !== unknown && (d[0]! & 0xe0) === 0x20) {
+      this.onUnknownEpoch(d[0]! & 3);
     }
-    return true;
+    this.syncDrops();
   }
 
   private syncDrops(): void {
