@@ -17,7 +17,7 @@ import { buildPlan, parseShard, planHash, PLAN_FORMAT } from '../dse/plan.ts';
 import type { Plan, Shard } from '../dse/plan.ts';
 import { poolEvaluator } from '../dse/pool.ts';
 import { runPlan } from '../dse/run.ts';
-import type { Evaluator } from '../dse/run.ts';
+import type { Evaluator, RunPlanResult } from '../dse/run.ts';
 import { createProgress } from './progress.ts';
 import { dirStore, unionStore } from '../dse/store.ts';
 import type { DseFs } from '../dse/store.ts';
@@ -86,6 +86,8 @@ export interface SweepCliOptions {
   /** Replaces the worker pool (tests). */
   evaluate?: Evaluator;
   codeVersion?: string;
+  /** Wall-clock limit per run, seconds (0 = none). Runs over it are not stored and are retried next time. */
+  timeoutS?: number;
 }
 
 /** Runs (or resumes) a sweep into `out`. Returns the aggregated result (undefined for a shard run). */
@@ -96,6 +98,8 @@ export interface SweepCliResult {
   evaluated: number;
   reused: number;
   stopped: boolean;
+  /** Runs that hit --timeout (not stored; the outputs miss them). */
+  timedOut: RunPlanResult['timedOut'];
   /** Wall-clock seconds per phase: loading + planning, running the points (pool start included), outputs. */
   timings: { plan_s: number; run_s: number; outputs_s: number };
 }
@@ -114,7 +118,7 @@ export async function runSweepCli(file: string, o: SweepCliOptions = {}): Promis
   const jobs = o.jobs ?? availableParallelism();
   const tRun = performance.now();
   const timings = { plan_s: (tRun - tPlan) / 1000, run_s: 0, outputs_s: 0 };
-  const pool = o.evaluate ? undefined : poolEvaluator(jobs);
+  const pool = o.evaluate ? undefined : poolEvaluator(jobs, o.timeoutS ?? 0);
   const evaluate = o.evaluate ?? pool!.evaluate;
   let stop = false;
   const onSig = () => {
@@ -152,11 +156,11 @@ export async function runSweepCli(file: string, o: SweepCliOptions = {}): Promis
     bar?.finish(!r.stopped);
     const tOut = performance.now();
     timings.run_s = (tOut - tRun) / 1000;
-    if (r.stopped || o.shard) return { plan, out, evaluated: r.evaluated, reused: r.reused, stopped: r.stopped, timings };
+    if (r.stopped || o.shard) return { plan, out, evaluated: r.evaluated, reused: r.reused, stopped: r.stopped, timedOut: r.timedOut, timings };
     const result = aggregate(plan, store);
     await writeOutputs(out, result, o.png ?? true);
     timings.outputs_s = (performance.now() - tOut) / 1000;
-    return { result, plan, out, evaluated: r.evaluated, reused: r.reused, stopped: false, timings };
+    return { result, plan, out, evaluated: r.evaluated, reused: r.reused, stopped: false, timedOut: r.timedOut, timings };
   } finally {
     process.off('SIGINT', onSig);
     process.off('SIGTERM', onSig);
@@ -202,6 +206,12 @@ export async function mergeCli(dirs: string[], o: { out?: string; png?: boolean 
 
 class UsageError extends Error {}
 
+function positiveNumber(v: string, name: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${name} must be a positive number, got "${v}"`);
+  return n;
+}
+
 function positiveInt(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`--jobs must be a positive integer, got "${v}"`);
@@ -234,10 +244,11 @@ export async function main(argv: string[]): Promise<number> {
       .option('--out <dir>', 'output directory (default: out/dse/NAME)')
       .option('--shard <i/N>', 'run only shard i of N (0-based); combine with `dse merge`')
       .option('--fresh', 'discard stored point results in the output directory first')
+      .option('--timeout <s>', 'wall-clock limit per run in seconds; runs over it are skipped (not stored), retried next time')
       .option('--no-png', 'SVG charts only')
       .option('--quiet', 'no progress bar');
     cmd.parse(argv, { from: 'user' });
-    const opts = cmd.opts<{ jobs?: string; out?: string; shard?: string; fresh?: boolean; png: boolean; quiet?: boolean }>();
+    const opts = cmd.opts<{ jobs?: string; out?: string; shard?: string; fresh?: boolean; timeout?: string; png: boolean; quiet?: boolean }>();
     const file = cmd.args[0]!;
     try {
       statSync(file);
@@ -254,6 +265,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const r = await runSweepCli(file, {
       ...(opts.jobs ? { jobs: positiveInt(opts.jobs) } : {}),
+      ...(opts.timeout ? { timeoutS: positiveNumber(opts.timeout, '--timeout') } : {}),
       ...(opts.out ? { out: opts.out } : {}),
       ...(shard ? { shard } : {}),
       fresh: opts.fresh ?? false,
@@ -267,6 +279,11 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${r.evaluated} runs simulated, ${r.reused} reused; outputs in ${r.out}\n`);
     if (r.result) process.stdout.write(recommendationText(r.result));
     else process.stdout.write(`shard done; combine with: npm run dse -- merge DIR... --out DIR\n`);
+    if (r.timedOut.length > 0) {
+      for (const t of r.timedOut) process.stderr.write(`dse: timeout: ${t.message}\n`);
+      process.stderr.write(`dse: ${r.timedOut.length} run(s) timed out and were not stored; the outputs miss them. Run again to retry.\n`);
+      return 1;
+    }
     return 0;
   } catch (e) {
     if (e instanceof ConfigError || e instanceof UsageError) {

@@ -25,6 +25,17 @@ export interface EvalTask {
  */
 export type Evaluator = (task: EvalTask) => Promise<RunOutcome>;
 
+/**
+ * Thrown (rejected) by an evaluator when a run exceeded its wall-clock limit. Not stored: a timeout depends on the
+ * machine, not only on the configuration; the sweep goes on with the other runs and a later invocation retries it.
+ */
+export class RunTimeoutError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RunTimeoutError';
+  }
+}
+
 export interface Progress {
   /** Runs finished in this invocation. */
   done: number;
@@ -54,6 +65,8 @@ export interface RunPlanResult {
   /** Runs belonging to this shard (all replications of its valid points). */
   total: number;
   stopped: boolean;
+  /** Runs that hit the evaluator's time limit (not stored). */
+  timedOut: { key: string; pointIndex: number; replication: number; message: string }[];
 }
 
 export async function runPlan(o: RunPlanOptions): Promise<RunPlanResult> {
@@ -93,6 +106,7 @@ export async function runPlan(o: RunPlanOptions): Promise<RunPlanResult> {
   let next = 0;
   let failure: unknown;
   let stopped = false;
+  const timedOut: RunPlanResult['timedOut'] = [];
   o.onProgress?.({ done, todo, reused });
   const lane = async (): Promise<void> => {
     while (failure === undefined && next < pending.length) {
@@ -107,12 +121,13 @@ export async function runPlan(o: RunPlanOptions): Promise<RunPlanResult> {
         done++;
         o.onProgress?.({ done, todo, reused });
       } catch (e) {
-        if (failure === undefined) failure = e;
+        if (e instanceof RunTimeoutError) timedOut.push({ key: task.key, pointIndex: task.pointIndex, replication: task.replication, message: e.message });
+        else if (failure === undefined) failure = e;
       }
     }
   };
   const lanes = Math.max(1, Math.min(o.jobs, pending.length));
   await Promise.all(Array.from({ length: lanes }, lane));
   if (failure !== undefined) throw failure;
-  return { evaluated: done, reused, total, stopped };
+  return { evaluated: done, reused, total, stopped, timedOut };
 }

@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadSweep } from '../../src/dse/load.ts';
@@ -25,6 +25,15 @@ test('bad options and missing files: exit 2', () => {
   assert.is(cli('test/dse/fixtures/grid.yaml', '--jobs', '0').status, 2);
   assert.is(cli('no/such/sweep.yaml').status, 2);
   assert.is(cli('merge', '/tmp/no-such-dse-dir-xyz').status, 2);
+});
+
+test('--timeout with the real worker pool: runs over the limit are skipped, reported, exit 1, nothing stored', () => {
+  const out = `/tmp/dse-timeout-test-${process.pid}`;
+  const r = cli('test/dse/fixtures/grid.yaml', '--out', out, '--timeout', '0.001', '--jobs', '1', '--quiet', '--no-png');
+  assert.is(r.status, 1, r.stderr);
+  assert.match(r.stderr, '12 run(s) timed out and were not stored');
+  assert.equal(readdirSync(out).includes('points') ? readdirSync(`${out}/points`) : [], []);
+  rmSync(out, { recursive: true, force: true });
 });
 
 test('shipped sweeps: parse, and every point materialises to a valid scenario + model', () => {

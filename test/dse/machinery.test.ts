@@ -110,5 +110,37 @@ test('shards: 3 shards merged == the whole run (byte-identical dse.csv, pareto.j
   assert.is(partial.result.missingRuns, 4);
 });
 
+test('timeouts: a run over the limit is not stored, the rest completes, the next invocation retries it', async () => {
+  const { RunTimeoutError } = await import('../../src/dse/run.ts');
+  const out = path.join(tmp, 'timeout');
+  const base = countingEvaluator();
+  let victim: string | undefined;
+  const r = await runSweepCli(sweep, {
+    out,
+    jobs: 2,
+    quiet: true,
+    png: false,
+    codeVersion: V,
+    evaluate: async (t) => {
+      if (t.pointIndex === 4 && t.replication === 1) {
+        victim = t.key;
+        throw new RunTimeoutError('too slow');
+      }
+      return base.evaluate(t);
+    },
+  });
+  assert.is(r.timedOut.length, 1);
+  assert.is(r.timedOut[0]!.key, victim);
+  assert.is(base.count(), 11);
+  assert.is(pointsIn(out), 11);
+  assert.is(r.result!.missingRuns, 1);
+  assert.is(r.result!.points[4]!.replications, 1);
+  assert.not.ok(r.result!.points[4]!.sla_pass, 'an incomplete point never passes');
+  const again = countingEvaluator();
+  await runSweepCli(sweep, { out, evaluate: again.evaluate, jobs: 2, quiet: true, png: false, codeVersion: V });
+  assert.equal(again.keys, [victim]);
+  assert.is(readFileSync(path.join(out, 'dse.csv'), 'utf8'), readFileSync(path.join(tmp, 'whole', 'dse.csv'), 'utf8'));
+});
+
 test.after(() => rmSync(tmp, { recursive: true, force: true }));
 test.run();
