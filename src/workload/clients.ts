@@ -29,9 +29,15 @@ export function clientOpPs(c: ClientCosts, op: CryptoOp): Ps {
   }
 }
 
-/** Payload of one application record: a 4-byte record tag (index into the send-time table) then filler. */
+const scratch = new Uint8Array(16384);
+
+/**
+ * Payload of one application record: a 4-byte record tag (index into the send-time table) then filler. The bytes
+ * live in a shared scratch buffer: the DTLS core seals them synchronously in send() and keeps no reference, so the
+ * record path allocates no payload.
+ */
 export function makePayload(tag: number, size: number): Uint8Array {
-  const p = new Uint8Array(size < 4 ? 4 : size);
+  const p = scratch.subarray(0, size < 4 ? 4 : size > 16384 ? 16384 : size);
   p[0] = tag >>> 24;
   p[1] = (tag >>> 16) & 0xff;
   p[2] = (tag >>> 8) & 0xff;
