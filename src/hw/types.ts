@@ -50,7 +50,7 @@ export interface HwCryptoOp {
 /** Completion callback: total time spent waiting in queues (ps) and the start of the final service stage. */
 export type Done = (waitPs: Ps, startPs: Ps) => void;
 
-/** Statistics of one block; field-for-field the report's BlockStats (src/report/types.ts). */
+/** Statistics of one block; field-for-field BlockStats of src/workload/result.ts. */
 export interface HwBlockStats {
   name: string;
   kind: string;

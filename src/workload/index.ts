@@ -5,7 +5,7 @@ import type { HwBlockStats } from '../hw/index.ts';
 import type {
   BlockStats, Breakdown, BreakdownEntry, CdfPoint, JsonValue, RecordLatencyUs, SimResult, Summary, SummaryBlock,
   TimeseriesRow, UdpBaselineSummary,
-} from '../report/types.ts';
+} from './result.ts';
 import type { ModelConfig, Scenario } from './config/index.ts';
 import type { Accounts } from './accounts.ts';
 import { runCosim, type CosimRun, type CryptoKind } from './cosim.ts';
