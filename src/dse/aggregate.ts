@@ -174,7 +174,8 @@ export function aggregate(plan: Plan, store: RunStore): SweepResult {
   for (const p of points) for (const k of Object.keys(p.metrics)) if (/^blocks\..+\.utilization$/.test(k)) blockCols.add(k);
   [...blockCols].sort().forEach(add);
 
-  const valid = points.filter((p) => p.error === undefined && p.replications > 0);
+  // Only complete points (every planned replication stored, no error) compete for the front.
+  const valid = points.filter((p) => p.error === undefined && p.replications > 0 && p.replications === p.planned);
   const vec = (p: PointResult) => sweep.objectives.map((o) => p.metrics[o.metric]?.mean ?? NaN);
   const dirs = sweep.objectives.map((o) => o.direction);
   const pareto = paretoFront(valid.map(vec), dirs).map((i) => valid[i]!.index);

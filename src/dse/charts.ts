@@ -30,7 +30,7 @@ function finite(x: number | undefined): x is number {
 }
 
 function valid(r: SweepResult): PointResult[] {
-  return r.points.filter((p) => p.error === undefined && p.replications > 0);
+  return r.points.filter((p) => p.error === undefined && p.replications > 0 && p.replications === p.planned);
 }
 
 function slaTarget(r: SweepResult, metric: string): number | undefined {
@@ -98,7 +98,7 @@ function sensitivitySpec(r: SweepResult, metric: string): TopLevelSpec {
         high: pt.metrics[metric]!.high,
       }));
     const x = numeric
-      ? { field: 'v', type: 'quantitative', title: p.param, scale: { zero: false, padding: 12, ...('log' in p ? { type: 'log' } : {}) } }
+      ? { field: 'v', type: 'quantitative', title: p.param, scale: { padding: 12, ...('log' in p ? { type: 'log' } : { zero: false }) } }
       : { field: 'v', type: 'nominal', title: p.param };
     return {
       width: 200,

@@ -136,6 +136,7 @@ test('timeouts: a run over the limit is not stored, the rest completes, the next
   assert.is(r.result!.missingRuns, 1);
   assert.is(r.result!.points[4]!.replications, 1);
   assert.not.ok(r.result!.points[4]!.sla_pass, 'an incomplete point never passes');
+  assert.not.ok(r.result!.pareto.includes(4), 'an incomplete point is not on the Pareto front');
   const again = countingEvaluator();
   await runSweepCli(sweep, { out, evaluate: again.evaluate, jobs: 2, quiet: true, png: false, codeVersion: V });
   assert.equal(again.keys, [victim]);
