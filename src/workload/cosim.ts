@@ -161,6 +161,8 @@ interface Client {
   expected: number;
   got: number;
   server: number; // dispatcher index
+  netUntil: Ps;
+  cpuUntil: Ps;
 }
 
 interface SrvInfo {
@@ -275,7 +277,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
     clients[i] = {
       i, addr: `client-${i}`, ep: null, suite, group, scheme, rng: s, net: netStream, traffic: root.stream(`traffic/${i}`),
       delay: net.delaySampler(netStream), link: { upFree: 0, downFree: 0 }, busy: 0, start, connected: false,
-      done: false, timer: -1, timerAt: NaN, toSend: 0, sendUntil: Infinity, sent: 0, expected: 0, got: 0, server,
+      done: false, timer: -1, timerAt: NaN, toSend: 0, sendUntil: Infinity, sent: 0, expected: 0, got: 0, server, netUntil: 0, cpuUntil: 0,
     };
   }
   const byAddr = new Map<string, Client>();
@@ -304,8 +306,9 @@ export function runCosim(opts: CosimOptions): CosimRun {
           if (!c || net.drop(c.net)) return;
           const delay = c.delay();
           const at = net.downlink(c.link, datagram.length, now, delay);
-          if (phase === 'handshake') acc.networkHsPs += at - now;
-          else if (acc.active) acc.networkRecPs += at - now;
+          if (!c.connected) {
+            if (c.start >= warmupPs) acc.networkHsPs += union(c, 'net', now, at);
+          } else if (acc.active) acc.networkRecPs += at - now;
           k.at(at, clientReceive, { c, d: datagram });
         },
         armTimer: (conn) => armServer(serverSideOf(conn), conn),
@@ -415,12 +418,31 @@ export function runCosim(opts: CosimOptions): CosimRun {
     const start = now > c.busy ? now : c.busy;
     const release = start + clientCost;
     c.busy = release;
-    if (!wasConnected && acc.active) acc.clientHsPs += release - now;
+    if (!wasConnected) {
+      if (c.start >= warmupPs) acc.clientHsPs += union(c, 'cpu', start, release);
+    } else if (acc.active) acc.clientRecPs += release - start;
     const p: Pending = { c, outs: [], events: [] };
     for (let d = c.ep!.pollTransmit(); d; d = c.ep!.pollTransmit()) p.outs.push(d);
     for (let e = c.ep!.pollEvent(); e; e = c.ep!.pollEvent()) p.events.push(e);
     armClient(c);
     if (p.outs.length || p.events.length) k.at(release, clientRelease, p);
+  }
+
+  /**
+   * Handshake breakdown: the time a client's handshake spends on the network (or in client processing) is the
+   * union of its datagrams' (or jobs') intervals, not their sum: a flight of four datagrams in flight together
+   * costs the handshake one trip. Intervals arrive in nondecreasing start order per client.
+   */
+  function union(c: Client, what: 'net' | 'cpu', from: Ps, to: Ps): Ps {
+    const until = what === 'net' ? c.netUntil : c.cpuUntil;
+    let add = 0;
+    if (from >= until) add = to - from;
+    else if (to > until) add = to - until;
+    if (to > until) {
+      if (what === 'net') c.netUntil = to;
+      else c.cpuUntil = to;
+    }
+    return add;
   }
 
   function clientRelease(p: Pending): void {
@@ -431,8 +453,9 @@ export function runCosim(opts: CosimOptions): CosimRun {
       if (net.drop(c.net)) continue;
       const delay = c.delay();
       const at = net.uplink(c.link, d.length, now, delay);
-      if (!c.connected) acc.networkHsPs += at - now;
-      else if (acc.active) acc.networkRecPs += at - now;
+      if (!c.connected) {
+        if (c.start >= warmupPs) acc.networkHsPs += union(c, 'net', now, at);
+      } else if (acc.active) acc.networkRecPs += at - now;
       acc.wire(net.wire(d.length));
       k.at(at, serverReceive, { c, d });
     }
