@@ -29,6 +29,13 @@ function finite(x: number | undefined): x is number {
   return typeof x === 'number' && Number.isFinite(x);
 }
 
+/** Log scale when every value is positive and they span more than two decades (e.g. overloaded points). */
+function yScale(values: number[]): Record<string, unknown> {
+  const v = values.filter((x) => Number.isFinite(x));
+  if (v.length > 1 && v.every((x) => x > 0) && Math.max(...v) / Math.min(...v) > 100) return { type: 'log' };
+  return { zero: false };
+}
+
 function valid(r: SweepResult): PointResult[] {
   return r.points.filter((p) => p.error === undefined && p.replications > 0 && p.replications === p.planned);
 }
@@ -43,6 +50,7 @@ function paretoSpec(r: SweepResult, yMetric: string, yDir: Direction, title: str
   const pts = valid(r).filter((p) => finite(p.metrics[cost]?.mean) && finite(p.metrics[yMetric]?.mean));
   const vec = pts.map((p) => [p.metrics[cost]!.mean, p.metrics[yMetric]!.mean]);
   const front = new Set(paretoFront(vec, ['min', yDir]).map((i) => pts[i]!.index));
+  const target = slaTarget(r, yMetric);
   const data = pts.map((p) => ({
     point: p.index,
     x: p.metrics[cost]!.mean,
@@ -51,14 +59,13 @@ function paretoSpec(r: SweepResult, yMetric: string, yDir: Direction, title: str
     front: front.has(p.index),
   }));
   const frontData = data.filter((d) => d.front).sort((a, b) => a.x - b.x || a.y - b.y);
-  const target = slaTarget(r, yMetric);
   const layers: unknown[] = [
     {
       data: { values: data },
       mark: { type: 'point', filled: true, size: 50, opacity: 0.8 },
       encoding: {
         x: { field: 'x', type: 'quantitative', title: cost, scale: { zero: false } },
-        y: { field: 'y', type: 'quantitative', title: yMetric, scale: { zero: false } },
+        y: { field: 'y', type: 'quantitative', title: yMetric, scale: yScale([...data.map((d) => d.y), ...(target !== undefined ? [target] : [])]) },
         color: { field: 'sla', type: 'nominal', title: 'SLA', scale: { domain: ['meets SLA', 'violates SLA'], range: ['#2a9d3f', '#d62728'] } },
         tooltip: [{ field: 'point' }, { field: 'x' }, { field: 'y' }],
       },
@@ -97,6 +104,7 @@ function sensitivitySpec(r: SweepResult, metric: string): TopLevelSpec {
         low: pt.metrics[metric]!.low,
         high: pt.metrics[metric]!.high,
       }));
+    const ys = yScale(data.flatMap((d) => [d.low, d.high]));
     const x = numeric
       ? { field: 'v', type: 'quantitative', title: p.param, scale: { padding: 12, ...('log' in p ? { type: 'log' } : { zero: false }) } }
       : { field: 'v', type: 'nominal', title: p.param };
@@ -105,7 +113,7 @@ function sensitivitySpec(r: SweepResult, metric: string): TopLevelSpec {
       height: 160,
       data: { values: data },
       layer: [
-        { mark: { type: 'rule', color: '#999' }, encoding: { x, y: { field: 'low', type: 'quantitative', title: metric, scale: { zero: false } }, y2: { field: 'high' } } },
+        { mark: { type: 'rule', color: '#999' }, encoding: { x, y: { field: 'low', type: 'quantitative', title: metric, scale: ys }, y2: { field: 'high' } } },
         { mark: { type: 'point', filled: true, size: 30 }, encoding: { x, y: { field: 'mean', type: 'quantitative' } } },
         // Main effect for discrete axes (value lists, grids): the metric averaged over the other parameters.
         ...(discrete
