@@ -1,62 +1,76 @@
-// `npm run bench -- dse [--json] [--file sweeps/bench/bench-16.yaml]`: the same 16-point sweep of real
-// simulations run with 1 worker and with 2 workers (fresh output directories, PNG off); reports the ratio
-// t(2 workers) / t(1 worker). Target: <= 0.6 on an idle 2-core machine.
+// `npm run bench -- dse [--json] [--file sweeps/bench/bench-16.yaml] [--repeat N]`: the same 16-point sweep of
+// real simulations (small scenario, CPU-bound) run with 1 worker and with 2 workers (fresh output directories,
+// PNG off), interleaved N times (default 2); the fastest of each is kept because the machine is shared.
+// Reports t(2 workers) / t(1 worker); target <= 0.6 on an otherwise idle 2-core machine.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { codeVersion, runSweepCli } from '../dse.ts';
 
+type Sample = { wall: number; cpu: number; runPhase: number };
+
 export async function run(opts: { json: boolean; args: string[] }): Promise<void> {
-  const fi = opts.args.indexOf('--file');
-  const file = fi >= 0 ? opts.args[fi + 1]! : 'sweeps/bench/bench-16.yaml';
+  const arg = (name: string) => {
+    const i = opts.args.indexOf(name);
+    return i >= 0 ? opts.args[i + 1] : undefined;
+  };
+  const file = arg('--file') ?? 'sweeps/bench/bench-16.yaml';
+  const repeat = Math.max(1, Number(arg('--repeat') ?? 2));
   const version = codeVersion();
   const tmp = mkdtempSync(path.join(tmpdir(), 'dse-bench-'));
-  const times: Record<number, number> = {};
-  const runPhase: Record<number, number> = {};
-  const cpu: Record<number, number> = {};
+  const samples: Record<number, Sample[]> = { 1: [], 2: [] };
   const load0 = loadavg()[0]!;
   let runs = 0;
   let errors = 0;
   try {
-    for (const jobs of [1, 2]) {
-      const t0 = performance.now();
-      const c0 = process.cpuUsage(); // includes the worker threads
-      const r = await runSweepCli(file, { out: path.join(tmp, `j${jobs}`), jobs, quiet: true, png: false, fresh: true, codeVersion: version });
-      times[jobs] = (performance.now() - t0) / 1000;
-      runPhase[jobs] = r.timings.run_s;
-      const c = process.cpuUsage(c0);
-      cpu[jobs] = (c.user + c.system) / 1e6;
-      runs = r.evaluated;
-      errors = r.result ? r.result.points.filter((p) => p.error !== undefined).length : 0;
+    for (let k = 0; k < repeat; k++) {
+      for (const jobs of [1, 2]) {
+        const t0 = performance.now();
+        const c0 = process.cpuUsage(); // includes the worker threads
+        const r = await runSweepCli(file, { out: path.join(tmp, `j${jobs}`), jobs, quiet: true, png: false, fresh: true, codeVersion: version });
+        const wall = (performance.now() - t0) / 1000;
+        const c = process.cpuUsage(c0);
+        samples[jobs]!.push({ wall, cpu: (c.user + c.system) / 1e6, runPhase: r.timings.run_s });
+        runs = r.evaluated;
+        errors = r.result ? r.result.points.filter((p) => p.error !== undefined).length : 0;
+      }
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
-  const ratio = times[2]! / times[1]!;
+  const best = (jobs: number) => samples[jobs]!.reduce((a, b) => (b.wall < a.wall ? b : a));
+  const b1 = best(1);
+  const b2 = best(2);
+  const r3 = (x: number) => Number(x.toFixed(3));
+  const ratio = b2.wall / b1.wall;
   const result = {
     bench: 'dse',
     sweep: file,
     runs,
     points_with_errors: errors,
+    repeat,
     cores: availableParallelism(),
-    load_average_1m_at_start: Number(load0.toFixed(2)),
-    t_1_worker_s: Number(times[1]!.toFixed(3)),
-    t_2_workers_s: Number(times[2]!.toFixed(3)),
-    cpu_1_worker_s: Number(cpu[1]!.toFixed(3)),
-    cpu_2_workers_s: Number(cpu[2]!.toFixed(3)),
-    ratio: Number(ratio.toFixed(3)),
-    run_phase_1_worker_s: Number(runPhase[1]!.toFixed(3)),
-    run_phase_2_workers_s: Number(runPhase[2]!.toFixed(3)),
-    run_phase_ratio: Number((runPhase[2]! / runPhase[1]!).toFixed(3)),
+    load_average_1m_at_start: r3(load0),
+    load_average_1m_at_end: r3(loadavg()[0]!),
+    t_1_worker_s: r3(b1.wall),
+    t_2_workers_s: r3(b2.wall),
+    cpu_1_worker_s: r3(b1.cpu),
+    cpu_2_workers_s: r3(b2.cpu),
+    ratio: r3(ratio),
+    run_phase_1_worker_s: r3(b1.runPhase),
+    run_phase_2_workers_s: r3(b2.runPhase),
+    run_phase_ratio: r3(b2.runPhase / b1.runPhase),
+    all_walls_1_worker_s: samples[1]!.map((s) => r3(s.wall)),
+    all_walls_2_workers_s: samples[2]!.map((s) => r3(s.wall)),
     target_ratio: 0.6,
     pass: ratio <= 0.6,
   };
   if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else {
     process.stdout.write(
-      `dse bench: ${runs} runs of ${file} (${result.cores} cores, load average ${result.load_average_1m_at_start} at start)\n` +
-        `  1 worker:  ${result.t_1_worker_s} s wall, ${result.cpu_1_worker_s} s CPU\n` +
-        `  2 workers: ${result.t_2_workers_s} s wall, ${result.cpu_2_workers_s} s CPU\n` +
+      `dse bench: ${runs} runs of ${file}, best of ${repeat} (${result.cores} cores, load average ${result.load_average_1m_at_start} -> ${result.load_average_1m_at_end})\n` +
+        `  1 worker:  ${result.t_1_worker_s} s wall, ${result.cpu_1_worker_s} s CPU   (all: ${result.all_walls_1_worker_s.join(', ')})\n` +
+        `  2 workers: ${result.t_2_workers_s} s wall, ${result.cpu_2_workers_s} s CPU   (all: ${result.all_walls_2_workers_s.join(', ')})\n` +
         `  ratio t(2)/t(1) = ${result.ratio} (target <= 0.6): ${result.pass ? 'PASS' : 'FAIL'}\n` +
         `  points phase only (pool start + runs, without planning and outputs): ${result.run_phase_1_worker_s} s vs ${result.run_phase_2_workers_s} s, ratio ${result.run_phase_ratio}\n`,
     );
