@@ -320,11 +320,11 @@ export abstract class Connection {
   protected abstract onHandshakeMessage(msgType: number, body: Uint8Array, epoch: number, now: number): void;
   /** Bytes arrived (server: anti-amplification budget). */
   protected onBytesReceived(): void {
-    if (this.ampHeld && this.ampHeld.length) {
-      const held = this.ampHeld;
-      this.ampHeld = [];
-      for (const d of held) this.output(d);
-    }
+    const held = this.ampHeld;
+    if (!held || held.length === 0) return;
+    // release in order while the budget allows (output() re-holds the rest, still in order)
+    this.ampHeld = [];
+    for (const d of held) this.output(d);
   }
   /** A record authenticated under `epoch` (> 0). */
   protected onAuthenticated(_epoch: number): void {}
@@ -642,8 +642,11 @@ export abstract class Connection {
     for (const fl of [this.hsFlight, this.kuFlight]) {
       if (!fl) continue;
       if (fl.unacked === 0) this.flightDone(fl, now);
-      else if (maxIndex >= 0) {
-        // fragments sent before an acknowledged record are presumed lost: resend them now
+      else if (maxIndex >= 0 && !(this.ampHeld && this.ampHeld.length)) {
+        // fragments sent before an acknowledged record are presumed lost: resend them now. Not while datagrams are
+        // still held back by the anti-amplification limit: those fragments were never sent (a smaller, later
+        // datagram may have fitted the budget and been acknowledged first); they go out as the budget grows, and
+        // resending them too would put every one of them on the wire twice.
         this.transmitFlight(fl, now, true, maxIndex);
       }
     }
@@ -840,7 +843,11 @@ export abstract class Connection {
   }
 
   private output(d: Uint8Array): void {
-    if (this.ampLimited && this.stats.bytesSent + d.length > 3 * this.stats.bytesReceived) {
+    // anti-amplification (RFC 9147 5.1): at most 3x the bytes received until the address is validated. Held
+    // datagrams leave in order: a later, smaller datagram must not overtake them, or the peer would acknowledge a
+    // record sent after fragments it never received and those would be presumed lost and sent twice.
+    if (this.ampLimited && ((this.ampHeld !== undefined && this.ampHeld.length > 0) ||
+      this.stats.bytesSent + d.length > 3 * this.stats.bytesReceived)) {
       (this.ampHeld ??= []).push(d);
       return;
     }
