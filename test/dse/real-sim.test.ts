@@ -1,4 +1,5 @@
-// DSE properties on the real simulator (src/workload runScenario via the DSE worker function, in process):
+// DSE properties on the real simulator (src/workload runScenario in the DSE worker pool, 30 s limit per run (runs take 0.1-2 s) so a
+// hung simulation fails the test instead of blocking the suite):
 // - more AEAD instances never worsen p99 record latency on the same seeds, within the CI;
 // - the recommended configuration meets every SLA when re-run alone on fresh seeds.
 import { test } from 'uvu';
@@ -10,17 +11,18 @@ import { fileURLToPath } from 'node:url';
 import { runSweepCli } from '../../src/cli/dse.ts';
 import { loadSweep } from '../../src/dse/load.ts';
 import { pointOverrides, replicationSeeds } from '../../src/dse/plan.ts';
-import type { Evaluator } from '../../src/dse/run.ts';
-import evaluateTask from '../../src/dse/worker.ts';
+import { poolEvaluator } from '../../src/dse/pool.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const tmp = mkdtempSync(path.join(tmpdir(), 'dse-real-'));
 const V = 'real-sim-test';
-const inProcess: Evaluator = async (t) => evaluateTask(t);
+const pool = poolEvaluator(2, 30);
+const inProcess = pool.evaluate;
 
 test('more AEAD instances never worsen p99 record latency (same seeds, within the 95% CI)', async () => {
-  const r = await runSweepCli(path.join(here, 'fixtures', 'aead-mono.yaml'), { out: path.join(tmp, 'mono'), evaluate: inProcess, jobs: 1, quiet: true, png: false, codeVersion: V });
+  const r = await runSweepCli(path.join(here, 'fixtures', 'aead-mono.yaml'), { out: path.join(tmp, 'mono'), evaluate: inProcess, jobs: 2, quiet: true, png: false, codeVersion: V });
   const pts = r.result!.points;
+  assert.equal(r.timedOut, [], 'a simulation did not finish within 30 s');
   assert.equal(pts.map((p) => p.error), [undefined, undefined, undefined, undefined]);
   const p99 = pts.map((p) => p.metrics['record_latency_us.p99']!);
   const util = pts.map((p) => p.metrics['blocks.aead.utilization']!.mean);
@@ -37,7 +39,8 @@ test('more AEAD instances never worsen p99 record latency (same seeds, within th
 
 test('the recommended configuration meets every SLA when re-run alone on fresh seeds', async () => {
   const file = path.join(here, 'fixtures', 'recommend.yaml');
-  const r = await runSweepCli(file, { out: path.join(tmp, 'rec'), evaluate: inProcess, jobs: 1, quiet: true, png: false, codeVersion: V });
+  const r = await runSweepCli(file, { out: path.join(tmp, 'rec'), evaluate: inProcess, jobs: 2, quiet: true, png: false, codeVersion: V });
+  assert.equal(r.timedOut, [], 'a simulation did not finish within 30 s');
   const rec = r.result!.recommendation;
   assert.ok(rec, `no recommendation: ${r.result!.noRecommendation}`);
   // Not trivially the most expensive point: some cheaper points fail the SLA.
@@ -47,8 +50,15 @@ test('the recommended configuration meets every SLA when re-run alone on fresh s
   const cfg = loaded.materialize(pointOverrides(loaded.sweep, rec!.params));
   const fresh = replicationSeeds(987_654, 4);
   assert.not.ok(fresh.some((s) => r.plan.seeds.includes(s)));
-  for (const seed of fresh) {
-    const o = evaluateTask({ key: 'fresh', pointIndex: rec!.point, replication: 0, seed, params: rec!.params, crypto: 'node', scenario: cfg.scenario, model: cfg.model });
+  const outcomes = await Promise.all(
+    fresh.map((seed) =>
+      inProcess({ key: 'fresh', pointIndex: rec!.point, replication: 0, seed, params: rec!.params, crypto: 'node', scenario: cfg.scenario, model: cfg.model }).catch((e: Error) => {
+        throw new Error(`fresh seed ${seed}: ${e.message} (the simulator did not finish)`);
+      }),
+    ),
+  );
+  for (const [i, o] of outcomes.entries()) {
+    const seed = fresh[i]!;
     assert.is(o.error, undefined);
     for (const s of o.sla) assert.ok(s.pass, `seed ${seed}: scenario SLA ${s.name} ${s.op} ${s.target} failed with ${s.value}`);
     for (const t of loaded.sweep.constraints.sla) {
@@ -61,5 +71,8 @@ test('the recommended configuration meets every SLA when re-run alone on fresh s
   assert.match(text, 'bottleneck block:');
 });
 
-test.after(() => rmSync(tmp, { recursive: true, force: true }));
+test.after(async () => {
+  await pool.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
 test.run();

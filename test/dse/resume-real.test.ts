@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const sweep = 'test/dse/fixtures/grid.yaml'; // 6 points x 2 replications = 12 runs
 const tmp = mkdtempSync(path.join(tmpdir(), 'dse-resume-'));
-const args = (out: string, ...more: string[]) => ['--import', 'tsx', 'src/cli/dse.ts', sweep, '--out', out, '--no-png', '--quiet', ...more];
+// --timeout: a hung simulation makes the CLI exit 1 (test fails) instead of blocking the suite.
+const args = (out: string, ...more: string[]) => ['--import', 'tsx', 'src/cli/dse.ts', sweep, '--out', out, '--no-png', '--quiet', '--timeout', '30', ...more];
 // A fixed code version: the hash of src/ would change if the working tree is edited while the test runs.
 const env = { ...process.env, DSE_CODE_VERSION: `resume-real-test-${process.pid}` };
 const runCli = (...a: string[]) => spawnSync(process.execPath, a, { cwd: root, encoding: 'utf8', timeout: 120_000, env });
