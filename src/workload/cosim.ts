@@ -64,6 +64,14 @@ export class InputError extends Error {
   override name = 'InputError';
 }
 
+/**
+ * The simulation stopped making progress: protocol timers kept firing at one instant without simulated time
+ * advancing. Always a defect of the simulator, reported instead of hanging.
+ */
+export class LivelockError extends Error {
+  override name = 'LivelockError';
+}
+
 /** A RandomSource that forwards to whichever client stream is current (one provider serves all clients). */
 class SwitchRandom implements RandomSource {
   current: RngStream;
@@ -330,6 +338,19 @@ export function runCosim(opts: CosimOptions): CosimRun {
     return s;
   }
 
+  // Livelock guard: protocol timers that fire at one instant; legitimately at most a few per connection.
+  let spinAt = -1;
+  let spins = 0;
+  const spinLimit = 64 * (count + dispatchers.length) + 10_000;
+  function timerFired(who: string): void {
+    if (k.now !== spinAt) {
+      spinAt = k.now;
+      spins = 0;
+    } else if (++spins > spinLimit) {
+      throw new LivelockError(`simulation livelock: ${spins} protocol timers fired at t = ${k.now} ps without time advancing (last: ${who})`);
+    }
+  }
+
   function armServer(side: ServerSide, conn: ServerConnection): void {
     const s = info(conn.address);
     const t = conn.isClosed ? undefined : conn.nextTimeout();
@@ -342,7 +363,8 @@ export function runCosim(opts: CosimOptions): CosimRun {
     s.timer = k.at(at, () => {
       s.timer = -1;
       s.timerAt = NaN;
-      if (!conn.isClosed) side.timeout(conn);
+      timerFired(`server connection ${conn.address}`);
+      if (!conn.isClosed) side.timeout(conn, t);
     });
   }
 
@@ -548,9 +570,12 @@ export function runCosim(opts: CosimOptions): CosimRun {
   }
 
   function clientTimer(c: Client): void {
+    // Tell the core at least the deadline it asked for: ps / 1e9 can round to just below it (see ServerSide.timeout).
+    const nowMs = Math.max(k.now / 1e9, c.timerAt);
+    timerFired(`client ${c.addr}`);
     c.timer = -1;
     c.timerAt = NaN;
-    if (c.ep && !c.ep.isClosed) clientWork(c, () => c.ep!.handleTimeout(k.now / 1e9));
+    if (c.ep && !c.ep.isClosed) clientWork(c, () => c.ep!.handleTimeout(nowMs));
   }
 
   function clientReceive(x: { c: Client; d: Uint8Array }): void {

@@ -11,7 +11,7 @@ import type { Accounts } from './accounts.ts';
 import { runCosim, type CosimRun, type CryptoKind } from './cosim.ts';
 import { runUdpBaseline, type UdpRun } from './udp.ts';
 
-export { runCosim, contextBytes, InputError, type CosimRun, type CryptoKind } from './cosim.ts';
+export { runCosim, contextBytes, InputError, LivelockError, type CosimRun, type CryptoKind } from './cosim.ts';
 export { runUdpBaseline } from './udp.ts';
 export { buildChain } from './certs.ts';
 

@@ -140,15 +140,19 @@ export class ServerSide {
     return ok;
   }
 
-  /** A connection's retransmission/ACK timer expired. */
-  timeout(conn: ServerConnection): void {
+  /**
+   * A connection's retransmission/ACK timer expired. `deadlineMs` is the deadline the timer was armed for: the
+   * core is told at least that time, because picoseconds / 1e9 can round to just below the millisecond deadline it
+   * came from, and a core told a time before its deadline does nothing (the timer would then re-fire forever).
+   */
+  timeout(conn: ServerConnection, deadlineMs = 0): void {
     const job = new Job();
     job.address = conn.address;
     job.phase = conn.isConnected ? 'data' : 'handshake';
     const s0 = conn.stats.recordsSent;
     const r0 = conn.stats.recordsReceived;
     this.capture = job;
-    conn.handleTimeout(this.k.now / 1e9);
+    conn.handleTimeout(Math.max(this.k.now / 1e9, deadlineMs));
     this.capture = undefined;
     this.collect(job, conn, r0, s0, 0);
     this.charge(job);
