@@ -90,12 +90,18 @@ export class ServerDispatcher {
     }
     if (conn) {
       const before = conn.authenticatedRecords;
+      const out0 = this.out.length;
+      const ev0 = this.events.length;
       conn.receive(datagram, nowMs);
       if (conn.address !== address && conn.authenticatedRecords > before && !conn.isClosed) {
         // authenticated records under a CID from a new address: the peer moved (RFC 9146 6)
-        if (this.connections.get(conn.address) === conn) this.connections.delete(conn.address);
+        const old = conn.address;
+        if (this.connections.get(old) === conn) this.connections.delete(old);
         conn.address = address;
         this.connections.set(address, conn);
+        // what this datagram produced (its data events, an ACK in reply) already belongs to the new address
+        for (let i = ev0; i < this.events.length; i++) if (this.events[i]!.connection === conn) this.events[i]!.address = address;
+        for (let i = out0; i < this.out.length; i++) if (this.out[i]!.address === old) this.out[i]!.address = address;
       }
       return conn;
     }

@@ -138,6 +138,11 @@ test('Connection ID: negotiated both ways, carried in the header, dispatcher rou
   assert.ok(p.server.get('192.0.2.9:7000') === srv);
   const ev = p.server.pollEvent();
   assert.is(ev?.event.type, 'data');
+  assert.is(ev?.address, '192.0.2.9:7000', 'the event of the datagram that moved the connection names the new address');
+  // replies now go to the new address
+  srv.send(enc.encode('y'));
+  const out = p.server.pollTransmit();
+  assert.is(out?.address, '192.0.2.9:7000');
 });
 
 test('lost server ACK: the client retransmits its final flight and the server re-ACKs', () => {
