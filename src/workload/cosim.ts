@@ -202,6 +202,8 @@ export function runCosim(opts: CosimOptions): CosimRun {
   const endPs = fromMs(sc.sim.end_ms);
   const intervalPs = fromMs(sc.sim.timeseries_interval_ms);
   const costs = sc.clients.costs;
+  const recordPs = fromMsFloat(costs.record_us / 1000);
+  const messagePs = fromMsFloat(costs.handshake_message_us / 1000);
   const traffic = sc.traffic;
   const sendTimes = new SendTimes();
   if (warmupPs > 0) acc.active = false;
@@ -431,12 +433,14 @@ export function runCosim(opts: CosimOptions): CosimRun {
     const now = k.now;
     clientCost = 0;
     clientRandom.current = c.rng;
-    const r0 = c.ep!.stats.recordsReceived;
-    const s0 = c.ep!.stats.recordsSent;
+    const st = c.ep!.stats;
+    const r0 = st.recordsReceived + st.recordsSent;
+    const m0 = st.handshakeMessagesReceived + st.handshakeMessagesSent;
     const wasConnected = c.ep!.isConnected;
     fn();
-    const records = c.ep!.stats.recordsReceived - r0 + (c.ep!.stats.recordsSent - s0);
-    clientCost += records * fromMsFloat((wasConnected ? costs.record_us : costs.handshake_message_us) / 1000);
+    // protocol processing: per record (in and out) plus per handshake message (built or processed)
+    clientCost += (st.recordsReceived + st.recordsSent - r0) * recordPs
+      + (st.handshakeMessagesReceived + st.handshakeMessagesSent - m0) * messagePs;
     const start = now > c.busy ? now : c.busy;
     const release = start + clientCost;
     c.busy = release;

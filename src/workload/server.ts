@@ -42,12 +42,18 @@ class Job {
   ops: CryptoOp[] = [];
   outputs: DispatcherOutput[] = [];
   events: DispatcherEvent[] = [];
-  hsRecords = 0;
-  dataRecords = 0;
+  /** Handshake messages (post-handshake ones included) the core built or processed for this job. */
+  messages = 0;
+  /** Records the core received (at least the datagram's one) and sent for this job. */
+  records = 0;
+  /** The connection's counters before the core ran (what this job did is the difference). */
+  recIn0 = 0;
+  recOut0 = 0;
+  msgIn0 = 0;
+  msgOut0 = 0;
   opIndex = 0;
   /** The host has rung the accelerator's doorbell for this job (one invocation per job, not per op). */
   invoked = false;
-  protoLeft = 0;
   stage: Stage = 'cpu';
   /** Stages completed so far: the job's priority on the CPU and crypto blocks is -depth, so work already in
    *  flight (a record's mask after its seal, a handshake's next operation) goes before newly arrived work, as a
@@ -58,6 +64,15 @@ class Job {
   address = '';
   bytesIn = 0;
   datagram: Uint8Array | undefined;
+}
+
+/** Records the connection's counters before the core runs (all zero for a connection that does not exist yet). */
+function mark(job: Job, c: ServerConnection | undefined): void {
+  const s = c?.stats;
+  job.recIn0 = s ? s.recordsReceived : 0;
+  job.recOut0 = s ? s.recordsSent : 0;
+  job.msgIn0 = s ? s.handshakeMessagesReceived : 0;
+  job.msgOut0 = s ? s.handshakeMessagesSent : 0;
 }
 
 export class ServerSide {
@@ -116,13 +131,13 @@ export class ServerSide {
     const d = this.dispatcher;
     const now = this.k.now;
     const before = d.get(job.address);
-    const r0 = before ? before.stats.recordsReceived : 0;
-    const s0 = before ? before.stats.recordsSent : 0;
+    if (before) mark(job, before);
     this.capture = job;
     const conn = d.receive(job.datagram!, job.address, now / 1e9);
     this.capture = undefined;
     job.datagram = undefined;
-    this.collect(job, conn, conn === before ? r0 : 0, conn === before ? s0 : 0, 1);
+    if (conn !== before) mark(job, undefined); // a new connection: everything it counted was this job's
+    this.collect(job, conn, 1);
     this.charge(job);
   }
 
@@ -131,11 +146,11 @@ export class ServerSide {
     const job = new Job();
     job.address = conn.address;
     job.phase = 'data';
-    const s0 = conn.stats.recordsSent;
+    mark(job, conn);
     this.capture = job;
     const ok = conn.send(data);
     this.capture = undefined;
-    this.collect(job, conn, conn.stats.recordsReceived, s0, 0);
+    this.collect(job, conn, 0);
     this.charge(job);
     return ok;
   }
@@ -149,41 +164,43 @@ export class ServerSide {
     const job = new Job();
     job.address = conn.address;
     job.phase = conn.isConnected ? 'data' : 'handshake';
-    const s0 = conn.stats.recordsSent;
-    const r0 = conn.stats.recordsReceived;
+    mark(job, conn);
     this.capture = job;
     conn.handleTimeout(Math.max(this.k.now / 1e9, deadlineMs));
     this.capture = undefined;
-    this.collect(job, conn, r0, s0, 0);
+    this.collect(job, conn, 0);
     this.charge(job);
   }
 
-  /** Gathers outputs and events produced by the core, and the records to charge as protocol work. */
-  private collect(job: Job, conn: ServerConnection | undefined, r0: number, s0: number, minRecords: number): void {
+  /** Gathers outputs and events produced by the core, and the messages and records to charge as protocol work. */
+  private collect(job: Job, conn: ServerConnection | undefined, minRecordsIn: number): void {
     const d = this.dispatcher;
     for (let o = d.pollTransmit(); o; o = d.pollTransmit()) job.outputs.push(o);
     for (let e = d.pollEvent(); e; e = d.pollEvent()) job.events.push(e);
-    let records = minRecords + job.outputs.length; // stateless replies: one record in, one per datagram out
     if (conn) {
-      records = Math.max(minRecords, conn.stats.recordsReceived - r0) + (conn.stats.recordsSent - s0);
+      const st = conn.stats;
+      job.records = Math.max(minRecordsIn, st.recordsReceived - job.recIn0) + (st.recordsSent - job.recOut0);
+      job.messages = st.handshakeMessagesReceived - job.msgIn0 + (st.handshakeMessagesSent - job.msgOut0);
       this.hooks.armTimer(conn);
+    } else {
+      // handled statelessly by the dispatcher (a ClientHello answered with a cookie HelloRetryRequest, or
+      // dropped): one record and one message in, one record and one message per datagram out
+      job.records = minRecordsIn + job.outputs.length;
+      job.messages = minRecordsIn + job.outputs.length;
     }
-    if (job.phase === 'handshake') job.hsRecords = records;
-    else job.dataRecords = records;
   }
 
   private charge(job: Job): void {
-    job.protoLeft = job.hsRecords + job.dataRecords;
     job.opIndex = 0;
     this.step(job);
   }
 
-  /** Next protocol record, then next crypto operation, then release. */
+  /** Next handshake message, then next record (protocol processing), then next crypto operation, then release. */
   private step(job: Job): void {
-    if (job.protoLeft > 0) {
-      const kind = job.hsRecords > 0 ? 'handshake-message' : 'record';
-      if (job.hsRecords > 0) job.hsRecords--;
-      job.protoLeft--;
+    if (job.messages > 0 || job.records > 0) {
+      const kind = job.messages > 0 ? 'handshake-message' : 'record';
+      if (job.messages > 0) job.messages--;
+      else job.records--;
       this.begin(job, 'cpu');
       this.hw.protocol(kind, (w) => {
         this.end(job, w);

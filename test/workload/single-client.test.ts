@@ -54,4 +54,15 @@ test('single-client: same seed, same run; retransmission-free handshake', () => 
   assert.equal(a, b);
   assert.is(r.acc.handshakesFailed, 0);
 });
+test('single-client: host protocol work is charged per handshake message and per record', () => {
+  const { scenario, model } = load('scenarios/single-client.yaml');
+  const run = runCosim({ scenario, model, seed: 1, crypto: 'node' });
+  const cpuStats = run.blockStats.find((b) => b.name === 'cpu')!;
+  // server: ClientHello and Finished in; ServerHello, EncryptedExtensions, Certificate, CertificateVerify, Finished out
+  assert.is(cpuStats.ops['handshake-message'], 7);
+  const records = cpuStats.ops.record!;
+  assert.ok(records >= 10 + 4, `${records} records: 5 echoed both ways plus the handshake's`);
+  // models/baseline.yaml: cycles_per_handshake_message 20000, cycles_per_record 1500
+  assert.is(cpuStats.counters?.protocol_cycles, 7 * 20000 + records * 1500);
+});
 test.run();

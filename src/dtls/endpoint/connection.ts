@@ -49,6 +49,10 @@ export interface EndpointStats {
   bytesReceived: number;
   recordsSent: number;
   recordsReceived: number;
+  /** Handshake messages (including post-handshake ones such as KeyUpdate) built to send; retransmissions excluded. */
+  handshakeMessagesSent: number;
+  /** Complete handshake messages (including post-handshake ones) processed, in order. */
+  handshakeMessagesReceived: number;
   /** Handshake/post-handshake records sent again (by timer, ACK gap or peer retransmission). */
   retransmissions: number;
   /** Retransmission timer expiries. */
@@ -108,7 +112,7 @@ export abstract class Connection {
   state: ConnectionState = 'idle';
   readonly stats: EndpointStats = {
     datagramsSent: 0, datagramsReceived: 0, bytesSent: 0, bytesReceived: 0, recordsSent: 0, recordsReceived: 0,
-    retransmissions: 0, timeouts: 0, acksSent: 0, acksReceived: 0, drops: 0, dropsByReason: {},
+    handshakeMessagesSent: 0, handshakeMessagesReceived: 0, retransmissions: 0, timeouts: 0, acksSent: 0, acksReceived: 0, drops: 0, dropsByReason: {},
   };
   /** Called for each datagram to send (when set); otherwise datagrams queue for pollTransmit(). */
   transmitSink: ((datagram: Uint8Array) => void) | undefined;
@@ -544,6 +548,7 @@ export abstract class Connection {
       if (!m || m.have !== undefined) return;
       this.inMsgs.delete(this.recvMsgSeq);
       this.recvMsgSeq++;
+      this.stats.handshakeMessagesReceived++;
       if (this.state === 'connected') this.onPostHandshake(m.msgType, m.buf, m.epoch, now);
       else this.onHandshakeMessage(m.msgType, m.buf, m.epoch, now);
     }
@@ -728,6 +733,7 @@ export abstract class Connection {
 
   // ------------------------------------------------------------------ flights out
   protected newMessage(epoch: number, msgType: number, body: Uint8Array): OutMessage {
+    this.stats.handshakeMessagesSent++;
     return { epoch, msgType, seq: this.sendMsgSeq++, body };
   }
 

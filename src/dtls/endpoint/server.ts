@@ -135,6 +135,8 @@ export class ServerConnection extends Connection {
     hrr: HrrContext | undefined, now: number): void {
     this.stats.datagramsReceived++;
     this.stats.bytesReceived += datagramLength;
+    this.stats.recordsReceived++;
+    this.stats.handshakeMessagesReceived++;
     this.hrr = hrr;
     this.clientRandom = ch.random.slice();
     this.ampLimited = hrr === undefined; // a valid cookie proves the address

@@ -33,6 +33,16 @@ function handshake(kind: 'node' | 'noble', group: KxGroup, key: KeyKind, suite: 
   assert.is(se.suite, suite);
   assert.is(ce.helloRetry, mode !== 'plain');
   assert.is(se.helloRetry, mode !== 'plain');
+  // handshake message counts (the simulator charges host protocol work per message): the client sends CH [CH2]
+  // Finished and processes [HRR] SH EE Certificate CertificateVerify Finished; a cookie HRR is the dispatcher's
+  const cs = p.client.stats;
+  const ss = p.serverConn!.stats;
+  const retry = mode === 'plain' ? 0 : 1;
+  assert.is(cs.handshakeMessagesSent, 2 + retry);
+  assert.is(cs.handshakeMessagesReceived, 5 + retry);
+  const statefulHrr = mode === 'hrr-group' ? 1 : 0;
+  assert.is(ss.handshakeMessagesSent, 5 + statefulHrr);
+  assert.is(ss.handshakeMessagesReceived, 2 + statefulHrr);
   const a = p.client.exporterSecret!;
   const b = p.serverConn!.exporterSecret!;
   assert.equal(Buffer.from(a).toString('hex'), Buffer.from(b).toString('hex'));
