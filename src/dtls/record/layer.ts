@@ -20,6 +20,7 @@
 //   for the epoch, payload over the limit, sequence space exhausted) throws RecordError.
 // - Payloads of epoch-0 records are views into the datagram; decrypted payloads are fresh buffers.
 import type { AeadKey, CryptoProvider, SnMasker } from '../crypto/provider.ts';
+import type { CipherSuite } from '../crypto/suites.ts';
 import type { EpochKeys } from '../keyschedule.ts';
 import {
   ContentType,
@@ -109,33 +110,63 @@ const MAX_CT = MAX_CIPHERTEXT;
 const PT_HDR = DTLS_PLAINTEXT_HEADER_LENGTH;
 const INNER_TYPES = new Set<number>([ContentType.alert, ContentType.handshake, ContentType.applicationData, ContentType.ack]);
 
+/** Nonce and AAD scratch shared by every record layer: both are filled and consumed inside one synchronous seal or
+ *  open call (the AEAD copies what it needs), so no epoch has to own a buffer. */
+const NONCE = new Uint8Array(12);
+const AAD = new Uint8Array(MAX_HEADER);
+
+/**
+ * Keys and counters of one direction of one epoch. It keeps only what records need: the prepared AEAD key, the
+ * record-number masker, the suite (limits) and write_iv (as six 16-bit integers: a Uint8Array would cost an object
+ * and an ArrayBuffer per epoch). The raw key, sn_key and traffic secret are not referenced after construction.
+ */
 class EpochState {
   readonly aead: AeadKey;
   readonly masker: SnMasker;
-  readonly nonce = new Uint8Array(12);
-  readonly aad = new Uint8Array(MAX_HEADER);
+  readonly suite: CipherSuite;
+  /** Replay window (read side only). */
   readonly window: ReplayWindow;
+  private readonly iv0: number;
+  private readonly iv1: number;
+  private readonly iv2: number;
+  private readonly iv3: number;
+  private readonly iv4: number;
+  private readonly iv5: number;
   nextSeq = 0; // write side
   sealed = 0;
   failures = 0;
   limitSignalled = false;
-  constructor(provider: CryptoProvider, readonly epoch: number, readonly keys: EpochKeys, windowSize: number) {
+  constructor(provider: CryptoProvider, readonly epoch: number, keys: EpochKeys, window: ReplayWindow) {
     this.aead = provider.aead(keys.suite.aead, keys.key);
     this.masker = provider.snMasker(keys.suite.aead, keys.snKey);
-    this.window = new ReplayWindow(windowSize);
+    this.suite = keys.suite;
+    this.window = window;
+    const iv = keys.iv;
+    if (iv.length !== 12) throw new RecordError('write_iv must be 12 bytes');
+    this.iv0 = (iv[0]! << 8) | iv[1]!;
+    this.iv1 = (iv[2]! << 8) | iv[3]!;
+    this.iv2 = (iv[4]! << 8) | iv[5]!;
+    this.iv3 = (iv[6]! << 8) | iv[7]!;
+    this.iv4 = (iv[8]! << 8) | iv[9]!;
+    this.iv5 = (iv[10]! << 8) | iv[11]!;
   }
-  /** nonce = iv XOR left-padded 64-bit seq. */
+  /** nonce = iv XOR left-padded 64-bit seq (in the shared scratch: use it before the next call). */
   nonceFor(seq: number): Uint8Array {
-    const n = this.nonce;
-    const iv = this.keys.iv;
+    const n = NONCE;
     const hi = Math.floor(seq / 0x100000000);
     const lo = seq >>> 0;
-    n[0] = iv[0]!; n[1] = iv[1]!; n[2] = iv[2]!; n[3] = iv[3]!;
-    n[4] = iv[4]! ^ (hi >>> 24); n[5] = iv[5]! ^ ((hi >>> 16) & 0xff); n[6] = iv[6]! ^ ((hi >>> 8) & 0xff); n[7] = iv[7]! ^ (hi & 0xff);
-    n[8] = iv[8]! ^ (lo >>> 24); n[9] = iv[9]! ^ ((lo >>> 16) & 0xff); n[10] = iv[10]! ^ ((lo >>> 8) & 0xff); n[11] = iv[11]! ^ (lo & 0xff);
+    const a = this.iv0, b = this.iv1, c = this.iv2 ^ (hi >>> 16), d = this.iv3 ^ (hi & 0xffff), e = this.iv4 ^ (lo >>> 16), f = this.iv5 ^ (lo & 0xffff);
+    n[0] = a >>> 8; n[1] = a & 0xff; n[2] = b >>> 8; n[3] = b & 0xff;
+    n[4] = c >>> 8; n[5] = c & 0xff; n[6] = d >>> 8; n[7] = d & 0xff;
+    n[8] = e >>> 8; n[9] = e & 0xff; n[10] = f >>> 8; n[11] = f & 0xff;
     return n;
   }
 }
+
+/** Write epochs need no replay window: they share this one (never consulted). */
+const NO_WINDOW = new ReplayWindow(1);
+/** Default padding policy, shared (policies are never mutated). */
+const NO_PADDING: PaddingPolicy = { kind: 'none' };
 
 export class RecordLayer {
   readonly provider: CryptoProvider;
@@ -156,10 +187,10 @@ export class RecordLayer {
   private readonly forgeryOverride: number | undefined;
   private readonly writeLimitOverride: number | undefined;
   private readonly onEvent: ((e: RecordEvent) => void) | undefined;
-  private readonly read = new Map<number, EpochState>();
-  private readonly write = new Map<number, EpochState>();
-  /** Read epochs by low two bits, newest last. */
-  private readonly readByBits: EpochState[][] = [[], [], [], []];
+  /** Installed read / write epochs, ascending by epoch. Rarely more than two: copied on change so each array is
+   *  exactly as long as its content (a connection keeps them for its whole life). */
+  private reads: EpochState[] = [];
+  private writes: EpochState[] = [];
   private plainWriteSeq = 0;
   private readCid: Uint8Array | undefined;
   private writeCid: Uint8Array | undefined;
@@ -169,7 +200,7 @@ export class RecordLayer {
   constructor(opts: RecordLayerOptions) {
     this.provider = opts.provider;
     this.windowSize = opts.replayWindow ?? 64;
-    this.padding = opts.padding ?? { kind: 'none' };
+    this.padding = opts.padding ?? NO_PADDING;
     this.seqLength = opts.seqLength ?? 2;
     this.forgeryOverride = opts.forgeryLimit;
     this.writeLimitOverride = opts.writeLimit;
@@ -188,35 +219,27 @@ export class RecordLayer {
 
   installReadKeys(epoch: number, keys: EpochKeys): void {
     checkEpoch(epoch);
-    this.dropReadEpoch(epoch);
-    const st = new EpochState(this.provider, epoch, keys, this.windowSize);
-    this.read.set(epoch, st);
-    const list = this.readByBits[epoch & 3]!;
-    list.push(st);
-    list.sort((a, b) => a.epoch - b.epoch);
+    const st = new EpochState(this.provider, epoch, keys, new ReplayWindow(this.windowSize));
+    this.reads = withEpoch(this.reads, st);
   }
   installWriteKeys(epoch: number, keys: EpochKeys): void {
     checkEpoch(epoch);
-    this.write.set(epoch, new EpochState(this.provider, epoch, keys, 1));
+    this.writes = withEpoch(this.writes, new EpochState(this.provider, epoch, keys, NO_WINDOW));
   }
   dropReadEpoch(epoch: number): void {
-    const st = this.read.get(epoch);
-    if (!st) return;
-    this.read.delete(epoch);
-    const list = this.readByBits[epoch & 3]!;
-    list.splice(list.indexOf(st), 1);
+    if (findEpoch(this.reads, epoch)) this.reads = this.reads.filter((s) => s.epoch !== epoch);
   }
   dropWriteEpoch(epoch: number): void {
-    this.write.delete(epoch);
+    if (findEpoch(this.writes, epoch)) this.writes = this.writes.filter((s) => s.epoch !== epoch);
   }
   hasReadEpoch(epoch: number): boolean {
-    return epoch === 0 ? this.acceptPlaintext : this.read.has(epoch);
+    return epoch === 0 ? this.acceptPlaintext : findEpoch(this.reads, epoch) !== undefined;
   }
   hasWriteEpoch(epoch: number): boolean {
-    return epoch === 0 || this.write.has(epoch);
+    return epoch === 0 || findEpoch(this.writes, epoch) !== undefined;
   }
   readEpochs(): number[] {
-    return [...this.read.keys()].sort((a, b) => a - b);
+    return this.reads.map((s) => s.epoch);
   }
   /** `read`: the CID peers put in records to us (its length frames incoming headers); `write`: the peer's CID. */
   setCid(c: { read?: Uint8Array | null; write?: Uint8Array | null }): void {
@@ -252,21 +275,21 @@ export class RecordLayer {
   /** Sequence number the next record sealed in `epoch` will carry. */
   nextWriteSeq(epoch: number): number {
     if (epoch === 0) return this.plainWriteSeq;
-    const st = this.write.get(epoch);
+    const st = findEpoch(this.writes, epoch);
     if (!st) throw new RecordError(`no write keys for epoch ${epoch}`);
     return st.nextSeq;
   }
   /** Highest authenticated sequence number of a read epoch (-1 if none yet / unknown epoch). */
   highestReadSeq(epoch: number): number {
-    return this.read.get(epoch)?.window.highest ?? -1;
+    return findEpoch(this.reads, epoch)?.window.highest ?? -1;
   }
   /** Records that failed authentication under the read keys of `epoch`. */
   epochAuthFailures(epoch: number): number {
-    return this.read.get(epoch)?.failures ?? 0;
+    return findEpoch(this.reads, epoch)?.failures ?? 0;
   }
   /** Records sealed under the write keys of `epoch`. */
   epochSealed(epoch: number): number {
-    return this.write.get(epoch)?.sealed ?? 0;
+    return findEpoch(this.writes, epoch)?.sealed ?? 0;
   }
 
   // ---- send ----
@@ -281,7 +304,7 @@ export class RecordLayer {
   /** Seal one record; returns its bytes. Concatenate records (concatRecords) to build a datagram. */
   seal(contentType: number, epoch: number, payload: Uint8Array, opts?: SealOptions): Uint8Array {
     if (epoch === 0) return this.sealPlaintext(contentType, payload, opts);
-    const st = this.write.get(epoch);
+    const st = findEpoch(this.writes, epoch);
     if (!st) throw new RecordError(`no write keys for epoch ${epoch}`);
     if (!INNER_TYPES.has(contentType)) throw new RecordError(`content type ${contentType} not allowed`);
     const n = payload.length;
@@ -312,7 +335,7 @@ export class RecordLayer {
     st.nextSeq = Math.max(st.nextSeq, seq + 1);
     st.sealed++;
     this.recordsSealed++;
-    if (st.sealed === (this.writeLimitOverride ?? st.keys.suite.confidentialityLimit)) this.onEvent?.({ type: 'write-limit', epoch, sealed: st.sealed });
+    if (st.sealed === (this.writeLimitOverride ?? st.suite.confidentialityLimit)) this.onEvent?.({ type: 'write-limit', epoch, sealed: st.sealed });
     return out;
   }
 
@@ -401,9 +424,12 @@ export class RecordLayer {
     // larger than 2^14+256, or than our record_size_limit allows once the 16-byte tag is removed
     if (ctLen > MAX_CT || ctLen > this.readInnerLimit + 16) { this.drop('too-large'); return undefined; }
     if (ctLen < 16) { this.drop('too-short'); return undefined; }
-    const list = this.readByBits[d[off]! & 3]!;
-    if (list.length === 0) { this.drop('unknown-epoch'); return undefined; }
-    const st = list[list.length - 1]!;
+    // the highest installed read epoch whose low two bits match
+    const bits = d[off]! & 3;
+    const reads = this.reads;
+    let st: EpochState | undefined;
+    for (let i = reads.length - 1; i >= 0; i--) if ((reads[i]!.epoch & 3) === bits) { st = reads[i]!; break; }
+    if (!st) { this.drop('unknown-epoch'); return undefined; }
     const ct = d.subarray(off + hl, end);
     const mask = st.masker.mask(ct);
     const seqOff = off + 1 + (form.cid ? cid!.length : 0);
@@ -414,7 +440,7 @@ export class RecordLayer {
     const verdict = st.window.check(seq);
     if (verdict !== 'ok') { this.drop(verdict); return undefined; }
     // AAD = header with the plaintext sequence bits
-    const aad = st.aad;
+    const aad = AAD;
     for (let i = 0; i < hl; i++) aad[i] = d[off + i]!;
     const so = seqOff - off;
     if (form.seqLength === 2) { aad[so] = low >>> 8; aad[so + 1] = low & 0xff; } else aad[so] = low;
@@ -423,7 +449,7 @@ export class RecordLayer {
       this.drop('auth-failed');
       this.authFailures++;
       st.failures++;
-      const limit = this.forgeryOverride ?? st.keys.suite.forgeryLimit;
+      const limit = this.forgeryOverride ?? st.suite.forgeryLimit;
       if (st.failures >= limit && !st.limitSignalled) {
         st.limitSignalled = true;
         this.forgeryLimitReached = true;
@@ -469,6 +495,19 @@ function padLength(p: PaddingPolicy, inner: number, limit: number): number {
   if (p.kind === 'multiple' && p.of > 1) target = Math.ceil(inner / p.of) * p.of;
   else if (p.kind === 'size') target = Math.max(inner, p.to);
   return Math.min(target, Math.max(limit, inner)) - inner;
+}
+
+function findEpoch(list: readonly EpochState[], epoch: number): EpochState | undefined {
+  for (let i = 0; i < list.length; i++) if (list[i]!.epoch === epoch) return list[i];
+  return undefined;
+}
+
+/** `list` with `st` in place of any state of the same epoch, ascending by epoch (a new array of exact length). */
+function withEpoch(list: readonly EpochState[], st: EpochState): EpochState[] {
+  const out = list.filter((s) => s.epoch !== st.epoch);
+  out.push(st);
+  out.sort((a, b) => a.epoch - b.epoch);
+  return out;
 }
 
 function checkEpoch(epoch: number): void {
