@@ -57,9 +57,20 @@ export class KeySchedule {
     return new KeySchedule(provider, suite.hash, prefix);
   }
 
+  /** prefix + label, encoded once per label (the key schedule uses a dozen fixed labels). */
+  private readonly labels = new Map<string, Uint8Array>();
+  private labelBytes(label: string): Uint8Array {
+    let b = this.labels.get(label);
+    if (b === undefined) {
+      b = enc.encode(this.prefix + label);
+      if (this.labels.size < 64) this.labels.set(label, b); // exporter labels are caller-chosen: keep the map bounded
+    }
+    return b;
+  }
+
   /** HkdfLabel = uint16 length || opaque label<7..255> = prefix + label || opaque context<0..255>. */
   hkdfExpandLabel(secret: Uint8Array, label: string, context: Uint8Array, length: number): Uint8Array {
-    const full = enc.encode(this.prefix + label);
+    const full = this.labelBytes(label);
     if (full.length > 255 || context.length > 255 || length > 0xffff) throw new RangeError('HkdfLabel field too long');
     const info = new Uint8Array(2 + 1 + full.length + 1 + context.length);
     info[0] = length >>> 8;

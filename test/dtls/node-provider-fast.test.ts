@@ -1,6 +1,7 @@
 // node provider fast paths: deterministic ECDSA P-256 (RFC 6979 A.2.5 vectors, byte equality with noble, verifies
 // under OpenSSL and noble), and the KeyObject caches (kx keys reused from kxGenerate, content-keyed verify keys)
-// giving the same answers as uncached computation, including after in-place mutation and for bad peer bytes.
+// giving the same answers as uncached computation, including after in-place mutation and for bad peer bytes;
+// the JS SHA-256 / HMAC-SHA256 behind the node provider's short HMACs and HKDF against OpenSSL.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
@@ -11,6 +12,7 @@ import {
 } from '../../src/dtls/crypto/index.ts';
 import { isValidP256Scalar } from '../../src/dtls/crypto/common.ts';
 import { rfc6979SignP256, derEcdsaSignature } from '../../src/dtls/crypto/ecdsa-p256.ts';
+import { hmacSha256, hmacSha256Key, sha256Into } from '../../src/dtls/crypto/sha256-block.ts';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const unhex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'));
@@ -174,6 +176,51 @@ test('verify-key cache: keyed by content (fresh arrays hit, other keys miss, mut
     arr[arr.length - 1]! ^= 0x55; // likely not a valid key at all: false, no throw
     assert.not.ok(node.verify(scheme, { kind, raw: arr }, m, s1));
   }
+});
+
+test('JS SHA-256 and HMAC-SHA256 (sha256-block.ts) equal OpenSSL for every length and split', () => {
+  const out = new Uint8Array(40);
+  for (let n = 0; n <= 300; n++) {
+    const m = new Uint8Array(nc.randomBytes(n));
+    const k = new Uint8Array(nc.randomBytes((n * 7) % 150)); // keys shorter and longer than the 64-byte block
+    const split = (n * 13) % (n + 1);
+    const parts = [m.subarray(0, split), m.subarray(split, split + ((n * 5) % (n - split + 1))), m.subarray(split + ((n * 5) % (n - split + 1)))];
+    hmacSha256(hmacSha256Key(k), parts, out, 3);
+    assert.is(hex(out.subarray(3, 35)), nc.createHmac('sha256', k).update(m).digest('hex'), `hmac n=${n}`);
+    sha256Into(parts, out, 8);
+    assert.is(hex(out.subarray(8, 40)), nc.createHash('sha256').update(m).digest('hex'), `sha256 n=${n}`);
+  }
+});
+
+test('node provider HMAC / HKDF (JS key states for SHA-256) equal OpenSSL and noble; key arrays mutated in place', () => {
+  const node = createNodeProvider(seededRandom(9));
+  const noble = createNobleProvider(seededRandom(9));
+  fc.assert(fc.property(
+    fc.uint8Array({ minLength: 0, maxLength: 100 }), fc.uint8Array({ minLength: 0, maxLength: 400 }),
+    fc.integer({ min: 1, max: 255 }), fc.constantFrom('SHA-256' as const, 'SHA-384' as const),
+    (key, data, len, alg) => {
+      const h = alg === 'SHA-256' ? 'sha256' : 'sha384';
+      const ref = nc.createHmac(h, key).update(data).digest('hex');
+      assert.is(hex(node.hmac(alg, key, data)), ref);
+      assert.is(hex(node.hkdfExtract(alg, key, data)), ref);
+      key[0] = (key[0] ?? 0) ^ 0xff; // same array, new bytes: the cached key state must not be reused
+      assert.is(hex(node.hmac(alg, key, data)), nc.createHmac(h, key).update(data).digest('hex'));
+      const hl = alg === 'SHA-256' ? 32 : 48;
+      const prk = key.length >= hl ? key : new Uint8Array(nc.randomBytes(hl));
+      const info = data.subarray(0, 255);
+      const L = Math.min(len * 3, 255 * hl);
+      // RFC 5869 HKDF-Expand from OpenSSL's HMAC
+      let t = Buffer.alloc(0);
+      let okm = Buffer.alloc(0);
+      for (let i = 1; okm.length < L; i++) {
+        t = nc.createHmac(h, prk).update(t).update(info).update(Uint8Array.of(i)).digest();
+        okm = Buffer.concat([okm, t]);
+      }
+      const got = node.hkdfExpand(alg, prk, info, L);
+      assert.is(hex(got), okm.subarray(0, L).toString('hex'));
+      assert.is(hex(got), hex(noble.hkdfExpand(alg, prk, info, L)));
+    },
+  ), { numRuns: 300 });
 });
 
 test.run();

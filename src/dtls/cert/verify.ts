@@ -12,7 +12,7 @@
 // rules, SAN iPAddress for IP literals, subject CN only when the certificate has no SAN DNS/IP entries).
 // Never throws: every failure is a typed { ok: false, reason, depth, detail }.
 import type { SignatureScheme, VerifyKey } from '../crypto/provider.ts';
-import { bytesEqual, parseCertificate, type Certificate, type PublicKeyInfo } from './x509.ts';
+import { bytesEqual, parseCertificate, type Certificate, type ParseResult, type PublicKeyInfo } from './x509.ts';
 
 /** The part of the CryptoProvider that chain validation uses. */
 export interface SignatureVerifier {
@@ -58,6 +58,8 @@ export type VerifyOptions = {
   purpose?: 'server' | 'client';
   /** Maximum number of certificates on the path, anchor included (default 8). */
   maxPathLength?: number;
+  /** Certificate parser (default parseCertificate); CertificateVerifier passes its cache of parsed certificates. */
+  parse?: (der: Uint8Array) => ParseResult;
 };
 
 const EKU_SERVER = '1.3.6.1.5.5.7.3.1';
@@ -223,8 +225,9 @@ function verifyChainInner(chainDer: readonly Uint8Array[], opts: VerifyOptions):
   if (!Array.isArray(chainDer) || chainDer.length === 0) return fail('empty-chain', 0, 'no certificate');
   const maxLen = opts.maxPathLength ?? 8;
   const chain: Certificate[] = [];
+  const parse = opts.parse ?? parseCertificate;
   for (let i = 0; i < chainDer.length; i++) {
-    const r = parseCertificate(chainDer[i]!);
+    const r = parse(chainDer[i]!);
     if (!r.ok) return fail('malformed', i, r.detail);
     chain.push(r.cert);
   }
@@ -350,6 +353,36 @@ export class CertificateVerifier {
   /** Details of trust anchors that did not parse (they are ignored). */
   readonly rejectedAnchors: string[] = [];
   private readonly opts: CertificateVerifierOptions;
+  /**
+   * Parsed certificates by content, as a long-lived client keeps them: a server sends the same chain in every
+   * handshake, and parsing it is most of the validation's non-signature work. Only the parse is cached; every
+   * signature on the path is still verified through the provider on every call, and validity, usage and name
+   * checks run each time. Keyed by length + the last 24 bytes (inside the signature), confirmed by a full byte
+   * comparison; bounded (oldest entry evicted). Each entry owns a private copy of the DER. Cached Certificate
+   * objects are shared between results: callers must not mutate them.
+   */
+  private readonly parsed = new Map<string, Certificate[]>();
+  private parsedCount = 0;
+  static readonly PARSE_CACHE_SIZE = 64;
+  private readonly parseCached = (der: Uint8Array): ParseResult => {
+    const n = der.length;
+    let key = String(n);
+    for (let i = Math.max(0, n - 24); i < n; i++) key += String.fromCharCode(der[i]!);
+    const bucket = this.parsed.get(key);
+    if (bucket) for (const c of bucket) if (bytesEqual(c.der, der)) return { ok: true, cert: c };
+    const r = parseCertificate(der.slice()); // a private copy: the cached object must not pin or alias the input
+    if (!r.ok) return r;
+    if (this.parsedCount >= CertificateVerifier.PARSE_CACHE_SIZE) {
+      const oldest = this.parsed.keys().next().value!;
+      this.parsedCount -= this.parsed.get(oldest)!.length;
+      this.parsed.delete(oldest);
+    }
+    const b = this.parsed.get(key); // (the eviction may have removed this key's bucket)
+    if (b) b.push(r.cert);
+    else this.parsed.set(key, [r.cert]);
+    this.parsedCount++;
+    return r;
+  };
 
   constructor(opts: CertificateVerifierOptions) {
     this.opts = opts;
@@ -371,6 +404,7 @@ export class CertificateVerifier {
       nowMs: wall,
       serverName: serverName ?? this.opts.serverName,
       provider: this.opts.provider,
+      parse: this.parseCached,
     };
     if (this.opts.purpose) v.purpose = this.opts.purpose;
     if (this.opts.maxPathLength) v.maxPathLength = this.opts.maxPathLength;

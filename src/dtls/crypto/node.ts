@@ -1,5 +1,8 @@
 // CryptoProvider backed by node:crypto (OpenSSL 3). See ./provider.ts for the contract.
-// Notes: HKDF-Extract/Expand are built from node's HMAC (node's hkdfSync only offers extract+expand together);
+// Notes: HKDF-Extract/Expand are built from HMAC (node's hkdfSync only offers extract+expand together); HMAC-SHA256
+// over short messages (every HKDF call of the key schedule, Finished, cookies) runs in JS on precomputed ipad/opad
+// key states (./sha256-block.ts; a createHmac round trip costs more than the two compression calls), longer messages
+// and SHA-384 use node's createHmac;
 // record-number masks use the JS single-block AES / ChaCha20 of ./aes-block.ts and ./chacha-block.ts by default
 // (createNodeProvider(rng, { opensslMasks: true }) uses OpenSSL for them too);
 // ECDSA P-256 signatures are deterministic (RFC 6979, low-S, ./ecdsa-p256.ts: OpenSSL 3.0 only signs with a random
@@ -31,6 +34,7 @@ import { isValidP256Scalar, SCHEME_ALG, checkSigningKey } from './common.ts';
 import { chachaKeyWords, chachaMask16 } from './chacha-block.ts';
 import { aesEncryptBlock, aesExpandKey, type AesKey } from './aes-block.ts';
 import { signP256Deterministic } from './ecdsa-p256.ts';
+import { hmacSha256, hmacSha256Key, type HmacSha256Key } from './sha256-block.ts';
 
 const NODE_AEAD: Record<AeadAlg, string> = {
   'AES-128-GCM': 'aes-128-gcm',
@@ -46,6 +50,10 @@ const ZERO16 = new Uint8Array(16);
 /** Plain Uint8Array view of a Buffer: callers may rely on Uint8Array semantics (slice() copies; Buffer's does not). */
 const u8 = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.length);
 const TAG_OPTS = { authTagLength: 16 } as const;
+/** Longest HMAC message (or HKDF info) computed in JS; above it one native call beats ~1 compression per 64 bytes. */
+const JS_HMAC_MAX = 256;
+const EMPTY = new Uint8Array(0);
+const ONE_PART: Uint8Array[] = [EMPTY];
 
 class NodeAead implements AeadKey {
   private readonly cipherName: string;
@@ -286,7 +294,27 @@ export class NodeProvider implements CryptoProvider {
   transcript(alg: HashAlg): TranscriptHash {
     return new NodeTranscript(this, alg);
   }
+  /**
+   * HMAC-SHA256 key states (./sha256-block.ts) by the identity of the key array, with a byte check against in-place
+   * mutation: the key schedule passes the same secret array to consecutive derivations (key / iv / sn, c/s traffic,
+   * "derived"), and constant salts recur in every handshake. A WeakMap lets an entry die with its secret.
+   */
+  private readonly hmacKeys = new WeakMap<Uint8Array, { raw: Uint8Array; k: HmacSha256Key }>();
+  private sha256Key(key: Uint8Array): HmacSha256Key {
+    const e = this.hmacKeys.get(key);
+    if (e !== undefined && sameBytes(e.raw, key)) return e.k;
+    const k = hmacSha256Key(key);
+    this.hmacKeys.set(key, { raw: key.slice(), k });
+    return k;
+  }
   private rawHmac(alg: HashAlg, key: Uint8Array, data: Uint8Array): Uint8Array {
+    if (alg === 'SHA-256' && data.length <= JS_HMAC_MAX) {
+      const out = new Uint8Array(32);
+      ONE_PART[0] = data;
+      hmacSha256(this.sha256Key(key), ONE_PART, out, 0);
+      ONE_PART[0] = EMPTY;
+      return out;
+    }
     return u8(nc.createHmac(NODE_HASH[alg], key).update(data).digest());
   }
   hmac(alg: HashAlg, key: Uint8Array, data: Uint8Array): Uint8Array {
@@ -306,13 +334,33 @@ export class NodeProvider implements CryptoProvider {
     const h = HASH_LENGTH[alg];
     if (!Number.isInteger(length) || length < 0 || length > 255 * h) throw new CryptoError('HKDF-Expand: bad length');
     const out = new Uint8Array(length);
-    let t: Uint8Array = new Uint8Array(0);
-    const ctr = new Uint8Array(1);
-    for (let i = 1, pos = 0; pos < length; i++) {
-      ctr[0] = i;
-      t = nc.createHmac(NODE_HASH[alg], prk).update(t).update(info).update(ctr).digest();
-      out.set(t.subarray(0, Math.min(h, length - pos)), pos);
-      pos += h;
+    if (alg === 'SHA-256' && info.length <= JS_HMAC_MAX) {
+      // T(i) = HMAC(PRK, T(i-1) || info || i), in JS on the PRK's cached key state
+      const k = this.sha256Key(prk);
+      const t = new Uint8Array(32);
+      const ctr = new Uint8Array(1);
+      const first = [info, ctr];
+      const next = [t, info, ctr];
+      for (let i = 1, pos = 0; pos < length; i++) {
+        ctr[0] = i;
+        if (length - pos >= 32) {
+          hmacSha256(k, i === 1 ? first : next, out, pos);
+          if (length - pos > 32) t.set(out.subarray(pos, pos + 32));
+        } else {
+          hmacSha256(k, i === 1 ? first : next, t, 0);
+          out.set(t.subarray(0, length - pos), pos);
+        }
+        pos += h;
+      }
+    } else {
+      let t: Uint8Array = new Uint8Array(0);
+      const ctr = new Uint8Array(1);
+      for (let i = 1, pos = 0; pos < length; i++) {
+        ctr[0] = i;
+        t = nc.createHmac(NODE_HASH[alg], prk).update(t).update(info).update(ctr).digest();
+        out.set(t.subarray(0, Math.min(h, length - pos)), pos);
+        pos += h;
+      }
     }
     const o = this.observer;
     if (o) o({ op: 'hkdf-expand', alg: `HKDF-${alg}`, inputBytes: info.length, outputBytes: length, blocks: hkdfExpandBlocks(alg, prk.length, info.length, length) });
