@@ -185,7 +185,7 @@ test('JS SHA-256 and HMAC-SHA256 (sha256-block.ts) equal OpenSSL for every lengt
     const k = new Uint8Array(nc.randomBytes((n * 7) % 150)); // keys shorter and longer than the 64-byte block
     const split = (n * 13) % (n + 1);
     const parts = [m.subarray(0, split), m.subarray(split, split + ((n * 5) % (n - split + 1))), m.subarray(split + ((n * 5) % (n - split + 1)))];
-    hmacSha256(hmacSha256Key(k), parts, out, 3);
+    hmacSha256(hmacSha256Key(k), parts[0]!, parts[1], parts[2], out, 3);
     assert.is(hex(out.subarray(3, 35)), nc.createHmac('sha256', k).update(m).digest('hex'), `hmac n=${n}`);
     sha256Into(parts, out, 8);
     assert.is(hex(out.subarray(8, 40)), nc.createHash('sha256').update(m).digest('hex'), `sha256 n=${n}`);

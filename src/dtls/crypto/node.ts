@@ -34,7 +34,7 @@ import { isValidP256Scalar, SCHEME_ALG, checkSigningKey } from './common.ts';
 import { chachaKeyWords, chachaMask16 } from './chacha-block.ts';
 import { aesEncryptBlock, aesExpandKey, type AesKey } from './aes-block.ts';
 import { signP256Deterministic } from './ecdsa-p256.ts';
-import { hmacSha256, hmacSha256Key, type HmacSha256Key } from './sha256-block.ts';
+import { hmacSha256, hmacSha256Key } from './sha256-block.ts';
 
 const NODE_AEAD: Record<AeadAlg, string> = {
   'AES-128-GCM': 'aes-128-gcm',
@@ -52,8 +52,57 @@ const u8 = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.l
 const TAG_OPTS = { authTagLength: 16 } as const;
 /** Longest HMAC message (or HKDF info) computed in JS; above it one native call beats ~1 compression per 64 bytes. */
 const JS_HMAC_MAX = 256;
-const EMPTY = new Uint8Array(0);
-const ONE_PART: Uint8Array[] = [EMPTY];
+const T_SCRATCH = new Uint8Array(32);
+const CTR = new Uint8Array(1);
+
+/**
+ * HMAC-SHA256 key states (ipad/opad compression states, ./sha256-block.ts) of recently used keys, matched by the
+ * identity of the key array and confirmed byte by byte (a caller may overwrite an array in place). The key schedule
+ * passes the same secret array to consecutive derivations (key / iv / sn, c/s traffic + "derived"), and constant
+ * salts recur in every handshake. 16 preallocated slots, clock replacement (a slot used since the last sweep gets
+ * a second chance); keys above 64 bytes are hashed first and not kept. Holds at most 16 key copies of <= 64 bytes.
+ */
+class KeyRing {
+  private static readonly N = 16;
+  private readonly refs: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(KeyRing.N).fill(undefined);
+  private readonly lens = new Int32Array(KeyRing.N);
+  private readonly used = new Uint8Array(KeyRing.N);
+  private readonly raw = new Uint8Array(KeyRing.N * 64);
+  private readonly states: Int32Array[] = [];
+  private readonly spare = new Int32Array(16);
+  private hand = 0;
+  constructor() {
+    const all = new Int32Array(KeyRing.N * 16);
+    for (let i = 0; i < KeyRing.N; i++) this.states.push(all.subarray(16 * i, 16 * i + 16));
+  }
+  get(key: Uint8Array): Int32Array {
+    const n = key.length;
+    const refs = this.refs;
+    for (let i = 0; i < KeyRing.N; i++) {
+      if (refs[i] !== key || this.lens[i] !== n) continue;
+      const raw = this.raw;
+      const o = 64 * i;
+      let same = true;
+      for (let j = 0; j < n; j++) if (raw[o + j] !== key[j]) { same = false; break; }
+      if (same) {
+        this.used[i] = 1;
+        return this.states[i]!;
+      }
+    }
+    if (n > 64) return hmacSha256Key(key, this.spare);
+    let i = this.hand;
+    while (this.used[i]) {
+      this.used[i] = 0;
+      i = (i + 1) % KeyRing.N;
+    }
+    this.hand = (i + 1) % KeyRing.N;
+    refs[i] = key;
+    this.lens[i] = n;
+    this.raw.set(key, 64 * i);
+    this.used[i] = 1;
+    return hmacSha256Key(key, this.states[i]);
+  }
+}
 
 class NodeAead implements AeadKey {
   private readonly cipherName: string;
@@ -294,25 +343,12 @@ export class NodeProvider implements CryptoProvider {
   transcript(alg: HashAlg): TranscriptHash {
     return new NodeTranscript(this, alg);
   }
-  /**
-   * HMAC-SHA256 key states (./sha256-block.ts) by the identity of the key array, with a byte check against in-place
-   * mutation: the key schedule passes the same secret array to consecutive derivations (key / iv / sn, c/s traffic,
-   * "derived"), and constant salts recur in every handshake. A WeakMap lets an entry die with its secret.
-   */
-  private readonly hmacKeys = new WeakMap<Uint8Array, { raw: Uint8Array; k: HmacSha256Key }>();
-  private sha256Key(key: Uint8Array): HmacSha256Key {
-    const e = this.hmacKeys.get(key);
-    if (e !== undefined && sameBytes(e.raw, key)) return e.k;
-    const k = hmacSha256Key(key);
-    this.hmacKeys.set(key, { raw: key.slice(), k });
-    return k;
-  }
+  /** HMAC-SHA256 key states for the JS HMAC (see KeyRing). */
+  private readonly hmacKeys = new KeyRing();
   private rawHmac(alg: HashAlg, key: Uint8Array, data: Uint8Array): Uint8Array {
     if (alg === 'SHA-256' && data.length <= JS_HMAC_MAX) {
       const out = new Uint8Array(32);
-      ONE_PART[0] = data;
-      hmacSha256(this.sha256Key(key), ONE_PART, out, 0);
-      ONE_PART[0] = EMPTY;
+      hmacSha256(this.hmacKeys.get(key), data, undefined, undefined, out, 0);
       return out;
     }
     return u8(nc.createHmac(NODE_HASH[alg], key).update(data).digest());
@@ -335,23 +371,21 @@ export class NodeProvider implements CryptoProvider {
     if (!Number.isInteger(length) || length < 0 || length > 255 * h) throw new CryptoError('HKDF-Expand: bad length');
     const out = new Uint8Array(length);
     if (alg === 'SHA-256' && info.length <= JS_HMAC_MAX) {
-      // T(i) = HMAC(PRK, T(i-1) || info || i), in JS on the PRK's cached key state
-      const k = this.sha256Key(prk);
-      const t = new Uint8Array(32);
-      const ctr = new Uint8Array(1);
-      const first = [info, ctr];
-      const next = [t, info, ctr];
+      // T(i) = HMAC(PRK, T(i-1) || info || i), in JS on the PRK's key state
+      const k = this.hmacKeys.get(prk);
+      const t = T_SCRATCH;
+      const ctr = CTR;
       for (let i = 1, pos = 0; pos < length; i++) {
         ctr[0] = i;
-        if (length - pos >= 32) {
-          hmacSha256(k, i === 1 ? first : next, out, pos);
-          if (length - pos > 32) t.set(out.subarray(pos, pos + 32));
-        } else {
-          hmacSha256(k, i === 1 ? first : next, t, 0);
-          out.set(t.subarray(0, length - pos), pos);
-        }
+        const dst = length - pos >= 32 ? out : t;
+        const dOff = dst === out ? pos : 0;
+        if (i === 1) hmacSha256(k, info, ctr, undefined, dst, dOff);
+        else hmacSha256(k, t, info, ctr, dst, dOff);
+        if (dst === out) { if (length - pos > 32) for (let j = 0; j < 32; j++) t[j] = out[pos + j]!; }
+        else for (let j = 0; pos + j < length; j++) out[pos + j] = t[j]!;
         pos += h;
       }
+      t.fill(0);
     } else {
       let t: Uint8Array = new Uint8Array(0);
       const ctr = new Uint8Array(1);

@@ -43,35 +43,40 @@ export function sha256Compress(state: Int32Array, buf: Uint8Array, off: number):
   state[4] = (state[4]! + e) | 0; state[5] = (state[5]! + f) | 0; state[6] = (state[6]! + g) | 0; state[7] = (state[7]! + h) | 0;
 }
 
-/** Block scratch for padding and key blocks. */
-const BLK = new Uint8Array(128);
+/** Block scratch for partial blocks, padding and key blocks. */
+const BLK = new Uint8Array(64);
+const STATE = new Int32Array(8);
 
 /**
- * Finish a hash whose state has absorbed `prefixLen` bytes (a multiple of 64) followed by the `len` bytes of the
- * message parts: processes the parts and the padding, writes the 32-byte digest to out[outOff..].
+ * Absorbs `p` into `state` (which has absorbed whole blocks plus `fill` bytes buffered in BLK); returns the new
+ * fill. Copies bytes by index: no subarray views (this runs for every HMAC, allocation would dominate).
  */
-function finish(state: Int32Array, prefixLen: number, parts: readonly Uint8Array[], out: Uint8Array, outOff: number): void {
+function absorb(state: Int32Array, p: Uint8Array, fill: number): number {
   const blk = BLK;
-  let fill = 0;
-  let total = prefixLen;
-  for (const p of parts) {
-    let i = 0;
-    const n = p.length;
-    total += n;
-    if (fill > 0) {
-      const take = Math.min(64 - fill, n);
-      blk.set(take === n ? p : p.subarray(0, take), fill);
-      fill += take;
-      i = take;
-      if (fill === 64) { sha256Compress(state, blk, 0); fill = 0; }
-    }
-    for (; i + 64 <= n; i += 64) sha256Compress(state, p, i);
-    if (i < n) { blk.set(p.subarray(i), 0); fill = n - i; }
+  const n = p.length;
+  let i = 0;
+  if (fill > 0) {
+    while (fill < 64 && i < n) blk[fill++] = p[i++]!;
+    if (fill < 64) return fill;
+    sha256Compress(state, blk, 0);
+    fill = 0;
   }
-  // padding: 0x80, zeros, 64-bit big-endian bit length (messages here stay far below 2^53 bits)
+  for (; i + 64 <= n; i += 64) sha256Compress(state, p, i);
+  while (i < n) blk[fill++] = p[i++]!;
+  return fill;
+}
+
+/** Pads (total message length `total` bytes, `fill` bytes buffered), compresses, writes the digest. */
+function pad(state: Int32Array, fill: number, total: number, out: Uint8Array, outOff: number): void {
+  const blk = BLK;
   blk[fill++] = 0x80;
-  if (fill > 56) { blk.fill(0, fill, 64); sha256Compress(state, blk, 0); fill = 0; }
-  blk.fill(0, fill, 56);
+  if (fill > 56) {
+    while (fill < 64) blk[fill++] = 0;
+    sha256Compress(state, blk, 0);
+    fill = 0;
+  }
+  while (fill < 56) blk[fill++] = 0;
+  // 64-bit big-endian bit length (messages here stay far below 2^53 bits)
   const bits = total * 8;
   const hi = Math.floor(bits / 0x100000000);
   blk[56] = hi >>> 24; blk[57] = (hi >>> 16) & 0xff; blk[58] = (hi >>> 8) & 0xff; blk[59] = hi & 0xff;
@@ -83,47 +88,66 @@ function finish(state: Int32Array, prefixLen: number, parts: readonly Uint8Array
   }
 }
 
+function setIv(st: Int32Array): void {
+  st[0] = IV[0]!; st[1] = IV[1]!; st[2] = IV[2]!; st[3] = IV[3]!; st[4] = IV[4]!; st[5] = IV[5]!; st[6] = IV[6]!; st[7] = IV[7]!;
+}
+
 /** One-shot SHA-256 of the concatenation of `parts` into out[outOff .. outOff+32). */
 export function sha256Into(parts: readonly Uint8Array[], out: Uint8Array, outOff = 0): void {
   const st = STATE;
-  st.set(IV);
-  finish(st, 0, parts, out, outOff);
+  setIv(st);
+  let fill = 0;
+  let total = 0;
+  for (let j = 0; j < parts.length; j++) {
+    const p = parts[j]!;
+    fill = absorb(st, p, fill);
+    total += p.length;
+  }
+  pad(st, fill, total, out, outOff);
 }
 
-const STATE = new Int32Array(8);
-
-/** HMAC-SHA256 key: the states after the ipad and opad key blocks. */
-export interface HmacSha256Key {
-  readonly inner: Int32Array;
-  readonly outer: Int32Array;
-}
+/** HMAC-SHA256 key: the states after the ipad and opad key blocks (16 words: inner 0..7, outer 8..15). */
+export type HmacSha256Key = Int32Array;
 
 const KEYHASH = new Uint8Array(32);
+const ONE: Uint8Array[] = [KEYHASH];
 
-export function hmacSha256Key(key: Uint8Array): HmacSha256Key {
+/** Computes the key state of `key` into `into` (16 words; a new array when omitted). */
+export function hmacSha256Key(key: Uint8Array, into: HmacSha256Key = new Int32Array(16)): HmacSha256Key {
   let k = key;
   if (k.length > 64) {
-    sha256Into([key], KEYHASH, 0);
+    ONE[0] = key;
+    sha256Into(ONE, KEYHASH, 0);
+    ONE[0] = KEYHASH;
     k = KEYHASH;
   }
   const blk = BLK;
-  const inner = new Int32Array(IV);
-  const outer = new Int32Array(IV);
-  for (let i = 0; i < 64; i++) blk[i] = (i < k.length ? k[i]! : 0) ^ 0x36;
-  sha256Compress(inner, blk, 0);
-  for (let i = 0; i < 64; i++) blk[i] = (i < k.length ? k[i]! : 0) ^ 0x5c;
-  sha256Compress(outer, blk, 0);
-  return { inner, outer };
+  const st = STATE;
+  const kl = k.length;
+  for (let i = 0; i < 64; i++) blk[i] = (i < kl ? k[i]! : 0) ^ 0x36;
+  setIv(st);
+  sha256Compress(st, blk, 0);
+  for (let i = 0; i < 8; i++) into[i] = st[i]!;
+  for (let i = 0; i < 64; i++) blk[i] = (i < kl ? k[i]! : 0) ^ 0x5c;
+  setIv(st);
+  sha256Compress(st, blk, 0);
+  for (let i = 0; i < 8; i++) into[8 + i] = st[i]!;
+  return into;
 }
 
 const IDIGEST = new Uint8Array(32);
-const IDIGEST_PARTS = [IDIGEST];
 
-/** out[outOff .. outOff+32) = HMAC-SHA256(key, concatenation of parts). */
-export function hmacSha256(key: HmacSha256Key, parts: readonly Uint8Array[], out: Uint8Array, outOff = 0): void {
+/** out[outOff .. outOff+32) = HMAC-SHA256(key, a || b || c) (b, c optional: the HKDF-Expand shape T || info || i). */
+export function hmacSha256(key: HmacSha256Key, a: Uint8Array, b: Uint8Array | undefined, c: Uint8Array | undefined,
+  out: Uint8Array, outOff = 0): void {
   const st = STATE;
-  st.set(key.inner);
-  finish(st, 64, parts, IDIGEST, 0);
-  st.set(key.outer);
-  finish(st, 64, IDIGEST_PARTS, out, outOff);
+  for (let i = 0; i < 8; i++) st[i] = key[i]!;
+  let fill = absorb(st, a, 0);
+  let total = 64 + a.length;
+  if (b !== undefined) { fill = absorb(st, b, fill); total += b.length; }
+  if (c !== undefined) { fill = absorb(st, c, fill); total += c.length; }
+  pad(st, fill, total, IDIGEST, 0);
+  for (let i = 0; i < 8; i++) st[i] = key[8 + i]!;
+  fill = absorb(st, IDIGEST, 0);
+  pad(st, fill, 96, out, outOff);
 }
