@@ -16,6 +16,9 @@ import { type ClientConfig, type CertificateVerifier, resolveCommon } from './co
 import { Connection } from './connection.ts';
 import { certificateVerifyContent, groupCode, groupFromCode, handshakeSecretNoPsk, scheduleFor, schemeCode, schemeFromCode, verifySignature } from './common.ts';
 
+/** The empty CID shared by every client that has none (never written to). */
+const NO_CID = new Uint8Array(0);
+
 type Phase = 'wait_sh' | 'wait_ee' | 'wait_cert_cr' | 'wait_cert' | 'wait_cv' | 'wait_finished' | 'done';
 
 /** Extensions a server may put in EncryptedExtensions only if we offered them; these must never appear there. */
@@ -60,14 +63,13 @@ export class ClientEndpoint extends Connection {
     this.serverName = config.serverName;
     this.keyShareGroups = (config.keyShareGroups ?? [cfg.groups[0]!]).filter((g) => cfg.groups.includes(g));
     this.offerCid = config.offerConnectionId ?? true;
-    this.myCid = config.connectionId ?? new Uint8Array(0);
-    this.rec.onUnknownEpoch = (bits) => this.onUndecryptable(bits);
+    this.myCid = config.connectionId ?? NO_CID;
   }
 
   private emptyAckAt = -Infinity;
   /** Handshake records arrived before the ServerHello that carries their keys: the ServerHello was lost. Send an
    *  empty ACK (RFC 9147 7.1) so that the server resends at once; at most once per half timer period. */
-  private onUndecryptable(bits: number): void {
+  protected override onUndecryptable(bits: number): void {
     const now = this.nowRx;
     if (this.state !== 'handshaking' || this.hs?.phase !== 'wait_sh' || bits !== 2 || now - this.emptyAckAt < this.rto / 2) return;
     this.emptyAckAt = now;
@@ -301,7 +303,6 @@ export class ClientEndpoint extends Connection {
     const th = t.digest();
     const master = ks.masterSecret(hs.hsSecret!);
     const app = ks.applicationTrafficSecrets(master, th);
-    this.exporterInputs = { master, th };
     if (this.cfg.keylog) {
       this.cfg.keylog(keylogLine('CLIENT_TRAFFIC_SECRET_0', hs.random, app.client));
       this.cfg.keylog(keylogLine('SERVER_TRAFFIC_SECRET_0', hs.random, app.server));
@@ -318,7 +319,7 @@ export class ClientEndpoint extends Connection {
     }
     const fin = ks.finishedVerifyData(hs.cHs!, finHash);
     msgs.push(this.newMessage(2, H.finished, fin));
-    this.installAppKeys(app.client, app.server);
+    this.installAppKeys(app.client, app.server, master, th);
     this.info = { suite: this.suite!.name, group: hs.group!, scheme: hs.scheme! };
     this.sendHandshakeFlight(msgs, now, true, () => this.dropHandshakeEpoch());
     this.completeHandshake(now);
@@ -327,12 +328,4 @@ export class ClientEndpoint extends Connection {
       helloRetry: this.hrrSeen, sendCid: this.rec.writeCid, recvCid: this.cidOk && this.myCid.length ? this.myCid : undefined,
     });
   }
-
-  private exporterInputs: { master: Uint8Array; th: Uint8Array } | undefined;
-  /** Exporter master secret (RFC 8446 7.5) once connected, derived on first use; tests compare both ends. */
-  get exporterSecret(): Uint8Array | undefined {
-    const x = this.exporterInputs;
-    return x && this.ks ? this.ks.exporterMasterSecret(x.master, x.th) : undefined;
-  }
 }
-

@@ -114,10 +114,11 @@ export abstract class Connection {
     datagramsSent: 0, datagramsReceived: 0, bytesSent: 0, bytesReceived: 0, recordsSent: 0, recordsReceived: 0,
     handshakeMessagesSent: 0, handshakeMessagesReceived: 0, retransmissions: 0, timeouts: 0, acksSent: 0, acksReceived: 0, drops: 0, dropsByReason: {},
   };
-  /** Called for each datagram to send (when set); otherwise datagrams queue for pollTransmit(). */
-  transmitSink: ((datagram: Uint8Array) => void) | undefined;
-  /** Called for each event (when set); otherwise events queue for pollEvent(). */
-  eventSink: ((event: EndpointEvent) => void) | undefined;
+  /** Called for each datagram to send (when set); otherwise datagrams queue for pollTransmit(). The second
+   *  argument is this connection (so that one sink can serve many connections without a closure each). */
+  transmitSink: ((datagram: Uint8Array, from: Connection) => void) | undefined;
+  /** Called for each event (when set); otherwise events queue for pollEvent(). Second argument: this connection. */
+  eventSink: ((event: EndpointEvent, from: Connection) => void) | undefined;
 
   protected readonly cfg: ResolvedCommon;
   protected readonly crypto: CryptoProvider;
@@ -130,12 +131,15 @@ export abstract class Connection {
   protected recvMsgSeq = 0;
   /** recvMsgSeq when the handshake completed: lower message_seq values are handshake retransmissions. */
   private hsRecvEnd = -1;
-  private inMsgs: Map<number, InMessage> | undefined = new Map();
+  /** Incomplete / not yet processed handshake messages by message_seq; created on demand, dropped when the
+   *  handshake completes. */
+  private inMsgs: Map<number, InMessage> | undefined;
 
   // flights
   private hsFlight: Flight | undefined;
   private kuFlight: Flight | undefined;
-  private sentRecords: Map<string, OutFragment[]> | undefined = new Map();
+  /** Fragments carried by each unacknowledged handshake record ("epoch/seq"); created on demand, dropped once empty. */
+  private sentRecords: Map<string, OutFragment[]> | undefined;
   private sendIndex = 0;
   protected rto: number;
   private ackList: RecordNumber[] = [];
@@ -146,8 +150,10 @@ export abstract class Connection {
   protected writeEpoch = 0;
   /** Highest epoch whose read keys are installed. */
   protected readEpoch = 0;
-  private appWriteSecret: Uint8Array | undefined;
-  private appReadSecret: Uint8Array | undefined;
+  /** Once application keys exist, one buffer of 4 x Hash.length bytes: our current application traffic secret
+   *  (KeyUpdate), the peer's, then the exporter inputs (master secret, transcript hash to the server Finished).
+   *  One copy in one array: the arrays the key schedule returned (and anything keyed by them) can go. */
+  private secrets: Uint8Array | undefined;
   /** Read epoch kept after a KeyUpdate until a record authenticates under the new one. */
   private oldReadEpoch = -1;
 
@@ -171,10 +177,16 @@ export abstract class Connection {
 
   // ------------------------------------------------------------------ public API
   pollTransmit(): Uint8Array | undefined {
-    return this.outQueue.shift();
+    const q = this.outQueue;
+    const d = q.shift();
+    if (q.length === 0) q.length = 0; // drained: give back the backing store (length = 0 releases it in V8)
+    return d;
   }
   pollEvent(): EndpointEvent | undefined {
-    return this.events.shift();
+    const q = this.events;
+    const e = q.shift();
+    if (q.length === 0) q.length = 0;
+    return e;
   }
   /** Absolute time (ms) of the next timer, or undefined when none is armed. */
   nextTimeout(): number | undefined {
@@ -207,7 +219,15 @@ export abstract class Connection {
     if (nowMs > this.lastNow) this.lastNow = nowMs;
     try {
       if (this.ampHeld) this.onBytesReceived();
-      this.rec.open(datagram, this.recordHandler);
+      const outer = Connection.receiving;
+      Connection.receiving = this;
+      let unknownEpochBits: number;
+      try {
+        unknownEpochBits = this.rec.open(datagram, Connection.onOpened);
+      } finally {
+        Connection.receiving = outer;
+      }
+      if (unknownEpochBits >= 0) this.onUndecryptable(unknownEpochBits);
       if (this.rec.layer.forgeryLimitReached) {
         // too many records failed authentication under one key (RFC 9147 4.5.3): close
         throw new AlertError(AlertDescription.bad_record_mac, 'AEAD forgery limit reached');
@@ -220,10 +240,14 @@ export abstract class Connection {
   }
   /** Time of the datagram being processed. */
   protected nowRx = 0;
-  private readonly recordHandler = (r: OpenedRecord): boolean => {
-    this.stats.recordsReceived++;
-    this.onRecord(r, this.nowRx);
-    return this.state !== 'closed';
+  /** The connection whose datagram is being opened (a stack through `outer` in receive(): a sink may deliver to
+   *  another connection synchronously). One shared record callback instead of a closure per connection. */
+  private static receiving: Connection | undefined;
+  private static readonly onOpened = (r: OpenedRecord): boolean => {
+    const c = Connection.receiving!;
+    c.stats.recordsReceived++;
+    c.onRecord(r, c.nowRx);
+    return c.state !== 'closed';
   };
 
   handleTimeout(nowMs: number): void {
@@ -330,6 +354,8 @@ export abstract class Connection {
     this.ampHeld = [];
     for (const d of held) this.output(d);
   }
+  /** The datagram's first record is protected under epoch bits `bits` for which no read keys are installed. */
+  protected onUndecryptable(_bits: number): void {}
   /** A record authenticated under `epoch` (> 0). */
   protected onAuthenticated(_epoch: number): void {}
 
@@ -368,7 +394,7 @@ export abstract class Connection {
   }
 
   protected emit(ev: EndpointEvent): void {
-    if (this.eventSink) this.eventSink(ev);
+    if (this.eventSink) this.eventSink(ev, this);
     else this.events.push(ev);
   }
 
@@ -500,21 +526,22 @@ export abstract class Connection {
   /** Buffers one fragment. Returns 'dup' (old message), 'buffered', 'ooo' (buffered, out of order) or 'drop'. */
   private onFragment(f: HandshakeFragment, epoch: number): 'dup' | 'buffered' | 'ooo' | 'drop' {
     if (f.messageSeq < this.recvMsgSeq) return 'dup';
-    if (f.messageSeq >= this.recvMsgSeq + REASSEMBLY_WINDOW || !this.inMsgs) {
+    if (f.messageSeq >= this.recvMsgSeq + REASSEMBLY_WINDOW) {
       this.countDrop('handshake_window');
       return 'drop';
     }
-    let m = this.inMsgs.get(f.messageSeq);
+    const inMsgs = (this.inMsgs ??= new Map());
+    let m = inMsgs.get(f.messageSeq);
     if (!m && f.fragmentOffset === 0 && f.fragment.length === f.length) {
       // whole message in one fragment (the common case): no bitmap, one copy
       if (f.length > 0x10000 + 1024) throw new AlertError(AlertDescription.illegal_parameter, 'handshake message too large');
-      this.inMsgs.set(f.messageSeq, { msgType: f.msgType, length: f.length, epoch, buf: f.fragment.slice(), have: undefined, got: f.length });
+      inMsgs.set(f.messageSeq, { msgType: f.msgType, length: f.length, epoch, buf: f.fragment.slice(), have: undefined, got: f.length });
       return f.messageSeq !== this.recvMsgSeq ? 'ooo' : 'buffered';
     }
     if (!m) {
       if (f.length > 0x10000 + 1024) throw new AlertError(AlertDescription.illegal_parameter, 'handshake message too large');
       m = { msgType: f.msgType, length: f.length, epoch, buf: new Uint8Array(f.length), have: f.length ? new Uint8Array(f.length) : undefined, got: 0 };
-      this.inMsgs.set(f.messageSeq, m);
+      inMsgs.set(f.messageSeq, m);
     } else if (m.msgType !== f.msgType || m.length !== f.length) {
       throw new AlertError(AlertDescription.illegal_parameter, 'fragment type/length differs from earlier fragment');
     } else if (m.epoch !== epoch) {
@@ -563,10 +590,10 @@ export abstract class Connection {
         if (epoch !== this.readEpoch) throw new AlertError(AlertDescription.unexpected_message, 'KeyUpdate in old epoch');
         // ACK this record now in the current epoch (already queued by the caller), then roll the read epoch.
         const ks = this.ks!;
-        this.appReadSecret = ks.nextTrafficSecret(this.appReadSecret!);
+        const next = this.nextAppSecret(1);
         this.oldReadEpoch = this.readEpoch;
         this.readEpoch++;
-        this.rec.installRead(this.readEpoch, ks.epochKeys(this.appReadSecret, this.suite!));
+        this.rec.installRead(this.readEpoch, ks.epochKeys(next, this.suite!));
         this.emit({ type: 'keyupdate', direction: 'receive', epoch: this.readEpoch });
         if (requested && !this.kuFlight) {
           // answer after the ACK so the ACK goes out first
@@ -606,9 +633,9 @@ export abstract class Connection {
       // roll the sending epoch only now (RFC 9147 8)
       const ks = this.ks!;
       const old = this.writeEpoch;
-      this.appWriteSecret = ks.nextTrafficSecret(this.appWriteSecret!);
+      const next = this.nextAppSecret(0);
       this.writeEpoch++;
-      this.rec.installWrite(this.writeEpoch, ks.epochKeys(this.appWriteSecret, this.suite!));
+      this.rec.installWrite(this.writeEpoch, ks.epochKeys(next, this.suite!));
       this.rec.dropWrite(old);
       this.appRecords = 0;
       this.kuFlight = undefined;
@@ -620,7 +647,7 @@ export abstract class Connection {
   // ------------------------------------------------------------------ ACKs
   private onAck(records: RecordNumber[], now: number, ackEpoch = 3, fresh = true): void {
     this.stats.acksReceived++;
-    if (!this.sentRecords) return;
+    if (this.state === 'closed') return;
     if (records.length === 0) {
       // an empty ACK: the peer got records it cannot use yet (our ServerHello or our Finished was lost, RFC 9147
       // 7.1): resend the unacknowledged part of the pending flight now instead of waiting for the timer
@@ -633,9 +660,9 @@ export abstract class Connection {
       // epoch-0 ACK is therefore only trusted for epoch-0 records
       if (ackEpoch === 0 && rn.epoch > 0) continue;
       const key = rn.epoch + '/' + rn.seq;
-      const frags = this.sentRecords.get(key);
+      const frags = this.sentRecords?.get(key);
       if (!frags) continue;
-      this.sentRecords.delete(key);
+      this.sentRecords!.delete(key);
       for (const fr of frags) {
         if (fr.acked) continue;
         fr.acked = true;
@@ -667,10 +694,18 @@ export abstract class Connection {
     if (!fl.retransmitted) {
       this.rto = Math.min(Math.max(1.5 * (now - fl.firstSentAt), this.cfg.minRetransmitMs), this.cfg.maxRetransmitMs);
     }
-    if (this.sentRecords) for (const k of fl.recordKeys) this.sentRecords.delete(k);
+    this.forgetRecords(fl);
     if (fl === this.hsFlight) this.hsFlight = undefined;
     if (fl === this.kuFlight) this.kuFlight = undefined;
     fl.onAcked?.(now);
+  }
+
+  /** The records of `fl` need no ACK bookkeeping any more; the map goes once empty. */
+  private forgetRecords(fl: Flight): void {
+    const m = this.sentRecords;
+    if (!m) return;
+    for (const k of fl.recordKeys) m.delete(k);
+    if (m.size === 0) this.sentRecords = undefined;
   }
 
   private giveUpFinalFlight(): void {
@@ -705,12 +740,11 @@ export abstract class Connection {
   /** Records of the peer's current flight received so far (re-ACKed by the partial-flight timer). */
   private lastReceived: RecordNumber[] = [];
 
-  /** Record numbers of the last ACK sent (the server re-sends it for a late copy of the client's final flight). */
-  protected lastAck: RecordNumber[] | undefined;
-
-  protected sendAck(again?: RecordNumber[]): void {
+  /** Sends an ACK of the pending record numbers (or of `again`); returns the record numbers it carried (the server
+   *  keeps those of its ACK of the client's final flight, to re-send it for a late copy of that flight). */
+  protected sendAck(again?: RecordNumber[]): RecordNumber[] | undefined {
     if (again && this.ackList.length === 0) this.ackList = again.slice();
-    if (this.ackList.length === 0) return;
+    if (this.ackList.length === 0) return undefined;
     if (this.state === 'handshaking') {
       for (const rn of this.ackList) if (!this.lastReceived.some((x) => x.epoch === rn.epoch && x.seq === rn.seq)) this.lastReceived.push(rn);
     }
@@ -721,13 +755,13 @@ export abstract class Connection {
     // at most (mtu - overhead) / 16 record numbers; keep the newest
     const max = Math.max(1, Math.floor((this.cfg.mtu - 64) / 16));
     const rns = list.length > max ? list.slice(list.length - max) : list;
-    this.lastAck = rns;
     this.emitRecord(this.writeEpoch, ContentType.ack, encodeAck(rns));
     this.stats.acksSent++;
     if (this.pendingKuReply) {
       this.pendingKuReply = false;
       if (!this.kuFlight && this.state === 'connected') this.startKeyUpdate(false, this.lastNow);
     }
+    return rns;
   }
   protected lastNow = 0;
 
@@ -766,7 +800,7 @@ export abstract class Connection {
     fl.onAcked = onAcked;
     if (needsAckOrResponse) this.hsFlight = fl;
     this.transmitFlight(fl, now, false, Infinity);
-    if (!needsAckOrResponse && this.sentRecords) for (const k of fl.recordKeys) this.sentRecords.delete(k);
+    if (!needsAckOrResponse) this.forgetRecords(fl);
   }
 
   /** Transmits the unacknowledged fragments of a flight whose sentIndex is below `before`. Consecutive fragments
@@ -781,7 +815,7 @@ export abstract class Connection {
       if (!w || group.length === 0) return;
       const seq = this.emitRecord(epoch, ContentType.handshake, w.finish());
       const key = epoch + '/' + seq;
-      this.sentRecords?.set(key, group);
+      if (this.state !== 'closed') (this.sentRecords ??= new Map()).set(key, group);
       fl.recordKeys.push(key);
       for (const fr of group) {
         fr.sentIndex = this.sendIndex;
@@ -859,7 +893,7 @@ export abstract class Connection {
     }
     this.stats.datagramsSent++;
     this.stats.bytesSent += d.length;
-    if (this.transmitSink) this.transmitSink(d);
+    if (this.transmitSink) this.transmitSink(d, this);
     else this.outQueue.push(d);
   }
 
@@ -874,16 +908,40 @@ export abstract class Connection {
     this.readEpoch = 2;
   }
 
-  /** Installs epoch 3 keys in both directions. The write epoch switches to 3 with `switchWrite`. */
-  protected installAppKeys(clientSecret: Uint8Array, serverSecret: Uint8Array): void {
+  /** Installs epoch 3 keys in both directions (the write epoch switches to 3 in completeHandshake) and keeps the
+   *  application traffic secrets (for KeyUpdate) and the exporter inputs. */
+  protected installAppKeys(clientSecret: Uint8Array, serverSecret: Uint8Array, master: Uint8Array, th: Uint8Array): void {
     const ks = this.ks!;
     const suite = this.suite!;
     const [mine, theirs] = this.role === 'client' ? [clientSecret, serverSecret] : [serverSecret, clientSecret];
-    this.appWriteSecret = mine;
-    this.appReadSecret = theirs;
+    const h = ks.hashLength;
+    const s = new Uint8Array(4 * h);
+    s.set(mine, 0);
+    s.set(theirs, h);
+    s.set(master, 2 * h);
+    s.set(th, 3 * h);
+    this.secrets = s;
     this.rec.installWrite(3, ks.epochKeys(mine, suite));
     this.rec.installRead(3, ks.epochKeys(theirs, suite));
     this.readEpoch = 3;
+  }
+
+  /** KeyUpdate: replaces our (0) or the peer's (1) application traffic secret by the next one and returns it. */
+  private nextAppSecret(which: 0 | 1): Uint8Array {
+    const s = this.secrets!;
+    const h = this.ks!.hashLength;
+    const next = this.ks!.nextTrafficSecret(s.subarray(which * h, (which + 1) * h));
+    s.set(next, which * h);
+    return next;
+  }
+
+  /** Exporter master secret (RFC 8446 7.5) once application keys exist, derived on first use. */
+  get exporterSecret(): Uint8Array | undefined {
+    const s = this.secrets;
+    const ks = this.ks;
+    if (!s || !ks) return undefined;
+    const h = ks.hashLength;
+    return ks.exporterMasterSecret(s.subarray(2 * h, 3 * h), s.subarray(3 * h, 4 * h));
   }
 
   /** Handshake complete: switch sending to epoch 3, drop reassembly buffers and transcripts. */
@@ -892,7 +950,7 @@ export abstract class Connection {
     this.rekeyAfter = this.cfg.keyUpdateAfterRecords ?? Math.floor(0.9 * this.suite!.confidentialityLimit);
     this.state = 'connected';
     this.hsRecvEnd = this.recvMsgSeq;
-    this.inMsgs = new Map();
+    this.inMsgs = undefined;
     this.lastNow = now;
     this.releaseHandshakeState();
   }

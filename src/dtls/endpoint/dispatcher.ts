@@ -11,7 +11,7 @@ import * as E from '../handshake/extensions.ts';
 import { decodeClientHello, decodeFragments, encodeAlert, messageHash, tlsMessage, writeFragment } from '../handshake/messages.ts';
 import { getSuite, suiteByCode } from '../crypto/suites.ts';
 import type { ServerConfig } from './config.ts';
-import type { EndpointEvent } from './connection.ts';
+import type { Connection, EndpointEvent } from './connection.ts';
 import { CookieJar } from './cookie.ts';
 import { groupCode, groupFromCode } from './common.ts';
 import { type HrrContext, type ResolvedServer, ServerConnection, buildHrrBody, resolveServer, selectParams } from './server.ts';
@@ -44,6 +44,15 @@ export class ServerDispatcher {
   private out: DispatcherOutput[] = [];
   private events: DispatcherEvent[] = [];
   readonly stats: DispatcherStats = { connectionsCreated: 0, statelessHrrSent: 0, badCookies: 0, dropped: 0, alertsSent: 0 };
+  /** Sinks shared by every connection (each call names its connection): no closures per connection. */
+  private readonly connTransmit = (datagram: Uint8Array, from: Connection): void => {
+    this.out.push({ address: (from as ServerConnection).address, datagram });
+  };
+  private readonly connEvent = (event: EndpointEvent, from: Connection): void => {
+    const conn = from as ServerConnection;
+    this.events.push({ address: conn.address, connection: conn, event });
+    if (event.type === 'closed') this.remove(conn);
+  };
 
   constructor(config: ServerConfig) {
     this.config = resolveServer(config);
@@ -176,11 +185,8 @@ export class ServerDispatcher {
       } while (this.byCid.has(cidKey(cid)));
     }
     const conn = new ServerConnection(this.config, address, cid);
-    conn.transmitSink = (datagram) => this.out.push({ address: conn.address, datagram });
-    conn.eventSink = (event) => {
-      this.events.push({ address: conn.address, connection: conn, event });
-      if (event.type === 'closed') this.remove(conn);
-    };
+    conn.transmitSink = this.connTransmit;
+    conn.eventSink = this.connEvent;
     this.connections.set(address, conn);
     if (cid) this.byCid.set(cidKey(cid), conn);
     this.stats.connectionsCreated++;

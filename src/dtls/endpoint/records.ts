@@ -84,20 +84,17 @@ export class RecordIO {
     return { bytes: this.layer.seal(type, epoch, payload), seq };
   }
 
-  /** Called with the low epoch bits of a protected record dropped because no read keys match them (checked on
-   *  the datagram's first record, which is where a lost ServerHello or a late epoch-2 Finished shows). */
-  onUnknownEpoch: ((epochBits: number) => void) | undefined;
-
   /** Opens the records of a datagram one at a time (RecordLayer.openEach): each reaches `onRecord` before the next
    *  is parsed, so keys installed by a ServerHello apply to the EncryptedExtensions behind it. Invalid records are
-   *  dropped and counted. `onRecord` returns false to stop. */
-  open(d: Uint8Array, onRecord: (r: OpenedRecord) => boolean): void {
-    const unknown = this.onUnknownEpoch ? this.layer.drops['unknown-epoch'] : 0;
+   *  dropped and counted. `onRecord` returns false to stop. Returns the low epoch bits of the datagram's first record
+   *  when it is a protected record dropped because no read keys match them (where a lost ServerHello or a late
+   *  epoch-2 Finished shows), else -1. */
+  open(d: Uint8Array, onRecord: (r: OpenedRecord) => boolean): number {
+    const unknown = this.layer.drops['unknown-epoch'];
     this.layer.openEach(d, onRecord);
-    if (this.onUnknownEpoch && this.layer.drops['unknown-epoch'] !== unknown && (d[0]! & 0xe0) === 0x20) {
-      this.onUnknownEpoch(d[0]! & 3);
-    }
+    const bits = this.layer.drops['unknown-epoch'] !== unknown && (d[0]! & 0xe0) === 0x20 ? d[0]! & 3 : -1;
     this.syncDrops();
+    return bits;
   }
 
   private syncDrops(): void {

@@ -113,12 +113,6 @@ export class ServerConnection extends Connection {
   clientRandom: Uint8Array | undefined;
   /** Incremented for every record authenticated under epoch >= 2 (proof of address ownership, CID migration). */
   authenticatedRecords = 0;
-  private exporterInputs: { master: Uint8Array; th: Uint8Array } | undefined;
-  /** Exporter master secret (RFC 8446 7.5) once keys exist, derived on first use. */
-  get exporterSecret(): Uint8Array | undefined {
-    const x = this.exporterInputs;
-    return x && this.ks ? this.ks.exporterMasterSecret(x.master, x.th) : undefined;
-  }
 
   constructor(config: ServerConfig | ResolvedServer, address: string, localCid?: Uint8Array) {
     const scfg = 'credentials' in config ? config : resolveServer(config);
@@ -179,8 +173,7 @@ export class ServerConnection extends Connection {
       this.completeHandshake(now);
       this.phase = 'done';
       this.ampLimited = false;
-      this.sendAck();
-      this.finalAck = this.lastAck;
+      this.finalAck = this.sendAck();
       this.finalAckAt = now;
       this.emit({
         type: 'connected', suite: this.suite!.name, group: this.info.group, signatureScheme: this.info.scheme,
@@ -201,12 +194,12 @@ export class ServerConnection extends Connection {
     // authenticate earlier; at most once per half timer period, never larger than the record that triggered it).
     this.rec.dropWrite(2);
     this.rec.dropRead(2);
-    this.rec.onUnknownEpoch = (bits) => {
-      const now = this.nowRx;
-      if (bits !== 2 || this.state !== 'connected' || !this.finalAck || now - this.finalAckAt < this.rto / 2) return;
-      this.finalAckAt = now;
-      this.sendAck(this.finalAck);
-    };
+  }
+  protected override onUndecryptable(bits: number): void {
+    const now = this.nowRx;
+    if (bits !== 2 || this.state !== 'connected' || !this.finalAck || now - this.finalAckAt < this.rto / 2) return;
+    this.finalAckAt = now;
+    this.sendAck(this.finalAck);
   }
   private finalAck: { epoch: number; seq: number }[] | undefined;
   private finalAckAt = 0;
@@ -300,7 +293,6 @@ export class ServerConnection extends Connection {
     const th = t.digest();
     const master = ks.masterSecret(hsSecret);
     const app = ks.applicationTrafficSecrets(master, th);
-    this.exporterInputs = { master, th };
     const kl = cfg.keylog;
     if (kl) {
       kl(keylogLine('CLIENT_HANDSHAKE_TRAFFIC_SECRET', ch.random, sec.client));
@@ -311,7 +303,7 @@ export class ServerConnection extends Connection {
     }
     this.expectedClientFinished = ks.finishedVerifyData(sec.client, th);
     this.transcript = undefined; // no client authentication: the transcript is no longer needed
-    this.installAppKeys(app.client, app.server);
+    this.installAppKeys(app.client, app.server, master, th);
     this.info = { group: sel.group, scheme: cred.scheme, hrr: this.hrr !== undefined };
     this.phase = 'wait_finished';
     this.sendHandshakeFlight([
