@@ -107,12 +107,14 @@ class KeyRing {
 class NodeAead implements AeadKey {
   private readonly cipherName: string;
   private readonly ccm: boolean;
-  private readonly key: nc.KeyObject;
+  /** A private copy of the raw key: createCipheriv takes raw bytes as fast as a KeyObject (measured: 2.78 vs 2.83
+   *  us per 60-byte AES-128-GCM seal), and createSecretKey would cost ~1 us plus a native handle per epoch. */
+  private readonly key: Uint8Array;
   constructor(private readonly p: NodeProvider, readonly alg: AeadAlg, key: Uint8Array) {
     if (key.length !== AEAD_KEY_LENGTH[alg]) throw new CryptoError(`${alg}: key must be ${AEAD_KEY_LENGTH[alg]} bytes`);
     this.cipherName = NODE_AEAD[alg];
     this.ccm = alg === 'AES-128-CCM';
-    this.key = nc.createSecretKey(key);
+    this.key = key.slice();
   }
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, outBuf?: Uint8Array): Uint8Array {
     const n = plaintext.length;

@@ -82,15 +82,27 @@ export class Reader {
   }
 }
 
+/**
+ * Scratch buffers lent to Writers: a Writer encodes into one and copies the exact result out at finish(), which
+ * returns the buffer here. Encoding then allocates only the result (on the JS heap when it is small) instead of an
+ * oversized zero-filled buffer per message; nested Writers each borrow their own. Every byte below `pos` is written
+ * before it can be read, so stale scratch contents never leak into a result.
+ */
+const SCRATCH: Uint8Array[] = [];
+const SCRATCH_SIZE = 4096;
+const SCRATCH_KEEP = 8;
+const NO_BUF = new Uint8Array(0);
+
 export class Writer {
   private buf: Uint8Array;
   pos = 0;
+  /** `initial`: expected size (a hint: the buffer grows as needed). */
   constructor(initial = 256) {
-    this.buf = new Uint8Array(initial);
+    this.buf = initial <= SCRATCH_SIZE ? (SCRATCH.pop() ?? new Uint8Array(SCRATCH_SIZE)) : new Uint8Array(initial);
   }
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    let cap = this.buf.length * 2;
+    let cap = Math.max(64, this.buf.length * 2);
     while (cap < this.pos + n) cap *= 2;
     const nb = new Uint8Array(cap);
     nb.set(this.buf.subarray(0, this.pos));
@@ -159,10 +171,13 @@ export class Writer {
     }
     return this;
   }
-  /** The written bytes. A mostly-filled buffer is returned as a view (no copy); a mostly-empty one is copied so
-   *  that long-lived results do not pin a large buffer. */
+  /** The written bytes (a copy of exactly `pos` bytes). Ends the Writer: its buffer goes back to the scratch pool. */
   finish(): Uint8Array {
-    return this.pos * 2 >= this.buf.length ? this.buf.subarray(0, this.pos) : this.buf.slice(0, this.pos);
+    const b = this.buf;
+    const out = b.slice(0, this.pos);
+    this.buf = NO_BUF;
+    if (b.length === SCRATCH_SIZE && SCRATCH.length < SCRATCH_KEEP) SCRATCH.push(b);
+    return out;
   }
 }
 
