@@ -1,7 +1,7 @@
 // Public API of the sans-IO DTLS 1.3 package. See docs/protocol.md.
 export * from './crypto/index.ts';
 export * from './keyschedule.ts';
-export { ClientEndpoint } from './endpoint/client.ts';
+export { ClientEndpoint, resolveClient, type ResolvedClient } from './endpoint/client.ts';
 export { ServerConnection, selectParams, type ResolvedServer } from './endpoint/server.ts';
 export { ServerDispatcher, type DispatcherStats, type DispatcherOutput, type DispatcherEvent } from './endpoint/dispatcher.ts';
 export {

@@ -6,9 +6,9 @@
 import { fromMs, fromUs, Kernel, makeSampler, Rng, type EventId, type Ps, type RngStream } from '../sim/index.ts';
 import { Platform, type HwBlockStats } from '../hw/index.ts';
 import {
-  cert, ClientEndpoint, createProvider, getSuite, ServerDispatcher,
+  cert, ClientEndpoint, createProvider, getSuite, resolveClient, ServerDispatcher,
   type CipherSuiteName, type CryptoOp, type CryptoProvider, type DispatcherEvent, type KxGroup, type RandomSource,
-  type ServerConnection, type SignatureScheme, type CertificateVerifierInterface,
+  type ResolvedClient, type ServerConnection, type SignatureScheme, type CertificateVerifierInterface,
 } from '../dtls/index.ts';
 import type { ModelConfig, Scenario, SuiteName } from './config/index.ts';
 import { Accounts } from './accounts.ts';
@@ -171,6 +171,8 @@ interface Client {
   server: number; // dispatcher index
   netUntil: Ps;
   cpuUntil: Ps;
+  /** Record size sampler while the client sends (its traffic stream). */
+  size: (() => number) | undefined;
 }
 
 interface SrvInfo {
@@ -288,14 +290,16 @@ export function runCosim(opts: CosimOptions): CosimRun {
       i, addr: `client-${i}`, ep: null, suite, group, scheme, rng: s, net: netStream, traffic: root.stream(`traffic/${i}`),
       delay: net.delaySampler(netStream), link: { upFree: 0, downFree: 0 }, busy: 0, start, connected: false,
       done: false, timer: -1, timerAt: NaN, toSend: 0, sendUntil: Infinity, sent: 0, expected: 0, got: 0, server, netUntil: 0, cpuUntil: 0,
+      size: undefined,
     };
   }
   const byAddr = new Map<string, Client>();
   for (const c of clients) byAddr.set(c.addr, c);
 
+  const recordSize = (x: number) => Math.min(16384, Math.max(4, Math.round(x)));
   const sizeSampler = (s: RngStream) => {
     const f = makeSampler(traffic.size, s);
-    return () => Math.min(16384, Math.max(4, Math.round(f())));
+    return () => recordSize(f());
   };
   const gapPs = (s: RngStream): Ps => {
     const r = traffic.rate.records_per_s;
@@ -526,27 +530,33 @@ export function runCosim(opts: CosimOptions): CosimRun {
     c.toSend = recordsPlanned;
     c.expected = traffic.direction === 'echo' && Number.isFinite(recordsPlanned) ? recordsPlanned : 0;
     if (traffic.duration_ms !== undefined) c.sendUntil = k.now + fromMs(traffic.duration_ms);
-    const size = sizeSampler(c.traffic);
+    c.size = makeSampler(traffic.size, c.traffic);
+    clientSendNext(c);
+  }
+
+  /** Sends a client's next record and schedules the one after; the kernel hands `c` back (no closure per client). */
+  function clientSendNext(c: Client): void {
+    if (c.done || !c.ep || !c.ep.isConnected) {
+      c.size = undefined;
+      return;
+    }
+    if (c.sent >= c.toSend || k.now > c.sendUntil) {
+      c.size = undefined;
+      c.toSend = c.sent;
+      if (traffic.direction === 'echo') c.expected = c.sent;
+      maybeFinish(c);
+      return;
+    }
+    const t = sendTimes.add(k.now);
+    if (k.now >= warmupPs) acc.recordSent(k.now, c.i);
+    c.sent++;
+    const payload = makePayload(t, recordSize(c.size!()));
     const ku = traffic.key_update_every;
-    const sendOne = () => {
-      if (c.done || !c.ep || !c.ep.isConnected) return;
-      if (c.sent >= c.toSend || k.now > c.sendUntil) {
-        c.toSend = c.sent;
-        if (traffic.direction === 'echo') c.expected = c.sent;
-        maybeFinish(c);
-        return;
-      }
-      const t = sendTimes.add(k.now);
-      if (k.now >= warmupPs) acc.recordSent(k.now, c.i);
-      c.sent++;
-      const payload = makePayload(t, size());
-      clientWork(c, () => {
-        c.ep!.send(payload);
-        if (ku > 0 && c.sent % ku === 0) c.ep!.keyUpdate(false, k.now / 1e9);
-      });
-      k.after(gapPs(c.traffic), sendOne);
-    };
-    sendOne();
+    clientWork(c, () => {
+      c.ep!.send(payload);
+      if (ku > 0 && c.sent % ku === 0) c.ep!.keyUpdate(false, k.now / 1e9);
+    });
+    k.after(gapPs(c.traffic), clientSendNext, c);
   }
 
   function maybeFinish(c: Client): void {
@@ -590,21 +600,34 @@ export function runCosim(opts: CosimOptions): CosimRun {
     serverSide[x.c.server]!.receive(x.c.addr, x.d);
   }
 
+  /** Client configurations by suite, group, scheme and server: identical for every client that shares them, so
+   *  resolved once and shared (endpoints only read their configuration). */
+  const clientConfigs = new Map<string, ResolvedClient>();
+  function clientConfig(c: Client): ResolvedClient {
+    const key = `${c.suite}|${c.group}|${c.scheme}|${c.server}`;
+    let cfg = clientConfigs.get(key);
+    if (!cfg) {
+      cfg = resolveClient({
+        crypto: clientCrypto,
+        rng: clientRandom,
+        suites: [c.suite],
+        groups: [c.group],
+        keyShareGroups: [c.group],
+        signatureSchemes: [c.scheme],
+        mtu,
+        serverName: 'localhost',
+        verifier: verifiers[c.server]!,
+        offerConnectionId: false,
+      });
+      clientConfigs.set(key, cfg);
+    }
+    return cfg;
+  }
+
   function clientStart(c: Client): void {
     if (c.start >= warmupPs) acc.handshakesOffered++;
     liveClients++;
-    c.ep = new ClientEndpoint({
-      crypto: clientCrypto,
-      rng: clientRandom,
-      suites: [c.suite],
-      groups: [c.group],
-      keyShareGroups: [c.group],
-      signatureSchemes: [c.scheme],
-      mtu,
-      serverName: 'localhost',
-      verifier: verifiers[c.server]!,
-      offerConnectionId: false,
-    });
+    c.ep = new ClientEndpoint(clientConfig(c));
     clientWork(c, () => c.ep!.connect(k.now / 1e9));
   }
 

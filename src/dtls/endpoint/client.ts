@@ -12,7 +12,7 @@ import {
   type ClientHello, decodeCertificate, decodeCertificateRequest, decodeCertificateVerify, decodeEncryptedExtensions,
   decodeServerHello, encodeCertificate, encodeClientHello, messageHash, tlsMessage,
 } from '../handshake/messages.ts';
-import { type ClientConfig, type CertificateVerifier, resolveCommon } from './config.ts';
+import { type ClientConfig, type CertificateVerifier, type ResolvedCommon, resolveCommon } from './config.ts';
 import { Connection } from './connection.ts';
 import { certificateVerifyContent, groupCode, groupFromCode, handshakeSecretNoPsk, scheduleFor, schemeCode, schemeFromCode, verifySignature } from './common.ts';
 
@@ -42,6 +42,31 @@ interface HsState {
   scheme: SignatureScheme | undefined;
 }
 
+/** A client configuration with its defaults applied (resolveClient), shareable by any number of endpoints: they
+ *  only read it. Simulating thousands of identical clients, one of these saves a copy of the lists per client. */
+export interface ResolvedClient extends ResolvedCommon {
+  readonly resolvedClient: true;
+  verifier: CertificateVerifier;
+  serverName: string | undefined;
+  keyShareGroups: KxGroup[];
+  offerConnectionId: boolean;
+  connectionId: Uint8Array;
+}
+
+export function resolveClient(config: ClientConfig): ResolvedClient {
+  const cfg = resolveCommon(config);
+  if (!config.verifier) throw new TypeError('ClientConfig.verifier is required');
+  return {
+    ...cfg,
+    resolvedClient: true,
+    verifier: config.verifier,
+    serverName: config.serverName,
+    keyShareGroups: (config.keyShareGroups ?? [cfg.groups[0]!]).filter((g) => cfg.groups.includes(g)),
+    offerConnectionId: config.offerConnectionId ?? true,
+    connectionId: config.connectionId ?? NO_CID,
+  };
+}
+
 export class ClientEndpoint extends Connection {
   private readonly verifier: CertificateVerifier | undefined;
   private readonly serverName: string | undefined;
@@ -55,15 +80,15 @@ export class ClientEndpoint extends Connection {
   /** Peer record_size_limit (RFC 8449), if any. */
   peerRecordSizeLimit: number | undefined;
 
-  constructor(config: ClientConfig) {
-    const cfg = resolveCommon(config);
+  /** `config`: a ClientConfig, or a ResolvedClient (resolveClient) that many endpoints share. */
+  constructor(config: ClientConfig | ResolvedClient) {
+    const cfg = 'resolvedClient' in config ? config : resolveClient(config);
     super('client', cfg);
-    this.verifier = config.verifier;
-    if (!this.verifier) throw new TypeError('ClientConfig.verifier is required');
-    this.serverName = config.serverName;
-    this.keyShareGroups = (config.keyShareGroups ?? [cfg.groups[0]!]).filter((g) => cfg.groups.includes(g));
-    this.offerCid = config.offerConnectionId ?? true;
-    this.myCid = config.connectionId ?? NO_CID;
+    this.verifier = cfg.verifier;
+    this.serverName = cfg.serverName;
+    this.keyShareGroups = cfg.keyShareGroups;
+    this.offerCid = cfg.offerConnectionId;
+    this.myCid = cfg.connectionId;
   }
 
   private emptyAckAt = -Infinity;

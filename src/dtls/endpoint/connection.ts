@@ -512,14 +512,20 @@ export abstract class Connection {
     const fl = this.hsFlight;
     if (fl && fresh) this.transmitFlight(fl, now, true, Infinity);
   }
-  /** Highest record number seen per epoch (handshake and ACK records). */
-  private newestPeerRecord = new Map<number, number>();
+  /** Highest record number seen per epoch (handshake and ACK records), as [epoch, seq, epoch, seq, ...]: a few
+   *  epochs per connection, kept for its whole life (a Map would cost several times more). */
+  private newestPeerRecord: number[] = [];
   /** True if `rn` is newer than every handshake/ACK record seen so far in its epoch (and records it): the peer's
    *  own retransmissions carry new record numbers, network duplicates and late copies repeat or precede old ones. */
   private isFreshPeerRecord(rn: RecordNumber): boolean {
-    const seen = this.newestPeerRecord.get(rn.epoch);
-    if (seen !== undefined && rn.seq <= seen) return false;
-    this.newestPeerRecord.set(rn.epoch, rn.seq);
+    const a = this.newestPeerRecord;
+    for (let i = 0; i < a.length; i += 2) {
+      if (a[i] !== rn.epoch) continue;
+      if (rn.seq <= a[i + 1]!) return false;
+      a[i + 1] = rn.seq;
+      return true;
+    }
+    this.newestPeerRecord = [...a, rn.epoch, rn.seq]; // exact length
     return true;
   }
 

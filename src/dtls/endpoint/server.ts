@@ -173,7 +173,7 @@ export class ServerConnection extends Connection {
       this.completeHandshake(now);
       this.phase = 'done';
       this.ampLimited = false;
-      this.finalAck = this.sendAck();
+      this.finalAck = this.sendAck()?.slice(); // exact-length copy: kept for the connection's life
       this.finalAckAt = now;
       this.emit({
         type: 'connected', suite: this.suite!.name, group: this.info.group, signatureScheme: this.info.scheme,

@@ -1,0 +1,141 @@
+// What an endpoint keeps once its handshake is over (RFC 9147: epoch-2 keys only while the final flight may need a
+// retransmission or an ACK). Machine-independent: walks the JavaScript object graph reachable from one endpoint,
+// leaves out whatever a second endpoint also reaches (config, provider, verifier, prototypes), and counts what is
+// left: no transcript, flight, reassembly buffer, certificate or handshake secret, one epoch of keys per direction,
+// a bounded number of byte buffers, maps, arrays and closures. The crypto provider's prepared keys (each epoch's
+// AEAD key and record-number masker) are counted as objects, not walked: their insides are the provider's business. docs/simulation.md ("Memory per connection") has the
+// heap figures these counts stand for.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ClientEndpoint, ServerDispatcher, createProvider, seededRandom, type ServerConnection } from '../../../src/dtls/index.ts';
+import { credential, verifier } from './harness.ts';
+
+interface Census {
+  objects: number;
+  buffers: number; // distinct ArrayBuffers
+  bufferBytes: number;
+  maps: number;
+  arrays: number;
+  functions: number;
+  classes: Record<string, number>;
+}
+
+function reachable(root: object): Set<object> {
+  const seen = new Set<object>();
+  const stack: unknown[] = [root];
+  while (stack.length) {
+    const v = stack.pop();
+    if ((typeof v !== 'object' && typeof v !== 'function') || v === null || seen.has(v)) continue;
+    seen.add(v);
+    if (typeof v === 'function') continue; // closure contexts are invisible from JS: counted, not walked
+    if (ArrayBuffer.isView(v)) {
+      stack.push(v.buffer);
+      continue;
+    }
+    if (v instanceof ArrayBuffer) continue;
+    if (v.constructor?.name === 'EpochState') {
+      const e = v as unknown as Record<string, unknown>;
+      for (const k of ['aead', 'masker']) if (e[k] && typeof e[k] === 'object') seen.add(e[k] as object);
+      for (const [k, x] of Object.entries(e)) if (k !== 'aead' && k !== 'masker') stack.push(x);
+      continue;
+    }
+    if (v instanceof Map) for (const [k, x] of v) stack.push(k, x);
+    if (v instanceof Set) for (const x of v) stack.push(x);
+    for (const key of Reflect.ownKeys(v)) {
+      const d = Object.getOwnPropertyDescriptor(v, key);
+      if (d && 'value' in d) stack.push(d.value);
+    }
+  }
+  return seen;
+}
+
+/** Objects reachable from `ep` and not from `other` (an endpoint of the same kind, same config). */
+function census(ep: object, other: object): Census {
+  const shared = reachable(other);
+  const c: Census = { objects: 0, buffers: 0, bufferBytes: 0, maps: 0, arrays: 0, functions: 0, classes: {} };
+  for (const o of reachable(ep)) {
+    if (shared.has(o)) continue;
+    c.objects++;
+    if (o instanceof ArrayBuffer) {
+      c.buffers++;
+      c.bufferBytes += o.byteLength;
+    } else if (o instanceof Map) c.maps++;
+    else if (Array.isArray(o)) c.arrays++;
+    else if (typeof o === 'function') c.functions++;
+    const name = (o as { constructor?: { name?: string } }).constructor?.name ?? 'null';
+    c.classes[name] = (c.classes[name] ?? 0) + 1;
+  }
+  return c;
+}
+
+function connectPairs(n: number) {
+  const cp = createProvider('node', seededRandom('retc'));
+  const sp = createProvider('node', seededRandom('rets'));
+  const ver = verifier(cp);
+  const server = new ServerDispatcher({ crypto: sp, credential: credential('ecdsa') });
+  const out: { client: ClientEndpoint; conn: ServerConnection }[] = [];
+  for (let i = 0; i < n; i++) {
+    const client = new ClientEndpoint({ crypto: cp, verifier: ver, serverName: 'localhost' });
+    const addr = `10.2.0.1:${2000 + i}`;
+    client.connect(0);
+    for (let r = 1; r < 10 && !client.isConnected; r++) {
+      for (let d; (d = client.pollTransmit()); ) server.receive(d, addr, r);
+      for (let o; (o = server.pollTransmit()); ) client.receive(o.datagram, r);
+    }
+    for (let d; (d = client.pollTransmit()); ) server.receive(d, addr, 10);
+    for (let o; (o = server.pollTransmit()); ) client.receive(o.datagram, 10); // the server's ACK of the Finished
+    while (client.pollEvent());
+    while (server.pollEvent());
+    assert.ok(client.isConnected);
+    assert.is(client.nextTimeout(), undefined, 'final flight acknowledged');
+    const conn = server.get(addr)!;
+    assert.ok(conn.isConnected);
+    out.push({ client, conn });
+  }
+  return out;
+}
+
+const field = (o: object, k: string): unknown => (o as Record<string, unknown>)[k];
+
+test('after the handshake: handshake state released, one epoch of keys per direction', () => {
+  const [{ client, conn }] = connectPairs(1);
+  for (const k of ['hs', 'inMsgs', 'sentRecords', 'hsFlight', 'kuFlight', 'earlyData']) {
+    assert.is(field(client, k), undefined, `client.${k}`);
+  }
+  for (const k of ['transcript', 'hrr', 'expectedClientFinished', 'inMsgs', 'sentRecords', 'hsFlight', 'earlyData']) {
+    assert.is(field(conn, k), undefined, `server.${k}`);
+  }
+  for (const ep of [client, conn]) {
+    const layer = (field(ep, 'rec') as { layer: { readEpochs(): number[]; hasWriteEpoch(e: number): boolean } }).layer;
+    assert.equal(layer.readEpochs(), [3]);
+    assert.not.ok(layer.hasWriteEpoch(2));
+    assert.ok(layer.hasWriteEpoch(3));
+    // application secrets and exporter inputs live in one buffer of 4 x Hash.length
+    assert.is((field(ep, 'secrets') as Uint8Array).length, 4 * 32);
+  }
+  // the exporter still works at both ends
+  assert.equal(client.exporterSecret, conn.exporterSecret);
+});
+
+test('retained objects per endpoint after the handshake are bounded (no certificates, flights, closures)', () => {
+  const [a, b] = connectPairs(2);
+  const cl = census(a!.client, b!.client);
+  const sv = census(a!.conn, b!.conn);
+  console.log(`  client: ${cl.objects} objects, ${cl.buffers} buffers (${cl.bufferBytes} B), ${cl.maps} maps, ${cl.arrays} arrays, ${cl.functions} functions`);
+  console.log(`  server: ${sv.objects} objects, ${sv.buffers} buffers (${sv.bufferBytes} B), ${sv.maps} maps, ${sv.arrays} arrays, ${sv.functions} functions`);
+  for (const [who, c] of [['client', cl], ['server', sv]] as const) {
+    // no per-connection closures (record callback, sinks and hooks are shared or methods)
+    assert.is(c.functions, 0, `${who}: closures ${c.functions}`);
+    // one read epoch and one write epoch
+    assert.is(c.classes['EpochState'], 2, `${who}: EpochState ${c.classes['EpochState']}`);
+    // byte buffers outside the provider's keys: the 64-record replay window (512 B), the secrets (128 B), the
+    // server's ClientHello.random (32 B); nothing handshake-sized (the certificate chain alone is over 1 KB).
+    // Before the memory work: 21 buffers, 5 maps and 2-4 closures per endpoint, counting the provider's keys.
+    assert.ok(c.buffers <= 3, `${who}: ${c.buffers} ArrayBuffers`);
+    assert.ok(c.bufferBytes <= 700, `${who}: ${c.bufferBytes} buffer bytes`);
+    assert.is(c.maps, 0, `${who}: ${c.maps} maps`);
+    assert.ok(c.objects <= 40, `${who}: ${c.objects} objects`);
+  }
+});
+
+test.run();
