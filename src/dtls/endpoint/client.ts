@@ -10,7 +10,7 @@ import { AlertDescription, DTLS12, DTLS13, ExtensionType as X, HandshakeType as 
 import * as E from '../handshake/extensions.ts';
 import {
   type ClientHello, decodeCertificate, decodeCertificateRequest, decodeCertificateVerify, decodeEncryptedExtensions,
-  decodeServerHello, encodeCertificate, encodeClientHello, messageHash, tlsMessage,
+  decodeServerHello, encodeCertificate, encodeClientHello, messageHash, tlsMessage, tlsMessageTransient,
 } from '../handshake/messages.ts';
 import { type ClientConfig, type CertificateVerifier, type ResolvedCommon, resolveCommon } from './config.ts';
 import { Connection } from './connection.ts';
@@ -272,7 +272,7 @@ export class ClientEndpoint extends Connection {
     hs.chTls = undefined;
     if (newGroup) hs.shares = [this.crypto.kxGenerate(newGroup)];
     const body = encodeClientHello(this.buildClientHello(cookie ? cookie.slice() : undefined));
-    hs.transcript.update(tlsMessage(H.client_hello, body));
+    hs.transcript.update(tlsMessageTransient(H.client_hello, body));
     this.sendHandshakeFlight([this.newMessage(0, H.client_hello, body)], now);
   }
 
@@ -338,7 +338,7 @@ export class ClientEndpoint extends Connection {
     if (hs.certRequestContext) {
       // no client certificate configured: empty Certificate, no CertificateVerify (RFC 8446 4.4.2)
       const cb = encodeCertificate({ context: hs.certRequestContext, entries: [] });
-      t.update(tlsMessage(H.certificate, cb));
+      t.update(tlsMessageTransient(H.certificate, cb));
       msgs.push(this.newMessage(2, H.certificate, cb));
       finHash = t.digest();
     }

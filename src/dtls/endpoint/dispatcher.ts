@@ -8,7 +8,7 @@
 import { AlertError, Writer } from '../handshake/bytes.ts';
 import { AlertDescription, AlertLevel, ContentType, DTLS12, ExtensionType as X, HandshakeType as H } from '../handshake/constants.ts';
 import * as E from '../handshake/extensions.ts';
-import { decodeClientHello, decodeFragments, encodeAlert, messageHash, tlsMessage, writeFragment } from '../handshake/messages.ts';
+import { decodeClientHello, decodeFragments, encodeAlert, messageHash, tlsMessage, tlsMessageTransient, writeFragment } from '../handshake/messages.ts';
 import { getSuite, suiteByCode } from '../crypto/suites.ts';
 import type { ServerConfig } from './config.ts';
 import type { Connection, EndpointEvent } from './connection.ts';
@@ -198,7 +198,7 @@ export class ServerDispatcher {
     recordSeq: number, address: string, now: number): void {
     const sel = selectParams(this.config, ch);
     const suite = getSuite(sel.suite.name);
-    const chHash = this.config.crypto.hash(suite.hash, tlsMessage(H.client_hello, body));
+    const chHash = this.config.crypto.hash(suite.hash, tlsMessageTransient(H.client_hello, body));
     const group = sel.share ? undefined : sel.group;
     const cookie = this.cookies!.make(address, { suiteCode: suite.code, groupCode: group ? groupCode(group) : 0, chHash }, now);
     const echo = this.config.echoLegacySessionId ? ch.legacySessionId : new Uint8Array(0);

@@ -10,7 +10,7 @@ import { AlertDescription, DTLS13, ExtensionType as X, HRR_RANDOM, HandshakeType
 import * as E from '../handshake/extensions.ts';
 import {
   type ClientHello, decodeClientHello, encodeCertificate, encodeCertificateVerify, encodeEncryptedExtensions, encodeServerHello,
-  messageHash, tlsMessage,
+  messageHash, tlsMessage, tlsMessageTransient,
 } from '../handshake/messages.ts';
 import { type ResolvedCommon, type ServerConfig, type ServerCredential, resolveCommon } from './config.ts';
 import { Connection } from './connection.ts';
@@ -261,7 +261,7 @@ export class ServerConnection extends Connection {
     const shBody = encodeServerHello({ random, legacySessionIdEcho: this.sessionEcho(ch), cipherSuite: suite.code, compressionMethod: 0, extensions: shExts });
     const t = (this.transcript = this.crypto.transcript(suite.hash));
     if (this.hrr) for (const m of this.hrr.prefix) t.update(m);
-    t.update(chFull).update(tlsMessage(H.server_hello, shBody));
+    t.update(chFull).update(tlsMessageTransient(H.server_hello, shBody));
     const hsSecret = handshakeSecretNoPsk(this.crypto, ks, shared);
     const sec = ks.handshakeTrafficSecrets(hsSecret, t.digest());
     this.installHandshakeKeys(sec.client, sec.server);
@@ -278,18 +278,18 @@ export class ServerConnection extends Connection {
       this.rec.layer.setRecordSizeLimit({ read: mine });
     }
     const eeBody = encodeEncryptedExtensions(eeExts);
-    t.update(tlsMessage(H.encrypted_extensions, eeBody));
+    t.update(tlsMessageTransient(H.encrypted_extensions, eeBody));
     // Certificate
     const cred = sel.credential;
     const certBody = encodeCertificate({ context: new Uint8Array(0), entries: cred.chain.map((d) => ({ data: d, extensions: [] })) });
-    t.update(tlsMessage(H.certificate, certBody));
+    t.update(tlsMessageTransient(H.certificate, certBody));
     // CertificateVerify
     const sig = this.crypto.sign(cred.scheme, cred.privateKey, certificateVerifyContent('server', t.digest()));
     const cvBody = encodeCertificateVerify({ scheme: schemeCode(cred.scheme), signature: sig });
-    t.update(tlsMessage(H.certificate_verify, cvBody));
+    t.update(tlsMessageTransient(H.certificate_verify, cvBody));
     // Finished
     const finBody = ks.finishedVerifyData(sec.server, t.digest());
-    t.update(tlsMessage(H.finished, finBody));
+    t.update(tlsMessageTransient(H.finished, finBody));
     const th = t.digest();
     const master = ks.masterSecret(hsSecret);
     const app = ks.applicationTrafficSecrets(master, th);

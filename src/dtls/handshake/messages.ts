@@ -259,6 +259,23 @@ export function tlsMessage(msgType: number, body: Uint8Array): Uint8Array {
   return out;
 }
 
+let tlsScratch = new Uint8Array(4096);
+/**
+ * tlsMessage into a shared scratch buffer: the result is a view that the next call overwrites. Only for bytes that
+ * are consumed at once (a transcript update, a one-shot hash), which saves a copy and an allocation per message.
+ */
+export function tlsMessageTransient(msgType: number, body: Uint8Array): Uint8Array {
+  const n = 4 + body.length;
+  if (n > tlsScratch.length) tlsScratch = new Uint8Array(Math.max(n, 2 * tlsScratch.length));
+  const out = tlsScratch;
+  out[0] = msgType;
+  out[1] = body.length >>> 16;
+  out[2] = (body.length >>> 8) & 0xff;
+  out[3] = body.length & 0xff;
+  out.set(body, 4);
+  return out.subarray(0, n);
+}
+
 /** RFC 8446 4.4.1: message_hash synthetic message replacing ClientHello1 after a HelloRetryRequest. */
 export function messageHash(hashOfCh1: Uint8Array): Uint8Array {
   return tlsMessage(HandshakeType.message_hash, hashOfCh1);
