@@ -525,7 +525,7 @@ export abstract class Connection {
       a[i + 1] = rn.seq;
       return true;
     }
-    this.newestPeerRecord = [...a, rn.epoch, rn.seq]; // exact length
+    this.newestPeerRecord = a.concat(rn.epoch, rn.seq); // exact length (push and spread leave room to grow)
     return true;
   }
 
