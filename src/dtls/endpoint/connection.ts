@@ -813,13 +813,16 @@ export abstract class Connection {
    *  of the same epoch share a record while it fits the MTU (fewer records: fewer AEAD and mask operations). */
   private transmitFlight(fl: Flight, now: number, retransmit: boolean, before: number): void {
     this.lastNow = now;
+    // one scratch buffer serves every record of this call: each payload is sealed (copied into the record) at once
+    let scratch: Writer | undefined;
     let w: Writer | undefined;
     let group: OutFragment[] = [];
     let epoch = -1;
     let room = 0;
     const flush = () => {
       if (!w || group.length === 0) return;
-      const seq = this.emitRecord(epoch, ContentType.handshake, w.finish());
+      const seq = this.emitRecord(epoch, ContentType.handshake, w.view());
+      w.reset();
       const key = epoch + '/' + seq;
       if (this.state !== 'closed') (this.sentRecords ??= new Map()).set(key, group);
       fl.recordKeys.push(key);
@@ -839,12 +842,13 @@ export abstract class Connection {
         epoch = fr.msg.epoch;
         room = this.cfg.mtu - this.rec.overhead(epoch);
         if (epoch > 0) room = Math.min(room, this.rec.layer.maxPayload);
-        w = new Writer(Math.min(room, 2048));
+        w = (scratch ??= new Writer(2048));
       }
       writeFragment(w, fr.msg.msgType, fr.msg.body.length, fr.msg.seq, fr.offset, fr.msg.body.subarray(fr.offset, fr.offset + fr.len));
       group.push(fr);
     }
     flush();
+    scratch?.release();
     if (retransmit) fl.retransmitted = true;
     fl.lastSentAt = now;
     fl.deadline = now + this.rto;

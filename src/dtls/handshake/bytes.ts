@@ -173,11 +173,26 @@ export class Writer {
   }
   /** The written bytes (a copy of exactly `pos` bytes). Ends the Writer: its buffer goes back to the scratch pool. */
   finish(): Uint8Array {
-    const b = this.buf;
-    const out = b.slice(0, this.pos);
-    this.buf = NO_BUF;
-    if (b.length === SCRATCH_SIZE && SCRATCH.length < SCRATCH_KEEP) SCRATCH.push(b);
+    const out = this.buf.slice(0, this.pos);
+    this.release();
     return out;
+  }
+  /** The written bytes as a view into the Writer's buffer (no copy): valid only until the next write, reset() or
+   *  release(). For bytes consumed at once, e.g. a record payload that sealing copies. */
+  view(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
+  /** Starts over in the same buffer. */
+  reset(): this {
+    this.pos = 0;
+    return this;
+  }
+  /** Ends the Writer without a result: its buffer goes back to the scratch pool. */
+  release(): void {
+    const b = this.buf;
+    this.buf = NO_BUF;
+    this.pos = 0;
+    if (b.length === SCRATCH_SIZE && SCRATCH.length < SCRATCH_KEEP) SCRATCH.push(b);
   }
 }
 
