@@ -148,10 +148,13 @@ class NobleAead implements AeadKey {
   }
 }
 
+/** Aligned scratch block encrypted in place, shared by every AES masker (SnMasker.mask: valid until the next call). */
+const MASK_BLOCK = new Uint8Array(16);
+
 class NobleAesMasker implements SnMasker {
   private readonly alg: string;
   private readonly xk: Uint32Array;
-  private readonly block = new Uint8Array(16); // aligned scratch, encrypted in place
+
   constructor(private readonly p: NobleProvider, key: Uint8Array) {
     if (key.length !== 16 && key.length !== 32) throw new CryptoError('AES sn_key must be 16 or 32 bytes');
     this.alg = key.length === 16 ? 'AES-128-ECB' : 'AES-256-ECB';
@@ -159,8 +162,8 @@ class NobleAesMasker implements SnMasker {
     this.xk = aesUnsafe.expandKeyLE(key.slice()) as Uint32Array;
   }
   mask(sample: Uint8Array): Uint8Array {
-    this.block.set(sample.subarray(0, 16));
-    const m = aesUnsafe.encryptBlock(this.xk, this.block) as Uint8Array;
+    MASK_BLOCK.set(sample.subarray(0, 16));
+    const m = aesUnsafe.encryptBlock(this.xk, MASK_BLOCK) as Uint8Array;
     const o = this.p.observer;
     if (o) o({ op: 'sn-mask', alg: this.alg, inputBytes: 16, outputBytes: 16, blocks: 1 });
     return m;

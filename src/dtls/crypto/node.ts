@@ -169,10 +169,13 @@ class NodeAead implements AeadKey {
   }
 }
 
+/** Output of the JS mask functions, shared by every masker (SnMasker.mask: valid until the next mask() call):
+ *  a 16-byte buffer per masker would cost ~190 heap bytes per epoch and direction of every connection. */
+const MASK_OUT = new Uint8Array(16);
+
 class NodeAesMasker implements SnMasker {
   private readonly c: nc.Cipher | undefined;
   private readonly k: AesKey | undefined;
-  private readonly out = new Uint8Array(16);
   private readonly alg: string;
   constructor(private readonly p: NodeProvider, key: Uint8Array) {
     if (key.length !== 16 && key.length !== 32) throw new CryptoError('AES sn_key must be 16 or 32 bytes');
@@ -186,7 +189,7 @@ class NodeAesMasker implements SnMasker {
     }
   }
   mask(sample: Uint8Array): Uint8Array {
-    const m = this.c ? u8(this.c.update(sample.length === 16 ? sample : sample.subarray(0, 16))) : aesEncryptBlock(this.k!, sample, this.out);
+    const m = this.c ? u8(this.c.update(sample.length === 16 ? sample : sample.subarray(0, 16))) : aesEncryptBlock(this.k!, sample, MASK_OUT);
     const o = this.p.observer;
     if (o) o({ op: 'sn-mask', alg: this.alg, inputBytes: 16, outputBytes: 16, blocks: 1 });
     return m;
@@ -196,7 +199,6 @@ class NodeAesMasker implements SnMasker {
 class NodeChachaMasker implements SnMasker {
   private readonly key: nc.KeyObject | undefined;
   private readonly words: Int32Array | undefined;
-  private readonly out = new Uint8Array(16);
   constructor(private readonly p: NodeProvider, key: Uint8Array) {
     if (key.length !== 32) throw new CryptoError('ChaCha20 sn_key must be 32 bytes');
     if (p.opensslMasks) this.key = nc.createSecretKey(key);
@@ -207,7 +209,7 @@ class NodeChachaMasker implements SnMasker {
     // Default: the allocation-free JS block function (./chacha-block.ts); one createCipheriv per mask costs ~8x more.
     const m = this.key
       ? u8(nc.createCipheriv('chacha20', this.key, sample.subarray(0, 16)).update(ZERO16))
-      : chachaMask16(this.words!, sample, this.out);
+      : chachaMask16(this.words!, sample, MASK_OUT);
     const o = this.p.observer;
     if (o) o({ op: 'sn-mask', alg: 'CHACHA20', inputBytes: 16, outputBytes: 16, blocks: 1 });
     return m;

@@ -118,7 +118,8 @@ export interface AeadKey {
 
 /** Record-number mask generator for one sn_key. */
 export interface SnMasker {
-  /** 16-byte mask for the first 16 bytes of the record ciphertext. The result may be overwritten by the next call. */
+  /** 16-byte mask for the first 16 bytes of the record ciphertext. The result may be overwritten by the next call
+   *  (of this or any other masker: providers share one output buffer). */
   mask(sample: Uint8Array): Uint8Array;
 }
 
