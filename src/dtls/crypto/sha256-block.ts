@@ -218,16 +218,20 @@ const BLK = new Uint8Array(64);
 const STATE = new Int32Array(8);
 
 /**
- * Absorbs `p` into `state` (which has absorbed whole blocks plus `fill` bytes buffered in BLK); returns the new
- * fill. Copies bytes by index: no subarray views (this runs for every HMAC, allocation would dominate).
+ * Absorbs `p` into `state` (which has absorbed whole blocks plus `fill` bytes buffered in `blk`); returns the new
+ * fill. No subarray views (this runs for every HMAC: allocation would dominate); short copies byte by byte, longer
+ * ones with TypedArray#set.
  */
-function absorb(state: Int32Array, p: Uint8Array, fill: number): number {
-  const blk = BLK;
+function absorb(state: Int32Array, p: Uint8Array, fill: number, blk: Uint8Array = BLK): number {
   const n = p.length;
+  if (fill + n < 64) {
+    if (n > 16) blk.set(p, fill);
+    else for (let i = 0; i < n; i++) blk[fill + i] = p[i]!;
+    return fill + n;
+  }
   let i = 0;
   if (fill > 0) {
-    while (fill < 64 && i < n) blk[fill++] = p[i++]!;
-    if (fill < 64) return fill;
+    while (fill < 64) blk[fill++] = p[i++]!;
     sha256Compress(state, blk, 0);
     fill = 0;
   }
@@ -241,11 +245,11 @@ function pad(state: Int32Array, fill: number, total: number, out: Uint8Array, ou
   const blk = BLK;
   blk[fill++] = 0x80;
   if (fill > 56) {
-    while (fill < 64) blk[fill++] = 0;
+    blk.fill(0, fill, 64);
     sha256Compress(state, blk, 0);
     fill = 0;
   }
-  while (fill < 56) blk[fill++] = 0;
+  blk.fill(0, fill, 56);
   // 64-bit big-endian bit length (messages here stay far below 2^53 bits)
   const bits = total * 8;
   const hi = Math.floor(bits / 0x100000000);
@@ -294,11 +298,13 @@ export function hmacSha256Key(key: Uint8Array, into: HmacSha256Key = new Int32Ar
   const blk = BLK;
   const st = STATE;
   const kl = k.length;
-  for (let i = 0; i < 64; i++) blk[i] = (i < kl ? k[i]! : 0) ^ 0x36;
+  blk.fill(0x36, kl, 64);
+  for (let i = 0; i < kl; i++) blk[i] = k[i]! ^ 0x36;
   setIv(st);
   sha256Compress(st, blk, 0);
   for (let i = 0; i < 8; i++) into[i] = st[i]!;
-  for (let i = 0; i < 64; i++) blk[i] = (i < kl ? k[i]! : 0) ^ 0x5c;
+  blk.fill(0x5c, kl, 64);
+  for (let i = 0; i < kl; i++) blk[i] = k[i]! ^ 0x5c;
   setIv(st);
   sha256Compress(st, blk, 0);
   for (let i = 0; i < 8; i++) into[8 + i] = st[i]!;
