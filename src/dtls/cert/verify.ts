@@ -258,15 +258,17 @@ function verifyChainInner(chainDer: readonly Uint8Array[], opts: VerifyOptions):
     if (path.length >= maxLen) return fail('path-too-long', depth, `more than ${maxLen} certificates`);
     let lastErr: Fail | undefined;
     let next: { cert: Certificate; anchor: boolean; index: number } | undefined;
-    const candidates: { cert: Certificate; anchor: boolean; index: number }[] = [
-      ...anchors.map((cert) => ({ cert, anchor: true, index: -1 })),
-      ...chain.map((cert, index) => ({ cert, anchor: false, index })).filter((c) => !used.has(c.index)),
-    ];
-    for (const c of candidates) {
-      if (!bytesEqual(c.cert.subject.der, cur.issuer.der)) continue;
-      const s = checkSignature(cur, c.cert, opts.provider);
+    // candidates: the trust anchors, then the unused certificates sent (index -1 = anchor)
+    const nCand = anchors.length + chain.length;
+    for (let k = 0; k < nCand; k++) {
+      const anchor = k < anchors.length;
+      const index = anchor ? -1 : k - anchors.length;
+      if (!anchor && used.has(index)) continue;
+      const cert = anchor ? anchors[k]! : chain[index]!;
+      if (!bytesEqual(cert.subject.der, cur.issuer.der)) continue;
+      const s = checkSignature(cur, cert, opts.provider);
       if (s.ok) {
-        next = c;
+        next = { cert, anchor, index };
         break;
       }
       // Prefer reporting a bad signature over an unsupported algorithm.

@@ -34,6 +34,11 @@ export interface AesKey {
   readonly w: Uint32Array; // 4 * (rounds + 1) big-endian round-key words
 }
 
+/** SubWord (FIPS 197 5.2). */
+function sub(t: number): number {
+  return ((SBOX[t >>> 24]! << 24) | (SBOX[(t >>> 16) & 0xff]! << 16) | (SBOX[(t >>> 8) & 0xff]! << 8) | SBOX[t & 0xff]!) >>> 0;
+}
+
 export function aesExpandKey(key: Uint8Array): AesKey {
   const nk = key.length / 4;
   if (key.length !== 16 && key.length !== 32) throw new RangeError('AES key must be 16 or 32 bytes');
@@ -41,7 +46,6 @@ export function aesExpandKey(key: Uint8Array): AesKey {
   const w = new Uint32Array(4 * (rounds + 1));
   for (let i = 0; i < nk; i++) w[i] = ((key[4 * i]! << 24) | (key[4 * i + 1]! << 16) | (key[4 * i + 2]! << 8) | key[4 * i + 3]!) >>> 0;
   let rcon = 1;
-  const sub = (t: number) => ((SBOX[t >>> 24]! << 24) | (SBOX[(t >>> 16) & 0xff]! << 16) | (SBOX[(t >>> 8) & 0xff]! << 8) | SBOX[t & 0xff]!) >>> 0;
   for (let i = nk; i < w.length; i++) {
     let t = w[i - 1]!;
     if (i % nk === 0) {
