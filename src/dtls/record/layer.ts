@@ -205,7 +205,11 @@ export class RecordLayer {
     this.forgeryOverride = opts.forgeryLimit;
     this.writeLimitOverride = opts.writeLimit;
     this.onEvent = opts.onEvent;
-    this.drops = Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>;
+    // a literal (one per connection): Object.fromEntries over DROP_REASONS cost ~0.5 us per layer
+    this.drops = {
+      'bad-header': 0, 'bad-cid': 0, 'unknown-epoch': 0, 'too-short': 0, 'too-large': 0, 'auth-failed': 0, replay: 0,
+      'too-old': 0, 'bad-content-type': 0,
+    };
   }
 
   /** Total dropped records (sum of `drops`). */
@@ -505,7 +509,19 @@ function findEpoch(list: readonly EpochState[], epoch: number): EpochState | und
 /** `list` with `st` in place of any state of the same epoch, ascending by epoch, as a new array of exact length
  *  (concat and slice allocate exactly; push and filter leave room to grow, about 100 bytes per array in V8). */
 function withEpoch(list: readonly EpochState[], st: EpochState): EpochState[] {
-  return list.filter((s) => s.epoch !== st.epoch).concat([st]).sort((a, b) => a.epoch - b.epoch);
+  // insertion into the (short, ascending) list; no filter/concat/sort temporaries
+  let n = 0;
+  for (const s of list) if (s.epoch !== st.epoch) n++;
+  const out = new Array<EpochState>(n + 1);
+  let j = 0;
+  let placed = false;
+  for (const s of list) {
+    if (s.epoch === st.epoch) continue;
+    if (!placed && st.epoch < s.epoch) { out[j++] = st; placed = true; }
+    out[j++] = s;
+  }
+  if (!placed) out[j] = st;
+  return out;
 }
 
 function checkEpoch(epoch: number): void {

@@ -6,10 +6,11 @@ export type ReplayVerdict = 'ok' | 'replay' | 'too-old';
 export class ReplayWindow {
   /** Highest authenticated sequence number, -1 before the first. */
   highest = -1;
-  private readonly ring: Float64Array;
+  /** A plain array (JS heap): a 64-slot Float64Array's separate 512-byte backing store cost more to allocate. */
+  private readonly ring: number[];
   constructor(readonly size: number = 64) {
     if (!Number.isInteger(size) || size < 1) throw new RangeError('replay window size must be a positive integer');
-    this.ring = new Float64Array(size);
+    this.ring = new Array<number>(size).fill(0);
   }
   check(seq: number): ReplayVerdict {
     if (seq > this.highest) return 'ok';
