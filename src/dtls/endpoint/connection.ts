@@ -814,45 +814,47 @@ export abstract class Connection {
   private transmitFlight(fl: Flight, now: number, retransmit: boolean, before: number): void {
     this.lastNow = now;
     // one scratch buffer serves every record of this call: each payload is sealed (copied into the record) at once
-    let scratch: Writer | undefined;
     let w: Writer | undefined;
     let group: OutFragment[] = [];
     let epoch = -1;
     let room = 0;
-    const flush = () => {
-      if (!w || group.length === 0) return;
-      const seq = this.emitRecord(epoch, ContentType.handshake, w.view());
-      w.reset();
-      const key = epoch + '/' + seq;
-      if (this.state !== 'closed') (this.sentRecords ??= new Map()).set(key, group);
-      fl.recordKeys.push(key);
-      for (const fr of group) {
-        fr.sentIndex = this.sendIndex;
-        if (retransmit) this.stats.retransmissions++;
-      }
-      this.sendIndex++;
-      w = undefined;
-      group = [];
-    };
     for (const fr of fl.frags) {
       if (fr.acked || fr.sentIndex >= before) continue;
       const need = fr.len + DTLS_HS_HEADER;
-      if (w && (fr.msg.epoch !== epoch || w.pos + need > room || this.ampLimited)) flush();
-      if (!w) {
+      if (w && group.length > 0 && (fr.msg.epoch !== epoch || w.pos + need > room || this.ampLimited)) {
+        this.sendFlightRecord(fl, epoch, w, group, retransmit);
+        group = [];
+      }
+      if (!w) w = new Writer(2048);
+      if (group.length === 0) {
         epoch = fr.msg.epoch;
         room = this.cfg.mtu - this.rec.overhead(epoch);
         if (epoch > 0) room = Math.min(room, this.rec.layer.maxPayload);
-        w = (scratch ??= new Writer(2048));
       }
       writeFragment(w, fr.msg.msgType, fr.msg.body.length, fr.msg.seq, fr.offset, fr.msg.body.subarray(fr.offset, fr.offset + fr.len));
       group.push(fr);
     }
-    flush();
-    scratch?.release();
+    if (w && group.length > 0) this.sendFlightRecord(fl, epoch, w, group, retransmit);
+    w?.release();
     if (retransmit) fl.retransmitted = true;
     fl.lastSentAt = now;
     fl.deadline = now + this.rto;
   }
+
+  /** Seals the fragments written in `w` as one record (then empties `w`) and records them for ACK tracking. */
+  private sendFlightRecord(fl: Flight, epoch: number, w: Writer, group: OutFragment[], retransmit: boolean): void {
+    const seq = this.emitRecord(epoch, ContentType.handshake, w.view());
+    w.reset();
+    const key = epoch + '/' + seq;
+    if (this.state !== 'closed') (this.sentRecords ??= new Map()).set(key, group);
+    fl.recordKeys.push(key);
+    for (const fr of group) {
+      fr.sentIndex = this.sendIndex;
+      if (retransmit) this.stats.retransmissions++;
+    }
+    this.sendIndex++;
+  }
+
 
   protected sendAlert(level: number, description: number): void {
     try {
