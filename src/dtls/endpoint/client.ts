@@ -30,6 +30,8 @@ interface HsState {
   random: Uint8Array;
   shares: KxKeyPair[];
   chExts: Set<number>;
+  /** ClientHello1's extensions, reused by ClientHello2 (only key_share can change, and the cookie is added). */
+  ch1Exts: E.Extension[] | undefined;
   chTls: Uint8Array | undefined; // ClientHello1 in TLS form, until the hash is known
   transcript: TranscriptHash | undefined;
   hrrSuite: CipherSuite | undefined;
@@ -124,7 +126,7 @@ export class ClientEndpoint extends Connection {
     this.cfg.rng.fill(random);
     const shares = this.keyShareGroups.map((g) => this.crypto.kxGenerate(g));
     this.hs = {
-      phase: 'wait_sh', random, shares, chExts: new Set(), chTls: undefined, transcript: undefined, hrrSuite: undefined,
+      phase: 'wait_sh', random, shares, chExts: new Set(), ch1Exts: undefined, chTls: undefined, transcript: undefined, hrrSuite: undefined,
       group: undefined, hsSecret: undefined, cHs: undefined, sHs: undefined, serverKey: undefined,
       certRequestContext: undefined, scheme: undefined,
     };
@@ -136,15 +138,26 @@ export class ClientEndpoint extends Connection {
 
   private buildClientHello(cookie: Uint8Array | undefined): ClientHello {
     const hs = this.hs!;
-    const exts: E.Extension[] = [
-      { type: X.supported_versions, data: E.SupportedVersions.encodeClient([DTLS13]) },
-      { type: X.supported_groups, data: E.SupportedGroups.encode(this.cfg.groups.map(groupCode)) },
-      { type: X.key_share, data: E.KeyShare.encodeClient(hs.shares.map((s) => ({ group: groupCode(s.group), keyExchange: s.publicKey }))) },
-      { type: X.signature_algorithms, data: E.SignatureAlgorithms.encode(this.cfg.signatureSchemes.map(schemeCode)) },
-    ];
-    if (this.serverName !== undefined) exts.push({ type: X.server_name, data: E.ServerName.encode(this.serverName) });
-    if (this.offerCid) exts.push({ type: X.connection_id, data: E.ConnectionIdExt.encode(this.myCid) });
-    if (this.cfg.recordSizeLimit !== undefined) exts.push({ type: X.record_size_limit, data: E.RecordSizeLimit.encode(this.cfg.recordSizeLimit) });
+    const keyShare: E.Extension = {
+      type: X.key_share, data: E.KeyShare.encodeClient(hs.shares.map((s) => ({ group: groupCode(s.group), keyExchange: s.publicKey }))),
+    };
+    let exts: E.Extension[];
+    if (hs.ch1Exts) {
+      // ClientHello2: ClientHello1's extensions (same order, same bytes) with the new key_share, then the cookie
+      exts = hs.ch1Exts.map((e) => (e.type === X.key_share ? keyShare : e));
+      hs.ch1Exts = undefined;
+    } else {
+      exts = [
+        { type: X.supported_versions, data: E.SupportedVersions.encodeClient([DTLS13]) },
+        { type: X.supported_groups, data: E.SupportedGroups.encode(this.cfg.groups.map(groupCode)) },
+        keyShare,
+        { type: X.signature_algorithms, data: E.SignatureAlgorithms.encode(this.cfg.signatureSchemes.map(schemeCode)) },
+      ];
+      if (this.serverName !== undefined) exts.push({ type: X.server_name, data: E.ServerName.encode(this.serverName) });
+      if (this.offerCid) exts.push({ type: X.connection_id, data: E.ConnectionIdExt.encode(this.myCid) });
+      if (this.cfg.recordSizeLimit !== undefined) exts.push({ type: X.record_size_limit, data: E.RecordSizeLimit.encode(this.cfg.recordSizeLimit) });
+      if (!cookie) hs.ch1Exts = exts;
+    }
     if (cookie) exts.push({ type: X.cookie, data: E.Cookie.encode(cookie) });
     hs.chExts = new Set(exts.map((e) => e.type));
     return {
