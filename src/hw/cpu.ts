@@ -44,7 +44,9 @@ export function softwareCycles(p: CpuParams, op: HwCryptoOp, defaultAad = DEFAUL
   }
 }
 
-export type ProtocolKind = 'handshake-message' | 'record';
+/** `handshake-record`: a record processed while its connection is handshaking (ClientHello, flights, ACKs):
+ *  `cycles_per_record` like any record, but its energy counts toward the handshake, not per-GB record work. */
+export type ProtocolKind = 'handshake-message' | 'handshake-record' | 'record';
 
 export class HostCpu extends BlockBase {
   readonly params: CpuParams;
@@ -54,7 +56,7 @@ export class HostCpu extends BlockBase {
   private readonly invPs: Ps;
   private readonly pjPerCycle: number;
   /** Protocol-processing dynamic energy in the window, pJ (part of energyPj). */
-  protocolPj = { handshake_message: 0, record: 0 };
+  protocolPj = { handshake_message: 0, handshake_record: 0, record: 0 };
   /** Cycles spent by category in the window. */
   private cycles = { protocol: 0, invocation: 0, crypto: 0 };
   readonly defaultAad: number;
@@ -74,10 +76,11 @@ export class HostCpu extends BlockBase {
   /** Protocol processing of one handshake message or one record (crypto excluded). */
   protocol(kind: ProtocolKind, done: Done | null, priority = 0): boolean {
     this.count(kind);
-    if (kind === 'record') {
+    if (kind !== 'handshake-message') {
       const c = this.params.cycles_per_record;
       this.cycles.protocol += c;
-      this.protocolPj.record += c * this.pjPerCycle;
+      if (kind === 'record') this.protocolPj.record += c * this.pjPerCycle;
+      else this.protocolPj.handshake_record += c * this.pjPerCycle;
       this.energyPj += c * this.pjPerCycle;
       return this.resource.use(this.recPs, done, priority);
     }
@@ -122,7 +125,7 @@ export class HostCpu extends BlockBase {
 
   override resetStats(): void {
     super.resetStats();
-    this.protocolPj = { handshake_message: 0, record: 0 };
+    this.protocolPj = { handshake_message: 0, handshake_record: 0, record: 0 };
     this.cycles = { protocol: 0, invocation: 0, crypto: 0 };
   }
 

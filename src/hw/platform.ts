@@ -261,7 +261,11 @@ export class Platform {
       avg_power_w: window > 0 ? (dyn + stat) / window : 0,
       window_s: window,
       energy_by_op_j: byOp,
-      protocol_j: { handshake_message: this.cpu.protocolPj.handshake_message * 1e-12, record: this.cpu.protocolPj.record * 1e-12 },
+      protocol_j: {
+        handshake_message: this.cpu.protocolPj.handshake_message * 1e-12,
+        handshake_record: this.cpu.protocolPj.handshake_record * 1e-12,
+        record: this.cpu.protocolPj.record * 1e-12,
+      },
       blocks,
     };
   }
@@ -291,14 +295,16 @@ function classifyPkeOrThrow(op: HwCryptoOp) {
 
 /**
  * Splits dynamic energy into handshake and record work: record = aead-seal/open + sn-mask + per-record protocol
- * processing; handshake = everything else (hash/HKDF, key exchange, signatures, per-message protocol processing).
+ * processing of connections past their handshake; handshake = everything else (hash/HKDF, key exchange, signatures,
+ * per-message and per-record protocol processing while handshaking).
  * Approximation: AEAD on encrypted handshake messages counts as record work. Static energy is not split.
  */
 export function splitEnergy(c: CostReport): { handshake_j: number; record_j: number } {
   const e = c.energy_by_op_j;
   const record = e['aead-seal'] + e['aead-open'] + e['sn-mask'] + c.protocol_j.record;
   const handshake =
-    e.hash + e.hmac + e['hkdf-extract'] + e['hkdf-expand'] + e['kx-keygen'] + e['kx-derive'] + e.sign + e.verify + c.protocol_j.handshake_message;
+    e.hash + e.hmac + e['hkdf-extract'] + e['hkdf-expand'] + e['kx-keygen'] + e['kx-derive'] + e.sign + e.verify + c.protocol_j.handshake_message
+    + c.protocol_j.handshake_record;
   return { handshake_j: handshake, record_j: record };
 }
 

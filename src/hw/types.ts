@@ -97,7 +97,8 @@ export interface CostReport {
   window_s: number;
   /** Dynamic energy by crypto operation kind (all blocks that served it incl. invocation cost), joules. */
   energy_by_op_j: Record<HwOpKind, number>;
-  /** Dynamic energy of host protocol processing: handshake messages and records, joules. */
-  protocol_j: { handshake_message: number; record: number };
+  /** Dynamic energy of host protocol processing: handshake messages, records of handshaking connections, other
+   *  records, joules. */
+  protocol_j: { handshake_message: number; handshake_record: number; record: number };
   blocks: BlockCost[];
 }

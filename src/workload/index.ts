@@ -123,7 +123,7 @@ function buildResult(sc: Scenario, model: ModelConfig, seed: number, crypto: Cry
   const cost = run.hw.cost(run.kernel.now > run.endPs ? run.endPs : run.kernel.now);
   const hsEnergy = cost.energy_by_op_j['kx-keygen'] + cost.energy_by_op_j['kx-derive'] + cost.energy_by_op_j.sign + cost.energy_by_op_j.verify
     + cost.energy_by_op_j.hash + cost.energy_by_op_j.hmac + cost.energy_by_op_j['hkdf-extract'] + cost.energy_by_op_j['hkdf-expand']
-    + cost.protocol_j.handshake_message;
+    + cost.protocol_j.handshake_message + cost.protocol_j.handshake_record;
   const recEnergy = cost.energy_by_op_j['aead-seal'] + cost.energy_by_op_j['aead-open'] + cost.energy_by_op_j['sn-mask'] + cost.protocol_j.record;
   const u = udp ? udpSummary(udp) : undefined;
   const goodput = goodputGbps(acc);

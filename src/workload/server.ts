@@ -198,7 +198,7 @@ export class ServerSide {
   /** Next handshake message, then next record (protocol processing), then next crypto operation, then release. */
   private step(job: Job): void {
     if (job.messages > 0 || job.records > 0) {
-      const kind = job.messages > 0 ? 'handshake-message' : 'record';
+      const kind = job.messages > 0 ? 'handshake-message' : job.phase === 'handshake' ? 'handshake-record' : 'record';
       if (job.messages > 0) job.messages--;
       else job.records--;
       this.begin(job, 'cpu');
