@@ -179,9 +179,10 @@ export class ClientEndpoint extends Connection {
     if (!hs) throw new AlertError(AlertDescription.unexpected_message, 'no handshake in progress');
     const expectEpoch = hs.phase === 'wait_sh' ? 0 : 2;
     if (epoch !== expectEpoch) throw new AlertError(AlertDescription.unexpected_message, `message in epoch ${epoch}`);
-    // TLS form of the message for the transcript: a transient view (tlsMessageTransient), so every handler below
-    // feeds it to the transcript before it calls tlsMessageTransient again
-    const full = tlsMessageTransient(msgType, body);
+    // TLS form of the message for the transcript. A copy, not tlsMessageTransient's shared view: the handlers run
+    // user code (the certificate verifier, the provider's observer) before they feed it to the transcript, and that
+    // code may drive other endpoints, which would overwrite a shared view (a nested handshake then failed)
+    const full = tlsMessage(msgType, body);
     switch (hs.phase) {
       case 'wait_sh':
         if (msgType !== H.server_hello) break;
