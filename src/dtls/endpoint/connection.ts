@@ -582,6 +582,8 @@ export abstract class Connection {
       this.inMsgs.delete(this.recvMsgSeq);
       this.recvMsgSeq++;
       this.stats.handshakeMessagesReceived++;
+      // after the handshake the reassembly map lives only while a post-handshake message is pending (KeyUpdate)
+      if (this.state === 'connected' && this.inMsgs.size === 0) this.inMsgs = undefined;
       if (this.state === 'connected') this.onPostHandshake(m.msgType, m.buf, m.epoch, now);
       else this.onHandshakeMessage(m.msgType, m.buf, m.epoch, now);
     }

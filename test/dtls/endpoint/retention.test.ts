@@ -73,7 +73,7 @@ function connectPairs(n: number) {
   const sp = createProvider('node', seededRandom('rets'));
   const ver = verifier(cp);
   const server = new ServerDispatcher({ crypto: sp, credential: credential('ecdsa') });
-  const out: { client: ClientEndpoint; conn: ServerConnection }[] = [];
+  const out: { client: ClientEndpoint; conn: ServerConnection; server: ServerDispatcher; addr: string }[] = [];
   for (let i = 0; i < n; i++) {
     const client = new ClientEndpoint({ crypto: cp, verifier: ver, serverName: 'localhost' });
     const addr = `10.2.0.1:${2000 + i}`;
@@ -90,7 +90,7 @@ function connectPairs(n: number) {
     assert.is(client.nextTimeout(), undefined, 'final flight acknowledged');
     const conn = server.get(addr)!;
     assert.ok(conn.isConnected);
-    out.push({ client, conn });
+    out.push({ client, conn, server, addr });
   }
   return out;
 }
@@ -128,14 +128,34 @@ test('retained objects per endpoint after the handshake are bounded (no certific
     assert.is(c.functions, 0, `${who}: closures ${c.functions}`);
     // one read epoch and one write epoch
     assert.is(c.classes['EpochState'], 2, `${who}: EpochState ${c.classes['EpochState']}`);
-    // byte buffers outside the provider's keys: the 64-record replay window (512 B), the secrets (128 B), the
-    // server's ClientHello.random (32 B); nothing handshake-sized (the certificate chain alone is over 1 KB).
+    // byte buffers outside the provider's keys: the secrets (128 B), the server's ClientHello.random (32 B) (the
+    // 64-record replay window is a plain array); nothing handshake-sized (the certificate chain alone is over 1 KB).
     // Before the memory work: 21 buffers, 5 maps and 2-4 closures per endpoint, counting the provider's keys.
     assert.ok(c.buffers <= 3, `${who}: ${c.buffers} ArrayBuffers`);
     assert.ok(c.bufferBytes <= 700, `${who}: ${c.bufferBytes} buffer bytes`);
     assert.is(c.maps, 0, `${who}: ${c.maps} maps`);
     assert.ok(c.objects <= 40, `${who}: ${c.objects} objects`);
   }
+});
+
+test('after a KeyUpdate each way: no reassembly map, flight or sent-record map left, one read epoch', () => {
+  const [{ client, conn, server, addr }] = connectPairs(1);
+  const pump = (t: number) => {
+    for (let i = 0; i < 6; i++) {
+      for (let d; (d = client.pollTransmit()); ) server.receive(d, addr, t);
+      for (let o; (o = server.pollTransmit()); ) client.receive(o.datagram, t);
+    }
+  };
+  const before = client.stats.handshakeMessagesReceived;
+  assert.ok(client.keyUpdate(true, 20)); // the server answers with its own KeyUpdate
+  pump(20);
+  client.send(new Uint8Array(10), 21); // new-epoch data lets the server retire the old read epoch
+  conn.send(new Uint8Array(10), 21);
+  pump(21);
+  for (const ep of [client, conn]) {
+    for (const k of ['inMsgs', 'sentRecords', 'kuFlight']) assert.is(field(ep, k), undefined, `${ep === client ? 'client' : 'server'}.${k}`);
+  }
+  assert.is(client.stats.handshakeMessagesReceived - before, 1, 'the client processed the server KeyUpdate');
 });
 
 test.run();
