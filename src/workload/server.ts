@@ -132,12 +132,14 @@ export class ServerSide {
     const now = this.k.now;
     const before = d.get(job.address);
     if (before) mark(job, before);
+    const hrr0 = d.stats.statelessHrrSent;
+    const bad0 = d.stats.badCookies;
     this.capture = job;
     const conn = d.receive(job.datagram!, job.address, now / 1e9);
     this.capture = undefined;
     job.datagram = undefined;
     if (conn !== before) mark(job, undefined); // a new connection: everything it counted was this job's
-    this.collect(job, conn, 1);
+    this.collect(job, conn, 1, d.stats.statelessHrrSent - hrr0, d.stats.badCookies - bad0);
     this.charge(job);
   }
 
@@ -173,7 +175,7 @@ export class ServerSide {
   }
 
   /** Gathers outputs and events produced by the core, and the messages and records to charge as protocol work. */
-  private collect(job: Job, conn: ServerConnection | undefined, minRecordsIn: number): void {
+  private collect(job: Job, conn: ServerConnection | undefined, minRecordsIn: number, statelessHrrs = 0, badCookies = 0): void {
     const d = this.dispatcher;
     for (let o = d.pollTransmit(); o; o = d.pollTransmit()) job.outputs.push(o);
     for (let e = d.pollEvent(); e; e = d.pollEvent()) job.events.push(e);
@@ -183,10 +185,11 @@ export class ServerSide {
       job.messages = st.handshakeMessagesReceived - job.msgIn0 + (st.handshakeMessagesSent - job.msgOut0);
       this.hooks.armTimer(conn);
     } else {
-      // handled statelessly by the dispatcher (a ClientHello answered with a cookie HelloRetryRequest, or
-      // dropped): one record and one message in, one record and one message per datagram out
+      // handled statelessly by the dispatcher: the record in and each datagram out (a cookie HelloRetryRequest or
+      // an alert) cost a record; handshake messages: a ClientHello answered with a HelloRetryRequest (two), or one
+      // refused for its cookie (one); a dropped datagram or an alert is not message processing
       job.records = minRecordsIn + job.outputs.length;
-      job.messages = minRecordsIn + job.outputs.length;
+      job.messages = 2 * statelessHrrs + badCookies;
     }
   }
 

@@ -67,4 +67,11 @@ test('single-client: host protocol work is charged per handshake message and per
   // models/baseline.yaml: cycles_per_handshake_message 20000, cycles_per_record 1500
   assert.is(cpuStats.counters?.protocol_cycles, 7 * 20000 + (data + hs) * 1500);
 });
+test('single-client with cookies: the stateless HelloRetryRequest is charged as two messages (9 in all)', () => {
+  const { scenario, model } = load('scenarios/single-client.yaml', ['clients.cookie=true']);
+  const run = runCosim({ scenario, model, seed: 1, crypto: 'node' });
+  assert.is(run.acc.handshakesCompleted, 1);
+  // ClientHello1 in, HelloRetryRequest out (dispatcher); ClientHello2 and Finished in; five messages out
+  assert.is(run.blockStats.find((b) => b.name === 'cpu')!.ops['handshake-message'], 9);
+});
 test.run();

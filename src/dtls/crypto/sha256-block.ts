@@ -3,8 +3,11 @@
 // createHmac + update + digest round trip through the native binding (~1.8 us here for a 55-byte message), which
 // costs more than the two compression calls an HMAC over a short message needs once the ipad/opad states of its key
 // are kept (~0.5 us). Long messages and SHA-384 stay on OpenSSL. Property-tested against node:crypto's createHmac /
-// createHash in test/dtls/node-provider-fast.test.ts. Operates on public sizes only; no secret-dependent branches or
-// table lookups (constant-time like the C code).
+// createHash in test/dtls/node-provider-fast.test.ts. The compression and HMAC code branch on public sizes only,
+// with no table lookups. The node provider's key cache (KeyRing in node.ts) is less careful: it keeps copies of the
+// last 16 HMAC keys (handshake and traffic secrets) for the life of the provider, and its early-exit comparison only
+// tells whether a cached key array was modified in place. Fine for simulation; an application holding long-lived
+// providers over real networks should know it.
 // sha256Compress (block as 16 big-endian words) is generated (64 rounds unrolled with the working variables renamed
 // instead of shifted; the outer HMAC block is built as words from the inner state): for round
 // i, with (A..H) = the eight variables rotated right by i and w = W[i mod 16] (updated from i = 16 on as
