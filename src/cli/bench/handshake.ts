@@ -104,6 +104,12 @@ function handshakeOnce(w: World, o: Opts, log: Call[] | undefined): () => void {
     now += 1;
     for (let d; (d = server.pollTransmit()); ) client.receive(d.datagram, now);
     for (let e; (e = client.pollEvent()); ) if (e.type === 'connected') clientUp = true;
+    // timers (the partial-flight ACK that releases an anti-amplification hold when cookies are off)
+    const ct = client.nextTimeout();
+    if (ct !== undefined && ct <= now) client.handleTimeout(now);
+    const conn = server.get(addr);
+    const st = conn?.nextTimeout();
+    if (conn && st !== undefined && st <= now) conn.handleTimeout(now);
   }
   if (!clientUp || !serverUp) throw new Error('bench handshake did not complete');
   w.log = undefined;
