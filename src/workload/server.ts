@@ -13,7 +13,7 @@
 // when its results become visible. Retransmission timers of the server connections run on simulated time, so an
 // undersized accelerator causes real retransmissions.
 import type { Kernel, Ps } from '../sim/index.ts';
-import type { Platform, HwCryptoOp } from '../hw/index.ts';
+import type { Done, Platform, HwCryptoOp } from '../hw/index.ts';
 import type { CryptoOp, DispatcherEvent, DispatcherOutput, ServerConnection, ServerDispatcher } from '../dtls/index.ts';
 import type { Accounts } from './accounts.ts';
 
@@ -37,11 +37,16 @@ function isHashFamily(op: CryptoOp): boolean {
 
 const BLOCK_OF: Record<string, Stage> = { aead: 'aead', hash: 'hash', pke: 'pke', cpu: 'cpu' };
 
-/** One unit of server work in flight through the blocks. */
+/**
+ * One unit of server work in flight through the blocks: a received datagram (port_rx, dma, ctx_cache, then the
+ * compute stages), a send or timer (compute stages only), or one outgoing datagram (dma, port_tx). Jobs are pooled by
+ * their ServerSide and carry one continuation, `next`, bound once: a block calls it when the job's current stage is
+ * done, and ServerSide.advance moves the job to its next stage. No allocation per stage or per datagram.
+ */
 class Job {
-  ops: CryptoOp[] = [];
-  outputs: DispatcherOutput[] = [];
-  events: DispatcherEvent[] = [];
+  readonly ops: CryptoOp[] = [];
+  readonly outputs: DispatcherOutput[] = [];
+  readonly events: DispatcherEvent[] = [];
   /** Handshake messages (post-handshake ones included) the core built or processed for this job. */
   messages = 0;
   /** Records the core received (at least the datagram's one) and sent for this job. */
@@ -63,7 +68,38 @@ class Job {
   phase: 'handshake' | 'data' = 'data';
   address = '';
   bytesIn = 0;
-  datagram: Uint8Array | undefined;
+  datagram: Uint8Array | undefined = undefined;
+  /** Outgoing datagram (a transmit job: dma from-engine, then port_tx). */
+  out: DispatcherOutput | undefined = undefined;
+  /** Completion callback for the current stage: done(waitPs) from the block serving it. */
+  readonly next: Done;
+
+  constructor(side: ServerSide) {
+    this.next = (w) => side._advance(this, w);
+  }
+
+  /** Back to the initial state, for reuse. */
+  clear(): void {
+    this.ops.length = 0;
+    this.outputs.length = 0;
+    this.events.length = 0;
+    this.messages = 0;
+    this.records = 0;
+    this.recIn0 = 0;
+    this.recOut0 = 0;
+    this.msgIn0 = 0;
+    this.msgOut0 = 0;
+    this.opIndex = 0;
+    this.invoked = false;
+    this.stage = 'cpu';
+    this.depth = 0;
+    this.stageStart = 0;
+    this.phase = 'data';
+    this.address = '';
+    this.bytesIn = 0;
+    this.datagram = undefined;
+    this.out = undefined;
+  }
 }
 
 /** Records the connection's counters before the core runs (all zero for a connection that does not exist yet). */
@@ -82,6 +118,7 @@ export class ServerSide {
   private readonly hooks: ServerHooks;
   private readonly acc: Accounts;
   private capture: Job | undefined;
+  private readonly pool: Job[] = [];
 
   constructor(k: Kernel, hw: Platform, dispatcher: ServerDispatcher, hooks: ServerHooks, acc: Accounts, tap?: (op: CryptoOp) => void) {
     this.k = k;
@@ -95,34 +132,62 @@ export class ServerSide {
     };
   }
 
+  private job(): Job {
+    return this.pool.pop() ?? new Job(this);
+  }
+
+  /** The job is finished and no block holds its continuation any more. */
+  private recycle(job: Job): void {
+    job.clear();
+    this.pool.push(job);
+  }
+
   /** A datagram from `address` arrives at the server port now. */
   receive(address: string, datagram: Uint8Array): void {
-    const job = new Job();
+    const job = this.job();
     job.address = address;
     job.datagram = datagram;
     job.bytesIn = datagram.length;
     const conn = this.dispatcher.get(address);
     job.phase = conn && conn.isConnected ? 'data' : 'handshake';
     this.begin(job, 'port_rx');
-    if (!this.hw.port.receive(datagram.length, (w) => this.afterPortRx(job, w))) this.acc.drop('port_rx_full');
+    if (!this.hw.port.receive(datagram.length, job.next)) {
+      this.acc.drop('port_rx_full');
+      this.recycle(job);
+    }
   }
 
-  private afterPortRx(job: Job, wait: Ps): void {
+  /** @internal `job.next`: the job's current stage is done; account for it and start the next one. */
+  _advance(job: Job, wait: Ps): void {
     this.end(job, wait);
-    this.begin(job, 'dma');
-    this.hw.dma.transfer(job.bytesIn, 'to-engine', (w) => this.afterDmaIn(job, w));
+    switch (job.stage) {
+      case 'port_rx':
+        this.begin(job, 'dma');
+        this.hw.dma.transfer(job.bytesIn, 'to-engine', job.next);
+        return;
+      case 'dma':
+        if (job.out) this.toPort(job);
+        else this.lookup(job);
+        return;
+      case 'ctx_cache':
+        this.compute(job);
+        return;
+      case 'port_tx':
+        this.hooks.onTransmit(job.out!.address, job.out!.datagram, this.k.now, job.phase);
+        this.recycle(job);
+        return;
+      default: // cpu, aead, hash, pke
+        this.step(job);
+    }
   }
 
-  private afterDmaIn(job: Job, wait: Ps): void {
-    this.end(job, wait);
+  /** After the to-engine DMA: the connection context, if the dispatcher holds state for this peer. */
+  private lookup(job: Job): void {
     const cache = this.hw.contextCache;
     // a context exists only once the dispatcher holds state for this peer
     if (cache && this.dispatcher.get(job.address)) {
       this.begin(job, 'ctx_cache');
-      cache.access(this.hooks.connId(job.address), (w) => {
-        this.end(job, w);
-        this.compute(job);
-      });
+      cache.access(this.hooks.connId(job.address), job.next);
     } else this.compute(job);
   }
 
@@ -145,7 +210,7 @@ export class ServerSide {
 
   /** The application sends `data` on `conn` now (echo, or server-initiated traffic). */
   send(conn: ServerConnection, data: Uint8Array): boolean {
-    const job = new Job();
+    const job = this.job();
     job.address = conn.address;
     job.phase = 'data';
     mark(job, conn);
@@ -163,7 +228,7 @@ export class ServerSide {
    * came from, and a core told a time before its deadline does nothing (the timer would then re-fire forever).
    */
   timeout(conn: ServerConnection, deadlineMs = 0): void {
-    const job = new Job();
+    const job = this.job();
     job.address = conn.address;
     job.phase = conn.isConnected ? 'data' : 'handshake';
     mark(job, conn);
@@ -205,10 +270,7 @@ export class ServerSide {
       if (job.messages > 0) job.messages--;
       else job.records--;
       this.begin(job, 'cpu');
-      this.hw.protocol(kind, (w) => {
-        this.end(job, w);
-        this.step(job);
-      }, -job.depth);
+      this.hw.protocol(kind, job.next, -job.depth);
       return;
     }
     const ops = job.ops;
@@ -221,10 +283,7 @@ export class ServerSide {
       const invoke = !job.invoked && this.hw.needsInvocation(hwOp);
       if (invoke) job.invoked = true;
       this.begin(job, BLOCK_OF[route]!);
-      this.hw.serve(hwOp, (w) => {
-        this.end(job, w);
-        this.step(job);
-      }, -job.depth, invoke);
+      this.hw.serve(hwOp, job.next, -job.depth, invoke);
       return;
     }
     this.release(job);
@@ -234,22 +293,25 @@ export class ServerSide {
     const now = this.k.now;
     for (const e of job.events) this.hooks.onEvent(e, now);
     for (const o of job.outputs) this.transmit(o, job.phase);
+    this.recycle(job);
   }
 
   private transmit(o: DispatcherOutput, phase: 'handshake' | 'data'): void {
-    const job = new Job();
+    const job = this.job();
     job.phase = phase;
     job.address = o.address;
+    job.out = o;
     this.begin(job, 'dma');
-    this.hw.dma.transfer(o.datagram.length, 'from-engine', (w) => {
-      this.end(job, w);
-      this.begin(job, 'port_tx');
-      const ok = this.hw.port.transmit(o.datagram.length, (w2) => {
-        this.end(job, w2);
-        this.hooks.onTransmit(o.address, o.datagram, this.k.now, phase);
-      });
-      if (!ok) this.acc.drop('port_tx_full');
-    });
+    this.hw.dma.transfer(o.datagram.length, 'from-engine', job.next);
+  }
+
+  /** After the from-engine DMA: the datagram queues for the port. */
+  private toPort(job: Job): void {
+    this.begin(job, 'port_tx');
+    if (!this.hw.port.transmit(job.out!.datagram.length, job.next)) {
+      this.acc.drop('port_tx_full');
+      this.recycle(job);
+    }
   }
 
   private begin(job: Job, stage: Stage): void {
