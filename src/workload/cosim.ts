@@ -179,17 +179,29 @@ interface SrvInfo {
   id: number;
   timer: EventId;
   timerAt: number;
+  /** The connection and server side the armed timer is for. */
+  conn: ServerConnection | undefined;
+  side: ServerSide | undefined;
   toSend: number;
   sent: number;
   held: number;
   contextBytes: number;
 }
 
+/** A client's work results, released when its processing is done (pooled, see takePending). */
 interface Pending {
   c: Client;
   outs: Uint8Array[];
   events: ReturnType<ClientEndpoint['pollEvent']>[];
 }
+
+/** A datagram in flight on the network to or from client `c` (pooled, see takeDelivery). */
+interface Delivery {
+  c: Client;
+  d: Uint8Array;
+}
+
+const NO_BYTES = new Uint8Array(0);
 
 export function runCosim(opts: CosimOptions): CosimRun {
   const { scenario: sc, model } = opts;
@@ -309,10 +321,10 @@ export function runCosim(opts: CosimOptions): CosimRun {
 
   // ---- server side and its application (echo / download source)
   const sizes = new Map<string, () => number>();
-  const serverSide = dispatchers.map(
-    (d) =>
+  const serverSide: ServerSide[] = dispatchers.map(
+    (d, i) =>
       new ServerSide(k, hw, d, {
-        onEvent: (ev, now) => onServerEvent(d, ev, now),
+        onEvent: (ev, now) => onServerEvent(serverSide[i]!, ev, now),
         onTransmit: (address, datagram, now, phase) => {
           lastActivity = now;
           acc.wire(net.wire(datagram.length));
@@ -323,22 +335,18 @@ export function runCosim(opts: CosimOptions): CosimRun {
           if (!c.connected) {
             if (c.start >= warmupPs) acc.networkHsPs += union(c, 'net', now, at);
           } else if (acc.active) acc.networkRecPs += at - now;
-          k.at(at, clientReceive, { c, d: datagram });
+          k.at(at, clientReceive, takeDelivery(c, datagram));
         },
-        armTimer: (conn) => armServer(serverSideOf(conn), conn),
+        // the side a connection's datagrams reach (serverReceive) is the one whose dispatcher holds it
+        armTimer: (conn) => armServer(serverSide[i]!, conn),
         connId: (address) => info(address).id,
       }, acc, opts.onCryptoOp),
   );
-  const sideOf = new Map<ServerDispatcher, ServerSide>();
-  dispatchers.forEach((d, i) => sideOf.set(d, serverSide[i]!));
-  function serverSideOf(conn: ServerConnection): ServerSide {
-    return serverSide[byAddr.get(conn.address)?.server ?? 0]!;
-  }
 
   function info(address: string): SrvInfo {
     let s = srvInfo.get(address);
     if (!s) {
-      s = { id: nextConnId++, timer: -1, timerAt: NaN, toSend: 0, sent: 0, held: 0, contextBytes: 0 };
+      s = { id: nextConnId++, timer: -1, timerAt: NaN, conn: undefined, side: undefined, toSend: 0, sent: 0, held: 0, contextBytes: 0 };
       srvInfo.set(address, s);
     }
     return s;
@@ -348,12 +356,12 @@ export function runCosim(opts: CosimOptions): CosimRun {
   let spinAt = -1;
   let spins = 0;
   const spinLimit = 64 * (count + dispatchers.length) + 10_000;
-  function timerFired(who: string): void {
+  function timerFired(who: 'server connection' | 'client', address: string): void {
     if (k.now !== spinAt) {
       spinAt = k.now;
       spins = 0;
     } else if (++spins > spinLimit) {
-      throw new LivelockError(`simulation livelock: ${spins} protocol timers fired at t = ${k.now} ps without time advancing (last: ${who})`);
+      throw new LivelockError(`simulation livelock: ${spins} protocol timers fired at t = ${k.now} ps without time advancing (last: ${who} ${address})`);
     }
   }
 
@@ -366,18 +374,24 @@ export function runCosim(opts: CosimOptions): CosimRun {
     s.timerAt = t ?? NaN;
     if (t === undefined) return;
     const at = Math.max(k.now, Math.ceil(t * 1e9));
-    s.timer = k.at(at, () => {
-      s.timer = -1;
-      s.timerAt = NaN;
-      timerFired(`server connection ${conn.address}`);
-      if (!conn.isClosed) side.timeout(conn, t);
-    });
+    s.conn = conn;
+    s.side = side;
+    s.timer = k.at(at, serverTimer, s);
   }
 
-  function onServerEvent(d: ServerDispatcher, e: DispatcherEvent, now: Ps): void {
+  /** A server connection's timer, armed for s.timerAt on s.conn, fires. */
+  function serverTimer(s: SrvInfo): void {
+    const t = s.timerAt;
+    const conn = s.conn!;
+    s.timer = -1;
+    s.timerAt = NaN;
+    timerFired('server connection', conn.address);
+    if (!conn.isClosed) s.side!.timeout(conn, t);
+  }
+
+  function onServerEvent(side: ServerSide, e: DispatcherEvent, now: Ps): void {
     lastActivity = now;
     const ev = e.event;
-    const side = sideOf.get(d)!;
     if (ev.type === 'connected') {
       established++;
       if (established > peak) peak = established;
@@ -433,29 +447,55 @@ export function runCosim(opts: CosimOptions): CosimRun {
   }
 
   // ---- client processing
-  function clientWork(c: Client, fn: () => void): void {
-    const now = k.now;
+  // One piece of client work is `workBegin(c); <calls on c.ep>; workEnd(c)`. Work never nests (the endpoint calls
+  // back only into the crypto observer and the chain cache), so the counters before it are kept here.
+  let workRecords0 = 0;
+  let workMessages0 = 0;
+  let workWasConnected = false;
+  function workBegin(c: Client): void {
     clientCost = 0;
     clientRandom.current = c.rng;
     const st = c.ep!.stats;
-    const r0 = st.recordsReceived + st.recordsSent;
-    const m0 = st.handshakeMessagesReceived + st.handshakeMessagesSent;
-    const wasConnected = c.ep!.isConnected;
-    fn();
+    workRecords0 = st.recordsReceived + st.recordsSent;
+    workMessages0 = st.handshakeMessagesReceived + st.handshakeMessagesSent;
+    workWasConnected = c.ep!.isConnected;
+  }
+
+  function workEnd(c: Client): void {
+    const now = k.now;
+    const st = c.ep!.stats;
     // protocol processing: per record (in and out) plus per handshake message (built or processed)
-    clientCost += (st.recordsReceived + st.recordsSent - r0) * recordPs
-      + (st.handshakeMessagesReceived + st.handshakeMessagesSent - m0) * messagePs;
+    clientCost += (st.recordsReceived + st.recordsSent - workRecords0) * recordPs
+      + (st.handshakeMessagesReceived + st.handshakeMessagesSent - workMessages0) * messagePs;
     const start = now > c.busy ? now : c.busy;
     const release = start + clientCost;
     c.busy = release;
-    if (!wasConnected) {
+    if (!workWasConnected) {
       if (c.start >= warmupPs) acc.clientHsPs += union(c, 'cpu', start, release);
     } else if (acc.active) acc.clientRecPs += release - start;
-    const p: Pending = { c, outs: [], events: [] };
+    const p = takePending(c);
     for (let d = c.ep!.pollTransmit(); d; d = c.ep!.pollTransmit()) p.outs.push(d);
     for (let e = c.ep!.pollEvent(); e; e = c.ep!.pollEvent()) p.events.push(e);
     armClient(c);
     if (p.outs.length || p.events.length) k.at(release, clientRelease, p);
+    else pendingPool.push(p);
+  }
+
+  const pendingPool: Pending[] = [];
+  function takePending(c: Client): Pending {
+    const p = pendingPool.pop();
+    if (!p) return { c, outs: [], events: [] };
+    p.c = c;
+    return p;
+  }
+
+  const deliveryPool: Delivery[] = [];
+  function takeDelivery(c: Client, d: Uint8Array): Delivery {
+    const x = deliveryPool.pop();
+    if (!x) return { c, d };
+    x.c = c;
+    x.d = d;
+    return x;
   }
 
   /**
@@ -487,9 +527,12 @@ export function runCosim(opts: CosimOptions): CosimRun {
         if (c.start >= warmupPs) acc.networkHsPs += union(c, 'net', now, at);
       } else if (acc.active) acc.networkRecPs += at - now;
       acc.wire(net.wire(d.length));
-      k.at(at, serverReceive, { c, d });
+      k.at(at, serverReceive, takeDelivery(c, d));
     }
     for (const e of p.events) if (e) onClientEvent(c, e, now);
+    p.outs.length = 0;
+    p.events.length = 0;
+    pendingPool.push(p);
   }
 
   function onClientEvent(c: Client, e: NonNullable<Pending['events'][number]>, now: Ps): void {
@@ -552,10 +595,10 @@ export function runCosim(opts: CosimOptions): CosimRun {
     c.sent++;
     const payload = makePayload(t, recordSize(c.size!()));
     const ku = traffic.key_update_every;
-    clientWork(c, () => {
-      c.ep!.send(payload);
-      if (ku > 0 && c.sent % ku === 0) c.ep!.keyUpdate(false, k.now / 1e9);
-    });
+    workBegin(c);
+    c.ep.send(payload);
+    if (ku > 0 && c.sent % ku === 0) c.ep.keyUpdate(false, k.now / 1e9);
+    workEnd(c);
     k.after(gapPs(c.traffic), clientSendNext, c);
   }
 
@@ -563,7 +606,11 @@ export function runCosim(opts: CosimOptions): CosimRun {
     if (c.done) return;
     const sentAll = traffic.direction === 'down' || c.sent >= c.toSend;
     if (!sentAll || c.got < c.expected) return;
-    if (traffic.close && c.ep) clientWork(c, () => c.ep!.close());
+    if (traffic.close && c.ep) {
+      workBegin(c);
+      c.ep.close();
+      workEnd(c);
+    }
     finish(c);
   }
 
@@ -586,18 +633,34 @@ export function runCosim(opts: CosimOptions): CosimRun {
   function clientTimer(c: Client): void {
     // Tell the core at least the deadline it asked for: ps / 1e9 can round to just below it (see ServerSide.timeout).
     const nowMs = Math.max(k.now / 1e9, c.timerAt);
-    timerFired(`client ${c.addr}`);
+    timerFired('client', c.addr);
     c.timer = -1;
     c.timerAt = NaN;
-    if (c.ep && !c.ep.isClosed) clientWork(c, () => c.ep!.handleTimeout(nowMs));
+    if (c.ep && !c.ep.isClosed) {
+      workBegin(c);
+      c.ep.handleTimeout(nowMs);
+      workEnd(c);
+    }
   }
 
-  function clientReceive(x: { c: Client; d: Uint8Array }): void {
-    if (x.c.ep) clientWork(x.c, () => x.c.ep!.receive(x.d, k.now / 1e9));
+  function clientReceive(x: Delivery): void {
+    const c = x.c;
+    const d = x.d;
+    x.d = NO_BYTES;
+    deliveryPool.push(x);
+    if (c.ep) {
+      workBegin(c);
+      c.ep.receive(d, k.now / 1e9);
+      workEnd(c);
+    }
   }
 
-  function serverReceive(x: { c: Client; d: Uint8Array }): void {
-    serverSide[x.c.server]!.receive(x.c.addr, x.d);
+  function serverReceive(x: Delivery): void {
+    const c = x.c;
+    const d = x.d;
+    x.d = NO_BYTES;
+    deliveryPool.push(x);
+    serverSide[c.server]!.receive(c.addr, d);
   }
 
   /** Client configurations by suite, group, scheme and server: identical for every client that shares them, so
@@ -628,7 +691,9 @@ export function runCosim(opts: CosimOptions): CosimRun {
     if (c.start >= warmupPs) acc.handshakesOffered++;
     liveClients++;
     c.ep = new ClientEndpoint(clientConfig(c));
-    clientWork(c, () => c.ep!.connect(k.now / 1e9));
+    workBegin(c);
+    c.ep.connect(k.now / 1e9);
+    workEnd(c);
   }
 
   for (const c of clients) k.at(c.start, clientStart, c);
