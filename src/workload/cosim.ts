@@ -15,7 +15,7 @@ import { Accounts } from './accounts.ts';
 import { buildChain, type CertKeyType } from './certs.ts';
 import { clientOpPs, makePayload, payloadTag, SendTimes } from './clients.ts';
 import { NetworkModel, type LinkState } from './network.ts';
-import { ServerSide } from './server.ts';
+import { emptyArray, ServerSide } from './server.ts';
 
 export type CryptoKind = 'node' | 'noble';
 
@@ -530,8 +530,8 @@ export function runCosim(opts: CosimOptions): CosimRun {
       k.at(at, serverReceive, takeDelivery(c, d));
     }
     for (const e of p.events) if (e) onClientEvent(c, e, now);
-    p.outs.length = 0;
-    p.events.length = 0;
+    emptyArray(p.outs);
+    emptyArray(p.events);
     pendingPool.push(p);
   }
 

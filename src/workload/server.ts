@@ -80,9 +80,9 @@ class Job {
 
   /** Back to the initial state, for reuse. */
   clear(): void {
-    this.ops.length = 0;
-    this.outputs.length = 0;
-    this.events.length = 0;
+    emptyArray(this.ops);
+    emptyArray(this.outputs);
+    emptyArray(this.events);
     this.messages = 0;
     this.records = 0;
     this.recIn0 = 0;
@@ -100,6 +100,14 @@ class Job {
     this.datagram = undefined;
     this.out = undefined;
   }
+}
+
+/**
+ * Empties `a` for reuse. Popping keeps the array's backing store in V8 (`a.length = 0` drops it, and the next push
+ * allocates a new one), so a pooled array refills without allocating.
+ */
+export function emptyArray(a: unknown[]): void {
+  while (a.length > 0) a.pop();
 }
 
 /** Records the connection's counters before the core runs (all zero for a connection that does not exist yet). */
@@ -270,7 +278,7 @@ export class ServerSide {
       if (job.messages > 0) job.messages--;
       else job.records--;
       this.begin(job, 'cpu');
-      this.hw.protocol(kind, job.next, -job.depth);
+      this.hw.protocol(kind, job.next, 0 - job.depth); // 0 - depth: +0, not -0 (a boxed double), at depth 0
       return;
     }
     const ops = job.ops;
@@ -283,7 +291,7 @@ export class ServerSide {
       const invoke = !job.invoked && this.hw.needsInvocation(hwOp);
       if (invoke) job.invoked = true;
       this.begin(job, BLOCK_OF[route]!);
-      this.hw.serve(hwOp, job.next, -job.depth, invoke);
+      this.hw.serve(hwOp, job.next, 0 - job.depth, invoke);
       return;
     }
     this.release(job);
