@@ -418,8 +418,12 @@ export function runCosim(opts: CosimOptions): CosimRun {
       const s = srvInfo.get(e.address);
       closedRetransmissions += e.connection.stats.retransmissions;
       if (s) {
-        if (s.timer >= 0) k.cancel(s.timer);
-        s.timer = -1;
+        // the timer may already belong to a new association from the same address (RFC 9147 5.11)
+        if (s.timer >= 0 && s.conn === e.connection) {
+          k.cancel(s.timer);
+          s.timer = -1;
+          s.timerAt = NaN;
+        }
         hw.contextCache?.remove(s.id);
       }
       if (s && s.contextBytes > 0) established--;

@@ -156,7 +156,7 @@ export class ServerSide {
     job.address = address;
     job.datagram = datagram;
     job.bytesIn = datagram.length;
-    const conn = this.dispatcher.get(address);
+    const conn = this.dispatcher.connectionFor(datagram, address);
     job.phase = conn && conn.isConnected ? 'data' : 'handshake';
     this.begin(job, 'port_rx');
     if (!this.hw.port.receive(datagram.length, job.next)) {
@@ -192,10 +192,11 @@ export class ServerSide {
   /** After the to-engine DMA: the connection context, if the dispatcher holds state for this peer. */
   private lookup(job: Job): void {
     const cache = this.hw.contextCache;
-    // a context exists only once the dispatcher holds state for this peer
-    if (cache && this.dispatcher.get(job.address)) {
+    // a context exists only once the dispatcher holds state for this peer (found by CID or by address)
+    const conn = cache ? this.dispatcher.connectionFor(job.datagram!, job.address) : undefined;
+    if (cache && conn) {
       this.begin(job, 'ctx_cache');
-      cache.access(this.hooks.connId(job.address), job.next);
+      cache.access(this.hooks.connId(conn.address), job.next);
     } else this.compute(job);
   }
 
@@ -203,7 +204,9 @@ export class ServerSide {
   private compute(job: Job): void {
     const d = this.dispatcher;
     const now = this.k.now;
-    const before = d.get(job.address);
+    // the connection this datagram reaches if it exists (by CID too: a migrating peer's datagram comes from a new
+    // address), so that only what this datagram made it do is charged
+    const before = d.connectionFor(job.datagram!, job.address);
     if (before) mark(job, before);
     const hrr0 = d.stats.statelessHrrSent;
     const bad0 = d.stats.badCookies;

@@ -72,13 +72,24 @@ export class ServerDispatcher {
     return this.connections.get(address);
   }
 
-  /** Routes one datagram. Returns the connection it reached (existing or new), or undefined. Never throws. */
-  receive(datagram: Uint8Array, address: string, nowMs: number): ServerConnection | undefined {
-    let conn: ServerConnection | undefined;
+  /** The connection a record header's CID names, if CIDs are on and the datagram starts with a CID record. */
+  private byCidOf(datagram: Uint8Array): ServerConnection | undefined {
     const cidLen = this.config.connectionIdLength;
     if (cidLen > 0 && datagram.length > cidLen && (datagram[0]! & 0xf0) === 0x30) {
-      conn = this.byCid.get(cidKey(datagram.subarray(1, 1 + cidLen)));
+      return this.byCid.get(cidKey(datagram.subarray(1, 1 + cidLen)));
     }
+    return undefined;
+  }
+
+  /** The existing connection `datagram` from `address` is routed to (by CID, else by address), without
+   *  processing it; a ClientHello that starts a new association is not predicted. */
+  connectionFor(datagram: Uint8Array, address: string): ServerConnection | undefined {
+    return this.byCidOf(datagram) ?? this.connections.get(address);
+  }
+
+  /** Routes one datagram. Returns the connection it reached (existing or new), or undefined. Never throws. */
+  receive(datagram: Uint8Array, address: string, nowMs: number): ServerConnection | undefined {
+    let conn = this.byCidOf(datagram);
     if (!conn) {
       conn = this.connections.get(address);
       if (conn && conn.isConnected && this.isNewAssociation(datagram, conn)) {

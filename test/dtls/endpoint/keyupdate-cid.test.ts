@@ -132,6 +132,8 @@ test('Connection ID: negotiated both ways, carried in the header, dispatcher rou
   assert.is(d[0]! & 0x10, 0x10);
   assert.equal(Array.from(d.subarray(1, 7)), Array.from(ce.sendCid!));
   // deliver from a new address: routed by CID, the connection moves
+  assert.ok(p.server.connectionFor(d, '192.0.2.9:7000') === srv, 'connectionFor predicts the CID route');
+  assert.is(p.server.get('192.0.2.9:7000'), undefined);
   const conn = p.server.receive(d, '192.0.2.9:7000', p.now);
   assert.ok(conn === srv);
   assert.is(srv.address, '192.0.2.9:7000');
