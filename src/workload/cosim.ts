@@ -647,11 +647,17 @@ export function runCosim(opts: CosimOptions): CosimRun {
     }
   }
 
-  function clientReceive(x: Delivery): void {
-    const c = x.c;
+  /** The datagram of a delivery that has arrived; the record goes back to the pool. */
+  function arrived(x: Delivery): Uint8Array {
     const d = x.d;
     x.d = NO_BYTES;
     deliveryPool.push(x);
+    return d;
+  }
+
+  function clientReceive(x: Delivery): void {
+    const c = x.c;
+    const d = arrived(x);
     if (c.ep) {
       workBegin(c);
       c.ep.receive(d, k.now / 1e9);
@@ -661,10 +667,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
 
   function serverReceive(x: Delivery): void {
     const c = x.c;
-    const d = x.d;
-    x.d = NO_BYTES;
-    deliveryPool.push(x);
-    serverSide[c.server]!.receive(c.addr, d);
+    serverSide[c.server]!.receive(c.addr, arrived(x));
   }
 
   /** Client configurations by suite, group, scheme and server: identical for every client that shares them, so

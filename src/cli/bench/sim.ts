@@ -8,14 +8,13 @@
 //   <= 16 KiB), from a second run of scenarios/memory-per-connection.yaml (--memory-scenario, --memory-clients,
 //   default 2000), whose connections outlive the arrival ramp so the live count varies enough for a slope;
 // - events/s and the wall-time target (<= 30 s for 10k clients on this 2-core machine).
-import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import {
   createProvider, type AeadAlg, type CryptoOp, type CryptoProvider, type HashAlg, type KxGroup, type SignatureScheme,
 } from '../../dtls/index.ts';
 import { seededRandom } from '../../dtls/crypto/index.ts';
-import { applyModelOverrides, applyScenarioOverrides, parseModel, parseScenario, resolveModelPath } from '../../workload/config/index.ts';
+import { loadInput } from '../sim.ts';
 import { runCosim, runUdpBaseline } from '../../workload/index.ts';
 import { linearRegression } from 'simple-statistics';
 
@@ -120,13 +119,9 @@ function replay(p: CryptoProvider, tally: Map<string, number>): number {
   return (performance.now() - t0) / 1000;
 }
 
+/** The scenario and its model as `npm run sim` loads them, with `clients.count` overridden if given. */
 function loadScenario(file: string, clients: string | undefined) {
-  let scenario = parseScenario(readFileSync(file, 'utf8'), file);
-  if (clients) scenario = applyScenarioOverrides(scenario, [`clients.count=${clients}`]);
-  const mf = resolveModelPath(file, scenario.model.file);
-  let model = parseModel(readFileSync(mf, 'utf8'), mf);
-  if (scenario.model.overrides.length) model = applyModelOverrides(model, scenario.model.overrides);
-  return { scenario, model };
+  return loadInput(file, { set: clients ? [`clients.count=${clients}`] : [] });
 }
 
 /**

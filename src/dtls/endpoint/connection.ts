@@ -857,7 +857,6 @@ export abstract class Connection {
     this.sendIndex++;
   }
 
-
   protected sendAlert(level: number, description: number): void {
     try {
       this.emitRecord(this.writeEpoch, ContentType.alert, encodeAlert(level, description));
