@@ -4,6 +4,7 @@
 // system through DseFs. Exit status: 0 done, 1 failure (or merge with missing runs), 2 bad input, 130 interrupted.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { buildSync } from 'esbuild';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -16,6 +17,7 @@ import { renderOutputs, renderPlanJson, recommendationText } from '../dse/output
 import { buildPlan, parseShard, planHash, PLAN_FORMAT } from '../dse/plan.ts';
 import type { Plan, Shard } from '../dse/plan.ts';
 import { poolEvaluator } from '../dse/pool.ts';
+import type { WorkerEntry } from '../dse/pool.ts';
 import { runPlan } from '../dse/run.ts';
 import type { Evaluator, RunPlanResult } from '../dse/run.ts';
 import { createProgress } from './progress.ts';
@@ -72,6 +74,63 @@ export function codeVersion(): string {
   return `${pkg.version}+${h.digest('hex').slice(0, 16)}`;
 }
 
+/**
+ * V8 options `npm run dse` runs with (package.json "dse" script; a test keeps the two equal). With one
+ * simulation per core, V8's own helper threads (concurrent GC marking, parallel scavenges, concurrent JIT) have
+ * no idle core to use and only slow the other workers, and a 32 MB semi-space halves the scavenge work of the
+ * simulator's short-lived objects. Measured in docs/dse.md "Speed".
+ */
+export const DSE_NODE_FLAGS = ['--single-threaded', '--max-semi-space-size=32'] as const;
+
+/**
+ * Bundles src/dse/worker.ts and the src/ modules it imports into one JavaScript file (npm packages stay
+ * imports), written under node_modules/.cache/dtls-accel-sim/ so those imports resolve. A worker thread then
+ * loads one plain module instead of running the TypeScript loader over ~60 files: about 0.5 s less start-up per
+ * worker on the 2-core machine, paid once per worker per sweep. Takes ~50 ms; one file per invocation, removed by
+ * `dispose`. Returns undefined (the pool then uses its default entry) when running compiled JavaScript, or when
+ * bundling fails (reported on stderr unless `quiet`).
+ */
+export function workerBundle(quiet = false): { entry: WorkerEntry; dispose(): void } | undefined {
+  const self = fileURLToPath(import.meta.url);
+  if (!self.endsWith('.ts')) return undefined;
+  const dir = path.join(root, 'node_modules', '.cache', 'dtls-accel-sim');
+  const file = path.join(dir, `dse-worker-${process.pid}-${tmpCounter++}.mjs`);
+  try {
+    removeStaleBundles(dir);
+    const r = buildSync({
+      entryPoints: [path.join(root, 'src', 'dse', 'worker.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      packages: 'external',
+      write: false,
+      logLevel: 'silent',
+    });
+    nodeFs.writeAtomic(file, r.outputFiles[0]!.contents);
+  } catch (e) {
+    if (!quiet) process.stderr.write(`dse: could not bundle the worker (${e instanceof Error ? e.message.split('\n')[0] : String(e)}); using the TypeScript entry\n`);
+    return undefined;
+  }
+  return {
+    entry: { filename: pathToFileURL(file).href, execArgv: [] },
+    dispose: () => rmSync(file, { force: true }),
+  };
+}
+
+/** Removes bundles left by dse processes that no longer run (killed before `dispose`). */
+function removeStaleBundles(dir: string): void {
+  for (const name of nodeFs.list(dir)) {
+    const m = /^dse-worker-(\d+)-\d+\.mjs$/.exec(name);
+    if (!m || Number(m[1]) === process.pid) continue;
+    try {
+      process.kill(Number(m[1]), 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ESRCH') rmSync(path.join(dir, name), { force: true });
+    }
+  }
+}
+
 async function writeOutputs(out: string, result: SweepResult, png: boolean): Promise<void> {
   for (const f of await renderOutputs(result, { png })) nodeFs.writeAtomic(path.join(out, f.path), f.data);
 }
@@ -118,7 +177,8 @@ export async function runSweepCli(file: string, o: SweepCliOptions = {}): Promis
   const jobs = o.jobs ?? availableParallelism();
   const tRun = performance.now();
   const timings = { plan_s: (tRun - tPlan) / 1000, run_s: 0, outputs_s: 0 };
-  const pool = o.evaluate ? undefined : poolEvaluator(jobs, o.timeoutS ?? 0);
+  const bundle = o.evaluate ? undefined : workerBundle(o.quiet ?? false);
+  const pool = o.evaluate ? undefined : poolEvaluator(jobs, o.timeoutS ?? 0, bundle?.entry);
   const evaluate = o.evaluate ?? pool!.evaluate;
   let stop = false;
   const onSig = () => {
@@ -165,6 +225,7 @@ export async function runSweepCli(file: string, o: SweepCliOptions = {}): Promis
     process.off('SIGINT', onSig);
     process.off('SIGTERM', onSig);
     await pool?.close();
+    bundle?.dispose();
   }
 }
 

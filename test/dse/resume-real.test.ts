@@ -9,12 +9,14 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DSE_NODE_FLAGS } from '../../src/cli/dse.ts';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const sweep = 'test/dse/fixtures/grid.yaml'; // 6 points x 2 replications = 12 runs
 const tmp = mkdtempSync(path.join(tmpdir(), 'dse-resume-'));
 // --timeout: a hung simulation makes the CLI exit 1 (test fails) instead of blocking the suite.
-const args = (out: string, ...more: string[]) => ['--import', 'tsx', 'src/cli/dse.ts', sweep, '--out', out, '--no-png', '--quiet', '--timeout', '30', ...more];
+// The CLI runs as `npm run dse` does: with DSE_NODE_FLAGS (V8 single-threaded) and its bundled worker.
+const args = (out: string, ...more: string[]) => [...DSE_NODE_FLAGS, '--import', 'tsx', 'src/cli/dse.ts', sweep, '--out', out, '--no-png', '--quiet', '--timeout', '30', ...more];
 // A fixed code version: the hash of src/ would change if the working tree is edited while the test runs.
 const env = { ...process.env, DSE_CODE_VERSION: `resume-real-test-${process.pid}` };
 const runCli = (...a: string[]) => spawnSync(process.execPath, a, { cwd: root, encoding: 'utf8', timeout: 120_000, env });

@@ -1,11 +1,14 @@
-// `npm run bench -- dse [--json] [--file sweeps/bench/bench-16.yaml] [--repeat N]`: the same 16-point sweep of
-// real simulations (small scenario, CPU-bound) run with 1 worker and with 2 workers (fresh output directories,
-// PNG off), interleaved N times (default 2); the fastest of each is kept because the machine is shared.
+// `npm run bench -- dse [--json] [--file sweeps/bench/bench-16.yaml] [--repeat N] [--as-is]`: the same 16-point
+// sweep of real simulations (small scenario, CPU-bound) run with 1 worker and with 2 workers (fresh output
+// directories, PNG off), interleaved N times (default 2); the fastest of each is kept because the machine is shared.
 // Reports t(2 workers) / t(1 worker); target <= 0.6 on an otherwise idle 2-core machine.
+// Both arms run as `npm run dse` does: with its V8 options (DSE_NODE_FLAGS; the bench re-runs itself with them
+// when they are missing) and its bundled worker. `--as-is` keeps this process's options instead (comparison).
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { codeVersion, runSweepCli } from '../dse.ts';
+import { codeVersion, DSE_NODE_FLAGS, runSweepCli } from '../dse.ts';
 
 type Sample = { wall: number; cpu: number; runPhase: number };
 
@@ -14,6 +17,12 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
     const i = opts.args.indexOf(name);
     return i >= 0 ? opts.args[i + 1] : undefined;
   };
+  const missing = DSE_NODE_FLAGS.filter((f) => !process.execArgv.includes(f));
+  if (missing.length > 0 && !opts.args.includes('--as-is')) {
+    const r = spawnSync(process.execPath, [...DSE_NODE_FLAGS, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
+    process.exitCode = r.status ?? 1;
+    return;
+  }
   const file = arg('--file') ?? 'sweeps/bench/bench-16.yaml';
   const repeat = Math.max(1, Number(arg('--repeat') ?? 2));
   const version = codeVersion();
@@ -54,6 +63,7 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
     runs_timed_out: timedOut,
     repeat,
     cores: availableParallelism(),
+    node_flags: process.execArgv.filter((a) => a.startsWith('--') && a !== '--import' && !a.startsWith('--import=')),
     load_average_1m_at_start: r3(load0),
     load_average_1m_at_end: r3(loadavg()[0]!),
     t_1_worker_s: r3(b1.wall),
@@ -72,7 +82,7 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
   if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else {
     process.stdout.write(
-      `dse bench: ${runs} runs of ${file}, best of ${repeat} (${result.cores} cores, load average ${result.load_average_1m_at_start} -> ${result.load_average_1m_at_end})\n` +
+      `dse bench: ${runs} runs of ${file}, best of ${repeat} (${result.cores} cores, load average ${result.load_average_1m_at_start} -> ${result.load_average_1m_at_end}; node ${result.node_flags.join(' ') || '(no options)'})\n` +
         `  1 worker:  ${result.t_1_worker_s} s wall, ${result.cpu_1_worker_s} s CPU   (all: ${result.all_walls_1_worker_s.join(', ')})\n` +
         `  2 workers: ${result.t_2_workers_s} s wall, ${result.cpu_2_workers_s} s CPU   (all: ${result.all_walls_2_workers_s.join(', ')})\n` +
         `  ratio t(2)/t(1) = ${result.ratio} (target <= 0.6): ${result.pass ? 'PASS' : 'FAIL'}\n` +
