@@ -3,6 +3,7 @@
 //   const hw = new Platform(kernel, model);          // model: a validated ModelConfig (structurally an HwModel)
 //   hw.route(op)                                     // 'aead' | 'hash' | 'pke' | 'cpu'
 //   hw.serve(op, (waitPs, startPs) => ...)           // charges the op where it is routed
+//   hw.serve(op, done, prio, true, 'handshake')      // ... and books its energy as handshake work
 //   hw.protocol('record', done); hw.port.transmit(bytes, done); hw.dma.transfer(bytes, 'to-engine', done);
 //   hw.contextCache?.access(connId, done);
 //   hw.stats(); hw.cost(); hw.resetStats()           // statistics window, e.g. after warm-up
@@ -25,6 +26,8 @@ import { NetworkPort } from './port.ts';
 import { HW_OP_KINDS, type CostReport, type Done, type HwBlockStats, type HwCryptoOp, type HwOpKind } from './types.ts';
 
 export type Route = 'aead' | 'hash' | 'pke' | 'cpu';
+/** Which work an operation's energy is booked to: a connection still handshaking, or one past its handshake. */
+export type EnergyPhase = 'handshake' | 'data';
 
 const PS_PER_S = 1e12;
 
@@ -65,6 +68,8 @@ export class Platform {
   readonly contextCache: ContextCache | undefined;
   /** Dynamic energy by op kind in the window, pJ (block energy + invocation energy). */
   private energyByOpPj: Record<HwOpKind, number> = zeroByOp();
+  /** The part of energyByOpPj booked to the handshake phase, pJ. */
+  private handshakePj = 0;
   private readonly invoke: boolean;
   private readonly jobs: InvokeJob[] = [];
   private readonly groups: GroupJob[] = [];
@@ -98,11 +103,14 @@ export class Platform {
   /**
    * Charges `op` to the block it is routed to (plus the host invocation cost for accelerator blocks) and calls
    * done(waitPs, startPs) when it completes; waitPs sums all queueing. Returns the route taken.
+   * `phase` books the op's energy to handshake or data work (CostReport.handshake_phase_j); without it, AEAD
+   * seal/open and record-number masks count as data work and every other kind as handshake work.
    */
-  serve(op: HwCryptoOp, done: Done | null, priority = 0, invoke = true): Route {
+  serve(op: HwCryptoOp, done: Done | null, priority = 0, invoke = true, phase?: EnergyPhase): Route {
     const route = this.route(op);
+    const hs = phase === undefined ? blockOf(op.op) !== 'aead' : phase === 'handshake';
     if (route === 'cpu') {
-      this.energyByOpPj[op.op] += this.cpu.software(op, done, priority);
+      this.book(op, this.cpu.software(op, done, priority), hs);
       return route;
     }
     const block = route === 'aead' ? this.aead! : route === 'hash' ? this.hash! : this.pke!;
@@ -113,7 +121,7 @@ export class Platform {
     const before = block.energyPj;
     if (!this.invoke || !invoke) {
       block.serve(op, done, priority);
-      this.energyByOpPj[op.op] += block.energyPj - before;
+      this.book(op, block.energyPj - before, hs);
       return route;
     }
     const job = this.jobs.pop() ?? new InvokeJob(this);
@@ -121,8 +129,14 @@ export class Platform {
     job.done = done;
     job.block = block;
     job.priority = priority;
-    this.energyByOpPj[op.op] += this.cpu.invoke(job.afterInvoke, priority);
+    job.hs = hs;
+    this.book(op, this.cpu.invoke(job.afterInvoke, priority), hs);
     return route;
+  }
+
+  private book(op: HwCryptoOp, pj: number, handshake: boolean): void {
+    this.energyByOpPj[op.op] += pj;
+    if (handshake) this.handshakePj += pj;
   }
 
   /** True if `op` would cost a host invocation when served alone (accelerator route, not a 0-block hash). */
@@ -136,10 +150,12 @@ export class Platform {
    * ciphertext) under ONE host invocation (one descriptor), paid once up front if any op goes to an accelerator
    * block. done(total wait, start of the last op) after the last op. The invocation energy is split equally over
    * the ops' kinds. `ops` must not be modified until done. An empty group completes at the current time.
+   * `phase` as for `serve`.
    */
-  serveGroup(ops: readonly HwCryptoOp[], done: Done | null, priority = 0): void {
+  serveGroup(ops: readonly HwCryptoOp[], done: Done | null, priority = 0, phase?: EnergyPhase): void {
     const job = this.groups.pop() ?? new GroupJob(this);
     job.ops = ops;
+    job.phase = phase;
     job.i = 0;
     job.wait = 0;
     job.done = done;
@@ -155,7 +171,10 @@ export class Platform {
       return;
     }
     const pj = this.cpu.invoke(job.afterStep, priority) / ops.length;
-    for (let i = 0; i < ops.length; i++) this.energyByOpPj[ops[i]!.op] += pj;
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i]!;
+      this.book(op, pj, phase === undefined ? blockOf(op.op) !== 'aead' : phase === 'handshake');
+    }
   }
 
   /** @internal */
@@ -172,7 +191,7 @@ export class Platform {
       return;
     }
     const op = ops[job.i++]!;
-    this.serve(op, job.afterStep, job.priority, false);
+    this.serve(op, job.afterStep, job.priority, false, job.phase);
   }
 
   /** @internal pooled continuation of an accelerated op after its host invocation (no per-op closure). */
@@ -182,7 +201,7 @@ export class Platform {
     const e0 = block.energyPj;
     job.w1 = invokeWaitPs;
     block.serve(op, job.done === null ? null : job.afterBlock, job.priority);
-    this.energyByOpPj[op.op] += block.energyPj - e0;
+    this.book(op, block.energyPj - e0, job.hs);
     if (job.done === null) this.release(job);
   }
 
@@ -261,6 +280,7 @@ export class Platform {
       avg_power_w: window > 0 ? (dyn + stat) / window : 0,
       window_s: window,
       energy_by_op_j: byOp,
+      handshake_phase_j: this.handshakePj * 1e-12,
       protocol_j: {
         handshake_message: this.cpu.protocolPj.handshake_message * 1e-12,
         handshake_record: this.cpu.protocolPj.handshake_record * 1e-12,
@@ -280,6 +300,7 @@ export class Platform {
     this.pke?.resetStats();
     this.cpu.resetStats();
     this.energyByOpPj = zeroByOp();
+    this.handshakePj = 0;
   }
 }
 
@@ -294,17 +315,18 @@ function classifyPkeOrThrow(op: HwCryptoOp) {
 }
 
 /**
- * Splits dynamic energy into handshake and record work: record = aead-seal/open + sn-mask + per-record protocol
- * processing of connections past their handshake; handshake = everything else (hash/HKDF, key exchange, signatures,
- * per-message and per-record protocol processing while handshaking).
- * Approximation: AEAD on encrypted handshake messages counts as record work. Static energy is not split.
+ * Splits dynamic energy into handshake and record work by the phase each operation was booked to (`serve`'s
+ * `phase`): handshake = crypto operations of connections still handshaking (key exchange, signatures, key
+ * schedule, and the AEAD of their encrypted handshake records and ACKs) + per-message and per-record protocol
+ * processing while handshaking; record = crypto operations of connections past their handshake (AEAD of
+ * application data and ACKs, KeyUpdate key derivation) + their per-record protocol processing. Static energy is
+ * not split.
  */
 export function splitEnergy(c: CostReport): { handshake_j: number; record_j: number } {
-  const e = c.energy_by_op_j;
-  const record = e['aead-seal'] + e['aead-open'] + e['sn-mask'] + c.protocol_j.record;
-  const handshake =
-    e.hash + e.hmac + e['hkdf-extract'] + e['hkdf-expand'] + e['kx-keygen'] + e['kx-derive'] + e.sign + e.verify + c.protocol_j.handshake_message
-    + c.protocol_j.handshake_record;
+  let ops = 0;
+  for (const k of HW_OP_KINDS) ops += c.energy_by_op_j[k];
+  const handshake = c.handshake_phase_j + c.protocol_j.handshake_message + c.protocol_j.handshake_record;
+  const record = ops - c.handshake_phase_j + c.protocol_j.record;
   return { handshake_j: handshake, record_j: record };
 }
 
@@ -316,6 +338,7 @@ class InvokeJob {
   done: Done | null = null;
   block: ServingBlock | undefined = undefined;
   priority = 0;
+  hs = false;
   w1 = 0;
   readonly afterInvoke: Done;
   readonly afterBlock: Done;
@@ -332,6 +355,7 @@ class GroupJob {
   wait = 0;
   done: Done | null = null;
   priority = 0;
+  phase: EnergyPhase | undefined = undefined;
   readonly afterStep: Done;
   constructor(p: Platform) {
     this.afterStep = (w, s) => p._groupStep(this, w, s);

@@ -1,7 +1,7 @@
 // runScenario: scenario + model -> SimResult. Runs the DTLS co-simulation and, in the same invocation, the
 // plain-UDP baseline, then turns both into the summary the report layer renders (docs/outputs.md).
 import type { Ps } from '../sim/index.ts';
-import type { HwBlockStats } from '../hw/index.ts';
+import { splitEnergy, type HwBlockStats } from '../hw/index.ts';
 import type {
   BlockStats, Breakdown, BreakdownEntry, CdfPoint, JsonValue, RecordLatencyUs, SimResult, Summary, SummaryBlock,
   TimeseriesRow, UdpBaselineSummary,
@@ -121,10 +121,7 @@ function buildResult(sc: Scenario, model: ModelConfig, seed: number, crypto: Cry
     blocks[b.name] = { instances: b.instances, utilization: b.utilization, mean_queue: b.mean_queue, p99_wait_us: b.wait_us.p99, ops: b.served || ops };
   }
   const cost = run.hw.cost(run.kernel.now > run.endPs ? run.endPs : run.kernel.now);
-  const hsEnergy = cost.energy_by_op_j['kx-keygen'] + cost.energy_by_op_j['kx-derive'] + cost.energy_by_op_j.sign + cost.energy_by_op_j.verify
-    + cost.energy_by_op_j.hash + cost.energy_by_op_j.hmac + cost.energy_by_op_j['hkdf-extract'] + cost.energy_by_op_j['hkdf-expand']
-    + cost.protocol_j.handshake_message + cost.protocol_j.handshake_record;
-  const recEnergy = cost.energy_by_op_j['aead-seal'] + cost.energy_by_op_j['aead-open'] + cost.energy_by_op_j['sn-mask'] + cost.protocol_j.record;
+  const { handshake_j: hsEnergy, record_j: recEnergy } = splitEnergy(cost);
   const u = udp ? udpSummary(udp) : undefined;
   const goodput = goodputGbps(acc);
   const recLat = recordLatency(acc);

@@ -294,7 +294,7 @@ export class ServerSide {
       const invoke = !job.invoked && this.hw.needsInvocation(hwOp);
       if (invoke) job.invoked = true;
       this.begin(job, BLOCK_OF[route]!);
-      this.hw.serve(hwOp, job.next, 0 - job.depth, invoke);
+      this.hw.serve(hwOp, job.next, 0 - job.depth, invoke, job.phase);
       return;
     }
     this.release(job);

@@ -322,6 +322,31 @@ test('serveGroup: one invocation for seal + mask, ops in sequence; software-only
   assert.is(t4, k3.now);
 });
 
+test('energy phases: an op is booked to the phase it is served for, whatever its kind (serve and serveGroup)', () => {
+  const k = new Kernel();
+  const hw = new Platform(k, loadModel('baseline'));
+  hw.serve(seal('AES-128-GCM', 1200), null, 0, true, 'handshake'); // an encrypted handshake record
+  hw.serve({ op: 'hkdf-expand', alg: 'HKDF-SHA256', inputBytes: 20, outputBytes: 32, blocks: 4 }, null, 0, true, 'data'); // KeyUpdate
+  hw.protocol('handshake-record', null);
+  hw.protocol('record', null);
+  k.run({ until: 1_000_000_000 });
+  const c = hw.cost();
+  assert.ok(c.energy_by_op_j['aead-seal'] > 0 && c.energy_by_op_j['hkdf-expand'] > 0);
+  assert.is(c.handshake_phase_j, c.energy_by_op_j['aead-seal']);
+  const split = splitEnergy(c);
+  assert.ok(Math.abs(split.handshake_j - (c.energy_by_op_j['aead-seal'] + c.protocol_j.handshake_record)) < 1e-18);
+  assert.ok(Math.abs(split.record_j - (c.energy_by_op_j['hkdf-expand'] + c.protocol_j.record)) < 1e-18);
+  // serveGroup: both ops of the group, and the shared invocation, go to the group's phase
+  hw.resetStats();
+  hw.serveGroup([seal('AES-128-GCM', 1200), { op: 'sn-mask', alg: 'AES-128-ECB', inputBytes: 16, outputBytes: 16, blocks: 1 }], null, 0, 'handshake');
+  k.run({ until: 2_000_000_000 });
+  const g = hw.cost();
+  assert.ok(g.energy_by_op_j['sn-mask'] > 0);
+  assert.ok(Math.abs(g.handshake_phase_j - (g.energy_by_op_j['aead-seal'] + g.energy_by_op_j['sn-mask'])) < 1e-18);
+  hw.resetStats();
+  assert.is(hw.cost().handshake_phase_j, 0);
+});
+
 test('cost aggregation: area and static power sum over instances; energy per op kind; average power', () => {
   const k = new Kernel();
   const hw = new Platform(k, loadModel('baseline'));
@@ -347,6 +372,7 @@ test('cost aggregation: area and static power sum over instances; energy per op 
   const split = splitEnergy(c);
   assert.ok(Math.abs(split.record_j - (887 * 10e-12 + inv + 1500 * 1500e-12)) < 1e-15);
   assert.ok(Math.abs(split.handshake_j - (69e-3 * 10.4e-6 + inv)) < 1e-15);
+  assert.ok(Math.abs(c.handshake_phase_j - (69e-3 * 10.4e-6 + inv)) < 1e-15, 'without a phase: kx is handshake work, AEAD record work');
   // the stats are exactly the report's BlockStats (compile-time check) and name every block once
   const stats: BlockStats[] = hw.stats();
   assert.equal(new Set(stats.map((b) => b.name)).size, stats.length);
