@@ -23,11 +23,17 @@ export class Accounts {
   readonly handshakeLatency = new Histogram(); // ps
   readonly recordLatency = new Histogram(); // ps
   readonly drops = new Map<string, number>();
-  /** Server-side block time by phase and component, summed over jobs. */
+  /**
+   * Server-side block time by component: `data`, summed over data-phase jobs; `handshake`, the time of completed
+   * handshakes attributed to each block (queueing and service; filled at the end of the run, see cosim.ts
+   * attributeHandshake).
+   */
   readonly stages = { handshake: new Map<string, StageTotals>(), data: new Map<string, StageTotals>() };
-  /** Client processing and network time, summed: handshake phase and per delivered record. */
+  /** Handshakes: time attributed to client processing, to the network, and to nothing (timer waits). */
   clientHsPs = 0;
   networkHsPs = 0;
+  timerHsPs = 0;
+  /** Client processing and network time per delivered record, summed. */
   clientRecPs = 0;
   networkRecPs = 0;
 

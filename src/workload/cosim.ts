@@ -15,7 +15,7 @@ import { Accounts } from './accounts.ts';
 import { buildChain, type CertKeyType } from './certs.ts';
 import { clientOpPs, makePayload, payloadTag, SendTimes } from './clients.ts';
 import { NetworkModel, type LinkState } from './network.ts';
-import { emptyArray, ServerSide } from './server.ts';
+import { emptyArray, ServerSide, type Stage } from './server.ts';
 
 export type CryptoKind = 'node' | 'noble';
 
@@ -169,8 +169,8 @@ interface Client {
   expected: number;
   got: number;
   server: number; // dispatcher index
-  netUntil: Ps;
-  cpuUntil: Ps;
+  /** What this client's handshake was doing, while it runs: (component, from, to) triples (see attributeHandshake). */
+  hsLog: number[] | null;
   /** Record size sampler while the client sends (its traffic stream). */
   size: (() => number) | undefined;
 }
@@ -202,6 +202,20 @@ interface Delivery {
 }
 
 const NO_BYTES = new Uint8Array(0);
+
+// Components of the handshake attribution (attributeHandshake): client processing, network, then per server stage
+// a queueing and a service component. Ranks: 0 server service, 1 server queueing, 2 client, 3 network.
+const STAGES: readonly Stage[] = ['port_rx', 'dma', 'ctx_cache', 'cpu', 'aead', 'hash', 'pke', 'port_tx'];
+const STAGE_INDEX = Object.fromEntries(STAGES.map((st, i) => [st, i])) as Record<Stage, number>;
+const COMP_CLIENT = 0;
+const COMP_NET = 1;
+const COMP_STAGE0 = 2;
+const COMP_COUNT = COMP_STAGE0 + 2 * STAGES.length;
+function compRank(comp: number): number {
+  if (comp === COMP_CLIENT) return 2;
+  if (comp === COMP_NET) return 3;
+  return (comp - COMP_STAGE0) % 2 === 1 ? 0 : 1;
+}
 
 export function runCosim(opts: CosimOptions): CosimRun {
   const { scenario: sc, model } = opts;
@@ -301,7 +315,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
     clients[i] = {
       i, addr: `client-${i}`, ep: null, suite, group, scheme, rng: s, net: netStream, traffic: root.stream(`traffic/${i}`),
       delay: net.delaySampler(netStream), link: { upFree: 0, downFree: 0 }, busy: 0, start, connected: false,
-      done: false, timer: -1, timerAt: NaN, toSend: 0, sendUntil: Infinity, sent: 0, expected: 0, got: 0, server, netUntil: 0, cpuUntil: 0,
+      done: false, timer: -1, timerAt: NaN, toSend: 0, sendUntil: Infinity, sent: 0, expected: 0, got: 0, server, hsLog: null,
       size: undefined,
     };
   }
@@ -332,14 +346,20 @@ export function runCosim(opts: CosimOptions): CosimRun {
           if (!c || net.drop(c.net)) return;
           const delay = c.delay();
           const at = net.downlink(c.link, datagram.length, now, delay);
-          if (!c.connected) {
-            if (c.start >= warmupPs) acc.networkHsPs += union(c, 'net', now, at);
-          } else if (acc.active) acc.networkRecPs += at - now;
+          if (!c.connected) logHs(c, COMP_NET, now, at);
+          else if (acc.active) acc.networkRecPs += at - now;
           k.at(at, clientReceive, takeDelivery(c, datagram));
         },
         // the side a connection's datagrams reach (serverReceive) is the one whose dispatcher holds it
         armTimer: (conn) => armServer(serverSide[i]!, conn),
         connId: (address) => info(address).id,
+        onHandshakeStage: (address, stage, from, serviceFrom, to) => {
+          const c = byAddr.get(address);
+          if (c === undefined) return;
+          const base = COMP_STAGE0 + 2 * STAGE_INDEX[stage];
+          logHs(c, base, from, serviceFrom);
+          logHs(c, base + 1, serviceFrom, to);
+        },
       }, acc, opts.onCryptoOp),
   );
 
@@ -474,9 +494,8 @@ export function runCosim(opts: CosimOptions): CosimRun {
     const start = now > c.busy ? now : c.busy;
     const release = start + clientCost;
     c.busy = release;
-    if (!workWasConnected) {
-      if (c.start >= warmupPs) acc.clientHsPs += union(c, 'cpu', start, release);
-    } else if (acc.active) acc.clientRecPs += release - start;
+    if (!workWasConnected) logHs(c, COMP_CLIENT, start, release);
+    else if (acc.active) acc.clientRecPs += release - start;
     const p = takePending(c);
     for (let d = c.ep!.pollTransmit(); d; d = c.ep!.pollTransmit()) p.outs.push(d);
     for (let e = c.ep!.pollEvent(); e; e = c.ep!.pollEvent()) p.events.push(e);
@@ -502,21 +521,73 @@ export function runCosim(opts: CosimOptions): CosimRun {
     return x;
   }
 
+  // ---- "where the time goes" for handshakes (docs/simulation.md): while a client's handshake runs, every
+  // interval of work for it is logged (client processing, network, and each server stage split into queueing and
+  // service); when it completes, each instant of [start, completion] is attributed to exactly one component, so
+  // the components add up to the handshake latency.
+  const logPool: number[][] = [];
+  const hsCompPs = new Float64Array(COMP_COUNT);
+  let hsTimerPs = 0;
+  function logHs(c: Client, comp: number, from: Ps, to: Ps): void {
+    if (c.connected || c.start < warmupPs || !(to > from)) return;
+    let log = c.hsLog;
+    if (log === null) log = c.hsLog = logPool.pop() ?? [];
+    log.push(comp, from, to);
+  }
+  function dropHsLog(c: Client): void {
+    if (c.hsLog === null) return;
+    emptyArray(c.hsLog);
+    logPool.push(c.hsLog);
+    c.hsLog = null;
+  }
+  const bounds: number[] = [];
   /**
-   * Handshake breakdown: the time a client's handshake spends on the network (or in client processing) is the
-   * union of its datagrams' (or jobs') intervals, not their sum: a flight of four datagrams in flight together
-   * costs the handshake one trip. Intervals arrive in nondecreasing start order per client.
+   * Attributes [c.start, end] of a completed handshake: each elementary interval between two logged boundaries goes
+   * to the highest-ranked kind of work active in it (server service > server queueing > client processing >
+   * network), split equally among the distinct components of that kind active then; an interval with nothing
+   * active is `timer_wait` (retransmission, ACK and anti-amplification waits). Work after `end` is not counted.
    */
-  function union(c: Client, what: 'net' | 'cpu', from: Ps, to: Ps): Ps {
-    const until = what === 'net' ? c.netUntil : c.cpuUntil;
-    let add = 0;
-    if (from >= until) add = to - from;
-    else if (to > until) add = to - until;
-    if (to > until) {
-      if (what === 'net') c.netUntil = to;
-      else c.cpuUntil = to;
+  function attributeHandshake(c: Client, end: Ps): void {
+    const log = c.hsLog;
+    const start = c.start;
+    emptyArray(bounds);
+    bounds.push(start, end);
+    if (log !== null) {
+      for (let i = 0; i < log.length; i += 3) {
+        const f = log[i + 1]!;
+        const t = log[i + 2]!;
+        if (f > start && f < end) bounds.push(f);
+        if (t > start && t < end) bounds.push(t);
+      }
     }
-    return add;
+    bounds.sort((x, y) => x - y);
+    for (let b = 0; b + 1 < bounds.length; b++) {
+      const a = bounds[b]!;
+      const z = bounds[b + 1]!;
+      if (!(z > a)) continue;
+      let best = 4;
+      let mask = 0;
+      if (log !== null) {
+        for (let i = 0; i < log.length; i += 3) {
+          if (log[i + 1]! > a || log[i + 2]! < z) continue;
+          const comp = log[i]!;
+          const r = compRank(comp);
+          if (r < best) {
+            best = r;
+            mask = 0;
+          }
+          if (r === best) mask |= 1 << comp;
+        }
+      }
+      if (best === 4) {
+        hsTimerPs += z - a;
+        continue;
+      }
+      let n = 0;
+      for (let m = mask; m !== 0; m &= m - 1) n++;
+      const share = (z - a) / n;
+      for (let comp = 0; comp < COMP_COUNT; comp++) if (mask & (1 << comp)) hsCompPs[comp]! += share;
+    }
   }
 
   function clientRelease(p: Pending): void {
@@ -527,9 +598,8 @@ export function runCosim(opts: CosimOptions): CosimRun {
       if (net.drop(c.net)) continue;
       const delay = c.delay();
       const at = net.uplink(c.link, d.length, now, delay);
-      if (!c.connected) {
-        if (c.start >= warmupPs) acc.networkHsPs += union(c, 'net', now, at);
-      } else if (acc.active) acc.networkRecPs += at - now;
+      if (!c.connected) logHs(c, COMP_NET, now, at);
+      else if (acc.active) acc.networkRecPs += at - now;
       acc.wire(net.wire(d.length));
       k.at(at, serverReceive, takeDelivery(c, d));
     }
@@ -541,6 +611,8 @@ export function runCosim(opts: CosimOptions): CosimRun {
 
   function onClientEvent(c: Client, e: NonNullable<Pending['events'][number]>, now: Ps): void {
     if (e.type === 'connected') {
+      if (c.start >= warmupPs && acc.active) attributeHandshake(c, now);
+      dropHsLog(c);
       c.connected = true;
       if (c.start >= warmupPs) acc.handshakeDone(now - c.start);
       startClientTraffic(c);
@@ -620,6 +692,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
 
   function finish(c: Client): void {
     if (c.done) return;
+    dropHsLog(c);
     c.done = true;
     clientsDone++;
   }
@@ -755,6 +828,14 @@ export function runCosim(opts: CosimOptions): CosimRun {
   const events = k.run({ until: endPs });
   const simEnd = Math.min(endPs, Math.max(lastActivity, warmupPs + 1));
   const blockStats = hw.stats(simEnd > k.now ? k.now : simEnd);
+  acc.clientHsPs = hsCompPs[COMP_CLIENT]!;
+  acc.networkHsPs = hsCompPs[COMP_NET]!;
+  acc.timerHsPs = hsTimerPs;
+  for (let i = 0; i < STAGES.length; i++) {
+    const w = hsCompPs[COMP_STAGE0 + 2 * i]!;
+    const sv = hsCompPs[COMP_STAGE0 + 2 * i + 1]!;
+    if (w > 0 || sv > 0) acc.stages.handshake.set(STAGES[i]!, { waitPs: w, servicePs: sv });
+  }
 
   let retrans = 0;
   for (const c of clients) if (c.ep) retrans += c.ep.stats.retransmissions;

@@ -29,6 +29,12 @@ export interface ServerHooks {
   armTimer(conn: ServerConnection): void;
   /** Connection id for the context cache. */
   connId(address: string): number;
+  /**
+   * A handshake-phase job for `address` finished a stage: it waited in queues from `from` to `serviceFrom` and was
+   * served from `serviceFrom` to `to` (the caller attributes it to that client's handshake; data-phase stages go to
+   * Accounts.stage directly).
+   */
+  onHandshakeStage(address: string, stage: Stage, from: Ps, serviceFrom: Ps, to: Ps): void;
 }
 
 function isHashFamily(op: CryptoOp): boolean {
@@ -332,8 +338,10 @@ export class ServerSide {
 
   private end(job: Job, wait: Ps): void {
     job.depth++;
-    const elapsed = this.k.now - job.stageStart;
+    const now = this.k.now;
+    const elapsed = now - job.stageStart;
     const w = wait < elapsed ? wait : elapsed;
-    this.acc.stage(job.phase, job.stage, w, elapsed - w);
+    if (job.phase === 'handshake') this.hooks.onHandshakeStage(job.address, job.stage, job.stageStart, job.stageStart + w, now);
+    else this.acc.stage('data', job.stage, w, elapsed - w);
   }
 }
