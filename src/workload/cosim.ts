@@ -532,7 +532,10 @@ export function runCosim(opts: CosimOptions): CosimRun {
     if (c.connected || c.start < warmupPs || !(to > from)) return;
     let log = c.hsLog;
     if (log === null) log = c.hsLog = logPool.pop() ?? [];
-    log.push(comp, from, to);
+    const n = log.length;
+    // a job's consecutive stages on one component (e.g. the key schedule's hash steps) extend one interval
+    if (n >= 3 && log[n - 3] === comp && log[n - 1] === from) log[n - 1] = to;
+    else log.push(comp, from, to);
   }
   function dropHsLog(c: Client): void {
     if (c.hsLog === null) return;
