@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { buildSync } from 'esbuild';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
@@ -86,7 +86,7 @@ export const DSE_NODE_FLAGS = ['--single-threaded', '--max-semi-space-size=32'] 
 /**
  * Bundles src/dse/worker.ts and the src/ modules it imports into one JavaScript file (npm packages stay
  * imports), written under node_modules/.cache/dtls-accel-sim/ so those imports resolve. A worker thread then
- * loads one plain module instead of running the TypeScript loader over ~60 files: about 0.5 s less start-up per
+ * loads one plain module instead of running the TypeScript loader over 86 src/ modules: about 0.5 s less start-up per
  * worker on the 2-core machine, paid once per worker per sweep. Takes ~50 ms; one file per invocation, removed by
  * `dispose`. Returns undefined (the pool then uses its default entry) when running compiled JavaScript, or when
  * bundling fails (reported on stderr unless `quiet`, which only tests set).
@@ -95,7 +95,9 @@ export function workerBundle(quiet = false): { entry: WorkerEntry; dispose(): vo
   const self = fileURLToPath(import.meta.url);
   if (!self.endsWith('.ts')) return undefined;
   const dir = path.join(root, 'node_modules', '.cache', 'dtls-accel-sim');
-  const file = path.join(dir, `dse-worker-${process.pid}-${tmpCounter++}.mjs`);
+  // host and pid in the name: shards on several machines may share one checkout (Slurm), and piscina reloads the
+  // file whenever it replaces a worker, so no process may remove another's live bundle
+  const file = path.join(dir, `dse-worker-${bundleHost()}-${process.pid}-${tmpCounter++}.mjs`);
   try {
     removeStaleBundles(dir);
     const r = buildSync({
@@ -119,13 +121,22 @@ export function workerBundle(quiet = false): { entry: WorkerEntry; dispose(): vo
   };
 }
 
-/** Removes bundles left by dse processes that no longer run (killed before `dispose`). */
+/** This machine's name as used in bundle file names (letters, digits, '.', '_' only). */
+function bundleHost(): string {
+  return hostname().replace(/[^A-Za-z0-9._]/g, '_') || 'host';
+}
+
+/**
+ * Removes bundles (and half-written `.tmp-*` copies) left by dse processes of this host that no longer run
+ * (killed before `dispose`). Bundles of other hosts are left alone: their processes cannot be checked from here.
+ */
 function removeStaleBundles(dir: string): void {
+  const host = bundleHost();
   for (const name of nodeFs.list(dir)) {
-    const m = /^dse-worker-(\d+)-\d+\.mjs$/.exec(name);
-    if (!m || Number(m[1]) === process.pid) continue;
+    const m = /^dse-worker-(.+)-(\d+)-\d+\.mjs(\.tmp-\d+-\d+)?$/.exec(name);
+    if (!m || m[1] !== host || Number(m[2]) === process.pid) continue;
     try {
-      process.kill(Number(m[1]), 0);
+      process.kill(Number(m[2]), 0);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ESRCH') rmSync(path.join(dir, name), { force: true });
     }
@@ -179,7 +190,13 @@ export async function runSweepCli(file: string, o: SweepCliOptions = {}): Promis
   const tRun = performance.now();
   const timings = { plan_s: (tRun - tPlan) / 1000, run_s: 0, outputs_s: 0 };
   const bundle = o.evaluate ? undefined : workerBundle();
-  const pool = o.evaluate ? undefined : poolEvaluator(jobs, o.timeoutS ?? 0, bundle?.entry);
+  let pool: ReturnType<typeof poolEvaluator> | undefined;
+  try {
+    pool = o.evaluate ? undefined : poolEvaluator(jobs, o.timeoutS ?? 0, bundle?.entry);
+  } catch (e) {
+    bundle?.dispose();
+    throw e;
+  }
   const evaluate = o.evaluate ?? pool!.evaluate;
   let stop = false;
   const onSig = () => {

@@ -68,8 +68,9 @@ export class Platform {
   readonly contextCache: ContextCache | undefined;
   /** Dynamic energy by op kind in the window, pJ (block energy + invocation energy). */
   private energyByOpPj: Record<HwOpKind, number> = zeroByOp();
-  /** The part of energyByOpPj booked to the handshake phase, pJ. */
+  /** energyByOpPj split by the phase it was booked to, pJ. */
   private handshakePj = 0;
+  private dataPj = 0;
   private readonly invoke: boolean;
   private readonly jobs: InvokeJob[] = [];
   private readonly groups: GroupJob[] = [];
@@ -137,6 +138,7 @@ export class Platform {
   private book(op: HwCryptoOp, pj: number, handshake: boolean): void {
     this.energyByOpPj[op.op] += pj;
     if (handshake) this.handshakePj += pj;
+    else this.dataPj += pj;
   }
 
   /** True if `op` would cost a host invocation when served alone (accelerator route, not a 0-block hash). */
@@ -281,6 +283,7 @@ export class Platform {
       window_s: window,
       energy_by_op_j: byOp,
       handshake_phase_j: this.handshakePj * 1e-12,
+      data_phase_j: this.dataPj * 1e-12,
       protocol_j: {
         handshake_message: this.cpu.protocolPj.handshake_message * 1e-12,
         handshake_record: this.cpu.protocolPj.handshake_record * 1e-12,
@@ -301,6 +304,7 @@ export class Platform {
     this.cpu.resetStats();
     this.energyByOpPj = zeroByOp();
     this.handshakePj = 0;
+    this.dataPj = 0;
   }
 }
 
@@ -323,10 +327,8 @@ function classifyPkeOrThrow(op: HwCryptoOp) {
  * not split.
  */
 export function splitEnergy(c: CostReport): { handshake_j: number; record_j: number } {
-  let ops = 0;
-  for (const k of HW_OP_KINDS) ops += c.energy_by_op_j[k];
   const handshake = c.handshake_phase_j + c.protocol_j.handshake_message + c.protocol_j.handshake_record;
-  const record = ops - c.handshake_phase_j + c.protocol_j.record;
+  const record = c.data_phase_j + c.protocol_j.record;
   return { handshake_j: handshake, record_j: record };
 }
 

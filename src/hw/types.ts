@@ -97,8 +97,9 @@ export interface CostReport {
   window_s: number;
   /** Dynamic energy by crypto operation kind (all blocks that served it incl. invocation cost), joules. */
   energy_by_op_j: Record<HwOpKind, number>;
-  /** The part of energy_by_op_j booked to the handshake phase (Platform.serve `phase`), joules. */
+  /** The parts of energy_by_op_j booked to the handshake and to the data phase (Platform.serve `phase`), joules. */
   handshake_phase_j: number;
+  data_phase_j: number;
   /** Dynamic energy of host protocol processing: handshake messages, records of handshaking connections, other
    *  records, joules. */
   protocol_j: { handshake_message: number; handshake_record: number; record: number };

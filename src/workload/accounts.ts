@@ -56,7 +56,7 @@ export class Accounts {
     this.drops.set(reason, (this.drops.get(reason) ?? 0) + 1);
   }
 
-  stage(phase: 'handshake' | 'data', stage: string, waitPs: number, servicePs: number): void {
+  stage(phase: 'data', stage: string, waitPs: number, servicePs: number): void {
     if (!this.active) return;
     const m = this.stages[phase];
     let t = m.get(stage);

@@ -16,6 +16,7 @@ import { buildChain, type CertKeyType } from './certs.ts';
 import { clientOpPs, makePayload, payloadTag, SendTimes } from './clients.ts';
 import { NetworkModel, type LinkState } from './network.ts';
 import { emptyArray, ServerSide, type Stage } from './server.ts';
+import { attribute } from './attribution.ts';
 
 export type CryptoKind = 'node' | 'noble';
 
@@ -211,11 +212,8 @@ const COMP_CLIENT = 0;
 const COMP_NET = 1;
 const COMP_STAGE0 = 2;
 const COMP_COUNT = COMP_STAGE0 + 2 * STAGES.length;
-function compRank(comp: number): number {
-  if (comp === COMP_CLIENT) return 2;
-  if (comp === COMP_NET) return 3;
-  return (comp - COMP_STAGE0) % 2 === 1 ? 0 : 1;
-}
+const COMP_RANK: readonly number[] = Array.from({ length: COMP_COUNT }, (_, comp) =>
+  comp === COMP_CLIENT ? 2 : comp === COMP_NET ? 3 : (comp - COMP_STAGE0) % 2 === 1 ? 0 : 1);
 
 export function runCosim(opts: CosimOptions): CosimRun {
   const { scenario: sc, model } = opts;
@@ -529,7 +527,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
   const hsCompPs = new Float64Array(COMP_COUNT);
   let hsTimerPs = 0;
   function logHs(c: Client, comp: number, from: Ps, to: Ps): void {
-    if (c.connected || c.start < warmupPs || !(to > from)) return;
+    if (c.connected || c.done || c.start < warmupPs || !(to > from)) return;
     let log = c.hsLog;
     if (log === null) log = c.hsLog = logPool.pop() ?? [];
     const n = log.length;
@@ -545,52 +543,12 @@ export function runCosim(opts: CosimOptions): CosimRun {
   }
   const bounds: number[] = [];
   /**
-   * Attributes [c.start, end] of a completed handshake: each elementary interval between two logged boundaries goes
-   * to the highest-ranked kind of work active in it (server service > server queueing > client processing >
-   * network), split equally among the distinct components of that kind active then; an interval with nothing
-   * active is `timer_wait` (retransmission, ACK and anti-amplification waits). Work after `end` is not counted.
+   * Attributes [c.start, end] of a completed handshake (attribution.ts): ranks server service > server queueing >
+   * client processing > network; an instant with nothing in progress is `timer_wait` (retransmission, ACK and
+   * anti-amplification waits). Work logged after `end` is not counted.
    */
   function attributeHandshake(c: Client, end: Ps): void {
-    const log = c.hsLog;
-    const start = c.start;
-    emptyArray(bounds);
-    bounds.push(start, end);
-    if (log !== null) {
-      for (let i = 0; i < log.length; i += 3) {
-        const f = log[i + 1]!;
-        const t = log[i + 2]!;
-        if (f > start && f < end) bounds.push(f);
-        if (t > start && t < end) bounds.push(t);
-      }
-    }
-    bounds.sort((x, y) => x - y);
-    for (let b = 0; b + 1 < bounds.length; b++) {
-      const a = bounds[b]!;
-      const z = bounds[b + 1]!;
-      if (!(z > a)) continue;
-      let best = 4;
-      let mask = 0;
-      if (log !== null) {
-        for (let i = 0; i < log.length; i += 3) {
-          if (log[i + 1]! > a || log[i + 2]! < z) continue;
-          const comp = log[i]!;
-          const r = compRank(comp);
-          if (r < best) {
-            best = r;
-            mask = 0;
-          }
-          if (r === best) mask |= 1 << comp;
-        }
-      }
-      if (best === 4) {
-        hsTimerPs += z - a;
-        continue;
-      }
-      let n = 0;
-      for (let m = mask; m !== 0; m &= m - 1) n++;
-      const share = (z - a) / n;
-      for (let comp = 0; comp < COMP_COUNT; comp++) if (mask & (1 << comp)) hsCompPs[comp]! += share;
-    }
+    hsTimerPs += attribute(c.hsLog, c.start, end, COMP_RANK, hsCompPs, bounds);
   }
 
   function clientRelease(p: Pending): void {

@@ -71,7 +71,14 @@ class Job {
    *  chained descriptor does on a real engine instead of re-queueing behind every new record. */
   depth = 0;
   stageStart: Ps = 0;
+  /** Handshake or data work: for a received datagram, whether its connection had completed its handshake when the
+   *  core processed it (set in compute; until then the stages it went through are held in `early`). */
   phase: 'handshake' | 'data' = 'data';
+  /** Stages a received datagram finished before the core ran (port_rx, dma, ctx_cache): stage, start, end of
+   *  queueing, end; accounted once the phase is known. */
+  readonly early: (Stage | Ps)[] = [];
+  /** True from arrival until the core processes the datagram. */
+  deferred = false;
   address = '';
   bytesIn = 0;
   datagram: Uint8Array | undefined = undefined;
@@ -101,6 +108,8 @@ class Job {
     this.depth = 0;
     this.stageStart = 0;
     this.phase = 'data';
+    emptyArray(this.early);
+    this.deferred = false;
     this.address = '';
     this.bytesIn = 0;
     this.datagram = undefined;
@@ -164,6 +173,7 @@ export class ServerSide {
     job.bytesIn = datagram.length;
     const conn = this.dispatcher.connectionFor(datagram, address);
     job.phase = conn && conn.isConnected ? 'data' : 'handshake';
+    job.deferred = true;
     this.begin(job, 'port_rx');
     if (!this.hw.port.receive(datagram.length, job.next)) {
       this.acc.drop('port_rx_full');
@@ -214,6 +224,15 @@ export class ServerSide {
     // address), so that only what this datagram made it do is charged
     const before = d.connectionFor(job.datagram!, job.address);
     if (before) mark(job, before);
+    // the phase is the connection's when the core runs: a record that arrived while the server was still
+    // processing the client's Finished is data work (its energy and its time), not handshake work
+    job.phase = before && before.isConnected ? 'data' : 'handshake';
+    job.deferred = false;
+    const early = job.early;
+    for (let i = 0; i < early.length; i += 4) {
+      this.account(job, early[i] as Stage, early[i + 1] as Ps, early[i + 2] as Ps, early[i + 3] as Ps);
+    }
+    emptyArray(early);
     const hrr0 = d.stats.statelessHrrSent;
     const bad0 = d.stats.badCookies;
     this.capture = job;
@@ -341,7 +360,13 @@ export class ServerSide {
     const now = this.k.now;
     const elapsed = now - job.stageStart;
     const w = wait < elapsed ? wait : elapsed;
-    if (job.phase === 'handshake') this.hooks.onHandshakeStage(job.address, job.stage, job.stageStart, job.stageStart + w, now);
-    else this.acc.stage('data', job.stage, w, elapsed - w);
+    if (job.deferred) job.early.push(job.stage, job.stageStart, job.stageStart + w, now);
+    else this.account(job, job.stage, job.stageStart, job.stageStart + w, now);
+  }
+
+  /** A stage of `job` queued from `from` to `serviceFrom` and was served until `to`. */
+  private account(job: Job, stage: Stage, from: Ps, serviceFrom: Ps, to: Ps): void {
+    if (job.phase === 'handshake') this.hooks.onHandshakeStage(job.address, stage, from, serviceFrom, to);
+    else this.acc.stage('data', stage, serviceFrom - from, to - serviceFrom);
   }
 }

@@ -9,6 +9,7 @@ import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hostname } from 'node:os';
 import { DSE_NODE_FLAGS, workerBundle } from '../../src/cli/dse.ts';
 import { loadInput } from '../../src/cli/sim.ts';
 import { poolEvaluator } from '../../src/dse/pool.ts';
@@ -44,21 +45,28 @@ test('bundled worker: no TypeScript loader, same outcome as in-process, file rem
   assert.not.ok(existsSync(file));
 });
 
-test('a bundle left by a process that no longer runs is removed by the next bundling', () => {
+test('bundles (and half-written copies) left by dead processes of this host are removed; live or other hosts\' kept', () => {
   const dir = path.join(root, 'node_modules', '.cache', 'dtls-accel-sim');
   mkdirSync(dir, { recursive: true });
+  const host = hostname().replace(/[^A-Za-z0-9._]/g, '_') || 'host';
   // pid_max on Linux is at most 4194304, so this process id cannot exist.
-  const stale = path.join(dir, 'dse-worker-4194305-0.mjs');
-  const live = path.join(dir, `dse-worker-${process.ppid}-0.mjs`); // the test runner: alive
-  writeFileSync(stale, '// stale\n');
-  writeFileSync(live, '// live\n');
+  const stale = path.join(dir, `dse-worker-${host}-4194305-0.mjs`);
+  const staleTmp = path.join(dir, `dse-worker-${host}-4194305-1.mjs.tmp-4194305-2`);
+  const otherHost = path.join(dir, 'dse-worker-some-other-node-4194305-0.mjs'); // cannot be checked from here
+  const live = path.join(dir, `dse-worker-${host}-${process.ppid}-0.mjs`); // the test runner: alive
+  for (const f of [stale, staleTmp, otherHost, live]) writeFileSync(f, '// test\n');
   const b = workerBundle(true);
   try {
+    assert.ok(b);
+    assert.match(path.basename(fileURLToPath(b!.entry.filename)), new RegExp(`^dse-worker-${host.replace(/\./g, '\\.')}-${process.pid}-\\d+\\.mjs$`));
     assert.not.ok(existsSync(stale));
+    assert.not.ok(existsSync(staleTmp));
+    assert.ok(existsSync(otherHost));
     assert.ok(existsSync(live));
   } finally {
     b?.dispose();
     rmSync(live, { force: true });
+    rmSync(otherHost, { force: true });
   }
 });
 

@@ -333,6 +333,7 @@ test('energy phases: an op is booked to the phase it is served for, whatever its
   const c = hw.cost();
   assert.ok(c.energy_by_op_j['aead-seal'] > 0 && c.energy_by_op_j['hkdf-expand'] > 0);
   assert.is(c.handshake_phase_j, c.energy_by_op_j['aead-seal']);
+  assert.is(c.data_phase_j, c.energy_by_op_j['hkdf-expand']);
   const split = splitEnergy(c);
   assert.ok(Math.abs(split.handshake_j - (c.energy_by_op_j['aead-seal'] + c.protocol_j.handshake_record)) < 1e-18);
   assert.ok(Math.abs(split.record_j - (c.energy_by_op_j['hkdf-expand'] + c.protocol_j.record)) < 1e-18);

@@ -9,7 +9,11 @@ import type { BreakdownEntry } from '../../src/workload/result.ts';
 import { load } from './helpers.ts';
 
 const total = (b: BreakdownEntry[]) => b.reduce((a, e) => a + e.waiting_us + e.service_us, 0);
-const entry = (b: BreakdownEntry[], name: string) => b.find((e) => e.component === name);
+function entry(b: BreakdownEntry[], name: string): BreakdownEntry {
+  const e = b.find((x) => x.component === name);
+  assert.ok(e, `no breakdown entry for ${name}`);
+  return e!;
+}
 
 function check(file: string, overrides: string[] = []) {
   const { scenario, model } = load(file, overrides);
@@ -25,26 +29,26 @@ function check(file: string, overrides: string[] = []) {
 test('single client: entries add up to the handshake latency; the public-key engine gets exactly its service times', () => {
   const { r, b, model } = check('scenarios/single-client.yaml');
   assert.is(r.summary.handshakes.completed, 1);
-  // the server's three public-key operations of this handshake, at the model's latencies; the job that starts
-  // with one of them also pays the host invocation (1000 cycles at 2.6 GHz) inside the pke stage
+  // the server's three public-key operations of this handshake, at the model's latencies, plus one host invocation
+  // (1000 cycles at 2.6 GHz): a job rings the doorbell once, before its first accelerated operation, and in this
+  // handshake one job's first accelerated operation is a public-key one (a per-operation doorbell would give 3)
   const lat = model.pke!.latency_us as Record<string, number>;
   const ops = r.blocks.find((x) => x.name === 'pke')!.ops;
   assert.equal(ops, { x25519_keygen: 1, x25519_derive: 1, ecdsa_p256_sign: 1 });
   const pkeUs = lat['x25519_keygen']! + lat['x25519_derive']! + lat['ecdsa_p256_sign']!;
   const inv = 1000 / 2.6e3;
-  const pke = entry(b, 'pke')!;
-  const k = Math.round((pke.service_us - pkeUs) / inv);
-  assert.ok(k >= 0 && k <= 3 && Math.abs(pke.service_us - pkeUs - k * inv) < 1e-6, `pke ${pke.service_us} us vs ${pkeUs} + k x ${inv}`);
+  const pke = entry(b, 'pke');
+  assert.ok(Math.abs(pke.service_us - (pkeUs + inv)) < 1e-6, `pke ${pke.service_us} us vs ${pkeUs} + ${inv}`);
   assert.is(pke.waiting_us, 0, 'one client: no queueing');
   // no cookie, server flight cut by anti-amplification: the client waits for its partial-flight ACK timer
-  assert.ok(entry(b, 'timer_wait')!.waiting_us > 0);
+  assert.ok(entry(b, 'timer_wait').waiting_us > 0);
 });
 
 test('2,000 of the 10k clients, and a lossy network: entries add up to the mean handshake latency', () => {
   check('scenarios/10k-clients.yaml', ['clients.count=2000']);
   const { r, b } = check('scenarios/lossy-network.yaml');
   assert.ok(r.summary.handshakes.retransmissions > 0);
-  assert.ok(entry(b, 'timer_wait')!.waiting_us > entry(b, 'network')!.service_us, 'losses: most of the time is retransmission timers');
+  assert.ok(entry(b, 'timer_wait').waiting_us > entry(b, 'network').service_us, 'losses: most of the time is retransmission timers');
 });
 
 test.run();
