@@ -74,9 +74,11 @@ class Job {
   /** Handshake or data work: for a received datagram, whether its connection had completed its handshake when the
    *  core processed it (set in compute; until then the stages it went through are held in `early`). */
   phase: 'handshake' | 'data' = 'data';
-  /** Stages a received datagram finished before the core ran (port_rx, dma, ctx_cache): stage, start, end of
-   *  queueing, end; accounted once the phase is known. */
-  readonly early: (Stage | Ps)[] = [];
+  /** Stages a received datagram finished before the core ran (at most port_rx, dma, ctx_cache), accounted once the
+   *  phase is known: earlyStage[i], and in earlyT start, end of queueing, end (a typed array: no boxed numbers). */
+  readonly earlyStage: Stage[] = ['cpu', 'cpu', 'cpu'];
+  readonly earlyT = new Float64Array(9);
+  earlyN = 0;
   /** True from arrival until the core processes the datagram. */
   deferred = false;
   address = '';
@@ -108,7 +110,7 @@ class Job {
     this.depth = 0;
     this.stageStart = 0;
     this.phase = 'data';
-    emptyArray(this.early);
+    this.earlyN = 0;
     this.deferred = false;
     this.address = '';
     this.bytesIn = 0;
@@ -228,11 +230,9 @@ export class ServerSide {
     // processing the client's Finished is data work (its energy and its time), not handshake work
     job.phase = before && before.isConnected ? 'data' : 'handshake';
     job.deferred = false;
-    const early = job.early;
-    for (let i = 0; i < early.length; i += 4) {
-      this.account(job, early[i] as Stage, early[i + 1] as Ps, early[i + 2] as Ps, early[i + 3] as Ps);
-    }
-    emptyArray(early);
+    const t = job.earlyT;
+    for (let i = 0; i < job.earlyN; i++) this.account(job, job.earlyStage[i]!, t[3 * i]!, t[3 * i + 1]!, t[3 * i + 2]!);
+    job.earlyN = 0;
     const hrr0 = d.stats.statelessHrrSent;
     const bad0 = d.stats.badCookies;
     this.capture = job;
@@ -360,8 +360,14 @@ export class ServerSide {
     const now = this.k.now;
     const elapsed = now - job.stageStart;
     const w = wait < elapsed ? wait : elapsed;
-    if (job.deferred) job.early.push(job.stage, job.stageStart, job.stageStart + w, now);
-    else this.account(job, job.stage, job.stageStart, job.stageStart + w, now);
+    if (job.deferred) {
+      const i = job.earlyN++;
+      if (i >= 3) throw new Error(`server job: stage ${job.stage} before the core ran, after ${job.earlyStage.join(', ')}`);
+      job.earlyStage[i] = job.stage;
+      job.earlyT[3 * i] = job.stageStart;
+      job.earlyT[3 * i + 1] = job.stageStart + w;
+      job.earlyT[3 * i + 2] = now;
+    } else this.account(job, job.stage, job.stageStart, job.stageStart + w, now);
   }
 
   /** A stage of `job` queued from `from` to `serviceFrom` and was served until `to`. */
