@@ -24,16 +24,18 @@ export class Accounts {
   readonly recordLatency = new Histogram(); // ps
   readonly drops = new Map<string, number>();
   /**
-   * Server-side block time by component: `data`, summed over data-phase jobs; `handshake`, the time of completed
-   * handshakes attributed to each block (queueing and service; filled at the end of the run, see cosim.ts
-   * attributeHandshake).
+   * Time of completed handshakes (`handshake`) and of delivered records (`data`) attributed to each server block,
+   * queueing and service apart, summed (filled at the end of the run: cosim.ts attributeHandshake, attributeRecord).
    */
   readonly stages = { handshake: new Map<string, StageTotals>(), data: new Map<string, StageTotals>() };
   /** Handshakes: time attributed to client processing, to the network, and to nothing (timer waits). */
   clientHsPs = 0;
   networkHsPs = 0;
   timerHsPs = 0;
-  /** Client processing and network time per delivered record, summed. */
+  /** Delivered records: time attributed to client processing, client queueing, the network and nothing (their
+   *  path logs, see cosim.ts attributeRecord), summed. */
+  clientRecWaitPs = 0;
+  idleRecPs = 0;
   clientRecPs = 0;
   networkRecPs = 0;
 
@@ -54,15 +56,6 @@ export class Accounts {
 
   drop(reason: string): void {
     this.drops.set(reason, (this.drops.get(reason) ?? 0) + 1);
-  }
-
-  stage(phase: 'data', stage: string, waitPs: number, servicePs: number): void {
-    if (!this.active) return;
-    const m = this.stages[phase];
-    let t = m.get(stage);
-    if (!t) m.set(stage, (t = { waitPs: 0, servicePs: 0 }));
-    t.waitPs += waitPs;
-    t.servicePs += servicePs;
   }
 
   recordSent(now: Ps, conn: number): void {

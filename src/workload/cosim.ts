@@ -15,7 +15,7 @@ import { Accounts } from './accounts.ts';
 import { buildChain, type CertKeyType } from './certs.ts';
 import { clientOpPs, makePayload, payloadTag, SendTimes } from './clients.ts';
 import { NetworkModel, type LinkState } from './network.ts';
-import { emptyArray, ServerSide, type Stage } from './server.ts';
+import { emptyArray, ServerSide, type RecordLog, type Stage } from './server.ts';
 import { attribute } from './attribution.ts';
 
 export type CryptoKind = 'node' | 'noble';
@@ -194,26 +194,34 @@ interface Pending {
   c: Client;
   outs: Uint8Array[];
   events: ReturnType<ClientEndpoint['pollEvent']>[];
+  /** Path log of the record this work sent (goes on with outs[0]) or received (ends with its data event). */
+  log: RecordLog | null;
+  logOut: boolean;
 }
 
 /** A datagram in flight on the network to or from client `c` (pooled, see takeDelivery). */
 interface Delivery {
   c: Client;
   d: Uint8Array;
+  /** Path log of the record the datagram carries, or null. */
+  log: RecordLog | null;
 }
 
 const NO_BYTES = new Uint8Array(0);
 
-// Components of the handshake attribution (attributeHandshake): client processing, network, then per server stage
-// a queueing and a service component. Ranks: 0 server service, 1 server queueing, 2 client, 3 network.
+// Components of the handshake and record attribution (attribution.ts): client processing, client queueing (work
+// waiting for the client's processor; logged for records only: in a handshake the client's earlier work covers
+// it), network, then per server stage a queueing and a service component.
+// Ranks: 0 server service, 1 server queueing, 2 client, 3 network.
 const STAGES: readonly Stage[] = ['port_rx', 'dma', 'ctx_cache', 'cpu', 'aead', 'hash', 'pke', 'port_tx'];
 const STAGE_INDEX = Object.fromEntries(STAGES.map((st, i) => [st, i])) as Record<Stage, number>;
 const COMP_CLIENT = 0;
-const COMP_NET = 1;
-const COMP_STAGE0 = 2;
+const COMP_CLIENT_WAIT = 1;
+const COMP_NET = 2;
+const COMP_STAGE0 = 3;
 const COMP_COUNT = COMP_STAGE0 + 2 * STAGES.length;
 const COMP_RANK: readonly number[] = Array.from({ length: COMP_COUNT }, (_, comp) =>
-  comp === COMP_CLIENT ? 2 : comp === COMP_NET ? 3 : (comp - COMP_STAGE0) % 2 === 1 ? 0 : 1);
+  comp === COMP_CLIENT || comp === COMP_CLIENT_WAIT ? 2 : comp === COMP_NET ? 3 : (comp - COMP_STAGE0) % 2 === 1 ? 0 : 1);
 
 export function runCosim(opts: CosimOptions): CosimRun {
   const { scenario: sc, model } = opts;
@@ -336,17 +344,20 @@ export function runCosim(opts: CosimOptions): CosimRun {
   const serverSide: ServerSide[] = dispatchers.map(
     (d, i) =>
       new ServerSide(k, hw, d, {
-        onEvent: (ev, now) => onServerEvent(serverSide[i]!, ev, now),
-        onTransmit: (address, datagram, now, phase) => {
+        onEvent: (ev, now, log) => onServerEvent(serverSide[i]!, ev, now, log),
+        onTransmit: (address, datagram, now, phase, log) => {
           lastActivity = now;
           acc.wire(net.wire(datagram.length));
           const c = byAddr.get(address);
-          if (!c || net.drop(c.net)) return;
+          if (!c || net.drop(c.net)) {
+            if (log !== null) freeRecLog(log);
+            return;
+          }
           const delay = c.delay();
           const at = net.downlink(c.link, datagram.length, now, delay);
           if (!c.connected) logHs(c, COMP_NET, now, at);
-          else if (acc.active) acc.networkRecPs += at - now;
-          k.at(at, clientReceive, takeDelivery(c, datagram));
+          if (log !== null) log.push(COMP_NET, now, at);
+          k.at(at, clientReceive, takeDelivery(c, datagram, log));
         },
         // the side a connection's datagrams reach (serverReceive) is the one whose dispatcher holds it
         armTimer: (conn) => armServer(serverSide[i]!, conn),
@@ -357,6 +368,23 @@ export function runCosim(opts: CosimOptions): CosimRun {
           const base = COMP_STAGE0 + 2 * STAGE_INDEX[stage];
           logHs(c, base, from, serviceFrom);
           logHs(c, base + 1, serviceFrom, to);
+        },
+        freeLog: freeRecLog,
+        onReceivedLog: (address, log) => {
+          if (logUsed) {
+            logUsed = false;
+            freeRecLog(log);
+            return;
+          }
+          // its record was held by the protocol (early data): a later job of this address delivers it
+          let held = heldLogs.get(address);
+          if (held === undefined) heldLogs.set(address, (held = []));
+          held.push(log);
+        },
+        onRecordStage: (log, stage, from, serviceFrom, to) => {
+          const base = COMP_STAGE0 + 2 * STAGE_INDEX[stage];
+          if (serviceFrom > from) log.push(base, from, serviceFrom);
+          log.push(base + 1, serviceFrom, to);
         },
       }, acc, opts.onCryptoOp),
   );
@@ -407,7 +435,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
     if (!conn.isClosed) s.side!.timeout(conn, t);
   }
 
-  function onServerEvent(side: ServerSide, e: DispatcherEvent, now: Ps): void {
+  function onServerEvent(side: ServerSide, e: DispatcherEvent, now: Ps, log: RecordLog | null): void {
     lastActivity = now;
     const ev = e.event;
     if (ev.type === 'connected') {
@@ -426,13 +454,27 @@ export function runCosim(opts: CosimOptions): CosimRun {
       if (sent !== undefined && sent >= warmupPs) {
         acc.recordDelivered(now - sent, ev.data.length, now, ci);
         opts.onRecord?.(now - sent, true);
+        if (acc.active) {
+          // the record's own path log, or, for a record the protocol held and a later job delivered, the log its
+          // own datagram came with
+          const held = log === null ? heldLogs.get(e.address) : undefined;
+          const own = log ?? (held !== undefined && held.length > 0 ? held.shift()! : null);
+          attributeRecord(own, sent, now);
+          if (own !== null && own !== log) freeRecLog(own);
+        }
       }
+      if (log !== null) logUsed = true;
       if (traffic.direction === 'echo') {
         const t = sendTimes.add(now);
         if (now >= warmupPs) acc.recordSent(now, ci);
-        side.send(e.connection, makePayload(t, ev.data.length));
+        side.send(e.connection, makePayload(t, ev.data.length), now >= warmupPs ? takeRecLog() : null);
       }
     } else if (ev.type === 'closed') {
+      const held = heldLogs.get(e.address);
+      if (held !== undefined) {
+        for (const l of held) freeRecLog(l);
+        heldLogs.delete(e.address);
+      }
       const s = srvInfo.get(e.address);
       closedRetransmissions += e.connection.stats.retransmissions;
       if (s) {
@@ -462,7 +504,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
       const t = sendTimes.add(k.now);
       if (k.now >= warmupPs) acc.recordSent(k.now, c.i);
       s.sent++;
-      side.send(conn, makePayload(t, size()));
+      side.send(conn, makePayload(t, size()), k.now >= warmupPs ? takeRecLog() : null);
       k.after(gapPs(c.traffic), sendOne);
     };
     sendOne();
@@ -483,7 +525,8 @@ export function runCosim(opts: CosimOptions): CosimRun {
     workWasConnected = c.ep!.isConnected;
   }
 
-  function workEnd(c: Client): void {
+  /** `log`: the path log of the record this work sends (`logOut`) or receives, or null. */
+  function workEnd(c: Client, log: RecordLog | null = null, logOut = false): void {
     const now = k.now;
     const st = c.ep!.stats;
     // protocol processing: per record (in and out) plus per handshake message (built or processed)
@@ -493,29 +536,39 @@ export function runCosim(opts: CosimOptions): CosimRun {
     const release = start + clientCost;
     c.busy = release;
     if (!workWasConnected) logHs(c, COMP_CLIENT, start, release);
-    else if (acc.active) acc.clientRecPs += release - start;
+    if (log !== null) {
+      if (start > now) log.push(COMP_CLIENT_WAIT, now, start);
+      log.push(COMP_CLIENT, start, release);
+    }
     const p = takePending(c);
     for (let d = c.ep!.pollTransmit(); d; d = c.ep!.pollTransmit()) p.outs.push(d);
     for (let e = c.ep!.pollEvent(); e; e = c.ep!.pollEvent()) p.events.push(e);
     armClient(c);
-    if (p.outs.length || p.events.length) k.at(release, clientRelease, p);
-    else pendingPool.push(p);
+    if (p.outs.length || p.events.length) {
+      p.log = log;
+      p.logOut = logOut;
+      k.at(release, clientRelease, p);
+    } else {
+      if (log !== null) freeRecLog(log);
+      pendingPool.push(p);
+    }
   }
 
   const pendingPool: Pending[] = [];
   function takePending(c: Client): Pending {
     const p = pendingPool.pop();
-    if (!p) return { c, outs: [], events: [] };
+    if (!p) return { c, outs: [], events: [], log: null, logOut: false };
     p.c = c;
     return p;
   }
 
   const deliveryPool: Delivery[] = [];
-  function takeDelivery(c: Client, d: Uint8Array): Delivery {
+  function takeDelivery(c: Client, d: Uint8Array, log: RecordLog | null): Delivery {
     const x = deliveryPool.pop();
-    if (!x) return { c, d };
+    if (!x) return { c, d, log };
     x.c = c;
     x.d = d;
+    x.log = log;
     return x;
   }
 
@@ -551,26 +604,60 @@ export function runCosim(opts: CosimOptions): CosimRun {
     hsTimerPs += attribute(c.hsLog, c.start, end, COMP_RANK, hsCompPs, bounds);
   }
 
+  // ---- "where the time goes" for records: a delivered record's path (client queueing and processing, its
+  // datagram on the network, the server stages of its job) is logged from its hand-over to the endpoint to its
+  // delivery, then attributed like a handshake; ACKs and other work off the record's path do not count.
+  const recLogPool: RecordLog[] = [];
+  /** Logs of received datagrams whose record the protocol held (by address, oldest first). */
+  const heldLogs = new Map<string, RecordLog[]>();
+  /** The log passed to the current server job's events was used by a data event. */
+  let logUsed = false;
+  const recCompPs = new Float64Array(COMP_COUNT);
+  let recIdlePs = 0;
+  function takeRecLog(): RecordLog {
+    return recLogPool.pop() ?? [];
+  }
+  function freeRecLog(log: RecordLog): void {
+    emptyArray(log);
+    recLogPool.push(log);
+  }
+  /** A record without a log (held by the protocol and not traceable) is all `other`. */
+  function attributeRecord(log: RecordLog | null, sent: Ps, delivered: Ps): void {
+    recIdlePs += attribute(log, sent, delivered, COMP_RANK, recCompPs, bounds);
+  }
+
   function clientRelease(p: Pending): void {
     const c = p.c;
     const now = k.now;
     lastActivity = now;
+    const log = p.log;
+    p.log = null;
+    // a sent record's log goes on with the first datagram (the record's); a received record's ends with its event
+    let outLog = p.logOut ? log : null;
     for (const d of p.outs) {
-      if (net.drop(c.net)) continue;
+      const dLog = outLog;
+      outLog = null;
+      if (net.drop(c.net)) {
+        if (dLog !== null) freeRecLog(dLog);
+        continue;
+      }
       const delay = c.delay();
       const at = net.uplink(c.link, d.length, now, delay);
       if (!c.connected) logHs(c, COMP_NET, now, at);
-      else if (acc.active) acc.networkRecPs += at - now;
+      if (dLog !== null) dLog.push(COMP_NET, now, at);
       acc.wire(net.wire(d.length));
-      k.at(at, serverReceive, takeDelivery(c, d));
+      k.at(at, serverReceive, takeDelivery(c, d, dLog));
     }
-    for (const e of p.events) if (e) onClientEvent(c, e, now);
+    if (outLog !== null) freeRecLog(outLog);
+    const inLog = p.logOut ? null : log;
+    for (const e of p.events) if (e) onClientEvent(c, e, now, inLog);
+    if (inLog !== null) freeRecLog(inLog);
     emptyArray(p.outs);
     emptyArray(p.events);
     pendingPool.push(p);
   }
 
-  function onClientEvent(c: Client, e: NonNullable<Pending['events'][number]>, now: Ps): void {
+  function onClientEvent(c: Client, e: NonNullable<Pending['events'][number]>, now: Ps, log: RecordLog | null = null): void {
     if (e.type === 'connected') {
       if (c.start >= warmupPs && acc.active) attributeHandshake(c, now);
       dropHsLog(c);
@@ -583,6 +670,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
       if (sent !== undefined && sent >= warmupPs) {
         acc.recordDelivered(now - sent, e.data.length, now, c.i);
         opts.onRecord?.(now - sent, false);
+        if (acc.active) attributeRecord(log, sent, now);
       }
       c.got++;
       maybeFinish(c);
@@ -635,7 +723,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
     workBegin(c);
     c.ep.send(payload);
     if (ku > 0 && c.sent % ku === 0) c.ep.keyUpdate(false, k.now / 1e9);
-    workEnd(c);
+    workEnd(c, k.now >= warmupPs ? takeRecLog() : null, true);
     k.after(gapPs(c.traffic), clientSendNext, c);
   }
 
@@ -685,23 +773,26 @@ export function runCosim(opts: CosimOptions): CosimRun {
   function arrived(x: Delivery): Uint8Array {
     const d = x.d;
     x.d = NO_BYTES;
+    x.log = null;
     deliveryPool.push(x);
     return d;
   }
 
   function clientReceive(x: Delivery): void {
     const c = x.c;
+    const log = x.log;
     const d = arrived(x);
     if (c.ep) {
       workBegin(c);
       c.ep.receive(d, k.now / 1e9);
-      workEnd(c);
-    }
+      workEnd(c, log, false);
+    } else if (log !== null) freeRecLog(log);
   }
 
   function serverReceive(x: Delivery): void {
     const c = x.c;
-    serverSide[c.server]!.receive(c.addr, arrived(x));
+    const log = x.log;
+    serverSide[c.server]!.receive(c.addr, arrived(x), log);
   }
 
   /** Client configurations by suite, group, scheme and server: identical for every client that shares them, so
@@ -792,10 +883,17 @@ export function runCosim(opts: CosimOptions): CosimRun {
   acc.clientHsPs = hsCompPs[COMP_CLIENT]!;
   acc.networkHsPs = hsCompPs[COMP_NET]!;
   acc.timerHsPs = hsTimerPs;
+  acc.clientRecPs = recCompPs[COMP_CLIENT]!;
+  acc.clientRecWaitPs = recCompPs[COMP_CLIENT_WAIT]!;
+  acc.networkRecPs = recCompPs[COMP_NET]!;
+  acc.idleRecPs = recIdlePs;
   for (let i = 0; i < STAGES.length; i++) {
     const w = hsCompPs[COMP_STAGE0 + 2 * i]!;
     const sv = hsCompPs[COMP_STAGE0 + 2 * i + 1]!;
     if (w > 0 || sv > 0) acc.stages.handshake.set(STAGES[i]!, { waitPs: w, servicePs: sv });
+    const rw = recCompPs[COMP_STAGE0 + 2 * i]!;
+    const rs = recCompPs[COMP_STAGE0 + 2 * i + 1]!;
+    if (rw > 0 || rs > 0) acc.stages.data.set(STAGES[i]!, { waitPs: rw, servicePs: rs });
   }
 
   let retrans = 0;

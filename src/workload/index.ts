@@ -68,14 +68,14 @@ function toBlockStats(b: HwBlockStats): BlockStats {
 }
 
 /**
- * "Where the time goes". Handshake: the time of completed handshakes as attributed instant by instant (cosim.ts
- * attributeHandshake), per completed handshake: the entries add up to the mean handshake latency, `timer_wait`
- * being the time nothing was in progress. Record: server block time of data-phase jobs (ACK jobs included) plus
- * client processing and network time, per delivered record; these overlap a little (see docs/simulation.md).
+ * "Where the time goes": the time of completed handshakes and of delivered records as attributed instant by
+ * instant (cosim.ts attributeHandshake, attributeRecord), per handshake and per record: the entries add up to the
+ * mean latencies. `timer_wait` is handshake time with nothing in progress; `other` is record time off the
+ * record's logged path (a record the protocol held, e.g. early data arriving before the client's Finished).
  */
 function breakdown(run: CosimRun): Breakdown {
   const acc = run.acc;
-  const mk = (phase: 'handshake' | 'data', per: number, clientPs: number, netPs: number, timerPs: number): BreakdownEntry[] => {
+  const mk = (phase: 'handshake' | 'data', per: number, clientPs: number, clientWaitPs: number, netPs: number, idlePs: number, idleName: string): BreakdownEntry[] => {
     if (per <= 0) return [];
     const out: BreakdownEntry[] = [];
     const names = [...acc.stages[phase].keys()].sort();
@@ -83,14 +83,14 @@ function breakdown(run: CosimRun): Breakdown {
       const t = acc.stages[phase].get(name)!;
       out.push({ component: name, waiting_us: t.waitPs / per / PS_PER_US, service_us: t.servicePs / per / PS_PER_US });
     }
-    out.push({ component: 'client', waiting_us: 0, service_us: clientPs / per / PS_PER_US });
+    out.push({ component: 'client', waiting_us: clientWaitPs / per / PS_PER_US, service_us: clientPs / per / PS_PER_US });
     out.push({ component: 'network', waiting_us: 0, service_us: netPs / per / PS_PER_US });
-    if (timerPs > 0) out.push({ component: 'timer_wait', waiting_us: timerPs / per / PS_PER_US, service_us: 0 });
+    if (idlePs > 0) out.push({ component: idleName, waiting_us: idlePs / per / PS_PER_US, service_us: 0 });
     return out;
   };
   return {
-    handshake: mk('handshake', acc.handshakesCompleted, acc.clientHsPs, acc.networkHsPs, acc.timerHsPs),
-    record: mk('data', acc.recordsReceived, acc.clientRecPs, acc.networkRecPs, 0),
+    handshake: mk('handshake', acc.handshakesCompleted, acc.clientHsPs, 0, acc.networkHsPs, acc.timerHsPs, 'timer_wait'),
+    record: mk('data', acc.recordsReceived, acc.clientRecPs, acc.clientRecWaitPs, acc.networkRecPs, acc.idleRecPs, 'other'),
   };
 }
 

@@ -20,11 +20,27 @@ import type { Accounts } from './accounts.ts';
 /** Components of "where the time goes" charged by server jobs (block names plus 'cpu' for protocol work). */
 export type Stage = 'port_rx' | 'dma' | 'ctx_cache' | 'cpu' | 'aead' | 'hash' | 'pke' | 'port_tx';
 
+/**
+ * A record's path log ("where the time goes" for records): an opaque array the caller gives to `receive` or `send`
+ * and gets back through `onRecordStage`, `onEvent` (the received record's) and `onTransmit` (the sent record's).
+ */
+export type RecordLog = number[];
+
 export interface ServerHooks {
-  /** A job's events reached the server application (at the job's release time). */
-  onEvent(ev: DispatcherEvent, now: Ps): void;
-  /** A datagram left the server port (at `now`, after port_tx and propagation). */
-  onTransmit(address: string, datagram: Uint8Array, now: Ps, phase: 'handshake' | 'data'): void;
+  /** A job's events reached the server application (at the job's release time); `log`: the path log the job's
+   *  datagram was received with, if any. */
+  onEvent(ev: DispatcherEvent, now: Ps, log: RecordLog | null): void;
+  /** A datagram left the server port (at `now`, after port_tx and propagation); `log`: the path log of the record
+   *  it carries (the first datagram of a `send` given one), else null. */
+  onTransmit(address: string, datagram: Uint8Array, now: Ps, phase: 'handshake' | 'data', log: RecordLog | null): void;
+  /** A path log the server no longer needs (its datagram was dropped at a port, or it left with no datagram). */
+  freeLog(log: RecordLog): void;
+  /** The job that received the datagram `log` came with is done (after its events went to `onEvent`): the caller
+   *  owns the log again (a record the protocol held, e.g. early data before the client's Finished, is delivered
+   *  by a later job). */
+  onReceivedLog(address: string, log: RecordLog): void;
+  /** A data-phase stage of a job carrying a path log: queued from `from` to `serviceFrom`, served until `to`. */
+  onRecordStage(log: RecordLog, stage: Stage, from: Ps, serviceFrom: Ps, to: Ps): void;
   /** A connection's timer changed; the caller (re)arms it. */
   armTimer(conn: ServerConnection): void;
   /** Connection id for the context cache. */
@@ -81,6 +97,10 @@ class Job {
   earlyN = 0;
   /** True from arrival until the core processes the datagram. */
   deferred = false;
+  /** Path log of the record this job carries (RecordLog), or null. */
+  log: RecordLog | null = null;
+  /** A `send` job: its log goes on with its first datagram (a received datagram's log ends with its events). */
+  sending = false;
   address = '';
   bytesIn = 0;
   datagram: Uint8Array | undefined = undefined;
@@ -112,6 +132,8 @@ class Job {
     this.phase = 'data';
     this.earlyN = 0;
     this.deferred = false;
+    this.log = null;
+    this.sending = false;
     this.address = '';
     this.bytesIn = 0;
     this.datagram = undefined;
@@ -163,14 +185,16 @@ export class ServerSide {
 
   /** The job is finished and no block holds its continuation any more. */
   private recycle(job: Job): void {
+    if (job.log !== null) this.hooks.freeLog(job.log);
     job.clear();
     this.pool.push(job);
   }
 
   /** A datagram from `address` arrives at the server port now. */
-  receive(address: string, datagram: Uint8Array): void {
+  receive(address: string, datagram: Uint8Array, log: RecordLog | null = null): void {
     const job = this.job();
     job.address = address;
+    job.log = log;
     job.datagram = datagram;
     job.bytesIn = datagram.length;
     const conn = this.dispatcher.connectionFor(datagram, address);
@@ -199,7 +223,8 @@ export class ServerSide {
         this.compute(job);
         return;
       case 'port_tx':
-        this.hooks.onTransmit(job.out!.address, job.out!.datagram, this.k.now, job.phase);
+        this.hooks.onTransmit(job.out!.address, job.out!.datagram, this.k.now, job.phase, job.log);
+        job.log = null; // the caller owns it now
         this.recycle(job);
         return;
       default: // cpu, aead, hash, pke
@@ -245,10 +270,12 @@ export class ServerSide {
   }
 
   /** The application sends `data` on `conn` now (echo, or server-initiated traffic). */
-  send(conn: ServerConnection, data: Uint8Array): boolean {
+  send(conn: ServerConnection, data: Uint8Array, log: RecordLog | null = null): boolean {
     const job = this.job();
     job.address = conn.address;
     job.phase = 'data';
+    job.log = log;
+    job.sending = true;
     mark(job, conn);
     this.capture = job;
     const ok = conn.send(data);
@@ -327,14 +354,23 @@ export class ServerSide {
 
   private release(job: Job): void {
     const now = this.k.now;
-    for (const e of job.events) this.hooks.onEvent(e, now);
-    for (const o of job.outputs) this.transmit(o, job.phase);
+    const inLog = job.sending ? null : job.log;
+    let outLog = job.sending ? job.log : null;
+    job.log = null;
+    for (const e of job.events) this.hooks.onEvent(e, now, inLog);
+    if (inLog !== null) this.hooks.onReceivedLog(job.address, inLog);
+    for (const o of job.outputs) {
+      this.transmit(o, job.phase, outLog);
+      outLog = null;
+    }
+    if (outLog !== null) this.hooks.freeLog(outLog);
     this.recycle(job);
   }
 
-  private transmit(o: DispatcherOutput, phase: 'handshake' | 'data'): void {
+  private transmit(o: DispatcherOutput, phase: 'handshake' | 'data', log: RecordLog | null): void {
     const job = this.job();
     job.phase = phase;
+    job.log = log;
     job.address = o.address;
     job.out = o;
     this.begin(job, 'dma');
@@ -373,6 +409,6 @@ export class ServerSide {
   /** A stage of `job` queued from `from` to `serviceFrom` and was served until `to`. */
   private account(job: Job, stage: Stage, from: Ps, serviceFrom: Ps, to: Ps): void {
     if (job.phase === 'handshake') this.hooks.onHandshakeStage(job.address, stage, from, serviceFrom, to);
-    else this.acc.stage('data', stage, serviceFrom - from, to - serviceFrom);
+    else if (job.log !== null) this.hooks.onRecordStage(job.log, stage, from, serviceFrom, to);
   }
 }
