@@ -10,6 +10,36 @@
  * `bounds` is scratch space (emptied and reused, so a caller attributing many handshakes allocates nothing).
  */
 export function attribute(log: readonly number[] | null, start: number, end: number, rank: readonly number[], out: Float64Array, bounds: number[]): number {
+  if (log === null || isSequential(log)) return attributeSequential(log, start, end, out);
+  return attributeSweep(log, start, end, rank, out, bounds);
+}
+
+/** True if every interval starts at or after the end of the one before: no instant is claimed twice. */
+function isSequential(log: readonly number[]): boolean {
+  for (let i = 3; i < log.length; i += 3) if (log[i + 1]! < log[i - 1]!) return false;
+  return true;
+}
+
+/** `attribute` for sequential logs (a record's path): each interval's clipped length goes to its component. */
+function attributeSequential(log: readonly number[] | null, start: number, end: number, out: Float64Array): number {
+  let idle = 0;
+  let at = start;
+  if (log !== null) {
+    for (let i = 0; i < log.length; i += 3) {
+      const f = log[i + 1]! > at ? log[i + 1]! : at;
+      const t = log[i + 2]! < end ? log[i + 2]! : end;
+      if (!(t > f)) continue;
+      idle += f - at;
+      out[log[i]!]! += t - f;
+      at = t;
+    }
+  }
+  if (end > at) idle += end - at;
+  return idle;
+}
+
+/** `attribute` in general: a sweep over the sorted boundaries (exported for tests). */
+export function attributeSweep(log: readonly number[] | null, start: number, end: number, rank: readonly number[], out: Float64Array, bounds: number[]): number {
   while (bounds.length > 0) bounds.pop();
   bounds.push(start, end);
   if (log !== null) {

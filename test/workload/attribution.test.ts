@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { attribute } from '../../src/workload/attribution.ts';
+import { attribute, attributeSweep } from '../../src/workload/attribution.ts';
 
 // components: 0 client (rank 2), 1 network (rank 3), 2 server A service (rank 0), 3 server B service (rank 0),
 // 4 server A queueing (rank 1)
@@ -57,6 +57,26 @@ test('property: shares and idle add up to end - start; no component gets more th
       return true;
     }),
     { seed: 20261129, numRuns: 300 },
+  );
+});
+
+test('property: sequential logs (a record path) take the fast path and agree with the general sweep', () => {
+  const step = fc.tuple(fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 10 }), fc.integer({ min: 0, max: 30 }));
+  fc.assert(
+    fc.property(fc.array(step, { maxLength: 20 }), fc.integer({ min: -10, max: 20 }), fc.integer({ min: 1, max: 300 }), (steps, start, len) => {
+      const log: number[] = [];
+      let t = 0;
+      for (const [c, gap, d] of steps) {
+        log.push(c, t + gap, t + gap + d);
+        t += gap + d;
+      }
+      const a = new Float64Array(RANK.length);
+      const b = new Float64Array(RANK.length);
+      const ia = attribute(log, start, start + len, RANK, a, []);
+      const ib = attributeSweep(log, start, start + len, RANK, b, []);
+      return Math.abs(ia - ib) < 1e-9 && a.every((x, i) => Math.abs(x - b[i]!) < 1e-9);
+    }),
+    { seed: 29112026, numRuns: 300 },
   );
 });
 
