@@ -14,9 +14,13 @@ export function attribute(log: readonly number[] | null, start: number, end: num
   return attributeSweep(log, start, end, rank, out, bounds);
 }
 
-/** True if every interval starts at or after the end of the one before: no instant is claimed twice. */
+/** True if every interval is well formed and starts at or after the end of the one before: no instant is claimed
+ *  twice. */
 function isSequential(log: readonly number[]): boolean {
-  for (let i = 3; i < log.length; i += 3) if (log[i + 1]! < log[i - 1]!) return false;
+  for (let i = 0; i < log.length; i += 3) {
+    if (log[i + 2]! < log[i + 1]!) return false;
+    if (i > 0 && log[i + 1]! < log[i - 1]!) return false;
+  }
   return true;
 }
 

@@ -208,6 +208,8 @@ interface Delivery {
 }
 
 const NO_BYTES = new Uint8Array(0);
+/** Early-data records a server connection holds before the client's Finished (src/dtls/endpoint/connection.ts). */
+const EARLY_DATA_HELD = 8;
 
 // Components of the handshake and record attribution (attribution.ts): client processing, client queueing (work
 // waiting for the client's processor; logged for records only: in a handshake the client's earlier work covers
@@ -370,14 +372,18 @@ export function runCosim(opts: CosimOptions): CosimRun {
           logHs(c, base + 1, serviceFrom, to);
         },
         freeLog: freeRecLog,
-        onReceivedLog: (address, log) => {
-          if (logUsed) {
-            logUsed = false;
+        onReceivedLog: (address, log, mayBeHeld) => {
+          const used = logUsed;
+          logUsed = false;
+          // A record that produced no event either was dropped (replayed, too old, unknown epoch) or, if its
+          // connection was still handshaking, may be early data the protocol holds (at most EARLY_DATA_RECORDS,
+          // src/dtls/endpoint/connection.ts) until the client's Finished; a later job of this address delivers it,
+          // and gets this log back (oldest first: held records are delivered in arrival order).
+          let held = heldLogs.get(address);
+          if (used || !mayBeHeld || (held !== undefined && held.length >= EARLY_DATA_HELD)) {
             freeRecLog(log);
             return;
           }
-          // its record was held by the protocol (early data): a later job of this address delivers it
-          let held = heldLogs.get(address);
           if (held === undefined) heldLogs.set(address, (held = []));
           held.push(log);
         },
@@ -459,6 +465,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
           // own datagram came with
           const held = log === null ? heldLogs.get(e.address) : undefined;
           const own = log ?? (held !== undefined && held.length > 0 ? held.shift()! : null);
+          if (held !== undefined && held.length === 0) heldLogs.delete(e.address);
           attributeRecord(own, sent, now);
           if (own !== null && own !== log) freeRecLog(own);
         }

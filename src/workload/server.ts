@@ -36,9 +36,9 @@ export interface ServerHooks {
   /** A path log the server no longer needs (its datagram was dropped at a port, or it left with no datagram). */
   freeLog(log: RecordLog): void;
   /** The job that received the datagram `log` came with is done (after its events went to `onEvent`): the caller
-   *  owns the log again (a record the protocol held, e.g. early data before the client's Finished, is delivered
-   *  by a later job). */
-  onReceivedLog(address: string, log: RecordLog): void;
+   *  owns the log again. `mayBeHeld`: the datagram reached a connection still handshaking, so a record in it
+   *  that produced no event may be early data the protocol holds and a later job delivers. */
+  onReceivedLog(address: string, log: RecordLog, mayBeHeld: boolean): void;
   /** A data-phase stage of a job carrying a path log: queued from `from` to `serviceFrom`, served until `to`. */
   onRecordStage(log: RecordLog, stage: Stage, from: Ps, serviceFrom: Ps, to: Ps): void;
   /** A connection's timer changed; the caller (re)arms it. */
@@ -47,8 +47,8 @@ export interface ServerHooks {
   connId(address: string): number;
   /**
    * A handshake-phase job for `address` finished a stage: it waited in queues from `from` to `serviceFrom` and was
-   * served from `serviceFrom` to `to` (the caller attributes it to that client's handshake; data-phase stages go to
-   * Accounts.stage directly).
+   * served from `serviceFrom` to `to` (the caller attributes it to that client's handshake; stages of a job that
+   * carries a record's path log go to `onRecordStage` instead).
    */
   onHandshakeStage(address: string, stage: Stage, from: Ps, serviceFrom: Ps, to: Ps): void;
 }
@@ -101,6 +101,8 @@ class Job {
   log: RecordLog | null = null;
   /** A `send` job: its log goes on with its first datagram (a received datagram's log ends with its events). */
   sending = false;
+  /** A received datagram reached a connection that was still handshaking when the core ran. */
+  toHandshaking = false;
   address = '';
   bytesIn = 0;
   datagram: Uint8Array | undefined = undefined;
@@ -134,6 +136,7 @@ class Job {
     this.deferred = false;
     this.log = null;
     this.sending = false;
+    this.toHandshaking = false;
     this.address = '';
     this.bytesIn = 0;
     this.datagram = undefined;
@@ -254,6 +257,7 @@ export class ServerSide {
     // the phase is the connection's when the core runs: a record that arrived while the server was still
     // processing the client's Finished is data work (its energy and its time), not handshake work
     job.phase = before && before.isConnected ? 'data' : 'handshake';
+    job.toHandshaking = before !== undefined && !before.isConnected;
     job.deferred = false;
     const t = job.earlyT;
     for (let i = 0; i < job.earlyN; i++) this.account(job, job.earlyStage[i]!, t[3 * i]!, t[3 * i + 1]!, t[3 * i + 2]!);
@@ -358,7 +362,7 @@ export class ServerSide {
     let outLog = job.sending ? job.log : null;
     job.log = null;
     for (const e of job.events) this.hooks.onEvent(e, now, inLog);
-    if (inLog !== null) this.hooks.onReceivedLog(job.address, inLog);
+    if (inLog !== null) this.hooks.onReceivedLog(job.address, inLog, job.toHandshaking);
     for (const o of job.outputs) {
       this.transmit(o, job.phase, outLog);
       outLog = null;
@@ -408,7 +412,8 @@ export class ServerSide {
 
   /** A stage of `job` queued from `from` to `serviceFrom` and was served until `to`. */
   private account(job: Job, stage: Stage, from: Ps, serviceFrom: Ps, to: Ps): void {
-    if (job.phase === 'handshake') this.hooks.onHandshakeStage(job.address, stage, from, serviceFrom, to);
-    else if (job.log !== null) this.hooks.onRecordStage(job.log, stage, from, serviceFrom, to);
+    // a job carrying a record (even early data, received while handshaking) is on that record's path
+    if (job.log !== null) this.hooks.onRecordStage(job.log, stage, from, serviceFrom, to);
+    else if (job.phase === 'handshake') this.hooks.onHandshakeStage(job.address, stage, from, serviceFrom, to);
   }
 }
