@@ -87,16 +87,12 @@ class Job {
    *  chained descriptor does on a real engine instead of re-queueing behind every new record. */
   depth = 0;
   stageStart: Ps = 0;
-  /** Handshake or data work: for a received datagram, whether its connection had completed its handshake when the
-   *  core processed it (set in compute; until then the stages it went through are held in `early`). */
+  /** Handshake or data work: for a received datagram, whether its connection had completed its handshake when it
+   *  arrived, then (compute) when the core processed it. The stages before compute (port_rx, dma, ctx_cache) are
+   *  accounted with the first: a job that carries a record goes to the record's path whatever its phase, and
+   *  one that carries none and becomes data work in between (an ACK arriving while the server was processing the
+   *  client's Finished) would be dropped either way (its client's handshake is over). */
   phase: 'handshake' | 'data' = 'data';
-  /** Stages a received datagram finished before the core ran (at most port_rx, dma, ctx_cache), accounted once the
-   *  phase is known: earlyStage[i], and in earlyT start, end of queueing, end (a typed array: no boxed numbers). */
-  readonly earlyStage: Stage[] = ['cpu', 'cpu', 'cpu'];
-  readonly earlyT = new Float64Array(9);
-  earlyN = 0;
-  /** True from arrival until the core processes the datagram. */
-  deferred = false;
   /** Path log of the record this job carries (RecordLog), or null. */
   log: RecordLog | null = null;
   /** A `send` job: its log goes on with its first datagram (a received datagram's log ends with its events). */
@@ -132,8 +128,6 @@ class Job {
     this.depth = 0;
     this.stageStart = 0;
     this.phase = 'data';
-    this.earlyN = 0;
-    this.deferred = false;
     this.log = null;
     this.sending = false;
     this.toHandshaking = false;
@@ -202,7 +196,6 @@ export class ServerSide {
     job.bytesIn = datagram.length;
     const conn = this.dispatcher.connectionFor(datagram, address);
     job.phase = conn && conn.isConnected ? 'data' : 'handshake';
-    job.deferred = true;
     this.begin(job, 'port_rx');
     if (!this.hw.port.receive(datagram.length, job.next)) {
       this.acc.drop('port_rx_full');
@@ -258,10 +251,6 @@ export class ServerSide {
     // processing the client's Finished is data work (its energy and its time), not handshake work
     job.phase = before && before.isConnected ? 'data' : 'handshake';
     job.toHandshaking = before !== undefined && !before.isConnected;
-    job.deferred = false;
-    const t = job.earlyT;
-    for (let i = 0; i < job.earlyN; i++) this.account(job, job.earlyStage[i]!, t[3 * i]!, t[3 * i + 1]!, t[3 * i + 2]!);
-    job.earlyN = 0;
     const hrr0 = d.stats.statelessHrrSent;
     const bad0 = d.stats.badCookies;
     this.capture = job;
@@ -400,14 +389,7 @@ export class ServerSide {
     const now = this.k.now;
     const elapsed = now - job.stageStart;
     const w = wait < elapsed ? wait : elapsed;
-    if (job.deferred) {
-      const i = job.earlyN++;
-      if (i >= 3) throw new Error(`server job: stage ${job.stage} before the core ran, after ${job.earlyStage.join(', ')}`);
-      job.earlyStage[i] = job.stage;
-      job.earlyT[3 * i] = job.stageStart;
-      job.earlyT[3 * i + 1] = job.stageStart + w;
-      job.earlyT[3 * i + 2] = now;
-    } else this.account(job, job.stage, job.stageStart, job.stageStart + w, now);
+    this.account(job, job.stage, job.stageStart, job.stageStart + w, now);
   }
 
   /** A stage of `job` queued from `from` to `serviceFrom` and was served until `to`. */
