@@ -39,7 +39,7 @@ export interface ServerHooks {
    *  owns the log again. `mayBeHeld`: the datagram reached a connection still handshaking, so a record in it
    *  that produced no event may be early data the protocol holds and a later job delivers. */
   onReceivedLog(address: string, log: RecordLog, mayBeHeld: boolean): void;
-  /** A data-phase stage of a job carrying a path log: queued from `from` to `serviceFrom`, served until `to`. */
+  /** A stage of a job carrying a path log: queued from `from` to `serviceFrom`, served until `to`. */
   onRecordStage(log: RecordLog, stage: Stage, from: Ps, serviceFrom: Ps, to: Ps): void;
   /** A connection's timer changed; the caller (re)arms it. */
   armTimer(conn: ServerConnection): void;
