@@ -5,7 +5,7 @@ export { ClientEndpoint, resolveClient, type ResolvedClient } from './endpoint/c
 export { ServerConnection, selectParams, type ResolvedServer } from './endpoint/server.ts';
 export { ServerDispatcher, type DispatcherStats, type DispatcherOutput, type DispatcherEvent } from './endpoint/dispatcher.ts';
 export {
-  Connection, type EndpointEvent, type EndpointStats, type ConnectionState, type CloseReason,
+  Connection, EARLY_DATA_RECORDS, type EndpointEvent, type EndpointStats, type ConnectionState, type CloseReason,
 } from './endpoint/connection.ts';
 export {
   type ClientConfig, type ServerConfig, type CommonConfig, type CookieConfig, type ServerCredential,

@@ -6,7 +6,7 @@
 import { fromMs, fromUs, Kernel, makeSampler, Rng, type EventId, type Ps, type RngStream } from '../sim/index.ts';
 import { Platform, type HwBlockStats } from '../hw/index.ts';
 import {
-  cert, ClientEndpoint, createProvider, getSuite, resolveClient, ServerDispatcher,
+  cert, ClientEndpoint, createProvider, EARLY_DATA_RECORDS, getSuite, resolveClient, ServerDispatcher,
   type CipherSuiteName, type CryptoOp, type CryptoProvider, type DispatcherEvent, type KxGroup, type RandomSource,
   type ResolvedClient, type ServerConnection, type SignatureScheme, type CertificateVerifierInterface,
 } from '../dtls/index.ts';
@@ -208,8 +208,6 @@ interface Delivery {
 }
 
 const NO_BYTES = new Uint8Array(0);
-/** Early-data records a server connection holds before the client's Finished (src/dtls/endpoint/connection.ts). */
-const EARLY_DATA_HELD = 8;
 
 // Components of the handshake and record attribution (attribution.ts): client processing, client queueing (work
 // waiting for the client's processor; logged for records only: in a handshake the client's earlier work covers
@@ -376,11 +374,11 @@ export function runCosim(opts: CosimOptions): CosimRun {
           const used = logUsed;
           logUsed = false;
           // A record that produced no event either was dropped (replayed, too old, unknown epoch) or, if its
-          // connection was still handshaking, may be early data the protocol holds (at most EARLY_DATA_RECORDS,
-          // src/dtls/endpoint/connection.ts) until the client's Finished; a later job of this address delivers it,
+          // connection was still handshaking, may be early data the protocol holds (at most EARLY_DATA_RECORDS)
+          // until the client's Finished; a later job of this address delivers it,
           // and gets this log back (oldest first: held records are delivered in arrival order).
           let held = heldLogs.get(address);
-          if (used || !mayBeHeld || (held !== undefined && held.length >= EARLY_DATA_HELD)) {
+          if (used || !mayBeHeld || (held !== undefined && held.length >= EARLY_DATA_RECORDS)) {
             freeRecLog(log);
             return;
           }

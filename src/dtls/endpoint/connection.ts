@@ -104,7 +104,7 @@ interface InMessage {
 
 const MAX_PLAINTEXT = 1 << 14;
 /** Application records from the peer held until its Finished arrives. */
-const EARLY_DATA_RECORDS = 8;
+export const EARLY_DATA_RECORDS = 8;
 const REASSEMBLY_WINDOW = 8;
 
 export abstract class Connection {
