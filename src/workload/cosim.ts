@@ -350,7 +350,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
           acc.wire(net.wire(datagram.length));
           const c = byAddr.get(address);
           if (!c || net.drop(c.net)) {
-            if (log !== null) freeRecLog(log);
+            if (log !== null) freeLog(log);
             return;
           }
           const delay = c.delay();
@@ -369,7 +369,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
           logHs(c, base, from, serviceFrom);
           logHs(c, base + 1, serviceFrom, to);
         },
-        freeLog: freeRecLog,
+        freeLog,
         onReceivedLog: (address, log, mayBeHeld) => {
           const used = logUsed;
           logUsed = false;
@@ -379,7 +379,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
           // and gets this log back (oldest first: held records are delivered in arrival order).
           let held = heldLogs.get(address);
           if (used || !mayBeHeld || (held !== undefined && held.length >= EARLY_DATA_RECORDS)) {
-            freeRecLog(log);
+            freeLog(log);
             return;
           }
           if (held === undefined) heldLogs.set(address, (held = []));
@@ -465,19 +465,19 @@ export function runCosim(opts: CosimOptions): CosimRun {
           const own = log ?? (held !== undefined && held.length > 0 ? held.shift()! : null);
           if (held !== undefined && held.length === 0) heldLogs.delete(e.address);
           attributeRecord(own, sent, now);
-          if (own !== null && own !== log) freeRecLog(own);
+          if (own !== null && own !== log) freeLog(own);
         }
       }
       if (log !== null) logUsed = true;
       if (traffic.direction === 'echo') {
         const t = sendTimes.add(now);
         if (now >= warmupPs) acc.recordSent(now, ci);
-        side.send(e.connection, makePayload(t, ev.data.length), now >= warmupPs ? takeRecLog() : null);
+        side.send(e.connection, makePayload(t, ev.data.length), now >= warmupPs ? takeLog() : null);
       }
     } else if (ev.type === 'closed') {
       const held = heldLogs.get(e.address);
       if (held !== undefined) {
-        for (const l of held) freeRecLog(l);
+        for (const l of held) freeLog(l);
         heldLogs.delete(e.address);
       }
       const s = srvInfo.get(e.address);
@@ -509,7 +509,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
       const t = sendTimes.add(k.now);
       if (k.now >= warmupPs) acc.recordSent(k.now, c.i);
       s.sent++;
-      side.send(conn, makePayload(t, size()), k.now >= warmupPs ? takeRecLog() : null);
+      side.send(conn, makePayload(t, size()), k.now >= warmupPs ? takeLog() : null);
       k.after(gapPs(c.traffic), sendOne);
     };
     sendOne();
@@ -554,7 +554,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
       p.logOut = logOut;
       k.at(release, clientRelease, p);
     } else {
-      if (log !== null) freeRecLog(log);
+      if (log !== null) freeLog(log);
       pendingPool.push(p);
     }
   }
@@ -581,13 +581,21 @@ export function runCosim(opts: CosimOptions): CosimRun {
   // interval of work for it is logged (client processing, network, and each server stage split into queueing and
   // service); when it completes, each instant of [start, completion] is attributed to exactly one component, so
   // the components add up to the handshake latency.
+  /** Emptied logs (handshake and record path logs alike), for reuse. */
   const logPool: number[][] = [];
+  function takeLog(): number[] {
+    return logPool.pop() ?? [];
+  }
+  function freeLog(log: number[]): void {
+    emptyArray(log);
+    logPool.push(log);
+  }
   const hsCompPs = new Float64Array(COMP_COUNT);
   let hsTimerPs = 0;
   function logHs(c: Client, comp: number, from: Ps, to: Ps): void {
     if (c.connected || c.done || c.start < warmupPs || !(to > from)) return;
     let log = c.hsLog;
-    if (log === null) log = c.hsLog = logPool.pop() ?? [];
+    if (log === null) log = c.hsLog = takeLog();
     const n = log.length;
     // a job's consecutive stages on one component (e.g. the key schedule's hash steps) extend one interval
     if (n >= 3 && log[n - 3] === comp && log[n - 1] === from) log[n - 1] = to;
@@ -595,8 +603,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
   }
   function dropHsLog(c: Client): void {
     if (c.hsLog === null) return;
-    emptyArray(c.hsLog);
-    logPool.push(c.hsLog);
+    freeLog(c.hsLog);
     c.hsLog = null;
   }
   const bounds: number[] = [];
@@ -612,20 +619,12 @@ export function runCosim(opts: CosimOptions): CosimRun {
   // ---- "where the time goes" for records: a delivered record's path (client queueing and processing, its
   // datagram on the network, the server stages of its job) is logged from its hand-over to the endpoint to its
   // delivery, then attributed like a handshake; ACKs and other work off the record's path do not count.
-  const recLogPool: RecordLog[] = [];
   /** Logs of received datagrams whose record the protocol held (by address, oldest first). */
   const heldLogs = new Map<string, RecordLog[]>();
   /** The log passed to the current server job's events was used by a data event. */
   let logUsed = false;
   const recCompPs = new Float64Array(COMP_COUNT);
   let recIdlePs = 0;
-  function takeRecLog(): RecordLog {
-    return recLogPool.pop() ?? [];
-  }
-  function freeRecLog(log: RecordLog): void {
-    emptyArray(log);
-    recLogPool.push(log);
-  }
   /** A record without a log (held by the protocol and not traceable) is all `other`. */
   function attributeRecord(log: RecordLog | null, sent: Ps, delivered: Ps): void {
     recIdlePs += attribute(log, sent, delivered, COMP_RANK, recCompPs, bounds);
@@ -643,7 +642,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
       const dLog = outLog;
       outLog = null;
       if (net.drop(c.net)) {
-        if (dLog !== null) freeRecLog(dLog);
+        if (dLog !== null) freeLog(dLog);
         continue;
       }
       const delay = c.delay();
@@ -653,10 +652,10 @@ export function runCosim(opts: CosimOptions): CosimRun {
       acc.wire(net.wire(d.length));
       k.at(at, serverReceive, takeDelivery(c, d, dLog));
     }
-    if (outLog !== null) freeRecLog(outLog);
+    if (outLog !== null) freeLog(outLog);
     const inLog = p.logOut ? null : log;
     for (const e of p.events) if (e) onClientEvent(c, e, now, inLog);
-    if (inLog !== null) freeRecLog(inLog);
+    if (inLog !== null) freeLog(inLog);
     emptyArray(p.outs);
     emptyArray(p.events);
     pendingPool.push(p);
@@ -728,7 +727,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
     workBegin(c);
     c.ep.send(payload);
     if (ku > 0 && c.sent % ku === 0) c.ep.keyUpdate(false, k.now / 1e9);
-    workEnd(c, k.now >= warmupPs ? takeRecLog() : null, true);
+    workEnd(c, k.now >= warmupPs ? takeLog() : null, true);
     k.after(gapPs(c.traffic), clientSendNext, c);
   }
 
@@ -791,7 +790,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
       workBegin(c);
       c.ep.receive(d, k.now / 1e9);
       workEnd(c, log, false);
-    } else if (log !== null) freeRecLog(log);
+    } else if (log !== null) freeLog(log);
   }
 
   function serverReceive(x: Delivery): void {
