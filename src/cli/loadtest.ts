@@ -1,0 +1,182 @@
+// `npm run loadtest -- --port P [--host H] --clients N --rate R [--records K] [--size B] [--json] [--procs W]`
+//   [--arrival poisson|constant] [--ca FILE | --insecure] [--server-name NAME] [--suite S] [--group G]
+//   [--crypto node|noble] [--mtu BYTES] [--timeout MS] [--seed N]
+//
+// A real UDP load generator of DTLS 1.3 clients against a server on this machine (docs/validation.md, "Real
+// server"). Open-loop arrivals at R clients/s; each client handshakes, echoes K records of B bytes one after the
+// other, and closes. With --procs W the clients are split over W processes (client i in process i mod W), all on
+// the same arrival schedule. Prints a summary (or, with --json, a JSON object whose field names follow the
+// simulator's summary.json where the figure is the same: handshakes, handshake_latency_ms, throughput, records).
+// Record latency here is the echo round trip (`record_rtt_us`), not the simulator's one-way record latency.
+// Exit status: 0 every client completed, 1 some failed, 2 bad arguments.
+import { spawn } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { Command, CommanderError } from 'commander';
+import { createProvider } from '../dtls/index.ts';
+import { CertificateVerifier, leafKey, parseCertificate, parseCertificatesPem } from '../dtls/cert/index.ts';
+import { UsageError, collect, cryptoRandom, parseGroups, parseIntOpt, parseSuites, readText } from './demo-common.ts';
+import { type LoadSamples, type LoadSpec, emptySamples, mergeSamples, runLoad } from './loadtest/generator.ts';
+import { summarize, renderText } from './loadtest/summary.ts';
+
+type Opts = {
+  host: string; port: string; clients: string; rate: string; records: string; size: string; arrival: string;
+  procs: string; timeout: string; seed: string; ca?: string; insecure?: boolean; serverName?: string;
+  suite?: string[]; group?: string[]; crypto: string; mtu?: string; json?: boolean; shard?: string;
+};
+
+const SHARD_MARK = 'LOADTEST_SAMPLES ';
+
+export async function main(
+  argv: string[],
+  out: (s: string) => void = (s) => process.stdout.write(s),
+  err: (s: string) => void = (s) => process.stderr.write(s),
+): Promise<number> {
+  const program = new Command('loadtest')
+    .description('Real UDP load generator of DTLS 1.3 clients (open-loop arrivals, echo records)')
+    .requiredOption('--port <port>', 'server UDP port')
+    .option('--host <host>', 'server address (this machine only)', '127.0.0.1')
+    .option('--clients <n>', 'clients in total', '100')
+    .option('--rate <r>', 'mean arrival rate, clients per second', '100')
+    .option('--records <k>', 'echo records per client', '1')
+    .option('--size <bytes>', 'application bytes per record', '100')
+    .option('--arrival <kind>', 'poisson or constant', 'poisson')
+    .option('--procs <w>', 'generator processes', '1')
+    .option('--timeout <ms>', 'a client not finished this long after its start fails', '10000')
+    .option('--seed <n>', 'seed of the arrival process', '1')
+    .option('--ca <file>', 'PEM trust anchors for the server certificate chain')
+    .option('--insecure', 'skip chain validation (the CertificateVerify signature is still checked)')
+    .option('--server-name <name>', 'name checked against the certificate (default: --host)')
+    .option('--suite <name>', 'cipher suite(s) in preference order', collect)
+    .option('--group <name>', 'key exchange group(s)', collect)
+    .option('--crypto <provider>', 'crypto provider of the clients: node or noble', 'node')
+    .option('--mtu <bytes>', 'path MTU (UDP payload bytes)')
+    .option('--json', 'print the summary as JSON')
+    .option('--shard <i/n>', 'internal: run one process share and print raw samples')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => err(s), writeOut: (s) => out(s) });
+  let o: Opts;
+  let spec: LoadSpec;
+  try {
+    program.parse(argv, { from: 'user' });
+    o = program.opts<Opts>();
+    spec = toSpec(o);
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    err(`loadtest: ${(e as Error).message}\n`);
+    return 2;
+  }
+
+  if (o.shard !== undefined) {
+    // Child process: wait for the parent's start time, run, print the raw samples.
+    const t0 = Number(process.env.LOADTEST_T0_EPOCH_MS) - Date.now() + performance.now();
+    const s = await runLoad(spec, clientEnv(o), Number.isFinite(t0) ? t0 : performance.now());
+    out(`${SHARD_MARK}${JSON.stringify(s)}\n`);
+    return 0;
+  }
+
+  const procs = parseIntOpt(o.procs, '--procs', 1, 64);
+  const wall0 = performance.now();
+  let samples: LoadSamples;
+  try {
+    if (procs === 1) {
+      samples = await runLoad(spec, clientEnv(o), performance.now() + 50);
+    } else {
+      samples = await runChildren(argv, procs, err);
+    }
+  } catch (e) {
+    err(`loadtest: ${(e as Error).message}\n`);
+    return 1;
+  }
+  const summary = summarize(spec, samples, (performance.now() - wall0) / 1000);
+  out(o.json ? `${JSON.stringify(summary, null, 2)}\n` : renderText(summary));
+  return samples.failed === 0 ? 0 : 1;
+}
+
+function toSpec(o: Opts): LoadSpec {
+  if (o.arrival !== 'poisson' && o.arrival !== 'constant') throw new UsageError('--arrival must be poisson or constant');
+  const rate = Number(o.rate);
+  if (!(rate > 0 && rate <= 1e6)) throw new UsageError('--rate must be a number in (0, 1e6]');
+  let shard = 0;
+  let shards = 1;
+  if (o.shard !== undefined) {
+    const m = /^(\d+)\/(\d+)$/.exec(o.shard);
+    if (!m || Number(m[1]) >= Number(m[2])) throw new UsageError('--shard must be i/n with i < n');
+    shard = Number(m[1]);
+    shards = Number(m[2]);
+  }
+  if (o.crypto !== 'node' && o.crypto !== 'noble') throw new UsageError('--crypto must be node or noble');
+  if (!o.ca && !o.insecure) throw new UsageError('--ca <file> is required (or --insecure)');
+  return {
+    host: o.host,
+    port: parseIntOpt(o.port, '--port', 1, 65535),
+    clients: parseIntOpt(o.clients, '--clients', 1, 1_000_000),
+    rate,
+    arrival: o.arrival,
+    records: parseIntOpt(o.records, '--records', 0, 1_000_000),
+    size: parseIntOpt(o.size, '--size', 1, 16384),
+    clientTimeoutMs: parseIntOpt(o.timeout, '--timeout', 1, 3_600_000),
+    seed: parseIntOpt(o.seed, '--seed', 0, 2 ** 31),
+    shard,
+    shards,
+    suites: parseSuites(o.suite),
+    groups: parseGroups(o.group),
+    mtu: o.mtu ? parseIntOpt(o.mtu, '--mtu', 256, 65507) : undefined,
+  };
+}
+
+function clientEnv(o: Opts) {
+  const crypto = createProvider(o.crypto as 'node' | 'noble', cryptoRandom);
+  let verifier;
+  if (o.ca) {
+    const anchors = parseCertificatesPem(readText(o.ca, '--ca'));
+    if (!anchors.ok) throw new UsageError(`--ca ${o.ca}: ${anchors.detail}`);
+    verifier = new CertificateVerifier({ trustAnchors: anchors.der, provider: crypto, clock: () => Date.now() });
+  } else {
+    verifier = {
+      verify: (chain: readonly Uint8Array[]) => {
+        const leaf = chain[0] ? parseCertificate(chain[0]) : undefined;
+        const k = leaf?.ok ? leafKey(leaf.cert.publicKey) : undefined;
+        return k ? { ok: true as const, publicKey: k.key } : { ok: false as const, alert: 42, reason: 'unusable leaf certificate' };
+      },
+    };
+  }
+  return { crypto, rng: cryptoRandom, verifier, serverName: o.serverName ?? o.host };
+}
+
+/** Forks `procs` copies of this command with --shard i/procs; they share one start instant (wall clock). */
+async function runChildren(argv: string[], procs: number, err: (s: string) => void): Promise<LoadSamples> {
+  const script = fileURLToPath(import.meta.url);
+  const startEpoch = Date.now() + 300 + 150 * procs; // time for the children to load
+  const runs: Promise<LoadSamples>[] = [];
+  for (let i = 0; i < procs; i++) {
+    runs.push(new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [...process.execArgv, script, ...argv, '--shard', `${i}/${procs}`], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, LOADTEST_T0_EPOCH_MS: String(startEpoch) },
+      });
+      let text = '';
+      child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+      child.on('close', (code) => {
+        const line = text.split('\n').find((l) => l.startsWith(SHARD_MARK));
+        if (code !== 0 || !line) return reject(new Error(`generator process ${i} exited ${code}`));
+        resolve(JSON.parse(line.slice(SHARD_MARK.length)) as LoadSamples);
+      });
+    }));
+  }
+  const all = await Promise.all(runs).catch((e: Error) => {
+    err(`loadtest: ${e.message}\n`);
+    throw e;
+  });
+  return all.reduce((acc, s) => mergeSamples(acc, s), emptySamples());
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+      process.stderr.write(`loadtest: internal error: ${(e as Error).stack}\n`);
+      process.exit(1);
+    },
+  );
+}

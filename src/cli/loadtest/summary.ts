@@ -1,0 +1,93 @@
+// Summary of a load-generator run, with the simulator's summary.json field names where the figure is the same.
+// Percentiles are exact nearest-rank over every sample (the generator keeps them all).
+import type { LoadSamples, LoadSpec } from './generator.ts';
+
+export interface LatencySummary {
+  count: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+export interface LoadSummary {
+  offered_rate_per_s: number;
+  clients: number;
+  /** First client start to last client end, seconds (the window the rates are taken over). */
+  window_s: number;
+  wall_time_s: number;
+  handshakes: { offered: number; completed: number; failed: number; retransmissions: number };
+  /** Clients that did not finish (handshake or records), by cause. */
+  clients_failed: number;
+  failures: Record<string, number>;
+  handshake_latency_ms: LatencySummary;
+  /** Echo round trip of one record: send() to the echoed record's delivery, microseconds. */
+  record_rtt_us: LatencySummary;
+  throughput: { goodput_gbps: number; records_per_s: number; handshakes_per_s: number };
+  records: { sent: number; received: number; lost: number };
+  datagrams: { sent: number; received: number };
+}
+
+/** Nearest-rank quantile of sorted samples (q in (0, 1]). */
+export function nearestRank(sorted: ArrayLike<number>, q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const k = Math.min(sorted.length, Math.max(1, Math.ceil(q * sorted.length)));
+  return sorted[k - 1]!;
+}
+
+export function latency(samples: readonly number[]): LatencySummary {
+  const s = Float64Array.from(samples).sort();
+  let sum = 0;
+  for (const x of s) sum += x;
+  return {
+    count: s.length,
+    mean: s.length ? sum / s.length : Number.NaN,
+    p50: nearestRank(s, 0.5),
+    p90: nearestRank(s, 0.9),
+    p99: nearestRank(s, 0.99),
+    max: s.length ? s[s.length - 1]! : Number.NaN,
+  };
+}
+
+export function summarize(spec: LoadSpec, s: LoadSamples, wallS: number): LoadSummary {
+  const windowS = s.lastEndMs > s.firstStartMs ? (s.lastEndMs - s.firstStartMs) / 1000 : Number.NaN;
+  return {
+    offered_rate_per_s: spec.rate,
+    clients: spec.clients,
+    window_s: windowS,
+    wall_time_s: wallS,
+    handshakes: { offered: s.offered, completed: s.handshakeMs.length, failed: s.handshakesFailed, retransmissions: s.retransmissions },
+    clients_failed: s.failed,
+    failures: s.failures,
+    handshake_latency_ms: latency(s.handshakeMs),
+    record_rtt_us: latency(s.recordRttUs),
+    throughput: {
+      goodput_gbps: (s.payloadBytesReceived * 8) / windowS / 1e9,
+      records_per_s: s.recordsReceived / windowS,
+      handshakes_per_s: s.handshakeMs.length / windowS,
+    },
+    records: { sent: s.recordsSent, received: s.recordsReceived, lost: s.recordsSent - s.recordsReceived },
+    datagrams: { sent: s.datagramsSent, received: s.datagramsReceived },
+  };
+}
+
+const f = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : '-');
+
+export function renderText(r: LoadSummary): string {
+  const h = r.handshake_latency_ms;
+  const rt = r.record_rtt_us;
+  const lines = [
+    `clients ${r.clients} at ${r.offered_rate_per_s}/s  window ${f(r.window_s)} s  wall ${f(r.wall_time_s, 2)} s`,
+    `handshakes: offered ${r.handshakes.offered}  completed ${r.handshakes.completed}  failed ${r.handshakes.failed}` +
+      `  retransmissions ${r.handshakes.retransmissions}` +
+      (r.clients_failed ? `  clients failed ${r.clients_failed}` : '') +
+      (Object.keys(r.failures).length ? `  (${Object.entries(r.failures).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''),
+    `handshake (ms)     mean ${f(h.mean)}  p50 ${f(h.p50)}  p90 ${f(h.p90)}  p99 ${f(h.p99)}  max ${f(h.max)}`,
+    `record rtt (us)    mean ${f(rt.mean, 1)}  p50 ${f(rt.p50, 1)}  p90 ${f(rt.p90, 1)}  p99 ${f(rt.p99, 1)}  max ${f(rt.max, 1)}`,
+    `throughput: handshakes/s ${f(r.throughput.handshakes_per_s, 1)}  records/s ${f(r.throughput.records_per_s, 1)}` +
+      `  goodput ${f(r.throughput.goodput_gbps, 6)} Gbit/s`,
+    `records: sent ${r.records.sent}  received ${r.records.received}  lost ${r.records.lost}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,65 @@
+// The real UDP load generator (npm run loadtest) against the project's demo server over loopback, and its summary
+// arithmetic against hand-computed values.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { join } from 'node:path';
+import { CERTS, ROOT, spawnPeer } from '../interop/harness.ts';
+import { main } from '../../src/cli/loadtest.ts';
+import { arrivalTimes } from '../../src/cli/loadtest/generator.ts';
+import { latency, nearestRank } from '../../src/cli/loadtest/summary.ts';
+
+const EC = join(CERTS, 'ecdsa');
+
+test('summary: nearest-rank percentiles and mean, by hand', () => {
+  // 1..10: p50 = 5th smallest, p90 = 9th, p99 = ceil(9.9) = 10th
+  const l = latency([10, 3, 1, 2, 4, 5, 6, 7, 8, 9]);
+  assert.equal([l.count, l.mean, l.p50, l.p90, l.p99, l.max], [10, 5.5, 5, 9, 10, 10]);
+  assert.ok(Number.isNaN(nearestRank([], 0.5)));
+  assert.is(nearestRank([7], 0.01), 7);
+});
+
+test('arrivals: constant spacing exact; poisson mean gap near 1/rate and identical for one seed', () => {
+  const c = arrivalTimes(5, 200, 'constant', 1);
+  assert.equal(Array.from(c), [0, 5, 10, 15, 20]);
+  const a = arrivalTimes(20000, 1000, 'poisson', 7);
+  const b = arrivalTimes(20000, 1000, 'poisson', 7);
+  assert.equal(Array.from(a), Array.from(b));
+  const meanGapMs = a[a.length - 1]! / (a.length - 1);
+  assert.ok(Math.abs(meanGapMs - 1) < 0.03, `mean gap ${meanGapMs} ms (expected 1 ms +- 3 %)`);
+});
+
+test('loadtest against the demo server: every client handshakes and gets every echo, in 1 and 2 processes', async () => {
+  const server = spawnPeer(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/demo-server.ts'), '--port', '0',
+    '--cert', join(EC, 'server-chain.pem'), '--key', join(EC, 'server.key')], { cwd: ROOT, limitMs: 60000 });
+  try {
+    assert.ok(await server.waitFor(/listening 127\.0\.0\.1:(\d+)/, 15000), server.output());
+    const port = /listening 127\.0\.0\.1:(\d+)/.exec(server.output())![1]!;
+    for (const procs of ['1', '2']) {
+      let out = '';
+      let err = '';
+      const code = await main(['--port', port, '--ca', join(EC, 'ca.pem'), '--server-name', 'localhost', '--clients', '6',
+        '--rate', '200', '--records', '3', '--size', '300', '--procs', procs, '--json'], (s) => (out += s), (s) => (err += s));
+      assert.is(code, 0, `${out}\n${err}`);
+      const r = JSON.parse(out);
+      assert.is(r.handshakes.offered, 6);
+      assert.is(r.handshakes.completed, 6);
+      assert.is(r.handshakes.failed, 0);
+      assert.is(r.clients_failed, 0);
+      assert.equal(r.records, { sent: 18, received: 18, lost: 0 });
+      assert.is(r.record_rtt_us.count, 18);
+      assert.is(r.handshake_latency_ms.count, 6);
+      assert.ok(r.handshake_latency_ms.p50 > 0 && r.handshake_latency_ms.p50 <= r.handshake_latency_ms.max);
+      // goodput = echoed payload bytes x 8 / window
+      assert.ok(Math.abs(r.throughput.goodput_gbps - (18 * 300 * 8) / r.window_s / 1e9) < 1e-12);
+    }
+    // bad arguments: exit 2 with a message
+    let err = '';
+    assert.is(await main(['--port', port, '--insecure', '--arrival', 'bursty'], () => {}, (s) => (err += s)), 2);
+    assert.match(err, /--arrival must be poisson or constant/);
+  } finally {
+    server.kill();
+    await server.exited;
+  }
+});
+
+test.run();
