@@ -1,0 +1,77 @@
+// The calibrated software-only model (models/host.yaml): one core of this host running the project's own server,
+// every figure with how it was measured. Cycles = measured ns x the clock written in the file.
+import type { MicroResults } from './micro.ts';
+import type { ProtocolResults } from './protocol.ts';
+
+export interface HostFacts {
+  cpuModel: string;
+  clockGhz: number;
+  node: string;
+  crypto: 'node' | 'noble';
+  date: string;
+  command: string;
+}
+
+export interface SocketResults {
+  /** One datagram sent or received by a node:dgram socket on loopback (syscall + event loop), ns. */
+  perDatagramNs: number;
+  how: string;
+}
+
+const c = (ns: number, ghz: number) => Math.max(1, Math.round(ns * ghz));
+const cf = (ns: number, ghz: number) => Number(Math.max(0.001, ns * ghz).toPrecision(3));
+
+export function renderHostModel(h: HostFacts, m: MicroResults, p: ProtocolResults, s: SocketResults): string {
+  const g = h.clockGhz;
+  const a = m.aead;
+  const aeadLine = (k: keyof MicroResults['aead']) => (a[k] ? cf(a[k].perUnitNs, g) : 1);
+  const setupNs = a.aes_128_gcm?.fixedNs ?? 0;
+  const pk = (k: string) => c(m.pkeNs[k] ?? 0, g);
+  return `# Calibrated on this host by \`${h.command}\` (${h.date}): one core of ${h.cpuModel} at ${g.toFixed(3)} GHz
+# (/proc/cpuinfo), Node ${h.node}, the project's ${h.crypto} crypto provider. Software-only: no accelerator block,
+# every operation runs on the host core at the rates measured here. Cycles = measured ns x ${g.toFixed(3)}.
+# Each figure is the median of 7 timed batches. docs/validation.md ("Real server") compares this model's predictions
+# with the real demo server under the loadtest generator.
+name: host
+description: One core of this host running the project's DTLS server (${h.crypto} provider), calibrated ${h.date.slice(0, 10)}
+
+port:
+  line_rate_gbps: 40         # loopback: no wire; a rate high enough never to be the bottleneck (memcpy-bound)
+  mtu: 1500
+  ip_version: 4
+  rx_queue_packets: 4096     # socket receive buffer order of magnitude (net.core.rmem_default 208 KiB / ~50 B per small datagram)
+  tx_queue_packets: 4096
+  propagation_ns: 0          # loopback
+  cost: { area_mm2: 0, static_mw: 0, energy_pj_per_byte: 0 }
+
+dma:
+  bandwidth_gbps: 400        # no device: the kernel copies; not a limit at these rates
+  descriptor_latency_ns: 0
+  max_outstanding: 64
+  cost: { area_mm2: 0, static_mw: 0, energy_pj_per_byte: 0 }
+
+cpu:
+  cores: 1                   # the server is pinned to one core (taskset)
+  clock_ghz: ${g.toFixed(3)}
+  cycles_per_handshake_message: ${c(p.perMessageNs, g)}   # server protocol time of ${p.handshakes} in-process handshakes (${(p.handshakeNs / 1000).toFixed(1)} us each, ${(p.handshakeCryptoNs / 1000).toFixed(1)} us of it crypto priced below), minus ${p.handshakeRecords.toFixed(1)} records x cycles_per_record, over ${p.handshakeMessages.toFixed(1)} messages
+  cycles_per_record: ${c(p.perRecordNs, g)}              # echo phase: server time per echoed record (${(p.echoNs / 1000).toFixed(2)} us, ${(p.echoCryptoNs / 1000).toFixed(2)} us crypto) less crypto, over 2 records (in + out)
+  invocation_cycles: 0       # no accelerator to invoke
+  cycles_per_datagram: ${c(s.perDatagramNs, g)}             # ${s.how}
+  software:
+    aead_cycles_per_byte: { aes_128_gcm: ${aeadLine('aes_128_gcm')}, aes_256_gcm: ${aeadLine('aes_256_gcm')}, aes_128_ccm: ${aeadLine('aes_128_ccm')}, chacha20_poly1305: ${aeadLine('chacha20_poly1305')} }  # seal of 64 B and 16 KiB, slope
+    aead_setup_cycles: ${c(setupNs, g)}   # AES-128-GCM seal of 64 B less 64 x the per-byte slope
+    sn_mask_cycles: ${c(m.snMaskNs, g)}      # one record-number mask (AES-ECB of the 16-byte sample)
+    cycles_per_compression: { sha256: ${cf(m.hash.sha256.perUnitNs, g)}, sha384: ${cf(m.hash.sha384.perUnitNs, g)} }  # one-shot hash of 1 and 256 compressions, slope
+    hash_op_cycles: ${c(m.hash.sha256.fixedNs, g)}     # SHA-256 one-shot of one block less one compression
+    pke_cycles:              # one call each through the provider
+      x25519_keygen: ${pk('x25519_keygen')}
+      x25519_derive: ${pk('x25519_derive')}
+      p256_keygen: ${pk('p256_keygen')}
+      p256_derive: ${pk('p256_derive')}
+      ed25519_sign: ${pk('ed25519_sign')}
+      ed25519_verify: ${pk('ed25519_verify')}
+      ecdsa_p256_sign: ${pk('ecdsa_p256_sign')}
+      ecdsa_p256_verify: ${pk('ecdsa_p256_verify')}
+  cost: { area_mm2: 0, static_mw: 0, energy_pj_per_cycle: 0 }
+`;
+}
