@@ -78,8 +78,8 @@ export function codeVersion(): string {
  * V8 options `npm run dse` runs with (package.json "dse" script; a test keeps the two equal). With one
  * simulation per core, V8's own helper threads (concurrent GC marking, parallel scavenges, concurrent JIT) have
  * no idle core to use and only slow the other workers; a 32 MB semi-space means fewer young-generation
- * collections of the simulator's short-lived objects. Measured in docs/dse.md ("How the workers run", "Measured
- * figures"): the 16-point bench sweep on 2 workers takes 6.5 s instead of 7.3 s.
+ * collections of the simulator's short-lived objects. Why: docs/dse.md ("How the workers run"); measured in
+ * docs/validation.md ("Speed and memory"): the 16-point bench sweep on 2 workers took 6.5 s instead of 7.3 s.
  */
 export const DSE_NODE_FLAGS = ['--single-threaded', '--max-semi-space-size=32'] as const;
 
