@@ -3,6 +3,7 @@ import { posix as path } from 'node:path';
 import * as z from 'zod';
 import { SUITE_NAMES, type CipherSuiteName } from '../../dtls/crypto/suites.ts';
 import { DistSpec, PositiveDistSpec } from './dist.ts';
+import { DtlsSchema } from './dtls.ts';
 import { parseYamlConfig, applyOverrides, ConfigError, positionOf } from './yaml.ts';
 import { applyModelOverrides, type ModelConfig } from './model.ts';
 
@@ -228,6 +229,8 @@ export const ScenarioSchema = z.strictObject({
   clients: ClientsSchema,
   traffic: TrafficSchema.prefault({}),
   network: NetworkSchema.prefault({}),
+  /** DTLS protocol settings (retransmission timers) of every client and the server. */
+  dtls: DtlsSchema.prefault({}),
   sim: SimSchema.prefault({}),
   sla: z.array(SlaSchema).default([]),
 });
