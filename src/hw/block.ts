@@ -1,10 +1,7 @@
 // Common part of every block: a kernel Resource (capacity = instances), operation counters, energy accounting
 // and conversion of the Resource's statistics into HwBlockStats.
-import { Resource, type Kernel, type Ps, type Dist, type ResourceOptions, type UseDone } from '../sim/index.ts';
+import { HZ_PER_MHZ, PS_PER_NS, PS_PER_S, PS_PER_US, Resource, type Kernel, type Ps, type Dist, type ResourceOptions, type UseDone } from '../sim/index.ts';
 import type { BlockCost, Done, HwBlockStats } from './types.ts';
-
-const PS_PER_US = 1e6;
-const PS_PER_S = 1e12;
 
 function distUs(d: Dist): Dist {
   return { count: d.count, mean: d.mean / PS_PER_US, p50: d.p50 / PS_PER_US, p90: d.p90 / PS_PER_US, p99: d.p99 / PS_PER_US, max: d.max / PS_PER_US };
@@ -107,17 +104,17 @@ export class BlockBase {
 
 /** Integer MHz/GHz -> Hz for the kernel Clock (which needs an integer frequency). */
 export function hz(mhz: number): number {
-  return Math.max(1, Math.round(mhz * 1e6));
+  return Math.max(1, Math.round(mhz * HZ_PER_MHZ));
 }
 
 /** ns (float) -> integer ps. */
 export function nsToPs(ns: number): Ps {
-  return Math.round(ns * 1000);
+  return Math.round(ns * PS_PER_NS);
 }
 
 /** us (float) -> integer ps. */
 export function usToPs(us: number): Ps {
-  return Math.round(us * 1e6);
+  return Math.round(us * PS_PER_US);
 }
 
 /** Pooled record carrying a completion callback across a fixed delay. */

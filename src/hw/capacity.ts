@@ -1,6 +1,7 @@
 // Analytic capacity of a model: the saturation throughput of each block for a given operation, from the same
 // timing functions the simulation uses (no queueing). Used to check simulations against first principles
 // (a saturated block in a run should serve at exactly this rate) and to size scenarios.
+import { BIT_S_PER_GBIT_S, HZ_PER_GHZ, HZ_PER_MHZ, US_PER_S } from '../sim/index.ts';
 import { aeadCycles, classifyAead } from './aead.ts';
 import { dmaThroughputGbps } from './dma.ts';
 import { softwareCycles } from './cpu.ts';
@@ -36,7 +37,7 @@ export function recordCapacity(
   const aad = o.aadBytes ?? m.aead?.aad_bytes ?? 5;
   const inner = o.payloadBytes + 1; // DTLSInnerPlaintext content type
   const dgram = o.datagramBytes ?? inner + 16 + aad;
-  const cpuHz = m.cpu.clock_ghz * 1e9;
+  const cpuHz = m.cpu.clock_ghz * HZ_PER_GHZ;
   const seal = { op: 'aead-seal' as const, alg: o.alg, inputBytes: inner, outputBytes: inner + 16, aadBytes: aad };
   const mask = { op: 'sn-mask' as const, alg: o.alg.toUpperCase().includes('CHACHA') ? 'CHACHA20' : o.alg.includes('256') ? 'AES-256-ECB' : 'AES-128-ECB', inputBytes: 16, outputBytes: 16, blocks: 1 };
   let aeadRate: number;
@@ -45,7 +46,7 @@ export function recordCapacity(
     const a = m.aead;
     const maskCycles = a.mask_setup_cycles + (mask.alg === 'CHACHA20' ? a.cycles_per_block.chacha20 : mask.alg === 'AES-256-ECB' ? a.cycles_per_block.aes_256_gcm : a.cycles_per_block.aes_128_gcm);
     const cycles = Math.ceil(aeadCycles(a, classifyAead(o.alg), inner, aad)) + Math.ceil(maskCycles);
-    aeadRate = (a.instances * a.clock_mhz * 1e6) / cycles;
+    aeadRate = (a.instances * a.clock_mhz * HZ_PER_MHZ) / cycles;
     cpuCycles = m.cpu.cycles_per_record + (o.invocationsPerRecord ?? 1) * m.cpu.invocation_cycles;
   } else {
     aeadRate = Infinity;
@@ -53,8 +54,8 @@ export function recordCapacity(
   }
   const cpuRate = (m.cpu.cores * cpuHz) / cpuCycles;
   if (aeadRate === Infinity) aeadRate = cpuRate;
-  const dmaRate = (dmaThroughputGbps(m.dma, dgram) * 1e9) / (dgram * 8);
-  const portRate = (m.port.line_rate_gbps * 1e9) / (wireBytes(m.port, dgram) * 8);
+  const dmaRate = (dmaThroughputGbps(m.dma, dgram) * BIT_S_PER_GBIT_S) / (dgram * 8);
+  const portRate = (m.port.line_rate_gbps * BIT_S_PER_GBIT_S) / (wireBytes(m.port, dgram) * 8);
   const rates = { aead: aeadRate, cpu: cpuRate, dma: dmaRate, port: portRate } as const;
   // cpu first so that software-only (aead rate = cpu rate) names the cores
   let bottleneck: RecordCapacity['bottleneck'] = 'cpu';
@@ -67,12 +68,12 @@ export function recordCapacity(
     port_records_per_s: portRate,
     bottleneck,
     records_per_s: r,
-    goodput_gbps: (r * o.payloadBytes * 8) / 1e9,
+    goodput_gbps: (r * o.payloadBytes * 8) / BIT_S_PER_GBIT_S,
   };
 }
 
 /** Asymmetric operations/s: all PKE engines (latency-bound), or all host cores in software. */
 export function pkeOpsPerS(m: HwModel, op: PkeOp): number {
-  if (m.pke && m.pke.instances > 0) return (m.pke.instances * 1e6) / m.pke.latency_us[op];
-  return (m.cpu.cores * m.cpu.clock_ghz * 1e9) / m.cpu.software.pke_cycles[op];
+  if (m.pke && m.pke.instances > 0) return (m.pke.instances * US_PER_S) / m.pke.latency_us[op];
+  return (m.cpu.cores * m.cpu.clock_ghz * HZ_PER_GHZ) / m.cpu.software.pke_cycles[op];
 }

@@ -7,7 +7,7 @@
 //   sn-mask:         sn_mask_cycles
 //   hash family:     hash_op_cycles + blocks x cycles_per_compression[alg]       (every call pays the call cost)
 //   asymmetric:      pke_cycles[op]
-import { Clock, type Kernel, type Ps } from '../sim/index.ts';
+import { Clock, HZ_PER_GHZ, type Kernel, type Ps } from '../sim/index.ts';
 import type { Discipline } from '../sim/index.ts';
 import { aeadPayloadBytes, classifyAead } from './aead.ts';
 import { BlockBase } from './block.ts';
@@ -62,7 +62,7 @@ export class HostCpu extends BlockBase {
   readonly defaultAad: number;
 
   constructor(k: Kernel, p: CpuParams, opts: { name?: string; defaultAad?: number | undefined; discipline?: Discipline } = {}) {
-    const clockHz = Math.max(1, Math.round(p.clock_ghz * 1e9));
+    const clockHz = Math.max(1, Math.round(p.clock_ghz * HZ_PER_GHZ));
     super(k, { name: opts.name ?? 'cpu', kind: 'cpu', instances: p.cores, clockHz, areaMm2: p.cost.area_mm2, staticMw: p.cost.static_mw, resource: { discipline: opts.discipline ?? 'fifo' } });
     this.params = p;
     this.clock = new Clock(clockHz);

@@ -9,7 +9,7 @@
 // Unloaded latency = B x 8 / bandwidth + descriptor_latency. Sustained throughput per direction
 //   = min(bandwidth, max_outstanding x B / (B x 8 / bandwidth + descriptor_latency))   [bits/s, B in bits]
 // so small transfers are latency-bound unless enough descriptors are outstanding.
-import type { Kernel, Ps } from '../sim/index.ts';
+import { PS_PER_NS, type Kernel, type Ps } from '../sim/index.ts';
 import { BlockBase, nsToPs } from './block.ts';
 import type { DmaParams } from './params.ts';
 import type { Done, HwBlockStats } from './types.ts';
@@ -18,7 +18,7 @@ export type DmaDirection = 'to-engine' | 'from-engine';
 
 /** Time on the link for `bytes`, ps (rounded up). */
 export function dmaLinkPs(p: Pick<DmaParams, 'bandwidth_gbps'>, bytes: number): Ps {
-  return Math.ceil((bytes * 8 * 1000) / p.bandwidth_gbps);
+  return Math.ceil((bytes * 8 * PS_PER_NS) / p.bandwidth_gbps);
 }
 
 /** Unloaded transfer latency, ps. */
@@ -28,7 +28,7 @@ export function dmaLatencyPs(p: Pick<DmaParams, 'bandwidth_gbps' | 'descriptor_l
 
 /** Sustained throughput of back-to-back transfers of `bytes` in one direction, Gbit/s. */
 export function dmaThroughputGbps(p: DmaParams, bytes: number): number {
-  const t = dmaLatencyPs(p, bytes) / 1000; // ns
+  const t = dmaLatencyPs(p, bytes) / PS_PER_NS; // ns
   return Math.min(p.bandwidth_gbps, (p.max_outstanding * bytes * 8) / t);
 }
 

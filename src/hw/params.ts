@@ -1,115 +1,200 @@
-// Parameters of the hardware blocks, as plain structural types. src/hw may not import src/workload, so the
-// model schema (src/workload/config/model.ts, zod) is checked against these types at compile time instead:
-// a validated ModelConfig is assignable to HwModel. Units are in the names (see docs/models.md).
+// Parameters of the hardware blocks: the one definition. Each block's parameters are a zod schema (validation,
+// defaults, doc comment per field) and the TypeScript type the block takes is derived from it (z.output), so a
+// parameter is declared exactly once. src/workload/config/model.ts parses models/*.yaml against these schemas
+// (adding only the model's description); src/hw imports nothing from src/workload. Every parameter, its unit and
+// its source: docs/models.md. Units are in the key names: _gbps 10^9 bit/s, _ns/_us nanoseconds/microseconds,
+// _mhz/_ghz clock, _mm2 area, _mw milliwatts, _pj picojoules, _cycles clock cycles of the block's own clock.
+import * as z from 'zod';
 
-export interface CostParams {
+const posNum = z.number().positive();
+const nonNeg = z.number().nonnegative();
+const posInt = z.number().int().positive();
+const nonNegInt = z.number().int().nonnegative();
+
+/** Area, leakage and dynamic energy of one instance; dynamic-energy keys are block-specific. */
+const baseCost = {
   /** Area of one instance, mm^2. */
-  area_mm2: number;
-  /** Static power of one instance, mW. */
-  static_mw: number;
-}
+  area_mm2: nonNeg.default(0),
+  /** Static (leakage + clock tree) power of one instance, mW, charged for the whole simulated time. */
+  static_mw: nonNeg.default(0),
+};
 
-export interface PortParams {
-  line_rate_gbps: number;
-  /** IP MTU, bytes. */
-  mtu: number;
-  ip_version: 4 | 6;
-  rx_queue_packets: number;
-  tx_queue_packets: number;
-  propagation_ns: number;
-  cost: CostParams & { energy_pj_per_byte: number };
-}
+export const PortSchema = z.strictObject({
+  /** Line rate, 10^9 bit/s (each direction). */
+  line_rate_gbps: posNum,
+  /** IP MTU in bytes (largest IP packet; the UDP payload limit is mtu - IP header - 8). */
+  mtu: z.number().int().min(200).max(65535),
+  /** IP version of the framing: 4 (20 B header) or 6 (40 B header). */
+  ip_version: z.union([z.literal(4), z.literal(6)]).default(4),
+  /** Frames that can wait for the receive link (beyond the one being received); tail-dropped beyond. */
+  rx_queue_packets: posInt,
+  /** Frames that can wait for the transmit link (beyond the one being sent); tail-dropped beyond. */
+  tx_queue_packets: posInt,
+  /** Propagation delay from the port to the cable end, ns (added after serialization). */
+  propagation_ns: nonNeg.default(0),
+  cost: z
+    .strictObject({ ...baseCost, /** Dynamic energy per wire byte sent or received, pJ. */ energy_pj_per_byte: nonNeg.default(0) })
+    .prefault({}),
+});
 
-export interface DmaParams {
-  bandwidth_gbps: number;
-  descriptor_latency_ns: number;
-  max_outstanding: number;
-  cost: CostParams & { energy_pj_per_byte: number };
-}
+export const DmaSchema = z.strictObject({
+  /** Sustained data bandwidth per direction (host->engine and engine->host), 10^9 bit/s. */
+  bandwidth_gbps: posNum,
+  /** Fixed latency of one descriptor (doorbell/fetch/completion), ns; overlaps across outstanding descriptors. */
+  descriptor_latency_ns: nonNeg,
+  /** Descriptors in flight at once (both directions together). */
+  max_outstanding: posInt,
+  cost: z
+    .strictObject({ ...baseCost, /** Dynamic energy per byte moved, pJ. */ energy_pj_per_byte: nonNeg.default(0) })
+    .prefault({}),
+});
 
-export interface AeadCycles {
-  aes_128_gcm: number;
-  aes_256_gcm: number;
-  aes_128_ccm: number;
-  chacha20: number;
-  poly1305: number;
-}
+export const AeadSchema = z.strictObject({
+  /** Parallel engines; 0 = no AEAD offload (record protection runs on the host CPU). */
+  instances: nonNegInt,
+  /** Engine clock, MHz. */
+  clock_mhz: posNum,
+  /** Cycles per block (issue interval) for each algorithm. */
+  cycles_per_block: z.strictObject({
+    /** AES-128-GCM, per 16 B block (CTR + GHASH in parallel). */
+    aes_128_gcm: posNum,
+    /** AES-256-GCM, per 16 B block. */
+    aes_256_gcm: posNum,
+    /** AES-128-CCM (and CCM_8), per 16 B block: CBC-MAC + CTR, about 2 AES per block. */
+    aes_128_ccm: posNum,
+    /** ChaCha20 keystream, per 64 B block. */
+    chacha20: posNum,
+    /** Poly1305, per 16 B block. */
+    poly1305: posNum,
+  }),
+  /** ChaCha20 and Poly1305 run side by side (cycles = max of the two) instead of one after the other (sum). */
+  chacha_poly_parallel: z.boolean().default(true),
+  /** Per-record setup: context/key load, J0/tag or Poly1305 key and finish, cycles. */
+  setup_cycles: nonNeg,
+  /** Extra cycles of a record-number mask (sn-mask) on top of one cipher block. */
+  mask_setup_cycles: nonNeg.default(0),
+  /** Pipeline stages: latency = occupancy + (pipeline_depth - 1) cycles; occupancy limits throughput. */
+  pipeline_depth: posInt.default(1),
+  /** Additional authenticated data assumed when the operation does not say (DTLS 1.3 unified header), bytes. */
+  aad_bytes: nonNegInt.default(5),
+  cost: z
+    .strictObject({ ...baseCost, /** Dynamic energy per busy cycle, pJ. */ energy_pj_per_cycle: nonNeg.default(0) })
+    .prefault({}),
+});
 
-export interface AeadParams {
-  instances: number;
-  clock_mhz: number;
-  cycles_per_block: AeadCycles;
-  chacha_poly_parallel: boolean;
-  setup_cycles: number;
-  mask_setup_cycles: number;
-  pipeline_depth: number;
-  aad_bytes: number;
-  cost: CostParams & { energy_pj_per_cycle: number };
-}
+export const HashSchema = z.strictObject({
+  /** Parallel SHA/HMAC/HKDF units; 0 = hashing runs on the host CPU. */
+  instances: nonNegInt,
+  clock_mhz: posNum,
+  cycles_per_compression: z.strictObject({
+    /** SHA-256, per 64 B compression. */
+    sha256: posNum,
+    /** SHA-384 (SHA-512 core), per 128 B compression. */
+    sha384: posNum,
+  }),
+  /** Per-operation overhead (load/unload, padding, key setup), cycles. */
+  op_overhead_cycles: nonNeg,
+  cost: z.strictObject({ ...baseCost, energy_pj_per_cycle: nonNeg.default(0) }).prefault({}),
+});
 
-export interface HashParams {
-  instances: number;
-  clock_mhz: number;
-  cycles_per_compression: { sha256: number; sha384: number };
-  op_overhead_cycles: number;
-  cost: CostParams & { energy_pj_per_cycle: number };
-}
+/** One number per asymmetric operation (microseconds for pke.latency_us, cycles for cpu.software.pke_cycles). */
+const PkeTableSchema = z.strictObject({
+  x25519_keygen: posNum,
+  x25519_derive: posNum,
+  p256_keygen: posNum,
+  p256_derive: posNum,
+  ed25519_sign: posNum,
+  ed25519_verify: posNum,
+  ecdsa_p256_sign: posNum,
+  ecdsa_p256_verify: posNum,
+});
 
-export interface PkeTable {
-  x25519_keygen: number;
-  x25519_derive: number;
-  p256_keygen: number;
-  p256_derive: number;
-  ed25519_sign: number;
-  ed25519_verify: number;
-  ecdsa_p256_sign: number;
-  ecdsa_p256_verify: number;
-}
+export const PkeSchema = z.strictObject({
+  /** Parallel public-key engines; 0 = asymmetric crypto runs on the host CPU. */
+  instances: nonNegInt,
+  /** Latency of each operation on one engine, microseconds. */
+  latency_us: PkeTableSchema,
+  cost: z
+    .strictObject({ ...baseCost, /** Power while busy, mW per instance (energy per op = active_mw x latency). */ active_mw: nonNeg.default(0) })
+    .prefault({}),
+});
+
+export const CpuSchema = z.strictObject({
+  /** Host cores available to the DTLS server. */
+  cores: posInt,
+  clock_ghz: posNum,
+  /** Protocol processing per handshake message (parse/build, state machine), cycles. */
+  cycles_per_handshake_message: nonNeg,
+  /** Protocol processing per record (header, replay window, dispatch), excluding crypto, cycles. */
+  cycles_per_record: nonNeg,
+  /** Host cost of one accelerator invocation (descriptor, doorbell, interrupt/completion), cycles. */
+  invocation_cycles: nonNeg,
+  /** Software crypto rates, used for every operation whose accelerator block is absent or has 0 instances. */
+  software: z.strictObject({
+    /** AEAD per byte of plaintext, cycles/B. */
+    aead_cycles_per_byte: z.strictObject({ aes_128_gcm: posNum, aes_256_gcm: posNum, aes_128_ccm: posNum, chacha20_poly1305: posNum }),
+    /** Fixed cost per AEAD call (key schedule, context, call overhead), cycles. */
+    aead_setup_cycles: nonNeg,
+    /** Record-number mask (one cipher block + call), cycles. */
+    sn_mask_cycles: nonNeg,
+    cycles_per_compression: z.strictObject({ sha256: posNum, sha384: posNum }),
+    /** Fixed cost per hash/HMAC/HKDF call, cycles. */
+    hash_op_cycles: nonNeg,
+    /** Cycles per asymmetric operation. */
+    pke_cycles: PkeTableSchema,
+  }),
+  cost: z
+    .strictObject({ ...baseCost, /** Dynamic energy per busy cycle of one core, pJ. */ energy_pj_per_cycle: nonNeg.default(0) })
+    .prefault({}),
+});
+
+export const ContextCacheSchema = z.strictObject({
+  /** Connection contexts held on the accelerator; 0 = no cache (every record fetches its context). */
+  capacity_connections: nonNegInt,
+  /** Size of one connection context (keys, IVs, sn keys, epochs, replay window), bytes. */
+  context_bytes: posInt,
+  /** Lookup latency on a hit, ns. A miss adds a DMA fetch of context_bytes. */
+  hit_ns: nonNeg,
+  /** Lookups served in parallel. */
+  ports: posInt.default(1),
+  cost: z
+    .strictObject({
+      /** Static power per instance (the whole cache), mW. */
+      static_mw: nonNeg.default(0),
+      /** SRAM area per KiB of capacity, mm^2 (area = capacity x context_bytes / 1024 x this). */
+      area_mm2_per_kib: nonNeg.default(0),
+      /** Dynamic energy per lookup, pJ. */
+      energy_pj_per_access: nonNeg.default(0),
+    })
+    .prefault({}),
+});
+
+/** The hardware part of a model file (models/*.yaml): absent accelerator blocks (or instances 0) => CPU. */
+export const HwModelSchema = z.strictObject({
+  /** Model name as shown in reports. */
+  name: z.string().min(1),
+  port: PortSchema,
+  dma: DmaSchema,
+  aead: AeadSchema.optional(),
+  hash: HashSchema.optional(),
+  pke: PkeSchema.optional(),
+  cpu: CpuSchema,
+  context_cache: ContextCacheSchema.optional(),
+});
+
+/** Area and static power of one instance (every block's `cost` has them; dynamic-energy keys are block-specific). */
+export type CostParams = { area_mm2: number; static_mw: number };
+export type PortParams = z.output<typeof PortSchema>;
+export type DmaParams = z.output<typeof DmaSchema>;
+export type AeadParams = z.output<typeof AeadSchema>;
+export type AeadCycles = AeadParams['cycles_per_block'];
+export type HashParams = z.output<typeof HashSchema>;
+/** One number per asymmetric operation. */
+export type PkeTable = z.output<typeof PkeTableSchema>;
 export type PkeOp = keyof PkeTable;
-
-export interface PkeParams {
-  instances: number;
-  /** Microseconds per operation. */
-  latency_us: PkeTable;
-  cost: CostParams & { active_mw: number };
-}
-
-export interface CpuSoftwareParams {
-  aead_cycles_per_byte: { aes_128_gcm: number; aes_256_gcm: number; aes_128_ccm: number; chacha20_poly1305: number };
-  aead_setup_cycles: number;
-  sn_mask_cycles: number;
-  cycles_per_compression: { sha256: number; sha384: number };
-  hash_op_cycles: number;
-  /** Cycles per operation. */
-  pke_cycles: PkeTable;
-}
-
-export interface CpuParams {
-  cores: number;
-  clock_ghz: number;
-  cycles_per_handshake_message: number;
-  cycles_per_record: number;
-  invocation_cycles: number;
-  software: CpuSoftwareParams;
-  cost: CostParams & { energy_pj_per_cycle: number };
-}
-
-export interface ContextCacheParams {
-  capacity_connections: number;
-  context_bytes: number;
-  hit_ns: number;
-  ports: number;
-  cost: { static_mw: number; area_mm2_per_kib: number; energy_pj_per_access: number };
-}
-
-/** A whole hardware model (models/*.yaml after validation). Absent accelerator blocks (or instances 0) => CPU. */
-export interface HwModel {
-  name: string;
-  port: PortParams;
-  dma: DmaParams;
-  aead?: AeadParams | undefined;
-  hash?: HashParams | undefined;
-  pke?: PkeParams | undefined;
-  cpu: CpuParams;
-  context_cache?: ContextCacheParams | undefined;
-}
+export type PkeParams = z.output<typeof PkeSchema>;
+export type CpuParams = z.output<typeof CpuSchema>;
+export type CpuSoftwareParams = CpuParams['software'];
+export type ContextCacheParams = z.output<typeof ContextCacheSchema>;
+/** A whole hardware model after validation. */
+export type HwModel = z.output<typeof HwModelSchema>;

@@ -13,7 +13,7 @@
 // ops to the host CPU at software rates. An accelerated op first costs the host `invocation_cycles` on one core
 // (descriptor + doorbell + completion), then the block's own time; hash-family ops that complete no compression
 // (transcript updates buffered by the host) cost nothing.
-import type { Kernel, Ps } from '../sim/index.ts';
+import { PS_PER_S, type Kernel, type Ps } from '../sim/index.ts';
 import { AeadEngine } from './aead.ts';
 import type { BlockBase } from './block.ts';
 import { ContextCache } from './context-cache.ts';
@@ -28,8 +28,6 @@ import { HW_OP_KINDS, type CostReport, type Done, type HwBlockStats, type HwCryp
 export type Route = 'aead' | 'hash' | 'pke' | 'cpu';
 /** Which work an operation's energy is booked to: a connection still handshaking, or one past its handshake. */
 export type EnergyPhase = 'handshake' | 'data';
-
-const PS_PER_S = 1e12;
 
 function blockOf(op: HwOpKind): 'aead' | 'hash' | 'pke' {
   switch (op) {

@@ -9,7 +9,7 @@
 // Serialization: wire bytes x 8 / line_rate. Each direction is a Resource of capacity 1 whose queue holds at most
 // rx/tx_queue_packets datagrams; an arrival at a full queue is tail-dropped (counted). TX completes after
 // serialization + propagation_ns.
-import type { Kernel, Ps, UseDone } from '../sim/index.ts';
+import { PS_PER_NS, type Kernel, type Ps, type UseDone } from '../sim/index.ts';
 import { BlockBase, DelayedDone, nsToPs } from './block.ts';
 import type { PortParams } from './params.ts';
 import type { Done } from './types.ts';
@@ -60,7 +60,7 @@ export function wireBytes(p: Pick<PortParams, 'ip_version' | 'mtu'>, payload: nu
 /** Serialization time of `wire` bytes at the line rate, ps (rounded up). */
 export function serializationPs(p: Pick<PortParams, 'line_rate_gbps'>, wire: number): Ps {
   // bits / (Gbit/s) = ns; x 1000 = ps
-  return Math.ceil((wire * 8 * 1000) / p.line_rate_gbps);
+  return Math.ceil((wire * 8 * PS_PER_NS) / p.line_rate_gbps);
 }
 
 export class NetworkPort {

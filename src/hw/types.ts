@@ -50,24 +50,37 @@ export interface HwCryptoOp {
 /** Completion callback: total time spent waiting in queues (ps) and the start of the final service stage. */
 export type Done = (waitPs: Ps, startPs: Ps) => void;
 
-/** Statistics of one block; field-for-field BlockStats of src/workload/result.ts. */
+/** Detailed statistics of one hardware block (one `Resource`); BlockStats in SimResult (src/workload/result.ts). */
 export interface HwBlockStats {
+  /** Unique name, e.g. "port_rx", "dma_to_engine", "ctx_cache", "aead", "hash", "pke", "cpu", "dma_from_engine", "port_tx". */
   name: string;
+  /** Block type (the model key it was built from), e.g. "aead". Free text. */
   kind: string;
   instances: number;
+  /** Clock frequency, Hz (0 if not clocked). */
   clock_hz: number;
   utilization: number;
   mean_queue: number;
   max_queue: number;
+  /** Completed operations. */
   served: number;
+  /** Requests refused because the queue was full. */
   dropped: number;
+  /** Sum over instances of busy time, seconds (utilization = busy_s / (instances x sim_time_s)). */
   busy_s: number;
+  /** Wait before service, microseconds. */
   wait_us: Dist;
+  /** Wait + service, microseconds. */
   sojourn_us: Dist;
+  /** Bytes processed (payload through the block); 0 if not meaningful. */
   bytes: number;
+  /** Dynamic energy (per-operation/per-byte) + static (leakage x time), joules. */
   energy_j: number;
+  /** Area of all instances, mm^2. */
   area_mm2: number;
+  /** Operation counts by operation type, e.g. {"aead-seal": 1200, "aead-open": 1180}. */
   ops: Record<string, number>;
+  /** Hit/miss counters for caches, or any other block-specific counters. Optional. */
   counters?: Record<string, number>;
 }
 

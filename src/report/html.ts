@@ -1,6 +1,7 @@
 // report.html: one self-contained page readable offline. Inline SVG charts (no script), inline CSS, no external
 // URL of any kind (the SVG namespace attributes are dropped: HTML5 does not need them). No wall-clock time, so
 // the page is identical for identical simulations.
+import { HZ_PER_MHZ } from '../sim/index.ts';
 import { fixed, fmt, pct } from './format.ts';
 import { canonicalSummary, stripWallTime, toJson } from './json.ts';
 import type { RenderedChart } from './charts.ts';
@@ -154,7 +155,7 @@ export function renderReportHtml(result: SimResult, charts: readonly RenderedCha
         b.name,
         b.kind,
         String(b.instances),
-        fmt(b.clock_hz / 1e6),
+        fmt(b.clock_hz / HZ_PER_MHZ),
         pct(b.utilization),
         fixed(b.mean_queue, 3),
         fmt(b.max_queue),

@@ -6,10 +6,10 @@
 // accumulated drift; an operation of n cycles never finishes early.
 import { MAX_TIME, type Ps } from './kernel.ts';
 import { SimTimeError } from './errors.ts';
+import { PS_PER_S } from './time.ts';
 
-const PS_PER_S = 1e12;
 const SAFE = Number.MAX_SAFE_INTEGER;
-const BPS = 1000000000000n;
+const BPS = BigInt(PS_PER_S);
 
 function ceilDiv(x: number, d: number): number {
   // exact for integers x, d <= 2^53: % on doubles is exact, so is (x - rem) / d

@@ -38,5 +38,5 @@ export {
   type Distribution,
   type Sampler,
 } from './random.ts';
-export { PS_PER_NS, PS_PER_US, PS_PER_MS, PS_PER_S, fromNs, fromUs, fromMs, fromS, toNs, toUs, toMs, toS } from './time.ts';
+export { PS_PER_NS, PS_PER_US, PS_PER_MS, PS_PER_S, US_PER_S, HZ_PER_MHZ, HZ_PER_GHZ, BIT_S_PER_GBIT_S, fromNs, fromUs, fromMs, fromS, toNs, toUs, toMs, toS } from './time.ts';
 export { runQueueingCase, standardCases, analyticWq, erlangC, SERVICE_PS, type QueueingRow, type QueueingCase, type QueueModel } from './validation/queueing.ts';

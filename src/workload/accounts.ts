@@ -1,6 +1,6 @@
 // What a run counts: latencies, bytes, records, drops, and the per-component time ("where the time goes").
 // Everything before the end of warm-up is excluded (`active` is false until then).
-import { Histogram, type Ps } from '../sim/index.ts';
+import { Histogram, PS_PER_S, type Ps } from '../sim/index.ts';
 
 export interface StageTotals {
   waitPs: number;
@@ -106,7 +106,7 @@ export class Accounts {
         t += l - f;
       }
     }
-    return t > 0 ? (b * 8) / (t / 1e12) : 0;
+    return t > 0 ? (b * 8) / (t / PS_PER_S) : 0;
   }
 
   /** Goodput window: first record sent to last record delivered, ps. */

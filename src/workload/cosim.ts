@@ -10,7 +10,7 @@ import {
   type CipherSuiteName, type CryptoOp, type CryptoProvider, type DispatcherEvent, type KxGroup, type RandomSource,
   type ResolvedClient, type ServerConnection, type SignatureScheme, type CertificateVerifierInterface,
 } from '../dtls/index.ts';
-import type { ModelConfig, Scenario, SuiteName } from './config/index.ts';
+import { endpointTimers, type ModelConfig, type Scenario, type SuiteName } from './config/index.ts';
 import { Accounts } from './accounts.ts';
 import { buildChain, type CertKeyType } from './certs.ts';
 import { clientOpPs, makePayload, payloadTag, SendTimes } from './clients.ts';
@@ -259,6 +259,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
         crypto: reproducible(opts.crypto, serverRng),
         rng: serverRng,
         mtu,
+        ...endpointTimers(sc.dtls),
         credential: { chain: ch.chain, privateKey: ch.leafKey, scheme: ch.scheme },
         cookie: { enabled: sc.clients.cookie },
       }),
@@ -814,6 +815,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
         keyShareGroups: [c.group],
         signatureSchemes: [c.scheme],
         mtu,
+        ...endpointTimers(sc.dtls),
         serverName: 'localhost',
         verifier: verifiers[c.server]!,
         offerConnectionId: false,

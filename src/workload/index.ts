@@ -1,6 +1,6 @@
 // runScenario: scenario + model -> SimResult. Runs the DTLS co-simulation and, in the same invocation, the
 // plain-UDP baseline, then turns both into the summary the report layer renders (docs/outputs.md).
-import type { Ps } from '../sim/index.ts';
+import { BIT_S_PER_GBIT_S, PS_PER_MS, PS_PER_S, PS_PER_US, type Ps } from '../sim/index.ts';
 import { splitEnergy, type HwBlockStats } from '../hw/index.ts';
 import type {
   BlockStats, Breakdown, BreakdownEntry, CdfPoint, JsonValue, RecordLatencyUs, SimResult, Summary, SummaryBlock,
@@ -23,9 +23,6 @@ export interface RunScenarioArgs {
   onProgress?: ((fractionDone: number, simTimeS: number) => void) | undefined;
 }
 
-const PS_PER_S = 1e12;
-const PS_PER_MS = 1e9;
-const PS_PER_US = 1e6;
 
 /** Runs one scenario. Deterministic: same inputs and seed give the same result (wall_time_s is left at 0). */
 export function runScenario(args: RunScenarioArgs): SimResult {
@@ -45,7 +42,7 @@ function recordLatency(acc: Accounts): RecordLatencyUs {
 
 function goodputGbps(acc: Accounts): number {
   const w = acc.dataWindowPs();
-  return w > 0 ? (acc.payloadDelivered * 8) / (w / PS_PER_S) / 1e9 : 0;
+  return w > 0 ? (acc.payloadDelivered * 8) / (w / PS_PER_S) / BIT_S_PER_GBIT_S : 0;
 }
 
 function udpSummary(u: UdpRun): UdpBaselineSummary {
@@ -54,7 +51,7 @@ function udpSummary(u: UdpRun): UdpBaselineSummary {
   const simS = (u.endPs - u.warmupPs) / PS_PER_S;
   return {
     goodput_gbps: goodputGbps(acc),
-    wire_gbps: simS > 0 ? (acc.wireBytes * 8) / simS / 1e9 : 0,
+    wire_gbps: simS > 0 ? (acc.wireBytes * 8) / simS / BIT_S_PER_GBIT_S : 0,
     records_per_s: w > 0 ? acc.recordsReceived / w : 0,
     record_latency_us: recordLatency(acc),
     overhead_bytes_pct: acc.payloadDelivered > 0 ? (acc.wireBytes / acc.payloadDelivered - 1) * 100 : NaN,
@@ -140,7 +137,7 @@ function buildResult(sc: Scenario, model: ModelConfig, seed: number, crypto: Cry
     record_latency_us: recLat,
     throughput: {
       goodput_gbps: goodput,
-      wire_gbps: simS > 0 ? (acc.wireBytes * 8) / simS / 1e9 : 0,
+      wire_gbps: simS > 0 ? (acc.wireBytes * 8) / simS / BIT_S_PER_GBIT_S : 0,
       records_per_s: window > 0 ? acc.recordsReceived / window : 0,
       handshakes_per_s: simS > 0 ? acc.handshakesCompleted / simS : 0,
     },
@@ -175,7 +172,7 @@ function buildResult(sc: Scenario, model: ModelConfig, seed: number, crypto: Cry
   };
   const rows: TimeseriesRow[] = run.rows.map((r) => ({
     t_s: r.t / PS_PER_S,
-    throughput_gbps: (r.payload * 8) / (run.intervalPs / PS_PER_S) / 1e9,
+    throughput_gbps: (r.payload * 8) / (run.intervalPs / PS_PER_S) / BIT_S_PER_GBIT_S,
     handshakes_per_s: r.handshakes / (run.intervalPs / PS_PER_S),
     active_connections: r.active,
     utilization: r.busy,

@@ -1,7 +1,7 @@
 // The network between each client and the server port: the client's access link (serialization at
 // access_bandwidth_mbps, one FIFO per direction), a one-way delay (rtt/2 or a distribution) plus uniform jitter, and
 // independent random loss per datagram. Wire bytes use the same Ethernet/IP/UDP framing as the server port.
-import { fromMs, makeSampler, type Ps, type RngStream, type Sampler } from '../sim/index.ts';
+import { fromMs, makeSampler, PS_PER_US, type Ps, type RngStream, type Sampler } from '../sim/index.ts';
 import { wireBytes } from '../hw/index.ts';
 import { oneWayDelayMs, type NetworkConfig } from './config/index.ts';
 
@@ -22,7 +22,7 @@ export class NetworkModel {
   constructor(cfg: NetworkConfig, ipVersion: 4 | 6) {
     this.cfg = cfg;
     this.ipVersion = ipVersion;
-    this.psPerBit = 1e6 / cfg.access_bandwidth_mbps; // 1 bit at 1 Mbit/s = 1 us = 1e6 ps
+    this.psPerBit = PS_PER_US / cfg.access_bandwidth_mbps; // 1 bit at 1 Mbit/s = 1 us
     this.delayMs = oneWayDelayMs(cfg);
   }
 

@@ -10,18 +10,13 @@
 // - Simulated time only, except `Summary.wall_time_s`, which is the only nondeterministic field (filled in by
 //   the CLI, 0 until then). `stripWallTime()` in src/report/json.ts removes it for determinism comparisons.
 
+import type { HwBlockStats } from '../hw/index.ts';
+
 /** Any JSON value. Used for the effective configuration dump. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
-/** Latency distribution in the unit named by the field holding it. Same shape as the kernel's Dist. */
-export interface Dist {
-  count: number;
-  mean: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-}
+/** Latency distribution in the unit named by the field holding it: the kernel's Dist. */
+export type { Dist } from '../sim/index.ts';
 
 /** Handshake latency summary (milliseconds). */
 export interface HandshakeLatencyMs {
@@ -159,39 +154,8 @@ export interface Summary {
   cost: CostSummary;
 }
 
-/** Detailed statistics of one hardware block (one `Resource`). */
-export interface BlockStats {
-  /** Unique name, e.g. "port_rx", "dma_to_engine", "ctx_cache", "aead", "hash", "pke", "cpu", "dma_from_engine", "port_tx". */
-  name: string;
-  /** Block type (the model key it was built from), e.g. "aead". Free text. */
-  kind: string;
-  instances: number;
-  /** Clock frequency, Hz (0 if not clocked). */
-  clock_hz: number;
-  utilization: number;
-  mean_queue: number;
-  max_queue: number;
-  /** Completed operations. */
-  served: number;
-  /** Requests refused because the queue was full. */
-  dropped: number;
-  /** Sum over instances of busy time, seconds (utilization = busy_s / (instances x sim_time_s)). */
-  busy_s: number;
-  /** Wait before service, microseconds. */
-  wait_us: Dist;
-  /** Wait + service, microseconds. */
-  sojourn_us: Dist;
-  /** Bytes processed (payload through the block); 0 if not meaningful. */
-  bytes: number;
-  /** Dynamic energy (per-operation/per-byte) + static (leakage x time), joules. */
-  energy_j: number;
-  /** Area of all instances, mm^2. */
-  area_mm2: number;
-  /** Operation counts by operation type, e.g. {"aead-seal": 1200, "aead-open": 1180}. */
-  ops: Record<string, number>;
-  /** Hit/miss counters for caches, or any other block-specific counters. Optional. */
-  counters?: Record<string, number>;
-}
+/** Detailed statistics of one hardware block (one `Resource`): the hardware layer's HwBlockStats. */
+export type BlockStats = HwBlockStats;
 
 /** One row of timeseries.csv. Rates and utilisations are means over (t_s - interval_s, t_s]. */
 export interface TimeseriesRow {

@@ -12,7 +12,7 @@
 // The DTLS core is functional and instantaneous: it runs at the start of the job's compute phase; the blocks decide
 // when its results become visible. Retransmission timers of the server connections run on simulated time, so an
 // undersized accelerator causes real retransmissions.
-import type { Kernel, Ps } from '../sim/index.ts';
+import { PS_PER_MS, type Kernel, type Ps } from '../sim/index.ts';
 import type { Done, Platform, HwCryptoOp } from '../hw/index.ts';
 import type { CryptoOp, DispatcherEvent, DispatcherOutput, ServerConnection, ServerDispatcher } from '../dtls/index.ts';
 import type { Accounts } from './accounts.ts';
@@ -254,7 +254,7 @@ export class ServerSide {
     const hrr0 = d.stats.statelessHrrSent;
     const bad0 = d.stats.badCookies;
     this.capture = job;
-    const conn = d.receive(job.datagram!, job.address, now / 1e9);
+    const conn = d.receive(job.datagram!, job.address, now / PS_PER_MS);
     this.capture = undefined;
     job.datagram = undefined;
     if (conn !== before) mark(job, undefined); // a new connection: everything it counted was this job's
@@ -289,7 +289,7 @@ export class ServerSide {
     job.phase = conn.isConnected ? 'data' : 'handshake';
     mark(job, conn);
     this.capture = job;
-    conn.handleTimeout(Math.max(this.k.now / 1e9, deadlineMs));
+    conn.handleTimeout(Math.max(this.k.now / PS_PER_MS, deadlineMs));
     this.capture = undefined;
     this.collect(job, conn, 0);
     this.charge(job);

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomFillSync } from 'node:crypto';
 import {
-  ClientEndpoint, ServerDispatcher, createProvider, type CryptoProvider, type KxGroup, type ProviderKind,
+  ClientEndpoint, ServerDispatcher, createProvider, getSuite, type CryptoProvider, type KxGroup, type ProviderKind,
   type RandomSource, type CipherSuiteName, type ServerCredential,
 } from '../../dtls/index.ts';
 import { CertificateVerifier, loadCredential } from '../../dtls/cert/index.ts';
@@ -153,7 +153,7 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
       cookie: !opts.args.includes('--no-cookie'),
       group: (arg('group') ?? 'x25519') as KxGroup,
       key,
-      suite: (arg('suite') ?? 'TLS_AES_128_GCM_SHA256') as CipherSuiteName,
+      suite: getSuite(arg('suite') ?? 'TLS_AES_128_GCM_SHA256').name,
     };
     // warm-up, and one recorded handshake to count the asymmetric operations
     const world = makeWorld(kind, rng, setup, o);

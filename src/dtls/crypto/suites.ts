@@ -44,7 +44,22 @@ export const SUITES: Readonly<Record<CipherSuiteName, CipherSuite>> = {
 
 export const SUITE_NAMES: readonly CipherSuiteName[] = Object.keys(SUITES) as CipherSuiteName[];
 
-export function getSuite(name: CipherSuiteName): CipherSuite {
+/** A cipher suite name the DTLS core does not implement (e.g. from a configuration or a cast string). */
+export class UnknownSuiteError extends Error {
+  override readonly name = 'UnknownSuiteError';
+  constructor(readonly suite: string) {
+    super(`unknown cipher suite ${JSON.stringify(suite)} (implemented: ${SUITE_NAMES.join(', ')})`);
+  }
+}
+
+/** True if the DTLS core implements the suite `name`. */
+export function isSuiteName(name: string): name is CipherSuiteName {
+  return Object.hasOwn(SUITES, name);
+}
+
+/** The suite called `name`; throws UnknownSuiteError if the core does not implement it. */
+export function getSuite(name: string): CipherSuite {
+  if (!isSuiteName(name)) throw new UnknownSuiteError(name);
   return SUITES[name];
 }
 

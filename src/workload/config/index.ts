@@ -3,4 +3,5 @@ export { ConfigError, formatIssue, parseYamlConfig, validateConfig, applyOverrid
 export type { ConfigIssue, ValidationContext } from './yaml.ts';
 export * from './dist.ts';
 export * from './model.ts';
+export * from './dtls.ts';
 export * from './scenario.ts';

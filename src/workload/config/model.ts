@@ -1,201 +1,24 @@
-// Hardware model schema (models/*.yaml). Every parameter, its unit and its source: docs/models.md.
-// Units are in the key names: _gbps 10^9 bit/s, _ns/_us nanoseconds/microseconds, _mhz/_ghz clock,
-// _mm2 area, _mw milliwatts, _pj picojoules, _cycles clock cycles of the block's own clock.
+// Hardware model files (models/*.yaml): the hardware parameters' schemas live with the blocks that take them
+// (src/hw/params.ts, one definition per parameter); this module adds the model's description and the YAML parsing
+// and overrides. Every parameter, its unit and its source: docs/models.md.
 import * as z from 'zod';
 import { parseYamlConfig, applyOverrides } from './yaml.ts';
-import type { HwModel } from '../../hw/params.ts';
+import { HwModelSchema } from '../../hw/params.ts';
 
-const posNum = z.number().positive();
-const nonNeg = z.number().nonnegative();
-const posInt = z.number().int().positive();
-const nonNegInt = z.number().int().nonnegative();
+export { PortSchema, DmaSchema, AeadSchema, HashSchema, PkeSchema, CpuSchema, ContextCacheSchema, HwModelSchema } from '../../hw/params.ts';
 
-/** Area, leakage and dynamic energy of one instance; dynamic-energy keys are block-specific. */
-const baseCost = {
-  /** Area of one instance, mm^2. */
-  area_mm2: nonNeg.default(0),
-  /** Static (leakage + clock tree) power of one instance, mW, charged for the whole simulated time. */
-  static_mw: nonNeg.default(0),
-};
+const { name, ...blocks } = HwModelSchema.shape;
 
-export const PortSchema = z.strictObject({
-  /** Line rate, 10^9 bit/s (each direction). */
-  line_rate_gbps: posNum,
-  /** IP MTU in bytes (largest IP packet; the UDP payload limit is mtu - IP header - 8). */
-  mtu: z.number().int().min(200).max(65535),
-  /** IP version of the framing: 4 (20 B header) or 6 (40 B header). */
-  ip_version: z.union([z.literal(4), z.literal(6)]).default(4),
-  /** Frames that can wait for the receive link (beyond the one being received); tail-dropped beyond. */
-  rx_queue_packets: posInt,
-  /** Frames that can wait for the transmit link (beyond the one being sent); tail-dropped beyond. */
-  tx_queue_packets: posInt,
-  /** Propagation delay from the port to the cable end, ns (added after serialization). */
-  propagation_ns: nonNeg.default(0),
-  cost: z
-    .strictObject({ ...baseCost, /** Dynamic energy per wire byte sent or received, pJ. */ energy_pj_per_byte: nonNeg.default(0) })
-    .prefault({}),
-});
-
-export const DmaSchema = z.strictObject({
-  /** Sustained data bandwidth per direction (host->engine and engine->host), 10^9 bit/s. */
-  bandwidth_gbps: posNum,
-  /** Fixed latency of one descriptor (doorbell/fetch/completion), ns; overlaps across outstanding descriptors. */
-  descriptor_latency_ns: nonNeg,
-  /** Descriptors in flight at once (both directions together). */
-  max_outstanding: posInt,
-  cost: z
-    .strictObject({ ...baseCost, /** Dynamic energy per byte moved, pJ. */ energy_pj_per_byte: nonNeg.default(0) })
-    .prefault({}),
-});
-
-export const AeadSchema = z.strictObject({
-  /** Parallel engines; 0 = no AEAD offload (record protection runs on the host CPU). */
-  instances: nonNegInt,
-  /** Engine clock, MHz. */
-  clock_mhz: posNum,
-  /** Cycles per block (issue interval) for each algorithm. */
-  cycles_per_block: z.strictObject({
-    /** AES-128-GCM, per 16 B block (CTR + GHASH in parallel). */
-    aes_128_gcm: posNum,
-    /** AES-256-GCM, per 16 B block. */
-    aes_256_gcm: posNum,
-    /** AES-128-CCM (and CCM_8), per 16 B block: CBC-MAC + CTR, about 2 AES per block. */
-    aes_128_ccm: posNum,
-    /** ChaCha20 keystream, per 64 B block. */
-    chacha20: posNum,
-    /** Poly1305, per 16 B block. */
-    poly1305: posNum,
-  }),
-  /** ChaCha20 and Poly1305 run side by side (cycles = max of the two) instead of one after the other (sum). */
-  chacha_poly_parallel: z.boolean().default(true),
-  /** Per-record setup: context/key load, J0/tag or Poly1305 key and finish, cycles. */
-  setup_cycles: nonNeg,
-  /** Extra cycles of a record-number mask (sn-mask) on top of one cipher block. */
-  mask_setup_cycles: nonNeg.default(0),
-  /** Pipeline stages: latency = occupancy + (pipeline_depth - 1) cycles; occupancy limits throughput. */
-  pipeline_depth: posInt.default(1),
-  /** Additional authenticated data assumed when the operation does not say (DTLS 1.3 unified header), bytes. */
-  aad_bytes: nonNegInt.default(5),
-  cost: z
-    .strictObject({ ...baseCost, /** Dynamic energy per busy cycle, pJ. */ energy_pj_per_cycle: nonNeg.default(0) })
-    .prefault({}),
-});
-
-export const HashSchema = z.strictObject({
-  /** Parallel SHA/HMAC/HKDF units; 0 = hashing runs on the host CPU. */
-  instances: nonNegInt,
-  clock_mhz: posNum,
-  cycles_per_compression: z.strictObject({
-    /** SHA-256, per 64 B compression. */
-    sha256: posNum,
-    /** SHA-384 (SHA-512 core), per 128 B compression. */
-    sha384: posNum,
-  }),
-  /** Per-operation overhead (load/unload, padding, key setup), cycles. */
-  op_overhead_cycles: nonNeg,
-  cost: z.strictObject({ ...baseCost, energy_pj_per_cycle: nonNeg.default(0) }).prefault({}),
-});
-
-/** Latency of one operation (microseconds) per asymmetric algorithm. */
-const PkeLatencies = z.strictObject({
-  x25519_keygen: posNum,
-  x25519_derive: posNum,
-  p256_keygen: posNum,
-  p256_derive: posNum,
-  ed25519_sign: posNum,
-  ed25519_verify: posNum,
-  ecdsa_p256_sign: posNum,
-  ecdsa_p256_verify: posNum,
-});
-export type PkeLatencies = z.output<typeof PkeLatencies>;
-export const PKE_OPS = ['x25519_keygen', 'x25519_derive', 'p256_keygen', 'p256_derive', 'ed25519_sign', 'ed25519_verify', 'ecdsa_p256_sign', 'ecdsa_p256_verify'] as const;
-export type PkeOpName = (typeof PKE_OPS)[number];
-
-export const PkeSchema = z.strictObject({
-  /** Parallel public-key engines; 0 = asymmetric crypto runs on the host CPU. */
-  instances: nonNegInt,
-  /** Latency of each operation on one engine, microseconds. */
-  latency_us: PkeLatencies,
-  cost: z
-    .strictObject({ ...baseCost, /** Power while busy, mW per instance (energy per op = active_mw x latency). */ active_mw: nonNeg.default(0) })
-    .prefault({}),
-});
-
-export const CpuSchema = z.strictObject({
-  /** Host cores available to the DTLS server. */
-  cores: posInt,
-  clock_ghz: posNum,
-  /** Protocol processing per handshake message (parse/build, state machine), cycles. */
-  cycles_per_handshake_message: nonNeg,
-  /** Protocol processing per record (header, replay window, dispatch), excluding crypto, cycles. */
-  cycles_per_record: nonNeg,
-  /** Host cost of one accelerator invocation (descriptor, doorbell, interrupt/completion), cycles. */
-  invocation_cycles: nonNeg,
-  /** Software crypto rates, used for every operation whose accelerator block is absent or has 0 instances. */
-  software: z.strictObject({
-    /** AEAD per byte of plaintext, cycles/B. */
-    aead_cycles_per_byte: z.strictObject({ aes_128_gcm: posNum, aes_256_gcm: posNum, aes_128_ccm: posNum, chacha20_poly1305: posNum }),
-    /** Fixed cost per AEAD call (key schedule, context, call overhead), cycles. */
-    aead_setup_cycles: nonNeg,
-    /** Record-number mask (one cipher block + call), cycles. */
-    sn_mask_cycles: nonNeg,
-    cycles_per_compression: z.strictObject({ sha256: posNum, sha384: posNum }),
-    /** Fixed cost per hash/HMAC/HKDF call, cycles. */
-    hash_op_cycles: nonNeg,
-    /** Cycles per asymmetric operation. */
-    pke_cycles: PkeLatencies,
-  }),
-  cost: z
-    .strictObject({ ...baseCost, /** Dynamic energy per busy cycle of one core, pJ. */ energy_pj_per_cycle: nonNeg.default(0) })
-    .prefault({}),
-});
-
-export const ContextCacheSchema = z.strictObject({
-  /** Connection contexts held on the accelerator; 0 = no cache (every record fetches its context). */
-  capacity_connections: nonNegInt,
-  /** Size of one connection context (keys, IVs, sn keys, epochs, replay window), bytes. */
-  context_bytes: posInt,
-  /** Lookup latency on a hit, ns. A miss adds a DMA fetch of context_bytes. */
-  hit_ns: nonNeg,
-  /** Lookups served in parallel. */
-  ports: posInt.default(1),
-  cost: z
-    .strictObject({
-      /** Static power per instance (the whole cache), mW. */
-      static_mw: nonNeg.default(0),
-      /** SRAM area per KiB of capacity, mm^2 (area = capacity x context_bytes / 1024 x this). */
-      area_mm2_per_kib: nonNeg.default(0),
-      /** Dynamic energy per lookup, pJ. */
-      energy_pj_per_access: nonNeg.default(0),
-    })
-    .prefault({}),
-});
-
+/** A model file: the hardware model plus a free-text description (key order as dumped in config.json). */
 export const ModelSchema = z.strictObject({
-  /** Model name as shown in reports. */
-  name: z.string().min(1),
+  name,
   description: z.string().default(''),
-  port: PortSchema,
-  dma: DmaSchema,
-  aead: AeadSchema.optional(),
-  hash: HashSchema.optional(),
-  pke: PkeSchema.optional(),
-  cpu: CpuSchema,
-  context_cache: ContextCacheSchema.optional(),
+  ...blocks,
 });
 
+/** A validated model; it is an HwModel (src/hw) with a description. */
 export type ModelConfig = z.output<typeof ModelSchema>;
 export type ModelInput = z.input<typeof ModelSchema>;
-export type PortConfig = z.output<typeof PortSchema>;
-export type DmaConfig = z.output<typeof DmaSchema>;
-export type AeadConfig = z.output<typeof AeadSchema>;
-export type HashConfig = z.output<typeof HashSchema>;
-export type PkeConfig = z.output<typeof PkeSchema>;
-export type CpuConfig = z.output<typeof CpuSchema>;
-export type ContextCacheConfig = z.output<typeof ContextCacheSchema>;
-
-// Compile-time check: a validated model is exactly what the hardware blocks (src/hw) take.
-export const asHwModel = (m: ModelConfig): HwModel => m;
 
 /** Parses and validates a model file's text. Throws ConfigError (`file:line:col path: message`). */
 export function parseModel(text: string, fileName: string): ModelConfig {

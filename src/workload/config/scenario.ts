@@ -1,7 +1,9 @@
 // Scenario schema (scenarios/*.yaml). Every field, its type, default and meaning: docs/scenarios.md.
 import { posix as path } from 'node:path';
 import * as z from 'zod';
+import { SUITE_NAMES, type CipherSuiteName } from '../../dtls/crypto/suites.ts';
 import { DistSpec, PositiveDistSpec } from './dist.ts';
+import { DtlsSchema } from './dtls.ts';
 import { parseYamlConfig, applyOverrides, ConfigError, positionOf } from './yaml.ts';
 import { applyModelOverrides, type ModelConfig } from './model.ts';
 
@@ -10,25 +12,24 @@ const nonNeg = z.number().nonnegative();
 const posInt = z.number().int().positive();
 const nonNegInt = z.number().int().nonnegative();
 
-export const SUITES = [
-  'TLS_AES_128_GCM_SHA256',
-  'TLS_AES_256_GCM_SHA384',
-  'TLS_CHACHA20_POLY1305_SHA256',
-  'TLS_AES_128_CCM_SHA256',
-  'TLS_AES_128_CCM_8_SHA256',
-] as const;
 export const GROUPS = ['x25519', 'secp256r1'] as const;
 export const SIGNATURES = ['ecdsa_secp256r1_sha256', 'ed25519'] as const;
-export type SuiteName = (typeof SUITES)[number];
+/** Cipher suite names a scenario may use: exactly those the DTLS core implements (SUITE_NAMES). */
+export type SuiteName = CipherSuiteName;
 export type GroupName = (typeof GROUPS)[number];
 export type SignatureName = (typeof SIGNATURES)[number];
 
-/** Weights by name; only listed names are offered, a name with weight 0 is never picked. */
-function weights<const T extends readonly [string, ...string[]]>(names: T) {
-  const shape = Object.fromEntries(names.map((n) => [n, nonNeg.optional()])) as { [K in T[number]]: z.ZodOptional<typeof nonNeg> };
-  return z.strictObject(shape).refine((w) => Object.values(w).some((v) => typeof v === 'number' && v > 0), {
-    message: 'at least one weight must be > 0',
-  });
+/** Weights by name; only listed names are offered, a name with weight 0 is never picked. `what` names the kind of
+ *  name in the error for any other key, e.g. "cipher suite". */
+function weights<const T extends string>(names: readonly T[], what: string) {
+  const shape = Object.fromEntries(names.map((n) => [n, nonNeg.optional()])) as { [K in T]: z.ZodOptional<typeof nonNeg> };
+  const error = `not a ${what} the DTLS core implements (${names.join(', ')})`;
+  return z
+    .strictObject(shape, { error: (iss) => (iss.code === 'unrecognized_keys' ? error : undefined) })
+    .refine((w) => Object.values(w).some((v) => typeof v === 'number' && v > 0), {
+      message: 'at least one weight must be > 0',
+      when: (p) => p.issues.length === 0, // an unknown name is reported alone
+    });
 }
 
 export const ArrivalSchema = z.discriminatedUnion('kind', [
@@ -65,9 +66,9 @@ export const ClientsSchema = z.strictObject({
   arrival: ArrivalSchema.prefault({ kind: 'all_at_once' }),
   mix: z
     .strictObject({
-      suites: weights(SUITES).prefault({ TLS_AES_128_GCM_SHA256: 1 }),
-      groups: weights(GROUPS).prefault({ x25519: 1 }),
-      signatures: weights(SIGNATURES).prefault({ ecdsa_secp256r1_sha256: 1 }),
+      suites: weights(SUITE_NAMES, 'cipher suite').prefault({ TLS_AES_128_GCM_SHA256: 1 }),
+      groups: weights(GROUPS, 'key-exchange group').prefault({ x25519: 1 }),
+      signatures: weights(SIGNATURES, 'signature scheme').prefault({ ecdsa_secp256r1_sha256: 1 }),
     })
     .prefault({}),
   /** Server demands a cookie (HelloRetryRequest round trip) before keeping any state. */
@@ -228,6 +229,8 @@ export const ScenarioSchema = z.strictObject({
   clients: ClientsSchema,
   traffic: TrafficSchema.prefault({}),
   network: NetworkSchema.prefault({}),
+  /** DTLS protocol settings (retransmission timers) of every client and the server. */
+  dtls: DtlsSchema.prefault({}),
   sim: SimSchema.prefault({}),
   sla: z.array(SlaSchema).default([]),
 });

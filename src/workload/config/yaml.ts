@@ -85,7 +85,9 @@ function flatten(issues: readonly z.core.$ZodIssue[], base: PathKey[] = []): { p
   for (const issue of issues) {
     const path = [...base, ...(issue.path as PathKey[])];
     if (issue.code === 'unrecognized_keys') {
-      for (const k of issue.keys) out.push({ path: [...path, k], message: 'unknown key', key: true });
+      // zod's own message names the keys; a schema may give a more helpful one (e.g. the names it accepts)
+      const message = issue.message.startsWith('Unrecognized key') ? 'unknown key' : issue.message;
+      for (const k of issue.keys) out.push({ path: [...path, k], message, key: true });
       continue;
     }
     if (issue.code === 'invalid_union' && issue.errors.length > 0 && !issue.message.startsWith('Invalid discriminator')) {

@@ -1,0 +1,46 @@
+// DTLS protocol settings of a scenario (`dtls:` section) and their mapping to the DTLS core's endpoint
+// configuration. Every field, its default and its source: docs/scenarios.md.
+import * as z from 'zod';
+import type { CommonConfig } from '../../dtls/index.ts';
+
+/**
+ * Handshake retransmission timer (RFC 9147 5.8.2), the same for every client and the server. The defaults are the
+ * core's own (resolveCommon in src/dtls/endpoint/config.ts), so a scenario without `dtls:` simulates the core as
+ * shipped.
+ */
+export const DtlsTimersSchema = z
+  .strictObject({
+    /** First retransmission timeout of a flight, ms; doubled on each expiry (RFC 9147 5.8.2: 1000 ms). */
+    initial_rto_ms: z.number().positive().default(1000),
+    /** Cap of the doubling, ms (RFC 9147 5.8.2: no less than 60 s, the maximum of RFC 6298). */
+    max_rto_ms: z.number().positive().default(60_000),
+    /** Floor of the timer once it is set from a measured RTT (1.5 x RTT, RFC 9147 5.8.2), ms. */
+    rto_floor_ms: z.number().positive().default(1),
+    /** Consecutive expiries of one flight before the endpoint gives up (the handshake fails). */
+    max_retransmissions: z.number().int().nonnegative().default(10),
+  })
+  .superRefine((t, ctx) => {
+    if (t.initial_rto_ms > t.max_rto_ms) ctx.addIssue({ code: 'custom', path: ['initial_rto_ms'], message: `must be <= max_rto_ms (${t.max_rto_ms})` });
+    if (t.rto_floor_ms > t.max_rto_ms) ctx.addIssue({ code: 'custom', path: ['rto_floor_ms'], message: `must be <= max_rto_ms (${t.max_rto_ms})` });
+  });
+
+export const DtlsSchema = z.strictObject({
+  timers: DtlsTimersSchema.prefault({}),
+});
+
+export type DtlsTimersConfig = z.output<typeof DtlsTimersSchema>;
+export type DtlsConfig = z.output<typeof DtlsSchema>;
+
+/** The endpoint configuration fields the scenario's `dtls:` section sets. */
+export type EndpointTimers = Required<Pick<CommonConfig, 'initialRetransmitMs' | 'maxRetransmitMs' | 'minRetransmitMs' | 'maxRetransmissions'>>;
+
+/** Scenario `dtls:` -> the DTLS core's endpoint fields (spread into every ClientConfig and ServerConfig). */
+export function endpointTimers(d: DtlsConfig): EndpointTimers {
+  const t = d.timers;
+  return {
+    initialRetransmitMs: t.initial_rto_ms,
+    maxRetransmitMs: t.max_rto_ms,
+    minRetransmitMs: t.rto_floor_ms,
+    maxRetransmissions: t.max_retransmissions,
+  };
+}
