@@ -46,7 +46,7 @@ export function softwareCycles(p: CpuParams, op: HwCryptoOp, defaultAad = DEFAUL
 
 /** `handshake-record`: a record processed while its connection is handshaking (ClientHello, flights, ACKs):
  *  `cycles_per_record` like any record, but its energy counts toward the handshake, not per-GB record work. */
-export type ProtocolKind = 'handshake-message' | 'handshake-record' | 'record';
+export type ProtocolKind = 'handshake-message' | 'handshake-record' | 'record' | 'datagram';
 
 export class HostCpu extends BlockBase {
   readonly params: CpuParams;
@@ -54,6 +54,7 @@ export class HostCpu extends BlockBase {
   private readonly msgPs: Ps;
   private readonly recPs: Ps;
   private readonly invPs: Ps;
+  private readonly dgPs: Ps;
   private readonly pjPerCycle: number;
   /** Protocol-processing dynamic energy in the window, pJ (part of energyPj). */
   protocolPj = { handshake_message: 0, handshake_record: 0, record: 0 };
@@ -69,6 +70,7 @@ export class HostCpu extends BlockBase {
     this.msgPs = this.clock.cyclesToPs(Math.ceil(p.cycles_per_handshake_message));
     this.recPs = this.clock.cyclesToPs(Math.ceil(p.cycles_per_record));
     this.invPs = this.clock.cyclesToPs(Math.ceil(p.invocation_cycles));
+    this.dgPs = this.clock.cyclesToPs(Math.ceil(p.cycles_per_datagram));
     this.pjPerCycle = p.cost.energy_pj_per_cycle;
     this.defaultAad = opts.defaultAad ?? DEFAULT_AAD_BYTES;
   }
@@ -76,6 +78,14 @@ export class HostCpu extends BlockBase {
   /** Protocol processing of one handshake message or one record (crypto excluded). */
   protocol(kind: ProtocolKind, done: Done | null, priority = 0): boolean {
     this.count(kind);
+    if (kind === 'datagram') {
+      // Socket cost of one datagram; booked as record work (a datagram is framing, whatever it carries).
+      const c = this.params.cycles_per_datagram;
+      this.cycles.protocol += c;
+      this.protocolPj.record += c * this.pjPerCycle;
+      this.energyPj += c * this.pjPerCycle;
+      return this.resource.use(this.dgPs, done, priority);
+    }
     if (kind !== 'handshake-message') {
       const c = this.params.cycles_per_record;
       this.cycles.protocol += c;

@@ -129,6 +129,10 @@ export const CpuSchema = z.strictObject({
   cycles_per_record: nonNeg,
   /** Host cost of one accelerator invocation (descriptor, doorbell, interrupt/completion), cycles. */
   invocation_cycles: nonNeg,
+  /** Host cost of one datagram received or sent by the server's socket (system call, kernel UDP path, event-loop
+   *  turn), cycles; 0 (default) leaves it out, as for a NIC that places datagrams in host memory by DMA. Measured
+   *  on this host by `npm run calibrate` (docs/validation.md, "Real server"). */
+  cycles_per_datagram: nonNeg.default(0),
   /** Software crypto rates, used for every operation whose accelerator block is absent or has 0 instances. */
   software: z.strictObject({
     /** AEAD per byte of plaintext, cycles/B. */
