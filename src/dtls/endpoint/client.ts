@@ -113,9 +113,9 @@ export class ClientEndpoint extends Connection {
    *  empty ACK (RFC 9147 7.1) so that the server resends at once; at most once per half timer period. */
   protected override onUndecryptable(bits: number): void {
     const now = this.nowRx;
-    if (this.state !== 'handshaking' || this.hs?.phase !== 'wait_sh' || bits !== 2 || now - this.emptyAckAt < this.rto / 2) return;
+    if (this.state !== 'handshaking' || this.hs?.phase !== 'wait_sh' || bits !== 2 || now - this.emptyAckAt < this.flights.rto / 2) return;
     this.emptyAckAt = now;
-    this.sendEmptyAck();
+    this.acks.sendEmpty();
   }
 
   /** Sends the first ClientHello. */
@@ -132,8 +132,8 @@ export class ClientEndpoint extends Connection {
     };
     const body = encodeClientHello(this.buildClientHello(undefined));
     this.hs.chTls = tlsMessage(H.client_hello, body);
-    this.sendHandshakeFlight([this.newMessage(0, H.client_hello, body)], nowMs);
-    this.flushDatagram();
+    this.sendHandshakeFlight([this.flights.newMessage(0, H.client_hello, body)], nowMs);
+    this.out.flush();
   }
 
   private buildClientHello(cookie: Uint8Array | undefined): ClientHello {
@@ -186,7 +186,7 @@ export class ClientEndpoint extends Connection {
     switch (hs.phase) {
       case 'wait_sh':
         if (msgType !== H.server_hello) break;
-        this.implicitAck(now);
+        this.flights.implicitAck(now);
         this.onServerHello(body, full, now);
         return;
       case 'wait_ee':
@@ -257,10 +257,10 @@ export class ClientEndpoint extends Connection {
       if (peerCid.length) this.rec.writeCid = peerCid;
       this.rec.setReadCid(this.myCid);
     }
-    this.suite = suite;
     hs.group = group;
     hs.shares = [];
-    const ks = (this.ks = scheduleFor(this.crypto, suite.hash));
+    const ks = scheduleFor(this.crypto, suite.hash);
+    const keys = { suite, ks };
     if (!hs.transcript) {
       hs.transcript = this.crypto.transcript(suite.hash).update(hs.chTls!);
     }
@@ -274,7 +274,7 @@ export class ClientEndpoint extends Connection {
       this.cfg.keylog(keylogLine('CLIENT_HANDSHAKE_TRAFFIC_SECRET', hs.random, sec.client));
       this.cfg.keylog(keylogLine('SERVER_HANDSHAKE_TRAFFIC_SECRET', hs.random, sec.server));
     }
-    this.installHandshakeKeys(sec.client, sec.server);
+    this.epochs.installHandshake(keys, sec.client, sec.server);
     hs.phase = 'wait_ee';
   }
 
@@ -304,7 +304,7 @@ export class ClientEndpoint extends Connection {
     if (newGroup) hs.shares = [this.crypto.kxGenerate(newGroup)];
     const body = encodeClientHello(this.buildClientHello(cookie ? cookie.slice() : undefined));
     hs.transcript.update(tlsMessageTransient(H.client_hello, body));
-    this.sendHandshakeFlight([this.newMessage(0, H.client_hello, body)], now);
+    this.sendHandshakeFlight([this.flights.newMessage(0, H.client_hello, body)], now);
   }
 
   private onEncryptedExtensions(body: Uint8Array, full: Uint8Array): void {
@@ -350,7 +350,7 @@ export class ClientEndpoint extends Connection {
 
   private onFinished(body: Uint8Array, full: Uint8Array, now: number): void {
     const hs = this.hs!;
-    const ks = this.ks!;
+    const ks = this.epochs.keys!.ks;
     const t = hs.transcript!;
     const expected = ks.finishedVerifyData(hs.sHs!, t.digest());
     if (body.length !== expected.length) throw new AlertError(AlertDescription.decode_error, 'Finished length');
@@ -370,16 +370,16 @@ export class ClientEndpoint extends Connection {
       // no client certificate configured: empty Certificate, no CertificateVerify (RFC 8446 4.4.2)
       const cb = encodeCertificate({ context: hs.certRequestContext, entries: [] });
       t.update(tlsMessageTransient(H.certificate, cb));
-      msgs.push(this.newMessage(2, H.certificate, cb));
+      msgs.push(this.flights.newMessage(2, H.certificate, cb));
       finHash = t.digest();
     }
     const fin = ks.finishedVerifyData(hs.cHs!, finHash);
-    msgs.push(this.newMessage(2, H.finished, fin));
-    this.installAppKeys(app.client, app.server, master, th);
-    this.info = { suite: this.suite!.name, group: hs.group!, scheme: hs.scheme! };
-    this.sendHandshakeFlight(msgs, now, true, () => this.dropHandshakeEpoch());
-    this.completeHandshake(now);
-    this.emit({
+    msgs.push(this.flights.newMessage(2, H.finished, fin));
+    this.epochs.installApp(this.epochs.keys!, app.client, app.server, master, th);
+    this.info = { suite: this.epochs.keys!.suite.name, group: hs.group!, scheme: hs.scheme! };
+    this.sendHandshakeFlight(msgs, now, true, () => this.epochs.dropHandshake());
+    this.completeHandshake(now, this.epochs.keys!.suite);
+    this.events.emit({
       type: 'connected', suite: this.info.suite, group: this.info.group, signatureScheme: this.info.scheme,
       helloRetry: this.hrrSeen, sendCid: this.rec.writeCid, recvCid: this.cidOk && this.myCid.length ? this.myCid : undefined,
     });

@@ -133,9 +133,9 @@ export class ServerConnection extends Connection {
     this.stats.handshakeMessagesReceived++;
     this.hrr = hrr;
     this.clientRandom = ch.random.slice();
-    this.ampLimited = hrr === undefined; // a valid cookie proves the address
-    this.recvMsgSeq = messageSeq + 1;
-    this.sendMsgSeq = messageSeq;
+    this.out.ampLimited = hrr === undefined; // a valid cookie proves the address
+    this.reasm.recvSeq = messageSeq + 1;
+    this.flights.sendSeq = messageSeq;
     this.rec.setPlaintextSeq(recordSeq);
     this.guardedStart(() => this.onClientHello(ch, tlsMessage(H.client_hello, chBody), now));
   }
@@ -146,7 +146,7 @@ export class ServerConnection extends Connection {
     } catch (e) {
       this.fail(e instanceof AlertError ? e.alert : AlertDescription.internal_error);
     }
-    this.flushDatagram();
+    this.out.flush();
   }
 
   protected override cidNegotiated(): boolean {
@@ -168,18 +168,18 @@ export class ServerConnection extends Connection {
       const exp = this.expectedClientFinished!;
       if (body.length !== exp.length) throw new AlertError(AlertDescription.decode_error, 'Finished length');
       if (!ctEqual(body, exp)) throw new AlertError(AlertDescription.decrypt_error, 'bad client Finished');
-      this.implicitAck(now);
+      this.flights.implicitAck(now);
       this.dropWriteEpoch2();
-      this.completeHandshake(now);
+      this.completeHandshake(now, this.epochs.keys!.suite);
       this.phase = 'done';
-      this.ampLimited = false;
-      this.finalAck = this.sendAck()?.slice(); // exact-length copy: kept for the connection's life
+      this.out.ampLimited = false;
+      this.finalAck = this.acks.send()?.slice(); // exact-length copy: kept for the connection's life
       this.finalAckAt = now;
-      this.emit({
-        type: 'connected', suite: this.suite!.name, group: this.info.group, signatureScheme: this.info.scheme,
+      this.events.emit({
+        type: 'connected', suite: this.epochs.keys!.suite.name, group: this.info.group, signatureScheme: this.info.scheme,
         helloRetry: this.info.hrr, sendCid: this.rec.writeCid, recvCid: this.cidOk ? this.localCid : undefined,
       });
-      this.releaseEarlyData();
+      this.early.release();
       return;
     }
     throw new AlertError(AlertDescription.unexpected_message, `unexpected handshake message ${msgType} in ${this.phase}`);
@@ -197,9 +197,9 @@ export class ServerConnection extends Connection {
   }
   protected override onUndecryptable(bits: number): void {
     const now = this.nowRx;
-    if (bits !== 2 || this.state !== 'connected' || !this.finalAck || now - this.finalAckAt < this.rto / 2) return;
+    if (bits !== 2 || this.state !== 'connected' || !this.finalAck || now - this.finalAckAt < this.flights.rto / 2) return;
     this.finalAckAt = now;
-    this.sendAck(this.finalAck);
+    this.acks.send(this.finalAck);
   }
   private finalAck: { epoch: number; seq: number }[] | undefined;
   private finalAckAt = 0;
@@ -233,11 +233,11 @@ export class ServerConnection extends Connection {
         suiteCode: sel.suite.code, group: sel.group,
       };
       this.phase = 'wait_ch2';
-      this.sendHandshakeFlight([this.newMessage(0, H.server_hello, hrrBody)], now, false);
+      this.sendHandshakeFlight([this.flights.newMessage(0, H.server_hello, hrrBody)], now, false);
       return;
     }
-    const suite = (this.suite = sel.suite);
-    const ks = (this.ks = scheduleFor(this.crypto, suite.hash));
+    const suite = sel.suite;
+    const ks = scheduleFor(this.crypto, suite.hash);
     const kp = this.crypto.kxGenerate(sel.group);
     const shared = this.crypto.kxDerive(sel.group, kp.privateKey, sel.share!);
     if (!shared) throw new AlertError(AlertDescription.illegal_parameter, 'bad key share');
@@ -264,7 +264,7 @@ export class ServerConnection extends Connection {
     t.update(chFull).update(tlsMessageTransient(H.server_hello, shBody));
     const hsSecret = handshakeSecretNoPsk(this.crypto, ks, shared);
     const sec = ks.handshakeTrafficSecrets(hsSecret, t.digest());
-    this.installHandshakeKeys(sec.client, sec.server);
+    this.epochs.installHandshake({ suite, ks }, sec.client, sec.server);
 
     // EncryptedExtensions
     const eeExts: E.Extension[] = [];
@@ -303,15 +303,15 @@ export class ServerConnection extends Connection {
     }
     this.expectedClientFinished = ks.finishedVerifyData(sec.client, th);
     this.transcript = undefined; // no client authentication: the transcript is no longer needed
-    this.installAppKeys(app.client, app.server, master, th);
+    this.epochs.installApp(this.epochs.keys!, app.client, app.server, master, th);
     this.info = { group: sel.group, scheme: cred.scheme, hrr: this.hrr !== undefined };
     this.phase = 'wait_finished';
     this.sendHandshakeFlight([
-      this.newMessage(0, H.server_hello, shBody),
-      this.newMessage(2, H.encrypted_extensions, eeBody),
-      this.newMessage(2, H.certificate, certBody),
-      this.newMessage(2, H.certificate_verify, cvBody),
-      this.newMessage(2, H.finished, finBody),
+      this.flights.newMessage(0, H.server_hello, shBody),
+      this.flights.newMessage(2, H.encrypted_extensions, eeBody),
+      this.flights.newMessage(2, H.certificate, certBody),
+      this.flights.newMessage(2, H.certificate_verify, cvBody),
+      this.flights.newMessage(2, H.finished, finBody),
     ], now);
   }
 
@@ -322,7 +322,7 @@ export class ServerConnection extends Connection {
   protected override onAuthenticated(epoch: number): void {
     if (epoch >= 2) {
       this.authenticatedRecords++;
-      if (this.ampLimited) this.ampLimited = false;
+      if (this.out.ampLimited) this.out.ampLimited = false;
     }
   }
 }
