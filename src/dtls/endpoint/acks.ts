@@ -86,6 +86,24 @@ export class Acks {
     return rns;
   }
 
+  /** A handshake record of the peer's flight was processed (during the handshake). `peerRetransmitted`: it only
+   *  repeated messages we had (the peer resent its previous flight); `disruption`: it arrived out of order. */
+  afterHandshakeRecord(now: number, peerRetransmitted: boolean, disruption: boolean, fresh: boolean): void {
+    const fl = this.flights;
+    if (peerRetransmitted) {
+      // ours was probably lost (RFC 9147 5.8.1 case 3)
+      if (fl.hs) fl.resend(now, fresh);
+      else if (this.list.length) this.send();
+    } else if (disruption && !fl.hs) {
+      if (this.list.length) this.send();
+    }
+    if (this.owner.state === 'handshaking' && !fl.hs && this.deadline === undefined &&
+      (this.list.length || this.lastReceived.length)) {
+      // partial flight: ACK after 1/4 of the retransmission timer if the rest does not arrive (RFC 9147 7.1)
+      this.deadline = now + fl.rto / 4;
+    }
+  }
+
   /** An ACK with no record numbers in the current sending epoch (RFC 9147 7.1: "resend now"). */
   sendEmpty(): void {
     this.out.record(this.epochs.write, ContentType.ack, encodeAck([]));

@@ -11,11 +11,8 @@
 // Errors: the handshake code throws AlertError; receive(), handleTimeout(), send() and keyUpdate() catch it, send
 // the fatal alert and close. Nothing thrown inside ever escapes them (other exceptions become internal_error).
 import { AlertError } from '../handshake/bytes.ts';
-import { AlertDescription, AlertLevel, ContentType, HandshakeType, alertName } from '../handshake/constants.ts';
-import {
-  type RecordNumber, decodeAck, decodeAlert, decodeFragments, decodeNewConnectionId, decodeNewSessionTicket,
-  decodeRequestConnectionId, encodeAlert,
-} from '../handshake/messages.ts';
+import { AlertDescription, AlertLevel, ContentType, alertName } from '../handshake/constants.ts';
+import { type RecordNumber, decodeAck, decodeAlert, decodeFragments, encodeAlert } from '../handshake/messages.ts';
 import type { CryptoProvider } from '../crypto/provider.ts';
 import type { CipherSuite } from '../crypto/suites.ts';
 import { Acks } from './acks.ts';
@@ -25,6 +22,7 @@ import { EarlyData } from './early-data.ts';
 import { Epochs } from './epochs.ts';
 import { type CloseReason, type ConnectionState, type EndpointEvent, type EndpointStats, EventQueue } from './events.ts';
 import { type OutMessage, Flights } from './flights.ts';
+import { onPostHandshake } from './post-handshake.ts';
 import { Reassembly } from './reassembly.ts';
 import { type OpenedRecord, RecordIO, countDrop } from './records.ts';
 
@@ -352,18 +350,7 @@ export abstract class Connection {
     const before = this.reasm.recvSeq;
     this.processMessages(now);
     if (this.state === 'closed') return;
-    if (duplicate && this.reasm.recvSeq === before) {
-      // the peer retransmitted its previous flight: ours was probably lost (RFC 9147 5.8.1 case 3)
-      if (fl.hs) fl.resend(now, fresh);
-      else if (acks.list.length) this.acks.send();
-    } else if (disruption && !fl.hs) {
-      if (acks.list.length) this.acks.send();
-    }
-    if (this.state === 'handshaking' && !fl.hs && acks.deadline === undefined &&
-      (acks.list.length || acks.lastReceived.length)) {
-      // partial flight: ACK after 1/4 of the retransmission timer if the rest does not arrive (RFC 9147 7.1)
-      acks.deadline = now + fl.rto / 4;
-    }
+    acks.afterHandshakeRecord(now, duplicate && this.reasm.recvSeq === before, disruption, fresh);
   }
 
   private processMessages(now: number): void {
@@ -371,31 +358,8 @@ export abstract class Connection {
       const connected = this.state === 'connected';
       const m = this.reasm.next(connected);
       if (!m) return;
-      if (connected) this.onPostHandshake(m.msgType, m.buf, m.epoch);
+      if (connected) onPostHandshake(this.epochs, this.cidNegotiated(), m.msgType, m.buf, m.epoch);
       else this.onHandshakeMessage(m.msgType, m.buf, m.epoch, now);
-    }
-  }
-
-  // ------------------------------------------------------------------ post-handshake messages
-  private onPostHandshake(msgType: number, body: Uint8Array, epoch: number): void {
-    if (epoch < 3) throw new AlertError(AlertDescription.unexpected_message, 'post-handshake message below epoch 3');
-    switch (msgType) {
-      case HandshakeType.key_update:
-        this.epochs.onKeyUpdate(body, epoch);
-        return;
-      case HandshakeType.new_session_ticket:
-        decodeNewSessionTicket(body); // resumption not implemented: validated, ACKed, dropped
-        return;
-      case HandshakeType.new_connection_id:
-        if (!this.cidNegotiated()) throw new AlertError(AlertDescription.unexpected_message, 'NewConnectionId without CID');
-        decodeNewConnectionId(body);
-        return;
-      case HandshakeType.request_connection_id:
-        if (!this.cidNegotiated()) throw new AlertError(AlertDescription.unexpected_message, 'RequestConnectionId without CID');
-        decodeRequestConnectionId(body);
-        return;
-      default:
-        throw new AlertError(AlertDescription.unexpected_message, `post-handshake message type ${msgType}`);
     }
   }
 
