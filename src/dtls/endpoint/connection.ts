@@ -6,6 +6,8 @@
 //   ./acks.ts        the ACKs we send, the partial-flight ACK timer, fresh vs duplicate peer records (7, 7.1)
 //   ./datagrams.ts   record packing into datagrams, the 3x anti-amplification limit (5.1)
 //   ./epochs.ts      suite and key schedule, key installation, KeyUpdate epochs, the exporter secret (8)
+//   ./early-data.ts  epoch-3 data before the peer's Finished (5.8.1); ./post-handshake.ts post-handshake messages
+//   ./events.ts      event, stats and state types, the event queue
 // The role-specific handshake state machines live in ./client.ts and ./server.ts.
 //
 // Errors: the handshake code throws AlertError; receive(), handleTimeout(), send() and keyUpdate() catch it, send

@@ -23,7 +23,7 @@ export interface InMessage {
 export type FragmentResult = 'dup' | 'buffered' | 'ooo' | 'drop';
 
 const REASSEMBLY_WINDOW = 8;
-/** Largest handshake message accepted (a certificate chain of 64 KiB plus headroom). */
+/** Largest handshake message accepted (64 KiB + 1 KiB); a larger announced length is illegal_parameter. */
 const MAX_MESSAGE = 0x10000 + 1024;
 
 export class Reassembly {
