@@ -2,6 +2,8 @@
 //   idle --connect--> WAIT_SH --HRR--> WAIT_SH (ClientHello2, at most one HRR)
 //   WAIT_SH --SH--> WAIT_EE --EE--> WAIT_CERT_CR --(CR)--> WAIT_CERT --Cert--> WAIT_CV --CV--> WAIT_FINISHED
 //   WAIT_FINISHED --Finished--> CONNECTED (final flight [Certificate(empty)] Finished, retransmitted until ACKed)
+// The handshake state is a union with one member per phase (ClientHs): each handler takes the member of its
+// phase, which holds exactly what that phase has learnt, and returns by installing the next phase's member.
 import type { KxGroup, KxKeyPair, SignatureScheme, TranscriptHash, VerifyKey } from '../crypto/provider.ts';
 import { type CipherSuite, getSuite, suiteByCode } from '../crypto/suites.ts';
 import { keylogLine } from '../keylog.ts';
@@ -15,34 +17,55 @@ import {
 import { type ClientConfig, type CertificateVerifier, type ResolvedCommon, resolveCommon } from './config.ts';
 import { Connection } from './connection.ts';
 import { certificateVerifyContent, groupCode, groupFromCode, handshakeSecretNoPsk, scheduleFor, schemeCode, schemeFromCode, verifySignature } from './common.ts';
+import type { Negotiated } from './epochs.ts';
 
 /** The empty CID shared by every client that has none (never written to). */
 const NO_CID = new Uint8Array(0);
 
-type Phase = 'wait_sh' | 'wait_ee' | 'wait_cert_cr' | 'wait_cert' | 'wait_cv' | 'wait_finished' | 'done';
-
 /** Extensions a server may put in EncryptedExtensions only if we offered them; these must never appear there. */
 const NOT_IN_EE = new Set<number>([X.key_share, X.supported_versions, X.cookie, X.pre_shared_key,
   X.signature_algorithms, X.psk_key_exchange_modes, X.connection_id, X.signature_algorithms_cert]);
-
-interface HsState {
-  phase: Phase;
+/** WAIT_SH before any HelloRetryRequest: ClientHello1 in TLS form (hashed once the suite is known) and its
+ *  extensions (ClientHello2 repeats them with a new key_share). */
+interface FirstHello {
+  retried: false;
+  ch1: Uint8Array;
+  ch1Exts: E.Extension[];
+}
+/** WAIT_SH after a HelloRetryRequest: the transcript so far (message_hash(CH1), HRR, CH2) and the HRR's suite. */
+interface RetriedHello {
+  retried: true;
+  transcript: TranscriptHash;
+  suite: CipherSuite;
+}
+interface WaitSh {
+  phase: 'wait_sh';
   random: Uint8Array;
   shares: KxKeyPair[];
+  /** Extension types of the latest ClientHello: the server may answer only those. */
   chExts: Set<number>;
-  /** ClientHello1's extensions, reused by ClientHello2 (only key_share can change, and the cookie is added). */
-  ch1Exts: E.Extension[] | undefined;
-  chTls: Uint8Array | undefined; // ClientHello1 in TLS form, until the hash is known
-  transcript: TranscriptHash | undefined;
-  hrrSuite: CipherSuite | undefined;
-  group: KxGroup | undefined;
-  hsSecret: Uint8Array | undefined;
-  cHs: Uint8Array | undefined;
-  sHs: Uint8Array | undefined;
-  serverKey: VerifyKey | undefined;
-  certRequestContext: Uint8Array | undefined;
-  scheme: SignatureScheme | undefined;
+  hello: FirstHello | RetriedHello;
 }
+/** What every phase after the ServerHello holds. */
+interface Keyed {
+  random: Uint8Array;
+  chExts: Set<number>;
+  transcript: TranscriptHash;
+  keys: Negotiated;
+  group: KxGroup;
+  hsSecret: Uint8Array;
+  /** Client / server handshake traffic secrets (the Finished keys derive from them). */
+  cHs: Uint8Array;
+  sHs: Uint8Array;
+}
+interface WaitEe { phase: 'wait_ee'; k: Keyed }
+interface WaitCertCr { phase: 'wait_cert_cr'; k: Keyed }
+/** After a CertificateRequest: its context (our final flight answers with an empty Certificate). */
+interface WaitCert { phase: 'wait_cert'; k: Keyed; certRequestContext: Uint8Array }
+interface WaitCv { phase: 'wait_cv'; k: Keyed; certRequestContext: Uint8Array | undefined; serverKey: VerifyKey }
+interface WaitFinished { phase: 'wait_finished'; k: Keyed; certRequestContext: Uint8Array | undefined; scheme: SignatureScheme }
+/** The client's handshake state, one member per phase. */
+export type ClientHs = WaitSh | WaitEe | WaitCertCr | WaitCert | WaitCv | WaitFinished;
 
 /** A client configuration with its defaults applied (resolveClient), shareable by any number of endpoints: they
  *  only read it. Simulating thousands of identical clients, one of these saves a copy of the lists per client. */
@@ -85,15 +108,16 @@ export function resolveClient(config: ClientConfig): ResolvedClient {
 }
 
 export class ClientEndpoint extends Connection {
-  private readonly verifier: CertificateVerifier | undefined;
+  private readonly verifier: CertificateVerifier;
   private readonly serverName: string | undefined;
   private readonly keyShareGroups: KxGroup[];
   private readonly offerCid: boolean;
   private readonly myCid: Uint8Array;
-  private hs: HsState | undefined;
+  /** Handshake state; undefined before connect() and once the handshake is over. */
+  private hs: ClientHs | undefined;
   private cidOk = false;
   private hrrSeen = false;
-  private info = { suite: '', group: '', scheme: '' };
+  private emptyAckAt = -Infinity;
   /** Peer record_size_limit (RFC 8449), if any. */
   peerRecordSizeLimit: number | undefined;
 
@@ -108,14 +132,13 @@ export class ClientEndpoint extends Connection {
     this.myCid = cfg.connectionId;
   }
 
-  private emptyAckAt = -Infinity;
   /** Handshake records arrived before the ServerHello that carries their keys: the ServerHello was lost. Send an
    *  empty ACK (RFC 9147 7.1) so that the server resends at once; at most once per half timer period. */
   protected override onUndecryptable(bits: number): void {
     const now = this.nowRx;
-    if (this.state !== 'handshaking' || this.hs?.phase !== 'wait_sh' || bits !== 2 || now - this.emptyAckAt < this.rto / 2) return;
+    if (this.state !== 'handshaking' || this.hs?.phase !== 'wait_sh' || bits !== 2 || now - this.emptyAckAt < this.flights.rto / 2) return;
     this.emptyAckAt = now;
-    this.sendEmptyAck();
+    this.acks.sendEmpty();
   }
 
   /** Sends the first ClientHello. */
@@ -125,27 +148,26 @@ export class ClientEndpoint extends Connection {
     const random = new Uint8Array(32);
     this.cfg.rng.fill(random);
     const shares = this.keyShareGroups.map((g) => this.crypto.kxGenerate(g));
+    const ch = this.buildClientHello(random, shares, undefined, undefined);
+    const body = encodeClientHello(ch);
     this.hs = {
-      phase: 'wait_sh', random, shares, chExts: new Set(), ch1Exts: undefined, chTls: undefined, transcript: undefined, hrrSuite: undefined,
-      group: undefined, hsSecret: undefined, cHs: undefined, sHs: undefined, serverKey: undefined,
-      certRequestContext: undefined, scheme: undefined,
+      phase: 'wait_sh', random, shares, chExts: extensionTypes(ch.extensions),
+      hello: { retried: false, ch1: tlsMessage(H.client_hello, body), ch1Exts: ch.extensions },
     };
-    const body = encodeClientHello(this.buildClientHello(undefined));
-    this.hs.chTls = tlsMessage(H.client_hello, body);
-    this.sendHandshakeFlight([this.newMessage(0, H.client_hello, body)], nowMs);
-    this.flushDatagram();
+    this.sendHandshakeFlight([this.flights.newMessage(0, H.client_hello, body)], nowMs);
+    this.out.flush();
   }
 
-  private buildClientHello(cookie: Uint8Array | undefined): ClientHello {
-    const hs = this.hs!;
+  /** ClientHello1 (`ch1Exts` undefined), or ClientHello2: ClientHello1's extensions (same order, same bytes) with
+   *  the new key_share, then the cookie. */
+  private buildClientHello(random: Uint8Array, shares: KxKeyPair[], ch1Exts: E.Extension[] | undefined,
+    cookie: Uint8Array | undefined): ClientHello {
     const keyShare: E.Extension = {
-      type: X.key_share, data: E.KeyShare.encodeClient(hs.shares.map((s) => ({ group: groupCode(s.group), keyExchange: s.publicKey }))),
+      type: X.key_share, data: E.KeyShare.encodeClient(shares.map((s) => ({ group: groupCode(s.group), keyExchange: s.publicKey }))),
     };
     let exts: E.Extension[];
-    if (hs.ch1Exts) {
-      // ClientHello2: ClientHello1's extensions (same order, same bytes) with the new key_share, then the cookie
-      exts = hs.ch1Exts.map((e) => (e.type === X.key_share ? keyShare : e));
-      hs.ch1Exts = undefined;
+    if (ch1Exts) {
+      exts = ch1Exts.map((e) => (e.type === X.key_share ? keyShare : e));
     } else {
       exts = [
         { type: X.supported_versions, data: E.SupportedVersions.encodeClient([DTLS13]) },
@@ -156,12 +178,10 @@ export class ClientEndpoint extends Connection {
       if (this.serverName !== undefined) exts.push({ type: X.server_name, data: E.ServerName.encode(this.serverName) });
       if (this.offerCid) exts.push({ type: X.connection_id, data: E.ConnectionIdExt.encode(this.myCid) });
       if (this.cfg.recordSizeLimit !== undefined) exts.push({ type: X.record_size_limit, data: E.RecordSizeLimit.encode(this.cfg.recordSizeLimit) });
-      if (!cookie) hs.ch1Exts = exts;
     }
     if (cookie) exts.push({ type: X.cookie, data: E.Cookie.encode(cookie) });
-    hs.chExts = new Set(exts.map((e) => e.type));
     return {
-      legacyVersion: DTLS12, random: hs.random, legacySessionId: new Uint8Array(0), legacyCookie: new Uint8Array(0),
+      legacyVersion: DTLS12, random, legacySessionId: new Uint8Array(0), legacyCookie: new Uint8Array(0),
       cipherSuites: this.cfg.suites.map((s) => getSuite(s).code), compressionMethods: Uint8Array.of(0), extensions: exts,
     };
   }
@@ -186,51 +206,47 @@ export class ClientEndpoint extends Connection {
     switch (hs.phase) {
       case 'wait_sh':
         if (msgType !== H.server_hello) break;
-        this.implicitAck(now);
-        this.onServerHello(body, full, now);
+        this.flights.implicitAck(now);
+        this.onServerHello(hs, body, full, now);
         return;
       case 'wait_ee':
         if (msgType !== H.encrypted_extensions) break;
-        this.onEncryptedExtensions(body, full);
+        this.onEncryptedExtensions(hs, body, full);
         return;
       case 'wait_cert_cr':
         if (msgType === H.certificate_request) {
-          const cr = decodeCertificateRequest(body);
-          hs.certRequestContext = cr.context.slice();
-          hs.transcript!.update(full);
-          hs.phase = 'wait_cert';
+          const certRequestContext = decodeCertificateRequest(body).context.slice();
+          hs.k.transcript.update(full);
+          this.hs = { phase: 'wait_cert', k: hs.k, certRequestContext };
           return;
         }
         if (msgType !== H.certificate) break;
-        this.onCertificate(body, full, now);
+        this.onCertificate(hs, body, full, now);
         return;
       case 'wait_cert':
         if (msgType !== H.certificate) break;
-        this.onCertificate(body, full, now);
+        this.onCertificate(hs, body, full, now);
         return;
       case 'wait_cv':
         if (msgType !== H.certificate_verify) break;
-        this.onCertificateVerify(body, full);
+        this.onCertificateVerify(hs, body, full);
         return;
       case 'wait_finished':
         if (msgType !== H.finished) break;
-        this.onFinished(body, full, now);
+        this.onFinished(hs, body, full, now);
         return;
-      default:
-        break;
     }
     throw new AlertError(AlertDescription.unexpected_message, `unexpected handshake message ${msgType} in ${hs.phase}`);
   }
 
-  private checkServerExtensions(exts: E.Extension[], allowCookie: boolean): void {
+  private checkServerExtensions(exts: E.Extension[], offered: Set<number>, allowCookie: boolean): void {
     for (const e of exts) {
       if (e.type === X.cookie && allowCookie) continue;
-      if (!this.hs!.chExts.has(e.type)) throw new AlertError(AlertDescription.unsupported_extension, `unsolicited extension ${e.type}`);
+      if (!offered.has(e.type)) throw new AlertError(AlertDescription.unsupported_extension, `unsolicited extension ${e.type}`);
     }
   }
 
-  private onServerHello(body: Uint8Array, full: Uint8Array, now: number): void {
-    const hs = this.hs!;
+  private onServerHello(hs: WaitSh, body: Uint8Array, full: Uint8Array, now: number): void {
     const sh = decodeServerHello(body);
     if (sh.legacyVersion !== DTLS12) throw new AlertError(AlertDescription.protocol_version, 'legacy_version');
     const sv = E.findExt(sh.extensions, X.supported_versions);
@@ -239,9 +255,13 @@ export class ClientEndpoint extends Connection {
     if (sh.legacySessionIdEcho.length !== 0) throw new AlertError(AlertDescription.illegal_parameter, 'session id echo');
     const suite = suiteByCode(sh.cipherSuite);
     if (!suite || !this.cfg.suites.includes(suite.name)) throw new AlertError(AlertDescription.illegal_parameter, 'cipher suite not offered');
-    if (sh.isHrr) return this.onHelloRetryRequest(sh.extensions, suite, full, now);
-    this.checkServerExtensions(sh.extensions, false);
-    if (hs.hrrSuite && hs.hrrSuite !== suite) throw new AlertError(AlertDescription.illegal_parameter, 'suite differs from HRR');
+    const hello = hs.hello;
+    if (sh.isHrr) {
+      if (hello.retried) throw new AlertError(AlertDescription.unexpected_message, 'second HelloRetryRequest');
+      return this.onHelloRetryRequest(hs, hello, sh.extensions, suite, full, now);
+    }
+    this.checkServerExtensions(sh.extensions, hs.chExts, false);
+    if (hello.retried && hello.suite !== suite) throw new AlertError(AlertDescription.illegal_parameter, 'suite differs from HRR');
     const ksData = E.findExt(sh.extensions, X.key_share);
     if (!ksData) throw new AlertError(AlertDescription.missing_extension, 'no key_share');
     const share = E.KeyShare.decodeServer(ksData);
@@ -257,32 +277,26 @@ export class ClientEndpoint extends Connection {
       if (peerCid.length) this.rec.writeCid = peerCid;
       this.rec.setReadCid(this.myCid);
     }
-    this.suite = suite;
-    hs.group = group;
-    hs.shares = [];
-    const ks = (this.ks = scheduleFor(this.crypto, suite.hash));
-    if (!hs.transcript) {
-      hs.transcript = this.crypto.transcript(suite.hash).update(hs.chTls!);
-    }
-    hs.chTls = undefined;
-    hs.transcript.update(full);
-    hs.hsSecret = handshakeSecretNoPsk(this.crypto, ks, shared);
-    const sec = ks.handshakeTrafficSecrets(hs.hsSecret, hs.transcript.digest());
-    hs.cHs = sec.client;
-    hs.sHs = sec.server;
+    const keys: Negotiated = { suite, ks: scheduleFor(this.crypto, suite.hash) };
+    const transcript = hello.retried ? hello.transcript : this.crypto.transcript(suite.hash).update(hello.ch1);
+    transcript.update(full);
+    const hsSecret = handshakeSecretNoPsk(this.crypto, keys.ks, shared);
+    const sec = keys.ks.handshakeTrafficSecrets(hsSecret, transcript.digest());
     if (this.cfg.keylog) {
       this.cfg.keylog(keylogLine('CLIENT_HANDSHAKE_TRAFFIC_SECRET', hs.random, sec.client));
       this.cfg.keylog(keylogLine('SERVER_HANDSHAKE_TRAFFIC_SECRET', hs.random, sec.server));
     }
-    this.installHandshakeKeys(sec.client, sec.server);
-    hs.phase = 'wait_ee';
+    this.epochs.installHandshake(keys, sec.client, sec.server);
+    this.hs = {
+      phase: 'wait_ee',
+      k: { random: hs.random, chExts: hs.chExts, transcript, keys, group, hsSecret, cHs: sec.client, sHs: sec.server },
+    };
   }
 
-  private onHelloRetryRequest(exts: E.Extension[], suite: CipherSuite, full: Uint8Array, now: number): void {
-    const hs = this.hs!;
-    if (this.hrrSeen) throw new AlertError(AlertDescription.unexpected_message, 'second HelloRetryRequest');
+  private onHelloRetryRequest(hs: WaitSh, first: FirstHello, exts: E.Extension[], suite: CipherSuite, full: Uint8Array,
+    now: number): void {
     this.hrrSeen = true;
-    this.checkServerExtensions(exts, true);
+    this.checkServerExtensions(exts, hs.chExts, true);
     const ksData = E.findExt(exts, X.key_share);
     const cookieData = E.findExt(exts, X.cookie);
     let newGroup: KxGroup | undefined;
@@ -295,25 +309,25 @@ export class ClientEndpoint extends Connection {
     }
     const cookie = cookieData ? E.Cookie.decode(cookieData) : undefined;
     if (!newGroup && !cookie) throw new AlertError(AlertDescription.illegal_parameter, 'HRR changes nothing');
-    hs.hrrSuite = suite;
     // transcript: message_hash(Hash(ClientHello1)) || HelloRetryRequest || ClientHello2 (RFC 8446 4.4.1)
-    hs.transcript = this.crypto.transcript(suite.hash)
-      .update(messageHash(this.crypto.hash(suite.hash, hs.chTls!)))
+    const transcript = this.crypto.transcript(suite.hash)
+      .update(messageHash(this.crypto.hash(suite.hash, first.ch1)))
       .update(full);
-    hs.chTls = undefined;
     if (newGroup) hs.shares = [this.crypto.kxGenerate(newGroup)];
-    const body = encodeClientHello(this.buildClientHello(cookie ? cookie.slice() : undefined));
-    hs.transcript.update(tlsMessageTransient(H.client_hello, body));
-    this.sendHandshakeFlight([this.newMessage(0, H.client_hello, body)], now);
+    const ch = this.buildClientHello(hs.random, hs.shares, first.ch1Exts, cookie ? cookie.slice() : undefined);
+    hs.chExts = extensionTypes(ch.extensions);
+    hs.hello = { retried: true, transcript, suite };
+    const body = encodeClientHello(ch);
+    transcript.update(tlsMessageTransient(H.client_hello, body));
+    this.sendHandshakeFlight([this.flights.newMessage(0, H.client_hello, body)], now);
   }
 
-  private onEncryptedExtensions(body: Uint8Array, full: Uint8Array): void {
-    const hs = this.hs!;
+  private onEncryptedExtensions(hs: WaitEe, body: Uint8Array, full: Uint8Array): void {
     const exts = decodeEncryptedExtensions(body);
     for (const e of exts) {
       if (NOT_IN_EE.has(e.type)) throw new AlertError(AlertDescription.illegal_parameter, `extension ${e.type} in EE`);
     }
-    this.checkServerExtensions(exts, false);
+    this.checkServerExtensions(exts, hs.k.chExts, false);
     const rsl = E.findExt(exts, X.record_size_limit);
     if (rsl) {
       // RFC 8449 (TLS 1.3 semantics: the limit counts the inner content type); ours applies once both sent one
@@ -321,48 +335,46 @@ export class ClientEndpoint extends Connection {
       this.rec.layer.setRecordSizeLimit({ write: this.peerRecordSizeLimit });
       if (this.cfg.recordSizeLimit !== undefined) this.rec.layer.setRecordSizeLimit({ read: this.cfg.recordSizeLimit });
     }
-    hs.transcript!.update(full);
-    hs.phase = 'wait_cert_cr';
+    hs.k.transcript.update(full);
+    this.hs = { phase: 'wait_cert_cr', k: hs.k };
   }
 
-  private onCertificate(body: Uint8Array, full: Uint8Array, now: number): void {
-    const hs = this.hs!;
+  private onCertificate(hs: WaitCertCr | WaitCert, body: Uint8Array, full: Uint8Array, now: number): void {
     const cert = decodeCertificate(body);
     if (cert.context.length !== 0) throw new AlertError(AlertDescription.illegal_parameter, 'certificate_request_context');
     if (cert.entries.length === 0) throw new AlertError(AlertDescription.decode_error, 'empty server certificate list');
-    const res = this.verifier!.verify(cert.entries.map((e) => e.data), { serverName: this.serverName, nowMs: now });
+    const res = this.verifier.verify(cert.entries.map((e) => e.data), { serverName: this.serverName, nowMs: now });
     if (!res.ok) throw new AlertError(res.alert, res.reason);
-    hs.serverKey = res.publicKey;
-    hs.transcript!.update(full);
-    hs.phase = 'wait_cv';
+    hs.k.transcript.update(full);
+    const certRequestContext = hs.phase === 'wait_cert' ? hs.certRequestContext : undefined;
+    this.hs = { phase: 'wait_cv', k: hs.k, certRequestContext, serverKey: res.publicKey };
   }
 
-  private onCertificateVerify(body: Uint8Array, full: Uint8Array): void {
-    const hs = this.hs!;
+  private onCertificateVerify(hs: WaitCv, body: Uint8Array, full: Uint8Array): void {
     const cv = decodeCertificateVerify(body);
     const scheme = schemeFromCode(cv.scheme);
     if (!scheme || !this.cfg.signatureSchemes.includes(scheme)) throw new AlertError(AlertDescription.illegal_parameter, 'signature scheme not offered');
-    verifySignature(this.crypto, scheme, hs.serverKey!, certificateVerifyContent('server', hs.transcript!.digest()), cv.signature);
-    hs.scheme = scheme;
-    hs.transcript!.update(full);
-    hs.phase = 'wait_finished';
+    const t = hs.k.transcript;
+    verifySignature(this.crypto, scheme, hs.serverKey, certificateVerifyContent('server', t.digest()), cv.signature);
+    t.update(full);
+    this.hs = { phase: 'wait_finished', k: hs.k, certRequestContext: hs.certRequestContext, scheme };
   }
 
-  private onFinished(body: Uint8Array, full: Uint8Array, now: number): void {
-    const hs = this.hs!;
-    const ks = this.ks!;
-    const t = hs.transcript!;
-    const expected = ks.finishedVerifyData(hs.sHs!, t.digest());
+  private onFinished(hs: WaitFinished, body: Uint8Array, full: Uint8Array, now: number): void {
+    const k = hs.k;
+    const ks = k.keys.ks;
+    const t = k.transcript;
+    const expected = ks.finishedVerifyData(k.sHs, t.digest());
     if (body.length !== expected.length) throw new AlertError(AlertDescription.decode_error, 'Finished length');
     if (!ctEqual(body, expected)) throw new AlertError(AlertDescription.decrypt_error, 'bad server Finished');
     t.update(full);
     const th = t.digest();
-    const master = ks.masterSecret(hs.hsSecret!);
+    const master = ks.masterSecret(k.hsSecret);
     const app = ks.applicationTrafficSecrets(master, th);
     if (this.cfg.keylog) {
-      this.cfg.keylog(keylogLine('CLIENT_TRAFFIC_SECRET_0', hs.random, app.client));
-      this.cfg.keylog(keylogLine('SERVER_TRAFFIC_SECRET_0', hs.random, app.server));
-      this.cfg.keylog(keylogLine('EXPORTER_SECRET', hs.random, ks.exporterMasterSecret(master, th)));
+      this.cfg.keylog(keylogLine('CLIENT_TRAFFIC_SECRET_0', k.random, app.client));
+      this.cfg.keylog(keylogLine('SERVER_TRAFFIC_SECRET_0', k.random, app.server));
+      this.cfg.keylog(keylogLine('EXPORTER_SECRET', k.random, ks.exporterMasterSecret(master, th)));
     }
     const msgs = [];
     let finHash = th;
@@ -370,18 +382,21 @@ export class ClientEndpoint extends Connection {
       // no client certificate configured: empty Certificate, no CertificateVerify (RFC 8446 4.4.2)
       const cb = encodeCertificate({ context: hs.certRequestContext, entries: [] });
       t.update(tlsMessageTransient(H.certificate, cb));
-      msgs.push(this.newMessage(2, H.certificate, cb));
+      msgs.push(this.flights.newMessage(2, H.certificate, cb));
       finHash = t.digest();
     }
-    const fin = ks.finishedVerifyData(hs.cHs!, finHash);
-    msgs.push(this.newMessage(2, H.finished, fin));
-    this.installAppKeys(app.client, app.server, master, th);
-    this.info = { suite: this.suite!.name, group: hs.group!, scheme: hs.scheme! };
-    this.sendHandshakeFlight(msgs, now, true, () => this.dropHandshakeEpoch());
-    this.completeHandshake(now);
-    this.emit({
-      type: 'connected', suite: this.info.suite, group: this.info.group, signatureScheme: this.info.scheme,
+    const fin = ks.finishedVerifyData(k.cHs, finHash);
+    msgs.push(this.flights.newMessage(2, H.finished, fin));
+    this.epochs.installApp(k.keys, app.client, app.server, master, th);
+    this.sendHandshakeFlight(msgs, now, true, () => this.epochs.dropHandshake());
+    this.completeHandshake(now, k.keys.suite);
+    this.events.emit({
+      type: 'connected', suite: k.keys.suite.name, group: k.group, signatureScheme: hs.scheme,
       helloRetry: this.hrrSeen, sendCid: this.rec.writeCid, recvCid: this.cidOk && this.myCid.length ? this.myCid : undefined,
     });
   }
+}
+
+function extensionTypes(exts: E.Extension[]): Set<number> {
+  return new Set(exts.map((e) => e.type));
 }

@@ -32,13 +32,18 @@ export interface CommonConfig {
   signatureSchemes?: SignatureScheme[];
   /** Path MTU in bytes of UDP payload (default 1400). Handshake messages are fragmented to fit. */
   mtu?: number;
-  /** Retransmission timer (RFC 9147 5.8.2): initial value (default 1000 ms), cap (default 60000 ms),
-   *  floor once derived from the RTT (default 1 ms). */
+  /** Retransmission timer (RFC 9147 5.8.2; read by ./flights.ts and ./acks.ts). Initial value: default 1000 ms
+   *  (5.8.2: "SHOULD use an initial timer value of 1000 ms"); doubled on every expiry up to the cap: default
+   *  60000 ms (5.8.2: "up to no less than 60 seconds", RFC 6298); once a flight is acknowledged without a
+   *  retransmission the timer becomes 1.5 x its round trip (5.8.2), but not below the floor: default 1 ms (a
+   *  project choice: only keeps the timer positive on a zero-delay link). The partial-flight ACK waits 1/4 and
+   *  empty ACKs are spaced by 1/2 of the current timer (RFC 9147 7.1). */
   initialRetransmitMs?: number;
   maxRetransmitMs?: number;
   minRetransmitMs?: number;
-  /** Give up (alert-less 'closed' with reason 'timeout') after this many consecutive expiries of one flight
-   *  (default 10). */
+  /** Give up (alert-less 'closed' with reason 'timeout') after this many consecutive expiries of one flight, or of
+   *  the partial-flight ACK timer (default 10: a project choice, RFC 9147 sets no count; with the defaults above
+   *  the last retransmission of a flight goes out at 303 s and the connection closes at 363 s). */
   maxRetransmissions?: number;
   /** record_size_limit to advertise (RFC 8449), default none. */
   recordSizeLimit?: number;

@@ -113,3 +113,9 @@ export class RecordIO {
     this.drops.drops = sum + own;
   }
 }
+
+/** Counts one record or fragment dropped by the endpoint itself (not by the record layer) under `reason`. */
+export function countDrop(d: DropCounter, reason: string): void {
+  d.drops++;
+  d.dropsByReason[reason] = (d.dropsByReason[reason] ?? 0) + 1;
+}

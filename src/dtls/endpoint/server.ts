@@ -2,7 +2,8 @@
 //   (dispatcher: stateless HRR + cookie, no state) --valid ClientHello--> START
 //   START --CH (needs group, cookies off)--> WAIT_CH2 (stateful HRR) --CH2--> START
 //   START --CH--> send [SH] {EE Cert CV Finished} --> WAIT_FINISHED --client Finished--> CONNECTED (+ ACK)
-import type { KxGroup, TranscriptHash } from '../crypto/provider.ts';
+// The handshake state is a union with one member per phase (ServerHs).
+import type { KxGroup, SignatureScheme } from '../crypto/provider.ts';
 import { type CipherSuite, getSuite, suiteByCode } from '../crypto/suites.ts';
 import { keylogLine } from '../keylog.ts';
 import { AlertError, ctEqual } from '../handshake/bytes.ts';
@@ -15,6 +16,7 @@ import {
 import { type ResolvedCommon, type ServerConfig, type ServerCredential, resolveCommon } from './config.ts';
 import { Connection } from './connection.ts';
 import { certificateVerifyContent, groupCode, groupFromCode, handshakeSecretNoPsk, scheduleFor, schemeCode } from './common.ts';
+import type { Negotiated } from './epochs.ts';
 
 export interface ResolvedServer extends ResolvedCommon {
   credentials: ServerCredential[];
@@ -96,19 +98,25 @@ export interface HrrContext {
   group: KxGroup | undefined;
 }
 
-type Phase = 'start' | 'wait_ch2' | 'wait_finished' | 'done';
+/** The server's handshake state, one member per phase. START: a ClientHello is being processed (`hrr`: the
+ *  stateless HelloRetryRequest it answers, learnt from the cookie). WAIT_CH2: we sent a stateful HelloRetryRequest.
+ *  WAIT_FINISHED: our flight is out; what the client's Finished must be, and what the 'connected' event reports. */
+export type ServerHs =
+  | { phase: 'start'; hrr: HrrContext | undefined }
+  | { phase: 'wait_ch2'; hrr: HrrContext }
+  | { phase: 'wait_finished'; keys: Negotiated; expectedFinished: Uint8Array; group: KxGroup; scheme: SignatureScheme; helloRetry: boolean };
 
 export class ServerConnection extends Connection {
   address: string;
   /** CID the client puts in records it sends us (our choice), or undefined. */
   readonly localCid: Uint8Array | undefined;
   private readonly scfg: ResolvedServer;
-  private phase: Phase = 'start';
-  private hrr: HrrContext | undefined;
-  private statefulHrr = false;
-  private transcript: TranscriptHash | undefined;
-  private expectedClientFinished: Uint8Array | undefined;
+  /** Handshake state; undefined once the handshake is over. */
+  private hs: ServerHs | undefined;
   private cidOk = false;
+  /** Our ACK of the client's final flight (re-sent for a late copy of that flight) and when it was last sent. */
+  private finalAck: { epoch: number; seq: number }[] | undefined;
+  private finalAckAt = 0;
   /** ClientHello.random of this association (tells a new association from a duplicate ClientHello). */
   clientRandom: Uint8Array | undefined;
   /** Incremented for every record authenticated under epoch >= 2 (proof of address ownership, CID migration). */
@@ -131,13 +139,13 @@ export class ServerConnection extends Connection {
     this.stats.bytesReceived += datagramLength;
     this.stats.recordsReceived++;
     this.stats.handshakeMessagesReceived++;
-    this.hrr = hrr;
+    this.hs = { phase: 'start', hrr };
     this.clientRandom = ch.random.slice();
-    this.ampLimited = hrr === undefined; // a valid cookie proves the address
-    this.recvMsgSeq = messageSeq + 1;
-    this.sendMsgSeq = messageSeq;
+    this.out.ampLimited = hrr === undefined; // a valid cookie proves the address
+    this.reasm.recvSeq = messageSeq + 1;
+    this.flights.sendSeq = messageSeq;
     this.rec.setPlaintextSeq(recordSeq);
-    this.guardedStart(() => this.onClientHello(ch, tlsMessage(H.client_hello, chBody), now));
+    this.guardedStart(() => this.onClientHello(hrr, ch, tlsMessage(H.client_hello, chBody), now));
   }
 
   private guardedStart(fn: () => void): void {
@@ -146,7 +154,7 @@ export class ServerConnection extends Connection {
     } catch (e) {
       this.fail(e instanceof AlertError ? e.alert : AlertDescription.internal_error);
     }
-    this.flushDatagram();
+    this.out.flush();
   }
 
   protected override cidNegotiated(): boolean {
@@ -154,38 +162,38 @@ export class ServerConnection extends Connection {
   }
 
   protected override releaseHandshakeState(): void {
-    this.transcript = undefined;
-    this.hrr = undefined;
-    this.expectedClientFinished = undefined;
+    this.hs = undefined;
   }
 
   protected onHandshakeMessage(msgType: number, body: Uint8Array, epoch: number, now: number): void {
-    if (this.phase === 'wait_ch2' && msgType === H.client_hello && epoch === 0) {
-      this.onClientHello(decodeClientHello(body), tlsMessage(H.client_hello, body), now);
+    const hs = this.hs;
+    if (hs?.phase === 'wait_ch2' && msgType === H.client_hello && epoch === 0) {
+      this.onClientHello(hs.hrr, decodeClientHello(body), tlsMessage(H.client_hello, body), now);
       return;
     }
-    if (this.phase === 'wait_finished' && msgType === H.finished && epoch === 2) {
-      const exp = this.expectedClientFinished!;
-      if (body.length !== exp.length) throw new AlertError(AlertDescription.decode_error, 'Finished length');
-      if (!ctEqual(body, exp)) throw new AlertError(AlertDescription.decrypt_error, 'bad client Finished');
-      this.implicitAck(now);
-      this.dropWriteEpoch2();
-      this.completeHandshake(now);
-      this.phase = 'done';
-      this.ampLimited = false;
-      this.finalAck = this.sendAck()?.slice(); // exact-length copy: kept for the connection's life
-      this.finalAckAt = now;
-      this.emit({
-        type: 'connected', suite: this.suite!.name, group: this.info.group, signatureScheme: this.info.scheme,
-        helloRetry: this.info.hrr, sendCid: this.rec.writeCid, recvCid: this.cidOk ? this.localCid : undefined,
-      });
-      this.releaseEarlyData();
+    if (hs?.phase === 'wait_finished' && msgType === H.finished && epoch === 2) {
+      this.onFinished(hs, body, now);
       return;
     }
-    throw new AlertError(AlertDescription.unexpected_message, `unexpected handshake message ${msgType} in ${this.phase}`);
+    throw new AlertError(AlertDescription.unexpected_message, `unexpected handshake message ${msgType} in ${hs ? hs.phase : 'done'}`);
   }
 
-  private info = { group: '', scheme: '', hrr: false };
+  private onFinished(hs: ServerHs & { phase: 'wait_finished' }, body: Uint8Array, now: number): void {
+    const exp = hs.expectedFinished;
+    if (body.length !== exp.length) throw new AlertError(AlertDescription.decode_error, 'Finished length');
+    if (!ctEqual(body, exp)) throw new AlertError(AlertDescription.decrypt_error, 'bad client Finished');
+    this.flights.implicitAck(now);
+    this.dropWriteEpoch2();
+    this.completeHandshake(now, hs.keys.suite);
+    this.out.ampLimited = false;
+    this.finalAck = this.acks.send()?.slice(); // exact-length copy: kept for the connection's life
+    this.finalAckAt = now;
+    this.events.emit({
+      type: 'connected', suite: hs.keys.suite.name, group: hs.group, signatureScheme: hs.scheme,
+      helloRetry: hs.helloRetry, sendCid: this.rec.writeCid, recvCid: this.cidOk ? this.localCid : undefined,
+    });
+    this.early.release();
+  }
 
   private dropWriteEpoch2(): void {
     // Our flight is implicitly acknowledged by the client's Finished: epoch-2 keys are done in both directions.
@@ -197,17 +205,15 @@ export class ServerConnection extends Connection {
   }
   protected override onUndecryptable(bits: number): void {
     const now = this.nowRx;
-    if (bits !== 2 || this.state !== 'connected' || !this.finalAck || now - this.finalAckAt < this.rto / 2) return;
+    if (bits !== 2 || this.state !== 'connected' || !this.finalAck || now - this.finalAckAt < this.flights.rto / 2) return;
     this.finalAckAt = now;
-    this.sendAck(this.finalAck);
+    this.acks.send(this.finalAck);
   }
-  private finalAck: { epoch: number; seq: number }[] | undefined;
-  private finalAckAt = 0;
-
-  private onClientHello(ch: ClientHello, chFull: Uint8Array, now: number): void {
+  /** A ClientHello: the first, or the second after a HelloRetryRequest (`hrr`, stateless or stateful). */
+  private onClientHello(hrr: HrrContext | undefined, ch: ClientHello, chFull: Uint8Array, now: number): void {
     const cfg = this.scfg;
     const sel = selectParams(cfg, ch);
-    const hrr = this.hrr;
+    let share = sel.share;
     if (hrr) {
       // ClientHello2 after a stateless HRR: it must follow what the HRR asked for
       if (sel.suite.code !== hrr.suiteCode) {
@@ -220,26 +226,26 @@ export class ServerConnection extends Connection {
           throw new AlertError(AlertDescription.illegal_parameter, 'ClientHello2 key_share does not match HRR');
         }
         sel.group = hrr.group;
-        sel.share = shares[0]!.keyExchange;
+        share = shares[0]!.keyExchange;
       }
-      if (!sel.share) throw new AlertError(AlertDescription.illegal_parameter, 'ClientHello2 still lacks a usable share');
-    } else if (!sel.share) {
-      if (this.statefulHrr) throw new AlertError(AlertDescription.illegal_parameter, 'ClientHello2 lacks the requested share');
-      // stateful HRR (cookies disabled): keep Hash(CH1), ask for the group
-      this.statefulHrr = true;
+      if (!share) throw new AlertError(AlertDescription.illegal_parameter, 'ClientHello2 still lacks a usable share');
+    } else if (!share) {
+      // stateful HRR (cookies disabled): keep Hash(CH1), ask for the group (a second ClientHello comes with `hrr`)
       const hrrBody = buildHrrBody(sel.suite.code, sel.group, undefined, this.sessionEcho(ch));
-      this.hrr = {
-        prefix: [messageHash(this.crypto.hash(sel.suite.hash, chFull)), tlsMessage(H.server_hello, hrrBody)],
-        suiteCode: sel.suite.code, group: sel.group,
+      this.hs = {
+        phase: 'wait_ch2',
+        hrr: {
+          prefix: [messageHash(this.crypto.hash(sel.suite.hash, chFull)), tlsMessage(H.server_hello, hrrBody)],
+          suiteCode: sel.suite.code, group: sel.group,
+        },
       };
-      this.phase = 'wait_ch2';
-      this.sendHandshakeFlight([this.newMessage(0, H.server_hello, hrrBody)], now, false);
+      this.sendHandshakeFlight([this.flights.newMessage(0, H.server_hello, hrrBody)], now, false);
       return;
     }
-    const suite = (this.suite = sel.suite);
-    const ks = (this.ks = scheduleFor(this.crypto, suite.hash));
+    const suite = sel.suite;
+    const ks = scheduleFor(this.crypto, suite.hash);
     const kp = this.crypto.kxGenerate(sel.group);
-    const shared = this.crypto.kxDerive(sel.group, kp.privateKey, sel.share!);
+    const shared = this.crypto.kxDerive(sel.group, kp.privateKey, share);
     if (!shared) throw new AlertError(AlertDescription.illegal_parameter, 'bad key share');
 
     // ServerHello
@@ -259,12 +265,13 @@ export class ServerConnection extends Connection {
       this.rec.setReadCid(mine);
     }
     const shBody = encodeServerHello({ random, legacySessionIdEcho: this.sessionEcho(ch), cipherSuite: suite.code, compressionMethod: 0, extensions: shExts });
-    const t = (this.transcript = this.crypto.transcript(suite.hash));
-    if (this.hrr) for (const m of this.hrr.prefix) t.update(m);
+    const t = this.crypto.transcript(suite.hash);
+    if (hrr) for (const m of hrr.prefix) t.update(m);
     t.update(chFull).update(tlsMessageTransient(H.server_hello, shBody));
     const hsSecret = handshakeSecretNoPsk(this.crypto, ks, shared);
     const sec = ks.handshakeTrafficSecrets(hsSecret, t.digest());
-    this.installHandshakeKeys(sec.client, sec.server);
+    const keys: Negotiated = { suite, ks };
+    this.epochs.installHandshake(keys, sec.client, sec.server);
 
     // EncryptedExtensions
     const eeExts: E.Extension[] = [];
@@ -301,17 +308,16 @@ export class ServerConnection extends Connection {
       kl(keylogLine('SERVER_TRAFFIC_SECRET_0', ch.random, app.server));
       kl(keylogLine('EXPORTER_SECRET', ch.random, ks.exporterMasterSecret(master, th)));
     }
-    this.expectedClientFinished = ks.finishedVerifyData(sec.client, th);
-    this.transcript = undefined; // no client authentication: the transcript is no longer needed
-    this.installAppKeys(app.client, app.server, master, th);
-    this.info = { group: sel.group, scheme: cred.scheme, hrr: this.hrr !== undefined };
-    this.phase = 'wait_finished';
+    // no client authentication: the transcript is no longer needed
+    const expectedFinished = ks.finishedVerifyData(sec.client, th);
+    this.epochs.installApp(keys, app.client, app.server, master, th);
+    this.hs = { phase: 'wait_finished', keys, expectedFinished, group: sel.group, scheme: cred.scheme, helloRetry: hrr !== undefined };
     this.sendHandshakeFlight([
-      this.newMessage(0, H.server_hello, shBody),
-      this.newMessage(2, H.encrypted_extensions, eeBody),
-      this.newMessage(2, H.certificate, certBody),
-      this.newMessage(2, H.certificate_verify, cvBody),
-      this.newMessage(2, H.finished, finBody),
+      this.flights.newMessage(0, H.server_hello, shBody),
+      this.flights.newMessage(2, H.encrypted_extensions, eeBody),
+      this.flights.newMessage(2, H.certificate, certBody),
+      this.flights.newMessage(2, H.certificate_verify, cvBody),
+      this.flights.newMessage(2, H.finished, finBody),
     ], now);
   }
 
@@ -322,7 +328,7 @@ export class ServerConnection extends Connection {
   protected override onAuthenticated(epoch: number): void {
     if (epoch >= 2) {
       this.authenticatedRecords++;
-      if (this.ampLimited) this.ampLimited = false;
+      if (this.out.ampLimited) this.out.ampLimited = false;
     }
   }
 }

@@ -5,6 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { Connection, handshakeCodec as M, extensionCodec as X, type EndpointEvent } from '../../../src/dtls/index.ts';
+import { Flights } from '../../../src/dtls/endpoint/flights.ts';
 import { Pair, credential, providers, verifier } from './harness.ts';
 
 type Role = 'client' | 'server';
@@ -21,12 +22,13 @@ interface Row {
   afterConnect?: (p: Pair) => void;
 }
 
-// hook: Connection.prototype.newMessage is the single place outgoing handshake messages are created
+// hook: Flights.prototype.newMessage is the single place outgoing handshake messages are created
 let hook: ((role: Role, type: number, body: Uint8Array) => { type: number; body: Uint8Array }) | undefined;
-const proto = Connection.prototype as unknown as { newMessage(epoch: number, type: number, body: Uint8Array): unknown };
+type FlightsInner = { owner: Connection; newMessage(epoch: number, type: number, body: Uint8Array): unknown };
+const proto = Flights.prototype as unknown as FlightsInner;
 const orig = proto.newMessage;
-proto.newMessage = function (this: Connection, epoch: number, type: number, body: Uint8Array) {
-  if (hook) ({ type, body } = hook(this.role, type, body));
+proto.newMessage = function (this: FlightsInner, epoch: number, type: number, body: Uint8Array) {
+  if (hook) ({ type, body } = hook(this.owner.role, type, body));
   return orig.call(this, epoch, type, body);
 };
 

@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import { Pair, credential, providers, verifier } from './harness.ts';
 import type { Connection } from '../../../src/dtls/index.ts';
 
-const rtoOf = (c: Connection) => (c as unknown as { rto: number }).rto;
+const rtoOf = (c: Connection) => (c as unknown as { flights: { rto: number } }).flights.rto;
 
 test('retransmission timer: 1.5 x measured RTT after a clean exchange', () => {
   const { c, s } = providers('node', 'rtt');
@@ -39,15 +39,15 @@ test('ACK record numbers in any order (decreasing, as wolfSSL sends them) acknow
   p.client.connect(0);
   p.run(() => p.serverConn !== undefined && p.now > 30, 100);
   const srv = p.serverConn!;
-  const inner = srv as unknown as { hsFlight?: { recordKeys: string[] }; onAck(r: { epoch: number; seq: number }[], now: number): void };
-  const keys = inner.hsFlight!.recordKeys;
+  const inner = (srv as unknown as { flights: { hs?: { recordKeys: string[] }; onAck(r: { epoch: number; seq: number }[], now: number): void } }).flights;
+  const keys = inner.hs!.recordKeys;
   assert.ok(keys.length >= 5, `flight spans ${keys.length} records at MTU 300`);
   const rns = keys.map((k) => { const [e, q] = k.split('/').map(Number); return { epoch: e!, seq: q! }; }).reverse();
   inner.onAck(rns.slice(0, 2), p.now); // a partial, decreasing ACK: the rest is resent at once
   const before = srv.stats.retransmissions;
-  assert.ok(inner.hsFlight, 'flight still pending');
+  assert.ok(inner.hs, 'flight still pending');
   inner.onAck(rns, p.now);
-  assert.is(inner.hsFlight, undefined, 'flight fully acknowledged');
+  assert.is(inner.hs, undefined, 'flight fully acknowledged');
   assert.ok(before > 0, 'unacknowledged fragments sent before the newest ACKed record were retransmitted');
 });
 

@@ -95,14 +95,16 @@ function connectPairs(n: number) {
   return out;
 }
 
-const field = (o: object, k: string): unknown => (o as Record<string, unknown>)[k];
+/** A private field by path ('flights.hs': the endpoint's flights part, its field hs). */
+const field = (o: object, path: string): unknown =>
+  path.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown>)[k], o);
 
 test('after the handshake: handshake state released, one epoch of keys per direction', () => {
   const [{ client, conn }] = connectPairs(1);
-  for (const k of ['hs', 'inMsgs', 'sentRecords', 'hsFlight', 'kuFlight', 'earlyData']) {
+  for (const k of ['hs', 'reasm.msgs', 'flights.sentRecords', 'flights.hs', 'flights.ku', 'early.held']) {
     assert.is(field(client, k), undefined, `client.${k}`);
   }
-  for (const k of ['transcript', 'hrr', 'expectedClientFinished', 'inMsgs', 'sentRecords', 'hsFlight', 'earlyData']) {
+  for (const k of ['hs', 'reasm.msgs', 'flights.sentRecords', 'flights.hs', 'early.held']) {
     assert.is(field(conn, k), undefined, `server.${k}`);
   }
   for (const ep of [client, conn]) {
@@ -111,7 +113,7 @@ test('after the handshake: handshake state released, one epoch of keys per direc
     assert.not.ok(layer.hasWriteEpoch(2));
     assert.ok(layer.hasWriteEpoch(3));
     // application secrets and exporter inputs live in one buffer of 4 x Hash.length
-    assert.is((field(ep, 'secrets') as Uint8Array).length, 4 * 32);
+    assert.is((field(ep, 'epochs.secrets') as Uint8Array).length, 4 * 32);
   }
   // the exporter still works at both ends
   assert.equal(client.exporterSecret, conn.exporterSecret);
@@ -153,7 +155,7 @@ test('after a KeyUpdate each way: no reassembly map, flight or sent-record map l
   conn.send(new Uint8Array(10), 21);
   pump(21);
   for (const ep of [client, conn]) {
-    for (const k of ['inMsgs', 'sentRecords', 'kuFlight']) assert.is(field(ep, k), undefined, `${ep === client ? 'client' : 'server'}.${k}`);
+    for (const k of ['reasm.msgs', 'flights.sentRecords', 'flights.ku']) assert.is(field(ep, k), undefined, `${ep === client ? 'client' : 'server'}.${k}`);
   }
   assert.is(client.stats.handshakeMessagesReceived - before, 1, 'the client processed the server KeyUpdate');
 });

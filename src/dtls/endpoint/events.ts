@@ -1,0 +1,70 @@
+// The endpoint's public surface apart from the Connection class: events (and the queue that delivers them),
+// close reasons, statistics, connection state.
+import type { Connection } from './connection.ts';
+
+export type EndpointEvent =
+  | {
+    type: 'connected';
+    suite: string;
+    group: string;
+    signatureScheme: string;
+    helloRetry: boolean;
+    /** CID we put in records we send (peer-chosen), CID we expect in records we receive (our choice). */
+    sendCid: Uint8Array | undefined;
+    recvCid: Uint8Array | undefined;
+  }
+  | { type: 'data'; data: Uint8Array }
+  | { type: 'alert'; level: number; description: number; name: string; sent: boolean }
+  | { type: 'keyupdate'; direction: 'send' | 'receive'; epoch: number }
+  | { type: 'closed'; reason: CloseReason };
+
+/** 'replaced': the server abandoned this association for a new handshake from the same address (RFC 9147 5.11). */
+export type CloseReason = 'close_notify' | 'alert' | 'timeout' | 'local' | 'replaced';
+
+export interface EndpointStats {
+  datagramsSent: number;
+  datagramsReceived: number;
+  bytesSent: number;
+  bytesReceived: number;
+  recordsSent: number;
+  recordsReceived: number;
+  /** Handshake messages (including post-handshake ones such as KeyUpdate) built to send; retransmissions excluded. */
+  handshakeMessagesSent: number;
+  /** Complete handshake messages (including post-handshake ones) processed, in order. */
+  handshakeMessagesReceived: number;
+  /** Handshake/post-handshake records sent again (by timer, ACK gap or peer retransmission). */
+  retransmissions: number;
+  /** Retransmission timer expiries. */
+  timeouts: number;
+  acksSent: number;
+  acksReceived: number;
+  /** Records or fragments dropped: by the record layer (bad header, failed authentication, replay, unknown epoch)
+   *  and by the endpoint (application data before Finished, stale/out-of-window handshake fragments). */
+  drops: number;
+  dropsByReason: Record<string, number>;
+}
+
+export type ConnectionState = 'idle' | 'handshaking' | 'connected' | 'closed';
+
+/** Delivers a connection's events to its eventSink, or queues them for pollEvent() when none is set. */
+export class EventQueue {
+  private readonly owner: Connection;
+  private queue: EndpointEvent[] = [];
+
+  constructor(owner: Connection) {
+    this.owner = owner;
+  }
+
+  emit(ev: EndpointEvent): void {
+    const owner = this.owner;
+    if (owner.eventSink) owner.eventSink(ev, owner);
+    else this.queue.push(ev);
+  }
+
+  poll(): EndpointEvent | undefined {
+    const q = this.queue;
+    const e = q.shift();
+    if (q.length === 0) q.length = 0; // drained: give back the backing store (length = 0 releases it in V8)
+    return e;
+  }
+}
