@@ -12,6 +12,7 @@ import * as nc from 'node:crypto';
 import {
   CryptoError,
   AEAD_KEY_LENGTH,
+  AEAD_TAG_LENGTHS,
   HASH_LENGTH,
   type AeadAlg,
   type AeadKey,
@@ -41,6 +42,7 @@ const NODE_AEAD: Record<AeadAlg, string> = {
   'AES-256-GCM': 'aes-256-gcm',
   'CHACHA20-POLY1305': 'chacha20-poly1305',
   'AES-128-CCM': 'aes-128-ccm',
+  'AES-128-CCM-8': 'aes-128-ccm',
 };
 const NODE_HASH: Record<HashAlg, string> = { 'SHA-256': 'sha256', 'SHA-384': 'sha384' };
 // Local bindings: hot-path calls skip the module-namespace getters a transpiler may emit for `nc.x`.
@@ -50,6 +52,7 @@ const ZERO16 = new Uint8Array(16);
 /** Plain Uint8Array view of a Buffer: callers may rely on Uint8Array semantics (slice() copies; Buffer's does not). */
 const u8 = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.length);
 const TAG_OPTS = { authTagLength: 16 } as const;
+const TAG8_OPTS = { authTagLength: 8 } as const;
 /** Longest HMAC message (or HKDF info) computed in JS; above it one native call beats ~1 compression per 64 bytes. */
 const JS_HMAC_MAX = 256;
 const T_SCRATCH = new Uint8Array(32);
@@ -107,23 +110,28 @@ class KeyRing {
 class NodeAead implements AeadKey {
   private readonly cipherName: string;
   private readonly ccm: boolean;
+  readonly tagLength: number;
+  private readonly tagOpts: { authTagLength: number };
   /** A private copy of the raw key: createCipheriv takes raw bytes as fast as a KeyObject (measured: 2.78 vs 2.83
    *  us per 60-byte AES-128-GCM seal), and createSecretKey would cost ~1 us plus a native handle per epoch. */
   private readonly key: Uint8Array;
   constructor(private readonly p: NodeProvider, readonly alg: AeadAlg, key: Uint8Array) {
     if (key.length !== AEAD_KEY_LENGTH[alg]) throw new CryptoError(`${alg}: key must be ${AEAD_KEY_LENGTH[alg]} bytes`);
     this.cipherName = NODE_AEAD[alg];
-    this.ccm = alg === 'AES-128-CCM';
+    this.ccm = alg === 'AES-128-CCM' || alg === 'AES-128-CCM-8';
+    this.tagLength = AEAD_TAG_LENGTHS[alg];
+    this.tagOpts = this.tagLength === 16 ? TAG_OPTS : TAG8_OPTS;
     this.key = key.slice();
   }
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, outBuf?: Uint8Array): Uint8Array {
     const n = plaintext.length;
-    const c = createCipheriv(this.cipherName as 'aes-128-gcm', this.key, nonce, TAG_OPTS);
+    const t = this.tagLength;
+    const c = createCipheriv(this.cipherName as 'aes-128-gcm', this.key, nonce, this.tagOpts);
     if (this.ccm) c.setAAD(aad, { plaintextLength: n });
     else c.setAAD(aad);
     const ct = n > 0 || this.ccm ? c.update(plaintext) : undefined; // OpenSSL CCM needs an update() even when empty
     c.final();
-    const out = outBuf ? outBuf.subarray(0, n + 16) : new Uint8Array(n + 16);
+    const out = outBuf ? outBuf.subarray(0, n + t) : new Uint8Array(n + t);
     if (ct) out.set(ct, 0);
     out.set(c.getAuthTag(), n);
     const o = this.p.observer;
@@ -133,24 +141,26 @@ class NodeAead implements AeadKey {
   sealInto(nonce: Uint8Array, aad: Uint8Array, head: Uint8Array, tail: Uint8Array, out: Uint8Array, offset: number): number {
     // Assemble the plaintext in place and make a single update() call: a native call costs more than a copy.
     const n = head.length + tail.length;
+    const t = this.tagLength;
     out.set(head, offset);
     out.set(tail, offset + head.length);
-    const c = createCipheriv(this.cipherName as 'aes-128-gcm', this.key, nonce, TAG_OPTS);
+    const c = createCipheriv(this.cipherName as 'aes-128-gcm', this.key, nonce, this.tagOpts);
     if (this.ccm) c.setAAD(aad, { plaintextLength: n });
     else c.setAAD(aad);
     if (n > 0 || this.ccm) out.set(c.update(out.subarray(offset, offset + n)), offset);
     c.final();
     out.set(c.getAuthTag(), offset + n);
     const obs = this.p.observer;
-    if (obs) obs({ op: 'aead-seal', alg: this.alg, inputBytes: n, outputBytes: n + 16, aadBytes: aad.length });
-    return n + 16;
+    if (obs) obs({ op: 'aead-seal', alg: this.alg, inputBytes: n, outputBytes: n + t, aadBytes: aad.length });
+    return n + t;
   }
   open(nonce: Uint8Array, aad: Uint8Array, ct: Uint8Array): Uint8Array | null {
     let pt: Uint8Array | null = null;
-    if (ct.length >= 16) {
-      const n = ct.length - 16;
+    const t = this.tagLength;
+    if (ct.length >= t) {
+      const n = ct.length - t;
       try {
-        const d = createDecipheriv(this.cipherName as 'aes-128-gcm', this.key, nonce, TAG_OPTS);
+        const d = createDecipheriv(this.cipherName as 'aes-128-gcm', this.key, nonce, this.tagOpts);
         d.setAuthTag(ct.subarray(n));
         if (this.ccm) d.setAAD(aad, { plaintextLength: n });
         else d.setAAD(aad);

@@ -6,8 +6,8 @@
 //
 // Conventions (all byte strings are Uint8Array):
 //   - AEAD: `provider.aead(alg, key)` prepares a key once; `seal(nonce12, aad, plaintext)` returns ciphertext||tag
-//     (tag is always 16 bytes); `open(nonce12, aad, ciphertextAndTag)` returns the plaintext or `null` when the tag
-//     does not verify (never throws on bad input bytes).
+//     (the tag is 16 bytes, 8 for AES-128-CCM-8: `AeadKey.tagLength`, AEAD_TAG_LENGTHS); `open(nonce12, aad,
+//     ciphertextAndTag)` returns the plaintext or `null` when the tag does not verify (never throws on bad input).
 //   - Record-number mask (RFC 9147 4.2.3): `provider.snMasker(alg, snKey).mask(sample16)` returns a 16-byte mask:
 //     AES-ECB(sn_key, sample) for AES suites; ChaCha20 keystream with counter = LE uint32 of sample[0..3] and
 //     nonce = sample[4..15] for ChaCha20-Poly1305. The returned buffer may be reused by the next call.
@@ -50,9 +50,11 @@ export type CryptoOpKind =
 
 /**
  * One provider call, as reported to an observer.
- * - aead-seal: inputBytes = plaintext length, outputBytes = ciphertext + 16-byte tag, aadBytes = additional data.
+ * - aead-seal: inputBytes = plaintext length, outputBytes = ciphertext + tag, aadBytes = additional data.
  * - aead-open: inputBytes = ciphertext + tag, outputBytes = plaintext length (0 when authentication failed),
  *   aadBytes = additional data, ok = authentication result.
+ *   alg is the AeadAlg: 'AES-128-GCM' | 'AES-256-GCM' | 'CHACHA20-POLY1305' | 'AES-128-CCM' (16-byte tag) |
+ *   'AES-128-CCM-8' (8-byte tag). CCM makes two AES passes per payload block (CBC-MAC + CTR) and one per AAD block.
  * - sn-mask: inputBytes = 16 (sample), outputBytes = 16 (mask), blocks = 1 (one AES block / one ChaCha20 block).
  * - hash / hmac / hkdf-*: blocks = compression-function calls (see ./blocks.ts). For an incremental transcript hash
  *   an `update` reports the full blocks it completes (outputBytes 0) and a `digest` reports the final padding
@@ -74,7 +76,7 @@ export interface CryptoOp {
 
 export type CryptoObserver = (op: CryptoOp) => void;
 
-export type AeadAlg = 'AES-128-GCM' | 'AES-256-GCM' | 'CHACHA20-POLY1305' | 'AES-128-CCM';
+export type AeadAlg = 'AES-128-GCM' | 'AES-256-GCM' | 'CHACHA20-POLY1305' | 'AES-128-CCM' | 'AES-128-CCM-8';
 export type HashAlg = 'SHA-256' | 'SHA-384';
 export type KxGroup = 'x25519' | 'secp256r1';
 export type SignatureScheme = 'ed25519' | 'ecdsa_secp256r1_sha256';
@@ -97,18 +99,20 @@ export interface KxKeyPair {
   publicKey: Uint8Array; // key share as sent in the key_share extension
 }
 
-/** A prepared AEAD key (key schedule done once). Tag length is always 16. */
+/** A prepared AEAD key (key schedule done once). */
 export interface AeadKey {
   readonly alg: AeadAlg;
+  /** Authentication tag bytes: 16, or 8 for AES-128-CCM-8 (written below as "tag"). */
+  readonly tagLength: number;
   /**
-   * Returns ciphertext || tag (plaintext.length + 16 bytes). With `out` (length >= plaintext.length + 16) the result
+   * Returns ciphertext || tag (plaintext.length + tag bytes). With `out` (length >= plaintext.length + tag) the result
    * is written to out[0..] and a view of it is returned; `out` may alias `plaintext` at the same start offset
    * (in-place sealing): providers read all input before writing.
    */
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out?: Uint8Array): Uint8Array;
   /**
    * Record fast path: copy `head || tail` (e.g. content || type+padding) to out[offset..], seal it in place and
-   * write ciphertext || tag to out[offset..offset + head.length + tail.length + 16). Returns the bytes written.
+   * write ciphertext || tag to out[offset..offset + head.length + tail.length + tag). Returns the bytes written.
    * head/tail must not overlap out.
    */
   sealInto(nonce: Uint8Array, aad: Uint8Array, head: Uint8Array, tail: Uint8Array, out: Uint8Array, offset: number): number;
@@ -171,8 +175,17 @@ export const AEAD_KEY_LENGTH: Readonly<Record<AeadAlg, number>> = {
   'AES-256-GCM': 32,
   'CHACHA20-POLY1305': 32,
   'AES-128-CCM': 16,
+  'AES-128-CCM-8': 16,
 };
+/** Tag length of every AEAD but AES-128-CCM-8. */
 export const AEAD_TAG_LENGTH = 16;
+export const AEAD_TAG_LENGTHS: Readonly<Record<AeadAlg, number>> = {
+  'AES-128-GCM': 16,
+  'AES-256-GCM': 16,
+  'CHACHA20-POLY1305': 16,
+  'AES-128-CCM': 16,
+  'AES-128-CCM-8': 8,
+};
 export const AEAD_NONCE_LENGTH = 12;
 export const SCHEME_KEY_KIND: Readonly<Record<SignatureScheme, KeyKind>> = {
   ed25519: 'ed25519',
