@@ -32,6 +32,7 @@ export {
 export {
   loadCredential,
   parsePkcs8Key,
+  parsePkcs1Key,
   parseSec1,
   parsePrivateKeyPem,
   parseCertificatesPem,

@@ -83,7 +83,8 @@ export type PublicKeyInfo =
   | { kind: 'ed25519'; key: Uint8Array }
   /** SEC1 uncompressed point (65 bytes). */
   | { kind: 'p256'; key: Uint8Array }
-  | { kind: 'rsa'; modulusBits: number }
+  /** rsaEncryption (pss: false) or id-RSASSA-PSS (pss: true) key; `key` is the RSAPublicKey DER. */
+  | { kind: 'rsa'; modulusBits: number; key: Uint8Array; pss: boolean }
   | { kind: 'unknown'; algorithm: string; parameter?: string };
 
 export type KeyUsage = {
@@ -277,7 +278,7 @@ function parseSpki(der: Uint8Array, n: DerNode): PublicKeyInfo {
       }
       const top = mod[i]!;
       const bits = bytes * 8 - (top === 0 ? 8 : Math.clz32(top) - 24);
-      return { kind: 'rsa', modulusBits: bits };
+      return { kind: 'rsa', modulusBits: bits, key, pss: oid === Oid.rsassaPss };
     }
     default:
       return { kind: 'unknown', algorithm: oid };

@@ -7,6 +7,9 @@
 //   `unsafe.encryptBlock` per record; noble's ecb() instances refuse a second encrypt()). Version pinned at 2.4.0.
 // - ECDSA P-256 signatures are deterministic (RFC 6979), DER-encoded, low-S; verification accepts high-S too.
 // - Ed25519 verification is strict RFC 8032 (zip215: false), like OpenSSL.
+// - RSA (rsa_pss_rsae_*, rsa_pkcs1_* verify): @noble has no RSA; ./noble-rsa.ts does it on BigInt (./rsa.ts),
+//   byte-identical to the node provider (the PSS salt comes from the RandomSource); slower (a few ms per
+//   RSA-2048 signature, tens of ms for RSA-4096).
 import { gcm, unsafe as aesUnsafe } from '@noble/ciphers/aes.js';
 import { chacha20, chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { sha256, sha384 } from '@noble/hashes/sha2.js';
@@ -19,6 +22,7 @@ import {
   AEAD_KEY_LENGTH,
   AEAD_TAG_LENGTHS,
   HASH_LENGTH,
+  SCHEME_KEY_KIND,
   type AeadAlg,
   type AeadKey,
   type CryptoObserver,
@@ -35,7 +39,8 @@ import {
   type VerifyKey,
 } from './provider.ts';
 import { finalBlocks, HASH_BLOCK, hashBlocks, hkdfExpandBlocks, hmacBlocks } from './blocks.ts';
-import { checkSigningKey, isAllZero, isValidP256Scalar, SCHEME_ALG } from './common.ts';
+import { checkSigningKey, isAllZero, isValidP256Scalar, rsaPublicOf, SCHEME_ALG } from './common.ts';
+import { rsaSign, rsaVerify } from './noble-rsa.ts';
 import { chachaKeyWords, chachaMask16 } from './chacha-block.ts';
 import { AesCcm } from './ccm.ts';
 
@@ -246,36 +251,54 @@ export class NobleProvider implements CryptoProvider {
   }
 
   publicKeyOf(key: SigningKey): VerifyKey {
+    if (key.kind === 'rsa') return rsaPublicOf(key);
     checkSigningKey(key);
     return { kind: key.kind, raw: key.kind === 'ed25519' ? ed25519.getPublicKey(key.raw) : p256.getPublicKey(key.raw, false) };
   }
   generateSigningKey(kind: KeyKind): SigningKey {
+    if (kind === 'rsa') throw new CryptoError('RSA keys are loaded (PKCS#1 / PKCS#8), not generated');
     const raw = new Uint8Array(32);
     do this.rng.fill(raw);
     while (kind === 'p256' && !isValidP256Scalar(raw));
     return { kind, raw };
   }
   sign(scheme: SignatureScheme, key: SigningKey, message: Uint8Array): Uint8Array {
-    if (key.kind !== (scheme === 'ed25519' ? 'ed25519' : 'p256')) throw new CryptoError(`${scheme}: wrong key kind ${key.kind}`);
-    checkSigningKey(key);
-    const sig = scheme === 'ed25519' ? ed25519.sign(message, key.raw) : p256.sign(message, key.raw, { format: 'der', prehash: true });
+    if (key.kind !== SCHEME_KEY_KIND[scheme]) throw new CryptoError(`${scheme}: wrong key kind ${key.kind}`);
+    let sig: Uint8Array;
+    let keyBits: number | undefined;
+    if (key.kind === 'rsa') ({ sig, bits: keyBits } = rsaSign(scheme, key, message, this.rng));
+    else {
+      checkSigningKey(key);
+      sig = scheme === 'ed25519' ? ed25519.sign(message, key.raw) : p256.sign(message, key.raw, { format: 'der', prehash: true });
+    }
     const o = this.observer;
-    if (o) o({ op: 'sign', alg: SCHEME_ALG[scheme], inputBytes: message.length, outputBytes: sig.length });
+    if (o) {
+      o(keyBits === undefined
+        ? { op: 'sign', alg: SCHEME_ALG[scheme], inputBytes: message.length, outputBytes: sig.length }
+        : { op: 'sign', alg: SCHEME_ALG[scheme], inputBytes: message.length, outputBytes: sig.length, keyBits });
+    }
     return sig;
   }
   verify(scheme: SignatureScheme, key: VerifyKey, message: Uint8Array, signature: Uint8Array): boolean {
     let ok = false;
+    let keyBits: number | undefined;
     try {
-      if (scheme === 'ed25519') {
-        ok = key.kind === 'ed25519' && signature.length === 64 && ed25519.verify(signature, message, key.raw, { zip215: false });
-      } else if (key.kind === 'p256') {
+      if (key.kind !== SCHEME_KEY_KIND[scheme]) ok = false;
+      else if (key.kind === 'rsa') ({ ok, bits: keyBits } = rsaVerify(scheme, key, message, signature));
+      else if (scheme === 'ed25519') {
+        ok = signature.length === 64 && ed25519.verify(signature, message, key.raw, { zip215: false });
+      } else {
         ok = p256.verify(signature, message, key.raw, { format: 'der', prehash: true, lowS: false });
       }
     } catch {
       ok = false;
     }
     const o = this.observer;
-    if (o) o({ op: 'verify', alg: SCHEME_ALG[scheme], inputBytes: message.length, outputBytes: 0, ok });
+    if (o) {
+      o(keyBits === undefined
+        ? { op: 'verify', alg: SCHEME_ALG[scheme], inputBytes: message.length, outputBytes: 0, ok }
+        : { op: 'verify', alg: SCHEME_ALG[scheme], inputBytes: message.length, outputBytes: 0, ok, keyBits });
+    }
     return ok;
   }
 }

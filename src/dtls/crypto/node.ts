@@ -14,6 +14,7 @@ import {
   AEAD_KEY_LENGTH,
   AEAD_TAG_LENGTHS,
   HASH_LENGTH,
+  SCHEME_KEY_KIND,
   type AeadAlg,
   type AeadKey,
   type CryptoObserver,
@@ -31,7 +32,8 @@ import {
 } from './provider.ts';
 import { finalBlocks, HASH_BLOCK, hashBlocks, hkdfExpandBlocks, hmacBlocks } from './blocks.ts';
 import { pkcs8FromRaw, spkiFromRaw } from './keys.ts';
-import { isValidP256Scalar, SCHEME_ALG, checkSigningKey } from './common.ts';
+import { isValidP256Scalar, SCHEME_ALG, checkSigningKey, rsaPublicOf } from './common.ts';
+import { NodeRsa } from './node-rsa.ts';
 import { chachaKeyWords, chachaMask16 } from './chacha-block.ts';
 import { aesEncryptBlock, aesExpandKey, type AesKey } from './aes-block.ts';
 import { signP256Deterministic } from './ecdsa-p256.ts';
@@ -502,7 +504,10 @@ export class NodeProvider implements CryptoProvider {
     }
     return k;
   }
+  /** RSA signatures (./node-rsa.ts). */
+  private readonly rsa = new NodeRsa();
   publicKeyOf(key: SigningKey): VerifyKey {
+    if (key.kind === 'rsa') return rsaPublicOf(key);
     if (key.kind === 'p256') {
       checkSigningKey(key);
       const e = nc.createECDH('prime256v1');
@@ -512,34 +517,48 @@ export class NodeProvider implements CryptoProvider {
     return { kind: key.kind, raw: fromB64u(nc.createPublicKey(this.privKey(key)).export({ format: 'jwk' }).x!) };
   }
   generateSigningKey(kind: KeyKind): SigningKey {
+    if (kind === 'rsa') throw new CryptoError('RSA keys are loaded (PKCS#1 / PKCS#8), not generated');
     const raw = new Uint8Array(32);
     do this.rng.fill(raw);
     while (kind === 'p256' && !isValidP256Scalar(raw));
     return { kind, raw };
   }
   sign(scheme: SignatureScheme, key: SigningKey, message: Uint8Array): Uint8Array {
-    if (key.kind !== (scheme === 'ed25519' ? 'ed25519' : 'p256')) throw new CryptoError(`${scheme}: wrong key kind ${key.kind}`);
+    if (key.kind !== SCHEME_KEY_KIND[scheme]) throw new CryptoError(`${scheme}: wrong key kind ${key.kind}`);
     let sig: Uint8Array;
-    if (scheme === 'ed25519') sig = new Uint8Array(nc.sign(null, message, this.privKey(key)));
+    let keyBits: number | undefined;
+    if (key.kind === 'rsa') ({ sig, bits: keyBits } = this.rsa.sign(scheme, key, message, this.rng));
+    else if (scheme === 'ed25519') sig = new Uint8Array(nc.sign(null, message, this.privKey(key)));
     else {
       checkSigningKey(key);
       sig = signP256Deterministic(key.raw, message, (this.signEcdh ??= nc.createECDH('prime256v1')));
     }
     const o = this.observer;
-    if (o) o({ op: 'sign', alg: SCHEME_ALG[scheme], inputBytes: message.length, outputBytes: sig.length });
+    if (o) {
+      o(keyBits === undefined
+        ? { op: 'sign', alg: SCHEME_ALG[scheme], inputBytes: message.length, outputBytes: sig.length }
+        : { op: 'sign', alg: SCHEME_ALG[scheme], inputBytes: message.length, outputBytes: sig.length, keyBits });
+    }
     return sig;
   }
   verify(scheme: SignatureScheme, key: VerifyKey, message: Uint8Array, signature: Uint8Array): boolean {
     let ok = false;
+    let keyBits: number | undefined;
     try {
-      if (key.kind === (scheme === 'ed25519' ? 'ed25519' : 'p256')) {
+      if (key.kind === 'rsa') {
+        if (SCHEME_KEY_KIND[scheme] === 'rsa') ({ ok, bits: keyBits } = this.rsa.verify(scheme, key, message, signature));
+      } else if (key.kind === SCHEME_KEY_KIND[scheme]) {
         ok = nc.verify(scheme === 'ed25519' ? null : 'sha256', message, this.pubKey(key), signature);
       }
     } catch {
       ok = false;
     }
     const o = this.observer;
-    if (o) o({ op: 'verify', alg: SCHEME_ALG[scheme], inputBytes: message.length, outputBytes: 0, ok });
+    if (o) {
+      o(keyBits === undefined
+        ? { op: 'verify', alg: SCHEME_ALG[scheme], inputBytes: message.length, outputBytes: 0, ok }
+        : { op: 'verify', alg: SCHEME_ALG[scheme], inputBytes: message.length, outputBytes: 0, ok, keyBits });
+    }
     return ok;
   }
 }

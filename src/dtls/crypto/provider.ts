@@ -17,11 +17,15 @@
 //     shared secret or `null` for an invalid peer share / all-zero X25519 result (never throws on bad peer bytes).
 //     X25519 shares are 32 bytes; secp256r1 shares are the 65-byte uncompressed point (0x04 || X || Y); the P-256
 //     shared secret is the 32-byte X coordinate (RFC 8446 7.4.1).
-//   - Signatures: canonical key form `{ kind: 'ed25519' | 'p256', raw }` (see SigningKey / VerifyKey). Raw private
-//     keys are 32 bytes (Ed25519 seed / P-256 scalar); raw public keys are 32 bytes (Ed25519) or the 65-byte
-//     uncompressed point (P-256). PKCS#8 / SPKI DER import lives in ./keys.ts. ECDSA signatures are DER-encoded
+//   - Signatures: canonical key form `{ kind: 'ed25519' | 'p256' | 'rsa', raw }` (see SigningKey / VerifyKey). Raw
+//     private keys are 32 bytes (Ed25519 seed / P-256 scalar) or the PKCS#1 RSAPrivateKey DER; raw public keys are
+//     32 bytes (Ed25519), the 65-byte uncompressed point (P-256) or the PKCS#1 RSAPublicKey DER (RSA, 2048..8192
+//     bits, ./rsa.ts). PKCS#8 / SPKI DER import lives in ./keys.ts. ECDSA signatures are DER-encoded
 //     (as TLS sends them). Both providers sign ECDSA deterministically (RFC 6979, low-S) and byte-identically (the
 //     node provider derives the nonce itself, ./ecdsa-p256.ts, since OpenSSL 3.0 only signs with a random nonce).
+//     RSA: rsa_pss_rsae_sha256/384 sign and verify (RFC 8446 4.2.3: salt length = hash length; the salt is drawn
+//     from the injected RandomSource, so runs stay reproducible and both providers sign byte-identically);
+//     rsa_pkcs1_sha256/384 verify only (TLS 1.3 allows them in certificates only; sign throws CryptoError).
 //     `verify` returns false for garbage signatures or keys; it never throws.
 //
 // Operation trace: every call reports one CryptoOp to `provider.observer` if one is attached (see CryptoOp below and
@@ -62,7 +66,8 @@ export type CryptoOpKind =
  * - kx-keygen: inputBytes = 0, outputBytes = public key share length. kx-derive: inputBytes = peer share length,
  *   outputBytes = shared secret length (0 if rejected).
  * - sign: inputBytes = message length, outputBytes = signature length. verify: inputBytes = message length,
- *   outputBytes = 0, ok = result.
+ *   outputBytes = 0, ok = result. alg = the SignatureScheme name. With an RSA key keyBits = modulus length in bits
+ *   (2048, 3072, 4096: the cost of the modular exponentiation; set even when the key is rejected, if it parsed).
  */
 export interface CryptoOp {
   op: CryptoOpKind;
@@ -72,6 +77,8 @@ export interface CryptoOp {
   blocks?: number;
   aadBytes?: number;
   ok?: boolean;
+  /** RSA sign / verify: modulus bits. */
+  keyBits?: number;
 }
 
 export type CryptoObserver = (op: CryptoOp) => void;
@@ -79,15 +86,24 @@ export type CryptoObserver = (op: CryptoOp) => void;
 export type AeadAlg = 'AES-128-GCM' | 'AES-256-GCM' | 'CHACHA20-POLY1305' | 'AES-128-CCM' | 'AES-128-CCM-8';
 export type HashAlg = 'SHA-256' | 'SHA-384';
 export type KxGroup = 'x25519' | 'secp256r1';
-export type SignatureScheme = 'ed25519' | 'ecdsa_secp256r1_sha256';
-export type KeyKind = 'ed25519' | 'p256';
+export type SignatureScheme =
+  | 'ed25519'
+  | 'ecdsa_secp256r1_sha256'
+  | 'rsa_pss_rsae_sha256'
+  | 'rsa_pss_rsae_sha384'
+  /** Verification of certificate signatures only (RFC 8446 4.2.3). */
+  | 'rsa_pkcs1_sha256'
+  | 'rsa_pkcs1_sha384';
+export type KeyKind = 'ed25519' | 'p256' | 'rsa';
 
-/** Canonical private signing key: 32-byte Ed25519 seed or 32-byte P-256 scalar (big-endian). */
+/** Canonical private signing key: 32-byte Ed25519 seed, 32-byte P-256 scalar (big-endian), or for 'rsa' the
+ *  PKCS#1 RSAPrivateKey DER (RFC 8017 A.1.2, two primes). */
 export interface SigningKey {
   kind: KeyKind;
   raw: Uint8Array;
 }
-/** Canonical public key: 32-byte Ed25519 key or 65-byte uncompressed P-256 point. */
+/** Canonical public key: 32-byte Ed25519 key, 65-byte uncompressed P-256 point, or for 'rsa' the PKCS#1
+ *  RSAPublicKey DER (RFC 8017 A.1.1: the subjectPublicKey of an rsaEncryption certificate). */
 export interface VerifyKey {
   kind: KeyKind;
   raw: Uint8Array;
@@ -158,7 +174,7 @@ export interface CryptoProvider {
 
   /** Public key of a private signing key. Throws CryptoError on a malformed key. */
   publicKeyOf(key: SigningKey): VerifyKey;
-  /** Generate a signing key from the RandomSource. */
+  /** Generate a signing key from the RandomSource (Ed25519 / P-256 only: RSA keys are loaded, not generated). */
   generateSigningKey(kind: KeyKind): SigningKey;
   sign(scheme: SignatureScheme, key: SigningKey, message: Uint8Array): Uint8Array;
   verify(scheme: SignatureScheme, key: VerifyKey, message: Uint8Array, signature: Uint8Array): boolean;
@@ -190,4 +206,15 @@ export const AEAD_NONCE_LENGTH = 12;
 export const SCHEME_KEY_KIND: Readonly<Record<SignatureScheme, KeyKind>> = {
   ed25519: 'ed25519',
   ecdsa_secp256r1_sha256: 'p256',
+  rsa_pss_rsae_sha256: 'rsa',
+  rsa_pss_rsae_sha384: 'rsa',
+  rsa_pkcs1_sha256: 'rsa',
+  rsa_pkcs1_sha384: 'rsa',
+};
+/** Hash of each RSA scheme (PSS salt length = its output length, RFC 8446 4.2.3). */
+export const RSA_SCHEME_HASH: Readonly<Partial<Record<SignatureScheme, HashAlg>>> = {
+  rsa_pss_rsae_sha256: 'SHA-256',
+  rsa_pss_rsae_sha384: 'SHA-384',
+  rsa_pkcs1_sha256: 'SHA-256',
+  rsa_pkcs1_sha384: 'SHA-384',
 };
