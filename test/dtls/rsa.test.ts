@@ -207,6 +207,27 @@ test('credential: RSA chain + PKCS#8 or PKCS#1 key loads (scheme rsa_pss_rsae_sh
   assert.is(m2.ok ? 'ok' : m2.reason, 'key-mismatch');
 });
 
+test('malformed RSA keys and signatures (truncations, bit flips) give CryptoError / false, never another exception', () => {
+  const pub = provider('node').publicKeyOf(SERVER);
+  const sig = provider('node').sign('rsa_pss_rsae_sha256', SERVER, Uint8Array.of(9));
+  let rnd = 12345;
+  const next = () => (rnd = (Math.imul(rnd, 1103515245) + 12345) >>> 0);
+  for (let i = 0; i < 200; i++) {
+    for (const [name, raw] of [['private', SERVER.raw], ['public', pub.raw]] as const) {
+      const m = next() % 3 === 0 ? raw.subarray(0, next() % raw.length) : raw.slice();
+      if (m === raw || m.length === raw.length) { const j = next() % m.length; (m as Uint8Array)[j]! ^= 1 << (next() % 8); }
+      for (const kind of PROVIDERS) {
+        const p = provider(kind);
+        if (name === 'private') {
+          try { p.sign('rsa_pss_rsae_sha256', { kind: 'rsa', raw: m }, Uint8Array.of(9)); } catch (e) { assert.ok(e instanceof CryptoError, `${kind}: ${String(e)}`); }
+        } else {
+          assert.not.ok(p.verify('rsa_pss_rsae_sha256', { kind: 'rsa', raw: m }, Uint8Array.of(9), sig), `${kind} altered key ${i}`);
+        }
+      }
+    }
+  }
+});
+
 function rsaHandshake(kind: 'node' | 'noble', seed: string): { p: Pair; datagrams: string[]; serverOps: CryptoOp[]; clientOps: CryptoOp[] } {
   const c = createProvider(kind, seededRandom(`c${seed}`));
   const s = createProvider(kind, seededRandom(`s${seed}`));
