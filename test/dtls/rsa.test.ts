@@ -13,7 +13,7 @@ import {
   CryptoError, createProvider, seededRandom, signingKeyFromPkcs8, verifyKeyFromSpki, pemToDer, parsePkcs8, KeyFormatError,
   type CryptoOp, type SignatureScheme, type SigningKey, type VerifyKey,
 } from '../../src/dtls/crypto/index.ts';
-import { CertificateVerifier, loadCredential, parsePrivateKeyPem, verifyChain } from '../../src/dtls/cert/index.ts';
+import { CertificateVerifier, loadCredential, parseCertificate, parsePrivateKeyPem, verifyChain } from '../../src/dtls/cert/index.ts';
 import { hex, unhex, PROVIDERS, provider } from './part1/util.ts';
 import { Pair } from './endpoint/harness.ts';
 
@@ -188,6 +188,34 @@ test('chain: RSA-2048 leaf <- RSA-3072 (sha256WithRSA) <- RSA-4096 root (sha384W
   const store = [new nc.X509Certificate(fx('certs/rsa/ca.pem')), new nc.X509Certificate(fx('certs/rsa/int.pem'))];
   const leaf = new nc.X509Certificate(fx('certs/rsa/server.pem'));
   assert.ok(leaf.verify(store[1]!.publicKey) && store[1]!.verify(store[0]!.publicKey));
+});
+
+test('chain: RSASSA-PSS-signed leaves (SHA-256 / SHA-384, salt = hash length) validate as rsa_pss_rsae_*; other PSS parameters are unsupported', () => {
+  for (const [file, scheme, hash] of [['server-pss256.pem', 'rsa_pss_rsae_sha256', 'SHA-256'], ['server-pss384.pem', 'rsa_pss_rsae_sha384', 'SHA-384']] as const) {
+    const leafDer = der(`certs/rsa/${file}`);
+    const parsed = parseCertificate(leafDer);
+    assert.ok(parsed.ok);
+    if (parsed.ok) {
+      assert.is(parsed.cert.signatureAlgorithm.name, 'RSASSA-PSS');
+      assert.equal(parsed.cert.signatureAlgorithm.pss, { hash, mgfHash: hash, saltLength: hash === 'SHA-256' ? 32 : 48, trailerField: 1 });
+    }
+    for (const kind of PROVIDERS) {
+      const p = provider(kind);
+      const ops: CryptoOp[] = [];
+      p.observer = (o) => ops.push(o);
+      const r = verifyChain([leafDer, der('certs/rsa/int.pem')], { trustAnchors: [der('certs/rsa/ca.pem')], nowMs: NOW, serverName: 'localhost', provider: p });
+      assert.ok(r.ok, r.ok ? '' : r.detail);
+      assert.equal(ops.map((o) => [o.alg, o.keyBits, o.ok]), [[scheme, 3072, true], ['rsa_pkcs1_sha384', 4096, true]], `${kind} ${file}`);
+    }
+    // OpenSSL agrees
+    assert.ok(new nc.X509Certificate(fx(`certs/rsa/${file}`)).verify(new nc.X509Certificate(fx('certs/rsa/int.pem')).publicKey));
+  }
+  // salt length 33 instead of 32 (both copies of the AlgorithmIdentifier rewritten): unsupported, not a crash
+  const h = hex(der('certs/rsa/server-pss256.pem'));
+  assert.is(h.split('a203020120').length, 3);
+  const odd = unhex(h.split('a203020120').join('a203020121'));
+  const r = verifyChain([odd, der('certs/rsa/int.pem')], { trustAnchors: [der('certs/rsa/ca.pem')], nowMs: NOW, provider: provider('node') });
+  assert.is(r.ok ? 'ok' : r.reason, 'unsupported');
 });
 
 test('credential: RSA chain + PKCS#8 or PKCS#1 key loads (scheme rsa_pss_rsae_sha256); mismatched keys are refused', () => {

@@ -5,6 +5,7 @@ export {
   parseCertificate,
   Oid,
   type Certificate,
+  type PssParams,
   type Name,
   type NameAttribute,
   type PublicKeyInfo,

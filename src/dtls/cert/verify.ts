@@ -5,8 +5,9 @@
 // Path building: from the leaf (chainDer[0]) repeatedly pick an issuer whose subject equals the current
 // certificate's issuer name (byte comparison of the encoded Names) and whose key verifies its signature, first among
 // the trust anchors, then among the other certificates sent (any order, unused extras allowed, RFC 8446 4.4.2).
-// Checks: signatures (ecdsa-with-SHA256 with a P-256 key, Ed25519, sha256/sha384WithRSAEncryption with an RSA key
-// of 2048..8192 bits) through the CryptoProvider; validity of every
+// Checks: signatures (ecdsa-with-SHA256 with a P-256 key, Ed25519, sha256/sha384WithRSAEncryption and RSASSA-PSS
+// (SHA-256/384, MGF1 same hash, salt = hash length) with an RSA key of 2048..8192 bits) through the CryptoProvider;
+// validity of every
 // certificate on the path against the caller's clock (nowMs, inclusive bounds); basicConstraints cA and keyUsage
 // keyCertSign on every issuer, pathLenConstraint; unknown critical extensions; leaf keyUsage digitalSignature and
 // extendedKeyUsage (serverAuth / clientAuth / any) when present; host name (SAN dNSName with RFC 6125 wildcard
@@ -14,7 +15,7 @@
 // Never throws: every failure is a typed { ok: false, reason, depth, detail }.
 import type { SignatureScheme, VerifyKey } from '../crypto/provider.ts';
 import { RSA_MAX_BITS, RSA_MIN_BITS } from '../crypto/rsa.ts';
-import { bytesEqual, parseCertificate, type Certificate, type ParseResult, type PublicKeyInfo } from './x509.ts';
+import { bytesEqual, parseCertificate, type Certificate, type ParseResult, type PssParams, type PublicKeyInfo } from './x509.ts';
 
 /** The part of the CryptoProvider that chain validation uses. */
 export interface SignatureVerifier {
@@ -100,6 +101,17 @@ export function describeKey(pk: PublicKeyInfo): string {
   }
 }
 
+/**
+ * The rsa_pss_rsae scheme of an RSASSA-PSS certificate signature by an rsaEncryption key: SHA-256 or SHA-384 with
+ * MGF1 over the same hash, salt length = hash length, trailer 1 (RFC 8446 4.2.3); other parameters: undefined.
+ */
+function pssScheme(p: PssParams | undefined): SignatureScheme | undefined {
+  if (!p || p.trailerField !== 1 || p.mgfHash !== p.hash) return undefined;
+  if (p.hash === 'SHA-256' && p.saltLength === 32) return 'rsa_pss_rsae_sha256';
+  if (p.hash === 'SHA-384' && p.saltLength === 48) return 'rsa_pss_rsae_sha384';
+  return undefined;
+}
+
 /** Checks `cert`'s signature with `issuer`'s key. */
 export function checkSignature(
   cert: Certificate,
@@ -113,6 +125,7 @@ export function checkSignature(
   if (alg === 'ecdsa-with-SHA256' && ik.kind === 'p256') scheme = 'ecdsa_secp256r1_sha256';
   else if (alg === 'Ed25519' && ik.kind === 'ed25519') scheme = 'ed25519';
   else if (rsaAlg && usableRsa(ik)) scheme = alg === 'sha256WithRSAEncryption' ? 'rsa_pkcs1_sha256' : 'rsa_pkcs1_sha384';
+  else if (alg === 'RSASSA-PSS' && usableRsa(ik) && pssScheme(cert.signatureAlgorithm.pss)) scheme = pssScheme(cert.signatureAlgorithm.pss)!;
   else if ((alg === 'ecdsa-with-SHA256' || alg === 'Ed25519' || rsaAlg) && (ik.kind === 'p256' || ik.kind === 'ed25519' || usableRsa(ik))) {
     return { ok: false, reason: 'bad-signature', detail: `${alg} signature but issuer key is ${describeKey(ik)}` };
   } else {
