@@ -140,7 +140,7 @@ function sameChain(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean 
   return true;
 }
 
-const KEY_TYPE: Record<SignatureScheme, CertKeyType> = { ecdsa_secp256r1_sha256: 'ecdsa-p256', ed25519: 'ed25519' };
+const KEY_TYPE: Record<Extract<SignatureScheme, 'ecdsa_secp256r1_sha256' | 'ed25519'>, CertKeyType> = { ecdsa_secp256r1_sha256: 'ecdsa-p256', ed25519: 'ed25519' };
 const SCHEME_OF: Record<CertKeyType, SignatureScheme> = { 'ecdsa-p256': 'ecdsa_secp256r1_sha256', ed25519: 'ed25519' };
 /** Wall-clock time the simulation's t = 0 stands for, for certificate validity (inside 2020..2099). */
 const SIM_EPOCH_MS = Date.UTC(2030, 0, 1);
@@ -248,7 +248,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
   const setupCrypto = createProvider('noble', setupRng);
   const types: CertKeyType[] = [sc.clients.certificate.type];
   for (const [s, w] of Object.entries(sc.clients.mix.signatures)) {
-    const t = KEY_TYPE[s as SignatureScheme];
+    const t = KEY_TYPE[s as keyof typeof KEY_TYPE];
     if (typeof w === 'number' && w > 0 && !types.includes(t)) types.push(t);
   }
   const chains = types.map((t) => buildChain(setupCrypto, t, sc.clients.certificate.chain_length));
@@ -310,7 +310,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
     const suite = pickWeighted(sc.clients.mix.suites, mix) as SuiteName as CipherSuiteName;
     const group = pickWeighted(sc.clients.mix.groups, mix) as KxGroup;
     const scheme = pickWeighted(sc.clients.mix.signatures, mix) as SignatureScheme;
-    const server = types.indexOf(KEY_TYPE[scheme]);
+    const server = types.indexOf(KEY_TYPE[scheme as keyof typeof KEY_TYPE]);
     let start = 0;
     const a = sc.clients.arrival;
     if (a.kind === 'ramp') start = Math.floor((i * fromMs(a.duration_ms)) / count);

@@ -86,7 +86,7 @@ test('parse Ed25519 leaf', () => {
   assert.is(c.publicKey.kind, 'ed25519');
 });
 
-test('RSA certificate (illustrated-dtls server.crt) parses; validation says unsupported', () => {
+test('RSA certificate (illustrated-dtls server.crt) parses; its issuer is unknown; pinned, it validates as an RSA key', () => {
   const p = join(here, '../../../shared/vectors/illustrated-dtls/keys/server.crt');
   const path = existsSync(p) ? p : '/work/shared/vectors/illustrated-dtls/keys/server.crt';
   const r = parseCertificatesPem(readFileSync(path, 'utf8'));
@@ -96,7 +96,10 @@ test('RSA certificate (illustrated-dtls server.crt) parses; validation says unsu
   assert.is(c.publicKey.kind, 'rsa');
   if (c.publicKey.kind === 'rsa') assert.is(c.publicKey.modulusBits, 2048);
   assert.is(c.signatureAlgorithm.name, 'sha256WithRSAEncryption');
-  expectFail(verifyChain(r.der, { trustAnchors: [ecCa], nowMs: T2030, provider: noble }), 'unsupported', 0);
+  expectFail(verifyChain(r.der, { trustAnchors: [ecCa], nowMs: T2030, provider: noble }), 'unknown-issuer', 0);
+  const pinned = verifyChain(r.der, { trustAnchors: [r.der[0]!], nowMs: Date.UTC(2019, 0, 1), provider: noble, purpose: 'server' });
+  assert.ok(pinned.ok, pinned.ok ? '' : pinned.detail);
+  if (pinned.ok) assert.equal([pinned.publicKey.kind, pinned.scheme], ['rsa', 'rsa_pss_rsae_sha256']);
 });
 
 for (const [name, provider] of [
@@ -235,8 +238,9 @@ test('loadCredential: PKCS#8 ECDSA and Ed25519, SEC1, mismatches', () => {
   assert.is(nokey.ok ? 'ok' : nokey.reason, 'no-key');
   const rsaKey = '/work/shared/vectors/illustrated-dtls/keys/server.key';
   if (existsSync(rsaKey)) {
-    const r = loadCredential(readFileSync('/work/shared/vectors/illustrated-dtls/keys/server.crt', 'utf8'), readFileSync(rsaKey, 'utf8'));
-    assert.is(r.ok ? 'ok' : r.reason, 'unsupported');
+    // RSA-2048 PKCS#1 key from another source (illustrated-dtls): loads and matches its certificate
+    const r = loadCredential(readFileSync('/work/shared/vectors/illustrated-dtls/keys/server.crt', 'utf8'), readFileSync(rsaKey, 'utf8'), node);
+    assert.is(r.ok ? r.credential.scheme : r.reason, 'rsa_pss_rsae_sha256');
   }
 });
 

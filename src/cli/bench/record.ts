@@ -37,9 +37,9 @@ function bareFor(kind: ProviderKind, p: CryptoProvider, suite: CipherSuite, key:
   pt.set(payload);
   pt[payload.length] = 23;
   if (kind === 'node') {
-    const name = { 'AES-128-GCM': 'aes-128-gcm', 'AES-256-GCM': 'aes-256-gcm', 'CHACHA20-POLY1305': 'chacha20-poly1305', 'AES-128-CCM': 'aes-128-ccm' }[suite.aead];
-    const ccm = suite.aead === 'AES-128-CCM';
-    const opts = { authTagLength: 16 } as const;
+    const name = { 'AES-128-GCM': 'aes-128-gcm', 'AES-256-GCM': 'aes-256-gcm', 'CHACHA20-POLY1305': 'chacha20-poly1305', 'AES-128-CCM': 'aes-128-ccm', 'AES-128-CCM-8': 'aes-128-ccm' }[suite.aead];
+    const ccm = suite.aead === 'AES-128-CCM' || suite.aead === 'AES-128-CCM-8';
+    const opts = { authTagLength: suite.tagLength };
     return () => {
       nonce[11] = (nonce[11]! + 1) & 0xff;
       const c = createCipheriv(name as 'aes-128-gcm', key, nonce, opts);
@@ -54,7 +54,7 @@ function bareFor(kind: ProviderKind, p: CryptoProvider, suite: CipherSuite, key:
       d.final();
     };
   }
-  if (suite.aead === 'AES-128-CCM') {
+  if (suite.aead === 'AES-128-CCM' || suite.aead === 'AES-128-CCM-8') {
     const k = p.aead(suite.aead, key);
     return () => {
       nonce[11] = (nonce[11]! + 1) & 0xff;

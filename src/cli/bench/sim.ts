@@ -13,7 +13,7 @@ import { runInNewContext } from 'node:vm';
 import {
   createProvider, type AeadAlg, type CryptoOp, type CryptoProvider, type HashAlg, type KxGroup, type SignatureScheme,
 } from '../../dtls/index.ts';
-import { seededRandom } from '../../dtls/crypto/index.ts';
+import { AEAD_KEY_LENGTH, AEAD_TAG_LENGTHS, seededRandom } from '../../dtls/crypto/index.ts';
 import { loadInput } from '../sim.ts';
 import { runCosim, runUdpBaseline } from '../../workload/index.ts';
 import { linearRegression } from 'simple-statistics';
@@ -42,16 +42,16 @@ function replay(p: CryptoProvider, tally: Map<string, number>): number {
     let f: () => void;
     switch (op) {
       case 'aead-seal': {
-        const k = p.aead(alg as AeadAlg, bytes(alg === 'AES-128-GCM' || alg === 'AES-128-CCM' ? 16 : 32));
+        const k = p.aead(alg as AeadAlg, bytes(AEAD_KEY_LENGTH[alg as AeadAlg]));
         const pt = bytes(n);
         const nonce = bytes(12);
         f = () => void k.seal(nonce, aad, pt);
         break;
       }
       case 'aead-open': {
-        const k = p.aead(alg as AeadAlg, bytes(alg === 'AES-128-GCM' || alg === 'AES-128-CCM' ? 16 : 32));
+        const k = p.aead(alg as AeadAlg, bytes(AEAD_KEY_LENGTH[alg as AeadAlg]));
         const nonce = bytes(12);
-        const ct = k.seal(nonce, aad, bytes(Math.max(0, n - 16))).slice();
+        const ct = k.seal(nonce, aad, bytes(Math.max(0, n - AEAD_TAG_LENGTHS[alg as AeadAlg]))).slice();
         f = () => void k.open(nonce, aad, ct);
         break;
       }

@@ -2,11 +2,14 @@
 //
 //   loadCredential(pemChain, pemKey, provider?) -> { ok: true, credential } | { ok: false, reason, detail }
 //
-// Keys: "PRIVATE KEY" (PKCS#8, RFC 5208/5958) for Ed25519 and EC P-256, and "EC PRIVATE KEY" (SEC1, RFC 5915)
-// for P-256. Encrypted keys, RSA and other curves are reported as unsupported. The key is returned in the
+// Keys: "PRIVATE KEY" (PKCS#8, RFC 5208/5958) for Ed25519, EC P-256 and RSA (rsaEncryption), "EC PRIVATE KEY"
+// (SEC1, RFC 5915) for P-256 and "RSA PRIVATE KEY" (PKCS#1, RFC 8017 A.1.2) for RSA. RSA keys must have 2048..8192
+// bits and consistent CRT parameters. Encrypted keys, RSASSA-PSS-only keys and other curves are reported as
+// unsupported. An RSA credential signs CertificateVerify with rsa_pss_rsae_sha256. The key is returned in the
 // CryptoProvider's canonical form ({ kind, raw }), with the TLS signature scheme it signs with. When a provider is
 // given, the key is checked against the leaf certificate's public key.
 import type { CryptoProvider, SignatureScheme, SigningKey, VerifyKey } from '../crypto/provider.ts';
+import { RsaKeySizeError, encodeRsaPublicKey, parseRsaPrivateKey } from '../crypto/rsa.ts';
 import { DerError, DerReader, Tag, content, decodeOid, decodeSmallUint } from './der.ts';
 import { parsePem } from './pem.ts';
 import { Oid, bytesEqual, parseCertificate, type Certificate } from './x509.ts';
@@ -56,9 +59,21 @@ export function parsePkcs8Key(der: Uint8Array): KeyResult {
       if (curve !== Oid.prime256v1) return { ok: false, reason: 'unsupported', detail: `EC curve ${curve ?? '(none)'}` };
       return parseSec1(der.subarray(pk.contentStart, pk.end));
     }
-    if (oid === Oid.rsaEncryption || oid === Oid.rsassaPss) return { ok: false, reason: 'unsupported', detail: 'RSA private key' };
+    if (oid === Oid.rsaEncryption) return parsePkcs1Key(der.subarray(pk.contentStart, pk.end));
+    if (oid === Oid.rsassaPss) return { ok: false, reason: 'unsupported', detail: 'RSASSA-PSS (rsa_pss_pss) private key' };
     return { ok: false, reason: 'unsupported', detail: `key algorithm ${oid}` };
   } catch (e) {
+    return { ok: false, reason: 'malformed', detail: (e as Error).message };
+  }
+}
+
+/** Parses a PKCS#1 RSAPrivateKey DER (two primes, 2048..8192 bits, CRT parameters checked). */
+export function parsePkcs1Key(der: Uint8Array): KeyResult {
+  try {
+    const k = parseRsaPrivateKey(der);
+    return { ok: true, key: { kind: 'rsa', raw: der.slice() }, publicKey: encodeRsaPublicKey(k.n, k.e) };
+  } catch (e) {
+    if (e instanceof RsaKeySizeError) return { ok: false, reason: 'unsupported', detail: e.message };
     return { ok: false, reason: 'malformed', detail: (e as Error).message };
   }
 }
@@ -102,7 +117,7 @@ export function parsePrivateKeyPem(pem: string): KeyResult | { ok: false; reason
     if (b.label === 'PRIVATE KEY') return parsePkcs8Key(b.der);
     if (b.label === 'EC PRIVATE KEY') return parseSec1(b.der);
     if (b.label === 'ENCRYPTED PRIVATE KEY') return { ok: false, reason: 'unsupported', detail: 'encrypted private key' };
-    if (b.label === 'RSA PRIVATE KEY') return { ok: false, reason: 'unsupported', detail: 'RSA private key' };
+    if (b.label === 'RSA PRIVATE KEY') return parsePkcs1Key(b.der);
   }
   return { ok: false, reason: 'no-key', detail: errors[0] ?? 'no PRIVATE KEY block' };
 }

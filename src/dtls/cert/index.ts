@@ -5,6 +5,7 @@ export {
   parseCertificate,
   Oid,
   type Certificate,
+  type PssParams,
   type Name,
   type NameAttribute,
   type PublicKeyInfo,
@@ -32,6 +33,7 @@ export {
 export {
   loadCredential,
   parsePkcs8Key,
+  parsePkcs1Key,
   parseSec1,
   parsePrivateKeyPem,
   parseCertificatesPem,

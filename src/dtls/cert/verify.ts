@@ -5,14 +5,17 @@
 // Path building: from the leaf (chainDer[0]) repeatedly pick an issuer whose subject equals the current
 // certificate's issuer name (byte comparison of the encoded Names) and whose key verifies its signature, first among
 // the trust anchors, then among the other certificates sent (any order, unused extras allowed, RFC 8446 4.4.2).
-// Checks: signatures (ecdsa-with-SHA256 with a P-256 key, Ed25519) through the CryptoProvider; validity of every
+// Checks: signatures (ecdsa-with-SHA256 with a P-256 key, Ed25519, sha256/sha384WithRSAEncryption and RSASSA-PSS
+// (SHA-256/384, MGF1 same hash, salt = hash length) with an RSA key of 2048..8192 bits) through the CryptoProvider;
+// validity of every
 // certificate on the path against the caller's clock (nowMs, inclusive bounds); basicConstraints cA and keyUsage
 // keyCertSign on every issuer, pathLenConstraint; unknown critical extensions; leaf keyUsage digitalSignature and
 // extendedKeyUsage (serverAuth / clientAuth / any) when present; host name (SAN dNSName with RFC 6125 wildcard
 // rules, SAN iPAddress for IP literals, subject CN only when the certificate has no SAN DNS/IP entries).
 // Never throws: every failure is a typed { ok: false, reason, depth, detail }.
 import type { SignatureScheme, VerifyKey } from '../crypto/provider.ts';
-import { bytesEqual, parseCertificate, type Certificate, type ParseResult, type PublicKeyInfo } from './x509.ts';
+import { RSA_MAX_BITS, RSA_MIN_BITS } from '../crypto/rsa.ts';
+import { bytesEqual, parseCertificate, type Certificate, type ParseResult, type PssParams, type PublicKeyInfo } from './x509.ts';
 
 /** The part of the CryptoProvider that chain validation uses. */
 export interface SignatureVerifier {
@@ -69,10 +72,19 @@ const EKU_ANY = '2.5.29.37.0';
 type Fail = Extract<ChainResult, { ok: false }>;
 const fail = (reason: ChainFailure, depth: number, detail: string): Fail => ({ ok: false, reason, depth, detail });
 
-/** The provider key and TLS scheme of a certificate's subject key, or undefined if unsupported. */
+/** An rsaEncryption key of a supported size (id-RSASSA-PSS keys, i.e. rsa_pss_pss_*, are not supported). */
+function usableRsa(pk: PublicKeyInfo): pk is Extract<PublicKeyInfo, { kind: 'rsa' }> {
+  return pk.kind === 'rsa' && !pk.pss && pk.modulusBits >= RSA_MIN_BITS && pk.modulusBits <= RSA_MAX_BITS;
+}
+
+/**
+ * The provider key and TLS scheme of a certificate's subject key, or undefined if unsupported. An RSA key signs
+ * CertificateVerify with rsa_pss_rsae_sha256 (RFC 8446 4.2.3; rsa_pss_rsae_sha384 is also valid for it).
+ */
 export function leafKey(pk: PublicKeyInfo): { key: VerifyKey; scheme: SignatureScheme } | undefined {
   if (pk.kind === 'ed25519') return { key: { kind: 'ed25519', raw: pk.key }, scheme: 'ed25519' };
   if (pk.kind === 'p256') return { key: { kind: 'p256', raw: pk.key }, scheme: 'ecdsa_secp256r1_sha256' };
+  if (usableRsa(pk)) return { key: { kind: 'rsa', raw: pk.key }, scheme: 'rsa_pss_rsae_sha256' };
   return undefined;
 }
 
@@ -83,10 +95,21 @@ export function describeKey(pk: PublicKeyInfo): string {
     case 'p256':
       return 'EC P-256';
     case 'rsa':
-      return `RSA-${pk.modulusBits}`;
+      return `RSA-${pk.modulusBits}${pk.pss ? ' (RSASSA-PSS)' : ''}`;
     default:
       return `${pk.algorithm}${pk.parameter ? ` (${pk.parameter})` : ''}`;
   }
+}
+
+/**
+ * The rsa_pss_rsae scheme of an RSASSA-PSS certificate signature by an rsaEncryption key: SHA-256 or SHA-384 with
+ * MGF1 over the same hash, salt length = hash length, trailer 1 (RFC 8446 4.2.3); other parameters: undefined.
+ */
+function pssScheme(p: PssParams | undefined): SignatureScheme | undefined {
+  if (!p || p.trailerField !== 1 || p.mgfHash !== p.hash) return undefined;
+  if (p.hash === 'SHA-256' && p.saltLength === 32) return 'rsa_pss_rsae_sha256';
+  if (p.hash === 'SHA-384' && p.saltLength === 48) return 'rsa_pss_rsae_sha384';
+  return undefined;
 }
 
 /** Checks `cert`'s signature with `issuer`'s key. */
@@ -98,9 +121,12 @@ export function checkSignature(
   const alg = cert.signatureAlgorithm.name;
   const ik = issuer.publicKey;
   let scheme: SignatureScheme;
+  const rsaAlg = alg === 'sha256WithRSAEncryption' || alg === 'sha384WithRSAEncryption';
   if (alg === 'ecdsa-with-SHA256' && ik.kind === 'p256') scheme = 'ecdsa_secp256r1_sha256';
   else if (alg === 'Ed25519' && ik.kind === 'ed25519') scheme = 'ed25519';
-  else if ((alg === 'ecdsa-with-SHA256' || alg === 'Ed25519') && (ik.kind === 'p256' || ik.kind === 'ed25519')) {
+  else if (rsaAlg && usableRsa(ik)) scheme = alg === 'sha256WithRSAEncryption' ? 'rsa_pkcs1_sha256' : 'rsa_pkcs1_sha384';
+  else if (alg === 'RSASSA-PSS' && usableRsa(ik) && pssScheme(cert.signatureAlgorithm.pss)) scheme = pssScheme(cert.signatureAlgorithm.pss)!;
+  else if ((alg === 'ecdsa-with-SHA256' || alg === 'Ed25519' || rsaAlg) && (ik.kind === 'p256' || ik.kind === 'ed25519' || usableRsa(ik))) {
     return { ok: false, reason: 'bad-signature', detail: `${alg} signature but issuer key is ${describeKey(ik)}` };
   } else {
     return { ok: false, reason: 'unsupported', detail: `signature ${alg} with issuer key ${describeKey(ik)}` };

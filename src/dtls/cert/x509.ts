@@ -16,6 +16,9 @@ import {
   whole,
   type DerNode,
 } from './der.ts';
+import { parsePssParams, type PssParams } from './pss-params.ts';
+
+export type { PssParams } from './pss-params.ts';
 
 export const Oid = {
   ecPublicKey: '1.2.840.10045.2.1',
@@ -83,7 +86,8 @@ export type PublicKeyInfo =
   | { kind: 'ed25519'; key: Uint8Array }
   /** SEC1 uncompressed point (65 bytes). */
   | { kind: 'p256'; key: Uint8Array }
-  | { kind: 'rsa'; modulusBits: number }
+  /** rsaEncryption (pss: false) or id-RSASSA-PSS (pss: true) key; `key` is the RSAPublicKey DER. */
+  | { kind: 'rsa'; modulusBits: number; key: Uint8Array; pss: boolean }
   | { kind: 'unknown'; algorithm: string; parameter?: string };
 
 export type KeyUsage = {
@@ -111,7 +115,8 @@ export type Certificate = {
   tbs: Uint8Array;
   version: number; // 1..3
   serialHex: string;
-  signatureAlgorithm: { oid: string; name: string };
+  /** `pss` for RSASSA-PSS signatures (their parameters). */
+  signatureAlgorithm: { oid: string; name: string; pss?: PssParams };
   signature: Uint8Array;
   issuer: Name;
   subject: Name;
@@ -202,14 +207,19 @@ function parseCert(der: Uint8Array): Certificate {
   };
 }
 
-function parseSigAlg(der: Uint8Array, n: DerNode): { oid: string; name: string } {
+function parseSigAlg(der: Uint8Array, n: DerNode): { oid: string; name: string; pss?: PssParams } {
   const r = new DerReader(der, n.contentStart, n.end);
   const oid = decodeOid(der, r.expect(Tag.OID, 'algorithm'));
   // ECDSA and EdDSA identifiers carry no parameters; RSA PKCS#1 ones carry NULL; PSS carries a SEQUENCE.
-  if (!r.done) r.next();
+  const p = r.done ? undefined : r.next();
   r.finish('AlgorithmIdentifier');
-  return { oid, name: SIG_ALG_NAMES[oid] ?? oid };
+  const name = SIG_ALG_NAMES[oid] ?? oid;
+  if (oid !== Oid.rsassaPss) return { oid, name };
+  // RFC 4055 3.1: a PSS signature's AlgorithmIdentifier MUST carry RSASSA-PSS-params
+  if (!p || p.tag !== Tag.SEQUENCE) throw new DerError('RSASSA-PSS signature without parameters');
+  return { oid, name, pss: parsePssParams(der, p) };
 }
+
 
 function parseName(der: Uint8Array, n: DerNode): Name {
   const r = new DerReader(der, n.contentStart, n.end);
@@ -277,7 +287,7 @@ function parseSpki(der: Uint8Array, n: DerNode): PublicKeyInfo {
       }
       const top = mod[i]!;
       const bits = bytes * 8 - (top === 0 ? 8 : Math.clz32(top) - 24);
-      return { kind: 'rsa', modulusBits: bits };
+      return { kind: 'rsa', modulusBits: bits, key, pss: oid === Oid.rsassaPss };
     }
     default:
       return { kind: 'unknown', algorithm: oid };

@@ -1,5 +1,6 @@
 // Helpers shared by both providers (pure JS, no library calls).
-import { CryptoError, type SignatureScheme, type SigningKey } from './provider.ts';
+import { CryptoError, type SignatureScheme, type SigningKey, type VerifyKey } from './provider.ts';
+import { encodeRsaPublicKey, parseRsaPrivateKey } from './rsa.ts';
 
 // P-256 group order n, big-endian.
 const P256_N = [
@@ -23,9 +24,17 @@ export function isValidP256Scalar(k: Uint8Array): boolean {
 export const SCHEME_ALG: Readonly<Record<SignatureScheme, string>> = {
   ed25519: 'ed25519',
   ecdsa_secp256r1_sha256: 'ecdsa_secp256r1_sha256',
+  rsa_pss_rsae_sha256: 'rsa_pss_rsae_sha256',
+  rsa_pss_rsae_sha384: 'rsa_pss_rsae_sha384',
+  rsa_pkcs1_sha256: 'rsa_pkcs1_sha256',
+  rsa_pkcs1_sha384: 'rsa_pkcs1_sha384',
 };
 
 export function checkSigningKey(key: SigningKey): void {
+  if (key.kind === 'rsa') {
+    parseRsaPrivateKey(key.raw); // throws CryptoError
+    return;
+  }
   if (key.raw.length !== 32) throw new CryptoError(`${key.kind} private key must be 32 bytes`);
   if (key.kind === 'p256' && !isValidP256Scalar(key.raw)) throw new CryptoError('P-256 private key out of range');
 }
@@ -34,4 +43,10 @@ export function isAllZero(b: Uint8Array): boolean {
   let acc = 0;
   for (let i = 0; i < b.length; i++) acc |= b[i]!;
   return acc === 0;
+}
+
+/** The RSAPublicKey of an RSA private key (throws CryptoError on a malformed key). */
+export function rsaPublicOf(key: SigningKey): VerifyKey {
+  const k = parseRsaPrivateKey(key.raw);
+  return { kind: 'rsa', raw: encodeRsaPublicKey(k.n, k.e) };
 }

@@ -7,6 +7,7 @@ export * from './provider.ts';
 export * from './suites.ts';
 export * from './keys.ts';
 export { seededRandom } from './random.ts';
+export { RSA_MIN_BITS, RSA_MAX_BITS, RsaKeySizeError, parseRsaPublicKey, parseRsaPrivateKey, encodeRsaPublicKey } from './rsa.ts';
 export { hashBlocks, hmacBlocks, hkdfExpandBlocks, finalBlocks } from './blocks.ts';
 export { createNobleProvider, NobleProvider } from './noble.ts';
 export { createNodeProvider, NodeProvider } from './node.ts';

@@ -1,15 +1,18 @@
 // Key format helpers (pure, no crypto): canonical raw keys <-> PKCS#8 / SPKI DER.
 //
-//   signingKeyFromPkcs8(der): SigningKey      PKCS#8 PrivateKeyInfo for Ed25519 (1.3.101.112) or EC P-256
-//                                              (id-ecPublicKey + prime256v1, SEC1 ECPrivateKey inside)
-//   verifyKeyFromSpki(der): VerifyKey         SubjectPublicKeyInfo for Ed25519 or P-256 (uncompressed point)
+//   signingKeyFromPkcs8(der): SigningKey      PKCS#8 PrivateKeyInfo for Ed25519 (1.3.101.112), EC P-256
+//                                              (id-ecPublicKey + prime256v1, SEC1 ECPrivateKey inside) or RSA
+//                                              (rsaEncryption, raw = the PKCS#1 RSAPrivateKey inside)
+//   verifyKeyFromSpki(der): VerifyKey         SubjectPublicKeyInfo for Ed25519, P-256 (uncompressed point) or RSA
+//                                              (rsaEncryption, raw = the PKCS#1 RSAPublicKey)
 //   parsePkcs8(der) / parseSpki(der)          same, also accept X25519 (1.3.101.110): { alg, raw }
 //   pkcs8FromRaw(alg, raw) / spkiFromRaw(alg, raw)   the reverse (used by the node provider)
 //   pemToDer(pem)                              first PEM block's bytes
 // All parse functions throw KeyFormatError on malformed or unsupported input.
 import type { SigningKey, VerifyKey } from './provider.ts';
+import { parseRsaPrivateKey, parseRsaPublicKey } from './rsa.ts';
 
-export type KeyAlg = 'ed25519' | 'p256' | 'x25519';
+export type KeyAlg = 'ed25519' | 'p256' | 'x25519' | 'rsa';
 
 export class KeyFormatError extends Error {
   override readonly name = 'KeyFormatError';
@@ -19,6 +22,7 @@ const OID_ED25519 = '2b6570';
 const OID_X25519 = '2b656e';
 const OID_EC = '2a8648ce3d0201';
 const OID_P256 = '2a8648ce3d030107';
+const OID_RSA = '2a864886f70d010101';
 
 interface Tlv { tag: number; start: number; end: number; next: number }
 
@@ -57,6 +61,7 @@ function algOf(b: Uint8Array, algId: Tlv): KeyAlg {
   const oid = hex(b.subarray(parts[0]!.start, parts[0]!.end));
   if (oid === OID_ED25519) return 'ed25519';
   if (oid === OID_X25519) return 'x25519';
+  if (oid === OID_RSA) return 'rsa';
   if (oid === OID_EC) {
     const p = parts[1];
     if (!p || p.tag !== 0x06 || hex(b.subarray(p.start, p.end)) !== OID_P256) {
@@ -76,6 +81,11 @@ export function parsePkcs8(der: Uint8Array): { alg: KeyAlg; raw: Uint8Array } {
   }
   const alg = algOf(der, f[1]!);
   const pk = f[2]!;
+  if (alg === 'rsa') {
+    const raw = der.slice(pk.start, pk.end);
+    checkRsa(() => parseRsaPrivateKey(raw));
+    return { alg, raw };
+  }
   if (alg === 'p256') {
     const ec = readTlv(der, pk.start, pk.end);
     if (ec.tag !== 0x30) throw new KeyFormatError('ECPrivateKey: not a SEQUENCE');
@@ -100,11 +110,23 @@ export function parseSpki(der: Uint8Array): { alg: KeyAlg; raw: Uint8Array } {
   const bits = f[1]!;
   if (bits.end - bits.start < 1 || der[bits.start] !== 0) throw new KeyFormatError('SPKI: bad BIT STRING');
   const raw = der.slice(bits.start + 1, bits.end);
+  if (alg === 'rsa') {
+    checkRsa(() => parseRsaPublicKey(raw));
+    return { alg, raw };
+  }
   const want = alg === 'p256' ? 65 : 32;
   if (raw.length !== want || (alg === 'p256' && raw[0] !== 4)) {
     throw new KeyFormatError('SPKI: bad public key length (P-256 must be uncompressed)');
   }
   return { alg, raw };
+}
+
+function checkRsa(parse: () => unknown): void {
+  try {
+    parse();
+  } catch (e) {
+    throw new KeyFormatError((e as Error).message);
+  }
 }
 
 export function signingKeyFromPkcs8(der: Uint8Array): SigningKey {
@@ -119,12 +141,12 @@ export function verifyKeyFromSpki(der: Uint8Array): VerifyKey {
   return { kind: k.alg, raw: k.raw };
 }
 
-const PKCS8_PREFIX: Record<KeyAlg, string> = {
+const PKCS8_PREFIX: Record<Exclude<KeyAlg, 'rsa'>, string> = {
   ed25519: '302e020100300506032b657004220420',
   x25519: '302e020100300506032b656e04220420',
   p256: '3041020100301306072a8648ce3d020106082a8648ce3d030107042730250201010420',
 };
-const SPKI_PREFIX: Record<KeyAlg, string> = {
+const SPKI_PREFIX: Record<Exclude<KeyAlg, 'rsa'>, string> = {
   ed25519: '302a300506032b6570032100',
   x25519: '302a300506032b656e032100',
   p256: '3059301306072a8648ce3d020106082a8648ce3d030107034200',
@@ -146,12 +168,14 @@ function prefixed(prefix: string, raw: Uint8Array): Uint8Array {
 
 /** PKCS#8 DER for a raw 32-byte private key (P-256 without the optional public key). */
 export function pkcs8FromRaw(alg: KeyAlg, raw: Uint8Array): Uint8Array {
+  if (alg === 'rsa') throw new KeyFormatError('RSA keys are imported as PKCS#1');
   if (raw.length !== 32) throw new KeyFormatError(`${alg} private key must be 32 bytes`);
   return prefixed(PKCS8_PREFIX[alg], raw);
 }
 
 /** SPKI DER for a raw public key (32 bytes, or 65-byte uncompressed P-256 point). */
 export function spkiFromRaw(alg: KeyAlg, raw: Uint8Array): Uint8Array {
+  if (alg === 'rsa') throw new KeyFormatError('RSA keys are imported as PKCS#1');
   if (raw.length !== (alg === 'p256' ? 65 : 32)) throw new KeyFormatError(`bad ${alg} public key length`);
   return prefixed(SPKI_PREFIX[alg], raw);
 }

@@ -1,13 +1,16 @@
 // CryptoProvider backed by @noble/ciphers, @noble/hashes and @noble/curves 2.4.0 (pure JS). See ./provider.ts.
-// - AES-128-CCM is not offered by @noble/ciphers: it is built here from noble's AES-CTR and AES-CBC (CBC-MAC with
-//   a zero IV) following RFC 3610 / NIST SP 800-38C with a 12-byte nonce (L = 3) and a 16-byte tag.
+// - AES-128-CCM and AES-128-CCM-8 are not offered by @noble/ciphers: ./ccm.ts builds them (NIST SP 800-38C /
+//   RFC 3610, 12-byte nonce, L = 3, 16- or 8-byte tag) on the project's single-block AES (./aes-block.ts).
 // - ChaCha20 record-number masks use noble's chacha20 (RFC 8439); noble refuses block counter 0xffffffff, so that
 //   one counter value is served by the RFC 8439 block function in ./chacha-block.ts (checked against node:crypto).
 // - AES record-number masks use noble's exported block primitive (aes `unsafe.expandKeyLE` once per sn_key +
 //   `unsafe.encryptBlock` per record; noble's ecb() instances refuse a second encrypt()). Version pinned at 2.4.0.
 // - ECDSA P-256 signatures are deterministic (RFC 6979), DER-encoded, low-S; verification accepts high-S too.
 // - Ed25519 verification is strict RFC 8032 (zip215: false), like OpenSSL.
-import { gcm, ctr, cbc, unsafe as aesUnsafe } from '@noble/ciphers/aes.js';
+// - RSA (rsa_pss_rsae_*, rsa_pkcs1_* verify): @noble has no RSA; ./noble-rsa.ts does it on BigInt (./rsa.ts),
+//   byte-identical to the node provider (the PSS salt comes from the RandomSource); slower (a few ms per
+//   RSA-2048 signature, tens of ms for RSA-4096).
+import { gcm, unsafe as aesUnsafe } from '@noble/ciphers/aes.js';
 import { chacha20, chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { sha256, sha384 } from '@noble/hashes/sha2.js';
 import { hmac } from '@noble/hashes/hmac.js';
@@ -17,7 +20,9 @@ import { p256 } from '@noble/curves/nist.js';
 import {
   CryptoError,
   AEAD_KEY_LENGTH,
+  AEAD_TAG_LENGTHS,
   HASH_LENGTH,
+  SCHEME_KEY_KIND,
   type AeadAlg,
   type AeadKey,
   type CryptoObserver,
@@ -34,90 +39,40 @@ import {
   type VerifyKey,
 } from './provider.ts';
 import { finalBlocks, HASH_BLOCK, hashBlocks, hkdfExpandBlocks, hmacBlocks } from './blocks.ts';
-import { checkSigningKey, isAllZero, isValidP256Scalar, SCHEME_ALG } from './common.ts';
+import { checkSigningKey, isAllZero, isValidP256Scalar, rsaPublicOf, SCHEME_ALG } from './common.ts';
+import { rsaSign, rsaVerify } from './noble-rsa.ts';
 import { chachaKeyWords, chachaMask16 } from './chacha-block.ts';
+import { AesCcm } from './ccm.ts';
 
 const HASHES = { 'SHA-256': sha256, 'SHA-384': sha384 } as const;
 const ZERO16 = new Uint8Array(16);
 
 type Ctor = (nonce: Uint8Array, aad: Uint8Array) => { encrypt(p: Uint8Array): Uint8Array; decrypt(c: Uint8Array): Uint8Array };
 
-/** AES-CCM (16-byte tag, 12-byte nonce) from noble AES-CTR and AES-CBC-MAC. */
-function ccmCtor(key: Uint8Array): Ctor {
-  const zeroIv = new Uint8Array(16);
-  const mac = (nonce: Uint8Array, aad: Uint8Array, pt: Uint8Array): Uint8Array => {
-    const aadHdr = aad.length === 0 ? 0 : aad.length < 0xff00 ? 2 : 6;
-    const aadBlock = Math.ceil((aadHdr + aad.length) / 16) * 16;
-    const ptBlock = Math.ceil(pt.length / 16) * 16;
-    const b = new Uint8Array(16 + aadBlock + ptBlock);
-    // B0: flags = Adata(0x40) | ((M-2)/2)<<3 (M=16 -> 0x38) | (L-1) (L=3 -> 2); nonce; 3-byte message length
-    b[0] = (aad.length > 0 ? 0x40 : 0) | 0x38 | 0x02;
-    b.set(nonce, 1);
-    b[13] = (pt.length >>> 16) & 0xff;
-    b[14] = (pt.length >>> 8) & 0xff;
-    b[15] = pt.length & 0xff;
-    let p = 16;
-    if (aadHdr === 2) { b[p] = aad.length >>> 8; b[p + 1] = aad.length & 0xff; }
-    else if (aadHdr === 6) {
-      b[p] = 0xff; b[p + 1] = 0xfe;
-      b[p + 2] = (aad.length >>> 24) & 0xff; b[p + 3] = (aad.length >>> 16) & 0xff;
-      b[p + 4] = (aad.length >>> 8) & 0xff; b[p + 5] = aad.length & 0xff;
-    }
-    b.set(aad, p + aadHdr);
-    p += aadBlock;
-    b.set(pt, p);
-    const c = cbc(key, zeroIv, { disablePadding: true }).encrypt(b);
-    return c.subarray(c.length - 16);
-  };
-  const a0 = (nonce: Uint8Array): Uint8Array => {
-    const a = new Uint8Array(16);
-    a[0] = 0x02; // L-1
-    a.set(nonce, 1); // counter bytes 13..15 = 0
-    return a;
-  };
-  return (nonce, aad) => ({
-    encrypt(pt: Uint8Array): Uint8Array {
-      const t = mac(nonce, aad, pt);
-      const buf = new Uint8Array(16 + pt.length);
-      buf.set(t, 0);
-      buf.set(pt, 16);
-      const s = ctr(key, a0(nonce)).encrypt(buf); // S0 ^ T || S1.. ^ P
-      const out = new Uint8Array(pt.length + 16);
-      out.set(s.subarray(16), 0);
-      out.set(s.subarray(0, 16), pt.length);
-      return out;
-    },
-    decrypt(ct: Uint8Array): Uint8Array {
-      if (ct.length < 16) throw new Error('short');
-      const n = ct.length - 16;
-      const buf = new Uint8Array(ct.length);
-      buf.set(ct.subarray(n), 0);
-      buf.set(ct.subarray(0, n), 16);
-      const s = ctr(key, a0(nonce)).decrypt(buf);
-      const pt = s.slice(16);
-      const t = mac(nonce, aad, pt);
-      let diff = 0;
-      for (let i = 0; i < 16; i++) diff |= t[i]! ^ s[i]!;
-      if (diff !== 0) throw new Error('ccm: tag mismatch');
-      return pt;
-    },
-  });
-}
-
 class NobleAead implements AeadKey {
-  private readonly make: Ctor;
+  private readonly make: Ctor | undefined;
+  /** CCM on ./aes-block.ts (AES-128-CCM, AES-128-CCM-8); undefined for the other AEADs. */
+  private readonly ccm: AesCcm | undefined;
+  readonly tagLength: number;
   constructor(private readonly p: NobleProvider, readonly alg: AeadAlg, key: Uint8Array) {
     if (key.length !== AEAD_KEY_LENGTH[alg]) throw new CryptoError(`${alg}: key must be ${AEAD_KEY_LENGTH[alg]} bytes`);
     const k = key.slice();
-    if (alg === 'AES-128-CCM') this.make = ccmCtor(k);
+    this.tagLength = AEAD_TAG_LENGTHS[alg];
+    if (alg === 'AES-128-CCM' || alg === 'AES-128-CCM-8') this.ccm = new AesCcm(k, this.tagLength);
     else if (alg === 'CHACHA20-POLY1305') this.make = (n, a) => chacha20poly1305(k, n, a);
     else this.make = (n, a) => gcm(k, n, a);
   }
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, outBuf?: Uint8Array): Uint8Array {
-    let out = this.make(nonce, aad).encrypt(plaintext);
-    if (outBuf) {
-      outBuf.set(out, 0);
-      out = outBuf.subarray(0, out.length);
+    let out: Uint8Array;
+    if (this.ccm) {
+      out = outBuf ? outBuf.subarray(0, plaintext.length + this.tagLength) : new Uint8Array(plaintext.length + this.tagLength);
+      this.ccm.sealTo(nonce, aad, plaintext, out, 0);
+    } else {
+      out = this.make!(nonce, aad).encrypt(plaintext);
+      if (outBuf) {
+        outBuf.set(out, 0);
+        out = outBuf.subarray(0, out.length);
+      }
     }
     const o = this.p.observer;
     if (o) o({ op: 'aead-seal', alg: this.alg, inputBytes: plaintext.length, outputBytes: out.length, aadBytes: aad.length });
@@ -127,17 +82,23 @@ class NobleAead implements AeadKey {
     const n = head.length + tail.length;
     out.set(head, offset);
     out.set(tail, offset + head.length);
-    const ct = this.make(nonce, aad).encrypt(out.subarray(offset, offset + n));
-    out.set(ct, offset);
+    let len: number;
+    if (this.ccm) len = this.ccm.sealTo(nonce, aad, out.subarray(offset, offset + n), out, offset);
+    else {
+      const ct = this.make!(nonce, aad).encrypt(out.subarray(offset, offset + n));
+      out.set(ct, offset);
+      len = ct.length;
+    }
     const o = this.p.observer;
-    if (o) o({ op: 'aead-seal', alg: this.alg, inputBytes: n, outputBytes: ct.length, aadBytes: aad.length });
-    return ct.length;
+    if (o) o({ op: 'aead-seal', alg: this.alg, inputBytes: n, outputBytes: len, aadBytes: aad.length });
+    return len;
   }
   open(nonce: Uint8Array, aad: Uint8Array, ct: Uint8Array): Uint8Array | null {
     let pt: Uint8Array | null = null;
-    if (ct.length >= 16) {
+    if (this.ccm) pt = this.ccm.open(nonce, aad, ct);
+    else if (ct.length >= 16) {
       try {
-        pt = this.make(nonce, aad).decrypt(ct);
+        pt = this.make!(nonce, aad).decrypt(ct);
       } catch {
         pt = null;
       }
@@ -290,36 +251,54 @@ export class NobleProvider implements CryptoProvider {
   }
 
   publicKeyOf(key: SigningKey): VerifyKey {
+    if (key.kind === 'rsa') return rsaPublicOf(key);
     checkSigningKey(key);
     return { kind: key.kind, raw: key.kind === 'ed25519' ? ed25519.getPublicKey(key.raw) : p256.getPublicKey(key.raw, false) };
   }
   generateSigningKey(kind: KeyKind): SigningKey {
+    if (kind === 'rsa') throw new CryptoError('RSA keys are loaded (PKCS#1 / PKCS#8), not generated');
     const raw = new Uint8Array(32);
     do this.rng.fill(raw);
     while (kind === 'p256' && !isValidP256Scalar(raw));
     return { kind, raw };
   }
   sign(scheme: SignatureScheme, key: SigningKey, message: Uint8Array): Uint8Array {
-    if (key.kind !== (scheme === 'ed25519' ? 'ed25519' : 'p256')) throw new CryptoError(`${scheme}: wrong key kind ${key.kind}`);
-    checkSigningKey(key);
-    const sig = scheme === 'ed25519' ? ed25519.sign(message, key.raw) : p256.sign(message, key.raw, { format: 'der', prehash: true });
+    if (key.kind !== SCHEME_KEY_KIND[scheme]) throw new CryptoError(`${scheme}: wrong key kind ${key.kind}`);
+    let sig: Uint8Array;
+    let keyBits: number | undefined;
+    if (key.kind === 'rsa') ({ sig, bits: keyBits } = rsaSign(scheme, key, message, this.rng));
+    else {
+      checkSigningKey(key);
+      sig = scheme === 'ed25519' ? ed25519.sign(message, key.raw) : p256.sign(message, key.raw, { format: 'der', prehash: true });
+    }
     const o = this.observer;
-    if (o) o({ op: 'sign', alg: SCHEME_ALG[scheme], inputBytes: message.length, outputBytes: sig.length });
+    if (o) {
+      o(keyBits === undefined
+        ? { op: 'sign', alg: SCHEME_ALG[scheme], inputBytes: message.length, outputBytes: sig.length }
+        : { op: 'sign', alg: SCHEME_ALG[scheme], inputBytes: message.length, outputBytes: sig.length, keyBits });
+    }
     return sig;
   }
   verify(scheme: SignatureScheme, key: VerifyKey, message: Uint8Array, signature: Uint8Array): boolean {
     let ok = false;
+    let keyBits: number | undefined;
     try {
-      if (scheme === 'ed25519') {
-        ok = key.kind === 'ed25519' && signature.length === 64 && ed25519.verify(signature, message, key.raw, { zip215: false });
-      } else if (key.kind === 'p256') {
+      if (key.kind !== SCHEME_KEY_KIND[scheme]) ok = false;
+      else if (key.kind === 'rsa') ({ ok, bits: keyBits } = rsaVerify(scheme, key, message, signature));
+      else if (scheme === 'ed25519') {
+        ok = signature.length === 64 && ed25519.verify(signature, message, key.raw, { zip215: false });
+      } else {
         ok = p256.verify(signature, message, key.raw, { format: 'der', prehash: true, lowS: false });
       }
     } catch {
       ok = false;
     }
     const o = this.observer;
-    if (o) o({ op: 'verify', alg: SCHEME_ALG[scheme], inputBytes: message.length, outputBytes: 0, ok });
+    if (o) {
+      o(keyBits === undefined
+        ? { op: 'verify', alg: SCHEME_ALG[scheme], inputBytes: message.length, outputBytes: 0, ok }
+        : { op: 'verify', alg: SCHEME_ALG[scheme], inputBytes: message.length, outputBytes: 0, ok, keyBits });
+    }
     return ok;
   }
 }

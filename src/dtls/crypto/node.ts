@@ -12,7 +12,9 @@ import * as nc from 'node:crypto';
 import {
   CryptoError,
   AEAD_KEY_LENGTH,
+  AEAD_TAG_LENGTHS,
   HASH_LENGTH,
+  SCHEME_KEY_KIND,
   type AeadAlg,
   type AeadKey,
   type CryptoObserver,
@@ -30,17 +32,20 @@ import {
 } from './provider.ts';
 import { finalBlocks, HASH_BLOCK, hashBlocks, hkdfExpandBlocks, hmacBlocks } from './blocks.ts';
 import { pkcs8FromRaw, spkiFromRaw } from './keys.ts';
-import { isValidP256Scalar, SCHEME_ALG, checkSigningKey } from './common.ts';
+import { isValidP256Scalar, SCHEME_ALG, checkSigningKey, rsaPublicOf } from './common.ts';
+import { NodeRsa } from './node-rsa.ts';
+import { KeyRing, Lru, keyId, sameBytes } from './node-caches.ts';
 import { chachaKeyWords, chachaMask16 } from './chacha-block.ts';
 import { aesEncryptBlock, aesExpandKey, type AesKey } from './aes-block.ts';
 import { signP256Deterministic } from './ecdsa-p256.ts';
-import { hmacSha256, hmacSha256Key } from './sha256-block.ts';
+import { hmacSha256 } from './sha256-block.ts';
 
 const NODE_AEAD: Record<AeadAlg, string> = {
   'AES-128-GCM': 'aes-128-gcm',
   'AES-256-GCM': 'aes-256-gcm',
   'CHACHA20-POLY1305': 'chacha20-poly1305',
   'AES-128-CCM': 'aes-128-ccm',
+  'AES-128-CCM-8': 'aes-128-ccm',
 };
 const NODE_HASH: Record<HashAlg, string> = { 'SHA-256': 'sha256', 'SHA-384': 'sha384' };
 // Local bindings: hot-path calls skip the module-namespace getters a transpiler may emit for `nc.x`.
@@ -50,80 +55,37 @@ const ZERO16 = new Uint8Array(16);
 /** Plain Uint8Array view of a Buffer: callers may rely on Uint8Array semantics (slice() copies; Buffer's does not). */
 const u8 = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.length);
 const TAG_OPTS = { authTagLength: 16 } as const;
+const TAG8_OPTS = { authTagLength: 8 } as const;
 /** Longest HMAC message (or HKDF info) computed in JS; above it one native call beats ~1 compression per 64 bytes. */
 const JS_HMAC_MAX = 256;
 const T_SCRATCH = new Uint8Array(32);
 const CTR = new Uint8Array(1);
 
-/**
- * HMAC-SHA256 key states (ipad/opad compression states, ./sha256-block.ts) of recently used keys, matched by the
- * identity of the key array and confirmed byte by byte (a caller may overwrite an array in place). The key schedule
- * passes the same secret array to consecutive derivations (key / iv / sn, c/s traffic + "derived"), and constant
- * salts recur in every handshake. 16 preallocated slots, clock replacement (a slot used since the last sweep gets
- * a second chance); keys above 64 bytes are hashed first and not kept. Holds at most 16 key copies of <= 64 bytes.
- */
-class KeyRing {
-  private static readonly N = 16;
-  private readonly refs: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(KeyRing.N).fill(undefined);
-  private readonly lens = new Int32Array(KeyRing.N);
-  private readonly used = new Uint8Array(KeyRing.N);
-  private readonly raw = new Uint8Array(KeyRing.N * 64);
-  private readonly states: Int32Array[] = [];
-  private readonly spare = new Int32Array(16);
-  private hand = 0;
-  constructor() {
-    const all = new Int32Array(KeyRing.N * 16);
-    for (let i = 0; i < KeyRing.N; i++) this.states.push(all.subarray(16 * i, 16 * i + 16));
-  }
-  get(key: Uint8Array): Int32Array {
-    const n = key.length;
-    const refs = this.refs;
-    for (let i = 0; i < KeyRing.N; i++) {
-      if (refs[i] !== key || this.lens[i] !== n) continue;
-      const raw = this.raw;
-      const o = 64 * i;
-      let same = true;
-      for (let j = 0; j < n; j++) if (raw[o + j] !== key[j]) { same = false; break; }
-      if (same) {
-        this.used[i] = 1;
-        return this.states[i]!;
-      }
-    }
-    if (n > 64) return hmacSha256Key(key, this.spare);
-    let i = this.hand;
-    while (this.used[i]) {
-      this.used[i] = 0;
-      i = (i + 1) % KeyRing.N;
-    }
-    this.hand = (i + 1) % KeyRing.N;
-    refs[i] = key;
-    this.lens[i] = n;
-    this.raw.set(key, 64 * i);
-    this.used[i] = 1;
-    return hmacSha256Key(key, this.states[i]);
-  }
-}
-
 class NodeAead implements AeadKey {
   private readonly cipherName: string;
   private readonly ccm: boolean;
+  readonly tagLength: number;
+  private readonly tagOpts: { authTagLength: number };
   /** A private copy of the raw key: createCipheriv takes raw bytes as fast as a KeyObject (measured: 2.78 vs 2.83
    *  us per 60-byte AES-128-GCM seal), and createSecretKey would cost ~1 us plus a native handle per epoch. */
   private readonly key: Uint8Array;
   constructor(private readonly p: NodeProvider, readonly alg: AeadAlg, key: Uint8Array) {
     if (key.length !== AEAD_KEY_LENGTH[alg]) throw new CryptoError(`${alg}: key must be ${AEAD_KEY_LENGTH[alg]} bytes`);
     this.cipherName = NODE_AEAD[alg];
-    this.ccm = alg === 'AES-128-CCM';
+    this.ccm = alg === 'AES-128-CCM' || alg === 'AES-128-CCM-8';
+    this.tagLength = AEAD_TAG_LENGTHS[alg];
+    this.tagOpts = this.tagLength === 16 ? TAG_OPTS : TAG8_OPTS;
     this.key = key.slice();
   }
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, outBuf?: Uint8Array): Uint8Array {
     const n = plaintext.length;
-    const c = createCipheriv(this.cipherName as 'aes-128-gcm', this.key, nonce, TAG_OPTS);
+    const t = this.tagLength;
+    const c = createCipheriv(this.cipherName as 'aes-128-gcm', this.key, nonce, this.tagOpts);
     if (this.ccm) c.setAAD(aad, { plaintextLength: n });
     else c.setAAD(aad);
     const ct = n > 0 || this.ccm ? c.update(plaintext) : undefined; // OpenSSL CCM needs an update() even when empty
     c.final();
-    const out = outBuf ? outBuf.subarray(0, n + 16) : new Uint8Array(n + 16);
+    const out = outBuf ? outBuf.subarray(0, n + t) : new Uint8Array(n + t);
     if (ct) out.set(ct, 0);
     out.set(c.getAuthTag(), n);
     const o = this.p.observer;
@@ -133,24 +95,26 @@ class NodeAead implements AeadKey {
   sealInto(nonce: Uint8Array, aad: Uint8Array, head: Uint8Array, tail: Uint8Array, out: Uint8Array, offset: number): number {
     // Assemble the plaintext in place and make a single update() call: a native call costs more than a copy.
     const n = head.length + tail.length;
+    const t = this.tagLength;
     out.set(head, offset);
     out.set(tail, offset + head.length);
-    const c = createCipheriv(this.cipherName as 'aes-128-gcm', this.key, nonce, TAG_OPTS);
+    const c = createCipheriv(this.cipherName as 'aes-128-gcm', this.key, nonce, this.tagOpts);
     if (this.ccm) c.setAAD(aad, { plaintextLength: n });
     else c.setAAD(aad);
     if (n > 0 || this.ccm) out.set(c.update(out.subarray(offset, offset + n)), offset);
     c.final();
     out.set(c.getAuthTag(), offset + n);
     const obs = this.p.observer;
-    if (obs) obs({ op: 'aead-seal', alg: this.alg, inputBytes: n, outputBytes: n + 16, aadBytes: aad.length });
-    return n + 16;
+    if (obs) obs({ op: 'aead-seal', alg: this.alg, inputBytes: n, outputBytes: n + t, aadBytes: aad.length });
+    return n + t;
   }
   open(nonce: Uint8Array, aad: Uint8Array, ct: Uint8Array): Uint8Array | null {
     let pt: Uint8Array | null = null;
-    if (ct.length >= 16) {
-      const n = ct.length - 16;
+    const t = this.tagLength;
+    if (ct.length >= t) {
+      const n = ct.length - t;
       try {
-        const d = createDecipheriv(this.cipherName as 'aes-128-gcm', this.key, nonce, TAG_OPTS);
+        const d = createDecipheriv(this.cipherName as 'aes-128-gcm', this.key, nonce, this.tagOpts);
         d.setAuthTag(ct.subarray(n));
         if (this.ccm) d.setAAD(aad, { plaintextLength: n });
         else d.setAAD(aad);
@@ -280,31 +244,6 @@ interface KxPrepared {
   x?: nc.KeyObject;
   ec?: nc.ECDH;
 }
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/** Small LRU keyed by string: a Map keeps insertion order, a hit moves the entry to the end. */
-class Lru<V> {
-  private readonly m = new Map<string, V>();
-  constructor(private readonly max: number) {}
-  get(k: string): V | undefined {
-    const v = this.m.get(k);
-    if (v !== undefined) {
-      this.m.delete(k);
-      this.m.set(k, v);
-    }
-    return v;
-  }
-  set(k: string, v: V): void {
-    this.m.set(k, v);
-    if (this.m.size > this.max) this.m.delete(this.m.keys().next().value!);
-  }
-}
-const keyId = (kind: string, raw: Uint8Array): string => kind + Buffer.from(raw.buffer, raw.byteOffset, raw.length).toString('latin1');
 
 export class NodeProvider implements CryptoProvider {
   readonly name = 'node' as const;
@@ -492,7 +431,10 @@ export class NodeProvider implements CryptoProvider {
     }
     return k;
   }
+  /** RSA signatures (./node-rsa.ts). */
+  private readonly rsa = new NodeRsa();
   publicKeyOf(key: SigningKey): VerifyKey {
+    if (key.kind === 'rsa') return rsaPublicOf(key);
     if (key.kind === 'p256') {
       checkSigningKey(key);
       const e = nc.createECDH('prime256v1');
@@ -502,34 +444,48 @@ export class NodeProvider implements CryptoProvider {
     return { kind: key.kind, raw: fromB64u(nc.createPublicKey(this.privKey(key)).export({ format: 'jwk' }).x!) };
   }
   generateSigningKey(kind: KeyKind): SigningKey {
+    if (kind === 'rsa') throw new CryptoError('RSA keys are loaded (PKCS#1 / PKCS#8), not generated');
     const raw = new Uint8Array(32);
     do this.rng.fill(raw);
     while (kind === 'p256' && !isValidP256Scalar(raw));
     return { kind, raw };
   }
   sign(scheme: SignatureScheme, key: SigningKey, message: Uint8Array): Uint8Array {
-    if (key.kind !== (scheme === 'ed25519' ? 'ed25519' : 'p256')) throw new CryptoError(`${scheme}: wrong key kind ${key.kind}`);
+    if (key.kind !== SCHEME_KEY_KIND[scheme]) throw new CryptoError(`${scheme}: wrong key kind ${key.kind}`);
     let sig: Uint8Array;
-    if (scheme === 'ed25519') sig = new Uint8Array(nc.sign(null, message, this.privKey(key)));
+    let keyBits: number | undefined;
+    if (key.kind === 'rsa') ({ sig, bits: keyBits } = this.rsa.sign(scheme, key, message, this.rng));
+    else if (scheme === 'ed25519') sig = new Uint8Array(nc.sign(null, message, this.privKey(key)));
     else {
       checkSigningKey(key);
       sig = signP256Deterministic(key.raw, message, (this.signEcdh ??= nc.createECDH('prime256v1')));
     }
     const o = this.observer;
-    if (o) o({ op: 'sign', alg: SCHEME_ALG[scheme], inputBytes: message.length, outputBytes: sig.length });
+    if (o) {
+      o(keyBits === undefined
+        ? { op: 'sign', alg: SCHEME_ALG[scheme], inputBytes: message.length, outputBytes: sig.length }
+        : { op: 'sign', alg: SCHEME_ALG[scheme], inputBytes: message.length, outputBytes: sig.length, keyBits });
+    }
     return sig;
   }
   verify(scheme: SignatureScheme, key: VerifyKey, message: Uint8Array, signature: Uint8Array): boolean {
     let ok = false;
+    let keyBits: number | undefined;
     try {
-      if (key.kind === (scheme === 'ed25519' ? 'ed25519' : 'p256')) {
+      if (key.kind === 'rsa') {
+        if (SCHEME_KEY_KIND[scheme] === 'rsa') ({ ok, bits: keyBits } = this.rsa.verify(scheme, key, message, signature));
+      } else if (key.kind === SCHEME_KEY_KIND[scheme]) {
         ok = nc.verify(scheme === 'ed25519' ? null : 'sha256', message, this.pubKey(key), signature);
       }
     } catch {
       ok = false;
     }
     const o = this.observer;
-    if (o) o({ op: 'verify', alg: SCHEME_ALG[scheme], inputBytes: message.length, outputBytes: 0, ok });
+    if (o) {
+      o(keyBits === undefined
+        ? { op: 'verify', alg: SCHEME_ALG[scheme], inputBytes: message.length, outputBytes: 0, ok }
+        : { op: 'verify', alg: SCHEME_ALG[scheme], inputBytes: message.length, outputBytes: 0, ok, keyBits });
+    }
     return ok;
   }
 }

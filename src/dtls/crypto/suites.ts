@@ -6,7 +6,8 @@ export type CipherSuiteName =
   | 'TLS_AES_128_GCM_SHA256'
   | 'TLS_AES_256_GCM_SHA384'
   | 'TLS_CHACHA20_POLY1305_SHA256'
-  | 'TLS_AES_128_CCM_SHA256';
+  | 'TLS_AES_128_CCM_SHA256'
+  | 'TLS_AES_128_CCM_8_SHA256';
 
 export interface CipherSuite {
   readonly name: CipherSuiteName;
@@ -15,7 +16,7 @@ export interface CipherSuite {
   readonly hash: HashAlg;
   readonly keyLength: number; // AEAD key and sn_key length
   readonly ivLength: 12;
-  readonly tagLength: 16;
+  readonly tagLength: 16 | 8;
   readonly hashLength: number;
   /** Records failing authentication per key before the connection should close (RFC 9147 4.5.3). */
   readonly forgeryLimit: number;
@@ -39,6 +40,12 @@ export const SUITES: Readonly<Record<CipherSuiteName, CipherSuite>> = {
   TLS_AES_128_CCM_SHA256: {
     name: 'TLS_AES_128_CCM_SHA256', code: 0x1304, aead: 'AES-128-CCM', hash: 'SHA-256', keyLength: 16,
     ivLength: 12, tagLength: 16, hashLength: 32, forgeryLimit: Math.floor(2 ** 23.5), confidentialityLimit: 2 ** 23,
+  },
+  // RFC 9147 B.3: same confidentiality limit as CCM; forgery limit v <= 2^7 to keep the margins of the other suites
+  // (4.5.3: CCM_8 MUST NOT be used without additional safeguards against forgery; not in DEFAULT_SUITES).
+  TLS_AES_128_CCM_8_SHA256: {
+    name: 'TLS_AES_128_CCM_8_SHA256', code: 0x1305, aead: 'AES-128-CCM-8', hash: 'SHA-256', keyLength: 16,
+    ivLength: 12, tagLength: 8, hashLength: 32, forgeryLimit: 2 ** 7, confidentialityLimit: 2 ** 23,
   },
 };
 

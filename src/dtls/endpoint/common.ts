@@ -1,11 +1,13 @@
 // Helpers shared by the client and server state machines.
-import type { CryptoProvider, HashAlg, KxGroup, SignatureScheme, VerifyKey } from '../crypto/provider.ts';
+import { SCHEME_KEY_KIND, type CryptoProvider, type HashAlg, type KxGroup, type SignatureScheme, type VerifyKey } from '../crypto/provider.ts';
 import { KeySchedule } from '../keyschedule.ts';
 import { AlertError } from '../handshake/bytes.ts';
 import { AlertDescription, groupCodes, signatureCodes } from '../handshake/constants.ts';
 
 const groupByCode = new Map<number, KxGroup>([[0x001d, 'x25519'], [0x0017, 'secp256r1']]);
-const schemeByCode = new Map<number, SignatureScheme>([[0x0807, 'ed25519'], [0x0403, 'ecdsa_secp256r1_sha256']]);
+// rsa_pkcs1_* (0x0401, 0x0501) deliberately absent: never valid in CertificateVerify (RFC 8446 4.2.3)
+const schemeByCode = new Map<number, SignatureScheme>([[0x0807, 'ed25519'], [0x0403, 'ecdsa_secp256r1_sha256'],
+  [0x0804, 'rsa_pss_rsae_sha256'], [0x0805, 'rsa_pss_rsae_sha384']]);
 
 export function groupCode(g: KxGroup): number {
   return groupCodes[g];
@@ -38,8 +40,7 @@ export function certificateVerifyContent(side: 'server' | 'client', transcriptHa
 
 export function verifySignature(crypto: CryptoProvider, scheme: SignatureScheme, key: VerifyKey, content: Uint8Array,
   sig: Uint8Array): void {
-  const kind = scheme === 'ed25519' ? 'ed25519' : 'p256';
-  if (key.kind !== kind) throw new AlertError(AlertDescription.illegal_parameter, 'signature scheme does not match key');
+  if (key.kind !== SCHEME_KEY_KIND[scheme]) throw new AlertError(AlertDescription.illegal_parameter, 'signature scheme does not match key');
   if (!crypto.verify(scheme, key, content, sig)) throw new AlertError(AlertDescription.decrypt_error, 'bad CertificateVerify');
 }
 

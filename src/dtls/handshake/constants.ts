@@ -97,12 +97,20 @@ export const SignatureScheme = {
   ecdsa_secp256r1_sha256: 0x0403,
   ecdsa_secp384r1_sha384: 0x0503,
   rsa_pss_rsae_sha256: 0x0804,
+  rsa_pss_rsae_sha384: 0x0805,
+  rsa_pkcs1_sha256: 0x0401,
+  rsa_pkcs1_sha384: 0x0501,
   ed25519: 0x0807,
 } as const;
-export type SignatureSchemeName = 'ed25519' | 'ecdsa_secp256r1_sha256';
+export type SignatureSchemeName =
+  | 'ed25519' | 'ecdsa_secp256r1_sha256' | 'rsa_pss_rsae_sha256' | 'rsa_pss_rsae_sha384' | 'rsa_pkcs1_sha256' | 'rsa_pkcs1_sha384';
 export const signatureCodes: Record<SignatureSchemeName, number> = {
   ed25519: 0x0807,
   ecdsa_secp256r1_sha256: 0x0403,
+  rsa_pss_rsae_sha256: 0x0804,
+  rsa_pss_rsae_sha384: 0x0805,
+  rsa_pkcs1_sha256: 0x0401, // certificates only (RFC 8446 4.2.3)
+  rsa_pkcs1_sha384: 0x0501,
 };
 
 export const CipherSuiteCode = {

@@ -270,11 +270,12 @@ export class RecordLayer {
   get maxPayload(): number {
     return this.writeInnerLimit - 1;
   }
-  /** Bytes a sealed record adds around `payload` bytes (header + type + tag; no padding). */
+  /** Bytes a sealed record adds around `payload` bytes (header + type + tag; no padding; an epoch without write
+   *  keys yet is assumed to use a 16-byte tag). */
   overhead(epoch: number, opts?: SealOptions): number {
     if (epoch === 0) return DTLS_PLAINTEXT_HEADER_LENGTH;
     const form = this.formFor(opts);
-    return unifiedHeaderLength(form, this.writeCid?.length ?? 0) + 1 + 16;
+    return unifiedHeaderLength(form, this.writeCid?.length ?? 0) + 1 + (findEpoch(this.writes, epoch)?.suite.tagLength ?? 16);
   }
   /** Sequence number the next record sealed in `epoch` will carry. */
   nextWriteSeq(epoch: number): number {
@@ -319,8 +320,11 @@ export class RecordLayer {
     const form = this.formFor(opts);
     const cidLen = form.cid ? this.writeCid!.length : 0;
     const hl = unifiedHeaderLength(form, cidLen);
-    const inner = n + 1 + padLength(opts?.padding ?? this.padding, n + 1, this.writeInnerLimit);
-    const ctLen = inner + 16;
+    const tagLen = st.suite.tagLength;
+    let inner = n + 1 + padLength(opts?.padding ?? this.padding, n + 1, this.writeInnerLimit);
+    // RFC 9147 4.2.3: the record-number mask samples 16 ciphertext bytes; pad short records (8-byte CCM_8 tag)
+    if (inner + tagLen < 16) inner = 16 - tagLen;
+    const ctLen = inner + tagLen;
     const out = allocRecord(hl + ctLen); // every byte is written below
     // header with plaintext sequence bits (this is also the AAD)
     out[0] = firstByteOf(form, epoch);
@@ -425,7 +429,7 @@ export class RecordLayer {
 
   private openCiphertext(d: Uint8Array, off: number, hl: number, end: number, form: HeaderForm, cid: Uint8Array | undefined): OpenedRecord | undefined {
     const ctLen = end - off - hl;
-    // larger than 2^14+256, or than our record_size_limit allows once the 16-byte tag is removed
+    // larger than 2^14+256, or than our record_size_limit allows once the tag (16 bytes at most) is removed
     if (ctLen > MAX_CT || ctLen > this.readInnerLimit + 16) { this.drop('too-large'); return undefined; }
     if (ctLen < 16) { this.drop('too-short'); return undefined; }
     // the highest installed read epoch whose low two bits match
@@ -434,6 +438,7 @@ export class RecordLayer {
     let st: EpochState | undefined;
     for (let i = reads.length - 1; i >= 0; i--) if ((reads[i]!.epoch & 3) === bits) { st = reads[i]!; break; }
     if (!st) { this.drop('unknown-epoch'); return undefined; }
+    if (ctLen > this.readInnerLimit + st.suite.tagLength) { this.drop('too-large'); return undefined; } // 8-byte tag
     const ct = d.subarray(off + hl, end);
     const mask = st.masker.mask(ct);
     const seqOff = off + 1 + (form.cid ? cid!.length : 0);

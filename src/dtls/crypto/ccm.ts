@@ -1,0 +1,137 @@
+// AES-CCM (NIST SP 800-38C, formatting of RFC 3610 / SP 800-38C Appendix A) on the single-block AES of
+// ./aes-block.ts. Used by the noble provider for AES-128-CCM (16-byte tag) and AES-128-CCM-8 (8-byte tag); TLS 1.3
+// uses a 12-byte nonce, so L = 15 - 12 = 3 (RFC 8446 5.3, RFC 6655 / RFC 3610 parameters M and L).
+//
+//   B0    = flags || nonce || Q (payload length, L bytes big-endian);
+//           flags = 0x40 if AAD present | ((M - 2) / 2) << 3 | (L - 1)
+//   AAD   = 2-byte length (a < 2^16 - 2^8) or 0xfffe || 4-byte length (a < 2^32), AAD, zero pad to 16
+//   T     = first M bytes of the CBC-MAC of B0 || AAD blocks || payload (zero padded)
+//   A_i   = (L - 1) || nonce || i (L bytes);  ciphertext = P XOR AES(A_1), AES(A_2) ...;  tag = T XOR AES(A_0)
+//
+// The general nonce lengths 7..13 and even tag lengths 4..16 are accepted so that the SP 800-38C and RFC 3610
+// example vectors can be checked (test/dtls/ccm.test.ts). Allocation-free apart from the returned plaintext.
+// Not constant-time (T-table AES, see ./aes-block.ts); the tag comparison is.
+import { aesEncryptBlock, aesExpandKey, type AesKey } from './aes-block.ts';
+
+export class AesCcm {
+  private readonly k: AesKey;
+  /** CBC-MAC state, counter block, key-stream block, S0 (scratch, reused by every call). */
+  private readonly mac = new Uint8Array(16);
+  private readonly ctr = new Uint8Array(16);
+  private readonly ks = new Uint8Array(16);
+  private readonly s0 = new Uint8Array(16);
+
+  constructor(key: Uint8Array, readonly tagLength: number) {
+    if (tagLength < 4 || tagLength > 16 || tagLength % 2 !== 0) throw new RangeError('CCM tag length must be 4, 6, ..., 16');
+    this.k = aesExpandKey(key);
+  }
+
+  /**
+   * Writes ciphertext || tag (pt.length + tagLength bytes) to out[off..]. `out` may alias `pt` at the same offset
+   * (in-place): every plaintext block is read before its ciphertext is written. Returns the bytes written.
+   */
+  sealTo(nonce: Uint8Array, aad: Uint8Array, pt: Uint8Array, out: Uint8Array, off: number): number {
+    const n = pt.length;
+    this.start(nonce, aad, n);
+    const { k, mac, ctr, ks } = this;
+    for (let pos = 0, i = 1; pos < n; pos += 16, i++) {
+      const len = Math.min(16, n - pos);
+      for (let j = 0; j < len; j++) mac[j] = mac[j]! ^ pt[pos + j]!;
+      aesEncryptBlock(k, mac, mac);
+      this.counter(i);
+      aesEncryptBlock(k, ctr, ks);
+      for (let j = 0; j < len; j++) out[off + pos + j] = pt[pos + j]! ^ ks[j]!;
+    }
+    const s0 = this.s0;
+    for (let j = 0; j < this.tagLength; j++) out[off + n + j] = mac[j]! ^ s0[j]!;
+    return n + this.tagLength;
+  }
+
+  seal(nonce: Uint8Array, aad: Uint8Array, pt: Uint8Array): Uint8Array {
+    const out = new Uint8Array(pt.length + this.tagLength);
+    this.sealTo(nonce, aad, pt, out, 0);
+    return out;
+  }
+
+  /** Plaintext, or null if the tag does not verify or the input is shorter than the tag. */
+  open(nonce: Uint8Array, aad: Uint8Array, ct: Uint8Array): Uint8Array | null {
+    const t = this.tagLength;
+    if (ct.length < t) return null;
+    const n = ct.length - t;
+    if (!this.start(nonce, aad, n)) return null;
+    const { k, mac, ctr, ks } = this;
+    const pt = new Uint8Array(n);
+    for (let pos = 0, i = 1; pos < n; pos += 16, i++) {
+      const len = Math.min(16, n - pos);
+      this.counter(i);
+      aesEncryptBlock(k, ctr, ks);
+      for (let j = 0; j < len; j++) {
+        const p = ct[pos + j]! ^ ks[j]!;
+        pt[pos + j] = p;
+        mac[j] = mac[j]! ^ p;
+      }
+      aesEncryptBlock(k, mac, mac);
+    }
+    const s0 = this.s0;
+    let diff = 0;
+    for (let j = 0; j < t; j++) diff |= mac[j]! ^ s0[j]! ^ ct[n + j]!;
+    if (diff !== 0) {
+      pt.fill(0);
+      return null;
+    }
+    return pt;
+  }
+
+  /** CBC-MAC over B0 and the AAD into `mac`; S0 = AES(A_0) into `s0`. False if the lengths cannot be encoded. */
+  private start(nonce: Uint8Array, aad: Uint8Array, n: number): boolean {
+    const nl = nonce.length;
+    if (nl < 7 || nl > 13) throw new RangeError('CCM nonce must be 7..13 bytes');
+    const q = 15 - nl;
+    if (q < 4 && n >= 2 ** (8 * q)) return false;
+    const { k, mac, ctr } = this;
+    // B0
+    mac[0] = (aad.length > 0 ? 0x40 : 0) | (((this.tagLength - 2) / 2) << 3) | (q - 1);
+    mac.set(nonce, 1);
+    for (let j = 0, v = n; j < q; j++, v = Math.floor(v / 256)) mac[15 - j] = v & 0xff;
+    aesEncryptBlock(k, mac, mac);
+    // AAD with its length prefix, zero padded (XOR of zero bytes is a no-op)
+    const a = aad.length;
+    if (a > 0) {
+      let p: number; // position in the current block
+      if (a < 0xff00) {
+        mac[0] = mac[0]! ^ (a >>> 8);
+        mac[1] = mac[1]! ^ (a & 0xff);
+        p = 2;
+      } else {
+        mac[0] = mac[0]! ^ 0xff;
+        mac[1] = mac[1]! ^ 0xfe;
+        mac[2] = mac[2]! ^ (a >>> 24);
+        mac[3] = mac[3]! ^ ((a >>> 16) & 0xff);
+        mac[4] = mac[4]! ^ ((a >>> 8) & 0xff);
+        mac[5] = mac[5]! ^ (a & 0xff);
+        p = 6;
+      }
+      for (let i = 0; i < a; i++) {
+        mac[p] = mac[p]! ^ aad[i]!;
+        if (++p === 16) {
+          aesEncryptBlock(k, mac, mac);
+          p = 0;
+        }
+      }
+      if (p !== 0) aesEncryptBlock(k, mac, mac);
+    }
+    // A_0 template (counter bytes set per block by counter())
+    ctr[0] = q - 1;
+    ctr.set(nonce, 1);
+    this.counter(0);
+    aesEncryptBlock(k, ctr, this.s0);
+    return true;
+  }
+
+  /** Counter field of A_i (the last q bytes). */
+  private counter(i: number): void {
+    const ctr = this.ctr;
+    const q = ctr[0]! + 1; // flags byte of A_i = L - 1
+    for (let j = 0, v = i; j < q; j++, v = Math.floor(v / 256)) ctr[15 - j] = v & 0xff;
+  }
+}
