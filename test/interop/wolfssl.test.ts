@@ -15,7 +15,7 @@ import { main as clientMain } from '../../src/cli/demo-client.ts';
 import { start as serverStart } from '../../src/cli/demo-server.ts';
 import { CERTS, findWolfssl, freeUdpPort, spawnPeer, waitUdpBound, type Peer, type WolfBins } from './harness.ts';
 import { IN_CI, skipTest } from '../skip.ts';
-import { startProxy, type Captured, type Proxy, type ProxyOptions } from './udp-proxy.ts';
+import { startProxy, type Captured, type Proxy as UdpProxy, type ProxyOptions } from './udp-proxy.ts';
 
 const EC = join(CERTS, 'ecdsa');
 const ED = join(CERTS, 'ed25519');
@@ -39,7 +39,7 @@ async function ourClientToWolf(
 ): Promise<ClientRun> {
   const port = await freeUdpPort();
   let peer: Peer | undefined;
-  let proxy: Proxy | undefined;
+  let proxy: UdpProxy | undefined;
   try {
     peer = spawnPeer(bins.server, ['-u', '-v', '4', '-p', String(port), ...serverArgs], { cwd: bins.dir, limitMs: 12000 });
     const up = await waitUdpBound(port, 4000);
@@ -57,7 +57,7 @@ async function ourClientToWolf(
   }
 }
 
-type ServerRun = { code: number | null; wolf: string; events: string; err: string; dump: string; log: Proxy['log'] };
+type ServerRun = { code: number | null; wolf: string; events: string; err: string; dump: string; log: UdpProxy['log'] };
 
 /** wolfSSL example client -> relay -> our demo server. */
 async function wolfToOurServer(
@@ -71,7 +71,7 @@ async function wolfToOurServer(
   const srv = await serverStart(['--port', '0', ...serverArgs], (s) => (events += s), (s) => (err += s));
   if (typeof srv === 'number') throw new Error(`demo server did not start (${srv}): ${err}`);
   let peer: Peer | undefined;
-  let proxy: Proxy | undefined;
+  let proxy: UdpProxy | undefined;
   try {
     proxy = await startProxy(srv.port, relay);
     peer = spawnPeer(bins.client, ['-u', '-v', '4', '-h', 'localhost', '-p', String(proxy.port), '-x', '-m', ...clientArgs], {
