@@ -1,5 +1,5 @@
 // `npm run fuzz -- [--iterations N] [--seed S] [--provider node|noble] [--json]`
-// Long-running version of the record-layer fuzz property (test/dtls/part1/record-fuzz.test.ts): random and mutated
+// Long-running version of the record-layer fuzz property (test/dtls/record/record-fuzz.test.ts): random and mutated
 // datagrams into a RecordLayer for every cipher suite, plus garbage into the provider's parsers (AEAD open,
 // signature verify, key exchange). Exit status 1 if anything threw or a forged record was delivered.
 import { createProvider, seededRandom, SUITE_NAMES, SUITES, type ProviderKind } from '../dtls/crypto/index.ts';

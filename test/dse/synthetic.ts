@@ -6,7 +6,7 @@ import type { EvalTask, Evaluator } from '../../src/dse/run.ts';
 
 type Model = { aead: { instances: number; clock_mhz: number }; hash?: { instances: number } };
 
-export function syntheticOutcome(task: EvalTask): RunOutcome {
+function syntheticOutcome(task: EvalTask): RunOutcome {
   const m = task.model as Model;
   const n = m.aead.instances;
   const clk = m.aead.clock_mhz;

@@ -13,7 +13,7 @@ import { AesCcm } from '../../src/dtls/crypto/ccm.ts';
 import { SUITES, type CryptoOp } from '../../src/dtls/crypto/index.ts';
 import { deriveEpochKeys } from '../../src/dtls/keyschedule.ts';
 import { RecordLayer } from '../../src/dtls/record/index.ts';
-import { hex, unhex, PROVIDERS, provider } from './part1/util.ts';
+import { hex, unhex, PROVIDERS, provider } from './util.ts';
 import { Pair, credential, verifier } from './endpoint/harness.ts';
 
 interface Vector { name: string; key: string; nonce: string; aad?: string; aadPattern?: string; plaintext: string; ciphertext: string; tag: string }

@@ -2,7 +2,7 @@
 // (test/fixtures/gen-certs.sh) and the RSA certificate of the illustrated-dtls vectors.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { createProvider, seededRandom, type CryptoProvider } from '../../src/dtls/crypto/index.ts';
@@ -21,6 +21,9 @@ import {
 const here = dirname(fileURLToPath(import.meta.url));
 const FIX = join(here, '../fixtures/certs');
 const read = (p: string) => readFileSync(join(FIX, p), 'utf8');
+// RSA-2048 certificate and key of the illustrated-dtls vectors (MIT, test/fixtures/illustrated-dtls/README.md)
+const RSA_CRT = join(here, '../fixtures/illustrated-dtls/keys/server.crt');
+const RSA_KEY = join(here, '../fixtures/illustrated-dtls/keys/server.key');
 const ders = (p: string): Uint8Array[] => {
   const r = parseCertificatesPem(read(p));
   if (!r.ok) throw new Error(r.detail);
@@ -87,9 +90,7 @@ test('parse Ed25519 leaf', () => {
 });
 
 test('RSA certificate (illustrated-dtls server.crt) parses; its issuer is unknown; pinned, it validates as an RSA key', () => {
-  const p = join(here, '../../../shared/vectors/illustrated-dtls/keys/server.crt');
-  const path = existsSync(p) ? p : '/work/shared/vectors/illustrated-dtls/keys/server.crt';
-  const r = parseCertificatesPem(readFileSync(path, 'utf8'));
+  const r = parseCertificatesPem(readFileSync(RSA_CRT, 'utf8'));
   assert.ok(r.ok);
   if (!r.ok) return;
   const c = cert(r.der[0]!);
@@ -236,12 +237,9 @@ test('loadCredential: PKCS#8 ECDSA and Ed25519, SEC1, mismatches', () => {
   assert.is(none.ok ? 'ok' : none.reason, 'no-certificate');
   const nokey = loadCredential(read('ecdsa/server-chain.pem'), read('ecdsa/server.pem'));
   assert.is(nokey.ok ? 'ok' : nokey.reason, 'no-key');
-  const rsaKey = '/work/shared/vectors/illustrated-dtls/keys/server.key';
-  if (existsSync(rsaKey)) {
-    // RSA-2048 PKCS#1 key from another source (illustrated-dtls): loads and matches its certificate
-    const r = loadCredential(readFileSync('/work/shared/vectors/illustrated-dtls/keys/server.crt', 'utf8'), readFileSync(rsaKey, 'utf8'), node);
-    assert.is(r.ok ? r.credential.scheme : r.reason, 'rsa_pss_rsae_sha256');
-  }
+  // RSA-2048 PKCS#1 key from another source (illustrated-dtls): loads and matches its certificate
+  const rsa = loadCredential(readFileSync(RSA_CRT, 'utf8'), readFileSync(RSA_KEY, 'utf8'), node);
+  assert.is(rsa.ok ? rsa.credential.scheme : rsa.reason, 'rsa_pss_rsae_sha256');
 });
 
 test.run();

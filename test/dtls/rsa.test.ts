@@ -14,7 +14,7 @@ import {
   type CryptoOp, type SignatureScheme, type SigningKey, type VerifyKey,
 } from '../../src/dtls/crypto/index.ts';
 import { CertificateVerifier, loadCredential, parseCertificate, parsePrivateKeyPem, verifyChain } from '../../src/dtls/cert/index.ts';
-import { hex, unhex, PROVIDERS, provider } from './part1/util.ts';
+import { hex, unhex, PROVIDERS, provider } from './util.ts';
 import { Pair } from './endpoint/harness.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');

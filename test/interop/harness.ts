@@ -33,7 +33,7 @@ export async function freeUdpPort(): Promise<number> {
 }
 
 /** Whether some socket is bound to UDP `port` (Linux /proc/net/udp; elsewhere answers true). */
-export function udpBound(port: number): boolean {
+function udpBound(port: number): boolean {
   try {
     const hex = port.toString(16).toUpperCase().padStart(4, '0');
     const re = new RegExp(`^\\s*\\d+: [0-9A-F]+:${hex} `, 'm');
@@ -52,7 +52,7 @@ export async function waitUdpBound(port: number, timeoutMs = 5000): Promise<bool
   return false;
 }
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export type Peer = {
   proc: ChildProcess;

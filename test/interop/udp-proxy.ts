@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 export type Captured = { t: number; dir: 'c>s' | 's>c'; bytes: Uint8Array };
 
 /** One-line summary of a DTLS datagram: record types / unified headers, lengths. */
-export function describeDatagram(d: Uint8Array): string {
+function describeDatagram(d: Uint8Array): string {
   const parts: string[] = [];
   let p = 0;
   while (p < d.length) {

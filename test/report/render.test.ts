@@ -75,10 +75,11 @@ test('summary.json: NaN and Infinity become null; extra keys are kept, sorted, a
   (r.summary as unknown as Record<string, unknown>).zz_extra = 1;
   (r.summary as unknown as Record<string, unknown>).aa_extra = 2;
   r.summary.overhead_vs_udp.throughput_ratio = Infinity;
-  const parsed = JSON.parse(text(renderSummaryJson(r))) as Record<string, any>;
-  assert.is(parsed.handshake_latency_ms.p99, null);
-  assert.is(parsed.handshake_latency_ms.mean, null);
-  assert.is(parsed.overhead_vs_udp.throughput_ratio, null);
+  type Nullable = { p99: number | null; mean: number | null; throughput_ratio: number | null };
+  const parsed = JSON.parse(text(renderSummaryJson(r))) as Record<string, Nullable>;
+  assert.is(parsed.handshake_latency_ms!.p99, null);
+  assert.is(parsed.handshake_latency_ms!.mean, null);
+  assert.is(parsed.overhead_vs_udp!.throughput_ratio, null);
   assert.equal(Object.keys(parsed).slice(-2), ['aa_extra', 'zz_extra']);
 });
 

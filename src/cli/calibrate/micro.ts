@@ -3,10 +3,8 @@
 import { performance } from 'node:perf_hooks';
 import type { AeadAlg, CryptoProvider, HashAlg, KxGroup, SignatureScheme } from '../../dtls/crypto/provider.ts';
 
-export interface Timer {
-  /** ns per call of fn: median over `reps` batches of at least `minMs` each. */
-  (fn: () => void): number;
-}
+/** ns per call of fn: median over `reps` batches of at least `minMs` each. */
+export type Timer = (fn: () => void) => number;
 
 export function makeTimer(minMs = 40, reps = 7): Timer {
   return (fn) => {

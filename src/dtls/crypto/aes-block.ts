@@ -2,7 +2,7 @@
 // (RFC 9147 4.2.3: mask = AES-ECB(sn_key, ciphertext[0..15])). The node provider uses it by default because one
 // OpenSSL cipher update per mask (a native call, ~0.6 us, plus a Buffer) costs more than this on the record path;
 // `createNodeProvider(rng, { opensslMasks: true })` switches back to OpenSSL. Property-tested against OpenSSL's
-// aes-128-ecb / aes-256-ecb and noble's ecb in test/dtls/part1/crypto.test.ts. Not constant-time (table lookups):
+// aes-128-ecb / aes-256-ecb and noble's ecb in test/dtls/crypto/crypto.test.ts. Not constant-time (table lookups):
 // acceptable for masks of public ciphertext under a per-epoch key in this model; noted in docs/protocol.md.
 
 const SBOX = new Uint8Array(256);

@@ -2,7 +2,7 @@
 // record-number masks (RFC 9147 4.2.3: counter = LE uint32 of sample[0..3], nonce = sample[4..15]).
 // Used by the node provider (one OpenSSL createCipheriv per mask costs ~2.5 us, this ~0.3 us) and by the noble
 // provider for the one counter value (0xffffffff) noble's chacha20 refuses. Checked against node:crypto's
-// 'chacha20' and noble's chacha20 in test/dtls/part1/crypto.test.ts.
+// 'chacha20' and noble's chacha20 in test/dtls/crypto/crypto.test.ts.
 
 /** Expand a 32-byte key into 8 little-endian words (done once per sn_key). */
 export function chachaKeyWords(key: Uint8Array): Int32Array {

@@ -1,7 +1,7 @@
 // Record-layer fuzz driver (pure, seeded): builds valid datagrams with a sender RecordLayer and feeds a receiver
 // random bytes and mutations of them (bit flips, truncation, extension, splicing, header rewrites, duplicates).
 // Checks: no exception escapes `open`, and every delivered record is one the sender sealed (same epoch, seq,
-// content type, payload). Used by test/dtls/part1/record-fuzz.test.ts and `npm run fuzz`.
+// content type, payload). Used by test/dtls/record/record-fuzz.test.ts and `npm run fuzz`.
 import type { CryptoProvider } from '../crypto/provider.ts';
 import type { CipherSuite } from '../crypto/suites.ts';
 import { seededRandom } from '../crypto/random.ts';

@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { Connection, handshakeCodec as M, extensionCodec as X, type EndpointEvent } from '../../../src/dtls/index.ts';
+import { type Connection, handshakeCodec as M, extensionCodec as X, type EndpointEvent } from '../../../src/dtls/index.ts';
 import { Flights } from '../../../src/dtls/endpoint/flights.ts';
 import { Pair, credential, providers, verifier } from './harness.ts';
 

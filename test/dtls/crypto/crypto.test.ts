@@ -9,7 +9,7 @@ import {
   parsePkcs8, parseSpki, signingKeyFromPkcs8, verifyKeyFromSpki, pkcs8FromRaw, spkiFromRaw, KeyFormatError,
   type AeadAlg, type CryptoOp, type HashAlg,
 } from '../../../src/dtls/crypto/index.ts';
-import { hex } from './util.ts';
+import { hex } from '../util.ts';
 
 const noble = createNobleProvider(seededRandom('x'));
 const node = createNodeProvider(seededRandom('x'));

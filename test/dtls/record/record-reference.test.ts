@@ -8,7 +8,7 @@ import * as nc from 'node:crypto';
 import { SUITES, SUITE_NAMES, type CipherSuite } from '../../../src/dtls/crypto/index.ts';
 import { deriveEpochKeys, type EpochKeys } from '../../../src/dtls/keyschedule.ts';
 import { RecordLayer } from '../../../src/dtls/record/index.ts';
-import { hex, provider } from './util.ts';
+import { hex, provider } from '../util.ts';
 
 const CIPHER: Record<string, string> = {
   'AES-128-GCM': 'aes-128-gcm', 'AES-256-GCM': 'aes-256-gcm', 'CHACHA20-POLY1305': 'chacha20-poly1305', 'AES-128-CCM': 'aes-128-ccm',

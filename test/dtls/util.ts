@@ -1,5 +1,5 @@
-// Shared helpers for the part-1 tests (crypto, key schedule, record layer).
-import { createProvider, seededRandom, type CryptoProvider, type ProviderKind } from '../../../src/dtls/crypto/index.ts';
+// Shared helpers for the DTLS core tests (test/dtls/crypto, keyschedule, record).
+import { createProvider, seededRandom, type CryptoProvider, type ProviderKind } from '../../src/dtls/crypto/index.ts';
 
 export const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 /** Hex with any whitespace (copied from RFC text) to bytes. */

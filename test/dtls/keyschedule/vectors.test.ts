@@ -1,24 +1,25 @@
-// The illustrated-dtls connection (/work/shared/vectors/illustrated-dtls, wolfSSL, TLS_AES_128_GCM_SHA256, X25519):
+// The illustrated-dtls connection (test/fixtures/illustrated-dtls, wolfSSL, TLS_AES_128_GCM_SHA256, X25519):
 // key schedule from the ephemeral keys and transcript, keys/ivs/sn_keys from the keylog, every protected datagram
 // decrypted to the plaintext beside it and every plaintext re-encrypted to the exact datagram, under both providers.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { KeySchedule } from '../../../src/dtls/keyschedule.ts';
 import { getSuite, parsePkcs8, pemToDer } from '../../../src/dtls/crypto/index.ts';
 import { RecordLayer, formOf } from '../../../src/dtls/record/index.ts';
 import { parseKeylog, findSecret, keylogLines } from '../../../src/dtls/keylog.ts';
-import { hex, unhex, PROVIDERS, provider } from './util.ts';
+import { hex, unhex, PROVIDERS, provider } from '../util.ts';
 
-const DIR = '/work/shared/vectors/illustrated-dtls';
+const DIR = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/illustrated-dtls');
 const file = (p: string) => new Uint8Array(readFileSync(join(DIR, p)));
 const text = (p: string) => readFileSync(join(DIR, p), 'utf8');
 const suite = getSuite('TLS_AES_128_GCM_SHA256');
 const keylog = parseKeylog(text('keylog.txt'));
 const secret = (l: string) => findSecret(keylog, l)!;
 
-// README "Known intermediate values"
+// "Known intermediate values" of the vectors' README (test/fixtures/illustrated-dtls/README.md)
 const README = {
   shared: 'df4a291baa1eb7cfa6934b29b474baad2697e29f1f920dcc77c8a0a088447624',
   hashChSh: 'aee8eba0d2ee87052fbbc6864c1514c5a927d6f0ffb4f7954c7f379d95f1b1d7',

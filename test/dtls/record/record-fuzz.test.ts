@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { SUITES } from '../../../src/dtls/crypto/index.ts';
 import { fuzzRecordLayer } from '../../../src/dtls/record/fuzz.ts';
-import { provider } from './util.ts';
+import { provider } from '../util.ts';
 
 test('104k random/mutated datagrams: no exception, all accounted for, only genuine records delivered', () => {
   let total = 0;

@@ -7,7 +7,7 @@ import {
   RecordLayer, RecordError, ContentType, concatRecords, reconstructSeq, splitDatagram, peekCid, formOf,
   ReplayWindow, type RecordEvent, type RecordLayerOptions,
 } from '../../../src/dtls/record/index.ts';
-import { hex, provider } from './util.ts';
+import { hex, provider } from '../util.ts';
 
 const secretFor = (suite: CipherSuite, tag: number) => new Uint8Array(suite.hashLength).fill(tag);
 

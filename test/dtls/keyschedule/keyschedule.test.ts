@@ -1,10 +1,10 @@
 // RFC 8448 section 3 (simple 1-RTT) reproduced byte-exactly with the "tls13 " prefix, under both providers.
-// All vector hex below is copied from /work/shared/rfc/rfc8448.txt.
+// All vector hex below is copied from the text of RFC 8448 (Example Handshake Traces for TLS 1.3).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { KeySchedule, TLS13_PREFIX, DTLS13_PREFIX } from '../../../src/dtls/keyschedule.ts';
 import { getSuite } from '../../../src/dtls/crypto/index.ts';
-import { hex, unhex, PROVIDERS, provider } from './util.ts';
+import { hex, unhex, PROVIDERS, provider } from '../util.ts';
 
 const V = {
   clientPriv: '49 af 42 ba 7f 79 94 85 2d 71 3e f2 78 4b cb ca a7 91 1d e2 6a dc 56 42 cb 63 45 40 e7 ea 50 05',
