@@ -20,6 +20,7 @@ import {
   type HashAlg,
   type KeyKind,
   type KxGroup,
+  type KxEncapsulation,
   type KxKeyPair,
   type RandomSource,
   type SignatureScheme,
@@ -35,6 +36,7 @@ import { chachaKeyWords, chachaMask16 } from './chacha-block.ts';
 import { aesEncryptBlock, aesExpandKey, type AesKey } from './aes-block.ts';
 import { signP256Deterministic } from './ecdsa-p256.ts';
 import { hmacSha256, hmacSha256Key } from './sha256-block.ts';
+import { isPqGroup, pqDecapsulate, pqEncapsulate, pqFromPrivate, pqGenerate } from './pq.ts';
 
 const NODE_AEAD: Record<AeadAlg, string> = {
   'AES-128-GCM': 'aes-128-gcm',
@@ -406,6 +408,7 @@ export class NodeProvider implements CryptoProvider {
   }
 
   kxGenerate(group: KxGroup): KxKeyPair {
+    if (isPqGroup(group)) return pqGenerate(this, group); // ML-KEM via @noble/post-quantum: Node 20 has none
     const priv = new Uint8Array(32);
     do this.rng.fill(priv);
     while (group === 'secp256r1' && !isValidP256Scalar(priv));
@@ -415,7 +418,7 @@ export class NodeProvider implements CryptoProvider {
     return kp;
   }
   kxFromPrivate(group: KxGroup, privateKey: Uint8Array): KxKeyPair {
-    return this.kxFromPrivateRaw(group, privateKey);
+    return isPqGroup(group) ? pqFromPrivate(this, group, privateKey) : this.kxFromPrivateRaw(group, privateKey);
   }
   private kxFromPrivateRaw(group: KxGroup, priv: Uint8Array): KxKeyPair {
     if (priv.length !== 32) throw new CryptoError(`${group} private key must be 32 bytes`);
@@ -443,6 +446,7 @@ export class NodeProvider implements CryptoProvider {
     return p && p.group === group && sameBytes(p.raw, priv) ? p : undefined;
   }
   kxDerive(group: KxGroup, privateKey: Uint8Array, peerPublic: Uint8Array): Uint8Array | null {
+    if (isPqGroup(group)) return pqDecapsulate(this, group, privateKey, peerPublic);
     let s: Uint8Array | null = null;
     try {
       if (group === 'x25519') {
@@ -467,6 +471,12 @@ export class NodeProvider implements CryptoProvider {
     const o = this.observer;
     if (o) o({ op: 'kx-derive', alg: group === 'x25519' ? 'X25519' : 'P-256', inputBytes: peerPublic.length, outputBytes: s ? s.length : 0, ok: s !== null });
     return s;
+  }
+  kxEncapsulate(group: KxGroup, clientShare: Uint8Array): KxEncapsulation | null {
+    if (isPqGroup(group)) return pqEncapsulate(this, group, clientShare);
+    const kp = this.kxGenerate(group);
+    const secret = this.kxDerive(group, kp.privateKey, clientShare);
+    return secret ? { share: kp.publicKey, secret } : null;
   }
 
   private privKey(key: SigningKey): nc.KeyObject {
