@@ -29,7 +29,9 @@ child.on('close', (code) => {
   if (timedOut) code = 1;
   const total = Number(/Total:\s+(\d+)/.exec(out)?.[1] ?? 0);
   const passed = Number(/Passed:\s+(\d+)/.exec(out)?.[1] ?? 0);
+  const skipped = Number(/Skipped:\s+(\d+)/.exec(out)?.[1] ?? 0);
   const failed = total - passed + (code !== 0 && total === passed ? 1 : 0);
-  process.stdout.write(`\n${passed} passed, ${failed} failed\n`);
+  // uvu's Total counts registered tests that ran; test.skip() ones appear only in its Skipped line
+  process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
   process.exit(code ?? 1);
 });
