@@ -37,7 +37,7 @@ import {
 import { finalBlocks, HASH_BLOCK, hashBlocks, hkdfExpandBlocks, hmacBlocks } from './blocks.ts';
 import { checkSigningKey, isAllZero, isValidP256Scalar, SCHEME_ALG } from './common.ts';
 import { chachaKeyWords, chachaMask16 } from './chacha-block.ts';
-import { isPqGroup, pqDecapsulate, pqEncapsulate, pqFromPrivate, pqGenerate } from './pq.ts';
+import { isPqGroup, kxEncapsulateWith, pqDecapsulate, pqFromPrivate, pqGenerate } from './pq.ts';
 
 const HASHES = { 'SHA-256': sha256, 'SHA-384': sha384 } as const;
 const ZERO16 = new Uint8Array(16);
@@ -294,10 +294,7 @@ export class NobleProvider implements CryptoProvider {
     return s;
   }
   kxEncapsulate(group: KxGroup, clientShare: Uint8Array): KxEncapsulation | null {
-    if (isPqGroup(group)) return pqEncapsulate(this, group, clientShare);
-    const kp = this.kxGenerate(group);
-    const secret = this.kxDerive(group, kp.privateKey, clientShare);
-    return secret ? { share: kp.publicKey, secret } : null;
+    return kxEncapsulateWith(this, group, clientShare);
   }
 
   publicKeyOf(key: SigningKey): VerifyKey {

@@ -36,7 +36,7 @@ import { chachaKeyWords, chachaMask16 } from './chacha-block.ts';
 import { aesEncryptBlock, aesExpandKey, type AesKey } from './aes-block.ts';
 import { signP256Deterministic } from './ecdsa-p256.ts';
 import { hmacSha256, hmacSha256Key } from './sha256-block.ts';
-import { isPqGroup, pqDecapsulate, pqEncapsulate, pqFromPrivate, pqGenerate } from './pq.ts';
+import { isPqGroup, kxEncapsulateWith, pqDecapsulate, pqFromPrivate, pqGenerate } from './pq.ts';
 
 const NODE_AEAD: Record<AeadAlg, string> = {
   'AES-128-GCM': 'aes-128-gcm',
@@ -473,10 +473,7 @@ export class NodeProvider implements CryptoProvider {
     return s;
   }
   kxEncapsulate(group: KxGroup, clientShare: Uint8Array): KxEncapsulation | null {
-    if (isPqGroup(group)) return pqEncapsulate(this, group, clientShare);
-    const kp = this.kxGenerate(group);
-    const secret = this.kxDerive(group, kp.privateKey, clientShare);
-    return secret ? { share: kp.publicKey, secret } : null;
+    return kxEncapsulateWith(this, group, clientShare);
   }
 
   private privKey(key: SigningKey): nc.KeyObject {

@@ -101,6 +101,15 @@ export function pqEncapsulate(p: CryptoProvider, group: PqGroup, peerShare: Uint
   return { share: concat(ct, x.publicKey), secret: concat(k, xs) };
 }
 
+/** CryptoProvider.kxEncapsulate for every group: ECDHE = kxGenerate then kxDerive (the same draws and trace as
+ *  calling them in that order), ML-KEM groups = pqEncapsulate. */
+export function kxEncapsulateWith(p: CryptoProvider, group: KxGroup, clientShare: Uint8Array): KxEncapsulation | null {
+  if (isPqGroup(group)) return pqEncapsulate(p, group, clientShare);
+  const kp = p.kxGenerate(group);
+  const secret = p.kxDerive(group, kp.privateKey, clientShare);
+  return secret ? { share: kp.publicKey, secret } : null;
+}
+
 /** Client side: decapsulation of the server's share with our private key; null for a malformed share. */
 export function pqDecapsulate(p: CryptoProvider, group: PqGroup, privateKey: Uint8Array, peerShare: Uint8Array): Uint8Array | null {
   const hybrid = group === 'X25519MLKEM768';
