@@ -177,6 +177,27 @@ for (const kind of PROVIDERS) {
   });
 }
 
+test('random peer bytes of the right sizes never throw (both providers, both PQ groups)', () => {
+  const bytes = seededRandom('pq-fuzz');
+  for (const kind of PROVIDERS) {
+    const p = createProvider(kind, seededRandom('pq-fuzz-' + kind));
+    for (const g of ['X25519MLKEM768', 'MLKEM768'] as const) {
+      const kp = p.kxGenerate(g);
+      const extra = g === 'MLKEM768' ? 0 : 32;
+      for (let i = 0; i < 8; i++) {
+        const ek = new Uint8Array(1184 + extra);
+        bytes.fill(ek);
+        const r = p.kxEncapsulate(g, ek); // random ek: almost surely fails the modulus check
+        assert.ok(r === null || r.share.length === 1088 + extra);
+        const ct = new Uint8Array(1088 + extra);
+        bytes.fill(ct);
+        const s = p.kxDerive(g, kp.privateKey, ct); // implicit rejection: a secret, unless the X25519 half is 0
+        assert.ok(s === null || s.length === 32 + extra);
+      }
+    }
+  }
+});
+
 test('node and noble: identical bytes and traces for hybrid and ML-KEM exchanges from one seed', () => {
   const run = (kind: ProviderKind) => {
     const { p, ops } = traced(kind, seededRandom('pq-same'));
