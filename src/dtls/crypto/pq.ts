@@ -29,6 +29,7 @@ export type PqGroup = 'X25519MLKEM768' | 'MLKEM768';
 /** FIPS 203 Table 3 sizes for ML-KEM-768, bytes. */
 export const MLKEM768_SIZES = { ek: 1184, dk: 2400, ciphertext: 1088, secret: 32, seed: 64, m: 32 } as const;
 const X = 32; // X25519 public key, private key and shared secret
+const DK_PKE = 384 * 3; // K-PKE decryption key inside dk (384 k bytes, k = 3)
 const ALG = 'ML-KEM-768';
 
 export function isPqGroup(g: KxGroup): g is PqGroup {
@@ -60,8 +61,9 @@ export function pqFromPrivate(p: CryptoProvider, group: PqGroup, privateKey: Uin
   if (privateKey.length !== want) throw new CryptoError(`${group} private key must be ${want} bytes`);
   const dk = privateKey.subarray(0, MLKEM768_SIZES.dk);
   // FIPS 203 7.3 hash check: dk = dk_pke (1152) || ek (1184) || H(ek) (32) || z (32), H = SHA3-256
-  const ek = dk.slice(1152, 1152 + MLKEM768_SIZES.ek);
-  if (!equal(sha3_256(ek), dk.subarray(1152 + MLKEM768_SIZES.ek, 1152 + MLKEM768_SIZES.ek + 32))) throw new CryptoError(`${group}: decapsulation key fails the FIPS 203 hash check`);
+  const ek = dk.slice(DK_PKE, DK_PKE + MLKEM768_SIZES.ek);
+  const h = dk.subarray(DK_PKE + MLKEM768_SIZES.ek, DK_PKE + MLKEM768_SIZES.ek + 32);
+  if (!equal(sha3_256(ek), h)) throw new CryptoError(`${group}: decapsulation key fails the FIPS 203 hash check`);
   if (group === 'MLKEM768') return { group, privateKey: privateKey.slice(), publicKey: ek };
   const x = p.kxFromPrivate('x25519', privateKey.subarray(MLKEM768_SIZES.dk));
   return { group, privateKey: privateKey.slice(), publicKey: concat(ek, x.publicKey) };
