@@ -48,7 +48,9 @@ export function parseGroups(values: string[] | undefined): KxGroup[] | undefined
     const g = v.trim().toLowerCase();
     if (g === 'x25519') out.push('x25519');
     else if (g === 'secp256r1' || g === 'p-256' || g === 'p256' || g === 'prime256v1') out.push('secp256r1');
-    else throw new UsageError(`unknown group "${v}" (x25519, secp256r1)`);
+    else if (g === 'x25519mlkem768') out.push('X25519MLKEM768');
+    else if (g === 'mlkem768') out.push('MLKEM768');
+    else throw new UsageError(`unknown group "${v}" (x25519, secp256r1, X25519MLKEM768, MLKEM768)`);
   }
   return out;
 }

@@ -35,6 +35,9 @@ export function softwareCycles(p: CpuParams, op: HwCryptoOp, defaultAad = DEFAUL
       return Math.ceil(s.hash_op_cycles + estimateHashBlocks(op) * s.cycles_per_compression[classifyHash(op.alg)]);
     case 'kx-keygen':
     case 'kx-derive':
+    case 'kem-keygen':
+    case 'kem-encaps':
+    case 'kem-decaps':
     case 'sign':
     case 'verify': {
       const which = classifyPke(op);

@@ -9,7 +9,7 @@
 //   hw.stats(); hw.cost(); hw.resetStats()           // statistics window, e.g. after warm-up
 //
 // Routing: aead-seal/aead-open/sn-mask -> the AEAD engine, hash/hmac/hkdf-* -> the HKDF/SHA unit,
-// kx-keygen/kx-derive/sign/verify -> the public-key engine; a block that is absent or has 0 instances sends its
+// kx-keygen/kx-derive/kem-*/sign/verify -> the public-key engine; a block that is absent or has 0 instances sends its
 // ops to the host CPU at software rates. An accelerated op first costs the host `invocation_cycles` on one core
 // (descriptor + doorbell + completion), then the block's own time; hash-family ops that complete no compression
 // (transcript updates buffered by the host) cost nothing.
@@ -42,6 +42,9 @@ function blockOf(op: HwOpKind): 'aead' | 'hash' | 'pke' {
       return 'hash';
     case 'kx-keygen':
     case 'kx-derive':
+    case 'kem-keygen':
+    case 'kem-encaps':
+    case 'kem-decaps':
     case 'sign':
     case 'verify':
       return 'pke';

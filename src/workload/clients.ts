@@ -22,6 +22,13 @@ export function clientOpPs(c: ClientCosts, op: CryptoOp): Ps {
       return fromUs(c.kx_keygen_us);
     case 'kx-derive':
       return fromUs(c.kx_derive_us);
+    // ML-KEM (hybrid groups): no client cost parameters of their own yet (issue 18 part 4): charged like an
+    // ECDHE keygen / derive until then
+    case 'kem-keygen':
+      return fromUs(c.kx_keygen_us);
+    case 'kem-encaps':
+    case 'kem-decaps':
+      return fromUs(c.kx_derive_us);
     case 'sign':
       return fromUs(c.sign_us);
     case 'verify':

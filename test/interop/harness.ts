@@ -1,4 +1,5 @@
-// Helpers for the interop tests: locating the wolfSSL peer built by .ci/wolfssl.sh, free loopback UDP ports,
+// Helpers for the interop tests: locating the wolfSSL and BoringSSL peers built by .ci/wolfssl.sh and
+// .ci/boringssl.sh, free loopback UDP ports,
 // waiting for a UDP socket to be bound, child processes with bounded lifetimes and captured output.
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
@@ -21,6 +22,14 @@ export function findWolfssl(): { ok: true; bins: WolfBins } | { ok: false; why: 
     return { ok: false, why: `wolfSSL example binaries not found under ${dir} (build them with: bash .ci/wolfssl.sh)` };
   }
   return { ok: true, bins: { dir, server, client } };
+}
+
+/** The BoringSSL peer program ($BORINGSSL_DIR or /var/cache/dtls-accel-sim/boringssl-a0689af29), or why it is absent. */
+export function findBoringssl(): { ok: true; peer: string } | { ok: false; why: string } {
+  const dir = process.env.BORINGSSL_DIR ?? '/var/cache/dtls-accel-sim/boringssl-a0689af29';
+  const peer = join(dir, 'bin/bssl-dtls-peer');
+  if (!existsSync(peer)) return { ok: false, why: `BoringSSL peer not found at ${peer} (build it with: bash .ci/boringssl.sh)` };
+  return { ok: true, peer };
 }
 
 /** A UDP port that was free on 127.0.0.1 a moment ago. */

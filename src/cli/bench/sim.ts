@@ -97,6 +97,21 @@ function replay(p: CryptoProvider, tally: Map<string, number>): number {
         f = () => void p.kxDerive(g, a.privateKey, b.publicKey);
         break;
       }
+      case 'kem-keygen': {
+        f = () => void p.kxGenerate('MLKEM768');
+        break;
+      }
+      case 'kem-encaps': {
+        const ek = p.kxGenerate('MLKEM768').publicKey;
+        f = () => void p.kxEncapsulate('MLKEM768', ek);
+        break;
+      }
+      case 'kem-decaps': {
+        const kp = p.kxGenerate('MLKEM768');
+        const ct = p.kxEncapsulate('MLKEM768', kp.publicKey)!.share;
+        f = () => void p.kxDerive('MLKEM768', kp.privateKey, ct);
+        break;
+      }
       case 'sign':
       case 'verify': {
         const scheme: SignatureScheme = SCHEMES[alg] ?? 'ecdsa_secp256r1_sha256';

@@ -30,6 +30,7 @@ import {
   type HashAlg,
   type KeyKind,
   type KxGroup,
+  type KxEncapsulation,
   type KxKeyPair,
   type RandomSource,
   type SignatureScheme,
@@ -43,6 +44,7 @@ import { checkSigningKey, isAllZero, isValidP256Scalar, rsaPublicOf, SCHEME_ALG 
 import { rsaSign, rsaVerify } from './noble-rsa.ts';
 import { chachaKeyWords, chachaMask16 } from './chacha-block.ts';
 import { AesCcm } from './ccm.ts';
+import { isPqGroup, kxEncapsulateWith, pqDecapsulate, pqFromPrivate, pqGenerate } from './pq.ts';
 
 const HASHES = { 'SHA-256': sha256, 'SHA-384': sha384 } as const;
 const ZERO16 = new Uint8Array(16);
@@ -217,6 +219,7 @@ export class NobleProvider implements CryptoProvider {
   }
 
   kxGenerate(group: KxGroup): KxKeyPair {
+    if (isPqGroup(group)) return pqGenerate(this, group);
     const priv = new Uint8Array(32);
     do this.rng.fill(priv);
     while (group === 'secp256r1' && !isValidP256Scalar(priv));
@@ -226,12 +229,14 @@ export class NobleProvider implements CryptoProvider {
     return kp;
   }
   kxFromPrivate(group: KxGroup, privateKey: Uint8Array): KxKeyPair {
+    if (isPqGroup(group)) return pqFromPrivate(this, group, privateKey);
     if (privateKey.length !== 32) throw new CryptoError(`${group} private key must be 32 bytes`);
     if (group === 'x25519') return { group, privateKey: privateKey.slice(), publicKey: x25519.getPublicKey(privateKey) };
     if (!isValidP256Scalar(privateKey)) throw new CryptoError('P-256 private key out of range');
     return { group, privateKey: privateKey.slice(), publicKey: p256.getPublicKey(privateKey, false) };
   }
   kxDerive(group: KxGroup, privateKey: Uint8Array, peerPublic: Uint8Array): Uint8Array | null {
+    if (isPqGroup(group)) return pqDecapsulate(this, group, privateKey, peerPublic);
     let s: Uint8Array | null = null;
     try {
       if (group === 'x25519') {
@@ -248,6 +253,9 @@ export class NobleProvider implements CryptoProvider {
     const o = this.observer;
     if (o) o({ op: 'kx-derive', alg: group === 'x25519' ? 'X25519' : 'P-256', inputBytes: peerPublic.length, outputBytes: s ? s.length : 0, ok: s !== null });
     return s;
+  }
+  kxEncapsulate(group: KxGroup, clientShare: Uint8Array): KxEncapsulation | null {
+    return kxEncapsulateWith(this, group, clientShare);
   }
 
   publicKeyOf(key: SigningKey): VerifyKey {

@@ -22,6 +22,7 @@ import {
   type HashAlg,
   type KeyKind,
   type KxGroup,
+  type KxEncapsulation,
   type KxKeyPair,
   type RandomSource,
   type SignatureScheme,
@@ -39,6 +40,7 @@ import { chachaKeyWords, chachaMask16 } from './chacha-block.ts';
 import { aesEncryptBlock, aesExpandKey, type AesKey } from './aes-block.ts';
 import { signP256Deterministic } from './ecdsa-p256.ts';
 import { hmacSha256 } from './sha256-block.ts';
+import { isPqGroup, kxEncapsulateWith, pqDecapsulate, pqFromPrivate, pqGenerate } from './pq.ts';
 
 const NODE_AEAD: Record<AeadAlg, string> = {
   'AES-128-GCM': 'aes-128-gcm',
@@ -345,6 +347,7 @@ export class NodeProvider implements CryptoProvider {
   }
 
   kxGenerate(group: KxGroup): KxKeyPair {
+    if (isPqGroup(group)) return pqGenerate(this, group); // ML-KEM via @noble/post-quantum: Node 20 has none
     const priv = new Uint8Array(32);
     do this.rng.fill(priv);
     while (group === 'secp256r1' && !isValidP256Scalar(priv));
@@ -354,7 +357,7 @@ export class NodeProvider implements CryptoProvider {
     return kp;
   }
   kxFromPrivate(group: KxGroup, privateKey: Uint8Array): KxKeyPair {
-    return this.kxFromPrivateRaw(group, privateKey);
+    return isPqGroup(group) ? pqFromPrivate(this, group, privateKey) : this.kxFromPrivateRaw(group, privateKey);
   }
   private kxFromPrivateRaw(group: KxGroup, priv: Uint8Array): KxKeyPair {
     if (priv.length !== 32) throw new CryptoError(`${group} private key must be 32 bytes`);
@@ -382,6 +385,7 @@ export class NodeProvider implements CryptoProvider {
     return p && p.group === group && sameBytes(p.raw, priv) ? p : undefined;
   }
   kxDerive(group: KxGroup, privateKey: Uint8Array, peerPublic: Uint8Array): Uint8Array | null {
+    if (isPqGroup(group)) return pqDecapsulate(this, group, privateKey, peerPublic);
     let s: Uint8Array | null = null;
     try {
       if (group === 'x25519') {
@@ -406,6 +410,9 @@ export class NodeProvider implements CryptoProvider {
     const o = this.observer;
     if (o) o({ op: 'kx-derive', alg: group === 'x25519' ? 'X25519' : 'P-256', inputBytes: peerPublic.length, outputBytes: s ? s.length : 0, ok: s !== null });
     return s;
+  }
+  kxEncapsulate(group: KxGroup, clientShare: Uint8Array): KxEncapsulation | null {
+    return kxEncapsulateWith(this, group, clientShare);
   }
 
   private privKey(key: SigningKey): nc.KeyObject {

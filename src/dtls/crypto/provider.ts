@@ -13,10 +13,14 @@
 //     nonce = sample[4..15] for ChaCha20-Poly1305. The returned buffer may be reused by the next call.
 //   - Hashes: one-shot `hash`, incremental `transcript(alg)` (update, non-destructive digest, clone), `hmac`,
 //     `hkdfExtract(alg, salt, ikm)` and `hkdfExpand(alg, prk, info, length)`.
-//   - Key exchange: `kxGenerate(group)` draws the private key from the injected RandomSource; `kxDerive` returns the
-//     shared secret or `null` for an invalid peer share / all-zero X25519 result (never throws on bad peer bytes).
-//     X25519 shares are 32 bytes; secp256r1 shares are the 65-byte uncompressed point (0x04 || X || Y); the P-256
-//     shared secret is the 32-byte X coordinate (RFC 8446 7.4.1).
+//   - Key exchange: `kxGenerate(group)` draws the private key from the injected RandomSource (client side);
+//     `kxEncapsulate(group, clientShare)` is the server side (ECDHE: kxGenerate then kxDerive, the same draws and
+//     trace; ML-KEM groups: encapsulation); `kxDerive` completes the client side (ECDHE: Diffie-Hellman; ML-KEM
+//     groups: decapsulation). `kxDerive`/`kxEncapsulate` return `null` for an invalid peer share / all-zero X25519
+//     result (never throw on bad peer bytes). X25519 shares are 32 bytes; secp256r1 shares are the 65-byte
+//     uncompressed point (0x04 || X || Y); the P-256 shared secret is the 32-byte X coordinate (RFC 8446 7.4.1).
+//     MLKEM768 / X25519MLKEM768 layouts and randomness order: ./pq.ts (ML-KEM from @noble/post-quantum in both
+//     providers: node:crypto in Node 20 has none).
 //   - Signatures: canonical key form `{ kind: 'ed25519' | 'p256' | 'rsa', raw }` (see SigningKey / VerifyKey). Raw
 //     private keys are 32 bytes (Ed25519 seed / P-256 scalar) or the PKCS#1 RSAPrivateKey DER; raw public keys are
 //     32 bytes (Ed25519), the 65-byte uncompressed point (P-256) or the PKCS#1 RSAPublicKey DER (RSA, 2048..8192
@@ -49,6 +53,9 @@ export type CryptoOpKind =
   | 'hkdf-expand'
   | 'kx-keygen'
   | 'kx-derive'
+  | 'kem-keygen'
+  | 'kem-encaps'
+  | 'kem-decaps'
   | 'sign'
   | 'verify';
 
@@ -64,7 +71,12 @@ export type CryptoOpKind =
  *   an `update` reports the full blocks it completes (outputBytes 0) and a `digest` reports the final padding
  *   block(s) (inputBytes 0, outputBytes = hash length); the sum over updates + one digest equals the one-shot count.
  * - kx-keygen: inputBytes = 0, outputBytes = public key share length. kx-derive: inputBytes = peer share length,
- *   outputBytes = shared secret length (0 if rejected).
+ *   outputBytes = shared secret length (0 if rejected). alg 'X25519' | 'P-256'; the X25519 half of X25519MLKEM768 is
+ *   reported as these X25519 operations.
+ * - kem-keygen (alg 'ML-KEM-768'): inputBytes = 0, outputBytes = encapsulation key length (1184).
+ *   kem-encaps: inputBytes = encapsulation key length (1184), outputBytes = ciphertext length (1088; 0 and ok = false
+ *   when the key fails the FIPS 203 checks). kem-decaps: inputBytes = ciphertext length (1088), outputBytes = shared
+ *   secret length (32; 0 and ok = false only for a malformed input, never for a tampered ciphertext).
  * - sign: inputBytes = message length, outputBytes = signature length. verify: inputBytes = message length,
  *   outputBytes = 0, ok = result. alg = the SignatureScheme name. With an RSA key keyBits = modulus length in bits
  *   (2048, 3072, 4096: the cost of the modular exponentiation; set even when the key is rejected, if it parsed).
@@ -85,7 +97,8 @@ export type CryptoObserver = (op: CryptoOp) => void;
 
 export type AeadAlg = 'AES-128-GCM' | 'AES-256-GCM' | 'CHACHA20-POLY1305' | 'AES-128-CCM' | 'AES-128-CCM-8';
 export type HashAlg = 'SHA-256' | 'SHA-384';
-export type KxGroup = 'x25519' | 'secp256r1';
+/** IANA TLS Supported Groups names: x25519 (0x001d), secp256r1 (0x0017), X25519MLKEM768 (0x11ec), MLKEM768 (0x0201). */
+export type KxGroup = 'x25519' | 'secp256r1' | 'X25519MLKEM768' | 'MLKEM768';
 export type SignatureScheme =
   | 'ed25519'
   | 'ecdsa_secp256r1_sha256'
@@ -111,8 +124,15 @@ export interface VerifyKey {
 
 export interface KxKeyPair {
   group: KxGroup;
-  privateKey: Uint8Array; // 32 bytes for both groups
+  /** 32 bytes for x25519 / secp256r1; MLKEM768: the 2400-byte FIPS 203 dk; X25519MLKEM768: dk || X25519 private. */
+  privateKey: Uint8Array;
   publicKey: Uint8Array; // key share as sent in the key_share extension
+}
+
+/** Server side of a key exchange: the share to send (ServerHello key_share) and the shared secret. */
+export interface KxEncapsulation {
+  share: Uint8Array;
+  secret: Uint8Array;
 }
 
 /** A prepared AEAD key (key schedule done once). */
@@ -171,6 +191,8 @@ export interface CryptoProvider {
   /** Rebuild a key pair from a known private key (test vectors, key reuse). Throws CryptoError on a bad key. */
   kxFromPrivate(group: KxGroup, privateKey: Uint8Array): KxKeyPair;
   kxDerive(group: KxGroup, privateKey: Uint8Array, peerPublic: Uint8Array): Uint8Array | null;
+  /** Server side: ECDHE = kxGenerate + kxDerive; ML-KEM groups = encapsulation to `clientShare`. */
+  kxEncapsulate(group: KxGroup, clientShare: Uint8Array): KxEncapsulation | null;
 
   /** Public key of a private signing key. Throws CryptoError on a malformed key. */
   publicKeyOf(key: SigningKey): VerifyKey;

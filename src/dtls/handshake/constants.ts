@@ -89,9 +89,10 @@ export function alertName(code: number): string {
   return alertNames.get(code) ?? `alert_${code}`;
 }
 
-export const NamedGroup = { secp256r1: 0x0017, secp384r1: 0x0018, x25519: 0x001d } as const;
-export type GroupName = 'x25519' | 'secp256r1';
-export const groupCodes: Record<GroupName, number> = { x25519: 0x001d, secp256r1: 0x0017 };
+// IANA TLS Supported Groups; MLKEM768 from draft-ietf-tls-mlkem, X25519MLKEM768 from draft-ietf-tls-ecdhe-mlkem.
+export const NamedGroup = { secp256r1: 0x0017, secp384r1: 0x0018, x25519: 0x001d, MLKEM768: 0x0201, X25519MLKEM768: 0x11ec } as const;
+export type GroupName = 'x25519' | 'secp256r1' | 'X25519MLKEM768' | 'MLKEM768';
+export const groupCodes: Record<GroupName, number> = { x25519: 0x001d, secp256r1: 0x0017, X25519MLKEM768: 0x11ec, MLKEM768: 0x0201 };
 
 export const SignatureScheme = {
   ecdsa_secp256r1_sha256: 0x0403,
