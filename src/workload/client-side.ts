@@ -11,7 +11,7 @@
 // Work never nests (the endpoint calls back only into the crypto observer and the chain cache), so the counters
 // taken before a piece of work are kept on the ClientSide. Pending work results are pooled; the kernel hands the
 // client or the pooled result back to handlers bound once (no closure per client or per event).
-import { fromMs, PS_PER_MS, type EventId, type Kernel, type Ps, type Rng, type RngStream } from '../sim/index.ts';
+import { fromMs, PS_PER_MS, PS_PER_US, type EventId, type Kernel, type Ps, type Rng, type RngStream, type Sampler } from '../sim/index.ts';
 import { ClientEndpoint, type CipherSuiteName, type KxGroup, type SignatureScheme } from '../dtls/index.ts';
 import type { ClientCosts } from './config/index.ts';
 import type { Accounts } from './accounts.ts';
@@ -19,7 +19,7 @@ import type { ClientChoice, ClientCrypto } from './client-crypto.ts';
 import { makePayload, payloadTag } from './clients.ts';
 import type { CosimContext } from './context.ts';
 import type { NetworkModel } from './network.ts';
-import { Member, sizeSampler, gapPs } from './population.ts';
+import { gapPs, Member, recordSize, sizeSampler } from './population.ts';
 import type { BreakdownProbe, Handshaking } from './probe.ts';
 import { emptyArray, type RecordLog } from './server.ts';
 import type { Transport } from './transport.ts';
@@ -42,7 +42,7 @@ export class Client extends Member implements Handshaking, ClientChoice {
   got = 0;
   hsLog: number[] | null = null;
   /** Record size sampler while the client sends (its traffic stream). */
-  size: (() => number) | undefined = undefined;
+  size: Sampler | undefined = undefined;
 
   constructor(
     i: number, start: Ps, root: Rng, network: NetworkModel,
@@ -100,8 +100,8 @@ export class ClientSide {
     this.k = ctx.k;
     this.acc = ctx.acc;
     this.probe = ctx.probe;
-    this.recordPs = fromMsFloat(costs.record_us / 1000);
-    this.messagePs = fromMsFloat(costs.handshake_message_us / 1000);
+    this.recordPs = costPs(costs.record_us);
+    this.messagePs = costPs(costs.handshake_message_us);
     for (const c of clients) this.byAddr.set(c.addr, c);
   }
 
@@ -267,7 +267,7 @@ export class ClientSide {
     const t = this.ctx.sendTimes.add(k.now);
     if (k.now >= this.ctx.warmupPs) this.acc.recordSent(k.now, c.i);
     c.sent++;
-    const payload = makePayload(t, c.size!());
+    const payload = makePayload(t, recordSize(c.size!()));
     const ku = traffic.key_update_every;
     this.begin(c);
     c.ep.send(payload);
@@ -328,7 +328,10 @@ export class ClientSide {
   }
 }
 
-/** Client costs are given in microseconds with sub-picosecond resolution: rounded once to whole picoseconds. */
-function fromMsFloat(ms: number): Ps {
-  return Math.round(ms * PS_PER_MS);
+/**
+ * A per-record or per-message client cost, us, in whole ps. Computed through milliseconds as it always was:
+ * `fromUs` (as udp.ts uses for the same cost) rounds the other way for some half-picosecond values (5e-7 us).
+ */
+function costPs(us: number): Ps {
+  return Math.round((us / (PS_PER_MS / PS_PER_US)) * PS_PER_MS);
 }

@@ -2,7 +2,7 @@
 // (udp.ts): who the clients are, when they arrive, which streams drive their network and traffic, how many records
 // they exchange, how large each record is and how far apart they are. The baseline compares like with like only
 // while both draw these from the same code and the same named random streams.
-import { fromMs, makeSampler, PS_PER_S, type Ps, type Rng, type RngStream } from '../sim/index.ts';
+import { fromMs, makeSampler, PS_PER_S, type Ps, type Rng, type RngStream, type Sampler } from '../sim/index.ts';
 import type { Arrival, TrafficConfig } from './config/index.ts';
 import type { LinkState, NetworkModel } from './network.ts';
 
@@ -78,10 +78,10 @@ export function recordSize(x: number): number {
   return Math.min(MAX_RECORD, Math.max(MIN_RECORD, Math.round(x)));
 }
 
-/** Record sizes drawn from stream `s` (one closure per sending flow, not per record). */
-export function sizeSampler(t: TrafficConfig, s: RngStream): () => number {
-  const f = makeSampler(t.size, s);
-  return () => recordSize(f());
+/** Samples of `traffic.size` drawn from stream `s`, one sampler per sending flow; a record's size is
+ *  `recordSize(sample)`. */
+export function sizeSampler(t: TrafficConfig, s: RngStream): Sampler {
+  return makeSampler(t.size, s);
 }
 
 /** Gap to a flow's next record, ps: 1 / records_per_s (constant) or an exponential draw from `s` (poisson). */

@@ -2,7 +2,7 @@
 // every record it receives (`traffic.direction: echo`) or sends each client its download (`down`), keeps the
 // connections' retransmission/ACK timers on simulated time, and counts connections, their context memory and their
 // retransmissions.
-import { fromMs, PS_PER_MS, type EventId, type Kernel, type Ps } from '../sim/index.ts';
+import { fromMs, PS_PER_MS, type EventId, type Kernel, type Ps, type Sampler } from '../sim/index.ts';
 import type { Platform } from '../hw/index.ts';
 import {
   getSuite, type CipherSuiteName, type CryptoOp, type DispatcherEvent, type ServerConnection, type ServerDispatcher,
@@ -10,7 +10,7 @@ import {
 import type { Client, ClientSide } from './client-side.ts';
 import { makePayload, payloadTag } from './clients.ts';
 import type { CosimContext } from './context.ts';
-import { gapPs, sizeSampler } from './population.ts';
+import { gapPs, recordSize, sizeSampler } from './population.ts';
 import { ServerSide, type RecordLog } from './server.ts';
 import type { Transport } from './transport.ts';
 
@@ -37,7 +37,7 @@ interface SrvInfo {
 class Download {
   constructor(
     readonly s: SrvInfo, readonly side: ServerSide, readonly conn: ServerConnection, readonly c: Client,
-    readonly until: Ps, readonly size: () => number,
+    readonly until: Ps, readonly size: Sampler,
   ) {}
 }
 
@@ -161,7 +161,7 @@ export class ServerApp {
     const t = ctx.sendTimes.add(k.now);
     if (k.now >= ctx.warmupPs) ctx.acc.recordSent(k.now, dl.c.i);
     s.sent++;
-    dl.side.send(dl.conn, makePayload(t, dl.size()), ctx.probe.recordLog(k.now));
+    dl.side.send(dl.conn, makePayload(t, recordSize(dl.size())), ctx.probe.recordLog(k.now));
     k.after(gapPs(ctx.traffic, dl.c.traffic), this.downloadFn, dl);
   }
 

@@ -2,12 +2,12 @@
 // carries one application record; the server path is port_rx -> dma -> host protocol per record -> application,
 // and back through host -> dma -> port_tx for echo/download traffic. No handshake, no crypto, no ACKs.
 // The population and its traffic come from population.ts, as for the DTLS co-simulation, so the two stay alike.
-import { fromMs, fromUs, Kernel, Rng, type Ps } from '../sim/index.ts';
+import { fromMs, fromUs, Kernel, Rng, type Ps, type Sampler } from '../sim/index.ts';
 import { Platform } from '../hw/index.ts';
 import type { ModelConfig, Scenario, TrafficConfig } from './config/index.ts';
 import { Accounts } from './accounts.ts';
 import { NetworkModel } from './network.ts';
-import { arrivalTimes, gapPs, Member, plannedRecords, sizeSampler } from './population.ts';
+import { arrivalTimes, gapPs, Member, plannedRecords, recordSize, sizeSampler } from './population.ts';
 
 export interface UdpRun {
   acc: Accounts;
@@ -23,7 +23,7 @@ class UClient extends Member {
   n = 0;
   /** Sending stops after this time (duration-limited traffic). */
   readonly until: Ps;
-  readonly size: () => number;
+  readonly size: Sampler;
   constructor(i: number, start: Ps, root: Rng, network: NetworkModel, t: TrafficConfig) {
     super(i, start, root, network);
     this.size = sizeSampler(t, this.traffic);
@@ -106,10 +106,10 @@ export function runUdpBaseline(sc: Scenario, model: ModelConfig, seed: number): 
   function step(c: UClient): void {
     if (c.n >= planned || k.now > c.until) return;
     c.n++;
-    if (t.direction === 'down') serverSend(c, c.size(), k.now);
+    if (t.direction === 'down') serverSend(c, recordSize(c.size()), k.now);
     else {
       if (k.now >= warmupPs) acc.recordSent(k.now, c.i);
-      clientSend(c, c.size(), k.now);
+      clientSend(c, recordSize(c.size()), k.now);
     }
     k.after(gapPs(t, c.traffic), step, c);
   }
