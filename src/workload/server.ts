@@ -22,7 +22,8 @@ export type Stage = 'port_rx' | 'dma' | 'ctx_cache' | 'cpu' | 'aead' | 'hash' | 
 
 /**
  * A record's path log ("where the time goes" for records): an opaque array the caller gives to `receive` or `send`
- * and gets back through `onRecordStage`, `onEvent` (the received record's) and `onTransmit` (the sent record's).
+ * and gets back through `onEvent` (the received record's) and `onTransmit` (the sent record's); the probe sees it
+ * at every stage (`onRecordStage`) and takes back the ones the server no longer needs (`freeLog`, `onReceivedLog`).
  */
 export type RecordLog = number[];
 
@@ -43,7 +44,7 @@ export interface ServerHooks {
 export interface ServerProbe {
   /** A path log the server no longer needs (its datagram was dropped at a port, or it left with no datagram). */
   freeLog(log: RecordLog): void;
-  /** The job that received the datagram `log` came with is done (after its events went to `onEvent`): the caller
+  /** The job that received the datagram `log` came with is done (after its events went to `onEvent`): the probe
    *  owns the log again. `mayBeHeld`: the datagram reached a connection still handshaking, so a record in it
    *  that produced no event may be early data the protocol holds and a later job delivers. */
   onReceivedLog(address: string, log: RecordLog, mayBeHeld: boolean): void;
