@@ -12,7 +12,7 @@ import {
 } from '../dtls/index.ts';
 import type { ModelConfig, Scenario, SuiteName } from './config/index.ts';
 import { Accounts } from './accounts.ts';
-import { buildChain, type CertKeyType } from './certs.ts';
+import { serverChains, type CertKeyType } from './certs.ts';
 import { clientOpPs, makePayload, payloadTag, SendTimes } from './clients.ts';
 import { NetworkModel, type LinkState } from './network.ts';
 import { emptyArray, ServerSide, type RecordLog, type Stage } from './server.ts';
@@ -244,14 +244,13 @@ export function runCosim(opts: CosimOptions): CosimRun {
 
   // ---- server: one dispatcher per certificate type in the signature mix
   const serverRng = root.stream('server');
-  const setupRng = root.stream('certificates');
-  const setupCrypto = createProvider('noble', setupRng);
   const types: CertKeyType[] = [sc.clients.certificate.type];
   for (const [s, w] of Object.entries(sc.clients.mix.signatures)) {
     const t = KEY_TYPE[s as SignatureScheme];
     if (typeof w === 'number' && w > 0 && !types.includes(t)) types.push(t);
   }
-  const chains = types.map((t) => buildChain(setupCrypto, t, sc.clients.certificate.chain_length));
+  // stream 'certificates' of the run's seed; the same for every run on that seed (memoised, src/workload/certs.ts)
+  const chains = serverChains(opts.seed, types, sc.clients.certificate.chain_length);
   const dispatchers = chains.map(
     (ch) =>
       new ServerDispatcher({
