@@ -91,10 +91,14 @@ function readPath(obj: unknown, path: string): unknown {
   return v;
 }
 
-/** Overrides that shorten a point's scenario to fidelity f: each fidelity field scaled by f (integers stay >= 1). */
-export function fidelityOverrides(fields: readonly string[], base: { scenario: unknown; model: unknown }, f: number): string[] {
+export type FidelityField = AdaptiveStrategy['fidelity'][number];
+
+/** Overrides that shorten a point's scenario to fidelity f: each fidelity field scaled by f (integer ones rounded, >= 1). */
+export function fidelityOverrides(fields: readonly FidelityField[], base: { scenario: unknown; model: unknown }, f: number): string[] {
   if (f === 1) return [];
-  return fields.map((field) => {
+  return fields.map((spec) => {
+    const field = typeof spec === 'string' ? spec : spec.param;
+    const integer = typeof spec !== 'string' && spec.integer;
     const split = splitOverrides([`${field}=0`]);
     const inModel = split.model.length > 0;
     const rel = (inModel ? split.model[0]! : split.scenario[0]!).slice(0, -2);
@@ -102,7 +106,7 @@ export function fidelityOverrides(fields: readonly string[], base: { scenario: u
     if (typeof v !== 'number') {
       throw new ConfigError([{ file: 'sweep', line: 0, col: 0, path: 'strategy.fidelity', message: `${field} is not a number in the base configuration` }]);
     }
-    const scaled = Number.isInteger(v) ? Math.max(1, Math.round(v * f)) : Number((v * f).toPrecision(12));
+    const scaled = integer ? Math.max(1, Math.round(v * f)) : Number((v * f).toPrecision(12));
     return formatOverride(field, scaled);
   });
 }
@@ -121,7 +125,7 @@ export interface RungRecord {
 export interface AdaptiveInfo {
   budget: number;
   eta: number;
-  fidelity_fields: string[];
+  fidelity_fields: FidelityField[];
   candidates: Point[];
   rungs: RungRecord[];
   /** Simulations planned over all rungs, and their cost in full-length runs. */

@@ -37,8 +37,11 @@ const StrategySchema = z.discriminatedUnion('kind', [
     finalists: z.number().int().min(1).optional(),
     /** Most candidates of rung 0 (default: the whole grid, if the budget allows). */
     candidates: z.number().int().min(1).optional(),
-    /** Numeric fields scaled by a rung's fidelity (1/eta^k) to shorten its runs, e.g. scenario.clients.count. */
-    fidelity: z.array(paramPath).default([]),
+    /**
+     * Numeric fields scaled by a rung's fidelity (1/eta^k) to shorten its runs: a path (scaled continuously), or
+     * `{param, integer: true}` (rounded, at least 1), e.g. `{param: scenario.clients.count, integer: true}`.
+     */
+    fidelity: z.array(z.union([paramPath, z.strictObject({ param: paramPath, integer: z.boolean().default(false) })])).default([]),
   }),
 ]);
 

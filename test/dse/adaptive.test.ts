@@ -8,14 +8,15 @@ import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { aggregate } from '../../src/dse/aggregate.ts';
-import { candidateCount, candidatePoints, rungShapes, runAdaptive, scheduleCost } from '../../src/dse/adaptive.ts';
+import { candidateCount, candidatePoints, fidelityOverrides, rungShapes, runAdaptive, scheduleCost } from '../../src/dse/adaptive.ts';
 import { loadSweep } from '../../src/dse/load.ts';
 import type { RunOutcome } from '../../src/dse/metrics.ts';
-import { buildPlan } from '../../src/dse/plan.ts';
+import { buildPlan, pointOverrides, splitOverrides } from '../../src/dse/plan.ts';
 import { runPlan } from '../../src/dse/run.ts';
 import type { EvalTask, Evaluator } from '../../src/dse/run.ts';
 import { memoryStore } from '../../src/dse/store.ts';
 import type { Sweep } from '../../src/dse/sweep.ts';
+import type { Scenario } from '../../src/workload/config/index.ts';
 import { Rng } from '../../src/sim/random.ts';
 
 const FILE = 'test/dse/fixtures/adaptive-synthetic.yaml';
@@ -115,7 +116,7 @@ test('synthetic objective: grid and adaptive both find the known optimum; adapti
   const gridRec = aggregate(grid.plan, gstore).recommendation!;
   assert.equal(gridRec.params, { 'aead.instances': opt.n, 'aead.clock_mhz': opt.clk });
 
-  const sweep = withStrategy({ kind: 'adaptive', budget: 0.3 * gridRuns, eta: 3, fidelity: ['scenario.clients.count'] });
+  const sweep = withStrategy({ kind: 'adaptive', budget: 0.3 * gridRuns, eta: 3, fidelity: [{ param: 'scenario.clients.count', integer: true }] });
   const a = counting();
   const store = memoryStore();
   const r = await runAdaptive({ ...opts(sweep), store, evaluate: a.evaluate });
@@ -146,7 +147,7 @@ test('budget without fidelity fields: fewer candidates, cost within budget, stil
 });
 
 test('resume: a crash mid-search, then the same search again: only missing runs simulated, same outcome', async () => {
-  const sweep = withStrategy({ kind: 'adaptive', budget: 172.8, eta: 3, fidelity: ['scenario.clients.count'] });
+  const sweep = withStrategy({ kind: 'adaptive', budget: 172.8, eta: 3, fidelity: [{ param: 'scenario.clients.count', integer: true }] });
   const ref = counting();
   const refStore = memoryStore();
   const whole = await runAdaptive({ ...opts(sweep), store: refStore, evaluate: ref.evaluate });
@@ -167,7 +168,7 @@ test('resume: a crash mid-search, then the same search again: only missing runs 
 });
 
 test('shards: two shards at once on one shared store split each rung and agree with the unsharded search', async () => {
-  const sweep = withStrategy({ kind: 'adaptive', budget: 172.8, eta: 3, fidelity: ['scenario.clients.count'] });
+  const sweep = withStrategy({ kind: 'adaptive', budget: 172.8, eta: 3, fidelity: [{ param: 'scenario.clients.count', integer: true }] });
   const ref = counting();
   const whole = await runAdaptive({ ...opts(sweep), store: memoryStore(), evaluate: ref.evaluate });
   const store = memoryStore();
@@ -193,6 +194,28 @@ test('a budget too small for the final rung is a configuration error', async () 
   } catch (e) {
     assert.is((e as Error).name, 'ConfigError');
     assert.match((e as Error).message, /strategy\.budget: budget 2 is below the cost of the final rung \(3 full-length runs\)/);
+  }
+});
+
+test('shipped adaptive sweeps: the whole grid in rung 0, cost <= 30 % of the grid runs, shortened runs keep the arrival rate', () => {
+  for (const [f, gridRuns] of [['sweeps/aead-sizing-adaptive.yaml', 60], ['sweeps/examples/aead-sizing-500-adaptive.yaml', 40]] as const) {
+    const l = loadSweep(f, (p) => readFileSync(p, 'utf8'));
+    const st = l.sweep.strategy;
+    assert.is(st.kind, 'adaptive', f);
+    if (st.kind !== 'adaptive') continue;
+    const s = { eta: st.eta, finalists: st.finalists ?? st.eta, scaled: st.fidelity.length > 0 };
+    assert.is(candidateCount(20, st.budget, s, l.sweep.replications), 20, f);
+    const shapes = rungShapes(20, s, l.sweep.replications);
+    assert.equal(shapes.map((r) => r.points), [20, 7, 3], f);
+    assert.ok(st.budget <= 0.3 * gridRuns && scheduleCost(shapes) <= st.budget, f);
+    // rung 0 of the first point: clients and ramp scaled by 1/9 together, a valid configuration
+    const full = l.materialize(pointOverrides(l.sweep, { 'aead.instances': 1, 'aead.clock_mhz': 250 }));
+    const ov = fidelityOverrides(st.fidelity, full, 1 / 9);
+    const short = l.materialize(splitOverrides([...l.sweep.overrides, 'aead.instances=1', 'aead.clock_mhz=250', ...ov])).scenario as Scenario;
+    const base = full.scenario as Scenario;
+    assert.is(short.clients.count, Math.round(base.clients.count / 9), f);
+    const rate = (sc: Scenario) => sc.clients.count / (sc.clients.arrival as { duration_ms: number }).duration_ms;
+    assert.ok(Math.abs(rate(short) / rate(base) - 1) < 0.01, `${f}: arrival rate kept`);
   }
 });
 
