@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # CI check of deploy/slurm/dse-array.sbatch on a real Slurm: installs munge and Slurm from Debian (if missing),
 # starts a single-node cluster on this machine (slurmctld + slurmd, all its CPUs; every state file in a temporary
-# directory), submits the unchanged sbatch script as a job array of 4 tasks for a small sweep, waits, merges the
-# shard directories with `npm run dse -- merge`, runs the same sweep on this machine alone, and requires dse.csv,
-# pareto.json and recommendation.json of both to be byte-identical. Stops the daemons it started on exit.
+# directory) and submits the unchanged sbatch script twice as a job array of 4 tasks: (1) a small grid sweep, one
+# shard directory per task, merged with `npm run dse -- merge`; (2) a small adaptive search, the tasks sharing one
+# directory (DSE_SHARED_OUT=1). Each is compared with the same sweep run on this machine alone: dse.csv,
+# pareto.json and recommendation.json/.txt must be byte-identical. Stops the daemons it started on exit.
 #
 #   bash deploy/slurm/ci-single-node.sh [SWEEP.yaml]     (as root; default sweep: test/dse/fixtures/grid.yaml)
 #
@@ -107,49 +108,69 @@ done
 sinfo
 [ "$state" = idle ] || { echo "slurm node not idle after 60 s (state: ${state:-none})" >&2; exit 1; }
 
-# --- the job array: the user's script, unchanged; only resources and the log path overridden ---
-OUT="$T/out"
-# One CPU per task so that the 4 tasks fit a small node (the script asks for 4 by default); the job log goes to
-# the temporary directory instead of ./logs of the checkout.
-JOB=$(sbatch --parsable --array=0-$((TASKS - 1)) --cpus-per-task=1 --mem-per-cpu=1500M \
-  --output="$T/logs/dse-%A_%a.out" deploy/slurm/dse-array.sbatch "$SWEEP" "$OUT")
-log "submitted job array $JOB (tasks 0-$((TASKS - 1))) for $SWEEP"
-t0=$(date +%s)
-while squeue -h -j "$JOB" 2>/dev/null | grep -q .; do
-  if [ $(($(date +%s) - t0)) -gt 1200 ]; then
-    echo "job array $JOB still running after 20 min" >&2
-    scancel "$JOB" || true
-    exit 1
-  fi
-  squeue -h -j "$JOB" -o '  %i %T %M %R' | sed 's/^/[slurm-ci] /'
-  sleep 5
-done
-log "job array finished after $(($(date +%s) - t0)) s"
-fail=0
-for ((i = 0; i < TASKS; i++)); do
-  line=$(scontrol -o show job "${JOB}_$i" 2>/dev/null || true)
-  st=$(sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p' <<<"$line")
-  ex=$(sed -n 's/.* ExitCode=\([0-9:]*\).*/\1/p' <<<"$line")
-  node=$(sed -n 's/.* BatchHost=\([^ ]*\).*/\1/p' <<<"$line")
-  log "task $i: $st exit $ex on ${node:-?}; $(tail -n 1 "$T/logs/dse-${JOB}_$i.out" 2>/dev/null)"
-  [ "$st" = COMPLETED ] || fail=1
-done
-[ "$fail" -eq 0 ] || { echo "some array tasks did not complete" >&2; exit 1; }
+# --- job arrays: the user's script, unchanged; only resources and the log path overridden ---
+# One CPU per task so that the 4 tasks fit a small node (the script asks for 4 by default); the job logs go to the
+# temporary directory instead of ./logs of the checkout.
+run_array() { # SWEEP OUTDIR [VAR=value for the submission...]
+  local sweep=$1 out=$2 job t0 fail=0 i line st ex node
+  shift 2
+  job=$(env "$@" sbatch --parsable --array=0-$((TASKS - 1)) --cpus-per-task=1 --mem-per-cpu=1500M \
+    --output="$T/logs/dse-%A_%a.out" deploy/slurm/dse-array.sbatch "$sweep" "$out")
+  log "submitted job array $job (tasks 0-$((TASKS - 1))) for $sweep ${*:-}"
+  t0=$(date +%s)
+  while squeue -h -j "$job" 2>/dev/null | grep -q .; do
+    if [ $(($(date +%s) - t0)) -gt 1200 ]; then
+      echo "job array $job still running after 20 min" >&2
+      scancel "$job" || true
+      return 1
+    fi
+    squeue -h -j "$job" -o '  %i %T %M %R' | sed 's/^/[slurm-ci] /'
+    sleep 5
+  done
+  log "job array $job finished after $(($(date +%s) - t0)) s"
+  for ((i = 0; i < TASKS; i++)); do
+    line=$(scontrol -o show job "${job}_$i" 2>/dev/null || true)
+    st=$(sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p' <<<"$line")
+    ex=$(sed -n 's/.* ExitCode=\([0-9:]*\).*/\1/p' <<<"$line")
+    node=$(sed -n 's/.* BatchHost=\([^ ]*\).*/\1/p' <<<"$line")
+    log "task $i: $st exit $ex on ${node:-?}; $(tail -n 2 "$T/logs/dse-${job}_$i.out" 2>/dev/null | tr '\n' ' ')"
+    [ "$st" = COMPLETED ] || fail=1
+  done
+  [ "$fail" -eq 0 ] || { echo "some array tasks of $job did not complete" >&2; return 1; }
+}
 
+same_outputs() { # DIR_A DIR_B WHAT
+  local f
+  for f in dse.csv pareto.json recommendation.json recommendation.txt; do
+    if cmp -s "$1/$f" "$2/$f"; then
+      log "$f: $3 == single-machine run"
+    else
+      echo "$f differs ($3 vs single machine):" >&2
+      diff "$1/$f" "$2/$f" | head -20 >&2 || true
+      return 1
+    fi
+  done
+}
+
+# 1. A grid sweep: one shard per task into OUTDIR/shard-i, then merge.
+OUT="$T/out"
+run_array "$SWEEP" "$OUT"
 log "merging the shard directories"
 npm run --silent dse -- merge "$OUT"/shard-* --out "$OUT/merged" --no-png
 log "the same sweep on this machine alone"
 npm run --silent dse -- "$SWEEP" --out "$T/single" --no-png --quiet
-
-log "merged table (dse.csv):"
+log "merged table (dse.csv, first columns):"
 cut -d, -f1-12 "$OUT/merged/dse.csv" | sed 's/^/    /'
-for f in dse.csv pareto.json recommendation.json recommendation.txt; do
-  if cmp -s "$OUT/merged/$f" "$T/single/$f"; then
-    log "$f: merged Slurm shards == single-machine run"
-  else
-    echo "$f differs between the Slurm merge and the single-machine run:" >&2
-    diff "$OUT/merged/$f" "$T/single/$f" | head -20 >&2 || true
-    exit 1
-  fi
-done
-log "PASS: Slurm job array of $TASKS tasks, merged outputs identical to the single-machine run"
+same_outputs "$OUT/merged" "$T/single" "merged Slurm shards"
+
+# 2. An adaptive search: the 4 tasks share one directory (DSE_SHARED_OUT=1) and split every rung.
+ADAPTIVE=test/dse/fixtures/adaptive-tiny.yaml
+run_array "$ADAPTIVE" "$T/adaptive" DSE_SHARED_OUT=1
+log "the same adaptive search on this machine alone"
+npm run --silent dse -- "$ADAPTIVE" --out "$T/adaptive-single" --no-png --quiet
+log "adaptive finalists (dse.csv, first columns):"
+cut -d, -f1-8 "$T/adaptive/dse.csv" | sed 's/^/    /'
+same_outputs "$T/adaptive" "$T/adaptive-single" "Slurm tasks sharing one directory"
+log "stored runs: $(ls "$T/adaptive/points" | wc -l) (Slurm) vs $(ls "$T/adaptive-single/points" | wc -l) (single machine)"
+
+log "PASS: Slurm job arrays of $TASKS tasks (grid + merge, adaptive in a shared directory) == single-machine runs"
