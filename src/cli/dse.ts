@@ -20,6 +20,7 @@ import { poolEvaluator } from '../dse/pool.ts';
 import type { WorkerEntry } from '../dse/pool.ts';
 import { runPlan } from '../dse/run.ts';
 import { runAdaptive } from '../dse/adaptive.ts';
+import type { AdaptiveResult } from '../dse/adaptive.ts';
 import type { Evaluator, RunPlanResult } from '../dse/run.ts';
 import { createProgress } from './progress.ts';
 import { dirStore, unionStore } from '../dse/store.ts';
@@ -390,6 +391,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     process.stdout.write(`${r.evaluated} runs simulated, ${r.reused} reused; outputs in ${r.out}\n`);
     if (r.result) process.stdout.write(recommendationText(r.result));
+    const ad = (r.plan as Partial<AdaptiveResult['plan']>).adaptive;
+    if (ad && !r.stopped) {
+      const sizes = ad.rungs.map((x) => `${x.ranking.length} x ${x.replications} at ${Number(x.fidelity.toPrecision(3))}`).join(', ');
+      process.stdout.write(`\nadaptive search: ${ad.candidates.length} candidates; rungs (points x replications at fidelity): ${sizes}; ${ad.runs} runs planned costing ${Number(ad.cost.toFixed(2))} full-length runs (budget ${ad.budget})\n`);
+    }
     else process.stdout.write(`shard done; combine with: npm run dse -- merge DIR... --out DIR\n`);
     if (r.timedOut.length > 0) {
       for (const t of r.timedOut) process.stderr.write(`dse: timeout: ${t.message}\n`);
