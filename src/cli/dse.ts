@@ -390,13 +390,15 @@ export async function main(argv: string[]): Promise<number> {
       return 130;
     }
     process.stdout.write(`${r.evaluated} runs simulated, ${r.reused} reused; outputs in ${r.out}\n`);
-    if (r.result) process.stdout.write(recommendationText(r.result));
+    if (r.result) {
+      const text = recommendationText(r.result);
+      process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    } else process.stdout.write(`shard done; combine with: npm run dse -- merge DIR... --out DIR\n`);
     const ad = (r.plan as Partial<AdaptiveResult['plan']>).adaptive;
-    if (ad && !r.stopped) {
+    if (ad) {
       const sizes = ad.rungs.map((x) => `${x.ranking.length} x ${x.replications} at ${Number(x.fidelity.toPrecision(3))}`).join(', ');
-      process.stdout.write(`\nadaptive search: ${ad.candidates.length} candidates; rungs (points x replications at fidelity): ${sizes}; ${ad.runs} runs planned costing ${Number(ad.cost.toFixed(2))} full-length runs (budget ${ad.budget})\n`);
+      process.stdout.write(`adaptive search: ${ad.candidates.length} candidates; rungs (points x replications at fidelity): ${sizes}; ${ad.runs} runs planned costing ${Number(ad.cost.toFixed(2))} full-length runs (budget ${ad.budget})\n`);
     }
-    else process.stdout.write(`shard done; combine with: npm run dse -- merge DIR... --out DIR\n`);
     if (r.timedOut.length > 0) {
       for (const t of r.timedOut) process.stderr.write(`dse: timeout: ${t.message}\n`);
       process.stderr.write(`dse: ${r.timedOut.length} run(s) timed out and were not stored; the outputs miss them. Run again to retry.\n`);
