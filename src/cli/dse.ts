@@ -19,6 +19,8 @@ import type { Plan, Shard } from '../dse/plan.ts';
 import { poolEvaluator } from '../dse/pool.ts';
 import type { WorkerEntry } from '../dse/pool.ts';
 import { runPlan } from '../dse/run.ts';
+import { runAdaptive } from '../dse/adaptive.ts';
+import type { AdaptiveResult } from '../dse/adaptive.ts';
 import type { Evaluator, RunPlanResult } from '../dse/run.ts';
 import { createProgress } from './progress.ts';
 import { dirStore, unionStore } from '../dse/store.ts';
@@ -182,9 +184,13 @@ export async function runSweepCli(file: string, o: SweepCliOptions = {}): Promis
   // DSE_CODE_VERSION pins the version (e.g. a git commit id on a cluster, or a fixed string in tests whose
   // working tree other processes edit); otherwise it is computed from the sources.
   const version = o.codeVersion ?? (process.env['DSE_CODE_VERSION'] || codeVersion());
-  const { plan, configs } = buildPlan(loaded.sweep, { name: loaded.name, codeVersion: version, materialize: loaded.materialize });
+  const adaptive = loaded.sweep.strategy.kind === 'adaptive';
+  // An adaptive sweep's plan (its finalists) is known only once its rungs have run: written at the end.
+  let { plan, configs } = adaptive
+    ? { plan: undefined as unknown as Plan, configs: new Map<number, { scenario: unknown; model: unknown }>() }
+    : buildPlan(loaded.sweep, { name: loaded.name, codeVersion: version, materialize: loaded.materialize });
   if (o.fresh) rmSync(path.join(out, 'points'), { recursive: true, force: true });
-  nodeFs.writeAtomic(path.join(out, 'plan.json'), renderPlanJson(plan));
+  if (!adaptive) nodeFs.writeAtomic(path.join(out, 'plan.json'), renderPlanJson(plan));
   const store = dirStore(out, nodeFs);
   const jobs = o.jobs ?? availableParallelism();
   const tRun = performance.now();
@@ -218,23 +224,51 @@ export async function runSweepCli(file: string, o: SweepCliOptions = {}): Promis
     return r;
   };
   try {
-    const r = await runPlan({
-      plan,
-      configs,
-      evaluate: counted,
-      store,
-      jobs,
-      ...(o.shard ? { shard: o.shard } : {}),
-      onProgress: (p) => {
-        bar ??= createProgress({ label: `dse ${loaded.name}${shardText}: ${p.todo} runs (${p.reused} stored) x ${jobs} jobs`, quiet: o.quiet ?? false });
-        bar.onProgress(p.todo === 0 ? 1 : p.done / p.todo, simS);
-      },
-      shouldStop: () => stop,
-    });
+    let r: Pick<RunPlanResult, 'evaluated' | 'reused' | 'stopped' | 'timedOut'>;
+    if (adaptive) {
+      // One progress bar per rung (each rung is a plan of its own).
+      let rungShown = -1;
+      const a = await runAdaptive({
+        sweep: loaded.sweep,
+        name: loaded.name,
+        codeVersion: version,
+        materialize: loaded.materialize,
+        store,
+        evaluate: counted,
+        jobs,
+        ...(o.shard ? { shard: o.shard } : {}),
+        onProgress: (p) => {
+          if (p.rung !== rungShown) {
+            bar?.finish(true);
+            rungShown = p.rung;
+            bar = createProgress({ label: `dse ${loaded.name}${shardText} rung ${p.rung + 1}/${p.rungs}: ${p.todo} runs (${p.reused} stored) x ${jobs} jobs`, quiet: o.quiet ?? false });
+          }
+          bar!.onProgress(p.todo === 0 ? 1 : p.done / p.todo, simS);
+        },
+        shouldStop: () => stop,
+      });
+      ({ plan, configs } = a);
+      r = a;
+      if (!a.stopped) nodeFs.writeAtomic(path.join(out, 'plan.json'), renderPlanJson(plan));
+    } else {
+      r = await runPlan({
+        plan,
+        configs,
+        evaluate: counted,
+        store,
+        jobs,
+        ...(o.shard ? { shard: o.shard } : {}),
+        onProgress: (p) => {
+          bar ??= createProgress({ label: `dse ${loaded.name}${shardText}: ${p.todo} runs (${p.reused} stored) x ${jobs} jobs`, quiet: o.quiet ?? false });
+          bar.onProgress(p.todo === 0 ? 1 : p.done / p.todo, simS);
+        },
+        shouldStop: () => stop,
+      });
+    }
     bar?.finish(!r.stopped);
     const tOut = performance.now();
     timings.run_s = (tOut - tRun) / 1000;
-    if (r.stopped || o.shard) return { plan, out, evaluated: r.evaluated, reused: r.reused, stopped: r.stopped, timedOut: r.timedOut, timings };
+    if (r.stopped || (o.shard && !adaptive)) return { plan, out, evaluated: r.evaluated, reused: r.reused, stopped: r.stopped, timedOut: r.timedOut, timings };
     const result = aggregate(plan, store);
     await writeOutputs(out, result, o.png ?? true);
     timings.outputs_s = (performance.now() - tOut) / 1000;
@@ -356,8 +390,15 @@ export async function main(argv: string[]): Promise<number> {
       return 130;
     }
     process.stdout.write(`${r.evaluated} runs simulated, ${r.reused} reused; outputs in ${r.out}\n`);
-    if (r.result) process.stdout.write(recommendationText(r.result));
-    else process.stdout.write(`shard done; combine with: npm run dse -- merge DIR... --out DIR\n`);
+    if (r.result) {
+      const text = recommendationText(r.result);
+      process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    } else process.stdout.write(`shard done; combine with: npm run dse -- merge DIR... --out DIR\n`);
+    const ad = (r.plan as Partial<AdaptiveResult['plan']>).adaptive;
+    if (ad) {
+      const sizes = ad.rungs.map((x) => `${x.ranking.length} x ${x.replications} at ${Number(x.fidelity.toPrecision(3))}`).join(', ');
+      process.stdout.write(`adaptive search: ${ad.candidates.length} candidates; rungs (points x replications at fidelity): ${sizes}; ${ad.runs} runs planned costing ${Number(ad.cost.toFixed(2))} full-length runs (budget ${ad.budget})\n`);
+    }
     if (r.timedOut.length > 0) {
       for (const t of r.timedOut) process.stderr.write(`dse: timeout: ${t.message}\n`);
       process.stderr.write(`dse: ${r.timedOut.length} run(s) timed out and were not stored; the outputs miss them. Run again to retry.\n`);

@@ -78,6 +78,7 @@ export function replicationSeeds(seed: number, replications: number): number[] {
 
 export function samplePoints(sweep: Sweep): { points: Point[]; units: number[][] } {
   const s = new Rng(sweep.seed).stream('dse/strategy');
+  if (sweep.strategy.kind === 'adaptive') throw new Error('an adaptive sweep has no fixed plan: use runAdaptive (src/dse/adaptive.ts)');
   return generatePoints(sweep.parameters, sweep.strategy, () => s.next());
 }
 

@@ -26,6 +26,23 @@ const StrategySchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('grid') }),
   z.strictObject({ kind: z.literal('random'), n: z.number().int().min(1) }),
   z.strictObject({ kind: z.literal('lhs'), n: z.number().int().min(1) }),
+  // Successive halving (src/dse/adaptive.ts); docs/dse.md "Adaptive search".
+  z.strictObject({
+    kind: z.literal('adaptive'),
+    /** Upper bound of the search's cost, in full-length runs (a run at fidelity f counts f). */
+    budget: z.number().positive(),
+    /** Each rung keeps the best 1/eta of its points. */
+    eta: z.number().int().min(2).max(16).default(3),
+    /** Points of the last (full-length, all replications) rung; default eta. */
+    finalists: z.number().int().min(1).optional(),
+    /** Most candidates of rung 0 (default: the whole grid, if the budget allows). */
+    candidates: z.number().int().min(1).optional(),
+    /**
+     * Numeric fields scaled by a rung's fidelity (1/eta^k) to shorten its runs: a path (scaled continuously), or
+     * `{param, integer: true}` (rounded, at least 1), e.g. `{param: scenario.clients.count, integer: true}`.
+     */
+    fidelity: z.array(z.union([paramPath, z.strictObject({ param: paramPath, integer: z.boolean().default(false) })])).default([]),
+  }),
 ]);
 
 // Same shape as a scenario's `sla:` entries (one bound per entry here).

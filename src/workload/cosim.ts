@@ -14,7 +14,7 @@ import {
 } from '../dtls/index.ts';
 import { endpointTimers, type ModelConfig, type Scenario, type SuiteName } from './config/index.ts';
 import { Accounts } from './accounts.ts';
-import { buildChain, type CertKeyType } from './certs.ts';
+import { serverChains, type CertKeyType } from './certs.ts';
 import { ClientCrypto, reproducible, type CryptoKind } from './client-crypto.ts';
 import { Client, ClientSide } from './client-side.ts';
 import { SendTimes } from './clients.ts';
@@ -84,13 +84,13 @@ export function runCosim(opts: CosimOptions): CosimRun {
 
   // ---- server: one dispatcher per certificate type in the signature mix
   const serverRng = root.stream('server');
-  const setupCrypto = createProvider('noble', root.stream('certificates'));
   const types: CertKeyType[] = [sc.clients.certificate.type];
   for (const [s, w] of Object.entries(sc.clients.mix.signatures)) {
     const t = KEY_TYPE[s as keyof typeof KEY_TYPE];
     if (typeof w === 'number' && w > 0 && !types.includes(t)) types.push(t);
   }
-  const chains = types.map((t) => buildChain(setupCrypto, t, sc.clients.certificate.chain_length));
+  // stream 'certificates' of the run's seed; the same for every run on that seed (memoised, src/workload/certs.ts)
+  const chains = serverChains(opts.seed, types, sc.clients.certificate.chain_length);
   const dispatchers = chains.map(
     (ch) =>
       new ServerDispatcher({

@@ -12,7 +12,8 @@ import { runCosim, type CosimRun, type CryptoKind } from './cosim.ts';
 import { runUdpBaseline, type UdpRun } from './udp.ts';
 
 export { runCosim, contextBytes, InputError, LivelockError, type CosimRun, type CryptoKind } from './cosim.ts';
-export { runUdpBaseline } from './udp.ts';
+export { runUdpBaseline, type UdpRun } from './udp.ts';
+export { clearChainMemo } from './certs.ts';
 export { buildChain } from './certs.ts';
 
 export interface RunScenarioArgs {
@@ -21,6 +22,20 @@ export interface RunScenarioArgs {
   seed?: number | undefined;
   crypto?: CryptoKind | undefined;
   onProgress?: ((fractionDone: number, simTimeS: number) => void) | undefined;
+  /**
+   * The plain-UDP baseline of this scenario, model and seed, computed earlier by runUdpBaseline (a sweep whose
+   * points differ only in what udpBaselineInputs leaves out runs it once per seed). Read-only here; used only
+   * when the scenario asks for a baseline.
+   */
+  udpBaseline?: UdpRun | undefined;
+}
+
+/**
+ * Everything runUdpBaseline reads: the scenario, the seed, and the model blocks on the plain-UDP path (port, DMA,
+ * host CPU; the CPU model is built with the AEAD's AAD size). Equal inputs (canonical JSON) give equal baselines.
+ */
+export function udpBaselineInputs(sc: Scenario, model: ModelConfig, seed: number): unknown {
+  return { scenario: sc, seed, port: model.port, dma: model.dma, cpu: model.cpu, aead_aad_bytes: model.aead?.aad_bytes };
 }
 
 
@@ -30,7 +45,7 @@ export function runScenario(args: RunScenarioArgs): SimResult {
   const seed = args.seed ?? sc.sim.seed;
   const crypto: CryptoKind = args.crypto ?? sc.crypto ?? 'node';
   const run = runCosim({ scenario: sc, model: args.model, seed, crypto, onProgress: args.onProgress });
-  const udp = sc.baseline_udp ? runUdpBaseline(sc, args.model, seed) : undefined;
+  const udp = sc.baseline_udp ? (args.udpBaseline ?? runUdpBaseline(sc, args.model, seed)) : undefined;
   return buildResult(sc, args.model, seed, crypto, run, udp);
 }
 
