@@ -19,7 +19,7 @@ import {
   Platform, aeadOpCycles, hashOpCycles, softwareCycles, type Done, type HwCryptoOp, type HwModel,
 } from '../hw/index.ts';
 import {
-  OP_TRACE_FORMAT, OP_TRACE_VERSION, isCryptoOp, isProtocolOp, modelDigest, type OpTrace, type TraceBlock, type TraceJob,
+  OP_TRACE_FORMAT, OP_TRACE_VERSION, isCryptoOp, isProtocolOp, modelDigest, newOp, type OpTrace, type TraceBlock, type TraceJob,
   type TraceOp,
 } from './trace/format.ts';
 
@@ -90,14 +90,15 @@ class Replay {
   };
 
   private rec(j: RJob, block: TraceBlock, src: TraceOp, cycles?: number): TraceOp {
-    const o: TraceOp = { block, op: src.op };
-    if (src.alg !== undefined) o.alg = src.alg;
-    if (src.bytes !== undefined) o.bytes = src.bytes;
-    if (src.out !== undefined) o.out = src.out;
-    if (src.blocks !== undefined) o.blocks = src.blocks;
-    if (src.aad !== undefined) o.aad = src.aad;
-    if (src.conn !== undefined) o.conn = src.conn;
-    if (cycles !== undefined) o.cycles = cycles;
+    // one object shape for every record (absent fields undefined): monomorphic and cheap to allocate
+    const o = newOp(block, src.op);
+    o.alg = src.alg;
+    o.bytes = src.bytes;
+    o.out = src.out;
+    o.blocks = src.blocks;
+    o.aad = src.aad;
+    o.conn = src.conn;
+    o.cycles = cycles;
     o.submit = this.k.now;
     j.out.ops.push(o);
     j.cur = o;
@@ -106,7 +107,7 @@ class Replay {
 
   private drop(j: RJob): void {
     j.cur!.dropped = true;
-    delete j.cur!.submit;
+    j.cur!.submit = undefined;
     this.stats.dropped++;
     if (j.children) for (const c of j.children) this.orphan(c);
   }

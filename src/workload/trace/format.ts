@@ -97,6 +97,11 @@ const CRYPTO = new Set<string>(HW_OP_KINDS);
 const OTHER = new Set<string>(['invoke', 'datagram', 'transfer', 'access']);
 const KINDS = new Set<string>(['rx', 'send', 'timer', 'tx']);
 
+/** A TraceOp with every field present (undefined when absent), in one fixed order: all ops share one object shape. */
+export function newOp(block: TraceBlock, op: TraceOpKind): TraceOp {
+  return { block, op, alg: undefined, bytes: undefined, out: undefined, blocks: undefined, aad: undefined, conn: undefined, cycles: undefined, submit: undefined, start: undefined, end: undefined, dropped: undefined };
+}
+
 export function isCryptoOp(op: TraceOp): op is TraceOp & { op: HwOpKind; alg: string } {
   return CRYPTO.has(op.op);
 }
@@ -120,7 +125,7 @@ function parseOp(o: unknown, line: number, i: number): TraceOp {
   const w = `op ${i}`;
   if (typeof r.block !== 'string' || !BLOCKS.has(r.block)) bad(line, `${w}: unknown block ${JSON.stringify(r.block)}`);
   if (typeof r.op !== 'string' || !(CRYPTO.has(r.op) || PROTO.has(r.op) || OTHER.has(r.op))) bad(line, `${w}: unknown op ${JSON.stringify(r.op)}`);
-  const op: TraceOp = { block: r.block as TraceBlock, op: r.op as TraceOpKind };
+  const op = newOp(r.block as TraceBlock, r.op as TraceOpKind);
   if (CRYPTO.has(r.op)) {
     if (typeof r.alg !== 'string' || r.alg === '') bad(line, `${w}: a crypto op needs alg`);
     op.alg = r.alg;
