@@ -32,6 +32,15 @@ export function isReplay(argv: readonly string[]): boolean {
 }
 
 export async function replayMain(argv: readonly string[], io: Io = process): Promise<number> {
+  const known = new Set(['--replay', '--model', '--out', '--trace']);
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (known.has(a)) i++;
+    else if (a !== '--quiet') {
+      io.stderr.write(`--replay: unexpected argument ${a} (a replay takes --model, --out, --trace, --quiet)\n`);
+      return 2;
+    }
+  }
   const file = value(argv, '--replay');
   const spec = value(argv, '--model');
   if (!file || !spec) {

@@ -44,6 +44,8 @@ export interface SystemcRun {
   jobs: TraceJob[];
   /** Wall time of sc_start() as the model measured it, s. */
   replayWallS: number;
+  /** CPU time of sc_start() (std::clock), s. */
+  replayCpuS: number;
   /** Wall time of the whole process (reading the files, elaboration, output), s. */
   processWallS: number;
   stderr: string;
@@ -63,8 +65,8 @@ export function runSystemcModel(binary: string, trace: OpTrace, model: HwModel):
     });
     const processWallS = (performance.now() - t0) / 1000;
     if (r.status !== 0) throw new Error(`SystemC model failed (status ${r.status}): ${r.stderr}`);
-    const m = /wall_s ([0-9.]+)/.exec(r.stderr);
-    return { jobs: parseTimesLines(r.stdout), replayWallS: m ? Number(m[1]) : NaN, processWallS, stderr: r.stderr };
+    const m = /wall_s ([0-9.]+) cpu_s ([0-9.]+)/.exec(r.stderr);
+    return { jobs: parseTimesLines(r.stdout), replayWallS: m ? Number(m[1]) : NaN, replayCpuS: m ? Number(m[2]) : NaN, processWallS, stderr: r.stderr };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

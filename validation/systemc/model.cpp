@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -620,7 +621,9 @@ int sc_main(int argc, char* argv[]) {
   std::stable_sort(roots.begin(), roots.end(), [](Job* a, Job* b) { return a->arrival < b->arrival; });
   for (Job* j : roots) sched.at(j->arrival, [&acc, j]() { acc.begin(j); });
   auto t0 = std::chrono::steady_clock::now();
+  std::clock_t c0 = std::clock();
   sc_start();
+  double cpu = (double)(std::clock() - c0) / CLOCKS_PER_SEC;
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::string buf;
   buf.reserve(1 << 20);
@@ -637,7 +640,7 @@ int sc_main(int argc, char* argv[]) {
     }
   }
   std::fwrite(buf.data(), 1, buf.size(), stdout);
-  std::fprintf(stderr, "wall_s %.6f events %llu ops %llu dropped %ld orphaned %ld end_ps %llu\n", wall, (unsigned long long)sched.executed,
+  std::fprintf(stderr, "wall_s %.6f cpu_s %.6f events %llu ops %llu dropped %ld orphaned %ld end_ps %llu\n", wall, cpu, (unsigned long long)sched.executed,
                (unsigned long long)acc.opsServed, acc.dropped, acc.orphaned, (unsigned long long)sc_time_stamp().value());
   return 0;
 }

@@ -36,9 +36,12 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
   const b = buildSystemcModel();
   if (b.built && !opts.json) process.stderr.write(`built ${b.binary} in ${b.seconds.toFixed(1)} s\n`);
 
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const ours = replayOpTrace(trace, model);
   const oursS = (performance.now() - t0) / 1000;
+  const cu = process.cpuUsage(c0);
+  const oursCpuS = (cu.user + cu.system) / 1e6;
   const sc = runSystemcModel(b.binary, trace, model);
   const d = compareJobs(ours.trace.jobs, sc.jobs);
   const ok = d.maxDiffPs === 0 && d.mismatches.length === 0;
@@ -53,7 +56,9 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
     dropped: ours.stats.dropped,
     simulated_s: ours.stats.endPs / 1e12,
     replay_wall_s: oursS,
+    replay_cpu_s: oursCpuS,
     systemc_replay_wall_s: sc.replayWallS,
+    systemc_replay_cpu_s: sc.replayCpuS,
     systemc_process_wall_s: sc.processWallS,
     ok,
   };
@@ -67,6 +72,7 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
       ...(d.mismatches.length ? [`mismatches       ${d.mismatches.join('; ')}`] : []),
       `simulated        ${(row.simulated_s * 1e3).toFixed(3)} ms, ${row.dropped} jobs dropped at a port`,
       `replay wall      project ${oursS.toFixed(3)} s | SystemC ${sc.replayWallS.toFixed(3)} s (sc_start; whole process ${sc.processWallS.toFixed(3)} s)`,
+      `replay CPU       project ${oursCpuS.toFixed(3)} s | SystemC ${sc.replayCpuS.toFixed(3)} s (process CPU time, GC threads included on the project's side)`,
       ok ? 'ok: every operation time identical' : 'FAIL',
     ];
     process.stdout.write(lines.join('\n') + '\n');
