@@ -19,8 +19,8 @@ import {
   Platform, aeadOpCycles, hashOpCycles, softwareCycles, type Done, type HwCryptoOp, type HwModel,
 } from '../hw/index.ts';
 import {
-  OP_TRACE_FORMAT, OP_TRACE_VERSION, isCryptoOp, isProtocolOp, modelDigest, newOp, type OpTrace, type TraceBlock, type TraceJob,
-  type TraceOp,
+  OP_TRACE_FORMAT, OP_TRACE_VERSION, isCryptoOp, isProtocolOp, modelDigest, type OpTrace, type ProtocolOp, type TraceBlock,
+  type TraceJob, type TraceOp,
 } from './trace/format.ts';
 
 export interface ReplayStats {
@@ -46,195 +46,363 @@ function isHashFamily(op: string): boolean {
   return op === 'hash' || op === 'hmac' || op === 'hkdf-extract' || op === 'hkdf-expand';
 }
 
+// What an input operation asks for, decided once per operation before the run.
+const C_PORT_RX = 0;
+const C_PORT_TX = 1;
+const C_DMA_TO = 2;
+const C_DMA_FROM = 3;
+const C_CACHE = 4;
+const C_PROTO = 5;
+const C_CRYPTO = 6;
+const C_SKIP = 7;
+
+interface Compiled {
+  code: Uint8Array;
+  hw: (HwCryptoOp | undefined)[];
+}
+
+function compile(job: TraceJob): Compiled {
+  const n = job.ops.length;
+  const code = new Uint8Array(n);
+  const hw: (HwCryptoOp | undefined)[] = new Array(n).fill(undefined);
+  for (let i = 0; i < n; i++) {
+    const op = job.ops[i]!;
+    let c = C_SKIP;
+    switch (op.block) {
+      case 'port_rx':
+        c = C_PORT_RX;
+        break;
+      case 'port_tx':
+        c = C_PORT_TX;
+        break;
+      case 'dma_to_engine':
+        c = C_DMA_TO;
+        break;
+      case 'dma_from_engine':
+        c = C_DMA_FROM;
+        break;
+      case 'ctx_cache':
+        c = C_CACHE;
+        break;
+      default:
+        if (op.op === 'invoke') c = C_SKIP; // recomputed
+        else if (isProtocolOp(op)) c = C_PROTO;
+        else if (isCryptoOp(op) && !(isHashFamily(op.op) && op.blocks === 0)) {
+          c = C_CRYPTO;
+          hw[i] = { op: op.op, alg: op.alg, inputBytes: op.bytes ?? 0, outputBytes: op.out ?? 0, blocks: op.blocks, aadBytes: op.aad };
+        }
+    }
+    code[i] = c;
+  }
+  return { code, hw };
+}
+
+const BLOCKS: readonly TraceBlock[] = ['port_rx', 'port_tx', 'dma_to_engine', 'dma_from_engine', 'ctx_cache', 'cpu', 'aead', 'hash', 'pke'];
+const B_PORT_RX = 0;
+const B_PORT_TX = 1;
+const B_DMA_TO = 2;
+const B_DMA_FROM = 3;
+const B_CACHE = 4;
+const B_CPU = 5;
+const ROUTE_CODE: Record<string, number> = { cpu: 5, aead: 6, hash: 7, pke: 8 };
+
+/**
+ * The served operations, recorded column-wise while the kernel runs (no object per operation on the hot path) and
+ * turned into TraceOp objects afterwards. Operation k belongs to input job job[k]; src[k] is its index in that job's
+ * input ops (-1: a recomputed invocation); a job's operations are linked through next[k].
+ */
+class Columns {
+  n = 0;
+  job = new Int32Array(1024);
+  src = new Int32Array(1024);
+  block = new Uint8Array(1024);
+  dropped = new Uint8Array(1024);
+  next = new Int32Array(1024);
+  cycles = new Float64Array(1024);
+  submit = new Float64Array(1024);
+  start = new Float64Array(1024);
+  end = new Float64Array(1024);
+
+  add(job: number, src: number, block: number, cycles: number, submit: Ps): number {
+    if (this.n === this.job.length) this.grow();
+    const k = this.n++;
+    this.job[k] = job;
+    this.src[k] = src;
+    this.block[k] = block;
+    this.dropped[k] = 0;
+    this.next[k] = -1;
+    this.cycles[k] = cycles;
+    this.submit[k] = submit;
+    this.start[k] = NaN;
+    this.end[k] = NaN;
+    return k;
+  }
+
+  private grow(): void {
+    const m = this.job.length * 2;
+    const g = <T extends Int32Array | Uint8Array | Float64Array>(a: T, make: (n: number) => T): T => {
+      const b = make(m);
+      b.set(a as never);
+      return b;
+    };
+    this.job = g(this.job, (n) => new Int32Array(n));
+    this.src = g(this.src, (n) => new Int32Array(n));
+    this.block = g(this.block, (n) => new Uint8Array(n));
+    this.dropped = g(this.dropped, (n) => new Uint8Array(n));
+    this.next = g(this.next, (n) => new Int32Array(n));
+    this.cycles = g(this.cycles, (n) => new Float64Array(n));
+    this.submit = g(this.submit, (n) => new Float64Array(n));
+    this.start = g(this.start, (n) => new Float64Array(n));
+    this.end = g(this.end, (n) => new Float64Array(n));
+  }
+}
+
+const num = (v: number): number | undefined => (Number.isNaN(v) ? undefined : v);
+
+/** State of one job in flight (pooled: reused once the job has released). */
 class RJob {
-  readonly src: TraceJob;
-  readonly out: TraceJob;
+  /** Index of the job in the input. */
+  x = -1;
+  src: TraceJob | undefined = undefined;
+  comp: Compiled | undefined = undefined;
   i = 0;
   depth = 0;
   invoked = false;
-  cur: TraceOp | undefined = undefined;
-  inv: TraceOp | undefined = undefined;
+  /** Column index of the operation in service, and of the pending invocation's accelerated op. */
+  cur = -1;
+  acc = -1;
   hwOp: HwCryptoOp | undefined = undefined;
-  children: RJob[] | undefined = undefined;
-  started = false;
   readonly next: Done;
   readonly afterInvoke: Done;
-  constructor(r: Replay, src: TraceJob) {
-    this.src = src;
-    this.out = { id: src.id, kind: src.kind, arrival: 0, ops: [] };
-    if (src.parent !== undefined) this.out.parent = src.parent;
-    if (src.peer !== undefined) this.out.peer = src.peer;
-    if (src.phase !== undefined) this.out.phase = src.phase;
-    if (src.record !== undefined) this.out.record = src.record;
+  constructor(r: Replay) {
     this.next = (w, s) => r.done(this, w, s);
     this.afterInvoke = (w, s) => r.invoked(this, w, s);
   }
 }
 
 class Replay {
-  readonly k = new Kernel({ initialCapacity: 4096 });
+  readonly k: Kernel;
   readonly hw: Platform;
   readonly stats: ReplayStats = { jobs: 0, dropped: 0, orphaned: 0, ops: 0, endPs: 0, events: 0 };
   private readonly invCycles: number;
+  private readonly pool: RJob[] = [];
+  readonly jobs: readonly TraceJob[];
+  readonly cols = new Columns();
+  /** Per input job: start time (NaN: never started), first and last recorded operation (-1: none). */
+  readonly began: Float64Array;
+  readonly firstOp: Int32Array;
+  readonly lastOp: Int32Array;
+  /** Children as linked lists of input indexes (-1: none), in input order. */
+  readonly firstChild: Int32Array;
+  readonly nextSibling: Int32Array;
 
-  constructor(model: HwModel) {
+  constructor(model: HwModel, jobs: readonly TraceJob[]) {
+    // every root arrival is scheduled up front: size the event heap for them
+    this.k = new Kernel({ initialCapacity: jobs.length + 1024 });
     this.hw = new Platform(this.k, model, { priorities: true });
     this.invCycles = Math.ceil(model.cpu.invocation_cycles);
+    this.jobs = jobs;
+    this.began = new Float64Array(jobs.length).fill(NaN);
+    this.firstOp = new Int32Array(jobs.length).fill(-1);
+    this.lastOp = new Int32Array(jobs.length).fill(-1);
+    this.firstChild = new Int32Array(jobs.length).fill(-1);
+    this.nextSibling = new Int32Array(jobs.length).fill(-1);
   }
 
-  readonly begin = (j: RJob): void => {
-    j.out.arrival = this.k.now;
-    j.started = true;
+  /** Starts input job `x` now. */
+  readonly begin = (x: number): void => {
+    const src = this.jobs[x]!;
+    const j = this.pool.pop() ?? new RJob(this);
+    j.x = x;
+    j.src = src;
+    j.comp = compile(src);
+    j.i = 0;
+    j.depth = 0;
+    j.invoked = false;
+    this.began[x] = this.k.now;
     this.stats.jobs++;
     this.step(j);
   };
 
-  private rec(j: RJob, block: TraceBlock, src: TraceOp, cycles?: number): TraceOp {
-    // one object shape for every record (absent fields undefined): monomorphic and cheap to allocate
-    const o = newOp(block, src.op);
-    o.alg = src.alg;
-    o.bytes = src.bytes;
-    o.out = src.out;
-    o.blocks = src.blocks;
-    o.aad = src.aad;
-    o.conn = src.conn;
-    o.cycles = cycles;
-    o.submit = this.k.now;
-    j.out.ops.push(o);
-    j.cur = o;
-    return o;
+  /** Records that job `j` submits its input op `src` (-1: an invocation) to `block` now; returns the column. */
+  private rec(j: RJob, block: number, src: number, cycles = NaN): number {
+    const c = this.cols;
+    const k = c.add(j.x, src, block, cycles, this.k.now);
+    const last = this.lastOp[j.x]!;
+    if (last < 0) this.firstOp[j.x] = k;
+    else c.next[last] = k;
+    this.lastOp[j.x] = k;
+    j.cur = k;
+    return k;
   }
 
   private drop(j: RJob): void {
-    j.cur!.dropped = true;
-    j.cur!.submit = undefined;
+    this.cols.dropped[j.cur] = 1;
+    this.cols.submit[j.cur] = NaN;
     this.stats.dropped++;
-    if (j.children) for (const c of j.children) this.orphan(c);
+    this.orphanChildren(j.x);
+    this.recycle(j);
   }
 
-  private orphan(j: RJob): void {
-    this.stats.orphaned++;
-    if (j.children) for (const c of j.children) this.orphan(c);
+  private orphanChildren(x: number): void {
+    for (let c = this.firstChild[x]!; c >= 0; c = this.nextSibling[c]!) {
+      this.stats.orphaned++;
+      this.orphanChildren(c);
+    }
+  }
+
+  private recycle(j: RJob): void {
+    j.src = undefined;
+    j.comp = undefined;
+    j.cur = -1;
+    this.pool.push(j);
   }
 
   /** Submits the job's next operation, or releases it. */
   step(j: RJob): void {
-    const ops = j.src.ops;
+    const src = j.src!;
+    const ops = src.ops;
+    const { code, hw: hwOps } = j.comp!;
     const hw = this.hw;
     while (j.i < ops.length) {
-      const op = ops[j.i++]!;
-      switch (op.block) {
-        case 'port_rx':
-          this.rec(j, 'port_rx', op);
+      const i = j.i++;
+      const op = ops[i]!;
+      switch (code[i]) {
+        case C_PORT_RX:
+          this.rec(j, B_PORT_RX, i);
           if (!hw.port.receive(op.bytes!, j.next)) this.drop(j);
           return;
-        case 'port_tx':
-          this.rec(j, 'port_tx', op);
+        case C_PORT_TX:
+          this.rec(j, B_PORT_TX, i);
           if (!hw.port.transmit(op.bytes!, j.next)) this.drop(j);
           return;
-        case 'dma_to_engine':
-        case 'dma_from_engine':
-          this.rec(j, op.block, op);
-          hw.dma.transfer(op.bytes!, op.block === 'dma_to_engine' ? 'to-engine' : 'from-engine', j.next);
+        case C_DMA_TO:
+          this.rec(j, B_DMA_TO, i);
+          hw.dma.transfer(op.bytes!, 'to-engine', j.next);
           return;
-        case 'ctx_cache': {
+        case C_DMA_FROM:
+          this.rec(j, B_DMA_FROM, i);
+          hw.dma.transfer(op.bytes!, 'from-engine', j.next);
+          return;
+        case C_CACHE: {
           const cache = hw.contextCache;
           if (!cache) continue;
-          this.rec(j, 'ctx_cache', op);
+          this.rec(j, B_CACHE, i);
           cache.access(op.conn!, j.next);
           return;
         }
+        case C_PROTO: {
+          const cpu = hw.model.cpu;
+          const kind = op.op as ProtocolOp;
+          this.rec(j, B_CPU, i, Math.ceil(kind === 'handshake-message' ? cpu.cycles_per_handshake_message : cpu.cycles_per_record));
+          hw.protocol(kind, j.next, 0 - j.depth);
+          return;
+        }
+        case C_CRYPTO: {
+          const h = hwOps[i]!;
+          const route = hw.route(h);
+          const cycles =
+            route === 'cpu' ? softwareCycles(hw.cpu.params, h, hw.cpu.defaultAad)
+            : route === 'aead' ? aeadOpCycles(hw.aead!.params, h)
+            : route === 'hash' ? hashOpCycles(hw.hash!.params, h)
+            : NaN;
+          if (!j.invoked && hw.needsInvocation(h)) {
+            j.invoked = true;
+            j.hwOp = h;
+            const inv = this.rec(j, B_CPU, -1, this.invCycles);
+            j.acc = this.rec(j, ROUTE_CODE[route]!, i, cycles);
+            j.cur = inv;
+            hw.cpu.invoke(j.afterInvoke, 0 - j.depth);
+            return;
+          }
+          this.rec(j, ROUTE_CODE[route]!, i, cycles);
+          hw.serve(h, j.next, 0 - j.depth, false, src.phase);
+          return;
+        }
         default:
-          break;
+          continue;
       }
-      if (op.op === 'invoke') continue; // recomputed below
-      if (isProtocolOp(op)) {
-        const cpu = hw.model.cpu;
-        this.rec(j, 'cpu', op, Math.ceil(op.op === 'handshake-message' ? cpu.cycles_per_handshake_message : cpu.cycles_per_record));
-        hw.protocol(op.op, j.next, 0 - j.depth);
-        return;
-      }
-      if (!isCryptoOp(op)) continue; // 'datagram'/'transfer'/'access' on a block that does not take them: ignored
-      if (isHashFamily(op.op) && op.blocks === 0) continue;
-      const h: HwCryptoOp = { op: op.op, alg: op.alg, inputBytes: op.bytes ?? 0, outputBytes: op.out ?? 0, blocks: op.blocks, aadBytes: op.aad };
-      const route = hw.route(h);
-      const block: TraceBlock = route;
-      const cycles =
-        route === 'cpu' ? softwareCycles(hw.cpu.params, h, hw.cpu.defaultAad)
-        : route === 'aead' ? aeadOpCycles(hw.aead!.params, h)
-        : route === 'hash' ? hashOpCycles(hw.hash!.params, h)
-        : undefined;
-      if (!j.invoked && hw.needsInvocation(h)) {
-        j.invoked = true;
-        j.hwOp = h;
-        const inv = this.rec(j, 'cpu', { block: 'cpu', op: 'invoke' }, this.invCycles);
-        j.inv = inv;
-        this.rec(j, block, op, cycles);
-        j.cur = inv;
-        hw.cpu.invoke(j.afterInvoke, 0 - j.depth);
-        return;
-      }
-      this.rec(j, block, op, cycles);
-      hw.serve(h, j.next, 0 - j.depth, false, j.src.phase);
-      return;
     }
-    this.release(j);
+    // release: the children start now, in input order
+    const x = j.x;
+    this.recycle(j);
+    for (let c = this.firstChild[x]!; c >= 0; c = this.nextSibling[c]!) this.begin(c);
   }
 
   /** The doorbell is done: the accelerated op queues for its block (same instant, same priority). */
   invoked(j: RJob, _w: Ps, s: Ps): void {
-    const inv = j.inv!;
-    inv.start = s;
-    inv.end = this.k.now;
+    const c = this.cols;
+    c.start[j.cur] = s;
+    c.end[j.cur] = this.k.now;
     this.stats.ops++;
-    const o = j.out.ops[j.out.ops.length - 1]!;
-    o.submit = this.k.now;
-    j.cur = o;
-    j.inv = undefined;
+    c.submit[j.acc] = this.k.now;
+    j.cur = j.acc;
+    j.acc = -1;
     const h = j.hwOp!;
     j.hwOp = undefined;
-    this.hw.serve(h, j.next, 0 - j.depth, false, j.src.phase);
+    this.hw.serve(h, j.next, 0 - j.depth, false, j.src!.phase);
   }
 
   /** The job's current stage is done. */
   done(j: RJob, _w: Ps, s: Ps): void {
-    const o = j.cur!;
-    o.start = s;
-    o.end = this.k.now;
+    this.cols.start[j.cur] = s;
+    this.cols.end[j.cur] = this.k.now;
     this.stats.ops++;
     j.depth++;
     this.step(j);
   }
-
-  private release(j: RJob): void {
-    if (j.children) for (const c of j.children) this.begin(c);
-  }
 }
+
+const INVOKE: TraceOp = { block: 'cpu', op: 'invoke' };
 
 /**
  * Replays `input` on `model`. Jobs whose parent is missing from the trace (a windowed trace) start at their
  * arrival time like root jobs.
  */
 export function replayOpTrace(input: OpTrace, model: HwModel): ReplayResult {
-  const r = new Replay(model);
-  const byId = new Map<number, RJob>();
-  const all: RJob[] = [];
-  const roots: RJob[] = [];
-  for (const src of input.jobs) {
-    const j = new RJob(r, src);
-    all.push(j);
-    byId.set(src.id, j);
-    const p = src.parent === undefined ? undefined : byId.get(src.parent);
-    if (p) (p.children ??= []).push(j);
-    else roots.push(j);
+  const jobs = input.jobs;
+  const r = new Replay(model, jobs);
+  const index = new Map<number, number>();
+  const lastChild = new Int32Array(jobs.length).fill(-1);
+  const roots: number[] = [];
+  for (let x = 0; x < jobs.length; x++) {
+    const src = jobs[x]!;
+    index.set(src.id, x);
+    const p = src.parent === undefined ? undefined : index.get(src.parent);
+    if (p === undefined || p === x) roots.push(x);
+    else {
+      if (lastChild[p]! < 0) r.firstChild[p] = x;
+      else r.nextSibling[lastChild[p]!] = x;
+      lastChild[p] = x;
+    }
   }
   // stable: trace order among equal arrival times
-  roots.sort((a, b) => a.src.arrival - b.src.arrival);
-  for (const j of roots) r.k.at(j.src.arrival, r.begin, j);
+  roots.sort((a, b) => jobs[a]!.arrival - jobs[b]!.arrival || a - b);
+  for (const x of roots) r.k.at(jobs[x]!.arrival, r.begin, x);
   r.k.run();
   r.stats.endPs = r.k.now;
   r.stats.events = r.k.executed;
-  const started = all.filter((j) => j.started);
+  const out: TraceJob[] = [];
+  const c = r.cols;
+  for (let x = 0; x < jobs.length; x++) {
+    const at = r.began[x]!;
+    if (Number.isNaN(at)) continue;
+    const src = jobs[x]!;
+    const o: TraceJob = { id: src.id, kind: src.kind, arrival: at, ops: [] };
+    if (src.parent !== undefined) o.parent = src.parent;
+    if (src.peer !== undefined) o.peer = src.peer;
+    if (src.phase !== undefined) o.phase = src.phase;
+    if (src.record !== undefined) o.record = src.record;
+    for (let k = r.firstOp[x]!; k >= 0; k = c.next[k]!) {
+      const si = c.src[k]!;
+      const so = si < 0 ? INVOKE : src.ops[si]!;
+      o.ops.push({
+        block: BLOCKS[c.block[k]!]!, op: so.op, alg: so.alg, bytes: so.bytes, out: so.out, blocks: so.blocks, aad: so.aad, conn: so.conn,
+        cycles: num(c.cycles[k]!), submit: num(c.submit[k]!), start: num(c.start[k]!), end: num(c.end[k]!), dropped: c.dropped[k] === 1 ? true : undefined,
+      });
+    }
+    out.push(o);
+  }
   const trace: OpTrace = {
     header: {
       type: 'header',
@@ -245,7 +413,7 @@ export function replayOpTrace(input: OpTrace, model: HwModel): ReplayResult {
       time_unit: 'ps',
       source: { replay_of: input.header.model, replay_of_digest: input.header.params_digest },
     },
-    jobs: started.map((j) => j.out),
+    jobs: out,
   };
   return { trace, stats: r.stats };
 }
