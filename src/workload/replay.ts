@@ -104,6 +104,7 @@ const B_DMA_TO = 2;
 const B_DMA_FROM = 3;
 const B_CACHE = 4;
 const B_CPU = 5;
+const B_AEAD = 6;
 const ROUTE_CODE: Record<string, number> = { cpu: 5, aead: 6, hash: 7, pke: 8 };
 
 /**
@@ -122,6 +123,7 @@ class Columns {
   submit = new Float64Array(1024);
   start = new Float64Array(1024);
   end = new Float64Array(1024);
+  release = new Float64Array(1024);
 
   add(job: number, src: number, block: number, cycles: number, submit: Ps): number {
     if (this.n === this.job.length) this.grow();
@@ -135,6 +137,7 @@ class Columns {
     this.submit[k] = submit;
     this.start[k] = NaN;
     this.end[k] = NaN;
+    this.release[k] = NaN;
     return k;
   }
 
@@ -154,6 +157,7 @@ class Columns {
     this.submit = g(this.submit, (n) => new Float64Array(n));
     this.start = g(this.start, (n) => new Float64Array(n));
     this.end = g(this.end, (n) => new Float64Array(n));
+    this.release = g(this.release, (n) => new Float64Array(n));
   }
 }
 
@@ -185,6 +189,8 @@ class Replay {
   readonly hw: Platform;
   readonly stats: ReplayStats = { jobs: 0, dropped: 0, orphaned: 0, ops: 0, endPs: 0, events: 0 };
   private readonly invCycles: number;
+  private readonly propagationPs: Ps;
+  private readonly drainPs: Ps;
   private readonly pool: RJob[] = [];
   readonly jobs: readonly TraceJob[];
   readonly cols = new Columns();
@@ -201,6 +207,9 @@ class Replay {
     this.k = new Kernel({ initialCapacity: jobs.length + 1024 });
     this.hw = new Platform(this.k, model, { priorities: true });
     this.invCycles = Math.ceil(model.cpu.invocation_cycles);
+    this.propagationPs = this.hw.port.propagationPs;
+    const a = this.hw.aead;
+    this.drainPs = a ? a.clock.cyclesToPs(a.params.pipeline_depth - 1) : 0;
     this.jobs = jobs;
     this.began = new Float64Array(jobs.length).fill(NaN);
     this.firstOp = new Int32Array(jobs.length).fill(-1);
@@ -345,8 +354,14 @@ class Replay {
 
   /** The job's current stage is done. */
   done(j: RJob, _w: Ps, s: Ps): void {
-    this.cols.start[j.cur] = s;
-    this.cols.end[j.cur] = this.k.now;
+    const c = this.cols;
+    const k = j.cur;
+    c.start[k] = s;
+    c.end[k] = this.k.now;
+    // the instance was freed before the job may go on: propagation after the port, the AEAD pipeline drain
+    const b = c.block[k];
+    const tail = b === B_PORT_TX ? this.propagationPs : b === B_AEAD ? this.drainPs : 0;
+    if (tail > 0) c.release[k] = this.k.now - tail;
     this.stats.ops++;
     j.depth++;
     this.step(j);
@@ -398,7 +413,7 @@ export function replayOpTrace(input: OpTrace, model: HwModel): ReplayResult {
       const so = si < 0 ? INVOKE : src.ops[si]!;
       o.ops.push({
         block: BLOCKS[c.block[k]!]!, op: so.op, alg: so.alg, bytes: so.bytes, out: so.out, blocks: so.blocks, aad: so.aad, conn: so.conn,
-        cycles: num(c.cycles[k]!), submit: num(c.submit[k]!), start: num(c.start[k]!), end: num(c.end[k]!), dropped: c.dropped[k] === 1 ? true : undefined,
+        cycles: num(c.cycles[k]!), submit: num(c.submit[k]!), start: num(c.start[k]!), end: num(c.end[k]!), release: num(c.release[k]!), dropped: c.dropped[k] === 1 ? true : undefined,
       });
     }
     out.push(o);

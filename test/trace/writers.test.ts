@@ -52,6 +52,8 @@ test('Perfetto: trace-event structure, one slice per op, flows, counters', () =>
   for (const f of flows) byId.set(f.id, (byId.get(f.id) ?? '') + f.ph);
   assert.is(byId.get(0), 'sf');
   assert.is(byId.get(15), 'sttf');
+  const tx = x.find((e) => e.cat === 'port_tx')!;
+  assert.equal([tx.dur, tx.args.done_us], [0.01328, 0.51328]);
   // a flow point sits on a slice of its thread that encloses it
   for (const f of flows) assert.ok(x.some((s) => s.tid === f.tid && s.ts <= f.ts && f.ts <= s.ts + s.dur), `flow ${f.id} at ${f.ts} unbound`);
   const q = doc.traceEvents.filter((e) => e.ph === 'C' && e.name === 'aead queue').map((e) => [e.ts, e.args.waiting]);
@@ -111,6 +113,9 @@ test('VCD: 1 ps timescale, busy/queue/bytes read back at chosen instants; vcd2fs
   // port_tx: job 3 starts when job 2 releases (13280), 100 B for serialization + 500 ns propagation
   assert.is(v.at('server.port_tx.bytes', 13_280 + 513_279), 100);
   assert.is(v.at('server.port_tx.bytes', 13_280 + 513_280), 0);
+  // ... but the port itself is busy only while serializing (13280 ps): release = end - propagation
+  assert.is(v.at('server.port_tx.busy', 2 * 13_280 - 1), 1);
+  assert.is(v.at('server.port_tx.busy', 2 * 13_280), 0);
   if (needTool('vcd2fst', 'VCD conversion check')) {
     const f = join(tmp, 'x.vcd');
     writeFileSync(f, text);

@@ -1,7 +1,8 @@
 // Perfetto / chrome://tracing timeline (Chrome trace-event JSON) of an operation trace. Pure: returns the text.
 //
 //   process 1 "server hardware": one thread (track) per block instance ("aead #0"), one complete slice ("X") per
-//     operation named after the op, args { op, alg, bytes, cycles, job, queued_us };
+//     operation named after the op, spanning start..release (the instance's busy time), args { op, alg, bytes,
+//     cycles, job, queued_us, done_us (start..end when a tail follows: propagation, pipeline drain) };
 //   flow arrows (v1 "s"/"t"/"f", bound to the enclosing slice) through the stages of each job (id 2 x job) and through
 //     every job that carries the same record (id 2 x record + 1);
 //   counter tracks ("C") per block: "<block> queue" (requests waiting) and "<block> busy" (operations in service),
@@ -56,7 +57,10 @@ export function perfettoJson(trace: OpTrace, opts: PerfettoOptions = {}): string
       args += `,"job":${p.job.id},"kind":"${p.job.kind}"`;
       if (p.job.record !== undefined) args += `,"record":${p.job.record}`;
       args += `,"queued_us":${us(p.start - p.submit)}`;
-      ev.push(`{"ph":"X","name":"${o.op}","cat":"${p.block}","pid":${PID},"tid":${tidOf.get(`${p.block}#${p.instance}`)},"ts":${us(p.start)},"dur":${us(p.end - p.start)},"args":{${args}}}`);
+      // the slice is the instance's busy time; a tail after it (propagation, pipeline drain) is in done_us
+      const rel = o.release ?? p.end;
+      if (rel !== p.end) args += `,"done_us":${us(p.end - p.start)}`;
+      ev.push(`{"ph":"X","name":"${o.op}","cat":"${p.block}","pid":${PID},"tid":${tidOf.get(`${p.block}#${p.instance}`)},"ts":${us(p.start)},"dur":${us(rel - p.start)},"args":{${args}}}`);
     }
   }
   // flows: through each job's slices in op order, and through every slice of the jobs carrying one record

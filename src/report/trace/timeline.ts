@@ -28,6 +28,7 @@ export interface BlockTimeline {
   /** Instances used (tracks). */
   instances: number;
   ops: PlacedOp[];
+  /** Operations between start and release (or end): busy instances. */
   busy: Steps;
   queue: Steps;
   /** Ports: UDP payload bytes between start and end (serialisation, and propagation on transmit). */
@@ -97,7 +98,7 @@ export function buildTimeline(trace: OpTrace): Timeline {
       let k = 0;
       while (k < freeAt.length && freeAt[k]! > p.start) k++;
       if (k === freeAt.length) freeAt.push(0);
-      freeAt[k] = p.end;
+      freeAt[k] = p.op.release ?? p.end;
       p.instance = k;
     }
     const busy: [Ps, number][] = [];
@@ -105,7 +106,8 @@ export function buildTimeline(trace: OpTrace): Timeline {
     const bytes: [Ps, number][] = [];
     const port = block === 'port_rx' || block === 'port_tx';
     for (const p of ops) {
-      if (p.end > p.start) busy.push([p.start, 1], [p.end, -1]);
+      const rel = p.op.release ?? p.end;
+      if (rel > p.start) busy.push([p.start, 1], [rel, -1]);
       if (p.start > p.submit) queue.push([p.submit, 1], [p.start, -1]);
       if (port && p.end > p.start) bytes.push([p.start, p.op.bytes ?? 0], [p.end, -(p.op.bytes ?? 0)]);
     }

@@ -45,6 +45,9 @@ export interface TraceOp {
   submit?: Ps;
   start?: Ps;
   end?: Ps;
+  /** When the block's instance was freed, if before `end`: port_tx (end - propagation), a pipelined AEAD engine
+   *  (end - pipeline drain). Busy = start..release (else start..end). */
+  release?: Ps;
   /** The op was refused (a full port queue: tail drop); the job ends there. */
   dropped?: boolean;
 }
@@ -99,7 +102,7 @@ const KINDS = new Set<string>(['rx', 'send', 'timer', 'tx']);
 
 /** A TraceOp with every field present (undefined when absent), in one fixed order: all ops share one object shape. */
 export function newOp(block: TraceBlock, op: TraceOpKind): TraceOp {
-  return { block, op, alg: undefined, bytes: undefined, out: undefined, blocks: undefined, aad: undefined, conn: undefined, cycles: undefined, submit: undefined, start: undefined, end: undefined, dropped: undefined };
+  return { block, op, alg: undefined, bytes: undefined, out: undefined, blocks: undefined, aad: undefined, conn: undefined, cycles: undefined, submit: undefined, start: undefined, end: undefined, release: undefined, dropped: undefined };
 }
 
 export function isCryptoOp(op: TraceOp): op is TraceOp & { op: HwOpKind; alg: string } {
@@ -138,7 +141,7 @@ function parseOp(o: unknown, line: number, i: number): TraceOp {
     bad(line, `${w}: ${op.block} needs bytes`);
   }
   if (op.block === 'ctx_cache') op.conn = nat(r.conn, line, `${w} conn`, false);
-  for (const f of ['bytes', 'out', 'blocks', 'aad', 'cycles', 'submit', 'start', 'end'] as const) {
+  for (const f of ['bytes', 'out', 'blocks', 'aad', 'cycles', 'submit', 'start', 'end', 'release'] as const) {
     const v = nat(r[f], line, `${w} ${f}`, true);
     if (v !== undefined) op[f] = v;
   }
@@ -147,6 +150,7 @@ function parseOp(o: unknown, line: number, i: number): TraceOp {
     op.dropped = r.dropped;
   }
   if (op.start !== undefined && op.end !== undefined && op.end < op.start) bad(line, `${w}: end before start`);
+  if (op.release !== undefined && (op.start === undefined || op.end === undefined || op.release < op.start || op.release > op.end)) bad(line, `${w}: release outside start..end`);
   if (op.submit !== undefined && op.start !== undefined && op.start < op.submit) bad(line, `${w}: start before submit`);
   return op;
 }
@@ -204,7 +208,7 @@ export function parseOpTrace(text: string): OpTrace {
   return { header, jobs };
 }
 
-const OP_KEYS = ['block', 'op', 'alg', 'bytes', 'out', 'blocks', 'aad', 'conn', 'cycles', 'submit', 'start', 'end', 'dropped'] as const;
+const OP_KEYS = ['block', 'op', 'alg', 'bytes', 'out', 'blocks', 'aad', 'conn', 'cycles', 'submit', 'start', 'end', 'release', 'dropped'] as const;
 
 /** One op as a JSON object with a fixed key order (byte-identical output for identical traces). */
 function opJson(o: TraceOp): string {
