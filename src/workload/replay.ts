@@ -10,7 +10,8 @@
 //   - hash-family operations with 0 compressions are buffered by the host (no block time);
 //   - a job's children (parent = its id) start when it releases (after its last op), in id order; root jobs start
 //     at their arrival time, in trace order among equal times, before internal events of that instant;
-//   - a full port queue drops the datagram: the job ends there (its children never start).
+//   - a full port queue drops the datagram: the job ends there (its children never start);
+//   - a ctx_cache 'remove' (a connection closed) takes the context out of the cache at once, no time.
 // Operations are re-routed by the replay model (an AEAD op served in software in the source run goes to the AEAD
 // engine if the model has one); ctx_cache accesses happen only if the model has a context cache; the source's
 // 'invoke' records are ignored and recomputed. The result is an operation trace with the replay model's times.
@@ -55,6 +56,7 @@ const C_CACHE = 4;
 const C_PROTO = 5;
 const C_CRYPTO = 6;
 const C_SKIP = 7;
+const C_REMOVE = 8;
 
 interface Compiled {
   code: Uint8Array;
@@ -82,7 +84,7 @@ function compile(job: TraceJob): Compiled {
         c = C_DMA_FROM;
         break;
       case 'ctx_cache':
-        c = C_CACHE;
+        c = op.op === 'remove' ? C_REMOVE : C_CACHE;
         break;
       default:
         if (op.op === 'invoke') c = C_SKIP; // recomputed
@@ -299,6 +301,13 @@ class Replay {
           this.rec(j, B_CACHE, i);
           cache.access(op.conn!, j.next);
           return;
+        }
+        case C_REMOVE: {
+          // the connection closed: its context leaves the cache, no time (kept in the output, without times)
+          hw.contextCache?.remove(op.conn!);
+          this.rec(j, B_CACHE, i);
+          this.cols.submit[j.cur] = NaN;
+          continue;
         }
         case C_PROTO: {
           const cpu = hw.model.cpu;

@@ -129,6 +129,28 @@ test('another model re-routes: without an AEAD engine the seal runs in software 
   assert.equal(times(r.trace, 0), [['cpu', 'aead-seal', 0, 0, 1_105_000]]);
 });
 
+test('context cache: a closed connection leaves the cache (the next access misses), and a full cache evicts', () => {
+  // tiny cache: 1 connection, 100-byte contexts, hit 10 ns. A miss: lookup 10000 ps, then the context over the DMA:
+  // 100 x 8 / 50 Gbit/s = 16000 ps + 750 ns descriptor latency -> start 10000, end 776000.
+  const acc = (conn: number) => ({ block: 'ctx_cache', op: 'access', conn });
+  const run = (mid: object[]) =>
+    replayOpTrace(parseOpTrace(traceText([
+      { id: 0, kind: 'rx', arrival: 0, ops: [acc(5)] },
+      { id: 1, kind: 'rx', arrival: 1_000_000, ops: mid },
+      { id: 2, kind: 'rx', arrival: 2_000_000, ops: [acc(5)] },
+    ])), tinyModel({ cache: true })).trace;
+  assert.equal(times(run([]), 0), [['ctx_cache', 'access', 0, 10_000, 776_000]]);
+  assert.equal(times(run([]), 2), [['ctx_cache', 'access', 2_000_000, 2_000_000, 2_010_000]]); // hit
+  const removed = run([{ block: 'ctx_cache', op: 'remove', conn: 5 }]);
+  assert.equal(times(removed, 1), [['ctx_cache', 'remove', undefined, undefined, undefined]]);
+  assert.equal(times(removed, 2), [['ctx_cache', 'access', 2_000_000, 2_010_000, 2_776_000]]); // miss again
+  // another connection in between evicts 5 (write-back over the DMA from the engine, off the job's path)
+  assert.equal(times(run([acc(6)]), 2), [['ctx_cache', 'access', 2_000_000, 2_010_000, 2_776_000]]);
+  // without a cache in the model, accesses and removals are skipped
+  const none = replayOpTrace(parseOpTrace(traceText([{ id: 0, kind: 'rx', arrival: 0, ops: [acc(5), seal(100)] }])), tinyModel()).trace;
+  assert.equal(times(none, 0), [['aead', 'aead-seal', 0, 0, SEAL100]]);
+});
+
 test('format: round trip, and clear errors for bad input', () => {
   const t = parseOpTrace(traceText([{ id: 0, kind: 'send', arrival: 5, ops: [seal(100)] }]));
   const r = replayOpTrace(t, tinyModel());

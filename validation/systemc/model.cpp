@@ -312,6 +312,12 @@ struct ContextCache : sc_module {
     where[id] = std::prev(lru.end());
     return ev;
   }
+  void remove(long conn) {
+    auto it = where.find(conn);
+    if (it == where.end()) return;
+    lru.erase(it->second);
+    where.erase(it);
+  }
   void access(long conn, Done d) {
     long r = touch(conn);
     if (r == -1) {
@@ -414,7 +420,7 @@ struct Pke : sc_module {
 // ---------------------------------------------------------------------------------------------------------------
 // Trace and replay.
 struct Op {
-  std::string code;  // PRX PTX DTE DFE CC PM PHR PR C
+  std::string code;  // PRX PTX DTE DFE CC CR PM PHR PR C
   long a = 0;        // bytes or conn
   CryptoOp c;
 };
@@ -526,6 +532,10 @@ struct Accelerator : sc_module {
         cache->access(op.a, next(j));
         return;
       }
+      if (op.code == "CR") {
+        if (cache) cache->remove(op.a);
+        continue;
+      }
       if (op.code == "PM" || op.code == "PHR" || op.code == "PR") {
         rec(j, "cpu", op.code == "PM" ? "handshake-message" : op.code == "PHR" ? "handshake-record" : "record");
         cpu.cores.use(op.code == "PM" ? cpu.msg : cpu.rec, next(j), prio);
@@ -598,7 +608,7 @@ static void readTrace(const char* path, std::vector<Job*>& jobs) {
     op.code = code;
     if (code == "C") {
       if (!(s >> op.c.op >> op.c.alg >> op.c.bytes >> op.c.out >> op.c.blocks >> op.c.aad)) die("bad crypto line " + std::to_string(lineNo));
-    } else if (code == "PRX" || code == "PTX" || code == "DTE" || code == "DFE" || code == "CC") {
+    } else if (code == "PRX" || code == "PTX" || code == "DTE" || code == "DFE" || code == "CC" || code == "CR") {
       if (!(s >> op.a)) die("bad line " + std::to_string(lineNo));
     }
     cur->ops.push_back(op);

@@ -21,8 +21,9 @@ export const TRACE_BLOCKS: readonly TraceBlock[] = ['port_rx', 'dma_to_engine', 
 /** Host protocol processing (crypto excluded), src/hw/cpu.ts ProtocolKind. */
 export type ProtocolOp = 'handshake-message' | 'handshake-record' | 'record';
 /** What an operation is: a crypto op kind, protocol work, the host side of an accelerator invocation (doorbell),
- *  a datagram through a port direction, a DMA transfer, a context-cache access. */
-export type TraceOpKind = HwOpKind | ProtocolOp | 'invoke' | 'datagram' | 'transfer' | 'access';
+ *  a datagram through a port direction, a DMA transfer, a context-cache access, or 'remove': the connection closed
+ *  and its context leaves the cache (no time; at the job's release, where the co-simulation does it). */
+export type TraceOpKind = HwOpKind | ProtocolOp | 'invoke' | 'datagram' | 'transfer' | 'access' | 'remove';
 
 export interface TraceOp {
   block: TraceBlock;
@@ -97,7 +98,7 @@ export class OpTraceError extends Error {
 const BLOCKS = new Set<string>(TRACE_BLOCKS);
 const PROTO = new Set<string>(['handshake-message', 'handshake-record', 'record']);
 const CRYPTO = new Set<string>(HW_OP_KINDS);
-const OTHER = new Set<string>(['invoke', 'datagram', 'transfer', 'access']);
+const OTHER = new Set<string>(['invoke', 'datagram', 'transfer', 'access', 'remove']);
 const KINDS = new Set<string>(['rx', 'send', 'timer', 'tx']);
 
 /** A TraceOp with every field present (undefined when absent), in one fixed order: all ops share one object shape. */

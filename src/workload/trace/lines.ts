@@ -69,6 +69,7 @@ const CODE: Partial<Record<TraceBlock, string>> = { port_rx: 'PRX', port_tx: 'PT
 const PROTO: Record<string, string> = { 'handshake-message': 'PM', 'handshake-record': 'PHR', record: 'PR' };
 
 function opLine(o: TraceOp): string | undefined {
+  if (o.block === 'ctx_cache' && o.op === 'remove') return `CR ${o.conn}`;
   const c = CODE[o.block];
   if (c !== undefined) return `${c} ${o.block === 'ctx_cache' ? o.conn : o.bytes}`;
   if (isProtocolOp(o)) return PROTO[o.op];

@@ -80,6 +80,8 @@ export function syntheticTrace(o: SyntheticOptions): OpTrace {
           MASK,
         ],
       };
+      // now and then the peer closes: its context leaves the cache when the job releases
+      if (rng.next() < 0.02) root.ops.push({ block: 'ctx_cache', op: 'remove', conn });
       jobs.push(root, send, tx(send.id, size + 22, t, r));
     }
   }
