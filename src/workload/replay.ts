@@ -39,8 +39,9 @@ export interface ReplayStats {
 }
 
 export interface ReplayResult {
-  trace: OpTrace;
-  stats: ReplayStats;
+  /** The replayed run as an operation trace (built on first access). */
+  readonly trace: OpTrace;
+  readonly stats: ReplayStats;
 }
 
 function isHashFamily(op: string): boolean {
@@ -406,38 +407,76 @@ export function replayOpTrace(input: OpTrace, model: HwModel): ReplayResult {
   r.k.run();
   r.stats.endPs = r.k.now;
   r.stats.events = r.k.executed;
-  const out: TraceJob[] = [];
-  const c = r.cols;
-  for (let x = 0; x < jobs.length; x++) {
-    const at = r.began[x]!;
-    if (Number.isNaN(at)) continue;
-    const src = jobs[x]!;
-    const o: TraceJob = { id: src.id, kind: src.kind, arrival: at, ops: [] };
-    if (src.parent !== undefined) o.parent = src.parent;
-    if (src.peer !== undefined) o.peer = src.peer;
-    if (src.phase !== undefined) o.phase = src.phase;
-    if (src.record !== undefined) o.record = src.record;
-    for (let k = r.firstOp[x]!; k >= 0; k = c.next[k]!) {
-      const si = c.src[k]!;
-      const so = si < 0 ? INVOKE : src.ops[si]!;
-      o.ops.push({
-        block: BLOCKS[c.block[k]!]!, op: so.op, alg: so.alg, bytes: so.bytes, out: so.out, blocks: so.blocks, aad: so.aad, conn: so.conn,
-        cycles: num(c.cycles[k]!), submit: num(c.submit[k]!), start: num(c.start[k]!), end: num(c.end[k]!), release: num(c.release[k]!), dropped: c.dropped[k] === 1 ? true : undefined,
-      });
-    }
-    out.push(o);
+  return new Result(r, input, model);
+}
+
+/** The replay's outcome; the operation trace is built from the recorded columns on first use (outside the run). */
+class Result implements ReplayResult {
+  readonly stats: ReplayStats;
+  private built: OpTrace | undefined = undefined;
+  constructor(
+    private readonly r: Replay,
+    private readonly input: OpTrace,
+    private readonly model: HwModel,
+  ) {
+    this.stats = r.stats;
   }
-  const trace: OpTrace = {
-    header: {
-      type: 'header',
-      format: OP_TRACE_FORMAT,
-      version: OP_TRACE_VERSION,
-      model: model.name,
-      params_digest: modelDigest(model),
-      time_unit: 'ps',
-      source: { replay_of: input.header.model, replay_of_digest: input.header.params_digest },
-    },
-    jobs: out,
-  };
-  return { trace, stats: r.stats };
+
+  get trace(): OpTrace {
+    if (this.built === undefined) this.built = this.build();
+    return this.built;
+  }
+
+  private build(): OpTrace {
+    const r = this.r;
+    const jobs = this.input.jobs;
+    const model = this.model;
+    const input = this.input;
+    const out: TraceJob[] = [];
+    const c = r.cols;
+    for (let x = 0; x < jobs.length; x++) {
+      const at = r.began[x]!;
+      if (Number.isNaN(at)) continue;
+      const src = jobs[x]!;
+      const o: TraceJob = { id: src.id, kind: src.kind, arrival: at, ops: [] };
+      if (src.parent !== undefined) o.parent = src.parent;
+      if (src.peer !== undefined) o.peer = src.peer;
+      if (src.phase !== undefined) o.phase = src.phase;
+      if (src.record !== undefined) o.record = src.record;
+      for (let k = r.firstOp[x]!; k >= 0; k = c.next[k]!) {
+        const si = c.src[k]!;
+        const so = si < 0 ? INVOKE : src.ops[si]!;
+        o.ops.push({
+          block: BLOCKS[c.block[k]!]!,
+          op: so.op,
+          alg: so.alg,
+          bytes: so.bytes,
+          out: so.out,
+          blocks: so.blocks,
+          aad: so.aad,
+          conn: so.conn,
+          cycles: num(c.cycles[k]!),
+          submit: num(c.submit[k]!),
+          start: num(c.start[k]!),
+          end: num(c.end[k]!),
+          release: num(c.release[k]!),
+          dropped: c.dropped[k] === 1 ? true : undefined,
+        });
+      }
+      out.push(o);
+    }
+    const trace: OpTrace = {
+      header: {
+        type: 'header',
+        format: OP_TRACE_FORMAT,
+        version: OP_TRACE_VERSION,
+        model: model.name,
+        params_digest: modelDigest(model),
+        time_unit: 'ps',
+        source: { replay_of: input.header.model, replay_of_digest: input.header.params_digest },
+      },
+      jobs: out,
+    };
+    return trace;
+  }
 }
