@@ -9,7 +9,7 @@
 //     (cpu.invocation_cycles on one core, at the job's priority), the others are chained descriptors;
 //   - hash-family operations with 0 compressions are buffered by the host (no block time);
 //   - a job's children (parent = its id) start when it releases (after its last op), in id order; root jobs start
-//     at their arrival time, in trace order among equal times, before internal events of that instant;
+//     at their arrival time, in id (creation) order among equal times, before internal events of that instant;
 //   - a full port queue drops the datagram: the job ends there (its children never start);
 //   - a ctx_cache 'remove' (a connection closed) takes the context out of the cache at once, no time.
 // Operations are re-routed by the replay model (an AEAD op served in software in the source run goes to the AEAD
@@ -320,7 +320,12 @@ export function replayOpTrace(input: OpTrace, model: HwModel): ReplayResult {
   const index = new Map<number, number>();
   const lastChild = new Int32Array(jobs.length).fill(-1);
   const roots: number[] = [];
-  for (let x = 0; x < jobs.length; x++) {
+  // jobs in id (creation) order: a trace written as jobs finish lists them in another order
+  const order = Array.from(jobs.keys());
+  let sorted = true;
+  for (let x = 1; x < jobs.length && sorted; x++) if (jobs[x]!.id < jobs[x - 1]!.id) sorted = false;
+  if (!sorted) order.sort((a, b) => jobs[a]!.id - jobs[b]!.id);
+  for (const x of order) {
     const src = jobs[x]!;
     index.set(src.id, x);
     const p = src.parent === undefined ? undefined : index.get(src.parent);
@@ -331,8 +336,8 @@ export function replayOpTrace(input: OpTrace, model: HwModel): ReplayResult {
       lastChild[p] = x;
     }
   }
-  // stable: trace order among equal arrival times
-  roots.sort((a, b) => jobs[a]!.arrival - jobs[b]!.arrival || a - b);
+  // creation order among equal arrival times
+  roots.sort((a, b) => jobs[a]!.arrival - jobs[b]!.arrival || jobs[a]!.id - jobs[b]!.id);
   for (const x of roots) r.k.at(jobs[x]!.arrival, r.begin, x);
   r.k.run();
   r.stats.endPs = r.k.now;

@@ -80,12 +80,14 @@ function opLine(o: TraceOp): string | undefined {
   return undefined; // 'invoke' records (recomputed) and ops the replay ignores
 }
 
-/** The trace as "J id parent arrival nops" lines, each followed by its op lines (parent -1: a root job, or a
- *  parent outside the trace). */
+/** The trace as "J id parent arrival nops" lines in id order, each followed by its op lines (parent -1: a root job,
+ *  or a parent outside the trace). */
 export function traceLines(t: OpTrace): string {
   const ids = new Set<number>();
   const out: string[] = [];
-  for (const j of t.jobs) {
+  // id (creation) order: parents before children, siblings and simultaneous roots in creation order
+  const jobs = [...t.jobs].sort((a, b) => a.id - b.id);
+  for (const j of jobs) {
     const ops = j.ops.map(opLine).filter((l): l is string => l !== undefined);
     const parent = j.parent !== undefined && ids.has(j.parent) ? j.parent : -1;
     out.push(`J ${j.id} ${parent} ${j.arrival} ${ops.length}`, ...ops);
