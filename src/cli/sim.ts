@@ -1,5 +1,7 @@
 // `npm run sim -- <scenario.yaml> [--out DIR] [--seed N] [--set key=value ...] [--crypto node|noble] [--strict]
 //  [--quiet] [--no-charts]`
+// `npm run sim -- --replay ops.jsonl --model MODEL [--out DIR] [--trace ops,perfetto,vcd]`: trace-driven replay
+// (src/cli/replay.ts).
 //
 // Reads the scenario and the model it references, applies overrides, runs the co-simulation, writes the outputs
 // (docs/outputs.md) into results/<scenario>/<UTC timestamp>/ or --out DIR, prints the summary table on stdout and
@@ -25,6 +27,7 @@ import { runScenario as realRunScenario } from '../workload/index.ts';
 import type { RunScenarioArgs } from '../workload/index.ts';
 import { createProgress } from './progress.ts';
 import { defaultOutDir, writeOutputs } from './output.ts';
+import { isReplay, replayMain } from './replay.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_FAIL = 1;
@@ -123,6 +126,7 @@ export interface Io {
  * process.exit. `runScenario` (default: src/workload/index.ts) can be injected (tests).
  */
 export async function main(argv: readonly string[], io: Io = process, runScenario?: RunScenarioFn): Promise<number> {
+  if (isReplay(argv)) return replayMain(argv, io);
   const program = new Command('sim')
     .description('Run one DTLS 1.3 accelerator scenario and write summary.json, stats.txt, timeseries.csv, charts, report.html')
     .argument('<scenario>', 'scenario YAML file (it names the model file)')

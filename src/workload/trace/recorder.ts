@@ -1,0 +1,104 @@
+// Builds an operation trace while a simulation runs: the capture side of the format (src/workload/trace/format.ts).
+// The co-simulation's server calls it at each job start, stage submission and stage end; a job's line is written
+// when the job ends (parents end before their children start, so the file lists parents first). Pure, no IO.
+//
+//   const rec = new OpTraceRecorder({ model: m.name, params_digest: modelDigest(m) }, { from, to });
+//   const id = rec.startJob('rx', now, { peer, phase, record, parent });
+//   rec.submit(id, { block: 'port_rx', op: 'datagram', bytes }, now);
+//   rec.served(id, startPs, now, releasePs?);           // or rec.dropped(id) -> the job ends
+//   rec.note(id, { block: 'ctx_cache', op: 'remove', conn });   // an untimed op (a context leaving the cache)
+//   rec.endJob(id);
+//   rec.text()                                            // header + every recorded job, JSON Lines
+//
+// Window: only jobs with from <= arrival < to are written (their ids stay those of the run); a job whose parent is
+// not written loses its `parent` (a reader then starts it at its arrival). Jobs in flight cost one object each.
+import type { Ps } from '../../sim/index.ts';
+import { OP_TRACE_FORMAT, OP_TRACE_VERSION, formatHeaderLine, formatJobLine, type JobKind, type OpTraceHeader, type TraceJob, type TraceOp } from './format.ts';
+
+export interface RecorderWindow {
+  /** First arrival time recorded, ps (default 0). */
+  from?: Ps;
+  /** Arrivals at or after this are not recorded, ps (default: no end). */
+  to?: Ps;
+}
+
+export class OpTraceRecorder {
+  private readonly header: OpTraceHeader;
+  private readonly from: Ps;
+  private readonly to: Ps;
+  private nextId = 0;
+  private readonly live = new Map<number, TraceJob>();
+  /** Ids of the jobs written (their children may start later): one number per recorded job. */
+  private readonly written = new Set<number>();
+  private readonly lines: string[] = [];
+  jobs = 0;
+  ops = 0;
+
+  constructor(header: { model: string; params_digest: string; source?: Record<string, unknown> }, window: RecorderWindow = {}) {
+    this.header = { type: 'header', format: OP_TRACE_FORMAT, version: OP_TRACE_VERSION, model: header.model, params_digest: header.params_digest, time_unit: 'ps' };
+    if (header.source) this.header.source = header.source;
+    this.from = window.from ?? 0;
+    this.to = window.to ?? Infinity;
+  }
+
+  /** A job starts now. Returns its id (ids count every job of the run, recorded or not). */
+  startJob(kind: JobKind, now: Ps, o: { parent?: number; peer?: string; phase?: 'handshake' | 'data'; record?: number } = {}): number {
+    const id = this.nextId++;
+    if (now < this.from || now >= this.to) return id;
+    const j: TraceJob = { id, kind, arrival: now, ops: [] };
+    if (o.parent !== undefined && (this.live.has(o.parent) || this.written.has(o.parent))) j.parent = o.parent;
+    if (o.peer !== undefined) j.peer = o.peer;
+    if (o.phase !== undefined) j.phase = o.phase;
+    if (o.record !== undefined) j.record = o.record;
+    this.live.set(id, j);
+    return id;
+  }
+
+  /** Job `id` asks a block for `op` now (its times are filled by served/dropped). */
+  submit(id: number, op: TraceOp, now: Ps): void {
+    const j = this.live.get(id);
+    if (!j) return;
+    op.submit = now;
+    j.ops.push(op);
+  }
+
+  /** The job's last submitted op was served from `start` to `end` (the instance freed at `release`, if earlier). */
+  served(id: number, start: Ps, end: Ps, release?: Ps): void {
+    const j = this.live.get(id);
+    if (!j) return;
+    const op = j.ops[j.ops.length - 1]!;
+    op.start = start;
+    op.end = end;
+    if (release !== undefined && release < end) op.release = release;
+    this.ops++;
+  }
+
+  /** The job's last submitted op was refused (full port queue): the job ends. */
+  dropped(id: number): void {
+    const j = this.live.get(id);
+    if (!j) return;
+    const op = j.ops[j.ops.length - 1]!;
+    delete op.submit;
+    op.dropped = true;
+    this.endJob(id);
+  }
+
+  /** An op that takes no time (a context leaving the cache), at its place in the job. */
+  note(id: number, op: TraceOp): void {
+    this.live.get(id)?.ops.push(op);
+  }
+
+  endJob(id: number): void {
+    const j = this.live.get(id);
+    if (!j) return;
+    this.live.delete(id);
+    this.lines.push(formatJobLine(j));
+    this.jobs++;
+    this.written.add(id);
+  }
+
+  /** Header and every job that ended, one JSON object per line. */
+  text(): string {
+    return formatHeaderLine(this.header) + '\n' + (this.lines.length ? this.lines.join('\n') + '\n' : '');
+  }
+}
