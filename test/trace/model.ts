@@ -32,6 +32,7 @@ export function tinyModel(o: { aead?: number; cores?: number; invocation?: numbe
       clock_ghz: 1,
       cycles_per_handshake_message: 20000,
       cycles_per_record: 1500,
+      cycles_per_datagram: 0,
       invocation_cycles: o.invocation ?? 0,
       software: {
         aead_cycles_per_byte: { aes_128_gcm: 1, aes_256_gcm: 1, aes_128_ccm: 3, chacha20_poly1305: 1 },
