@@ -10,6 +10,14 @@ export interface ServerCredential {
   privateKey: SigningKey;
   scheme: SignatureScheme;
 }
+/** A client's credential for certificate authentication (same shape; an RSA key may also sign with the other
+ *  rsa_pss_rsae_* scheme when the server's CertificateRequest lists only that one). */
+export type ClientCredential = ServerCredential;
+
+/** Client certificate authentication on the server (RFC 8446 4.3.2, 4.4.2.4): 'none' sends no
+ *  CertificateRequest; 'request' asks and continues without authentication on an empty Certificate; 'require'
+ *  answers an empty Certificate with a certificate_required alert. */
+export type ClientAuthMode = 'none' | 'request' | 'require';
 
 export type VerifyResult =
   | { ok: true; publicKey: VerifyKey }
@@ -26,7 +34,10 @@ export interface CommonConfig {
   /** Randomness (ClientHello.random, CIDs, cookie secrets). Defaults to crypto.rng. */
   rng?: RandomSource;
   /** Preference order. Defaults: all four suites (AES-128-GCM first), [x25519, secp256r1],
-   *  [ecdsa_secp256r1_sha256, ed25519]. */
+   *  [ecdsa_secp256r1_sha256, ed25519] on a client (DEFAULT_SCHEMES: the ClientHello's signature_algorithms, kept
+   *  as they were so that shipped outputs stay byte-identical; a client opts in to RSA servers by listing
+   *  rsa_pss_rsae_sha256/384), the same plus rsa_pss_rsae_sha256, rsa_pss_rsae_sha384 on a server
+   *  (DEFAULT_SERVER_SCHEMES: which credentials it may use and what its CertificateRequest accepts). */
   suites?: CipherSuiteName[];
   groups?: KxGroup[];
   signatureSchemes?: SignatureScheme[];
@@ -69,6 +80,9 @@ export interface ClientConfig extends CommonConfig {
    *  (default empty: the server's records to us carry no CID, but the server may give us one to use). */
   offerConnectionId?: boolean;
   connectionId?: Uint8Array;
+  /** Certificate and key sent when the server asks for client authentication (default none: the client answers
+   *  a CertificateRequest with an empty Certificate). */
+  credential?: ClientCredential;
 }
 
 export interface CookieConfig {
@@ -82,6 +96,12 @@ export interface CookieConfig {
 
 export interface ServerConfig extends CommonConfig {
   credential: ServerCredential;
+  /** Client certificate authentication (default 'none'). Other modes need `clientVerifier`. The
+   *  CertificateRequest lists this server's `signatureSchemes`. */
+  clientAuth?: ClientAuthMode;
+  /** Validates client chains against the client trust anchors, e.g. `new cert.CertificateVerifier({ trustAnchors,
+   *  provider, purpose: 'client', clock })` (called with no serverName). */
+  clientVerifier?: CertificateVerifier;
   cookie?: CookieConfig;
   /** Length of the CIDs the server issues (0 = do not negotiate a CID for our side; default 0). When > 0 the
    *  dispatcher routes datagrams by CID. */
@@ -115,6 +135,7 @@ export const DEFAULT_SUITES: CipherSuiteName[] = [
 ];
 export const DEFAULT_GROUPS: KxGroup[] = ['x25519', 'secp256r1'];
 export const DEFAULT_SCHEMES: SignatureScheme[] = ['ecdsa_secp256r1_sha256', 'ed25519'];
+export const DEFAULT_SERVER_SCHEMES: SignatureScheme[] = [...DEFAULT_SCHEMES, 'rsa_pss_rsae_sha256', 'rsa_pss_rsae_sha384'];
 
 export function resolveCommon(c: CommonConfig): ResolvedCommon {
   const mtu = c.mtu ?? 1400;

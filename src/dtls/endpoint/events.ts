@@ -12,6 +12,8 @@ export type EndpointEvent =
     /** CID we put in records we send (peer-chosen), CID we expect in records we receive (our choice). */
     sendCid: Uint8Array | undefined;
     recvCid: Uint8Array | undefined;
+    /** Server side, client authenticated (./client-auth.ts): the client's chain as received, leaf first. */
+    peerChain?: Uint8Array[];
   }
   | { type: 'data'; data: Uint8Array }
   | { type: 'alert'; level: number; description: number; name: string; sent: boolean }
