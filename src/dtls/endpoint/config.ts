@@ -46,8 +46,14 @@ export interface CommonConfig {
   /** Retransmission timer (RFC 9147 5.8.2; read by ./flights.ts and ./acks.ts). Initial value: default 1000 ms
    *  (5.8.2: "SHOULD use an initial timer value of 1000 ms"); doubled on every expiry up to the cap: default
    *  60000 ms (5.8.2: "up to no less than 60 seconds", RFC 6298); once a flight is acknowledged without a
-   *  retransmission the timer becomes 1.5 x its round trip (5.8.2), but not below the floor: default 1 ms (a
-   *  project choice: only keeps the timer positive on a zero-delay link). The partial-flight ACK waits 1/4 and
+   *  retransmission the timer becomes 1.5 x its round trip (5.8.2), but not below the floor: default 10 ms. RFC
+   *  9147 5.8.2 and draft-ietf-tls-rfc9147bis ("Timer Values", same text) set no floor, warn against timing out
+   *  early, and the bis draft (7.1) calls handshake RTT estimates "very rough": one sample includes the peer's
+   *  processing of the flight, which on loopback dwarfs the path (a 1 ms floor made our client resend ClientHello2
+   *  while a wolfSSL server was still signing, and the server then resent its whole flight). 10 ms covers a
+   *  software ECDSA/Ed25519 peer's flight processing (wolfSSL ~2 ms, node ~1 ms, noble ~10 ms here) and leaves
+   *  1.5 x RTT in force on any path above 6.7 ms. Simulated scenarios keep their own floor (dtls.timers.rto_floor_ms,
+   *  1 ms, docs/scenarios.md). The partial-flight ACK waits 1/4 and
    *  empty ACKs are spaced by 1/2 of the current timer (RFC 9147 7.1). */
   initialRetransmitMs?: number;
   maxRetransmitMs?: number;
@@ -130,6 +136,14 @@ export interface ResolvedCommon {
   aeadForgeryLimit: number | undefined;
 }
 
+/** Retransmission timer defaults (see CommonConfig; the scenario `dtls.timers` defaults are these). */
+export const TIMER_DEFAULTS = {
+  initialRetransmitMs: 1000,
+  maxRetransmitMs: 60000,
+  minRetransmitMs: 10,
+  maxRetransmissions: 10,
+} as const;
+
 export const DEFAULT_SUITES: CipherSuiteName[] = [
   'TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256', 'TLS_AES_128_CCM_SHA256',
 ];
@@ -147,10 +161,10 @@ export function resolveCommon(c: CommonConfig): ResolvedCommon {
     groups: c.groups && c.groups.length ? c.groups.slice() : DEFAULT_GROUPS.slice(),
     signatureSchemes: c.signatureSchemes && c.signatureSchemes.length ? c.signatureSchemes.slice() : DEFAULT_SCHEMES.slice(),
     mtu,
-    initialRetransmitMs: c.initialRetransmitMs ?? 1000,
-    maxRetransmitMs: c.maxRetransmitMs ?? 60000,
-    minRetransmitMs: c.minRetransmitMs ?? 1,
-    maxRetransmissions: c.maxRetransmissions ?? 10,
+    initialRetransmitMs: c.initialRetransmitMs ?? TIMER_DEFAULTS.initialRetransmitMs,
+    maxRetransmitMs: c.maxRetransmitMs ?? TIMER_DEFAULTS.maxRetransmitMs,
+    minRetransmitMs: c.minRetransmitMs ?? TIMER_DEFAULTS.minRetransmitMs,
+    maxRetransmissions: c.maxRetransmissions ?? TIMER_DEFAULTS.maxRetransmissions,
     recordSizeLimit: c.recordSizeLimit,
     keylog: c.keylog,
     keyUpdateAfterRecords: c.keyUpdateAfterRecords,
