@@ -117,6 +117,12 @@ export interface ServerConfig extends CommonConfig {
   echoLegacySessionId?: boolean;
   /** Cap on concurrent connections held by the dispatcher (default Infinity). */
   maxConnections?: number;
+  /** Bounds on handshakes not yet completed (./half-open.ts; defaults HALF_OPEN_DEFAULTS: 4096 in total, 256 per
+   *  source address, 60 s): a new half-open connection beyond a cap evicts the oldest one (of its source, or overall);
+   *  one not connected within handshakeTimeoutMs of its ClientHello is abandoned ('timeout'). */
+  maxHalfOpen?: number;
+  maxHalfOpenPerSource?: number;
+  handshakeTimeoutMs?: number;
 }
 
 export interface ResolvedCommon {

@@ -20,8 +20,9 @@ export type EndpointEvent =
   | { type: 'keyupdate'; direction: 'send' | 'receive'; epoch: number }
   | { type: 'closed'; reason: CloseReason };
 
-/** 'replaced': the server abandoned this association for a new handshake from the same address (RFC 9147 5.11). */
-export type CloseReason = 'close_notify' | 'alert' | 'timeout' | 'local' | 'replaced';
+/** 'replaced': the server abandoned this association for a new handshake from the same address (RFC 9147 5.11).
+ *  'evicted': a half-open server connection dropped to respect a cap (./half-open.ts). */
+export type CloseReason = 'close_notify' | 'alert' | 'timeout' | 'local' | 'replaced' | 'evicted';
 
 export interface EndpointStats {
   datagramsSent: number;
