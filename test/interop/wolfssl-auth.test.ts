@@ -140,8 +140,10 @@ if (!found.ok) {
 
   for (const [ours, wolf] of [['TLS_AES_128_CCM_SHA256', 'TLS13-AES128-CCM-SHA256'], ['TLS_AES_128_CCM_8_SHA256', 'TLS13-AES128-CCM-8-SHA256']] as const) {
     test(`${ours}: our client -> wolfSSL server and wolfSSL client -> our server`, async () => {
-      const a = await ourClientToWolf(bins, [...wolfEcServer, '-d', '-l', wolf], ['--ca', join(EC, 'ca.pem'), '--suite', ours, '--message', 'ccm']);
-      okClient(a, new RegExp(`connected suite=${ours} `), 'ccm', `${ours} A`);
+      // at least 7 bytes: wolfSSL 5.5.4 does not pad short CCM_8 records (docs/interop.md), so its echo of a shorter
+      // message would be under the 16 ciphertext bytes record-number encryption needs and its SSL_write fails
+      const a = await ourClientToWolf(bins, [...wolfEcServer, '-d', '-l', wolf], ['--ca', join(EC, 'ca.pem'), '--suite', ours, '--message', 'ccm message']);
+      okClient(a, new RegExp(`connected suite=${ours} `), 'ccm message', `${ours} A`);
       assert.match(a.wolf, new RegExp(`SSL cipher suite is ${ours}`));
       const b = await wolfToOurServer(bins, [...ecServer, '--suite', ours], ['-A', join(EC, 'ca.pem'), '-l', wolf]);
       okServer(b, new RegExp(`connected \\S+ suite=${ours} `), `${ours} B`);
