@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { main as clientMain } from '../../src/cli/demo-client.ts';
 import { start as serverStart } from '../../src/cli/demo-server.ts';
 import { CERTS, findWolfssl, freeUdpPort, spawnPeer, waitUdpBound, type Peer, type WolfBins } from './harness.ts';
-import { startProxy, type Proxy } from './udp-proxy.ts';
+import { startProxy, type Captured, type Proxy } from './udp-proxy.ts';
 
 const EC = join(CERTS, 'ecdsa');
 const RSA = join(CERTS, 'rsa');
@@ -21,14 +21,15 @@ const diag = (label: string, parts: Record<string, string>) =>
 
 type ClientRun = { code: number; out: string; err: string; wolf: string; dump: string };
 /** Our demo client -> relay -> wolfSSL example server (-e: it echoes our message). */
-async function ourClientToWolf(bins: WolfBins, serverArgs: string[], clientArgs: string[]): Promise<ClientRun> {
+async function ourClientToWolf(bins: WolfBins, serverArgs: string[], clientArgs: string[],
+  drop?: (c: Captured, n: number) => boolean): Promise<ClientRun> {
   const port = await freeUdpPort();
   let peer: Peer | undefined;
   let proxy: Proxy | undefined;
   try {
     peer = spawnPeer(bins.server, ['-u', '-v', '4', '-p', String(port), '-e', ...serverArgs], { cwd: bins.dir, limitMs: 12000 });
     if (!(await waitUdpBound(port, 4000))) throw new Error(`wolfSSL server did not bind port ${port}: ${peer.output()}`);
-    proxy = await startProxy(port);
+    proxy = await startProxy(port, drop ?? (() => false));
     let out = '';
     let err = '';
     const code = await clientMain(['--host', '127.0.0.1', '--port', String(proxy.port), '--timeout', '6000', ...clientArgs], (s) => (out += s), (s) => (err += s));
@@ -136,6 +137,16 @@ if (!found.ok) {
       '-A', join(RSA, 'ca.pem'), '-c', join(RSA, 'client-chain.pem'), '-k', join(RSA, 'client.key'),
     ]);
     okServer(r, /connected \S+ .*scheme=rsa_pss_rsae_sha256 .*client_cert="[^"]*CN=test rsa client/, 'rsa R2');
+  });
+
+  test('our client -> wolfSSL server, our Finished lost: wolfSSL discards the message sent behind it, our client resends it', async () => {
+    let dropped = false;
+    const r = await ourClientToWolf(bins, [...wolfEcServer, '-d'], ['--ca', join(EC, 'ca.pem'), '--message', 'resent', '--resend', '300', '--verbose'],
+      // our first epoch-2 datagram (unified header, epoch bits 2) carries the Finished
+      (c) => c.dir === 'c>s' && !dropped && (c.bytes[0]! & 0xe3) === 0x22 && (dropped = true));
+    okClient(r, /connected /, 'resent', 'resend D1');
+    assert.ok(dropped);
+    assert.match(r.err, /resending the message/);
   });
 
   for (const [ours, wolf] of [['TLS_AES_128_CCM_SHA256', 'TLS13-AES128-CCM-SHA256'], ['TLS_AES_128_CCM_8_SHA256', 'TLS13-AES128-CCM-8-SHA256']] as const) {
