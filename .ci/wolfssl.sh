@@ -10,7 +10,7 @@ CACHE=${DTLS_SIM_CACHE:-/var/cache/dtls-accel-sim}
 VERSION=5.5.4
 DIR=${WOLFSSL_DIR:-$CACHE/wolfssl-$VERSION}
 FLAGS="--enable-dtls --enable-dtls13 --enable-dtlscid --enable-psk --enable-curve25519 --enable-ed25519 \
---enable-session-ticket --enable-earlydata --disable-shared --enable-static"
+--enable-session-ticket --enable-earlydata --enable-aesccm --disable-shared --enable-static"
 STAMP="$DIR/.dtls-accel-sim-built"
 
 done_msg() {

@@ -1,17 +1,22 @@
 // npm run demo:client -- --host H --port P --ca ca.pem --message TEXT [--keyupdate] [--keylog FILE]
-//                         [--suite NAME] [--group NAME] [--cid HEX] [--server-name NAME] [--timeout MS]
+//                         [--suite NAME] [--group NAME] [--sig NAME] [--cid HEX] [--server-name NAME] [--timeout MS]
+//                         [--cert chain.pem --key key.pem] [--resend MS]
 // Connects with the sans-IO ClientEndpoint over a real UDP socket, sends TEXT, prints the reply and exits 0 only
-// after a complete handshake (certificate chain verified against --ca) and a reply. Exit status: 0 success,
+// after a complete handshake (certificate chain verified against --ca) and a reply. The message is sent again
+// (timer --resend, doubled each time) until a reply arrives: a peer may discard application data that arrives
+// before our Finished (RFC 9147 5.8.1; wolfSSL does), and nothing else would resend it. --cert/--key: the client
+// certificate sent when the server asks for one. Exit status: 0 success,
 // 1 usage error, 2 timeout, 3 alert / connection closed by the peer.
 // stdout lines: "connected suite=.. group=.. scheme=.. hrr=.. send_cid=.. recv_cid=..", "keyupdate ...",
 // "reply: TEXT"; errors on stderr.
 import { Command } from 'commander';
 import dgram from 'node:dgram';
 import { isIP } from 'node:net';
-import { ClientEndpoint, createProvider, type EndpointEvent } from '../dtls/index.ts';
-import { CertificateVerifier, leafKey, parseCertificate, parseCertificatesPem } from '../dtls/cert/index.ts';
+import { ClientEndpoint, createProvider, type ClientCredential, type EndpointEvent } from '../dtls/index.ts';
+import { CertificateVerifier, leafKey, loadCredential, parseCertificate, parseCertificatesPem } from '../dtls/cert/index.ts';
 import {
-  UsageError, collect, cryptoRandom, hex, keylogWriter, nowMs, parseGroups, parseHex, parseIntOpt, parseSuites, readText,
+  UsageError, collect, cryptoRandom, hex, keylogWriter, nowMs, parseGroups, parseHex, parseIntOpt, parseSchemes, parseSuites,
+  readText,
 } from './demo-common.ts';
 
 type Opts = {
@@ -30,6 +35,10 @@ type Opts = {
   crypto: string;
   mtu?: string;
   verbose?: boolean;
+  sig?: string[];
+  cert?: string;
+  key?: string;
+  resend: string;
 };
 
 export async function main(
@@ -53,6 +62,10 @@ export async function main(
     .option('--timeout <ms>', 'give up after this long', '10000')
     .option('--crypto <provider>', 'crypto provider: node or noble', 'node')
     .option('--mtu <bytes>', 'path MTU (UDP payload bytes)')
+    .option('--sig <name>', 'signature schemes accepted from the server (repeatable or comma-separated; add rsa_pss_rsae_sha256 for RSA servers)', collect)
+    .option('--cert <file>', 'PEM client certificate chain (leaf first), sent when the server requests one')
+    .option('--key <file>', 'PEM private key of --cert')
+    .option('--resend <ms>', 'resend the message after this long without a reply (doubled each time)', '1000')
     .option('--verbose', 'log datagrams and events to stderr')
     .exitOverride()
     .configureOutput({ writeErr: (s) => err(s), writeOut: (s) => out(s) });
@@ -70,7 +83,9 @@ export async function main(
   let timeoutMs: number;
   let keylog: ((lines: string[]) => void) | undefined;
   let keylogCount = 0;
+  let resendMs: number;
   try {
+    resendMs = parseIntOpt(o.resend, '--resend', 1, 3_600_000);
     port = parseIntOpt(o.port, '--port', 1, 65535);
     timeoutMs = parseIntOpt(o.timeout, '--timeout', 1, 3_600_000);
     if (o.crypto !== 'node' && o.crypto !== 'noble') throw new UsageError('--crypto must be node or noble');
@@ -95,7 +110,17 @@ export async function main(
     keylog = keylogWriter(o.keylog);
     const suites = parseSuites(o.suite);
     const groups = parseGroups(o.group);
+    const schemes = parseSchemes(o.sig);
+    if ((o.cert === undefined) !== (o.key === undefined)) throw new UsageError('--cert and --key go together');
+    let credential: ClientCredential | undefined;
+    if (o.cert && o.key) {
+      const c = loadCredential(readText(o.cert, '--cert'), readText(o.key, '--key'), provider);
+      if (!c.ok) throw new UsageError(`client credential: ${c.reason}: ${c.detail}`);
+      credential = { chain: c.credential.chain, privateKey: c.credential.privateKey, scheme: c.credential.scheme };
+    }
     client = new ClientEndpoint({
+      ...(schemes ? { signatureSchemes: schemes } : {}),
+      ...(credential ? { credential } : {}),
       crypto: provider,
       rng: cryptoRandom,
       ...(suites ? { suites } : {}),
@@ -130,10 +155,24 @@ export async function main(
     finish(code);
   };
 
+  let resendTimer: NodeJS.Timeout | undefined;
+  let messages = 0;
   const sendMessage = (sendCidLength: number) => {
     if (messageSent) return;
     messageSent = true;
     const bytes = new TextEncoder().encode(o.message);
+    let wait = resendMs;
+    const again = () => {
+      resendTimer = undefined;
+      if (replied || result !== undefined || !client.isConnected) return;
+      messages++;
+      log(`no reply after ${wait} ms: resending the message (copy ${messages})`);
+      if (!client.send(bytes, nowMs())) return end(3, 'the endpoint refused to send the message');
+      pump();
+      wait *= 2;
+      resendTimer = setTimeout(again, wait);
+    };
+    resendTimer = setTimeout(again, wait);
     // One record per message: 5-byte unified header (+ CID) + content type + 16-byte tag must fit the MTU.
     const room = (o.mtu ? Number(o.mtu) : 1400) - 22 - sendCidLength;
     if (bytes.length > room) {
@@ -217,6 +256,7 @@ export async function main(
   pump();
   const code = await done;
   clearTimeout(overall);
+  if (resendTimer) clearTimeout(resendTimer);
   if (timer) clearTimeout(timer);
   await new Promise<void>((r) => sock.close(() => r()));
   return code;

@@ -3,7 +3,7 @@
 import { randomFillSync } from 'node:crypto';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import type { KxGroup, RandomSource } from '../dtls/crypto/provider.ts';
+import type { KxGroup, RandomSource, SignatureScheme } from '../dtls/crypto/provider.ts';
 import { SUITE_NAMES, type CipherSuiteName } from '../dtls/crypto/suites.ts';
 
 export class UsageError extends Error {
@@ -51,6 +51,19 @@ export function parseGroups(values: string[] | undefined): KxGroup[] | undefined
     else if (g === 'x25519mlkem768') out.push('X25519MLKEM768');
     else if (g === 'mlkem768') out.push('MLKEM768');
     else throw new UsageError(`unknown group "${v}" (x25519, secp256r1, X25519MLKEM768, MLKEM768)`);
+  }
+  return out;
+}
+
+const CV_SCHEMES: SignatureScheme[] = ['ecdsa_secp256r1_sha256', 'ed25519', 'rsa_pss_rsae_sha256', 'rsa_pss_rsae_sha384'];
+/** "--sig A,B" or repeated --sig: signature schemes (RFC 8446 names) in preference order. */
+export function parseSchemes(values: string[] | undefined): SignatureScheme[] | undefined {
+  if (!values || values.length === 0) return undefined;
+  const out: SignatureScheme[] = [];
+  for (const v of values.flatMap((x) => x.split(','))) {
+    const s = CV_SCHEMES.find((x) => x === v.trim().toLowerCase());
+    if (!s) throw new UsageError(`unknown signature scheme "${v}" (${CV_SCHEMES.join(', ')})`);
+    out.push(s);
   }
   return out;
 }

@@ -1,5 +1,7 @@
 // npm run demo:server -- --port P --cert chain.pem --key key.pem [--cookie on|off] [--cid LEN] [--keylog FILE]
-//                         [--suite NAME] [--group NAME] [--host ADDR]
+//                         [--suite NAME] [--group NAME] [--sig NAME] [--host ADDR]
+//                         [--client-auth none|request|require --client-ca FILE]
+//                         [--max-half-open N] [--max-half-open-per-source N] [--handshake-timeout MS]
 // A DTLS 1.3 echo server over a real UDP socket: the sans-IO ServerDispatcher routes datagrams (by address or
 // CID), every application message is sent back to its sender on the same connection. Timers are driven from the
 // dispatcher's nextTimeout(). Prints "listening HOST:PORT" once bound (--port 0 picks a free port), then one line
@@ -8,10 +10,16 @@ import { Command } from 'commander';
 import dgram from 'node:dgram';
 import { isIP, type AddressInfo } from 'node:net';
 import { ServerDispatcher, createProvider } from '../dtls/index.ts';
-import { loadCredential } from '../dtls/cert/index.ts';
+import { CertificateVerifier, loadCredential, parseCertificate, parseCertificatesPem } from '../dtls/cert/index.ts';
 import {
-  UsageError, collect, cryptoRandom, hex, keylogWriter, nowMs, parseGroups, parseIntOpt, parseSuites, readText,
+  UsageError, collect, cryptoRandom, hex, keylogWriter, nowMs, parseGroups, parseIntOpt, parseSchemes, parseSuites, readText,
 } from './demo-common.ts';
+
+/** The client certificate's subject, for the 'connected' line. */
+function clientName(leaf: Uint8Array): string {
+  const r = parseCertificate(leaf);
+  return r.ok ? JSON.stringify(r.cert.subject.text) : 'yes';
+}
 
 type Opts = {
   host: string;
@@ -28,6 +36,12 @@ type Opts = {
   exitAfter?: string;
   echoSessionId?: boolean;
   verbose?: boolean;
+  sig?: string[];
+  clientAuth: string;
+  clientCa?: string;
+  maxHalfOpen?: string;
+  maxHalfOpenPerSource?: string;
+  handshakeTimeout?: string;
 };
 
 /** Address strings used with the dispatcher: "ip:port" ("[ip6]:port"). */
@@ -61,6 +75,12 @@ export async function start(
     .option('--mtu <bytes>', 'path MTU (UDP payload bytes)')
     .option('--exit-after <n>', 'exit after n connections have closed')
     .option('--echo-session-id', 'echo legacy_session_id (wolfSSL resumption compatibility; off per RFC 9147)')
+    .option('--sig <name>', 'signature schemes for our credential and client certificates (repeatable or comma-separated)', collect)
+    .option('--client-auth <mode>', 'client certificates: none, request (continue without) or require', 'none')
+    .option('--client-ca <file>', 'PEM trust anchors for client certificate chains (needed with --client-auth)')
+    .option('--max-half-open <n>', 'handshakes in progress held at most (oldest evicted; default 4096)')
+    .option('--max-half-open-per-source <n>', 'handshakes in progress per source IP (default 256)')
+    .option('--handshake-timeout <ms>', 'abandon a handshake not complete after this long (default 60000)')
     .option('--verbose', 'log datagrams to stderr')
     .exitOverride()
     .configureOutput({ writeErr: (s) => err(s), writeOut: (s) => out(s) });
@@ -89,7 +109,23 @@ export async function start(
     keylog = keylogWriter(o.keylog);
     const suites = parseSuites(o.suite);
     const groups = parseGroups(o.group);
+    const schemes = parseSchemes(o.sig);
+    const clientAuth = o.clientAuth;
+    if (clientAuth !== 'none' && clientAuth !== 'request' && clientAuth !== 'require') throw new UsageError('--client-auth must be none, request or require');
+    let clientVerifier: CertificateVerifier | undefined;
+    if (clientAuth !== 'none') {
+      if (!o.clientCa) throw new UsageError(`--client-auth ${clientAuth} needs --client-ca <file>`);
+      const anchors = parseCertificatesPem(readText(o.clientCa, '--client-ca'));
+      if (!anchors.ok) throw new UsageError(`--client-ca ${o.clientCa}: ${anchors.detail}`);
+      clientVerifier = new CertificateVerifier({ trustAnchors: anchors.der, provider, purpose: 'client', clock: () => Date.now() });
+    }
     dispatcher = new ServerDispatcher({
+      ...(schemes ? { signatureSchemes: schemes } : {}),
+      clientAuth,
+      ...(clientVerifier ? { clientVerifier } : {}),
+      ...(o.maxHalfOpen ? { maxHalfOpen: parseIntOpt(o.maxHalfOpen, '--max-half-open', 1, 1e9) } : {}),
+      ...(o.maxHalfOpenPerSource ? { maxHalfOpenPerSource: parseIntOpt(o.maxHalfOpenPerSource, '--max-half-open-per-source', 1, 1e9) } : {}),
+      ...(o.handshakeTimeout ? { handshakeTimeoutMs: parseIntOpt(o.handshakeTimeout, '--handshake-timeout', 1, 3_600_000) } : {}),
       crypto: provider,
       rng: cryptoRandom,
       credential: { chain: cred.credential.chain, privateKey: cred.credential.privateKey, scheme: cred.credential.scheme },
@@ -125,7 +161,8 @@ export async function start(
             if (keylog && keylogCount === 0) err('demo:server: warning: the endpoint reported no secrets (no keylog hook); --keylog file left empty\n');
             out(
               `connected ${e.address} suite=${ev.suite} group=${ev.group} scheme=${ev.signatureScheme}` +
-                ` hrr=${ev.helloRetry ? 'yes' : 'no'} send_cid=${hex(ev.sendCid) || '-'} recv_cid=${hex(ev.recvCid) || '-'}\n`,
+                ` hrr=${ev.helloRetry ? 'yes' : 'no'} send_cid=${hex(ev.sendCid) || '-'} recv_cid=${hex(ev.recvCid) || '-'}` +
+                ` client_cert=${ev.peerChain ? clientName(ev.peerChain[0]!) : '-'}\n`,
             );
             break;
           case 'data':

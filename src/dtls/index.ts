@@ -9,8 +9,9 @@ export {
 } from './endpoint/connection.ts';
 export {
   type ClientConfig, type ServerConfig, type CommonConfig, type CookieConfig, type ServerCredential,
+  type ClientCredential, type ClientAuthMode,
   type CertificateVerifier as CertificateVerifierInterface, type VerifyResult,
-  DEFAULT_SUITES, DEFAULT_GROUPS, DEFAULT_SCHEMES,
+  DEFAULT_SUITES, DEFAULT_GROUPS, DEFAULT_SCHEMES, DEFAULT_SERVER_SCHEMES, TIMER_DEFAULTS,
 } from './endpoint/config.ts';
 export { CookieJar } from './endpoint/cookie.ts';
 export { AlertError } from './handshake/bytes.ts';

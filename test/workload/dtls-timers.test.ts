@@ -9,7 +9,7 @@ import { ConfigError, endpointTimers, parseScenario } from '../../src/workload/c
 import { runScenario } from '../../src/workload/index.ts';
 import { load } from './helpers.ts';
 
-test('defaults: a scenario without dtls: gets the core defaults, and config dumps them', () => {
+test('defaults: a scenario without dtls: gets the core defaults except the floor (1 ms vs 10 ms), and config dumps them', () => {
   const s = parseScenario('model: { file: m.yaml }\nclients: { count: 1 }\n', 'x.yaml');
   assert.equal(s.dtls, { timers: { initial_rto_ms: 1000, max_rto_ms: 60000, rto_floor_ms: 1, max_retransmissions: 10 } });
   const core = resolveClient({ crypto: createProvider('node', seededRandom('unused')), verifier: { verify: () => ({ ok: false, alert: 42, reason: 'unused' }) } });
@@ -17,9 +17,10 @@ test('defaults: a scenario without dtls: gets the core defaults, and config dump
   assert.equal(t, {
     initialRetransmitMs: core.initialRetransmitMs,
     maxRetransmitMs: core.maxRetransmitMs,
-    minRetransmitMs: core.minRetransmitMs,
+    minRetransmitMs: 1,
     maxRetransmissions: core.maxRetransmissions,
   });
+  assert.is(core.minRetransmitMs, 10);
 });
 
 test('validation: positions and fields', () => {

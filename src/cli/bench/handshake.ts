@@ -1,5 +1,5 @@
 // `npm run bench -- handshake [--json] [--provider node|noble] [--n 300] [--no-cookie] [--group x25519|secp256r1]
-//   [--key ecdsa|ed25519] [--suite NAME]`
+//   [--key ecdsa|ed25519|rsa] [--suite NAME]`  (rsa: the RSA-2048 leaf <- 3072 <- 4096 test chain, rsa_pss_rsae_sha256)
 // Full in-memory DTLS 1.3 handshakes (ClientEndpoint <-> ServerDispatcher, certificate chain validation included)
 // per second, per provider. The asymmetric operations of every handshake (kx keygen/derive, sign, verify, including
 // the chain signatures checked by the certificate verifier) are recorded with their arguments and replayed alone in
@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { randomFillSync } from 'node:crypto';
 import {
   ClientEndpoint, ServerDispatcher, createProvider, getSuite, type CryptoProvider, type KxGroup, type ProviderKind,
-  type RandomSource, type CipherSuiteName, type ServerCredential,
+  type RandomSource, type CipherSuiteName, type ServerCredential, type SignatureScheme,
 } from '../../dtls/index.ts';
 import { CertificateVerifier, loadCredential } from '../../dtls/cert/index.ts';
 
@@ -74,6 +74,9 @@ function makeWorld(kind: ProviderKind, rng: RandomSource, s: Setup, o: Opts, stu
   return w;
 }
 
+/** A client opts in to RSA servers (the default ClientHello offers ECDSA and Ed25519 only, docs/protocol.md). */
+const RSA_CLIENT_SCHEMES: SignatureScheme[] = ['rsa_pss_rsae_sha256', 'ecdsa_secp256r1_sha256'];
+
 function recordingDyn(p: CryptoProvider, sink: { readonly log: Call[] | undefined }): CryptoProvider {
   const r = Object.create(p) as Record<string, unknown>;
   for (const m of ['kxGenerate', 'kxDerive', 'sign', 'verify'] as const) {
@@ -90,6 +93,7 @@ function handshakeOnce(w: World, o: Opts, log: Call[] | undefined): () => void {
   w.log = log;
   const client = new ClientEndpoint({
     crypto: w.pc, verifier: w.verifier, serverName: 'localhost', groups: [o.group], suites: [o.suite],
+    ...(o.key === 'rsa' ? { signatureSchemes: RSA_CLIENT_SCHEMES } : {}),
   });
   const server = w.server;
   const addr = `192.0.2.1:${1024 + (w.n++ % 60000)}`;
@@ -122,11 +126,14 @@ function handshakeOnce(w: World, o: Opts, log: Call[] | undefined): () => void {
   };
 }
 
+type KeyArg = 'ecdsa' | 'ed25519' | 'rsa';
+const KEYS: KeyArg[] = ['ecdsa', 'ed25519', 'rsa'];
+
 interface Opts {
   n: number;
   cookie: boolean;
   group: KxGroup;
-  key: 'ecdsa' | 'ed25519';
+  key: KeyArg;
   suite: CipherSuiteName;
 }
 
@@ -138,7 +145,8 @@ function median(xs: number[]): number {
 export async function run(opts: { json: boolean; args: string[] }): Promise<void> {
   const arg = (n: string) => { const i = opts.args.indexOf(`--${n}`); return i >= 0 ? opts.args[i + 1] : undefined; };
   const kinds: ProviderKind[] = arg('provider') ? [arg('provider') as ProviderKind] : ['node', 'noble'];
-  const key = (arg('key') ?? 'ecdsa') as 'ecdsa' | 'ed25519';
+  const key = (arg('key') ?? 'ecdsa') as KeyArg;
+  if (!KEYS.includes(key)) throw new Error(`--key ${key}: one of ${KEYS.join(', ')}`);
   const loaded = loadCredential(fixture(`${key}/server-chain.pem`), fixture(`${key}/server.key`));
   if (!loaded.ok) throw new Error(`credential: ${loaded.detail}`);
   const setup: Setup = {

@@ -1,7 +1,8 @@
 // DTLS 1.3 client state machine (RFC 8446 4, RFC 9147 5):
 //   idle --connect--> WAIT_SH --HRR--> WAIT_SH (ClientHello2, at most one HRR)
 //   WAIT_SH --SH--> WAIT_EE --EE--> WAIT_CERT_CR --(CR)--> WAIT_CERT --Cert--> WAIT_CV --CV--> WAIT_FINISHED
-//   WAIT_FINISHED --Finished--> CONNECTED (final flight [Certificate(empty)] Finished, retransmitted until ACKed)
+//   WAIT_FINISHED --Finished--> CONNECTED (final flight [Certificate [CertificateVerify]] Finished, retransmitted
+//   until ACKed; the client-authentication messages come from ./client-auth.ts)
 // The handshake state is a union with one member per phase (ClientHs): each handler takes the member of its
 // phase, which holds exactly what that phase has learnt, and returns by installing the next phase's member.
 import type { KxGroup, KxKeyPair, SignatureScheme, TranscriptHash, VerifyKey } from '../crypto/provider.ts';
@@ -11,10 +12,11 @@ import { AlertError, ctEqual } from '../handshake/bytes.ts';
 import { AlertDescription, DTLS12, DTLS13, ExtensionType as X, HandshakeType as H } from '../handshake/constants.ts';
 import * as E from '../handshake/extensions.ts';
 import {
-  type ClientHello, decodeCertificate, decodeCertificateRequest, decodeCertificateVerify, decodeEncryptedExtensions,
-  decodeServerHello, encodeCertificate, encodeClientHello, messageHash, tlsMessage, tlsMessageTransient,
+  type ClientHello, decodeCertificate, decodeCertificateVerify, decodeEncryptedExtensions,
+  decodeServerHello, encodeClientHello, messageHash, tlsMessage, tlsMessageTransient,
 } from '../handshake/messages.ts';
-import { type ClientConfig, type CertificateVerifier, type ResolvedCommon, resolveCommon } from './config.ts';
+import { type ClientConfig, type ClientCredential, type CertificateVerifier, type ResolvedCommon, resolveCommon } from './config.ts';
+import { type CertRequest, clientAuthMessages, readCertificateRequest, signatureAlgorithmsCert } from './client-auth.ts';
 import { Connection } from './connection.ts';
 import { certificateVerifyContent, groupCode, groupFromCode, handshakeSecretNoPsk, scheduleFor, schemeCode, schemeFromCode, verifySignature } from './common.ts';
 import type { Negotiated } from './epochs.ts';
@@ -60,10 +62,10 @@ interface Keyed {
 }
 interface WaitEe { phase: 'wait_ee'; k: Keyed }
 interface WaitCertCr { phase: 'wait_cert_cr'; k: Keyed }
-/** After a CertificateRequest: its context (our final flight answers with an empty Certificate). */
-interface WaitCert { phase: 'wait_cert'; k: Keyed; certRequestContext: Uint8Array }
-interface WaitCv { phase: 'wait_cv'; k: Keyed; certRequestContext: Uint8Array | undefined; serverKey: VerifyKey }
-interface WaitFinished { phase: 'wait_finished'; k: Keyed; certRequestContext: Uint8Array | undefined; scheme: SignatureScheme }
+/** After a CertificateRequest: what it asked (our final flight answers it, ./client-auth.ts). */
+interface WaitCert { phase: 'wait_cert'; k: Keyed; certRequest: CertRequest }
+interface WaitCv { phase: 'wait_cv'; k: Keyed; certRequest: CertRequest | undefined; serverKey: VerifyKey }
+interface WaitFinished { phase: 'wait_finished'; k: Keyed; certRequest: CertRequest | undefined; scheme: SignatureScheme }
 /** The client's handshake state, one member per phase. */
 export type ClientHs = WaitSh | WaitEe | WaitCertCr | WaitCert | WaitCv | WaitFinished;
 
@@ -76,6 +78,7 @@ export interface ResolvedClient extends ResolvedCommon {
   keyShareGroups: KxGroup[];
   offerConnectionId: boolean;
   connectionId: Uint8Array;
+  credential: ClientCredential | undefined;
 }
 
 export function resolveClient(config: ClientConfig): ResolvedClient {
@@ -104,6 +107,7 @@ export function resolveClient(config: ClientConfig): ResolvedClient {
     keyShareGroups: (config.keyShareGroups ?? [cfg.groups[0]!]).filter((g) => cfg.groups.includes(g)),
     offerConnectionId: config.offerConnectionId ?? true,
     connectionId: config.connectionId ?? NO_CID,
+    credential: config.credential,
   };
 }
 
@@ -113,6 +117,7 @@ export class ClientEndpoint extends Connection {
   private readonly keyShareGroups: KxGroup[];
   private readonly offerCid: boolean;
   private readonly myCid: Uint8Array;
+  private readonly credential: ClientCredential | undefined;
   /** Handshake state; undefined before connect() and once the handshake is over. */
   private hs: ClientHs | undefined;
   private cidOk = false;
@@ -130,6 +135,7 @@ export class ClientEndpoint extends Connection {
     this.keyShareGroups = cfg.keyShareGroups;
     this.offerCid = cfg.offerConnectionId;
     this.myCid = cfg.connectionId;
+    this.credential = cfg.credential;
   }
 
   /** Handshake records arrived before the ServerHello that carries their keys: the ServerHello was lost. Send an
@@ -175,6 +181,8 @@ export class ClientEndpoint extends Connection {
         keyShare,
         { type: X.signature_algorithms, data: E.SignatureAlgorithms.encode(this.cfg.signatureSchemes.map(schemeCode)) },
       ];
+      const sac = signatureAlgorithmsCert(this.cfg.signatureSchemes); // only when RSA schemes are offered
+      if (sac) exts.push(sac);
       if (this.serverName !== undefined) exts.push({ type: X.server_name, data: E.ServerName.encode(this.serverName) });
       if (this.offerCid) exts.push({ type: X.connection_id, data: E.ConnectionIdExt.encode(this.myCid) });
       if (this.cfg.recordSizeLimit !== undefined) exts.push({ type: X.record_size_limit, data: E.RecordSizeLimit.encode(this.cfg.recordSizeLimit) });
@@ -215,9 +223,9 @@ export class ClientEndpoint extends Connection {
         return;
       case 'wait_cert_cr':
         if (msgType === H.certificate_request) {
-          const certRequestContext = decodeCertificateRequest(body).context.slice();
+          const certRequest = readCertificateRequest(body);
           hs.k.transcript.update(full);
-          this.hs = { phase: 'wait_cert', k: hs.k, certRequestContext };
+          this.hs = { phase: 'wait_cert', k: hs.k, certRequest };
           return;
         }
         if (msgType !== H.certificate) break;
@@ -346,8 +354,8 @@ export class ClientEndpoint extends Connection {
     const res = this.verifier.verify(cert.entries.map((e) => e.data), { serverName: this.serverName, nowMs: now });
     if (!res.ok) throw new AlertError(res.alert, res.reason);
     hs.k.transcript.update(full);
-    const certRequestContext = hs.phase === 'wait_cert' ? hs.certRequestContext : undefined;
-    this.hs = { phase: 'wait_cv', k: hs.k, certRequestContext, serverKey: res.publicKey };
+    const certRequest = hs.phase === 'wait_cert' ? hs.certRequest : undefined;
+    this.hs = { phase: 'wait_cv', k: hs.k, certRequest, serverKey: res.publicKey };
   }
 
   private onCertificateVerify(hs: WaitCv, body: Uint8Array, full: Uint8Array): void {
@@ -357,7 +365,7 @@ export class ClientEndpoint extends Connection {
     const t = hs.k.transcript;
     verifySignature(this.crypto, scheme, hs.serverKey, certificateVerifyContent('server', t.digest()), cv.signature);
     t.update(full);
-    this.hs = { phase: 'wait_finished', k: hs.k, certRequestContext: hs.certRequestContext, scheme };
+    this.hs = { phase: 'wait_finished', k: hs.k, certRequest: hs.certRequest, scheme };
   }
 
   private onFinished(hs: WaitFinished, body: Uint8Array, full: Uint8Array, now: number): void {
@@ -378,11 +386,11 @@ export class ClientEndpoint extends Connection {
     }
     const msgs = [];
     let finHash = th;
-    if (hs.certRequestContext) {
-      // no client certificate configured: empty Certificate, no CertificateVerify (RFC 8446 4.4.2)
-      const cb = encodeCertificate({ context: hs.certRequestContext, entries: [] });
-      t.update(tlsMessageTransient(H.certificate, cb));
-      msgs.push(this.flights.newMessage(2, H.certificate, cb));
+    if (hs.certRequest) {
+      // client authentication: Certificate (empty without a usable credential) [CertificateVerify]
+      for (const m of clientAuthMessages(this.crypto, this.credential, hs.certRequest, t)) {
+        msgs.push(this.flights.newMessage(2, m.type, m.body));
+      }
       finHash = t.digest();
     }
     const fin = ks.finishedVerifyData(k.cHs, finHash);

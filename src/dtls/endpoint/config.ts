@@ -10,6 +10,14 @@ export interface ServerCredential {
   privateKey: SigningKey;
   scheme: SignatureScheme;
 }
+/** A client's credential for certificate authentication (same shape; an RSA key may also sign with the other
+ *  rsa_pss_rsae_* scheme when the server's CertificateRequest lists only that one). */
+export type ClientCredential = ServerCredential;
+
+/** Client certificate authentication on the server (RFC 8446 4.3.2, 4.4.2.4): 'none' sends no
+ *  CertificateRequest; 'request' asks and continues without authentication on an empty Certificate; 'require'
+ *  answers an empty Certificate with a certificate_required alert. */
+export type ClientAuthMode = 'none' | 'request' | 'require';
 
 export type VerifyResult =
   | { ok: true; publicKey: VerifyKey }
@@ -26,7 +34,10 @@ export interface CommonConfig {
   /** Randomness (ClientHello.random, CIDs, cookie secrets). Defaults to crypto.rng. */
   rng?: RandomSource;
   /** Preference order. Defaults: all four suites (AES-128-GCM first), [x25519, secp256r1],
-   *  [ecdsa_secp256r1_sha256, ed25519]. */
+   *  [ecdsa_secp256r1_sha256, ed25519] on a client (DEFAULT_SCHEMES: the ClientHello's signature_algorithms, kept
+   *  as they were so that shipped outputs stay byte-identical; a client opts in to RSA servers by listing
+   *  rsa_pss_rsae_sha256/384), the same plus rsa_pss_rsae_sha256, rsa_pss_rsae_sha384 on a server
+   *  (DEFAULT_SERVER_SCHEMES: which credentials it may use and what its CertificateRequest accepts). */
   suites?: CipherSuiteName[];
   groups?: KxGroup[];
   signatureSchemes?: SignatureScheme[];
@@ -35,8 +46,14 @@ export interface CommonConfig {
   /** Retransmission timer (RFC 9147 5.8.2; read by ./flights.ts and ./acks.ts). Initial value: default 1000 ms
    *  (5.8.2: "SHOULD use an initial timer value of 1000 ms"); doubled on every expiry up to the cap: default
    *  60000 ms (5.8.2: "up to no less than 60 seconds", RFC 6298); once a flight is acknowledged without a
-   *  retransmission the timer becomes 1.5 x its round trip (5.8.2), but not below the floor: default 1 ms (a
-   *  project choice: only keeps the timer positive on a zero-delay link). The partial-flight ACK waits 1/4 and
+   *  retransmission the timer becomes 1.5 x its round trip (5.8.2), but not below the floor: default 10 ms. RFC
+   *  9147 5.8.2 and draft-ietf-tls-rfc9147bis ("Timer Values", same text) set no floor, warn against timing out
+   *  early, and the bis draft (7.1) calls handshake RTT estimates "very rough": one sample includes the peer's
+   *  processing of the flight, which on loopback dwarfs the path (a 1 ms floor made our client resend ClientHello2
+   *  while a wolfSSL server was still signing, and the server then resent its whole flight). 10 ms covers a
+   *  software ECDSA/Ed25519 peer's flight processing (wolfSSL ~2 ms, node ~1 ms, noble ~10 ms here) and leaves
+   *  1.5 x RTT in force on any path above 6.7 ms. Simulated scenarios keep their own floor (dtls.timers.rto_floor_ms,
+   *  1 ms, docs/scenarios.md). The partial-flight ACK waits 1/4 and
    *  empty ACKs are spaced by 1/2 of the current timer (RFC 9147 7.1). */
   initialRetransmitMs?: number;
   maxRetransmitMs?: number;
@@ -69,6 +86,9 @@ export interface ClientConfig extends CommonConfig {
    *  (default empty: the server's records to us carry no CID, but the server may give us one to use). */
   offerConnectionId?: boolean;
   connectionId?: Uint8Array;
+  /** Certificate and key sent when the server asks for client authentication (default none: the client answers
+   *  a CertificateRequest with an empty Certificate). */
+  credential?: ClientCredential;
 }
 
 export interface CookieConfig {
@@ -82,6 +102,12 @@ export interface CookieConfig {
 
 export interface ServerConfig extends CommonConfig {
   credential: ServerCredential;
+  /** Client certificate authentication (default 'none'). Other modes need `clientVerifier`. The
+   *  CertificateRequest lists this server's `signatureSchemes`. */
+  clientAuth?: ClientAuthMode;
+  /** Validates client chains against the client trust anchors, e.g. `new cert.CertificateVerifier({ trustAnchors,
+   *  provider, purpose: 'client', clock })` (called with no serverName). */
+  clientVerifier?: CertificateVerifier;
   cookie?: CookieConfig;
   /** Length of the CIDs the server issues (0 = do not negotiate a CID for our side; default 0). When > 0 the
    *  dispatcher routes datagrams by CID. */
@@ -91,6 +117,12 @@ export interface ServerConfig extends CommonConfig {
   echoLegacySessionId?: boolean;
   /** Cap on concurrent connections held by the dispatcher (default Infinity). */
   maxConnections?: number;
+  /** Bounds on handshakes not yet completed (./half-open.ts; defaults HALF_OPEN_DEFAULTS: 4096 in total, 256 per
+   *  source address, 60 s): a new half-open connection beyond a cap evicts the oldest one (of its source, or overall);
+   *  one not connected within handshakeTimeoutMs of its ClientHello is abandoned ('timeout'). */
+  maxHalfOpen?: number;
+  maxHalfOpenPerSource?: number;
+  handshakeTimeoutMs?: number;
 }
 
 export interface ResolvedCommon {
@@ -110,11 +142,20 @@ export interface ResolvedCommon {
   aeadForgeryLimit: number | undefined;
 }
 
+/** Retransmission timer defaults (see CommonConfig; the scenario `dtls.timers` defaults are these). */
+export const TIMER_DEFAULTS = {
+  initialRetransmitMs: 1000,
+  maxRetransmitMs: 60000,
+  minRetransmitMs: 10,
+  maxRetransmissions: 10,
+} as const;
+
 export const DEFAULT_SUITES: CipherSuiteName[] = [
   'TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256', 'TLS_AES_128_CCM_SHA256',
 ];
 export const DEFAULT_GROUPS: KxGroup[] = ['x25519', 'secp256r1'];
 export const DEFAULT_SCHEMES: SignatureScheme[] = ['ecdsa_secp256r1_sha256', 'ed25519'];
+export const DEFAULT_SERVER_SCHEMES: SignatureScheme[] = [...DEFAULT_SCHEMES, 'rsa_pss_rsae_sha256', 'rsa_pss_rsae_sha384'];
 
 export function resolveCommon(c: CommonConfig): ResolvedCommon {
   const mtu = c.mtu ?? 1400;
@@ -126,10 +167,10 @@ export function resolveCommon(c: CommonConfig): ResolvedCommon {
     groups: c.groups && c.groups.length ? c.groups.slice() : DEFAULT_GROUPS.slice(),
     signatureSchemes: c.signatureSchemes && c.signatureSchemes.length ? c.signatureSchemes.slice() : DEFAULT_SCHEMES.slice(),
     mtu,
-    initialRetransmitMs: c.initialRetransmitMs ?? 1000,
-    maxRetransmitMs: c.maxRetransmitMs ?? 60000,
-    minRetransmitMs: c.minRetransmitMs ?? 1,
-    maxRetransmissions: c.maxRetransmissions ?? 10,
+    initialRetransmitMs: c.initialRetransmitMs ?? TIMER_DEFAULTS.initialRetransmitMs,
+    maxRetransmitMs: c.maxRetransmitMs ?? TIMER_DEFAULTS.maxRetransmitMs,
+    minRetransmitMs: c.minRetransmitMs ?? TIMER_DEFAULTS.minRetransmitMs,
+    maxRetransmissions: c.maxRetransmissions ?? TIMER_DEFAULTS.maxRetransmissions,
     recordSizeLimit: c.recordSizeLimit,
     keylog: c.keylog,
     keyUpdateAfterRecords: c.keyUpdateAfterRecords,

@@ -13,6 +13,7 @@ import { getSuite, suiteByCode } from '../crypto/suites.ts';
 import type { ServerConfig } from './config.ts';
 import type { Connection, EndpointEvent } from './connection.ts';
 import { CookieJar } from './cookie.ts';
+import { HALF_OPEN_DEFAULTS, HalfOpen } from './half-open.ts';
 import { groupCode, groupFromCode } from './common.ts';
 import { type HrrContext, type ResolvedServer, ServerConnection, buildHrrBody, resolveServer, selectParams } from './server.ts';
 
@@ -23,6 +24,9 @@ export interface DispatcherStats {
   /** Datagrams from unknown peers that were not a usable ClientHello, or refused (capacity). */
   dropped: number;
   alertsSent: number;
+  /** Half-open connections evicted by a cap / abandoned by the handshake timeout (./half-open.ts). */
+  halfOpenEvicted: number;
+  handshakeTimeouts: number;
 }
 
 export interface DispatcherOutput {
@@ -41,9 +45,13 @@ export class ServerDispatcher {
   private readonly byCid = new Map<string, ServerConnection>();
   private readonly cookies: CookieJar | undefined;
   private readonly maxConnections: number;
+  /** Handshakes in progress, capped (./half-open.ts). */
+  readonly halfOpen: HalfOpen;
   private out: DispatcherOutput[] = [];
   private events: DispatcherEvent[] = [];
-  readonly stats: DispatcherStats = { connectionsCreated: 0, statelessHrrSent: 0, badCookies: 0, dropped: 0, alertsSent: 0 };
+  readonly stats: DispatcherStats = {
+    connectionsCreated: 0, statelessHrrSent: 0, badCookies: 0, dropped: 0, alertsSent: 0, halfOpenEvicted: 0, handshakeTimeouts: 0,
+  };
   /** Sinks shared by every connection (each call names its connection): no closures per connection. */
   private readonly connTransmit = (datagram: Uint8Array, from: Connection): void => {
     this.out.push({ address: (from as ServerConnection).address, datagram });
@@ -52,6 +60,7 @@ export class ServerDispatcher {
     const conn = from as ServerConnection;
     this.events.push({ address: conn.address, connection: conn, event });
     if (event.type === 'closed') this.remove(conn);
+    else if (event.type === 'connected') this.halfOpen.remove(conn);
   };
 
   constructor(config: ServerConfig) {
@@ -59,6 +68,11 @@ export class ServerDispatcher {
     const ck = config.cookie ?? {};
     this.cookies = ck.enabled === false ? undefined : new CookieJar(this.config.crypto, this.config.rng, ck.lifetimeMs, ck.rotateMs);
     this.maxConnections = config.maxConnections ?? Infinity;
+    this.halfOpen = new HalfOpen({
+      maxHalfOpen: positive(config.maxHalfOpen, HALF_OPEN_DEFAULTS.maxHalfOpen, 'maxHalfOpen'),
+      maxHalfOpenPerSource: positive(config.maxHalfOpenPerSource, HALF_OPEN_DEFAULTS.maxHalfOpenPerSource, 'maxHalfOpenPerSource'),
+      handshakeTimeoutMs: positive(config.handshakeTimeoutMs, HALF_OPEN_DEFAULTS.handshakeTimeoutMs, 'handshakeTimeoutMs'),
+    });
   }
 
   pollTransmit(): DispatcherOutput | undefined {
@@ -188,6 +202,8 @@ export class ServerDispatcher {
       hrr = { prefix: [messageHash(c.chHash), tlsMessage(H.server_hello, hrrBody)], suiteCode: c.suiteCode, group };
     }
     if (replacing) replacing.abandon('replaced'); // reachability proven by the cookie: the old association goes
+    this.halfOpen.makeRoom(address, now);
+    this.syncHalfOpenStats();
     let cid: Uint8Array | undefined;
     if (this.config.connectionIdLength > 0) {
       do {
@@ -201,6 +217,7 @@ export class ServerDispatcher {
     this.connections.set(address, conn);
     if (cid) this.byCid.set(cidKey(cid), conn);
     this.stats.connectionsCreated++;
+    this.halfOpen.add(conn, now);
     conn.startWith(d.length, ch, body, f.messageSeq, recordSeq, hrr, now);
     return conn;
   }
@@ -232,14 +249,20 @@ export class ServerDispatcher {
     this.out.push({ address, datagram: dgram });
   }
 
+  private syncHalfOpenStats(): void {
+    this.stats.halfOpenEvicted = this.halfOpen.evicted;
+    this.stats.handshakeTimeouts = this.halfOpen.timedOut;
+  }
+
   private remove(conn: ServerConnection): void {
+    this.halfOpen.remove(conn);
     if (this.connections.get(conn.address) === conn) this.connections.delete(conn.address);
     if (conn.localCid) this.byCid.delete(cidKey(conn.localCid));
   }
 
-  /** Earliest timer over all connections (O(n) scan). */
+  /** Earliest timer over all connections (O(n) scan) and the half-open handshake deadlines. */
   nextTimeout(): number | undefined {
-    let t: number | undefined;
+    let t = this.halfOpen.nextDeadline();
     for (const c of this.connections.values()) {
       const x = c.nextTimeout();
       if (x !== undefined && (t === undefined || x < t)) t = x;
@@ -249,11 +272,19 @@ export class ServerDispatcher {
 
   /** Runs every connection timer that is due (O(n) scan). */
   handleTimeout(nowMs: number): void {
+    this.halfOpen.expire(nowMs);
+    this.syncHalfOpenStats();
     for (const c of [...this.connections.values()]) {
       const x = c.nextTimeout();
       if (x !== undefined && x <= nowMs) c.handleTimeout(nowMs);
     }
   }
+}
+
+function positive(v: number | undefined, dflt: number, name: string): number {
+  if (v === undefined) return dflt;
+  if (!(v > 0)) throw new RangeError(`ServerConfig.${name} must be > 0 (got ${v})`);
+  return v;
 }
 
 function cidKey(cid: Uint8Array): string {

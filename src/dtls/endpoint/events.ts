@@ -12,14 +12,17 @@ export type EndpointEvent =
     /** CID we put in records we send (peer-chosen), CID we expect in records we receive (our choice). */
     sendCid: Uint8Array | undefined;
     recvCid: Uint8Array | undefined;
+    /** Server side, client authenticated (./client-auth.ts): the client's chain as received, leaf first. */
+    peerChain?: Uint8Array[];
   }
   | { type: 'data'; data: Uint8Array }
   | { type: 'alert'; level: number; description: number; name: string; sent: boolean }
   | { type: 'keyupdate'; direction: 'send' | 'receive'; epoch: number }
   | { type: 'closed'; reason: CloseReason };
 
-/** 'replaced': the server abandoned this association for a new handshake from the same address (RFC 9147 5.11). */
-export type CloseReason = 'close_notify' | 'alert' | 'timeout' | 'local' | 'replaced';
+/** 'replaced': the server abandoned this association for a new handshake from the same address (RFC 9147 5.11).
+ *  'evicted': a half-open server connection dropped to respect a cap (./half-open.ts). */
+export type CloseReason = 'close_notify' | 'alert' | 'timeout' | 'local' | 'replaced' | 'evicted';
 
 export interface EndpointStats {
   datagramsSent: number;

@@ -2,8 +2,11 @@
 //   (dispatcher: stateless HRR + cookie, no state) --valid ClientHello--> START
 //   START --CH (needs group, cookies off)--> WAIT_CH2 (stateful HRR) --CH2--> START
 //   START --CH--> send [SH] {EE Cert CV Finished} --> WAIT_FINISHED --client Finished--> CONNECTED (+ ACK)
+//   with client authentication ('request' / 'require', ./client-auth.ts): [SH] {EE CR Cert CV Finished} -->
+//   WAIT_CLIENT_CERT --Cert--> WAIT_CLIENT_CV --CV--> WAIT_FINISHED (an empty Certificate under 'request' goes
+//   straight to WAIT_FINISHED; under 'require' it is a certificate_required alert)
 // The handshake state is a union with one member per phase (ServerHs).
-import type { KxGroup, SignatureScheme } from '../crypto/provider.ts';
+import type { KxGroup, SignatureScheme, VerifyKey } from '../crypto/provider.ts';
 import { type CipherSuite, getSuite, suiteByCode } from '../crypto/suites.ts';
 import { keylogLine } from '../keylog.ts';
 import { AlertError, ctEqual } from '../handshake/bytes.ts';
@@ -13,12 +16,17 @@ import {
   type ClientHello, decodeClientHello, encodeCertificate, encodeCertificateVerify, encodeEncryptedExtensions, encodeServerHello,
   messageHash, tlsMessage, tlsMessageTransient,
 } from '../handshake/messages.ts';
-import { type ResolvedCommon, type ServerConfig, type ServerCredential, resolveCommon } from './config.ts';
+import { DEFAULT_SERVER_SCHEMES, type ResolvedCommon, type ServerConfig, type ServerCredential, resolveCommon } from './config.ts';
+import {
+  type AwaitingClient, type ResolvedClientAuth, certificateRequestBody, expectedClientFinished, onClientCertificate,
+  onClientCertificateVerify, resolveClientAuth,
+} from './client-auth.ts';
 import { Connection } from './connection.ts';
+import type { EndpointEvent } from './events.ts';
 import { certificateVerifyContent, groupCode, groupFromCode, handshakeSecretNoPsk, scheduleFor, schemeCode } from './common.ts';
 import type { Negotiated } from './epochs.ts';
 
-export interface ResolvedServer extends ResolvedCommon {
+export interface ResolvedServer extends ResolvedCommon, ResolvedClientAuth {
   credentials: ServerCredential[];
   echoLegacySessionId: boolean;
   connectionIdLength: number;
@@ -27,11 +35,14 @@ export interface ResolvedServer extends ResolvedCommon {
 export function resolveServer(c: ServerConfig): ResolvedServer {
   const creds = Array.isArray(c.credential) ? (c.credential as ServerCredential[]) : [c.credential];
   if (!creds.length || !creds[0]) throw new TypeError('ServerConfig.credential is required');
+  const common = resolveCommon(c);
+  if (!c.signatureSchemes?.length) common.signatureSchemes = DEFAULT_SERVER_SCHEMES.slice();
   return {
-    ...resolveCommon(c),
+    ...common,
     credentials: creds,
     echoLegacySessionId: c.echoLegacySessionId ?? false,
     connectionIdLength: c.connectionIdLength ?? 0,
+    ...resolveClientAuth(c),
   };
 }
 
@@ -101,10 +112,19 @@ export interface HrrContext {
 /** The server's handshake state, one member per phase. START: a ClientHello is being processed (`hrr`: the
  *  stateless HelloRetryRequest it answers, learnt from the cookie). WAIT_CH2: we sent a stateful HelloRetryRequest.
  *  WAIT_FINISHED: our flight is out; what the client's Finished must be, and what the 'connected' event reports. */
+type WaitFinished = {
+  phase: 'wait_finished'; keys: Negotiated; expectedFinished: Uint8Array; group: KxGroup; scheme: SignatureScheme;
+  helloRetry: boolean; peerChain?: Uint8Array[] | undefined;
+};
+/** WAIT_CLIENT_CERT / WAIT_CLIENT_CV (we sent a CertificateRequest, ./client-auth.ts): the running transcript and
+ *  what WAIT_FINISHED will hold. */
+type ToFinished = Omit<WaitFinished, 'phase' | 'expectedFinished'>;
 export type ServerHs =
   | { phase: 'start'; hrr: HrrContext | undefined }
   | { phase: 'wait_ch2'; hrr: HrrContext }
-  | { phase: 'wait_finished'; keys: Negotiated; expectedFinished: Uint8Array; group: KxGroup; scheme: SignatureScheme; helloRetry: boolean };
+  | { phase: 'wait_client_cert'; a: AwaitingClient; next: ToFinished }
+  | { phase: 'wait_client_cv'; a: AwaitingClient; next: ToFinished; key: VerifyKey }
+  | WaitFinished;
 
 export class ServerConnection extends Connection {
   address: string;
@@ -175,10 +195,21 @@ export class ServerConnection extends Connection {
       this.onFinished(hs, body, now);
       return;
     }
+    if (hs?.phase === 'wait_client_cert' && msgType === H.certificate && epoch === 2) {
+      const got = onClientCertificate(this.scfg, hs.a, body, tlsMessage(msgType, body), now);
+      if (got) this.hs = { phase: 'wait_client_cv', a: hs.a, next: { ...hs.next, peerChain: got.chain }, key: got.key };
+      else this.hs = { phase: 'wait_finished', ...hs.next, expectedFinished: expectedClientFinished(hs.a) };
+      return;
+    }
+    if (hs?.phase === 'wait_client_cv' && msgType === H.certificate_verify && epoch === 2) {
+      onClientCertificateVerify(this.crypto, this.scfg.signatureSchemes, hs.a, hs.key, body, tlsMessage(msgType, body));
+      this.hs = { phase: 'wait_finished', ...hs.next, expectedFinished: expectedClientFinished(hs.a) };
+      return;
+    }
     throw new AlertError(AlertDescription.unexpected_message, `unexpected handshake message ${msgType} in ${hs ? hs.phase : 'done'}`);
   }
 
-  private onFinished(hs: ServerHs & { phase: 'wait_finished' }, body: Uint8Array, now: number): void {
+  private onFinished(hs: WaitFinished, body: Uint8Array, now: number): void {
     const exp = hs.expectedFinished;
     if (body.length !== exp.length) throw new AlertError(AlertDescription.decode_error, 'Finished length');
     if (!ctEqual(body, exp)) throw new AlertError(AlertDescription.decrypt_error, 'bad client Finished');
@@ -188,10 +219,12 @@ export class ServerConnection extends Connection {
     this.out.ampLimited = false;
     this.finalAck = this.acks.send()?.slice(); // exact-length copy: kept for the connection's life
     this.finalAckAt = now;
-    this.events.emit({
+    const ev: EndpointEvent = {
       type: 'connected', suite: hs.keys.suite.name, group: hs.group, signatureScheme: hs.scheme,
       helloRetry: hs.helloRetry, sendCid: this.rec.writeCid, recvCid: this.cidOk ? this.localCid : undefined,
-    });
+    };
+    if (hs.peerChain) ev.peerChain = hs.peerChain;
+    this.events.emit(ev);
     this.early.release();
   }
 
@@ -286,6 +319,9 @@ export class ServerConnection extends Connection {
     }
     const eeBody = encodeEncryptedExtensions(eeExts);
     t.update(tlsMessageTransient(H.encrypted_extensions, eeBody));
+    // CertificateRequest (client authentication asked for)
+    const crBody = cfg.clientAuth === 'none' ? undefined : certificateRequestBody(cfg.signatureSchemes);
+    if (crBody) t.update(tlsMessageTransient(H.certificate_request, crBody));
     // Certificate
     const cred = sel.credential;
     const certBody = encodeCertificate({ context: new Uint8Array(0), entries: cred.chain.map((d) => ({ data: d, extensions: [] })) });
@@ -308,17 +344,23 @@ export class ServerConnection extends Connection {
       kl(keylogLine('SERVER_TRAFFIC_SECRET_0', ch.random, app.server));
       kl(keylogLine('EXPORTER_SECRET', ch.random, ks.exporterMasterSecret(master, th)));
     }
-    // no client authentication: the transcript is no longer needed
-    const expectedFinished = ks.finishedVerifyData(sec.client, th);
     this.epochs.installApp(keys, app.client, app.server, master, th);
-    this.hs = { phase: 'wait_finished', keys, expectedFinished, group: sel.group, scheme: cred.scheme, helloRetry: hrr !== undefined };
-    this.sendHandshakeFlight([
+    const next: ToFinished = { keys, group: sel.group, scheme: cred.scheme, helloRetry: hrr !== undefined };
+    // without client authentication the transcript is no longer needed
+    this.hs = crBody
+      ? { phase: 'wait_client_cert', a: { keys, transcript: t, cHs: sec.client }, next }
+      : { phase: 'wait_finished', ...next, expectedFinished: ks.finishedVerifyData(sec.client, th) };
+    const msgs = [
       this.flights.newMessage(0, H.server_hello, shBody),
       this.flights.newMessage(2, H.encrypted_extensions, eeBody),
+    ];
+    if (crBody) msgs.push(this.flights.newMessage(2, H.certificate_request, crBody));
+    msgs.push(
       this.flights.newMessage(2, H.certificate, certBody),
       this.flights.newMessage(2, H.certificate_verify, cvBody),
       this.flights.newMessage(2, H.finished, finBody),
-    ], now);
+    );
+    this.sendHandshakeFlight(msgs, now);
   }
 
   private sessionEcho(ch: ClientHello): Uint8Array {

@@ -119,7 +119,13 @@ export function decodeEncryptedExtensions(body: Uint8Array): Extension[] {
   return e;
 }
 
-// ---- CertificateRequest (decoded only; client authentication is not implemented) ----
+// ---- CertificateRequest (RFC 8446 4.3.2) ----
+export function encodeCertificateRequest(m: CertificateRequestMsg): Uint8Array {
+  const w = new Writer(64);
+  w.vec(1, m.context);
+  writeExtensions(w, m.extensions);
+  return w.finish();
+}
 export function decodeCertificateRequest(body: Uint8Array): CertificateRequestMsg {
   const r = new Reader(body);
   const context = r.vec(1);
