@@ -2,6 +2,8 @@
 // pluggable certificate verifier. Everything is injected: crypto provider, randomness, verifier.
 import type { CryptoProvider, KxGroup, RandomSource, SignatureScheme, SigningKey, VerifyKey } from '../crypto/provider.ts';
 import type { CipherSuiteName } from '../crypto/suites.ts';
+import type { ExternalPsk, PskKeMode, ServerPskConfig } from './psk.ts';
+import type { TicketStore } from './tickets.ts';
 
 /** Server credential: DER certificates leaf first, the leaf's private key in the provider's canonical form,
  *  and the signature scheme used in CertificateVerify (must match the key kind). */
@@ -69,6 +71,15 @@ export interface ClientConfig extends CommonConfig {
    *  (default empty: the server's records to us carry no CID, but the server may give us one to use). */
   offerConnectionId?: boolean;
   connectionId?: Uint8Array;
+  /** Session resumption (./psk.ts, ./tickets.ts): tickets from NewSessionTicket go to this store, keyed by
+   *  `ticketServerId` (default: serverName, else 'default'), and the next connect() offers one. Off when absent. */
+  ticketStore?: TicketStore;
+  ticketServerId?: string;
+  /** External PSK offered when no ticket is available. */
+  externalPsk?: ExternalPsk;
+  /** psk_key_exchange_modes offered (default ['psk_dhe_ke']). With only 'psk_ke' the ClientHello carries no
+   *  key share (no public-key operation; no full-handshake fallback). */
+  pskModes?: PskKeMode[];
 }
 
 export interface CookieConfig {
@@ -89,6 +100,8 @@ export interface ServerConfig extends CommonConfig {
   /** Compatibility switch for wolfSSL resumption: echo a non-empty legacy_session_id (default false: RFC 9147
    *  5.3 says the server MUST NOT echo it). */
   echoLegacySessionId?: boolean;
+  /** External PSKs, session tickets, 0-RTT (./psk.ts). Off when absent. */
+  psk?: ServerPskConfig;
   /** Cap on concurrent connections held by the dispatcher (default Infinity). */
   maxConnections?: number;
 }

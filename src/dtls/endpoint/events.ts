@@ -12,8 +12,12 @@ export type EndpointEvent =
     /** CID we put in records we send (peer-chosen), CID we expect in records we receive (our choice). */
     sendCid: Uint8Array | undefined;
     recvCid: Uint8Array | undefined;
+    /** Present when a PSK authenticated the handshake (signatureScheme 'psk'; group 'none' for psk_ke), and
+     *  whether the server took the client's 0-RTT data. */
+    psk?: 'external' | 'resumption';
+    earlyData?: 'accepted' | 'rejected';
   }
-  | { type: 'data'; data: Uint8Array }
+  | { type: 'data'; data: Uint8Array; /** 0-RTT data (epoch 1), server side */ early?: true }
   | { type: 'alert'; level: number; description: number; name: string; sent: boolean }
   | { type: 'keyupdate'; direction: 'send' | 'receive'; epoch: number }
   | { type: 'closed'; reason: CloseReason };

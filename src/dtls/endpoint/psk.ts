@@ -8,8 +8,8 @@ import type { KeySchedule } from '../keyschedule.ts';
 import { AlertError, ctEqual } from '../handshake/bytes.ts';
 import { AlertDescription, ExtensionType as X } from '../handshake/constants.ts';
 import * as E from '../handshake/extensions.ts';
-import type { ClientHello } from '../handshake/messages.ts';
-import { PskMode, checkPskLast, truncateClientHello } from '../handshake/psk-extensions.ts';
+import { type ClientHello, decodeNewSessionTicket, encodeNewSessionTicket } from '../handshake/messages.ts';
+import { EarlyDataExt, PskMode, checkPskLast, truncateClientHello } from '../handshake/psk-extensions.ts';
 import type { AntiReplay, ReplayVerdict } from './anti-replay.ts';
 import { groupCode, scheduleFor } from './common.ts';
 import type { ResolvedCommon } from './config.ts';
@@ -218,4 +218,32 @@ export function choosePsk(cfg: ResolvedCommon, psk: ServerPskConfig, ch: ClientH
     return { kind, index: i, mode, suite, ks, early, group, share, earlyData };
   }
   return undefined;
+}
+
+/** A NewSessionTicket body (RFC 8446 4.6.1) for resumption secret `rms`: PSK = HKDF-Expand-Label(rms,
+ *  "resumption", nonce); the ticket seals it with the issue time, lifetime, age_add and max_early_data. */
+export function newSessionTicket(t: NonNullable<ServerPskConfig['tickets']>, cfg: ResolvedCommon, ks: KeySchedule,
+  suite: CipherSuite, rms: Uint8Array, index: number, nowMs: number): Uint8Array {
+  const nonce = Uint8Array.of(index & 0xff);
+  const psk = ks.resumptionPsk(rms, nonce);
+  const r = new Uint8Array(4);
+  cfg.rng.fill(r);
+  const ageAdd = ((r[0]! << 24) | (r[1]! << 16) | (r[2]! << 8) | r[3]!) >>> 0;
+  const lifetimeS = Math.min(t.lifetimeS ?? 7200, 604800);
+  const maxEarlyData = t.maxEarlyData ?? 0;
+  const ticket = t.keys.seal({ suiteCode: suite.code, issuedAtMs: Math.floor(nowMs), lifetimeS, ageAdd, maxEarlyData, psk });
+  const exts: E.Extension[] = maxEarlyData > 0 ? [{ type: X.early_data, data: EarlyDataExt.encode(maxEarlyData) }] : [];
+  return encodeNewSessionTicket({ lifetime: lifetimeS, ageAdd, nonce, ticket, extensions: exts });
+}
+
+/** The client's side of a NewSessionTicket: what to store (undefined: lifetime 0, nothing to keep). */
+export function ticketFromMessage(body: Uint8Array, ks: KeySchedule, suite: CipherSuite, rms: Uint8Array, nowMs: number): StoredTicket | undefined {
+  const m = decodeNewSessionTicket(body);
+  if (m.lifetime > 604800) throw new AlertError(AlertDescription.illegal_parameter, 'ticket_lifetime above 7 days');
+  if (m.lifetime === 0) return undefined;
+  const ed = E.findExt(m.extensions, X.early_data);
+  return {
+    ticket: m.ticket.slice(), psk: ks.resumptionPsk(rms, m.nonce), suite: suite.name, receivedAtMs: nowMs,
+    lifetimeS: m.lifetime, ageAdd: m.ageAdd, maxEarlyData: ed ? E.EarlyData.decode(ed) ?? 0 : 0,
+  };
 }

@@ -3,7 +3,7 @@
 //   START --CH (needs group, cookies off)--> WAIT_CH2 (stateful HRR) --CH2--> START
 //   START --CH--> send [SH] {EE Cert CV Finished} --> WAIT_FINISHED --client Finished--> CONNECTED (+ ACK)
 // The handshake state is a union with one member per phase (ServerHs).
-import type { KxGroup, SignatureScheme } from '../crypto/provider.ts';
+import type { KxGroup, KxKeyPair, SignatureScheme } from '../crypto/provider.ts';
 import { type CipherSuite, getSuite, suiteByCode } from '../crypto/suites.ts';
 import { keylogLine } from '../keylog.ts';
 import { AlertError, ctEqual } from '../handshake/bytes.ts';
@@ -17,11 +17,15 @@ import { type ResolvedCommon, type ServerConfig, type ServerCredential, resolveC
 import { Connection } from './connection.ts';
 import { certificateVerifyContent, groupCode, groupFromCode, handshakeSecretNoPsk, scheduleFor, schemeCode } from './common.ts';
 import type { Negotiated } from './epochs.ts';
+import { EarlyDataExt, PreSharedKeyServer } from '../handshake/psk-extensions.ts';
+import { type ServerPskConfig, choosePsk, newSessionTicket } from './psk.ts';
+import { countDrop } from './records.ts';
 
 export interface ResolvedServer extends ResolvedCommon {
   credentials: ServerCredential[];
   echoLegacySessionId: boolean;
   connectionIdLength: number;
+  psk: ServerPskConfig | undefined;
 }
 
 export function resolveServer(c: ServerConfig): ResolvedServer {
@@ -32,6 +36,7 @@ export function resolveServer(c: ServerConfig): ResolvedServer {
     credentials: creds,
     echoLegacySessionId: c.echoLegacySessionId ?? false,
     connectionIdLength: c.connectionIdLength ?? 0,
+    psk: c.psk,
   };
 }
 
@@ -104,7 +109,21 @@ export interface HrrContext {
 export type ServerHs =
   | { phase: 'start'; hrr: HrrContext | undefined }
   | { phase: 'wait_ch2'; hrr: HrrContext }
-  | { phase: 'wait_finished'; keys: Negotiated; expectedFinished: Uint8Array; group: KxGroup; scheme: SignatureScheme; helloRetry: boolean };
+  | {
+    phase: 'wait_finished'; keys: Negotiated; expectedFinished: Uint8Array; group: KxGroup | 'none';
+    scheme: SignatureScheme | 'psk'; helloRetry: boolean;
+    /** Resumption master secret (only when tickets are issued). */
+    rms: Uint8Array | undefined;
+    psk: { kind: 'external' | 'resumption'; earlyData: boolean } | undefined;
+  };
+
+/** What a ClientHello negotiates: with a PSK no credential and, for psk_ke, no group. */
+interface PskOrCert {
+  suite: CipherSuite;
+  group: KxGroup | undefined;
+  share: Uint8Array | undefined;
+  credential: ServerCredential | undefined;
+}
 
 export class ServerConnection extends Connection {
   address: string;
@@ -119,6 +138,8 @@ export class ServerConnection extends Connection {
   private finalAckAt = 0;
   /** ClientHello.random of this association (tells a new association from a duplicate ClientHello). */
   clientRandom: Uint8Array | undefined;
+  /** Early data bytes still acceptable (0-RTT accepted: max_early_data_size), -1 when 0-RTT is off. */
+  private earlyBudget = -1;
   /** Incremented for every record authenticated under epoch >= 2 (proof of address ownership, CID migration). */
   authenticatedRecords = 0;
 
@@ -188,11 +209,35 @@ export class ServerConnection extends Connection {
     this.out.ampLimited = false;
     this.finalAck = this.acks.send()?.slice(); // exact-length copy: kept for the connection's life
     this.finalAckAt = now;
+    if (this.earlyBudget >= 0) {
+      this.rec.dropRead(1); // no epoch-1 records once the handshake is complete (RFC 9147 5.6)
+      this.earlyBudget = -1;
+    }
     this.events.emit({
       type: 'connected', suite: hs.keys.suite.name, group: hs.group, signatureScheme: hs.scheme,
       helloRetry: hs.helloRetry, sendCid: this.rec.writeCid, recvCid: this.cidOk ? this.localCid : undefined,
+      ...(hs.psk ? { psk: hs.psk.kind, earlyData: hs.psk.earlyData ? 'accepted' as const : 'rejected' as const } : {}),
     });
     this.early.release();
+    const tk = this.scfg.psk?.tickets;
+    if (tk && hs.rms && this.state === 'connected') {
+      // NewSessionTicket(s) in epoch 3, retransmitted until ACKed (RFC 9147 5.8.4)
+      const msgs = [];
+      for (let i = 0; i < (tk.count ?? 1); i++) {
+        msgs.push(this.flights.newMessage(3, H.new_session_ticket, newSessionTicket(tk, this.scfg, hs.keys.ks, hs.keys.suite, hs.rms, i, now)));
+      }
+      this.flights.startHandshake(msgs, now, true, undefined);
+    }
+  }
+
+  /** 0-RTT application data (epoch 1), accepted up to max_early_data_size; delivered as 'data' with `early`. */
+  protected override onEarlyData(payload: Uint8Array): void {
+    if (this.earlyBudget < payload.length) {
+      countDrop(this.stats, 'early_application_data');
+      return;
+    }
+    this.earlyBudget -= payload.length;
+    this.events.emit({ type: 'data', data: payload, early: true });
   }
 
   private dropWriteEpoch2(): void {
@@ -212,12 +257,16 @@ export class ServerConnection extends Connection {
   /** A ClientHello: the first, or the second after a HelloRetryRequest (`hrr`, stateless or stateful). */
   private onClientHello(hrr: HrrContext | undefined, ch: ClientHello, chFull: Uint8Array, now: number): void {
     const cfg = this.scfg;
-    const sel = selectParams(cfg, ch);
+    // a usable PSK (./psk.ts) replaces certificate authentication; otherwise the full handshake
+    const psk = cfg.psk ? choosePsk(cfg, cfg.psk, ch, chFull, hrr?.prefix, now) : undefined;
+    const sel: PskOrCert = psk
+      ? { suite: psk.suite, group: psk.group, share: psk.share, credential: undefined }
+      : selectParams(cfg, ch);
     let share = sel.share;
     if (hrr) {
       // ClientHello2 after a stateless HRR: it must follow what the HRR asked for
       if (sel.suite.code !== hrr.suiteCode) {
-        if (!ch.cipherSuites.includes(hrr.suiteCode)) throw new AlertError(AlertDescription.illegal_parameter, 'suite differs from HRR');
+        if (!ch.cipherSuites.includes(hrr.suiteCode) || psk) throw new AlertError(AlertDescription.illegal_parameter, 'suite differs from HRR');
         sel.suite = suiteByCode(hrr.suiteCode)!;
       }
       if (hrr.group) {
@@ -228,8 +277,8 @@ export class ServerConnection extends Connection {
         sel.group = hrr.group;
         share = shares[0]!.keyExchange;
       }
-      if (!share) throw new AlertError(AlertDescription.illegal_parameter, 'ClientHello2 still lacks a usable share');
-    } else if (!share) {
+      if (!share && sel.group) throw new AlertError(AlertDescription.illegal_parameter, 'ClientHello2 still lacks a usable share');
+    } else if (!share && sel.group) {
       // stateful HRR (cookies disabled): keep Hash(CH1), ask for the group (a second ClientHello comes with `hrr`)
       const hrrBody = buildHrrBody(sel.suite.code, sel.group, undefined, this.sessionEcho(ch));
       this.hs = {
@@ -244,17 +293,21 @@ export class ServerConnection extends Connection {
     }
     const suite = sel.suite;
     const ks = scheduleFor(this.crypto, suite.hash);
-    const kp = this.crypto.kxGenerate(sel.group);
-    const shared = this.crypto.kxDerive(sel.group, kp.privateKey, share);
-    if (!shared) throw new AlertError(AlertDescription.illegal_parameter, 'bad key share');
+    const group = sel.group;
+    let kp: KxKeyPair | undefined;
+    let shared: Uint8Array | undefined;
+    if (group && share) {
+      kp = this.crypto.kxGenerate(group);
+      shared = this.crypto.kxDerive(group, kp.privateKey, share) ?? undefined;
+      if (!shared) throw new AlertError(AlertDescription.illegal_parameter, 'bad key share');
+    }
 
     // ServerHello
     const random = new Uint8Array(32);
     cfg.rng.fill(random);
-    const shExts: E.Extension[] = [
-      { type: X.supported_versions, data: E.SupportedVersions.encodeServer(DTLS13) },
-      { type: X.key_share, data: E.KeyShare.encodeServer({ group: groupCode(sel.group), keyExchange: kp.publicKey }) },
-    ];
+    const shExts: E.Extension[] = [{ type: X.supported_versions, data: E.SupportedVersions.encodeServer(DTLS13) }];
+    if (group && kp) shExts.push({ type: X.key_share, data: E.KeyShare.encodeServer({ group: groupCode(group), keyExchange: kp.publicKey }) });
+    if (psk) shExts.push({ type: X.pre_shared_key, data: PreSharedKeyServer.encode(psk.index) });
     const cidExt = E.findExt(ch.extensions, X.connection_id);
     if (cidExt) {
       const clientCid = E.ConnectionIdExt.decode(cidExt);
@@ -267,8 +320,14 @@ export class ServerConnection extends Connection {
     const shBody = encodeServerHello({ random, legacySessionIdEcho: this.sessionEcho(ch), cipherSuite: suite.code, compressionMethod: 0, extensions: shExts });
     const t = this.crypto.transcript(suite.hash);
     if (hrr) for (const m of hrr.prefix) t.update(m);
-    t.update(chFull).update(tlsMessageTransient(H.server_hello, shBody));
-    const hsSecret = handshakeSecretNoPsk(this.crypto, ks, shared);
+    t.update(chFull);
+    if (psk?.earlyData.accepted) {
+      // 0-RTT accepted: epoch 1 read keys from client_early_traffic_secret = Derive-Secret(early, "c e traffic", CH)
+      this.rec.installRead(1, ks.epochKeys(ks.clientEarlyTrafficSecret(psk.early, t.digest()), suite));
+      this.earlyBudget = psk.earlyData.max;
+    }
+    t.update(tlsMessageTransient(H.server_hello, shBody));
+    const hsSecret = psk ? ks.handshakeSecret(psk.early, shared) : handshakeSecretNoPsk(this.crypto, ks, shared!);
     const sec = ks.handshakeTrafficSecrets(hsSecret, t.digest());
     const keys: Negotiated = { suite, ks };
     this.epochs.installHandshake(keys, sec.client, sec.server);
@@ -284,19 +343,25 @@ export class ServerConnection extends Connection {
       eeExts.push({ type: X.record_size_limit, data: E.RecordSizeLimit.encode(mine) });
       this.rec.layer.setRecordSizeLimit({ read: mine });
     }
+    if (psk?.earlyData.accepted) eeExts.push({ type: X.early_data, data: EarlyDataExt.encode() });
     const eeBody = encodeEncryptedExtensions(eeExts);
     t.update(tlsMessageTransient(H.encrypted_extensions, eeBody));
-    // Certificate
+    const flight = [this.flights.newMessage(0, H.server_hello, shBody), this.flights.newMessage(2, H.encrypted_extensions, eeBody)];
     const cred = sel.credential;
-    const certBody = encodeCertificate({ context: new Uint8Array(0), entries: cred.chain.map((d) => ({ data: d, extensions: [] })) });
-    t.update(tlsMessageTransient(H.certificate, certBody));
-    // CertificateVerify
-    const sig = this.crypto.sign(cred.scheme, cred.privateKey, certificateVerifyContent('server', t.digest()));
-    const cvBody = encodeCertificateVerify({ scheme: schemeCode(cred.scheme), signature: sig });
-    t.update(tlsMessageTransient(H.certificate_verify, cvBody));
+    if (cred) {
+      // Certificate
+      const certBody = encodeCertificate({ context: new Uint8Array(0), entries: cred.chain.map((d) => ({ data: d, extensions: [] })) });
+      t.update(tlsMessageTransient(H.certificate, certBody));
+      // CertificateVerify
+      const sig = this.crypto.sign(cred.scheme, cred.privateKey, certificateVerifyContent('server', t.digest()));
+      const cvBody = encodeCertificateVerify({ scheme: schemeCode(cred.scheme), signature: sig });
+      t.update(tlsMessageTransient(H.certificate_verify, cvBody));
+      flight.push(this.flights.newMessage(2, H.certificate, certBody), this.flights.newMessage(2, H.certificate_verify, cvBody));
+    }
     // Finished
     const finBody = ks.finishedVerifyData(sec.server, t.digest());
     t.update(tlsMessageTransient(H.finished, finBody));
+    flight.push(this.flights.newMessage(2, H.finished, finBody));
     const th = t.digest();
     const master = ks.masterSecret(hsSecret);
     const app = ks.applicationTrafficSecrets(master, th);
@@ -308,17 +373,17 @@ export class ServerConnection extends Connection {
       kl(keylogLine('SERVER_TRAFFIC_SECRET_0', ch.random, app.server));
       kl(keylogLine('EXPORTER_SECRET', ch.random, ks.exporterMasterSecret(master, th)));
     }
-    // no client authentication: the transcript is no longer needed
+    // no client authentication: the transcript is no longer needed (except for the resumption secret of tickets)
     const expectedFinished = ks.finishedVerifyData(sec.client, th);
+    const rms = cfg.psk?.tickets
+      ? ks.resumptionMasterSecret(master, t.update(tlsMessageTransient(H.finished, expectedFinished)).digest())
+      : undefined;
     this.epochs.installApp(keys, app.client, app.server, master, th);
-    this.hs = { phase: 'wait_finished', keys, expectedFinished, group: sel.group, scheme: cred.scheme, helloRetry: hrr !== undefined };
-    this.sendHandshakeFlight([
-      this.flights.newMessage(0, H.server_hello, shBody),
-      this.flights.newMessage(2, H.encrypted_extensions, eeBody),
-      this.flights.newMessage(2, H.certificate, certBody),
-      this.flights.newMessage(2, H.certificate_verify, cvBody),
-      this.flights.newMessage(2, H.finished, finBody),
-    ], now);
+    this.hs = {
+      phase: 'wait_finished', keys, expectedFinished, group: group ?? 'none', scheme: cred ? cred.scheme : 'psk',
+      helloRetry: hrr !== undefined, rms, psk: psk ? { kind: psk.kind, earlyData: psk.earlyData.accepted } : undefined,
+    };
+    this.sendHandshakeFlight(flight, now);
   }
 
   private sessionEcho(ch: ClientHello): Uint8Array {
