@@ -483,7 +483,8 @@ export class ClientEndpoint extends Connection {
     this.events.emit({
       type: 'connected', suite: k.keys.suite.name, group: k.group, signatureScheme: hs.scheme,
       helloRetry: this.hrrSeen, sendCid: this.rec.writeCid, recvCid: this.cidOk && this.myCid.length ? this.myCid : undefined,
-      ...(k.psk ? { psk: k.psk.kind, earlyData: hs.earlyAccepted ? 'accepted' as const : 'rejected' as const } : {}),
+      ...(k.psk ? { psk: k.psk.kind } : {}),
+      ...(k.earlySent ? { earlyData: hs.earlyAccepted ? 'accepted' as const : 'rejected' as const } : {}),
     });
     if (this.rec.layer.hasWriteEpoch(1)) this.rec.dropWrite(1);
     // 0-RTT data the server did not take (or that could not go early) is sent now, under epoch 3

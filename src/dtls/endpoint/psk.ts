@@ -133,10 +133,11 @@ export interface PskChoice {
 /**
  * Chooses a PSK for `ch` (its TLS form `chFull`, and the HRR transcript prefix if this is ClientHello2), verifying
  * the binder. Undefined when the ClientHello offers none the server can use (full handshake). Throws AlertError
- * for a bad binder (decrypt_error), a misplaced pre_shared_key or missing psk_key_exchange_modes.
+ * for a bad binder (decrypt_error), a misplaced pre_shared_key or missing psk_key_exchange_modes. `probe`: only
+ * the choice (the stateless HelloRetryRequest's suite and group), no anti-replay bookkeeping.
  */
 export function choosePsk(cfg: ResolvedCommon, psk: ServerPskConfig, ch: ClientHello, chFull: Uint8Array,
-  prefix: readonly Uint8Array[] | undefined, nowMs: number): PskChoice | undefined {
+  prefix: readonly Uint8Array[] | undefined, nowMs: number, probe = false): PskChoice | undefined {
   const data = E.findExt(ch.extensions, X.pre_shared_key);
   if (!data) return undefined;
   checkPskLast(ch.extensions, X.pre_shared_key);
@@ -205,7 +206,7 @@ export function choosePsk(cfg: ResolvedCommon, psk: ServerPskConfig, ch: ClientH
     const got = offered.binders[i]!;
     if (got.length !== expected.length || !ctEqual(got, expected)) throw new AlertError(AlertDescription.decrypt_error, 'bad PSK binder');
     let earlyData: PskChoice['earlyData'];
-    if (!E.findExt(ch.extensions, X.early_data)) earlyData = { accepted: false, why: 'not-offered' };
+    if (probe || !E.findExt(ch.extensions, X.early_data)) earlyData = { accepted: false, why: 'not-offered' };
     else if (i !== 0) earlyData = { accepted: false, why: 'not-offered' }; // 0-RTT only with the first PSK (4.2.10)
     else if (prefix) earlyData = { accepted: false, why: 'hrr' };
     else if (!state || state.maxEarlyData === 0 || !psk.antiReplay) earlyData = { accepted: false, why: 'no-ticket-allowance' };

@@ -114,7 +114,7 @@ export type ServerHs =
     scheme: SignatureScheme | 'psk'; helloRetry: boolean;
     /** Resumption master secret (only when tickets are issued). */
     rms: Uint8Array | undefined;
-    psk: { kind: 'external' | 'resumption'; earlyData: boolean } | undefined;
+    psk: { kind: 'external' | 'resumption'; earlyData: boolean | undefined } | undefined;
   };
 
 /** What a ClientHello negotiates: with a PSK no credential and, for psk_ke, no group. */
@@ -216,7 +216,8 @@ export class ServerConnection extends Connection {
     this.events.emit({
       type: 'connected', suite: hs.keys.suite.name, group: hs.group, signatureScheme: hs.scheme,
       helloRetry: hs.helloRetry, sendCid: this.rec.writeCid, recvCid: this.cidOk ? this.localCid : undefined,
-      ...(hs.psk ? { psk: hs.psk.kind, earlyData: hs.psk.earlyData ? 'accepted' as const : 'rejected' as const } : {}),
+      ...(hs.psk ? { psk: hs.psk.kind } : {}),
+      ...(hs.psk && hs.psk.earlyData !== undefined ? { earlyData: hs.psk.earlyData ? 'accepted' as const : 'rejected' as const } : {}),
     });
     this.early.release();
     const tk = this.scfg.psk?.tickets;
@@ -381,7 +382,7 @@ export class ServerConnection extends Connection {
     this.epochs.installApp(keys, app.client, app.server, master, th);
     this.hs = {
       phase: 'wait_finished', keys, expectedFinished, group: group ?? 'none', scheme: cred ? cred.scheme : 'psk',
-      helloRetry: hrr !== undefined, rms, psk: psk ? { kind: psk.kind, earlyData: psk.earlyData.accepted } : undefined,
+      helloRetry: hrr !== undefined, rms, psk: psk ? { kind: psk.kind, earlyData: psk.earlyData.accepted || psk.earlyData.why !== 'not-offered' ? psk.earlyData.accepted : undefined } : undefined,
     };
     this.sendHandshakeFlight(flight, now);
   }
