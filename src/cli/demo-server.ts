@@ -1,5 +1,6 @@
 // npm run demo:server -- --port P --cert chain.pem --key key.pem [--cookie on|off] [--cid LEN] [--keylog FILE]
-//                         [--suite NAME] [--group NAME] [--host ADDR]
+//                         [--suite NAME] [--group NAME] [--host ADDR] [--tickets [--early-data N]]
+//                         [--psk-identity ID --psk-key HEX]
 // A DTLS 1.3 echo server over a real UDP socket: the sans-IO ServerDispatcher routes datagrams (by address or
 // CID), every application message is sent back to its sender on the same connection. Timers are driven from the
 // dispatcher's nextTimeout(). Prints "listening HOST:PORT" once bound (--port 0 picks a free port), then one line
@@ -7,7 +8,7 @@
 import { Command } from 'commander';
 import dgram from 'node:dgram';
 import { isIP, type AddressInfo } from 'node:net';
-import { ServerDispatcher, createProvider } from '../dtls/index.ts';
+import { AntiReplay, ServerDispatcher, TicketKeys, createProvider } from '../dtls/index.ts';
 import { loadCredential } from '../dtls/cert/index.ts';
 import {
   UsageError, collect, cryptoRandom, hex, keylogWriter, nowMs, parseGroups, parseIntOpt, parseSuites, readText,
@@ -27,6 +28,11 @@ type Opts = {
   mtu?: string;
   exitAfter?: string;
   echoSessionId?: boolean;
+  tickets?: boolean;
+  tls13ResumptionLabel?: boolean;
+  earlyData?: string;
+  pskIdentity?: string;
+  pskKey?: string;
   verbose?: boolean;
 };
 
@@ -61,6 +67,11 @@ export async function start(
     .option('--mtu <bytes>', 'path MTU (UDP payload bytes)')
     .option('--exit-after <n>', 'exit after n connections have closed')
     .option('--echo-session-id', 'echo legacy_session_id (wolfSSL resumption compatibility; off per RFC 9147)')
+    .option('--tls13-resumption-label', 'derive ticket PSKs with "tls13 resumption" (wolfSSL 5.5.4 compatibility; RFC 9147: dtls13)')
+    .option('--tickets', 'issue session tickets (NewSessionTicket, key from the OS RNG) and accept resumption')
+    .option('--early-data <bytes>', 'with --tickets: max_early_data_size in tickets, 0-RTT accepted with anti-replay')
+    .option('--psk-identity <text>', 'external PSK identity (with --psk-key)')
+    .option('--psk-key <hex>', 'external PSK key, hex')
     .option('--verbose', 'log datagrams to stderr')
     .exitOverride()
     .configureOutput({ writeErr: (s) => err(s), writeOut: (s) => out(s) });
@@ -89,6 +100,17 @@ export async function start(
     keylog = keylogWriter(o.keylog);
     const suites = parseSuites(o.suite);
     const groups = parseGroups(o.group);
+    if ((o.pskIdentity === undefined) !== (o.pskKey === undefined)) throw new UsageError('--psk-identity and --psk-key go together');
+    if (o.pskKey !== undefined && !/^([0-9a-fA-F]{2})+$/.test(o.pskKey)) throw new UsageError('--psk-key must be hex');
+    const maxEarly = o.earlyData !== undefined ? parseIntOpt(o.earlyData, '--early-data', 0, 2 ** 32 - 1) : 0;
+    if (maxEarly && !o.tickets) throw new UsageError('--early-data needs --tickets');
+    const ticketKey = new Uint8Array(32);
+    cryptoRandom.fill(ticketKey);
+    const psk = o.tickets || o.pskKey !== undefined ? {
+      ...(o.tickets ? { tickets: { keys: new TicketKeys(provider, [ticketKey]), maxEarlyData: maxEarly, tls13ResumptionLabel: o.tls13ResumptionLabel === true } } : {}),
+      ...(maxEarly ? { antiReplay: new AntiReplay({ startMs: nowMs() }) } : {}),
+      ...(o.pskKey !== undefined ? { external: [{ identity: new TextEncoder().encode(o.pskIdentity), key: Uint8Array.from(Buffer.from(o.pskKey, 'hex')) }] } : {}),
+    } : undefined;
     dispatcher = new ServerDispatcher({
       crypto: provider,
       rng: cryptoRandom,
@@ -96,6 +118,7 @@ export async function start(
       cookie: { enabled: o.cookie === 'on' },
       connectionIdLength: cidLen,
       ...(o.echoSessionId ? { echoLegacySessionId: true } : {}),
+      ...(psk ? { psk } : {}),
       ...(suites ? { suites } : {}),
       ...(groups ? { groups } : {}),
       ...(o.mtu ? { mtu: parseIntOpt(o.mtu, '--mtu', 256, 65507) } : {}),
@@ -125,11 +148,12 @@ export async function start(
             if (keylog && keylogCount === 0) err('demo:server: warning: the endpoint reported no secrets (no keylog hook); --keylog file left empty\n');
             out(
               `connected ${e.address} suite=${ev.suite} group=${ev.group} scheme=${ev.signatureScheme}` +
-                ` hrr=${ev.helloRetry ? 'yes' : 'no'} send_cid=${hex(ev.sendCid) || '-'} recv_cid=${hex(ev.recvCid) || '-'}\n`,
+                ` hrr=${ev.helloRetry ? 'yes' : 'no'} send_cid=${hex(ev.sendCid) || '-'} recv_cid=${hex(ev.recvCid) || '-'}` +
+                (ev.psk ? ` psk=${ev.psk}` : '') + (ev.earlyData ? ` early_data=${ev.earlyData}` : '') + '\n',
             );
             break;
           case 'data':
-            out(`data ${e.address} ${ev.data.length}B\n`);
+            out(`data ${e.address} ${ev.data.length}B${ev.early ? ' early' : ''}\n`);
             e.connection.send(ev.data, nowMs()); // echo
             break;
           case 'keyupdate':

@@ -89,6 +89,7 @@ export interface ResolvedClient extends ResolvedCommon {
   ticketServerId: string;
   externalPsk: ExternalPsk | undefined;
   pskModes: PskKeMode[];
+  tls13ResumptionLabel: boolean;
 }
 
 export function resolveClient(config: ClientConfig): ResolvedClient {
@@ -121,6 +122,7 @@ export function resolveClient(config: ClientConfig): ResolvedClient {
     ticketServerId: config.ticketServerId ?? config.serverName ?? 'default',
     externalPsk: config.externalPsk,
     pskModes: config.pskModes ?? ['psk_dhe_ke'],
+    tls13ResumptionLabel: config.tls13ResumptionLabel ?? false,
   };
 }
 
@@ -498,7 +500,7 @@ export class ClientEndpoint extends Connection {
       decodeNewSessionTicket(body);
       return;
     }
-    const t = ticketFromMessage(body, r.keys.ks, r.keys.suite, r.secret, now);
+    const t = ticketFromMessage(body, r.keys.ks, r.keys.suite, r.secret, now, this.crypto, this.rc.tls13ResumptionLabel);
     if (t) this.rc.ticketStore!.put(this.rc.ticketServerId, t);
   }
 }

@@ -80,6 +80,9 @@ export interface ClientConfig extends CommonConfig {
   /** psk_key_exchange_modes offered (default ['psk_dhe_ke']). With only 'psk_ke' the ClientHello carries no
    *  key share (no public-key operation; no full-handshake fallback). */
   pskModes?: PskKeMode[];
+  /** wolfSSL 5.5.4 compatibility: derive the resumption PSK of received tickets with "tls13 resumption"
+   *  (see ServerPskConfig.tickets.tls13ResumptionLabel). Default false (RFC 9147: "dtls13resumption"). */
+  tls13ResumptionLabel?: boolean;
 }
 
 export interface CookieConfig {

@@ -4,7 +4,7 @@
 // store has one, else the external PSK).
 import type { CryptoProvider, HashAlg, KxGroup } from '../crypto/provider.ts';
 import { type CipherSuite, getSuite, suiteByCode } from '../crypto/suites.ts';
-import type { KeySchedule } from '../keyschedule.ts';
+import { KeySchedule, TLS13_PREFIX } from '../keyschedule.ts';
 import { AlertError, ctEqual } from '../handshake/bytes.ts';
 import { AlertDescription, ExtensionType as X } from '../handshake/constants.ts';
 import * as E from '../handshake/extensions.ts';
@@ -38,6 +38,9 @@ export interface ServerPskConfig {
     maxEarlyData?: number;
     /** Tickets sent after each full or resumed handshake (default 1). */
     count?: number;
+    /** wolfSSL 5.5.4 compatibility: derive the resumption PSK with the TLS label "tls13 resumption" (its
+     *  DeriveResumptionPSK ignores DTLS; RFC 9147 5.9 wants "dtls13resumption"). Default false. */
+    tls13ResumptionLabel?: boolean;
   };
   /** Modes the server accepts, in preference order (default ['psk_dhe_ke', 'psk_ke']). */
   modes?: PskKeMode[];
@@ -226,7 +229,7 @@ export function choosePsk(cfg: ResolvedCommon, psk: ServerPskConfig, ch: ClientH
 export function newSessionTicket(t: NonNullable<ServerPskConfig['tickets']>, cfg: ResolvedCommon, ks: KeySchedule,
   suite: CipherSuite, rms: Uint8Array, index: number, nowMs: number): Uint8Array {
   const nonce = Uint8Array.of(index & 0xff);
-  const psk = ks.resumptionPsk(rms, nonce);
+  const psk = resumptionPsk(cfg.crypto, ks, rms, nonce, t.tls13ResumptionLabel ?? false);
   const r = new Uint8Array(4);
   cfg.rng.fill(r);
   const ageAdd = ((r[0]! << 24) | (r[1]! << 16) | (r[2]! << 8) | r[3]!) >>> 0;
@@ -238,13 +241,20 @@ export function newSessionTicket(t: NonNullable<ServerPskConfig['tickets']>, cfg
 }
 
 /** The client's side of a NewSessionTicket: what to store (undefined: lifetime 0, nothing to keep). */
-export function ticketFromMessage(body: Uint8Array, ks: KeySchedule, suite: CipherSuite, rms: Uint8Array, nowMs: number): StoredTicket | undefined {
+export function ticketFromMessage(body: Uint8Array, ks: KeySchedule, suite: CipherSuite, rms: Uint8Array, nowMs: number,
+  crypto: CryptoProvider, tls13Label: boolean): StoredTicket | undefined {
   const m = decodeNewSessionTicket(body);
   if (m.lifetime > 604800) throw new AlertError(AlertDescription.illegal_parameter, 'ticket_lifetime above 7 days');
   if (m.lifetime === 0) return undefined;
   const ed = E.findExt(m.extensions, X.early_data);
   return {
-    ticket: m.ticket.slice(), psk: ks.resumptionPsk(rms, m.nonce), suite: suite.name, receivedAtMs: nowMs,
+    ticket: m.ticket.slice(), psk: resumptionPsk(crypto, ks, rms, m.nonce, tls13Label), suite: suite.name, receivedAtMs: nowMs,
     lifetimeS: m.lifetime, ageAdd: m.ageAdd, maxEarlyData: ed ? E.EarlyData.decode(ed) ?? 0 : 0,
   };
+}
+
+/** HKDF-Expand-Label(rms, "resumption", nonce, Hash.length), with the DTLS prefix or (wolfSSL 5.5.4 compatibility)
+ *  the TLS one. */
+function resumptionPsk(crypto: CryptoProvider, ks: KeySchedule, rms: Uint8Array, nonce: Uint8Array, tls13Label: boolean): Uint8Array {
+  return tls13Label ? new KeySchedule(crypto, ks.hash, TLS13_PREFIX).resumptionPsk(rms, nonce) : ks.resumptionPsk(rms, nonce);
 }
