@@ -29,6 +29,9 @@ type Opts = {
   timeout: string;
   crypto: string;
   mtu?: string;
+  pskIdentity?: string;
+  pskKey?: string;
+  pskMode?: string;
   verbose?: boolean;
 };
 
@@ -53,6 +56,9 @@ export async function main(
     .option('--timeout <ms>', 'give up after this long', '10000')
     .option('--crypto <provider>', 'crypto provider: node or noble', 'node')
     .option('--mtu <bytes>', 'path MTU (UDP payload bytes)')
+    .option('--psk-identity <text>', 'offer an external PSK with this identity (with --psk-key)')
+    .option('--psk-key <hex>', 'external PSK key, hex')
+    .option('--psk-mode <mode>', 'psk_dhe_ke (default) or psk_ke')
     .option('--verbose', 'log datagrams and events to stderr')
     .exitOverride()
     .configureOutput({ writeErr: (s) => err(s), writeOut: (s) => out(s) });
@@ -95,7 +101,11 @@ export async function main(
     keylog = keylogWriter(o.keylog);
     const suites = parseSuites(o.suite);
     const groups = parseGroups(o.group);
+    if ((o.pskIdentity === undefined) !== (o.pskKey === undefined)) throw new UsageError('--psk-identity and --psk-key go together');
+    if (o.pskMode !== undefined && o.pskMode !== 'psk_ke' && o.pskMode !== 'psk_dhe_ke') throw new UsageError('--psk-mode must be psk_ke or psk_dhe_ke');
     client = new ClientEndpoint({
+      ...(o.pskKey !== undefined ? { externalPsk: { identity: new TextEncoder().encode(o.pskIdentity), key: parseHex(o.pskKey, '--psk-key') } } : {}),
+      ...(o.pskMode ? { pskModes: [o.pskMode as 'psk_ke' | 'psk_dhe_ke'] } : {}),
       crypto: provider,
       rng: cryptoRandom,
       ...(suites ? { suites } : {}),

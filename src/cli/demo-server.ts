@@ -30,6 +30,7 @@ type Opts = {
   echoSessionId?: boolean;
   tickets?: boolean;
   tls13ResumptionLabel?: boolean;
+  replayWindow: string;
   earlyData?: string;
   pskIdentity?: string;
   pskKey?: string;
@@ -70,6 +71,7 @@ export async function start(
     .option('--tls13-resumption-label', 'derive ticket PSKs with "tls13 resumption" (wolfSSL 5.5.4 compatibility; RFC 9147: dtls13)')
     .option('--tickets', 'issue session tickets (NewSessionTicket, key from the OS RNG) and accept resumption')
     .option('--early-data <bytes>', 'with --tickets: max_early_data_size in tickets, 0-RTT accepted with anti-replay')
+    .option('--replay-window <ms>', '0-RTT anti-replay window: ClientHello recording + freshness (a restarted server refuses 0-RTT for half of it)', '10000')
     .option('--psk-identity <text>', 'external PSK identity (with --psk-key)')
     .option('--psk-key <hex>', 'external PSK key, hex')
     .option('--verbose', 'log datagrams to stderr')
@@ -108,7 +110,7 @@ export async function start(
     cryptoRandom.fill(ticketKey);
     const psk = o.tickets || o.pskKey !== undefined ? {
       ...(o.tickets ? { tickets: { keys: new TicketKeys(provider, [ticketKey]), maxEarlyData: maxEarly, tls13ResumptionLabel: o.tls13ResumptionLabel === true } } : {}),
-      ...(maxEarly ? { antiReplay: new AntiReplay({ startMs: nowMs() }) } : {}),
+      ...(maxEarly ? { antiReplay: new AntiReplay({ startMs: nowMs(), windowMs: parseIntOpt(o.replayWindow, '--replay-window', 1, 3600000) }) } : {}),
       ...(o.pskKey !== undefined ? { external: [{ identity: new TextEncoder().encode(o.pskIdentity), key: Uint8Array.from(Buffer.from(o.pskKey, 'hex')) }] } : {}),
     } : undefined;
     dispatcher = new ServerDispatcher({
