@@ -197,4 +197,51 @@ test('0-RTT rejected (server without anti-replay state): the client resends the 
   assert.equal(data(r.serverEvents), ['again']);
 });
 
+test('ticket key rotation: tickets under the previous key still resume, older ones give a full handshake', () => {
+  const { keys, store, serverCfg, clientCfg } = setup('k1');
+  const disp = new ServerDispatcher(serverCfg);
+  drive(new ClientEndpoint(clientCfg), disp, 'f:1', 0);
+  keys.rotate(new Uint8Array(32).fill(8));
+  const r1 = drive(new ClientEndpoint(clientCfg), disp, 'f:2', 1000);
+  assert.is(connected(r1.clientEvents)?.psk, 'resumption', 'previous key still readable');
+  keys.rotate(new Uint8Array(32).fill(9)); // r1's ticket was sealed under key 8: still readable (keep = 2)
+  keys.rotate(new Uint8Array(32).fill(10)); // now key 8 is gone
+  const r2 = drive(new ClientEndpoint(clientCfg), disp, 'f:3', 2000);
+  const cc = connected(r2.clientEvents);
+  assert.ok(cc);
+  assert.is(cc.psk, undefined, 'unknown ticket key: full handshake');
+  assert.is(cc.signatureScheme, 'ecdsa_secp256r1_sha256');
+  assert.is(store.size('localhost'), 1);
+});
+
+test('0-RTT after a restart that keeps the recorded ClientHellos (AntiReplay.from): replay refused, fresh 0-RTT accepted', () => {
+  const ar = new AntiReplay({ windowMs: 4000 });
+  const { serverCfg, clientCfg } = setup('z3', { maxEarlyData: 64, antiReplay: ar });
+  const disp = new ServerDispatcher(serverCfg);
+  drive(new ClientEndpoint(clientCfg), disp, 'g:1', 0);
+  const r = drive(new ClientEndpoint(clientCfg), disp, 'g:2', 10000, te.encode('once'));
+  assert.equal(data(r.serverEvents), ['early:once']);
+  // restart: a new dispatcher, the same ticket key, the recording state handed over, the original start time kept
+  const kept = AntiReplay.from(ar.export(), { windowMs: 4000, startMs: ar.startMs });
+  const restarted = new ServerDispatcher({ ...serverCfg, psk: { ...serverCfg.psk, antiReplay: kept } });
+  for (const d of r.sent) restarted.receive(d, 'evil:3', r.now + 50);
+  const got: string[] = [];
+  for (let e; (e = restarted.pollEvent()); ) if (e.event.type === 'data') got.push(td.decode(e.event.data));
+  assert.equal(got, []);
+  assert.is(kept.counts.replay, 1);
+  // a new client with the ticket issued by the old instance: its 0-RTT is fresh and accepted by the new one
+  const fresh = drive(new ClientEndpoint(clientCfg), restarted, 'g:3', r.now + 100, te.encode('new'));
+  assert.is(connected(fresh.clientEvents)?.earlyData, 'accepted');
+  assert.equal(data(fresh.serverEvents), ['early:new']);
+});
+
+test('early data larger than the ticket allows is not sent early: it goes after the handshake', () => {
+  const { serverCfg, clientCfg } = setup('z4', { maxEarlyData: 4, antiReplay: new AntiReplay() });
+  const disp = new ServerDispatcher(serverCfg);
+  drive(new ClientEndpoint(clientCfg), disp, 'h:1', 0);
+  const r = drive(new ClientEndpoint(clientCfg), disp, 'h:2', 20000, te.encode('too long'));
+  assert.is(connected(r.clientEvents)?.earlyData, 'rejected');
+  assert.equal(data(r.serverEvents), ['too long']);
+});
+
 test.run();
