@@ -18,8 +18,10 @@ import { type ClientConfig, type CertificateVerifier, type ResolvedCommon, resol
 import { Connection } from './connection.ts';
 import { certificateVerifyContent, groupCode, groupFromCode, handshakeSecretNoPsk, scheduleFor, schemeCode, schemeFromCode, verifySignature } from './common.ts';
 import type { Negotiated } from './epochs.ts';
-import { fillBinders } from '../handshake/psk-extensions.ts';
-import { type ExternalPsk, type PskKeMode, type PskOffer, binderFor, makeOffer, offerExtensions, pskExtension, ticketFromMessage } from './psk.ts';
+import {
+  type ExternalPsk, type PskKeMode, type PskOffer, acceptedPsk, bindClientHello, canSendEarly, earlyKeys, makeOffer, offerExtensions, pskExtension,
+  ticketFromMessage,
+} from './psk.ts';
 import type { TicketStore } from './tickets.ts';
 
 /** The empty CID shared by every client that has none (never written to). */
@@ -176,36 +178,23 @@ export class ClientEndpoint extends Connection {
       ? makeOffer(this.crypto, rc.externalPsk, rc.ticketStore?.take(rc.ticketServerId, nowMs)) : undefined;
     const pskOnly = offer !== undefined && !rc.pskModes.includes('psk_dhe_ke');
     const shares = pskOnly ? [] : this.keyShareGroups.map((g) => this.crypto.kxGenerate(g));
-    const t = offer?.ticket;
-    const goEarly = earlyData !== undefined && t !== undefined && t.maxEarlyData >= earlyData.length && this.cfg.suites.includes(t.suite);
+    const goEarly = earlyData !== undefined && canSendEarly(offer, earlyData.length, this.cfg.suites);
     const ch = this.buildClientHello(random, shares, undefined, undefined, offer, goEarly, nowMs);
     const body = encodeClientHello(ch);
     const ch1 = tlsMessage(H.client_hello, body);
-    if (offer) this.bind(offer, body, ch1, undefined);
+    if (offer) bindClientHello(this.crypto, offer, body, ch1, undefined);
     this.hs = {
       phase: 'wait_sh', offer, earlySent: earlyData, random, shares, chExts: extensionTypes(ch.extensions),
       hello: { retried: false, ch1, ch1Exts: ch.extensions },
     };
     this.sendHandshakeFlight([this.flights.newMessage(0, H.client_hello, body)], nowMs);
     this.out.flush();
-    if (goEarly && offer && t) {
-      // 0-RTT: epoch 1 under client_early_traffic_secret = Derive-Secret(early, "c e traffic", ClientHello)
-      const suite = getSuite(t.suite);
-      const ks = offer.ks;
-      const secret = ks.clientEarlyTrafficSecret(offer.early, this.crypto.hash(suite.hash, ch1));
-      if (this.cfg.keylog) this.cfg.keylog(keylogLine('CLIENT_EARLY_TRAFFIC_SECRET', random, secret));
-      this.rec.installWrite(1, ks.epochKeys(secret, suite));
+    if (goEarly && offer) {
+      // 0-RTT: epoch 1 under client_early_traffic_secret (a datagram of its own: see docs/protocol.md)
+      this.rec.installWrite(1, earlyKeys(this.crypto, offer, ch1, random, this.cfg.keylog));
       this.out.record(1, ContentType.application_data, earlyData);
       this.out.flush();
     }
-  }
-
-  /** Computes the binder over the truncated ClientHello (TLS form `full`, after `prefix` for ClientHello2) and
-   *  writes it into both the body and the TLS form. */
-  private bind(offer: PskOffer, body: Uint8Array, full: Uint8Array, prefix: Uint8Array[] | undefined): void {
-    const binder = binderFor(this.crypto, offer.ks, offer.early, offer.kind, full, prefix);
-    fillBinders(body, [binder]);
-    fillBinders(full, [binder]);
   }
 
   /** ClientHello1 (`ch1Exts` undefined), or ClientHello2: ClientHello1's extensions (same order, same bytes) with
@@ -324,11 +313,7 @@ export class ClientEndpoint extends Connection {
     this.checkServerExtensions(sh.extensions, hs.chExts, false);
     if (hello.retried && hello.suite !== suite) throw new AlertError(AlertDescription.illegal_parameter, 'suite differs from HRR');
     // PSK accepted (./psk.ts): the only identity we offer, with the PSK's hash; psk_ke has no key_share
-    const pskData = E.findExt(sh.extensions, X.pre_shared_key);
-    const psk = pskData ? hs.offer : undefined;
-    if (pskData && (!psk || E.PreSharedKey.decodeServer(pskData) !== 0 || psk.hash !== suite.hash)) {
-      throw new AlertError(AlertDescription.illegal_parameter, 'pre_shared_key selection');
-    }
+    const psk = acceptedPsk(sh.extensions, hs.offer, suite);
     const ksData = E.findExt(sh.extensions, X.key_share);
     let shared: Uint8Array | undefined;
     let group: KxGroup | undefined;
@@ -398,7 +383,7 @@ export class ClientEndpoint extends Connection {
     if (offer) {
       // binder recomputed over message_hash(CH1) || HRR || truncated CH2 (RFC 8446 4.1.2, 4.2.11.2)
       const full2 = tlsMessage(H.client_hello, body);
-      this.bind(offer, body, full2, [messageHash(this.crypto.hash(suite.hash, first.ch1)), full.slice()]);
+      bindClientHello(this.crypto, offer, body, full2, [messageHash(this.crypto.hash(suite.hash, first.ch1)), full.slice()]);
     }
     transcript.update(tlsMessageTransient(H.client_hello, body));
     this.sendHandshakeFlight([this.flights.newMessage(0, H.client_hello, body)], now);
@@ -496,11 +481,7 @@ export class ClientEndpoint extends Connection {
   /** NewSessionTicket: stored for resumption when a ticket store is configured, otherwise validated and dropped. */
   protected override onNewSessionTicket(body: Uint8Array, now: number): void {
     const r = this.rms;
-    if (!r) {
-      decodeNewSessionTicket(body);
-      return;
-    }
-    const t = ticketFromMessage(body, r.keys.ks, r.keys.suite, r.secret, now, this.crypto, this.rc.tls13ResumptionLabel);
+    const t = r ? ticketFromMessage(body, r.keys.ks, r.keys.suite, r.secret, now, this.crypto, this.rc.tls13ResumptionLabel) : void decodeNewSessionTicket(body); // no store: validated, dropped
     if (t) this.rc.ticketStore!.put(this.rc.ticketServerId, t);
   }
 }

@@ -4,12 +4,14 @@
 // store has one, else the external PSK).
 import type { CryptoProvider, HashAlg, KxGroup } from '../crypto/provider.ts';
 import { type CipherSuite, getSuite, suiteByCode } from '../crypto/suites.ts';
-import { KeySchedule, TLS13_PREFIX } from '../keyschedule.ts';
+import { type EpochKeys, KeySchedule, TLS13_PREFIX } from '../keyschedule.ts';
+import { keylogLine } from '../keylog.ts';
+import type { CipherSuiteName } from '../crypto/suites.ts';
 import { AlertError, ctEqual } from '../handshake/bytes.ts';
 import { AlertDescription, ExtensionType as X } from '../handshake/constants.ts';
 import * as E from '../handshake/extensions.ts';
 import { type ClientHello, decodeNewSessionTicket, encodeNewSessionTicket } from '../handshake/messages.ts';
-import { EarlyDataExt, PskMode, checkPskLast, truncateClientHello } from '../handshake/psk-extensions.ts';
+import { EarlyDataExt, PskMode, checkPskLast, fillBinders, truncateClientHello } from '../handshake/psk-extensions.ts';
 import type { AntiReplay, ReplayVerdict } from './anti-replay.ts';
 import { groupCode, scheduleFor } from './common.ts';
 import type { ResolvedCommon } from './config.ts';
@@ -115,6 +117,41 @@ export function binderFor(crypto: CryptoProvider, ks: KeySchedule, early: Uint8A
   if (prefix) for (const m of prefix) t.update(m);
   t.update(truncateClientHello(message, [ks.hashLength]));
   return ks.finishedVerifyData(ks.binderKey(early, kind === 'external' ? 'ext' : 'res'), t.digest());
+}
+
+/** Computes the binder over the truncated ClientHello (TLS form `full`, after `prefix` for ClientHello2) and writes
+ *  it into both the body and the TLS form. */
+export function bindClientHello(crypto: CryptoProvider, o: PskOffer, body: Uint8Array, full: Uint8Array,
+  prefix: Uint8Array[] | undefined): void {
+  const binder = binderFor(crypto, o.ks, o.early, o.kind, full, prefix);
+  fillBinders(body, [binder]);
+  fillBinders(full, [binder]);
+}
+
+/** 0-RTT is possible: a ticket whose max_early_data_size covers `length` and whose suite we still offer. */
+export function canSendEarly(o: PskOffer | undefined, length: number, suites: readonly CipherSuiteName[]): boolean {
+  const t = o?.ticket;
+  return t !== undefined && t.maxEarlyData >= length && suites.includes(t.suite);
+}
+
+/** Epoch-1 keys from client_early_traffic_secret = Derive-Secret(early, "c e traffic", ClientHello) (RFC 9147 6.1). */
+export function earlyKeys(crypto: CryptoProvider, o: PskOffer, ch1: Uint8Array, random: Uint8Array,
+  keylog: ((line: string) => void) | undefined): EpochKeys {
+  const suite = getSuite(o.ticket!.suite);
+  const secret = o.ks.clientEarlyTrafficSecret(o.early, crypto.hash(suite.hash, ch1));
+  if (keylog) keylog(keylogLine('CLIENT_EARLY_TRAFFIC_SECRET', random, secret));
+  return o.ks.epochKeys(secret, suite);
+}
+
+/** The PSK a ServerHello accepted (pre_shared_key: the only identity we offer, with the suite's hash), or undefined.
+ *  Throws illegal_parameter for any other selection. */
+export function acceptedPsk(shExts: readonly E.Extension[], offer: PskOffer | undefined, suite: CipherSuite): PskOffer | undefined {
+  const data = E.findExt(shExts, X.pre_shared_key);
+  if (!data) return undefined;
+  if (!offer || E.PreSharedKey.decodeServer(data) !== 0 || offer.hash !== suite.hash) {
+    throw new AlertError(AlertDescription.illegal_parameter, 'pre_shared_key selection');
+  }
+  return offer;
 }
 
 /** The server's choice of PSK for a ClientHello. */
