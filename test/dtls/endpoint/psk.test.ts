@@ -244,4 +244,24 @@ test('early data larger than the ticket allows is not sent early: it goes after 
   assert.equal(data(r.serverEvents), ['too long']);
 });
 
+test('noble provider on both sides: resumption with 0-RTT, and an external-PSK psk_ke handshake', () => {
+  const { c, s } = providers('noble', 'n1');
+  const keys = new TicketKeys(s, [new Uint8Array(32).fill(3)]);
+  const store = new MemoryTicketStore();
+  const disp = new ServerDispatcher({
+    crypto: s, credential: credential('ed25519'), cookie: { enabled: false },
+    psk: { tickets: { keys, maxEarlyData: 100 }, antiReplay: new AntiReplay(), external: [{ identity: te.encode('dev'), key: new Uint8Array(32).fill(4) }] },
+  });
+  const cfg: ClientConfig = { crypto: c, verifier: verifier(c), serverName: 'localhost', ticketStore: store };
+  drive(new ClientEndpoint(cfg), disp, 'n:1', 0);
+  const r = drive(new ClientEndpoint(cfg), disp, 'n:2', 10000, te.encode('noble 0-rtt'));
+  assert.is(connected(r.clientEvents)?.earlyData, 'accepted');
+  assert.equal(data(r.serverEvents), ['early:noble 0-rtt']);
+  const co = trace(c);
+  const so = trace(s);
+  const x = drive(new ClientEndpoint({ crypto: c, verifier: verifier(c), externalPsk: { identity: te.encode('dev'), key: new Uint8Array(32).fill(4) }, pskModes: ['psk_ke'] }), disp, 'n:3', 20000);
+  assert.is(connected(x.serverEvents)?.psk, 'external');
+  for (const ops of [co, so]) assert.not.ok(ops.some((o) => ['sign', 'verify', 'kx-keygen', 'kx-derive'].includes(o.op)));
+});
+
 test.run();
