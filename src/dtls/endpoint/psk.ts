@@ -128,10 +128,11 @@ export function bindClientHello(crypto: CryptoProvider, o: PskOffer, body: Uint8
   fillBinders(full, [binder]);
 }
 
-/** 0-RTT is possible: a ticket whose max_early_data_size covers `length` and whose suite we still offer. */
+/** 0-RTT is possible: a ticket whose max_early_data_size covers `length` and whose suite we still offer; the data
+ *  fits one record (2^14 bytes). */
 export function canSendEarly(o: PskOffer | undefined, length: number, suites: readonly CipherSuiteName[]): boolean {
   const t = o?.ticket;
-  return t !== undefined && t.maxEarlyData >= length && suites.includes(t.suite);
+  return t !== undefined && t.maxEarlyData >= length && length <= 16384 && suites.includes(t.suite);
 }
 
 /** Epoch-1 keys from client_early_traffic_secret = Derive-Secret(early, "c e traffic", ClientHello) (RFC 9147 6.1). */
