@@ -175,7 +175,8 @@ export interface PskChoice {
  * Chooses a PSK for `ch` (its TLS form `chFull`, and the HRR transcript prefix if this is ClientHello2), verifying
  * the binder. Undefined when the ClientHello offers none the server can use (full handshake). Throws AlertError
  * for a bad binder (decrypt_error), a misplaced pre_shared_key or missing psk_key_exchange_modes. `probe`: only
- * the choice (the stateless HelloRetryRequest's suite and group), no anti-replay bookkeeping.
+ * the choice (the stateless HelloRetryRequest's suite and group): no binder check (ClientHello2's binder is
+ * checked, and a stateless server should spend little on unauthenticated input), no anti-replay bookkeeping.
  */
 export function choosePsk(cfg: ResolvedCommon, psk: ServerPskConfig, ch: ClientHello, chFull: Uint8Array,
   prefix: readonly Uint8Array[] | undefined, nowMs: number, probe = false): PskChoice | undefined {
@@ -239,13 +240,15 @@ export function choosePsk(cfg: ResolvedCommon, psk: ServerPskConfig, ch: ClientH
     if (!suite) continue;
     const ks = scheduleFor(cfg.crypto, hash);
     const early = ks.earlySecret(key);
-    // binder over the truncated ClientHello: everything but the binders list (RFC 8446 4.2.11.2)
-    const t = cfg.crypto.transcript(hash);
-    if (prefix) for (const m of prefix) t.update(m);
-    t.update(truncateClientHello(chFull, bindersLen));
-    const expected = ks.finishedVerifyData(ks.binderKey(early, kind === 'external' ? 'ext' : 'res'), t.digest());
     const got = offered.binders[i]!;
-    if (got.length !== expected.length || !ctEqual(got, expected)) throw new AlertError(AlertDescription.decrypt_error, 'bad PSK binder');
+    if (!probe) {
+      // binder over the truncated ClientHello: everything but the binders list (RFC 8446 4.2.11.2)
+      const t = cfg.crypto.transcript(hash);
+      if (prefix) for (const m of prefix) t.update(m);
+      t.update(truncateClientHello(chFull, bindersLen));
+      const expected = ks.finishedVerifyData(ks.binderKey(early, kind === 'external' ? 'ext' : 'res'), t.digest());
+      if (got.length !== expected.length || !ctEqual(got, expected)) throw new AlertError(AlertDescription.decrypt_error, 'bad PSK binder');
+    }
     let earlyData: PskChoice['earlyData'];
     if (probe || !E.findExt(ch.extensions, X.early_data)) earlyData = { accepted: false, why: 'not-offered' };
     else if (i !== 0) earlyData = { accepted: false, why: 'not-offered' }; // 0-RTT only with the first PSK (4.2.10)
