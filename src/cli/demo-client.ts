@@ -34,6 +34,9 @@ type Opts = {
   timeout: string;
   crypto: string;
   mtu?: string;
+  pskIdentity?: string;
+  pskKey?: string;
+  pskMode?: string;
   verbose?: boolean;
   sig?: string[];
   cert?: string;
@@ -66,6 +69,9 @@ export async function main(
     .option('--cert <file>', 'PEM client certificate chain (leaf first), sent when the server requests one')
     .option('--key <file>', 'PEM private key of --cert')
     .option('--resend <ms>', 'resend the message after this long without a reply (doubled each time)', '1000')
+    .option('--psk-identity <text>', 'offer an external PSK with this identity (with --psk-key)')
+    .option('--psk-key <hex>', 'external PSK key, hex')
+    .option('--psk-mode <mode>', 'psk_dhe_ke (default) or psk_ke')
     .option('--verbose', 'log datagrams and events to stderr')
     .exitOverride()
     .configureOutput({ writeErr: (s) => err(s), writeOut: (s) => out(s) });
@@ -118,9 +124,13 @@ export async function main(
       if (!c.ok) throw new UsageError(`client credential: ${c.reason}: ${c.detail}`);
       credential = { chain: c.credential.chain, privateKey: c.credential.privateKey, scheme: c.credential.scheme };
     }
+    if ((o.pskIdentity === undefined) !== (o.pskKey === undefined)) throw new UsageError('--psk-identity and --psk-key go together');
+    if (o.pskMode !== undefined && o.pskMode !== 'psk_ke' && o.pskMode !== 'psk_dhe_ke') throw new UsageError('--psk-mode must be psk_ke or psk_dhe_ke');
     client = new ClientEndpoint({
       ...(schemes ? { signatureSchemes: schemes } : {}),
       ...(credential ? { credential } : {}),
+      ...(o.pskKey !== undefined ? { externalPsk: { identity: new TextEncoder().encode(o.pskIdentity), key: parseHex(o.pskKey, '--psk-key') } } : {}),
+      ...(o.pskMode ? { pskModes: [o.pskMode as 'psk_ke' | 'psk_dhe_ke'] } : {}),
       crypto: provider,
       rng: cryptoRandom,
       ...(suites ? { suites } : {}),

@@ -1,5 +1,6 @@
 // npm run demo:server -- --port P --cert chain.pem --key key.pem [--cookie on|off] [--cid LEN] [--keylog FILE]
-//                         [--suite NAME] [--group NAME] [--sig NAME] [--host ADDR]
+//                         [--suite NAME] [--group NAME] [--sig NAME] [--host ADDR] [--tickets [--early-data N]]
+//                         [--psk-identity ID --psk-key HEX]
 //                         [--client-auth none|request|require --client-ca FILE]
 //                         [--max-half-open N] [--max-half-open-per-source N] [--handshake-timeout MS]
 // A DTLS 1.3 echo server over a real UDP socket: the sans-IO ServerDispatcher routes datagrams (by address or
@@ -9,7 +10,7 @@
 import { Command } from 'commander';
 import dgram from 'node:dgram';
 import { isIP, type AddressInfo } from 'node:net';
-import { ServerDispatcher, createProvider } from '../dtls/index.ts';
+import { AntiReplay, ServerDispatcher, TicketKeys, createProvider } from '../dtls/index.ts';
 import { CertificateVerifier, loadCredential, parseCertificate, parseCertificatesPem } from '../dtls/cert/index.ts';
 import {
   UsageError, collect, cryptoRandom, hex, keylogWriter, nowMs, parseGroups, parseIntOpt, parseSchemes, parseSuites, readText,
@@ -35,6 +36,12 @@ type Opts = {
   mtu?: string;
   exitAfter?: string;
   echoSessionId?: boolean;
+  tickets?: boolean;
+  tls13ResumptionLabel?: boolean;
+  replayWindow: string;
+  earlyData?: string;
+  pskIdentity?: string;
+  pskKey?: string;
   verbose?: boolean;
   sig?: string[];
   clientAuth: string;
@@ -81,6 +88,12 @@ export async function start(
     .option('--max-half-open <n>', 'handshakes in progress held at most (oldest evicted; default 4096)')
     .option('--max-half-open-per-source <n>', 'handshakes in progress per source IP (default 256)')
     .option('--handshake-timeout <ms>', 'abandon a handshake not complete after this long (default 60000)')
+    .option('--tls13-resumption-label', 'derive ticket PSKs with "tls13 resumption" (wolfSSL 5.5.4 compatibility; RFC 9147: dtls13)')
+    .option('--tickets', 'issue session tickets (NewSessionTicket, key from the OS RNG) and accept resumption')
+    .option('--early-data <bytes>', 'with --tickets: max_early_data_size in tickets, 0-RTT accepted with anti-replay')
+    .option('--replay-window <ms>', '0-RTT anti-replay window: ClientHello recording + freshness (a restarted server refuses 0-RTT for half of it)', '10000')
+    .option('--psk-identity <text>', 'external PSK identity (with --psk-key)')
+    .option('--psk-key <hex>', 'external PSK key, hex')
     .option('--verbose', 'log datagrams to stderr')
     .exitOverride()
     .configureOutput({ writeErr: (s) => err(s), writeOut: (s) => out(s) });
@@ -119,6 +132,17 @@ export async function start(
       if (!anchors.ok) throw new UsageError(`--client-ca ${o.clientCa}: ${anchors.detail}`);
       clientVerifier = new CertificateVerifier({ trustAnchors: anchors.der, provider, purpose: 'client', clock: () => Date.now() });
     }
+    if ((o.pskIdentity === undefined) !== (o.pskKey === undefined)) throw new UsageError('--psk-identity and --psk-key go together');
+    if (o.pskKey !== undefined && !/^([0-9a-fA-F]{2})+$/.test(o.pskKey)) throw new UsageError('--psk-key must be hex');
+    const maxEarly = o.earlyData !== undefined ? parseIntOpt(o.earlyData, '--early-data', 0, 2 ** 32 - 1) : 0;
+    if (maxEarly && !o.tickets) throw new UsageError('--early-data needs --tickets');
+    const ticketKey = new Uint8Array(32);
+    cryptoRandom.fill(ticketKey);
+    const psk = o.tickets || o.pskKey !== undefined ? {
+      ...(o.tickets ? { tickets: { keys: new TicketKeys(provider, [ticketKey]), maxEarlyData: maxEarly, tls13ResumptionLabel: o.tls13ResumptionLabel === true } } : {}),
+      ...(maxEarly ? { antiReplay: new AntiReplay({ startMs: nowMs(), windowMs: parseIntOpt(o.replayWindow, '--replay-window', 1, 3600000) }) } : {}),
+      ...(o.pskKey !== undefined ? { external: [{ identity: new TextEncoder().encode(o.pskIdentity), key: Uint8Array.from(Buffer.from(o.pskKey, 'hex')) }] } : {}),
+    } : undefined;
     dispatcher = new ServerDispatcher({
       ...(schemes ? { signatureSchemes: schemes } : {}),
       clientAuth,
@@ -132,6 +156,7 @@ export async function start(
       cookie: { enabled: o.cookie === 'on' },
       connectionIdLength: cidLen,
       ...(o.echoSessionId ? { echoLegacySessionId: true } : {}),
+      ...(psk ? { psk } : {}),
       ...(suites ? { suites } : {}),
       ...(groups ? { groups } : {}),
       ...(o.mtu ? { mtu: parseIntOpt(o.mtu, '--mtu', 256, 65507) } : {}),
@@ -162,11 +187,12 @@ export async function start(
             out(
               `connected ${e.address} suite=${ev.suite} group=${ev.group} scheme=${ev.signatureScheme}` +
                 ` hrr=${ev.helloRetry ? 'yes' : 'no'} send_cid=${hex(ev.sendCid) || '-'} recv_cid=${hex(ev.recvCid) || '-'}` +
-                ` client_cert=${ev.peerChain ? clientName(ev.peerChain[0]!) : '-'}\n`,
+                ` client_cert=${ev.peerChain ? clientName(ev.peerChain[0]!) : '-'}` +
+                (ev.psk ? ` psk=${ev.psk}` : '') + (ev.earlyData ? ` early_data=${ev.earlyData}` : '') + '\n',
             );
             break;
           case 'data':
-            out(`data ${e.address} ${ev.data.length}B\n`);
+            out(`data ${e.address} ${ev.data.length}B${ev.early ? ' early' : ''}\n`);
             e.connection.send(ev.data, nowMs()); // echo
             break;
           case 'keyupdate':

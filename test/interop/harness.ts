@@ -61,7 +61,7 @@ export async function waitUdpBound(port: number, timeoutMs = 5000): Promise<bool
   return false;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export type Peer = {
   proc: ChildProcess;

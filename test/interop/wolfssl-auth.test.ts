@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { main as clientMain } from '../../src/cli/demo-client.ts';
 import { start as serverStart } from '../../src/cli/demo-server.ts';
 import { CERTS, findWolfssl, freeUdpPort, spawnPeer, waitUdpBound, type Peer, type WolfBins } from './harness.ts';
-import { startProxy, type Captured, type Proxy } from './udp-proxy.ts';
+import { startProxy, type Captured, type Proxy as UdpProxy } from './udp-proxy.ts';
 
 const EC = join(CERTS, 'ecdsa');
 const RSA = join(CERTS, 'rsa');
@@ -25,7 +25,7 @@ async function ourClientToWolf(bins: WolfBins, serverArgs: string[], clientArgs:
   drop?: (c: Captured, n: number) => boolean): Promise<ClientRun> {
   const port = await freeUdpPort();
   let peer: Peer | undefined;
-  let proxy: Proxy | undefined;
+  let proxy: UdpProxy | undefined;
   try {
     peer = spawnPeer(bins.server, ['-u', '-v', '4', '-p', String(port), '-e', ...serverArgs], { cwd: bins.dir, limitMs: 12000 });
     if (!(await waitUdpBound(port, 4000))) throw new Error(`wolfSSL server did not bind port ${port}: ${peer.output()}`);
@@ -49,7 +49,7 @@ async function wolfToOurServer(bins: WolfBins, serverArgs: string[], clientArgs:
   const srv = await serverStart(['--port', '0', ...serverArgs], (s) => (events += s), (s) => (err += s));
   if (typeof srv === 'number') throw new Error(`demo server did not start (${srv}): ${err}`);
   let peer: Peer | undefined;
-  let proxy: Proxy | undefined;
+  let proxy: UdpProxy | undefined;
   try {
     proxy = await startProxy(srv.port);
     const noCert = clientArgs.includes('-c') ? [] : ['-x'];

@@ -1,5 +1,7 @@
 // `npm run bench -- handshake [--json] [--provider node|noble] [--n 300] [--no-cookie] [--group x25519|secp256r1]
-//   [--key ecdsa|ed25519|rsa] [--suite NAME]`  (rsa: the RSA-2048 leaf <- 3072 <- 4096 test chain, rsa_pss_rsae_sha256)
+//   [--key ecdsa|ed25519|rsa] [--suite NAME] [--no-psk]`  (rsa: the RSA-2048 leaf <- 3072 <- 4096 test chain, rsa_pss_rsae_sha256)
+// After the full handshake of each provider: a resumed (ticket, psk_dhe_ke) and an external-PSK psk_ke row
+// (./handshake-psk.ts; --no-psk skips them).
 // Full in-memory DTLS 1.3 handshakes (ClientEndpoint <-> ServerDispatcher, certificate chain validation included)
 // per second, per provider. The asymmetric operations of every handshake (kx keygen/derive, sign, verify, including
 // the chain signatures checked by the certificate verifier) are recorded with their arguments and replayed alone in
@@ -15,6 +17,7 @@ import {
   type RandomSource, type CipherSuiteName, type ServerCredential, type SignatureScheme,
 } from '../../dtls/index.ts';
 import { CertificateVerifier, loadCredential } from '../../dtls/cert/index.ts';
+import { pskRows } from './handshake-psk.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const fixture = (p: string) => readFileSync(join(root, 'test/fixtures/certs', p), 'utf8');
@@ -233,12 +236,26 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
       target_ratio: kind === 'node' ? 1.5 : undefined,
       pass: kind === 'node' ? ratio <= 1.5 : undefined,
     });
+    if (!opts.args.includes('--no-psk')) {
+      rows.push(...pskRows(kind, rng, {
+        n: o.n, cookie: o.cookie, group: o.group, suite: o.suite, credential: setup.credential,
+        verifier: (p) => new CertificateVerifier({ trustAnchors: setup.anchors, provider: p, clock: Date.UTC(2030, 0, 1) }),
+      }, w));
+    }
   }
   if (opts.json) {
     process.stdout.write(JSON.stringify({ bench: 'handshake', results: rows }, null, 2) + '\n');
     return;
   }
   for (const r of rows) {
+    if (r.handshake) {
+      process.stdout.write(
+        `${String(r.provider).padEnd(6)} ${r.handshakes} ${r.handshake} handshakes (${r.group}, ${r.suite}, cookie ${r.cookie}): ` +
+        `${r.handshakes_per_s} handshakes/s, ${r.wall_ms_per_handshake} ms each (fastest round ${r.wall_ms_min}); ` +
+        `asymmetric operations ${JSON.stringify(r.asym_ops_per_handshake)}; ${r.speedup_vs_full}x the full handshake\n`,
+      );
+      continue;
+    }
     process.stdout.write(
       `${String(r.provider).padEnd(6)} ${r.handshakes} handshakes (${r.group}, ${r.signature}, ${r.suite}, cookie ${r.cookie}): ` +
       `${r.handshakes_per_s} handshakes/s, ${r.wall_ms_per_handshake} ms each; asymmetric crypto alone ` +

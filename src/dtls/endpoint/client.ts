@@ -9,17 +9,22 @@ import type { KxGroup, KxKeyPair, SignatureScheme, TranscriptHash, VerifyKey } f
 import { type CipherSuite, getSuite, suiteByCode } from '../crypto/suites.ts';
 import { keylogLine } from '../keylog.ts';
 import { AlertError, ctEqual } from '../handshake/bytes.ts';
-import { AlertDescription, DTLS12, DTLS13, ExtensionType as X, HandshakeType as H } from '../handshake/constants.ts';
+import { AlertDescription, ContentType, DTLS12, DTLS13, ExtensionType as X, HandshakeType as H } from '../handshake/constants.ts';
 import * as E from '../handshake/extensions.ts';
 import {
   type ClientHello, decodeCertificate, decodeCertificateVerify, decodeEncryptedExtensions,
-  decodeServerHello, encodeClientHello, messageHash, tlsMessage, tlsMessageTransient,
+  decodeNewSessionTicket, decodeServerHello, encodeClientHello, messageHash, tlsMessage, tlsMessageTransient,
 } from '../handshake/messages.ts';
 import { type ClientConfig, type ClientCredential, type CertificateVerifier, type ResolvedCommon, resolveCommon } from './config.ts';
 import { type CertRequest, clientAuthMessages, readCertificateRequest, signatureAlgorithmsCert } from './client-auth.ts';
 import { Connection } from './connection.ts';
 import { certificateVerifyContent, groupCode, groupFromCode, handshakeSecretNoPsk, scheduleFor, schemeCode, schemeFromCode, verifySignature } from './common.ts';
 import type { Negotiated } from './epochs.ts';
+import {
+  type ExternalPsk, type PskKeMode, type PskOffer, acceptedPsk, bindClientHello, canSendEarly, earlyKeys, makeOffer, offerExtensions, pskExtension,
+  ticketFromMessage,
+} from './psk.ts';
+import type { TicketStore } from './tickets.ts';
 
 /** The empty CID shared by every client that has none (never written to). */
 const NO_CID = new Uint8Array(0);
@@ -42,6 +47,9 @@ interface RetriedHello {
 }
 interface WaitSh {
   phase: 'wait_sh';
+  /** The PSK offered (./psk.ts) and the 0-RTT data sent under it, if any. */
+  offer: PskOffer | undefined;
+  earlySent: Uint8Array | undefined;
   random: Uint8Array;
   shares: KxKeyPair[];
   /** Extension types of the latest ClientHello: the server may answer only those. */
@@ -54,18 +62,21 @@ interface Keyed {
   chExts: Set<number>;
   transcript: TranscriptHash;
   keys: Negotiated;
-  group: KxGroup;
+  group: KxGroup | 'none';
   hsSecret: Uint8Array;
   /** Client / server handshake traffic secrets (the Finished keys derive from them). */
   cHs: Uint8Array;
   sHs: Uint8Array;
+  /** The PSK the server accepted (no certificate then), and the 0-RTT data still to confirm or resend. */
+  psk: PskOffer | undefined;
+  earlySent: Uint8Array | undefined;
 }
 interface WaitEe { phase: 'wait_ee'; k: Keyed }
 interface WaitCertCr { phase: 'wait_cert_cr'; k: Keyed }
 /** After a CertificateRequest: what it asked (our final flight answers it, ./client-auth.ts). */
 interface WaitCert { phase: 'wait_cert'; k: Keyed; certRequest: CertRequest }
 interface WaitCv { phase: 'wait_cv'; k: Keyed; certRequest: CertRequest | undefined; serverKey: VerifyKey }
-interface WaitFinished { phase: 'wait_finished'; k: Keyed; certRequest: CertRequest | undefined; scheme: SignatureScheme }
+interface WaitFinished { phase: 'wait_finished'; k: Keyed; certRequest: CertRequest | undefined; scheme: SignatureScheme | 'psk'; earlyAccepted: boolean }
 /** The client's handshake state, one member per phase. */
 export type ClientHs = WaitSh | WaitEe | WaitCertCr | WaitCert | WaitCv | WaitFinished;
 
@@ -79,6 +90,11 @@ export interface ResolvedClient extends ResolvedCommon {
   offerConnectionId: boolean;
   connectionId: Uint8Array;
   credential: ClientCredential | undefined;
+  ticketStore: TicketStore | undefined;
+  ticketServerId: string;
+  externalPsk: ExternalPsk | undefined;
+  pskModes: PskKeMode[];
+  tls13ResumptionLabel: boolean;
 }
 
 export function resolveClient(config: ClientConfig): ResolvedClient {
@@ -108,6 +124,11 @@ export function resolveClient(config: ClientConfig): ResolvedClient {
     offerConnectionId: config.offerConnectionId ?? true,
     connectionId: config.connectionId ?? NO_CID,
     credential: config.credential,
+    ticketStore: config.ticketStore,
+    ticketServerId: config.ticketServerId ?? config.serverName ?? 'default',
+    externalPsk: config.externalPsk,
+    pskModes: config.pskModes ?? ['psk_dhe_ke'],
+    tls13ResumptionLabel: config.tls13ResumptionLabel ?? false,
   };
 }
 
@@ -118,6 +139,9 @@ export class ClientEndpoint extends Connection {
   private readonly offerCid: boolean;
   private readonly myCid: Uint8Array;
   private readonly credential: ClientCredential | undefined;
+  private readonly rc: ResolvedClient;
+  /** Resumption master secret of this connection (kept only with a ticket store, for NewSessionTicket). */
+  private rms: { secret: Uint8Array; keys: Negotiated } | undefined;
   /** Handshake state; undefined before connect() and once the handshake is over. */
   private hs: ClientHs | undefined;
   private cidOk = false;
@@ -136,6 +160,7 @@ export class ClientEndpoint extends Connection {
     this.offerCid = cfg.offerConnectionId;
     this.myCid = cfg.connectionId;
     this.credential = cfg.credential;
+    this.rc = cfg;
   }
 
   /** Handshake records arrived before the ServerHello that carries their keys: the ServerHello was lost. Send an
@@ -147,47 +172,72 @@ export class ClientEndpoint extends Connection {
     this.acks.sendEmpty();
   }
 
-  /** Sends the first ClientHello. */
-  connect(nowMs: number): void {
+  /** Sends the first ClientHello. `earlyData`: 0-RTT data, sent in epoch 1 if a ticket allows it (up to its
+   *  max_early_data_size); if the server rejects it (or it cannot go early) it is sent after the handshake. */
+  connect(nowMs: number, earlyData?: Uint8Array): void {
     if (this.state !== 'idle') return;
     this.state = 'handshaking';
     const random = new Uint8Array(32);
     this.cfg.rng.fill(random);
-    const shares = this.keyShareGroups.map((g) => this.crypto.kxGenerate(g));
-    const ch = this.buildClientHello(random, shares, undefined, undefined);
+    const rc = this.rc;
+    const offer = rc.ticketStore || rc.externalPsk
+      ? makeOffer(this.crypto, rc.externalPsk, rc.ticketStore?.take(rc.ticketServerId, nowMs)) : undefined;
+    const pskOnly = offer !== undefined && !rc.pskModes.includes('psk_dhe_ke');
+    const shares = pskOnly ? [] : this.keyShareGroups.map((g) => this.crypto.kxGenerate(g));
+    const goEarly = earlyData !== undefined && canSendEarly(offer, earlyData.length, this.cfg.suites);
+    const ch = this.buildClientHello(random, shares, undefined, undefined, offer, goEarly, nowMs);
     const body = encodeClientHello(ch);
+    const ch1 = tlsMessage(H.client_hello, body);
+    if (offer) bindClientHello(this.crypto, offer, body, ch1, undefined);
     this.hs = {
-      phase: 'wait_sh', random, shares, chExts: extensionTypes(ch.extensions),
-      hello: { retried: false, ch1: tlsMessage(H.client_hello, body), ch1Exts: ch.extensions },
+      phase: 'wait_sh', offer, earlySent: earlyData, random, shares, chExts: extensionTypes(ch.extensions),
+      hello: { retried: false, ch1, ch1Exts: ch.extensions },
     };
     this.sendHandshakeFlight([this.flights.newMessage(0, H.client_hello, body)], nowMs);
     this.out.flush();
+    if (goEarly && offer) {
+      // 0-RTT: epoch 1 under client_early_traffic_secret (a datagram of its own: see docs/protocol.md)
+      this.rec.installWrite(1, earlyKeys(this.crypto, offer, ch1, random, this.cfg.keylog));
+      this.out.record(1, ContentType.application_data, earlyData);
+      this.out.flush();
+    }
   }
 
   /** ClientHello1 (`ch1Exts` undefined), or ClientHello2: ClientHello1's extensions (same order, same bytes) with
    *  the new key_share, then the cookie. */
   private buildClientHello(random: Uint8Array, shares: KxKeyPair[], ch1Exts: E.Extension[] | undefined,
-    cookie: Uint8Array | undefined): ClientHello {
+    cookie: Uint8Array | undefined, offer?: PskOffer, earlyData = false, now = 0): ClientHello {
     const keyShare: E.Extension = {
       type: X.key_share, data: E.KeyShare.encodeClient(shares.map((s) => ({ group: groupCode(s.group), keyExchange: s.publicKey }))),
     };
     let exts: E.Extension[];
+    let pskExt: E.Extension | undefined;
     if (ch1Exts) {
-      exts = ch1Exts.map((e) => (e.type === X.key_share ? keyShare : e));
+      // ClientHello2: no early_data (RFC 8446 4.2.10); pre_shared_key stays last with a new age and binder
+      exts = [];
+      for (const e of ch1Exts) {
+        if (e.type === X.early_data) continue;
+        if (e.type === X.pre_shared_key && offer) pskExt = pskExtension(offer, now);
+        else exts.push(e.type === X.key_share ? keyShare : e);
+      }
     } else {
-      exts = [
-        { type: X.supported_versions, data: E.SupportedVersions.encodeClient([DTLS13]) },
-        { type: X.supported_groups, data: E.SupportedGroups.encode(this.cfg.groups.map(groupCode)) },
-        keyShare,
-        { type: X.signature_algorithms, data: E.SignatureAlgorithms.encode(this.cfg.signatureSchemes.map(schemeCode)) },
-      ];
+      exts = [{ type: X.supported_versions, data: E.SupportedVersions.encodeClient([DTLS13]) }];
+      // psk_ke only: no groups, no share (no public-key operation at all)
+      if (shares.length) exts.push({ type: X.supported_groups, data: E.SupportedGroups.encode(this.cfg.groups.map(groupCode)) }, keyShare);
+      exts.push({ type: X.signature_algorithms, data: E.SignatureAlgorithms.encode(this.cfg.signatureSchemes.map(schemeCode)) });
       const sac = signatureAlgorithmsCert(this.cfg.signatureSchemes); // only when RSA schemes are offered
       if (sac) exts.push(sac);
       if (this.serverName !== undefined) exts.push({ type: X.server_name, data: E.ServerName.encode(this.serverName) });
       if (this.offerCid) exts.push({ type: X.connection_id, data: E.ConnectionIdExt.encode(this.myCid) });
       if (this.cfg.recordSizeLimit !== undefined) exts.push({ type: X.record_size_limit, data: E.RecordSizeLimit.encode(this.cfg.recordSizeLimit) });
+      if (offer) {
+        const pe = offerExtensions(offer, this.rc.pskModes, earlyData, now);
+        pskExt = pe.pop();
+        exts.push(...pe);
+      }
     }
     if (cookie) exts.push({ type: X.cookie, data: E.Cookie.encode(cookie) });
+    if (pskExt) exts.push(pskExt);
     return {
       legacyVersion: DTLS12, random, legacySessionId: new Uint8Array(0), legacyCookie: new Uint8Array(0),
       cipherSuites: this.cfg.suites.map((s) => getSuite(s).code), compressionMethods: Uint8Array.of(0), extensions: exts,
@@ -270,14 +320,20 @@ export class ClientEndpoint extends Connection {
     }
     this.checkServerExtensions(sh.extensions, hs.chExts, false);
     if (hello.retried && hello.suite !== suite) throw new AlertError(AlertDescription.illegal_parameter, 'suite differs from HRR');
+    // PSK accepted (./psk.ts): the only identity we offer, with the PSK's hash; psk_ke has no key_share
+    const psk = acceptedPsk(sh.extensions, hs.offer, suite);
     const ksData = E.findExt(sh.extensions, X.key_share);
-    if (!ksData) throw new AlertError(AlertDescription.missing_extension, 'no key_share');
-    const share = E.KeyShare.decodeServer(ksData);
-    const group = groupFromCode(share.group);
-    const mine = group ? hs.shares.find((s) => s.group === group) : undefined;
-    if (!mine || !group) throw new AlertError(AlertDescription.illegal_parameter, 'key_share group not offered');
-    const shared = this.crypto.kxDerive(group, mine.privateKey, share.keyExchange);
-    if (!shared) throw new AlertError(AlertDescription.illegal_parameter, 'bad key share');
+    let shared: Uint8Array | undefined;
+    let group: KxGroup | undefined;
+    if (ksData || !psk || !this.rc.pskModes.includes('psk_ke')) {
+      if (!ksData) throw new AlertError(AlertDescription.missing_extension, 'no key_share');
+      const share = E.KeyShare.decodeServer(ksData);
+      group = groupFromCode(share.group);
+      const mine = group ? hs.shares.find((s) => s.group === group) : undefined;
+      if (!mine || !group) throw new AlertError(AlertDescription.illegal_parameter, 'key_share group not offered');
+      shared = this.crypto.kxDerive(group, mine.privateKey, share.keyExchange) ?? undefined;
+      if (!shared) throw new AlertError(AlertDescription.illegal_parameter, 'bad key share');
+    }
     const cid = E.findExt(sh.extensions, X.connection_id);
     if (cid) {
       const peerCid = E.ConnectionIdExt.decode(cid);
@@ -288,7 +344,7 @@ export class ClientEndpoint extends Connection {
     const keys: Negotiated = { suite, ks: scheduleFor(this.crypto, suite.hash) };
     const transcript = hello.retried ? hello.transcript : this.crypto.transcript(suite.hash).update(hello.ch1);
     transcript.update(full);
-    const hsSecret = handshakeSecretNoPsk(this.crypto, keys.ks, shared);
+    const hsSecret = psk ? keys.ks.handshakeSecret(psk.early, shared) : handshakeSecretNoPsk(this.crypto, keys.ks, shared!);
     const sec = keys.ks.handshakeTrafficSecrets(hsSecret, transcript.digest());
     if (this.cfg.keylog) {
       this.cfg.keylog(keylogLine('CLIENT_HANDSHAKE_TRAFFIC_SECRET', hs.random, sec.client));
@@ -297,7 +353,10 @@ export class ClientEndpoint extends Connection {
     this.epochs.installHandshake(keys, sec.client, sec.server);
     this.hs = {
       phase: 'wait_ee',
-      k: { random: hs.random, chExts: hs.chExts, transcript, keys, group, hsSecret, cHs: sec.client, sHs: sec.server },
+      k: {
+        random: hs.random, chExts: hs.chExts, transcript, keys, group: group ?? 'none', hsSecret, cHs: sec.client, sHs: sec.server,
+        psk, earlySent: hs.earlySent,
+      },
     };
   }
 
@@ -322,10 +381,18 @@ export class ClientEndpoint extends Connection {
       .update(messageHash(this.crypto.hash(suite.hash, first.ch1)))
       .update(full);
     if (newGroup) hs.shares = [this.crypto.kxGenerate(newGroup)];
-    const ch = this.buildClientHello(hs.random, hs.shares, first.ch1Exts, cookie ? cookie.slice() : undefined);
+    const offer = hs.offer && hs.offer.hash === suite.hash ? hs.offer : undefined; // a PSK for another hash goes
+    hs.offer = offer;
+    const ch = this.buildClientHello(hs.random, hs.shares, first.ch1Exts.filter((e) => offer || e.type !== X.pre_shared_key),
+      cookie ? cookie.slice() : undefined, offer, false, now);
     hs.chExts = extensionTypes(ch.extensions);
     hs.hello = { retried: true, transcript, suite };
     const body = encodeClientHello(ch);
+    if (offer) {
+      // binder recomputed over message_hash(CH1) || HRR || truncated CH2 (RFC 8446 4.1.2, 4.2.11.2)
+      const full2 = tlsMessage(H.client_hello, body);
+      bindClientHello(this.crypto, offer, body, full2, [messageHash(this.crypto.hash(suite.hash, first.ch1)), full.slice()]);
+    }
     transcript.update(tlsMessageTransient(H.client_hello, body));
     this.sendHandshakeFlight([this.flights.newMessage(0, H.client_hello, body)], now);
   }
@@ -344,6 +411,12 @@ export class ClientEndpoint extends Connection {
       if (this.cfg.recordSizeLimit !== undefined) this.rec.layer.setRecordSizeLimit({ read: this.cfg.recordSizeLimit });
     }
     hs.k.transcript.update(full);
+    if (hs.k.psk) {
+      // PSK: no Certificate / CertificateVerify; early_data in EE = our 0-RTT data was accepted
+      this.hs = { phase: 'wait_finished', k: hs.k, certRequest: undefined, scheme: 'psk', earlyAccepted: E.findExt(exts, X.early_data) !== undefined };
+      return;
+    }
+    if (E.findExt(exts, X.early_data)) throw new AlertError(AlertDescription.illegal_parameter, 'early_data without PSK');
     this.hs = { phase: 'wait_cert_cr', k: hs.k };
   }
 
@@ -365,7 +438,7 @@ export class ClientEndpoint extends Connection {
     const t = hs.k.transcript;
     verifySignature(this.crypto, scheme, hs.serverKey, certificateVerifyContent('server', t.digest()), cv.signature);
     t.update(full);
-    this.hs = { phase: 'wait_finished', k: hs.k, certRequest: hs.certRequest, scheme };
+    this.hs = { phase: 'wait_finished', k: hs.k, certRequest: hs.certRequest, scheme, earlyAccepted: false };
   }
 
   private onFinished(hs: WaitFinished, body: Uint8Array, full: Uint8Array, now: number): void {
@@ -395,13 +468,29 @@ export class ClientEndpoint extends Connection {
     }
     const fin = ks.finishedVerifyData(k.cHs, finHash);
     msgs.push(this.flights.newMessage(2, H.finished, fin));
+    if (this.rc.ticketStore) {
+      t.update(tlsMessageTransient(H.finished, fin));
+      this.rms = { secret: ks.resumptionMasterSecret(master, t.digest()), keys: k.keys };
+    }
     this.epochs.installApp(k.keys, app.client, app.server, master, th);
     this.sendHandshakeFlight(msgs, now, true, () => this.epochs.dropHandshake());
     this.completeHandshake(now, k.keys.suite);
     this.events.emit({
       type: 'connected', suite: k.keys.suite.name, group: k.group, signatureScheme: hs.scheme,
       helloRetry: this.hrrSeen, sendCid: this.rec.writeCid, recvCid: this.cidOk && this.myCid.length ? this.myCid : undefined,
+      ...(k.psk ? { psk: k.psk.kind } : {}),
+      ...(k.earlySent ? { earlyData: hs.earlyAccepted ? 'accepted' as const : 'rejected' as const } : {}),
     });
+    if (this.rec.layer.hasWriteEpoch(1)) this.rec.dropWrite(1);
+    // 0-RTT data the server did not take (or that could not go early) is sent now, under epoch 3
+    if (k.earlySent && !hs.earlyAccepted && this.state === 'connected') this.send(k.earlySent, now);
+  }
+
+  /** NewSessionTicket: stored for resumption when a ticket store is configured, otherwise validated and dropped. */
+  protected override onNewSessionTicket(body: Uint8Array, now: number): void {
+    const r = this.rms;
+    const t = r ? ticketFromMessage(body, r.keys.ks, r.keys.suite, r.secret, now, this.crypto, this.rc.tls13ResumptionLabel) : void decodeNewSessionTicket(body); // no store: validated, dropped
+    if (t) this.rc.ticketStore!.put(this.rc.ticketServerId, t);
   }
 }
 

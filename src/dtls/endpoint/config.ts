@@ -2,6 +2,8 @@
 // pluggable certificate verifier. Everything is injected: crypto provider, randomness, verifier.
 import type { CryptoProvider, KxGroup, RandomSource, SignatureScheme, SigningKey, VerifyKey } from '../crypto/provider.ts';
 import type { CipherSuiteName } from '../crypto/suites.ts';
+import type { ExternalPsk, PskKeMode, ServerPskConfig } from './psk.ts';
+import type { TicketStore } from './tickets.ts';
 
 /** Server credential: DER certificates leaf first, the leaf's private key in the provider's canonical form,
  *  and the signature scheme used in CertificateVerify (must match the key kind). */
@@ -89,6 +91,18 @@ export interface ClientConfig extends CommonConfig {
   /** Certificate and key sent when the server asks for client authentication (default none: the client answers
    *  a CertificateRequest with an empty Certificate). */
   credential?: ClientCredential;
+  /** Session resumption (./psk.ts, ./tickets.ts): tickets from NewSessionTicket go to this store, keyed by
+   *  `ticketServerId` (default: serverName, else 'default'), and the next connect() offers one. Off when absent. */
+  ticketStore?: TicketStore;
+  ticketServerId?: string;
+  /** External PSK offered when no ticket is available. */
+  externalPsk?: ExternalPsk;
+  /** psk_key_exchange_modes offered (default ['psk_dhe_ke']). With only 'psk_ke' the ClientHello carries no
+   *  key share (no public-key operation; no full-handshake fallback). */
+  pskModes?: PskKeMode[];
+  /** wolfSSL 5.5.4 compatibility: derive the resumption PSK of received tickets with "tls13 resumption"
+   *  (see ServerPskConfig.tickets.tls13ResumptionLabel). Default false (RFC 9147: "dtls13resumption"). */
+  tls13ResumptionLabel?: boolean;
 }
 
 export interface CookieConfig {
@@ -115,6 +129,8 @@ export interface ServerConfig extends CommonConfig {
   /** Compatibility switch for wolfSSL resumption: echo a non-empty legacy_session_id (default false: RFC 9147
    *  5.3 says the server MUST NOT echo it). */
   echoLegacySessionId?: boolean;
+  /** External PSKs, session tickets, 0-RTT (./psk.ts). Off when absent. */
+  psk?: ServerPskConfig;
   /** Cap on concurrent connections held by the dispatcher (default Infinity). */
   maxConnections?: number;
   /** Bounds on handshakes not yet completed (./half-open.ts; defaults HALF_OPEN_DEFAULTS: 4096 in total, 256 per

@@ -13,7 +13,7 @@
 // Errors: the handshake code throws AlertError; receive(), handleTimeout(), send() and keyUpdate() catch it, send
 // the fatal alert and close. Nothing thrown inside ever escapes them (other exceptions become internal_error).
 import { AlertError } from '../handshake/bytes.ts';
-import { AlertDescription, AlertLevel, ContentType, alertName } from '../handshake/constants.ts';
+import { AlertDescription, AlertLevel, ContentType, HandshakeType, alertName } from '../handshake/constants.ts';
 import { type RecordNumber, decodeAck, decodeAlert, decodeFragments, encodeAlert } from '../handshake/messages.ts';
 import type { CryptoProvider } from '../crypto/provider.ts';
 import type { CipherSuite } from '../crypto/suites.ts';
@@ -218,6 +218,14 @@ export abstract class Connection {
   protected abstract onHandshakeMessage(msgType: number, body: Uint8Array, epoch: number, now: number): void;
   /** The datagram's first record is protected under epoch bits `bits` for which no read keys are installed. */
   protected onUndecryptable(_bits: number): void {}
+  /** 0-RTT application data under epoch 1 (server). */
+  protected onEarlyData(_payload: Uint8Array): void {
+    countDrop(this.stats, 'early_application_data');
+  }
+  /** A NewSessionTicket after the handshake (client; the server gets unexpected_message). */
+  protected onNewSessionTicket(_body: Uint8Array, _now: number): void {
+    throw new AlertError(AlertDescription.unexpected_message, 'NewSessionTicket to a server');
+  }
   /** A record authenticated under `epoch` (> 0). */
   protected onAuthenticated(_epoch: number): void {}
   /** True once a connection_id was negotiated (NewConnectionId / RequestConnectionId are then allowed). */
@@ -295,6 +303,10 @@ export abstract class Connection {
         this.onAlert(r.payload);
         return;
       case ContentType.application_data:
+        if (r.epoch === 1) {
+          this.onEarlyData(r.payload); // 0-RTT (only a server that accepted it has epoch-1 read keys)
+          return;
+        }
         if (this.state === 'connected' && r.epoch >= 3) {
           this.events.emit({ type: 'data', data: r.payload });
           return;
@@ -360,7 +372,8 @@ export abstract class Connection {
       const connected = this.state === 'connected';
       const m = this.reasm.next(connected);
       if (!m) return;
-      if (connected) onPostHandshake(this.epochs, this.cidNegotiated(), m.msgType, m.buf, m.epoch);
+      if (connected && m.msgType === HandshakeType.new_session_ticket && m.epoch >= 3) this.onNewSessionTicket(m.buf, now);
+      else if (connected) onPostHandshake(this.epochs, this.cidNegotiated(), m.msgType, m.buf, m.epoch);
       else this.onHandshakeMessage(m.msgType, m.buf, m.epoch, now);
     }
   }

@@ -14,6 +14,7 @@ import type { ServerConfig } from './config.ts';
 import type { Connection, EndpointEvent } from './connection.ts';
 import { CookieJar } from './cookie.ts';
 import { HALF_OPEN_DEFAULTS, HalfOpen } from './half-open.ts';
+import { choosePsk } from './psk.ts';
 import { groupCode, groupFromCode } from './common.ts';
 import { type HrrContext, type ResolvedServer, ServerConnection, buildHrrBody, resolveServer, selectParams } from './server.ts';
 
@@ -224,10 +225,13 @@ export class ServerDispatcher {
 
   private sendStatelessHrr(inLen: number, ch: ReturnType<typeof decodeClientHello>, body: Uint8Array, msgSeq: number,
     recordSeq: number, address: string, now: number): void {
-    const sel = selectParams(this.config, ch);
+    // a usable PSK decides the suite (its hash) and, with psk_ke, that no group is needed (./psk.ts)
+    const psk = this.config.psk && E.findExt(ch.extensions, X.pre_shared_key)
+      ? choosePsk(this.config, this.config.psk, ch, tlsMessage(H.client_hello, body), undefined, now, true) : undefined;
+    const sel = psk ?? selectParams(this.config, ch);
     const suite = getSuite(sel.suite.name);
     const chHash = this.config.crypto.hash(suite.hash, tlsMessageTransient(H.client_hello, body));
-    const group = sel.share ? undefined : sel.group;
+    const group = sel.share || !sel.group ? undefined : sel.group;
     const cookie = this.cookies!.make(address, { suiteCode: suite.code, groupCode: group ? groupCode(group) : 0, chHash }, now);
     const echo = this.config.echoLegacySessionId ? ch.legacySessionId : new Uint8Array(0);
     const hrrBody = buildHrrBody(suite.code, group, cookie, echo);

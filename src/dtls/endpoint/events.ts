@@ -14,8 +14,12 @@ export type EndpointEvent =
     recvCid: Uint8Array | undefined;
     /** Server side, client authenticated (./client-auth.ts): the client's chain as received, leaf first. */
     peerChain?: Uint8Array[];
+    /** Present when a PSK authenticated the handshake (signatureScheme 'psk'; group 'none' for psk_ke), and
+     *  whether the server took the client's 0-RTT data. */
+    psk?: 'external' | 'resumption';
+    earlyData?: 'accepted' | 'rejected';
   }
-  | { type: 'data'; data: Uint8Array }
+  | { type: 'data'; data: Uint8Array; /** 0-RTT data (epoch 1), server side */ early?: true }
   | { type: 'alert'; level: number; description: number; name: string; sent: boolean }
   | { type: 'keyupdate'; direction: 'send' | 'receive'; epoch: number }
   | { type: 'closed'; reason: CloseReason };

@@ -6,7 +6,7 @@
 //   WAIT_CLIENT_CERT --Cert--> WAIT_CLIENT_CV --CV--> WAIT_FINISHED (an empty Certificate under 'request' goes
 //   straight to WAIT_FINISHED; under 'require' it is a certificate_required alert)
 // The handshake state is a union with one member per phase (ServerHs).
-import type { KxGroup, SignatureScheme, VerifyKey } from '../crypto/provider.ts';
+import type { KxGroup, KxKeyPair, SignatureScheme, VerifyKey } from '../crypto/provider.ts';
 import { type CipherSuite, getSuite, suiteByCode } from '../crypto/suites.ts';
 import { keylogLine } from '../keylog.ts';
 import { AlertError, ctEqual } from '../handshake/bytes.ts';
@@ -25,11 +25,15 @@ import { Connection } from './connection.ts';
 import type { EndpointEvent } from './events.ts';
 import { certificateVerifyContent, groupCode, groupFromCode, handshakeSecretNoPsk, scheduleFor, schemeCode } from './common.ts';
 import type { Negotiated } from './epochs.ts';
+import { EarlyDataExt, PreSharedKeyServer } from '../handshake/psk-extensions.ts';
+import { type ServerPskConfig, choosePsk, newSessionTicket } from './psk.ts';
+import { countDrop } from './records.ts';
 
 export interface ResolvedServer extends ResolvedCommon, ResolvedClientAuth {
   credentials: ServerCredential[];
   echoLegacySessionId: boolean;
   connectionIdLength: number;
+  psk: ServerPskConfig | undefined;
 }
 
 export function resolveServer(c: ServerConfig): ResolvedServer {
@@ -43,6 +47,7 @@ export function resolveServer(c: ServerConfig): ResolvedServer {
     echoLegacySessionId: c.echoLegacySessionId ?? false,
     connectionIdLength: c.connectionIdLength ?? 0,
     ...resolveClientAuth(c),
+    psk: c.psk,
   };
 }
 
@@ -113,8 +118,11 @@ export interface HrrContext {
  *  stateless HelloRetryRequest it answers, learnt from the cookie). WAIT_CH2: we sent a stateful HelloRetryRequest.
  *  WAIT_FINISHED: our flight is out; what the client's Finished must be, and what the 'connected' event reports. */
 type WaitFinished = {
-  phase: 'wait_finished'; keys: Negotiated; expectedFinished: Uint8Array; group: KxGroup; scheme: SignatureScheme;
-  helloRetry: boolean; peerChain?: Uint8Array[] | undefined;
+  phase: 'wait_finished'; keys: Negotiated; expectedFinished: Uint8Array; group: KxGroup | 'none';
+  scheme: SignatureScheme | 'psk'; helloRetry: boolean; peerChain?: Uint8Array[] | undefined;
+  /** Resumption master secret (only when tickets are issued). */
+  rms: Uint8Array | undefined;
+  psk: { kind: 'external' | 'resumption'; earlyData: boolean | undefined } | undefined;
 };
 /** WAIT_CLIENT_CERT / WAIT_CLIENT_CV (we sent a CertificateRequest, ./client-auth.ts): the running transcript and
  *  what WAIT_FINISHED will hold. */
@@ -125,6 +133,14 @@ export type ServerHs =
   | { phase: 'wait_client_cert'; a: AwaitingClient; next: ToFinished }
   | { phase: 'wait_client_cv'; a: AwaitingClient; next: ToFinished; key: VerifyKey }
   | WaitFinished;
+
+/** What a ClientHello negotiates: with a PSK no credential and, for psk_ke, no group. */
+interface PskOrCert {
+  suite: CipherSuite;
+  group: KxGroup | undefined;
+  share: Uint8Array | undefined;
+  credential: ServerCredential | undefined;
+}
 
 export class ServerConnection extends Connection {
   address: string;
@@ -139,6 +155,8 @@ export class ServerConnection extends Connection {
   private finalAckAt = 0;
   /** ClientHello.random of this association (tells a new association from a duplicate ClientHello). */
   clientRandom: Uint8Array | undefined;
+  /** Early data bytes still acceptable (0-RTT accepted: max_early_data_size), -1 when 0-RTT is off. */
+  private earlyBudget = -1;
   /** Incremented for every record authenticated under epoch >= 2 (proof of address ownership, CID migration). */
   authenticatedRecords = 0;
 
@@ -219,13 +237,38 @@ export class ServerConnection extends Connection {
     this.out.ampLimited = false;
     this.finalAck = this.acks.send()?.slice(); // exact-length copy: kept for the connection's life
     this.finalAckAt = now;
+    if (this.earlyBudget >= 0) {
+      this.rec.dropRead(1); // no epoch-1 records once the handshake is complete (RFC 9147 5.6)
+      this.earlyBudget = -1;
+    }
     const ev: EndpointEvent = {
       type: 'connected', suite: hs.keys.suite.name, group: hs.group, signatureScheme: hs.scheme,
       helloRetry: hs.helloRetry, sendCid: this.rec.writeCid, recvCid: this.cidOk ? this.localCid : undefined,
+      ...(hs.psk ? { psk: hs.psk.kind } : {}),
+      ...(hs.psk && hs.psk.earlyData !== undefined ? { earlyData: hs.psk.earlyData ? 'accepted' as const : 'rejected' as const } : {}),
     };
     if (hs.peerChain) ev.peerChain = hs.peerChain;
     this.events.emit(ev);
     this.early.release();
+    const tk = this.scfg.psk?.tickets;
+    if (tk && hs.rms && this.state === 'connected') {
+      // NewSessionTicket(s) in epoch 3, retransmitted until ACKed (RFC 9147 5.8.4)
+      const msgs = [];
+      for (let i = 0; i < (tk.count ?? 1); i++) {
+        msgs.push(this.flights.newMessage(3, H.new_session_ticket, newSessionTicket(tk, this.scfg, hs.keys.ks, hs.keys.suite, hs.rms, i, now)));
+      }
+      this.flights.startHandshake(msgs, now, true, undefined);
+    }
+  }
+
+  /** 0-RTT application data (epoch 1), accepted up to max_early_data_size; delivered as 'data' with `early`. */
+  protected override onEarlyData(payload: Uint8Array): void {
+    if (this.earlyBudget < payload.length) {
+      countDrop(this.stats, 'early_application_data');
+      return;
+    }
+    this.earlyBudget -= payload.length;
+    this.events.emit({ type: 'data', data: payload, early: true });
   }
 
   private dropWriteEpoch2(): void {
@@ -245,12 +288,16 @@ export class ServerConnection extends Connection {
   /** A ClientHello: the first, or the second after a HelloRetryRequest (`hrr`, stateless or stateful). */
   private onClientHello(hrr: HrrContext | undefined, ch: ClientHello, chFull: Uint8Array, now: number): void {
     const cfg = this.scfg;
-    const sel = selectParams(cfg, ch);
+    // a usable PSK (./psk.ts) replaces certificate authentication; otherwise the full handshake
+    const psk = cfg.psk ? choosePsk(cfg, cfg.psk, ch, chFull, hrr?.prefix, now) : undefined;
+    const sel: PskOrCert = psk
+      ? { suite: psk.suite, group: psk.group, share: psk.share, credential: undefined }
+      : selectParams(cfg, ch);
     let share = sel.share;
     if (hrr) {
       // ClientHello2 after a stateless HRR: it must follow what the HRR asked for
       if (sel.suite.code !== hrr.suiteCode) {
-        if (!ch.cipherSuites.includes(hrr.suiteCode)) throw new AlertError(AlertDescription.illegal_parameter, 'suite differs from HRR');
+        if (!ch.cipherSuites.includes(hrr.suiteCode) || psk) throw new AlertError(AlertDescription.illegal_parameter, 'suite differs from HRR');
         sel.suite = suiteByCode(hrr.suiteCode)!;
       }
       if (hrr.group) {
@@ -261,8 +308,8 @@ export class ServerConnection extends Connection {
         sel.group = hrr.group;
         share = shares[0]!.keyExchange;
       }
-      if (!share) throw new AlertError(AlertDescription.illegal_parameter, 'ClientHello2 still lacks a usable share');
-    } else if (!share) {
+      if (!share && sel.group) throw new AlertError(AlertDescription.illegal_parameter, 'ClientHello2 still lacks a usable share');
+    } else if (!share && sel.group) {
       // stateful HRR (cookies disabled): keep Hash(CH1), ask for the group (a second ClientHello comes with `hrr`)
       const hrrBody = buildHrrBody(sel.suite.code, sel.group, undefined, this.sessionEcho(ch));
       this.hs = {
@@ -277,17 +324,21 @@ export class ServerConnection extends Connection {
     }
     const suite = sel.suite;
     const ks = scheduleFor(this.crypto, suite.hash);
-    const kp = this.crypto.kxGenerate(sel.group);
-    const shared = this.crypto.kxDerive(sel.group, kp.privateKey, share);
-    if (!shared) throw new AlertError(AlertDescription.illegal_parameter, 'bad key share');
+    const group = sel.group;
+    let kp: KxKeyPair | undefined;
+    let shared: Uint8Array | undefined;
+    if (group && share) {
+      kp = this.crypto.kxGenerate(group);
+      shared = this.crypto.kxDerive(group, kp.privateKey, share) ?? undefined;
+      if (!shared) throw new AlertError(AlertDescription.illegal_parameter, 'bad key share');
+    }
 
     // ServerHello
     const random = new Uint8Array(32);
     cfg.rng.fill(random);
-    const shExts: E.Extension[] = [
-      { type: X.supported_versions, data: E.SupportedVersions.encodeServer(DTLS13) },
-      { type: X.key_share, data: E.KeyShare.encodeServer({ group: groupCode(sel.group), keyExchange: kp.publicKey }) },
-    ];
+    const shExts: E.Extension[] = [{ type: X.supported_versions, data: E.SupportedVersions.encodeServer(DTLS13) }];
+    if (group && kp) shExts.push({ type: X.key_share, data: E.KeyShare.encodeServer({ group: groupCode(group), keyExchange: kp.publicKey }) });
+    if (psk) shExts.push({ type: X.pre_shared_key, data: PreSharedKeyServer.encode(psk.index) });
     const cidExt = E.findExt(ch.extensions, X.connection_id);
     if (cidExt) {
       const clientCid = E.ConnectionIdExt.decode(cidExt);
@@ -300,8 +351,14 @@ export class ServerConnection extends Connection {
     const shBody = encodeServerHello({ random, legacySessionIdEcho: this.sessionEcho(ch), cipherSuite: suite.code, compressionMethod: 0, extensions: shExts });
     const t = this.crypto.transcript(suite.hash);
     if (hrr) for (const m of hrr.prefix) t.update(m);
-    t.update(chFull).update(tlsMessageTransient(H.server_hello, shBody));
-    const hsSecret = handshakeSecretNoPsk(this.crypto, ks, shared);
+    t.update(chFull);
+    if (psk?.earlyData.accepted) {
+      // 0-RTT accepted: epoch 1 read keys from client_early_traffic_secret = Derive-Secret(early, "c e traffic", CH)
+      this.rec.installRead(1, ks.epochKeys(ks.clientEarlyTrafficSecret(psk.early, t.digest()), suite));
+      this.earlyBudget = psk.earlyData.max;
+    }
+    t.update(tlsMessageTransient(H.server_hello, shBody));
+    const hsSecret = psk ? ks.handshakeSecret(psk.early, shared) : handshakeSecretNoPsk(this.crypto, ks, shared!);
     const sec = ks.handshakeTrafficSecrets(hsSecret, t.digest());
     const keys: Negotiated = { suite, ks };
     this.epochs.installHandshake(keys, sec.client, sec.server);
@@ -317,22 +374,29 @@ export class ServerConnection extends Connection {
       eeExts.push({ type: X.record_size_limit, data: E.RecordSizeLimit.encode(mine) });
       this.rec.layer.setRecordSizeLimit({ read: mine });
     }
+    if (psk?.earlyData.accepted) eeExts.push({ type: X.early_data, data: EarlyDataExt.encode() });
     const eeBody = encodeEncryptedExtensions(eeExts);
     t.update(tlsMessageTransient(H.encrypted_extensions, eeBody));
-    // CertificateRequest (client authentication asked for)
-    const crBody = cfg.clientAuth === 'none' ? undefined : certificateRequestBody(cfg.signatureSchemes);
+    // CertificateRequest (client authentication asked for; never in a PSK handshake, RFC 8446 4.3.2)
+    const crBody = cfg.clientAuth === 'none' || psk ? undefined : certificateRequestBody(cfg.signatureSchemes);
     if (crBody) t.update(tlsMessageTransient(H.certificate_request, crBody));
-    // Certificate
+    const flight = [this.flights.newMessage(0, H.server_hello, shBody), this.flights.newMessage(2, H.encrypted_extensions, eeBody)];
+    if (crBody) flight.push(this.flights.newMessage(2, H.certificate_request, crBody));
     const cred = sel.credential;
-    const certBody = encodeCertificate({ context: new Uint8Array(0), entries: cred.chain.map((d) => ({ data: d, extensions: [] })) });
-    t.update(tlsMessageTransient(H.certificate, certBody));
-    // CertificateVerify
-    const sig = this.crypto.sign(cred.scheme, cred.privateKey, certificateVerifyContent('server', t.digest()));
-    const cvBody = encodeCertificateVerify({ scheme: schemeCode(cred.scheme), signature: sig });
-    t.update(tlsMessageTransient(H.certificate_verify, cvBody));
+    if (cred) {
+      // Certificate
+      const certBody = encodeCertificate({ context: new Uint8Array(0), entries: cred.chain.map((d) => ({ data: d, extensions: [] })) });
+      t.update(tlsMessageTransient(H.certificate, certBody));
+      // CertificateVerify
+      const sig = this.crypto.sign(cred.scheme, cred.privateKey, certificateVerifyContent('server', t.digest()));
+      const cvBody = encodeCertificateVerify({ scheme: schemeCode(cred.scheme), signature: sig });
+      t.update(tlsMessageTransient(H.certificate_verify, cvBody));
+      flight.push(this.flights.newMessage(2, H.certificate, certBody), this.flights.newMessage(2, H.certificate_verify, cvBody));
+    }
     // Finished
     const finBody = ks.finishedVerifyData(sec.server, t.digest());
     t.update(tlsMessageTransient(H.finished, finBody));
+    flight.push(this.flights.newMessage(2, H.finished, finBody));
     const th = t.digest();
     const master = ks.masterSecret(hsSecret);
     const app = ks.applicationTrafficSecrets(master, th);
@@ -345,22 +409,24 @@ export class ServerConnection extends Connection {
       kl(keylogLine('EXPORTER_SECRET', ch.random, ks.exporterMasterSecret(master, th)));
     }
     this.epochs.installApp(keys, app.client, app.server, master, th);
-    const next: ToFinished = { keys, group: sel.group, scheme: cred.scheme, helloRetry: hrr !== undefined };
-    // without client authentication the transcript is no longer needed
-    this.hs = crBody
-      ? { phase: 'wait_client_cert', a: { keys, transcript: t, cHs: sec.client }, next }
-      : { phase: 'wait_finished', ...next, expectedFinished: ks.finishedVerifyData(sec.client, th) };
-    const msgs = [
-      this.flights.newMessage(0, H.server_hello, shBody),
-      this.flights.newMessage(2, H.encrypted_extensions, eeBody),
-    ];
-    if (crBody) msgs.push(this.flights.newMessage(2, H.certificate_request, crBody));
-    msgs.push(
-      this.flights.newMessage(2, H.certificate, certBody),
-      this.flights.newMessage(2, H.certificate_verify, cvBody),
-      this.flights.newMessage(2, H.finished, finBody),
-    );
-    this.sendHandshakeFlight(msgs, now);
+    const pskInfo = psk ? { kind: psk.kind, earlyData: psk.earlyData.accepted || psk.earlyData.why !== 'not-offered' ? psk.earlyData.accepted : undefined } : undefined;
+    if (crBody) {
+      // client authentication: the transcript runs on through the client's Certificate/CertificateVerify; no
+      // tickets are issued after such a handshake (rms undefined)
+      const next: ToFinished = { keys, group: group ?? 'none', scheme: cred ? cred.scheme : 'psk', helloRetry: hrr !== undefined, rms: undefined, psk: pskInfo };
+      this.hs = { phase: 'wait_client_cert', a: { keys, transcript: t, cHs: sec.client }, next };
+    } else {
+      // no client authentication: the transcript is no longer needed (except for the resumption secret of tickets)
+      const expectedFinished = ks.finishedVerifyData(sec.client, th);
+      const rms = cfg.psk?.tickets
+        ? ks.resumptionMasterSecret(master, t.update(tlsMessageTransient(H.finished, expectedFinished)).digest())
+        : undefined;
+      this.hs = {
+        phase: 'wait_finished', keys, expectedFinished, group: group ?? 'none', scheme: cred ? cred.scheme : 'psk',
+        helloRetry: hrr !== undefined, rms, psk: pskInfo,
+      };
+    }
+    this.sendHandshakeFlight(flight, now);
   }
 
   private sessionEcho(ch: ClientHello): Uint8Array {
