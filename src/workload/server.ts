@@ -78,6 +78,8 @@ class Job {
   messages = 0;
   /** Records the core received (at least the datagram's one) and sent for this job. */
   records = 0;
+  /** Socket work still to charge: datagrams received + sent (only when cpu.cycles_per_datagram > 0). */
+  datagrams = 0;
   /** The connection's counters before the core ran (what this job did is the difference). */
   recIn0 = 0;
   recOut0 = 0;
@@ -123,6 +125,7 @@ class Job {
     emptyArray(this.events);
     this.messages = 0;
     this.records = 0;
+    this.datagrams = 0;
     this.recIn0 = 0;
     this.recOut0 = 0;
     this.msgIn0 = 0;
@@ -169,6 +172,8 @@ export class ServerSide {
   private readonly acc: Accounts;
   private capture: Job | undefined;
   private readonly pool: Job[] = [];
+  /** cpu.cycles_per_datagram > 0: socket work is charged per datagram. */
+  private readonly perDatagram: boolean;
 
   constructor(
     k: Kernel, hw: Platform, dispatcher: ServerDispatcher, hooks: ServerHooks, probe: ServerProbe, acc: Accounts,
@@ -180,6 +185,7 @@ export class ServerSide {
     this.hooks = hooks;
     this.probe = probe;
     this.acc = acc;
+    this.perDatagram = hw.cpu.params.cycles_per_datagram > 0;
     dispatcher.config.crypto.observer = (op) => {
       if (this.capture) this.capture.ops.push(op);
       if (tap) tap(op);
@@ -269,7 +275,7 @@ export class ServerSide {
     job.datagram = undefined;
     if (conn !== before) mark(job, undefined); // a new connection: everything it counted was this job's
     this.collect(job, conn, 1, d.stats.statelessHrrSent - hrr0, d.stats.badCookies - bad0);
-    this.charge(job);
+    this.charge(job, 1);
   }
 
   /** The application sends `data` on `conn` now (echo, or server-initiated traffic). */
@@ -284,7 +290,7 @@ export class ServerSide {
     const ok = conn.send(data);
     this.capture = undefined;
     this.collect(job, conn, 0);
-    this.charge(job);
+    this.charge(job, 0);
     return ok;
   }
 
@@ -302,7 +308,7 @@ export class ServerSide {
     conn.handleTimeout(Math.max(this.k.now / PS_PER_MS, deadlineMs));
     this.capture = undefined;
     this.collect(job, conn, 0);
-    this.charge(job);
+    this.charge(job, 0);
   }
 
   /** Gathers outputs and events produced by the core, and the messages and records to charge as protocol work. */
@@ -324,13 +330,21 @@ export class ServerSide {
     }
   }
 
-  private charge(job: Job): void {
+  private charge(job: Job, datagramsIn: number): void {
     job.opIndex = 0;
+    // host socket cost (cpu.cycles_per_datagram): each datagram received and each one sent; 0 = not modelled
+    if (this.perDatagram) job.datagrams = datagramsIn + job.outputs.length;
     this.step(job);
   }
 
   /** Next handshake message, then next record (protocol processing), then next crypto operation, then release. */
   private step(job: Job): void {
+    if (job.datagrams > 0) {
+      job.datagrams--;
+      this.begin(job, 'cpu');
+      this.hw.protocol('datagram', job.next, 0 - job.depth);
+      return;
+    }
     if (job.messages > 0 || job.records > 0) {
       const kind = job.messages > 0 ? 'handshake-message' : job.phase === 'handshake' ? 'handshake-record' : 'record';
       if (job.messages > 0) job.messages--;
