@@ -9,6 +9,9 @@ import type { CryptoOp, CryptoProvider, RandomSource } from '../../dtls/crypto/p
 import type { ServerCredential } from '../../dtls/endpoint/config.ts';
 import { leafKey, parseCertificate } from '../../dtls/cert/index.ts';
 import type { MicroResults } from './micro.ts';
+import { classifyAead } from '../../hw/aead.ts';
+import { classifyPke } from '../../hw/pke.ts';
+import type { HwCryptoOp } from '../../hw/types.ts';
 
 export interface ProtocolResults {
   handshakes: number;
@@ -26,22 +29,12 @@ export interface ProtocolResults {
   perMessageNs: number;
 }
 
-const PKE_NAME: Record<string, string> = {
-  'kx-keygen/x25519': 'x25519_keygen', 'kx-derive/x25519': 'x25519_derive',
-  'kx-keygen/secp256r1': 'p256_keygen', 'kx-derive/secp256r1': 'p256_derive',
-  'sign/ed25519': 'ed25519_sign', 'verify/ed25519': 'ed25519_verify',
-  'sign/ecdsa_secp256r1_sha256': 'ecdsa_p256_sign', 'verify/ecdsa_secp256r1_sha256': 'ecdsa_p256_verify',
-};
-const AEAD_NAME: Record<string, keyof MicroResults['aead']> = {
-  'AES-128-GCM': 'aes_128_gcm', 'AES-256-GCM': 'aes_256_gcm', 'CHACHA20-POLY1305': 'chacha20_poly1305', 'AES-128-CCM': 'aes_128_ccm',
-};
-
 /** Price one traced operation with the micro-measurements (ns). */
 export function priceOp(op: CryptoOp, m: MicroResults): number {
   switch (op.op) {
     case 'aead-seal':
     case 'aead-open': {
-      const a = m.aead[AEAD_NAME[op.alg] ?? 'aes_128_gcm'];
+      const a = m.aead[classifyAead(op.alg)];
       const bytes = op.op === 'aead-seal' ? op.inputBytes : op.outputBytes;
       return a ? a.fixedNs + a.perUnitNs * bytes : 0;
     }
@@ -55,7 +48,7 @@ export function priceOp(op: CryptoOp, m: MicroResults): number {
       return h.fixedNs + h.perUnitNs * (op.blocks ?? 1);
     }
     default:
-      return m.pkeNs[PKE_NAME[`${op.op}/${op.alg}`] ?? ''] ?? 0;
+      return m.pkeNs[classifyPke(op as HwCryptoOp) ?? ''] ?? 0;
   }
 }
 
