@@ -2,6 +2,7 @@
 // pluggable certificate verifier. Everything is injected: crypto provider, randomness, verifier.
 import type { CryptoProvider, KxGroup, RandomSource, SignatureScheme, SigningKey, VerifyKey } from '../crypto/provider.ts';
 import type { CipherSuiteName } from '../crypto/suites.ts';
+import type { HelloReassemblyConfig } from './hello-fragments.ts';
 
 /** Server credential: DER certificates leaf first, the leaf's private key in the provider's canonical form,
  *  and the signature scheme used in CertificateVerify (must match the key kind). */
@@ -91,6 +92,9 @@ export interface ServerConfig extends CommonConfig {
   echoLegacySessionId?: boolean;
   /** Cap on concurrent connections held by the dispatcher (default Infinity). */
   maxConnections?: number;
+  /** Caps of the buffer that reassembles fragmented ClientHellos before any per-connection state exists
+   *  (defaults in ./hello-fragments.ts). */
+  helloReassembly?: HelloReassemblyConfig;
 }
 
 export interface ResolvedCommon {

@@ -13,6 +13,7 @@ import { getSuite, suiteByCode } from '../crypto/suites.ts';
 import type { ServerConfig } from './config.ts';
 import type { Connection, EndpointEvent } from './connection.ts';
 import { CookieJar } from './cookie.ts';
+import { HelloReassembly, clientHelloFragments } from './hello-fragments.ts';
 import { groupCode, groupFromCode } from './common.ts';
 import { type HrrContext, type ResolvedServer, ServerConnection, buildHrrBody, resolveServer, selectParams } from './server.ts';
 
@@ -41,6 +42,8 @@ export class ServerDispatcher {
   private readonly byCid = new Map<string, ServerConnection>();
   private readonly cookies: CookieJar | undefined;
   private readonly maxConnections: number;
+  /** Fragmented ClientHellos from addresses without a connection, bounded (./hello-fragments.ts). */
+  readonly hellos: HelloReassembly;
   private out: DispatcherOutput[] = [];
   private events: DispatcherEvent[] = [];
   readonly stats: DispatcherStats = { connectionsCreated: 0, statelessHrrSent: 0, badCookies: 0, dropped: 0, alertsSent: 0 };
@@ -59,6 +62,7 @@ export class ServerDispatcher {
     const ck = config.cookie ?? {};
     this.cookies = ck.enabled === false ? undefined : new CookieJar(this.config.crypto, this.config.rng, ck.lifetimeMs, ck.rotateMs);
     this.maxConnections = config.maxConnections ?? Infinity;
+    this.hellos = new HelloReassembly(config.helloReassembly);
   }
 
   pollTransmit(): DispatcherOutput | undefined {
@@ -145,7 +149,7 @@ export class ServerDispatcher {
   }
 
   private fromUnknown(d: Uint8Array, address: string, now: number, replacing?: ServerConnection): ServerConnection | undefined {
-    // expect a DTLSPlaintext handshake record, epoch 0, carrying a complete ClientHello
+    // expect a DTLSPlaintext handshake record, epoch 0, carrying a complete ClientHello or fragments of one
     if (d.length < 13 + 12 || d[0] !== ContentType.handshake || d[3] !== 0 || d[4] !== 0) {
       this.stats.dropped++;
       return undefined;
@@ -159,21 +163,34 @@ export class ServerDispatcher {
     }
     const frags = decodeFragments(d.subarray(13, 13 + len));
     const f = frags[0]!;
-    if (f.msgType !== H.client_hello || f.fragmentOffset !== 0 || f.fragment.length !== f.length) {
-      this.stats.dropped++; // fragmented ClientHellos are not accepted statelessly
-      return undefined;
-    }
     if (this.connections.size >= this.maxConnections) {
       this.stats.dropped++;
       return undefined;
     }
-    const body = f.fragment;
+    let body = f.fragment;
+    let msgSeq = f.messageSeq;
+    let inLen = d.length;
+    if (f.msgType === H.client_hello && f.fragmentOffset === 0 && f.fragment.length === f.length) {
+      if (this.hellos.size > 0) this.hellos.forget(address);
+    } else {
+      // a fragment of a ClientHello (RFC 9147 5.5): buffered within the caps until the message is complete
+      const chFrags = this.hellos.maxMessageBytes > 0 ? clientHelloFragments(d) : [];
+      const h = chFrags.length ? this.hellos.add(address, chFrags, d.length, now) : undefined;
+      if (!h) {
+        if (!chFrags.length) this.stats.dropped++;
+        return undefined;
+      }
+      body = h.body;
+      msgSeq = h.messageSeq;
+      recordSeq = h.recordSeq;
+      inLen = h.inBytes;
+    }
     const ch = decodeClientHello(body);
     let hrr: HrrContext | undefined;
     if (this.cookies) {
       const cookieExt = E.findExt(ch.extensions, X.cookie);
       if (!cookieExt) {
-        this.sendStatelessHrr(d.length, ch, body, f.messageSeq, recordSeq, address, now);
+        this.sendStatelessHrr(inLen, ch, body, msgSeq, recordSeq, address, now);
         return undefined;
       }
       const c = this.cookies.check(E.Cookie.decode(cookieExt), address, now);
@@ -201,7 +218,7 @@ export class ServerDispatcher {
     this.connections.set(address, conn);
     if (cid) this.byCid.set(cidKey(cid), conn);
     this.stats.connectionsCreated++;
-    conn.startWith(d.length, ch, body, f.messageSeq, recordSeq, hrr, now);
+    conn.startWith(inLen, ch, body, msgSeq, recordSeq, hrr, now);
     return conn;
   }
 

@@ -244,16 +244,15 @@ export class ServerConnection extends Connection {
     }
     const suite = sel.suite;
     const ks = scheduleFor(this.crypto, suite.hash);
-    const kp = this.crypto.kxGenerate(sel.group);
-    const shared = this.crypto.kxDerive(sel.group, kp.privateKey, share);
-    if (!shared) throw new AlertError(AlertDescription.illegal_parameter, 'bad key share');
+    const kx = this.crypto.kxEncapsulate(sel.group, share); // ECDHE: generate + derive; ML-KEM: encapsulate
+    if (!kx) throw new AlertError(AlertDescription.illegal_parameter, 'bad key share');
 
     // ServerHello
     const random = new Uint8Array(32);
     cfg.rng.fill(random);
     const shExts: E.Extension[] = [
       { type: X.supported_versions, data: E.SupportedVersions.encodeServer(DTLS13) },
-      { type: X.key_share, data: E.KeyShare.encodeServer({ group: groupCode(sel.group), keyExchange: kp.publicKey }) },
+      { type: X.key_share, data: E.KeyShare.encodeServer({ group: groupCode(sel.group), keyExchange: kx.share }) },
     ];
     const cidExt = E.findExt(ch.extensions, X.connection_id);
     if (cidExt) {
@@ -268,7 +267,7 @@ export class ServerConnection extends Connection {
     const t = this.crypto.transcript(suite.hash);
     if (hrr) for (const m of hrr.prefix) t.update(m);
     t.update(chFull).update(tlsMessageTransient(H.server_hello, shBody));
-    const hsSecret = handshakeSecretNoPsk(this.crypto, ks, shared);
+    const hsSecret = handshakeSecretNoPsk(this.crypto, ks, kx.secret);
     const sec = ks.handshakeTrafficSecrets(hsSecret, t.digest());
     const keys: Negotiated = { suite, ks };
     this.epochs.installHandshake(keys, sec.client, sec.server);
