@@ -1,5 +1,5 @@
 // npm run demo:client -- --host H --port P --ca ca.pem --message TEXT [--keyupdate] [--keylog FILE]
-//                         [--suite NAME] [--group NAME] [--cid HEX] [--server-name NAME] [--timeout MS]
+//                         [--suite NAME] [--group NAME] [--key-share NAME] [--cid HEX] [--server-name NAME] [--timeout MS]
 // Connects with the sans-IO ClientEndpoint over a real UDP socket, sends TEXT, prints the reply and exits 0 only
 // after a complete handshake (certificate chain verified against --ca) and a reply. Exit status: 0 success,
 // 1 usage error, 2 timeout, 3 alert / connection closed by the peer.
@@ -8,7 +8,7 @@
 import { Command } from 'commander';
 import dgram from 'node:dgram';
 import { isIP } from 'node:net';
-import { ClientEndpoint, createProvider, type EndpointEvent } from '../dtls/index.ts';
+import { ClientEndpoint, DEFAULT_GROUPS, createProvider, type EndpointEvent } from '../dtls/index.ts';
 import { CertificateVerifier, leafKey, parseCertificate, parseCertificatesPem } from '../dtls/cert/index.ts';
 import {
   UsageError, collect, cryptoRandom, hex, keylogWriter, nowMs, parseGroups, parseHex, parseIntOpt, parseSuites, readText,
@@ -24,6 +24,7 @@ type Opts = {
   keylog?: string;
   suite?: string[];
   group?: string[];
+  keyShare?: string[];
   cid?: string;
   serverName?: string;
   timeout: string;
@@ -47,7 +48,8 @@ export async function main(
     .option('--keyupdate', 'send a KeyUpdate (update_requested) before the message and wait for its ACK')
     .option('--keylog <file>', 'append NSS key-log lines (SSLKEYLOGFILE format)')
     .option('--suite <name>', 'cipher suite(s) in preference order (repeatable or comma-separated)', collect)
-    .option('--group <name>', 'key exchange group(s): x25519, secp256r1 (first one gets a key share)', collect)
+    .option('--group <name>', 'key exchange group(s): x25519, secp256r1, X25519MLKEM768, MLKEM768 (first one gets a key share)', collect)
+    .option('--key-share <name>', 'groups to send key shares for in the first ClientHello (default: the first --group)', collect)
     .option('--cid <hex>', 'offer connection_id, asking the server to use this CID (hex, may be empty "")')
     .option('--server-name <name>', 'name checked against the certificate (default: --host)')
     .option('--timeout <ms>', 'give up after this long', '10000')
@@ -95,11 +97,14 @@ export async function main(
     keylog = keylogWriter(o.keylog);
     const suites = parseSuites(o.suite);
     const groups = parseGroups(o.group);
+    const keyShareGroups = parseGroups(o.keyShare);
+    if (keyShareGroups?.some((g) => !(groups ?? DEFAULT_GROUPS).includes(g))) throw new UsageError('--key-share groups must be among --group');
     client = new ClientEndpoint({
       crypto: provider,
       rng: cryptoRandom,
       ...(suites ? { suites } : {}),
       ...(groups ? { groups } : {}),
+      ...(keyShareGroups ? { keyShareGroups } : {}),
       ...(o.mtu ? { mtu: parseIntOpt(o.mtu, '--mtu', 256, 65507) } : {}),
       serverName,
       verifier: verifier ?? insecure,
