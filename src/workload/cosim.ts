@@ -6,7 +6,7 @@
 import { fromMs, fromUs, Kernel, makeSampler, Rng, type EventId, type Ps, type RngStream } from '../sim/index.ts';
 import { Platform, type HwBlockStats } from '../hw/index.ts';
 import {
-  cert, ClientEndpoint, createProvider, EARLY_DATA_RECORDS, getSuite, resolveClient, ServerDispatcher,
+  cert, ClientEndpoint, createProvider, DEFAULT_GROUPS, EARLY_DATA_RECORDS, getSuite, resolveClient, ServerDispatcher,
   type CipherSuiteName, type CryptoOp, type CryptoProvider, type DispatcherEvent, type KxGroup, type RandomSource,
   type ResolvedClient, type ServerConnection, type SignatureScheme, type CertificateVerifierInterface,
 } from '../dtls/index.ts';
@@ -252,6 +252,10 @@ export function runCosim(opts: CosimOptions): CosimRun {
     if (typeof w === 'number' && w > 0 && !types.includes(t)) types.push(t);
   }
   const chains = types.map((t) => buildChain(setupCrypto, t, sc.clients.certificate.chain_length));
+  // the server accepts the default groups plus the post-quantum ones the client mix uses (each client sends one share
+  // for its one group, so the order never causes a HelloRetryRequest)
+  const serverGroups: KxGroup[] = [...DEFAULT_GROUPS];
+  for (const [g, w] of Object.entries(sc.clients.mix.groups)) if (typeof w === 'number' && w > 0 && !serverGroups.includes(g as KxGroup)) serverGroups.push(g as KxGroup);
   const dispatchers = chains.map(
     (ch) =>
       new ServerDispatcher({
@@ -262,6 +266,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
         ...endpointTimers(sc.dtls),
         credential: { chain: ch.chain, privateKey: ch.leafKey, scheme: ch.scheme },
         cookie: { enabled: sc.clients.cookie },
+        groups: serverGroups,
       }),
   );
   const srvInfo = new Map<string, SrvInfo>();
