@@ -96,7 +96,7 @@ export class ServerDispatcher {
     let conn = this.byCidOf(datagram);
     if (!conn) {
       conn = this.connections.get(address);
-      if (conn && conn.isConnected && this.isNewAssociation(datagram, conn)) {
+      if (conn && conn.isConnected && (this.isNewAssociation(datagram, conn) || this.continuesHello(datagram, address))) {
         // RFC 9147 5.11: a ClientHello for a new association from the address of an established one. Proceed with
         // the new handshake statelessly; the old association is abandoned only once the cookie proves reachability.
         if (!this.cookies) {
@@ -142,10 +142,17 @@ export class ServerDispatcher {
   private isNewAssociation(d: Uint8Array, conn: ServerConnection): boolean {
     if (d.length < 13 + 12 + 2 + 32 || d[0] !== ContentType.handshake || d[3] !== 0 || d[4] !== 0) return false;
     if (d[13] !== H.client_hello) return false;
+    if (d[19] !== 0 || d[20] !== 0 || d[21] !== 0) return false; // a later fragment: no random to compare
     const r = conn.clientRandom;
     if (!r) return false;
     for (let i = 0; i < 32; i++) if (d[27 + i] !== r[i]) return true;
     return false;
+  }
+
+  /** An epoch-0 ClientHello fragment from an address whose fragmented ClientHello is being reassembled. */
+  private continuesHello(d: Uint8Array, address: string): boolean {
+    return this.hellos.size > 0 && d.length > 13 && d[0] === ContentType.handshake && d[3] === 0 && d[4] === 0 &&
+      d[13] === H.client_hello && this.hellos.has(address);
   }
 
   private fromUnknown(d: Uint8Array, address: string, now: number, replacing?: ServerConnection): ServerConnection | undefined {

@@ -84,6 +84,10 @@ export class HelloReassembly {
     return this.pending.size;
   }
 
+  has(address: string): boolean {
+    return this.pending.has(address);
+  }
+
   /** Forgets a pending message (the address sent a whole ClientHello or got a connection). */
   forget(address: string): void {
     const p = this.pending.get(address);

@@ -139,4 +139,42 @@ test('HelloReassembly: overlapping fragments, changed bytes restart, a new messa
   assert.is(r.heldBytes, 0);
 });
 
+test('a restarted client on the address of an established association, hybrid ClientHello in fragments: new association after the cookie', () => {
+  const p = pair({ clientGroups: ['X25519MLKEM768', 'x25519'], shares: ['X25519MLKEM768', 'x25519'], serverGroups: ['X25519MLKEM768', 'x25519'] });
+  assert.ok(p.connect());
+  p.settle(100);
+  const old = p.serverConn!;
+  const { c } = providers('node', 'restart2');
+  const c2 = new ClientEndpoint({ crypto: c, verifier: verifier(c), serverName: 'localhost', mtu: 600, groups: ['X25519MLKEM768', 'x25519'], keyShareGroups: ['X25519MLKEM768', 'x25519'] });
+  c2.connect(p.now);
+  let connected = false;
+  let fragments = 0;
+  for (let r = 0; r < 10 && !connected; r++) {
+    for (let d; (d = c2.pollTransmit()); ) {
+      if (d[0] === 22 && d[13] === 1) fragments++;
+      p.server.receive(d, p.addr, p.now);
+      if (r === 0) assert.ok(p.server.get(p.addr) === old && old.isConnected, 'no state change before the cookie');
+    }
+    for (let o; (o = p.server.pollTransmit()); ) c2.receive(o.datagram, p.now);
+    for (let e; (e = c2.pollEvent()); ) if (e.type === 'connected') connected = true;
+  }
+  for (let d; (d = c2.pollTransmit()); ) p.server.receive(d, p.addr, p.now); // the client's Finished
+  assert.ok(fragments >= 6, `${fragments} ClientHello fragments`);
+  assert.ok(connected);
+  assert.ok(old.isClosed);
+  assert.ok(p.server.get(p.addr) !== old && p.server.get(p.addr)!.isConnected);
+  assert.is(p.server.hellos.size, 0);
+});
+
+test('a late duplicate of the old association\'s fragmented ClientHello 2 does not touch it', () => {
+  const ch: Uint8Array[] = [];
+  const p = pair({ clientGroups: ['X25519MLKEM768', 'x25519'], shares: ['X25519MLKEM768', 'x25519'], tap: (dir, d) => { if (dir === 'c2s' && d[0] === 22 && d[13] === 1) ch.push(d.slice()); return d; } });
+  assert.ok(p.connect());
+  p.settle(100);
+  const old = p.serverConn!;
+  for (const d of ch) p.server.receive(d, p.addr, p.now); // ClientHello 1 and 2, all fragments, again
+  for (let o; (o = p.server.pollTransmit()); ) void o;
+  assert.ok(p.server.get(p.addr) === old && old.isConnected);
+});
+
 test.run();
