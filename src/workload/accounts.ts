@@ -25,7 +25,7 @@ export class Accounts {
   readonly drops = new Map<string, number>();
   /**
    * Time of completed handshakes (`handshake`) and of delivered records (`data`) attributed to each server block,
-   * queueing and service apart, summed (filled at the end of the run: cosim.ts attributeHandshake, attributeRecord).
+   * queueing and service apart, summed (filled at the end of the run by the breakdown probe, probe.ts).
    */
   readonly stages = { handshake: new Map<string, StageTotals>(), data: new Map<string, StageTotals>() };
   /** Handshakes: time attributed to client processing, to the network, and to nothing (timer waits). */
@@ -33,7 +33,7 @@ export class Accounts {
   networkHsPs = 0;
   timerHsPs = 0;
   /** Delivered records: time attributed to client processing, client queueing, the network and nothing (their
-   *  path logs, see cosim.ts attributeRecord), summed. */
+   *  path logs, see probe.ts), summed. */
   clientRecWaitPs = 0;
   idleRecPs = 0;
   clientRecPs = 0;

@@ -1,5 +1,5 @@
 // "Where the time goes" for one handshake: attributes each instant of [start, end] to exactly one component, so the
-// components add up to the handshake's latency. Pure; used by cosim.ts (attributeHandshake), tested on hand-made
+// components add up to the handshake's latency. Pure; used by the breakdown probe (probe.ts), tested on hand-made
 // logs in test/workload/attribution.test.ts.
 
 /**

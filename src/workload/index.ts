@@ -66,7 +66,7 @@ function toBlockStats(b: HwBlockStats): BlockStats {
 
 /**
  * "Where the time goes": the time of completed handshakes and of delivered records as attributed instant by
- * instant (cosim.ts attributeHandshake, attributeRecord), per handshake and per record: the entries add up to the
+ * instant (the breakdown probe, probe.ts), per handshake and per record: the entries add up to the
  * mean latencies. `timer_wait` is handshake time with nothing in progress; `other` is record time off the
  * record's logged path (a record the protocol held, e.g. early data arriving before the client's Finished).
  */

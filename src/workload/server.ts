@@ -22,7 +22,8 @@ export type Stage = 'port_rx' | 'dma' | 'ctx_cache' | 'cpu' | 'aead' | 'hash' | 
 
 /**
  * A record's path log ("where the time goes" for records): an opaque array the caller gives to `receive` or `send`
- * and gets back through `onRecordStage`, `onEvent` (the received record's) and `onTransmit` (the sent record's).
+ * and gets back through `onEvent` (the received record's) and `onTransmit` (the sent record's); the probe sees it
+ * at every stage (`onRecordStage`) and takes back the ones the server no longer needs (`freeLog`, `onReceivedLog`).
  */
 export type RecordLog = number[];
 
@@ -33,21 +34,25 @@ export interface ServerHooks {
   /** A datagram left the server port (at `now`, after port_tx and propagation); `log`: the path log of the record
    *  it carries (the first datagram of a `send` given one), else null. */
   onTransmit(address: string, datagram: Uint8Array, now: Ps, phase: 'handshake' | 'data', log: RecordLog | null): void;
+  /** A connection's timer changed; the caller (re)arms it. */
+  armTimer(conn: ServerConnection): void;
+  /** Connection id for the context cache. */
+  connId(address: string): number;
+}
+
+/** "Where the time goes": what the server reports about path logs and handshake stages (BreakdownProbe, probe.ts). */
+export interface ServerProbe {
   /** A path log the server no longer needs (its datagram was dropped at a port, or it left with no datagram). */
   freeLog(log: RecordLog): void;
-  /** The job that received the datagram `log` came with is done (after its events went to `onEvent`): the caller
+  /** The job that received the datagram `log` came with is done (after its events went to `onEvent`): the probe
    *  owns the log again. `mayBeHeld`: the datagram reached a connection still handshaking, so a record in it
    *  that produced no event may be early data the protocol holds and a later job delivers. */
   onReceivedLog(address: string, log: RecordLog, mayBeHeld: boolean): void;
   /** A stage of a job carrying a path log: queued from `from` to `serviceFrom`, served until `to`. */
   onRecordStage(log: RecordLog, stage: Stage, from: Ps, serviceFrom: Ps, to: Ps): void;
-  /** A connection's timer changed; the caller (re)arms it. */
-  armTimer(conn: ServerConnection): void;
-  /** Connection id for the context cache. */
-  connId(address: string): number;
   /**
    * A handshake-phase job for `address` finished a stage: it waited in queues from `from` to `serviceFrom` and was
-   * served from `serviceFrom` to `to` (the caller attributes it to that client's handshake; stages of a job that
+   * served from `serviceFrom` to `to` (the probe attributes it to that client's handshake; stages of a job that
    * carries a record's path log go to `onRecordStage` instead).
    */
   onHandshakeStage(address: string, stage: Stage, from: Ps, serviceFrom: Ps, to: Ps): void;
@@ -160,15 +165,20 @@ export class ServerSide {
   private readonly hw: Platform;
   private readonly dispatcher: ServerDispatcher;
   private readonly hooks: ServerHooks;
+  private readonly probe: ServerProbe;
   private readonly acc: Accounts;
   private capture: Job | undefined;
   private readonly pool: Job[] = [];
 
-  constructor(k: Kernel, hw: Platform, dispatcher: ServerDispatcher, hooks: ServerHooks, acc: Accounts, tap?: (op: CryptoOp) => void) {
+  constructor(
+    k: Kernel, hw: Platform, dispatcher: ServerDispatcher, hooks: ServerHooks, probe: ServerProbe, acc: Accounts,
+    tap?: (op: CryptoOp) => void,
+  ) {
     this.k = k;
     this.hw = hw;
     this.dispatcher = dispatcher;
     this.hooks = hooks;
+    this.probe = probe;
     this.acc = acc;
     dispatcher.config.crypto.observer = (op) => {
       if (this.capture) this.capture.ops.push(op);
@@ -182,7 +192,7 @@ export class ServerSide {
 
   /** The job is finished and no block holds its continuation any more. */
   private recycle(job: Job): void {
-    if (job.log !== null) this.hooks.freeLog(job.log);
+    if (job.log !== null) this.probe.freeLog(job.log);
     job.clear();
     this.pool.push(job);
   }
@@ -351,12 +361,12 @@ export class ServerSide {
     let outLog = job.sending ? job.log : null;
     job.log = null;
     for (const e of job.events) this.hooks.onEvent(e, now, inLog);
-    if (inLog !== null) this.hooks.onReceivedLog(job.address, inLog, job.toHandshaking);
+    if (inLog !== null) this.probe.onReceivedLog(job.address, inLog, job.toHandshaking);
     for (const o of job.outputs) {
       this.transmit(o, job.phase, outLog);
       outLog = null;
     }
-    if (outLog !== null) this.hooks.freeLog(outLog);
+    if (outLog !== null) this.probe.freeLog(outLog);
     this.recycle(job);
   }
 
@@ -395,7 +405,7 @@ export class ServerSide {
   /** A stage of `job` queued from `from` to `serviceFrom` and was served until `to`. */
   private account(job: Job, stage: Stage, from: Ps, serviceFrom: Ps, to: Ps): void {
     // a job carrying a record (even early data, received while handshaking) is on that record's path
-    if (job.log !== null) this.hooks.onRecordStage(job.log, stage, from, serviceFrom, to);
-    else if (job.phase === 'handshake') this.hooks.onHandshakeStage(job.address, stage, from, serviceFrom, to);
+    if (job.log !== null) this.probe.onRecordStage(job.log, stage, from, serviceFrom, to);
+    else if (job.phase === 'handshake') this.probe.onHandshakeStage(job.address, stage, from, serviceFrom, to);
   }
 }

@@ -1,11 +1,13 @@
 // Plain-UDP baseline: the same clients, arrivals, record sizes, rates and network, with no DTLS. Each datagram
 // carries one application record; the server path is port_rx -> dma -> host protocol per record -> application,
 // and back through host -> dma -> port_tx for echo/download traffic. No handshake, no crypto, no ACKs.
-import { fromMs, fromUs, Kernel, makeSampler, Rng, type Ps, type RngStream } from '../sim/index.ts';
+// The population and its traffic come from population.ts, as for the DTLS co-simulation, so the two stay alike.
+import { fromMs, fromUs, Kernel, Rng, type Ps, type Sampler } from '../sim/index.ts';
 import { Platform } from '../hw/index.ts';
-import type { ModelConfig, Scenario } from './config/index.ts';
+import type { ModelConfig, Scenario, TrafficConfig } from './config/index.ts';
 import { Accounts } from './accounts.ts';
-import { NetworkModel, type LinkState } from './network.ts';
+import { NetworkModel } from './network.ts';
+import { arrivalTimes, gapPs, Member, plannedRecords, recordSize, sizeSampler } from './population.ts';
 
 export interface UdpRun {
   acc: Accounts;
@@ -15,13 +17,18 @@ export interface UdpRun {
   datagramsReceived: number;
 }
 
-interface UClient {
-  i: number;
-  net: RngStream;
-  traffic: RngStream;
-  delay: () => Ps;
-  link: LinkState;
-  busy: Ps;
+/** A baseline client: from its start, it (up, echo) or the server (down) sends a record every gap. */
+class UClient extends Member {
+  /** Records sent so far. */
+  n = 0;
+  /** Sending stops after this time (duration-limited traffic). */
+  readonly until: Ps;
+  readonly size: Sampler;
+  constructor(i: number, start: Ps, root: Rng, network: NetworkModel, t: TrafficConfig) {
+    super(i, start, root, network);
+    this.size = sizeSampler(t, this.traffic);
+    this.until = t.duration_ms !== undefined ? start + fromMs(t.duration_ms) : Infinity;
+  }
 }
 
 export function runUdpBaseline(sc: Scenario, model: ModelConfig, seed: number): UdpRun {
@@ -34,7 +41,7 @@ export function runUdpBaseline(sc: Scenario, model: ModelConfig, seed: number): 
   const endPs = fromMs(sc.sim.end_ms);
   const t = sc.traffic;
   const recordPs = fromUs(sc.clients.costs.record_us);
-  const planned = t.records_per_client ?? (t.duration_ms === undefined ? 0 : Infinity);
+  const planned = plannedRecords(t);
   let sent = 0;
   let received = 0;
   let last: Ps = 0;
@@ -45,9 +52,6 @@ export function runUdpBaseline(sc: Scenario, model: ModelConfig, seed: number): 
       hw.resetStats();
     });
   }
-
-  const gap = (s: RngStream): Ps =>
-    Math.round((t.rate.process === 'poisson' ? s.exponential(t.rate.records_per_s) : 1 / t.rate.records_per_s) * 1e12);
 
   /** Client app hands a record over at `now`: client processing, access link, network, then the server port. */
   function clientSend(c: UClient, size: number, sentAt: Ps): void {
@@ -98,35 +102,21 @@ export function runUdpBaseline(sc: Scenario, model: ModelConfig, seed: number): 
     );
   }
 
-  const count = sc.clients.count;
-  let tArrive = 0;
-  const arrivals = root.stream('arrivals');
-  for (let i = 0; i < count; i++) {
-    const netStream = root.stream(`net/${i}`);
-    const c: UClient = { i, net: netStream, traffic: root.stream(`traffic/${i}`), delay: net.delaySampler(netStream), link: { upFree: 0, downFree: 0 }, busy: 0 };
-    let start = 0;
-    const a = sc.clients.arrival;
-    if (a.kind === 'ramp') start = Math.floor((i * fromMs(a.duration_ms)) / count);
-    else if (a.kind === 'poisson') {
-      tArrive += arrivals.exponential(a.rate_per_s) * 1e12;
-      start = Math.round(tArrive);
+  /** The client's (or, downstream, the server's) next record; the kernel hands the client back. */
+  function step(c: UClient): void {
+    if (c.n >= planned || k.now > c.until) return;
+    c.n++;
+    if (t.direction === 'down') serverSend(c, recordSize(c.size()), k.now);
+    else {
+      if (k.now >= warmupPs) acc.recordSent(k.now, c.i);
+      clientSend(c, recordSize(c.size()), k.now);
     }
-    const f = makeSampler(t.size, c.traffic);
-    const size = () => Math.min(16384, Math.max(4, Math.round(f())));
-    let n = 0;
-    const until = t.duration_ms !== undefined ? start + fromMs(t.duration_ms) : Infinity;
-    const step = () => {
-      if (n >= planned || k.now > until) return;
-      n++;
-      if (t.direction === 'down') serverSend(c, size(), k.now);
-      else {
-        if (k.now >= warmupPs) acc.recordSent(k.now, c.i);
-        clientSend(c, size(), k.now);
-      }
-      k.after(gap(c.traffic), step);
-    };
-    k.at(start, step);
+    k.after(gapPs(t, c.traffic), step, c);
   }
+
+  const count = sc.clients.count;
+  const starts = arrivalTimes(sc.clients.arrival, count, root);
+  for (let i = 0; i < count; i++) k.at(starts[i]!, step, new UClient(i, starts[i]!, root, net, t));
   k.run({ until: endPs });
   return { acc, endPs: Math.min(endPs, Math.max(last, warmupPs + 1)), warmupPs, datagramsSent: sent, datagramsReceived: received };
 }

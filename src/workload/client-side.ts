@@ -1,0 +1,337 @@
+// The client side of the co-simulation, the counterpart of ServerSide (server.ts): every client is a real DTLS 1.3
+// ClientEndpoint with simple per-operation costs (clients.ts) and one FIFO processor; what its endpoint produces
+// (datagrams, events) becomes visible when the client's processing of it is done.
+//
+//   start:    ClientEndpoint.connect (ClientHello)
+//   work:     begin -> [DTLS core runs: connect, send, receive, timeout, close] -> end: the crypto operations and
+//             protocol work are charged to the client's processor -> release: datagrams to the network (transport.ts),
+//             events to the client application (handshake done, record received, closed)
+//   traffic:  after its handshake a client sends its records (up, echo) or waits for the server's (down)
+//
+// Work never nests (the endpoint calls back only into the crypto observer and the chain cache), so the counters
+// taken before a piece of work are kept on the ClientSide. Pending work results are pooled; the kernel hands the
+// client or the pooled result back to handlers bound once (no closure per client or per event).
+import { fromMs, PS_PER_MS, PS_PER_US, type EventId, type Kernel, type Ps, type Rng, type RngStream, type Sampler } from '../sim/index.ts';
+import { ClientEndpoint, type CipherSuiteName, type KxGroup, type SignatureScheme } from '../dtls/index.ts';
+import type { ClientCosts } from './config/index.ts';
+import type { Accounts } from './accounts.ts';
+import type { ClientChoice, ClientCrypto } from './client-crypto.ts';
+import { makePayload, payloadTag } from './clients.ts';
+import type { CosimContext } from './context.ts';
+import type { NetworkModel } from './network.ts';
+import { gapPs, Member, recordSize, sizeSampler } from './population.ts';
+import type { BreakdownProbe, Handshaking } from './probe.ts';
+import { emptyArray, type RecordLog } from './server.ts';
+import type { Transport } from './transport.ts';
+
+export class Client extends Member implements Handshaking, ClientChoice {
+  readonly addr: string;
+  /** The client's own random stream (its endpoint's randomness). */
+  readonly rng: RngStream;
+  /** Created when the client starts (keeps memory proportional to active clients). */
+  ep: ClientEndpoint | null = null;
+  connected = false;
+  done = false;
+  timer: EventId = -1;
+  /** Deadline (ms) the armed timer is for, NaN if none. */
+  timerAt = NaN;
+  toSend = 0;
+  sendUntil: Ps = Infinity;
+  sent = 0;
+  expected = 0;
+  got = 0;
+  hsLog: number[] | null = null;
+  /** Record size sampler while the client sends (its traffic stream). */
+  size: Sampler | undefined = undefined;
+
+  constructor(
+    i: number, start: Ps, root: Rng, network: NetworkModel,
+    readonly suite: CipherSuiteName, readonly group: KxGroup, readonly scheme: SignatureScheme, readonly server: number,
+  ) {
+    super(i, start, root, network);
+    this.addr = `client-${i}`;
+    this.rng = root.stream(`client/${i}`);
+  }
+}
+
+type ClientEvent = NonNullable<ReturnType<ClientEndpoint['pollEvent']>>;
+
+/** A client's work results, released when its processing is done (pooled). */
+interface Pending {
+  c: Client;
+  outs: Uint8Array[];
+  events: ClientEvent[];
+  /** Path log of the record this work sent (goes on with outs[0]) or received (ends with its data event). */
+  log: RecordLog | null;
+  logOut: boolean;
+}
+
+export class ClientSide {
+  readonly byAddr = new Map<string, Client>();
+  /** Clients done (finished their traffic, or closed). */
+  done = 0;
+  /** Clients started whose endpoint is not closed. */
+  live = 0;
+  /** Retransmissions of the endpoints already closed (and freed). */
+  private closedRetransmissions = 0;
+  private readonly k: Kernel;
+  private readonly acc: Accounts;
+  private readonly probe: BreakdownProbe;
+  private readonly recordPs: Ps;
+  private readonly messagePs: Ps;
+  private readonly pendingPool: Pending[] = [];
+  // counters before the current piece of work
+  private records0 = 0;
+  private messages0 = 0;
+  private wasConnected = false;
+
+  private readonly startFn = (c: Client): void => this.start(c);
+  private readonly sendNextFn = (c: Client): void => this.sendNext(c);
+  private readonly timerFn = (c: Client): void => this.timer(c);
+  private readonly releaseFn = (p: Pending): void => this.release(p);
+
+  constructor(
+    private readonly ctx: CosimContext,
+    readonly clients: readonly Client[],
+    private readonly crypto: ClientCrypto,
+    private readonly transport: Transport,
+    costs: ClientCosts,
+  ) {
+    this.k = ctx.k;
+    this.acc = ctx.acc;
+    this.probe = ctx.probe;
+    this.recordPs = costPs(costs.record_us);
+    this.messagePs = costPs(costs.handshake_message_us);
+    for (const c of clients) this.byAddr.set(c.addr, c);
+  }
+
+  /** Schedules every client's start. */
+  schedule(): void {
+    for (const c of this.clients) this.k.at(c.start, this.startFn, c);
+  }
+
+  /** Retransmissions of every client endpoint, closed or not. */
+  retransmissions(): number {
+    let n = 0;
+    for (const c of this.clients) if (c.ep) n += c.ep.stats.retransmissions;
+    return n + this.closedRetransmissions;
+  }
+
+  private start(c: Client): void {
+    if (c.start >= this.ctx.warmupPs) this.acc.handshakesOffered++;
+    this.live++;
+    this.probe.handshakeStarted(c);
+    c.ep = new ClientEndpoint(this.crypto.config(c));
+    this.begin(c);
+    c.ep.connect(this.k.now / PS_PER_MS);
+    this.end(c);
+  }
+
+  /** A datagram for `c` arrived now (transport.ts); `log`: the path log of the record it carries, or null. */
+  receive(c: Client, d: Uint8Array, log: RecordLog | null): void {
+    if (c.ep) {
+      this.begin(c);
+      c.ep.receive(d, this.k.now / PS_PER_MS);
+      this.end(c, log, false);
+    } else if (log !== null) this.probe.freeLog(log);
+  }
+
+  // ---- work: begin(c); <calls on c.ep>; end(c)
+
+  private begin(c: Client): void {
+    this.crypto.begin(c.rng);
+    const st = c.ep!.stats;
+    this.records0 = st.recordsReceived + st.recordsSent;
+    this.messages0 = st.handshakeMessagesReceived + st.handshakeMessagesSent;
+    this.wasConnected = c.ep!.isConnected;
+  }
+
+  /** `log`: the path log of the record this work sends (`logOut`) or receives, or null. */
+  private end(c: Client, log: RecordLog | null = null, logOut = false): void {
+    const now = this.k.now;
+    const ep = c.ep!;
+    const st = ep.stats;
+    // protocol processing: per record (in and out) plus per handshake message (built or processed)
+    const cost = this.crypto.cost + ((st.recordsReceived + st.recordsSent - this.records0) * this.recordPs
+      + (st.handshakeMessagesReceived + st.handshakeMessagesSent - this.messages0) * this.messagePs);
+    const start = now > c.busy ? now : c.busy;
+    const release = start + cost;
+    c.busy = release;
+    this.probe.clientWork(c, !this.wasConnected, log, now, start, release);
+    const p = this.takePending(c);
+    for (let d = ep.pollTransmit(); d; d = ep.pollTransmit()) p.outs.push(d);
+    for (let e = ep.pollEvent(); e; e = ep.pollEvent()) p.events.push(e);
+    this.arm(c);
+    if (p.outs.length || p.events.length) {
+      p.log = log;
+      p.logOut = logOut;
+      this.k.at(release, this.releaseFn, p);
+    } else {
+      if (log !== null) this.probe.freeLog(log);
+      this.pendingPool.push(p);
+    }
+  }
+
+  private takePending(c: Client): Pending {
+    const p = this.pendingPool.pop();
+    if (!p) return { c, outs: [], events: [], log: null, logOut: false };
+    p.c = c;
+    return p;
+  }
+
+  /** The client's processing of a piece of work is done: its datagrams leave, its events reach the application. */
+  private release(p: Pending): void {
+    const c = p.c;
+    const now = this.k.now;
+    this.ctx.activity.last = now;
+    const log = p.log;
+    p.log = null;
+    // a sent record's log goes on with the first datagram (the record's); a received record's ends with its event
+    let outLog = p.logOut ? log : null;
+    for (const d of p.outs) {
+      this.transport.up(c, d, outLog, now);
+      outLog = null;
+    }
+    if (outLog !== null) this.probe.freeLog(outLog);
+    const inLog = p.logOut ? null : log;
+    for (const e of p.events) if (e) this.onEvent(c, e, now, inLog);
+    if (inLog !== null) this.probe.freeLog(inLog);
+    emptyArray(p.outs);
+    emptyArray(p.events);
+    this.pendingPool.push(p);
+  }
+
+  private onEvent(c: Client, e: ClientEvent, now: Ps, log: RecordLog | null): void {
+    const warmupPs = this.ctx.warmupPs;
+    if (e.type === 'connected') {
+      this.probe.handshakeDone(c, now);
+      c.connected = true;
+      if (c.start >= warmupPs) this.acc.handshakeDone(now - c.start);
+      this.startTraffic(c);
+    } else if (e.type === 'data') {
+      const sent = this.ctx.sendTimes.get(payloadTag(e.data));
+      if (sent !== undefined && sent >= warmupPs) {
+        this.acc.recordDelivered(now - sent, e.data.length, now, c.i);
+        this.ctx.onRecord?.(now - sent, false);
+        this.probe.recordAtClient(log, sent, now);
+      }
+      c.got++;
+      this.maybeFinish(c);
+    } else if (e.type === 'closed') {
+      if (!c.connected && c.start >= warmupPs) this.acc.handshakesFailed++;
+      this.finish(c);
+      // the endpoint is gone: keep its counters, free its state
+      if (c.ep) {
+        this.closedRetransmissions += c.ep.stats.retransmissions;
+        this.live--;
+        if (c.timer >= 0) this.k.cancel(c.timer);
+        c.timer = -1;
+        c.ep = null;
+      }
+    }
+  }
+
+  // ---- traffic
+
+  private startTraffic(c: Client): void {
+    const traffic = this.ctx.traffic;
+    const planned = this.ctx.recordsPlanned;
+    if (traffic.direction === 'down') {
+      // the server's application starts sending when its side of the handshake completes
+      c.expected = planned;
+      this.maybeFinish(c);
+      return;
+    }
+    c.toSend = planned;
+    c.expected = traffic.direction === 'echo' && Number.isFinite(planned) ? planned : 0;
+    if (traffic.duration_ms !== undefined) c.sendUntil = this.k.now + fromMs(traffic.duration_ms);
+    c.size = sizeSampler(traffic, c.traffic);
+    this.sendNext(c);
+  }
+
+  /** Sends a client's next record and schedules the one after. */
+  private sendNext(c: Client): void {
+    const k = this.k;
+    const traffic = this.ctx.traffic;
+    if (c.done || !c.ep || !c.ep.isConnected) {
+      c.size = undefined;
+      return;
+    }
+    if (c.sent >= c.toSend || k.now > c.sendUntil) {
+      c.size = undefined;
+      c.toSend = c.sent;
+      if (traffic.direction === 'echo') c.expected = c.sent;
+      this.maybeFinish(c);
+      return;
+    }
+    const t = this.ctx.sendTimes.add(k.now);
+    if (k.now >= this.ctx.warmupPs) this.acc.recordSent(k.now, c.i);
+    c.sent++;
+    const payload = makePayload(t, recordSize(c.size!()));
+    const ku = traffic.key_update_every;
+    this.begin(c);
+    c.ep.send(payload);
+    if (ku > 0 && c.sent % ku === 0) c.ep.keyUpdate(false, k.now / PS_PER_MS);
+    this.end(c, this.probe.recordLog(k.now), true);
+    k.after(gapPs(traffic, c.traffic), this.sendNextFn, c);
+  }
+
+  /** The server's download to `c` ended after `sent` records: the client now knows how many to wait for. */
+  downloadEnded(c: Client, sent: number): void {
+    c.expected = sent;
+    this.maybeFinish(c);
+  }
+
+  private maybeFinish(c: Client): void {
+    if (c.done) return;
+    const sentAll = this.ctx.traffic.direction === 'down' || c.sent >= c.toSend;
+    if (!sentAll || c.got < c.expected) return;
+    if (this.ctx.traffic.close && c.ep) {
+      this.begin(c);
+      c.ep.close();
+      this.end(c);
+    }
+    this.finish(c);
+  }
+
+  private finish(c: Client): void {
+    if (c.done) return;
+    this.probe.handshakeEnded(c);
+    c.done = true;
+    this.done++;
+  }
+
+  // ---- retransmission / ACK timers
+
+  private arm(c: Client): void {
+    const t = c.ep!.isClosed ? undefined : c.ep!.nextTimeout();
+    if (t === c.timerAt || (t === undefined && c.timer < 0)) return;
+    if (c.timer >= 0) this.k.cancel(c.timer);
+    c.timer = -1;
+    c.timerAt = t ?? NaN;
+    if (t === undefined) return;
+    c.timer = this.k.at(Math.max(this.k.now, Math.ceil(t * PS_PER_MS)), this.timerFn, c);
+  }
+
+  private timer(c: Client): void {
+    // Tell the core at least the deadline it asked for: ps / PS_PER_MS can round to just below it (see
+    // ServerSide.timeout).
+    const nowMs = Math.max(this.k.now / PS_PER_MS, c.timerAt);
+    this.ctx.activity.timerFired('client', c.addr);
+    c.timer = -1;
+    c.timerAt = NaN;
+    if (c.ep && !c.ep.isClosed) {
+      this.begin(c);
+      c.ep.handleTimeout(nowMs);
+      this.end(c);
+    }
+  }
+}
+
+/**
+ * A per-record or per-message client cost, us, in whole ps. Computed through milliseconds as it always was:
+ * `fromUs` (as udp.ts uses for the same cost) rounds the other way for some half-picosecond values (5e-7 us).
+ */
+function costPs(us: number): Ps {
+  return Math.round((us / (PS_PER_MS / PS_PER_US)) * PS_PER_MS);
+}

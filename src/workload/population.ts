@@ -1,0 +1,91 @@
+// The client population and its traffic, shared by the DTLS co-simulation (cosim.ts) and the plain-UDP baseline
+// (udp.ts): who the clients are, when they arrive, which streams drive their network and traffic, how many records
+// they exchange, how large each record is and how far apart they are. The baseline compares like with like only
+// while both draw these from the same code and the same named random streams.
+import { fromMs, makeSampler, PS_PER_S, type Ps, type Rng, type RngStream, type Sampler } from '../sim/index.ts';
+import type { Arrival, TrafficConfig } from './config/index.ts';
+import type { LinkState, NetworkModel } from './network.ts';
+
+/** Largest DTLS record plaintext (RFC 9147 / RFC 8446 5.1: 2^14 bytes). */
+export const MAX_RECORD = 16384;
+/** Smallest record payload: the 4-byte record tag of clients.ts makePayload. */
+export const MIN_RECORD = 4;
+
+/**
+ * One weighted pick: names with a positive weight, in name order, chosen with probability proportional to their
+ * weight by one draw of `s`.
+ */
+export function pickWeighted<T extends string>(w: Partial<Record<T, number | undefined>>, s: RngStream): T {
+  const entries = Object.entries(w).filter((e): e is [string, number] => typeof e[1] === 'number' && e[1] > 0) as [T, number][];
+  entries.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  let total = 0;
+  for (const [, x] of entries) total += x;
+  let r = s.next() * total;
+  for (const [k, x] of entries) {
+    r -= x;
+    if (r < 0) return k;
+  }
+  return entries[entries.length - 1]![0];
+}
+
+/**
+ * Start times of the `count` clients, ps, in client order: all at 0, evenly spread over the ramp, or Poisson
+ * arrivals drawn from the root's `arrivals` stream.
+ */
+export function arrivalTimes(a: Arrival, count: number, root: Rng): Ps[] {
+  const starts: Ps[] = new Array(count);
+  const stream = root.stream('arrivals');
+  let tArrive = 0;
+  for (let i = 0; i < count; i++) {
+    let start = 0;
+    if (a.kind === 'ramp') start = Math.floor((i * fromMs(a.duration_ms)) / count);
+    else if (a.kind === 'poisson') {
+      tArrive += stream.exponential(a.rate_per_s) * PS_PER_S;
+      start = Math.round(tArrive);
+    }
+    starts[i] = start;
+  }
+  return starts;
+}
+
+/**
+ * What the population's members share in both simulations: index, start time, network and traffic streams, access
+ * link and a processing queue (`busy`: the time the client's processor is free again).
+ */
+export class Member {
+  readonly net: RngStream;
+  /** Record sizes and gaps of the member's traffic (both directions: the server's download to it too). */
+  readonly traffic: RngStream;
+  /** One-way network delay sampler (on `net`). */
+  readonly delay: () => Ps;
+  readonly link: LinkState = { upFree: 0, downFree: 0 };
+  busy: Ps = 0;
+
+  constructor(readonly i: number, readonly start: Ps, root: Rng, network: NetworkModel) {
+    this.net = root.stream(`net/${i}`);
+    this.traffic = root.stream(`traffic/${i}`);
+    this.delay = network.delaySampler(this.net);
+  }
+}
+
+/** Records each member exchanges: `records_per_client`, or unbounded when sending for `duration_ms`, else none. */
+export function plannedRecords(t: TrafficConfig): number {
+  return t.records_per_client ?? (t.duration_ms === undefined ? 0 : Infinity);
+}
+
+/** Payload size of one record, bytes: a sample of `traffic.size` rounded and clamped to [MIN_RECORD, MAX_RECORD]. */
+export function recordSize(x: number): number {
+  return Math.min(MAX_RECORD, Math.max(MIN_RECORD, Math.round(x)));
+}
+
+/** Samples of `traffic.size` drawn from stream `s`, one sampler per sending flow; a record's size is
+ *  `recordSize(sample)`. */
+export function sizeSampler(t: TrafficConfig, s: RngStream): Sampler {
+  return makeSampler(t.size, s);
+}
+
+/** Gap to a flow's next record, ps: 1 / records_per_s (constant) or an exponential draw from `s` (poisson). */
+export function gapPs(t: TrafficConfig, s: RngStream): Ps {
+  const r = t.rate.records_per_s;
+  return Math.round((t.rate.process === 'poisson' ? s.exponential(r) : 1 / r) * PS_PER_S);
+}

@@ -1,0 +1,96 @@
+// Datagrams between the clients and the server port, on the network model (network.ts): loss, access links,
+// delays, wire bytes, and the network intervals of the breakdown probe. Every datagram in flight is one pooled
+// Delivery handed to the kernel with a handler bound once: no allocation per datagram once the pool is warm.
+import type { Kernel, Ps } from '../sim/index.ts';
+import type { Accounts } from './accounts.ts';
+import type { Client, ClientSide } from './client-side.ts';
+import type { NetworkModel } from './network.ts';
+import type { BreakdownProbe } from './probe.ts';
+import type { RecordLog, ServerSide } from './server.ts';
+
+/** A datagram in flight on the network to or from client `c` (pooled). */
+interface Delivery {
+  c: Client;
+  d: Uint8Array;
+  /** Path log of the record the datagram carries, or null. */
+  log: RecordLog | null;
+}
+
+const NO_BYTES = new Uint8Array(0);
+
+export class Transport {
+  private readonly pool: Delivery[] = [];
+  private clients: ClientSide | undefined;
+  /** Server sides by dispatcher index (Client.server). */
+  private servers: readonly ServerSide[] = [];
+  private readonly toServer = (x: Delivery): void => {
+    const c = x.c;
+    const log = x.log;
+    this.servers[c.server]!.receive(c.addr, this.arrived(x), log);
+  };
+  private readonly toClient = (x: Delivery): void => {
+    const c = x.c;
+    const log = x.log;
+    this.clients!.receive(c, this.arrived(x), log);
+  };
+
+  constructor(
+    private readonly k: Kernel,
+    private readonly net: NetworkModel,
+    private readonly acc: Accounts,
+    private readonly probe: BreakdownProbe,
+  ) {}
+
+  /** The two ends (built after the transport they send through). */
+  attach(clients: ClientSide, servers: readonly ServerSide[]): void {
+    this.clients = clients;
+    this.servers = servers;
+  }
+
+  /** Client `c` sends datagram `d` at `now` (`log`: the path log of the record it carries, or null). */
+  up(c: Client, d: Uint8Array, log: RecordLog | null, now: Ps): void {
+    const net = this.net;
+    if (net.drop(c.net)) {
+      if (log !== null) this.probe.freeLog(log);
+      return;
+    }
+    const delay = c.delay();
+    const at = net.uplink(c.link, d.length, now, delay);
+    this.probe.network(c, log, now, at);
+    this.acc.wire(net.wire(d.length));
+    this.k.at(at, this.toServer, this.take(c, d, log));
+  }
+
+  /** The server port sent `datagram` to `address` at `now` (its wire bytes count even if it is then lost). */
+  down(address: string, datagram: Uint8Array, log: RecordLog | null, now: Ps): void {
+    const net = this.net;
+    this.acc.wire(net.wire(datagram.length));
+    const c = this.clients!.byAddr.get(address);
+    if (!c || net.drop(c.net)) {
+      if (log !== null) this.probe.freeLog(log);
+      return;
+    }
+    const delay = c.delay();
+    const at = net.downlink(c.link, datagram.length, now, delay);
+    this.probe.network(c, log, now, at);
+    this.k.at(at, this.toClient, this.take(c, datagram, log));
+  }
+
+  private take(c: Client, d: Uint8Array, log: RecordLog | null): Delivery {
+    const x = this.pool.pop();
+    if (!x) return { c, d, log };
+    x.c = c;
+    x.d = d;
+    x.log = log;
+    return x;
+  }
+
+  /** The datagram of a delivery that has arrived; the delivery goes back to the pool. */
+  private arrived(x: Delivery): Uint8Array {
+    const d = x.d;
+    x.d = NO_BYTES;
+    x.log = null;
+    this.pool.push(x);
+    return d;
+  }
+}

@@ -1,0 +1,61 @@
+// population.ts: the population and traffic shared by the DTLS co-simulation and the plain-UDP baseline.
+// Expectations from the scenario definitions (docs/scenarios.md): ramp starts i * duration / count, Poisson
+// arrivals with mean gap 1 / rate, weights proportional, record sizes clamped to [4, 16384], gaps 1 / rate.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Rng, type RngStream } from '../../src/sim/index.ts';
+import type { TrafficConfig } from '../../src/workload/config/index.ts';
+import { arrivalTimes, gapPs, pickWeighted, plannedRecords, recordSize } from '../../src/workload/population.ts';
+
+/** A stream whose draws are the given values, in order. */
+function fixed(...values: number[]): RngStream {
+  let i = 0;
+  return { next: () => values[i++]!, exponential: (rate: number) => -Math.log(1 - values[i++]!) / rate } as unknown as RngStream;
+}
+
+const traffic = (t: Partial<TrafficConfig>): TrafficConfig =>
+  ({ size: 1200, direction: 'echo', rate: { process: 'constant', records_per_s: 1000 }, key_update_every: 0, close: true, ...t }) as TrafficConfig;
+
+test('arrivals: all at once, ramp (evenly spread, whole picoseconds), Poisson (increasing, mean gap 1 / rate)', () => {
+  assert.equal(arrivalTimes({ kind: 'all_at_once' }, 3, new Rng(1)), [0, 0, 0]);
+  // 1 ms over 3 clients: 0, 1e9 / 3 and 2e9 / 3 ps, rounded down
+  assert.equal(arrivalTimes({ kind: 'ramp', duration_ms: 1 }, 3, new Rng(1)), [0, 333_333_333, 666_666_666]);
+  const n = 20_000;
+  const p = arrivalTimes({ kind: 'poisson', rate_per_s: 1000 }, n, new Rng(7));
+  for (let i = 1; i < n; i++) assert.ok(p[i]! >= p[i - 1]!);
+  const meanGapMs = p[n - 1]! / n / 1e9;
+  assert.ok(Math.abs(meanGapMs - 1) < 0.03, `mean gap ${meanGapMs} ms`);
+  // same seed, same arrivals (the baseline and the co-simulation build them separately)
+  assert.equal(arrivalTimes({ kind: 'poisson', rate_per_s: 1000 }, 50, new Rng(7)), p.slice(0, 50));
+});
+
+test('weighted pick: names in sorted order, proportional to weight, zero weights never', () => {
+  const w = { b: 1, a: 3, z: 0 };
+  // total 4 after dropping z; sorted: a [0, 3), b [3, 4)
+  assert.is(pickWeighted(w, fixed(0)), 'a');
+  assert.is(pickWeighted(w, fixed(0.74)), 'a');
+  assert.is(pickWeighted(w, fixed(0.76)), 'b');
+  assert.is(pickWeighted(w, fixed(0.999999)), 'b');
+  assert.is(pickWeighted({ only: 2, never: 0 }, fixed(0.5)), 'only');
+});
+
+test('record sizes: rounded and clamped to [4, 16384]', () => {
+  assert.is(recordSize(0), 4);
+  assert.is(recordSize(1199.5), 1200);
+  assert.is(recordSize(1e9), 16384);
+});
+
+test('gaps: 1 / rate (constant) or exponential with that mean (poisson), ps', () => {
+  assert.is(gapPs(traffic({}), fixed()), 1_000_000_000);
+  const poisson = traffic({ rate: { process: 'poisson', records_per_s: 2000 } });
+  // exponential draw for u = 1 - e^-1: one mean gap (0.5 ms)
+  assert.is(gapPs(poisson, fixed(1 - Math.exp(-1))), 500_000_000);
+});
+
+test('records planned: records_per_client, unbounded for duration_ms, else none', () => {
+  assert.is(plannedRecords(traffic({ records_per_client: 20 })), 20);
+  assert.is(plannedRecords(traffic({ duration_ms: 5 })), Infinity);
+  assert.is(plannedRecords(traffic({})), 0);
+});
+
+test.run();
