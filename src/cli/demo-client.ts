@@ -1,6 +1,6 @@
 // npm run demo:client -- --host H --port P --ca ca.pem --message TEXT [--keyupdate] [--keylog FILE]
-//                         [--suite NAME] [--group NAME] [--sig NAME] [--cid HEX] [--server-name NAME] [--timeout MS]
-//                         [--cert chain.pem --key key.pem] [--resend MS]
+//                         [--suite NAME] [--group NAME] [--key-share NAME] [--sig NAME] [--cid HEX] [--server-name NAME]
+//                         [--timeout MS] [--cert chain.pem --key key.pem] [--resend MS]
 // Connects with the sans-IO ClientEndpoint over a real UDP socket, sends TEXT, prints the reply and exits 0 only
 // after a complete handshake (certificate chain verified against --ca) and a reply. The message is sent again
 // (timer --resend, doubled each time) until a reply arrives: a peer may discard application data that arrives
@@ -12,7 +12,7 @@
 import { Command } from 'commander';
 import dgram from 'node:dgram';
 import { isIP } from 'node:net';
-import { ClientEndpoint, createProvider, type ClientCredential, type EndpointEvent } from '../dtls/index.ts';
+import { ClientEndpoint, DEFAULT_GROUPS, createProvider, type ClientCredential, type EndpointEvent } from '../dtls/index.ts';
 import { CertificateVerifier, leafKey, loadCredential, parseCertificate, parseCertificatesPem } from '../dtls/cert/index.ts';
 import {
   UsageError, collect, cryptoRandom, hex, keylogWriter, nowMs, parseGroups, parseHex, parseIntOpt, parseSchemes, parseSuites,
@@ -29,6 +29,7 @@ type Opts = {
   keylog?: string;
   suite?: string[];
   group?: string[];
+  keyShare?: string[];
   cid?: string;
   serverName?: string;
   timeout: string;
@@ -59,7 +60,8 @@ export async function main(
     .option('--keyupdate', 'send a KeyUpdate (update_requested) before the message and wait for its ACK')
     .option('--keylog <file>', 'append NSS key-log lines (SSLKEYLOGFILE format)')
     .option('--suite <name>', 'cipher suite(s) in preference order (repeatable or comma-separated)', collect)
-    .option('--group <name>', 'key exchange group(s): x25519, secp256r1 (first one gets a key share)', collect)
+    .option('--group <name>', 'key exchange group(s): x25519, secp256r1, X25519MLKEM768, MLKEM768 (first one gets a key share)', collect)
+    .option('--key-share <name>', 'groups to send key shares for in the first ClientHello (default: the first --group)', collect)
     .option('--cid <hex>', 'offer connection_id, asking the server to use this CID (hex, may be empty "")')
     .option('--server-name <name>', 'name checked against the certificate (default: --host)')
     .option('--timeout <ms>', 'give up after this long', '10000')
@@ -126,6 +128,8 @@ export async function main(
     }
     if ((o.pskIdentity === undefined) !== (o.pskKey === undefined)) throw new UsageError('--psk-identity and --psk-key go together');
     if (o.pskMode !== undefined && o.pskMode !== 'psk_ke' && o.pskMode !== 'psk_dhe_ke') throw new UsageError('--psk-mode must be psk_ke or psk_dhe_ke');
+    const keyShareGroups = parseGroups(o.keyShare);
+    if (keyShareGroups?.some((g) => !(groups ?? DEFAULT_GROUPS).includes(g))) throw new UsageError('--key-share groups must be among --group');
     client = new ClientEndpoint({
       ...(schemes ? { signatureSchemes: schemes } : {}),
       ...(credential ? { credential } : {}),
@@ -135,6 +139,7 @@ export async function main(
       rng: cryptoRandom,
       ...(suites ? { suites } : {}),
       ...(groups ? { groups } : {}),
+      ...(keyShareGroups ? { keyShareGroups } : {}),
       ...(o.mtu ? { mtu: parseIntOpt(o.mtu, '--mtu', 256, 65507) } : {}),
       serverName,
       verifier: verifier ?? insecure,

@@ -77,7 +77,7 @@ export async function start(
     .option('--cid <len>', 'length in bytes of the connection IDs this server issues (0 = none)', '0')
     .option('--keylog <file>', 'append NSS key-log lines (SSLKEYLOGFILE format)')
     .option('--suite <name>', 'cipher suite(s) in preference order (repeatable or comma-separated)', collect)
-    .option('--group <name>', 'key exchange group(s) in preference order: x25519, secp256r1', collect)
+    .option('--group <name>', 'key exchange group(s) in preference order: x25519, secp256r1, X25519MLKEM768, MLKEM768', collect)
     .option('--crypto <provider>', 'crypto provider: node or noble', 'node')
     .option('--mtu <bytes>', 'path MTU (UDP payload bytes)')
     .option('--exit-after <n>', 'exit after n connections have closed')

@@ -6,6 +6,7 @@ import { aeadCycles, classifyAead } from './aead.ts';
 import { dmaThroughputGbps } from './dma.ts';
 import { softwareCycles } from './cpu.ts';
 import type { HwModel, PkeOp } from './params.ts';
+import { isKemOp } from './pke.ts';
 import { wireBytes } from './port.ts';
 
 export interface RecordCapacity {
@@ -72,8 +73,14 @@ export function recordCapacity(
   };
 }
 
-/** Asymmetric operations/s: all PKE engines (latency-bound), or all host cores in software. */
+/** Asymmetric operations/s: all PKE engines (latency-bound; ML-KEM: the lattice units if separate), or all host
+ *  cores in software. */
 export function pkeOpsPerS(m: HwModel, op: PkeOp): number {
-  if (m.pke && m.pke.instances > 0) return (m.pke.instances * US_PER_S) / m.pke.latency_us[op];
-  return (m.cpu.cores * m.cpu.clock_ghz * HZ_PER_GHZ) / m.cpu.software.pke_cycles[op];
+  if (m.pke && m.pke.instances > 0) {
+    if (!isKemOp(op)) return (m.pke.instances * US_PER_S) / m.pke.latency_us[op];
+    const n = m.pke.kem.unit === 'separate' ? m.pke.kem.instances : m.pke.instances;
+    return (n * US_PER_S) / m.pke.kem.latency_us[op];
+  }
+  const cycles = isKemOp(op) ? m.cpu.software.kem_cycles[op] : m.cpu.software.pke_cycles[op];
+  return (m.cpu.cores * m.cpu.clock_ghz * HZ_PER_GHZ) / cycles;
 }

@@ -6,14 +6,14 @@
 //   aead-seal/open:  aead_setup_cycles + (P + A) x aead_cycles_per_byte[alg]     (P payload, A additional data)
 //   sn-mask:         sn_mask_cycles
 //   hash family:     hash_op_cycles + blocks x cycles_per_compression[alg]       (every call pays the call cost)
-//   asymmetric:      pke_cycles[op]
+//   asymmetric:      pke_cycles[op] (ML-KEM: kem_cycles[op])
 import { Clock, HZ_PER_GHZ, type Kernel, type Ps } from '../sim/index.ts';
 import type { Discipline } from '../sim/index.ts';
 import { aeadPayloadBytes, classifyAead } from './aead.ts';
 import { BlockBase } from './block.ts';
 import { classifyHash, estimateHashBlocks } from './hash.ts';
 import type { CpuParams } from './params.ts';
-import { classifyPke } from './pke.ts';
+import { classifyPke, isKemOp } from './pke.ts';
 import type { Done, HwCryptoOp } from './types.ts';
 
 /** Default AAD for software AEAD when the op does not say (DTLS 1.3 unified header). */
@@ -42,7 +42,7 @@ export function softwareCycles(p: CpuParams, op: HwCryptoOp, defaultAad = DEFAUL
     case 'verify': {
       const which = classifyPke(op);
       if (which === undefined) throw new RangeError(`cpu: unsupported asymmetric operation ${op.op} ${op.alg}`);
-      return Math.ceil(s.pke_cycles[which]);
+      return Math.ceil(isKemOp(which) ? s.kem_cycles[which] : s.pke_cycles[which]);
     }
   }
 }

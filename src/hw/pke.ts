@@ -1,16 +1,20 @@
-// Public-key engine: X25519 / P-256 key generation and shared-secret derivation, Ed25519 / ECDSA-P256 signatures.
-// Timing: a fixed latency per operation (pke.latency_us); energy per operation = cost.active_mw x latency.
+// Public-key engine: X25519 / P-256 key generation and shared-secret derivation, Ed25519 / ECDSA-P256 signatures,
+// ML-KEM-768 keygen / encapsulation / decapsulation (pke.kem: on these engines, or on a separate lattice unit, an
+// instance of this same class named 'lattice' that the platform builds when pke.kem.unit is 'separate').
+// Timing: a fixed latency per operation (pke.latency_us, pke.kem.latency_us); energy per operation =
+// cost.active_mw x latency.
 import type { Kernel, Ps } from '../sim/index.ts';
 import type { Discipline } from '../sim/index.ts';
 import { BlockBase, usToPs } from './block.ts';
-import type { PkeOp, PkeParams, PkeTable } from './params.ts';
+import type { KemOp, PkeOp, PkeParams } from './params.ts';
 import type { Done, HwCryptoOp } from './types.ts';
 
 const cache = new Map<string, PkeOp>();
 
 /**
  * Which asymmetric operation a crypto op is: kx-keygen/kx-derive with 'X25519' | 'P-256' (also 'secp256r1'),
- * sign/verify with 'ed25519' | 'ecdsa_secp256r1_sha256'. Returns undefined for anything else.
+ * sign/verify with 'ed25519' | 'ecdsa_secp256r1_sha256', kem-keygen/kem-encaps/kem-decaps with 'ML-KEM-768'.
+ * Returns undefined for anything else.
  */
 export function classifyPke(op: HwCryptoOp): PkeOp | undefined {
   const key = op.op + '|' + op.alg;
@@ -20,7 +24,17 @@ export function classifyPke(op: HwCryptoOp): PkeOp | undefined {
     const x = a.includes('25519') && !a.includes('ed25519');
     const ed = a.includes('ed25519');
     const p256 = a.includes('256') && (a.includes('p-256') || a.includes('p256') || a.includes('secp256r1') || a.includes('prime256'));
+    const mlkem768 = a.replace(/[^a-z0-9]/g, '') === 'mlkem768';
     switch (op.op) {
+      case 'kem-keygen':
+        c = mlkem768 ? 'mlkem768_keygen' : undefined;
+        break;
+      case 'kem-encaps':
+        c = mlkem768 ? 'mlkem768_encaps' : undefined;
+        break;
+      case 'kem-decaps':
+        c = mlkem768 ? 'mlkem768_decaps' : undefined;
+        break;
       case 'kx-keygen':
         c = x ? 'x25519_keygen' : p256 ? 'p256_keygen' : undefined;
         break;
@@ -42,12 +56,17 @@ export function classifyPke(op: HwCryptoOp): PkeOp | undefined {
   return c;
 }
 
+export function isKemOp(which: PkeOp): which is KemOp {
+  return which === 'mlkem768_keygen' || which === 'mlkem768_encaps' || which === 'mlkem768_decaps';
+}
+
 export class PkEngine extends BlockBase {
   readonly params: PkeParams;
-  private readonly latPs: PkeTable;
+  private readonly latPs: Record<PkeOp, Ps>;
 
-  constructor(k: Kernel, p: PkeParams, name = 'pke', discipline: Discipline = 'fifo') {
-    super(k, { name, kind: 'pke', instances: p.instances, clockHz: 0, areaMm2: p.cost.area_mm2, staticMw: p.cost.static_mw, resource: { discipline } });
+  /** `instances` overrides p.instances (the lattice unit: p.kem.instances). */
+  constructor(k: Kernel, p: PkeParams, name = 'pke', discipline: Discipline = 'fifo', instances = p.instances) {
+    super(k, { name, kind: name === 'pke' ? 'pke' : name, instances, clockHz: 0, areaMm2: p.cost.area_mm2, staticMw: p.cost.static_mw, resource: { discipline } });
     this.params = p;
     const l = p.latency_us;
     this.latPs = {
@@ -59,6 +78,9 @@ export class PkEngine extends BlockBase {
       ed25519_verify: usToPs(l.ed25519_verify),
       ecdsa_p256_sign: usToPs(l.ecdsa_p256_sign),
       ecdsa_p256_verify: usToPs(l.ecdsa_p256_verify),
+      mlkem768_keygen: usToPs(p.kem.latency_us.mlkem768_keygen),
+      mlkem768_encaps: usToPs(p.kem.latency_us.mlkem768_encaps),
+      mlkem768_decaps: usToPs(p.kem.latency_us.mlkem768_decaps),
     };
   }
 

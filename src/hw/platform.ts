@@ -9,7 +9,8 @@
 //   hw.stats(); hw.cost(); hw.resetStats()           // statistics window, e.g. after warm-up
 //
 // Routing: aead-seal/aead-open/sn-mask -> the AEAD engine, hash/hmac/hkdf-* -> the HKDF/SHA unit,
-// kx-keygen/kx-derive/kem-*/sign/verify -> the public-key engine; a block that is absent or has 0 instances sends its
+// kx-keygen/kx-derive/kem-*/sign/verify -> the public-key engine (kem-* -> the lattice unit instead when
+// pke.kem.unit is 'separate'; its route is still 'pke', its statistics and cost the block 'lattice'); a block that is absent or has 0 instances sends its
 // ops to the host CPU at software rates. An accelerated op first costs the host `invocation_cycles` on one core
 // (descriptor + doorbell + completion), then the block's own time; hash-family ops that complete no compression
 // (transcript updates buffered by the host) cost nothing.
@@ -66,6 +67,8 @@ export class Platform {
   readonly aead: AeadEngine | undefined;
   readonly hash: HashUnit | undefined;
   readonly pke: PkEngine | undefined;
+  /** ML-KEM's own unit (pke.kem.unit 'separate'), else undefined (ML-KEM on `pke`). */
+  readonly lattice: PkEngine | undefined;
   readonly contextCache: ContextCache | undefined;
   /** Dynamic energy by op kind in the window, pJ (block energy + invocation energy). */
   private energyByOpPj: Record<HwOpKind, number> = zeroByOp();
@@ -89,6 +92,7 @@ export class Platform {
     this.aead = model.aead && model.aead.instances > 0 ? new AeadEngine(kernel, model.aead, 'aead', d) : undefined;
     this.hash = model.hash && model.hash.instances > 0 ? new HashUnit(kernel, model.hash, 'hash', d) : undefined;
     this.pke = model.pke && model.pke.instances > 0 ? new PkEngine(kernel, model.pke, 'pke', d) : undefined;
+    this.lattice = this.pke && model.pke!.kem.unit === 'separate' ? new PkEngine(kernel, model.pke!, 'lattice', d, model.pke!.kem.instances) : undefined;
     this.cpu = new HostCpu(kernel, model.cpu, { defaultAad: model.aead?.aad_bytes, discipline: d });
     this.contextCache = model.context_cache && this.aead ? new ContextCache(kernel, model.context_cache, this.dma) : undefined;
     this.invoke = model.cpu.invocation_cycles > 0;
@@ -115,7 +119,7 @@ export class Platform {
       this.book(op, this.cpu.software(op, done, priority), hs);
       return route;
     }
-    const block = route === 'aead' ? this.aead! : route === 'hash' ? this.hash! : this.pke!;
+    const block = route === 'aead' ? this.aead! : route === 'hash' ? this.hash! : this.pkeFor(op);
     if (route === 'hash' && estimateHashBlocks(op) === 0) {
       block.serve(op, done, priority);
       return route;
@@ -231,9 +235,13 @@ export class Platform {
     const inv = this.cpu.clock.cyclesToPs(Math.ceil(this.model.cpu.invocation_cycles));
     if (route === 'aead') return inv + this.aead!.latencyPs(op);
     if (route === 'hash') return inv + this.hash!.latencyPs(op);
-    const pke = this.pke!;
     const which = classifyPkeOrThrow(op);
-    return inv + pke.latencyPs(which);
+    return inv + this.pkeFor(op).latencyPs(which);
+  }
+
+  /** The engine serving a 'pke'-routed op: the lattice unit for ML-KEM if there is one. */
+  private pkeFor(op: HwCryptoOp): PkEngine {
+    return this.lattice && (op.op === 'kem-keygen' || op.op === 'kem-encaps' || op.op === 'kem-decaps') ? this.lattice : this.pke!;
   }
 
   /** Host protocol processing of one handshake message or record (crypto excluded). */
@@ -248,6 +256,7 @@ export class Platform {
     if (this.aead) b.push(this.aead);
     if (this.hash) b.push(this.hash);
     if (this.pke) b.push(this.pke);
+    if (this.lattice) b.push(this.lattice);
     b.push(this.cpu, this.dma.fromEngine, this.port.tx);
     return b;
   }
@@ -302,6 +311,7 @@ export class Platform {
     this.aead?.resetStats();
     this.hash?.resetStats();
     this.pke?.resetStats();
+    this.lattice?.resetStats();
     this.cpu.resetStats();
     this.energyByOpPj = zeroByOp();
     this.handshakePj = 0;

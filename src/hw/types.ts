@@ -42,8 +42,8 @@ export const HW_OP_KINDS: readonly HwOpKind[] = [
  * - hash/hmac/hkdf-*: blocks = compression-function calls actually performed (estimated from lengths if absent).
  * - alg: 'AES-128-GCM' | 'AES-256-GCM' | 'CHACHA20-POLY1305' | 'AES-128-CCM' (AEAD); 'AES-128-ECB' | 'AES-256-ECB' |
  *   'CHACHA20' (sn-mask); 'SHA-256' | 'SHA-384' possibly prefixed 'HMAC-' / 'HKDF-'; 'X25519' | 'P-256' (kx);
- *   'ed25519' | 'ecdsa_secp256r1_sha256' (sign/verify); 'ML-KEM-768' (kem-*: routed to the public-key engine, which
- *   has no ML-KEM latencies yet: serving one throws a RangeError until the model gets them, issue 18 part 4). Matching is case-insensitive and tolerant (see classify*).
+ *   'ed25519' | 'ecdsa_secp256r1_sha256' (sign/verify); 'ML-KEM-768' (kem-*: the public-key engine or
+ *   the lattice unit, pke.kem; software: cpu.software.kem_cycles). Matching is case-insensitive and tolerant (see classify*).
  */
 export interface HwCryptoOp {
   op: HwOpKind;

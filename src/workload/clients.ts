@@ -22,13 +22,11 @@ export function clientOpPs(c: ClientCosts, op: CryptoOp): Ps {
       return fromUs(c.kx_keygen_us);
     case 'kx-derive':
       return fromUs(c.kx_derive_us);
-    // ML-KEM (hybrid groups): no client cost parameters of their own yet (issue 18 part 4): charged like an
-    // ECDHE keygen / derive until then
     case 'kem-keygen':
-      return fromUs(c.kx_keygen_us);
-    case 'kem-encaps':
+      return fromUs(c.kem_keygen_us);
+    case 'kem-encaps': // the server's operation; a client never encapsulates (charged like a decapsulation)
     case 'kem-decaps':
-      return fromUs(c.kx_derive_us);
+      return fromUs(c.kem_decaps_us);
     case 'sign':
       return fromUs(c.sign_us);
     case 'verify':

@@ -10,7 +10,7 @@
 import { fromMs, Kernel, PS_PER_S, Rng, type Ps } from '../sim/index.ts';
 import { Platform, type HwBlockStats } from '../hw/index.ts';
 import {
-  createProvider, getSuite, ServerDispatcher, type CipherSuiteName, type CryptoOp, type KxGroup, type SignatureScheme,
+  createProvider, DEFAULT_GROUPS, getSuite, ServerDispatcher, type CipherSuiteName, type CryptoOp, type KxGroup, type SignatureScheme,
 } from '../dtls/index.ts';
 import { endpointTimers, type ModelConfig, type Scenario, type SuiteName } from './config/index.ts';
 import { Accounts } from './accounts.ts';
@@ -91,6 +91,10 @@ export function runCosim(opts: CosimOptions): CosimRun {
   }
   // stream 'certificates' of the run's seed; the same for every run on that seed (memoised, src/workload/certs.ts)
   const chains = serverChains(opts.seed, types, sc.clients.certificate.chain_length);
+  // the server accepts the default groups plus the post-quantum ones the client mix uses (each client sends one share
+  // for its one group, so the order never causes a HelloRetryRequest)
+  const serverGroups: KxGroup[] = [...DEFAULT_GROUPS];
+  for (const [g, w] of Object.entries(sc.clients.mix.groups)) if (typeof w === 'number' && w > 0 && !serverGroups.includes(g as KxGroup)) serverGroups.push(g as KxGroup);
   const dispatchers = chains.map(
     (ch) =>
       new ServerDispatcher({
@@ -101,6 +105,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
         ...endpointTimers(sc.dtls),
         credential: { chain: ch.chain, privateKey: ch.leafKey, scheme: ch.scheme },
         cookie: { enabled: sc.clients.cookie },
+        groups: serverGroups,
       }),
   );
 

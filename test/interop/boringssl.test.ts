@@ -3,11 +3,10 @@
 // CLI entry points, over real UDP on 127.0.0.1 with a recording relay in between (its dump is printed on failure).
 // If the peer is absent: under CI=true one failing test says so; otherwise every test is registered as skipped
 // (counted in uvu's "Skipped:" line) and the reason printed.
-// Tests that need a feature not built yet are registered as skipped with the reason in their name (and printed):
 // BoringSSL's default ClientHello carries an X25519MLKEM768 share (1216 B) beside an X25519 one and is 1404 B; it
 // spans two datagrams at MTU 1400 (1400 + 29 B), and after a cookie HelloRetryRequest even at its default 1472-byte
-// MTU (1472 + 39 B): our server must reassemble a fragmented ClientHello (issue 18 part 1). Negotiating the hybrid
-// group needs it in the endpoints' group table and the server's key exchange (issue 18 part 2).
+// MTU (1472 + 39 B): our server reassembles it before any connection exists (src/dtls/endpoint/hello-fragments.ts).
+// Tests needing a feature not built yet can be registered as skipped with the reason (`later`) and are printed.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
@@ -18,8 +17,6 @@ import { startProxy, type Captured, type Proxy as UdpProxy, type ProxyOptions } 
 
 const EC = join(CERTS, 'ecdsa');
 const ED = join(CERTS, 'ed25519');
-const LATER_FRAG = 'later: needs fragmented-ClientHello reassembly in our server (issue 18 part 1)';
-const LATER_PQ = 'later: needs X25519MLKEM768 in the endpoint group table (and kxEncapsulate in the server), issue 18 part 2';
 
 const found = findBoringssl();
 
@@ -99,6 +96,13 @@ function checkServer(r: ServerRun, e: { suite: string; group: string; scheme: st
   assert.match(r.events, new RegExp(`data \\S+ ${e.message.length}B`), d);
 }
 
+/** A client datagram starting with a ClientHello fragment shorter than the message (RFC 9147 5.5 header: length at
+ *  13+1, fragment_length at 13+9, both uint24). */
+function fragmentedHellos(log: Captured[]): number {
+  const u24 = (b: Uint8Array, i: number) => (b[i]! << 16) | (b[i + 1]! << 8) | b[i + 2]!;
+  return log.filter((c) => c.dir === 'c>s' && c.bytes.length > 25 && c.bytes[0] === 22 && c.bytes[13] === 1 && u24(c.bytes, 22) < u24(c.bytes, 14)).length;
+}
+
 const ecServer = ['--cert', join(EC, 'server-chain.pem'), '--key', join(EC, 'server.key')];
 const ecClient = ['--ca', join(EC, 'ca.pem'), '--server-name', 'localhost'];
 
@@ -155,10 +159,24 @@ const cases: Case[] = [
   },
   {
     name: 'our client -> BoringSSL server: we offer X25519MLKEM768 and it is negotiated',
-    later: LATER_PQ,
     run: async (peer) => {
       const r = await ourClientToBssl(peer, ecServer, [...ecClient, '--group', 'X25519MLKEM768,x25519', '--message', 'bssl pq']);
       checkClient(r, { suite: 'TLS_AES_128_GCM_SHA256', group: 'X25519MLKEM768', scheme: 'ecdsa_secp256r1_sha256', hrr: false, message: 'bssl pq' }, 'case A7');
+    },
+  },
+  {
+    name: 'our client -> BoringSSL server: two key shares (X25519MLKEM768 + x25519, as BoringSSL sends), MTU 1000, noble provider',
+    run: async (peer) => {
+      const r = await ourClientToBssl(peer, ecServer, [...ecClient, '--group', 'X25519MLKEM768,x25519', '--key-share', 'X25519MLKEM768,x25519', '--mtu', '1000', '--crypto', 'noble', '--message', 'bssl pq2']);
+      checkClient(r, { suite: 'TLS_AES_128_GCM_SHA256', group: 'X25519MLKEM768', scheme: 'ecdsa_secp256r1_sha256', hrr: false, message: 'bssl pq2' }, 'case A8');
+      assert.ok(fragmentedHellos(r.log) >= 2, r.dump); // our ClientHello (about 1.5 KB) in two datagrams
+    },
+  },
+  {
+    name: 'our client -> BoringSSL server: only P-256 offered while BoringSSL prefers the hybrid group',
+    run: async (peer) => {
+      const r = await ourClientToBssl(peer, ecServer, [...ecClient, '--group', 'secp256r1', '--message', 'bssl p256']);
+      checkClient(r, { suite: 'TLS_AES_128_GCM_SHA256', group: 'secp256r1', scheme: 'ecdsa_secp256r1_sha256', hrr: false, message: 'bssl p256' }, 'case A9');
     },
   },
   {
@@ -198,8 +216,8 @@ const cases: Case[] = [
   {
     name: 'BoringSSL client -> our server: its defaults (X25519MLKEM768 + X25519 shares, 1404-byte ClientHello), cookie off',
     run: async (peer) => {
-      // at its default MTU (1472) the first ClientHello fits one datagram; our server does not know 0x11ec and takes
-      // the X25519 share BoringSSL sends beside the hybrid one
+      // at its default MTU (1472) the first ClientHello fits one datagram; our server's default groups do not list
+      // 0x11ec, so it takes the X25519 share BoringSSL sends beside the hybrid one
       const r = await bsslToOurServer(peer, [...ecServer, '--cookie', 'off'], [...ecClient, '--message', 'bssl b5']);
       checkServer(r, { suite: 'TLS_AES_128_GCM_SHA256', group: 'x25519', scheme: 'ecdsa_secp256r1_sha256', hrr: false, message: 'bssl b5' }, 'case B5');
       assert.ok(r.log.some((c) => c.dir === 'c>s' && c.bytes.length > 1300), r.dump); // the hybrid-share ClientHello
@@ -207,34 +225,53 @@ const cases: Case[] = [
   },
   {
     name: 'BoringSSL client -> our server: its defaults, cookie on (ClientHello 2 with the cookie spans 1472 + 39 B)',
-    later: LATER_FRAG,
     run: async (peer) => {
       const r = await bsslToOurServer(peer, ecServer, [...ecClient, '--message', 'bssl b6']);
       checkServer(r, { suite: 'TLS_AES_128_GCM_SHA256', group: 'x25519', scheme: 'ecdsa_secp256r1_sha256', hrr: true, message: 'bssl b6' }, 'case B6');
+      assert.ok(fragmentedHellos(r.log) >= 2, r.dump); // ClientHello 2 in two datagrams
     },
   },
   {
     name: 'BoringSSL client -> our server: its defaults at MTU 1400 (ClientHello 1400 + 29 B), cookie off',
-    later: LATER_FRAG,
     run: async (peer) => {
       const r = await bsslToOurServer(peer, [...ecServer, '--cookie', 'off'], [...ecClient, '--mtu', '1400', '--message', 'bssl b7']);
       checkServer(r, { suite: 'TLS_AES_128_GCM_SHA256', group: 'x25519', scheme: 'ecdsa_secp256r1_sha256', hrr: false, message: 'bssl b7' }, 'case B7');
+      assert.ok(fragmentedHellos(r.log) >= 2, r.dump);
     },
   },
   {
     name: 'BoringSSL client -> our server: its defaults, cookie on, our server prefers X25519MLKEM768',
-    later: `${LATER_FRAG}; ${LATER_PQ}`,
     run: async (peer) => {
       const r = await bsslToOurServer(peer, [...ecServer, '--group', 'X25519MLKEM768,x25519'], [...ecClient, '--message', 'bssl b8']);
       checkServer(r, { suite: 'TLS_AES_128_GCM_SHA256', group: 'X25519MLKEM768', scheme: 'ecdsa_secp256r1_sha256', hrr: true, message: 'bssl b8' }, 'case B8');
+      assert.ok(fragmentedHellos(r.log) >= 2, r.dump);
     },
   },
   {
     name: 'BoringSSL client -> our server: its defaults at MTU 1400, cookie off, our server prefers X25519MLKEM768',
-    later: `${LATER_FRAG}; ${LATER_PQ}`,
     run: async (peer) => {
       const r = await bsslToOurServer(peer, [...ecServer, '--cookie', 'off', '--group', 'X25519MLKEM768,x25519'], [...ecClient, '--mtu', '1400', '--message', 'bssl b9']);
       checkServer(r, { suite: 'TLS_AES_128_GCM_SHA256', group: 'X25519MLKEM768', scheme: 'ecdsa_secp256r1_sha256', hrr: false, message: 'bssl b9' }, 'case B9');
+      assert.ok(fragmentedHellos(r.log) >= 2, r.dump);
+    },
+  },
+  {
+    name: 'BoringSSL client -> our server: its defaults at MTU 1400, cookie on, the second fragment of its first ClientHello lost',
+    run: async (peer) => {
+      let n = 0;
+      const r = await bsslToOurServer(peer, ecServer, [...ecClient, '--mtu', '1400', '--message', 'bssl b10'], (c) => {
+        if (c.dir === 'c>s' && c.bytes[0] === 22 && c.bytes[13] === 1) return ++n === 2; // fragment 2 of ClientHello 1
+        return false;
+      });
+      checkServer(r, { suite: 'TLS_AES_128_GCM_SHA256', group: 'x25519', scheme: 'ecdsa_secp256r1_sha256', hrr: true, message: 'bssl b10' }, 'case B10');
+      assert.match(r.dump, /DROPPED/);
+    },
+  },
+  {
+    name: 'BoringSSL client -> our server: its defaults, AES-256-GCM and P-256 chosen by our server (HRR for the group)',
+    run: async (peer) => {
+      const r = await bsslToOurServer(peer, [...ecServer, '--cookie', 'off', '--suite', 'TLS_AES_256_GCM_SHA384', '--group', 'secp256r1'], [...ecClient, '--message', 'bssl b11']);
+      checkServer(r, { suite: 'TLS_AES_256_GCM_SHA384', group: 'secp256r1', scheme: 'ecdsa_secp256r1_sha256', hrr: true, message: 'bssl b11' }, 'case B11');
     },
   },
 ];

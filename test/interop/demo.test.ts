@@ -83,10 +83,11 @@ test('demo server + demo client over UDP: handshake, KeyUpdate, CID, echo; suite
 
 test('demo client: timeout against a silent port (exit 2) and usage errors (exit 1)', async () => {
   const port = await freeUdpPort();
-  const [t, u, v] = await Promise.all([
+  const [t, u, v, w] = await Promise.all([
     runClient(['--port', String(port), '--ca', join(EC, 'ca.pem'), '--timeout', '1500']),
     runClient(['--port', String(port)]),
     runClient(['--port', String(port), '--ca', join(EC, 'ca.pem'), '--suite', 'TLS_NULL']),
+    runClient(['--port', String(port), '--ca', join(EC, 'ca.pem'), '--group', 'x25519', '--key-share', 'X25519MLKEM768']),
   ]);
   assert.is(t.code, 2, t.out);
   assert.match(t.out, /timeout after 1500 ms: handshake not complete/);
@@ -94,6 +95,8 @@ test('demo client: timeout against a silent port (exit 2) and usage errors (exit
   assert.match(u.out, /--ca <file> is required/);
   assert.is(v.code, 1, v.out);
   assert.match(v.out, /unknown cipher suite "TLS_NULL"/);
+  assert.is(w.code, 1, w.out);
+  assert.match(w.out, /--key-share groups must be among --group/);
 });
 
 test.run();

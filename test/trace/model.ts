@@ -1,9 +1,11 @@
 // A small hand-written hardware model for the trace tests: round clocks (1 GHz everywhere: 1 cycle = 1000 ps) so
 // that expected times are computed by hand in the tests, independently of the code under test.
 import type { HwModel } from '../../src/hw/index.ts';
+import { CpuSchema, PkeSchema } from '../../src/hw/params.ts';
 
 export function tinyModel(o: { aead?: number; cores?: number; invocation?: number; cache?: boolean } = {}): HwModel {
-  return {
+  // pke and cpu go through their schemas: fields added later get their defaults
+  const m = {
     name: 'tiny',
     port: {
       line_rate_gbps: 100, mtu: 1500, ip_version: 4, rx_queue_packets: 2, tx_queue_packets: 2, propagation_ns: 500,
@@ -46,6 +48,7 @@ export function tinyModel(o: { aead?: number; cores?: number; invocation?: numbe
     },
     ...(o.cache ? { context_cache: { capacity_connections: 1, context_bytes: 100, hit_ns: 10, ports: 1, cost: { static_mw: 0, area_mm2_per_kib: 0, energy_pj_per_access: 0 } } } : {}),
   };
+  return { ...m, pke: PkeSchema.parse(m.pke), cpu: CpuSchema.parse(m.cpu) } as HwModel;
 }
 
 export const HEADER = '{"type":"header","format":"dtls-accel-sim/ops","version":1,"model":"hand","params_digest":"none","time_unit":"ps"}';

@@ -4,7 +4,7 @@ import { KeySchedule } from '../keyschedule.ts';
 import { AlertError } from '../handshake/bytes.ts';
 import { AlertDescription, groupCodes, signatureCodes } from '../handshake/constants.ts';
 
-const groupByCode = new Map<number, KxGroup>([[0x001d, 'x25519'], [0x0017, 'secp256r1']]);
+const groupByCode = new Map<number, KxGroup>([[0x001d, 'x25519'], [0x0017, 'secp256r1'], [0x11ec, 'X25519MLKEM768'], [0x0201, 'MLKEM768']]);
 // rsa_pkcs1_* (0x0401, 0x0501) deliberately absent: never valid in CertificateVerify (RFC 8446 4.2.3)
 const schemeByCode = new Map<number, SignatureScheme>([[0x0807, 'ed25519'], [0x0403, 'ecdsa_secp256r1_sha256'],
   [0x0804, 'rsa_pss_rsae_sha256'], [0x0805, 'rsa_pss_rsae_sha384']]);

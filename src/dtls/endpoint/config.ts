@@ -4,6 +4,7 @@ import type { CryptoProvider, KxGroup, RandomSource, SignatureScheme, SigningKey
 import type { CipherSuiteName } from '../crypto/suites.ts';
 import type { ExternalPsk, PskKeMode, ServerPskConfig } from './psk.ts';
 import type { TicketStore } from './tickets.ts';
+import type { HelloReassemblyConfig } from './hello-fragments.ts';
 
 /** Server credential: DER certificates leaf first, the leaf's private key in the provider's canonical form,
  *  and the signature scheme used in CertificateVerify (must match the key kind). */
@@ -139,6 +140,9 @@ export interface ServerConfig extends CommonConfig {
   maxHalfOpen?: number;
   maxHalfOpenPerSource?: number;
   handshakeTimeoutMs?: number;
+  /** Caps of the buffer that reassembles fragmented ClientHellos before any per-connection state exists
+   *  (defaults in ./hello-fragments.ts). */
+  helloReassembly?: HelloReassemblyConfig;
 }
 
 export interface ResolvedCommon {

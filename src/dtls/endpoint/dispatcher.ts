@@ -15,6 +15,7 @@ import type { Connection, EndpointEvent } from './connection.ts';
 import { CookieJar } from './cookie.ts';
 import { HALF_OPEN_DEFAULTS, HalfOpen } from './half-open.ts';
 import { choosePsk } from './psk.ts';
+import { HelloReassembly, clientHelloFragments } from './hello-fragments.ts';
 import { groupCode, groupFromCode } from './common.ts';
 import { type HrrContext, type ResolvedServer, ServerConnection, buildHrrBody, resolveServer, selectParams } from './server.ts';
 
@@ -48,6 +49,8 @@ export class ServerDispatcher {
   private readonly maxConnections: number;
   /** Handshakes in progress, capped (./half-open.ts). */
   readonly halfOpen: HalfOpen;
+  /** Fragmented ClientHellos from addresses without a connection, bounded (./hello-fragments.ts). */
+  readonly hellos: HelloReassembly;
   private out: DispatcherOutput[] = [];
   private events: DispatcherEvent[] = [];
   readonly stats: DispatcherStats = {
@@ -74,6 +77,7 @@ export class ServerDispatcher {
       maxHalfOpenPerSource: positive(config.maxHalfOpenPerSource, HALF_OPEN_DEFAULTS.maxHalfOpenPerSource, 'maxHalfOpenPerSource'),
       handshakeTimeoutMs: positive(config.handshakeTimeoutMs, HALF_OPEN_DEFAULTS.handshakeTimeoutMs, 'handshakeTimeoutMs'),
     });
+    this.hellos = new HelloReassembly(config.helloReassembly);
   }
 
   pollTransmit(): DispatcherOutput | undefined {
@@ -107,7 +111,7 @@ export class ServerDispatcher {
     let conn = this.byCidOf(datagram);
     if (!conn) {
       conn = this.connections.get(address);
-      if (conn && conn.isConnected && this.isNewAssociation(datagram, conn)) {
+      if (conn && conn.isConnected && (this.isNewAssociation(datagram, conn) || this.continuesHello(datagram, address))) {
         // RFC 9147 5.11: a ClientHello for a new association from the address of an established one. Proceed with
         // the new handshake statelessly; the old association is abandoned only once the cookie proves reachability.
         if (!this.cookies) {
@@ -153,14 +157,21 @@ export class ServerDispatcher {
   private isNewAssociation(d: Uint8Array, conn: ServerConnection): boolean {
     if (d.length < 13 + 12 + 2 + 32 || d[0] !== ContentType.handshake || d[3] !== 0 || d[4] !== 0) return false;
     if (d[13] !== H.client_hello) return false;
+    if (d[19] !== 0 || d[20] !== 0 || d[21] !== 0) return false; // a later fragment: no random to compare
     const r = conn.clientRandom;
     if (!r) return false;
     for (let i = 0; i < 32; i++) if (d[27 + i] !== r[i]) return true;
     return false;
   }
 
+  /** An epoch-0 ClientHello fragment from an address whose fragmented ClientHello is being reassembled. */
+  private continuesHello(d: Uint8Array, address: string): boolean {
+    return this.hellos.size > 0 && d.length > 13 && d[0] === ContentType.handshake && d[3] === 0 && d[4] === 0 &&
+      d[13] === H.client_hello && this.hellos.has(address);
+  }
+
   private fromUnknown(d: Uint8Array, address: string, now: number, replacing?: ServerConnection): ServerConnection | undefined {
-    // expect a DTLSPlaintext handshake record, epoch 0, carrying a complete ClientHello
+    // expect a DTLSPlaintext handshake record, epoch 0, carrying a complete ClientHello or fragments of one
     if (d.length < 13 + 12 || d[0] !== ContentType.handshake || d[3] !== 0 || d[4] !== 0) {
       this.stats.dropped++;
       return undefined;
@@ -174,21 +185,34 @@ export class ServerDispatcher {
     }
     const frags = decodeFragments(d.subarray(13, 13 + len));
     const f = frags[0]!;
-    if (f.msgType !== H.client_hello || f.fragmentOffset !== 0 || f.fragment.length !== f.length) {
-      this.stats.dropped++; // fragmented ClientHellos are not accepted statelessly
-      return undefined;
-    }
     if (this.connections.size >= this.maxConnections) {
       this.stats.dropped++;
       return undefined;
     }
-    const body = f.fragment;
+    let body = f.fragment;
+    let msgSeq = f.messageSeq;
+    let inLen = d.length;
+    if (f.msgType === H.client_hello && f.fragmentOffset === 0 && f.fragment.length === f.length) {
+      if (this.hellos.size > 0) this.hellos.forget(address);
+    } else {
+      // a fragment of a ClientHello (RFC 9147 5.5): buffered within the caps until the message is complete
+      const chFrags = this.hellos.maxMessageBytes > 0 ? clientHelloFragments(d) : [];
+      const h = chFrags.length ? this.hellos.add(address, chFrags, d.length, now) : undefined;
+      if (!h) {
+        if (!chFrags.length) this.stats.dropped++;
+        return undefined;
+      }
+      body = h.body;
+      msgSeq = h.messageSeq;
+      recordSeq = h.recordSeq;
+      inLen = h.inBytes;
+    }
     const ch = decodeClientHello(body);
     let hrr: HrrContext | undefined;
     if (this.cookies) {
       const cookieExt = E.findExt(ch.extensions, X.cookie);
       if (!cookieExt) {
-        this.sendStatelessHrr(d.length, ch, body, f.messageSeq, recordSeq, address, now);
+        this.sendStatelessHrr(inLen, ch, body, msgSeq, recordSeq, address, now);
         return undefined;
       }
       const c = this.cookies.check(E.Cookie.decode(cookieExt), address, now);
@@ -219,7 +243,7 @@ export class ServerDispatcher {
     if (cid) this.byCid.set(cidKey(cid), conn);
     this.stats.connectionsCreated++;
     this.halfOpen.add(conn, now);
-    conn.startWith(d.length, ch, body, f.messageSeq, recordSeq, hrr, now);
+    conn.startWith(inLen, ch, body, msgSeq, recordSeq, hrr, now);
     return conn;
   }
 

@@ -6,7 +6,7 @@
 //   WAIT_CLIENT_CERT --Cert--> WAIT_CLIENT_CV --CV--> WAIT_FINISHED (an empty Certificate under 'request' goes
 //   straight to WAIT_FINISHED; under 'require' it is a certificate_required alert)
 // The handshake state is a union with one member per phase (ServerHs).
-import type { KxGroup, KxKeyPair, SignatureScheme, VerifyKey } from '../crypto/provider.ts';
+import type { KxEncapsulation, KxGroup, SignatureScheme, VerifyKey } from '../crypto/provider.ts';
 import { type CipherSuite, getSuite, suiteByCode } from '../crypto/suites.ts';
 import { keylogLine } from '../keylog.ts';
 import { AlertError, ctEqual } from '../handshake/bytes.ts';
@@ -325,19 +325,17 @@ export class ServerConnection extends Connection {
     const suite = sel.suite;
     const ks = scheduleFor(this.crypto, suite.hash);
     const group = sel.group;
-    let kp: KxKeyPair | undefined;
-    let shared: Uint8Array | undefined;
+    let kx: KxEncapsulation | undefined;
     if (group && share) {
-      kp = this.crypto.kxGenerate(group);
-      shared = this.crypto.kxDerive(group, kp.privateKey, share) ?? undefined;
-      if (!shared) throw new AlertError(AlertDescription.illegal_parameter, 'bad key share');
+      kx = this.crypto.kxEncapsulate(group, share) ?? undefined; // ECDHE: generate + derive; ML-KEM: encapsulate
+      if (!kx) throw new AlertError(AlertDescription.illegal_parameter, 'bad key share');
     }
 
     // ServerHello
     const random = new Uint8Array(32);
     cfg.rng.fill(random);
     const shExts: E.Extension[] = [{ type: X.supported_versions, data: E.SupportedVersions.encodeServer(DTLS13) }];
-    if (group && kp) shExts.push({ type: X.key_share, data: E.KeyShare.encodeServer({ group: groupCode(group), keyExchange: kp.publicKey }) });
+    if (group && kx) shExts.push({ type: X.key_share, data: E.KeyShare.encodeServer({ group: groupCode(group), keyExchange: kx.share }) });
     if (psk) shExts.push({ type: X.pre_shared_key, data: PreSharedKeyServer.encode(psk.index) });
     const cidExt = E.findExt(ch.extensions, X.connection_id);
     if (cidExt) {
@@ -358,7 +356,7 @@ export class ServerConnection extends Connection {
       this.earlyBudget = psk.earlyData.max;
     }
     t.update(tlsMessageTransient(H.server_hello, shBody));
-    const hsSecret = psk ? ks.handshakeSecret(psk.early, shared) : handshakeSecretNoPsk(this.crypto, ks, shared!);
+    const hsSecret = psk ? ks.handshakeSecret(psk.early, kx?.secret) : handshakeSecretNoPsk(this.crypto, ks, kx!.secret);
     const sec = ks.handshakeTrafficSecrets(hsSecret, t.digest());
     const keys: Negotiated = { suite, ks };
     this.epochs.installHandshake(keys, sec.client, sec.server);
