@@ -10,7 +10,7 @@
 import { fromMs, Kernel, PS_PER_S, Rng, type Ps } from '../sim/index.ts';
 import { Platform, type HwBlockStats } from '../hw/index.ts';
 import {
-  createProvider, DEFAULT_GROUPS, getSuite, ServerDispatcher, type CipherSuiteName, type CryptoOp, type KxGroup, type SignatureScheme,
+  DEFAULT_GROUPS, getSuite, ServerDispatcher, type CipherSuiteName, type CryptoOp, type KxGroup, type SignatureScheme,
 } from '../dtls/index.ts';
 import { endpointTimers, type ModelConfig, type Scenario, type SuiteName } from './config/index.ts';
 import { Accounts } from './accounts.ts';

@@ -316,7 +316,8 @@ export class ClientEndpoint extends Connection {
     const hello = hs.hello;
     if (sh.isHrr) {
       if (hello.retried) throw new AlertError(AlertDescription.unexpected_message, 'second HelloRetryRequest');
-      return this.onHelloRetryRequest(hs, hello, sh.extensions, suite, full, now);
+      this.onHelloRetryRequest(hs, hello, sh.extensions, suite, full, now);
+      return;
     }
     this.checkServerExtensions(sh.extensions, hs.chExts, false);
     if (hello.retried && hello.suite !== suite) throw new AlertError(AlertDescription.illegal_parameter, 'suite differs from HRR');

@@ -23,7 +23,7 @@ import {
 } from './client-auth.ts';
 import { Connection } from './connection.ts';
 import type { EndpointEvent } from './events.ts';
-import { certificateVerifyContent, groupCode, groupFromCode, handshakeSecretNoPsk, scheduleFor, schemeCode } from './common.ts';
+import { certificateVerifyContent, groupCode, handshakeSecretNoPsk, scheduleFor, schemeCode } from './common.ts';
 import type { Negotiated } from './epochs.ts';
 import { EarlyDataExt, PreSharedKeyServer } from '../handshake/psk-extensions.ts';
 import { type ServerPskConfig, choosePsk, newSessionTicket } from './psk.ts';

@@ -35,7 +35,7 @@ function flood(): void {
     const st = sc?.nextTimeout();
     if (sc && st !== undefined && st <= now) sc.handleTimeout(now);
     for (let o; (o = server.pollTransmit()); ) if (o.address === LEGIT) legit.receive(o.datagram, now);
-    for (let e; (e = server.pollEvent()); );
+    while (server.pollEvent());
     for (let d; (d = legit.pollTransmit()); ) server.receive(d, LEGIT, now);
     for (let e; (e = legit.pollEvent()); ) if (e.type === 'connected') legitConnected = true;
   };
