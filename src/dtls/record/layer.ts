@@ -20,6 +20,7 @@
 //   for the epoch, payload over the limit, sequence space exhausted) throws RecordError.
 // - Payloads of epoch-0 records are views into the datagram; decrypted payloads are fresh buffers.
 import type { AeadKey, CryptoProvider, SnMasker } from '../crypto/provider.ts';
+import { allocRecord, bytesEqual, findEpoch, padLength, trailer, TYPE_BYTE, withEpoch } from './layer-bytes.ts';
 import type { CipherSuite } from '../crypto/suites.ts';
 import type { EpochKeys } from '../keyschedule.ts';
 import {
@@ -479,72 +480,8 @@ export class RecordLayer {
   }
 }
 
-// Records are fully overwritten, so skip zero-filling where the runtime offers it (Node's pooled Buffer).
-type Alloc = (n: number) => Uint8Array;
-const NodeBuffer = (globalThis as { Buffer?: { allocUnsafe: Alloc } }).Buffer;
-// Returned as a plain Uint8Array view (Buffer#slice would not copy).
-const allocRecord: Alloc = NodeBuffer
-  ? (n) => { const b = NodeBuffer.allocUnsafe(n); return new Uint8Array(b.buffer, b.byteOffset, n); }
-  : (n) => new Uint8Array(n);
-
-const TYPE_BYTE: Record<number, Uint8Array> = {
-  [ContentType.alert]: Uint8Array.of(ContentType.alert),
-  [ContentType.handshake]: Uint8Array.of(ContentType.handshake),
-  [ContentType.applicationData]: Uint8Array.of(ContentType.applicationData),
-  [ContentType.ack]: Uint8Array.of(ContentType.ack),
-};
-function trailer(contentType: number, len: number): Uint8Array {
-  const t = new Uint8Array(len);
-  t[0] = contentType;
-  return t;
-}
-
-function padLength(p: PaddingPolicy, inner: number, limit: number): number {
-  let target = inner;
-  if (p.kind === 'multiple' && p.of > 1) target = Math.ceil(inner / p.of) * p.of;
-  else if (p.kind === 'size') target = Math.max(inner, p.to);
-  return Math.min(target, Math.max(limit, inner)) - inner;
-}
-
-function findEpoch(list: readonly EpochState[], epoch: number): EpochState | undefined {
-  for (let i = 0; i < list.length; i++) if (list[i]!.epoch === epoch) return list[i];
-  return undefined;
-}
-
-/** `list` with `st` in place of any state of the same epoch, ascending by epoch, as a new array of exact length
- *  (concat and slice allocate exactly; push and filter leave room to grow, about 100 bytes per array in V8). */
-function withEpoch(list: readonly EpochState[], st: EpochState): EpochState[] {
-  // insertion into the (short, ascending) list; no filter/concat/sort temporaries
-  let n = 0;
-  for (const s of list) if (s.epoch !== st.epoch) n++;
-  const out = new Array<EpochState>(n + 1);
-  let j = 0;
-  let placed = false;
-  for (const s of list) {
-    if (s.epoch === st.epoch) continue;
-    if (!placed && st.epoch < s.epoch) { out[j++] = st; placed = true; }
-    out[j++] = s;
-  }
-  if (!placed) out[j] = st;
-  return out;
-}
-
 function checkEpoch(epoch: number): void {
   if (!Number.isInteger(epoch) || epoch < 1 || epoch > MAX_SEQ) throw new RecordError(`bad epoch ${epoch}`);
 }
 
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/** Concatenate sealed records into one datagram. */
-export function concatRecords(records: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const r of records) n += r.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const r of records) { out.set(r, o); o += r.length; }
-  return out;
-}
+export { concatRecords } from './layer-bytes.ts';

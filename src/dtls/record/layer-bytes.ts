@@ -1,0 +1,70 @@
+// Helpers of the record layer (./layer.ts): record buffers, inner-plaintext trailers, padding, datagrams, and the
+// short ascending list of epoch states.
+import { ContentType } from './header.ts';
+import type { PaddingPolicy } from './layer.ts';
+
+// Records are fully overwritten, so skip zero-filling where the runtime offers it (Node's pooled Buffer).
+type Alloc = (n: number) => Uint8Array;
+const NodeBuffer = (globalThis as { Buffer?: { allocUnsafe: Alloc } }).Buffer;
+// Returned as a plain Uint8Array view (Buffer#slice would not copy).
+export const allocRecord: Alloc = NodeBuffer
+  ? (n) => { const b = NodeBuffer.allocUnsafe(n); return new Uint8Array(b.buffer, b.byteOffset, n); }
+  : (n) => new Uint8Array(n);
+
+export const TYPE_BYTE: Record<number, Uint8Array> = {
+  [ContentType.alert]: Uint8Array.of(ContentType.alert),
+  [ContentType.handshake]: Uint8Array.of(ContentType.handshake),
+  [ContentType.applicationData]: Uint8Array.of(ContentType.applicationData),
+  [ContentType.ack]: Uint8Array.of(ContentType.ack),
+};
+export function trailer(contentType: number, len: number): Uint8Array {
+  const t = new Uint8Array(len);
+  t[0] = contentType;
+  return t;
+}
+
+export function padLength(p: PaddingPolicy, inner: number, limit: number): number {
+  let target = inner;
+  if (p.kind === 'multiple' && p.of > 1) target = Math.ceil(inner / p.of) * p.of;
+  else if (p.kind === 'size') target = Math.max(inner, p.to);
+  return Math.min(target, Math.max(limit, inner)) - inner;
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Concatenate sealed records into one datagram. */
+export function concatRecords(records: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const r of records) n += r.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const r of records) { out.set(r, o); o += r.length; }
+  return out;
+}
+
+export function findEpoch<T extends { epoch: number }>(list: readonly T[], epoch: number): T | undefined {
+  for (let i = 0; i < list.length; i++) if (list[i]!.epoch === epoch) return list[i];
+  return undefined;
+}
+
+/** `list` with `st` in place of any state of the same epoch, ascending by epoch, as a new array of exact length
+ *  (concat and slice allocate exactly; push and filter leave room to grow, about 100 bytes per array in V8). */
+export function withEpoch<T extends { epoch: number }>(list: readonly T[], st: T): T[] {
+  // insertion into the (short, ascending) list; no filter/concat/sort temporaries
+  let n = 0;
+  for (const s of list) if (s.epoch !== st.epoch) n++;
+  const out = new Array<T>(n + 1);
+  let j = 0;
+  let placed = false;
+  for (const s of list) {
+    if (s.epoch === st.epoch) continue;
+    if (!placed && st.epoch < s.epoch) { out[j++] = st; placed = true; }
+    out[j++] = s;
+  }
+  if (!placed) out[j] = st;
+  return out;
+}
