@@ -2,11 +2,9 @@
 // share of "where the time goes"), the tightest SLA and its margin, the work still in progress at the end, and
 // what to change with the model's predicted effect.
 //
-// Prediction (a first-order model, stated in docs/outputs.md): a block of n units at utilisation U serving a
-// demand D (in units of its current served load) reaches U' = U x D x n / n' with n' units. D is 1 below
-// saturation; at saturation (U >= 0.95) the served load is capped, and the demand on the record path is estimated
-// from the plain-UDP baseline, which carries the same offered records without the accelerator: D = UDP records/s
-// / DTLS records/s. The block's capacity scales with its units: goodput / U x n' / n.
+// Prediction (a first-order model, stated in docs/outputs.md): the work a block did (busy unit-seconds) is what
+// the offered load needs; with n' units it is spread over the run's time, shortened at saturation by the backlog
+// the plain-UDP baseline (same offered records, no accelerator) did not have. See suggest().
 import type { SimResult, SlaResult } from './types.ts';
 
 export interface Findings {
@@ -73,20 +71,7 @@ export function computeFindings(result: SimResult): Findings {
       time_share_pct: Math.max(rec, hs), time_share_of: hs > rec ? 'handshake' : 'record',
     };
     const param = UNITS_PARAM[b.kind] ?? UNITS_PARAM[b.name];
-    if (param && b.utilization >= SUGGEST_ABOVE && b.instances > 0) {
-      const udpRate = s.udp_baseline.records_per_s;
-      const demand = b.utilization >= SATURATED && s.throughput.records_per_s > 0 && udpRate > s.throughput.records_per_s
-        ? udpRate / s.throughput.records_per_s : 1;
-      const load = b.utilization * demand * b.instances; // busy units
-      const n = Math.max(b.instances + 1, Math.ceil(load / TARGET_UTILIZATION));
-      const g = s.throughput.goodput_gbps;
-      suggestion = {
-        set: `model.${param}=${n}`,
-        instances: n,
-        predicted_utilization: load / n,
-        predicted_capacity_gbps: g > 0 ? (g / b.utilization) * (n / b.instances) : NaN,
-      };
-    }
+    if (param && b.utilization >= SUGGEST_ABOVE && b.instances > 0) suggestion = suggest(result, b, param);
   }
   let tightest: Findings['tightest_sla'] = null;
   for (const x of s.sla) {
@@ -94,6 +79,30 @@ export function computeFindings(result: SimResult): Findings {
     if (tightest === null || m < tightest.margin_pct) tightest = { name: x.name, value: x.value, target: x.target, margin_pct: m, pass: x.pass };
   }
   return { bottleneck, tightest_sla: tightest, suggestion, warnings: warnings(result) };
+}
+
+/**
+ * The change for block `b` (units parameter `param`): enough units to bring it to TARGET_UTILIZATION. Busy
+ * unit-seconds B = U x n x T stay what the offered work needs; at saturation the run was stretched by the backlog,
+ * by the difference between the DTLS and the plain-UDP goodput windows (the same offered records), so the time over
+ * which B is spread shrinks to T' = T - (W_dtls - W_udp). U' = B / (n' T'); capacity = bits delivered / B x n'.
+ */
+function suggest(result: SimResult, b: SimResult['blocks'][number], param: string): NonNullable<Findings['suggestion']> {
+  const s = result.summary;
+  const T = s.sim_time_s;
+  const busy = b.utilization * b.instances * T;
+  const wd = s.throughput.goodput_window_s;
+  const wu = s.udp_baseline.goodput_window_s;
+  const stretch = b.utilization >= SATURATED && Number.isFinite(wu) && wu > 0 && wd > wu ? wd - wu : 0;
+  const t2 = T - stretch > 0 ? T - stretch : T;
+  const n = Math.max(b.instances + 1, Math.ceil(busy / (t2 * TARGET_UTILIZATION)));
+  const bits = s.throughput.goodput_gbps * wd; // 10^9 bits delivered
+  return {
+    set: `model.${param}=${n}`,
+    instances: n,
+    predicted_utilization: Math.min(1, busy / (n * t2)),
+    predicted_capacity_gbps: bits > 0 && busy > 0 ? (bits / busy) * n : NaN,
+  };
 }
 
 function warnings(result: SimResult): string[] {
