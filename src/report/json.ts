@@ -15,6 +15,7 @@ export const SUMMARY_ORDER: Order = [
   'model',
   'seed',
   'sim_time_s',
+  'sim_end_s',
   'wall_time_s',
   'events',
   'findings',

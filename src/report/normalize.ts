@@ -26,6 +26,7 @@ function summaryTemplate(): Summary {
     model: '',
     seed: N,
     sim_time_s: N,
+    sim_end_s: N,
     wall_time_s: N,
     events: N,
     handshakes: { offered: N, completed: N, failed: N, in_progress: N, retransmissions: N },

@@ -57,7 +57,8 @@ function blockLines(b: BlockStats): Line[] {
 export function statsLines(result: SimResult): string[] {
   const s = result.summary;
   const lines: Line[] = [
-    ['sim.seconds', s.sim_time_s, 'simulated time (s)'],
+    ['sim.seconds', s.sim_time_s, 'simulated time covered by the statistics: warm-up end .. last activity (s)'],
+    ['sim.end_seconds', s.sim_end_s, 'simulated time of the last activity = warm-up + sim.seconds (s)'],
     ['sim.events', s.events, 'kernel events processed'],
     ['sim.seed', s.seed, 'random seed'],
     ['handshakes.offered', s.handshakes.offered, 'handshakes started'],

@@ -22,9 +22,9 @@ export function slaFailures(result: Pick<SimResult, 'summary'>): number {
 export function renderTerminalSummary(result: SimResult): string {
   const s = result.summary;
   const out: string[] = [];
-  const endS = s.sim_time_s + warmupS(result);
+  const w = s.sim_end_s - s.sim_time_s; // warm-up
   out.push(
-    `scenario ${s.scenario}  model ${s.model}  seed ${s.seed}  simulated ${fmt(endS)} s (statistics over the last ${fmt(s.sim_time_s)} s, after warm-up)  events ${fmt(s.events)}`,
+    `scenario ${s.scenario}  model ${s.model}  seed ${s.seed}  simulated ${fmt(s.sim_end_s)} s (statistics over ${fmt(s.sim_time_s)} s after ${fmt(w)} s of warm-up)  events ${fmt(s.events)}`,
   );
   const findings = findingsLines(computeFindings(result));
   if (findings.length) out.push(...findings.map((l) => `  ${l}`));
@@ -97,13 +97,6 @@ export function renderTerminalSummary(result: SimResult): string {
     out.push(failed ? `SLA: ${failed} of ${s.sla.length} FAILED` : `SLA: all ${s.sla.length} passed`);
   }
   return `${out.join('\n')}\n`;
-}
-
-/** Warm-up of the run, seconds (from the effective configuration; 0 if absent). */
-function warmupS(result: SimResult): number {
-  const sc = result.config.scenario as { sim?: { warmup_ms?: number } } | undefined;
-  const w = sc?.sim?.warmup_ms;
-  return typeof w === 'number' ? w / 1000 : 0;
 }
 
 function signedPct(x: number): string {

@@ -148,6 +148,7 @@ function buildResult(sc: Scenario, model: ModelConfig, seed: number, crypto: Cry
     model: model.name ?? 'model',
     seed,
     sim_time_s: simS,
+    sim_end_s: run.endPs / PS_PER_S,
     wall_time_s: 0,
     events: run.events,
     handshakes: {

@@ -105,8 +105,10 @@ export interface Summary {
   /** Model name (the model's `name:`, else its file base name). */
   model: string;
   seed: number;
-  /** Simulated time covered by the statistics, seconds. */
+  /** Simulated time covered by the statistics (end of warm-up .. last activity), seconds. */
   sim_time_s: number;
+  /** Simulated time of the run's last activity (at most sim.end_ms): warm-up + sim_time_s, seconds. */
+  sim_end_s: number;
   /** Wall-clock duration of runScenario, seconds. Nondeterministic; set by the CLI. */
   wall_time_s: number;
   /** Kernel events processed (deterministic; events / wall_time_s is the simulator speed). */

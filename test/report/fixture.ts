@@ -92,6 +92,7 @@ export function makeFixture(opts: { rows?: number; handshakes?: number; seed?: n
       model: 'default-asic',
       seed: 42,
       sim_time_s: simTime,
+      sim_end_s: simTime,
       wall_time_s: 3.25,
       events: 12345678,
       handshakes: { offered: nHs + 10, completed: nHs, failed: 3, in_progress: 7, retransmissions: 31 },
