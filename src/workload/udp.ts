@@ -79,7 +79,7 @@ export function runUdpBaseline(sc: Scenario, model: ModelConfig, seed: number): 
       hw.dma.transfer(size, 'to-engine', () =>
         hw.protocol('record', () => {
           ledger.deliver();
-          acc.wireDelivered(size);
+          if (sentAt >= warmupPs) acc.wireDelivered(size); // the datagrams whose payload the figures count
           last = k.now;
           if (t.direction !== 'down' && sentAt >= warmupPs) acc.recordDelivered(k.now - sentAt, size, k.now, c.i);
           if (t.direction === 'echo') serverSend(c, size, k.now);
@@ -104,7 +104,7 @@ export function runUdpBaseline(sc: Scenario, model: ModelConfig, seed: number): 
             c.busy = s + recordPs;
             k.at(c.busy, () => {
               ledger.deliver();
-              acc.wireDelivered(size);
+              if (sentAt >= warmupPs) acc.wireDelivered(size);
               last = k.now;
               if (sentAt >= warmupPs) acc.recordDelivered(k.now - sentAt, size, k.now, c.i);
             });
