@@ -5,6 +5,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runScenario } from '../../src/workload/index.ts';
 import { computeFindings, findingsLines } from '../../src/report/findings.ts';
+import { renderTerminalSummary } from '../../src/report/table.ts';
+import { fmt } from '../../src/report/format.ts';
 import { load } from './helpers.ts';
 
 const close = (a: number, b: number, rel: number): boolean => Math.abs(a - b) <= rel * Math.max(Math.abs(a), Math.abs(b));
@@ -57,6 +59,21 @@ test('undersized AEAD: findings name it, and the suggested change is predicted w
   assert.ok(close(f.suggestion!.predicted_capacity_gbps, r.summary.throughput.goodput_gbps * Number(m![1]), 0.1));
   assert.ok(r2.summary.throughput.goodput_gbps < f.suggestion!.predicted_capacity_gbps);
   assert.ok(close(r2.summary.throughput.goodput_gbps, r2.summary.udp_baseline.goodput_gbps, 0.01), 'the rerun keeps up with the offered load');
+});
+
+test('a run that ends with a handshake unfinished counts it and warns', () => {
+  const { scenario, model } = load('scenarios/single-client.yaml', ['sim.end_ms=1']);
+  const r = runScenario({ scenario, model });
+  const s = r.summary;
+  assert.is(s.handshakes.offered, 1);
+  assert.is(s.handshakes.completed, 0);
+  assert.is(s.handshakes.in_progress, 1);
+  assert.ok(s.conservation.dtls.in_flight >= 0);
+  const text = renderTerminalSummary(r);
+  assert.match(text, /in progress 1/);
+  assert.match(text, /warning: 1 handshake\(s\) still in progress at the end/);
+  // one simulated time: the terminal's is the summary's sim_end_s
+  assert.ok(text.split('\n')[0]!.includes(`simulated ${fmt(s.sim_end_s)} s`));
 });
 
 test.run();
