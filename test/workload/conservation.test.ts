@@ -1,8 +1,9 @@
 // Conservation (issue 12): every datagram of the DTLS run and of the plain-UDP baseline is accounted for, sent =
 // delivered + dropped (by cause) + in flight, on every shipped scenario (small client counts where the scenario is
 // big) and on an overloaded iot-gateway run; and no run's wire rate per direction exceeds the port's line rate.
-// Independent checks: network loss equals the network model's own count only through the ledger, so the test also
-// requires in_flight = 0 where the run drains (end_ms well past the last record) and in_flight >= 0 everywhere.
+// The ledger derives in_flight from its own counts, so the balance alone would be circular: the test also requires
+// in_flight = 0 where the run drains (end_ms well past the last record), which fails if any path sends a datagram
+// without ever delivering or dropping it (or the reverse), and in_flight >= 0 everywhere.
 import { readdirSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
