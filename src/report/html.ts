@@ -1,6 +1,7 @@
 // report.html: one self-contained page readable offline. Inline SVG charts (no script), inline CSS, no external
 // URL of any kind (the SVG namespace attributes are dropped: HTML5 does not need them). No wall-clock time, so
 // the page is identical for identical simulations.
+import { findingsSection } from './findings-html.ts';
 import { HZ_PER_MHZ } from '../sim/index.ts';
 import { fixed, fmt, pct } from './format.ts';
 import { canonicalSummary, stripWallTime, toJson } from './json.ts';
@@ -72,6 +73,8 @@ export function renderReportHtml(result: SimResult, charts: readonly RenderedCha
     `<p class="meta">${escapeHtml(`model ${s.model} · seed ${s.seed} · simulated ${fmt(s.sim_time_s)} s · ${fmt(s.events)} kernel events`)}</p>`,
   );
 
+  parts.push(findingsSection(result));
+
   parts.push('<h2>Service-level checks</h2>');
   if (s.sla.length) {
     const failed = s.sla.filter((x) => !x.pass).length;
@@ -92,8 +95,8 @@ export function renderReportHtml(result: SimResult, charts: readonly RenderedCha
   parts.push('<h2>Summary</h2>');
   parts.push(
     table([
-      ['handshakes', 'offered', 'completed', 'failed', 'retransmissions'],
-      ['', String(s.handshakes.offered), String(s.handshakes.completed), String(s.handshakes.failed), String(s.handshakes.retransmissions)],
+      ['handshakes', 'offered', 'completed', 'failed', 'in progress at the end', 'retransmissions'],
+      ['', String(s.handshakes.offered), String(s.handshakes.completed), String(s.handshakes.failed), String(s.handshakes.in_progress), String(s.handshakes.retransmissions)],
     ]),
   );
   parts.push(
@@ -107,9 +110,11 @@ export function renderReportHtml(result: SimResult, charts: readonly RenderedCha
   parts.push(
     table([
       ['throughput', 'DTLS', 'plain UDP'],
-      ['goodput (Gbit/s)', n4(s.throughput.goodput_gbps), n4(u.goodput_gbps)],
-      ['wire (Gbit/s)', n4(s.throughput.wire_gbps), n4(u.wire_gbps)],
-      ['records/s', n4(s.throughput.records_per_s), n4(u.records_per_s)],
+      ['goodput window (s)', n4(s.throughput.goodput_window_s), n4(u.goodput_window_s)],
+      ['goodput over the window (Gbit/s)', n4(s.throughput.goodput_gbps), n4(u.goodput_gbps)],
+      ['records/s over the window', n4(s.throughput.records_per_s), n4(u.records_per_s)],
+      ['port rx wire rate (Gbit/s)', n4(s.throughput.wire_rx_gbps), n4(u.wire_rx_gbps)],
+      ['port tx wire rate (Gbit/s)', n4(s.throughput.wire_tx_gbps), n4(u.wire_tx_gbps)],
       ['handshakes/s', n4(s.throughput.handshakes_per_s), '-'],
     ]),
   );
@@ -117,9 +122,10 @@ export function renderReportHtml(result: SimResult, charts: readonly RenderedCha
   parts.push(
     table([
       ['overhead vs plain UDP', 'value'],
-      ['extra wire bytes (%)', fixed(o.bytes_pct, 2)],
+      ['extra wire bytes per delivered payload byte (%)', fixed(o.bytes_pct, 2)],
       ['extra mean record latency (%)', fixed(o.latency_pct, 2)],
-      ['goodput ratio', fixed(o.throughput_ratio, 4)],
+      ['aggregate goodput ratio (each over its own window)', fixed(o.aggregate_goodput_ratio, 4)],
+      ['per-connection throughput ratio (throughput_ratio)', fixed(o.throughput_ratio, 4)],
     ]),
   );
   parts.push(
@@ -127,10 +133,16 @@ export function renderReportHtml(result: SimResult, charts: readonly RenderedCha
       ['records and drops', 'count'],
       ['records sent', String(s.records.sent)],
       ['records received', String(s.records.received)],
-      ['records lost', String(s.records.lost)],
-      ...Object.keys(s.drops)
-        .sort()
-        .map((k) => [`dropped: ${k}`, String(s.drops[k])]),
+      ['records not received', String(s.records.lost)],
+      ...(['dtls', 'udp_baseline'] as const).flatMap((run) => {
+        const c = s.conservation[run];
+        return [
+          [`${run} datagrams sent (whole run)`, String(c.sent)],
+          [`${run} datagrams delivered`, String(c.delivered)],
+          ...Object.keys(c.dropped).sort().map((k) => [`${run} datagrams dropped: ${k}`, String(c.dropped[k])]),
+          [`${run} datagrams in flight at the end`, String(c.in_flight)],
+        ];
+      }),
     ]),
   );
   parts.push(

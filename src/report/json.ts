@@ -1,4 +1,5 @@
 // summary.json and config.json, plus helpers for determinism comparisons.
+import { computeFindings } from './findings.ts';
 import type { OutputFile, SimResult, Summary } from './types.ts';
 
 // Key order of summary.json. Nested objects list their keys; `'*'` marks a map whose keys are sorted and whose
@@ -7,19 +8,22 @@ type Order = readonly (string | readonly [string, Order | '*' | readonly ['*', O
 
 const DIST5 = ['mean', 'p50', 'p90', 'p99', 'max'] as const;
 const DIST4 = ['mean', 'p50', 'p99', 'max'] as const;
+const BALANCE: Order = ['sent', 'delivered', ['dropped', '*'], 'in_flight'];
 
 export const SUMMARY_ORDER: Order = [
   'scenario',
   'model',
   'seed',
   'sim_time_s',
+  'sim_end_s',
   'wall_time_s',
   'events',
-  ['handshakes', ['offered', 'completed', 'failed', 'retransmissions']],
+  'findings',
+  ['handshakes', ['offered', 'completed', 'failed', 'in_progress', 'retransmissions']],
   ['handshake_latency_ms', DIST5],
   ['record_latency_us', DIST4],
-  ['throughput', ['goodput_gbps', 'wire_gbps', 'records_per_s', 'handshakes_per_s']],
-  ['overhead_vs_udp', ['bytes_pct', 'latency_pct', 'throughput_ratio']],
+  ['throughput', ['goodput_gbps', 'goodput_window_s', 'wire_gbps', 'wire_rx_gbps', 'wire_tx_gbps', 'records_per_s', 'handshakes_per_s']],
+  ['overhead_vs_udp', ['bytes_pct', 'latency_pct', 'throughput_ratio', 'aggregate_goodput_ratio']],
   ['blocks', ['*', ['instances', 'utilization', 'mean_queue', 'p99_wait_us', 'ops']]],
   ['memory', ['bytes_per_connection', 'peak_connections', 'peak_bytes']],
   'sla',
@@ -29,7 +33,10 @@ export const SUMMARY_ORDER: Order = [
     'udp_baseline',
     [
       'goodput_gbps',
+      'goodput_window_s',
       'wire_gbps',
+      'wire_rx_gbps',
+      'wire_tx_gbps',
       'records_per_s',
       ['record_latency_us', DIST4],
       'overhead_bytes_pct',
@@ -37,6 +44,7 @@ export const SUMMARY_ORDER: Order = [
       'datagrams_received',
     ],
   ],
+  ['conservation', [['dtls', BALANCE], ['udp_baseline', BALANCE]]],
   ['cost', ['area_mm2', 'avg_power_w', 'energy_j', 'energy_per_handshake_uj', 'energy_per_gb_j']],
 ];
 
@@ -78,8 +86,10 @@ export function toJson(value: unknown): string {
   return `${JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`;
 }
 
-export function renderSummaryJson(result: Pick<SimResult, 'summary'>): OutputFile {
-  return { path: 'summary.json', data: toJson(canonicalSummary(result.summary)) };
+/** summary.json; with the full result, `findings` (src/report/findings.ts) come right after the run's identity. */
+export function renderSummaryJson(result: Pick<SimResult, 'summary'> | SimResult): OutputFile {
+  const summary = 'blocks' in result ? { ...result.summary, findings: computeFindings(result) } : result.summary;
+  return { path: 'summary.json', data: toJson(canonicalSummary(summary)) };
 }
 
 /** config.json: the effective configuration, in the order the workload produced it. */

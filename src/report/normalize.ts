@@ -7,7 +7,10 @@ const N = NaN;
 const dist = (): Dist => ({ count: 0, mean: N, p50: N, p90: N, p99: N, max: N });
 const udp = (): UdpBaselineSummary => ({
   goodput_gbps: N,
+  goodput_window_s: N,
   wire_gbps: N,
+  wire_rx_gbps: N,
+  wire_tx_gbps: N,
   records_per_s: N,
   record_latency_us: { mean: N, p50: N, p99: N, max: N },
   overhead_bytes_pct: N,
@@ -15,25 +18,29 @@ const udp = (): UdpBaselineSummary => ({
   datagrams_received: N,
 });
 
+const balance = (): Summary['conservation']['dtls'] => ({ sent: N, delivered: N, dropped: {}, in_flight: N });
+
 function summaryTemplate(): Summary {
   return {
     scenario: '',
     model: '',
     seed: N,
     sim_time_s: N,
+    sim_end_s: N,
     wall_time_s: N,
     events: N,
-    handshakes: { offered: N, completed: N, failed: N, retransmissions: N },
+    handshakes: { offered: N, completed: N, failed: N, in_progress: N, retransmissions: N },
     handshake_latency_ms: { mean: N, p50: N, p90: N, p99: N, max: N },
     record_latency_us: { mean: N, p50: N, p99: N, max: N },
-    throughput: { goodput_gbps: N, wire_gbps: N, records_per_s: N, handshakes_per_s: N },
-    overhead_vs_udp: { bytes_pct: N, latency_pct: N, throughput_ratio: N },
+    throughput: { goodput_gbps: N, goodput_window_s: N, wire_gbps: N, wire_rx_gbps: N, wire_tx_gbps: N, records_per_s: N, handshakes_per_s: N },
+    overhead_vs_udp: { bytes_pct: N, latency_pct: N, throughput_ratio: N, aggregate_goodput_ratio: N },
     blocks: {},
     memory: { bytes_per_connection: N, peak_connections: N, peak_bytes: N },
     sla: [],
     drops: {},
     records: { sent: N, received: N, lost: N },
     udp_baseline: udp(),
+    conservation: { dtls: balance(), udp_baseline: balance() },
     cost: { area_mm2: N, avg_power_w: N, energy_j: N, energy_per_handshake_uj: N, energy_per_gb_j: N },
   };
 }

@@ -57,12 +57,14 @@ function blockLines(b: BlockStats): Line[] {
 export function statsLines(result: SimResult): string[] {
   const s = result.summary;
   const lines: Line[] = [
-    ['sim.seconds', s.sim_time_s, 'simulated time (s)'],
+    ['sim.seconds', s.sim_time_s, 'simulated time covered by the statistics: warm-up end .. last activity (s)'],
+    ['sim.end_seconds', s.sim_end_s, 'simulated time of the last activity = warm-up + sim.seconds (s)'],
     ['sim.events', s.events, 'kernel events processed'],
     ['sim.seed', s.seed, 'random seed'],
     ['handshakes.offered', s.handshakes.offered, 'handshakes started'],
     ['handshakes.completed', s.handshakes.completed, 'handshakes completed'],
     ['handshakes.failed', s.handshakes.failed, 'handshakes given up'],
+    ['handshakes.in_progress', s.handshakes.in_progress, 'handshakes still running at the end (not in the latency figures)'],
     ['handshakes.retransmissions', s.handshakes.retransmissions, 'handshake flights retransmitted'],
     ['handshakes.latency_ms.mean', s.handshake_latency_ms.mean, 'handshake latency: mean (ms)'],
     ['handshakes.latency_ms.p50', s.handshake_latency_ms.p50, 'handshake latency: median (ms)'],
@@ -76,13 +78,17 @@ export function statsLines(result: SimResult): string[] {
     ['records.latency_us.p50', s.record_latency_us.p50, 'record latency: median (us)'],
     ['records.latency_us.p99', s.record_latency_us.p99, 'record latency: 99th percentile (us)'],
     ['records.latency_us.max', s.record_latency_us.max, 'record latency: maximum (us)'],
-    ['throughput.goodput_gbps', s.throughput.goodput_gbps, 'application payload delivered (Gbit/s)'],
-    ['throughput.wire_gbps', s.throughput.wire_gbps, 'bytes on the wire incl. framing (Gbit/s)'],
-    ['throughput.records_per_s', s.throughput.records_per_s, 'records delivered per second (1/s)'],
+    ['throughput.goodput_gbps', s.throughput.goodput_gbps, 'payload delivered / goodput window (Gbit/s)'],
+    ['throughput.goodput_window_s', s.throughput.goodput_window_s, 'goodput window: first record sent .. last delivered (s)'],
+    ['throughput.wire_gbps', s.throughput.wire_gbps, 'wire_rx_gbps + wire_tx_gbps (Gbit/s)'],
+    ['throughput.wire_rx_gbps', s.throughput.wire_rx_gbps, 'bytes serialized in by the server port / sim time (Gbit/s)'],
+    ['throughput.wire_tx_gbps', s.throughput.wire_tx_gbps, 'bytes serialized out by the server port / sim time (Gbit/s)'],
+    ['throughput.records_per_s', s.throughput.records_per_s, 'records delivered / goodput window (1/s)'],
     ['throughput.handshakes_per_s', s.throughput.handshakes_per_s, 'handshakes completed per second (1/s)'],
-    ['overhead_vs_udp.bytes_pct', s.overhead_vs_udp.bytes_pct, 'extra wire bytes vs plain UDP (%)'],
+    ['overhead_vs_udp.bytes_pct', s.overhead_vs_udp.bytes_pct, 'extra wire bytes per delivered payload byte vs plain UDP (%)'],
     ['overhead_vs_udp.latency_pct', s.overhead_vs_udp.latency_pct, 'extra mean record latency vs plain UDP (%)'],
-    ['overhead_vs_udp.throughput_ratio', s.overhead_vs_udp.throughput_ratio, 'goodput / UDP goodput (ratio)'],
+    ['overhead_vs_udp.throughput_ratio', s.overhead_vs_udp.throughput_ratio, 'per-connection throughput DTLS / UDP (ratio)'],
+    ['overhead_vs_udp.aggregate_goodput_ratio', s.overhead_vs_udp.aggregate_goodput_ratio, 'goodput_gbps / udp_baseline.goodput_gbps (ratio)'],
     ['memory.bytes_per_connection', s.memory.bytes_per_connection, 'state per connection (bytes)'],
     ['memory.peak_connections', s.memory.peak_connections, 'most connections at once'],
     ['memory.peak_bytes', s.memory.peak_bytes, 'connection state at the peak (bytes)'],
@@ -95,12 +101,22 @@ export function statsLines(result: SimResult): string[] {
   for (const k of Object.keys(s.drops).sort()) lines.push([`drops::${sanitize(k)}`, s.drops[k]!, `dropped: ${k}`]);
   const u = s.udp_baseline;
   lines.push(
-    ['udp_baseline.goodput_gbps', u.goodput_gbps, 'plain UDP: payload delivered (Gbit/s)'],
-    ['udp_baseline.wire_gbps', u.wire_gbps, 'plain UDP: bytes on the wire (Gbit/s)'],
-    ['udp_baseline.records_per_s', u.records_per_s, 'plain UDP: datagrams delivered per second (1/s)'],
+    ['udp_baseline.goodput_gbps', u.goodput_gbps, 'plain UDP: payload delivered / goodput window (Gbit/s)'],
+    ['udp_baseline.goodput_window_s', u.goodput_window_s, 'plain UDP: goodput window (s)'],
+    ['udp_baseline.wire_gbps', u.wire_gbps, 'plain UDP: wire_rx_gbps + wire_tx_gbps (Gbit/s)'],
+    ['udp_baseline.wire_rx_gbps', u.wire_rx_gbps, 'plain UDP: bytes serialized in by the server port / sim time (Gbit/s)'],
+    ['udp_baseline.wire_tx_gbps', u.wire_tx_gbps, 'plain UDP: bytes serialized out by the server port / sim time (Gbit/s)'],
+    ['udp_baseline.records_per_s', u.records_per_s, 'plain UDP: records delivered / goodput window (1/s)'],
     ['udp_baseline.record_latency_us.mean', u.record_latency_us.mean, 'plain UDP: mean latency (us)'],
     ['udp_baseline.record_latency_us.p99', u.record_latency_us.p99, 'plain UDP: 99th percentile latency (us)'],
   );
+  for (const run of ['dtls', 'udp_baseline'] as const) {
+    const c = s.conservation[run];
+    lines.push([`conservation.${run}.sent`, c.sent, `${run}: datagrams sent, whole run`]);
+    lines.push([`conservation.${run}.delivered`, c.delivered, `${run}: datagrams delivered to an endpoint`]);
+    for (const k of Object.keys(c.dropped).sort()) lines.push([`conservation.${run}.dropped::${sanitize(k)}`, c.dropped[k]!, `${run}: datagrams dropped: ${k}`]);
+    lines.push([`conservation.${run}.in_flight`, c.in_flight, `${run}: datagrams in flight at the end`]);
+  }
   for (const b of result.blocks) lines.push(...blockLines(b));
   for (const e of result.breakdown.handshake) {
     const c = sanitize(e.component);

@@ -1,6 +1,7 @@
 // What a run counts: latencies, bytes, records, drops, and the per-component time ("where the time goes").
 // Everything before the end of warm-up is excluded (`active` is false until then).
 import { Histogram, PS_PER_S, type Ps } from '../sim/index.ts';
+import { DatagramLedger } from './conservation.ts';
 
 export interface StageTotals {
   waitPs: number;
@@ -23,6 +24,8 @@ export class Accounts {
   readonly handshakeLatency = new Histogram(); // ps
   readonly recordLatency = new Histogram(); // ps
   readonly drops = new Map<string, number>();
+  /** Every datagram of the run, warm-up included: sent, delivered, dropped by cause, in flight (conservation.ts). */
+  readonly datagramLedger = new DatagramLedger();
   /**
    * Time of completed handshakes (`handshake`) and of delivered records (`data`) attributed to each server block,
    * queueing and service apart, summed (filled at the end of the run by the breakdown probe, probe.ts).
@@ -45,8 +48,12 @@ export class Accounts {
   recordsSent = 0;
   recordsReceived = 0;
   payloadDelivered = 0; // bytes
-  wireBytes = 0; // bytes on the wire, both directions, framing included (server port side)
+  /** Wire bytes (framing included, network framing) of the datagrams delivered to an endpoint, both directions:
+   *  the traffic the payload figures count, so that byte overhead compares like with like. */
+  wireBytes = 0;
   datagrams = 0;
+  /** Wire bytes of a datagram with this UDP payload (set by the run to its network's framing). */
+  framing: (payload: number) => number = (p) => p;
   firstSend: Ps = -1;
   lastDelivery: Ps = 0;
 
@@ -83,10 +90,17 @@ export class Accounts {
     this.handshakeLatency.add(latencyPs);
   }
 
-  wire(bytes: number): void {
+  /** A datagram with `payload` UDP payload bytes was delivered to its endpoint (wire bytes counted after warm-up). */
+  wireDelivered(payload: number): void {
     if (!this.active) return;
-    this.wireBytes += bytes;
+    this.wireBytes += this.framing(payload);
     this.datagrams++;
+  }
+
+  /** As wireDelivered, and the datagram leaves the ledger as delivered (DTLS run). */
+  datagramDelivered(payload: number): void {
+    this.datagramLedger.deliver();
+    this.wireDelivered(payload);
   }
 
   /**

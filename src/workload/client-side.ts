@@ -130,10 +130,14 @@ export class ClientSide {
   /** A datagram for `c` arrived now (transport.ts); `log`: the path log of the record it carries, or null. */
   receive(c: Client, d: Uint8Array, log: RecordLog | null): void {
     if (c.ep) {
+      this.acc.datagramDelivered(d.length);
       this.begin(c);
       c.ep.receive(d, this.k.now / PS_PER_MS);
       this.end(c, log, false);
-    } else if (log !== null) this.probe.freeLog(log);
+    } else {
+      this.acc.datagramLedger.drop('no_endpoint');
+      if (log !== null) this.probe.freeLog(log);
+    }
   }
 
   // ---- work: begin(c); <calls on c.ep>; end(c)

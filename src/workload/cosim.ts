@@ -77,6 +77,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
   const root = new Rng(opts.seed);
   const ipVersion = model.port.ip_version === 6 ? 6 : 4;
   const net = new NetworkModel(sc.network, ipVersion);
+  acc.framing = (p) => net.wire(p);
   const mtu = sc.network.mtu - (ipVersion === 6 ? 40 : 20) - 8; // DTLS datagram size limit: path MTU - IP - UDP
   const warmupPs = fromMs(sc.sim.warmup_ms);
   const endPs = fromMs(sc.sim.end_ms);

@@ -10,6 +10,7 @@ import type { ModelConfig, Scenario } from './config/index.ts';
 import type { Accounts } from './accounts.ts';
 import { runCosim, type CosimRun, type CryptoKind } from './cosim.ts';
 import { runUdpBaseline, type UdpRun } from './udp.ts';
+import { portWireGbps } from './wire-rate.ts';
 
 export { runCosim, contextBytes, InputError, LivelockError, type CosimRun, type CryptoKind } from './cosim.ts';
 export { runUdpBaseline, type UdpRun } from './udp.ts';
@@ -63,10 +64,12 @@ function goodputGbps(acc: Accounts): number {
 function udpSummary(u: UdpRun): UdpBaselineSummary {
   const acc = u.acc;
   const w = acc.dataWindowPs() / PS_PER_S;
-  const simS = (u.endPs - u.warmupPs) / PS_PER_S;
   return {
     goodput_gbps: goodputGbps(acc),
-    wire_gbps: simS > 0 ? (acc.wireBytes * 8) / simS / BIT_S_PER_GBIT_S : 0,
+    goodput_window_s: w,
+    wire_gbps: u.wireRxGbps + u.wireTxGbps,
+    wire_rx_gbps: u.wireRxGbps,
+    wire_tx_gbps: u.wireTxGbps,
     records_per_s: w > 0 ? acc.recordsReceived / w : 0,
     record_latency_us: recordLatency(acc),
     overhead_bytes_pct: acc.payloadDelivered > 0 ? (acc.wireBytes / acc.payloadDelivered - 1) * 100 : NaN,
@@ -133,6 +136,8 @@ function buildResult(sc: Scenario, model: ModelConfig, seed: number, crypto: Cry
   const cost = run.hw.cost(run.kernel.now > run.endPs ? run.endPs : run.kernel.now);
   const { handshake_j: hsEnergy, record_j: recEnergy } = splitEnergy(cost);
   const u = udp ? udpSummary(udp) : undefined;
+  const wire = portWireGbps(run.blockStats, model.port.line_rate_gbps);
+  const perPayload = (a: Accounts): number => (a.payloadDelivered > 0 ? a.wireBytes / a.payloadDelivered : NaN);
   const goodput = goodputGbps(acc);
   const recLat = recordLatency(acc);
   const drops: Record<string, number> = {};
@@ -143,27 +148,36 @@ function buildResult(sc: Scenario, model: ModelConfig, seed: number, crypto: Cry
     model: model.name ?? 'model',
     seed,
     sim_time_s: simS,
+    sim_end_s: run.endPs / PS_PER_S,
     wall_time_s: 0,
     events: run.events,
-    handshakes: { offered: acc.handshakesOffered, completed: acc.handshakesCompleted, failed: acc.handshakesFailed, retransmissions: run.retransmissions },
+    handshakes: {
+      offered: acc.handshakesOffered, completed: acc.handshakesCompleted, failed: acc.handshakesFailed,
+      in_progress: Math.max(0, acc.handshakesOffered - acc.handshakesCompleted - acc.handshakesFailed), retransmissions: run.retransmissions,
+    },
     handshake_latency_ms: hs.count
       ? { mean: hs.mean / PS_PER_MS, p50: hs.quantile(0.5) / PS_PER_MS, p90: hs.quantile(0.9) / PS_PER_MS, p99: hs.quantile(0.99) / PS_PER_MS, max: hs.max / PS_PER_MS }
       : { mean: NaN, p50: NaN, p90: NaN, p99: NaN, max: NaN },
     record_latency_us: recLat,
     throughput: {
       goodput_gbps: goodput,
-      wire_gbps: simS > 0 ? (acc.wireBytes * 8) / simS / BIT_S_PER_GBIT_S : 0,
+      goodput_window_s: window,
+      wire_gbps: wire.rx + wire.tx,
+      wire_rx_gbps: wire.rx,
+      wire_tx_gbps: wire.tx,
       records_per_s: window > 0 ? acc.recordsReceived / window : 0,
       handshakes_per_s: simS > 0 ? acc.handshakesCompleted / simS : 0,
     },
     overhead_vs_udp: u && udp
       ? {
-        bytes_pct: udp.acc.wireBytes > 0 ? (acc.wireBytes / udp.acc.wireBytes - 1) * 100 : NaN,
+        // wire bytes per delivered payload byte, for each run: both sides on the traffic they delivered
+        bytes_pct: (perPayload(acc) / perPayload(udp.acc) - 1) * 100,
         latency_pct: u.record_latency_us.mean > 0 ? (recLat.mean / u.record_latency_us.mean - 1) * 100 : NaN,
         // per-connection goodput ratio (see Accounts.connectionGoodputBps): same offered traffic, like for like
         throughput_ratio: udp.acc.connectionGoodputBps() > 0 ? acc.connectionGoodputBps() / udp.acc.connectionGoodputBps() : NaN,
+        aggregate_goodput_ratio: u.goodput_gbps > 0 ? goodput / u.goodput_gbps : NaN,
       }
-      : { bytes_pct: NaN, latency_pct: NaN, throughput_ratio: NaN },
+      : { bytes_pct: NaN, latency_pct: NaN, throughput_ratio: NaN, aggregate_goodput_ratio: NaN },
     blocks,
     memory: {
       bytes_per_connection: run.bytesPerConnection,
@@ -174,8 +188,12 @@ function buildResult(sc: Scenario, model: ModelConfig, seed: number, crypto: Cry
     drops,
     records: { sent: acc.recordsSent, received: acc.recordsReceived, lost: Math.max(0, acc.recordsSent - acc.recordsReceived) },
     udp_baseline: u ?? {
-      goodput_gbps: NaN, wire_gbps: NaN, records_per_s: NaN, record_latency_us: { mean: NaN, p50: NaN, p99: NaN, max: NaN },
+      goodput_gbps: NaN, goodput_window_s: NaN, wire_gbps: NaN, wire_rx_gbps: NaN, wire_tx_gbps: NaN, records_per_s: NaN, record_latency_us: { mean: NaN, p50: NaN, p99: NaN, max: NaN },
       overhead_bytes_pct: NaN, datagrams_sent: 0, datagrams_received: 0,
+    },
+    conservation: {
+      dtls: acc.datagramLedger.balance(),
+      udp_baseline: udp ? udp.balance : { sent: 0, delivered: 0, dropped: {}, in_flight: 0 },
     },
     cost: {
       area_mm2: cost.area_mm2,

@@ -11,6 +11,9 @@
 //   the CLI, 0 until then). `stripWallTime()` in src/report/json.ts removes it for determinism comparisons.
 
 import type { HwBlockStats } from '../hw/index.ts';
+import type { DatagramBalance } from './conservation.ts';
+
+export type { DatagramBalance } from './conservation.ts';
 
 /** Any JSON value. Used for the effective configuration dump. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -63,10 +66,17 @@ export interface SlaResult {
 }
 
 export interface UdpBaselineSummary {
-  /** Application payload delivered per second of simulated time, 10^9 bit/s. */
+  /** Application payload delivered / goodput window (first record sent .. last delivered), 10^9 bit/s. */
   goodput_gbps: number;
-  /** Bytes on the wire including Ethernet/IP/UDP framing, 10^9 bit/s. */
+  /** Goodput window, seconds. */
+  goodput_window_s: number;
+  /** wire_rx_gbps + wire_tx_gbps. */
   wire_gbps: number;
+  /** Bytes the server port received (serialized in, framing included) / sim time, 10^9 bit/s; <= line rate. */
+  wire_rx_gbps: number;
+  /** Bytes the server port sent (serialized out, framing included) / sim time, 10^9 bit/s; <= line rate. */
+  wire_tx_gbps: number;
+  /** Records delivered / goodput window. */
   records_per_s: number;
   record_latency_us: RecordLatencyUs;
   /** Wire bytes per application payload byte - 1, in percent. */
@@ -95,8 +105,10 @@ export interface Summary {
   /** Model name (the model's `name:`, else its file base name). */
   model: string;
   seed: number;
-  /** Simulated time covered by the statistics, seconds. */
+  /** Simulated time covered by the statistics (end of warm-up .. last activity), seconds. */
   sim_time_s: number;
+  /** Simulated time of the run's last activity (at most sim.end_ms): warm-up + sim_time_s, seconds. */
+  sim_end_s: number;
   /** Wall-clock duration of runScenario, seconds. Nondeterministic; set by the CLI. */
   wall_time_s: number;
   /** Kernel events processed (deterministic; events / wall_time_s is the simulator speed). */
@@ -105,30 +117,40 @@ export interface Summary {
     /** Handshakes started by clients. */
     offered: number;
     completed: number;
-    /** Given up (retransmission limit, alert, drop of state). offered - completed - failed are still running. */
+    /** Given up (retransmission limit, alert, drop of state). */
     failed: number;
+    /** Still running when the run ended: offered - completed - failed. */
+    in_progress: number;
     /** Flights retransmitted (both directions) during handshakes. */
     retransmissions: number;
   };
   handshake_latency_ms: HandshakeLatencyMs;
   record_latency_us: RecordLatencyUs;
   throughput: {
-    /** Application payload delivered per second of simulated time, 10^9 bit/s. */
+    /** Application payload delivered / goodput window (first record sent .. last record delivered), 10^9 bit/s. */
     goodput_gbps: number;
-    /** All bytes on the wire (DTLS records incl. handshakes + UDP/IP/Ethernet framing), 10^9 bit/s. */
+    /** Goodput window, seconds. */
+    goodput_window_s: number;
+    /** wire_rx_gbps + wire_tx_gbps. */
     wire_gbps: number;
-    /** Application records delivered per second. */
+    /** Bytes the server port received (serialized in, framing included) / sim time, 10^9 bit/s; <= line rate. */
+    wire_rx_gbps: number;
+    /** Bytes the server port sent (serialized out, framing included) / sim time, 10^9 bit/s; <= line rate. */
+    wire_tx_gbps: number;
+    /** Application records delivered / goodput window. */
     records_per_s: number;
     /** Completed handshakes per second. */
     handshakes_per_s: number;
   };
   overhead_vs_udp: {
-    /** (DTLS wire bytes / UDP wire bytes for the same payload - 1) x 100. */
+    /** (DTLS wire bytes per delivered payload byte / UDP wire bytes per delivered payload byte - 1) x 100. */
     bytes_pct: number;
     /** (DTLS mean record latency / UDP mean record latency - 1) x 100. */
     latency_pct: number;
-    /** DTLS goodput / UDP goodput (1 = no loss of throughput). */
+    /** Per-connection throughput ratio: sum over connections of DTLS payload / data time, over the same for UDP. */
     throughput_ratio: number;
+    /** Aggregate goodput ratio: throughput.goodput_gbps / udp_baseline.goodput_gbps (each over its own window). */
+    aggregate_goodput_ratio: number;
   };
   /** Per block, keyed by block name (keys sorted in summary.json). */
   blocks: Record<string, SummaryBlock>;
@@ -151,6 +173,8 @@ export interface Summary {
     lost: number;
   };
   udp_baseline: UdpBaselineSummary;
+  /** Every datagram of each run: sent = delivered + dropped (by cause) + in_flight (src/workload/conservation.ts). */
+  conservation: { dtls: DatagramBalance; udp_baseline: DatagramBalance };
   cost: CostSummary;
 }
 

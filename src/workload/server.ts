@@ -215,6 +215,7 @@ export class ServerSide {
     this.begin(job, 'port_rx');
     if (!this.hw.port.receive(datagram.length, job.next)) {
       this.acc.drop('port_rx_full');
+      this.acc.datagramLedger.drop('port_rx_full');
       this.recycle(job);
     }
   }
@@ -270,6 +271,7 @@ export class ServerSide {
     const hrr0 = d.stats.statelessHrrSent;
     const bad0 = d.stats.badCookies;
     this.capture = job;
+    this.acc.datagramDelivered(job.bytesIn);
     const conn = d.receive(job.datagram!, job.address, now / PS_PER_MS);
     this.capture = undefined;
     job.datagram = undefined;
@@ -397,8 +399,10 @@ export class ServerSide {
   /** After the from-engine DMA: the datagram queues for the port. */
   private toPort(job: Job): void {
     this.begin(job, 'port_tx');
+    this.acc.datagramLedger.send();
     if (!this.hw.port.transmit(job.out!.datagram.length, job.next)) {
       this.acc.drop('port_tx_full');
+      this.acc.datagramLedger.drop('port_tx_full');
       this.recycle(job);
     }
   }

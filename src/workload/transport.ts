@@ -50,23 +50,24 @@ export class Transport {
   /** Client `c` sends datagram `d` at `now` (`log`: the path log of the record it carries, or null). */
   up(c: Client, d: Uint8Array, log: RecordLog | null, now: Ps): void {
     const net = this.net;
+    this.acc.datagramLedger.send();
     if (net.drop(c.net)) {
+      this.acc.datagramLedger.drop('network_loss');
       if (log !== null) this.probe.freeLog(log);
       return;
     }
     const delay = c.delay();
     const at = net.uplink(c.link, d.length, now, delay);
     this.probe.network(c, log, now, at);
-    this.acc.wire(net.wire(d.length));
     this.k.at(at, this.toServer, this.take(c, d, log));
   }
 
-  /** The server port sent `datagram` to `address` at `now` (its wire bytes count even if it is then lost). */
+  /** The server port sent `datagram` to `address` at `now`. */
   down(address: string, datagram: Uint8Array, log: RecordLog | null, now: Ps): void {
     const net = this.net;
-    this.acc.wire(net.wire(datagram.length));
     const c = this.clients!.byAddr.get(address);
     if (!c || net.drop(c.net)) {
+      this.acc.datagramLedger.drop(c ? 'network_loss' : 'no_endpoint');
       if (log !== null) this.probe.freeLog(log);
       return;
     }

@@ -7,6 +7,8 @@ import { Platform } from '../hw/index.ts';
 import type { ModelConfig, Scenario, TrafficConfig } from './config/index.ts';
 import { Accounts } from './accounts.ts';
 import { NetworkModel } from './network.ts';
+import { DatagramLedger, type DatagramBalance } from './conservation.ts';
+import { portWireGbps } from './wire-rate.ts';
 import { arrivalTimes, gapPs, Member, plannedRecords, recordSize, sizeSampler } from './population.ts';
 
 export interface UdpRun {
@@ -15,6 +17,11 @@ export interface UdpRun {
   warmupPs: Ps;
   datagramsSent: number;
   datagramsReceived: number;
+  /** Every datagram of the baseline: sent = delivered + dropped + in flight (conservation.ts). */
+  balance: DatagramBalance;
+  /** Wire rate per direction of the server port: bytes serialized / statistics window, 10^9 bit/s (<= line rate). */
+  wireRxGbps: number;
+  wireTxGbps: number;
 }
 
 /** A baseline client: from its start, it (up, echo) or the server (down) sends a record every gap. */
@@ -37,13 +44,13 @@ export function runUdpBaseline(sc: Scenario, model: ModelConfig, seed: number): 
   const acc = new Accounts(sc.clients.count);
   const root = new Rng(seed);
   const net = new NetworkModel(sc.network, model.port.ip_version === 6 ? 6 : 4);
+  acc.framing = (p) => net.wire(p);
   const warmupPs = fromMs(sc.sim.warmup_ms);
   const endPs = fromMs(sc.sim.end_ms);
   const t = sc.traffic;
   const recordPs = fromUs(sc.clients.costs.record_us);
   const planned = plannedRecords(t);
-  let sent = 0;
-  let received = 0;
+  const ledger = new DatagramLedger();
   let last: Ps = 0;
   if (warmupPs > 0) {
     acc.active = false;
@@ -58,10 +65,12 @@ export function runUdpBaseline(sc: Scenario, model: ModelConfig, seed: number): 
     const now = k.now;
     const start = now > c.busy ? now : c.busy;
     c.busy = start + recordPs;
-    sent++;
-    if (net.drop(c.net)) return;
+    ledger.send();
+    if (net.drop(c.net)) {
+      ledger.drop('network_loss');
+      return;
+    }
     const at = net.uplink(c.link, size, c.busy, c.delay());
-    acc.wire(net.wire(size));
     k.at(at, () => serverReceive(c, size, sentAt));
   }
 
@@ -69,35 +78,39 @@ export function runUdpBaseline(sc: Scenario, model: ModelConfig, seed: number): 
     hw.port.receive(size, () =>
       hw.dma.transfer(size, 'to-engine', () =>
         hw.protocol('record', () => {
-          received++;
+          ledger.deliver();
+          if (sentAt >= warmupPs) acc.wireDelivered(size); // the datagrams whose payload the figures count
           last = k.now;
           if (t.direction !== 'down' && sentAt >= warmupPs) acc.recordDelivered(k.now - sentAt, size, k.now, c.i);
           if (t.direction === 'echo') serverSend(c, size, k.now);
         }),
       ),
-    ) || acc.drop('port_rx_full');
+    ) || ledger.drop('port_rx_full');
   }
 
   function serverSend(c: UClient, size: number, sentAt: Ps): void {
     if (sentAt >= warmupPs) acc.recordSent(sentAt, c.i);
     hw.protocol('record', () =>
       hw.dma.transfer(size, 'from-engine', () => {
-        sent++;
+        ledger.send();
         const ok = hw.port.transmit(size, () => {
-          acc.wire(net.wire(size));
-          if (net.drop(c.net)) return;
+          if (net.drop(c.net)) {
+            ledger.drop('network_loss');
+            return;
+          }
           const at = net.downlink(c.link, size, k.now, c.delay());
           k.at(at, () => {
             const s = at > c.busy ? at : c.busy;
             c.busy = s + recordPs;
             k.at(c.busy, () => {
-              received++;
+              ledger.deliver();
+              if (sentAt >= warmupPs) acc.wireDelivered(size);
               last = k.now;
               if (sentAt >= warmupPs) acc.recordDelivered(k.now - sentAt, size, k.now, c.i);
             });
           });
         });
-        if (!ok) acc.drop('port_tx_full');
+        if (!ok) ledger.drop('port_tx_full');
       }),
     );
   }
@@ -118,5 +131,10 @@ export function runUdpBaseline(sc: Scenario, model: ModelConfig, seed: number): 
   const starts = arrivalTimes(sc.clients.arrival, count, root);
   for (let i = 0; i < count; i++) k.at(starts[i]!, step, new UClient(i, starts[i]!, root, net, t));
   k.run({ until: endPs });
-  return { acc, endPs: Math.min(endPs, Math.max(last, warmupPs + 1)), warmupPs, datagramsSent: sent, datagramsReceived: received };
+  const statEnd = Math.min(endPs, Math.max(last, warmupPs + 1));
+  const { rx, tx } = portWireGbps(hw.stats(statEnd > k.now ? k.now : statEnd), model.port.line_rate_gbps);
+  return {
+    acc, endPs: statEnd, warmupPs, datagramsSent: ledger.sent, datagramsReceived: ledger.delivered,
+    balance: ledger.balance(), wireRxGbps: rx, wireTxGbps: tx,
+  };
 }

@@ -75,7 +75,10 @@ export function makeFixture(opts: { rows?: number; handshakes?: number; seed?: n
 
   const udp = {
     goodput_gbps: 9.1,
+    goodput_window_s: 2,
     wire_gbps: 9.6,
+    wire_rx_gbps: 4.8,
+    wire_tx_gbps: 4.8,
     records_per_s: 950000,
     record_latency_us: { mean: 12.5, p50: 11, p99: 30.25, max: 80 },
     overhead_bytes_pct: 5.5,
@@ -89,13 +92,14 @@ export function makeFixture(opts: { rows?: number; handshakes?: number; seed?: n
       model: 'default-asic',
       seed: 42,
       sim_time_s: simTime,
+      sim_end_s: simTime,
       wall_time_s: 3.25,
       events: 12345678,
-      handshakes: { offered: nHs + 10, completed: nHs, failed: 3, retransmissions: 31 },
+      handshakes: { offered: nHs + 10, completed: nHs, failed: 3, in_progress: 7, retransmissions: 31 },
       handshake_latency_ms: { mean, p50: q(0.5), p90: q(0.9), p99: q(0.99), max: lat[lat.length - 1] ?? NaN },
       record_latency_us: { mean: 18.75, p50: 16, p99: 55.5, max: 140 },
-      throughput: { goodput_gbps: 8.25, wire_gbps: 9.4, records_per_s: 900000, handshakes_per_s: nHs / simTime },
-      overhead_vs_udp: { bytes_pct: 6.1, latency_pct: 50, throughput_ratio: 8.25 / 9.1 },
+      throughput: { goodput_gbps: 8.25, goodput_window_s: simTime, wire_gbps: 9.4, wire_rx_gbps: 4.7, wire_tx_gbps: 4.7, records_per_s: 900000, handshakes_per_s: nHs / simTime },
+      overhead_vs_udp: { bytes_pct: 6.1, latency_pct: 50, throughput_ratio: 8.25 / 9.1, aggregate_goodput_ratio: 8.25 / 9.1 },
       blocks: Object.fromEntries(
         blocks.map((b) => [b.name, { instances: b.instances, utilization: b.utilization, mean_queue: b.mean_queue, p99_wait_us: b.wait_us.p99, ops: b.served }]),
       ),
@@ -107,6 +111,10 @@ export function makeFixture(opts: { rows?: number; handshakes?: number; seed?: n
       drops: { queue_full: 17, loss: 5 },
       records: { sent: 1800000, received: 1799950, lost: 50 },
       udp_baseline: udp,
+      conservation: {
+        dtls: { sent: 3600000, delivered: 3599940, dropped: { network_loss: 5, port_rx_full: 17 }, in_flight: 38 },
+        udp_baseline: { sent: 1900000, delivered: 1899990, dropped: { network_loss: 4 }, in_flight: 6 },
+      },
       cost: { area_mm2: 1.3, avg_power_w: 0.105, energy_j: 0.21, energy_per_handshake_uj: 12.5, energy_per_gb_j: 0.2 },
     },
     config: {
