@@ -10,6 +10,7 @@ import type { ModelConfig, Scenario } from './config/index.ts';
 import type { Accounts } from './accounts.ts';
 import { runCosim, type CosimRun, type CryptoKind } from './cosim.ts';
 import { runUdpBaseline, type UdpRun } from './udp.ts';
+import type { TraceCapture } from './trace/capture.ts';
 
 export { runCosim, contextBytes, InputError, LivelockError, type CosimRun, type CryptoKind } from './cosim.ts';
 export { runUdpBaseline, type UdpRun } from './udp.ts';
@@ -28,6 +29,8 @@ export interface RunScenarioArgs {
    * when the scenario asks for a baseline.
    */
   udpBaseline?: UdpRun | undefined;
+  /** Operation-trace capture of the run (src/workload/trace/capture.ts); none when absent. */
+  capture?: TraceCapture | undefined;
 }
 
 /**
@@ -44,7 +47,7 @@ export function runScenario(args: RunScenarioArgs): SimResult {
   const sc = args.scenario;
   const seed = args.seed ?? sc.sim.seed;
   const crypto: CryptoKind = args.crypto ?? sc.crypto ?? 'node';
-  const run = runCosim({ scenario: sc, model: args.model, seed, crypto, onProgress: args.onProgress });
+  const run = runCosim({ scenario: sc, model: args.model, seed, crypto, onProgress: args.onProgress, capture: args.capture });
   const udp = sc.baseline_udp ? (args.udpBaseline ?? runUdpBaseline(sc, args.model, seed)) : undefined;
   return buildResult(sc, args.model, seed, crypto, run, udp);
 }

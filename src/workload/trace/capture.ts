@@ -26,8 +26,12 @@ export class TraceCapture {
   private readonly invoking = new Map<Done, { id: number; op: TraceOp }>();
   private nextRecord = 0;
 
-  constructor(header: { model: string; params_digest: string; source?: Record<string, unknown> }, window: RecorderWindow = {}) {
+  /** Only jobs of peers `client-<i>` with i < clients are recorded (default: every job). */
+  private readonly clients: number;
+
+  constructor(header: { model: string; params_digest: string; source?: Record<string, unknown> }, window: RecorderWindow = {}, clients = Infinity) {
     this.recorder = new OpTraceRecorder(header, window);
+    this.clients = clients;
   }
 
   /** Binds the capture to the run's Platform (once, before the run). */
@@ -49,6 +53,7 @@ export class TraceCapture {
     const o: { parent?: number; peer: string; phase: 'handshake' | 'data'; record?: number } = { peer, phase };
     if (parent >= 0) o.parent = parent;
     if (record >= 0) o.record = record;
+    if (this.clients !== Infinity && !(clientIndex(peer) < this.clients)) return -1;
     return this.recorder.startJob(kind, now, o);
   }
 
@@ -125,4 +130,9 @@ export class TraceCapture {
   trace(): OpTrace {
     return parseOpTrace(this.recorder.text());
   }
+}
+
+/** i of a peer address `client-<i>` (src/workload/client-side.ts), else NaN. */
+function clientIndex(peer: string): number {
+  return peer.startsWith('client-') ? Number(peer.slice(7)) : NaN;
 }
