@@ -66,7 +66,18 @@ export function traceRequest(o: TraceCliOptions, scenario: Scenario, model: Mode
   if (from !== undefined) source.window_ps = [from, to];
   if (clients !== undefined) source.clients = clients;
   const capture = new TraceCapture({ model: model.name, params_digest: modelDigest(model), source }, { from, to }, clients);
-  return { kinds: kinds as TraceKind[], capture };
+  return { kinds: [...new Set(kinds)] as TraceKind[], capture };
+}
+
+const WHAT: Record<TraceKind, string> = {
+  ops: 'operation trace (JSON Lines; npm run sim -- --replay)',
+  perfetto: 'Chrome trace-event JSON (ui.perfetto.dev)',
+  vcd: 'Value Change Dump, 1 ps (GTKWave)',
+};
+
+/** The trace files the request writes, for report.html. */
+export function traceList(r: TraceRequest | undefined): { path: string; what: string }[] {
+  return r ? r.kinds.map((k) => ({ path: FILE[k], what: WHAT[k] })) : [];
 }
 
 /** The trace files of a finished run. */

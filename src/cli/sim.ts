@@ -28,7 +28,7 @@ import type { RunScenarioArgs } from '../workload/index.ts';
 import { createProgress } from './progress.ts';
 import { defaultOutDir, writeOutputs } from './output.ts';
 import { isReplay, replayMain } from './replay.ts';
-import { addTraceOptions, traceFiles, traceRequest, type TraceCliOptions, type TraceRequest } from './sim-trace.ts';
+import { addTraceOptions, traceFiles, traceList, traceRequest, type TraceCliOptions, type TraceRequest } from './sim-trace.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_FAIL = 1;
@@ -210,7 +210,7 @@ export async function main(argv: readonly string[], io: Io = process, runScenari
         model_overrides: input.overrides.model,
       },
     };
-    const files = await renderAll(result, { charts: opts.charts });
+    const files = await renderAll(result, { charts: opts.charts, ...(tracing ? { traces: traceList(tracing) } : {}) });
     if (tracing) files.push(...traceFiles(tracing));
     const outDir = opts.out ?? defaultOutDir('results', input.scenario.name ?? 'run', new Date());
     writeOutputs(outDir, files);

@@ -56,6 +56,7 @@ test('single client: ops, Perfetto and VCD written; VCD busy = kernel utilizatio
   const a = io();
   assert.is(await main(['scenarios/single-client.yaml', '--out', out, '--trace', 'ops,perfetto,vcd', '--no-charts', '--quiet'], a.io), 0, a.o.err);
   for (const f of ['ops.jsonl', 'perfetto.json', 'trace.vcd', 'summary.json']) assert.ok(existsSync(join(out, f)), f);
+  assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /<h2>Traces<\/h2>[\s\S]*ops\.jsonl[\s\S]*perfetto\.json[\s\S]*trace\.vcd/);
   const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
   const trace = parseOpTrace(readFileSync(join(out, 'ops.jsonl'), 'utf8'));
   // operations served per block = the kernel's per-block counts (the host's invocations are cpu operations; the
