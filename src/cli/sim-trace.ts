@@ -7,7 +7,7 @@
 import { Option, type Command } from 'commander';
 import type { ModelConfig, Scenario } from '../workload/config/index.ts';
 import { TraceCapture } from '../workload/trace/capture.ts';
-import { formatOpTrace, modelDigest } from '../workload/trace/format.ts';
+import { modelDigest } from '../workload/trace/format.ts';
 import { perfettoJson } from '../report/trace/perfetto.ts';
 import { vcdText } from '../report/trace/vcd.ts';
 
