@@ -11,9 +11,9 @@ import { compareJobs } from '../../src/workload/trace/compare.ts';
 import { replayOpTrace } from '../../src/workload/replay.ts';
 import { load } from '../workload/helpers.ts';
 
-function capture(file: string, sets: string[], window: { from?: number; to?: number } = {}) {
+function capture(file: string, sets: string[], window: { from?: number; to?: number } = {}, clients = Infinity) {
   const { scenario, model } = load(file, sets);
-  const cap = new TraceCapture({ model: model.name, params_digest: modelDigest(model) }, window);
+  const cap = new TraceCapture({ model: model.name, params_digest: modelDigest(model) }, window, clients);
   const run = runCosim({ scenario, model, seed: 1, crypto: 'node', capture: cap });
   return { scenario, model, run, trace: cap.trace() };
 }
@@ -53,6 +53,14 @@ test('10k-clients scenario with 500 clients, a 50 ms window: same model 0 ps; on
   // plausible: the AEAD is never faster with fewer engines (same service times, more queueing)
   const lastEnd = (t: OpTrace) => Math.max(...t.jobs.flatMap((j) => j.ops.map((o) => o.end ?? 0)));
   assert.ok(lastEnd(other.trace) >= lastEnd(trace));
+});
+
+test('client filter: only the jobs of clients 0..N-1, each with its peer', () => {
+  const { trace } = capture('scenarios/10k-clients.yaml', ['clients.count=50', 'sim.end_ms=200'], {}, 5);
+  assert.ok(trace.jobs.length > 0);
+  const peers = new Set(trace.jobs.map((j) => j.peer));
+  for (const p of peers) assert.ok(/^client-[0-4]$/.test(p ?? ''), `peer ${p}`);
+  assert.ok(peers.size > 1, `${peers.size} peers`);
 });
 
 test.run();
