@@ -6,14 +6,15 @@
 // run, and its files rendered here.
 import { Option, type Command } from 'commander';
 import type { ModelConfig, Scenario } from '../workload/config/index.ts';
-import { TraceCapture } from '../workload/trace/capture.ts';
+import { TraceCapture, clientIndex, type CapturedDatagram } from '../workload/trace/capture.ts';
+import { clientIpv4, pcapng, SERVER_IPV4, type PcapDatagram, type PcapEndpoint } from '../report/trace/pcapng.ts';
 import { modelDigest } from '../workload/trace/format.ts';
 import { perfettoJson } from '../report/trace/perfetto.ts';
 import { vcdText } from '../report/trace/vcd.ts';
 
-export const TRACE_KINDS = ['ops', 'perfetto', 'vcd'] as const;
+export const TRACE_KINDS = ['ops', 'perfetto', 'vcd', 'pcap'] as const;
 export type TraceKind = (typeof TRACE_KINDS)[number];
-const FILE: Record<TraceKind, string> = { ops: 'ops.jsonl', perfetto: 'perfetto.json', vcd: 'trace.vcd' };
+const FILE: Record<TraceKind, string> = { ops: 'ops.jsonl', perfetto: 'perfetto.json', vcd: 'trace.vcd', pcap: 'capture.pcapng' };
 
 export interface TraceCliOptions {
   trace?: string;
@@ -36,6 +37,8 @@ export function addTraceOptions(program: Command): Command {
 export interface TraceRequest {
   kinds: TraceKind[];
   capture: TraceCapture;
+  /** IP MTU of the scenario's network (the capture fragments larger datagrams as the port model does). */
+  mtu: number;
 }
 
 const PS_PER_MS = 1e9;
@@ -66,13 +69,14 @@ export function traceRequest(o: TraceCliOptions, scenario: Scenario, model: Mode
   if (from !== undefined) source.window_ps = [from, to];
   if (clients !== undefined) source.clients = clients;
   const capture = new TraceCapture({ model: model.name, params_digest: modelDigest(model), source }, { from, to }, clients);
-  return { kinds: [...new Set(kinds)] as TraceKind[], capture };
+  return { kinds: [...new Set(kinds)] as TraceKind[], capture, mtu: scenario.network.mtu };
 }
 
 const WHAT: Record<TraceKind, string> = {
   ops: 'operation trace (JSON Lines; npm run sim -- --replay)',
   perfetto: 'Chrome trace-event JSON (ui.perfetto.dev)',
   vcd: 'Value Change Dump, 1 ps (GTKWave)',
+  pcap: 'datagrams at the server port (Wireshark; no key log yet)',
 };
 
 /** The trace files the request writes, for report.html. */
@@ -81,8 +85,8 @@ export function traceList(r: TraceRequest | undefined): { path: string; what: st
 }
 
 /** The trace files of a finished run. */
-export function traceFiles(r: TraceRequest): { path: string; data: string }[] {
-  const files: { path: string; data: string }[] = [];
+export function traceFiles(r: TraceRequest): { path: string; data: string | Uint8Array }[] {
+  const files: { path: string; data: string | Uint8Array }[] = [];
   const ops = r.kinds.includes('ops') ? r.capture.recorder.text() : undefined;
   if (ops !== undefined) files.push({ path: FILE.ops, data: ops });
   if (r.kinds.includes('perfetto') || r.kinds.includes('vcd')) {
@@ -90,5 +94,16 @@ export function traceFiles(r: TraceRequest): { path: string; data: string }[] {
     if (r.kinds.includes('perfetto')) files.push({ path: FILE.perfetto, data: perfettoJson(t) });
     if (r.kinds.includes('vcd')) files.push({ path: FILE.vcd, data: vcdText(t) });
   }
+  if (r.kinds.includes('pcap')) files.push({ path: FILE.pcap, data: pcapng(r.capture.datagrams.map(pcapDatagram), { mtu: r.mtu, application: 'dtls-accel-sim' }) });
   return files;
+}
+
+const SERVER: PcapEndpoint = { ip: SERVER_IPV4, port: 4433 };
+
+/** Client i is 10.x.y.z (clientIpv4(i)), UDP port 49152 + i mod 16384; the server 192.0.2.1:4433. */
+function pcapDatagram(d: CapturedDatagram): PcapDatagram {
+  const i = clientIndex(d.peer);
+  const n = Number.isInteger(i) ? i : 0;
+  const client: PcapEndpoint = { ip: clientIpv4(n), port: 49152 + (n % 16384) };
+  return { timePs: d.timePs, src: d.toServer ? client : SERVER, dst: d.toServer ? SERVER : client, payload: d.payload };
 }

@@ -222,6 +222,7 @@ export class ServerSide {
       job.rec = log !== null ? t.record() : -1;
       job.tid = t.start('rx', this.k.now, -1, address, job.phase, job.rec);
       t.port(job.tid, 'rx', datagram.length, this.k.now);
+      t.datagram(true, address, datagram, this.k.now);
     }
     if (!this.hw.port.receive(datagram.length, job.next)) {
       if (t !== null) t.dropped(job.tid);
@@ -249,7 +250,10 @@ export class ServerSide {
         this.compute(job);
         return;
       case 'port_tx':
-        if (t !== null) t.end(job.tid);
+        if (t !== null) {
+          t.end(job.tid);
+          t.datagram(false, job.out!.address, job.out!.datagram, this.k.now);
+        }
         this.hooks.onTransmit(job.out!.address, job.out!.datagram, this.k.now, job.phase, job.log);
         job.log = null; // the caller owns it now
         this.recycle(job);

@@ -54,8 +54,8 @@ function busyIntegrals(vcd: string, endPs: number): Map<string, number> {
 test('single client: ops, Perfetto and VCD written; VCD busy = kernel utilization; op counts = summary; replay 0 ps', async () => {
   const out = join(tmp, 'one');
   const a = io();
-  assert.is(await main(['scenarios/single-client.yaml', '--out', out, '--trace', 'ops,perfetto,vcd', '--no-charts', '--quiet'], a.io), 0, a.o.err);
-  for (const f of ['ops.jsonl', 'perfetto.json', 'trace.vcd', 'summary.json']) assert.ok(existsSync(join(out, f)), f);
+  assert.is(await main(['scenarios/single-client.yaml', '--out', out, '--trace', 'ops,perfetto,vcd,pcap', '--no-charts', '--quiet'], a.io), 0, a.o.err);
+  for (const f of ['ops.jsonl', 'perfetto.json', 'trace.vcd', 'capture.pcapng', 'summary.json']) assert.ok(existsSync(join(out, f)), f);
   assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /<h2>Traces<\/h2>[\s\S]*ops\.jsonl[\s\S]*perfetto\.json[\s\S]*trace\.vcd/);
   const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
   const trace = parseOpTrace(readFileSync(join(out, 'ops.jsonl'), 'utf8'));
@@ -90,6 +90,14 @@ test('single client: ops, Perfetto and VCD written; VCD busy = kernel utilizatio
     const k = summary.blocks[b];
     const u = area.get(b)! / (k.instances * endPs);
     assert.ok(Math.abs(u - k.utilization) <= 1e-9 * Math.max(1, k.utilization) + 1e-12, `${b}: VCD ${u} vs kernel ${k.utilization}`);
+  }
+  // pcapng: one frame per datagram at the server port (none of this run's exceeds the MTU): every rx job, and
+  // every tx job that left the port
+  if (needTool('tshark', 'pcapng frame count')) {
+    const datagrams = trace.jobs.filter((j) => j.kind === 'rx' || (j.kind === 'tx' && j.ops.some((o) => o.block === 'port_tx' && o.end !== undefined))).length;
+    const r = spawnSync('tshark', ['-r', join(out, 'capture.pcapng')], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    assert.is(r.status, 0, r.stderr);
+    assert.is(r.stdout.split('\n').filter((l) => l.trim() !== '').length, datagrams);
   }
   const c = io();
   assert.is(await main(['--replay', join(out, 'ops.jsonl'), '--model', 'baseline', '--out', join(out, 'replay'), '--quiet'], c.io), 0);

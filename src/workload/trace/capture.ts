@@ -25,6 +25,10 @@ export class TraceCapture {
   /** Jobs whose host invocation is running: their completion callback -> job id and the accelerated op. */
   private readonly invoking = new Map<Done, { id: number; op: TraceOp }>();
   private nextRecord = 0;
+  private readonly from: Ps;
+  private readonly to: Ps;
+  /** Datagrams at the server port in the window (both directions), for a packet capture. */
+  readonly datagrams: CapturedDatagram[] = [];
 
   /** Only jobs of peers `client-<i>` with i < clients are recorded (default: every job). */
   private readonly clients: number;
@@ -32,6 +36,8 @@ export class TraceCapture {
   constructor(header: { model: string; params_digest: string; source?: Record<string, unknown> }, window: RecorderWindow = {}, clients = Infinity) {
     this.recorder = new OpTraceRecorder(header, window);
     this.clients = clients;
+    this.from = window.from ?? 0;
+    this.to = window.to ?? Infinity;
   }
 
   /** Binds the capture to the run's Platform (once, before the run). */
@@ -112,6 +118,15 @@ export class TraceCapture {
     this.recorder.served(id, start, now, tail > 0 ? now - tail : undefined);
   }
 
+  /** A datagram at the server port: arriving from `peer` (at its arrival), or sent to it (`now`: the end of
+   *  port_tx, which includes propagation; captured when its last bit left the port). Copied. */
+  datagram(toServer: boolean, peer: string, payload: Uint8Array, now: Ps): void {
+    const t = toServer ? now : now - this.propagationPs;
+    if (t < this.from || t >= this.to) return;
+    if (this.clients !== Infinity && !(clientIndex(peer) < this.clients)) return;
+    this.datagrams.push({ timePs: t, peer, toServer, payload: payload.slice() });
+  }
+
   /** The job's last submitted op was refused by a full port queue: the job ends. */
   dropped(id: number): void {
     this.recorder.dropped(id);
@@ -132,7 +147,14 @@ export class TraceCapture {
   }
 }
 
+export interface CapturedDatagram {
+  timePs: Ps;
+  peer: string;
+  toServer: boolean;
+  payload: Uint8Array;
+}
+
 /** i of a peer address `client-<i>` (src/workload/client-side.ts), else NaN. */
-function clientIndex(peer: string): number {
+export function clientIndex(peer: string): number {
   return peer.startsWith('client-') ? Number(peer.slice(7)) : NaN;
 }
