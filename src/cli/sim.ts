@@ -28,6 +28,7 @@ import type { RunScenarioArgs } from '../workload/index.ts';
 import { createProgress } from './progress.ts';
 import { defaultOutDir, writeOutputs } from './output.ts';
 import { isReplay, replayMain } from './replay.ts';
+import { addTraceOptions, traceFiles, traceList, traceRequest, type TraceCliOptions, type TraceRequest } from './sim-trace.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_FAIL = 1;
@@ -140,12 +141,13 @@ export async function main(argv: readonly string[], io: Io = process, runScenari
     .exitOverride()
     .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) });
 
+  addTraceOptions(program);
   let scenarioFile: string;
-  let opts: SimCliOptions;
+  let opts: SimCliOptions & TraceCliOptions;
   try {
     program.parse([...argv], { from: 'user' });
     scenarioFile = program.args[0]!;
-    opts = program.opts<SimCliOptions>();
+    opts = program.opts<SimCliOptions & TraceCliOptions>();
   } catch (e) {
     if (e instanceof CommanderError) {
       return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT;
@@ -154,8 +156,10 @@ export async function main(argv: readonly string[], io: Io = process, runScenari
   }
 
   let input: LoadedInput;
+  let tracing: TraceRequest | undefined;
   try {
     input = loadInput(scenarioFile, opts);
+    tracing = traceRequest(opts, input.scenario, input.model, input.seed);
   } catch (e) {
     if (isConfigError(e)) {
       io.stderr.write(`${e.message}\n`);
@@ -177,6 +181,7 @@ export async function main(argv: readonly string[], io: Io = process, runScenari
       seed: input.seed,
       crypto: input.crypto,
       onProgress: (f, t) => progress.onProgress(f, t),
+      ...(tracing ? { capture: tracing.capture } : {}),
     });
     wallS = (performance.now() - t0) / 1000;
     result = normalizeSimResult(raw);
@@ -205,7 +210,8 @@ export async function main(argv: readonly string[], io: Io = process, runScenari
         model_overrides: input.overrides.model,
       },
     };
-    const files = await renderAll(result, { charts: opts.charts });
+    const files = await renderAll(result, { charts: opts.charts, ...(tracing ? { traces: traceList(tracing) } : {}) });
+    if (tracing) files.push(...traceFiles(tracing));
     const outDir = opts.out ?? defaultOutDir('results', input.scenario.name ?? 'run', new Date());
     writeOutputs(outDir, files);
     io.stdout.write(renderTerminalSummary(result));

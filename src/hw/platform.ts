@@ -76,6 +76,12 @@ export class Platform {
   private handshakePj = 0;
   private dataPj = 0;
   private readonly invoke: boolean;
+  /**
+   * Tracing (off: null): called when the host invocation of an accelerated op is done, with the op's completion
+   * callback (the `done` given to `serve`) and the invocation's service start; the op then queues for its block
+   * at the current time. Books nothing.
+   */
+  onInvoked: ((done: Done | null, startPs: Ps) => void) | null = null;
   private readonly jobs: InvokeJob[] = [];
   private readonly groups: GroupJob[] = [];
 
@@ -202,7 +208,8 @@ export class Platform {
   }
 
   /** @internal pooled continuation of an accelerated op after its host invocation (no per-op closure). */
-  _afterInvoke(job: InvokeJob, invokeWaitPs: Ps): void {
+  _afterInvoke(job: InvokeJob, invokeWaitPs: Ps, invokeStartPs: Ps): void {
+    if (this.onInvoked !== null) this.onInvoked(job.done, invokeStartPs);
     const block = job.block!;
     const op = job.op!;
     const e0 = block.energyPj;
@@ -356,7 +363,7 @@ class InvokeJob {
   readonly afterInvoke: Done;
   readonly afterBlock: Done;
   constructor(p: Platform) {
-    this.afterInvoke = (w) => p._afterInvoke(this, w);
+    this.afterInvoke = (w, s) => p._afterInvoke(this, w, s);
     this.afterBlock = (w, s) => p._afterBlock(this, w, s);
   }
 }

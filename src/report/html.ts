@@ -59,7 +59,7 @@ function breakdownTable(entries: BreakdownEntry[], unit: string, scale: number):
 }
 
 /** The HTML page. `charts` are the SVGs from renderChartSvgs (pass [] for a page without charts). */
-export function renderReportHtml(result: SimResult, charts: readonly RenderedChart[]): string {
+export function renderReportHtml(result: SimResult, charts: readonly RenderedChart[], traces: readonly { path: string; what: string }[] = []): string {
   const s = result.summary;
   const h = s.handshake_latency_ms;
   const r = s.record_latency_us;
@@ -192,6 +192,12 @@ export function renderReportHtml(result: SimResult, charts: readonly RenderedCha
   parts.push('<h2>Where the time goes</h2>');
   parts.push('<p>Mean time per handshake</p>', breakdownTable(result.breakdown.handshake, 'ms', 1000));
   parts.push('<p>Mean time per record</p>', breakdownTable(result.breakdown.record, 'us', 1));
+
+  if (traces.length) {
+    parts.push('<h2>Traces</h2>', '<ul>');
+    for (const t of traces) parts.push(`<li><a href="${escapeHtml(t.path)}">${escapeHtml(t.path)}</a>: ${escapeHtml(t.what)}</li>`);
+    parts.push('</ul>');
+  }
 
   if (charts.length) {
     parts.push('<h2>Charts</h2>');

@@ -27,6 +27,8 @@ export interface RenderOptions {
   charts?: boolean;
   /** Also rasterise charts to PNG. Default true. */
   png?: boolean;
+  /** Trace files written beside the outputs (path, what it is), listed in report.html. Default none. */
+  traces?: readonly { path: string; what: string }[];
 }
 
 /**
@@ -48,6 +50,6 @@ export async function renderAll(input: SimResult, opts: RenderOptions = {}): Pro
     files.push({ path: `charts/${c.name}.svg`, data: c.svg });
     if (opts.png !== false) files.push({ path: `charts/${c.name}.png`, data: svgToPng(c.svg) });
   }
-  files.push({ path: 'report.html', data: renderReportHtml(result, charts) });
+  files.push({ path: 'report.html', data: renderReportHtml(result, charts, opts.traces) });
   return files;
 }

@@ -25,6 +25,7 @@ import { BreakdownProbe } from './probe.ts';
 import { ServerApp } from './server-app.ts';
 import { TimeSeries, type TickRow } from './timeseries.ts';
 import { Transport } from './transport.ts';
+import type { TraceCapture } from './trace/capture.ts';
 
 export { LivelockError } from './context.ts';
 export { contextBytes } from './server-app.ts';
@@ -42,6 +43,8 @@ export interface CosimOptions {
   onRecord?: ((latencyPs: Ps, toServer: boolean) => void) | undefined;
   /** Diagnostics (bench): every crypto operation the clients and the server perform. */
   onCryptoOp?: ((op: CryptoOp) => void) | undefined;
+  /** Operation-trace capture of the server's jobs (src/workload/trace/capture.ts); off when absent. */
+  capture?: TraceCapture | undefined;
 }
 
 export interface CosimRun {
@@ -142,6 +145,10 @@ export function runCosim(opts: CosimOptions): CosimRun {
   const clientSide = new ClientSide(ctx, clients, clientCrypto, transport, sc.clients.costs);
   const app = new ServerApp(ctx, hw, dispatchers, transport, clientSide, opts.onCryptoOp);
   transport.attach(clientSide, app.sides);
+  if (opts.capture) {
+    opts.capture.attach(hw);
+    for (const side of app.sides) side.tracer = opts.capture;
+  }
   clientSide.schedule();
 
   // ---- warm-up, time series, progress

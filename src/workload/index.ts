@@ -11,6 +11,7 @@ import type { Accounts } from './accounts.ts';
 import { runCosim, type CosimRun, type CryptoKind } from './cosim.ts';
 import { runUdpBaseline, type UdpRun } from './udp.ts';
 import { portWireGbps } from './wire-rate.ts';
+import type { TraceCapture } from './trace/capture.ts';
 
 export { runCosim, contextBytes, InputError, LivelockError, type CosimRun, type CryptoKind } from './cosim.ts';
 export { runUdpBaseline, type UdpRun } from './udp.ts';
@@ -29,6 +30,8 @@ export interface RunScenarioArgs {
    * when the scenario asks for a baseline.
    */
   udpBaseline?: UdpRun | undefined;
+  /** Operation-trace capture of the run (src/workload/trace/capture.ts); none when absent. */
+  capture?: TraceCapture | undefined;
 }
 
 /**
@@ -45,7 +48,7 @@ export function runScenario(args: RunScenarioArgs): SimResult {
   const sc = args.scenario;
   const seed = args.seed ?? sc.sim.seed;
   const crypto: CryptoKind = args.crypto ?? sc.crypto ?? 'node';
-  const run = runCosim({ scenario: sc, model: args.model, seed, crypto, onProgress: args.onProgress });
+  const run = runCosim({ scenario: sc, model: args.model, seed, crypto, onProgress: args.onProgress, capture: args.capture });
   const udp = sc.baseline_udp ? (args.udpBaseline ?? runUdpBaseline(sc, args.model, seed)) : undefined;
   return buildResult(sc, args.model, seed, crypto, run, udp);
 }

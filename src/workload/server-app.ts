@@ -134,6 +134,7 @@ export class ServerApp {
           s.timer = -1;
           s.timerAt = NaN;
         }
+        side.traceRemove(s.id);
         this.hw.contextCache?.remove(s.id);
       }
       if (s && s.contextBytes > 0) this.established--;

@@ -16,6 +16,7 @@ import { PS_PER_MS, type Kernel, type Ps } from '../sim/index.ts';
 import type { Done, Platform, HwCryptoOp } from '../hw/index.ts';
 import type { CryptoOp, DispatcherEvent, DispatcherOutput, ServerConnection, ServerDispatcher } from '../dtls/index.ts';
 import type { Accounts } from './accounts.ts';
+import type { TraceCapture } from './trace/capture.ts';
 
 /** Components of "where the time goes" charged by server jobs (block names plus 'cpu' for protocol work). */
 export type Stage = 'port_rx' | 'dma' | 'ctx_cache' | 'cpu' | 'aead' | 'hash' | 'pke' | 'port_tx';
@@ -111,11 +112,14 @@ class Job {
   datagram: Uint8Array | undefined = undefined;
   /** Outgoing datagram (a transmit job: dma from-engine, then port_tx). */
   out: DispatcherOutput | undefined = undefined;
-  /** Completion callback for the current stage: done(waitPs) from the block serving it. */
+  /** Operation-trace job id (-1: no capture) and record id (-1: none). */
+  tid = -1;
+  rec = -1;
+  /** Completion callback for the current stage: done(waitPs, startPs) from the block serving it. */
   readonly next: Done;
 
   constructor(side: ServerSide) {
-    this.next = (w) => side._advance(this, w);
+    this.next = (w, s) => side._advance(this, w, s);
   }
 
   /** Back to the initial state, for reuse. */
@@ -143,6 +147,8 @@ class Job {
     this.bytesIn = 0;
     this.datagram = undefined;
     this.out = undefined;
+    this.tid = -1;
+    this.rec = -1;
   }
 }
 
@@ -174,6 +180,10 @@ export class ServerSide {
   private readonly pool: Job[] = [];
   /** cpu.cycles_per_datagram > 0: socket work is charged per datagram. */
   private readonly perDatagram: boolean;
+  /** Operation-trace capture (off: null). */
+  tracer: TraceCapture | null = null;
+  /** The job whose release is running (a send made synchronously in it is its child). */
+  private releasing: Job | undefined = undefined;
 
   constructor(
     k: Kernel, hw: Platform, dispatcher: ServerDispatcher, hooks: ServerHooks, probe: ServerProbe, acc: Accounts,
@@ -213,7 +223,15 @@ export class ServerSide {
     const conn = this.dispatcher.connectionFor(datagram, address);
     job.phase = conn && conn.isConnected ? 'data' : 'handshake';
     this.begin(job, 'port_rx');
+    const t = this.tracer;
+    if (t !== null) {
+      job.rec = log !== null ? t.record() : -1;
+      job.tid = t.start('rx', this.k.now, -1, address, job.phase, job.rec);
+      t.port(job.tid, 'rx', datagram.length, this.k.now);
+      t.datagram(true, address, datagram, this.k.now);
+    }
     if (!this.hw.port.receive(datagram.length, job.next)) {
+      if (t !== null) t.dropped(job.tid);
       this.acc.drop('port_rx_full');
       this.acc.datagramLedger.drop('port_rx_full');
       this.recycle(job);
@@ -221,11 +239,14 @@ export class ServerSide {
   }
 
   /** @internal `job.next`: the job's current stage is done; account for it and start the next one. */
-  _advance(job: Job, wait: Ps): void {
+  _advance(job: Job, wait: Ps, start: Ps): void {
     this.end(job, wait);
+    const t = this.tracer;
+    if (t !== null) t.served(job.tid, job.stage, start, this.k.now);
     switch (job.stage) {
       case 'port_rx':
         this.begin(job, 'dma');
+        if (t !== null) t.dma(job.tid, 'to-engine', job.bytesIn, this.k.now);
         this.hw.dma.transfer(job.bytesIn, 'to-engine', job.next);
         return;
       case 'dma':
@@ -236,6 +257,10 @@ export class ServerSide {
         this.compute(job);
         return;
       case 'port_tx':
+        if (t !== null) {
+          t.end(job.tid);
+          t.datagram(false, job.out!.address, job.out!.datagram, this.k.now);
+        }
         this.hooks.onTransmit(job.out!.address, job.out!.datagram, this.k.now, job.phase, job.log);
         job.log = null; // the caller owns it now
         this.recycle(job);
@@ -252,7 +277,9 @@ export class ServerSide {
     const conn = cache ? this.dispatcher.connectionFor(job.datagram!, job.address) : undefined;
     if (cache && conn) {
       this.begin(job, 'ctx_cache');
-      cache.access(this.hooks.connId(conn.address), job.next);
+      const id = this.hooks.connId(conn.address);
+      if (this.tracer !== null) this.tracer.cache(job.tid, id, this.k.now);
+      cache.access(id, job.next);
     } else this.compute(job);
   }
 
@@ -287,6 +314,12 @@ export class ServerSide {
     job.phase = 'data';
     job.log = log;
     job.sending = true;
+    const t = this.tracer;
+    if (t !== null) {
+      const parent = this.releasing;
+      job.rec = log !== null ? t.record() : -1;
+      job.tid = t.start('send', this.k.now, parent ? parent.tid : -1, conn.address, 'data', job.rec);
+    }
     mark(job, conn);
     this.capture = job;
     const ok = conn.send(data);
@@ -305,6 +338,8 @@ export class ServerSide {
     const job = this.job();
     job.address = conn.address;
     job.phase = conn.isConnected ? 'data' : 'handshake';
+    const t = this.tracer;
+    if (t !== null) job.tid = t.start('timer', this.k.now, this.releasing ? this.releasing.tid : -1, conn.address, job.phase, -1);
     mark(job, conn);
     this.capture = job;
     conn.handleTimeout(Math.max(this.k.now / PS_PER_MS, deadlineMs));
@@ -352,6 +387,7 @@ export class ServerSide {
       if (job.messages > 0) job.messages--;
       else job.records--;
       this.begin(job, 'cpu');
+      if (this.tracer !== null) this.tracer.protocol(job.tid, kind, this.k.now);
       this.hw.protocol(kind, job.next, 0 - job.depth); // 0 - depth: +0, not -0 (a boxed double), at depth 0
       return;
     }
@@ -365,6 +401,7 @@ export class ServerSide {
       const invoke = !job.invoked && this.hw.needsInvocation(hwOp);
       if (invoke) job.invoked = true;
       this.begin(job, BLOCK_OF[route]!);
+      if (this.tracer !== null) this.tracer.crypto(job.tid, hwOp, route, invoke, job.next, this.k.now);
       this.hw.serve(hwOp, job.next, 0 - job.depth, invoke, job.phase);
       return;
     }
@@ -376,23 +413,33 @@ export class ServerSide {
     const inLog = job.sending ? null : job.log;
     let outLog = job.sending ? job.log : null;
     job.log = null;
+    const outer = this.releasing;
+    this.releasing = job;
     for (const e of job.events) this.hooks.onEvent(e, now, inLog);
     if (inLog !== null) this.probe.onReceivedLog(job.address, inLog, job.toHandshaking);
     for (const o of job.outputs) {
-      this.transmit(o, job.phase, outLog);
+      this.transmit(o, job.phase, outLog, job);
       outLog = null;
     }
+    this.releasing = outer;
     if (outLog !== null) this.probe.freeLog(outLog);
+    if (this.tracer !== null) this.tracer.end(job.tid);
     this.recycle(job);
   }
 
-  private transmit(o: DispatcherOutput, phase: 'handshake' | 'data', log: RecordLog | null): void {
+  private transmit(o: DispatcherOutput, phase: 'handshake' | 'data', log: RecordLog | null, parent: Job): void {
     const job = this.job();
     job.phase = phase;
     job.log = log;
     job.address = o.address;
     job.out = o;
     this.begin(job, 'dma');
+    const t = this.tracer;
+    if (t !== null) {
+      job.rec = log !== null ? parent.rec : -1;
+      job.tid = t.start('tx', this.k.now, parent.tid, o.address, phase, job.rec);
+      t.dma(job.tid, 'from-engine', o.datagram.length, this.k.now);
+    }
     this.hw.dma.transfer(o.datagram.length, 'from-engine', job.next);
   }
 
@@ -400,11 +447,19 @@ export class ServerSide {
   private toPort(job: Job): void {
     this.begin(job, 'port_tx');
     this.acc.datagramLedger.send();
+    const t = this.tracer;
+    if (t !== null) t.port(job.tid, 'tx', job.out!.datagram.length, this.k.now);
     if (!this.hw.port.transmit(job.out!.datagram.length, job.next)) {
+      if (t !== null) t.dropped(job.tid);
       this.acc.drop('port_tx_full');
       this.acc.datagramLedger.drop('port_tx_full');
       this.recycle(job);
     }
+  }
+
+  /** Tracing: the connection `conn` closed in the release running now; its context leaves the cache. */
+  traceRemove(conn: number): void {
+    if (this.tracer !== null && this.releasing !== undefined) this.tracer.remove(this.releasing.tid, conn);
   }
 
   private begin(job: Job, stage: Stage): void {

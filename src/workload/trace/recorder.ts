@@ -31,6 +31,7 @@ export class OpTraceRecorder {
   /** Ids of the jobs written (their children may start later): one number per recorded job. */
   private readonly written = new Set<number>();
   private readonly lines: string[] = [];
+  private readonly lineIds: number[] = [];
   jobs = 0;
   ops = 0;
 
@@ -93,12 +94,16 @@ export class OpTraceRecorder {
     if (!j) return;
     this.live.delete(id);
     this.lines.push(formatJobLine(j));
+    this.lineIds.push(id);
     this.jobs++;
     this.written.add(id);
   }
 
-  /** Header and every job that ended, one JSON object per line. */
+  /** Header and every job that ended, one JSON object per line, in id order (a parent before its children, even
+   *  one that ended after a child that ended in its release). */
   text(): string {
-    return formatHeaderLine(this.header) + '\n' + (this.lines.length ? this.lines.join('\n') + '\n' : '');
+    const order = Array.from(this.lines.keys()).sort((a, b) => this.lineIds[a]! - this.lineIds[b]!);
+    const body = order.map((i) => this.lines[i]!);
+    return formatHeaderLine(this.header) + '\n' + (body.length ? body.join('\n') + '\n' : '');
   }
 }

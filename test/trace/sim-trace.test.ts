@@ -1,0 +1,130 @@
+// `npm run sim -- SCENARIO --trace ops,perfetto,vcd`: the trace files of a co-simulation run. Checks against the
+// run's own summary (kernel statistics), not against the writers: the VCD (round-tripped through vcd2fst and
+// fst2vcd when installed) integrates to each block's utilization, the operation trace has the summary's
+// operation counts, and a replay of it on the same model agrees to 0 ps.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { main } from '../../src/cli/sim.ts';
+import { parseOpTrace } from '../../src/workload/trace/format.ts';
+import { needTool, reportSkips } from './tools.ts';
+
+const tmp = mkdtempSync(join(tmpdir(), 'sim-trace-'));
+const io = () => {
+  const o = { out: '', err: '' };
+  return { o, io: { stdout: { write: (s: string) => (o.out += s) }, stderr: { write: (s: string) => (o.err += s) } } };
+};
+
+/** Integral over time of each `server.<block>.busy` signal of a VCD (ps x instances), up to `endPs`. */
+function busyIntegrals(vcd: string, endPs: number): Map<string, number> {
+  const names = new Map<string, string>();
+  const scope: string[] = [];
+  const val = new Map<string, number>();
+  const since = new Map<string, number>();
+  const area = new Map<string, number>();
+  const tok = vcd.split(/\s+/).filter((s) => s !== '');
+  let t = 0;
+  for (let i = 0; i < tok.length; i++) {
+    const w = tok[i]!;
+    if (w === '$scope') {
+      scope.push(tok[i + 2]!);
+      i += 3;
+    } else if (w === '$upscope') {
+      scope.pop();
+      i++;
+    } else if (w === '$var') {
+      if (tok[i + 4] === 'busy') names.set(tok[i + 3]!, scope[scope.length - 1]!);
+      i += 5;
+    } else if (w.startsWith('#')) t = Number(w.slice(1));
+    else if (w.startsWith('b')) {
+      const b = names.get(tok[++i]!);
+      if (b === undefined) continue;
+      area.set(b, (area.get(b) ?? 0) + (val.get(b) ?? 0) * (t - (since.get(b) ?? 0)));
+      val.set(b, parseInt(w.slice(1), 2));
+      since.set(b, t);
+    }
+  }
+  for (const [b, v] of val) area.set(b, (area.get(b) ?? 0) + v * (endPs - since.get(b)!));
+  return area;
+}
+
+test('single client: ops, Perfetto and VCD written; VCD busy = kernel utilization; op counts = summary; replay 0 ps', async () => {
+  const out = join(tmp, 'one');
+  const a = io();
+  assert.is(await main(['scenarios/single-client.yaml', '--out', out, '--trace', 'ops,perfetto,vcd,pcap', '--no-charts', '--quiet'], a.io), 0, a.o.err);
+  for (const f of ['ops.jsonl', 'perfetto.json', 'trace.vcd', 'capture.pcapng', 'summary.json']) assert.ok(existsSync(join(out, f)), f);
+  assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /<h2>Traces<\/h2>[\s\S]*ops\.jsonl[\s\S]*perfetto\.json[\s\S]*trace\.vcd/);
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+  const trace = parseOpTrace(readFileSync(join(out, 'ops.jsonl'), 'utf8'));
+  // operations served per block = the kernel's per-block counts (the host's invocations are cpu operations; the
+  // DMA's counts also hold the context cache's fetches over it, which are not operations of their own in the trace)
+  for (const b of ['port_rx', 'aead', 'cpu', 'port_tx']) {
+    const n = trace.jobs.reduce((s, j) => s + j.ops.filter((o) => o.block === b && o.end !== undefined).length, 0);
+    assert.is(n, summary.blocks[b].ops, `${b} operations`);
+  }
+  // Perfetto: trace-event structure
+  const doc = JSON.parse(readFileSync(join(out, 'perfetto.json'), 'utf8')) as { traceEvents: { ph: string; pid: number; name: string; ts?: number; dur?: number }[] };
+  const phs = new Set(['M', 'X', 's', 't', 'f', 'C']);
+  for (const e of doc.traceEvents) {
+    assert.ok(phs.has(e.ph), `ph ${e.ph}`);
+    assert.type(e.pid, 'number');
+    assert.type(e.name, 'string');
+    if (e.ph !== 'M') assert.type(e.ts, 'number');
+    if (e.ph === 'X') assert.ok((e.dur ?? -1) >= 0);
+  }
+  // VCD (through FST and back when the tools are there): busy integrated = utilization x instances x sim time
+  let vcd = readFileSync(join(out, 'trace.vcd'), 'utf8');
+  if (needTool('vcd2fst', 'VCD -> FST -> VCD round trip') && needTool('fst2vcd', 'VCD -> FST -> VCD round trip')) {
+    const r = spawnSync('vcd2fst', [join(out, 'trace.vcd'), join(out, 'trace.fst')], { encoding: 'utf8' });
+    assert.is(r.status, 0, r.stderr);
+    const b = spawnSync('fst2vcd', [join(out, 'trace.fst')], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    assert.is(b.status, 0, b.stderr);
+    vcd = b.stdout;
+  }
+  const endPs = Math.round(summary.sim_time_s * 1e12);
+  const area = busyIntegrals(vcd, endPs);
+  for (const b of ['port_rx', 'aead', 'cpu', 'port_tx']) {
+    const k = summary.blocks[b];
+    const u = area.get(b)! / (k.instances * endPs);
+    assert.ok(Math.abs(u - k.utilization) <= 1e-9 * Math.max(1, k.utilization) + 1e-12, `${b}: VCD ${u} vs kernel ${k.utilization}`);
+  }
+  // pcapng: one frame per datagram at the server port (none of this run's exceeds the MTU): every rx job, and
+  // every tx job that left the port
+  if (needTool('tshark', 'pcapng frame count')) {
+    const datagrams = trace.jobs.filter((j) => j.kind === 'rx' || (j.kind === 'tx' && j.ops.some((o) => o.block === 'port_tx' && o.end !== undefined))).length;
+    const r = spawnSync('tshark', ['-r', join(out, 'capture.pcapng')], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    assert.is(r.status, 0, r.stderr);
+    assert.is(r.stdout.split('\n').filter((l) => l.trim() !== '').length, datagrams);
+  }
+  const c = io();
+  assert.is(await main(['--replay', join(out, 'ops.jsonl'), '--model', 'baseline', '--out', join(out, 'replay'), '--quiet'], c.io), 0);
+  assert.match(c.o.out, /largest difference from the input 0 ps \(same model\)/);
+});
+
+test('10k-clients scenario at 500 clients (the full 10000 takes minutes), --trace-window 0..50: jobs only in the window', async () => {
+  const out = join(tmp, 'many');
+  const a = io();
+  const args = ['scenarios/10k-clients.yaml', '--set', 'clients.count=500', '--set', 'sim.end_ms=200', '--out', out, '--trace', 'ops,perfetto,vcd', '--trace-window', '0..50', '--no-charts', '--quiet'];
+  assert.is(await main(args, a.io), 0, a.o.err);
+  const trace = parseOpTrace(readFileSync(join(out, 'ops.jsonl'), 'utf8'));
+  assert.ok(trace.jobs.length > 1000, `${trace.jobs.length} jobs`);
+  for (const j of trace.jobs) assert.ok(j.arrival < 50e9, `job ${j.id} at ${j.arrival}`);
+  assert.ok(existsSync(join(out, 'perfetto.json')) && existsSync(join(out, 'trace.vcd')));
+  const c = io();
+  assert.is(await main(['--replay', join(out, 'ops.jsonl'), '--model', 'baseline', '--out', join(out, 'replay'), '--quiet'], c.io), 0);
+  assert.match(c.o.out, /largest difference from the input 0 ps \(same model\)/);
+});
+
+test('bad trace options: exit 2', async () => {
+  for (const extra of [['--trace', 'ops,nope'], ['--trace', 'ops', '--trace-window', '5..1'], ['--trace-window', '0..1'], ['--trace', 'ops', '--trace-clients', '0']]) {
+    const a = io();
+    assert.is(await main(['scenarios/single-client.yaml', '--out', join(tmp, 'bad'), '--quiet', ...extra], a.io), 2, extra.join(' '));
+    assert.ok(a.o.err.length > 0);
+  }
+});
+
+test.after(() => reportSkips('sim-trace.test.ts'));
+test.run();
