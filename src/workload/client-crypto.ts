@@ -5,7 +5,7 @@
 import { fromUs, type Ps, type RngStream } from '../sim/index.ts';
 import {
   cert, createProvider, resolveClient, type CertificateVerifierInterface, type CipherSuiteName, type CryptoOp,
-  type CryptoProvider, type KxGroup, type RandomSource, type ResolvedClient, type SignatureScheme,
+  type CryptoProvider, type KxGroup, type RandomSource, type ResolvedClient, type SignatureScheme, type TicketStore,
 } from '../dtls/index.ts';
 import type { ClientCosts, EndpointTimers } from './config/index.ts';
 import type { SimChain } from './certs.ts';
@@ -77,6 +77,8 @@ export interface ClientChoice {
   readonly scheme: SignatureScheme;
   /** Index of the server dispatcher (and chain) the client talks to. */
   readonly server: number;
+  /** The client resumes (its configuration has the shared ticket store, resumption.ts). */
+  readonly resumes?: boolean;
 }
 
 export class ClientCrypto {
@@ -90,6 +92,8 @@ export class ClientCrypto {
   constructor(
     kind: CryptoKind, rng: RngStream, costs: ClientCosts, chains: readonly SimChain[], private readonly mtu: number,
     private readonly timers: EndpointTimers, tap?: (op: CryptoOp) => void,
+    /** Ticket store of the resuming clients (resumption.ts), if any client resumes. */
+    private readonly tickets?: TicketStore,
   ) {
     this.random = new SwitchRandom(rng);
     const provider = (this.provider = reproducible(kind, this.random));
@@ -117,7 +121,8 @@ export class ClientCrypto {
   /** The configuration of a client: identical for every client that makes the same choice, so resolved once and
    *  shared (endpoints only read their configuration). */
   config(c: ClientChoice): ResolvedClient {
-    const key = `${c.suite}|${c.group}|${c.scheme}|${c.server}`;
+    const resumes = c.resumes === true && this.tickets !== undefined;
+    const key = `${c.suite}|${c.group}|${c.scheme}|${c.server}${resumes ? '|r' : ''}`;
     let cfg = this.configs.get(key);
     if (!cfg) {
       cfg = resolveClient({
@@ -132,6 +137,7 @@ export class ClientCrypto {
         serverName: 'localhost',
         verifier: this.verifiers[c.server]!,
         offerConnectionId: false,
+        ...(resumes ? { ticketStore: this.tickets } : {}),
       });
       this.configs.set(key, cfg);
     }

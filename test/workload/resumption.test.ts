@@ -1,0 +1,55 @@
+// Session resumption in the co-simulation (clients.resumption, src/workload/resumption.ts): the public-key engine's
+// utilisation falls as more clients resume, and equals operations x latency / (instances x time) computed here
+// from the model's latency table and the run's operation counts.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runCosim } from '../../src/workload/cosim.ts';
+import { PS_PER_US } from '../../src/sim/index.ts';
+import type { Scenario } from '../../src/workload/config/index.ts';
+import { load } from './helpers.ts';
+
+function withResumption(s: Scenario, fraction: number, early = 0): Scenario {
+  return { ...s, clients: { ...s.clients, resumption: { fraction, sessions_per_client: 1, reconnect_delay_ms: 1, early_data_records: early } } };
+}
+
+const base = load('scenarios/10k-clients.yaml', ['clients.count=40', 'traffic.records_per_client=2', 'clients.arrival.duration_ms=20']);
+
+test('pke utilisation falls monotonically with the resumption fraction and equals ops x latency / time', () => {
+  const utils: number[] = [];
+  for (const f of [0, 0.25, 0.5, 0.75, 0.9]) {
+    const r = runCosim({ scenario: withResumption(base.scenario, f), model: base.model, seed: 7, crypto: 'node' });
+    const pke = r.blockStats.find((b) => b.name === 'pke')!;
+    // by hand: every operation's fixed latency (model table), over the engine's instances and the run's time
+    let busyUs = 0;
+    const lat = base.model.pke!.latency_us as Record<string, number>;
+    for (const [op, n] of Object.entries(pke.ops)) {
+      assert.ok(lat[op] !== undefined, `unknown pke op ${op}`);
+      busyUs += n * lat[op]!;
+    }
+    const want = (busyUs * PS_PER_US) / (base.model.pke!.instances * (r.endPs - r.warmupPs));
+    assert.ok(Math.abs(pke.utilization - want) <= 0.01 * want, `f=${f}: utilisation ${pke.utilization} vs by hand ${want}`);
+    assert.is(r.acc.handshakesCompleted, 80, `f=${f}: 2 sessions x 40 clients`);
+    const kinds = r.handshakeKinds!;
+    assert.is(kinds.count('full') + kinds.count('resumed'), 80);
+    if (f === 0) assert.is(kinds.count('resumed'), 0);
+    else assert.ok(kinds.count('resumed') > 0, `f=${f}: some resumed`);
+    utils.push(pke.utilization);
+  }
+  for (let i = 1; i < utils.length; i++) assert.ok(utils[i]! < utils[i - 1]!, `utilisation not falling: ${utils.join(', ')}`);
+});
+
+test('resumed sessions with 0-RTT: the early record is accepted and reaches the server; same run twice is identical', () => {
+  const sc = withResumption(base.scenario, 1, 1);
+  const a = runCosim({ scenario: sc, model: base.model, seed: 3, crypto: 'node' });
+  const k = a.handshakeKinds!;
+  assert.is(k.count('full'), 40);
+  assert.is(k.count('resumed_0rtt'), 40, JSON.stringify([...k.latency].map(([n, h]) => [n, h.count])));
+  // known limitation (not yet fixed): the server's echo of a 0-RTT record, sent before its side of the handshake
+  // completes, is lost, so record counts are not asserted here
+  assert.ok(a.acc.recordsReceived > 0);
+  const b = runCosim({ scenario: sc, model: base.model, seed: 3, crypto: 'node' });
+  assert.is(JSON.stringify(b.blockStats), JSON.stringify(a.blockStats));
+  assert.is(b.events, a.events);
+});
+
+test.run();
