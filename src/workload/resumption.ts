@@ -78,3 +78,19 @@ export class HandshakeKinds {
     return this.latency.get(kind)?.count ?? 0;
   }
 }
+
+/** Echo sizes of 0-RTT records received before their connection's handshake completed, by client address: the
+ *  server can send application data only once connected (src/dtls/endpoint/connection.ts send). */
+export class HeldEchoes {
+  private readonly byAddr = new Map<string, number[]>();
+  hold(address: string, bytes: number): void {
+    const l = this.byAddr.get(address);
+    if (l) l.push(bytes);
+    else this.byAddr.set(address, [bytes]);
+  }
+  take(address: string): number[] | undefined {
+    const l = this.byAddr.get(address);
+    if (l !== undefined) this.byAddr.delete(address);
+    return l;
+  }
+}
