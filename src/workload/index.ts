@@ -10,6 +10,7 @@ import type { ModelConfig, Scenario } from './config/index.ts';
 import type { Accounts } from './accounts.ts';
 import { runCosim, type CosimRun, type CryptoKind } from './cosim.ts';
 import { runUdpBaseline, type UdpRun } from './udp.ts';
+import { kindsSummary } from './resumption.ts';
 
 export { runCosim, contextBytes, InputError, LivelockError, type CosimRun, type CryptoKind } from './cosim.ts';
 export { runUdpBaseline, type UdpRun } from './udp.ts';
@@ -184,6 +185,8 @@ function buildResult(sc: Scenario, model: ModelConfig, seed: number, crypto: Cry
       energy_per_handshake_uj: acc.handshakesCompleted > 0 ? (hsEnergy / acc.handshakesCompleted) * 1e6 : NaN,
       energy_per_gb_j: acc.payloadDelivered > 0 ? recEnergy / (acc.payloadDelivered / 1e9) : NaN,
     },
+    // only with clients.resumption (the shipped scenarios' summaries are unchanged)
+    ...(run.handshakeKinds ? { handshake_kinds: kindsSummary(run.handshakeKinds) } : {}),
   };
   const rows: TimeseriesRow[] = run.rows.map((r) => ({
     t_s: r.t / PS_PER_S,

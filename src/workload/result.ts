@@ -152,6 +152,9 @@ export interface Summary {
   };
   udp_baseline: UdpBaselineSummary;
   cost: CostSummary;
+  /** Completed handshakes by kind (full, resumed, resumed_0rtt, external_psk, mutual): count and latency, ms.
+   *  Present only when the scenario has `clients.resumption` (src/workload/resumption.ts). */
+  handshake_kinds?: Record<string, { count: number; latency_ms: HandshakeLatencyMs }>;
 }
 
 /** Detailed statistics of one hardware block (one `Resource`): the hardware layer's HwBlockStats. */

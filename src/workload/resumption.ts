@@ -1,7 +1,7 @@
 // Session resumption in the co-simulation (scenario `clients.resumption`, docs/scenarios.md): which clients resume,
 // the server's ticket and 0-RTT configuration, the clients' ticket store, and the handshakes counted by kind.
 // Absent `clients.resumption`: no client resumes, the server issues no tickets (outputs as before).
-import { Histogram, type Ps, type Rng, type RngStream } from '../sim/index.ts';
+import { Histogram, PS_PER_MS, type Ps, type Rng, type RngStream } from '../sim/index.ts';
 import {
   AntiReplay, TicketKeys, type CryptoProvider, type ServerPskConfig, type StoredTicket, type TicketStore,
 } from '../dtls/index.ts';
@@ -93,4 +93,25 @@ export class HeldEchoes {
     if (l !== undefined) this.byAddr.delete(address);
     return l;
   }
+}
+
+/** One handshake kind in summary.json (`handshake_kinds`): completed handshakes after warm-up and their latency. */
+export interface HandshakeKindSummary {
+  count: number;
+  latency_ms: { mean: number; p50: number; p90: number; p99: number; max: number };
+}
+
+/** `handshake_kinds` of summary.json: every kind, in HANDSHAKE_KINDS order (NaN latencies for a kind never seen). */
+export function kindsSummary(k: HandshakeKinds): Record<HandshakeKind, HandshakeKindSummary> {
+  const out = {} as Record<HandshakeKind, HandshakeKindSummary>;
+  for (const kind of HANDSHAKE_KINDS) {
+    const h = k.latency.get(kind);
+    out[kind] = h && h.count > 0
+      ? {
+        count: h.count,
+        latency_ms: { mean: h.mean / PS_PER_MS, p50: h.quantile(0.5) / PS_PER_MS, p90: h.quantile(0.9) / PS_PER_MS, p99: h.quantile(0.99) / PS_PER_MS, max: h.max / PS_PER_MS },
+      }
+      : { count: 0, latency_ms: { mean: NaN, p50: NaN, p90: NaN, p99: NaN, max: NaN } };
+  }
+  return out;
 }
