@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runCosim } from '../../src/workload/cosim.ts';
 import { PS_PER_US } from '../../src/sim/index.ts';
-import type { Scenario } from '../../src/workload/config/index.ts';
+import { applyScenarioOverrides, ConfigError, parseScenario, type Scenario } from '../../src/workload/config/index.ts';
 import { load } from './helpers.ts';
 
 function withResumption(s: Scenario, fraction: number, early = 0): Scenario {
@@ -52,6 +52,19 @@ test('resumed sessions with 0-RTT: the early record is accepted and echoed; same
   const b = runCosim({ scenario: sc, model: base.model, seed: 3, crypto: 'node' });
   assert.is(JSON.stringify(b.blockStats), JSON.stringify(a.blockStats));
   assert.is(b.events, a.events);
+});
+
+test('clients.resumption: validated, overridable, absent by default (config.json of older scenarios unchanged)', () => {
+  assert.is(base.scenario.clients.resumption, undefined);
+  const web = load('scenarios/web-resumption.yaml');
+  assert.equal(web.scenario.clients.resumption, { fraction: 0.7, sessions_per_client: 1, reconnect_delay_ms: 100, early_data_records: 1 });
+  const off = applyScenarioOverrides(web.scenario, ['clients.resumption.fraction=0']);
+  assert.is(off.clients.resumption!.fraction, 0);
+  for (const bad of ['clients.resumption.fraction=1.5', 'clients.resumption.early_data_records=2', 'clients.resumption.sessions_per_client=0']) {
+    assert.throws(() => applyScenarioOverrides(web.scenario, [bad]), (e: unknown) => e instanceof ConfigError, bad);
+  }
+  const text = 'model: { file: m.yaml }\nclients:\n  count: 2\n  resumption: { sessions_per_client: 2 }\n';
+  assert.throws(() => parseScenario(text, 'x.yaml'), (e: unknown) => e instanceof ConfigError && /resumption\.fraction/.test(e.message));
 });
 
 test.run();
