@@ -1,4 +1,5 @@
-// Public-key engine: X25519 / P-256 key generation and shared-secret derivation, Ed25519 / ECDSA-P256 signatures.
+// Public-key engine: X25519 / P-256 key generation and shared-secret derivation, Ed25519 / ECDSA-P256 signatures,
+// RSA-PSS (rsa_pss_rsae_*) sign and verify by modulus length (2048, 3072, 4096 bits: the op's keyBits).
 // Timing: a fixed latency per operation (pke.latency_us); energy per operation = cost.active_mw x latency.
 import type { Kernel, Ps } from '../sim/index.ts';
 import type { Discipline } from '../sim/index.ts';
@@ -13,6 +14,7 @@ const cache = new Map<string, PkeOp>();
  * sign/verify with 'ed25519' | 'ecdsa_secp256r1_sha256'. Returns undefined for anything else.
  */
 export function classifyPke(op: HwCryptoOp): PkeOp | undefined {
+  if (op.keyBits !== undefined && (op.op === 'sign' || op.op === 'verify')) return rsaOp(op.op, op.keyBits);
   const key = op.op + '|' + op.alg;
   let c = cache.get(key);
   if (c === undefined) {
@@ -42,6 +44,14 @@ export function classifyPke(op: HwCryptoOp): PkeOp | undefined {
   return c;
 }
 
+/** An RSA operation by modulus length: the smallest modelled size that holds it (2048, 3072, 4096 bits); larger
+ *  moduli are not modelled (undefined). */
+function rsaOp(op: 'sign' | 'verify', bits: number): PkeOp | undefined {
+  const size = bits <= 2048 ? 2048 : bits <= 3072 ? 3072 : bits <= 4096 ? 4096 : 0;
+  if (size === 0) return undefined;
+  return `rsa${size}_${op}` as PkeOp;
+}
+
 export class PkEngine extends BlockBase {
   readonly params: PkeParams;
   private readonly latPs: PkeTable;
@@ -59,6 +69,12 @@ export class PkEngine extends BlockBase {
       ed25519_verify: usToPs(l.ed25519_verify),
       ecdsa_p256_sign: usToPs(l.ecdsa_p256_sign),
       ecdsa_p256_verify: usToPs(l.ecdsa_p256_verify),
+      rsa2048_sign: usToPs(l.rsa2048_sign),
+      rsa2048_verify: usToPs(l.rsa2048_verify),
+      rsa3072_sign: usToPs(l.rsa3072_sign),
+      rsa3072_verify: usToPs(l.rsa3072_verify),
+      rsa4096_sign: usToPs(l.rsa4096_sign),
+      rsa4096_verify: usToPs(l.rsa4096_verify),
     };
   }
 
