@@ -84,6 +84,8 @@ export interface ClientChoice {
 export class ClientCrypto {
   /** Processing time charged by the operations since the last `begin`, ps. */
   cost: Ps = 0;
+  /** Public-key operations performed (or charged, for a verdict of the chain cache) so far, all clients. */
+  pkeOps = 0;
   private readonly random: SwitchRandom;
   private readonly provider: CryptoProvider;
   private readonly verifiers: ChainCache[];
@@ -99,6 +101,7 @@ export class ClientCrypto {
     const provider = (this.provider = reproducible(kind, this.random));
     provider.observer = (op: CryptoOp) => {
       this.cost += clientOpPs(costs, op);
+      if (op.op === 'kx-keygen' || op.op === 'kx-derive' || op.op === 'sign' || op.op === 'verify') this.pkeOps++;
       if (tap) tap(op);
     };
     this.verifiers = chains.map(
@@ -107,6 +110,7 @@ export class ClientCrypto {
           new cert.CertificateVerifier({ trustAnchors: [ch.root], provider, serverName: 'localhost', clock: (t) => SIM_EPOCH_MS + t }),
           () => {
             this.cost += fromUs(costs.verify_us) * ch.chain.length;
+            this.pkeOps += ch.chain.length;
           },
         ),
     );

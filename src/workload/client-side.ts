@@ -44,6 +44,8 @@ export class Client extends Member implements Handshaking, ClientChoice {
   hsLog: number[] | null = null;
   /** Record size sampler while the client sends (its traffic stream). */
   size: Sampler | undefined = undefined;
+  /** Public-key operations of the client's current handshake (with `clients.resumption`, resumption.ts). */
+  hsPke = 0;
   /** Sessions still to open after the current one (scenarios with `clients.resumption`, resumption.ts). */
   sessionsLeft = 0;
 
@@ -98,6 +100,7 @@ export class ClientSide {
   private records0 = 0;
   private messages0 = 0;
   private wasConnected = false;
+  private pke0 = 0;
 
   private readonly startFn = (c: Client): void => this.start(c);
   private readonly sendNextFn = (c: Client): void => this.sendNext(c);
@@ -139,6 +142,7 @@ export class ClientSide {
     if (c.start >= this.ctx.warmupPs) this.acc.handshakesOffered++;
     this.live++;
     this.probe.handshakeStarted(c);
+    c.hsPke = 0;
     c.ep = new ClientEndpoint(this.crypto.config(c));
     this.begin(c);
     c.ep.connect(this.k.now / PS_PER_MS, this.earlyData(c));
@@ -188,6 +192,7 @@ export class ClientSide {
   private begin(c: Client): void {
     this.crypto.begin(c.rng);
     if (this.resume) this.resume.tickets.current = c.i;
+    this.pke0 = this.crypto.pkeOps;
     const st = c.ep!.stats;
     this.records0 = st.recordsReceived + st.recordsSent;
     this.messages0 = st.handshakeMessagesReceived + st.handshakeMessagesSent;
@@ -205,6 +210,7 @@ export class ClientSide {
     const start = now > c.busy ? now : c.busy;
     const release = start + cost;
     c.busy = release;
+    if (!c.connected) c.hsPke += this.crypto.pkeOps - this.pke0;
     this.probe.clientWork(c, !this.wasConnected, log, now, start, release);
     const p = this.takePending(c);
     for (let d = ep.pollTransmit(); d; d = ep.pollTransmit()) p.outs.push(d);
@@ -256,7 +262,7 @@ export class ClientSide {
       c.connected = true;
       if (c.start >= warmupPs) {
         this.acc.handshakeDone(now - c.start);
-        this.resume?.kinds.done(kindOf(e), now - c.start);
+        this.resume?.kinds.done(kindOf(e), now - c.start, c.hsPke);
       }
       this.startTraffic(c);
     } else if (e.type === 'data') {

@@ -69,10 +69,13 @@ export function kindOf(e: { psk?: 'external' | 'resumption'; earlyData?: 'accept
 /** Completed handshakes (after warm-up) and their latencies, by kind. */
 export class HandshakeKinds {
   readonly latency = new Map<HandshakeKind, Histogram>();
-  done(kind: HandshakeKind, latencyPs: Ps): void {
+  /** Client-side public-key operations (key shares, shared secrets, signatures, verifications), summed by kind. */
+  readonly clientPke = new Map<HandshakeKind, number>();
+  done(kind: HandshakeKind, latencyPs: Ps, clientPkeOps = 0): void {
     let h = this.latency.get(kind);
     if (!h) this.latency.set(kind, (h = new Histogram()));
     h.add(latencyPs);
+    this.clientPke.set(kind, (this.clientPke.get(kind) ?? 0) + clientPkeOps);
   }
   count(kind: HandshakeKind): number {
     return this.latency.get(kind)?.count ?? 0;
@@ -98,6 +101,8 @@ export class HeldEchoes {
 /** One handshake kind in summary.json (`handshake_kinds`): completed handshakes after warm-up and their latency. */
 export interface HandshakeKindSummary {
   count: number;
+  /** Client-side public-key operations per handshake of this kind (mean). */
+  client_pke_ops_per_handshake: number;
   latency_ms: { mean: number; p50: number; p90: number; p99: number; max: number };
 }
 
@@ -109,9 +114,10 @@ export function kindsSummary(k: HandshakeKinds): Record<HandshakeKind, Handshake
     out[kind] = h && h.count > 0
       ? {
         count: h.count,
+        client_pke_ops_per_handshake: (k.clientPke.get(kind) ?? 0) / h.count,
         latency_ms: { mean: h.mean / PS_PER_MS, p50: h.quantile(0.5) / PS_PER_MS, p90: h.quantile(0.9) / PS_PER_MS, p99: h.quantile(0.99) / PS_PER_MS, max: h.max / PS_PER_MS },
       }
-      : { count: 0, latency_ms: { mean: NaN, p50: NaN, p90: NaN, p99: NaN, max: NaN } };
+      : { count: 0, client_pke_ops_per_handshake: NaN, latency_ms: { mean: NaN, p50: NaN, p90: NaN, p99: NaN, max: NaN } };
   }
   return out;
 }

@@ -45,6 +45,10 @@ test('resumed sessions with 0-RTT: the early record is accepted and echoed; same
   const a = runCosim({ scenario: sc, model: base.model, seed: 3, crypto: 'node' });
   const k = a.handshakeKinds!;
   assert.is(k.count('full'), 40);
+  // client public-key operations: full = key share + shared secret + CertificateVerify + 2 certificate signatures
+  // (chain_length 2); resumed psk_dhe_ke = key share + shared secret (no certificate, no signature)
+  assert.is(k.clientPke.get('full'), 40 * 5);
+  assert.is(k.clientPke.get('resumed_0rtt'), 40 * 2);
   assert.is(k.count('resumed_0rtt'), 40, JSON.stringify([...k.latency].map(([n, h]) => [n, h.count])));
   // the server echoes each 0-RTT record once its side of the handshake completes: every record arrives
   assert.is(a.acc.recordsSent, 40 * 2 * 2 * 2, 'echo: 2 records each way per session');
