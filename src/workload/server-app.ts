@@ -162,6 +162,7 @@ export class ServerApp {
     const s = this.infoOf(conn.address);
     const traffic = this.ctx.traffic;
     s.toSend = this.ctx.recordsPlanned;
+    s.sent = 0; // a reconnecting client's new session (clients.resumption) starts a new download
     const until = traffic.duration_ms !== undefined ? this.k.now + fromMs(traffic.duration_ms) : Infinity;
     this.sendDownload(new Download(s, side, conn, c, until, sizeSampler(traffic, c.traffic)));
   }

@@ -58,6 +58,16 @@ test('resumed sessions with 0-RTT: the early record is accepted and echoed; same
   assert.is(b.events, a.events);
 });
 
+test('download (direction down) with reconnecting clients: every session gets its records, every client ends', () => {
+  const d = load('scenarios/10k-clients.yaml', ['clients.count=30', 'traffic.records_per_client=3', 'traffic.direction=down']);
+  const sc: Scenario = { ...d.scenario, clients: { ...d.scenario.clients, resumption: { fraction: 0.5, sessions_per_client: 2, reconnect_delay_ms: 5, early_data_records: 1 } } };
+  const r = runCosim({ scenario: sc, model: d.model, seed: 2, crypto: 'node' });
+  assert.is(r.acc.handshakesCompleted, 90);
+  assert.is(r.acc.recordsReceived, 90 * 3);
+  assert.is(r.clientsDone, 30);
+  assert.ok(r.handshakeKinds!.count('resumed') > 0);
+});
+
 test('clients.resumption: validated, overridable, absent by default (config.json of older scenarios unchanged)', () => {
   assert.is(base.scenario.clients.resumption, undefined);
   const web = load('scenarios/web-resumption.yaml');
