@@ -97,16 +97,34 @@ export const HashSchema = z.strictObject({
   cost: z.strictObject({ ...baseCost, energy_pj_per_cycle: nonNeg.default(0) }).prefault({}),
 });
 
+/** RSA operations (rsa_pss_rsae_* signatures, by modulus length; sign with CRT), with defaults: sources in
+ *  docs/models.md. */
+type RsaDefaults = Record<'rsa2048_sign' | 'rsa2048_verify' | 'rsa3072_sign' | 'rsa3072_verify' | 'rsa4096_sign' | 'rsa4096_verify', number>;
+
 /** One number per asymmetric operation (microseconds for pke.latency_us, cycles for cpu.software.pke_cycles). */
-const PkeTableSchema = z.strictObject({
-  x25519_keygen: posNum,
-  x25519_derive: posNum,
-  p256_keygen: posNum,
-  p256_derive: posNum,
-  ed25519_sign: posNum,
-  ed25519_verify: posNum,
-  ecdsa_p256_sign: posNum,
-  ecdsa_p256_verify: posNum,
+function pkeTable(rsa: RsaDefaults) {
+  return z.strictObject({
+    x25519_keygen: posNum,
+    x25519_derive: posNum,
+    p256_keygen: posNum,
+    p256_derive: posNum,
+    ed25519_sign: posNum,
+    ed25519_verify: posNum,
+    ecdsa_p256_sign: posNum,
+    ecdsa_p256_verify: posNum,
+    rsa2048_sign: posNum.default(rsa.rsa2048_sign),
+    rsa2048_verify: posNum.default(rsa.rsa2048_verify),
+    rsa3072_sign: posNum.default(rsa.rsa3072_sign),
+    rsa3072_verify: posNum.default(rsa.rsa3072_verify),
+    rsa4096_sign: posNum.default(rsa.rsa4096_sign),
+    rsa4096_verify: posNum.default(rsa.rsa4096_verify),
+  });
+}
+/** Engine latencies, us (E): see docs/models.md. */
+const PkeTableSchema = pkeTable({ rsa2048_sign: 50, rsa2048_verify: 1.5, rsa3072_sign: 169, rsa3072_verify: 3.4, rsa4096_sign: 400, rsa4096_verify: 6 });
+/** Host cycles, measured node:crypto (OpenSSL) at 2.596 GHz: see docs/models.md. */
+const PkeCyclesSchema = pkeTable({
+  rsa2048_sign: 1_682_000, rsa2048_verify: 232_000, rsa3072_sign: 10_745_000, rsa3072_verify: 304_000, rsa4096_sign: 25_246_000, rsa4096_verify: 435_000,
 });
 
 /** One number per ML-KEM-768 operation (FIPS 203 keygen, encapsulation, decapsulation), with defaults: the lattice
@@ -166,7 +184,7 @@ export const CpuSchema = z.strictObject({
     /** Fixed cost per hash/HMAC/HKDF call, cycles. */
     hash_op_cycles: nonNeg,
     /** Cycles per asymmetric operation. */
-    pke_cycles: PkeTableSchema,
+    pke_cycles: PkeCyclesSchema,
     /** Cycles per ML-KEM-768 operation. Defaults: @noble/post-quantum 0.7.1 in Node 20 (issue 18: keygen 0.65 ms,
      *  encapsulation 0.51 ms, decapsulation 0.45 ms) at the 2.6 GHz of the pke_cycles measurements. */
     kem_cycles: kemTable({ keygen: 1_690_000, encaps: 1_326_000, decaps: 1_170_000 }),

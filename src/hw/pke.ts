@@ -3,6 +3,8 @@
 // instance of this same class named 'lattice' that the platform builds when pke.kem.unit is 'separate').
 // Timing: a fixed latency per operation (pke.latency_us, pke.kem.latency_us); energy per operation =
 // cost.active_mw x latency.
+// RSA-PSS (rsa_pss_rsae_*) sign and verify by modulus length (2048, 3072, 4096 bits: the op's keyBits).
+// Timing: a fixed latency per operation (pke.latency_us); energy per operation = cost.active_mw x latency.
 import type { Kernel, Ps } from '../sim/index.ts';
 import type { Discipline } from '../sim/index.ts';
 import { BlockBase, usToPs } from './block.ts';
@@ -17,6 +19,7 @@ const cache = new Map<string, PkeOp>();
  * Returns undefined for anything else.
  */
 export function classifyPke(op: HwCryptoOp): PkeOp | undefined {
+  if (op.keyBits !== undefined && (op.op === 'sign' || op.op === 'verify')) return rsaOp(op.op, op.keyBits);
   const key = op.op + '|' + op.alg;
   let c = cache.get(key);
   if (c === undefined) {
@@ -60,6 +63,14 @@ export function isKemOp(which: PkeOp): which is KemOp {
   return which === 'mlkem768_keygen' || which === 'mlkem768_encaps' || which === 'mlkem768_decaps';
 }
 
+/** An RSA operation by modulus length: the smallest modelled size that holds it (2048, 3072, 4096 bits); larger
+ *  moduli are not modelled (undefined). */
+function rsaOp(op: 'sign' | 'verify', bits: number): PkeOp | undefined {
+  const size = bits <= 2048 ? 2048 : bits <= 3072 ? 3072 : bits <= 4096 ? 4096 : 0;
+  if (size === 0) return undefined;
+  return `rsa${size}_${op}` as PkeOp;
+}
+
 export class PkEngine extends BlockBase {
   readonly params: PkeParams;
   private readonly latPs: Record<PkeOp, Ps>;
@@ -81,6 +92,12 @@ export class PkEngine extends BlockBase {
       mlkem768_keygen: usToPs(p.kem.latency_us.mlkem768_keygen),
       mlkem768_encaps: usToPs(p.kem.latency_us.mlkem768_encaps),
       mlkem768_decaps: usToPs(p.kem.latency_us.mlkem768_decaps),
+      rsa2048_sign: usToPs(l.rsa2048_sign),
+      rsa2048_verify: usToPs(l.rsa2048_verify),
+      rsa3072_sign: usToPs(l.rsa3072_sign),
+      rsa3072_verify: usToPs(l.rsa3072_verify),
+      rsa4096_sign: usToPs(l.rsa4096_sign),
+      rsa4096_verify: usToPs(l.rsa4096_verify),
     };
   }
 

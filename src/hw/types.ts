@@ -52,6 +52,8 @@ export interface HwCryptoOp {
   outputBytes: number;
   blocks?: number | undefined;
   aadBytes?: number | undefined;
+  /** RSA modulus length, bits (sign/verify with an RSA key). */
+  keyBits?: number | undefined;
 }
 
 /** Completion callback: total time spent waiting in queues (ps) and the start of the final service stage. */

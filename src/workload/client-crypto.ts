@@ -5,7 +5,7 @@
 import { fromUs, type Ps, type RngStream } from '../sim/index.ts';
 import {
   cert, createProvider, resolveClient, type CertificateVerifierInterface, type CipherSuiteName, type CryptoOp,
-  type CryptoProvider, type KxGroup, type RandomSource, type ResolvedClient, type SignatureScheme,
+  type CryptoProvider, type KxGroup, type RandomSource, type ResolvedClient, type SignatureScheme, type TicketStore,
 } from '../dtls/index.ts';
 import type { ClientCosts, EndpointTimers } from './config/index.ts';
 import type { SimChain } from './certs.ts';
@@ -77,11 +77,15 @@ export interface ClientChoice {
   readonly scheme: SignatureScheme;
   /** Index of the server dispatcher (and chain) the client talks to. */
   readonly server: number;
+  /** The client resumes (its configuration has the shared ticket store, resumption.ts). */
+  readonly resumes?: boolean;
 }
 
 export class ClientCrypto {
   /** Processing time charged by the operations since the last `begin`, ps. */
   cost: Ps = 0;
+  /** Public-key operations performed (or charged, for a verdict of the chain cache) so far, all clients. */
+  pkeOps = 0;
   private readonly random: SwitchRandom;
   private readonly provider: CryptoProvider;
   private readonly verifiers: ChainCache[];
@@ -90,11 +94,14 @@ export class ClientCrypto {
   constructor(
     kind: CryptoKind, rng: RngStream, costs: ClientCosts, chains: readonly SimChain[], private readonly mtu: number,
     private readonly timers: EndpointTimers, tap?: (op: CryptoOp) => void,
+    /** Ticket store of the resuming clients (resumption.ts), if any client resumes. */
+    private readonly tickets?: TicketStore,
   ) {
     this.random = new SwitchRandom(rng);
     const provider = (this.provider = reproducible(kind, this.random));
     provider.observer = (op: CryptoOp) => {
       this.cost += clientOpPs(costs, op);
+      if (op.op === 'kx-keygen' || op.op === 'kx-derive' || op.op === 'sign' || op.op === 'verify') this.pkeOps++;
       if (tap) tap(op);
     };
     this.verifiers = chains.map(
@@ -103,6 +110,7 @@ export class ClientCrypto {
           new cert.CertificateVerifier({ trustAnchors: [ch.root], provider, serverName: 'localhost', clock: (t) => SIM_EPOCH_MS + t }),
           () => {
             this.cost += fromUs(costs.verify_us) * ch.chain.length;
+            this.pkeOps += ch.chain.length;
           },
         ),
     );
@@ -117,7 +125,8 @@ export class ClientCrypto {
   /** The configuration of a client: identical for every client that makes the same choice, so resolved once and
    *  shared (endpoints only read their configuration). */
   config(c: ClientChoice): ResolvedClient {
-    const key = `${c.suite}|${c.group}|${c.scheme}|${c.server}`;
+    const resumes = c.resumes === true && this.tickets !== undefined;
+    const key = `${c.suite}|${c.group}|${c.scheme}|${c.server}${resumes ? '|r' : ''}`;
     let cfg = this.configs.get(key);
     if (!cfg) {
       cfg = resolveClient({
@@ -132,6 +141,7 @@ export class ClientCrypto {
         serverName: 'localhost',
         verifier: this.verifiers[c.server]!,
         offerConnectionId: false,
+        ...(resumes ? { ticketStore: this.tickets } : {}),
       });
       this.configs.set(key, cfg);
     }

@@ -23,6 +23,7 @@ import { gapPs, Member, recordSize, sizeSampler } from './population.ts';
 import type { BreakdownProbe, Handshaking } from './probe.ts';
 import { emptyArray, type RecordLog } from './server.ts';
 import type { Transport } from './transport.ts';
+import { kindOf, type ClientTickets, type HandshakeKinds } from './resumption.ts';
 
 export class Client extends Member implements Handshaking, ClientChoice {
   readonly addr: string;
@@ -43,15 +44,30 @@ export class Client extends Member implements Handshaking, ClientChoice {
   hsLog: number[] | null = null;
   /** Record size sampler while the client sends (its traffic stream). */
   size: Sampler | undefined = undefined;
+  /** Public-key operations of the client's current handshake (with `clients.resumption`, resumption.ts). */
+  hsPke = 0;
+  /** Sessions still to open after the current one (scenarios with `clients.resumption`, resumption.ts). */
+  sessionsLeft = 0;
 
   constructor(
     i: number, start: Ps, root: Rng, network: NetworkModel,
     readonly suite: CipherSuiteName, readonly group: KxGroup, readonly scheme: SignatureScheme, readonly server: number,
+    readonly resumes = false,
   ) {
     super(i, start, root, network);
     this.addr = `client-${i}`;
     this.rng = root.stream(`client/${i}`);
   }
+}
+
+/** Resuming clients (resumption.ts): their ticket store, the handshakes by kind, the reconnect delay and the
+ *  0-RTT records of a resumed session. */
+export interface ResumeHooks {
+  readonly tickets: ClientTickets;
+  readonly kinds: HandshakeKinds;
+  readonly sessions: number;
+  readonly delayPs: Ps;
+  readonly earlyRecords: number;
 }
 
 type ClientEvent = NonNullable<ReturnType<ClientEndpoint['pollEvent']>>;
@@ -84,6 +100,7 @@ export class ClientSide {
   private records0 = 0;
   private messages0 = 0;
   private wasConnected = false;
+  private pke0 = 0;
 
   private readonly startFn = (c: Client): void => this.start(c);
   private readonly sendNextFn = (c: Client): void => this.sendNext(c);
@@ -96,13 +113,17 @@ export class ClientSide {
     private readonly crypto: ClientCrypto,
     private readonly transport: Transport,
     costs: ClientCosts,
+    private readonly resume?: ResumeHooks,
   ) {
     this.k = ctx.k;
     this.acc = ctx.acc;
     this.probe = ctx.probe;
     this.recordPs = costPs(costs.record_us);
     this.messagePs = costPs(costs.handshake_message_us);
-    for (const c of clients) this.byAddr.set(c.addr, c);
+    for (const c of clients) {
+      this.byAddr.set(c.addr, c);
+      if (resume) c.sessionsLeft = resume.sessions;
+    }
   }
 
   /** Schedules every client's start. */
@@ -121,10 +142,40 @@ export class ClientSide {
     if (c.start >= this.ctx.warmupPs) this.acc.handshakesOffered++;
     this.live++;
     this.probe.handshakeStarted(c);
+    c.hsPke = 0;
     c.ep = new ClientEndpoint(this.crypto.config(c));
     this.begin(c);
-    c.ep.connect(this.k.now / PS_PER_MS);
+    c.ep.connect(this.k.now / PS_PER_MS, this.earlyData(c));
     this.end(c);
+  }
+
+  /** A resuming client's 0-RTT record (counted as its session's first record), or undefined. */
+  private earlyData(c: Client): Uint8Array | undefined {
+    const r = this.resume;
+    if (!r || r.earlyRecords === 0 || !r.tickets.has(c.i) || this.ctx.traffic.direction === 'down') return undefined;
+    if (this.ctx.recordsPlanned < 1) return undefined;
+    const k = this.k;
+    const t = this.ctx.sendTimes.add(k.now);
+    if (k.now >= this.ctx.warmupPs) this.acc.recordSent(k.now, c.i);
+    c.sent++;
+    c.size = sizeSampler(this.ctx.traffic, c.traffic);
+    return makePayload(t, recordSize(c.size()));
+  }
+
+  /** A client's next session (with `clients.resumption`; a resuming client offers its ticket): its state back to a new client's, started after the reconnect delay. */
+  private reconnect(c: Client): void {
+    c.sessionsLeft--;
+    c.connected = false;
+    c.done = false;
+    c.toSend = 0;
+    c.sendUntil = Infinity;
+    c.sent = 0;
+    c.expected = 0;
+    c.got = 0;
+    c.size = undefined;
+    c.timerAt = NaN;
+    c.start = this.k.now + this.resume!.delayPs;
+    this.k.at(c.start, this.startFn, c);
   }
 
   /** A datagram for `c` arrived now (transport.ts); `log`: the path log of the record it carries, or null. */
@@ -144,6 +195,8 @@ export class ClientSide {
 
   private begin(c: Client): void {
     this.crypto.begin(c.rng);
+    if (this.resume) this.resume.tickets.current = c.i;
+    this.pke0 = this.crypto.pkeOps;
     const st = c.ep!.stats;
     this.records0 = st.recordsReceived + st.recordsSent;
     this.messages0 = st.handshakeMessagesReceived + st.handshakeMessagesSent;
@@ -161,6 +214,7 @@ export class ClientSide {
     const start = now > c.busy ? now : c.busy;
     const release = start + cost;
     c.busy = release;
+    if (!c.connected) c.hsPke += this.crypto.pkeOps - this.pke0;
     this.probe.clientWork(c, !this.wasConnected, log, now, start, release);
     const p = this.takePending(c);
     for (let d = ep.pollTransmit(); d; d = ep.pollTransmit()) p.outs.push(d);
@@ -210,7 +264,10 @@ export class ClientSide {
     if (e.type === 'connected') {
       this.probe.handshakeDone(c, now);
       c.connected = true;
-      if (c.start >= warmupPs) this.acc.handshakeDone(now - c.start);
+      if (c.start >= warmupPs) {
+        this.acc.handshakeDone(now - c.start);
+        this.resume?.kinds.done(kindOf(e), now - c.start, c.hsPke);
+      }
       this.startTraffic(c);
     } else if (e.type === 'data') {
       const sent = this.ctx.sendTimes.get(payloadTag(e.data));
@@ -231,6 +288,7 @@ export class ClientSide {
         if (c.timer >= 0) this.k.cancel(c.timer);
         c.timer = -1;
         c.ep = null;
+        if (c.sessionsLeft > 0) this.reconnect(c);
       }
     }
   }
@@ -247,9 +305,9 @@ export class ClientSide {
       return;
     }
     c.toSend = planned;
+    if (c.sent === 0) c.size = sizeSampler(traffic, c.traffic);
     c.expected = traffic.direction === 'echo' && Number.isFinite(planned) ? planned : 0;
     if (traffic.duration_ms !== undefined) c.sendUntil = this.k.now + fromMs(traffic.duration_ms);
-    c.size = sizeSampler(traffic, c.traffic);
     this.sendNext(c);
   }
 
@@ -302,7 +360,7 @@ export class ClientSide {
     if (c.done) return;
     this.probe.handshakeEnded(c);
     c.done = true;
-    this.done++;
+    if (c.sessionsLeft === 0) this.done++;
   }
 
   // ---- retransmission / ACK timers

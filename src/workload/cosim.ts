@@ -26,6 +26,7 @@ import { ServerApp } from './server-app.ts';
 import { TimeSeries, type TickRow } from './timeseries.ts';
 import { Transport } from './transport.ts';
 import type { TraceCapture } from './trace/capture.ts';
+import { ClientTickets, HandshakeKinds, resumes, serverPsk } from './resumption.ts';
 
 export { LivelockError } from './context.ts';
 export { contextBytes } from './server-app.ts';
@@ -63,6 +64,8 @@ export interface CosimRun {
   clientsDone: number;
   /** Datagrams lost on the network (random loss). */
   lost: number;
+  /** Completed handshakes by kind (resumption.ts), when the scenario has `clients.resumption`. */
+  handshakeKinds: HandshakeKinds | undefined;
 }
 
 /** Thrown for scenario values the DTLS core cannot honour (exit status 2 at the CLI). */
@@ -99,22 +102,27 @@ export function runCosim(opts: CosimOptions): CosimRun {
   // for its one group, so the order never causes a HelloRetryRequest)
   const serverGroups: KxGroup[] = [...DEFAULT_GROUPS];
   for (const [g, w] of Object.entries(sc.clients.mix.groups)) if (typeof w === 'number' && w > 0 && !serverGroups.includes(g as KxGroup)) serverGroups.push(g as KxGroup);
-  const dispatchers = chains.map(
-    (ch) =>
-      new ServerDispatcher({
-        // one provider per dispatcher: its observer attributes operations to that dispatcher's jobs
-        crypto: reproducible(opts.crypto, serverRng),
-        rng: serverRng,
-        mtu,
-        ...endpointTimers(sc.dtls),
-        credential: { chain: ch.chain, privateKey: ch.leafKey, scheme: ch.scheme },
-        cookie: { enabled: sc.clients.cookie },
-        groups: serverGroups,
-      }),
-  );
+  const resumption = sc.clients.resumption;
+  const ticketRng = resumption ? root.stream('tickets') : undefined;
+  const dispatchers = chains.map((ch) => {
+    // one provider per dispatcher: its observer attributes operations to that dispatcher's jobs
+    const crypto = reproducible(opts.crypto, serverRng);
+    const psk = ticketRng ? serverPsk(resumption, crypto, ticketRng) : undefined;
+    return new ServerDispatcher({
+      crypto,
+      rng: serverRng,
+      mtu,
+      ...endpointTimers(sc.dtls),
+      credential: { chain: ch.chain, privateKey: ch.leafKey, scheme: ch.scheme },
+      cookie: { enabled: sc.clients.cookie },
+      ...(psk ? { psk } : {}),
+      groups: serverGroups,
+    });
+  });
 
   // ---- clients: the population (population.ts) with each one's pick of suite, group and signature scheme
-  const clientCrypto = new ClientCrypto(opts.crypto, root.stream('client-crypto'), sc.clients.costs, chains, mtu, endpointTimers(sc.dtls), opts.onCryptoOp);
+  const tickets = resumption ? new ClientTickets() : undefined;
+  const clientCrypto = new ClientCrypto(opts.crypto, root.stream('client-crypto'), sc.clients.costs, chains, mtu, endpointTimers(sc.dtls), opts.onCryptoOp, tickets);
   for (const s of Object.keys(sc.clients.mix.suites)) {
     try {
       getSuite(s as CipherSuiteName);
@@ -130,7 +138,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
     const suite = pickWeighted(sc.clients.mix.suites, mix) as SuiteName as CipherSuiteName;
     const group = pickWeighted(sc.clients.mix.groups, mix) as KxGroup;
     const scheme = pickWeighted(sc.clients.mix.signatures, mix) as SignatureScheme;
-    clients[i] = new Client(i, starts[i]!, root, net, suite, group, scheme, types.indexOf(KEY_TYPE[scheme as keyof typeof KEY_TYPE]));
+    clients[i] = new Client(i, starts[i]!, root, net, suite, group, scheme, types.indexOf(KEY_TYPE[scheme as keyof typeof KEY_TYPE]), resumes(resumption, i, root));
   }
 
   // ---- the parts, wired: transport between client side and server sides
@@ -142,7 +150,11 @@ export function runCosim(opts: CosimOptions): CosimRun {
     onRecord: opts.onRecord,
   };
   const transport = new Transport(k, net, acc, probe);
-  const clientSide = new ClientSide(ctx, clients, clientCrypto, transport, sc.clients.costs);
+  const kinds = resumption ? new HandshakeKinds() : undefined;
+  const resume = tickets && kinds && resumption
+    ? { tickets, kinds, sessions: resumption.sessions_per_client, delayPs: fromMs(resumption.reconnect_delay_ms), earlyRecords: resumption.early_data_records }
+    : undefined;
+  const clientSide = new ClientSide(ctx, clients, clientCrypto, transport, sc.clients.costs, resume);
   const app = new ServerApp(ctx, hw, dispatchers, transport, clientSide, opts.onCryptoOp);
   transport.attach(clientSide, app.sides);
   if (opts.capture) {
@@ -170,5 +182,6 @@ export function runCosim(opts: CosimOptions): CosimRun {
     kernel: k, hw, acc, rows: series.rows, intervalPs: series.intervalPs, warmupPs, endPs: simEnd, events,
     retransmissions: clientSide.retransmissions() + app.retransmissions(), peakConnections: app.peak,
     bytesPerConnection: app.bytesPerConnection(), blockStats, clientsDone: clientSide.done, lost: net.lost,
+    handshakeKinds: kinds,
   };
 }

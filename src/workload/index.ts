@@ -12,6 +12,7 @@ import { runCosim, type CosimRun, type CryptoKind } from './cosim.ts';
 import { runUdpBaseline, type UdpRun } from './udp.ts';
 import { portWireGbps } from './wire-rate.ts';
 import type { TraceCapture } from './trace/capture.ts';
+import { kindsSummary } from './resumption.ts';
 
 export { runCosim, contextBytes, InputError, LivelockError, type CosimRun, type CryptoKind } from './cosim.ts';
 export { runUdpBaseline, type UdpRun } from './udp.ts';
@@ -205,6 +206,8 @@ function buildResult(sc: Scenario, model: ModelConfig, seed: number, crypto: Cry
       energy_per_handshake_uj: acc.handshakesCompleted > 0 ? (hsEnergy / acc.handshakesCompleted) * 1e6 : NaN,
       energy_per_gb_j: acc.payloadDelivered > 0 ? recEnergy / (acc.payloadDelivered / 1e9) : NaN,
     },
+    // only with clients.resumption (the shipped scenarios' summaries are unchanged)
+    ...(run.handshakeKinds ? { handshake_kinds: kindsSummary(run.handshakeKinds) } : {}),
   };
   const rows: TimeseriesRow[] = run.rows.map((r) => ({
     t_s: r.t / PS_PER_S,

@@ -61,7 +61,8 @@ export class Member {
   readonly link: LinkState = { upFree: 0, downFree: 0 };
   busy: Ps = 0;
 
-  constructor(readonly i: number, readonly start: Ps, root: Rng, network: NetworkModel) {
+  /** `start`: when the member starts; a resuming client (resumption.ts) moves it to each new session's start. */
+  constructor(readonly i: number, public start: Ps, root: Rng, network: NetworkModel) {
     this.net = root.stream(`net/${i}`);
     this.traffic = root.stream(`traffic/${i}`);
     this.delay = network.delaySampler(this.net);

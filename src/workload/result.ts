@@ -176,6 +176,9 @@ export interface Summary {
   /** Every datagram of each run: sent = delivered + dropped (by cause) + in_flight (src/workload/conservation.ts). */
   conservation: { dtls: DatagramBalance; udp_baseline: DatagramBalance };
   cost: CostSummary;
+  /** Completed handshakes by kind (full, resumed, resumed_0rtt, external_psk, mutual): count and latency, ms.
+   *  Present only when the scenario has `clients.resumption` (src/workload/resumption.ts). */
+  handshake_kinds?: Record<string, { count: number; client_pke_ops_per_handshake: number; latency_ms: HandshakeLatencyMs }>;
 }
 
 /** Detailed statistics of one hardware block (one `Resource`): the hardware layer's HwBlockStats. */

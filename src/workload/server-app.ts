@@ -9,6 +9,7 @@ import {
 } from '../dtls/index.ts';
 import type { Client, ClientSide } from './client-side.ts';
 import { makePayload, payloadTag } from './clients.ts';
+import { HeldEchoes } from './resumption.ts';
 import type { CosimContext } from './context.ts';
 import { gapPs, recordSize, sizeSampler } from './population.ts';
 import { ServerSide, type RecordLog } from './server.ts';
@@ -60,6 +61,8 @@ export class ServerApp {
   peak = 0;
   private closedRetransmissions = 0;
   private readonly info = new Map<string, SrvInfo>();
+  /** Echoes of 0-RTT records waiting for their connection's handshake (resumption.ts). */
+  private readonly heldEchoes = new HeldEchoes();
   private nextConnId = 0;
   private readonly k: Kernel;
   private readonly timerFn = (s: SrvInfo): void => this.timer(s);
@@ -105,6 +108,11 @@ export class ServerApp {
       this.established++;
       if (this.established > this.peak) this.peak = this.established;
       this.infoOf(e.address).contextBytes = contextBytes(ev.suite as CipherSuiteName);
+      const held = this.heldEchoes.take(e.address);
+      if (held !== undefined) {
+        const ci = this.clients.byAddr.get(e.address)?.i ?? 0;
+        for (const n of held) this.echo(side, e.connection, n, ci, now);
+      }
       if (this.ctx.traffic.direction === 'down') {
         const c = this.clients.byAddr.get(e.address);
         if (c) this.startDownload(side, e.connection, c);
@@ -119,9 +127,9 @@ export class ServerApp {
       }
       probe.dataEvent(log);
       if (this.ctx.traffic.direction === 'echo') {
-        const t = sendTimes.add(now);
-        if (now >= warmupPs) acc.recordSent(now, ci);
-        side.send(e.connection, makePayload(t, ev.data.length), probe.recordLog(now));
+        // 0-RTT data arrives before the server's side of the handshake completes: its echo waits for it
+        if (ev.early === true && !e.connection.isConnected) this.heldEchoes.hold(e.address, ev.data.length);
+        else this.echo(side, e.connection, ev.data.length, ci, now);
       }
     } else if (ev.type === 'closed') {
       probe.connectionClosed(e.address);
@@ -141,12 +149,21 @@ export class ServerApp {
     }
   }
 
+  /** Echoes `n` bytes back to client `ci` on `conn` (direction echo). */
+  private echo(side: ServerSide, conn: ServerConnection, n: number, ci: number, now: Ps): void {
+    const { acc, probe, sendTimes, warmupPs } = this.ctx;
+    const t = sendTimes.add(now);
+    if (now >= warmupPs) acc.recordSent(now, ci);
+    side.send(conn, makePayload(t, n), probe.recordLog(now));
+  }
+
   // ---- download (direction down): the server's side of the handshake completed
 
   private startDownload(side: ServerSide, conn: ServerConnection, c: Client): void {
     const s = this.infoOf(conn.address);
     const traffic = this.ctx.traffic;
     s.toSend = this.ctx.recordsPlanned;
+    s.sent = 0; // a reconnecting client's new session (clients.resumption) starts a new download
     const until = traffic.duration_ms !== undefined ? this.k.now + fromMs(traffic.duration_ms) : Infinity;
     this.sendDownload(new Download(s, side, conn, c, until, sizeSampler(traffic, c.traffic)));
   }

@@ -26,7 +26,8 @@ export function tinyModel(o: { aead?: number; cores?: number; invocation?: numbe
     hash: { instances: 1, clock_mhz: 1000, cycles_per_compression: { sha256: 65, sha384: 81 }, op_overhead_cycles: 40, cost: { area_mm2: 0, static_mw: 0, energy_pj_per_cycle: 0 } },
     pke: {
       instances: 1,
-      latency_us: { x25519_keygen: 10, x25519_derive: 10, p256_keygen: 20, p256_derive: 20, ed25519_sign: 10, ed25519_verify: 20, ecdsa_p256_sign: 20, ecdsa_p256_verify: 40 },
+      latency_us: { x25519_keygen: 10, x25519_derive: 10, p256_keygen: 20, p256_derive: 20, ed25519_sign: 10, ed25519_verify: 20, ecdsa_p256_sign: 20, ecdsa_p256_verify: 40,
+        rsa2048_sign: 50, rsa2048_verify: 1.5, rsa3072_sign: 169, rsa3072_verify: 3.4, rsa4096_sign: 400, rsa4096_verify: 6 },
       cost: { area_mm2: 0, static_mw: 0, active_mw: 0 },
     },
     cpu: {
@@ -42,7 +43,8 @@ export function tinyModel(o: { aead?: number; cores?: number; invocation?: numbe
         sn_mask_cycles: 200,
         cycles_per_compression: { sha256: 100, sha384: 600 },
         hash_op_cycles: 300,
-        pke_cycles: { x25519_keygen: 150000, x25519_derive: 120000, p256_keygen: 130000, p256_derive: 320000, ed25519_sign: 100000, ed25519_verify: 280000, ecdsa_p256_sign: 80000, ecdsa_p256_verify: 170000 },
+        pke_cycles: { x25519_keygen: 150000, x25519_derive: 120000, p256_keygen: 130000, p256_derive: 320000, ed25519_sign: 100000, ed25519_verify: 280000, ecdsa_p256_sign: 80000, ecdsa_p256_verify: 170000,
+          rsa2048_sign: 1682000, rsa2048_verify: 232000, rsa3072_sign: 10745000, rsa3072_verify: 304000, rsa4096_sign: 25246000, rsa4096_verify: 435000 },
       },
       cost: { area_mm2: 0, static_mw: 0, energy_pj_per_cycle: 0 },
     },

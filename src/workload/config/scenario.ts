@@ -65,6 +65,25 @@ export const ClientCostsSchema = z.strictObject({
   verify_us: nonNeg.default(170),
 });
 
+/**
+ * Reconnecting clients and resumption: every client opens 1 + `sessions_per_client` sessions one after another
+ * (each begins `reconnect_delay_ms` after the previous one closed), so the number of handshakes does not depend on
+ * the fraction. A client drawn into the resuming set (one draw per client from its stream `resume/<i>`, resuming if
+ * the draw < fraction, so a larger fraction keeps every client a smaller one resumed) keeps the server's session
+ * ticket and offers it on its next session (psk_dhe_ke); the other clients do a full handshake every time.
+ */
+export const ResumptionSchema = z.strictObject({
+  /** Fraction of clients that resume, [0, 1]. */
+  fraction: z.number().min(0).max(1),
+  /** Sessions after the first (full) one, per client. */
+  sessions_per_client: posInt.default(1),
+  /** Delay between a connection's close and the client's next ClientHello, ms. */
+  reconnect_delay_ms: nonNeg.default(0),
+  /** Application records a resumed session sends as 0-RTT early data with its ClientHello (0 or 1: the core sends
+   *  at most one early record, src/dtls/endpoint/psk.ts). */
+  early_data_records: z.number().int().min(0).max(1).default(0),
+});
+
 export const ClientsSchema = z.strictObject({
   /** Number of simulated clients (one connection each). */
   count: posInt,
@@ -87,6 +106,8 @@ export const ClientsSchema = z.strictObject({
     })
     .prefault({}),
   costs: ClientCostsSchema.prefault({}),
+  /** Session resumption (RFC 8446 2.2 / 4.6.1): absent = no client resumes and the server issues no tickets. */
+  resumption: ResumptionSchema.optional(),
 });
 
 export const RateSchema = z.strictObject({
@@ -244,6 +265,7 @@ export type Scenario = z.output<typeof ScenarioSchema>;
 export type ScenarioInput = z.input<typeof ScenarioSchema>;
 export type Arrival = z.output<typeof ArrivalSchema>;
 export type ClientCosts = z.output<typeof ClientCostsSchema>;
+export type ResumptionConfig = z.output<typeof ResumptionSchema>;
 export type ClientsConfig = z.output<typeof ClientsSchema>;
 export type TrafficConfig = z.output<typeof TrafficSchema>;
 export type NetworkConfig = z.output<typeof NetworkSchema>;
