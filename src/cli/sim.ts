@@ -4,14 +4,17 @@
 // (src/cli/replay.ts).
 //
 // Reads the scenario and the model it references, applies overrides, runs the co-simulation, writes the outputs
-// (docs/outputs.md) into results/<scenario>/<UTC timestamp>/ or --out DIR, prints the summary table on stdout and
+// (docs/outputs.md) into results/<scenario>/<model>[-<overrides hash>]-<UTC timestamp>/ or --out DIR, prints the summary table on stdout and
 // progress on stderr.
 // Exit status: 0 completed run (SLA failures are reported but do not fail the run unless --strict);
 // 1 SLA failure with --strict, or any other error; 2 bad input (argument, scenario or model file, override).
 import { readFileSync } from 'node:fs';
+import { basename, dirname, isAbsolute, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { splitOverrides as splitSweepOverrides } from '../dse/plan.ts';
 import {
+  ConfigError,
   applyModelOverrides,
   applyScenarioModelOverrides,
   applyScenarioOverrides,
@@ -56,27 +59,55 @@ function isConfigError(e: unknown): e is Error {
 }
 
 /**
- * Split --set values: `model.<path>=v` goes to the model (as `<path>=v`), except `model.file` and
- * `model.overrides`, which are scenario fields; everything else goes to the scenario.
+ * Split --set values, the same convention as `npm run dse` (src/dse/plan.ts): `model.<path>=v` and a bare path
+ * starting with a model block (`aead.instances=8`) go to the model (without the prefix), except `model.file` and
+ * `model.overrides`, which are scenario fields; `scenario.<path>=v` and everything else go to the scenario.
  */
 export function splitOverrides(sets: readonly string[]): { scenario: string[]; model: string[] } {
-  const scenario: string[] = [];
-  const model: string[] = [];
-  for (const s of sets) {
-    const m = /^\s*model\.(.+)$/.exec(s);
-    if (m && !/^(file|overrides)(\.|=|\s*=)/.test(m[1]!)) model.push(m[1]!);
-    else scenario.push(s);
-  }
-  return { scenario, model };
+  return splitSweepOverrides(sets);
 }
 
-function readText(path: string, what: string): string {
+/**
+ * Applies overrides one at a time; a ConfigError names the override as typed (`model.aed.instances=2`), not as
+ * passed on after the prefix was stripped.
+ */
+function applyTyped<T>(value: T, typed: readonly string[], target: 'scenario' | 'model', apply: (v: T, ov: string[]) => T): T {
+  let v = value;
+  for (const t of typed) {
+    const split = splitOverrides([t]);
+    const stripped = split[target][0];
+    if (stripped === undefined) continue;
+    try {
+      v = apply(v, [stripped]);
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      const prefix = t.trim().endsWith(stripped.trim()) ? t.trim().slice(0, t.trim().length - stripped.trim().length) : '';
+      throw new ConfigError(
+        e.issues.map((i) => ({
+          ...i,
+          file: `override ${JSON.stringify(t)}`,
+          path: i.path ? `${prefix}${i.path}` : i.path,
+          message: i.message.replace(/\(did you mean (\S+)\?\)/, `(did you mean ${prefix}$1?)`),
+        })),
+      );
+    }
+  }
+  return v;
+}
+
+function readText(path: string, what: string, hint = ''): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError(`${path}: cannot read ${what}${code ? ` (${code})` : ''}`);
+    throw new InputError(`${path}: cannot read ${what}${code ? ` (${code})` : ''}${hint}`);
   }
+}
+
+/** For a relative model.file: where it was resolved from, since it is not the current directory. */
+export function modelFileHint(scenarioFile: string, given: string, resolved: string): string {
+  if (isAbsolute(given)) return '';
+  return `\nhint: a relative model.file is resolved against the scenario's folder (${dirname(scenarioFile) || '.'}/), so "${given}" is ${resolved}; if you meant ${given} from the current directory, write model.file=${relative(dirname(scenarioFile) || '.', given)}`;
 }
 
 export interface LoadedInput {
@@ -94,14 +125,14 @@ export function loadInput(scenarioFile: string, opts: Pick<SimCliOptions, 'seed'
   const split = splitOverrides(opts.set);
   const scenarioText = readText(scenarioFile, 'scenario file');
   let scenario = parseScenario(scenarioText, scenarioFile);
-  if (split.scenario.length) scenario = applyScenarioOverrides(scenario, split.scenario);
+  if (split.scenario.length) scenario = applyTyped(scenario, opts.set, 'scenario', applyScenarioOverrides);
   if (opts.seed !== undefined) scenario = { ...scenario, sim: { ...scenario.sim, seed: opts.seed } };
   scenario = { ...scenario, name: scenarioName(scenario, scenarioFile) };
   const modelFile = resolveModelPath(scenarioFile, scenario.model.file);
-  let model = parseModel(readText(modelFile, `model file (model.file of ${scenarioFile})`), modelFile);
+  let model = parseModel(readText(modelFile, `model file (model.file of ${scenarioFile})`, modelFileHint(scenarioFile, scenario.model.file, modelFile)), modelFile);
   // The scenario's own model.overrides (errors point into the scenario file), then --set model.<path>=v.
   if (scenario.model.overrides.length) model = applyScenarioModelOverrides(model, scenario, scenarioText, scenarioFile);
-  if (split.model.length) model = applyModelOverrides(model, split.model);
+  if (split.model.length) model = applyTyped(model, opts.set, 'model', applyModelOverrides);
   const crypto = opts.crypto ?? scenario.crypto ?? 'node';
   return { scenario, model, scenarioFile, modelFile, seed: scenario.sim.seed, crypto, overrides: split };
 }
@@ -130,7 +161,7 @@ export async function main(argv: readonly string[], io: Io = process, runScenari
   const program = new Command('sim')
     .description('Run one DTLS 1.3 accelerator scenario and write summary.json, stats.txt, timeseries.csv, charts, report.html')
     .argument('<scenario>', 'scenario YAML file (it names the model file)')
-    .option('--out <dir>', 'output directory (default results/<scenario>/<UTC timestamp>)')
+    .option('--out <dir>', 'output directory (default results/<scenario>/<model>[-<overrides hash>]-<UTC timestamp>)')
     .option('--seed <n>', 'random seed (overrides sim.seed)', parseSeed)
     .option('--set <key=value>', 'override a scenario field (clients.count=100) or model field (model.aead.instances=8); repeatable', collect, [] as string[])
     .addOption(new Option('--crypto <provider>', 'crypto provider of the DTLS implementation').choices(['node', 'noble']))
@@ -206,7 +237,12 @@ export async function main(argv: readonly string[], io: Io = process, runScenari
       },
     };
     const files = await renderAll(result, { charts: opts.charts });
-    const outDir = opts.out ?? defaultOutDir('results', input.scenario.name ?? 'run', new Date());
+    const outDir =
+      opts.out ??
+      defaultOutDir('results', input.scenario.name ?? 'run', new Date(), {
+        model: basename(input.modelFile).replace(/\.ya?ml$/i, ''),
+        overrides: [...opts.set, ...(opts.seed !== undefined ? [`--seed=${opts.seed}`] : []), ...(opts.crypto ? [`--crypto=${opts.crypto}`] : [])],
+      });
     writeOutputs(outDir, files);
     io.stdout.write(renderTerminalSummary(result));
     if (!opts.quiet) io.stderr.write(`wrote ${files.length} files to ${outDir} (wall time ${wallS.toFixed(2)} s)\n`);
