@@ -28,6 +28,7 @@ import { evaluateSla, normalizeSimResult, renderAll, renderTerminalSummary, slaF
 import type { SimResult } from '../report/types.ts';
 import { runScenario as realRunScenario } from '../workload/index.ts';
 import type { RunScenarioArgs } from '../workload/index.ts';
+import { checkRun, describeEstimate, machineLimit, type MemoryLimit } from './guard.ts';
 import { createProgress } from './progress.ts';
 import { defaultOutDir, writeOutputs } from './output.ts';
 import { isReplay, replayMain } from './replay.ts';
@@ -44,6 +45,7 @@ export interface SimCliOptions {
   strict?: boolean;
   quiet?: boolean;
   charts: boolean;
+  force?: boolean;
 }
 
 export type { RunScenarioArgs };
@@ -156,7 +158,7 @@ export interface Io {
  * Run the command with the given arguments (without node and script). Returns the exit status; never calls
  * process.exit. `runScenario` (default: src/workload/index.ts) can be injected (tests).
  */
-export async function main(argv: readonly string[], io: Io = process, runScenario?: RunScenarioFn): Promise<number> {
+export async function main(argv: readonly string[], io: Io = process, runScenario?: RunScenarioFn, limit?: MemoryLimit): Promise<number> {
   if (isReplay(argv)) return replayMain(argv, io);
   const program = new Command('sim')
     .description('Run one DTLS 1.3 accelerator scenario and write summary.json, stats.txt, timeseries.csv, charts, report.html')
@@ -168,6 +170,7 @@ export async function main(argv: readonly string[], io: Io = process, runScenari
     .option('--strict', 'exit 1 when an SLA check fails')
     .option('--quiet', 'no progress on stderr')
     .option('--no-charts', 'skip charts (SVG/PNG); faster')
+    .option('--force', 'run even when the memory estimate exceeds what the machine has')
     .exitOverride()
     .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) });
 
@@ -196,6 +199,14 @@ export async function main(argv: readonly string[], io: Io = process, runScenari
     return EXIT_FAIL;
   }
 
+  const check = checkRun(input.scenario, limit ?? machineLimit());
+  if (check.refusal && !opts.force) {
+    io.stderr.write(`${check.refusal}\n`);
+    return EXIT_BAD_INPUT;
+  }
+  if (!opts.quiet) {
+    io.stderr.write(`setting up ${input.scenario.clients.count.toLocaleString('en-US')} clients (estimated ${describeEstimate(check.estimate)})${check.refusal ? '; --force given despite the estimate' : ''}\n`);
+  }
   const progress = createProgress({ stream: io.stderr, quiet: opts.quiet ?? false, label: input.scenario.name ?? 'sim' });
   let result: SimResult;
   let wallS: number;
