@@ -6,7 +6,7 @@
 // Reads the scenario and the model it references, applies overrides, runs the co-simulation, writes the outputs
 // (docs/outputs.md) into results/<scenario>/<model>[-<overrides hash>]-<UTC timestamp>/ or --out DIR, prints the summary table on stdout and
 // progress on stderr.
-// Exit status: 0 completed run (SLA failures are reported but do not fail the run unless --strict);
+// Exit status: 0 completed run (SLA failures are reported but do not fail the run unless --strict); 130 Ctrl-C;
 // 1 SLA failure with --strict, or any other error; 2 bad input (argument, scenario or model file, override).
 import { readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, relative } from 'node:path';
@@ -26,16 +26,18 @@ import {
 import type { ModelConfig, Scenario } from '../workload/config/index.ts';
 import { evaluateSla, normalizeSimResult, renderAll, renderTerminalSummary, slaFailures } from '../report/index.ts';
 import type { SimResult } from '../report/types.ts';
-import { runScenario as realRunScenario } from '../workload/index.ts';
 import type { RunScenarioArgs } from '../workload/index.ts';
 import { checkRun, describeEstimate, machineLimit, type MemoryLimit } from './guard.ts';
 import { createProgress } from './progress.ts';
+import { runInWorker } from './sim-worker.ts';
 import { defaultOutDir, writeOutputs } from './output.ts';
 import { isReplay, replayMain } from './replay.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_FAIL = 1;
 export const EXIT_BAD_INPUT = 2;
+/** Ctrl-C (128 + SIGINT), as a shell reports it. */
+export const EXIT_INTERRUPTED = 130;
 
 export interface SimCliOptions {
   out?: string;
@@ -210,16 +212,32 @@ export async function main(argv: readonly string[], io: Io = process, runScenari
   const progress = createProgress({ stream: io.stderr, quiet: opts.quiet ?? false, label: input.scenario.name ?? 'sim' });
   let result: SimResult;
   let wallS: number;
+  // SIGINT while the simulation runs: clear the progress line, say "interrupted", exit 130. The real simulation
+  // runs in a worker thread (src/cli/sim-worker.ts) so that this handler can run while it computes.
+  let onSigint = () => {};
+  const interrupted = new Promise<'interrupted'>((resolve) => {
+    onSigint = () => resolve('interrupted');
+  });
+  process.once('SIGINT', onSigint);
+  let stop: () => Promise<unknown> = async () => {};
   try {
-    const run = runScenario ?? realRunScenario;
     const t0 = performance.now();
-    const raw = await run({
-      scenario: input.scenario,
-      model: input.model,
-      seed: input.seed,
-      crypto: input.crypto,
-      onProgress: (f, t) => progress.onProgress(f, t),
-    });
+    const args = { scenario: input.scenario, model: input.model, seed: input.seed, crypto: input.crypto };
+    let running: Promise<SimResult>;
+    if (runScenario) running = Promise.resolve(runScenario({ ...args, onProgress: (f, t) => progress.onProgress(f, t) }));
+    else {
+      const w = runInWorker(args, (f, t) => progress.onProgress(f, t));
+      running = w.result;
+      stop = w.terminate;
+    }
+    running.catch(() => {});
+    const raw = await Promise.race([running, interrupted]);
+    if (raw === 'interrupted') {
+      await stop();
+      progress.finish(false);
+      io.stderr.write('interrupted\n');
+      return EXIT_INTERRUPTED;
+    }
     wallS = (performance.now() - t0) / 1000;
     result = normalizeSimResult(raw);
     progress.finish(true);
@@ -231,6 +249,9 @@ export async function main(argv: readonly string[], io: Io = process, runScenari
     }
     io.stderr.write(`error: simulation failed, nothing written: ${errorText(e)}\n`);
     return EXIT_FAIL;
+  } finally {
+    process.off('SIGINT', onSigint);
+    await stop();
   }
 
   try {
