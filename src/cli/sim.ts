@@ -10,7 +10,8 @@
 // 1 SLA failure with --strict, or any other error; 2 bad input (argument, scenario or model file, override).
 import { readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, relative } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { execFileSync } from 'node:child_process';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { splitOverrides as splitSweepOverrides } from '../dse/plan.ts';
 import {
@@ -264,8 +265,10 @@ export async function main(argv: readonly string[], io: Io = process, runScenari
         model_file: input.modelFile,
         seed: input.seed,
         crypto: input.crypto,
+        overrides: opts.set,
         scenario_overrides: input.overrides.scenario,
         model_overrides: input.overrides.model,
+        code_version: codeVersion(),
       },
     };
     const files = await renderAll(result, { charts: opts.charts });
@@ -288,6 +291,23 @@ export async function main(argv: readonly string[], io: Io = process, runScenari
     return EXIT_FAIL;
   }
   return EXIT_OK;
+}
+
+/** `<package version> (<git describe>)`, or the package version alone outside a git checkout. */
+export function codeVersion(): string {
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  let version = 'unknown';
+  try {
+    version = String((JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { version?: unknown }).version ?? 'unknown');
+  } catch {
+    // no package.json next to the sources: leave 'unknown'
+  }
+  try {
+    const git = execFileSync('git', ['describe', '--always', '--dirty', '--tags'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).trim();
+    return git ? `${version} (${git})` : version;
+  } catch {
+    return version;
+  }
 }
 
 function errorText(e: unknown): string {

@@ -2,7 +2,7 @@
 // a hint for relative model.file paths, result folders named by model and overrides, dse under results/dse.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -94,6 +94,23 @@ test('result folders name the model and a hash of the overrides', () => {
   assert.is(d, join(res, 'sc', `iot-gateway-${h}-20260102-030405`));
   mkdirSync(d, { recursive: true });
   assert.is(defaultOutDir(res, 'sc', when, { model: 'iot-gateway', overrides: ['aead.instances=2'] }), `${d}-2`);
+});
+
+test('report.html header: model file, every override as typed, seed, code version; raw JSON collapsed', async () => {
+  const out = join(tmp, 'header');
+  const r = await run([scenario, '--out', out, '--quiet', '--no-charts', '--seed', '9', '--set', 'aead.instances=3', '--set', 'model.hash.instances=1', '--set', 'clients.count=2']);
+  assert.is(r.code, 0, r.err);
+  const html = readFileSync(join(out, 'report.html'), 'utf8');
+  const head = html.slice(0, html.indexOf('<h2>'));
+  assert.match(head, /models\/baseline\.yaml/);
+  for (const ov of ['aead.instances=3', 'model.hash.instances=1', 'clients.count=2']) assert.ok(head.includes(ov), ov);
+  assert.match(head, /<title>[^<]*aead\.instances=3/);
+  assert.match(head, '<th>seed</th><td>42</td>'); // the fixture's own seed: the header shows the result's
+  const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version as string;
+  assert.match(head, new RegExp(`<th>code version</th><td>${version.replace(/\./g, '\\.')}`));
+  assert.match(html, /<details><summary>Summary \(summary\.json/);
+  assert.match(html, /<details><summary>Configuration \(config\.json\)/);
+  assert.not.match(html.slice(0, html.indexOf('<h2>Raw data</h2>')), '<pre>');
 });
 
 test.after(() => rmSync(tmp, { recursive: true, force: true }));
