@@ -24,7 +24,7 @@ table{border-collapse:collapse;margin:.5em 0;font-size:.9em}
 th,td{border:1px solid #ddd;padding:.25em .6em;text-align:right}th{background:#f3f3f3}
 td:first-child,th:first-child{text-align:left}
 .pass{color:#0a0;font-weight:bold}.fail{color:#c00;font-weight:bold}
-.meta{color:#555}table.run th{text-align:left;background:none}details{margin:.5em 0}.chart{margin:1em 0}.chart svg{max-width:100%;height:auto}pre{background:#f7f7f7;padding:1em;overflow:auto;font-size:.8em}
+.meta{color:#555}table.run th,table.run td{text-align:left}details{margin:.5em 0}.chart{margin:1em 0}.chart svg{max-width:100%;height:auto}pre{background:#f7f7f7;padding:1em;overflow:auto;font-size:.8em}
 `;
 
 function cell(x: string, header = false): string {
