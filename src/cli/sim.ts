@@ -168,7 +168,7 @@ export async function main(argv: readonly string[], io: Io = process, runScenari
     .argument('<scenario>', 'scenario YAML file (it names the model file)')
     .option('--out <dir>', 'output directory (default results/<scenario>/<model>[-<overrides hash>]-<UTC timestamp>)')
     .option('--seed <n>', 'random seed (overrides sim.seed)', parseSeed)
-    .option('--set <key=value>', 'override a scenario field (clients.count=100) or model field (model.aead.instances=8); repeatable', collect, [] as string[])
+    .option('--set <key=value>', 'override a scenario field (clients.count=100) or model field (aead.instances=8 or model.aead.instances=8); repeatable', collect, [] as string[])
     .addOption(new Option('--crypto <provider>', 'crypto provider of the DTLS implementation').choices(['node', 'noble']))
     .option('--strict', 'exit 1 when an SLA check fails')
     .option('--quiet', 'no progress on stderr')
