@@ -180,7 +180,7 @@ export interface SweepCliResult {
 export async function runSweepCli(file: string, o: SweepCliOptions = {}): Promise<SweepCliResult> {
   const tPlan = performance.now();
   const loaded = loadSweep(file, (p) => readFileSync(p, 'utf8'));
-  const out = o.out ?? path.join('out', 'dse', loaded.name);
+  const out = o.out ?? path.join('results', 'dse', loaded.name);
   // DSE_CODE_VERSION pins the version (e.g. a git commit id on a cluster, or a fixed string in tests whose
   // working tree other processes edit); otherwise it is computed from the sources.
   const version = o.codeVersion ?? (process.env['DSE_CODE_VERSION'] || codeVersion());
@@ -354,7 +354,7 @@ export async function main(argv: string[]): Promise<number> {
       .exitOverride()
       .argument('<sweep>', 'sweep file (sweeps/NAME.yaml)')
       .option('--jobs <n>', 'worker threads (default: number of cores)')
-      .option('--out <dir>', 'output directory (default: out/dse/NAME)')
+      .option('--out <dir>', 'output directory (default: results/dse/NAME)')
       .option('--shard <i/N>', 'run only shard i of N (0-based); combine with `dse merge`')
       .option('--fresh', 'discard stored point results in the output directory first')
       .option('--timeout <s>', 'wall-clock limit per run in seconds; runs over it are skipped (not stored), retried next time')

@@ -2,6 +2,7 @@
 // writing, an INCOMPLETE marker exists in the directory; it is removed after the last file (summary.json, written
 // last) is in place. A directory with INCOMPLETE in it is never a complete result.
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import type { OutputFile } from '../report/types.ts';
 
@@ -19,9 +20,29 @@ export function safeName(s: string): string {
   return t || 'run';
 }
 
-/** results/<scenario>/<timestamp>[-N]: a directory that does not exist yet. */
-export function defaultOutDir(root: string, scenario: string, now: Date): string {
-  const base = join(root, safeName(scenario), timestampName(now));
+/**
+ * Short hash naming a set of overrides (8 hex digits of SHA-256 over them, one per line, in order): runs of the
+ * same scenario with different --set/--seed land in different folders. Empty when there are none.
+ */
+export function overridesHash(overrides: readonly string[]): string {
+  if (overrides.length === 0) return '';
+  return createHash('sha256').update(overrides.join('\n')).digest('hex').slice(0, 8);
+}
+
+/** What names a run's folder besides the scenario: the model file's base name and the overrides (hashed). */
+export interface RunIdentity {
+  model: string;
+  overrides: readonly string[];
+}
+
+/**
+ * results/<scenario>/<timestamp>[-N], or with `run` results/<scenario>/<model>[-<overrides hash>]-<timestamp>[-N]:
+ * a directory that does not exist yet.
+ */
+export function defaultOutDir(root: string, scenario: string, now: Date, run?: RunIdentity): string {
+  const hash = run ? overridesHash(run.overrides) : '';
+  const leaf = run ? [safeName(run.model), ...(hash ? [hash] : []), timestampName(now)].join('-') : timestampName(now);
+  const base = join(root, safeName(scenario), leaf);
   if (!existsSync(base)) return base;
   for (let i = 2; ; i++) {
     const d = `${base}-${i}`;

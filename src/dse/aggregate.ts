@@ -49,6 +49,12 @@ export interface Recommendation {
   margins: { name: string; op: string; target: number; mean: number; margin: number }[];
   bottleneck?: { block: string; utilization: number };
   largest_wait?: { component: string; wait_us: number };
+  /**
+   * The deciding trade-off: the cheapest point that costs less but fails an SLA (the SLA with the worst margin),
+   * and the next-cheapest point that meets every SLA.
+   */
+  cheaper_failing?: { point: number; params: Point; cost: number; failed_sla: string; mean: number; target: number };
+  next_feasible?: { point: number; params: Point; cost: number };
 }
 
 export interface SweepResult {
@@ -64,6 +70,34 @@ export interface SweepResult {
   noRecommendation?: string;
   /** Planned runs with no stored result (a partial shard output). */
   missingRuns: number;
+}
+
+/** The points on either side of the recommendation by cost: the deciding trade-off (Recommendation). */
+function tradeoff(rec: PointResult, valid: PointResult[], feasible: PointResult[], metric: string): Pick<Recommendation, 'cheaper_failing' | 'next_feasible'> {
+  const cost = (p: PointResult) => p.metrics[metric]?.mean ?? NaN;
+  const rc = cost(rec);
+  const out: Pick<Recommendation, 'cheaper_failing' | 'next_feasible'> = {};
+  let cheaper: PointResult | undefined;
+  for (const p of valid) {
+    const c = cost(p);
+    if (p.sla_pass || !Number.isFinite(c) || c >= rc) continue;
+    // the failing point closest in cost to the recommendation: what one would have to give up to save
+    if (!cheaper || c > cost(cheaper)) cheaper = p;
+  }
+  if (cheaper) {
+    const worst = [...cheaper.sla].filter((v) => !v.pass).sort((a, b) => a.margin - b.margin)[0];
+    if (worst) {
+      out.cheaper_failing = { point: cheaper.index, params: cheaper.params, cost: cost(cheaper), failed_sla: worst.name, mean: worst.value.mean, target: worst.target };
+    }
+  }
+  let next: PointResult | undefined;
+  for (const p of feasible) {
+    const c = cost(p);
+    if (p === rec || !Number.isFinite(c) || c < rc) continue;
+    if (!next || c < cost(next)) next = p;
+  }
+  if (next) out.next_feasible = { point: next.index, params: next.params, cost: cost(next) };
+  return out;
 }
 
 export const DEFAULT_METRICS = [
@@ -203,6 +237,7 @@ export function aggregate(plan: Plan, store: RunStore): SweepResult {
       margins,
       ...(rec.bottleneck ? { bottleneck: rec.bottleneck } : {}),
       ...(rec.largest_wait ? { largest_wait: rec.largest_wait } : {}),
+      ...tradeoff(rec, valid, feasible, sweep.cost_metric),
     };
   } else {
     result.noRecommendation =

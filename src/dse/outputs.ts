@@ -111,6 +111,15 @@ export function recommendationText(r: SweepResult): string {
   ];
   if (rec.bottleneck) lines.push(`  bottleneck block: ${rec.bottleneck.block} (utilisation ${fmt(rec.bottleneck.utilization * 100, 3)}%)`);
   if (rec.largest_wait) lines.push(`  largest wait: ${rec.largest_wait.component} (${fmt(rec.largest_wait.wait_us, 4)} us per handshake + record)`);
+  const cf = rec.cheaper_failing;
+  const nf = rec.next_feasible;
+  if (cf || nf) lines.push('  deciding trade-off:');
+  if (cf) {
+    lines.push(
+      `    point ${cf.point} (${paramsText(cf.params)}) would save ${fmt(rec.cost - cf.cost, 6)} ${rec.cost_metric} but fails ${cf.failed_sla} (mean ${fmt(cf.mean, 6)} vs target ${fmt(cf.target, 6)})`,
+    );
+  }
+  if (nf) lines.push(`    the next point meeting every SLA, ${nf.point} (${paramsText(nf.params)}), costs ${fmt(nf.cost - rec.cost, 6)} more ${rec.cost_metric}`);
   return `${lines.join('\n')}\n`;
 }
 

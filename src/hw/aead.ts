@@ -15,6 +15,7 @@
 import { Clock, type Kernel, type Ps } from '../sim/index.ts';
 import type { Discipline } from '../sim/index.ts';
 import { BlockBase, DelayedDone, hz } from './block.ts';
+import { clockScaling } from './clock-cost.ts';
 import type { AeadParams } from './params.ts';
 import type { Done, HwCryptoOp } from './types.ts';
 
@@ -90,12 +91,16 @@ export function aeadOpCycles(p: AeadParams, op: HwCryptoOp): number {
 export class AeadEngine extends BlockBase {
   readonly params: AeadParams;
   readonly clock: Clock;
+  /** Dynamic energy per busy cycle at this clock (src/hw/clock-cost.ts), pJ. */
+  private readonly energyPerCyclePj: number;
   private readonly drainPs: Ps;
   private readonly drain: DelayedDone;
 
   constructor(k: Kernel, p: AeadParams, name = 'aead', discipline: Discipline = 'fifo') {
-    super(k, { name, kind: 'aead', instances: p.instances, clockHz: hz(p.clock_mhz), areaMm2: p.cost.area_mm2, staticMw: p.cost.static_mw, resource: { discipline } });
+    const scale = clockScaling(p.clock_mhz, p.cost);
+    super(k, { name, kind: 'aead', instances: p.instances, clockHz: hz(p.clock_mhz), areaMm2: p.cost.area_mm2 * scale.area, staticMw: p.cost.static_mw * scale.static, resource: { discipline } });
     this.params = p;
+    this.energyPerCyclePj = p.cost.energy_pj_per_cycle * scale.energy;
     this.clock = new Clock(this.clockHz);
     this.drainPs = this.clock.cyclesToPs(p.pipeline_depth - 1);
     this.drain = new DelayedDone(k, this.drainPs);
@@ -115,7 +120,7 @@ export class AeadEngine extends BlockBase {
   serve(op: HwCryptoOp, done: Done | null, priority = 0): boolean {
     const cycles = aeadOpCycles(this.params, op);
     this.count(op.op);
-    this.energyPj += cycles * this.params.cost.energy_pj_per_cycle;
+    this.energyPj += cycles * this.energyPerCyclePj;
     if (op.op !== 'sn-mask') this.bytes += aeadPayloadBytes(op);
     const occ = this.clock.cyclesToPs(cycles);
     if (this.drainPs === 0 || done === null) return this.resource.use(occ, done, priority);

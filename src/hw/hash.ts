@@ -7,6 +7,7 @@
 import { Clock, type Kernel, type Ps } from '../sim/index.ts';
 import type { Discipline } from '../sim/index.ts';
 import { BlockBase, hz } from './block.ts';
+import { clockScaling } from './clock-cost.ts';
 import type { HashParams } from './params.ts';
 import type { Done, HwCryptoOp } from './types.ts';
 
@@ -68,11 +69,15 @@ export function hashOpCycles(p: HashParams, op: HwCryptoOp): number {
 export class HashUnit extends BlockBase {
   readonly params: HashParams;
   readonly clock: Clock;
+  /** Dynamic energy per busy cycle at this clock (src/hw/clock-cost.ts), pJ. */
+  private readonly energyPerCyclePj: number;
   private compressions = 0;
 
   constructor(k: Kernel, p: HashParams, name = 'hash', discipline: Discipline = 'fifo') {
-    super(k, { name, kind: 'hash', instances: p.instances, clockHz: hz(p.clock_mhz), areaMm2: p.cost.area_mm2, staticMw: p.cost.static_mw, resource: { discipline } });
+    const scale = clockScaling(p.clock_mhz, p.cost);
+    super(k, { name, kind: 'hash', instances: p.instances, clockHz: hz(p.clock_mhz), areaMm2: p.cost.area_mm2 * scale.area, staticMw: p.cost.static_mw * scale.static, resource: { discipline } });
     this.params = p;
+    this.energyPerCyclePj = p.cost.energy_pj_per_cycle * scale.energy;
     this.clock = new Clock(this.clockHz);
   }
 
@@ -86,7 +91,7 @@ export class HashUnit extends BlockBase {
     this.count(op.op);
     this.compressions += blocks;
     this.bytes += op.inputBytes;
-    this.energyPj += cycles * this.params.cost.energy_pj_per_cycle;
+    this.energyPj += cycles * this.energyPerCyclePj;
     return this.resource.use(this.clock.cyclesToPs(cycles), done, priority);
   }
 

@@ -19,6 +19,19 @@ const baseCost = {
   static_mw: nonNeg.default(0),
 };
 
+/**
+ * How the cost of a clocked block (AEAD, hash) depends on its clock (src/hw/clock-cost.ts, docs/models.md "Cost
+ * versus clock"). area_mm2, static_mw and energy_pj_per_cycle are quoted at knee_mhz.
+ */
+const clockCost = {
+  /** Timing-closure knee, MHz: highest clock met with minimum-area cells; the other cost figures are quoted there. */
+  knee_mhz: posNum.default(1000),
+  /** Relative area added at twice the knee (area x (1 + area_growth x ((f - knee)/knee)^2) above the knee). */
+  area_growth: nonNeg.default(1),
+  /** Share of static_mw that is clock-tree power (scales with the clock); the rest is leakage (scales with area). */
+  clock_power_fraction: z.number().min(0).max(1).default(0.3),
+};
+
 export const PortSchema = z.strictObject({
   /** Line rate, 10^9 bit/s (each direction). */
   line_rate_gbps: posNum,
@@ -78,7 +91,7 @@ export const AeadSchema = z.strictObject({
   /** Additional authenticated data assumed when the operation does not say (DTLS 1.3 unified header), bytes. */
   aad_bytes: nonNegInt.default(5),
   cost: z
-    .strictObject({ ...baseCost, /** Dynamic energy per busy cycle, pJ. */ energy_pj_per_cycle: nonNeg.default(0) })
+    .strictObject({ ...baseCost, ...clockCost, /** Dynamic energy per busy cycle, pJ. */ energy_pj_per_cycle: nonNeg.default(0) })
     .prefault({}),
 });
 
@@ -94,7 +107,7 @@ export const HashSchema = z.strictObject({
   }),
   /** Per-operation overhead (load/unload, padding, key setup), cycles. */
   op_overhead_cycles: nonNeg,
-  cost: z.strictObject({ ...baseCost, energy_pj_per_cycle: nonNeg.default(0) }).prefault({}),
+  cost: z.strictObject({ ...baseCost, ...clockCost, energy_pj_per_cycle: nonNeg.default(0) }).prefault({}),
 });
 
 /** RSA operations (rsa_pss_rsae_* signatures, by modulus length; sign with CRT), with defaults: sources in

@@ -6,6 +6,7 @@ import { HZ_PER_MHZ } from '../sim/index.ts';
 import { fixed, fmt, pct } from './format.ts';
 import { canonicalSummary, stripWallTime, toJson } from './json.ts';
 import type { RenderedChart } from './charts.ts';
+import { renderRunHeader, runTitle } from './header.ts';
 import type { BreakdownEntry, SimResult } from './types.ts';
 
 export function escapeHtml(s: string): string {
@@ -24,7 +25,7 @@ table{border-collapse:collapse;margin:.5em 0;font-size:.9em}
 th,td{border:1px solid #ddd;padding:.25em .6em;text-align:right}th{background:#f3f3f3}
 td:first-child,th:first-child{text-align:left}
 .pass{color:#0a0;font-weight:bold}.fail{color:#c00;font-weight:bold}
-.meta{color:#555}.chart{margin:1em 0}.chart svg{max-width:100%;height:auto}pre{background:#f7f7f7;padding:1em;overflow:auto;font-size:.8em}
+.meta{color:#555}table.run th,table.run td{text-align:left}details{margin:.5em 0}.chart{margin:1em 0}.chart svg{max-width:100%;height:auto}pre{background:#f7f7f7;padding:1em;overflow:auto;font-size:.8em}
 `;
 
 function cell(x: string, header = false): string {
@@ -66,12 +67,11 @@ export function renderReportHtml(result: SimResult, charts: readonly RenderedCha
   const u = s.udp_baseline;
   const parts: string[] = [];
   parts.push(`<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">`);
-  parts.push(`<title>${escapeHtml(`dtls-accel-sim: ${s.scenario} / ${s.model}`)}</title>`);
+  parts.push(`<title>${escapeHtml(`dtls-accel-sim: ${runTitle(result)}`)}</title>`);
   parts.push(`<style>${CSS}</style>\n</head>\n<body>`);
-  parts.push(`<h1>${escapeHtml(`dtls-accel-sim report: ${s.scenario}`)}</h1>`);
-  parts.push(
-    `<p class="meta">${escapeHtml(`model ${s.model} · seed ${s.seed} · simulated ${fmt(s.sim_time_s)} s · ${fmt(s.events)} kernel events`)}</p>`,
-  );
+  parts.push(`<h1>${escapeHtml(`dtls-accel-sim report: ${runTitle(result)}`)}</h1>`);
+  parts.push(renderRunHeader(result));
+  parts.push(`<p class="meta">${escapeHtml(`simulated ${fmt(s.sim_time_s)} s · ${fmt(s.events)} kernel events`)}</p>`);
 
   parts.push(findingsSection(result));
 
@@ -204,10 +204,9 @@ export function renderReportHtml(result: SimResult, charts: readonly RenderedCha
     for (const c of charts) parts.push(`<div class="chart" id="chart-${escapeHtml(c.name)}">\n${inlineSvg(c.svg)}\n</div>`);
   }
 
-  parts.push('<h2>Summary (summary.json, wall-clock time omitted)</h2>');
-  parts.push(`<pre>${escapeHtml(toJson(stripWallTime(canonicalSummary(s))))}</pre>`);
-  parts.push('<h2>Configuration (config.json)</h2>');
-  parts.push(`<pre>${escapeHtml(toJson(result.config))}</pre>`);
+  parts.push('<h2>Raw data</h2>');
+  parts.push(`<details><summary>Summary (summary.json, wall-clock time omitted)</summary>\n<pre>${escapeHtml(toJson(stripWallTime(canonicalSummary(s))))}</pre></details>`);
+  parts.push(`<details><summary>Configuration (config.json)</summary>\n<pre>${escapeHtml(toJson(result.config))}</pre></details>`);
   parts.push('</body>\n</html>\n');
   return parts.join('\n');
 }

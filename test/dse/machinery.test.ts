@@ -51,6 +51,15 @@ test('recommendation: cheapest point meeting every SLA, with margin and bottlene
   assert.ok(rec.recommendation.margin >= 0);
   assert.is(rec.recommendation.bottleneck.block, Number(cheapest[col('blocks.aead.utilization')]) > 0.3 ? 'aead' : 'pke');
   assert.ok(['record_latency_us.p99', 'handshakes.completed'].includes(rec.recommendation.tightest_sla));
+  // the deciding trade-off: the dearest failing point cheaper than the recommendation, the next passing point
+  const cost = (r: string[]) => Number(r[col('cost.area_mm2')]);
+  const cheaperFailing = rows.filter((r) => r[col('sla_pass')] === '0' && cost(r) < cost(cheapest)).sort((a, b) => cost(b) - cost(a))[0];
+  if (cheaperFailing) assert.is(rec.recommendation.cheaper_failing.point, Number(cheaperFailing[0]));
+  const next = passing.filter((r) => r !== cheapest && cost(r) >= cost(cheapest)).sort((a, b) => cost(a) - cost(b))[0];
+  if (next) assert.is(rec.recommendation.next_feasible.point, Number(next[0]));
+  assert.ok(cheaperFailing || next, 'the fixture has a trade-off to state');
+  const text = readFileSync(path.join(tmp, 'whole', 'recommendation.txt'), 'utf8');
+  assert.match(text, 'deciding trade-off:');
 });
 
 test('resume: a crash after k runs loses nothing and re-runs nothing; dse.csv equals the uninterrupted run', async () => {

@@ -21,9 +21,9 @@ export function tinyModel(o: { aead?: number; cores?: number; invocation?: numbe
       mask_setup_cycles: 4,
       pipeline_depth: 1,
       aad_bytes: 5,
-      cost: { area_mm2: 0, static_mw: 0, energy_pj_per_cycle: 0 },
+      cost: { area_mm2: 0, static_mw: 0, energy_pj_per_cycle: 0, knee_mhz: 1000, area_growth: 1, clock_power_fraction: 0.3 },
     },
-    hash: { instances: 1, clock_mhz: 1000, cycles_per_compression: { sha256: 65, sha384: 81 }, op_overhead_cycles: 40, cost: { area_mm2: 0, static_mw: 0, energy_pj_per_cycle: 0 } },
+    hash: { instances: 1, clock_mhz: 1000, cycles_per_compression: { sha256: 65, sha384: 81 }, op_overhead_cycles: 40, cost: { area_mm2: 0, static_mw: 0, energy_pj_per_cycle: 0, knee_mhz: 1000, area_growth: 1, clock_power_fraction: 0.3 } },
     pke: {
       instances: 1,
       latency_us: { x25519_keygen: 10, x25519_derive: 10, p256_keygen: 20, p256_derive: 20, ed25519_sign: 10, ed25519_verify: 20, ecdsa_p256_sign: 20, ecdsa_p256_verify: 40,

@@ -7,6 +7,7 @@
 import { LineCounter, parseDocument, isMap, isPair, isScalar, isSeq, visit } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import type * as z from 'zod';
+import { closest, fieldPaths } from './suggest.ts';
 
 export type ConfigIssue = {
   /** File name as given by the caller, or `override "a.b=c"` for an override. */
@@ -218,6 +219,14 @@ function clone<T>(v: T): T {
   return structuredClone(v);
 }
 
+/** Adds "did you mean X?" to unknown-key issues of an override, X the closest existing field path of `before`. */
+function withSuggestion(e: unknown, pathText: string, before: unknown): unknown {
+  if (!(e instanceof ConfigError) || !e.issues.some((i) => i.message === 'unknown key')) return e;
+  const guess = closest(pathText, fieldPaths(before));
+  if (guess === undefined) return e;
+  return new ConfigError(e.issues.map((i) => (i.message === 'unknown key' ? { ...i, message: `unknown key (did you mean ${guess}?)` } : i)));
+}
+
 /**
  * Applies `path=value` overrides (value parsed as YAML: `8`, `true`, `[a, b]`, `{dist: exponential, mean: 2}`)
  * to a copy of `config` and re-validates the result with `schema`. Array items are addressed by index
@@ -272,7 +281,11 @@ export function applyOverrides<S extends z.ZodType>(config: z.input<S> | z.outpu
       throw new ConfigError([{ file, line: 0, col: 0, path: pathText, message: 'array items are addressed by index' }]);
     }
     (obj as Record<string, unknown>)[last] = value;
-    validateConfig(next, schema, { file });
+    try {
+      validateConfig(next, schema, { file });
+    } catch (e) {
+      throw withSuggestion(e, pathText, current);
+    }
     current = next;
   }
   return validateConfig(current, schema, { file: 'config' });
