@@ -1,6 +1,6 @@
 #!/bin/sh
 # Screenshot of a run's report.html with headless Chromium, for docs/img/.
-#   scripts/screenshot-report.sh [RESULT_DIR] [OUT.png]
+#   deploy/screenshot-report.sh [RESULT_DIR] [OUT.png]
 # Without RESULT_DIR it runs `npm run sim` on scenarios/single-client.yaml into a temporary directory first.
 # Needs chromium (Debian: apt-get install -y chromium) or set CHROMIUM=/path/to/chrome.
 set -eu
