@@ -1,15 +1,10 @@
 // Summary of a load-generator run, with the simulator's summary.json field names where the figure is the same.
 // Percentiles are exact nearest-rank over every sample (the generator keeps them all).
+import type { Dist } from '../../sim/stats.ts';
 import type { LoadSamples, LoadSpec } from './generator.ts';
 
-export interface LatencySummary {
-  count: number;
-  mean: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-}
+/** Same shape as the kernel's Dist (count, mean, p50, p90, p99, max), in the unit of the field holding it. */
+export type LatencySummary = Dist;
 
 export interface LoadSummary {
   offered_rate_per_s: number;
