@@ -21,8 +21,9 @@ export interface ProgressOptions {
 
 export interface Progress {
   onProgress(fractionDone: number, simTimeS: number): void;
-  /** Clear the bar (TTY) and print a final line unless quiet. `ok` false: the run failed. */
-  finish(ok?: boolean): void;
+  /** Clear the bar (TTY) and print a final line unless quiet. `ok` false: the run failed. `simEndS`: the run's own
+   *  simulated end (summary.json sim_end_s), printed instead of the last progress tick so both outputs agree. */
+  finish(ok?: boolean, simEndS?: number): void;
   /** Lines/redraws written so far (for tests). */
   readonly writes: number;
 }
@@ -90,13 +91,13 @@ export function createProgress(opts: ProgressOptions = {}): Progress {
         stream.write(`${text(f, simTimeS, 0)}\n`);
       }
     },
-    finish(ok = true) {
+    finish(ok = true, simEndS?: number) {
       if (finished) return;
       finished = true;
       if (opts.quiet) return;
       if (tty && drawn > 0) stream.write(`\r${' '.repeat(drawn)}\r`);
       const elapsed = (clock() - t0) / 1000;
-      if (ok) stream.write(`${label}: done, ${fmtSim(lastSim)} simulated in ${fmtDuration(elapsed)}\n`);
+      if (ok) stream.write(`${label}: done, ${fmtSim(simEndS ?? lastSim)} simulated in ${fmtDuration(elapsed)}\n`);
       else stream.write(`${label}: stopped at ${(lastFraction * 100).toFixed(1)}% (${fmtSim(lastSim)} simulated)\n`);
       writes++;
     },

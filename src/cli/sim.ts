@@ -248,7 +248,7 @@ export async function main(argv: readonly string[], io: Io = process, runScenari
     }
     wallS = (performance.now() - t0) / 1000;
     result = normalizeSimResult(raw);
-    progress.finish(true);
+    progress.finish(true, result.summary.sim_end_s);
   } catch (e) {
     progress.finish(false);
     if (isConfigError(e)) {
