@@ -6,12 +6,12 @@
 // BoringSSL's default ClientHello carries an X25519MLKEM768 share (1216 B) beside an X25519 one and is 1404 B; it
 // spans two datagrams at MTU 1400 (1400 + 29 B), and after a cookie HelloRetryRequest even at its default 1472-byte
 // MTU (1472 + 39 B): our server reassembles it before any connection exists (src/dtls/endpoint/hello-fragments.ts).
-// Tests needing a feature not built yet can be registered as skipped with the reason (`later`) and are printed.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { main as clientMain } from '../../src/cli/demo-client.ts';
 import { start as serverStart } from '../../src/cli/demo-server.ts';
+import { skipTest } from '../skip.ts';
 import { CERTS, findBoringssl, spawnPeer, type Peer } from './harness.ts';
 import { startProxy, type Captured, type Proxy as UdpProxy, type ProxyOptions } from './udp-proxy.ts';
 
@@ -106,7 +106,7 @@ function fragmentedHellos(log: Captured[]): number {
 const ecServer = ['--cert', join(EC, 'server-chain.pem'), '--key', join(EC, 'server.key')];
 const ecClient = ['--ca', join(EC, 'ca.pem'), '--server-name', 'localhost'];
 
-type Case = { name: string; later?: string; run: (peer: string) => Promise<void> };
+type Case = { name: string; run: (peer: string) => Promise<void> };
 const cases: Case[] = [
   {
     name: 'our client -> BoringSSL server: AES-128-GCM, X25519, ECDSA chain',
@@ -281,13 +281,8 @@ if (!found.ok && process.env.CI === 'true') {
     assert.unreachable(found.why);
   });
 } else {
-  if (!found.ok) console.log(`[interop] BoringSSL tests skipped: ${found.why}`);
   for (const c of cases) {
-    if (!found.ok) test.skip(`${c.name} [skipped: peer absent]`);
-    else if (c.later) {
-      console.log(`[interop] skipped: ${c.name} (${c.later})`);
-      test.skip(`${c.name} [skipped: ${c.later}]`);
-    }
+    if (!found.ok) skipTest(test, c.name, `BoringSSL peer absent: ${found.why}`);
     else {
       const peer = found.peer;
       test(c.name, () => c.run(peer));

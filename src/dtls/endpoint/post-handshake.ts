@@ -1,9 +1,9 @@
 // Post-handshake handshake messages (RFC 9147 8, 9; RFC 8446 4.6), in message_seq order after the handshake:
-// KeyUpdate rolls the read epoch (./epochs.ts); NewSessionTicket is validated and dropped (no resumption);
+// KeyUpdate rolls the read epoch (./epochs.ts); NewSessionTicket is handled by the connection (onNewSessionTicket: ./tickets.ts);
 // NewConnectionId / RequestConnectionId are validated (only once a CID was negotiated) and dropped.
 import { AlertError } from '../handshake/bytes.ts';
 import { AlertDescription, HandshakeType } from '../handshake/constants.ts';
-import { decodeNewConnectionId, decodeNewSessionTicket, decodeRequestConnectionId } from '../handshake/messages.ts';
+import { decodeNewConnectionId, decodeRequestConnectionId } from '../handshake/messages.ts';
 import type { Epochs } from './epochs.ts';
 
 /** One complete post-handshake message received under `epoch`. Throws AlertError. */
@@ -12,9 +12,6 @@ export function onPostHandshake(epochs: Epochs, cidNegotiated: boolean, msgType:
   switch (msgType) {
     case HandshakeType.key_update:
       epochs.onKeyUpdate(body, epoch);
-      return;
-    case HandshakeType.new_session_ticket:
-      decodeNewSessionTicket(body); // resumption not implemented: validated, ACKed, dropped
       return;
     case HandshakeType.new_connection_id:
       if (!cidNegotiated) throw new AlertError(AlertDescription.unexpected_message, 'NewConnectionId without CID');
