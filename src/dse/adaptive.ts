@@ -17,8 +17,7 @@ import { Rng } from '../sim/random.ts';
 import { ConfigError } from '../workload/config/yaml.ts';
 import { aggregate } from './aggregate.ts';
 import type { PointResult } from './aggregate.ts';
-import { runKey } from './key.ts';
-import { PLAN_FORMAT, formatOverride, replicationSeeds, splitOverrides } from './plan.ts';
+import { PLAN_FORMAT, formatOverride, replicationRuns, replicationSeeds, splitOverrides } from './plan.ts';
 import type { Materialize, Plan, PlanPoint, Shard } from './plan.ts';
 import { runPlan } from './run.ts';
 import type { Evaluator, Progress, RunPlanResult } from './run.ts';
@@ -264,12 +263,7 @@ function buildRung(o: AdaptiveOptions, candidates: Point[], ids: number[], shape
       throw e;
     }
     configs.set(index, cfg);
-    const runs = seeds.map((seed, replication) => ({
-      replication,
-      seed,
-      key: runKey({ scenario: cfg.scenario, model: cfg.model, seed, crypto: sweep.crypto, codeVersion: o.codeVersion }),
-    }));
-    return { index, params, runs };
+    return { index, params, runs: replicationRuns(cfg, seeds, sweep.crypto, o.codeVersion) };
   });
   const plan: Plan = {
     format: PLAN_FORMAT,

@@ -70,6 +70,11 @@ export function pointOverrides(sweep: Sweep, params: Point): SplitOverrides {
   return splitOverrides([...sweep.overrides, ...Object.entries(params).map(([k, v]) => formatOverride(k, v))]);
 }
 
+/** One run per replication seed of a materialised point, keyed by everything its result depends on. */
+export function replicationRuns(cfg: { scenario: unknown; model: unknown }, seeds: readonly number[], crypto: Sweep['crypto'], codeVersion: string): PlanPoint['runs'] {
+  return seeds.map((seed, replication) => ({ replication, seed, key: runKey({ scenario: cfg.scenario, model: cfg.model, seed, crypto, codeVersion }) }));
+}
+
 /** Replication seeds: the same for every point of a sweep (common random numbers), derived from sweep.seed. */
 export function replicationSeeds(seed: number, replications: number): number[] {
   const rng = new Rng(seed);
@@ -101,12 +106,7 @@ export function buildPlan(sweep: Sweep, opts: { name: string; codeVersion: strin
       throw e;
     }
     configs.set(index, cfg);
-    const runs = seeds.map((seed, replication) => ({
-      replication,
-      seed,
-      key: runKey({ scenario: cfg.scenario, model: cfg.model, seed, crypto: sweep.crypto, codeVersion: opts.codeVersion }),
-    }));
-    return { index, params, runs };
+    return { index, params, runs: replicationRuns(cfg, seeds, sweep.crypto, opts.codeVersion) };
   });
   return {
     plan: {
