@@ -1,0 +1,90 @@
+// Server negotiation without connection state: the resolved server configuration, the choice of suite, group and
+// credential for a ClientHello, and the HelloRetryRequest body (also used by the stateless dispatcher).
+import type { KxGroup } from '../crypto/provider.ts';
+import { type CipherSuite, getSuite } from '../crypto/suites.ts';
+import { AlertError } from '../handshake/bytes.ts';
+import { AlertDescription, DTLS13, ExtensionType as X, HRR_RANDOM } from '../handshake/constants.ts';
+import * as E from '../handshake/extensions.ts';
+import { type ClientHello, encodeServerHello } from '../handshake/messages.ts';
+import { DEFAULT_SERVER_SCHEMES, type ResolvedCommon, type ServerConfig, type ServerCredential, resolveCommon } from './config.ts';
+import { type ResolvedClientAuth, resolveClientAuth } from './client-auth.ts';
+import { groupCode, schemeCode } from './common.ts';
+import type { ServerPskConfig } from './psk.ts';
+
+export interface ResolvedServer extends ResolvedCommon, ResolvedClientAuth {
+  credentials: ServerCredential[];
+  echoLegacySessionId: boolean;
+  connectionIdLength: number;
+  psk: ServerPskConfig | undefined;
+}
+
+export function resolveServer(c: ServerConfig): ResolvedServer {
+  const creds = Array.isArray(c.credential) ? (c.credential as ServerCredential[]) : [c.credential];
+  if (!creds.length || !creds[0]) throw new TypeError('ServerConfig.credential is required');
+  const common = resolveCommon(c);
+  if (!c.signatureSchemes?.length) common.signatureSchemes = DEFAULT_SERVER_SCHEMES.slice();
+  return {
+    ...common,
+    credentials: creds,
+    echoLegacySessionId: c.echoLegacySessionId ?? false,
+    connectionIdLength: c.connectionIdLength ?? 0,
+    ...resolveClientAuth(c),
+    psk: c.psk,
+  };
+}
+
+export interface Selection {
+  suite: CipherSuite;
+  group: KxGroup;
+  /** The client's share for `group`, or undefined when a HelloRetryRequest must ask for it. */
+  share: Uint8Array | undefined;
+  credential: ServerCredential;
+}
+
+/** Negotiates suite, group and credential for a ClientHello (server preference order). Throws AlertError. */
+export function selectParams(cfg: ResolvedServer, ch: ClientHello): Selection {
+  if (ch.legacyCookie.length !== 0) throw new AlertError(AlertDescription.illegal_parameter, 'legacy_cookie not empty');
+  if (ch.compressionMethods.length !== 1 || ch.compressionMethods[0] !== 0) {
+    throw new AlertError(AlertDescription.illegal_parameter, 'compression methods');
+  }
+  const sv = E.findExt(ch.extensions, X.supported_versions);
+  if (!sv || !E.SupportedVersions.decodeClient(sv).includes(DTLS13)) {
+    throw new AlertError(AlertDescription.protocol_version, 'client does not offer DTLS 1.3');
+  }
+  let suite: CipherSuite | undefined;
+  for (const name of cfg.suites) {
+    const s = getSuite(name);
+    if (ch.cipherSuites.includes(s.code)) { suite = s; break; }
+  }
+  if (!suite) throw new AlertError(AlertDescription.handshake_failure, 'no common cipher suite');
+  const sgData = E.findExt(ch.extensions, X.supported_groups);
+  const ksData = E.findExt(ch.extensions, X.key_share);
+  const saData = E.findExt(ch.extensions, X.signature_algorithms);
+  if (!sgData || !ksData) throw new AlertError(AlertDescription.missing_extension, 'supported_groups/key_share missing');
+  if (!saData) throw new AlertError(AlertDescription.missing_extension, 'signature_algorithms missing');
+  const clientGroups = E.SupportedGroups.decode(sgData);
+  const shares = E.KeyShare.decodeClient(ksData);
+  for (const s of shares) {
+    if (!clientGroups.includes(s.group)) throw new AlertError(AlertDescription.illegal_parameter, 'key_share for unlisted group');
+  }
+  const schemes = E.SignatureAlgorithms.decode(saData);
+  const credential = cfg.credentials.find((c) => cfg.signatureSchemes.includes(c.scheme) && schemes.includes(schemeCode(c.scheme)));
+  if (!credential) throw new AlertError(AlertDescription.handshake_failure, 'no common signature scheme');
+  for (const g of cfg.groups) {
+    const sh = shares.find((s) => s.group === groupCode(g));
+    if (sh) return { suite, group: g, share: sh.keyExchange, credential };
+  }
+  for (const g of cfg.groups) {
+    if (clientGroups.includes(groupCode(g))) return { suite, group: g, share: undefined, credential };
+  }
+  throw new AlertError(AlertDescription.handshake_failure, 'no common group');
+}
+
+/** HelloRetryRequest body; deterministic so a stateless server can rebuild it from the cookie. */
+export function buildHrrBody(suiteCode: number, group: KxGroup | undefined, cookie: Uint8Array | undefined,
+  sessionIdEcho: Uint8Array): Uint8Array {
+  const exts: E.Extension[] = [{ type: X.supported_versions, data: E.SupportedVersions.encodeServer(DTLS13) }];
+  if (group) exts.push({ type: X.key_share, data: E.KeyShare.encodeHrr(groupCode(group)) });
+  if (cookie) exts.push({ type: X.cookie, data: E.Cookie.encode(cookie) });
+  return encodeServerHello({ random: HRR_RANDOM, legacySessionIdEcho: sessionIdEcho, cipherSuite: suiteCode, compressionMethod: 0, extensions: exts });
+}
