@@ -25,14 +25,11 @@ import {
   scenarioName,
 } from '../workload/config/index.ts';
 import type { ModelConfig, Scenario } from '../workload/config/index.ts';
-import { evaluateSla, normalizeSimResult, renderAll, renderTerminalSummary, slaFailures } from '../report/index.ts';
 import type { SimResult } from '../report/types.ts';
-import { runScenario as realRunScenario, type RunScenarioArgs } from '../workload/index.ts';
+import type { RunScenarioArgs } from '../workload/index.ts';
 import { checkRun, describeEstimate, machineLimit, type MemoryLimit } from './guard.ts';
 import { createProgress } from './progress.ts';
-import { runInWorker } from './sim-worker.ts';
 import { defaultOutDir, writeOutputs } from './output.ts';
-import { isReplay, replayMain } from './replay.ts';
 import { addTraceOptions, traceFiles, traceList, traceRequest, type TraceCliOptions, type TraceRequest } from './sim-trace.ts';
 
 export const EXIT_OK = 0;
@@ -163,7 +160,9 @@ export interface Io {
  * process.exit. `runScenario` (default: src/workload/index.ts) can be injected (tests).
  */
 export async function main(argv: readonly string[], io: Io = process, runScenario?: RunScenarioFn, limit?: MemoryLimit): Promise<number> {
-  if (isReplay(argv)) return replayMain(argv, io);
+  // The modules a run needs (protocol, kernel, report) load after the argument and memory checks, so that a
+  // refused run answers at once (issue 12: under 2 s).
+  if (argv.includes('--replay')) return (await import('./replay.ts')).replayMain(argv, io);
   const program = new Command('sim')
     .description('Run one DTLS 1.3 accelerator scenario and write summary.json, stats.txt, timeseries.csv, charts, report.html')
     .argument('<scenario>', 'scenario YAML file (it names the model file)')
@@ -214,6 +213,7 @@ export async function main(argv: readonly string[], io: Io = process, runScenari
   if (!opts.quiet) {
     io.stderr.write(`setting up ${input.scenario.clients.count.toLocaleString('en-US')} clients (estimated ${describeEstimate(check.estimate)})${check.refusal ? '; --force given despite the estimate' : ''}\n`);
   }
+  const { evaluateSla, normalizeSimResult, renderAll, renderTerminalSummary, slaFailures } = await import('../report/index.ts');
   const progress = createProgress({ stream: io.stderr, quiet: opts.quiet ?? false, label: input.scenario.name ?? 'sim' });
   let result: SimResult;
   let wallS: number;
@@ -231,9 +231,10 @@ export async function main(argv: readonly string[], io: Io = process, runScenari
     let running: Promise<SimResult>;
     if (runScenario || tracing) {
       // injected runners (tests) and traced runs stay in this thread (the capture object lives here)
-      const fn = runScenario ?? realRunScenario;
+      const fn = runScenario ?? (await import('../workload/index.ts')).runScenario;
       running = Promise.resolve(fn({ ...args, onProgress: (f, t) => progress.onProgress(f, t), ...(tracing ? { capture: tracing.capture } : {}) }));
     } else {
+      const { runInWorker } = await import('./sim-worker.ts');
       const w = runInWorker(args, (f, t) => progress.onProgress(f, t));
       running = w.result;
       stop = w.terminate;

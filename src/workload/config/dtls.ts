@@ -1,7 +1,7 @@
 // DTLS protocol settings of a scenario (`dtls:` section) and their mapping to the DTLS core's endpoint
 // configuration. Every field, its default and its source: docs/scenarios.md.
 import * as z from 'zod';
-import { type CommonConfig, TIMER_DEFAULTS } from '../../dtls/index.ts';
+import { type CommonConfig, TIMER_DEFAULTS } from '../../dtls/endpoint/config.ts';
 
 /**
  * Handshake retransmission timer (RFC 9147 5.8.2), the same for every client and the server. The defaults are the
