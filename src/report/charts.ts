@@ -137,6 +137,33 @@ function longBlockSeries(rows: TimeseriesRow[], blocks: string[], pick: (r: Time
   return out;
 }
 
+/** Below this, an interval counts as idle (no goodput, no handshake, every block under 0.5 % busy). */
+const IDLE_UTILISATION = 0.005;
+
+function isIdle(r: TimeseriesRow): boolean {
+  if (r.throughput_gbps > 0 || r.handshakes_per_s > 0) return false;
+  for (const v of Object.values(r.utilization)) if (v > IDLE_UTILISATION) return false;
+  return true;
+}
+
+/**
+ * The time series without a long idle tail (e.g. one handshake finishing after retransmission timeouts long after
+ * the rest of the run), which would squash the active window into a sliver of the axis: when the idle intervals at
+ * the end span more than a quarter of the series, the charts stop one interval after the last active one and say
+ * what was left out. `clippedFrom`/`clippedTo`: the simulated times not drawn (s), or null.
+ */
+export function activeWindow(rows: readonly TimeseriesRow[]): { rows: readonly TimeseriesRow[]; clippedFrom: number | null; clippedTo: number | null } {
+  let last = rows.length - 1;
+  while (last >= 0 && isIdle(rows[last]!)) last--;
+  const keep = Math.min(rows.length, last + 2);
+  if (last < 0 || rows.length - keep <= rows.length / 4) return { rows, clippedFrom: null, clippedTo: null };
+  return { rows: rows.slice(0, keep), clippedFrom: rows[keep - 1]!.t_s, clippedTo: rows[rows.length - 1]!.t_s };
+}
+
+function clipNote(w: ReturnType<typeof activeWindow>): string {
+  return w.clippedFrom === null ? '' : `; idle from ${r6(w.clippedFrom)} s to ${r6(w.clippedTo!)} s not shown`;
+}
+
 /** x axis over the covered time span: (first t_s - interval, last t_s]. */
 function timeAxis(result: SimResult, rows: TimeseriesRow[]) {
   const x: Record<string, unknown> = { field: 't_s', type: 'quantitative', title: 'Simulated time (s)' };
@@ -151,14 +178,15 @@ function timeAxis(result: SimResult, rows: TimeseriesRow[]) {
 const withPoints = (n: number) => (n <= 60 ? { point: { size: 30 } } : {});
 
 function throughputSpec(result: SimResult): TopLevelSpec {
-  const rows = downsampleRows(result.timeseries.rows);
+  const window = activeWindow(result.timeseries.rows);
+  const rows = downsampleRows(window.rows);
   const blocks = timeseriesBlocks(result);
   const tp = rows.map((r) => ({ t_s: r6(r.t_s), throughput_gbps: r6(r.throughput_gbps) }));
   const util = longBlockSeries(rows, blocks, (r) => r.utilization);
   const lowUtil = util.length > 0 && util.every((u) => u.value === null || u.value < 0.2);
   const x = timeAxis(result, rows);
   return {
-    title: { text: 'Throughput and block utilisation over time', subtitle: `sampled every ${result.timeseries.interval_s} s` },
+    title: { text: 'Throughput and block utilisation over time', subtitle: `sampled every ${result.timeseries.interval_s} s${clipNote(window)}` },
     config: CONFIG,
     vconcat: [
       {
@@ -191,13 +219,14 @@ function throughputSpec(result: SimResult): TopLevelSpec {
 }
 
 function queueSpec(result: SimResult): TopLevelSpec {
-  const rows = downsampleRows(result.timeseries.rows);
+  const window = activeWindow(result.timeseries.rows);
+  const rows = downsampleRows(window.rows);
   const blocks = timeseriesBlocks(result);
   const values = longBlockSeries(rows, blocks, (r) => r.queue);
   // All-zero queues (a lightly loaded run) would give a degenerate [0, 0] axis.
   const flat = values.every((v) => v.value === null || v.value <= 0);
   return {
-    title: { text: 'Queue depth over time', subtitle: 'time-averaged requests waiting per block' },
+    title: { text: 'Queue depth over time', subtitle: `time-averaged requests waiting per block${clipNote(window)}` },
     width: WIDTH,
     height: HEIGHT,
     config: CONFIG,

@@ -23,6 +23,7 @@ import { normalizeSvgIds } from '../../src/report/charts.ts';
 import { fixed, fmt, pct } from '../../src/report/format.ts';
 import type { OutputFile, SimResult } from '../../src/report/types.ts';
 import { makeFixture } from './fixture.ts';
+import { activeWindow } from '../../src/report/charts.ts';
 
 const text = (f: OutputFile) => (typeof f.data === 'string' ? f.data : Buffer.from(f.data).toString('utf8'));
 
@@ -290,6 +291,34 @@ test('missing sections are rendered as undefined values instead of crashing', as
   assert.is(ps.udp_baseline.goodput_gbps, null);
   assert.is(ps.handshakes.completed, 1000, 'present values kept');
   assert.ok(text(p.find((f) => f.path === 'stats.txt')!).includes('udp_baseline.goodput_gbps'.padEnd(50) + 'nan'));
+});
+
+
+test('time-series charts clip a long idle tail and say so; a short one is kept', () => {
+  const row = (t: number, busy: boolean) => ({
+    t_s: t,
+    throughput_gbps: busy ? 1 : 0,
+    handshakes_per_s: 0,
+    active_connections: 0,
+    utilization: { aead: busy ? 0.5 : 0.001 },
+    queue: { aead: 0 },
+  });
+  // 10 active intervals, then 40 idle ones (a straggler handshake ending at 5 s)
+  const long = Array.from({ length: 50 }, (_, i) => row((i + 1) * 0.1, i < 10));
+  const w = activeWindow(long);
+  assert.is(w.rows.length, 11, 'the active window plus one idle interval');
+  assert.is(w.clippedFrom, 1.1);
+  assert.is(w.clippedTo, 5);
+  // an idle tail of a quarter of the series or less is drawn
+  const short = Array.from({ length: 20 }, (_, i) => row((i + 1) * 0.1, i < 15));
+  assert.is(activeWindow(short).rows.length, 20);
+  assert.is(activeWindow(short).clippedFrom, null);
+  // a run idle from start to end is drawn whole
+  assert.is(activeWindow(Array.from({ length: 8 }, (_, i) => row(i, false))).rows.length, 8);
+  const fx = makeFixture();
+  fx.timeseries.rows = long as typeof fx.timeseries.rows;
+  const tp = chartSpecs(fx).map((c) => JSON.stringify(c.spec)).join('\n');
+  assert.match(tp, /idle from 1\.1 s to 5 s not shown/);
 });
 
 test.run();
