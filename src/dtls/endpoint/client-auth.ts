@@ -65,6 +65,8 @@ export interface AwaitingClient {
   transcript: TranscriptHash;
   /** Client handshake traffic secret (the client Finished key derives from it). */
   cHs: Uint8Array;
+  /** Master secret, kept only when the server issues tickets (the resumption secret derives from it). */
+  master?: Uint8Array | undefined;
 }
 
 /** The client's Certificate. Returns the leaf key and the chain, or undefined for an empty list under 'request'
@@ -100,6 +102,17 @@ export function onClientCertificateVerify(crypto: CryptoProvider, offered: reado
 /** The client Finished the server expects once the client's authentication messages are in the transcript. */
 export function expectedClientFinished(a: AwaitingClient): Uint8Array {
   return a.keys.ks.finishedVerifyData(a.cHs, a.transcript.digest());
+}
+
+/** The expected client Finished and, when `a.master` is kept (tickets), the resumption master secret:
+ *  Derive-Secret(Master Secret, "res master", ClientHello...client Finished) (RFC 8446 7.1), whose transcript
+ *  includes the client's Certificate and CertificateVerify (4.4.1; RFC 8448 section 6 "res master"). */
+export function clientAuthDone(a: AwaitingClient): { expectedFinished: Uint8Array; rms: Uint8Array | undefined } {
+  const expectedFinished = expectedClientFinished(a);
+  const rms = a.master
+    ? a.keys.ks.resumptionMasterSecret(a.master, a.transcript.update(tlsMessageTransient(H.finished, expectedFinished)).digest())
+    : undefined;
+  return { expectedFinished, rms };
 }
 
 // ---- client ----
