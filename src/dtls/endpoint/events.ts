@@ -21,7 +21,11 @@ export type EndpointEvent =
     earlyData?: 'accepted' | 'rejected';
   }
   | { type: 'data'; data: Uint8Array; /** 0-RTT data (epoch 1), server side */ early?: true }
-  | { type: 'alert'; level: number; description: number; name: string; sent: boolean }
+  | {
+    type: 'alert'; level: number; description: number; name: string; sent: boolean;
+    /** Alerts we sent because of a protocol error: what went wrong (the AlertError's message). */
+    reason?: string;
+  }
   | { type: 'keyupdate'; direction: 'send' | 'receive'; epoch: number }
   | { type: 'closed'; reason: CloseReason };
 

@@ -19,8 +19,11 @@ export interface ResolvedServer extends ResolvedCommon, ResolvedClientAuth {
 }
 
 export function resolveServer(c: ServerConfig): ResolvedServer {
-  const creds = Array.isArray(c.credential) ? (c.credential as ServerCredential[]) : [c.credential];
-  if (!creds.length || !creds[0]) throw new TypeError('ServerConfig.credential is required');
+  const given = c.credential;
+  const creds: ServerCredential[] = given === undefined ? [] : isCredentialList(given) ? given.slice() : [given];
+  if (creds.some((x) => !x || !Array.isArray(x.chain) || !x.chain.length)) throw new TypeError('ServerConfig.credential: a credential without a chain');
+  const pskOnly = (c.psk?.external?.length ?? 0) > 0 || c.psk?.tickets !== undefined;
+  if (!creds.length && !pskOnly) throw new TypeError('ServerConfig.credential is required unless psk has external PSKs or tickets');
   const common = resolveCommon(c);
   if (!c.signatureSchemes?.length) common.signatureSchemes = DEFAULT_SERVER_SCHEMES.slice();
   return {
@@ -31,6 +34,10 @@ export function resolveServer(c: ServerConfig): ResolvedServer {
     ...resolveClientAuth(c),
     psk: c.psk,
   };
+}
+
+function isCredentialList(c: ServerCredential | readonly ServerCredential[]): c is readonly ServerCredential[] {
+  return Array.isArray(c);
 }
 
 export interface Selection {
@@ -51,6 +58,8 @@ export function selectParams(cfg: ResolvedServer, ch: ClientHello): Selection {
   if (!sv || !E.SupportedVersions.decodeClient(sv).includes(DTLS13)) {
     throw new AlertError(AlertDescription.protocol_version, 'client does not offer DTLS 1.3');
   }
+  // a PSK-only server (no certificate credential): the ClientHello offered no PSK it could use
+  if (!cfg.credentials.length) throw new AlertError(AlertDescription.handshake_failure, 'no usable PSK offered and no certificate credential');
   let suite: CipherSuite | undefined;
   for (const name of cfg.suites) {
     const s = getSuite(name);

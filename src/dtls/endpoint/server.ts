@@ -116,7 +116,7 @@ export class ServerConnection extends Connection {
     try {
       fn();
     } catch (e) {
-      this.fail(e instanceof AlertError ? e.alert : AlertDescription.internal_error);
+      this.fail(e instanceof AlertError ? e.alert : AlertDescription.internal_error, e instanceof Error ? e.message : undefined);
     }
     this.out.flush();
   }
