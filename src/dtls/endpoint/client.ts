@@ -95,6 +95,10 @@ export interface ResolvedClient extends ResolvedCommon {
   externalPsk: ExternalPsk | undefined;
   pskModes: PskKeMode[];
   tls13ResumptionLabel: boolean;
+  /** The ClientHello's signature_algorithms, and signature_algorithms_cert when the verifier's certificate schemes
+   *  differ from them (./client-auth.ts). */
+  sigAlgs: E.Extension;
+  sigAlgsCert: E.Extension | undefined;
 }
 
 export function resolveClient(config: ClientConfig): ResolvedClient {
@@ -129,6 +133,8 @@ export function resolveClient(config: ClientConfig): ResolvedClient {
     externalPsk: config.externalPsk,
     pskModes: config.pskModes ?? ['psk_dhe_ke'],
     tls13ResumptionLabel: config.tls13ResumptionLabel ?? false,
+    sigAlgs: { type: X.signature_algorithms, data: E.SignatureAlgorithms.encode(cfg.signatureSchemes.map(schemeCode)) },
+    sigAlgsCert: signatureAlgorithmsCert(cfg.signatureSchemes, config.verifier.certificateSchemes),
   };
 }
 
@@ -224,9 +230,8 @@ export class ClientEndpoint extends Connection {
       exts = [{ type: X.supported_versions, data: E.SupportedVersions.encodeClient([DTLS13]) }];
       // psk_ke only: no groups, no share (no public-key operation at all)
       if (shares.length) exts.push({ type: X.supported_groups, data: E.SupportedGroups.encode(this.cfg.groups.map(groupCode)) }, keyShare);
-      exts.push({ type: X.signature_algorithms, data: E.SignatureAlgorithms.encode(this.cfg.signatureSchemes.map(schemeCode)) });
-      const sac = signatureAlgorithmsCert(this.cfg.signatureSchemes); // only when RSA schemes are offered
-      if (sac) exts.push(sac);
+      exts.push(this.rc.sigAlgs);
+      if (this.rc.sigAlgsCert) exts.push(this.rc.sigAlgsCert);
       if (this.serverName !== undefined) exts.push({ type: X.server_name, data: E.ServerName.encode(this.serverName) });
       if (this.offerCid) exts.push({ type: X.connection_id, data: E.ConnectionIdExt.encode(this.myCid) });
       if (this.cfg.recordSizeLimit !== undefined) exts.push({ type: X.record_size_limit, data: E.RecordSizeLimit.encode(this.cfg.recordSizeLimit) });

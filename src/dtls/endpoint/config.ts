@@ -30,6 +30,10 @@ export type VerifyResult =
  *  time the endpoint was given with the datagram (the verifier decides how that maps to wall-clock validity). */
 export interface CertificateVerifier {
   verify(chain: readonly Uint8Array[], ctx: { serverName?: string | undefined; nowMs: number }): VerifyResult;
+  /** Signature schemes this verifier checks in certificates (RFC 8446 4.2.3); absent = those of the project's
+   *  verifier (cert.CERT_SCHEMES). The endpoint advertises them in signature_algorithms_cert when they differ from
+   *  its signature_algorithms. */
+  readonly certificateSchemes?: readonly SignatureScheme[];
 }
 
 export interface CommonConfig {

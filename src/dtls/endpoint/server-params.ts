@@ -10,9 +10,13 @@ import { DEFAULT_SERVER_SCHEMES, type ResolvedCommon, type ServerConfig, type Se
 import { type ResolvedClientAuth, resolveClientAuth } from './client-auth.ts';
 import { groupCode, schemeCode } from './common.ts';
 import type { ServerPskConfig } from './psk.ts';
+import { chainSignatureSchemes } from '../cert/schemes.ts';
 
 export interface ResolvedServer extends ResolvedCommon, ResolvedClientAuth {
   credentials: ServerCredential[];
+  /** For each credential, the codes of the signature schemes its chain's certificates are signed with (self-signed
+   *  ones left out; -1 for an algorithm without a TLS code), matched against the client's signature_algorithms_cert. */
+  credentialCertSchemes: number[][];
   echoLegacySessionId: boolean;
   connectionIdLength: number;
   psk: ServerPskConfig | undefined;
@@ -29,6 +33,7 @@ export function resolveServer(c: ServerConfig): ResolvedServer {
   return {
     ...common,
     credentials: creds,
+    credentialCertSchemes: creds.map((x) => chainSignatureSchemes(x.chain).map((sc) => (sc === 'unknown' ? -1 : schemeCode(sc)))),
     echoLegacySessionId: c.echoLegacySessionId ?? false,
     connectionIdLength: c.connectionIdLength ?? 0,
     ...resolveClientAuth(c),
@@ -77,7 +82,22 @@ export function selectParams(cfg: ResolvedServer, ch: ClientHello): Selection {
     if (!clientGroups.includes(s.group)) throw new AlertError(AlertDescription.illegal_parameter, 'key_share for unlisted group');
   }
   const schemes = E.SignatureAlgorithms.decode(saData);
-  const credential = cfg.credentials.find((c) => cfg.signatureSchemes.includes(c.scheme) && schemes.includes(schemeCode(c.scheme)));
+  // the credential: its CertificateVerify scheme offered by the client, and preferably its chain signed only with
+  // schemes the client accepts in certificates (signature_algorithms_cert, else signature_algorithms: RFC 8446
+  // 4.2.3); without such a chain, the first usable one (4.4.2.2: the server "SHOULD continue the handshake by
+  // sending the client a certificate chain of its choice"; a client that cannot validate it fails cleanly with
+  // unsupported_certificate)
+  const sacData = E.findExt(ch.extensions, X.signature_algorithms_cert);
+  const certOk = sacData ? E.SignatureAlgorithms.decode(sacData) : schemes;
+  let credential: ServerCredential | undefined;
+  let fallback: ServerCredential | undefined;
+  for (let i = 0; i < cfg.credentials.length; i++) {
+    const c = cfg.credentials[i]!;
+    if (!cfg.signatureSchemes.includes(c.scheme) || !schemes.includes(schemeCode(c.scheme))) continue;
+    if (cfg.credentialCertSchemes[i]!.every((code) => certOk.includes(code))) { credential = c; break; }
+    fallback ??= c;
+  }
+  credential ??= fallback;
   if (!credential) throw new AlertError(AlertDescription.handshake_failure, 'no common signature scheme');
   for (const g of cfg.groups) {
     const sh = shares.find((s) => s.group === groupCode(g));
