@@ -24,6 +24,7 @@ export interface ResolvedClient extends ResolvedCommon {
   externalPsk: ExternalPsk | undefined;
   pskModes: PskKeMode[];
   tls13ResumptionLabel: boolean;
+  ignoreEarlyDataAfterHrr: boolean;
   /** The ClientHello's signature_algorithms_cert: undefined unless the verifier's certificate schemes differ from
    *  signature_algorithms (./client-auth.ts; computed once: usually nothing is kept). */
   sigAlgsCert: E.Extension | undefined;
@@ -61,6 +62,7 @@ export function resolveClient(config: ClientConfig): ResolvedClient {
     externalPsk: config.externalPsk,
     pskModes: config.pskModes ?? ['psk_dhe_ke'],
     tls13ResumptionLabel: config.tls13ResumptionLabel ?? false,
+    ignoreEarlyDataAfterHrr: config.ignoreEarlyDataAfterHrr ?? false,
     sigAlgsCert: signatureAlgorithmsCert(cfg.signatureSchemes, config.verifier.certificateSchemes),
   };
 }

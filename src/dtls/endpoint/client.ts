@@ -305,7 +305,11 @@ export class ClientEndpoint extends Connection {
     for (const e of exts) {
       if (NOT_IN_EE.has(e.type)) throw new AlertError(AlertDescription.illegal_parameter, `extension ${e.type} in EE`);
     }
-    this.checkServerExtensions(exts, hs.k.chExts, false);
+    // wolfSSL 5.5.4 compatibility (ignoreEarlyDataAfterHrr): an early_data answer to a ClientHello2 that had none
+    // is ignored (our 0-RTT data then counts as rejected) instead of ending in unsupported_extension
+    const stray = this.rc.ignoreEarlyDataAfterHrr && this.hrrSeen && !hs.k.chExts.has(X.early_data) && E.findExt(exts, X.early_data) !== undefined;
+    this.checkServerExtensions(stray ? exts.filter((e) => e.type !== X.early_data) : exts, hs.k.chExts, false);
+    const earlyExt = stray ? undefined : E.findExt(exts, X.early_data);
     const rsl = E.findExt(exts, X.record_size_limit);
     if (rsl) {
       // RFC 8449 (TLS 1.3 semantics: the limit counts the inner content type); ours applies once both sent one
@@ -316,10 +320,10 @@ export class ClientEndpoint extends Connection {
     hs.k.transcript.update(full);
     if (hs.k.psk) {
       // PSK: no Certificate / CertificateVerify; early_data in EE = our 0-RTT data was accepted
-      this.hs = { phase: 'wait_finished', k: hs.k, certRequest: undefined, scheme: 'psk', earlyAccepted: E.findExt(exts, X.early_data) !== undefined };
+      this.hs = { phase: 'wait_finished', k: hs.k, certRequest: undefined, scheme: 'psk', earlyAccepted: earlyExt !== undefined };
       return;
     }
-    if (E.findExt(exts, X.early_data)) throw new AlertError(AlertDescription.illegal_parameter, 'early_data without PSK');
+    if (earlyExt) throw new AlertError(AlertDescription.illegal_parameter, 'early_data without PSK');
     this.hs = { phase: 'wait_cert_cr', k: hs.k };
   }
 

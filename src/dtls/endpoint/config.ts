@@ -108,6 +108,11 @@ export interface ClientConfig extends CommonConfig {
   /** wolfSSL 5.5.4 compatibility: derive the resumption PSK of received tickets with "tls13 resumption"
    *  (see ServerPskConfig.tickets.tls13ResumptionLabel). Default false (RFC 9147: "dtls13resumption"). */
   tls13ResumptionLabel?: boolean;
+  /** wolfSSL 5.5.4 compatibility: after its HelloRetryRequest its server still answers early_data in
+   *  EncryptedExtensions although ClientHello2 carries none (RFC 8446 4.2.10 forbids early_data there). With this
+   *  switch that answer is ignored: the 0-RTT data counts as rejected and is sent after the handshake. Default false:
+   *  the handshake ends with unsupported_extension (RFC 8446 4.2: a response to an extension not sent). */
+  ignoreEarlyDataAfterHrr?: boolean;
 }
 
 export interface CookieConfig {
