@@ -7,7 +7,7 @@ import { AlertDescription, DTLS13, ExtensionType as X, HRR_RANDOM } from '../han
 import * as E from '../handshake/extensions.ts';
 import { type ClientHello, encodeServerHello } from '../handshake/messages.ts';
 import { DEFAULT_SERVER_SCHEMES, type ResolvedCommon, type ServerConfig, type ServerCredential, resolveCommon } from './config.ts';
-import { type ResolvedClientAuth, resolveClientAuth } from './client-auth.ts';
+import { type ResolvedClientAuth, certificateRequestBody, resolveClientAuth } from './client-auth.ts';
 import { groupCode, schemeCode } from './common.ts';
 import type { ServerPskConfig } from './psk.ts';
 import { chainSignatureSchemes } from '../cert/schemes.ts';
@@ -17,6 +17,9 @@ export interface ResolvedServer extends ResolvedCommon, ResolvedClientAuth {
   /** For each credential, the codes of the signature schemes its chain's certificates are signed with (self-signed
    *  ones left out; -1 for an algorithm without a TLS code), matched against the client's signature_algorithms_cert. */
   credentialCertSchemes: number[][];
+  /** The CertificateRequest body (client authentication 'request' / 'require'), built once: it depends on the
+   *  configuration only (a client verifier that checks none of our schemes fails here, as a TypeError). */
+  certificateRequest: Uint8Array | undefined;
   echoLegacySessionId: boolean;
   connectionIdLength: number;
   psk: ServerPskConfig | undefined;
@@ -30,13 +33,15 @@ export function resolveServer(c: ServerConfig): ResolvedServer {
   if (!creds.length && !pskOnly) throw new TypeError('ServerConfig.credential is required unless psk has external PSKs or tickets');
   const common = resolveCommon(c);
   if (!c.signatureSchemes?.length) common.signatureSchemes = DEFAULT_SERVER_SCHEMES.slice();
+  const auth = resolveClientAuth(c);
   return {
     ...common,
     credentials: creds,
     credentialCertSchemes: creds.map((x) => chainSignatureSchemes(x.chain).map((sc) => (sc === 'unknown' ? -1 : schemeCode(sc)))),
     echoLegacySessionId: c.echoLegacySessionId ?? false,
     connectionIdLength: c.connectionIdLength ?? 0,
-    ...resolveClientAuth(c),
+    ...auth,
+    certificateRequest: auth.clientAuth === 'none' ? undefined : certificateRequestBody(common.signatureSchemes, auth.clientVerifier?.certificateSchemes),
     psk: c.psk,
   };
 }

@@ -18,7 +18,7 @@ import {
 } from '../handshake/messages.ts';
 import type { ServerConfig, ServerCredential } from './config.ts';
 import {
-  type AwaitingClient, certificateRequestBody, clientAuthDone, onClientCertificate, onClientCertificateVerify,
+  type AwaitingClient, clientAuthDone, onClientCertificate, onClientCertificateVerify,
 } from './client-auth.ts';
 import { Connection } from './connection.ts';
 import type { EndpointEvent } from './events.ts';
@@ -304,7 +304,7 @@ export class ServerConnection extends Connection {
     const eeBody = encodeEncryptedExtensions(eeExts);
     t.update(tlsMessageTransient(H.encrypted_extensions, eeBody));
     // CertificateRequest (client authentication asked for; never in a PSK handshake, RFC 8446 4.3.2)
-    const crBody = cfg.clientAuth === 'none' || psk ? undefined : certificateRequestBody(cfg.signatureSchemes, cfg.clientVerifier?.certificateSchemes);
+    const crBody = psk ? undefined : cfg.certificateRequest;
     if (crBody) t.update(tlsMessageTransient(H.certificate_request, crBody));
     const flight = [this.flights.newMessage(0, H.server_hello, shBody), this.flights.newMessage(2, H.encrypted_extensions, eeBody)];
     if (crBody) flight.push(this.flights.newMessage(2, H.certificate_request, crBody));

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { pemToDer, type CryptoProvider, type SignatureScheme } from '../../../src/dtls/crypto/index.ts';
 import { CertificateVerifier, chainSignatureSchemes, loadCredential, parseCertificatesPem } from '../../../src/dtls/cert/index.ts';
-import type { ServerCredential } from '../../../src/dtls/index.ts';
+import { ServerDispatcher, type ServerCredential } from '../../../src/dtls/index.ts';
 import { ExtensionType as X } from '../../../src/dtls/handshake/constants.ts';
 import * as E from '../../../src/dtls/handshake/extensions.ts';
 import { decodeCertificateRequest, decodeClientHello } from '../../../src/dtls/handshake/messages.ts';
@@ -162,6 +162,11 @@ test('CertificateRequest: signature_algorithms_cert from the client verifier whe
   assert.is(cr(['ecdsa_secp256r1_sha256', 'ed25519']), undefined);
   assert.equal(cr(['ecdsa_secp256r1_sha256', 'ed25519'], ['ecdsa_secp256r1_sha256']), ['ecdsa_secp256r1_sha256']);
   assert.equal(cr(['ecdsa_secp256r1_sha256', 'rsa_pss_rsae_sha256']), ['ecdsa_secp256r1_sha256', 'rsa_pss_rsae_sha256', 'rsa_pkcs1_sha256', 'rsa_pkcs1_sha384']);
+  // a server whose client verifier checks none of its schemes in certificates is refused at configuration time
+  const { s: sp } = providers('node', 'sac-cr-cfg');
+  const none = new CertificateVerifier({ trustAnchors: [der('ecdsa/ca.pem')], provider: sp, clock: NOW, purpose: 'client', certificateSchemes: ['rsa_pkcs1_sha256'] });
+  assert.throws(() => new ServerDispatcher({ crypto: sp, credential: credential('ecdsa'), clientAuth: 'require', clientVerifier: none,
+    signatureSchemes: ['ecdsa_secp256r1_sha256'] }), /checks none of the signature schemes/);
   // the verifier's restriction applies to chain validation too
   const { s } = providers('node', 'sac-cr');
   const v = new CertificateVerifier({ trustAnchors: [der('ecdsa/ca.pem')], provider: s, clock: NOW, certificateSchemes: ['ed25519'] });
