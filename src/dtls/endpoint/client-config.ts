@@ -1,6 +1,6 @@
 // The client's resolved configuration (./client.ts): defaults applied once, shared by any number of endpoints.
 import type { KxGroup } from '../crypto/provider.ts';
-import * as E from '../handshake/extensions.ts';
+import type * as E from '../handshake/extensions.ts';
 import { type CertificateVerifier, type ClientConfig, type ClientCredential, type ResolvedCommon, resolveCommon } from './config.ts';
 import { signatureAlgorithmsCert } from './client-auth.ts';
 import type { ExternalPsk, PskKeMode } from './psk.ts';

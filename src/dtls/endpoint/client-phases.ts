@@ -54,3 +54,8 @@ export interface WaitCv { phase: 'wait_cv'; k: Keyed; certRequest: CertRequest |
 export interface WaitFinished { phase: 'wait_finished'; k: Keyed; certRequest: CertRequest | undefined; scheme: SignatureScheme | 'psk'; earlyAccepted: boolean }
 /** The client's handshake state, one member per phase. */
 export type ClientHs = WaitSh | WaitEe | WaitCertCr | WaitCert | WaitCv | WaitFinished;
+
+/** The extension types of a ClientHello (`WaitSh.chExts`: the server may answer only those). */
+export function extensionTypes(exts: E.Extension[]): Set<number> {
+  return new Set(exts.map((e) => e.type));
+}

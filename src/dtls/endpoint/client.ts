@@ -19,7 +19,7 @@ import {
 import type { ClientConfig, ClientCredential, CertificateVerifier } from './config.ts';
 import { clientAuthMessages, readCertificateRequest } from './client-auth.ts';
 import { type ResolvedClient, resolveClient } from './client-config.ts';
-import type { ClientHs, FirstHello, WaitCert, WaitCertCr, WaitCv, WaitEe, WaitFinished, WaitSh } from './client-phases.ts';
+import { type ClientHs, type FirstHello, type WaitCert, type WaitCertCr, type WaitCv, type WaitEe, type WaitFinished, type WaitSh, extensionTypes } from './client-phases.ts';
 import { Connection } from './connection.ts';
 import { certificateVerifyContent, groupCode, groupFromCode, handshakeSecretNoPsk, scheduleFor, schemeCode, schemeFromCode, verifySignature } from './common.ts';
 import type { Negotiated } from './epochs.ts';
@@ -34,7 +34,6 @@ const NOT_IN_EE = new Set<number>([X.key_share, X.supported_versions, X.cookie, 
 
 export { resolveClient, type ResolvedClient } from './client-config.ts';
 export type { ClientHs } from './client-phases.ts';
-
 export class ClientEndpoint extends Connection {
   private readonly verifier: CertificateVerifier;
   private readonly serverName: string | undefined;
@@ -399,8 +398,4 @@ export class ClientEndpoint extends Connection {
     const t = r ? ticketFromMessage(body, r.keys.ks, r.keys.suite, r.secret, now, this.crypto, this.rc.tls13ResumptionLabel) : void decodeNewSessionTicket(body); // no store: validated, dropped
     if (t) this.rc.ticketStore!.put(this.rc.ticketServerId, t);
   }
-}
-
-function extensionTypes(exts: E.Extension[]): Set<number> {
-  return new Set(exts.map((e) => e.type));
 }

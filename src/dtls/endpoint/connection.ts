@@ -262,9 +262,7 @@ export abstract class Connection {
   private sendAlert(level: number, description: number, reason?: string): void {
     try {
       this.out.record(this.epochs.write, ContentType.alert, encodeAlert(level, description));
-      this.events.emit(reason === undefined
-        ? { type: 'alert', level, description, name: alertName(description), sent: true }
-        : { type: 'alert', level, description, name: alertName(description), sent: true, reason });
+      this.events.emit({ type: 'alert', level, description, name: alertName(description), sent: true, ...(reason === undefined ? {} : { reason }) });
     } catch {
       // no usable write keys: nothing can be sent
     }

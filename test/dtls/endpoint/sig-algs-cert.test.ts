@@ -34,10 +34,10 @@ const RSA_PSS = rsaCred('rsa/server-pss256.pem'); // leaf rsa_pss_rsae_sha256, i
 
 /** Codes -> names for the assertions (0x0403 ecdsa_secp256r1_sha256, 0x0807 ed25519, 0x0804/0x0805 rsa_pss_rsae,
  *  0x0401/0x0501 rsa_pkcs1 sha256/sha384: RFC 8446 4.2.3). */
-const NAMES: Record<number, string> = {
-  0x0403: 'ecdsa_secp256r1_sha256', 0x0807: 'ed25519', 0x0804: 'rsa_pss_rsae_sha256', 0x0805: 'rsa_pss_rsae_sha384',
-  0x0401: 'rsa_pkcs1_sha256', 0x0501: 'rsa_pkcs1_sha384',
-};
+const NAMES = new Map<number, string>([
+  [0x0403, 'ecdsa_secp256r1_sha256'], [0x0807, 'ed25519'], [0x0804, 'rsa_pss_rsae_sha256'], [0x0805, 'rsa_pss_rsae_sha384'],
+  [0x0401, 'rsa_pkcs1_sha256'], [0x0501, 'rsa_pkcs1_sha384'],
+]);
 
 /** Records the chains it is given and checks them with the project's verifier. */
 function recording(p: CryptoProvider, anchors: string[], certificateSchemes?: SignatureScheme[]) {
@@ -66,7 +66,7 @@ function run(opts: { clientSchemes?: SignatureScheme[]; certSchemes?: SignatureS
         if (dir === 'c2s' && sac === null) {
           const ch = decodeClientHello(d.subarray(13 + 12));
           const ext = E.findExt(ch.extensions, X.signature_algorithms_cert);
-          sac = ext ? E.SignatureAlgorithms.decode(ext).map((x) => NAMES[x] ?? String(x)) : undefined;
+          sac = ext ? E.SignatureAlgorithms.decode(ext).map((x) => NAMES.get(x) ?? String(x)) : undefined;
         }
         return d;
       },
@@ -157,7 +157,7 @@ test('CertificateRequest: signature_algorithms_cert from the client verifier whe
   const cr = (schemes: SignatureScheme[], cert?: SignatureScheme[]) => {
     const m = decodeCertificateRequest(certificateRequestBody(schemes, cert));
     const ext = E.findExt(m.extensions, X.signature_algorithms_cert);
-    return ext ? E.SignatureAlgorithms.decode(ext).map((x) => NAMES[x]) : undefined;
+    return ext ? E.SignatureAlgorithms.decode(ext).map((x) => NAMES.get(x)) : undefined;
   };
   assert.is(cr(['ecdsa_secp256r1_sha256', 'ed25519']), undefined);
   assert.equal(cr(['ecdsa_secp256r1_sha256', 'ed25519'], ['ecdsa_secp256r1_sha256']), ['ecdsa_secp256r1_sha256']);
