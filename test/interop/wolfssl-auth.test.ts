@@ -97,6 +97,19 @@ if (!found.ok) {
     okServer(r, /connected \S+ suite=TLS_AES_128_GCM_SHA256 .* client_cert="[^"]*CN=test client/, 'mutual C1');
   });
 
+  test('wolfSSL client with a certificate and -r -> our server requiring one, with tickets: resumed, the identity kept', async () => {
+    // the ticket of a mutual-auth handshake (resumption secret over the client's Certificate/CertificateVerify/Finished)
+    // resumes, and our server reports the client's certificate on the resumed session (carried in the ticket)
+    const r = await wolfToOurServer(bins, [...ecServer, '--client-auth', 'require', '--client-ca', join(EC, 'ca.pem'),
+      '--tickets', '--echo-session-id', '--tls13-resumption-label'], [
+      '-A', join(EC, 'ca.pem'), '-c', join(EC, 'client-chain.pem'), '-k', join(EC, 'client.key'), '-r',
+    ]);
+    okServer(r, /connected \S+ suite=TLS_AES_128_GCM_SHA256 .*scheme=ecdsa_secp256r1_sha256 .* client_cert="[^"]*CN=test client/, 'mutual + resumption');
+    const d = diag('mutual + resumption', { wolfSSL: r.wolf, 'our server': r.events, datagrams: r.dump });
+    assert.ok(r.wolf.includes('reused session id'), d);
+    assert.match(r.events, /connected \S+ suite=\S+ .*scheme=psk .*client_cert="[^"]*CN=test client.*psk=resumption/, d);
+  });
+
   test('wolfSSL client without a certificate -> our server requiring one: certificate_required', async () => {
     const r = await wolfToOurServer(bins, [...ecServer, '--client-auth', 'require', '--client-ca', join(EC, 'ca.pem')], ['-A', join(EC, 'ca.pem')]);
     const d = diag('mutual C2', { wolfSSL: r.wolf, 'our server': r.events, datagrams: r.dump });

@@ -30,6 +30,7 @@ export {
   type TrustAnchor,
   type SignatureVerifier,
 } from './verify.ts';
+export { CERT_SCHEMES, certSignatureScheme, chainSignatureSchemes } from './schemes.ts';
 export {
   loadCredential,
   parsePkcs8Key,

@@ -41,6 +41,9 @@ function parseIpv6(name: string): Uint8Array | undefined {
  * after it (so "*.com" matches nothing). IDNA names are compared in their A-label (xn--) form.
  */
 export function matchHostname(pattern: string, host: string): boolean {
+  // the common case, a SAN entry equal to the name asked for: no lower-casing, splitting or allocation (the checks
+  // below would accept it: non-empty, no empty label, no wildcard)
+  if (pattern === host && pattern.length > 0 && pattern.charCodeAt(0) !== 46 && !pattern.includes('..') && !pattern.includes('*')) return true;
   const p = pattern.toLowerCase().replace(/\.$/, '');
   const h = host.toLowerCase().replace(/\.$/, '');
   if (p === '' || h === '') return false;

@@ -14,11 +14,11 @@
 // rules, SAN iPAddress for IP literals, subject CN only when the certificate has no SAN DNS/IP entries).
 // Never throws: every failure is a typed { ok: false, reason, depth, detail }.
 import type { SignatureScheme, VerifyKey } from '../crypto/provider.ts';
-import { RSA_MAX_BITS, RSA_MIN_BITS } from '../crypto/rsa.ts';
 import { matchesName } from './names.ts';
+import { CERT_SCHEMES, certSignatureScheme, usableRsa } from './schemes.ts';
 
 export { matchHostname, matchesName } from './names.ts';
-import { bytesEqual, parseCertificate, type Certificate, type ParseResult, type PssParams, type PublicKeyInfo } from './x509.ts';
+import { bytesEqual, parseCertificate, type Certificate, type ParseResult, type PublicKeyInfo } from './x509.ts';
 
 /** The part of the CryptoProvider that chain validation uses. */
 export interface SignatureVerifier {
@@ -66,6 +66,9 @@ export type VerifyOptions = {
   maxPathLength?: number;
   /** Certificate parser (default parseCertificate); CertificateVerifier passes its cache of parsed certificates. */
   parse?: (der: Uint8Array) => ParseResult;
+  /** Certificate signature schemes accepted on the path (default: all of CERT_SCHEMES, ./schemes.ts); a certificate
+   *  signed otherwise fails as 'unsupported' (the client's signature_algorithms_cert, RFC 8446 4.2.3). */
+  certificateSchemes?: readonly SignatureScheme[];
 };
 
 const EKU_SERVER = '1.3.6.1.5.5.7.3.1';
@@ -74,11 +77,6 @@ const EKU_ANY = '2.5.29.37.0';
 
 type Fail = Extract<ChainResult, { ok: false }>;
 const fail = (reason: ChainFailure, depth: number, detail: string): Fail => ({ ok: false, reason, depth, detail });
-
-/** An rsaEncryption key of a supported size (id-RSASSA-PSS keys, i.e. rsa_pss_pss_*, are not supported). */
-function usableRsa(pk: PublicKeyInfo): pk is Extract<PublicKeyInfo, { kind: 'rsa' }> {
-  return pk.kind === 'rsa' && !pk.pss && pk.modulusBits >= RSA_MIN_BITS && pk.modulusBits <= RSA_MAX_BITS;
-}
 
 /**
  * The provider key and TLS scheme of a certificate's subject key, or undefined if unsupported. An RSA key signs
@@ -104,35 +102,26 @@ export function describeKey(pk: PublicKeyInfo): string {
   }
 }
 
-/**
- * The rsa_pss_rsae scheme of an RSASSA-PSS certificate signature by an rsaEncryption key: SHA-256 or SHA-384 with
- * MGF1 over the same hash, salt length = hash length, trailer 1 (RFC 8446 4.2.3); other parameters: undefined.
- */
-function pssScheme(p: PssParams | undefined): SignatureScheme | undefined {
-  if (!p || p.trailerField !== 1 || p.mgfHash !== p.hash) return undefined;
-  if (p.hash === 'SHA-256' && p.saltLength === 32) return 'rsa_pss_rsae_sha256';
-  if (p.hash === 'SHA-384' && p.saltLength === 48) return 'rsa_pss_rsae_sha384';
-  return undefined;
-}
-
-/** Checks `cert`'s signature with `issuer`'s key. */
+/** Checks `cert`'s signature with `issuer`'s key; `accepted`: the certificate signature schemes allowed (others are
+ *  'unsupported', RFC 8446 4.2.3), default all those ./schemes.ts knows. */
 export function checkSignature(
   cert: Certificate,
   issuer: Certificate,
   provider: SignatureVerifier,
+  accepted?: readonly SignatureScheme[],
 ): { ok: true } | { ok: false; reason: 'bad-signature' | 'unsupported'; detail: string } {
   const alg = cert.signatureAlgorithm.name;
   const ik = issuer.publicKey;
-  let scheme: SignatureScheme;
-  const rsaAlg = alg === 'sha256WithRSAEncryption' || alg === 'sha384WithRSAEncryption';
-  if (alg === 'ecdsa-with-SHA256' && ik.kind === 'p256') scheme = 'ecdsa_secp256r1_sha256';
-  else if (alg === 'Ed25519' && ik.kind === 'ed25519') scheme = 'ed25519';
-  else if (rsaAlg && usableRsa(ik)) scheme = alg === 'sha256WithRSAEncryption' ? 'rsa_pkcs1_sha256' : 'rsa_pkcs1_sha384';
-  else if (alg === 'RSASSA-PSS' && usableRsa(ik) && pssScheme(cert.signatureAlgorithm.pss)) scheme = pssScheme(cert.signatureAlgorithm.pss)!;
-  else if ((alg === 'ecdsa-with-SHA256' || alg === 'Ed25519' || rsaAlg) && (ik.kind === 'p256' || ik.kind === 'ed25519' || usableRsa(ik))) {
-    return { ok: false, reason: 'bad-signature', detail: `${alg} signature but issuer key is ${describeKey(ik)}` };
-  } else {
+  const scheme = certSignatureScheme(cert, ik);
+  if (!scheme || ik.kind === 'unknown') {
+    const rsaAlg = alg === 'sha256WithRSAEncryption' || alg === 'sha384WithRSAEncryption';
+    if ((alg === 'ecdsa-with-SHA256' || alg === 'Ed25519' || rsaAlg) && (ik.kind === 'p256' || ik.kind === 'ed25519' || usableRsa(ik))) {
+      return { ok: false, reason: 'bad-signature', detail: `${alg} signature but issuer key is ${describeKey(ik)}` };
+    }
     return { ok: false, reason: 'unsupported', detail: `signature ${alg} with issuer key ${describeKey(ik)}` };
+  }
+  if (accepted && !accepted.includes(scheme)) {
+    return { ok: false, reason: 'unsupported', detail: `signature ${alg} (${scheme}) is not an accepted certificate signature scheme` };
   }
   let good = false;
   try {
@@ -228,7 +217,7 @@ function verifyChainInner(chainDer: readonly Uint8Array[], opts: VerifyOptions):
       if (!anchor && used.has(index)) continue;
       const cert = anchor ? anchors[k]! : chain[index]!;
       if (!bytesEqual(cert.subject.der, cur.issuer.der)) continue;
-      const s = checkSignature(cur, cert, opts.provider);
+      const s = checkSignature(cur, cert, opts.provider, opts.certificateSchemes);
       if (s.ok) {
         next = { cert, anchor, index };
         break;
@@ -309,6 +298,9 @@ export type CertificateVerifierOptions = {
   serverName?: string;
   purpose?: 'server' | 'client';
   maxPathLength?: number;
+  /** Certificate signature schemes this verifier accepts (default CERT_SCHEMES: all it can check). A client
+   *  advertises them in signature_algorithms_cert when they differ from its signature_algorithms. */
+  certificateSchemes?: readonly SignatureScheme[];
   /**
    * Maps the endpoint's time (ms) to the wall-clock time (ms since the Unix epoch) used for validity checks.
    * Default: identity (the endpoint is driven with epoch milliseconds). A simulation that starts at t = 0 passes
@@ -323,6 +315,8 @@ export type CertificateVerifierOptions = {
  */
 export class CertificateVerifier {
   readonly anchors: Certificate[] = [];
+  /** Certificate signature schemes accepted (the endpoint's CertificateVerifier.certificateSchemes). */
+  readonly certificateSchemes: readonly SignatureScheme[];
   /** Details of trust anchors that did not parse (they are ignored). */
   readonly rejectedAnchors: string[] = [];
   private readonly opts: CertificateVerifierOptions;
@@ -359,6 +353,7 @@ export class CertificateVerifier {
 
   constructor(opts: CertificateVerifierOptions) {
     this.opts = opts;
+    this.certificateSchemes = opts.certificateSchemes ? CERT_SCHEMES.filter((x) => opts.certificateSchemes!.includes(x)) : CERT_SCHEMES;
     for (const a of opts.trustAnchors) {
       if (a instanceof Uint8Array) {
         const r = parseCertificate(a);
@@ -381,6 +376,7 @@ export class CertificateVerifier {
     };
     if (this.opts.purpose) v.purpose = this.opts.purpose;
     if (this.opts.maxPathLength) v.maxPathLength = this.opts.maxPathLength;
+    if (this.opts.certificateSchemes) v.certificateSchemes = this.certificateSchemes;
     return verifyChain(chain, v);
   }
 

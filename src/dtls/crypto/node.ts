@@ -8,11 +8,10 @@
 // ECDSA P-256 signatures are deterministic (RFC 6979, low-S, ./ecdsa-p256.ts: OpenSSL 3.0 only signs with a random
 // nonce) and byte-identical to the noble provider's; verification is OpenSSL's (accepts high-S).
 // KeyObjects are cached (see NodeProvider): node's PKCS#8/SPKI DER import is the slowest part of a handshake otherwise.
+// The AEAD keys, record-number maskers and transcript hashes are in ./node-symmetric.ts.
 import * as nc from 'node:crypto';
 import {
   CryptoError,
-  AEAD_KEY_LENGTH,
-  AEAD_TAG_LENGTHS,
   HASH_LENGTH,
   SCHEME_KEY_KIND,
   type AeadAlg,
@@ -31,184 +30,20 @@ import {
   type TranscriptHash,
   type VerifyKey,
 } from './provider.ts';
-import { finalBlocks, HASH_BLOCK, hashBlocks, hkdfExpandBlocks, hmacBlocks } from './blocks.ts';
+import { hashBlocks, hkdfExpandBlocks, hmacBlocks } from './blocks.ts';
 import { pkcs8FromRaw, spkiFromRaw } from './keys.ts';
 import { isValidP256Scalar, SCHEME_ALG, checkSigningKey, rsaPublicOf } from './common.ts';
 import { NodeRsa } from './node-rsa.ts';
 import { KeyRing, Lru, keyId, sameBytes } from './node-caches.ts';
-import { chachaKeyWords, chachaMask16 } from './chacha-block.ts';
-import { aesEncryptBlock, aesExpandKey, type AesKey } from './aes-block.ts';
+import { NODE_HASH, NodeAead, NodeAesMasker, NodeChachaMasker, NodeTranscript, u8 } from './node-symmetric.ts';
 import { signP256Deterministic } from './ecdsa-p256.ts';
 import { hmacSha256 } from './sha256-block.ts';
 import { isPqGroup, kxEncapsulateWith, pqDecapsulate, pqFromPrivate, pqGenerate } from './pq.ts';
 
-const NODE_AEAD: Record<AeadAlg, string> = {
-  'AES-128-GCM': 'aes-128-gcm',
-  'AES-256-GCM': 'aes-256-gcm',
-  'CHACHA20-POLY1305': 'chacha20-poly1305',
-  'AES-128-CCM': 'aes-128-ccm',
-  'AES-128-CCM-8': 'aes-128-ccm',
-};
-const NODE_HASH: Record<HashAlg, string> = { 'SHA-256': 'sha256', 'SHA-384': 'sha384' };
-// Local bindings: hot-path calls skip the module-namespace getters a transpiler may emit for `nc.x`.
-const createCipheriv = nc.createCipheriv;
-const createDecipheriv = nc.createDecipheriv;
-const ZERO16 = new Uint8Array(16);
-/** Plain Uint8Array view of a Buffer: callers may rely on Uint8Array semantics (slice() copies; Buffer's does not). */
-const u8 = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.length);
-const TAG_OPTS = { authTagLength: 16 } as const;
-const TAG8_OPTS = { authTagLength: 8 } as const;
 /** Longest HMAC message (or HKDF info) computed in JS; above it one native call beats ~1 compression per 64 bytes. */
 const JS_HMAC_MAX = 256;
 const T_SCRATCH = new Uint8Array(32);
 const CTR = new Uint8Array(1);
-
-class NodeAead implements AeadKey {
-  private readonly cipherName: string;
-  private readonly ccm: boolean;
-  readonly tagLength: number;
-  private readonly tagOpts: { authTagLength: number };
-  /** A private copy of the raw key: createCipheriv takes raw bytes as fast as a KeyObject (measured: 2.78 vs 2.83
-   *  us per 60-byte AES-128-GCM seal), and createSecretKey would cost ~1 us plus a native handle per epoch. */
-  private readonly key: Uint8Array;
-  constructor(private readonly p: NodeProvider, readonly alg: AeadAlg, key: Uint8Array) {
-    if (key.length !== AEAD_KEY_LENGTH[alg]) throw new CryptoError(`${alg}: key must be ${AEAD_KEY_LENGTH[alg]} bytes`);
-    this.cipherName = NODE_AEAD[alg];
-    this.ccm = alg === 'AES-128-CCM' || alg === 'AES-128-CCM-8';
-    this.tagLength = AEAD_TAG_LENGTHS[alg];
-    this.tagOpts = this.tagLength === 16 ? TAG_OPTS : TAG8_OPTS;
-    this.key = key.slice();
-  }
-  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, outBuf?: Uint8Array): Uint8Array {
-    const n = plaintext.length;
-    const t = this.tagLength;
-    const c = createCipheriv(this.cipherName as 'aes-128-gcm', this.key, nonce, this.tagOpts);
-    if (this.ccm) c.setAAD(aad, { plaintextLength: n });
-    else c.setAAD(aad);
-    const ct = n > 0 || this.ccm ? c.update(plaintext) : undefined; // OpenSSL CCM needs an update() even when empty
-    c.final();
-    const out = outBuf ? outBuf.subarray(0, n + t) : new Uint8Array(n + t);
-    if (ct) out.set(ct, 0);
-    out.set(c.getAuthTag(), n);
-    const o = this.p.observer;
-    if (o) o({ op: 'aead-seal', alg: this.alg, inputBytes: plaintext.length, outputBytes: out.length, aadBytes: aad.length });
-    return out;
-  }
-  sealInto(nonce: Uint8Array, aad: Uint8Array, head: Uint8Array, tail: Uint8Array, out: Uint8Array, offset: number): number {
-    // Assemble the plaintext in place and make a single update() call: a native call costs more than a copy.
-    const n = head.length + tail.length;
-    const t = this.tagLength;
-    out.set(head, offset);
-    out.set(tail, offset + head.length);
-    const c = createCipheriv(this.cipherName as 'aes-128-gcm', this.key, nonce, this.tagOpts);
-    if (this.ccm) c.setAAD(aad, { plaintextLength: n });
-    else c.setAAD(aad);
-    if (n > 0 || this.ccm) out.set(c.update(out.subarray(offset, offset + n)), offset);
-    c.final();
-    out.set(c.getAuthTag(), offset + n);
-    const obs = this.p.observer;
-    if (obs) obs({ op: 'aead-seal', alg: this.alg, inputBytes: n, outputBytes: n + t, aadBytes: aad.length });
-    return n + t;
-  }
-  open(nonce: Uint8Array, aad: Uint8Array, ct: Uint8Array): Uint8Array | null {
-    let pt: Uint8Array | null = null;
-    const t = this.tagLength;
-    if (ct.length >= t) {
-      const n = ct.length - t;
-      try {
-        const d = createDecipheriv(this.cipherName as 'aes-128-gcm', this.key, nonce, this.tagOpts);
-        d.setAuthTag(ct.subarray(n));
-        if (this.ccm) d.setAAD(aad, { plaintextLength: n });
-        else d.setAAD(aad);
-        const r = n > 0 || this.ccm ? u8(d.update(ct.subarray(0, n))) : new Uint8Array(0);
-        d.final();
-        pt = r;
-      } catch {
-        pt = null;
-      }
-    }
-    const o = this.p.observer;
-    if (o) {
-      o({ op: 'aead-open', alg: this.alg, inputBytes: ct.length, outputBytes: pt ? pt.length : 0, aadBytes: aad.length, ok: pt !== null });
-    }
-    return pt;
-  }
-}
-
-/** Output of the JS mask functions, shared by every masker (SnMasker.mask: valid until the next mask() call):
- *  a 16-byte buffer per masker would cost ~190 heap bytes per epoch and direction of every connection. */
-const MASK_OUT = new Uint8Array(16);
-
-class NodeAesMasker implements SnMasker {
-  private readonly c: nc.Cipher | undefined;
-  private readonly k: AesKey | undefined;
-  private readonly alg: string;
-  constructor(private readonly p: NodeProvider, key: Uint8Array) {
-    if (key.length !== 16 && key.length !== 32) throw new CryptoError('AES sn_key must be 16 or 32 bytes');
-    this.alg = key.length === 16 ? 'AES-128-ECB' : 'AES-256-ECB';
-    if (p.opensslMasks) {
-      // ECB is stateless across blocks: one long-lived cipher context serves every record.
-      this.c = nc.createCipheriv(key.length === 16 ? 'aes-128-ecb' : 'aes-256-ecb', key, null);
-      this.c.setAutoPadding(false);
-    } else {
-      this.k = aesExpandKey(key);
-    }
-  }
-  mask(sample: Uint8Array): Uint8Array {
-    const m = this.c ? u8(this.c.update(sample.length === 16 ? sample : sample.subarray(0, 16))) : aesEncryptBlock(this.k!, sample, MASK_OUT);
-    const o = this.p.observer;
-    if (o) o({ op: 'sn-mask', alg: this.alg, inputBytes: 16, outputBytes: 16, blocks: 1 });
-    return m;
-  }
-}
-
-class NodeChachaMasker implements SnMasker {
-  private readonly key: nc.KeyObject | undefined;
-  private readonly words: Int32Array | undefined;
-  constructor(private readonly p: NodeProvider, key: Uint8Array) {
-    if (key.length !== 32) throw new CryptoError('ChaCha20 sn_key must be 32 bytes');
-    if (p.opensslMasks) this.key = nc.createSecretKey(key);
-    else this.words = chachaKeyWords(key);
-  }
-  mask(sample: Uint8Array): Uint8Array {
-    // OpenSSL's chacha20 IV is 16 bytes: LE uint32 block counter || 12-byte nonce -- exactly sample[0..15].
-    // Default: the allocation-free JS block function (./chacha-block.ts); one createCipheriv per mask costs ~8x more.
-    const m = this.key
-      ? u8(nc.createCipheriv('chacha20', this.key, sample.subarray(0, 16)).update(ZERO16))
-      : chachaMask16(this.words!, sample, MASK_OUT);
-    const o = this.p.observer;
-    if (o) o({ op: 'sn-mask', alg: 'CHACHA20', inputBytes: 16, outputBytes: 16, blocks: 1 });
-    return m;
-  }
-}
-
-class NodeTranscript implements TranscriptHash {
-  constructor(
-    private readonly p: NodeProvider,
-    readonly alg: HashAlg,
-    private readonly h: nc.Hash = nc.createHash(NODE_HASH[alg]),
-    private pending = 0,
-  ) {}
-  update(data: Uint8Array): this {
-    this.h.update(data);
-    const b = HASH_BLOCK[this.alg];
-    const total = this.pending + data.length;
-    const blocks = Math.floor(total / b);
-    this.pending = total % b;
-    const o = this.p.observer;
-    if (o) o({ op: 'hash', alg: this.alg, inputBytes: data.length, outputBytes: 0, blocks });
-    return this;
-  }
-  digest(): Uint8Array {
-    const d = u8(this.h.copy().digest());
-    const o = this.p.observer;
-    if (o) o({ op: 'hash', alg: this.alg, inputBytes: 0, outputBytes: d.length, blocks: finalBlocks(this.alg, this.pending) });
-    return d;
-  }
-  clone(): TranscriptHash {
-    return new NodeTranscript(this.p, this.alg, this.h.copy(), this.pending);
-  }
-}
 
 const b64u = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.length).toString('base64url');
 /** Copy (Buffer.from(string) may be a view into node's shared pool). */

@@ -15,6 +15,7 @@ import {
 import type { CertificateVerifier, ClientAuthMode, ClientCredential, ServerConfig } from './config.ts';
 import { certificateVerifyContent, schemeCode, schemeFromCode, verifySignature } from './common.ts';
 import type { Negotiated } from './epochs.ts';
+import { CERT_SCHEMES } from '../cert/schemes.ts';
 
 const NO_CONTEXT = new Uint8Array(0);
 /** Schemes that may sign a CertificateVerify (rsa_pkcs1_* only ever sign certificates, RFC 8446 4.2.3). */
@@ -38,22 +39,32 @@ export function resolveClientAuth(c: ServerConfig): ResolvedClientAuth {
   return { clientAuth, clientVerifier: clientAuth === 'none' ? undefined : c.clientVerifier };
 }
 
-/** signature_algorithms_cert for an offer of `schemes`, or undefined when signature_algorithms already says it
- *  (no RSA scheme offered: the ECDSA / Ed25519 chains are signed with the offered schemes). */
-export function signatureAlgorithmsCert(schemes: readonly SignatureScheme[]): E.Extension | undefined {
-  if (!schemes.some((s) => SCHEME_KEY_KIND[s] === 'rsa')) return undefined;
-  const all = [...schemes, ...RSA_CERT_SCHEMES.filter((s) => !schemes.includes(s))];
-  return { type: X.signature_algorithms_cert, data: E.SignatureAlgorithms.encode(all.map(schemeCode)) };
+/**
+ * signature_algorithms_cert (RFC 8446 4.2.3) for an offer of `schemes` by an endpoint whose certificate verifier
+ * checks `certSchemes` in certificates: the offered schemes it can check there, plus rsa_pkcs1_* (which only ever sign
+ * certificates) when RSA is offered. Undefined when that list is the offer itself (signature_algorithms then governs
+ * certificates too): e.g. ECDSA / Ed25519 offered to the project's verifier. Throws TypeError when the verifier checks
+ * none of them (no chain could be accepted).
+ */
+export function signatureAlgorithmsCert(schemes: readonly SignatureScheme[],
+  certSchemes: readonly SignatureScheme[] = CERT_SCHEMES): E.Extension | undefined {
+  const wanted = schemes.some((s) => SCHEME_KEY_KIND[s] === 'rsa')
+    ? [...schemes, ...RSA_CERT_SCHEMES.filter((s) => !schemes.includes(s))] : schemes;
+  const list = wanted.filter((s) => certSchemes.includes(s));
+  if (list.length === schemes.length && list.every((s, i) => s === schemes[i])) return undefined;
+  if (!list.length) throw new TypeError(`the certificate verifier checks none of the signature schemes ${schemes.join(', ')}`);
+  return { type: X.signature_algorithms_cert, data: E.SignatureAlgorithms.encode(list.map(schemeCode)) };
 }
 
 // ---- server ----
 
 /** CertificateRequest of the main handshake: empty certificate_request_context (RFC 8446 4.3.2), the schemes we
- *  verify in signature_algorithms (and signature_algorithms_cert when RSA is among them). */
-export function certificateRequestBody(schemes: readonly SignatureScheme[]): Uint8Array {
+ *  verify in signature_algorithms (and signature_algorithms_cert when our client verifier's certificate schemes
+ *  differ, see signatureAlgorithmsCert). */
+export function certificateRequestBody(schemes: readonly SignatureScheme[], certSchemes?: readonly SignatureScheme[]): Uint8Array {
   const cv = schemes.filter((s) => CV_SCHEMES.has(s));
   const exts: E.Extension[] = [{ type: X.signature_algorithms, data: E.SignatureAlgorithms.encode(cv.map(schemeCode)) }];
-  const cert = signatureAlgorithmsCert(cv);
+  const cert = signatureAlgorithmsCert(cv, certSchemes);
   if (cert) exts.push(cert);
   return encodeCertificateRequest({ context: NO_CONTEXT, extensions: exts });
 }
@@ -65,6 +76,8 @@ export interface AwaitingClient {
   transcript: TranscriptHash;
   /** Client handshake traffic secret (the client Finished key derives from it). */
   cHs: Uint8Array;
+  /** Master secret, kept only when the server issues tickets (the resumption secret derives from it). */
+  master?: Uint8Array | undefined;
 }
 
 /** The client's Certificate. Returns the leaf key and the chain, or undefined for an empty list under 'request'
@@ -100,6 +113,17 @@ export function onClientCertificateVerify(crypto: CryptoProvider, offered: reado
 /** The client Finished the server expects once the client's authentication messages are in the transcript. */
 export function expectedClientFinished(a: AwaitingClient): Uint8Array {
   return a.keys.ks.finishedVerifyData(a.cHs, a.transcript.digest());
+}
+
+/** The expected client Finished and, when `a.master` is kept (tickets), the resumption master secret:
+ *  Derive-Secret(Master Secret, "res master", ClientHello...client Finished) (RFC 8446 7.1), whose transcript
+ *  includes the client's Certificate and CertificateVerify (4.4.1; RFC 8448 section 6 "res master"). */
+export function clientAuthDone(a: AwaitingClient): { expectedFinished: Uint8Array; rms: Uint8Array | undefined } {
+  const expectedFinished = expectedClientFinished(a);
+  const rms = a.master
+    ? a.keys.ks.resumptionMasterSecret(a.master, a.transcript.update(tlsMessageTransient(H.finished, expectedFinished)).digest())
+    : undefined;
+  return { expectedFinished, rms };
 }
 
 // ---- client ----

@@ -5,7 +5,8 @@
 //   until ACKed; the client-authentication messages come from ./client-auth.ts)
 // The handshake state is a union with one member per phase (ClientHs): each handler takes the member of its
 // phase, which holds exactly what that phase has learnt, and returns by installing the next phase's member.
-import type { KxGroup, KxKeyPair, SignatureScheme, TranscriptHash, VerifyKey } from '../crypto/provider.ts';
+// The phase types are in ./client-phases.ts, the resolved configuration in ./client-config.ts (both re-exported).
+import type { KxGroup, KxKeyPair } from '../crypto/provider.ts';
 import { type CipherSuite, getSuite, suiteByCode } from '../crypto/suites.ts';
 import { keylogLine } from '../keylog.ts';
 import { AlertError, ctEqual } from '../handshake/bytes.ts';
@@ -15,123 +16,24 @@ import {
   type ClientHello, decodeCertificate, decodeCertificateVerify, decodeEncryptedExtensions,
   decodeNewSessionTicket, decodeServerHello, encodeClientHello, messageHash, tlsMessage, tlsMessageTransient,
 } from '../handshake/messages.ts';
-import { type ClientConfig, type ClientCredential, type CertificateVerifier, type ResolvedCommon, resolveCommon } from './config.ts';
-import { type CertRequest, clientAuthMessages, readCertificateRequest, signatureAlgorithmsCert } from './client-auth.ts';
+import type { ClientConfig, ClientCredential, CertificateVerifier } from './config.ts';
+import { clientAuthMessages, readCertificateRequest } from './client-auth.ts';
+import { type ResolvedClient, resolveClient } from './client-config.ts';
+import { type ClientHs, type FirstHello, type WaitCert, type WaitCertCr, type WaitCv, type WaitEe, type WaitFinished, type WaitSh, extensionTypes } from './client-phases.ts';
 import { Connection } from './connection.ts';
 import { certificateVerifyContent, groupCode, groupFromCode, handshakeSecretNoPsk, scheduleFor, schemeCode, schemeFromCode, verifySignature } from './common.ts';
 import type { Negotiated } from './epochs.ts';
 import {
-  type ExternalPsk, type PskKeMode, type PskOffer, acceptedPsk, bindClientHello, canSendEarly, earlyKeys, makeOffer, offerExtensions, pskExtension,
+  type PskOffer, acceptedPsk, bindClientHello, canSendEarly, earlyKeys, makeOffer, offerExtensions, pskExtension,
   ticketFromMessage,
 } from './psk.ts';
-import type { TicketStore } from './tickets.ts';
-
-/** The empty CID shared by every client that has none (never written to). */
-const NO_CID = new Uint8Array(0);
 
 /** Extensions a server may put in EncryptedExtensions only if we offered them; these must never appear there. */
 const NOT_IN_EE = new Set<number>([X.key_share, X.supported_versions, X.cookie, X.pre_shared_key,
   X.signature_algorithms, X.psk_key_exchange_modes, X.connection_id, X.signature_algorithms_cert]);
-/** WAIT_SH before any HelloRetryRequest: ClientHello1 in TLS form (hashed once the suite is known) and its
- *  extensions (ClientHello2 repeats them with a new key_share). */
-interface FirstHello {
-  retried: false;
-  ch1: Uint8Array;
-  ch1Exts: E.Extension[];
-}
-/** WAIT_SH after a HelloRetryRequest: the transcript so far (message_hash(CH1), HRR, CH2) and the HRR's suite. */
-interface RetriedHello {
-  retried: true;
-  transcript: TranscriptHash;
-  suite: CipherSuite;
-}
-interface WaitSh {
-  phase: 'wait_sh';
-  /** The PSK offered (./psk.ts) and the 0-RTT data sent under it, if any. */
-  offer: PskOffer | undefined;
-  earlySent: Uint8Array | undefined;
-  random: Uint8Array;
-  shares: KxKeyPair[];
-  /** Extension types of the latest ClientHello: the server may answer only those. */
-  chExts: Set<number>;
-  hello: FirstHello | RetriedHello;
-}
-/** What every phase after the ServerHello holds. */
-interface Keyed {
-  random: Uint8Array;
-  chExts: Set<number>;
-  transcript: TranscriptHash;
-  keys: Negotiated;
-  group: KxGroup | 'none';
-  hsSecret: Uint8Array;
-  /** Client / server handshake traffic secrets (the Finished keys derive from them). */
-  cHs: Uint8Array;
-  sHs: Uint8Array;
-  /** The PSK the server accepted (no certificate then), and the 0-RTT data still to confirm or resend. */
-  psk: PskOffer | undefined;
-  earlySent: Uint8Array | undefined;
-}
-interface WaitEe { phase: 'wait_ee'; k: Keyed }
-interface WaitCertCr { phase: 'wait_cert_cr'; k: Keyed }
-/** After a CertificateRequest: what it asked (our final flight answers it, ./client-auth.ts). */
-interface WaitCert { phase: 'wait_cert'; k: Keyed; certRequest: CertRequest }
-interface WaitCv { phase: 'wait_cv'; k: Keyed; certRequest: CertRequest | undefined; serverKey: VerifyKey }
-interface WaitFinished { phase: 'wait_finished'; k: Keyed; certRequest: CertRequest | undefined; scheme: SignatureScheme | 'psk'; earlyAccepted: boolean }
-/** The client's handshake state, one member per phase. */
-export type ClientHs = WaitSh | WaitEe | WaitCertCr | WaitCert | WaitCv | WaitFinished;
 
-/** A client configuration with its defaults applied (resolveClient), shareable by any number of endpoints: they
- *  only read it. Simulating thousands of identical clients, one of these saves a copy of the lists per client. */
-export interface ResolvedClient extends ResolvedCommon {
-  readonly resolvedClient: true;
-  verifier: CertificateVerifier;
-  serverName: string | undefined;
-  keyShareGroups: KxGroup[];
-  offerConnectionId: boolean;
-  connectionId: Uint8Array;
-  credential: ClientCredential | undefined;
-  ticketStore: TicketStore | undefined;
-  ticketServerId: string;
-  externalPsk: ExternalPsk | undefined;
-  pskModes: PskKeMode[];
-  tls13ResumptionLabel: boolean;
-}
-
-export function resolveClient(config: ClientConfig): ResolvedClient {
-  const cfg = resolveCommon(config);
-  if (!config.verifier) throw new TypeError('ClientConfig.verifier is required');
-  // Fields listed one by one: `{ ...cfg, more }` measured ~7 us here (V8 builds the spread object slowly), which
-  // is a noticeable share of a handshake's protocol work when every client resolves its own configuration.
-  return {
-    crypto: cfg.crypto,
-    rng: cfg.rng,
-    suites: cfg.suites,
-    groups: cfg.groups,
-    signatureSchemes: cfg.signatureSchemes,
-    mtu: cfg.mtu,
-    initialRetransmitMs: cfg.initialRetransmitMs,
-    maxRetransmitMs: cfg.maxRetransmitMs,
-    minRetransmitMs: cfg.minRetransmitMs,
-    maxRetransmissions: cfg.maxRetransmissions,
-    recordSizeLimit: cfg.recordSizeLimit,
-    keylog: cfg.keylog,
-    keyUpdateAfterRecords: cfg.keyUpdateAfterRecords,
-    aeadForgeryLimit: cfg.aeadForgeryLimit,
-    resolvedClient: true,
-    verifier: config.verifier,
-    serverName: config.serverName,
-    keyShareGroups: (config.keyShareGroups ?? [cfg.groups[0]!]).filter((g) => cfg.groups.includes(g)),
-    offerConnectionId: config.offerConnectionId ?? true,
-    connectionId: config.connectionId ?? NO_CID,
-    credential: config.credential,
-    ticketStore: config.ticketStore,
-    ticketServerId: config.ticketServerId ?? config.serverName ?? 'default',
-    externalPsk: config.externalPsk,
-    pskModes: config.pskModes ?? ['psk_dhe_ke'],
-    tls13ResumptionLabel: config.tls13ResumptionLabel ?? false,
-  };
-}
-
+export { resolveClient, type ResolvedClient } from './client-config.ts';
+export type { ClientHs } from './client-phases.ts';
 export class ClientEndpoint extends Connection {
   private readonly verifier: CertificateVerifier;
   private readonly serverName: string | undefined;
@@ -225,8 +127,7 @@ export class ClientEndpoint extends Connection {
       // psk_ke only: no groups, no share (no public-key operation at all)
       if (shares.length) exts.push({ type: X.supported_groups, data: E.SupportedGroups.encode(this.cfg.groups.map(groupCode)) }, keyShare);
       exts.push({ type: X.signature_algorithms, data: E.SignatureAlgorithms.encode(this.cfg.signatureSchemes.map(schemeCode)) });
-      const sac = signatureAlgorithmsCert(this.cfg.signatureSchemes); // only when RSA schemes are offered
-      if (sac) exts.push(sac);
+      if (this.rc.sigAlgsCert) exts.push(this.rc.sigAlgsCert);
       if (this.serverName !== undefined) exts.push({ type: X.server_name, data: E.ServerName.encode(this.serverName) });
       if (this.offerCid) exts.push({ type: X.connection_id, data: E.ConnectionIdExt.encode(this.myCid) });
       if (this.cfg.recordSizeLimit !== undefined) exts.push({ type: X.record_size_limit, data: E.RecordSizeLimit.encode(this.cfg.recordSizeLimit) });
@@ -403,7 +304,11 @@ export class ClientEndpoint extends Connection {
     for (const e of exts) {
       if (NOT_IN_EE.has(e.type)) throw new AlertError(AlertDescription.illegal_parameter, `extension ${e.type} in EE`);
     }
-    this.checkServerExtensions(exts, hs.k.chExts, false);
+    // wolfSSL 5.5.4 compatibility (ignoreEarlyDataAfterHrr): an early_data answer to a ClientHello2 that had none
+    // is ignored (our 0-RTT data then counts as rejected) instead of ending in unsupported_extension
+    const stray = this.rc.ignoreEarlyDataAfterHrr && this.hrrSeen && !hs.k.chExts.has(X.early_data) && E.findExt(exts, X.early_data) !== undefined;
+    this.checkServerExtensions(stray ? exts.filter((e) => e.type !== X.early_data) : exts, hs.k.chExts, false);
+    const earlyExt = stray ? undefined : E.findExt(exts, X.early_data);
     const rsl = E.findExt(exts, X.record_size_limit);
     if (rsl) {
       // RFC 8449 (TLS 1.3 semantics: the limit counts the inner content type); ours applies once both sent one
@@ -414,10 +319,10 @@ export class ClientEndpoint extends Connection {
     hs.k.transcript.update(full);
     if (hs.k.psk) {
       // PSK: no Certificate / CertificateVerify; early_data in EE = our 0-RTT data was accepted
-      this.hs = { phase: 'wait_finished', k: hs.k, certRequest: undefined, scheme: 'psk', earlyAccepted: E.findExt(exts, X.early_data) !== undefined };
+      this.hs = { phase: 'wait_finished', k: hs.k, certRequest: undefined, scheme: 'psk', earlyAccepted: earlyExt !== undefined };
       return;
     }
-    if (E.findExt(exts, X.early_data)) throw new AlertError(AlertDescription.illegal_parameter, 'early_data without PSK');
+    if (earlyExt) throw new AlertError(AlertDescription.illegal_parameter, 'early_data without PSK');
     this.hs = { phase: 'wait_cert_cr', k: hs.k };
   }
 
@@ -493,8 +398,4 @@ export class ClientEndpoint extends Connection {
     const t = r ? ticketFromMessage(body, r.keys.ks, r.keys.suite, r.secret, now, this.crypto, this.rc.tls13ResumptionLabel) : void decodeNewSessionTicket(body); // no store: validated, dropped
     if (t) this.rc.ticketStore!.put(this.rc.ticketServerId, t);
   }
-}
-
-function extensionTypes(exts: E.Extension[]): Set<number> {
-  return new Set(exts.map((e) => e.type));
 }

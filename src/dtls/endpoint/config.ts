@@ -30,6 +30,10 @@ export type VerifyResult =
  *  time the endpoint was given with the datagram (the verifier decides how that maps to wall-clock validity). */
 export interface CertificateVerifier {
   verify(chain: readonly Uint8Array[], ctx: { serverName?: string | undefined; nowMs: number }): VerifyResult;
+  /** Signature schemes this verifier checks in certificates (RFC 8446 4.2.3); absent = those of the project's
+   *  verifier (cert.CERT_SCHEMES). The endpoint advertises them in signature_algorithms_cert when they differ from
+   *  its signature_algorithms. */
+  readonly certificateSchemes?: readonly SignatureScheme[];
 }
 
 export interface CommonConfig {
@@ -104,6 +108,11 @@ export interface ClientConfig extends CommonConfig {
   /** wolfSSL 5.5.4 compatibility: derive the resumption PSK of received tickets with "tls13 resumption"
    *  (see ServerPskConfig.tickets.tls13ResumptionLabel). Default false (RFC 9147: "dtls13resumption"). */
   tls13ResumptionLabel?: boolean;
+  /** wolfSSL 5.5.4 compatibility: after its HelloRetryRequest its server still answers early_data in
+   *  EncryptedExtensions although ClientHello2 carries none (RFC 8446 4.2.10 forbids early_data there). With this
+   *  switch that answer is ignored: the 0-RTT data counts as rejected and is sent after the handshake. Default false:
+   *  the handshake ends with unsupported_extension (RFC 8446 4.2: a response to an extension not sent). */
+  ignoreEarlyDataAfterHrr?: boolean;
 }
 
 export interface CookieConfig {
@@ -116,7 +125,11 @@ export interface CookieConfig {
 }
 
 export interface ServerConfig extends CommonConfig {
-  credential: ServerCredential;
+  /** Certificate credential(s), in preference order; for each ClientHello the first whose CertificateVerify scheme
+   *  the client offers and whose chain is signed with algorithms the client accepts (./server-params.ts). May be
+   *  left out by a PSK-only server (`psk` with external PSKs or tickets): a client without a usable PSK then gets
+   *  a handshake_failure alert. */
+  credential?: ServerCredential | readonly ServerCredential[];
   /** Client certificate authentication (default 'none'). Other modes need `clientVerifier`. The
    *  CertificateRequest lists this server's `signatureSchemes`. */
   clientAuth?: ClientAuthMode;

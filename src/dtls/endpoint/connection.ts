@@ -237,12 +237,13 @@ export abstract class Connection {
 
   // ------------------------------------------------------------------ error guard, closing, events
   private caught(e: unknown): void {
-    this.fail(e instanceof AlertError ? e.alert : AlertDescription.internal_error);
+    this.fail(e instanceof AlertError ? e.alert : AlertDescription.internal_error, e instanceof Error ? e.message : undefined);
   }
 
-  protected fail(description: number): void {
+  /** Fatal alert (`reason`: why, reported with the 'alert' event), then closed. */
+  protected fail(description: number, reason?: string): void {
     if (this.state === 'closed') return;
-    this.sendAlert(AlertLevel.fatal, description);
+    this.sendAlert(AlertLevel.fatal, description, reason);
     this.out.flush();
     this.terminate('alert');
   }
@@ -258,10 +259,10 @@ export abstract class Connection {
     this.events.emit({ type: 'closed', reason });
   }
 
-  private sendAlert(level: number, description: number): void {
+  private sendAlert(level: number, description: number, reason?: string): void {
     try {
       this.out.record(this.epochs.write, ContentType.alert, encodeAlert(level, description));
-      this.events.emit({ type: 'alert', level, description, name: alertName(description), sent: true });
+      this.events.emit({ type: 'alert', level, description, name: alertName(description), sent: true, ...(reason === undefined ? {} : { reason }) });
     } catch {
       // no usable write keys: nothing can be sent
     }

@@ -251,7 +251,8 @@ export class ServerDispatcher {
     recordSeq: number, address: string, now: number): void {
     // a usable PSK decides the suite (its hash) and, with psk_ke, that no group is needed (./psk.ts)
     const psk = this.config.psk && E.findExt(ch.extensions, X.pre_shared_key)
-      ? choosePsk(this.config, this.config.psk, ch, tlsMessage(H.client_hello, body), undefined, now, true) : undefined;
+      ? choosePsk(this.config, this.config.psk, ch, tlsMessage(H.client_hello, body), undefined, now, true,
+        this.config.clientAuth === 'require') : undefined;
     const sel = psk ?? selectParams(this.config, ch);
     const suite = getSuite(sel.suite.name);
     const chHash = this.config.crypto.hash(suite.hash, tlsMessageTransient(H.client_hello, body));

@@ -12,7 +12,8 @@ export type EndpointEvent =
     /** CID we put in records we send (peer-chosen), CID we expect in records we receive (our choice). */
     sendCid: Uint8Array | undefined;
     recvCid: Uint8Array | undefined;
-    /** Server side, client authenticated (./client-auth.ts): the client's chain as received, leaf first. */
+    /** Server side, client authenticated (./client-auth.ts): the client's chain as received, leaf first; on a
+     *  session resumed from a ticket issued after client authentication, that client's leaf alone (./tickets.ts). */
     peerChain?: Uint8Array[];
     /** Present when a PSK authenticated the handshake (signatureScheme 'psk'; group 'none' for psk_ke), and
      *  whether the server took the client's 0-RTT data. */
@@ -20,7 +21,11 @@ export type EndpointEvent =
     earlyData?: 'accepted' | 'rejected';
   }
   | { type: 'data'; data: Uint8Array; /** 0-RTT data (epoch 1), server side */ early?: true }
-  | { type: 'alert'; level: number; description: number; name: string; sent: boolean }
+  | {
+    type: 'alert'; level: number; description: number; name: string; sent: boolean;
+    /** Alerts we sent because of a protocol error: what went wrong (the AlertError's message). */
+    reason?: string;
+  }
   | { type: 'keyupdate'; direction: 'send' | 'receive'; epoch: number }
   | { type: 'closed'; reason: CloseReason };
 

@@ -167,6 +167,8 @@ export interface PskChoice {
   /** psk_dhe_ke: the group and the client's share for it (undefined: a HelloRetryRequest must ask for it). */
   group: KxGroup | undefined;
   share: Uint8Array | undefined;
+  /** Resumption of a session in which the client authenticated with a certificate: its leaf (from the ticket). */
+  clientCertificate: Uint8Array | undefined;
   /** 0-RTT: accepted (max_early_data_size from the ticket), or why not. */
   earlyData: { accepted: true; max: number } | { accepted: false; why: ReplayVerdict | 'not-offered' | 'no-ticket-allowance' | 'hrr' | 'suite' } ;
 }
@@ -177,9 +179,12 @@ export interface PskChoice {
  * for a bad binder (decrypt_error), a misplaced pre_shared_key or missing psk_key_exchange_modes. `probe`: only
  * the choice (the stateless HelloRetryRequest's suite and group): no binder check (ClientHello2's binder is
  * checked, and a stateless server should spend little on unauthenticated input), no anti-replay bookkeeping.
+ * `needClientCert` (a server whose clientAuth is 'require'): tickets of sessions without client authentication
+ * are passed over (a PSK handshake has no CertificateRequest, RFC 8446 4.3.2); external PSKs authenticate the
+ * client themselves.
  */
 export function choosePsk(cfg: ResolvedCommon, psk: ServerPskConfig, ch: ClientHello, chFull: Uint8Array,
-  prefix: readonly Uint8Array[] | undefined, nowMs: number, probe = false): PskChoice | undefined {
+  prefix: readonly Uint8Array[] | undefined, nowMs: number, probe = false, needClientCert = false): PskChoice | undefined {
   const data = E.findExt(ch.extensions, X.pre_shared_key);
   if (!data) return undefined;
   checkPskLast(ch.extensions, X.pre_shared_key);
@@ -223,6 +228,7 @@ export function choosePsk(cfg: ResolvedCommon, psk: ServerPskConfig, ch: ClientH
     } else if (psk.tickets && (state = psk.tickets.keys.open(id.identity))) {
       const age = (id.obfuscatedTicketAge - state.ageAdd) >>> 0;
       if (nowMs - state.issuedAtMs > state.lifetimeS * 1000 || age > state.lifetimeS * 1000) continue; // expired
+      if (needClientCert && !state.clientCertificate) continue;
       const s = suiteByCode(state.suiteCode);
       if (!s) continue;
       kind = 'resumption';
@@ -260,15 +266,16 @@ export function choosePsk(cfg: ResolvedCommon, psk: ServerPskConfig, ch: ClientH
       const v = psk.antiReplay.check(got, state.issuedAtMs + age, nowMs);
       earlyData = v === 'accept' ? { accepted: true, max: state.maxEarlyData } : { accepted: false, why: v };
     }
-    return { kind, index: i, mode, suite, ks, early, group, share, earlyData };
+    return { kind, index: i, mode, suite, ks, early, group, share, clientCertificate: state?.clientCertificate, earlyData };
   }
   return undefined;
 }
 
 /** A NewSessionTicket body (RFC 8446 4.6.1) for resumption secret `rms`: PSK = HKDF-Expand-Label(rms,
- *  "resumption", nonce); the ticket seals it with the issue time, lifetime, age_add and max_early_data. */
+ *  "resumption", nonce); the ticket seals it with the issue time, lifetime, age_add and max_early_data, and the
+ *  client's leaf certificate when the session authenticated the client. */
 export function newSessionTicket(t: NonNullable<ServerPskConfig['tickets']>, cfg: ResolvedCommon, ks: KeySchedule,
-  suite: CipherSuite, rms: Uint8Array, index: number, nowMs: number): Uint8Array {
+  suite: CipherSuite, rms: Uint8Array, index: number, nowMs: number, clientCertificate?: Uint8Array): Uint8Array {
   const nonce = Uint8Array.of(index & 0xff);
   const psk = resumptionPsk(cfg.crypto, ks, rms, nonce, t.tls13ResumptionLabel ?? false);
   const r = new Uint8Array(4);
@@ -276,7 +283,7 @@ export function newSessionTicket(t: NonNullable<ServerPskConfig['tickets']>, cfg
   const ageAdd = ((r[0]! << 24) | (r[1]! << 16) | (r[2]! << 8) | r[3]!) >>> 0;
   const lifetimeS = Math.min(t.lifetimeS ?? 7200, 604800);
   const maxEarlyData = t.maxEarlyData ?? 0;
-  const ticket = t.keys.seal({ suiteCode: suite.code, issuedAtMs: Math.floor(nowMs), lifetimeS, ageAdd, maxEarlyData, psk });
+  const ticket = t.keys.seal({ suiteCode: suite.code, issuedAtMs: Math.floor(nowMs), lifetimeS, ageAdd, maxEarlyData, psk, clientCertificate });
   const exts: E.Extension[] = maxEarlyData > 0 ? [{ type: X.early_data, data: EarlyDataExt.encode(maxEarlyData) }] : [];
   return encodeNewSessionTicket({ lifetime: lifetimeS, ageAdd, nonce, ticket, extensions: exts });
 }

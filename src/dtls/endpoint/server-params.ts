@@ -7,30 +7,47 @@ import { AlertDescription, DTLS13, ExtensionType as X, HRR_RANDOM } from '../han
 import * as E from '../handshake/extensions.ts';
 import { type ClientHello, encodeServerHello } from '../handshake/messages.ts';
 import { DEFAULT_SERVER_SCHEMES, type ResolvedCommon, type ServerConfig, type ServerCredential, resolveCommon } from './config.ts';
-import { type ResolvedClientAuth, resolveClientAuth } from './client-auth.ts';
+import { type ResolvedClientAuth, certificateRequestBody, resolveClientAuth } from './client-auth.ts';
 import { groupCode, schemeCode } from './common.ts';
 import type { ServerPskConfig } from './psk.ts';
+import { chainSignatureSchemes } from '../cert/schemes.ts';
 
 export interface ResolvedServer extends ResolvedCommon, ResolvedClientAuth {
   credentials: ServerCredential[];
+  /** For each credential, the codes of the signature schemes its chain's certificates are signed with (self-signed
+   *  ones left out; -1 for an algorithm without a TLS code), matched against the client's signature_algorithms_cert. */
+  credentialCertSchemes: number[][];
+  /** The CertificateRequest body (client authentication 'request' / 'require'), built once: it depends on the
+   *  configuration only (a client verifier that checks none of our schemes fails here, as a TypeError). */
+  certificateRequest: Uint8Array | undefined;
   echoLegacySessionId: boolean;
   connectionIdLength: number;
   psk: ServerPskConfig | undefined;
 }
 
 export function resolveServer(c: ServerConfig): ResolvedServer {
-  const creds = Array.isArray(c.credential) ? (c.credential as ServerCredential[]) : [c.credential];
-  if (!creds.length || !creds[0]) throw new TypeError('ServerConfig.credential is required');
+  const given = c.credential;
+  const creds: ServerCredential[] = given === undefined ? [] : isCredentialList(given) ? given.slice() : [given];
+  if (creds.some((x) => !x || !Array.isArray(x.chain) || !x.chain.length)) throw new TypeError('ServerConfig.credential: a credential without a chain');
+  const pskOnly = (c.psk?.external?.length ?? 0) > 0 || c.psk?.tickets !== undefined;
+  if (!creds.length && !pskOnly) throw new TypeError('ServerConfig.credential is required unless psk has external PSKs or tickets');
   const common = resolveCommon(c);
   if (!c.signatureSchemes?.length) common.signatureSchemes = DEFAULT_SERVER_SCHEMES.slice();
+  const auth = resolveClientAuth(c);
   return {
     ...common,
     credentials: creds,
+    credentialCertSchemes: creds.map((x) => chainSignatureSchemes(x.chain).map((sc) => (sc === 'unknown' ? -1 : schemeCode(sc)))),
     echoLegacySessionId: c.echoLegacySessionId ?? false,
     connectionIdLength: c.connectionIdLength ?? 0,
-    ...resolveClientAuth(c),
+    ...auth,
+    certificateRequest: auth.clientAuth === 'none' ? undefined : certificateRequestBody(common.signatureSchemes, auth.clientVerifier?.certificateSchemes),
     psk: c.psk,
   };
+}
+
+function isCredentialList(c: ServerCredential | readonly ServerCredential[]): c is readonly ServerCredential[] {
+  return Array.isArray(c);
 }
 
 export interface Selection {
@@ -51,6 +68,8 @@ export function selectParams(cfg: ResolvedServer, ch: ClientHello): Selection {
   if (!sv || !E.SupportedVersions.decodeClient(sv).includes(DTLS13)) {
     throw new AlertError(AlertDescription.protocol_version, 'client does not offer DTLS 1.3');
   }
+  // a PSK-only server (no certificate credential): the ClientHello offered no PSK it could use
+  if (!cfg.credentials.length) throw new AlertError(AlertDescription.handshake_failure, 'no usable PSK offered and no certificate credential');
   let suite: CipherSuite | undefined;
   for (const name of cfg.suites) {
     const s = getSuite(name);
@@ -68,7 +87,22 @@ export function selectParams(cfg: ResolvedServer, ch: ClientHello): Selection {
     if (!clientGroups.includes(s.group)) throw new AlertError(AlertDescription.illegal_parameter, 'key_share for unlisted group');
   }
   const schemes = E.SignatureAlgorithms.decode(saData);
-  const credential = cfg.credentials.find((c) => cfg.signatureSchemes.includes(c.scheme) && schemes.includes(schemeCode(c.scheme)));
+  // the credential: its CertificateVerify scheme offered by the client, and preferably its chain signed only with
+  // schemes the client accepts in certificates (signature_algorithms_cert, else signature_algorithms: RFC 8446
+  // 4.2.3); without such a chain, the first usable one (4.4.2.2: the server "SHOULD continue the handshake by
+  // sending the client a certificate chain of its choice"; a client that cannot validate it fails cleanly with
+  // unsupported_certificate)
+  const sacData = E.findExt(ch.extensions, X.signature_algorithms_cert);
+  const certOk = sacData ? E.SignatureAlgorithms.decode(sacData) : schemes;
+  let credential: ServerCredential | undefined;
+  let fallback: ServerCredential | undefined;
+  for (let i = 0; i < cfg.credentials.length; i++) {
+    const c = cfg.credentials[i]!;
+    if (!cfg.signatureSchemes.includes(c.scheme) || !schemes.includes(schemeCode(c.scheme))) continue;
+    if (cfg.credentialCertSchemes[i]!.every((code) => certOk.includes(code))) { credential = c; break; }
+    fallback ??= c;
+  }
+  credential ??= fallback;
   if (!credential) throw new AlertError(AlertDescription.handshake_failure, 'no common signature scheme');
   for (const g of cfg.groups) {
     const sh = shares.find((s) => s.group === groupCode(g));

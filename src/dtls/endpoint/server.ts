@@ -18,7 +18,7 @@ import {
 } from '../handshake/messages.ts';
 import type { ServerConfig, ServerCredential } from './config.ts';
 import {
-  type AwaitingClient, certificateRequestBody, expectedClientFinished, onClientCertificate, onClientCertificateVerify,
+  type AwaitingClient, clientAuthDone, onClientCertificate, onClientCertificateVerify,
 } from './client-auth.ts';
 import { Connection } from './connection.ts';
 import type { EndpointEvent } from './events.ts';
@@ -43,7 +43,9 @@ export interface HrrContext {
  *  WAIT_FINISHED: our flight is out; what the client's Finished must be, and what the 'connected' event reports. */
 type WaitFinished = {
   phase: 'wait_finished'; keys: Negotiated; expectedFinished: Uint8Array; group: KxGroup | 'none';
-  scheme: SignatureScheme | 'psk'; helloRetry: boolean; peerChain?: Uint8Array[] | undefined;
+  scheme: SignatureScheme | 'psk'; helloRetry: boolean;
+  /** The client's certificate chain (client authentication), or on resumption its leaf from the ticket. */
+  peerChain?: Uint8Array[] | undefined;
   /** Resumption master secret (only when tickets are issued). */
   rms: Uint8Array | undefined;
   psk: { kind: 'external' | 'resumption'; earlyData: boolean | undefined } | undefined;
@@ -114,7 +116,7 @@ export class ServerConnection extends Connection {
     try {
       fn();
     } catch (e) {
-      this.fail(e instanceof AlertError ? e.alert : AlertDescription.internal_error);
+      this.fail(e instanceof AlertError ? e.alert : AlertDescription.internal_error, e instanceof Error ? e.message : undefined);
     }
     this.out.flush();
   }
@@ -140,12 +142,12 @@ export class ServerConnection extends Connection {
     if (hs?.phase === 'wait_client_cert' && msgType === H.certificate && epoch === 2) {
       const got = onClientCertificate(this.scfg, hs.a, body, tlsMessage(msgType, body), now);
       if (got) this.hs = { phase: 'wait_client_cv', a: hs.a, next: { ...hs.next, peerChain: got.chain }, key: got.key };
-      else this.hs = { phase: 'wait_finished', ...hs.next, expectedFinished: expectedClientFinished(hs.a) };
+      else this.hs = { phase: 'wait_finished', ...hs.next, ...clientAuthDone(hs.a) };
       return;
     }
     if (hs?.phase === 'wait_client_cv' && msgType === H.certificate_verify && epoch === 2) {
       onClientCertificateVerify(this.crypto, this.scfg.signatureSchemes, hs.a, hs.key, body, tlsMessage(msgType, body));
-      this.hs = { phase: 'wait_finished', ...hs.next, expectedFinished: expectedClientFinished(hs.a) };
+      this.hs = { phase: 'wait_finished', ...hs.next, ...clientAuthDone(hs.a) };
       return;
     }
     throw new AlertError(AlertDescription.unexpected_message, `unexpected handshake message ${msgType} in ${hs ? hs.phase : 'done'}`);
@@ -176,10 +178,12 @@ export class ServerConnection extends Connection {
     this.early.release();
     const tk = this.scfg.psk?.tickets;
     if (tk && hs.rms && this.state === 'connected') {
-      // NewSessionTicket(s) in epoch 3, retransmitted until ACKed (RFC 9147 5.8.4)
+      // NewSessionTicket(s) in epoch 3, retransmitted until ACKed (RFC 9147 5.8.4); after client authentication
+      // they carry the client's leaf certificate (the resumed session keeps that identity)
       const msgs = [];
+      const clientCert = hs.peerChain?.[0];
       for (let i = 0; i < (tk.count ?? 1); i++) {
-        msgs.push(this.flights.newMessage(3, H.new_session_ticket, newSessionTicket(tk, this.scfg, hs.keys.ks, hs.keys.suite, hs.rms, i, now)));
+        msgs.push(this.flights.newMessage(3, H.new_session_ticket, newSessionTicket(tk, this.scfg, hs.keys.ks, hs.keys.suite, hs.rms, i, now, clientCert)));
       }
       this.flights.startHandshake(msgs, now, true, undefined);
     }
@@ -213,7 +217,7 @@ export class ServerConnection extends Connection {
   private onClientHello(hrr: HrrContext | undefined, ch: ClientHello, chFull: Uint8Array, now: number): void {
     const cfg = this.scfg;
     // a usable PSK (./psk.ts) replaces certificate authentication; otherwise the full handshake
-    const psk = cfg.psk ? choosePsk(cfg, cfg.psk, ch, chFull, hrr?.prefix, now) : undefined;
+    const psk = cfg.psk ? choosePsk(cfg, cfg.psk, ch, chFull, hrr?.prefix, now, false, cfg.clientAuth === 'require') : undefined;
     const sel: PskOrCert = psk
       ? { suite: psk.suite, group: psk.group, share: psk.share, credential: undefined }
       : selectParams(cfg, ch);
@@ -300,7 +304,7 @@ export class ServerConnection extends Connection {
     const eeBody = encodeEncryptedExtensions(eeExts);
     t.update(tlsMessageTransient(H.encrypted_extensions, eeBody));
     // CertificateRequest (client authentication asked for; never in a PSK handshake, RFC 8446 4.3.2)
-    const crBody = cfg.clientAuth === 'none' || psk ? undefined : certificateRequestBody(cfg.signatureSchemes);
+    const crBody = psk ? undefined : cfg.certificateRequest;
     if (crBody) t.update(tlsMessageTransient(H.certificate_request, crBody));
     const flight = [this.flights.newMessage(0, H.server_hello, shBody), this.flights.newMessage(2, H.encrypted_extensions, eeBody)];
     if (crBody) flight.push(this.flights.newMessage(2, H.certificate_request, crBody));
@@ -333,10 +337,10 @@ export class ServerConnection extends Connection {
     this.epochs.installApp(keys, app.client, app.server, master, th);
     const pskInfo = psk ? { kind: psk.kind, earlyData: psk.earlyData.accepted || psk.earlyData.why !== 'not-offered' ? psk.earlyData.accepted : undefined } : undefined;
     if (crBody) {
-      // client authentication: the transcript runs on through the client's Certificate/CertificateVerify; no
-      // tickets are issued after such a handshake (rms undefined)
+      // client authentication: the transcript runs on through the client's Certificate/CertificateVerify and its
+      // Finished (./client-auth.ts: the expected Finished and, with tickets, the resumption secret)
       const next: ToFinished = { keys, group: group ?? 'none', scheme: cred ? cred.scheme : 'psk', helloRetry: hrr !== undefined, rms: undefined, psk: pskInfo };
-      this.hs = { phase: 'wait_client_cert', a: { keys, transcript: t, cHs: sec.client }, next };
+      this.hs = { phase: 'wait_client_cert', a: { keys, transcript: t, cHs: sec.client, master: cfg.psk?.tickets ? master : undefined }, next };
     } else {
       // no client authentication: the transcript is no longer needed (except for the resumption secret of tickets)
       const expectedFinished = ks.finishedVerifyData(sec.client, th);
@@ -345,7 +349,7 @@ export class ServerConnection extends Connection {
         : undefined;
       this.hs = {
         phase: 'wait_finished', keys, expectedFinished, group: group ?? 'none', scheme: cred ? cred.scheme : 'psk',
-        helloRetry: hrr !== undefined, rms, psk: pskInfo,
+        helloRetry: hrr !== undefined, rms, psk: pskInfo, peerChain: psk?.clientCertificate ? [psk.clientCertificate] : undefined,
       };
     }
     this.sendHandshakeFlight(flight, now);

@@ -5,7 +5,10 @@
 //
 // Ticket bytes: key_id(4) || nonce(12) || AES-256-GCM(key, nonce, aad = key_id, state), with
 // key_id = the first 4 bytes of SHA-256(key) and state = version(1) = 1, cipher_suite(2), issued_at_ms(8),
-// lifetime_s(4), age_add(4), max_early_data(4), psk<1..255>. The nonce comes from the injected RandomSource.
+// lifetime_s(4), age_add(4), max_early_data(4), psk<1..255>; version 2 (a session whose client authenticated with a
+// certificate, RFC 8446 4.6.1: the resumed session keeps that identity) appends client_certificate<1..2^24-1>, the
+// client's leaf certificate (as OpenSSL's sessions keep the peer's leaf, not its chain). The nonce comes from the
+// injected RandomSource.
 import type { CryptoProvider, RandomSource } from '../crypto/provider.ts';
 import type { CipherSuiteName } from '../crypto/suites.ts';
 import { Reader, Writer, bytesEqual } from '../handshake/bytes.ts';
@@ -18,6 +21,8 @@ export interface TicketState {
   ageAdd: number;
   maxEarlyData: number;
   psk: Uint8Array;
+  /** The client's leaf certificate (DER) when it authenticated with one in the session the ticket resumes. */
+  clientCertificate?: Uint8Array | undefined;
 }
 
 const KEY_LEN = 32;
@@ -58,7 +63,9 @@ export class TicketKeys {
   seal(s: TicketState): Uint8Array {
     const k = this.keys[0]!;
     const w = new Writer(64);
-    w.u8(1).u16(s.suiteCode).u64(s.issuedAtMs).u32(s.lifetimeS).u32(s.ageAdd >>> 0).u32(s.maxEarlyData).vec(1, s.psk);
+    const cc = s.clientCertificate;
+    w.u8(cc ? 2 : 1).u16(s.suiteCode).u64(s.issuedAtMs).u32(s.lifetimeS).u32(s.ageAdd >>> 0).u32(s.maxEarlyData).vec(1, s.psk);
+    if (cc) w.vec(3, cc);
     const plain = w.finish();
     const nonce = new Uint8Array(NONCE_LEN);
     this.rng.fill(nonce);
@@ -81,10 +88,12 @@ export class TicketKeys {
     if (!plain) return undefined;
     try {
       const r = new Reader(plain);
-      if (r.u8() !== 1) return undefined;
+      const version = r.u8();
+      if (version !== 1 && version !== 2) return undefined;
       const suiteCode = r.u16();
       const issuedAtMs = r.u32() * 0x100000000 + r.u32();
-      const s = { suiteCode, issuedAtMs, lifetimeS: r.u32(), ageAdd: r.u32(), maxEarlyData: r.u32(), psk: r.vec(1, 1, 255).slice() };
+      const s: TicketState = { suiteCode, issuedAtMs, lifetimeS: r.u32(), ageAdd: r.u32(), maxEarlyData: r.u32(), psk: r.vec(1, 1, 255).slice() };
+      if (version === 2) s.clientCertificate = r.vec(3, 1).slice();
       r.done('ticket');
       return s;
     } catch {

@@ -19,9 +19,9 @@
 // - Invalid records are dropped and counted in `drops` by reason, never thrown. API misuse on the send side (no keys
 //   for the epoch, payload over the limit, sequence space exhausted) throws RecordError.
 // - Payloads of epoch-0 records are views into the datagram; decrypted payloads are fresh buffers.
-import type { AeadKey, CryptoProvider, SnMasker } from '../crypto/provider.ts';
+// Types and options: ./layer-types.ts (re-exported here); per-epoch keys and counters: ./epoch-state.ts.
+import type { CryptoProvider } from '../crypto/provider.ts';
 import { allocRecord, bytesEqual, findEpoch, padLength, trailer, TYPE_BYTE, withEpoch } from './layer-bytes.ts';
-import type { CipherSuite } from '../crypto/suites.ts';
 import type { EpochKeys } from '../keyschedule.ts';
 import {
   ContentType,
@@ -41,68 +41,15 @@ import {
   type HeaderForm,
 } from './header.ts';
 import { ReplayWindow } from './replay.ts';
+import { EpochState } from './epoch-state.ts';
+import {
+  DROP_REASONS, RecordError, type DropReason, type OpenedRecord, type PaddingPolicy, type RecordEvent, type RecordLayerOptions, type SealOptions,
+} from './layer-types.ts';
 
-export type DropReason =
-  | 'bad-header' // first byte not a DTLS 1.3 record, bad version, C bit without a negotiated CID, bad plaintext epoch
-  | 'bad-cid' // CID present but not ours (the rest of the datagram is dropped too, RFC 9147 4)
-  | 'unknown-epoch' // no read keys for the epoch bits (or plaintext refused)
-  | 'too-short' // truncated header/record, or ciphertext < 16 bytes
-  | 'too-large' // ciphertext > 2^14+256, plaintext > 2^14, or inner plaintext above our record_size_limit
-  | 'auth-failed' // AEAD open failed
-  | 'replay' // sequence number already authenticated in this epoch
-  | 'too-old' // left of the replay window
-  | 'bad-content-type'; // all-zero inner plaintext or unknown (inner or plaintext) content type
-
-export const DROP_REASONS: readonly DropReason[] = [
-  'bad-header', 'bad-cid', 'unknown-epoch', 'too-short', 'too-large', 'auth-failed', 'replay', 'too-old', 'bad-content-type',
-];
-
-export type PaddingPolicy =
-  | { kind: 'none' }
-  | { kind: 'multiple'; of: number } // pad DTLSInnerPlaintext to a multiple of `of` bytes
-  | { kind: 'size'; to: number }; // pad DTLSInnerPlaintext up to `to` bytes (no padding if already larger)
-
-export interface SealOptions {
-  seqLength?: 1 | 2; // default: layer option `seqLength` (2)
-  length?: boolean; // L bit; default true. Only the last record of a datagram may omit it.
-  cid?: boolean; // include the write CID (default: whenever one is set)
-  padding?: PaddingPolicy; // default: layer option `padding`
-  /** Epoch 0 only: legacy_record_version (default 0xfefd; 0xfeff is allowed for an initial ClientHello). */
-  version?: number;
-  /** Force the sequence number (tests / vector replay only); the counter continues from max(counter, seq+1). */
-  seq?: number;
-}
-
-export interface OpenedRecord {
-  contentType: number;
-  epoch: number;
-  seq: number;
-  payload: Uint8Array;
-  encrypted: boolean;
-  form: HeaderForm | undefined; // header layout (encrypted records)
-  cid: Uint8Array | undefined;
-  paddingLength: number;
-}
-
-export type RecordEvent =
-  | { type: 'forgery-limit'; epoch: number; failures: number } // per-key auth failures reached the suite limit
-  | { type: 'write-limit'; epoch: number; sealed: number }; // records sealed reached the confidentiality limit
-
-export interface RecordLayerOptions {
-  provider: CryptoProvider;
-  replayWindow?: number; // per-epoch window size, default 64
-  padding?: PaddingPolicy; // default { kind: 'none' }
-  seqLength?: 1 | 2; // default 2
-  /** Override the suite's forgery limit (tests). */
-  forgeryLimit?: number;
-  /** Override the suite's confidentiality (records sealed per key) limit (tests). */
-  writeLimit?: number;
-  onEvent?: (e: RecordEvent) => void;
-}
-
-export class RecordError extends Error {
-  override readonly name = 'RecordError';
-}
+export {
+  DROP_REASONS, RecordError, type DropReason, type OpenedRecord, type PaddingPolicy, type RecordEvent, type RecordLayerOptions,
+  type SealOptions,
+} from './layer-types.ts';
 
 const MAX_HEADER = 1 + 255 + 2 + 2;
 // Local copies of hot constants (no cross-module binding lookups on the record path).
@@ -111,58 +58,9 @@ const MAX_CT = MAX_CIPHERTEXT;
 const PT_HDR = DTLS_PLAINTEXT_HEADER_LENGTH;
 const INNER_TYPES = new Set<number>([ContentType.alert, ContentType.handshake, ContentType.applicationData, ContentType.ack]);
 
-/** Nonce and AAD scratch shared by every record layer: both are filled and consumed inside one synchronous seal or
- *  open call (the AEAD copies what it needs), so no epoch has to own a buffer. */
-const NONCE = new Uint8Array(12);
+/** AAD scratch shared by every record layer: filled and consumed inside one synchronous seal or open call (the
+ *  AEAD copies what it needs). */
 const AAD = new Uint8Array(MAX_HEADER);
-
-/**
- * Keys and counters of one direction of one epoch. It keeps only what records need: the prepared AEAD key, the
- * record-number masker, the suite (limits) and write_iv (as six 16-bit integers: a Uint8Array would cost an object
- * and an ArrayBuffer per epoch). The raw key, sn_key and traffic secret are not referenced after construction.
- */
-class EpochState {
-  readonly aead: AeadKey;
-  readonly masker: SnMasker;
-  readonly suite: CipherSuite;
-  /** Replay window (read side only). */
-  readonly window: ReplayWindow;
-  private readonly iv0: number;
-  private readonly iv1: number;
-  private readonly iv2: number;
-  private readonly iv3: number;
-  private readonly iv4: number;
-  private readonly iv5: number;
-  nextSeq = 0; // write side
-  sealed = 0;
-  failures = 0;
-  limitSignalled = false;
-  constructor(provider: CryptoProvider, readonly epoch: number, keys: EpochKeys, window: ReplayWindow) {
-    this.aead = provider.aead(keys.suite.aead, keys.key);
-    this.masker = provider.snMasker(keys.suite.aead, keys.snKey);
-    this.suite = keys.suite;
-    this.window = window;
-    const iv = keys.iv;
-    if (iv.length !== 12) throw new RecordError('write_iv must be 12 bytes');
-    this.iv0 = (iv[0]! << 8) | iv[1]!;
-    this.iv1 = (iv[2]! << 8) | iv[3]!;
-    this.iv2 = (iv[4]! << 8) | iv[5]!;
-    this.iv3 = (iv[6]! << 8) | iv[7]!;
-    this.iv4 = (iv[8]! << 8) | iv[9]!;
-    this.iv5 = (iv[10]! << 8) | iv[11]!;
-  }
-  /** nonce = iv XOR left-padded 64-bit seq (in the shared scratch: use it before the next call). */
-  nonceFor(seq: number): Uint8Array {
-    const n = NONCE;
-    const hi = Math.floor(seq / 0x100000000);
-    const lo = seq >>> 0;
-    const a = this.iv0, b = this.iv1, c = this.iv2 ^ (hi >>> 16), d = this.iv3 ^ (hi & 0xffff), e = this.iv4 ^ (lo >>> 16), f = this.iv5 ^ (lo & 0xffff);
-    n[0] = a >>> 8; n[1] = a & 0xff; n[2] = b >>> 8; n[3] = b & 0xff;
-    n[4] = c >>> 8; n[5] = c & 0xff; n[6] = d >>> 8; n[7] = d & 0xff;
-    n[8] = e >>> 8; n[9] = e & 0xff; n[10] = f >>> 8; n[11] = f & 0xff;
-    return n;
-  }
-}
 
 /** Write epochs need no replay window: they share this one (never consulted). */
 const NO_WINDOW = new ReplayWindow(1);

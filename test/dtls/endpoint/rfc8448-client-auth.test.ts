@@ -15,7 +15,7 @@ import { createProvider, getSuite, seededRandom, type CryptoProvider, type Signa
 import { KeySchedule, TLS13_PREFIX } from '../../../src/dtls/keyschedule.ts';
 import { decodeCertificate, decodeCertificateVerify } from '../../../src/dtls/handshake/messages.ts';
 import {
-  type AwaitingClient, clientAuthMessages, expectedClientFinished, onClientCertificate, onClientCertificateVerify,
+  type AwaitingClient, clientAuthDone, clientAuthMessages, expectedClientFinished, onClientCertificate, onClientCertificateVerify,
   readCertificateRequest,
 } from '../../../src/dtls/endpoint/client-auth.ts';
 
@@ -77,6 +77,24 @@ for (const kind of ['node', 'noble'] as const) {
       body(b('clientCertificateVerify')), b('clientCertificateVerify'));
     assert.is(scheme, 'rsa_pss_rsae_sha256');
     assert.is(hex(expectedClientFinished(a)), hex(body(b('clientFinished'))));
+  });
+
+  test(`[${kind}] RFC 8448 6, server: resumption master secret over the transcript through the client's Certificate, CertificateVerify and Finished`, () => {
+    // what the server derives after a mutual-auth handshake for its NewSessionTickets: "tls13 res master" over
+    // ClientHello ... client Finished (the RFC's hash and secret)
+    const t = transcript();
+    t.update(b('clientCertificate')).update(b('clientCertificateVerify'));
+    const a: AwaitingClient = { keys, transcript: t, cHs: b('clientHandshakeTrafficSecret'), master: b('masterSecret') };
+    const expectHash = p.transcript('SHA-256');
+    for (const k of [...SERVER_FLIGHT, 'clientCertificate', 'clientCertificateVerify', 'clientFinished']) expectHash.update(b(k));
+    assert.is(hex(expectHash.digest()), V.resMasterTranscriptHash);
+    const done = clientAuthDone(a);
+    assert.is(hex(done.expectedFinished), hex(body(b('clientFinished'))));
+    assert.is(hex(done.rms!), V.resumptionMasterSecret);
+    // without a kept master secret (no tickets) there is no resumption secret
+    const t2 = transcript();
+    t2.update(b('clientCertificate')).update(b('clientCertificateVerify'));
+    assert.is(clientAuthDone({ keys, transcript: t2, cHs: b('clientHandshakeTrafficSecret') }).rms, undefined);
   });
 }
 
