@@ -76,7 +76,7 @@ const WHAT: Record<TraceKind, string> = {
   ops: 'operation trace (JSON Lines; npm run sim -- --replay)',
   perfetto: 'Chrome trace-event JSON (ui.perfetto.dev)',
   vcd: 'Value Change Dump, 1 ps (GTKWave)',
-  pcap: 'datagrams at the server port (Wireshark; no key log yet)',
+  pcap: 'datagrams at the server port with the key log of their connections (Wireshark)',
 };
 
 /** The trace files the request writes, for report.html. */
@@ -94,7 +94,7 @@ export function traceFiles(r: TraceRequest): { path: string; data: string | Uint
     if (r.kinds.includes('perfetto')) files.push({ path: FILE.perfetto, data: perfettoJson(t) });
     if (r.kinds.includes('vcd')) files.push({ path: FILE.vcd, data: vcdText(t) });
   }
-  if (r.kinds.includes('pcap')) files.push({ path: FILE.pcap, data: pcapng(r.capture.datagrams.map(pcapDatagram), { mtu: r.mtu, application: 'dtls-accel-sim' }) });
+  if (r.kinds.includes('pcap')) files.push({ path: FILE.pcap, data: pcapng(r.capture.datagrams.map(pcapDatagram), { mtu: r.mtu, keylog: r.capture.keylog(), application: 'dtls-accel-sim' }) });
   return files;
 }
 
