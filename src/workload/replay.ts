@@ -90,7 +90,7 @@ function compile(job: TraceJob): Compiled {
         else if (isProtocolOp(op)) c = C_PROTO;
         else if (isCryptoOp(op) && !(isHashFamily(op.op) && op.blocks === 0)) {
           c = C_CRYPTO;
-          hw[i] = { op: op.op, alg: op.alg, inputBytes: op.bytes ?? 0, outputBytes: op.out ?? 0, blocks: op.blocks, aadBytes: op.aad };
+          hw[i] = { op: op.op, alg: op.alg, inputBytes: op.bytes ?? 0, outputBytes: op.out ?? 0, blocks: op.blocks, aadBytes: op.aad, keyBits: op.key_bits };
         }
     }
     code[i] = c;

@@ -95,6 +95,7 @@ export class TraceCapture {
     const op: TraceOp = { block: route, op: h.op, alg: h.alg, bytes: h.inputBytes, out: h.outputBytes };
     if (h.blocks !== undefined) op.blocks = h.blocks;
     if (h.aadBytes !== undefined) op.aad = h.aadBytes;
+    if (h.keyBits !== undefined) op.key_bits = h.keyBits;
     const cycles =
       route === 'cpu' ? softwareCycles(hw.cpu.params, h, hw.cpu.defaultAad)
       : route === 'aead' ? aeadOpCycles(hw.aead!.params, h)

@@ -99,6 +99,7 @@ export function buildTrace(cols: Columns, began: Float64Array, firstOp: Int32Arr
         out: so.out,
         blocks: so.blocks,
         aad: so.aad,
+        key_bits: so.key_bits,
         conn: so.conn,
         cycles: num(c.cycles[k]!),
         submit: num(c.submit[k]!),

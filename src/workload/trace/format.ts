@@ -11,7 +11,9 @@ import type { Ps } from '../../sim/index.ts';
 import { HW_OP_KINDS, type HwOpKind } from '../../hw/index.ts';
 
 export const OP_TRACE_FORMAT = 'dtls-accel-sim/ops';
-export const OP_TRACE_VERSION = 1;
+/** 2: crypto ops carry `key_bits` (RSA modulus length). Version 1 traces (no RSA) are still read. */
+export const OP_TRACE_VERSION = 2;
+const READ_VERSIONS = new Set<unknown>([1, 2]);
 
 /** Where an operation was served. port_* and dma_* carry bytes; ctx_cache a connection id; cpu protocol work,
  *  invocations and software crypto; aead/hash/pke crypto on an accelerator. */
@@ -36,6 +38,8 @@ export interface TraceOp {
   out?: number;
   blocks?: number;
   aad?: number;
+  /** sign/verify with an RSA key: the modulus length, bits (the public-key engine's latency depends on it). */
+  key_bits?: number;
   /** ctx_cache: the connection id. */
   conn?: number;
   /** Cycles of the serving block's clock the op was charged (absent where the block has no clock: port, dma,
@@ -103,7 +107,7 @@ const KINDS = new Set<string>(['rx', 'send', 'timer', 'tx']);
 
 /** A TraceOp with every field present (undefined when absent), in one fixed order: all ops share one object shape. */
 export function newOp(block: TraceBlock, op: TraceOpKind): TraceOp {
-  return { block, op, alg: undefined, bytes: undefined, out: undefined, blocks: undefined, aad: undefined, conn: undefined, cycles: undefined, submit: undefined, start: undefined, end: undefined, release: undefined, dropped: undefined };
+  return { block, op, alg: undefined, bytes: undefined, out: undefined, blocks: undefined, aad: undefined, key_bits: undefined, conn: undefined, cycles: undefined, submit: undefined, start: undefined, end: undefined, release: undefined, dropped: undefined };
 }
 
 export function isCryptoOp(op: TraceOp): op is TraceOp & { op: HwOpKind; alg: string } {
@@ -142,7 +146,7 @@ function parseOp(o: unknown, line: number, i: number): TraceOp {
     bad(line, `${w}: ${op.block} needs bytes`);
   }
   if (op.block === 'ctx_cache') op.conn = nat(r.conn, line, `${w} conn`, false);
-  for (const f of ['bytes', 'out', 'blocks', 'aad', 'cycles', 'submit', 'start', 'end', 'release'] as const) {
+  for (const f of ['bytes', 'out', 'blocks', 'aad', 'key_bits', 'cycles', 'submit', 'start', 'end', 'release'] as const) {
     const v = nat(r[f], line, `${w} ${f}`, true);
     if (v !== undefined) op[f] = v;
   }
@@ -150,6 +154,7 @@ function parseOp(o: unknown, line: number, i: number): TraceOp {
     if (typeof r.dropped !== 'boolean') bad(line, `${w}: dropped must be a boolean`);
     op.dropped = r.dropped;
   }
+  if (op.key_bits !== undefined && op.op !== 'sign' && op.op !== 'verify') bad(line, `${w}: key_bits only on sign or verify`);
   if (op.start !== undefined && op.end !== undefined && op.end < op.start) bad(line, `${w}: end before start`);
   if (op.release !== undefined && (op.start === undefined || op.end === undefined || op.release < op.start || op.release > op.end)) bad(line, `${w}: release outside start..end`);
   if (op.submit !== undefined && op.start !== undefined && op.start < op.submit) bad(line, `${w}: start before submit`);
@@ -177,11 +182,11 @@ export function parseOpTrace(text: string): OpTrace {
     if (header === undefined) {
       if (r.type !== 'header') bad(line, 'the first line must be the header ({"type":"header",...})');
       if (r.format !== OP_TRACE_FORMAT) bad(line, `format must be "${OP_TRACE_FORMAT}"`);
-      if (r.version !== OP_TRACE_VERSION) bad(line, `unsupported version ${JSON.stringify(r.version)} (this reader: ${OP_TRACE_VERSION})`);
+      if (!READ_VERSIONS.has(r.version)) bad(line, `unsupported version ${JSON.stringify(r.version)} (this reader: ${[...READ_VERSIONS].join(', ')})`);
       if (r.time_unit !== 'ps') bad(line, 'time_unit must be "ps"');
       if (typeof r.model !== 'string') bad(line, 'header.model must be a string');
       if (typeof r.params_digest !== 'string') bad(line, 'header.params_digest must be a string');
-      header = { type: 'header', format: OP_TRACE_FORMAT, version: OP_TRACE_VERSION, model: r.model, params_digest: r.params_digest, time_unit: 'ps' };
+      header = { type: 'header', format: OP_TRACE_FORMAT, version: r.version as number, model: r.model, params_digest: r.params_digest, time_unit: 'ps' };
       if (typeof r.source === 'object' && r.source !== null) header.source = r.source as Record<string, unknown>;
       continue;
     }
@@ -209,7 +214,7 @@ export function parseOpTrace(text: string): OpTrace {
   return { header, jobs };
 }
 
-const OP_KEYS = ['block', 'op', 'alg', 'bytes', 'out', 'blocks', 'aad', 'conn', 'cycles', 'submit', 'start', 'end', 'release', 'dropped'] as const;
+const OP_KEYS = ['block', 'op', 'alg', 'bytes', 'out', 'blocks', 'aad', 'key_bits', 'conn', 'cycles', 'submit', 'start', 'end', 'release', 'dropped'] as const;
 
 /** One op as a JSON object with a fixed key order (byte-identical output for identical traces). */
 function opJson(o: TraceOp): string {
