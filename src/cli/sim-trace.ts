@@ -11,6 +11,7 @@ import { clientIpv4, pcapng, SERVER_IPV4, type PcapDatagram, type PcapEndpoint }
 import { modelDigest } from '../workload/trace/format.ts';
 import { perfettoJson } from '../report/trace/perfetto.ts';
 import { vcdText } from '../report/trace/vcd.ts';
+import { opTraceBytes } from './trace-file.ts';
 
 export const TRACE_KINDS = ['ops', 'perfetto', 'vcd', 'pcap'] as const;
 export type TraceKind = (typeof TRACE_KINDS)[number];
@@ -87,7 +88,7 @@ export function traceList(r: TraceRequest | undefined): { path: string; what: st
 /** The trace files of a finished run. */
 export function traceFiles(r: TraceRequest): { path: string; data: string | Uint8Array }[] {
   const files: { path: string; data: string | Uint8Array }[] = [];
-  const ops = r.kinds.includes('ops') ? r.capture.recorder.text() : undefined;
+  const ops = r.kinds.includes('ops') ? opTraceBytes(r.capture.recorder) : undefined;
   if (ops !== undefined) files.push({ path: FILE.ops, data: ops });
   if (r.kinds.includes('perfetto') || r.kinds.includes('vcd')) {
     const t = r.capture.trace();

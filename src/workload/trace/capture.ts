@@ -13,7 +13,7 @@
 // `invoke` op on the CPU; the accelerated op is submitted when the invocation is done (Platform.onInvoked).
 import type { Ps } from '../../sim/index.ts';
 import { aeadOpCycles, hashOpCycles, softwareCycles, type Done, type HwCryptoOp, type Platform, type Route } from '../../hw/index.ts';
-import { parseOpTrace, type JobKind, type OpTrace, type ProtocolOp, type TraceOp } from './format.ts';
+import { OpTraceReader, type JobKind, type OpTrace, type ProtocolOp, type TraceOp } from './format.ts';
 import { OpTraceRecorder, type RecorderWindow } from './recorder.ts';
 import { keylogLine, type KeylogLabel } from '../../dtls/index.ts';
 
@@ -197,7 +197,10 @@ export class TraceCapture {
 
   /** The operation trace of the run so far (jobs that ended), in id order. */
   trace(): OpTrace {
-    return parseOpTrace(this.recorder.text());
+    const r = new OpTraceReader();
+    let n = 0;
+    for (const c of this.recorder.chunks()) for (const l of c.split('\n')) r.line(l, ++n);
+    return r.finish();
   }
 }
 
