@@ -117,8 +117,8 @@ class Replay {
   readonly nextSibling: Int32Array;
 
   constructor(model: HwModel, jobs: readonly TraceJob[]) {
-    // every root arrival is scheduled up front: size the event heap for them
-    this.k = new Kernel({ initialCapacity: jobs.length + 1024 });
+    // root arrivals are fed one at a time (feed): the event heap holds only the work in flight
+    this.k = new Kernel();
     this.hw = new Platform(this.k, model, { priorities: true });
     this.propagationPs = this.hw.port.propagationPs;
     const a = this.hw.aead;
@@ -136,6 +136,20 @@ class Replay {
     this.firstChild = new Int32Array(n).fill(-1);
     this.nextSibling = new Int32Array(n).fill(-1);
   }
+
+  /** Root jobs (input indexes) in start order, and the next one to feed. */
+  roots: Int32Array = new Int32Array(0);
+
+  /** Schedules root q: at its arrival, ahead of the blocks' own events of that instant (Kernel.atFirst), as if
+   *  every arrival had been scheduled before the run. */
+  feed(q: number): void {
+    if (q < this.roots.length) this.k.atFirst(this.jobs[this.roots[q]!]!.arrival, this.beginRoot, q);
+  }
+
+  private readonly beginRoot = (q: number): void => {
+    this.feed(q + 1);
+    this.begin(this.roots[q]!);
+  };
 
   /** Starts input job `x` now. */
   readonly begin = (x: number): void => {
@@ -338,7 +352,8 @@ export function replayOpTrace(input: OpTrace, model: HwModel): ReplayResult {
   }
   // creation order among equal arrival times
   if (!rootsSorted) roots.sort((a, b) => jobs[a]!.arrival - jobs[b]!.arrival || jobs[a]!.id - jobs[b]!.id);
-  for (const x of roots) r.k.at(jobs[x]!.arrival, r.begin, x);
+  r.roots = Int32Array.from(roots);
+  r.feed(0);
   r.k.run();
   r.stats.endPs = r.k.now;
   r.stats.events = r.k.executed;
