@@ -137,7 +137,7 @@ class Replay {
     this.nextSibling = new Int32Array(n).fill(-1);
   }
 
-  /** Root jobs (input indexes) in start order, and the next one to feed. */
+  /** Root jobs (input indexes) in start order: by arrival, then id. */
   roots: Int32Array = new Int32Array(0);
 
   /** Schedules root q: at its arrival, ahead of the blocks' own events of that instant (Kernel.atFirst), as if
