@@ -7,7 +7,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseModel } from '../workload/config/index.ts';
-import { formatOpTrace, modelDigest, parseOpTrace, type OpTrace } from '../workload/trace/format.ts';
+import { modelDigest, type OpTrace } from '../workload/trace/format.ts';
+import { opTraceFileBytes, readOpTraceFile } from './trace-file.ts';
 import { replayOpTrace } from '../workload/replay.ts';
 import { compareJobs } from '../workload/trace/compare.ts';
 import { perfettoJson } from '../report/trace/perfetto.ts';
@@ -56,7 +57,7 @@ export async function replayMain(argv: readonly string[], io: Io = process): Pro
   let trace: OpTrace;
   let model;
   try {
-    trace = parseOpTrace(readFileSync(file, 'utf8'));
+    trace = readOpTraceFile(file);
     const mf = existsSync(spec) ? spec : join('models', `${spec}.yaml`);
     model = parseModel(readFileSync(mf, 'utf8'), mf);
   } catch (e) {
@@ -83,8 +84,8 @@ export async function replayMain(argv: readonly string[], io: Io = process): Pro
     wall_time_s: wallS,
     ...(diff ? { largest_difference_from_input_ps: diff.maxDiffPs, difference_at: diff.at ?? null, structural_differences: diff.mismatches } : {}),
   };
-  const files: { path: string; data: string }[] = [{ path: 'replay-summary.json', data: JSON.stringify(summary, null, 2) + '\n' }];
-  if (kinds.includes('ops')) files.push({ path: 'ops.jsonl', data: formatOpTrace(r.trace) });
+  const files: { path: string; data: string | Uint8Array }[] = [{ path: 'replay-summary.json', data: JSON.stringify(summary, null, 2) + '\n' }];
+  if (kinds.includes('ops')) files.push({ path: 'ops.jsonl', data: opTraceFileBytes(r.trace) });
   if (kinds.includes('perfetto')) files.push({ path: 'perfetto.json', data: perfettoJson(r.trace) });
   if (kinds.includes('vcd')) files.push({ path: 'trace.vcd', data: vcdText(r.trace) });
   const out = value(argv, '--out') ?? defaultOutDir('results', `replay-${model.name}`, new Date());

@@ -11,6 +11,7 @@ import { clientIpv4, pcapng, SERVER_IPV4, type PcapDatagram, type PcapEndpoint }
 import { modelDigest } from '../workload/trace/format.ts';
 import { perfettoJson } from '../report/trace/perfetto.ts';
 import { vcdText } from '../report/trace/vcd.ts';
+import { opTraceBytes } from './trace-file.ts';
 
 export const TRACE_KINDS = ['ops', 'perfetto', 'vcd', 'pcap'] as const;
 export type TraceKind = (typeof TRACE_KINDS)[number];
@@ -76,7 +77,7 @@ const WHAT: Record<TraceKind, string> = {
   ops: 'operation trace (JSON Lines; npm run sim -- --replay)',
   perfetto: 'Chrome trace-event JSON (ui.perfetto.dev)',
   vcd: 'Value Change Dump, 1 ps (GTKWave)',
-  pcap: 'datagrams at the server port (Wireshark; no key log yet)',
+  pcap: 'datagrams at the server port with the key log of their connections (Wireshark)',
 };
 
 /** The trace files the request writes, for report.html. */
@@ -87,14 +88,14 @@ export function traceList(r: TraceRequest | undefined): { path: string; what: st
 /** The trace files of a finished run. */
 export function traceFiles(r: TraceRequest): { path: string; data: string | Uint8Array }[] {
   const files: { path: string; data: string | Uint8Array }[] = [];
-  const ops = r.kinds.includes('ops') ? r.capture.recorder.text() : undefined;
+  const ops = r.kinds.includes('ops') ? opTraceBytes(r.capture.recorder) : undefined;
   if (ops !== undefined) files.push({ path: FILE.ops, data: ops });
   if (r.kinds.includes('perfetto') || r.kinds.includes('vcd')) {
     const t = r.capture.trace();
     if (r.kinds.includes('perfetto')) files.push({ path: FILE.perfetto, data: perfettoJson(t) });
     if (r.kinds.includes('vcd')) files.push({ path: FILE.vcd, data: vcdText(t) });
   }
-  if (r.kinds.includes('pcap')) files.push({ path: FILE.pcap, data: pcapng(r.capture.datagrams.map(pcapDatagram), { mtu: r.mtu, application: 'dtls-accel-sim' }) });
+  if (r.kinds.includes('pcap')) files.push({ path: FILE.pcap, data: pcapng(r.capture.datagrams.map(pcapDatagram), { mtu: r.mtu, keylog: r.capture.keylog(), application: 'dtls-accel-sim' }) });
   return files;
 }
 

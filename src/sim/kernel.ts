@@ -22,6 +22,9 @@ const GEN_MASK = 0x7fffffff; // id = gen * SLOT_MAX + slot < 2^53
 // Heap entries are (time, key) with key = seq * SLOT_MAX + slot, so ties compare by seq with one float compare.
 // seq < SEQ_LIMIT keeps key < 2^53; when it is reached, pending entries are renumbered in order (renumber()).
 const SEQ_LIMIT = 2 ** 31;
+// Events scheduled with atFirst() have negative keys, (frontSeq - FRONT_SPAN) * SLOT_MAX + slot: before every other
+// event of the same time, in scheduling order among themselves; renumber() also restarts frontSeq.
+const FRONT_SPAN = 2 ** 30;
 
 /** Check that `t` is an integer number of ps in [0, MAX_TIME]; throws SimTimeError otherwise. */
 export function checkPs(t: number, what = 'time'): Ps {
@@ -64,6 +67,7 @@ export class Kernel {
   private slotCount = 0;
   private cap: number;
   private seq = 0;
+  private frontSeq = 0;
   private live = 0;
   private dead = 0; // cancelled entries still in the heap
   private running = false;
@@ -106,6 +110,19 @@ export class Kernel {
       checkPs(t);
     }
     return this.push(t, fn, arg);
+  }
+
+  /**
+   * Schedule `fn(arg)` at absolute time `t` (>= now) ahead of every event scheduled with `at`/`after` for that time,
+   * whenever those were scheduled; events scheduled with `atFirst` for one time run in scheduling order. (For input
+   * fed one at a time, e.g. a trace's arrivals, that must run before the model's own events of the same instant.)
+   */
+  atFirst<A>(t: Ps, fn: EventFn<A>, arg?: A): EventId {
+    if (!(t >= this._now && t <= MAX_TIME && Number.isInteger(t))) {
+      if (t < this._now && Number.isInteger(t)) throw new SimTimeError(`cannot schedule at ${t} ps: now is ${this._now} ps`);
+      checkPs(t);
+    }
+    return this.push(t, fn, arg, true);
   }
 
   /** Schedule `fn(arg)` after a delay of `dt` ps (an integer >= 0). */
@@ -314,7 +331,7 @@ export class Kernel {
     }
   }
 
-  private push(t: Ps, fn: EventFn, arg: unknown): EventId {
+  private push(t: Ps, fn: EventFn, arg: unknown, front = false): EventId {
     let slot: number;
     if (this.freeTop > 0) slot = this.free[--this.freeTop];
     else {
@@ -325,19 +342,33 @@ export class Kernel {
     this.fns[slot] = fn;
     this.args[slot] = arg;
     this.live++;
-    if (this.seq >= SEQ_LIMIT) this.renumber();
-    const key = this.seq++ * SLOT_MAX + slot;
-    // sift up; the new entry has the largest seq so far, so an equal time never moves it above its parent
+    if (this.seq >= SEQ_LIMIT || this.frontSeq >= FRONT_SPAN) this.renumber();
     const hT = this.hT;
     const hK = this.hK;
     let i = this.size++;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      const pt = hT[p];
-      if (pt <= t) break;
-      hT[i] = pt;
-      hK[i] = hK[p];
-      i = p;
+    let key: number;
+    if (!front) {
+      key = this.seq++ * SLOT_MAX + slot;
+      // sift up; the new entry has the largest seq so far, so an equal time never moves it above its parent
+      while (i > 0) {
+        const p = (i - 1) >> 1;
+        const pt = hT[p];
+        if (pt <= t) break;
+        hT[i] = pt;
+        hK[i] = hK[p];
+        i = p;
+      }
+    } else {
+      key = (this.frontSeq++ - FRONT_SPAN) * SLOT_MAX + slot;
+      // sift up by (time, key): it goes above later-keyed entries of its time
+      while (i > 0) {
+        const p = (i - 1) >> 1;
+        const pt = hT[p];
+        if (pt < t || (pt === t && hK[p] < key)) break;
+        hT[i] = pt;
+        hK[i] = hK[p];
+        i = p;
+      }
     }
     hT[i] = t;
     hK[i] = key;
@@ -375,8 +406,9 @@ export class Kernel {
     hK[i] = lk;
   }
 
-  /** Sequence numbers reached SEQ_LIMIT: give pending entries new sequence numbers 0..n-1 in (time, seq) order. A
-   *  sorted array is a valid heap, so it is written back as is. Runs once every ~2^31 scheduled events. */
+  /** Sequence numbers reached SEQ_LIMIT (or FRONT_SPAN for atFirst): give pending entries new sequence numbers
+   *  0..n-1 in (time, key) order, atFirst ones staying negative. A sorted array is a valid heap, so it is written
+   *  back as is. Runs once every ~2^31 scheduled events. */
   private renumber(): void {
     const n = this.size;
     const idx = Array.from({ length: n }, (_, i) => i);
@@ -387,16 +419,19 @@ export class Kernel {
     const k2 = new Float64Array(this.cap);
     for (let r = 0; r < n; r++) {
       t2[r] = hT[idx[r]];
-      k2[r] = r * SLOT_MAX + slotOf(hK[idx[r]]);
+      const k = hK[idx[r]];
+      k2[r] = (k < 0 ? r - FRONT_SPAN : r) * SLOT_MAX + slotOf(k);
     }
     this.hT = t2;
     this.hK = k2;
     this.seq = n;
+    this.frontSeq = n;
   }
 
   /** @internal test hook: pretend `n` events were scheduled already (exercises renumber()). */
-  _setSeqForTest(n: number): void {
+  _setSeqForTest(n: number, front = this.frontSeq): void {
     this.seq = n;
+    this.frontSeq = front;
   }
 
   private grow(): void {

@@ -159,7 +159,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
   transport.attach(clientSide, app.sides);
   if (opts.capture) {
     opts.capture.attach(hw);
-    for (const side of app.sides) side.tracer = opts.capture;
+    for (const side of app.sides) side.attachTracer(opts.capture);
   }
   clientSide.schedule();
 

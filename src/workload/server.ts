@@ -79,8 +79,8 @@ export class ServerSide {
   private readonly pool: Job[] = [];
   /** cpu.cycles_per_datagram > 0: socket work is charged per datagram. */
   private readonly perDatagram: boolean;
-  /** Operation-trace capture (off: null). */
-  tracer: TraceCapture | null = null;
+  /** Operation-trace capture (off: null; set by `attachTracer`). */
+  private tracer: TraceCapture | null = null;
   /** The job whose release is running (a send made synchronously in it is its child). */
   private releasing: Job | undefined = undefined;
 
@@ -98,6 +98,15 @@ export class ServerSide {
     dispatcher.config.crypto.observer = (op) => {
       if (this.capture) this.capture.ops.push(op);
       if (tap) tap(op);
+    };
+  }
+
+  /** Attaches an operation-trace capture: it sees every job, and the key-log secrets of the connections as the
+   *  core derives them (the `secrets` sink derives nothing: the run's crypto operations stay the same). */
+  attachTracer(t: TraceCapture): void {
+    this.tracer = t;
+    this.dispatcher.config.secrets = (label, clientRandom, secret) => {
+      if (this.capture) t.secret(this.capture.address, label, clientRandom, secret, this.k.now);
     };
   }
 

@@ -204,6 +204,77 @@ test('sequence renumbering near 2^31 keeps FIFO ties and time order', () => {
   assert.equal(out, exp);
 });
 
+test('atFirst: ahead of at/after events of the same time whenever those were scheduled, FIFO among themselves', () => {
+  const k = new Kernel();
+  const out: string[] = [];
+  const log = (s: string) => () => out.push(s);
+  k.at(10, log('a1'));
+  k.at(10, () => {
+    out.push('a2');
+    k.atFirst(10, log('f3')); // same instant, scheduled while a2 runs: before a3, after nothing already run
+    k.at(10, log('a4'));
+  });
+  k.at(10, log('a3'));
+  k.atFirst(10, log('f1'));
+  k.atFirst(10, log('f2'));
+  k.atFirst(5, log('f0'));
+  k.at(20, log('a5'));
+  k.atFirst(20, log('f4'));
+  k.run();
+  assert.equal(out, ['f0', 'f1', 'f2', 'a1', 'a2', 'f3', 'a3', 'a4', 'f4', 'a5']);
+  assert.throws(() => k.atFirst(1, () => {}), (e: unknown) => e instanceof SimTimeError);
+});
+
+test('atFirst mixed with at at random (fast-check): order = (time, atFirst before at, scheduling order); renumbering keeps it', () => {
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 6 }), fc.boolean(), fc.integer({ min: 0, max: 3 })), { minLength: 1, maxLength: 60 }), fc.boolean(), (plan, nearLimit) => {
+      const k = new Kernel();
+      if (nearLimit) k._setSeqForTest(2 ** 31 - 7, 2 ** 30 - 5);
+      const got: number[] = [];
+      let n = 0;
+      let p = 0;
+      const schedule = (t: number, front: boolean): void => {
+        const me = n++;
+        const fn = () => {
+          got.push(me);
+          // each executed event schedules the next step of the plan (if any), relative to now
+          if (p < plan.length) {
+            const [dt, f] = plan[p++]!;
+            schedule(k.now + dt, f);
+          }
+        };
+        if (front) k.atFirst(t, fn);
+        else k.at(t, fn);
+      };
+      for (const [t, f, extra] of plan.slice(0, 3)) for (let e = 0; e <= extra; e++) schedule(t, f);
+      p = 3;
+      k.run();
+      const pendingOrder = (a: { t: number; front: boolean; n: number }, b: typeof a) => a.t - b.t || (a.front === b.front ? a.n - b.n : a.front ? -1 : 1);
+      // the same schedule on a list sorted by (time, atFirst first, scheduling order) instead of the heap
+      const sim: number[] = [];
+      const q: { t: number; front: boolean; n: number }[] = [];
+      let m = 0;
+      let pp = 0;
+      let now = 0;
+      const sched2 = (t: number, front: boolean) => q.push({ t, front, n: m++ });
+      for (const [t, f, extra] of plan.slice(0, 3)) for (let e = 0; e <= extra; e++) sched2(t, f);
+      pp = 3;
+      while (q.length > 0) {
+        q.sort(pendingOrder);
+        const e = q.shift()!;
+        now = e.t;
+        sim.push(e.n);
+        if (pp < plan.length) {
+          const [dt, f] = plan[pp++]!;
+          sched2(now + dt, f);
+        }
+      }
+      assert.equal(got, sim);
+    }),
+    { seed: 20261204, numRuns: 300 },
+  );
+});
+
 test('processes: timeouts, resource requests, join, Signal', () => {
   const k = new Kernel();
   const r = new Resource(k, { capacity: 1 });

@@ -4,7 +4,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseOpTrace, formatOpTrace, OpTraceError } from '../../src/workload/trace/format.ts';
 import { replayOpTrace } from '../../src/workload/replay.ts';
-import { tinyModel, traceText, seal, mask } from './model.ts';
+import { syntheticTrace } from '../../src/workload/trace/synthetic.ts';
+import { HEADER, tinyModel, traceText, seal, mask } from './model.ts';
 
 // AES-128-GCM seal of 100 B with 5 B AAD: 40 + (ceil(5/16) + ceil(100/16) + 1) x 11 = 40 + 9 x 11 = 139 cycles
 const SEAL100 = 139_000;
@@ -172,6 +173,37 @@ test('format: round trip, and clear errors for bad input', () => {
       assert.match((e as Error).message, msg);
     }
   }
+});
+
+test('RSA sign/verify: key_bits selects the modulus latency (engine and software); kept by format; version 1 still read', () => {
+  const V2 = HEADER.replace('"version":1', '"version":2');
+  const rsa = (op: 'sign' | 'verify', bits: number) => ({ block: 'pke', op, alg: 'rsa_pss_rsae_sha256', bytes: 130, out: op === 'sign' ? bits / 8 : 0, key_bits: bits });
+  const text = [V2, JSON.stringify({ type: 'job', id: 0, kind: 'rx', arrival: 0, ops: [rsa('sign', 2048)] }), JSON.stringify({ type: 'job', id: 1, kind: 'rx', arrival: 0, ops: [rsa('verify', 3072)] })].join('\n') + '\n';
+  const t = parseOpTrace(text);
+  assert.is(t.header.version, 2);
+  assert.is(t.jobs[0]!.ops[0]!.key_bits, 2048);
+  // one public-key engine (test/trace/model.ts): rsa2048_sign 50 us, then rsa3072_verify 3.4 us behind it
+  const r = replayOpTrace(t, tinyModel());
+  assert.equal(times(r.trace, 0), [['pke', 'sign', 0, 0, 50_000_000]]);
+  assert.equal(times(r.trace, 1), [['pke', 'verify', 0, 50_000_000, 53_400_000]]);
+  // software only: cpu.software.pke_cycles rsa2048_sign 1,682,000 and rsa3072_verify 304,000 cycles at 1 GHz
+  const sw = replayOpTrace(t, { ...tinyModel(), pke: undefined });
+  assert.equal(times(sw.trace, 0), [['cpu', 'sign', 0, 0, 1_682_000_000]]);
+  assert.equal(times(sw.trace, 1), [['cpu', 'verify', 0, 1_682_000_000, 1_986_000_000]]);
+  // the replayed trace keeps key_bits through format and parse
+  const out = formatOpTrace(r.trace);
+  assert.match(out, /"version":2/);
+  assert.match(out, /"key_bits":2048/);
+  assert.equal(parseOpTrace(out), r.trace);
+  // a version-1 trace (before key_bits) is still read
+  assert.is(parseOpTrace(traceText([{ id: 0, kind: 'send', arrival: 0, ops: [seal(10)] }])).header.version, 1);
+  // key_bits only where it means something
+  assert.throws(() => parseOpTrace([V2, JSON.stringify({ type: 'job', id: 0, kind: 'send', arrival: 0, ops: [{ ...seal(10), key_bits: 2048 }] })].join('\n')), /key_bits only on sign or verify/);
+  // a synthetic run whose handshakes sign with RSA-2048: every signature takes the engine 50 us
+  const syn = replayOpTrace(syntheticTrace({ jobs: 200, ratePerS: 1e4, connections: 10, seed: 3, handshakeFraction: 0.5, rsaBits: 2048 }), tinyModel());
+  const signs = syn.trace.jobs.flatMap((j) => j.ops.filter((o) => o.op === 'sign'));
+  assert.ok(signs.length > 20, `${signs.length} signatures`);
+  for (const o of signs) assert.is(o.end! - o.start!, 50_000_000);
 });
 
 const HEADER_BAD_VERSION = '{"type":"header","format":"dtls-accel-sim/ops","version":9,"model":"m","params_digest":"x","time_unit":"ps"}\n';

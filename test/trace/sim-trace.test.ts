@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { main } from '../../src/cli/sim.ts';
 import { parseOpTrace } from '../../src/workload/trace/format.ts';
 import { needTool, reportSkips } from './tools.ts';
+import { decryptCapture } from './pcap-keys.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'sim-trace-'));
 const io = () => {
@@ -99,6 +100,12 @@ test('single client: ops, Perfetto and VCD written; VCD busy = kernel utilizatio
     assert.is(r.status, 0, r.stderr);
     assert.is(r.stdout.split('\n').filter((l) => l.trim() !== '').length, datagrams);
   }
+  // the key log in the capture opens every encrypted record of it with the project's record layer
+  const dec = decryptCapture(readFileSync(join(out, 'capture.pcapng')), 4433);
+  assert.equal([...dec.byLabel.keys()].sort(), ['CLIENT_HANDSHAKE_TRAFFIC_SECRET', 'CLIENT_TRAFFIC_SECRET_0', 'SERVER_HANDSHAKE_TRAFFIC_SECRET', 'SERVER_TRAFFIC_SECRET_0']);
+  assert.ok(dec.encrypted > 0);
+  assert.is(dec.decrypted, dec.encrypted, dec.failures.join('; '));
+  assert.ok((dec.byEpochType.get('3/23') ?? 0) > 0, 'application data decrypted');
   const c = io();
   assert.is(await main(['--replay', join(out, 'ops.jsonl'), '--model', 'baseline', '--out', join(out, 'replay'), '--quiet'], c.io), 0);
   assert.match(c.o.out, /largest difference from the input 0 ps \(same model\)/);
@@ -107,15 +114,46 @@ test('single client: ops, Perfetto and VCD written; VCD busy = kernel utilizatio
 test('10k-clients scenario at 500 clients (the full 10000 takes minutes), --trace-window 0..50: jobs only in the window', async () => {
   const out = join(tmp, 'many');
   const a = io();
-  const args = ['scenarios/10k-clients.yaml', '--set', 'clients.count=500', '--set', 'sim.end_ms=200', '--out', out, '--trace', 'ops,perfetto,vcd', '--trace-window', '0..50', '--no-charts', '--quiet'];
+  const args = ['scenarios/10k-clients.yaml', '--set', 'clients.count=500', '--set', 'sim.end_ms=200', '--out', out, '--trace', 'ops,perfetto,vcd,pcap', '--trace-window', '0..50', '--no-charts', '--quiet'];
   assert.is(await main(args, a.io), 0, a.o.err);
   const trace = parseOpTrace(readFileSync(join(out, 'ops.jsonl'), 'utf8'));
   assert.ok(trace.jobs.length > 1000, `${trace.jobs.length} jobs`);
   for (const j of trace.jobs) assert.ok(j.arrival < 50e9, `job ${j.id} at ${j.arrival}`);
   assert.ok(existsSync(join(out, 'perfetto.json')) && existsSync(join(out, 'trace.vcd')));
+  // the capture: every datagram at the port in the window (received ones at their arrival, sent ones when their
+  // last bit left: port_tx release), and the keys that open every encrypted record of them
+  const inWindow = (t: number | undefined) => t !== undefined && t < 50e9;
+  const datagrams = trace.jobs.filter((j) => j.kind === 'rx' || (j.kind === 'tx' && j.ops.some((o) => o.block === 'port_tx' && inWindow(o.release ?? o.end)))).length;
+  const dec = decryptCapture(readFileSync(join(out, 'capture.pcapng')), 4433);
+  assert.is(dec.datagrams, datagrams);
+  if (needTool('tshark', 'pcapng frame count')) {
+    const r = spawnSync('tshark', ['-r', join(out, 'capture.pcapng')], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    assert.is(r.status, 0, r.stderr);
+    assert.is(r.stdout.split('\n').filter((l) => l.trim() !== '').length, datagrams);
+  }
+  assert.ok(dec.encrypted > 500, `${dec.encrypted} encrypted records`);
+  assert.is(dec.decrypted, dec.encrypted, dec.failures.join('; '));
   const c = io();
   assert.is(await main(['--replay', join(out, 'ops.jsonl'), '--model', 'baseline', '--out', join(out, 'replay'), '--quiet'], c.io), 0);
   assert.match(c.o.out, /largest difference from the input 0 ps \(same model\)/);
+});
+
+test('web-resumption (100 clients), window 150..400 ms: 0-RTT and connections begun before the window decrypt; the run is unchanged', async () => {
+  const out = join(tmp, 'resume');
+  const a = io();
+  const base = ['scenarios/web-resumption.yaml', '--set', 'clients.count=100', '--no-charts', '--quiet'];
+  assert.is(await main([...base, '--out', out, '--trace', 'pcap', '--trace-window', '150..400'], a.io), 0, a.o.err);
+  const dec = decryptCapture(readFileSync(join(out, 'capture.pcapng')), 4433);
+  assert.ok((dec.byLabel.get('CLIENT_EARLY_TRAFFIC_SECRET') ?? 0) > 0, 'early secrets logged');
+  assert.ok((dec.byEpochType.get('1/23') ?? 0) > 0, '0-RTT application data decrypted');
+  assert.ok(dec.encrypted > 500, `${dec.encrypted} encrypted records`);
+  assert.is(dec.decrypted, dec.encrypted, dec.failures.join('; '));
+  // the key log is taken from secrets the server derives anyway: the same run as without the capture
+  const b = io();
+  assert.is(await main([...base, '--out', join(tmp, 'resume-off')], b.io), 0, b.o.err);
+  const strip = (f: string) => readFileSync(f, 'utf8').replace(/"wall_time_s": [^,]+,/, '');
+  assert.is(strip(join(out, 'summary.json')), strip(join(tmp, 'resume-off', 'summary.json')));
+  assert.is(readFileSync(join(out, 'stats.txt'), 'utf8'), readFileSync(join(tmp, 'resume-off', 'stats.txt'), 'utf8'));
 });
 
 test('bad trace options: exit 2', async () => {

@@ -186,7 +186,7 @@ static bool has(const std::string& s, const char* x) { return s.find(x) != std::
 
 struct CryptoOp {
   std::string op, alg;
-  long bytes, out, blocks, aad;  // blocks/aad: -1 = absent
+  long bytes, out, blocks, aad, keyBits;  // blocks/aad/keyBits: -1 = absent (keyBits: RSA modulus length)
 };
 
 static bool hashFamily(const std::string& op) { return op == "hash" || op == "hmac" || op == "hkdf-extract" || op == "hkdf-expand"; }
@@ -217,6 +217,11 @@ static std::string aeadClass(const std::string& alg) {
 }
 
 static std::string pkeClass(const CryptoOp& o) {
+  if (o.keyBits >= 0 && (o.op == "sign" || o.op == "verify")) {
+    // RSA: the smallest modelled modulus that holds it; larger ones are not modelled
+    long size = o.keyBits <= 2048 ? 2048 : o.keyBits <= 3072 ? 3072 : o.keyBits <= 4096 ? 4096 : 0;
+    return size ? "rsa" + std::to_string(size) + "_" + o.op : "";
+  }
   std::string a = lower(o.alg);
   bool x = has(a, "25519") && !has(a, "ed25519"), ed = has(a, "ed25519");
   bool p256 = has(a, "256") && (has(a, "p-256") || has(a, "p256") || has(a, "secp256r1") || has(a, "prime256"));
@@ -607,7 +612,7 @@ static void readTrace(const char* path, std::vector<Job*>& jobs) {
     Op op;
     op.code = code;
     if (code == "C") {
-      if (!(s >> op.c.op >> op.c.alg >> op.c.bytes >> op.c.out >> op.c.blocks >> op.c.aad)) die("bad crypto line " + std::to_string(lineNo));
+      if (!(s >> op.c.op >> op.c.alg >> op.c.bytes >> op.c.out >> op.c.blocks >> op.c.aad >> op.c.keyBits)) die("bad crypto line " + std::to_string(lineNo));
     } else if (code == "PRX" || code == "PTX" || code == "DTE" || code == "DFE" || code == "CC" || code == "CR") {
       if (!(s >> op.a)) die("bad line " + std::to_string(lineNo));
     }

@@ -8,7 +8,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseModel } from '../../workload/config/index.ts';
-import { parseOpTrace, type OpTrace } from '../../workload/trace/format.ts';
+import type { OpTrace } from '../../workload/trace/format.ts';
+import { readOpTraceFile } from '../trace-file.ts';
 import { syntheticTrace } from '../../workload/trace/synthetic.ts';
 import { replayOpTrace } from '../../workload/replay.ts';
 import { compareJobs } from '../../workload/trace/compare.ts';
@@ -27,7 +28,7 @@ function modelFile(spec: string): string {
 export async function run(opts: { json: boolean; args: string[] }): Promise<void> {
   const traceFile = arg(opts.args, '--trace');
   let trace: OpTrace;
-  if (traceFile) trace = parseOpTrace(readFileSync(traceFile, 'utf8'));
+  if (traceFile) trace = readOpTraceFile(traceFile);
   else trace = syntheticTrace({ jobs: Number(arg(opts.args, '--jobs') ?? 20000), ratePerS: Number(arg(opts.args, '--rate') ?? 2e6), connections: 2000, seed: 1 });
   const spec = arg(opts.args, '--model') ?? (existsSync(modelFile(trace.header.model)) ? trace.header.model : 'baseline');
   const mf = modelFile(spec);

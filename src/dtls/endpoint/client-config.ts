@@ -48,6 +48,7 @@ export function resolveClient(config: ClientConfig): ResolvedClient {
     maxRetransmissions: cfg.maxRetransmissions,
     recordSizeLimit: cfg.recordSizeLimit,
     keylog: cfg.keylog,
+    secrets: cfg.secrets,
     keyUpdateAfterRecords: cfg.keyUpdateAfterRecords,
     aeadForgeryLimit: cfg.aeadForgeryLimit,
     resolvedClient: true,

@@ -21,7 +21,7 @@ import { clientAuthMessages, readCertificateRequest } from './client-auth.ts';
 import { type ResolvedClient, resolveClient } from './client-config.ts';
 import { type ClientHs, type FirstHello, type WaitCert, type WaitCertCr, type WaitCv, type WaitEe, type WaitFinished, type WaitSh, extensionTypes } from './client-phases.ts';
 import { Connection } from './connection.ts';
-import { certificateVerifyContent, groupCode, groupFromCode, handshakeSecretNoPsk, scheduleFor, schemeCode, schemeFromCode, verifySignature } from './common.ts';
+import { certificateVerifyContent, groupCode, groupFromCode, handshakeSecretNoPsk, logSecret, scheduleFor, schemeCode, schemeFromCode, verifySignature } from './common.ts';
 import type { Negotiated } from './epochs.ts';
 import {
   type PskOffer, acceptedPsk, bindClientHello, canSendEarly, earlyKeys, makeOffer, offerExtensions, pskExtension,
@@ -99,7 +99,7 @@ export class ClientEndpoint extends Connection {
     this.out.flush();
     if (goEarly && offer) {
       // 0-RTT: epoch 1 under client_early_traffic_secret (a datagram of its own: see docs/protocol.md)
-      this.rec.installWrite(1, earlyKeys(this.crypto, offer, ch1, random, this.cfg.keylog));
+      this.rec.installWrite(1, earlyKeys(this.crypto, offer, ch1, random, this.cfg));
       this.out.record(1, ContentType.application_data, earlyData);
       this.out.flush();
     }
@@ -248,10 +248,8 @@ export class ClientEndpoint extends Connection {
     transcript.update(full);
     const hsSecret = psk ? keys.ks.handshakeSecret(psk.early, shared) : handshakeSecretNoPsk(this.crypto, keys.ks, shared!);
     const sec = keys.ks.handshakeTrafficSecrets(hsSecret, transcript.digest());
-    if (this.cfg.keylog) {
-      this.cfg.keylog(keylogLine('CLIENT_HANDSHAKE_TRAFFIC_SECRET', hs.random, sec.client));
-      this.cfg.keylog(keylogLine('SERVER_HANDSHAKE_TRAFFIC_SECRET', hs.random, sec.server));
-    }
+    logSecret(this.cfg, 'CLIENT_HANDSHAKE_TRAFFIC_SECRET', hs.random, sec.client);
+    logSecret(this.cfg, 'SERVER_HANDSHAKE_TRAFFIC_SECRET', hs.random, sec.server);
     this.epochs.installHandshake(keys, sec.client, sec.server);
     this.hs = {
       phase: 'wait_ee',
@@ -358,10 +356,11 @@ export class ClientEndpoint extends Connection {
     const th = t.digest();
     const master = ks.masterSecret(k.hsSecret);
     const app = ks.applicationTrafficSecrets(master, th);
-    if (this.cfg.keylog) {
-      this.cfg.keylog(keylogLine('CLIENT_TRAFFIC_SECRET_0', k.random, app.client));
-      this.cfg.keylog(keylogLine('SERVER_TRAFFIC_SECRET_0', k.random, app.server));
-      this.cfg.keylog(keylogLine('EXPORTER_SECRET', k.random, ks.exporterMasterSecret(master, th)));
+    if (this.cfg.secrets || this.cfg.keylog) {
+      logSecret(this.cfg, 'CLIENT_TRAFFIC_SECRET_0', k.random, app.client);
+      logSecret(this.cfg, 'SERVER_TRAFFIC_SECRET_0', k.random, app.server);
+      // the keylog line alone derives the exporter secret (one more key-schedule operation); `secrets` does not
+      if (this.cfg.keylog) this.cfg.keylog(keylogLine('EXPORTER_SECRET', k.random, ks.exporterMasterSecret(master, th)));
     }
     const msgs = [];
     let finHash = th;

@@ -3,6 +3,8 @@ import { SCHEME_KEY_KIND, type CryptoProvider, type HashAlg, type KxGroup, type 
 import { KeySchedule } from '../keyschedule.ts';
 import { AlertError } from '../handshake/bytes.ts';
 import { AlertDescription, groupCodes, signatureCodes } from '../handshake/constants.ts';
+import { keylogLine, type KeylogLabel } from '../keylog.ts';
+import type { ResolvedCommon } from './config.ts';
 
 const groupByCode = new Map<number, KxGroup>([[0x001d, 'x25519'], [0x0017, 'secp256r1'], [0x11ec, 'X25519MLKEM768'], [0x0201, 'MLKEM768']]);
 // rsa_pkcs1_* (0x0401, 0x0501) deliberately absent: never valid in CertificateVerify (RFC 8446 4.2.3)
@@ -67,4 +69,10 @@ export function scheduleFor(crypto: CryptoProvider, hash: HashAlg): KeySchedule 
   let ks = m.get(hash);
   if (!ks) m.set(hash, (ks = new KeySchedule(crypto, hash)));
   return ks;
+}
+
+/** A secret the key schedule just derived for the connection: to the `secrets` sink and the `keylog` (as a line). */
+export function logSecret(cfg: ResolvedCommon, label: KeylogLabel, clientRandom: Uint8Array, secret: Uint8Array): void {
+  if (cfg.secrets) cfg.secrets(label, clientRandom, secret);
+  if (cfg.keylog) cfg.keylog(keylogLine(label, clientRandom, secret));
 }

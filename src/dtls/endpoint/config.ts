@@ -5,6 +5,10 @@ import type { CipherSuiteName } from '../crypto/suites.ts';
 import type { ExternalPsk, PskKeMode, ServerPskConfig } from './psk.ts';
 import type { TicketStore } from './tickets.ts';
 import type { HelloReassemblyConfig } from './hello-fragments.ts';
+import type { KeylogLabel } from '../keylog.ts';
+
+/** Receives one secret of the NSS key log (label, the connection's ClientHello.random, the secret). */
+export type SecretSink = (label: KeylogLabel, clientRandom: Uint8Array, secret: Uint8Array) => void;
 
 /** Server credential: DER certificates leaf first, the leaf's private key in the provider's canonical form,
  *  and the signature scheme used in CertificateVerify (must match the key kind). */
@@ -80,6 +84,11 @@ export interface CommonConfig {
   /** Receives NSS key-log lines (CLIENT/SERVER_HANDSHAKE_TRAFFIC_SECRET, CLIENT/SERVER_TRAFFIC_SECRET_0,
    *  EXPORTER_SECRET) for debugging captures. Off by default. */
   keylog?: (line: string) => void;
+  /** Receives each key-log secret at the moment the key schedule derives it for the connection's own use
+   *  (CLIENT_EARLY_TRAFFIC_SECRET when 0-RTT keys are installed, CLIENT/SERVER_HANDSHAKE_TRAFFIC_SECRET,
+   *  CLIENT/SERVER_TRAFFIC_SECRET_0) and derives nothing for it: no EXPORTER_SECRET (derived on first use only), so
+   *  the crypto operations of a connection are the same with or without it. Off by default. */
+  secrets?: SecretSink;
 }
 
 export interface ClientConfig extends CommonConfig {
@@ -171,6 +180,7 @@ export interface ResolvedCommon {
   maxRetransmissions: number;
   recordSizeLimit: number | undefined;
   keylog: ((line: string) => void) | undefined;
+  secrets: SecretSink | undefined;
   keyUpdateAfterRecords: number | undefined;
   aeadForgeryLimit: number | undefined;
 }
@@ -206,6 +216,7 @@ export function resolveCommon(c: CommonConfig): ResolvedCommon {
     maxRetransmissions: c.maxRetransmissions ?? TIMER_DEFAULTS.maxRetransmissions,
     recordSizeLimit: c.recordSizeLimit,
     keylog: c.keylog,
+    secrets: c.secrets,
     keyUpdateAfterRecords: c.keyUpdateAfterRecords,
     aeadForgeryLimit: c.aeadForgeryLimit,
   };

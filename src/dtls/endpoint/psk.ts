@@ -5,7 +5,6 @@
 import type { CryptoProvider, HashAlg, KxGroup } from '../crypto/provider.ts';
 import { type CipherSuite, getSuite, suiteByCode } from '../crypto/suites.ts';
 import { type EpochKeys, KeySchedule, TLS13_PREFIX } from '../keyschedule.ts';
-import { keylogLine } from '../keylog.ts';
 import type { CipherSuiteName } from '../crypto/suites.ts';
 import { AlertError, ctEqual } from '../handshake/bytes.ts';
 import { AlertDescription, ExtensionType as X } from '../handshake/constants.ts';
@@ -13,7 +12,7 @@ import * as E from '../handshake/extensions.ts';
 import { type ClientHello, decodeNewSessionTicket, encodeNewSessionTicket } from '../handshake/messages.ts';
 import { EarlyDataExt, PskMode, checkPskLast, fillBinders, truncateClientHello } from '../handshake/psk-extensions.ts';
 import type { AntiReplay, ReplayVerdict } from './anti-replay.ts';
-import { groupCode, scheduleFor } from './common.ts';
+import { groupCode, logSecret, scheduleFor } from './common.ts';
 import type { ResolvedCommon } from './config.ts';
 import type { StoredTicket, TicketKeys, TicketState } from './tickets.ts';
 
@@ -136,11 +135,10 @@ export function canSendEarly(o: PskOffer | undefined, length: number, suites: re
 }
 
 /** Epoch-1 keys from client_early_traffic_secret = Derive-Secret(early, "c e traffic", ClientHello) (RFC 9147 6.1). */
-export function earlyKeys(crypto: CryptoProvider, o: PskOffer, ch1: Uint8Array, random: Uint8Array,
-  keylog: ((line: string) => void) | undefined): EpochKeys {
+export function earlyKeys(crypto: CryptoProvider, o: PskOffer, ch1: Uint8Array, random: Uint8Array, cfg: ResolvedCommon): EpochKeys {
   const suite = getSuite(o.ticket!.suite);
   const secret = o.ks.clientEarlyTrafficSecret(o.early, crypto.hash(suite.hash, ch1));
-  if (keylog) keylog(keylogLine('CLIENT_EARLY_TRAFFIC_SECRET', random, secret));
+  logSecret(cfg, 'CLIENT_EARLY_TRAFFIC_SECRET', random, secret);
   return o.ks.epochKeys(secret, suite);
 }
 

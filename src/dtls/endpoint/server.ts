@@ -22,7 +22,7 @@ import {
 } from './client-auth.ts';
 import { Connection } from './connection.ts';
 import type { EndpointEvent } from './events.ts';
-import { certificateVerifyContent, groupCode, handshakeSecretNoPsk, scheduleFor, schemeCode } from './common.ts';
+import { certificateVerifyContent, groupCode, handshakeSecretNoPsk, logSecret, scheduleFor, schemeCode } from './common.ts';
 import type { Negotiated } from './epochs.ts';
 import { EarlyDataExt, PreSharedKeyServer } from '../handshake/psk-extensions.ts';
 import { choosePsk, newSessionTicket } from './psk.ts';
@@ -280,7 +280,9 @@ export class ServerConnection extends Connection {
     t.update(chFull);
     if (psk?.earlyData.accepted) {
       // 0-RTT accepted: epoch 1 read keys from client_early_traffic_secret = Derive-Secret(early, "c e traffic", CH)
-      this.rec.installRead(1, ks.epochKeys(ks.clientEarlyTrafficSecret(psk.early, t.digest()), suite));
+      const early = ks.clientEarlyTrafficSecret(psk.early, t.digest());
+      logSecret(cfg, 'CLIENT_EARLY_TRAFFIC_SECRET', ch.random, early);
+      this.rec.installRead(1, ks.epochKeys(early, suite));
       this.earlyBudget = psk.earlyData.max;
     }
     t.update(tlsMessageTransient(H.server_hello, shBody));
@@ -326,13 +328,13 @@ export class ServerConnection extends Connection {
     const th = t.digest();
     const master = ks.masterSecret(hsSecret);
     const app = ks.applicationTrafficSecrets(master, th);
-    const kl = cfg.keylog;
-    if (kl) {
-      kl(keylogLine('CLIENT_HANDSHAKE_TRAFFIC_SECRET', ch.random, sec.client));
-      kl(keylogLine('SERVER_HANDSHAKE_TRAFFIC_SECRET', ch.random, sec.server));
-      kl(keylogLine('CLIENT_TRAFFIC_SECRET_0', ch.random, app.client));
-      kl(keylogLine('SERVER_TRAFFIC_SECRET_0', ch.random, app.server));
-      kl(keylogLine('EXPORTER_SECRET', ch.random, ks.exporterMasterSecret(master, th)));
+    if (cfg.secrets || cfg.keylog) {
+      logSecret(cfg, 'CLIENT_HANDSHAKE_TRAFFIC_SECRET', ch.random, sec.client);
+      logSecret(cfg, 'SERVER_HANDSHAKE_TRAFFIC_SECRET', ch.random, sec.server);
+      logSecret(cfg, 'CLIENT_TRAFFIC_SECRET_0', ch.random, app.client);
+      logSecret(cfg, 'SERVER_TRAFFIC_SECRET_0', ch.random, app.server);
+      // the keylog line alone derives the exporter secret (one more key-schedule operation); `secrets` does not
+      if (cfg.keylog) cfg.keylog(keylogLine('EXPORTER_SECRET', ch.random, ks.exporterMasterSecret(master, th)));
     }
     this.epochs.installApp(keys, app.client, app.server, master, th);
     const pskInfo = psk ? { kind: psk.kind, earlyData: psk.earlyData.accepted || psk.earlyData.why !== 'not-offered' ? psk.earlyData.accepted : undefined } : undefined;

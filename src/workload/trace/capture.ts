@@ -13,8 +13,9 @@
 // `invoke` op on the CPU; the accelerated op is submitted when the invocation is done (Platform.onInvoked).
 import type { Ps } from '../../sim/index.ts';
 import { aeadOpCycles, hashOpCycles, softwareCycles, type Done, type HwCryptoOp, type Platform, type Route } from '../../hw/index.ts';
-import { parseOpTrace, type JobKind, type OpTrace, type ProtocolOp, type TraceOp } from './format.ts';
+import { OpTraceReader, type JobKind, type OpTrace, type ProtocolOp, type TraceOp } from './format.ts';
 import { OpTraceRecorder, type RecorderWindow } from './recorder.ts';
+import { keylogLine, type KeylogLabel } from '../../dtls/index.ts';
 
 export class TraceCapture {
   readonly recorder: OpTraceRecorder;
@@ -32,6 +33,12 @@ export class TraceCapture {
 
   /** Only jobs of peers `client-<i>` with i < clients are recorded (default: every job). */
   private readonly clients: number;
+  /** Per peer with datagrams in the window: the first and last of their times. */
+  private readonly spans = new Map<string, { first: Ps; last: Ps }>();
+  /** The server connections' key-log secrets, in the order the core derived them (see `keylog`). */
+  private readonly conns: ConnSecrets[] = [];
+  /** Per peer, its connections in that order. */
+  private readonly connsOf = new Map<string, ConnSecrets[]>();
 
   constructor(header: { model: string; params_digest: string; source?: Record<string, unknown> }, window: RecorderWindow = {}, clients = Infinity) {
     this.recorder = new OpTraceRecorder(header, window);
@@ -88,6 +95,7 @@ export class TraceCapture {
     const op: TraceOp = { block: route, op: h.op, alg: h.alg, bytes: h.inputBytes, out: h.outputBytes };
     if (h.blocks !== undefined) op.blocks = h.blocks;
     if (h.aadBytes !== undefined) op.aad = h.aadBytes;
+    if (h.keyBits !== undefined) op.key_bits = h.keyBits;
     const cycles =
       route === 'cpu' ? softwareCycles(hw.cpu.params, h, hw.cpu.defaultAad)
       : route === 'aead' ? aeadOpCycles(hw.aead!.params, h)
@@ -125,6 +133,52 @@ export class TraceCapture {
     if (t < this.from || t >= this.to) return;
     if (this.clients !== Infinity && !(clientIndex(peer) < this.clients)) return;
     this.datagrams.push({ timePs: t, peer, toServer, payload: payload.slice() });
+    const sp = this.spans.get(peer);
+    if (sp === undefined) this.spans.set(peer, { first: t, last: t });
+    else {
+      if (t < sp.first) sp.first = t;
+      if (t > sp.last) sp.last = t;
+    }
+  }
+
+  /** A server connection of `peer` derived a key-log secret now (ServerSide.attachTracer: the endpoint's
+   *  `secrets` sink, which derives nothing of its own). Past the window, only peers with datagrams in it are kept. */
+  secret(peer: string, label: KeylogLabel, clientRandom: Uint8Array, secret: Uint8Array, now: Ps): void {
+    if (this.clients !== Infinity && !(clientIndex(peer) < this.clients)) return;
+    if (now >= this.to && !this.spans.has(peer)) return;
+    let list = this.connsOf.get(peer);
+    if (list === undefined) this.connsOf.set(peer, (list = []));
+    let c = list[list.length - 1];
+    if (c === undefined || !sameBytes(c.clientRandom, clientRandom)) {
+      c = { peer, at: now, clientRandom, labels: [], secrets: [] };
+      list.push(c);
+      this.conns.push(c);
+    }
+    c.labels.push(label);
+    c.secrets.push(secret);
+  }
+
+  /**
+   * NSS key-log lines of every connection with datagrams in the window, in the order the server derived them. A
+   * peer's connection i counts from the derivation of connection i-1's secrets to that of connection i+1's (so its
+   * early data, which may reach the port before its ClientHello is processed, and its last datagrams after the
+   * client started the next connection are covered); it is kept when that span meets the peer's datagrams in the
+   * window. A connection of an unfiltered peer outside the window may come along: its keys decrypt nothing there.
+   */
+  keylog(): string[] {
+    const keep = new Set<ConnSecrets>();
+    for (const [peer, list] of this.connsOf) {
+      const sp = this.spans.get(peer);
+      if (sp === undefined) continue;
+      for (let i = 0; i < list.length; i++) {
+        const from = i > 0 ? list[i - 1]!.at : -Infinity;
+        const to = i + 1 < list.length ? list[i + 1]!.at : Infinity;
+        if (from <= sp.last && to > sp.first) keep.add(list[i]!);
+      }
+    }
+    const lines: string[] = [];
+    for (const c of this.conns) if (keep.has(c)) for (let i = 0; i < c.labels.length; i++) lines.push(keylogLine(c.labels[i]!, c.clientRandom, c.secrets[i]!));
+    return lines;
   }
 
   /** The job's last submitted op was refused by a full port queue: the job ends. */
@@ -143,8 +197,26 @@ export class TraceCapture {
 
   /** The operation trace of the run so far (jobs that ended), in id order. */
   trace(): OpTrace {
-    return parseOpTrace(this.recorder.text());
+    const r = new OpTraceReader();
+    let n = 0;
+    for (const c of this.recorder.chunks()) for (const l of c.split('\n')) r.line(l, ++n);
+    return r.finish();
   }
+}
+
+/** One server connection's key-log secrets, from its first derivation (`at`). */
+interface ConnSecrets {
+  peer: string;
+  at: Ps;
+  clientRandom: Uint8Array;
+  labels: KeylogLabel[];
+  secrets: Uint8Array[];
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export interface CapturedDatagram {

@@ -12,59 +12,39 @@ export const B_DMA_FROM = 3;
 export const B_CACHE = 4;
 export const B_CPU = 5;
 export const B_AEAD = 6;
+export const B_HASH = 7;
 export const ROUTE_CODE: Record<string, number> = { cpu: 5, aead: 6, hash: 7, pke: 8 };
 
 /**
- * The served operations, recorded column-wise while the kernel runs (no object per operation on the hot path) and
- * turned into TraceOp objects afterwards. Operation k belongs to input job job[k]; src[k] is its index in that job's
- * input ops (-1: a recomputed invocation); a job's operations are linked through next[k].
+ * The served operations, recorded column-wise while the kernel runs (no object per operation on the hot path; the
+ * least memory per operation: fresh memory is costly, every page is touched once) and turned into TraceOp objects
+ * afterwards. Positions are fixed by the input: input op i of job x is at opBase[x] + i, job x's recomputed
+ * invocation (at most one) at total + x, before its input op invAt[x] - 1 (invAt 0: none). block[k] is the block
+ * code + 1 (0: not recorded, e.g. an 'invoke' of the source or a context access on a model without a cache).
+ * A dropped op (a port refused it) and a context removal have NaN times; whether an instance was freed before the
+ * end (port_tx propagation, AEAD pipeline drain) follows from the block and the model, and is not stored.
  */
 export class Columns {
-  n = 0;
-  job = new Int32Array(1024);
-  src = new Int32Array(1024);
-  block = new Uint8Array(1024);
-  dropped = new Uint8Array(1024);
-  next = new Int32Array(1024);
-  cycles = new Float64Array(1024);
-  submit = new Float64Array(1024);
-  start = new Float64Array(1024);
-  end = new Float64Array(1024);
-  release = new Float64Array(1024);
+  readonly block: Uint8Array;
+  readonly submit: Float64Array;
+  readonly start: Float64Array;
+  readonly end: Float64Array;
+  readonly invAt: Int32Array;
 
-  add(job: number, src: number, block: number, cycles: number, submit: Ps): number {
-    if (this.n === this.job.length) this.grow();
-    const k = this.n++;
-    this.job[k] = job;
-    this.src[k] = src;
-    this.block[k] = block;
-    this.dropped[k] = 0;
-    this.next[k] = -1;
-    this.cycles[k] = cycles;
-    this.submit[k] = submit;
-    this.start[k] = NaN;
-    this.end[k] = NaN;
-    this.release[k] = NaN;
-    return k;
+  /** `opBase`: start of each job's ops (length jobs + 1, opBase[jobs] = total ops). */
+  constructor(readonly opBase: Int32Array) {
+    const jobs = opBase.length - 1;
+    const m = opBase[jobs]! + jobs;
+    this.block = new Uint8Array(m);
+    this.submit = new Float64Array(m);
+    this.start = new Float64Array(m);
+    this.end = new Float64Array(m);
+    this.invAt = new Int32Array(jobs);
   }
 
-  private grow(): void {
-    const m = this.job.length * 2;
-    const g = <T extends Int32Array | Uint8Array | Float64Array>(a: T, make: (n: number) => T): T => {
-      const b = make(m);
-      b.set(a as never);
-      return b;
-    };
-    this.job = g(this.job, (n) => new Int32Array(n));
-    this.src = g(this.src, (n) => new Int32Array(n));
-    this.block = g(this.block, (n) => new Uint8Array(n));
-    this.dropped = g(this.dropped, (n) => new Uint8Array(n));
-    this.next = g(this.next, (n) => new Int32Array(n));
-    this.cycles = g(this.cycles, (n) => new Float64Array(n));
-    this.submit = g(this.submit, (n) => new Float64Array(n));
-    this.start = g(this.start, (n) => new Float64Array(n));
-    this.end = g(this.end, (n) => new Float64Array(n));
-    this.release = g(this.release, (n) => new Float64Array(n));
+  /** Position of job x's invocation. */
+  inv(x: number): number {
+    return this.opBase[this.opBase.length - 1]! + x;
   }
 }
 
@@ -73,12 +53,43 @@ const num = (v: number): number | undefined => (Number.isNaN(v) ? undefined : v)
 /** The recomputed invocation records have no input op. */
 export const INVOKE: TraceOp = { block: 'cpu', op: 'invoke' };
 
-/** The replayed run as an operation trace: `began[x]` start of input job x (NaN: never started), `firstOp[x]` its
- *  first recorded operation (-1: none). */
-export function buildTrace(cols: Columns, began: Float64Array, firstOp: Int32Array, input: OpTrace, model: HwModel): OpTrace {
+/** What buildTrace needs of the model beyond the columns: the cycles an op served on a block was charged
+ *  (`op` undefined: a recomputed invocation; undefined: none) and how long before its end a block frees its
+ *  instance (port_tx: propagation; aead: pipeline drain; 0: at the end). */
+export interface BuildModel {
+  cycles(block: number, op: TraceOp | undefined): number | undefined;
+  tailPs(block: number): Ps;
+}
+
+/** The replayed run as an operation trace: `began[x]` start of input job x (NaN: never started). */
+export function buildTrace(cols: Columns, began: Float64Array, input: OpTrace, model: HwModel, m: BuildModel): OpTrace {
   const jobs = input.jobs;
   const out: TraceJob[] = [];
   const c = cols;
+  const push = (o: TraceJob, k: number, so: TraceOp | undefined) => {
+    const b = c.block[k]! - 1;
+    const s = so ?? INVOKE;
+    const end = c.end[k]!;
+    const tail = Number.isNaN(end) ? 0 : m.tailPs(b);
+    const dropped = (b === B_PORT_RX || b === B_PORT_TX) && Number.isNaN(end);
+    o.ops.push({
+      block: BLOCKS[b]!,
+      op: s.op,
+      alg: s.alg,
+      bytes: s.bytes,
+      out: s.out,
+      blocks: s.blocks,
+      aad: s.aad,
+      key_bits: s.key_bits,
+      conn: s.conn,
+      cycles: m.cycles(b, so),
+      submit: num(c.submit[k]!),
+      start: num(c.start[k]!),
+      end: num(end),
+      release: tail > 0 ? end - tail : undefined,
+      dropped: dropped ? true : undefined,
+    });
+  };
   for (let x = 0; x < jobs.length; x++) {
     const at = began[x]!;
     if (Number.isNaN(at)) continue;
@@ -88,25 +99,11 @@ export function buildTrace(cols: Columns, began: Float64Array, firstOp: Int32Arr
     if (src.peer !== undefined) o.peer = src.peer;
     if (src.phase !== undefined) o.phase = src.phase;
     if (src.record !== undefined) o.record = src.record;
-    for (let k = firstOp[x]!; k >= 0; k = c.next[k]!) {
-      const si = c.src[k]!;
-      const so = si < 0 ? INVOKE : src.ops[si]!;
-      o.ops.push({
-        block: BLOCKS[c.block[k]!]!,
-        op: so.op,
-        alg: so.alg,
-        bytes: so.bytes,
-        out: so.out,
-        blocks: so.blocks,
-        aad: so.aad,
-        conn: so.conn,
-        cycles: num(c.cycles[k]!),
-        submit: num(c.submit[k]!),
-        start: num(c.start[k]!),
-        end: num(c.end[k]!),
-        release: num(c.release[k]!),
-        dropped: c.dropped[k] === 1 ? true : undefined,
-      });
+    const base = c.opBase[x]!;
+    const invAt = c.invAt[x]! - 1;
+    for (let i = 0; i < src.ops.length; i++) {
+      if (i === invAt) push(o, c.inv(x), undefined);
+      if (c.block[base + i] !== 0) push(o, base + i, src.ops[i]!);
     }
     out.push(o);
   }

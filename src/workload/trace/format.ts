@@ -11,7 +11,9 @@ import type { Ps } from '../../sim/index.ts';
 import { HW_OP_KINDS, type HwOpKind } from '../../hw/index.ts';
 
 export const OP_TRACE_FORMAT = 'dtls-accel-sim/ops';
-export const OP_TRACE_VERSION = 1;
+/** 2: crypto ops carry `key_bits` (RSA modulus length). Version 1 traces (no RSA) are still read. */
+export const OP_TRACE_VERSION = 2;
+const READ_VERSIONS = new Set<unknown>([1, 2]);
 
 /** Where an operation was served. port_* and dma_* carry bytes; ctx_cache a connection id; cpu protocol work,
  *  invocations and software crypto; aead/hash/pke crypto on an accelerator. */
@@ -36,6 +38,8 @@ export interface TraceOp {
   out?: number;
   blocks?: number;
   aad?: number;
+  /** sign/verify with an RSA key: the modulus length, bits (the public-key engine's latency depends on it). */
+  key_bits?: number;
   /** ctx_cache: the connection id. */
   conn?: number;
   /** Cycles of the serving block's clock the op was charged (absent where the block has no clock: port, dma,
@@ -103,7 +107,7 @@ const KINDS = new Set<string>(['rx', 'send', 'timer', 'tx']);
 
 /** A TraceOp with every field present (undefined when absent), in one fixed order: all ops share one object shape. */
 export function newOp(block: TraceBlock, op: TraceOpKind): TraceOp {
-  return { block, op, alg: undefined, bytes: undefined, out: undefined, blocks: undefined, aad: undefined, conn: undefined, cycles: undefined, submit: undefined, start: undefined, end: undefined, release: undefined, dropped: undefined };
+  return { block, op, alg: undefined, bytes: undefined, out: undefined, blocks: undefined, aad: undefined, key_bits: undefined, conn: undefined, cycles: undefined, submit: undefined, start: undefined, end: undefined, release: undefined, dropped: undefined };
 }
 
 export function isCryptoOp(op: TraceOp): op is TraceOp & { op: HwOpKind; alg: string } {
@@ -142,7 +146,7 @@ function parseOp(o: unknown, line: number, i: number): TraceOp {
     bad(line, `${w}: ${op.block} needs bytes`);
   }
   if (op.block === 'ctx_cache') op.conn = nat(r.conn, line, `${w} conn`, false);
-  for (const f of ['bytes', 'out', 'blocks', 'aad', 'cycles', 'submit', 'start', 'end', 'release'] as const) {
+  for (const f of ['bytes', 'out', 'blocks', 'aad', 'key_bits', 'cycles', 'submit', 'start', 'end', 'release'] as const) {
     const v = nat(r[f], line, `${w} ${f}`, true);
     if (v !== undefined) op[f] = v;
   }
@@ -150,22 +154,24 @@ function parseOp(o: unknown, line: number, i: number): TraceOp {
     if (typeof r.dropped !== 'boolean') bad(line, `${w}: dropped must be a boolean`);
     op.dropped = r.dropped;
   }
+  if (op.key_bits !== undefined && op.op !== 'sign' && op.op !== 'verify') bad(line, `${w}: key_bits only on sign or verify`);
   if (op.start !== undefined && op.end !== undefined && op.end < op.start) bad(line, `${w}: end before start`);
   if (op.release !== undefined && (op.start === undefined || op.end === undefined || op.release < op.start || op.release > op.end)) bad(line, `${w}: release outside start..end`);
   if (op.submit !== undefined && op.start !== undefined && op.start < op.submit) bad(line, `${w}: start before submit`);
   return op;
 }
 
-/** Parses a whole operation trace. Blank lines are ignored; parents must precede their children. */
-export function parseOpTrace(text: string): OpTrace {
-  let header: OpTraceHeader | undefined;
-  const jobs: TraceJob[] = [];
-  const ids = new Set<number>();
-  const lines = text.split('\n');
-  for (let n = 0; n < lines.length; n++) {
-    const s = lines[n]!.trim();
-    if (s === '') continue;
-    const line = n + 1;
+/** Reads an operation trace line by line: parseOpTrace over a whole text, or a file read in pieces (a trace of a
+ *  long run can exceed the longest string V8 holds, ~512 MiB). Blank lines are ignored; parents precede children. */
+export class OpTraceReader {
+  private header: OpTraceHeader | undefined = undefined;
+  private readonly jobs: TraceJob[] = [];
+  private readonly ids = new Set<number>();
+
+  /** Line `line` (1-based, for messages) of the trace, without its newline. */
+  line(text: string, line: number): void {
+    const s = text.trim();
+    if (s === '') return;
     let v: unknown;
     try {
       v = JSON.parse(s);
@@ -174,17 +180,11 @@ export function parseOpTrace(text: string): OpTrace {
     }
     if (typeof v !== 'object' || v === null || Array.isArray(v)) bad(line, 'not a JSON object');
     const r = v as Record<string, unknown>;
-    if (header === undefined) {
-      if (r.type !== 'header') bad(line, 'the first line must be the header ({"type":"header",...})');
-      if (r.format !== OP_TRACE_FORMAT) bad(line, `format must be "${OP_TRACE_FORMAT}"`);
-      if (r.version !== OP_TRACE_VERSION) bad(line, `unsupported version ${JSON.stringify(r.version)} (this reader: ${OP_TRACE_VERSION})`);
-      if (r.time_unit !== 'ps') bad(line, 'time_unit must be "ps"');
-      if (typeof r.model !== 'string') bad(line, 'header.model must be a string');
-      if (typeof r.params_digest !== 'string') bad(line, 'header.params_digest must be a string');
-      header = { type: 'header', format: OP_TRACE_FORMAT, version: OP_TRACE_VERSION, model: r.model, params_digest: r.params_digest, time_unit: 'ps' };
-      if (typeof r.source === 'object' && r.source !== null) header.source = r.source as Record<string, unknown>;
-      continue;
+    if (this.header === undefined) {
+      this.header = parseHeader(r, line);
+      return;
     }
+    const ids = this.ids;
     if (r.type !== 'job') bad(line, `unknown line type ${JSON.stringify(r.type)}`);
     const id = nat(r.id, line, 'id', false)!;
     if (ids.has(id)) bad(line, `duplicate job id ${id}`);
@@ -203,13 +203,36 @@ export function parseOpTrace(text: string): OpTrace {
     if (!Array.isArray(r.ops)) bad(line, 'ops must be an array');
     for (let i = 0; i < r.ops.length; i++) job.ops.push(parseOp(r.ops[i], line, i));
     ids.add(id);
-    jobs.push(job);
+    this.jobs.push(job);
   }
-  if (header === undefined) throw new OpTraceError('ops trace: empty (no header line)');
-  return { header, jobs };
+
+  finish(): OpTrace {
+    if (this.header === undefined) throw new OpTraceError('ops trace: empty (no header line)');
+    return { header: this.header, jobs: this.jobs };
+  }
 }
 
-const OP_KEYS = ['block', 'op', 'alg', 'bytes', 'out', 'blocks', 'aad', 'conn', 'cycles', 'submit', 'start', 'end', 'release', 'dropped'] as const;
+function parseHeader(r: Record<string, unknown>, line: number): OpTraceHeader {
+  if (r.type !== 'header') bad(line, 'the first line must be the header ({"type":"header",...})');
+  if (r.format !== OP_TRACE_FORMAT) bad(line, `format must be "${OP_TRACE_FORMAT}"`);
+  if (!READ_VERSIONS.has(r.version)) bad(line, `unsupported version ${JSON.stringify(r.version)} (this reader: ${[...READ_VERSIONS].join(', ')})`);
+  if (r.time_unit !== 'ps') bad(line, 'time_unit must be "ps"');
+  if (typeof r.model !== 'string') bad(line, 'header.model must be a string');
+  if (typeof r.params_digest !== 'string') bad(line, 'header.params_digest must be a string');
+  const header: OpTraceHeader = { type: 'header', format: OP_TRACE_FORMAT, version: r.version as number, model: r.model, params_digest: r.params_digest, time_unit: 'ps' };
+  if (typeof r.source === 'object' && r.source !== null) header.source = r.source as Record<string, unknown>;
+  return header;
+}
+
+/** Parses a whole operation trace (OpTraceReader over its lines). */
+export function parseOpTrace(text: string): OpTrace {
+  const r = new OpTraceReader();
+  const lines = text.split('\n');
+  for (let n = 0; n < lines.length; n++) r.line(lines[n]!, n + 1);
+  return r.finish();
+}
+
+const OP_KEYS = ['block', 'op', 'alg', 'bytes', 'out', 'blocks', 'aad', 'key_bits', 'conn', 'cycles', 'submit', 'start', 'end', 'release', 'dropped'] as const;
 
 /** One op as a JSON object with a fixed key order (byte-identical output for identical traces). */
 function opJson(o: TraceOp): string {
@@ -243,9 +266,23 @@ export function formatHeaderLine(h: OpTraceHeader): string {
 }
 
 export function formatOpTrace(t: OpTrace): string {
+  return formatOpTraceChunks(t).join('');
+}
+
+/** formatOpTrace in pieces of whole lines of about `maxChars` characters at most (see OpTraceReader). */
+export function formatOpTraceChunks(t: OpTrace, maxChars = 1 << 26): string[] {
+  const out: string[] = [];
   let s = formatHeaderLine(t.header) + '\n';
-  for (const j of t.jobs) s += formatJobLine(j) + '\n';
-  return s;
+  for (const j of t.jobs) {
+    const l = formatJobLine(j) + '\n';
+    if (s.length + l.length > maxChars && s.length > 0) {
+      out.push(s);
+      s = '';
+    }
+    s += l;
+  }
+  if (s.length > 0) out.push(s);
+  return out;
 }
 
 /** Canonical JSON (sorted keys) of a value, for digests. */

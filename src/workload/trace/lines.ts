@@ -75,7 +75,7 @@ function opLine(o: TraceOp): string | undefined {
   if (isProtocolOp(o)) return PROTO[o.op];
   if (isCryptoOp(o)) {
     if (/\s/.test(o.alg)) throw new RangeError(`algorithm name with white space: ${JSON.stringify(o.alg)}`);
-    return `C ${o.op} ${o.alg} ${o.bytes ?? 0} ${o.out ?? 0} ${o.blocks ?? -1} ${o.aad ?? -1}`;
+    return `C ${o.op} ${o.alg} ${o.bytes ?? 0} ${o.out ?? 0} ${o.blocks ?? -1} ${o.aad ?? -1} ${o.key_bits ?? -1}`;
   }
   return undefined; // 'invoke' records (recomputed) and ops the replay ignores
 }

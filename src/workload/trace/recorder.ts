@@ -102,8 +102,27 @@ export class OpTraceRecorder {
   /** Header and every job that ended, one JSON object per line, in id order (a parent before its children, even
    *  one that ended after a child that ended in its release). */
   text(): string {
+    return this.chunks().join('');
+  }
+
+  /** The same text in pieces of whole lines of at most about `maxChars` characters each (a long run's trace can
+   *  exceed the longest string V8 holds, ~512 MiB: write the pieces one after the other). */
+  chunks(maxChars = 1 << 26): string[] {
     const order = Array.from(this.lines.keys()).sort((a, b) => this.lineIds[a]! - this.lineIds[b]!);
-    const body = order.map((i) => this.lines[i]!);
-    return formatHeaderLine(this.header) + '\n' + (body.length ? body.join('\n') + '\n' : '');
+    const out: string[] = [];
+    let cur: string[] = [formatHeaderLine(this.header)];
+    let size = cur[0]!.length;
+    for (const i of order) {
+      const l = this.lines[i]!;
+      if (size + l.length > maxChars && cur.length > 0) {
+        out.push(cur.join('\n') + '\n');
+        cur = [];
+        size = 0;
+      }
+      cur.push(l);
+      size += l.length + 1;
+    }
+    if (cur.length > 0) out.push(cur.join('\n') + '\n');
+    return out;
   }
 }

@@ -17,6 +17,8 @@ export interface SyntheticOptions {
   handshakeFraction?: number;
   connections?: number;
   seed?: number;
+  /** Handshakes sign with an RSA key of this modulus length (rsa_pss_rsae_sha256; default: ECDSA P-256). */
+  rsaBits?: number;
 }
 
 const MASK: TraceOp = { block: 'aead', op: 'sn-mask', alg: 'AES-128-ECB', bytes: 16, out: 16 };
@@ -51,7 +53,9 @@ export function syntheticTrace(o: SyntheticOptions): OpTrace {
           { block: 'hash', op: 'hkdf-extract', alg: 'HKDF-SHA-256', bytes: 32, out: 32, blocks: 4 },
           { block: 'hash', op: 'hkdf-expand', alg: 'HKDF-SHA-256', bytes: 40, out: 32, blocks: 4 },
           { block: 'hash', op: 'hash', alg: 'SHA-256', bytes: 10, out: 32, blocks: 0 },
-          { block: 'pke', op: 'sign', alg: 'ecdsa_secp256r1_sha256', bytes: 130, out: 72 },
+          o.rsaBits === undefined
+            ? { block: 'pke', op: 'sign', alg: 'ecdsa_secp256r1_sha256', bytes: 130, out: 72 }
+            : { block: 'pke', op: 'sign', alg: 'rsa_pss_rsae_sha256', bytes: 130, out: Math.ceil(o.rsaBits / 8), key_bits: o.rsaBits },
           { block: 'aead', op: 'aead-seal', alg: 'AES-128-GCM', bytes: 900, out: 916, aad: 5 },
           MASK,
         ],
