@@ -27,6 +27,8 @@ import { TimeSeries, type TickRow } from './timeseries.ts';
 import { Transport } from './transport.ts';
 import type { TraceCapture } from './trace/capture.ts';
 import { ClientTickets, HandshakeKinds, resumes, serverPsk } from './resumption.ts';
+import { ClientAuth } from './mutual.ts';
+import { ServerPkeByKind } from './server-kinds.ts';
 
 export { LivelockError } from './context.ts';
 export { contextBytes } from './server-app.ts';
@@ -66,6 +68,8 @@ export interface CosimRun {
   lost: number;
   /** Completed handshakes by kind (resumption.ts), when the scenario has `clients.resumption`. */
   handshakeKinds: HandshakeKinds | undefined;
+  /** The server's public-key operations by handshake kind (server-kinds.ts), with handshakeKinds. */
+  serverPkeKinds: ServerPkeByKind | undefined;
 }
 
 /** Thrown for scenario values the DTLS core cannot honour (exit status 2 at the CLI). */
@@ -73,7 +77,13 @@ export class InputError extends Error {
   override name = 'InputError';
 }
 
-const KEY_TYPE: Record<Extract<SignatureScheme, 'ecdsa_secp256r1_sha256' | 'ed25519'>, CertKeyType> = { ecdsa_secp256r1_sha256: 'ecdsa-p256', ed25519: 'ed25519' };
+/** The server chain a client's signature scheme needs: RSA clients get the configured RSA chain (rsa-2048 if the
+ *  configured type is not RSA). */
+function keyTypeOf(scheme: string, configured: CertKeyType): CertKeyType {
+  if (scheme === 'ed25519') return 'ed25519';
+  if (scheme === 'rsa_pss_rsae_sha256') return configured === 'rsa-2048' || configured === 'rsa-3072' ? configured : 'rsa-2048';
+  return 'ecdsa-p256';
+}
 
 export function runCosim(opts: CosimOptions): CosimRun {
   const { scenario: sc, model } = opts;
@@ -93,7 +103,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
   const serverRng = root.stream('server');
   const types: CertKeyType[] = [sc.clients.certificate.type];
   for (const [s, w] of Object.entries(sc.clients.mix.signatures)) {
-    const t = KEY_TYPE[s as keyof typeof KEY_TYPE];
+    const t = keyTypeOf(s, sc.clients.certificate.type);
     if (typeof w === 'number' && w > 0 && !types.includes(t)) types.push(t);
   }
   // stream 'certificates' of the run's seed; the same for every run on that seed (memoised, src/workload/certs.ts)
@@ -104,6 +114,8 @@ export function runCosim(opts: CosimOptions): CosimRun {
   for (const [g, w] of Object.entries(sc.clients.mix.groups)) if (typeof w === 'number' && w > 0 && !serverGroups.includes(g as KxGroup)) serverGroups.push(g as KxGroup);
   const resumption = sc.clients.resumption;
   const ticketRng = resumption ? root.stream('tickets') : undefined;
+  const clientAuth = sc.clients.client_auth ? new ClientAuth(sc.clients.client_auth, opts.seed) : undefined;
+  const halfOpen = sc.dtls.half_open;
   const dispatchers = chains.map((ch) => {
     // one provider per dispatcher: its observer attributes operations to that dispatcher's jobs
     const crypto = reproducible(opts.crypto, serverRng);
@@ -117,12 +129,17 @@ export function runCosim(opts: CosimOptions): CosimRun {
       cookie: { enabled: sc.clients.cookie },
       ...(psk ? { psk } : {}),
       groups: serverGroups,
+      ...(clientAuth ? clientAuth.server(crypto) : {}),
+      maxHalfOpen: halfOpen.max,
+      maxHalfOpenPerSource: halfOpen.max_per_source,
+      handshakeTimeoutMs: halfOpen.handshake_timeout_ms,
     });
   });
 
   // ---- clients: the population (population.ts) with each one's pick of suite, group and signature scheme
   const tickets = resumption ? new ClientTickets() : undefined;
   const clientCrypto = new ClientCrypto(opts.crypto, root.stream('client-crypto'), sc.clients.costs, chains, mtu, endpointTimers(sc.dtls), opts.onCryptoOp, tickets);
+  if (clientAuth) clientCrypto.credentials = clientAuth.chains;
   for (const s of Object.keys(sc.clients.mix.suites)) {
     try {
       getSuite(s as CipherSuiteName);
@@ -138,7 +155,8 @@ export function runCosim(opts: CosimOptions): CosimRun {
     const suite = pickWeighted(sc.clients.mix.suites, mix) as SuiteName as CipherSuiteName;
     const group = pickWeighted(sc.clients.mix.groups, mix) as KxGroup;
     const scheme = pickWeighted(sc.clients.mix.signatures, mix) as SignatureScheme;
-    clients[i] = new Client(i, starts[i]!, root, net, suite, group, scheme, types.indexOf(KEY_TYPE[scheme as keyof typeof KEY_TYPE]), resumes(resumption, i, root));
+    clients[i] = new Client(i, starts[i]!, root, net, suite, group, scheme, types.indexOf(keyTypeOf(scheme, sc.clients.certificate.type)), resumes(resumption, i, root));
+    if (clientAuth) clients[i]!.auth = clientAuth.pick(i, root);
   }
 
   // ---- the parts, wired: transport between client side and server sides
@@ -150,12 +168,13 @@ export function runCosim(opts: CosimOptions): CosimRun {
     onRecord: opts.onRecord,
   };
   const transport = new Transport(k, net, acc, probe);
-  const kinds = resumption ? new HandshakeKinds() : undefined;
+  const kinds = resumption || clientAuth ? new HandshakeKinds() : undefined;
+  const pkeKinds = kinds ? new ServerPkeByKind() : undefined;
   const resume = tickets && kinds && resumption
     ? { tickets, kinds, sessions: resumption.sessions_per_client, delayPs: fromMs(resumption.reconnect_delay_ms), earlyRecords: resumption.early_data_records }
     : undefined;
-  const clientSide = new ClientSide(ctx, clients, clientCrypto, transport, sc.clients.costs, resume);
-  const app = new ServerApp(ctx, hw, dispatchers, transport, clientSide, opts.onCryptoOp);
+  const clientSide = new ClientSide(ctx, clients, clientCrypto, transport, sc.clients.costs, resume, kinds);
+  const app = new ServerApp(ctx, hw, dispatchers, transport, clientSide, opts.onCryptoOp, pkeKinds);
   transport.attach(clientSide, app.sides);
   if (opts.capture) {
     opts.capture.attach(hw);
@@ -182,6 +201,6 @@ export function runCosim(opts: CosimOptions): CosimRun {
     kernel: k, hw, acc, rows: series.rows, intervalPs: series.intervalPs, warmupPs, endPs: simEnd, events,
     retransmissions: clientSide.retransmissions() + app.retransmissions(), peakConnections: app.peak,
     bytesPerConnection: app.bytesPerConnection(), blockStats, clientsDone: clientSide.done, lost: net.lost,
-    handshakeKinds: kinds,
+    handshakeKinds: kinds, serverPkeKinds: pkeKinds,
   };
 }

@@ -207,7 +207,7 @@ function buildResult(sc: Scenario, model: ModelConfig, seed: number, crypto: Cry
       energy_per_gb_j: acc.payloadDelivered > 0 ? recEnergy / (acc.payloadDelivered / 1e9) : NaN,
     },
     // only with clients.resumption (the shipped scenarios' summaries are unchanged)
-    ...(run.handshakeKinds ? { handshake_kinds: kindsSummary(run.handshakeKinds) } : {}),
+    ...(run.handshakeKinds ? { handshake_kinds: kindsSummary(run.handshakeKinds, run.serverPkeKinds?.summary()) } : {}),
   };
   const rows: TimeseriesRow[] = run.rows.map((r) => ({
     t_s: r.t / PS_PER_S,

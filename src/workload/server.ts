@@ -86,7 +86,7 @@ export class ServerSide {
 
   constructor(
     k: Kernel, hw: Platform, dispatcher: ServerDispatcher, hooks: ServerHooks, probe: ServerProbe, acc: Accounts,
-    tap?: (op: CryptoOp) => void,
+    tap?: (op: CryptoOp, address: string | undefined) => void,
   ) {
     this.k = k;
     this.hw = hw;
@@ -97,7 +97,7 @@ export class ServerSide {
     this.perDatagram = hw.cpu.params.cycles_per_datagram > 0;
     dispatcher.config.crypto.observer = (op) => {
       if (this.capture) this.capture.ops.push(op);
-      if (tap) tap(op);
+      if (tap) tap(op, this.capture?.address);
     };
   }
 
