@@ -14,7 +14,7 @@ import {
 } from '../dtls/index.ts';
 import { endpointTimers, type ModelConfig, type Scenario, type SuiteName } from './config/index.ts';
 import { Accounts } from './accounts.ts';
-import { serverChains, type CertKeyType } from './certs.ts';
+import { schemeOf, serverChains, type CertKeyType } from './certs.ts';
 import { ClientCrypto, reproducible, type CryptoKind } from './client-crypto.ts';
 import { Client, ClientSide } from './client-side.ts';
 import { SendTimes } from './clients.ts';
@@ -28,6 +28,7 @@ import { Transport } from './transport.ts';
 import type { TraceCapture } from './trace/capture.ts';
 import { ClientTickets, HandshakeKinds, resumes, serverPsk } from './resumption.ts';
 import { ClientAuth } from './mutual.ts';
+import { HelloFlood } from './attack.ts';
 import { ServerPkeByKind } from './server-kinds.ts';
 
 export { LivelockError } from './context.ts';
@@ -70,6 +71,8 @@ export interface CosimRun {
   handshakeKinds: HandshakeKinds | undefined;
   /** The server's public-key operations by handshake kind (server-kinds.ts), with handshakeKinds. */
   serverPkeKinds: ServerPkeByKind | undefined;
+  /** The hello flood (attack.ts), when the scenario has `attack`. */
+  attack: HelloFlood | undefined;
 }
 
 /** Thrown for scenario values the DTLS core cannot honour (exit status 2 at the CLI). */
@@ -176,11 +179,13 @@ export function runCosim(opts: CosimOptions): CosimRun {
   const clientSide = new ClientSide(ctx, clients, clientCrypto, transport, sc.clients.costs, resume, kinds);
   const app = new ServerApp(ctx, hw, dispatchers, transport, clientSide, opts.onCryptoOp, pkeKinds);
   transport.attach(clientSide, app.sides);
+  const attack = sc.attack ? helloFlood(sc, k, acc, root, warmupPs, mtu, types[0]!, app, transport, probe) : undefined;
   if (opts.capture) {
     opts.capture.attach(hw);
     for (const side of app.sides) side.tracer = opts.capture;
   }
   clientSide.schedule();
+  attack?.start();
 
   // ---- warm-up, time series, progress
   if (warmupPs > 0) {
@@ -201,6 +206,38 @@ export function runCosim(opts: CosimOptions): CosimRun {
     kernel: k, hw, acc, rows: series.rows, intervalPs: series.intervalPs, warmupPs, endPs: simEnd, events,
     retransmissions: clientSide.retransmissions() + app.retransmissions(), peakConnections: app.peak,
     bytesPerConnection: app.bytesPerConnection(), blockStats, clientsDone: clientSide.done, lost: net.lost,
-    handshakeKinds: kinds, serverPkeKinds: pkeKinds,
+    handshakeKinds: kinds, serverPkeKinds: pkeKinds, attack,
   };
+}
+
+/** The hello flood of `sc.attack` against the first dispatcher (the configured certificate type), wired to the
+ *  server application (connections created and closed), the transport (replies to spoofed sources) and the
+ *  breakdown probe (block time of the attack's jobs). */
+function helloFlood(
+  sc: Scenario, k: Kernel, acc: Accounts, root: Rng, warmupPs: Ps, mtu: number, type: CertKeyType, app: ServerApp,
+  transport: Transport, probe: BreakdownProbe,
+): HelloFlood {
+  const first = <T extends string>(w: Partial<Record<T, number | undefined>>): T =>
+    (Object.keys(w) as T[]).filter((n) => (w[n] ?? 0) > 0).sort()[0]!;
+  const side = app.sides[0]!;
+  const flood = new HelloFlood(k, sc.attack!, { receive: (a, d) => side.receive(a, d), dispatcher: side.dispatcher }, acc, root.stream('attack'), warmupPs, {
+    suite: first(sc.clients.mix.suites) as CipherSuiteName, group: first(sc.clients.mix.groups) as KxGroup, scheme: schemeOf(type), mtu,
+  });
+  app.watch = {
+    created: (a) => {
+      if (HelloFlood.isAttacker(a)) flood.connectionCreated(a);
+    },
+    closed: (a) => {
+      if (HelloFlood.isAttacker(a)) flood.connectionClosed(a);
+    },
+  };
+  transport.unknownPeer = (a, bytes) => {
+    if (!HelloFlood.isAttacker(a)) return 'no_endpoint';
+    flood.reply(a, bytes);
+    return 'attack_reply';
+  };
+  probe.foreignStage = (a, stage, from, to) => {
+    if (HelloFlood.isAttacker(a)) flood.stage(stage, from, to);
+  };
+  return flood;
 }

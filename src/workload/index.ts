@@ -208,6 +208,8 @@ function buildResult(sc: Scenario, model: ModelConfig, seed: number, crypto: Cry
     },
     // only with clients.resumption (the shipped scenarios' summaries are unchanged)
     ...(run.handshakeKinds ? { handshake_kinds: kindsSummary(run.handshakeKinds, run.serverPkeKinds?.summary()) } : {}),
+    // only with `attack` (attack.ts)
+    ...(run.attack ? { attack: run.attack.summary() } : {}),
   };
   const rows: TimeseriesRow[] = run.rows.map((r) => ({
     t_s: r.t / PS_PER_S,

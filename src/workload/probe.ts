@@ -41,6 +41,8 @@ export class BreakdownProbe implements ServerProbe {
   private readonly pool: number[][] = [];
   /** Handshakes being traced (started after warm-up, neither connected nor finished), by address. */
   private readonly handshakes = new Map<string, Handshaking>();
+  /** Stages of handshake-phase jobs for addresses no traced handshake has (a hello flood's, attack.ts). */
+  foreignStage: ((address: string, stage: Stage, serviceFrom: Ps, to: Ps) => void) | null = null;
   /** Logs of received datagrams whose record the protocol held (by address, oldest first). */
   private readonly heldLogs = new Map<string, RecordLog[]>();
   /** The log passed to the current server job's events was used by a data event. */
@@ -107,7 +109,10 @@ export class BreakdownProbe implements ServerProbe {
 
   onHandshakeStage(address: string, stage: Stage, from: Ps, serviceFrom: Ps, to: Ps): void {
     const c = this.handshakes.get(address);
-    if (c === undefined) return;
+    if (c === undefined) {
+      if (this.foreignStage !== null) this.foreignStage(address, stage, serviceFrom, to);
+      return;
+    }
     const base = COMP_STAGE0 + 2 * STAGE_INDEX[stage];
     this.logHs(c, base, from, serviceFrom);
     this.logHs(c, base + 1, serviceFrom, to);

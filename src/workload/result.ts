@@ -12,6 +12,7 @@
 
 import type { HwBlockStats } from '../hw/index.ts';
 import type { DatagramBalance } from './conservation.ts';
+import type { AttackSummary } from './attack.ts';
 
 export type { DatagramBalance } from './conservation.ts';
 
@@ -187,6 +188,8 @@ export interface Summary {
     server_handshakes?: number;
     server_pke_ops_per_handshake?: { sign: number; verify: number; keygen: number; derive: number; total: number };
   }>;
+  /** The hello flood and what it cost the server (src/workload/attack.ts). Present only with `attack`. */
+  attack?: AttackSummary;
 }
 
 /** Detailed statistics of one hardware block (one `Resource`): the hardware layer's HwBlockStats. */

@@ -65,6 +65,8 @@ export class ServerApp {
   /** Echoes of 0-RTT records waiting for their connection's handshake (resumption.ts). */
   private readonly heldEchoes = new HeldEchoes();
   private nextConnId = 0;
+  /** Told of every connection the dispatchers create and every one that closes (the hello flood, attack.ts). */
+  watch: { created(address: string): void; closed(address: string): void } | undefined = undefined;
   private readonly k: Kernel;
   private readonly timerFn = (s: SrvInfo): void => this.timer(s);
   private readonly downloadFn = (dl: Download): void => this.sendDownload(dl);
@@ -97,6 +99,7 @@ export class ServerApp {
           },
           armTimer: (conn) => this.arm(this.sides[i]!, conn),
           connId: (address) => this.infoOf(address).id,
+          created: (address) => this.watch?.created(address),
         }, ctx.probe, ctx.acc, sideTap),
     );
   }
@@ -144,6 +147,7 @@ export class ServerApp {
       }
     } else if (ev.type === 'closed') {
       probe.connectionClosed(e.address);
+      this.watch?.closed(e.address);
       this.pkeKinds?.closed(e.address);
       const s = this.info.get(e.address);
       this.closedRetransmissions += e.connection.stats.retransmissions;

@@ -42,6 +42,8 @@ export interface ServerHooks {
   armTimer(conn: ServerConnection): void;
   /** Connection id for the context cache. */
   connId(address: string): number;
+  /** The dispatcher created a connection for `address` (a ClientHello it accepted). */
+  created?(address: string): void;
 }
 
 /** "Where the time goes": what the server reports about path logs and handshake stages (BreakdownProbe, probe.ts). */
@@ -71,7 +73,7 @@ const BLOCK_OF: Record<string, Stage> = { aead: 'aead', hash: 'hash', pke: 'pke'
 export class ServerSide {
   private readonly k: Kernel;
   private readonly hw: Platform;
-  private readonly dispatcher: ServerDispatcher;
+  readonly dispatcher: ServerDispatcher;
   private readonly hooks: ServerHooks;
   private readonly probe: ServerProbe;
   private readonly acc: Accounts;
@@ -201,7 +203,10 @@ export class ServerSide {
     const conn = d.receive(job.datagram!, job.address, now / PS_PER_MS);
     this.capture = undefined;
     job.datagram = undefined;
-    if (conn !== before) mark(job, undefined); // a new connection: everything it counted was this job's
+    if (conn !== before) {
+      mark(job, undefined); // a new connection: everything it counted was this job's
+      if (conn !== undefined && this.hooks.created) this.hooks.created(job.address);
+    }
     this.collect(job, conn, 1, d.stats.statelessHrrSent - hrr0, d.stats.badCookies - bad0);
     this.charge(job, 1);
   }
