@@ -68,6 +68,14 @@ export class ContextCache extends BlockBase {
   hits = 0;
   misses = 0;
   evictions = 0;
+  /** Misses of contexts this cache evicted earlier (capacity misses; the others are first accesses, compulsory),
+   *  and whether the last access was one. Not in counters() (the shipped outputs list those). */
+  capacityMisses = 0;
+  lastCapacityMiss = false;
+  /** Ids evicted and not accessed or removed since. */
+  private readonly evicted = new Set<number>();
+  /** Test hook: every access and removal, in order (null: off). */
+  observer: ((conn: number, op: 'access' | 'remove') => void) | null = null;
   private readonly missPool: MissJob[] = [];
 
   constructor(k: Kernel, p: ContextCacheParams, dma: RecordDma, name = 'ctx_cache') {
@@ -81,9 +89,11 @@ export class ContextCache extends BlockBase {
 
   /** Looks up connection `conn` (an integer id >= 0); done when its context is on the accelerator. Returns hit. */
   access(conn: number, done: Done | null): boolean {
+    if (this.observer !== null) this.observer(conn, 'access');
     const r = this.lru.touch(conn);
     this.energyPj += this.params.cost.energy_pj_per_access;
     if (r === -1) {
+      this.lastCapacityMiss = false;
       this.hits++;
       this.count('hit');
       this.resource.use(this.hitPs, done);
@@ -91,9 +101,12 @@ export class ContextCache extends BlockBase {
     }
     this.misses++;
     this.count('miss');
+    this.lastCapacityMiss = this.evicted.size > 0 && this.evicted.delete(conn);
+    if (this.lastCapacityMiss) this.capacityMisses++;
     const bytes = this.params.context_bytes;
     if (r >= 0) {
       this.evictions++;
+      this.evicted.add(r);
       this.dma.transfer(bytes, 'from-engine', null);
     }
     const m = this.missPool.pop() ?? new MissJob(this);
@@ -119,7 +132,9 @@ export class ContextCache extends BlockBase {
 
   /** Connection closed: drop its context without write-back. */
   remove(conn: number): void {
+    if (this.observer !== null) this.observer(conn, 'remove');
     this.lru.delete(conn);
+    if (this.evicted.size > 0) this.evicted.delete(conn);
   }
 
   override resetStats(): void {
@@ -127,6 +142,7 @@ export class ContextCache extends BlockBase {
     this.hits = 0;
     this.misses = 0;
     this.evictions = 0;
+    this.capacityMisses = 0;
   }
 
   protected override counters(): Record<string, number> {

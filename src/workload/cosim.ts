@@ -49,6 +49,8 @@ export interface CosimOptions {
   onCryptoOp?: ((op: CryptoOp) => void) | undefined;
   /** Operation-trace capture of the server's jobs (src/workload/trace/capture.ts); off when absent. */
   capture?: TraceCapture | undefined;
+  /** Diagnostics (tests): every context-cache access and removal, in order (the model's cache, if any). */
+  onContextCache?: ((conn: number, op: 'access' | 'remove') => void) | undefined;
 }
 
 export interface CosimRun {
@@ -92,6 +94,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
   const { scenario: sc, model } = opts;
   const k = new Kernel();
   const hw = new Platform(k, model, { priorities: true });
+  if (opts.onContextCache && hw.contextCache) hw.contextCache.observer = opts.onContextCache;
   const acc = new Accounts(sc.clients.count);
   const root = new Rng(opts.seed);
   const ipVersion = model.port.ip_version === 6 ? 6 : 4;

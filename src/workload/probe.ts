@@ -16,7 +16,7 @@ import { emptyArray, type RecordLog, type ServerProbe, type Stage } from './serv
 // Components: client processing, client queueing (work waiting for the client's processor; logged for records
 // only: in a handshake the client's earlier work covers it), network, then per server stage a queueing and a
 // service component. Ranks: 0 server service, 1 server queueing, 2 client, 3 network.
-const STAGES: readonly Stage[] = ['port_rx', 'dma', 'ctx_cache', 'cpu', 'aead', 'hash', 'pke', 'port_tx'];
+const STAGES: readonly Stage[] = ['port_rx', 'dma', 'ctx_cache', 'cpu', 'aead', 'hash', 'pke', 'port_tx', 'ctx_cache_miss'];
 const STAGE_INDEX = Object.fromEntries(STAGES.map((st, i) => [st, i])) as Record<Stage, number>;
 const COMP_CLIENT = 0;
 const COMP_CLIENT_WAIT = 1;

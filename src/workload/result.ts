@@ -13,6 +13,7 @@
 import type { HwBlockStats } from '../hw/index.ts';
 import type { DatagramBalance } from './conservation.ts';
 import type { AttackSummary } from './attack.ts';
+import type { ContextCacheSummary } from './cache-summary.ts';
 
 export type { DatagramBalance } from './conservation.ts';
 
@@ -190,6 +191,8 @@ export interface Summary {
   }>;
   /** The hello flood and what it cost the server (src/workload/attack.ts). Present only with `attack`. */
   attack?: AttackSummary;
+  /** The context cache under pressure (src/workload/cache-summary.ts). Present only when it evicted contexts. */
+  context_cache?: ContextCacheSummary;
 }
 
 /** Detailed statistics of one hardware block (one `Resource`): the hardware layer's HwBlockStats. */

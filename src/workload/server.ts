@@ -22,7 +22,9 @@ import { Job, mark } from './job.ts';
 export { emptyArray } from './job.ts';
 
 /** Components of "where the time goes" charged by server jobs (block names plus 'cpu' for protocol work). */
-export type Stage = 'port_rx' | 'dma' | 'ctx_cache' | 'cpu' | 'aead' | 'hash' | 'pke' | 'port_tx';
+/** 'ctx_cache_miss': a context lookup that missed because the cache had evicted that context (a capacity miss:
+ *  lookup + DMA fetch); every other lookup, first accesses included, is 'ctx_cache'. */
+export type Stage = 'port_rx' | 'dma' | 'ctx_cache' | 'ctx_cache_miss' | 'cpu' | 'aead' | 'hash' | 'pke' | 'port_tx';
 
 /**
  * A record's path log ("where the time goes" for records): an opaque array the caller gives to `receive` or `send`
@@ -155,6 +157,7 @@ export class ServerSide {
         else this.lookup(job);
         return;
       case 'ctx_cache':
+      case 'ctx_cache_miss':
         this.compute(job);
         return;
       case 'port_tx':
@@ -180,7 +183,8 @@ export class ServerSide {
       this.begin(job, 'ctx_cache');
       const id = this.hooks.connId(conn.address);
       if (this.tracer !== null) this.tracer.cache(job.tid, id, this.k.now);
-      cache.access(id, job.next);
+      // a capacity miss is its own stage ("where the time goes": what the cache's pressure costs)
+      if (!cache.access(id, job.next) && cache.lastCapacityMiss) job.stage = 'ctx_cache_miss';
     } else this.compute(job);
   }
 
