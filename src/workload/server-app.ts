@@ -148,7 +148,7 @@ export class ServerApp {
     } else if (ev.type === 'closed') {
       probe.connectionClosed(e.address);
       this.watch?.closed(e.address);
-      this.pkeKinds?.closed(e.address);
+      this.pkeKinds?.closed(e.address, e.connection.receiveEpoch >= 3);
       const s = this.info.get(e.address);
       this.closedRetransmissions += e.connection.stats.retransmissions;
       if (s) {

@@ -64,9 +64,12 @@ export class ServerPkeByKind {
     if (p) for (let i = 0; i < 4; i++) s[i + 1]! += p[i]!;
   }
 
-  /** The connection of `address` closed (a handshake that completed has nothing pending). */
-  closed(address: string): void {
-    this.pending.delete(address);
+  /** The connection of `address` closed. `completed`: its handshake completed in the DTLS core; the application
+   *  may not have seen its 'connected' event yet (under contention a later, shorter job of the connection, its
+   *  data and close_notify, can be released before the job that completed the handshake), so its operations stay
+   *  pending for that event. The operations of a handshake that never completed are dropped. */
+  closed(address: string, completed: boolean): void {
+    if (!completed) this.pending.delete(address);
   }
 
   /** Per kind: operations per completed handshake of that kind (NaN for a kind never completed). */
