@@ -100,8 +100,8 @@ export class HelloFlood {
     this.endPs = this.startPs + fromMs(cfg.duration_ms);
     this.helloGapPs = cfg.hello_rate_per_s > 0 ? Math.max(1, Math.round(PS_PER_S / cfg.hello_rate_per_s)) : Infinity;
     this.garbageGapPs = cfg.garbage_rate_per_s > 0 ? Math.max(1, Math.round(PS_PER_S / cfg.garbage_rate_per_s)) : Infinity;
-    this.answeredHello = new Uint8Array(expected(cfg.hello_rate_per_s, cfg.duration_ms));
-    this.answeredGarbage = new Uint8Array(expected(cfg.garbage_rate_per_s, cfg.duration_ms));
+    this.answeredHello = new Uint8Array(sends(this.endPs - this.startPs, this.helloGapPs));
+    this.answeredGarbage = new Uint8Array(sends(this.endPs - this.startPs, this.garbageGapPs));
     if (cfg.hello_rate_per_s > 0) {
       const provider = createProvider('noble', rng);
       const resolved = resolveClient({
@@ -237,7 +237,7 @@ export class HelloFlood {
   }
 }
 
-/** Datagrams a constant rate sends over the attack (an upper bound, for the answered flags). */
-function expected(ratePerS: number, durationMs: number): number {
-  return ratePerS > 0 ? Math.ceil((ratePerS * durationMs) / 1000) + 1 : 0;
+/** Datagrams sent at t = start + i x gap for every t < start + duration (the answered flags' size). */
+function sends(durationPs: Ps, gapPs: Ps): number {
+  return gapPs === Infinity ? 0 : Math.ceil(durationPs / gapPs);
 }
