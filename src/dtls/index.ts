@@ -14,6 +14,7 @@ export {
   DEFAULT_SUITES, DEFAULT_GROUPS, DEFAULT_SCHEMES, DEFAULT_SERVER_SCHEMES, TIMER_DEFAULTS,
 } from './endpoint/config.ts';
 export { CookieJar } from './endpoint/cookie.ts';
+export { HALF_OPEN_DEFAULTS, type HalfOpenLimits } from './endpoint/half-open.ts';
 export { TicketKeys, MemoryTicketStore, type TicketStore, type StoredTicket } from './endpoint/tickets.ts';
 export { AntiReplay, type AntiReplayOptions } from './endpoint/anti-replay.ts';
 export type { ExternalPsk, PskKeMode, ServerPskConfig } from './endpoint/psk.ts';

@@ -5,7 +5,9 @@
 // Timing of access(conn): a lookup port (Resource, capacity = ports) is held for hit_ns. On a miss the context is
 // then fetched over the DMA (to-engine, context_bytes); if the cache was full the LRU context is evicted and
 // written back over the DMA (from-engine, context_bytes) off the critical path. capacity 0 = no cache: every
-// access is a miss and nothing is kept.
+// access is a miss and nothing is kept. A hit on a context whose fetch is still in flight (a second datagram of a
+// connection right behind the one that missed) holds the lookup port for hit_ns and then waits for that fetch: the
+// context is not on the accelerator before it arrives.
 import type { Kernel, Ps } from '../sim/index.ts';
 import { BlockBase, nsToPs } from './block.ts';
 import type { RecordDma } from './dma.ts';
@@ -68,7 +70,18 @@ export class ContextCache extends BlockBase {
   hits = 0;
   misses = 0;
   evictions = 0;
+  /** Misses of contexts this cache evicted earlier (capacity misses; the others are first accesses, compulsory),
+   *  and whether the last access was one. Not in counters() (the shipped outputs list those). */
+  capacityMisses = 0;
+  lastCapacityMiss = false;
+  /** Ids evicted and not accessed or removed since. */
+  private readonly evicted = new Set<number>();
+  /** Test hook: every access and removal, in order (null: off). */
+  observer: ((conn: number, op: 'access' | 'remove') => void) | null = null;
   private readonly missPool: MissJob[] = [];
+  /** Fetches in flight by connection id, and the hits waiting for them. */
+  private readonly filling = new Map<number, MissJob>();
+  private readonly waitPool: HitWait[] = [];
 
   constructor(k: Kernel, p: ContextCacheParams, dma: RecordDma, name = 'ctx_cache') {
     const areaMm2 = ((p.capacity_connections * p.context_bytes) / 1024) * p.cost.area_mm2_per_kib;
@@ -81,23 +94,39 @@ export class ContextCache extends BlockBase {
 
   /** Looks up connection `conn` (an integer id >= 0); done when its context is on the accelerator. Returns hit. */
   access(conn: number, done: Done | null): boolean {
+    if (this.observer !== null) this.observer(conn, 'access');
     const r = this.lru.touch(conn);
     this.energyPj += this.params.cost.energy_pj_per_access;
     if (r === -1) {
+      this.lastCapacityMiss = false;
       this.hits++;
       this.count('hit');
-      this.resource.use(this.hitPs, done);
+      const f = this.filling.size > 0 ? this.filling.get(conn) : undefined;
+      if (f === undefined) this.resource.use(this.hitPs, done);
+      else {
+        const w = this.waitPool.pop() ?? new HitWait(this);
+        w.done = done;
+        w.fill = f;
+        w.gen = f.gen;
+        this.resource.use(this.hitPs, w.onLookup);
+      }
       return true;
     }
     this.misses++;
     this.count('miss');
+    this.lastCapacityMiss = this.evicted.size > 0 && this.evicted.delete(conn);
+    if (this.lastCapacityMiss) this.capacityMisses++;
     const bytes = this.params.context_bytes;
     if (r >= 0) {
       this.evictions++;
+      this.evicted.add(r);
       this.dma.transfer(bytes, 'from-engine', null);
     }
     const m = this.missPool.pop() ?? new MissJob(this);
     m.done = done;
+    m.conn = conn;
+    m.gen++;
+    this.filling.set(conn, m);
     this.resource.use(this.hitPs, m.onLookup);
     return false;
   }
@@ -113,13 +142,46 @@ export class ContextCache extends BlockBase {
     const done = m.done;
     const w = m.wait + waitPs;
     m.done = null;
-    this.missPool.push(m);
+    if (this.filling.get(m.conn) === m) this.filling.delete(m.conn);
+    // the access that missed goes on first (it came first), then the hits that waited for this context: their wait
+    // ends now (served: their lookup, hit_ns)
     if (done !== null) done(w, startPs);
+    const waiting = m.waiting;
+    if (waiting.length > 0) {
+      const now = this.k.now;
+      for (const h of waiting) {
+        const d = h.done;
+        h.done = null;
+        h.fill = null;
+        this.waitPool.push(h);
+        if (d !== null) d(h.wait + (now - h.lookupEnd), h.lookupEnd - this.hitPs);
+      }
+      waiting.length = 0;
+    }
+    this.missPool.push(m);
+  }
+
+  /** @internal a hit's lookup is done: its context is there, or it waits for the fetch in flight */
+  _onHitLookup(h: HitWait, waitPs: number, startPs: number): void {
+    const f = h.fill!;
+    if (f.gen === h.gen && this.filling.get(f.conn) === f) {
+      h.wait = waitPs;
+      h.lookupEnd = this.k.now;
+      f.waiting.push(h);
+      return;
+    }
+    const d = h.done;
+    h.done = null;
+    h.fill = null;
+    this.waitPool.push(h);
+    if (d !== null) d(waitPs, startPs);
   }
 
   /** Connection closed: drop its context without write-back. */
   remove(conn: number): void {
+    if (this.observer !== null) this.observer(conn, 'remove');
     this.lru.delete(conn);
+    if (this.evicted.size > 0) this.evicted.delete(conn);
   }
 
   override resetStats(): void {
@@ -127,6 +189,7 @@ export class ContextCache extends BlockBase {
     this.hits = 0;
     this.misses = 0;
     this.evictions = 0;
+    this.capacityMisses = 0;
   }
 
   protected override counters(): Record<string, number> {
@@ -139,10 +202,28 @@ export class ContextCache extends BlockBase {
 class MissJob {
   done: Done | null = null;
   wait = 0;
+  conn = -1;
+  /** Incremented on every use (a pooled MissJob serves many misses). */
+  gen = 0;
+  /** Hits on this context whose lookup ended before the fetch did. */
+  readonly waiting: HitWait[] = [];
   readonly onLookup: Done;
   readonly onFetched: Done;
   constructor(c: ContextCache) {
     this.onLookup = (w) => c._onLookup(this, w);
     this.onFetched = (w, s) => c._onFetched(this, w, s);
+  }
+}
+
+/** Reusable state of a hit on a context still being fetched. */
+class HitWait {
+  done: Done | null = null;
+  fill: MissJob | null = null;
+  gen = 0;
+  wait = 0;
+  lookupEnd = 0;
+  readonly onLookup: Done;
+  constructor(c: ContextCache) {
+    this.onLookup = (w, s) => c._onHitLookup(this, w, s);
   }
 }

@@ -118,8 +118,18 @@ function warnings(result: SimResult): string[] {
   }
   for (const [run, bal] of [['DTLS', s.conservation.dtls], ['UDP baseline', s.conservation.udp_baseline]] as const) {
     let d = 0;
-    for (const k of Object.keys(bal.dropped)) if (k !== 'network_loss') d += bal.dropped[k]!;
+    // network_loss: on the path; attack_reply: the server's replies to a hello flood's spoofed sources
+    for (const k of Object.keys(bal.dropped)) if (k !== 'network_loss' && k !== 'attack_reply') d += bal.dropped[k]!;
     if (d > 0) out.push(`${run}: ${d} datagram(s) dropped at the server (${dropList(bal.dropped)})`);
+  }
+  const a = s.attack;
+  if (a) {
+    const st = a.server_state;
+    out.push(
+      `hello flood: ${a.hellos.sent} spoofed ClientHello(s), ${a.garbage.sent} malformed datagram(s); ${a.replies.datagrams} ` +
+        `replies (attack_reply); ${st.connections_created} server connection(s) created, peak ${st.peak_connections} held ` +
+        `(${st.peak_bytes} B), half-open peak ${st.peak_half_open} of ${st.half_open_cap}`,
+    );
   }
   return out;
 }

@@ -7,14 +7,14 @@ import {
   cert, createProvider, resolveClient, type CertificateVerifierInterface, type CipherSuiteName, type CryptoOp,
   type CryptoProvider, type KxGroup, type RandomSource, type ResolvedClient, type SignatureScheme, type TicketStore,
 } from '../dtls/index.ts';
-import type { ClientCosts, EndpointTimers } from './config/index.ts';
+import type { ClientCosts, ClientKeyType, EndpointTimers } from './config/index.ts';
 import type { SimChain } from './certs.ts';
 import { clientOpPs } from './clients.ts';
 
 export type CryptoKind = 'node' | 'noble';
 
 /** Wall-clock time the simulation's t = 0 stands for, for certificate validity (inside 2020..2099). */
-const SIM_EPOCH_MS = Date.UTC(2030, 0, 1);
+export const SIM_EPOCH_MS = Date.UTC(2030, 0, 1);
 
 /**
  * Both providers are reproducible for a given seed: the node provider signs ECDSA P-256 deterministically (RFC 6979,
@@ -79,6 +79,8 @@ export interface ClientChoice {
   readonly server: number;
   /** The client resumes (its configuration has the shared ticket store, resumption.ts). */
   readonly resumes?: boolean;
+  /** Key type of the client's certificate (clients.client_auth, mutual.ts), undefined if it holds none. */
+  readonly auth?: ClientKeyType | undefined;
 }
 
 export class ClientCrypto {
@@ -90,6 +92,8 @@ export class ClientCrypto {
   private readonly provider: CryptoProvider;
   private readonly verifiers: ChainCache[];
   private readonly configs = new Map<string, ResolvedClient>();
+  /** Client certificate chains by key type (mutual.ts), when the scenario has clients.client_auth. */
+  credentials: ReadonlyMap<ClientKeyType, SimChain> | undefined = undefined;
 
   constructor(
     kind: CryptoKind, rng: RngStream, costs: ClientCosts, chains: readonly SimChain[], private readonly mtu: number,
@@ -126,7 +130,8 @@ export class ClientCrypto {
    *  shared (endpoints only read their configuration). */
   config(c: ClientChoice): ResolvedClient {
     const resumes = c.resumes === true && this.tickets !== undefined;
-    const key = `${c.suite}|${c.group}|${c.scheme}|${c.server}${resumes ? '|r' : ''}`;
+    const cred = c.auth !== undefined ? this.credentials?.get(c.auth) : undefined;
+    const key = `${c.suite}|${c.group}|${c.scheme}|${c.server}${resumes ? '|r' : ''}${cred ? `|${c.auth}` : ''}`;
     let cfg = this.configs.get(key);
     if (!cfg) {
       cfg = resolveClient({
@@ -142,6 +147,7 @@ export class ClientCrypto {
         verifier: this.verifiers[c.server]!,
         offerConnectionId: false,
         ...(resumes ? { ticketStore: this.tickets } : {}),
+        ...(cred ? { credential: { chain: cred.chain, privateKey: cred.leafKey, scheme: cred.scheme } } : {}),
       });
       this.configs.set(key, cfg);
     }

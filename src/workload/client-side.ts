@@ -13,7 +13,7 @@
 // client or the pooled result back to handlers bound once (no closure per client or per event).
 import { fromMs, PS_PER_MS, PS_PER_US, type EventId, type Kernel, type Ps, type Rng, type RngStream, type Sampler } from '../sim/index.ts';
 import { ClientEndpoint, type CipherSuiteName, type KxGroup, type SignatureScheme } from '../dtls/index.ts';
-import type { ClientCosts } from './config/index.ts';
+import type { ClientCosts, ClientKeyType } from './config/index.ts';
 import type { Accounts } from './accounts.ts';
 import type { ClientChoice, ClientCrypto } from './client-crypto.ts';
 import { makePayload, payloadTag } from './clients.ts';
@@ -48,6 +48,8 @@ export class Client extends Member implements Handshaking, ClientChoice {
   hsPke = 0;
   /** Sessions still to open after the current one (scenarios with `clients.resumption`, resumption.ts). */
   sessionsLeft = 0;
+  /** Key type of the client's certificate (clients.client_auth, mutual.ts), undefined if it holds none. */
+  auth: ClientKeyType | undefined = undefined;
 
   constructor(
     i: number, start: Ps, root: Rng, network: NetworkModel,
@@ -101,6 +103,7 @@ export class ClientSide {
   private messages0 = 0;
   private wasConnected = false;
   private pke0 = 0;
+  private readonly kinds: HandshakeKinds | undefined;
 
   private readonly startFn = (c: Client): void => this.start(c);
   private readonly sendNextFn = (c: Client): void => this.sendNext(c);
@@ -114,7 +117,10 @@ export class ClientSide {
     private readonly transport: Transport,
     costs: ClientCosts,
     private readonly resume?: ResumeHooks,
+    /** Handshakes by kind when no client resumes but the summary has them (clients.client_auth). */
+    kinds?: HandshakeKinds,
   ) {
+    this.kinds = resume?.kinds ?? kinds;
     this.k = ctx.k;
     this.acc = ctx.acc;
     this.probe = ctx.probe;
@@ -266,7 +272,9 @@ export class ClientSide {
       c.connected = true;
       if (c.start >= warmupPs) {
         this.acc.handshakeDone(now - c.start);
-        this.resume?.kinds.done(kindOf(e), now - c.start, c.hsPke);
+        // a certificate-holding client authenticates in every certificate (non-PSK) handshake: the server of a
+        // clients.client_auth scenario always sends a CertificateRequest (kindOf ignores `mutual` with a PSK)
+        this.kinds?.done(kindOf(e, c.auth !== undefined), now - c.start, c.hsPke);
       }
       this.startTraffic(c);
     } else if (e.type === 'data') {

@@ -14,7 +14,7 @@ import {
 } from '../dtls/index.ts';
 import { endpointTimers, type ModelConfig, type Scenario, type SuiteName } from './config/index.ts';
 import { Accounts } from './accounts.ts';
-import { serverChains, type CertKeyType } from './certs.ts';
+import { schemeOf, serverChains, type CertKeyType } from './certs.ts';
 import { ClientCrypto, reproducible, type CryptoKind } from './client-crypto.ts';
 import { Client, ClientSide } from './client-side.ts';
 import { SendTimes } from './clients.ts';
@@ -27,6 +27,9 @@ import { TimeSeries, type TickRow } from './timeseries.ts';
 import { Transport } from './transport.ts';
 import type { TraceCapture } from './trace/capture.ts';
 import { ClientTickets, HandshakeKinds, resumes, serverPsk } from './resumption.ts';
+import { ClientAuth } from './mutual.ts';
+import { HelloFlood } from './attack.ts';
+import { ServerPkeByKind } from './server-kinds.ts';
 
 export { LivelockError } from './context.ts';
 export { contextBytes } from './server-app.ts';
@@ -46,6 +49,8 @@ export interface CosimOptions {
   onCryptoOp?: ((op: CryptoOp) => void) | undefined;
   /** Operation-trace capture of the server's jobs (src/workload/trace/capture.ts); off when absent. */
   capture?: TraceCapture | undefined;
+  /** Diagnostics (tests): every context-cache access and removal, in order (the model's cache, if any). */
+  onContextCache?: ((conn: number, op: 'access' | 'remove') => void) | undefined;
 }
 
 export interface CosimRun {
@@ -66,6 +71,10 @@ export interface CosimRun {
   lost: number;
   /** Completed handshakes by kind (resumption.ts), when the scenario has `clients.resumption`. */
   handshakeKinds: HandshakeKinds | undefined;
+  /** The server's public-key operations by handshake kind (server-kinds.ts), with handshakeKinds. */
+  serverPkeKinds: ServerPkeByKind | undefined;
+  /** The hello flood (attack.ts), when the scenario has `attack`. */
+  attack: HelloFlood | undefined;
 }
 
 /** Thrown for scenario values the DTLS core cannot honour (exit status 2 at the CLI). */
@@ -73,12 +82,19 @@ export class InputError extends Error {
   override name = 'InputError';
 }
 
-const KEY_TYPE: Record<Extract<SignatureScheme, 'ecdsa_secp256r1_sha256' | 'ed25519'>, CertKeyType> = { ecdsa_secp256r1_sha256: 'ecdsa-p256', ed25519: 'ed25519' };
+/** The server chain a client's signature scheme needs: RSA clients get the configured RSA chain (rsa-2048 if the
+ *  configured type is not RSA). */
+function keyTypeOf(scheme: string, configured: CertKeyType): CertKeyType {
+  if (scheme === 'ed25519') return 'ed25519';
+  if (scheme === 'rsa_pss_rsae_sha256') return configured === 'rsa-2048' || configured === 'rsa-3072' ? configured : 'rsa-2048';
+  return 'ecdsa-p256';
+}
 
 export function runCosim(opts: CosimOptions): CosimRun {
   const { scenario: sc, model } = opts;
   const k = new Kernel();
   const hw = new Platform(k, model, { priorities: true });
+  if (opts.onContextCache && hw.contextCache) hw.contextCache.observer = opts.onContextCache;
   const acc = new Accounts(sc.clients.count);
   const root = new Rng(opts.seed);
   const ipVersion = model.port.ip_version === 6 ? 6 : 4;
@@ -93,7 +109,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
   const serverRng = root.stream('server');
   const types: CertKeyType[] = [sc.clients.certificate.type];
   for (const [s, w] of Object.entries(sc.clients.mix.signatures)) {
-    const t = KEY_TYPE[s as keyof typeof KEY_TYPE];
+    const t = keyTypeOf(s, sc.clients.certificate.type);
     if (typeof w === 'number' && w > 0 && !types.includes(t)) types.push(t);
   }
   // stream 'certificates' of the run's seed; the same for every run on that seed (memoised, src/workload/certs.ts)
@@ -104,6 +120,8 @@ export function runCosim(opts: CosimOptions): CosimRun {
   for (const [g, w] of Object.entries(sc.clients.mix.groups)) if (typeof w === 'number' && w > 0 && !serverGroups.includes(g as KxGroup)) serverGroups.push(g as KxGroup);
   const resumption = sc.clients.resumption;
   const ticketRng = resumption ? root.stream('tickets') : undefined;
+  const clientAuth = sc.clients.client_auth ? new ClientAuth(sc.clients.client_auth, opts.seed) : undefined;
+  const halfOpen = sc.dtls.half_open;
   const dispatchers = chains.map((ch) => {
     // one provider per dispatcher: its observer attributes operations to that dispatcher's jobs
     const crypto = reproducible(opts.crypto, serverRng);
@@ -117,12 +135,17 @@ export function runCosim(opts: CosimOptions): CosimRun {
       cookie: { enabled: sc.clients.cookie },
       ...(psk ? { psk } : {}),
       groups: serverGroups,
+      ...(clientAuth ? clientAuth.server(crypto) : {}),
+      maxHalfOpen: halfOpen.max,
+      maxHalfOpenPerSource: halfOpen.max_per_source,
+      handshakeTimeoutMs: halfOpen.handshake_timeout_ms,
     });
   });
 
   // ---- clients: the population (population.ts) with each one's pick of suite, group and signature scheme
   const tickets = resumption ? new ClientTickets() : undefined;
   const clientCrypto = new ClientCrypto(opts.crypto, root.stream('client-crypto'), sc.clients.costs, chains, mtu, endpointTimers(sc.dtls), opts.onCryptoOp, tickets);
+  if (clientAuth) clientCrypto.credentials = clientAuth.chains;
   for (const s of Object.keys(sc.clients.mix.suites)) {
     try {
       getSuite(s as CipherSuiteName);
@@ -138,7 +161,8 @@ export function runCosim(opts: CosimOptions): CosimRun {
     const suite = pickWeighted(sc.clients.mix.suites, mix) as SuiteName as CipherSuiteName;
     const group = pickWeighted(sc.clients.mix.groups, mix) as KxGroup;
     const scheme = pickWeighted(sc.clients.mix.signatures, mix) as SignatureScheme;
-    clients[i] = new Client(i, starts[i]!, root, net, suite, group, scheme, types.indexOf(KEY_TYPE[scheme as keyof typeof KEY_TYPE]), resumes(resumption, i, root));
+    clients[i] = new Client(i, starts[i]!, root, net, suite, group, scheme, types.indexOf(keyTypeOf(scheme, sc.clients.certificate.type)), resumes(resumption, i, root));
+    if (clientAuth) clients[i]!.auth = clientAuth.pick(i, root);
   }
 
   // ---- the parts, wired: transport between client side and server sides
@@ -150,18 +174,21 @@ export function runCosim(opts: CosimOptions): CosimRun {
     onRecord: opts.onRecord,
   };
   const transport = new Transport(k, net, acc, probe);
-  const kinds = resumption ? new HandshakeKinds() : undefined;
+  const kinds = resumption || clientAuth ? new HandshakeKinds() : undefined;
+  const pkeKinds = kinds ? new ServerPkeByKind() : undefined;
   const resume = tickets && kinds && resumption
     ? { tickets, kinds, sessions: resumption.sessions_per_client, delayPs: fromMs(resumption.reconnect_delay_ms), earlyRecords: resumption.early_data_records }
     : undefined;
-  const clientSide = new ClientSide(ctx, clients, clientCrypto, transport, sc.clients.costs, resume);
-  const app = new ServerApp(ctx, hw, dispatchers, transport, clientSide, opts.onCryptoOp);
+  const clientSide = new ClientSide(ctx, clients, clientCrypto, transport, sc.clients.costs, resume, kinds);
+  const app = new ServerApp(ctx, hw, dispatchers, transport, clientSide, opts.onCryptoOp, pkeKinds);
   transport.attach(clientSide, app.sides);
+  const attack = sc.attack ? helloFlood(sc, k, acc, root, warmupPs, mtu, types[0]!, app, transport, probe) : undefined;
   if (opts.capture) {
     opts.capture.attach(hw);
     for (const side of app.sides) side.attachTracer(opts.capture);
   }
   clientSide.schedule();
+  attack?.start();
 
   // ---- warm-up, time series, progress
   if (warmupPs > 0) {
@@ -182,6 +209,38 @@ export function runCosim(opts: CosimOptions): CosimRun {
     kernel: k, hw, acc, rows: series.rows, intervalPs: series.intervalPs, warmupPs, endPs: simEnd, events,
     retransmissions: clientSide.retransmissions() + app.retransmissions(), peakConnections: app.peak,
     bytesPerConnection: app.bytesPerConnection(), blockStats, clientsDone: clientSide.done, lost: net.lost,
-    handshakeKinds: kinds,
+    handshakeKinds: kinds, serverPkeKinds: pkeKinds, attack,
   };
+}
+
+/** The hello flood of `sc.attack` against the first dispatcher (the configured certificate type), wired to the
+ *  server application (connections created and closed), the transport (replies to spoofed sources) and the
+ *  breakdown probe (block time of the attack's jobs). */
+function helloFlood(
+  sc: Scenario, k: Kernel, acc: Accounts, root: Rng, warmupPs: Ps, mtu: number, type: CertKeyType, app: ServerApp,
+  transport: Transport, probe: BreakdownProbe,
+): HelloFlood {
+  const first = <T extends string>(w: Partial<Record<T, number | undefined>>): T =>
+    (Object.keys(w) as T[]).filter((n) => (w[n] ?? 0) > 0).sort()[0]!;
+  const side = app.sides[0]!;
+  const flood = new HelloFlood(k, sc.attack!, { receive: (a, d) => side.receive(a, d), dispatcher: side.dispatcher }, acc, root.stream('attack'), warmupPs, {
+    suite: first(sc.clients.mix.suites) as CipherSuiteName, group: first(sc.clients.mix.groups) as KxGroup, scheme: schemeOf(type), mtu,
+  });
+  app.watch = {
+    created: (a) => {
+      if (HelloFlood.isAttacker(a)) flood.connectionCreated(a);
+    },
+    closed: (a) => {
+      if (HelloFlood.isAttacker(a)) flood.connectionClosed(a);
+    },
+  };
+  transport.unknownPeer = (a, bytes) => {
+    if (!HelloFlood.isAttacker(a)) return 'no_endpoint';
+    flood.reply(a, bytes);
+    return 'attack_reply';
+  };
+  probe.foreignStage = (a, stage, from, to) => {
+    if (HelloFlood.isAttacker(a)) flood.stage(stage, from, to);
+  };
+  return flood;
 }

@@ -13,6 +13,7 @@ import { runUdpBaseline, type UdpRun } from './udp.ts';
 import { portWireGbps } from './wire-rate.ts';
 import type { TraceCapture } from './trace/capture.ts';
 import { kindsSummary } from './resumption.ts';
+import { contextCacheSummary } from './cache-summary.ts';
 
 export { runCosim, contextBytes, InputError, LivelockError, type CosimRun, type CryptoKind } from './cosim.ts';
 export { runUdpBaseline, type UdpRun } from './udp.ts';
@@ -147,6 +148,7 @@ function buildResult(sc: Scenario, model: ModelConfig, seed: number, crypto: Cry
   const drops: Record<string, number> = {};
   for (const [k, v] of [...acc.drops].sort((a, b) => (a[0] < b[0] ? -1 : 1))) drops[k] = v;
   drops.network_loss = run.lost;
+  const ctxCache = contextCacheSummary(run.hw.contextCache, acc);
   const summary: Summary = {
     scenario: sc.name ?? 'scenario',
     model: model.name ?? 'model',
@@ -207,7 +209,11 @@ function buildResult(sc: Scenario, model: ModelConfig, seed: number, crypto: Cry
       energy_per_gb_j: acc.payloadDelivered > 0 ? recEnergy / (acc.payloadDelivered / 1e9) : NaN,
     },
     // only with clients.resumption (the shipped scenarios' summaries are unchanged)
-    ...(run.handshakeKinds ? { handshake_kinds: kindsSummary(run.handshakeKinds) } : {}),
+    ...(run.handshakeKinds ? { handshake_kinds: kindsSummary(run.handshakeKinds, run.serverPkeKinds?.summary()) } : {}),
+    // only with `attack` (attack.ts)
+    ...(run.attack ? { attack: run.attack.summary() } : {}),
+    // only when the context cache evicted (cache-summary.ts)
+    ...(ctxCache ? { context_cache: ctxCache } : {}),
   };
   const rows: TimeseriesRow[] = run.rows.map((r) => ({
     t_s: r.t / PS_PER_S,

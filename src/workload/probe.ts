@@ -16,7 +16,7 @@ import { emptyArray, type RecordLog, type ServerProbe, type Stage } from './serv
 // Components: client processing, client queueing (work waiting for the client's processor; logged for records
 // only: in a handshake the client's earlier work covers it), network, then per server stage a queueing and a
 // service component. Ranks: 0 server service, 1 server queueing, 2 client, 3 network.
-const STAGES: readonly Stage[] = ['port_rx', 'dma', 'ctx_cache', 'cpu', 'aead', 'hash', 'pke', 'port_tx'];
+const STAGES: readonly Stage[] = ['port_rx', 'dma', 'ctx_cache', 'cpu', 'aead', 'hash', 'pke', 'port_tx', 'ctx_cache_miss'];
 const STAGE_INDEX = Object.fromEntries(STAGES.map((st, i) => [st, i])) as Record<Stage, number>;
 const COMP_CLIENT = 0;
 const COMP_CLIENT_WAIT = 1;
@@ -41,6 +41,8 @@ export class BreakdownProbe implements ServerProbe {
   private readonly pool: number[][] = [];
   /** Handshakes being traced (started after warm-up, neither connected nor finished), by address. */
   private readonly handshakes = new Map<string, Handshaking>();
+  /** Stages of handshake-phase jobs for addresses no traced handshake has (a hello flood's, attack.ts). */
+  foreignStage: ((address: string, stage: Stage, serviceFrom: Ps, to: Ps) => void) | null = null;
   /** Logs of received datagrams whose record the protocol held (by address, oldest first). */
   private readonly heldLogs = new Map<string, RecordLog[]>();
   /** The log passed to the current server job's events was used by a data event. */
@@ -107,7 +109,10 @@ export class BreakdownProbe implements ServerProbe {
 
   onHandshakeStage(address: string, stage: Stage, from: Ps, serviceFrom: Ps, to: Ps): void {
     const c = this.handshakes.get(address);
-    if (c === undefined) return;
+    if (c === undefined) {
+      if (this.foreignStage !== null) this.foreignStage(address, stage, serviceFrom, to);
+      return;
+    }
     const base = COMP_STAGE0 + 2 * STAGE_INDEX[stage];
     this.logHs(c, base, from, serviceFrom);
     this.logHs(c, base + 1, serviceFrom, to);

@@ -12,6 +12,8 @@
 
 import type { HwBlockStats } from '../hw/index.ts';
 import type { DatagramBalance } from './conservation.ts';
+import type { AttackSummary } from './attack.ts';
+import type { ContextCacheSummary } from './cache-summary.ts';
 
 export type { DatagramBalance } from './conservation.ts';
 
@@ -178,7 +180,19 @@ export interface Summary {
   cost: CostSummary;
   /** Completed handshakes by kind (full, resumed, resumed_0rtt, external_psk, mutual): count and latency, ms.
    *  Present only when the scenario has `clients.resumption` (src/workload/resumption.ts). */
-  handshake_kinds?: Record<string, { count: number; client_pke_ops_per_handshake: number; latency_ms: HandshakeLatencyMs }>;
+  handshake_kinds?: Record<string, {
+    count: number;
+    client_pke_ops_per_handshake: number;
+    latency_ms: HandshakeLatencyMs;
+    /** Handshakes of this kind the server completed after warm-up, and its public-key operations per handshake
+     *  of this kind by class (src/workload/server-kinds.ts). */
+    server_handshakes?: number;
+    server_pke_ops_per_handshake?: { sign: number; verify: number; keygen: number; derive: number; total: number };
+  }>;
+  /** The hello flood and what it cost the server (src/workload/attack.ts). Present only with `attack`. */
+  attack?: AttackSummary;
+  /** The context cache under pressure (src/workload/cache-summary.ts). Present only when it evicted contexts. */
+  context_cache?: ContextCacheSummary;
 }
 
 /** Detailed statistics of one hardware block (one `Resource`): the hardware layer's HwBlockStats. */

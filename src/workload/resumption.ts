@@ -104,10 +104,16 @@ export interface HandshakeKindSummary {
   /** Client-side public-key operations per handshake of this kind (mean). */
   client_pke_ops_per_handshake: number;
   latency_ms: { mean: number; p50: number; p90: number; p99: number; max: number };
+  /** Handshakes of this kind the server completed (after warm-up; as the server saw them, server-kinds.ts). */
+  server_handshakes?: number;
+  /** The server's public-key operations per handshake of this kind, by class (NaN if none completed). */
+  server_pke_ops_per_handshake?: { sign: number; verify: number; keygen: number; derive: number; total: number };
 }
 
 /** `handshake_kinds` of summary.json: every kind, in HANDSHAKE_KINDS order (NaN latencies for a kind never seen). */
-export function kindsSummary(k: HandshakeKinds): Record<HandshakeKind, HandshakeKindSummary> {
+export function kindsSummary(
+  k: HandshakeKinds, server?: Record<HandshakeKind, { handshakes: number; sign: number; verify: number; keygen: number; derive: number; total: number }>,
+): Record<HandshakeKind, HandshakeKindSummary> {
   const out = {} as Record<HandshakeKind, HandshakeKindSummary>;
   for (const kind of HANDSHAKE_KINDS) {
     const h = k.latency.get(kind);
@@ -118,6 +124,11 @@ export function kindsSummary(k: HandshakeKinds): Record<HandshakeKind, Handshake
         latency_ms: { mean: h.mean / PS_PER_MS, p50: h.quantile(0.5) / PS_PER_MS, p90: h.quantile(0.9) / PS_PER_MS, p99: h.quantile(0.99) / PS_PER_MS, max: h.max / PS_PER_MS },
       }
       : { count: 0, client_pke_ops_per_handshake: NaN, latency_ms: { mean: NaN, p50: NaN, p90: NaN, p99: NaN, max: NaN } };
+    const s = server?.[kind];
+    if (s) {
+      out[kind].server_handshakes = s.handshakes;
+      out[kind].server_pke_ops_per_handshake = { sign: s.sign, verify: s.verify, keygen: s.keygen, derive: s.derive, total: s.total };
+    }
   }
   return out;
 }

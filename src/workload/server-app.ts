@@ -9,7 +9,8 @@ import {
 } from '../dtls/index.ts';
 import type { Client, ClientSide } from './client-side.ts';
 import { makePayload, payloadTag } from './clients.ts';
-import { HeldEchoes } from './resumption.ts';
+import { HeldEchoes, kindOf } from './resumption.ts';
+import type { ServerPkeByKind } from './server-kinds.ts';
 import type { CosimContext } from './context.ts';
 import { gapPs, recordSize, sizeSampler } from './population.ts';
 import { ServerSide, type RecordLog } from './server.ts';
@@ -64,6 +65,8 @@ export class ServerApp {
   /** Echoes of 0-RTT records waiting for their connection's handshake (resumption.ts). */
   private readonly heldEchoes = new HeldEchoes();
   private nextConnId = 0;
+  /** Told of every connection the dispatchers create and every one that closes (the hello flood, attack.ts). */
+  watch: { created(address: string): void; closed(address: string): void } | undefined = undefined;
   private readonly k: Kernel;
   private readonly timerFn = (s: SrvInfo): void => this.timer(s);
   private readonly downloadFn = (dl: Download): void => this.sendDownload(dl);
@@ -75,8 +78,17 @@ export class ServerApp {
     transport: Transport,
     private readonly clients: ClientSide,
     tap: ((op: CryptoOp) => void) | undefined,
+    /** Server public-key operations by handshake kind (server-kinds.ts), when the summary has handshake_kinds. */
+    private readonly pkeKinds?: ServerPkeByKind,
   ) {
     this.k = ctx.k;
+    const kinds = pkeKinds;
+    const sideTap = kinds
+      ? (op: CryptoOp, address: string | undefined) => {
+        if (tap) tap(op);
+        if (address !== undefined) kinds.op(address, op);
+      }
+      : tap;
     this.sides = dispatchers.map(
       (d, i) =>
         new ServerSide(ctx.k, hw, d, {
@@ -87,7 +99,8 @@ export class ServerApp {
           },
           armTimer: (conn) => this.arm(this.sides[i]!, conn),
           connId: (address) => this.infoOf(address).id,
-        }, ctx.probe, ctx.acc, tap),
+          created: (address) => this.watch?.created(address),
+        }, ctx.probe, ctx.acc, sideTap),
     );
   }
 
@@ -108,6 +121,7 @@ export class ServerApp {
       this.established++;
       if (this.established > this.peak) this.peak = this.established;
       this.infoOf(e.address).contextBytes = contextBytes(ev.suite as CipherSuiteName);
+      this.pkeKinds?.connected(e.address, kindOf(ev, ev.peerChain !== undefined), now >= warmupPs);
       const held = this.heldEchoes.take(e.address);
       if (held !== undefined) {
         const ci = this.clients.byAddr.get(e.address)?.i ?? 0;
@@ -133,6 +147,8 @@ export class ServerApp {
       }
     } else if (ev.type === 'closed') {
       probe.connectionClosed(e.address);
+      this.watch?.closed(e.address);
+      this.pkeKinds?.closed(e.address, e.connection.receiveEpoch >= 3);
       const s = this.info.get(e.address);
       this.closedRetransmissions += e.connection.stats.retransmissions;
       if (s) {

@@ -22,7 +22,9 @@ import { Job, mark } from './job.ts';
 export { emptyArray } from './job.ts';
 
 /** Components of "where the time goes" charged by server jobs (block names plus 'cpu' for protocol work). */
-export type Stage = 'port_rx' | 'dma' | 'ctx_cache' | 'cpu' | 'aead' | 'hash' | 'pke' | 'port_tx';
+/** 'ctx_cache_miss': a context lookup that missed because the cache had evicted that context (a capacity miss:
+ *  lookup + DMA fetch); every other lookup, first accesses included, is 'ctx_cache'. */
+export type Stage = 'port_rx' | 'dma' | 'ctx_cache' | 'ctx_cache_miss' | 'cpu' | 'aead' | 'hash' | 'pke' | 'port_tx';
 
 /**
  * A record's path log ("where the time goes" for records): an opaque array the caller gives to `receive` or `send`
@@ -42,6 +44,8 @@ export interface ServerHooks {
   armTimer(conn: ServerConnection): void;
   /** Connection id for the context cache. */
   connId(address: string): number;
+  /** The dispatcher created a connection for `address` (a ClientHello it accepted). */
+  created?(address: string): void;
 }
 
 /** "Where the time goes": what the server reports about path logs and handshake stages (BreakdownProbe, probe.ts). */
@@ -71,7 +75,7 @@ const BLOCK_OF: Record<string, Stage> = { aead: 'aead', hash: 'hash', pke: 'pke'
 export class ServerSide {
   private readonly k: Kernel;
   private readonly hw: Platform;
-  private readonly dispatcher: ServerDispatcher;
+  readonly dispatcher: ServerDispatcher;
   private readonly hooks: ServerHooks;
   private readonly probe: ServerProbe;
   private readonly acc: Accounts;
@@ -86,7 +90,7 @@ export class ServerSide {
 
   constructor(
     k: Kernel, hw: Platform, dispatcher: ServerDispatcher, hooks: ServerHooks, probe: ServerProbe, acc: Accounts,
-    tap?: (op: CryptoOp) => void,
+    tap?: (op: CryptoOp, address: string | undefined) => void,
   ) {
     this.k = k;
     this.hw = hw;
@@ -97,7 +101,7 @@ export class ServerSide {
     this.perDatagram = hw.cpu.params.cycles_per_datagram > 0;
     dispatcher.config.crypto.observer = (op) => {
       if (this.capture) this.capture.ops.push(op);
-      if (tap) tap(op);
+      if (tap) tap(op, this.capture?.address);
     };
   }
 
@@ -162,6 +166,7 @@ export class ServerSide {
         else this.lookup(job);
         return;
       case 'ctx_cache':
+      case 'ctx_cache_miss':
         this.compute(job);
         return;
       case 'port_tx':
@@ -187,7 +192,8 @@ export class ServerSide {
       this.begin(job, 'ctx_cache');
       const id = this.hooks.connId(conn.address);
       if (this.tracer !== null) this.tracer.cache(job.tid, id, this.k.now);
-      cache.access(id, job.next);
+      // a capacity miss is its own stage ("where the time goes": what the cache's pressure costs)
+      if (!cache.access(id, job.next) && cache.lastCapacityMiss) job.stage = 'ctx_cache_miss';
     } else this.compute(job);
   }
 
@@ -210,7 +216,10 @@ export class ServerSide {
     const conn = d.receive(job.datagram!, job.address, now / PS_PER_MS);
     this.capture = undefined;
     job.datagram = undefined;
-    if (conn !== before) mark(job, undefined); // a new connection: everything it counted was this job's
+    if (conn !== before) {
+      mark(job, undefined); // a new connection: everything it counted was this job's
+      if (conn !== undefined && this.hooks.created) this.hooks.created(job.address);
+    }
     this.collect(job, conn, 1, d.stats.statelessHrrSent - hrr0, d.stats.badCookies - bad0);
     this.charge(job, 1);
   }

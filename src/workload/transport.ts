@@ -23,6 +23,9 @@ export class Transport {
   private clients: ClientSide | undefined;
   /** Server sides by dispatcher index (Client.server). */
   private servers: readonly ServerSide[] = [];
+  /** A datagram for an address that is no client (a hello flood's spoofed source, attack.ts): returns the ledger's
+   *  drop cause. Unset: 'no_endpoint'. */
+  unknownPeer: ((address: string, bytes: number) => string) | undefined = undefined;
   private readonly toServer = (x: Delivery): void => {
     const c = x.c;
     const log = x.log;
@@ -67,7 +70,7 @@ export class Transport {
     const net = this.net;
     const c = this.clients!.byAddr.get(address);
     if (!c || net.drop(c.net)) {
-      this.acc.datagramLedger.drop(c ? 'network_loss' : 'no_endpoint');
+      this.acc.datagramLedger.drop(c ? 'network_loss' : this.unknownPeer ? this.unknownPeer(address, datagram.length) : 'no_endpoint');
       if (log !== null) this.probe.freeLog(log);
       return;
     }

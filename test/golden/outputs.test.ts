@@ -59,7 +59,13 @@ for (const file of scenarios) {
 }
 
 test.after(() => {
-  if (update && !only) writeFileSync(digestFile, `${JSON.stringify(fresh, null, 2)}\n`);
+  if (!update) return;
+  // with GOLDEN_ONLY, only the scenarios run are replaced; the others keep their stored digests
+  const all: Digests = only ? (JSON.parse(readFileSync(digestFile, 'utf8')) as Digests) : {};
+  for (const [k, v] of Object.entries(fresh)) all[k] = v;
+  const sorted: Digests = {};
+  for (const k of Object.keys(all).sort()) sorted[k] = all[k]!;
+  writeFileSync(digestFile, `${JSON.stringify(sorted, null, 2)}\n`);
 });
 
 test.run();

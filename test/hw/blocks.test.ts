@@ -205,6 +205,26 @@ test('context cache: hit = hit_ns; miss = hit_ns + DMA fetch of context_bytes; e
   assert.ok(Math.abs(c.cost().area_mm2 - 0.5 * 0.0016) < 1e-12);
 });
 
+test('context cache: a hit on a context still being fetched waits for the fetch; capacity misses counted', () => {
+  const k = new Kernel();
+  const m = loadModel('baseline', ['context_cache.capacity_connections=1', 'context_cache.ports=1']);
+  const c = new ContextCache(k, m.context_cache!, new RecordDma(k, m.dma));
+  const done: [number, number, number][] = []; // [id, completion time, wait reported]
+  const at = (ps: number, id: number) => k.at(ps, () => c.access(id, (w) => done.push([id, k.now, w])));
+  at(0, 1); // miss: lookup 4 ns, fetch 40.96 ns + 750 ns
+  at(1000, 1); // 1 ns later: a hit (the LRU holds 1), but the context is not there before the fetch ends
+  at(2_000_000, 2); // evicts 1
+  at(3_000_000, 1); // capacity miss
+  k.run();
+  const miss = 4000 + 40960 + 750000;
+  // the miss completes first, the hit at the same instant; the hit's wait is everything but its 4 ns lookup
+  assert.equal(done.slice(0, 2), [[1, miss, 0], [1, miss, miss - 1000 - 4000]]);
+  assert.is(c.hits, 1);
+  assert.is(c.misses, 3);
+  assert.is(c.capacityMisses, 1);
+  assert.is(c.evictions, 2);
+});
+
 test('host CPU: protocol processing and software crypto on `cores` cores', () => {
   const k = new Kernel();
   const cpu = new HostCpu(k, loadModel('software-only').cpu);

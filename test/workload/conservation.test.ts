@@ -18,6 +18,8 @@ const SMALL: Record<string, string[]> = {
   'memory-per-connection': ['clients.count=200'],
   'bulk-throughput': ['traffic.records_per_client=200'],
   'lossy-network': ['clients.count=100'],
+  'gateway-mutual-auth': ['clients.count=100', 'clients.arrival.duration_ms=200'],
+  'hello-flood': ['clients.count=50', 'clients.arrival.duration_ms=10', 'attack.duration_ms=10'],
 };
 
 function dropsOf(b: DatagramBalance): number {

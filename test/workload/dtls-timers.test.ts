@@ -11,7 +11,11 @@ import { load } from './helpers.ts';
 
 test('defaults: a scenario without dtls: gets the core defaults except the floor (1 ms vs 10 ms), and config dumps them', () => {
   const s = parseScenario('model: { file: m.yaml }\nclients: { count: 1 }\n', 'x.yaml');
-  assert.equal(s.dtls, { timers: { initial_rto_ms: 1000, max_rto_ms: 60000, rto_floor_ms: 1, max_retransmissions: 10 } });
+  assert.equal(s.dtls, {
+    timers: { initial_rto_ms: 1000, max_rto_ms: 60000, rto_floor_ms: 1, max_retransmissions: 10 },
+    // the core's half-open caps (src/dtls/endpoint/half-open.ts HALF_OPEN_DEFAULTS), written out here
+    half_open: { max: 4096, max_per_source: 256, handshake_timeout_ms: 60000 },
+  });
   const core = resolveClient({ crypto: createProvider('node', seededRandom('unused')), verifier: { verify: () => ({ ok: false, alert: 42, reason: 'unused' }) } });
   const t = endpointTimers(s.dtls);
   assert.equal(t, {

@@ -21,6 +21,7 @@
 #include <ctime>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <iostream>
 #include <list>
 #include <map>
@@ -323,14 +324,44 @@ struct ContextCache : sc_module {
     lru.erase(it->second);
     where.erase(it);
   }
+  // A context's fetch in flight: a hit on it whose lookup ends before the fetch waits for the fetch.
+  struct Fill {
+    bool arrived = false;
+    std::vector<std::function<void()>> waiters;
+  };
+  std::unordered_map<long, std::shared_ptr<Fill>> filling;
   void access(long conn, Done d) {
     long r = touch(conn);
     if (r == -1) {
-      ports.use(hit, std::move(d));
+      auto it = filling.find(conn);
+      if (it == filling.end()) {
+        ports.use(hit, std::move(d));
+        return;
+      }
+      std::shared_ptr<Fill> f = it->second;
+      ports.use(hit, [this, f, d](ps_t w, ps_t s) {
+        if (f->arrived) {
+          d(w, s);
+          return;
+        }
+        ps_t lookupEnd = S->now();
+        f->waiters.push_back([this, d, w, lookupEnd]() { d(w + (S->now() - lookupEnd), lookupEnd - hit); });
+      });
       return;
     }
     if (r >= 0) dma->transfer(ctxBytes, false, nullptr);
-    ports.use(hit, [this, d](ps_t w, ps_t) { dma->transfer(ctxBytes, true, [w, d](ps_t w2, ps_t s2) { d(w + w2, s2); }); });
+    auto f = std::make_shared<Fill>();
+    filling[conn] = f;
+    ports.use(hit, [this, d, f, conn](ps_t w, ps_t) {
+      dma->transfer(ctxBytes, true, [this, w, d, f, conn](ps_t w2, ps_t s2) {
+        f->arrived = true;
+        auto it = filling.find(conn);
+        if (it != filling.end() && it->second == f) filling.erase(it);
+        d(w + w2, s2);  // the access that missed first, then the hits that waited for its context
+        for (auto& fn : f->waiters) fn();
+        f->waiters.clear();
+      });
+    });
   }
 };
 

@@ -2,6 +2,7 @@
 // configuration. Every field, its default and its source: docs/scenarios.md.
 import * as z from 'zod';
 import { type CommonConfig, TIMER_DEFAULTS } from '../../dtls/endpoint/config.ts';
+import { HalfOpenSchema } from './attack.ts';
 
 /**
  * Handshake retransmission timer (RFC 9147 5.8.2), the same for every client and the server. The defaults are the
@@ -28,6 +29,8 @@ export const DtlsTimersSchema = z
 
 export const DtlsSchema = z.strictObject({
   timers: DtlsTimersSchema.prefault({}),
+  /** The server's bounds on half-open handshakes (config/attack.ts). */
+  half_open: HalfOpenSchema.prefault({}),
 });
 
 export type DtlsTimersConfig = z.output<typeof DtlsTimersSchema>;

@@ -5,3 +5,5 @@ export * from './dist.ts';
 export * from './model.ts';
 export * from './dtls.ts';
 export * from './scenario.ts';
+export * from './auth.ts';
+export * from './attack.ts';

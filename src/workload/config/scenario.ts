@@ -4,6 +4,8 @@ import * as z from 'zod';
 import { SUITE_NAMES, type CipherSuiteName } from '../../dtls/crypto/suites.ts';
 import { DistSpec, PositiveDistSpec } from './dist.ts';
 import { DtlsSchema } from './dtls.ts';
+import { AttackSchema } from './attack.ts';
+import { CERT_KEY_TYPES, ClientAuthSchema } from './auth.ts';
 import { parseYamlConfig, applyOverrides, ConfigError, positionOf } from './yaml.ts';
 import { applyModelOverrides, type ModelConfig } from './model.ts';
 
@@ -13,7 +15,9 @@ const posInt = z.number().int().positive();
 const nonNegInt = z.number().int().nonnegative();
 
 export const GROUPS = ['x25519', 'secp256r1', 'X25519MLKEM768', 'MLKEM768'] as const;
-export const SIGNATURES = ['ecdsa_secp256r1_sha256', 'ed25519'] as const;
+/** rsa_pss_rsae_sha256: the clients that pick it talk to the server's RSA chain (clients.certificate.type rsa-2048 or
+ *  rsa-3072; rsa-2048 if the type is not RSA). */
+export const SIGNATURES = ['ecdsa_secp256r1_sha256', 'ed25519', 'rsa_pss_rsae_sha256'] as const;
 /** Cipher suite names a scenario may use: exactly those the DTLS core implements (SUITE_NAMES). */
 export type SuiteName = CipherSuiteName;
 export type GroupName = (typeof GROUPS)[number];
@@ -100,7 +104,7 @@ export const ClientsSchema = z.strictObject({
   certificate: z
     .strictObject({
       /** Key type of the server certificate chain. */
-      type: z.enum(['ecdsa-p256', 'ed25519']).default('ecdsa-p256'),
+      type: z.enum(CERT_KEY_TYPES).default('ecdsa-p256'),
       /** Certificates sent (leaf + intermediates); the client verifies one signature per certificate. */
       chain_length: z.number().int().min(1).max(8).default(2),
     })
@@ -108,6 +112,8 @@ export const ClientsSchema = z.strictObject({
   costs: ClientCostsSchema.prefault({}),
   /** Session resumption (RFC 8446 2.2 / 4.6.1): absent = no client resumes and the server issues no tickets. */
   resumption: ResumptionSchema.optional(),
+  /** Client certificate authentication (config/auth.ts): absent = the server sends no CertificateRequest. */
+  client_auth: ClientAuthSchema.optional(),
 });
 
 export const RateSchema = z.strictObject({
@@ -258,6 +264,8 @@ export const ScenarioSchema = z.strictObject({
   /** DTLS protocol settings (retransmission timers) of every client and the server. */
   dtls: DtlsSchema.prefault({}),
   sim: SimSchema.prefault({}),
+  /** Hello flood beside the legitimate clients (config/attack.ts): absent = no attacker. */
+  attack: AttackSchema.optional(),
   sla: z.array(SlaSchema).default([]),
 });
 
