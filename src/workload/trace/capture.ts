@@ -15,7 +15,7 @@ import type { Ps } from '../../sim/index.ts';
 import { aeadOpCycles, hashOpCycles, softwareCycles, type Done, type HwCryptoOp, type Platform, type Route } from '../../hw/index.ts';
 import { OpTraceReader, type JobKind, type OpTrace, type ProtocolOp, type TraceOp } from './format.ts';
 import { OpTraceRecorder, type RecorderWindow } from './recorder.ts';
-import { keylogLine, type KeylogLabel } from '../../dtls/index.ts';
+import { keylogLine, type KeylogLabel } from '../../dtls/keylog.ts';
 
 export class TraceCapture {
   readonly recorder: OpTraceRecorder;
