@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { ROOT } from '../interop/harness.ts';
 import { fitServer, leastSquares, median, type BatchFigures, type ServerMeasurement } from '../../src/cli/calibrate/server.ts';
 import { countsOf, splitProtocol } from '../../src/cli/calibrate/split.ts';
-import { parseCoreBusy, parseSchedstat, parseVoluntarySwitches } from '../../src/cli/loopback/measure.ts';
+import { parseCoreBusy, parseRcvbufErrors, parseSchedstat, parseVoluntarySwitches } from '../../src/cli/loopback/measure.ts';
 import { renderHostModel } from '../../src/cli/calibrate/render.ts';
 import type { MicroResults } from '../../src/cli/calibrate/micro.ts';
 import { parseModel, parseScenario, applyScenarioOverrides } from '../../src/workload/config/index.ts';
@@ -36,34 +36,36 @@ test('leastSquares: exact line and plane recovered', () => {
   assert.throws(() => leastSquares([[1, 1], [2, 2]], [1, 2]), /singular/);
 });
 
-test('fitServer: CPU = H + E x echoes + W x wake-ups, from every batch (synthetic, exact)', () => {
-  // H 4.5 ms, E 0.2 ms per extra echo, W 0.5 ms per wake-up; wake-ups differ from batch to batch
-  const cpu = (echoes: number, w: number) => batch(4.5 + 0.2 * echoes + 0.5 * w, w);
+test('fitServer: CPU = H + W x wake-ups through A and C; echoes from B, their wake-ups counted (synthetic, exact)', () => {
+  // H 4.5 ms, W 0.5 ms per wake-up; wake-ups differ from batch to batch. B: 10 more echoes at 0.2 ms each plus
+  // 0.6 more wake-ups per echo costing 0.1 ms each (cheaper than a handshake's)
+  const hs = (w: number) => batch(4.5 + 0.5 * w, w);
   const m: ServerMeasurement = {
     crypto: 'noble', reps: 2,
-    a: { clients: 60, rate: 20, batches: [cpu(0, 3), cpu(0, 2.5)] },
-    b: { clients: 30, rate: 20, echoes: 10, batches: [cpu(10, 8), cpu(10, 6)] },
-    c: { clients: 160, rate: 80, batches: [cpu(0, 0.5), cpu(0, 1)] },
+    a: { clients: 60, rate: 20, batches: [hs(3), hs(2.5)] },
+    b: { clients: 30, rate: 20, echoes: 10, batches: [batch(4.5 + 0.5 * 2.75 + 10 * (0.2 + 0.6 * 0.1), 2.75 + 6)] },
+    c: { clients: 160, rate: 80, batches: [hs(0.5), hs(1)] },
   };
   const f = fitServer(m);
-  assert.is(f.batches, 6);
+  assert.is(f.batches, 4);
   assert.ok(Math.abs(f.handshakeMs - 4.5) < 1e-9);
-  assert.ok(Math.abs(f.echoMs - 0.2) < 1e-9);
   assert.ok(Math.abs(f.wakeupMs - 0.5) < 1e-9);
   assert.ok(f.rmsMs < 1e-9);
-  // more wake-ups costing less: no positive slope, refitted without wake-ups (H = mean of the echo-less batches)
-  const g = fitServer({ ...m, a: { ...m.a, batches: [batch(4, 3)] }, c: { ...m.c, batches: [batch(6, 1)] }, b: { ...m.b, batches: [batch(7, 2)] } });
+  // echo: everything B added per extra echo, and the wake-ups it added
+  assert.ok(Math.abs(f.echoMs - 0.26) < 1e-9);
+  assert.ok(Math.abs(f.echoWakeups - 0.6) < 1e-9);
+  // more wake-ups costing less: no positive slope, H = mean of the handshake batches
+  const g = fitServer({ ...m, a: { ...m.a, batches: [batch(4, 3)] }, c: { ...m.c, batches: [batch(6, 1)] } });
   assert.is(g.wakeupMs, 0);
   assert.ok(Math.abs(g.handshakeMs - 5) < 1e-9);
-  assert.ok(Math.abs(g.echoMs - 0.2) < 1e-9);
 });
 
 test('splitProtocol: per record from the echo, per message from the rest (hand-computed)', () => {
-  const fit = { batches: 3, rmsMs: 0, wakeupMs: 0.1, handshakeMs: 4, echoMs: 0.2 };
+  const fit = { batches: 3, rmsMs: 0, wakeupMs: 0.1, handshakeMs: 4, echoMs: 0.25, echoWakeups: 0.5 };
   const a = { cryptoCycles: 5e6, datagrams: 10, messages: 9, records: 12 };
   // 10 echoes: +100k crypto cycles, +20 datagrams, +20 records
   const b = { cryptoCycles: 5.1e6, datagrams: 30, messages: 9, records: 32 };
-  // at 2 GHz: echo 0.2 ms = 400k cycles; per echo 10k crypto, 2 datagrams x 20k, 2 records -> (400k - 10k - 40k) / 2 = 175k
+  // at 2 GHz: echo 0.25 ms less 0.5 wake-ups x 0.1 ms = 0.2 ms = 400k cycles; per echo 10k crypto, 2 datagrams x 20k, 2 records -> (400k - 10k - 40k) / 2 = 175k
   // handshake 4 ms = 8M cycles - 5M crypto - 10 x 20k - 12 x 175k = 700k over 9 messages
   const p = splitProtocol(fit, a, b, 10, 2, 20_000);
   assert.ok(Math.abs(p.recordCycles - 175_000) < 1e-6);
@@ -86,6 +88,8 @@ test('kernel counters: schedstat, voluntary switches, per-core busy time', () =>
   // user nice system idle iowait irq softirq steal: busy = user + nice + system + irq + softirq + steal
   const stat = 'cpu  1 1 1 1 1 1 1 1 0 0\ncpu0 100 10 50 900 5 1 2 3 0 0\ncpu1 200 0 100 700 0 0 0 0 0 0\nintr 1\n';
   assert.equal(parseCoreBusy(stat), [1.66, 3]);
+  const snmp = 'Udp: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors SndbufErrors\nUdp: 10 1 7 12 6 0\nUdpLite: InDatagrams\nUdpLite: 0\n';
+  assert.is(parseRcvbufErrors(snmp), 6);
 });
 
 test('the rendered host model validates and runs a small scenario', () => {

@@ -31,8 +31,9 @@ export function renderHostModel(h: HostFacts, m: MicroResults, p: ProtocolFigure
 # (/proc/cpuinfo), Node ${h.node}, the project's ${h.crypto} crypto provider. Software-only: no accelerator block,
 # every operation runs on the host core at the rates measured here. Cycles = measured ns x ${g.toFixed(3)}.
 # Crypto and socket figures: medians of 7 batches timed in CPU time (process.cpuUsage). Protocol figures: the real
-# demo server's CPU time (kernel accounting of all its threads) under light loads, medians of repetitions, less the
-# crypto and datagrams the simulator counts for the same workload (src/cli/calibrate/split.ts). docs/validation.md ("Real server") compares this model's predictions
+# demo server's CPU time (kernel accounting of all its threads) under light loads, a least-squares fit over every
+# batch (src/cli/calibrate/server.ts), less the crypto and datagrams the simulator counts for the same workload
+# (src/cli/calibrate/split.ts). docs/validation.md ("Real server") compares this model's predictions
 # with the real demo server under the loadtest generator.
 name: host
 description: One core of this host running the project's DTLS server (${h.crypto} provider), calibrated ${h.date.slice(0, 10)}

@@ -7,10 +7,12 @@
 //   A  handshakes with one echoed record each, at a light rate          -> CPU/handshake, wake-ups/handshake
 //   B  the same clients with `echoes` more records each                 -> CPU per extra echo
 //   C  handshakes with one record at a higher rate (fewer wake-ups)     -> with A: CPU per wake-up
-// The fit (fitServer) is a least-squares plane through every batch: CPU per handshake = H + E x extra echoes +
-// W x wake-ups per handshake. Each batch's wake-ups are its own (they vary with the rate and with how other
-// processes delay the server), which is what separates W from H; medians of two loads were tried first and gave
-// a wake-up slope (567 us) that left an echo costing less than its own crypto, inconsistent with batch B.
+// The fit (fitServer): a least-squares line through the A and C batches, CPU per handshake = H + W x wake-ups per
+// handshake (each batch's own wake-ups: they vary with the rate and with how other processes delay the server),
+// then the extra echoes of B: E = (mean B - mean A) / echoes, all included, and the wake-ups they added per echo.
+// The wake-up cost is taken from handshake batches only: echoes that wake the server cost far less than W (a
+// record touches little code, a handshake flight the whole public-key and protocol path), so a single plane
+// through A, B and C (tried first) mixed the two and left an echo costing less than its own crypto.
 import { join } from 'node:path';
 import { runLoadAgainst, startServer, type LoadRun } from '../loopback/measure.ts';
 
@@ -30,15 +32,16 @@ export interface ServerMeasurement {
 }
 
 export interface ServerFit {
-  /** Batches used (all of A, B and C). */
+  /** Batches of A and C used for the line. */
   batches: number;
-  /** CPU ms of one wake-up (0 when the fitted slope is not positive: then refitted without it). */
+  /** CPU ms of one wake-up of a handshaking server (0 when the fitted slope is not positive: then H is the mean). */
   wakeupMs: number;
   /** CPU ms of a handshake with its one echo, wake-ups excluded. */
   handshakeMs: number;
-  /** CPU ms of one extra echo (receive + send back), wake-ups excluded. */
+  /** CPU ms of one extra echo (receive + send back), its wake-ups included, and the wake-ups per extra echo. */
   echoMs: number;
-  /** Root-mean-square residual of the fit, ms per handshake. */
+  echoWakeups: number;
+  /** Root-mean-square residual of the line, ms per handshake. */
   rmsMs: number;
 }
 
@@ -72,18 +75,22 @@ export function leastSquares(X: readonly number[][], y: readonly number[]): numb
   return A.map((row, i) => row[n]! / row[i]!);
 }
 
+const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+
 export function fitServer(m: ServerMeasurement): ServerFit {
-  const pts: { echoes: number; b: BatchFigures }[] = [
-    ...m.a.batches.map((b) => ({ echoes: 0, b })), ...m.b.batches.map((b) => ({ echoes: m.b.echoes, b })), ...m.c.batches.map((b) => ({ echoes: 0, b })),
-  ];
-  const y = pts.map((p) => p.b.cpuMsPerHandshake);
-  let [h, e, w] = leastSquares(pts.map((p) => [1, p.echoes, p.b.wakeupsPerHandshake]), y) as [number, number, number];
+  const pts = [...m.a.batches, ...m.c.batches];
+  const y = pts.map((p) => p.cpuMsPerHandshake);
+  let [h, w] = leastSquares(pts.map((p) => [1, p.wakeupsPerHandshake]), y) as [number, number];
   if (!(w > 0)) {
-    [h, e] = leastSquares(pts.map((p) => [1, p.echoes]), y) as [number, number];
+    h = mean(y);
     w = 0;
   }
-  const rms = Math.sqrt(pts.reduce((s, p, i) => s + (h + e * p.echoes + w * p.b.wakeupsPerHandshake - y[i]!) ** 2, 0) / pts.length);
-  return { batches: pts.length, wakeupMs: w, handshakeMs: h, echoMs: e, rmsMs: rms };
+  const rms = Math.sqrt(pts.reduce((s, p, i) => s + (h + w * p.wakeupsPerHandshake - y[i]!) ** 2, 0) / pts.length);
+  const cpu = (b: BatchFigures[]) => mean(b.map((x) => x.cpuMsPerHandshake));
+  const wake = (b: BatchFigures[]) => mean(b.map((x) => x.wakeupsPerHandshake));
+  const echoMs = (cpu(m.b.batches) - cpu(m.a.batches)) / m.b.echoes;
+  const echoWakeups = (wake(m.b.batches) - wake(m.a.batches)) / m.b.echoes;
+  return { batches: pts.length, wakeupMs: w, handshakeMs: h, echoMs, echoWakeups, rmsMs: rms };
 }
 
 const figures = (r: LoadRun): BatchFigures => ({

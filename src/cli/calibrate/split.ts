@@ -2,7 +2,8 @@
 // code as the server, so it counts exactly what the server did per handshake and per echo: crypto operations
 // (priced with the micro-measured software rates the model charges), datagrams, handshake messages and records.
 // What the measured CPU time leaves after the crypto and the socket cost of those datagrams is protocol work:
-//   cycles_per_record            = (echo CPU - echo crypto - echo datagrams x cycles_per_datagram) / echo records
+//   cycles_per_record            = (echo CPU - its wake-ups x cycles_per_wakeup - echo crypto
+//                                   - echo datagrams x cycles_per_datagram) / echo records
 //   cycles_per_handshake_message = (handshake CPU - its crypto - its datagrams x cycles_per_datagram
 //                                   - its records x cycles_per_record) / its messages
 //   cycles_per_wakeup            = the measured CPU per wake-up (server.ts)
@@ -42,7 +43,7 @@ export function countsOf(cpu: { ops: Record<string, number>; counters?: Record<s
 export function splitProtocol(fit: ServerFit, a: SimCounts, b: SimCounts, echoes: number, ghz: number, datagramCycles: number): ProtocolFigures {
   const cyc = (ms: number) => ms * 1e6 * ghz;
   const d = (k: keyof SimCounts) => (b[k] - a[k]) / echoes;
-  const echoCycles = cyc(fit.echoMs);
+  const echoCycles = cyc(fit.echoMs - fit.wakeupMs * fit.echoWakeups);
   const recordRaw = (echoCycles - d('cryptoCycles') - d('datagrams') * datagramCycles) / d('records');
   const recordCycles = Math.max(0, recordRaw);
   const hsCycles = cyc(fit.handshakeMs);
@@ -55,8 +56,8 @@ export function splitProtocol(fit: ServerFit, a: SimCounts, b: SimCounts, echoes
     wakeupCycles: cyc(fit.wakeupMs),
     messageHow: `real server: ${fit.handshakeMs.toFixed(3)} ms CPU per handshake with one echo, wake-ups excluded, less ${(a.cryptoCycles / ghz / 1e6).toFixed(3)} ms crypto, ` +
       `${a.datagrams.toFixed(1)} datagrams and ${a.records.toFixed(1)} records, over ${a.messages.toFixed(1)} messages${clamp(messageRaw)}`,
-    recordHow: `real server: ${(fit.echoMs * 1000).toFixed(1)} us CPU per extra echo less ${(d('cryptoCycles') / ghz / 1e3).toFixed(1)} us crypto and ${d('datagrams').toFixed(1)} datagrams, ` +
+    recordHow: `real server: ${(fit.echoMs * 1000).toFixed(1)} us CPU per extra echo less ${fit.echoWakeups.toFixed(2)} wake-ups, ${(d('cryptoCycles') / ghz / 1e3).toFixed(1)} us crypto and ${d('datagrams').toFixed(1)} datagrams, ` +
       `over ${d('records').toFixed(1)} records${clamp(recordRaw)}`,
-    wakeupHow: `real server: ${(fit.wakeupMs * 1000).toFixed(1)} us CPU per wake-up (voluntary context switch), least squares over ${fit.batches} batches (rms residual ${fit.rmsMs.toFixed(3)} ms per handshake)`,
+    wakeupHow: `real server: ${(fit.wakeupMs * 1000).toFixed(1)} us CPU per wake-up (voluntary context switch), least squares of CPU per handshake on wake-ups per handshake over ${fit.batches} handshake batches (rms residual ${fit.rmsMs.toFixed(3)} ms per handshake)`,
   };
 }

@@ -9,6 +9,8 @@
 //                       woken by a datagram or a timer)
 //   core share          CPU time / (CPU time + run-queue wait): the share of its core a process got while it had
 //                       work (1 on a dedicated core)
+//   receive drops       Udp RcvbufErrors of /proc/net/snmp (machine-wide): datagrams dropped by the kernel because
+//                       a socket's receive buffer was full (a saturated server's backlog beyond ~200 datagrams)
 //   other processes     /proc/stat busy jiffies of the core (user, nice, system, irq, softirq, steal) less the
 //                       pinned process's own CPU time: the load the rest of the machine put on that core
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -84,6 +86,24 @@ export function parseCoreBusy(stat: string, ticksPerS = 100): number[] {
 
 export const coreBusy = (): number[] => parseCoreBusy(readFileSync('/proc/stat', 'utf8'));
 
+/** Udp RcvbufErrors of /proc/net/snmp: datagrams the kernel dropped because a socket's receive buffer was full. */
+export function parseRcvbufErrors(snmp: string): number {
+  const lines = snmp.split('\n').filter((l) => l.startsWith('Udp:'));
+  if (lines.length < 2) return 0;
+  const names = lines[0]!.split(/\s+/);
+  const values = lines[1]!.split(/\s+/);
+  const i = names.indexOf('RcvbufErrors');
+  return i > 0 ? Number(values[i]) : 0;
+}
+
+const rcvbufErrors = (): number => {
+  try {
+    return parseRcvbufErrors(readFileSync('/proc/net/snmp', 'utf8'));
+  } catch {
+    return 0;
+  }
+};
+
 /** CPU seconds (user + system) of a process so far (/proc/PID/stat, tick granularity). */
 export function cpuSeconds(pid: number, ticksPerS = 100): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -154,6 +174,8 @@ export interface LoadRun {
   /** Share of the core each process got while it had work: CPU time / (CPU time + run-queue wait). */
   serverCoreShare: number;
   generatorCoreShare: number;
+  /** Datagrams dropped by full socket receive buffers over the run (machine-wide counter). */
+  receiveBufferDrops: number;
 }
 
 /** Runs the generator on `core` against the server (on `serverCore`) and reads the kernel's counters around it. */
@@ -164,6 +186,7 @@ export async function runLoadAgainst(root: string, server: ServerHandle, core: n
     '--arrival', load.arrival, '--timeout', '20000'];
   const s0 = procCounters(server.pid);
   const b0 = coreBusy();
+  const drops0 = rcvbufErrors();
   const t0 = performance.now();
   let gen: ProcCounters = { cpuS: 0, waitS: 0, wakeups: 0 };
   const text = await new Promise<string>((resolve, reject) => {
@@ -206,5 +229,6 @@ export async function runLoadAgainst(root: string, server: ServerHandle, core: n
     generatorUtilization: genCpu / wallS,
     serverCoreShare: share(serverCpuS, s1.waitS - s0.waitS),
     generatorCoreShare: share(genCpu, gen.waitS),
+    receiveBufferDrops: rcvbufErrors() - drops0,
   };
 }

@@ -1,5 +1,5 @@
 // `npm run validate -- loopback [--json] [--reps N] [--loads f1,f2,...|--rates r1,...] [--seconds S]
-//                                [--model FILE | --calibrate] [--server-crypto noble|node] [--arrival constant|poisson]`
+//                                [--model FILE | --calibrate [--calibrate-reps N]] [--server-crypto noble|node] [--arrival constant|poisson]`
 //
 // The simulator against a real server: the project's demo server pinned to core 0, the loadtest generator pinned
 // to core 1, at several offered loads from light to past saturation (fractions of the model's capacity on a
@@ -70,7 +70,7 @@ interface Row {
   rate: number;
   rep: number;
   figures: Record<string, Figure>;
-  context: { server_core_share: number; generator_core_share: number; other_load_server_core: number; other_load_generator_core: number; generator_utilization: number; run_queue_wait_ms_per_handshake: number; clients_failed: number; clients: number };
+  context: { server_core_share: number; generator_core_share: number; other_load_server_core: number; other_load_generator_core: number; generator_utilization: number; run_queue_wait_ms_per_handshake: number; receive_buffer_drops: number; clients_failed: number; clients: number };
 }
 
 export async function run(opts: { json: boolean; args: string[] }): Promise<void> {
@@ -90,7 +90,7 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
     if (a.includes('--calibrate')) {
       modelFile = join(tmp, 'host.yaml');
       log(`calibrating this host (server provider ${serverCrypto})...`);
-      const code = await calibrate(['--out', modelFile, '--crypto', serverCrypto], () => {}, (s) => void process.stderr.write(s));
+      const code = await calibrate(['--out', modelFile, '--crypto', serverCrypto, '--reps', opt(a, '--calibrate-reps') ?? '3'], () => {}, (s) => void process.stderr.write(s));
       if (code !== 0) throw new Error(`calibrate exited ${code}`);
     }
     const model = parseModel(readFileSync(modelFile, 'utf8'), modelFile);
@@ -119,7 +119,7 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
             rate, rep, figures,
             context: {
               server_core_share: real.serverCoreShare, generator_core_share: real.generatorCoreShare, other_load_server_core: real.otherLoadServerCore, other_load_generator_core: real.otherLoadGeneratorCore, generator_utilization: real.generatorUtilization,
-              run_queue_wait_ms_per_handshake: real.runQueueWaitMsPerHandshake, clients_failed: real.summary.clients_failed, clients,
+              run_queue_wait_ms_per_handshake: real.runQueueWaitMsPerHandshake, receive_buffer_drops: real.receiveBufferDrops, clients_failed: real.summary.clients_failed, clients,
             },
           });
           const f = (k: string) => `${figures[k]!.measured.toPrecision(3)}/${figures[k]!.predicted.toPrecision(3)}`;
