@@ -52,6 +52,7 @@ export interface Prediction {
   cpuMsPerHandshake: number;
   /** Predicted wake-ups per handshake (datagrams reaching an idle CPU; 0 unless cpu.cycles_per_wakeup > 0). */
   wakeupsPerHandshake: number;
+  /** Retransmissions of the clients and the server together (the simulator's summary). */
   retransmissions: number;
   result: SimResult;
 }

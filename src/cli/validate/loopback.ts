@@ -57,7 +57,6 @@ export function compare(real: LoadRun, p: Prediction): Record<string, Figure> {
     handshake_p50_ms: fig(s.handshake_latency_ms.p50, p.handshakeP50Ms),
     handshake_p99_ms: fig(s.handshake_latency_ms.p99, p.handshakeP99Ms),
     record_rtt_p50_us: fig(s.record_rtt_us.p50, p.recordRttP50Us),
-    retransmissions_per_handshake: fig(s.handshakes.retransmissions / Math.max(1, s.handshakes.completed), p.retransmissions / Math.max(1, p.result.summary.handshakes.completed)),
   };
 }
 
@@ -70,7 +69,7 @@ interface Row {
   rate: number;
   rep: number;
   figures: Record<string, Figure>;
-  context: { server_core_share: number; generator_core_share: number; other_load_server_core: number; other_load_generator_core: number; generator_utilization: number; run_queue_wait_ms_per_handshake: number; receive_buffer_drops: number; clients_failed: number; clients: number };
+  context: { client_retransmissions_per_handshake: number; server_core_share: number; generator_core_share: number; other_load_server_core: number; other_load_generator_core: number; generator_utilization: number; run_queue_wait_ms_per_handshake: number; receive_buffer_drops: number; clients_failed: number; clients: number };
 }
 
 export async function run(opts: { json: boolean; args: string[] }): Promise<void> {
@@ -118,6 +117,8 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
           rows.push({
             rate, rep, figures,
             context: {
+              // the generator sees its clients' retransmissions only; the simulator's count adds the server's (not comparable)
+              client_retransmissions_per_handshake: real.summary.handshakes.retransmissions / Math.max(1, real.summary.handshakes.completed),
               server_core_share: real.serverCoreShare, generator_core_share: real.generatorCoreShare, other_load_server_core: real.otherLoadServerCore, other_load_generator_core: real.otherLoadGeneratorCore, generator_utilization: real.generatorUtilization,
               run_queue_wait_ms_per_handshake: real.runQueueWaitMsPerHandshake, receive_buffer_drops: real.receiveBufferDrops, clients_failed: real.summary.clients_failed, clients,
             },
