@@ -6,7 +6,8 @@
 // loopback, and the real demo server's CPU time per handshake, per echoed record and per wake-up under light loads
 // (src/cli/calibrate/server.ts), from which the simulator's own count of the same work leaves the protocol cycles
 // per handshake message and per record (src/cli/calibrate/split.ts). Everything is timed in CPU time and taken as
-// medians, so that a shared machine disturbs it little (it still cools caches and adds retransmissions).
+// medians or least-squares fits over repetitions, so that a shared machine disturbs it less (it still cools
+// caches, slows the server's own work and adds retransmissions: docs/validation.md, "Sharing the machine").
 import dgram from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -77,7 +78,7 @@ export async function main(argv: string[], out = (s: string) => void process.std
     .description('Measure this host and write a calibrated software-only model of one core')
     .option('--out <file>', 'model file to write', 'models/host.yaml')
     .option('--crypto <provider>', 'crypto provider of the server being modelled: node or noble', 'node')
-    .option('--reps <n>', 'repetitions of the real server batches (medians are taken)', '5')
+    .option('--reps <n>', 'repetitions of the real server batches (all enter the fit)', '5')
     .option('--cert <file>', 'server certificate chain (PEM)', certPaths(ROOT).cert)
     .option('--key <file>', 'server private key (PEM)', certPaths(ROOT).key)
     .option('--json', 'print the raw measurements as JSON too')

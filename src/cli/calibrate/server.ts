@@ -1,7 +1,7 @@
 // Protocol cost of the real server, measured on the real server: the demo server pinned to one core, driven by the
 // loadtest generator on the other at light loads, its CPU time read from the kernel (src/cli/loopback/measure.ts).
 // CPU time, not wall time: other processes on the machine delay the server but do not add to its CPU time (they
-// only cool its caches, which is what the wake-up cost captures). Medians over repetitions.
+// only cool its caches, which is what the wake-up cost captures). Every repetition's batches enter the fit.
 //
 // Three kinds of batch, repeated `reps` times after a warm-up (JIT, V8 inline caches):
 //   A  handshakes with one echoed record each, at a light rate          -> CPU/handshake, wake-ups/handshake
