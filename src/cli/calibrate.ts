@@ -1,24 +1,33 @@
-// `npm run calibrate [-- --out models/host.yaml] [--crypto node|noble] [--handshakes N] [--json]`
+// `npm run calibrate [-- --out models/host.yaml] [--crypto node|noble] [--reps N] [--json]`
 //
 // Measures this host's costs for the project's own DTLS server code path and writes a software-only model of one
 // core (docs/validation.md, "Real server"): the crypto provider's calls (AEAD setup and per byte, record-number
-// mask, hash per call and per compression, each public-key operation), the protocol work of the real server code
-// per record and per handshake message (src/cli/calibrate/protocol.ts), and a UDP socket's cost per datagram on
-// loopback. Run it on an otherwise idle machine: every figure is a median of timed batches, but a busy core
-// still inflates them.
+// mask, hash per call and per compression, each public-key operation), a UDP socket's cost per datagram on
+// loopback, and the real demo server's CPU time per handshake, per echoed record and per wake-up under light loads
+// (src/cli/calibrate/server.ts), from which the simulator's own count of the same work leaves the protocol cycles
+// per handshake message and per record (src/cli/calibrate/split.ts). Everything is timed in CPU time and taken as
+// medians or least-squares fits over repetitions, so that a shared machine disturbs it less (it still cools
+// caches, slows the server's own work and adds retransmissions: docs/validation.md, "Sharing the machine").
 import dgram from 'node:dgram';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { createProvider } from '../dtls/index.ts';
 import { loadCredential } from '../dtls/cert/index.ts';
 import { cryptoRandom, parseIntOpt } from './demo-common.ts';
-import { makeTimer, measureMicro } from './calibrate/micro.ts';
-import { measureProtocol } from './calibrate/protocol.ts';
-import { type SocketResults, renderHostModel } from './calibrate/render.ts';
+import { cpuMs, makeTimer, measureMicro, type MicroResults } from './calibrate/micro.ts';
+import { type HostFacts, type SocketResults, renderHostModel } from './calibrate/render.ts';
+import { certPaths, fitServer, measureServer } from './calibrate/server.ts';
+import { countsOf, splitProtocol, type ProtocolFigures } from './calibrate/split.ts';
+import { clientCostsFrom, predict } from './loopback/predict.ts';
+import { parseModel } from '../workload/config/index.ts';
 
-type Opts = { out: string; crypto: string; handshakes: string; cert: string; key: string; json?: boolean };
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+
+type Opts = { out: string; crypto: string; reps: string; cert: string; key: string; json?: boolean };
 
 /** Ping-pong between two loopback sockets: each round trip is 2 sends + 2 receives. */
 export async function measureSocket(rounds: number, size: number): Promise<SocketResults> {
@@ -32,10 +41,10 @@ export async function measureSocket(rounds: number, size: number): Promise<Socke
   const once = (n: number) =>
     new Promise<number>((resolve) => {
       let left = n;
-      const t0 = performance.now();
+      const t0 = cpuMs();
       a.removeAllListeners('message');
       a.on('message', () => {
-        if (--left === 0) resolve(performance.now() - t0);
+        if (--left === 0) resolve(cpuMs() - t0);
         else a.send(payload, pb, '127.0.0.1');
       });
       a.send(payload, pb, '127.0.0.1');
@@ -49,7 +58,7 @@ export async function measureSocket(rounds: number, size: number): Promise<Socke
   const rttNs = (runs[2]! * 1e6) / rounds;
   return {
     perDatagramNs: rttNs / 4,
-    how: `loopback ping-pong of ${size} B datagrams between two node:dgram sockets in one process: round trip ${(rttNs / 1000).toFixed(1)} us = 2 sends + 2 receives (each with an event-loop turn), so one send or receive ~ RTT/4`,
+    how: `loopback ping-pong of ${size} B datagrams between two node:dgram sockets in one process: ${(rttNs / 1000).toFixed(1)} us CPU per round trip = 2 sends + 2 receives (each with an event-loop turn), so one send or receive ~ 1/4`,
   };
 }
 
@@ -69,9 +78,9 @@ export async function main(argv: string[], out = (s: string) => void process.std
     .description('Measure this host and write a calibrated software-only model of one core')
     .option('--out <file>', 'model file to write', 'models/host.yaml')
     .option('--crypto <provider>', 'crypto provider of the server being modelled: node or noble', 'node')
-    .option('--handshakes <n>', 'in-process handshakes for the protocol figures', '300')
-    .option('--cert <file>', 'server certificate chain (PEM)', 'test/fixtures/certs/ecdsa/server-chain.pem')
-    .option('--key <file>', 'server private key (PEM)', 'test/fixtures/certs/ecdsa/server.key')
+    .option('--reps <n>', 'repetitions of the real server batches (all enter the fit)', '5')
+    .option('--cert <file>', 'server certificate chain (PEM)', certPaths(ROOT).cert)
+    .option('--key <file>', 'server private key (PEM)', certPaths(ROOT).key)
     .option('--json', 'print the raw measurements as JSON too')
     .exitOverride()
     .configureOutput({ writeErr: (s) => err(s), writeOut: (s) => out(s) });
@@ -95,21 +104,43 @@ export async function main(argv: string[], out = (s: string) => void process.std
   const t0 = performance.now();
   err('calibrate: crypto provider calls...\n');
   const micro = measureMicro(provider, makeTimer());
-  err('calibrate: server protocol work (in-process handshakes and echoes)...\n');
-  const proto = measureProtocol(cred.credential, micro, cryptoRandom, crypto, {
-    handshakes: parseIntOpt(o.handshakes, '--handshakes', 10, 100000), recordsPerClient: 20, recordSize: 100, cookie: true,
-  });
   err('calibrate: UDP socket cost per datagram...\n');
   const sock = await measureSocket(5000, 100);
   const cpu = cpuFacts();
-  const yaml = renderHostModel(
-    { cpuModel: cpu.model, clockGhz: cpu.ghz, node: process.version, crypto, date: new Date().toISOString(), command: `npm run calibrate -- ${argv.join(' ')}`.trim() },
-    micro, proto, sock,
-  );
-  writeFileSync(o.out, yaml);
-  if (o.json) out(`${JSON.stringify({ clock_ghz: cpu.ghz, micro, protocol: proto, socket: sock }, null, 2)}\n`);
+  const facts: HostFacts = { cpuModel: cpu.model, clockGhz: cpu.ghz, node: process.version, crypto, date: new Date().toISOString(), command: `npm run calibrate -- ${argv.join(' ')}`.trim() };
+  err('calibrate: the real demo server under light loads (server on core 0, generator on core 1)...\n');
+  const paths = certPaths(ROOT);
+  const server = await measureServer(ROOT, crypto, { reps: parseIntOpt(o.reps, '--reps', 1, 50), log: (s) => err(`calibrate: ${s}\n`), cert: o.cert, key: o.key, ca: paths.ca });
+  const fit = fitServer(server);
+  const proto = protocolFromServer(facts, micro, sock, fit, server.b.echoes, server.a, server.b);
+  writeFileSync(o.out, renderHostModel(facts, micro, proto, sock));
+  if (o.json) out(`${JSON.stringify({ clock_ghz: cpu.ghz, micro, socket: sock, server, fit, protocol: proto }, null, 2)}\n`);
   err(`calibrate: wrote ${o.out} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
   return 0;
+}
+
+/** The simulator counts the calibration workloads' work on a provisional model (protocol figures 0), then the
+ *  measured CPU time is split (split.ts). */
+function protocolFromServer(
+  facts: HostFacts, micro: MicroResults, sock: SocketResults, fit: ReturnType<typeof fitServer>, echoes: number,
+  a: { clients: number; rate: number }, b: { clients: number; rate: number },
+): ProtocolFigures {
+  const zero: ProtocolFigures = { messageCycles: 0, recordCycles: 0, wakeupCycles: 0, messageHow: 'provisional', recordHow: 'provisional', wakeupHow: 'provisional' };
+  const tmp = mkdtempSync(join(tmpdir(), 'calibrate-'));
+  try {
+    const file = join(tmp, 'provisional.yaml');
+    writeFileSync(file, renderHostModel(facts, micro, zero, sock));
+    const model = parseModel(readFileSync(file, 'utf8'), file);
+    const clientCosts = clientCostsFrom(micro, model.cpu);
+    const count = (w: { clients: number; rate: number }, records: number) => {
+      const p = predict({ modelFile: file, clients: w.clients, rate: w.rate, records, size: 100, cookie: true, seed: 1, oneWayMs: 0.01, clientCosts, arrival: 'constant', coreShare: 1, clientShare: 1 });
+      const cpuBlock = p.result.blocks.find((x) => x.name === 'cpu')!;
+      return countsOf(cpuBlock, p.result.summary.handshakes.completed);
+    };
+    return splitProtocol(fit, count(a, 1), count(b, 1 + echoes), echoes, facts.clockGhz, model.cpu.cycles_per_datagram);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -7,6 +7,10 @@
 //   sn-mask:         sn_mask_cycles
 //   hash family:     hash_op_cycles + blocks x cycles_per_compression[alg]       (every call pays the call cost)
 //   asymmetric:      pke_cycles[op] (ML-KEM: kem_cycles[op])
+//
+// Socket work (cpu.cycles_per_datagram, a real server's socket): each datagram received or sent; a datagram that
+// reaches an idle CPU (idle before this instant: work released now and followed at once is the same event-loop
+// turn) also pays cycles_per_wakeup, the cost of the event loop waking up.
 import { Clock, HZ_PER_GHZ, type Kernel, type Ps } from '../sim/index.ts';
 import type { Discipline } from '../sim/index.ts';
 import { aeadPayloadBytes, classifyAead } from './aead.ts';
@@ -58,6 +62,13 @@ export class HostCpu extends BlockBase {
   private readonly recPs: Ps;
   private readonly invPs: Ps;
   private readonly dgPs: Ps;
+  private readonly wakePs: Ps;
+  /** Time the last piece of work finished (tracked only when cycles_per_wakeup > 0). */
+  private lastEnd: Ps = -1;
+  private readonly endFn = (waitPs: Ps, startPs: Ps, done: Done | null): void => {
+    this.lastEnd = this.k.now;
+    if (done !== null) done(waitPs, startPs);
+  };
   private readonly pjPerCycle: number;
   /** Protocol-processing dynamic energy in the window, pJ (part of energyPj). */
   protocolPj = { handshake_message: 0, handshake_record: 0, record: 0 };
@@ -74,6 +85,7 @@ export class HostCpu extends BlockBase {
     this.recPs = this.clock.cyclesToPs(Math.ceil(p.cycles_per_record));
     this.invPs = this.clock.cyclesToPs(Math.ceil(p.invocation_cycles));
     this.dgPs = this.clock.cyclesToPs(Math.ceil(p.cycles_per_datagram));
+    this.wakePs = this.clock.cyclesToPs(Math.ceil(p.cycles_per_wakeup));
     this.pjPerCycle = p.cost.energy_pj_per_cycle;
     this.defaultAad = opts.defaultAad ?? DEFAULT_AAD_BYTES;
   }
@@ -83,11 +95,17 @@ export class HostCpu extends BlockBase {
     this.count(kind);
     if (kind === 'datagram') {
       // Socket cost of one datagram; booked as record work (a datagram is framing, whatever it carries).
-      const c = this.params.cycles_per_datagram;
+      let c = this.params.cycles_per_datagram;
+      let ps = this.dgPs;
+      if (this.wakePs > 0 && this.idleBeforeNow()) {
+        this.count('wakeup');
+        c += this.params.cycles_per_wakeup;
+        ps += this.wakePs;
+      }
       this.cycles.protocol += c;
       this.protocolPj.record += c * this.pjPerCycle;
       this.energyPj += c * this.pjPerCycle;
-      return this.resource.use(this.dgPs, done, priority);
+      return this.use(ps, done, priority);
     }
     if (kind !== 'handshake-message') {
       const c = this.params.cycles_per_record;
@@ -95,13 +113,13 @@ export class HostCpu extends BlockBase {
       if (kind === 'record') this.protocolPj.record += c * this.pjPerCycle;
       else this.protocolPj.handshake_record += c * this.pjPerCycle;
       this.energyPj += c * this.pjPerCycle;
-      return this.resource.use(this.recPs, done, priority);
+      return this.use(this.recPs, done, priority);
     }
     const c = this.params.cycles_per_handshake_message;
     this.cycles.protocol += c;
     this.protocolPj.handshake_message += c * this.pjPerCycle;
     this.energyPj += c * this.pjPerCycle;
-    return this.resource.use(this.msgPs, done, priority);
+    return this.use(this.msgPs, done, priority);
   }
 
   /** Host side of one accelerator invocation (descriptor, doorbell, completion handling). Returns the energy, pJ. */
@@ -111,7 +129,7 @@ export class HostCpu extends BlockBase {
     this.cycles.invocation += c;
     const pj = c * this.pjPerCycle;
     this.energyPj += pj;
-    this.resource.use(this.invPs, done, priority);
+    this.use(this.invPs, done, priority);
     return pj;
   }
 
@@ -123,7 +141,7 @@ export class HostCpu extends BlockBase {
     if (op.op === 'aead-seal' || op.op === 'aead-open') this.bytes += aeadPayloadBytes(op);
     const pj = c * this.pjPerCycle;
     this.energyPj += pj;
-    this.resource.use(this.clock.cyclesToPs(c), done, priority);
+    this.use(this.clock.cyclesToPs(c), done, priority);
     return pj;
   }
 
@@ -133,7 +151,19 @@ export class HostCpu extends BlockBase {
     this.count(label);
     this.cycles.protocol += c;
     this.energyPj += c * this.pjPerCycle;
-    return this.resource.use(this.clock.cyclesToPs(c), done, priority);
+    return this.use(this.clock.cyclesToPs(c), done, priority);
+  }
+
+  /** The resource, tracking the end of each piece of work when wake-ups are modelled (no wrapper otherwise). */
+  private use(ps: Ps, done: Done | null, priority: number): boolean {
+    if (this.wakePs === 0) return this.resource.use(ps, done, priority);
+    return this.resource.use(ps, this.endFn, priority, done);
+  }
+
+  /** A free core, nothing queued, and no work finished at this very instant. */
+  private idleBeforeNow(): boolean {
+    const r = this.resource;
+    return r.inService < r.capacity && r.queueLength === 0 && this.lastEnd < this.k.now;
   }
 
   override resetStats(): void {

@@ -185,6 +185,11 @@ export const CpuSchema = z.strictObject({
    *  turn), cycles; 0 (default) leaves it out, as for a NIC that places datagrams in host memory by DMA. Measured
    *  on this host by `npm run calibrate` (docs/validation.md, "Real server"). */
   cycles_per_datagram: nonNeg.default(0),
+  /** Host cost of waking an idle server (event loop returning from epoll_wait, timer and callback machinery, caches
+   *  refilled after other processes ran), cycles, charged with a datagram's socket cost when it reaches a CPU that
+   *  has been idle (not one freed at that very instant); needs cycles_per_datagram > 0. 0 (default) leaves it out.
+   *  Measured on the real demo server by `npm run calibrate` (docs/validation.md, "Real server"). */
+  cycles_per_wakeup: nonNeg.default(0),
   /** Software crypto rates, used for every operation whose accelerator block is absent or has 0 instances. */
   software: z.strictObject({
     /** AEAD per byte of plaintext, cycles/B. */

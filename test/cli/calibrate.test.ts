@@ -1,11 +1,14 @@
-// npm run calibrate: pricing of traced operations (by hand), the rendered model validates against the model schema,
-// and the shipped calibrated model (models/host.yaml) runs every shipped scenario.
+// npm run calibrate: the fit of the real server's CPU time (wake-up slope, per-echo cost) and its split into the
+// model's protocol figures (by hand), the kernel counters' parsing, the rendered model validates against the model
+// schema, and the shipped calibrated model (models/host.yaml) runs every shipped scenario.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../interop/harness.ts';
-import { priceOp } from '../../src/cli/calibrate/protocol.ts';
+import { fitServer, leastSquares, median, type BatchFigures, type ServerMeasurement } from '../../src/cli/calibrate/server.ts';
+import { countsOf, splitProtocol } from '../../src/cli/calibrate/split.ts';
+import { parseCoreBusy, parseRcvbufErrors, parseSchedstat, parseVoluntarySwitches } from '../../src/cli/loopback/measure.ts';
 import { renderHostModel } from '../../src/cli/calibrate/render.ts';
 import type { MicroResults } from '../../src/cli/calibrate/micro.ts';
 import { parseModel, parseScenario, applyScenarioOverrides } from '../../src/workload/config/index.ts';
@@ -19,25 +22,81 @@ const micro: MicroResults = {
   pkeNs: { x25519_keygen: 50_000, x25519_derive: 60_000, p256_keygen: 70_000, p256_derive: 80_000, ed25519_sign: 40_000, ed25519_verify: 90_000, ecdsa_p256_sign: 45_000, ecdsa_p256_verify: 95_000 },
 };
 
-test('priceOp: each kind priced from the micro figures (hand-computed)', () => {
-  // seal of 1200 B with AES-128-GCM: 1000 + 2 x 1200
-  assert.is(priceOp({ op: 'aead-seal', alg: 'AES-128-GCM', inputBytes: 1200, outputBytes: 1216 }, micro), 3400);
-  // open prices the plaintext: 1100 + 3 x 100
-  assert.is(priceOp({ op: 'aead-open', alg: 'AES-256-GCM', inputBytes: 116, outputBytes: 100 }, micro), 1400);
-  assert.is(priceOp({ op: 'sn-mask', alg: 'AES-128-GCM', inputBytes: 16, outputBytes: 16, blocks: 1 }, micro), 300);
-  // HMAC-SHA-384 of 4 compressions: 600 + 4 x 200
-  assert.is(priceOp({ op: 'hmac', alg: 'SHA-384', inputBytes: 48, outputBytes: 48, blocks: 4 }, micro), 1400);
-  assert.is(priceOp({ op: 'kx-keygen', alg: 'X25519', inputBytes: 0, outputBytes: 32 }, micro), 50_000);
-  assert.is(priceOp({ op: 'kx-derive', alg: 'P-256', inputBytes: 65, outputBytes: 32 }, micro), 80_000);
-  assert.is(priceOp({ op: 'sign', alg: 'ecdsa_secp256r1_sha256', inputBytes: 130, outputBytes: 72 }, micro), 45_000);
-  assert.is(priceOp({ op: 'verify', alg: 'ed25519', inputBytes: 130, outputBytes: 0, ok: true }, micro), 90_000);
+const batch = (cpuMsPerHandshake: number, wakeupsPerHandshake: number): BatchFigures => ({ cpuMsPerHandshake, wakeupsPerHandshake, retransmissionsPerHandshake: 0, otherLoadServerCore: 0 });
+
+test('median: odd and even counts', () => {
+  assert.is(median([3, 1, 2]), 2);
+  assert.is(median([4, 1, 3, 2]), 2.5);
+  assert.ok(Number.isNaN(median([])));
+});
+
+test('leastSquares: exact line and plane recovered', () => {
+  const c = leastSquares([[1, 0], [1, 1], [1, 2]], [1, 3, 5]);
+  assert.ok(Math.abs(c[0]! - 1) < 1e-12 && Math.abs(c[1]! - 2) < 1e-12);
+  assert.throws(() => leastSquares([[1, 1], [2, 2]], [1, 2]), /singular/);
+});
+
+test('fitServer: CPU = H + W x wake-ups through A and C; echoes from B, their wake-ups counted (synthetic, exact)', () => {
+  // H 4.5 ms, W 0.5 ms per wake-up; wake-ups differ from batch to batch. B: 10 more echoes at 0.2 ms each plus
+  // 0.6 more wake-ups per echo costing 0.1 ms each (cheaper than a handshake's)
+  const hs = (w: number) => batch(4.5 + 0.5 * w, w);
+  const m: ServerMeasurement = {
+    crypto: 'noble', reps: 2,
+    a: { clients: 60, rate: 20, batches: [hs(3), hs(2.5)] },
+    b: { clients: 30, rate: 20, echoes: 10, batches: [batch(4.5 + 0.5 * 2.75 + 10 * (0.2 + 0.6 * 0.1), 2.75 + 6)] },
+    c: { clients: 160, rate: 80, batches: [hs(0.5), hs(1)] },
+  };
+  const f = fitServer(m);
+  assert.is(f.batches, 4);
+  assert.ok(Math.abs(f.handshakeMs - 4.5) < 1e-9);
+  assert.ok(Math.abs(f.wakeupMs - 0.5) < 1e-9);
+  assert.ok(f.rmsMs < 1e-9);
+  // echo: everything B added per extra echo, and the wake-ups it added
+  assert.ok(Math.abs(f.echoMs - 0.26) < 1e-9);
+  assert.ok(Math.abs(f.echoWakeups - 0.6) < 1e-9);
+  // more wake-ups costing less: no positive slope, H = mean of the handshake batches
+  const g = fitServer({ ...m, a: { ...m.a, batches: [batch(4, 3)] }, c: { ...m.c, batches: [batch(6, 1)] } });
+  assert.is(g.wakeupMs, 0);
+  assert.ok(Math.abs(g.handshakeMs - 5) < 1e-9);
+});
+
+test('splitProtocol: per record from the echo, per message from the rest (hand-computed)', () => {
+  const fit = { batches: 3, rmsMs: 0, wakeupMs: 0.1, handshakeMs: 4, echoMs: 0.25, echoWakeups: 0.5 };
+  const a = { cryptoCycles: 5e6, datagrams: 10, messages: 9, records: 12 };
+  // 10 echoes: +100k crypto cycles, +20 datagrams, +20 records
+  const b = { cryptoCycles: 5.1e6, datagrams: 30, messages: 9, records: 32 };
+  // at 2 GHz: echo 0.25 ms less 0.5 wake-ups x 0.1 ms = 0.2 ms = 400k cycles; per echo 10k crypto, 2 datagrams x 20k, 2 records -> (400k - 10k - 40k) / 2 = 175k
+  // handshake 4 ms = 8M cycles - 5M crypto - 10 x 20k - 12 x 175k = 700k over 9 messages
+  const p = splitProtocol(fit, a, b, 10, 2, 20_000);
+  assert.ok(Math.abs(p.recordCycles - 175_000) < 1e-6);
+  assert.ok(Math.abs(p.messageCycles - 700_000 / 9) < 1e-6);
+  assert.ok(Math.abs(p.wakeupCycles - 200_000) < 1e-6);
+  // a negative residual is clamped and said so
+  const q = splitProtocol({ ...fit, handshakeMs: 1 }, a, b, 10, 2, 20_000);
+  assert.is(q.messageCycles, 0);
+  assert.match(q.messageHow, /clamped/);
+});
+
+test('countsOf: per handshake from the cpu block', () => {
+  const c = countsOf({ ops: { datagram: 40, 'handshake-message': 18, 'handshake-record': 20, record: 4 }, counters: { crypto_cycles: 1000 } }, 2);
+  assert.equal(c, { cryptoCycles: 500, datagrams: 20, messages: 9, records: 12 });
+});
+
+test('kernel counters: schedstat, voluntary switches, per-core busy time', () => {
+  assert.equal(parseSchedstat('123456789 2000 17\n'), { runNs: 123456789, waitNs: 2000 });
+  assert.is(parseVoluntarySwitches('Name:\tnode\nvoluntary_ctxt_switches:\t4242\nnonvoluntary_ctxt_switches:\t7\n'), 4242);
+  // user nice system idle iowait irq softirq steal: busy = user + nice + system + irq + softirq + steal
+  const stat = 'cpu  1 1 1 1 1 1 1 1 0 0\ncpu0 100 10 50 900 5 1 2 3 0 0\ncpu1 200 0 100 700 0 0 0 0 0 0\nintr 1\n';
+  assert.equal(parseCoreBusy(stat), [1.66, 3]);
+  const snmp = 'Udp: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors SndbufErrors\nUdp: 10 1 7 12 6 0\nUdpLite: InDatagrams\nUdpLite: 0\n';
+  assert.is(parseRcvbufErrors(snmp), 6);
 });
 
 test('the rendered host model validates and runs a small scenario', () => {
   const yaml = renderHostModel(
     { cpuModel: 'test CPU', clockGhz: 2, node: 'v20', crypto: 'node', date: '2026-12-04T00:00:00Z', command: 'npm run calibrate' },
     micro,
-    { handshakes: 10, handshakeNs: 500_000, handshakeCryptoNs: 300_000, handshakeMessages: 7, handshakeRecords: 5, echoNs: 20_000, echoCryptoNs: 8_000, perRecordNs: 6_000, perMessageNs: 24_000 },
+    { messageCycles: 48_000, recordCycles: 12_000, wakeupCycles: 30_000, messageHow: 'test', recordHow: 'test', wakeupHow: 'test' },
     { perDatagramNs: 10_000, how: 'test' },
   );
   const m = parseModel(yaml, 'host.yaml');
@@ -45,6 +104,7 @@ test('the rendered host model validates and runs a small scenario', () => {
   assert.is(m.cpu.cycles_per_record, 12_000);
   assert.is(m.cpu.cycles_per_handshake_message, 48_000);
   assert.is(m.cpu.cycles_per_datagram, 20_000);
+  assert.is(m.cpu.cycles_per_wakeup, 30_000);
   assert.is(m.cpu.software.pke_cycles.ecdsa_p256_sign, 90_000);
   assert.is(m.cpu.cores, 1);
 });

@@ -1,7 +1,7 @@
 // The calibrated software-only model (models/host.yaml): one core of this host running the project's own server,
 // every figure with how it was measured. Cycles = measured ns x the clock written in the file.
 import type { MicroResults } from './micro.ts';
-import type { ProtocolResults } from './protocol.ts';
+import type { ProtocolFigures } from './split.ts';
 
 export interface HostFacts {
   cpuModel: string;
@@ -21,7 +21,7 @@ export interface SocketResults {
 const c = (ns: number, ghz: number) => Math.max(1, Math.round(ns * ghz));
 const cf = (ns: number, ghz: number) => Number(Math.max(0.001, ns * ghz).toPrecision(3));
 
-export function renderHostModel(h: HostFacts, m: MicroResults, p: ProtocolResults, s: SocketResults): string {
+export function renderHostModel(h: HostFacts, m: MicroResults, p: ProtocolFigures, s: SocketResults): string {
   const g = h.clockGhz;
   const a = m.aead;
   const aeadLine = (k: keyof MicroResults['aead']) => (a[k] ? cf(a[k].perUnitNs, g) : 1);
@@ -30,7 +30,10 @@ export function renderHostModel(h: HostFacts, m: MicroResults, p: ProtocolResult
   return `# Calibrated on this host by \`${h.command}\` (${h.date}): one core of ${h.cpuModel} at ${g.toFixed(3)} GHz
 # (/proc/cpuinfo), Node ${h.node}, the project's ${h.crypto} crypto provider. Software-only: no accelerator block,
 # every operation runs on the host core at the rates measured here. Cycles = measured ns x ${g.toFixed(3)}.
-# Each figure is the median of 7 timed batches. docs/validation.md ("Real server") compares this model's predictions
+# Crypto and socket figures: medians of 7 batches timed in CPU time (process.cpuUsage). Protocol figures: the real
+# demo server's CPU time (kernel accounting of all its threads) under light loads, a least-squares fit over every
+# batch (src/cli/calibrate/server.ts), less the crypto and datagrams the simulator counts for the same workload
+# (src/cli/calibrate/split.ts). docs/validation.md ("Real server") compares this model's predictions
 # with the real demo server under the loadtest generator.
 name: host
 description: One core of this host running the project's DTLS server (${h.crypto} provider), calibrated ${h.date.slice(0, 10)}
@@ -53,10 +56,11 @@ dma:
 cpu:
   cores: 1                   # the server is pinned to one core (taskset)
   clock_ghz: ${g.toFixed(3)}
-  cycles_per_handshake_message: ${c(p.perMessageNs, g)}   # server protocol time of ${p.handshakes} in-process handshakes (${(p.handshakeNs / 1000).toFixed(1)} us each, ${(p.handshakeCryptoNs / 1000).toFixed(1)} us of it crypto priced below), minus ${p.handshakeRecords.toFixed(1)} records x cycles_per_record, over ${p.handshakeMessages.toFixed(1)} messages
-  cycles_per_record: ${c(p.perRecordNs, g)}              # echo phase: server time per echoed record (${(p.echoNs / 1000).toFixed(2)} us, ${(p.echoCryptoNs / 1000).toFixed(2)} us crypto) less crypto, over 2 records (in + out)
+  cycles_per_handshake_message: ${c(p.messageCycles / g, g)}   # ${p.messageHow}
+  cycles_per_record: ${c(p.recordCycles / g, g)}              # ${p.recordHow}
   invocation_cycles: 0       # no accelerator to invoke
   cycles_per_datagram: ${c(s.perDatagramNs, g)}             # ${s.how}
+  cycles_per_wakeup: ${Math.round(p.wakeupCycles)}             # ${p.wakeupHow}
   software:
     aead_cycles_per_byte: { aes_128_gcm: ${aeadLine('aes_128_gcm')}, aes_256_gcm: ${aeadLine('aes_256_gcm')}, aes_128_ccm: ${aeadLine('aes_128_ccm')}, chacha20_poly1305: ${aeadLine('chacha20_poly1305')} }  # seal of 64 B and 16 KiB, slope
     aead_setup_cycles: ${c(setupNs, g)}   # AES-128-GCM seal of 64 B less 64 x the per-byte slope

@@ -1,8 +1,20 @@
-// The measured side of `npm run validate -- loopback`: the project's demo server pinned to one core, the loadtest
-// generator pinned to the other, over loopback UDP. Server CPU time comes from the kernel's accounting of the
-// server process (/proc/PID/stat utime + stime, the same counters process.cpuUsage() reads through getrusage).
+// The measured side of `npm run validate -- loopback` and of the server stage of `npm run calibrate`: the project's
+// demo server pinned to one core, the loadtest generator pinned to the other, over loopback UDP. Everything is read
+// from the kernel's accounting, so that a shared machine disturbs the figures as little as possible:
+//   server CPU time     sum over the server's threads of /proc/PID/task/TID/schedstat field 1 (ns run on a CPU;
+//                       the main thread and V8's helper threads: GC, compiler), the figure process.cpuUsage() reads
+//                       at tick granularity
+//   run-queue wait      schedstat field 2 (ns runnable but not running: other processes held the core)
+//   wake-ups            voluntary_ctxt_switches of /proc/PID/status (the event loop blocked in epoll_wait and was
+//                       woken by a datagram or a timer)
+//   core share          CPU time / (CPU time + run-queue wait): the share of its core a process got while it had
+//                       work (1 on a dedicated core)
+//   receive drops       Udp RcvbufErrors of /proc/net/snmp (machine-wide): datagrams dropped by the kernel because
+//                       a socket's receive buffer was full (a saturated server's backlog beyond ~200 datagrams)
+//   other processes     /proc/stat busy jiffies of the core (user, nice, system, irq, softirq, steal) less the
+//                       pinned process's own CPU time: the load the rest of the machine put on that core
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LoadSummary } from '../loadtest/summary.ts';
 
@@ -22,10 +34,79 @@ export interface RealServerOptions {
   key: string;
 }
 
-/** CPU seconds (user + system) of a process so far. */
+/** Kernel counters of one process. */
+export interface ProcCounters {
+  /** CPU time of all threads, s. */
+  cpuS: number;
+  /** Time runnable but waiting for a CPU, all threads, s. */
+  waitS: number;
+  /** Voluntary context switches (blocking waits) of the main thread. */
+  wakeups: number;
+}
+
+/** Parses a schedstat line: run ns, wait ns, timeslices. */
+export function parseSchedstat(line: string): { runNs: number; waitNs: number } {
+  const [run, wait] = line.trim().split(/\s+/).map(Number);
+  return { runNs: run ?? 0, waitNs: wait ?? 0 };
+}
+
+/** voluntary_ctxt_switches of a /proc/PID/status text. */
+export function parseVoluntarySwitches(status: string): number {
+  const m = /^voluntary_ctxt_switches:\s*(\d+)/m.exec(status);
+  return m ? Number(m[1]) : 0;
+}
+
+export function procCounters(pid: number): ProcCounters {
+  let run = 0;
+  let wait = 0;
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const s = parseSchedstat(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8'));
+      run += s.runNs;
+      wait += s.waitNs;
+    } catch {
+      // a thread that ended between the listing and the read
+    }
+  }
+  return { cpuS: run / 1e9, waitS: wait / 1e9, wakeups: parseVoluntarySwitches(readFileSync(`/proc/${pid}/status`, 'utf8')) };
+}
+
+/** Busy seconds of each core so far (/proc/stat cpuN: user nice system idle iowait irq softirq steal ...). */
+export function parseCoreBusy(stat: string, ticksPerS = 100): number[] {
+  const out: number[] = [];
+  for (const line of stat.split('\n')) {
+    const m = /^cpu(\d+)\s+(.*)$/.exec(line);
+    if (!m) continue;
+    const f = m[2]!.trim().split(/\s+/).map(Number);
+    const busy = (f[0] ?? 0) + (f[1] ?? 0) + (f[2] ?? 0) + (f[5] ?? 0) + (f[6] ?? 0) + (f[7] ?? 0);
+    out[Number(m[1])] = busy / ticksPerS;
+  }
+  return out;
+}
+
+export const coreBusy = (): number[] => parseCoreBusy(readFileSync('/proc/stat', 'utf8'));
+
+/** Udp RcvbufErrors of /proc/net/snmp: datagrams the kernel dropped because a socket's receive buffer was full. */
+export function parseRcvbufErrors(snmp: string): number {
+  const lines = snmp.split('\n').filter((l) => l.startsWith('Udp:'));
+  if (lines.length < 2) return 0;
+  const names = lines[0]!.split(/\s+/);
+  const values = lines[1]!.split(/\s+/);
+  const i = names.indexOf('RcvbufErrors');
+  return i > 0 ? Number(values[i]) : 0;
+}
+
+const rcvbufErrors = (): number => {
+  try {
+    return parseRcvbufErrors(readFileSync('/proc/net/snmp', 'utf8'));
+  } catch {
+    return 0;
+  }
+};
+
+/** CPU seconds (user + system) of a process so far (/proc/PID/stat, tick granularity). */
 export function cpuSeconds(pid: number, ticksPerS = 100): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name in parentheses: state is field 3; utime 14, stime 15 (1-based).
   const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(rest[11]) + Number(rest[12])) / ticksPerS;
 }
@@ -65,32 +146,89 @@ export async function startServer(o: RealServerOptions): Promise<ServerHandle> {
   };
 }
 
-export interface LoadRun {
-  summary: LoadSummary;
-  serverCpuS: number;
-  serverUtilization: number;
+export interface LoadSpec {
+  clients: number;
+  rate: number;
+  records: number;
+  size: number;
+  ca: string;
+  seed: number;
+  arrival: 'constant' | 'poisson';
 }
 
-/** Runs the generator on `core` against the server and measures the server's CPU time over the run. */
-export async function runLoadAgainst(
-  root: string, server: ServerHandle, core: number,
-  load: { clients: number; rate: number; records: number; size: number; ca: string; seed: number },
-): Promise<LoadRun> {
+export interface LoadRun {
+  summary: LoadSummary;
+  /** Server CPU time over the run (all threads), s; per completed handshake, ms. */
+  serverCpuS: number;
+  serverCpuMsPerHandshake: number;
+  /** Server CPU time / the generator's window (first client start to last client end). */
+  serverUtilization: number;
+  /** Server wake-ups and run-queue wait per completed handshake. */
+  wakeupsPerHandshake: number;
+  runQueueWaitMsPerHandshake: number;
+  /** Share of each core taken by other processes over the run (server's core, generator's core). */
+  otherLoadServerCore: number;
+  otherLoadGeneratorCore: number;
+  /** Generator CPU time / its wall time (its clients share one core). */
+  generatorUtilization: number;
+  /** Share of the core each process got while it had work: CPU time / (CPU time + run-queue wait). */
+  serverCoreShare: number;
+  generatorCoreShare: number;
+  /** Datagrams dropped by full socket receive buffers over the run (machine-wide counter). */
+  receiveBufferDrops: number;
+}
+
+/** Runs the generator on `core` against the server (on `serverCore`) and reads the kernel's counters around it. */
+export async function runLoadAgainst(root: string, server: ServerHandle, core: number, serverCore: number, load: LoadSpec): Promise<LoadRun> {
   const args = ['-c', String(core), process.execPath, '--import', 'tsx', join(root, 'src/cli/loadtest.ts'), '--json',
     '--port', String(server.port), '--ca', load.ca, '--server-name', 'localhost', '--clients', String(load.clients),
     '--rate', String(load.rate), '--records', String(load.records), '--size', String(load.size), '--seed', String(load.seed),
-    '--timeout', '20000'];
-  const cpu0 = cpuSeconds(server.pid);
+    '--arrival', load.arrival, '--timeout', '20000'];
+  const s0 = procCounters(server.pid);
+  const b0 = coreBusy();
+  const drops0 = rcvbufErrors();
+  const t0 = performance.now();
+  let gen: ProcCounters = { cpuS: 0, waitS: 0, wakeups: 0 };
   const text = await new Promise<string>((resolve, reject) => {
     const c = spawn('taskset', args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    // the generator's own CPU time: polled, since an exited process has no /proc entry (misses < 100 ms of it)
+    const poll = setInterval(() => {
+      try {
+        gen = procCounters(c.pid!);
+      } catch {
+        // exited
+      }
+    }, 100);
     let s = '';
     c.stdout.on('data', (d: Buffer) => (s += d.toString()));
-    c.on('exit', (code) => (code === 0 || code === 1 ? resolve(s) : reject(new Error(`loadtest exited ${code}`))));
+    c.on('exit', (code) => {
+      clearInterval(poll);
+      if (code === 0 || code === 1) resolve(s);
+      else reject(new Error(`loadtest exited ${code}`));
+    });
   });
-  const cpu1 = cpuSeconds(server.pid);
+  const wallS = (performance.now() - t0) / 1000;
+  const s1 = procCounters(server.pid);
+  const b1 = coreBusy();
   const summary = JSON.parse(text) as LoadSummary;
-  const serverCpuS = cpu1 - cpu0;
-  // Utilisation over the generator's window (first start to last end); the start-up of the generator process is
-  // outside the window and the idle server spends ~nothing there.
-  return { summary, serverCpuS, serverUtilization: serverCpuS / summary.window_s };
+  const hs = Math.max(1, summary.handshakes.completed);
+  const serverCpuS = s1.cpuS - s0.cpuS;
+  const genCpu = gen.cpuS;
+  const share = (cpu: number, wait: number) => (cpu > 0 ? cpu / (cpu + wait) : 1);
+  const other = (c: number, own: number) => Math.min(1, Math.max(0, ((b1[c] ?? 0) - (b0[c] ?? 0) - own) / wallS));
+  return {
+    summary,
+    serverCpuS,
+    serverCpuMsPerHandshake: (serverCpuS * 1000) / hs,
+    // the generator's start-up is outside its window and the idle server spends ~nothing there
+    serverUtilization: serverCpuS / summary.window_s,
+    wakeupsPerHandshake: (s1.wakeups - s0.wakeups) / hs,
+    runQueueWaitMsPerHandshake: ((s1.waitS - s0.waitS) * 1000) / hs,
+    otherLoadServerCore: other(serverCore, serverCpuS),
+    otherLoadGeneratorCore: other(core, genCpu),
+    generatorUtilization: genCpu / wallS,
+    serverCoreShare: share(serverCpuS, s1.waitS - s0.waitS),
+    generatorCoreShare: share(genCpu, gen.waitS),
+    receiveBufferDrops: rcvbufErrors() - drops0,
+  };
 }

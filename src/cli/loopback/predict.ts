@@ -1,10 +1,15 @@
 // The predicted side of `npm run validate -- loopback`: the simulator with the calibrated one-core host model
 // (models/host.yaml from `npm run calibrate`) and a loopback network, on the same arrival process as the generator
-// (Poisson at the same rate, the same client count, records and size).
+// (the same client count, records and size; constant arrivals are the simulator's 'ramp' over clients / rate, so
+// both sides start their clients at the same instants; Poisson arrivals are drawn from the simulator's own stream).
+// Other processes on the machine: the server's core gives it only a share of its time while it has work (CPU time /
+// (CPU time + run-queue wait), measured beside each run, src/cli/loopback/measure.ts); `coreShare` < 1 runs the model's core that much slower (processor sharing, a fluid
+// approximation: time-slice granularity is not modelled) and the client costs likewise with `clientShare`.
 import { readFileSync } from 'node:fs';
 import { runScenario } from '../../workload/index.ts';
-import { parseModel, parseScenario } from '../../workload/config/index.ts';
+import { applyModelOverrides, parseModel, parseScenario } from '../../workload/config/index.ts';
 import type { SimResult } from '../../workload/result.ts';
+import type { MicroResults } from '../calibrate/micro.ts';
 
 export interface ClientCostsUs {
   handshake_message_us: number;
@@ -29,6 +34,11 @@ export interface PredictInput {
   /** Loopback one-way delay outside the server (kernel path), ms. */
   oneWayMs: number;
   clientCosts: ClientCostsUs;
+  arrival: 'constant' | 'poisson';
+  /** Share of its core the server got while it had work (1 = a dedicated core). */
+  coreShare: number;
+  /** Share of the generator's core left to the clients. */
+  clientShare: number;
 }
 
 export interface Prediction {
@@ -38,20 +48,27 @@ export interface Prediction {
   handshakeP99Ms: number;
   /** Predicted echo round trip: twice the simulated one-way record latency p50 (both directions are alike). */
   recordRttP50Us: number;
+  /** Server CPU time per completed handshake, ms (busy time x coreShare: the CPU time the work itself takes). */
+  cpuMsPerHandshake: number;
+  /** Predicted wake-ups per handshake (datagrams reaching an idle CPU; 0 unless cpu.cycles_per_wakeup > 0). */
+  wakeupsPerHandshake: number;
+  /** Retransmissions of the clients and the server together (the simulator's summary). */
+  retransmissions: number;
   result: SimResult;
 }
 
 export function scenarioYaml(p: PredictInput): string {
-  const cc = Object.entries(p.clientCosts).map(([k, v]) => `    ${k}: ${Number(v.toPrecision(4))}`).join('\n');
+  const cc = Object.entries(p.clientCosts).map(([k, v]) => `    ${k}: ${Number((v / p.clientShare).toPrecision(4))}`).join('\n');
+  const arrival = p.arrival === 'constant' ? `{ kind: ramp, duration_ms: ${(p.clients * 1000) / p.rate} }` : `{ kind: poisson, rate_per_s: ${p.rate} }`;
   return `name: loopback-validation
 description: the loadtest generator's workload against the demo server on one core (npm run validate -- loopback)
 model:
   file: ${JSON.stringify(p.modelFile)}
-  overrides: []
+  overrides: [${p.coreShare < 1 ? `"cpu.clock_ghz=${clockOf(p.modelFile) * p.coreShare}"` : ''}]
 baseline_udp: false
 clients:
   count: ${p.clients}
-  arrival: { kind: poisson, rate_per_s: ${p.rate} }
+  arrival: ${arrival}
   mix:
     suites: { TLS_AES_128_GCM_SHA256: 1 }
     groups: { x25519: 1 }
@@ -79,18 +96,42 @@ sim:
 `;
 }
 
+function clockOf(modelFile: string): number {
+  return parseModel(readFileSync(modelFile, 'utf8'), modelFile).cpu.clock_ghz;
+}
+
 export function predict(p: PredictInput): Prediction {
   const scenario = parseScenario(scenarioYaml(p), 'loopback-validation.yaml');
-  const model = parseModel(readFileSync(p.modelFile, 'utf8'), p.modelFile);
+  const model = applyModelOverrides(parseModel(readFileSync(p.modelFile, 'utf8'), p.modelFile), scenario.model.overrides);
   const result = runScenario({ scenario, model, seed: p.seed, crypto: 'node' });
   const s = result.summary;
   const cpu = result.blocks.find((b) => b.name === 'cpu');
   return {
-    serverUtilization: cpu ? cpu.busy_s / s.sim_time_s : Number.NaN,
+    serverUtilization: cpu ? (cpu.busy_s * p.coreShare) / s.sim_time_s : Number.NaN,
     handshakesPerS: s.throughput.handshakes_per_s,
     handshakeP50Ms: s.handshake_latency_ms.p50,
     handshakeP99Ms: s.handshake_latency_ms.p99,
     recordRttP50Us: 2 * s.record_latency_us.p50,
+    cpuMsPerHandshake: cpu ? (cpu.busy_s * p.coreShare * 1000) / Math.max(1, s.handshakes.completed) : Number.NaN,
+    wakeupsPerHandshake: (cpu?.ops.wakeup ?? 0) / Math.max(1, s.handshakes.completed),
+    retransmissions: s.handshakes.retransmissions,
     result,
+  };
+}
+
+/** Costs of the generator's clients (node:crypto): the micro-measured crypto of the client's provider, and the
+ *  model's protocol figures for the protocol work (the same endpoint code). */
+export function clientCostsFrom(m: MicroResults, cpu: { clock_ghz: number; cycles_per_handshake_message: number; cycles_per_record: number; cycles_per_datagram: number }): ClientCostsUs {
+  const us = (cycles: number) => cycles / cpu.clock_ghz / 1000;
+  return {
+    handshake_message_us: us(cpu.cycles_per_handshake_message),
+    record_us: us(cpu.cycles_per_record + cpu.cycles_per_datagram),
+    aead_op_us: m.aead.aes_128_gcm.fixedNs / 1000,
+    aead_ns_per_byte: m.aead.aes_128_gcm.perUnitNs,
+    hash_block_ns: m.hash.sha256.perUnitNs + m.hash.sha256.fixedNs / 2,
+    kx_keygen_us: (m.pkeNs.x25519_keygen ?? 0) / 1000,
+    kx_derive_us: (m.pkeNs.x25519_derive ?? 0) / 1000,
+    sign_us: (m.pkeNs.ecdsa_p256_sign ?? 0) / 1000,
+    verify_us: (m.pkeNs.ecdsa_p256_verify ?? 0) / 1000,
   };
 }

@@ -1,58 +1,75 @@
-// `npm run validate -- loopback [--json] [--reps N] [--rates r1,r2,...] [--seconds S] [--model FILE] [--server-crypto noble|node]`
+// `npm run validate -- loopback [--json] [--reps N] [--loads f1,f2,...|--rates r1,...] [--seconds S]
+//                                [--model FILE | --calibrate [--calibrate-reps N]] [--server-crypto noble|node] [--arrival constant|poisson]`
 //
 // The simulator against a real server: the project's demo server pinned to core 0, the loadtest generator pinned
-// to core 1, at several offered loads from light to past saturation; the simulator with the calibrated one-core
-// host model (calibrated in this run unless --model is given) on the same arrival process. Prints measured vs
-// predicted server CPU utilisation, handshakes/s, handshake p50/p99 and record round trip p50 with relative errors.
+// to core 1, at several offered loads from light to past saturation (fractions of the model's capacity on a
+// dedicated core); the simulator with the calibrated one-core host model (models/host.yaml unless --model, or a
+// fresh calibration with --calibrate) on the same arrival instants. Each repetition starts a fresh server and warms
+// it up (JIT) before its loads. Measured beside each run: the share of its core the server and the generator got
+// while they had work, CPU time / (CPU time + run-queue wait) (src/cli/loopback/measure.ts); the prediction runs
+// the model's core and the clients that much slower (a fluid approximation of time sharing, predict.ts). Prints per figure and load `measured`, `predicted`,
+// `rel_error` for each repetition and their medians and spread.
 // The server runs the noble (pure JavaScript) provider by default so that one core of generator (node:crypto
 // clients) can saturate it: a server handshake then costs several times a client's.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadCredential } from '../../dtls/cert/index.ts';
 import { createProvider } from '../../dtls/index.ts';
 import { main as calibrate } from '../calibrate.ts';
 import { makeTimer, measureMicro } from '../calibrate/micro.ts';
+import { certPaths, median } from '../calibrate/server.ts';
 import { cryptoRandom } from '../demo-common.ts';
-import { readFileSync } from 'node:fs';
-import { runLoadAgainst, startServer } from '../loopback/measure.ts';
-import { type ClientCostsUs, predict } from '../loopback/predict.ts';
+import { runLoadAgainst, startServer, type LoadRun } from '../loopback/measure.ts';
+import { clientCostsFrom, predict, type Prediction } from '../loopback/predict.ts';
 import { parseModel } from '../../workload/config/index.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
-const CERTS = join(ROOT, 'test/fixtures/certs/ecdsa');
 
-interface Figure {
+export interface Figure {
   measured: number;
   predicted: number;
   rel_error: number;
 }
 
-const fig = (measured: number, predicted: number): Figure => ({ measured, predicted, rel_error: (predicted - measured) / measured });
+export const fig = (measured: number, predicted: number): Figure => ({ measured, predicted, rel_error: (predicted - measured) / measured });
+
+/** Per figure over the repetitions: medians of measured, predicted and rel_error, and the rel_error range. */
+export function spread(figs: readonly Figure[]): Figure & { rel_error_min: number; rel_error_max: number } {
+  const e = figs.map((f) => f.rel_error);
+  return {
+    measured: median(figs.map((f) => f.measured)),
+    predicted: median(figs.map((f) => f.predicted)),
+    rel_error: median(e),
+    rel_error_min: Math.min(...e),
+    rel_error_max: Math.max(...e),
+  };
+}
+
+/** The figures compared for one run. */
+export function compare(real: LoadRun, p: Prediction): Record<string, Figure> {
+  const s = real.summary;
+  return {
+    server_utilization: fig(real.serverUtilization, p.serverUtilization),
+    server_cpu_ms_per_handshake: fig(real.serverCpuMsPerHandshake, p.cpuMsPerHandshake),
+    wakeups_per_handshake: fig(real.wakeupsPerHandshake, p.wakeupsPerHandshake),
+    handshakes_per_s: fig(s.throughput.handshakes_per_s, p.handshakesPerS),
+    handshake_p50_ms: fig(s.handshake_latency_ms.p50, p.handshakeP50Ms),
+    handshake_p99_ms: fig(s.handshake_latency_ms.p99, p.handshakeP99Ms),
+    record_rtt_p50_us: fig(s.record_rtt_us.p50, p.recordRttP50Us),
+  };
+}
 
 function opt(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 }
 
-/** Client costs of the generator's node:crypto clients, from the same micro-measurements as the calibration. */
-function clientCosts(modelFile: string): ClientCostsUs {
-  const m = measureMicro(createProvider('node', cryptoRandom), makeTimer(30, 5));
-  const model = parseModel(readFileSync(modelFile, 'utf8'), modelFile);
-  const ghz = model.cpu.clock_ghz;
-  const perDatagramUs = ((model.cpu as { cycles_per_datagram?: number }).cycles_per_datagram ?? 0) / ghz / 1000;
-  return {
-    handshake_message_us: model.cpu.cycles_per_handshake_message / ghz / 1000,
-    record_us: model.cpu.cycles_per_record / ghz / 1000 + perDatagramUs,
-    aead_op_us: m.aead.aes_128_gcm.fixedNs / 1000,
-    aead_ns_per_byte: m.aead.aes_128_gcm.perUnitNs,
-    hash_block_ns: m.hash.sha256.perUnitNs + m.hash.sha256.fixedNs / 2,
-    kx_keygen_us: m.pkeNs.x25519_keygen! / 1000,
-    kx_derive_us: m.pkeNs.x25519_derive! / 1000,
-    sign_us: m.pkeNs.ecdsa_p256_sign! / 1000,
-    verify_us: m.pkeNs.ecdsa_p256_verify! / 1000,
-  };
+interface Row {
+  rate: number;
+  rep: number;
+  figures: Record<string, Figure>;
+  context: { client_retransmissions_per_handshake: number; server_core_share: number; generator_core_share: number; other_load_server_core: number; other_load_generator_core: number; generator_utilization: number; run_queue_wait_ms_per_handshake: number; receive_buffer_drops: number; clients_failed: number; clients: number };
 }
 
 export async function run(opts: { json: boolean; args: string[] }): Promise<void> {
@@ -60,65 +77,76 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
   const reps = Number(opt(a, '--reps') ?? 3);
   const seconds = Number(opt(a, '--seconds') ?? 4);
   const serverCrypto = (opt(a, '--server-crypto') ?? 'noble') as 'node' | 'noble';
+  const arrival = (opt(a, '--arrival') ?? 'constant') as 'constant' | 'poisson';
   const records = Number(opt(a, '--records') ?? 1);
   const size = Number(opt(a, '--size') ?? 100);
+  const certs = certPaths(ROOT);
   const tmp = mkdtempSync(join(tmpdir(), 'loopback-'));
   const log = (s: string) => process.stderr.write(`validate loopback: ${s}\n`);
+  const t0 = performance.now();
   try {
-    let modelFile = opt(a, '--model');
-    if (!modelFile) {
+    let modelFile = opt(a, '--model') ?? join(ROOT, 'models/host.yaml');
+    if (a.includes('--calibrate')) {
       modelFile = join(tmp, 'host.yaml');
       log(`calibrating this host (server provider ${serverCrypto})...`);
-      const code = await calibrate(['--out', modelFile, '--crypto', serverCrypto, '--handshakes', '200'], () => {}, () => {});
+      const code = await calibrate(['--out', modelFile, '--crypto', serverCrypto, '--reps', opt(a, '--calibrate-reps') ?? '3'], () => {}, (s) => void process.stderr.write(s));
       if (code !== 0) throw new Error(`calibrate exited ${code}`);
     }
-    const costs = clientCosts(modelFile);
-    // Capacity from the model: saturate it with a burst and read the handshake rate.
-    const sat = predict({ modelFile, clients: 400, rate: 1e6, records, size, cookie: true, seed: 1, oneWayMs: 0.01, clientCosts: costs });
-    const capacity = sat.handshakesPerS;
+    const model = parseModel(readFileSync(modelFile, 'utf8'), modelFile);
+    log('client costs (node:crypto calls, CPU time)...');
+    const costs = clientCostsFrom(measureMicro(createProvider('node', cryptoRandom), makeTimer(30, 5)), model.cpu);
+    const base = { modelFile, records, size, cookie: true, oneWayMs: 0.01, clientCosts: costs, arrival };
+    // Capacity of the model on a dedicated core: saturate it with a burst and read the handshake rate.
+    const capacity = predict({ ...base, clients: 400, rate: 1e6, seed: 1, coreShare: 1, clientShare: 1 }).handshakesPerS;
     const fractions = (opt(a, '--loads') ?? '0.25,0.5,0.8,1.3').split(',').map(Number);
     const rates = opt(a, '--rates')?.split(',').map(Number) ?? fractions.map((f) => Math.max(1, Math.round(f * capacity)));
-    log(`model capacity ${capacity.toFixed(1)} handshakes/s; offered rates ${rates.join(', ')} /s, ${seconds} s each, ${reps} repetitions`);
-    const cred = loadCredential(readFileSync(join(CERTS, 'server-chain.pem'), 'utf8'), readFileSync(join(CERTS, 'server.key'), 'utf8'));
-    if (!cred.ok) throw new Error(`credential: ${cred.detail}`);
-    const rows: { rate: number; rep: number; figures: Record<string, Figure>; generator_failed: number }[] = [];
+    log(`model ${modelFile}: capacity ${capacity.toFixed(1)} handshakes/s on a dedicated core; offered ${rates.join(', ')} /s (${arrival}), ${seconds} s each, ${reps} repetitions`);
+    const rows: Row[] = [];
     for (let rep = 0; rep < reps; rep++) {
-      for (const rate of rates) {
-        const clients = Math.max(20, Math.round(rate * seconds));
-        const server = await startServer({ root: ROOT, crypto: serverCrypto, cookie: true, serverCore: 0, cert: join(CERTS, 'server-chain.pem'), key: join(CERTS, 'server.key') });
-        let real;
-        try {
-          real = await runLoadAgainst(ROOT, server, 1, { clients, rate, records, size, ca: join(CERTS, 'ca.pem'), seed: rep + 1 });
-        } finally {
-          await server.stop();
+      const server = await startServer({ root: ROOT, crypto: serverCrypto, cookie: true, serverCore: 0, cert: certs.cert, key: certs.key });
+      try {
+        await runLoadAgainst(ROOT, server, 1, 0, { clients: 150, rate: 50, records: 3, size, ca: certs.ca, seed: 99, arrival }); // warm-up (JIT)
+        for (const rate of rates) {
+          const clients = Math.max(20, Math.round(rate * seconds));
+          const seed = rep + 1;
+          const real = await runLoadAgainst(ROOT, server, 1, 0, { clients, rate, records, size, ca: certs.ca, seed, arrival });
+          const coreShare = Math.max(0.05, real.serverCoreShare);
+          const clientShare = Math.max(0.05, real.generatorCoreShare);
+          const p = predict({ ...base, clients, rate, seed, coreShare, clientShare });
+          const figures = compare(real, p);
+          rows.push({
+            rate, rep, figures,
+            context: {
+              // the generator sees its clients' retransmissions only; the simulator's count adds the server's (not comparable)
+              client_retransmissions_per_handshake: real.summary.handshakes.retransmissions / Math.max(1, real.summary.handshakes.completed),
+              server_core_share: real.serverCoreShare, generator_core_share: real.generatorCoreShare, other_load_server_core: real.otherLoadServerCore, other_load_generator_core: real.otherLoadGeneratorCore, generator_utilization: real.generatorUtilization,
+              run_queue_wait_ms_per_handshake: real.runQueueWaitMsPerHandshake, receive_buffer_drops: real.receiveBufferDrops, clients_failed: real.summary.clients_failed, clients,
+            },
+          });
+          const f = (k: string) => `${figures[k]!.measured.toPrecision(3)}/${figures[k]!.predicted.toPrecision(3)}`;
+          log(`rep ${rep + 1} rate ${rate}/s (core share server ${(coreShare * 100).toFixed(0)} %, generator ${(clientShare * 100).toFixed(0)} %): ` +
+            `util ${f('server_utilization')} cpu ms/hs ${f('server_cpu_ms_per_handshake')} hs/s ${f('handshakes_per_s')} p50 ${f('handshake_p50_ms')} ms (measured/predicted)`);
         }
-        const p = predict({ modelFile, clients, rate, records, size, cookie: true, seed: rep + 1, oneWayMs: 0.01, clientCosts: costs });
-        const s = real.summary;
-        rows.push({
-          rate,
-          rep,
-          generator_failed: s.clients_failed,
-          figures: {
-            server_utilization: fig(Math.min(1, real.serverUtilization), p.serverUtilization),
-            handshakes_per_s: fig(s.throughput.handshakes_per_s, p.handshakesPerS),
-            handshake_p50_ms: fig(s.handshake_latency_ms.p50, p.handshakeP50Ms),
-            handshake_p99_ms: fig(s.handshake_latency_ms.p99, p.handshakeP99Ms),
-            record_rtt_p50_us: fig(s.record_rtt_us.p50, p.recordRttP50Us),
-          },
-        });
-        log(`rate ${rate}/s rep ${rep + 1}: measured util ${(real.serverUtilization * 100).toFixed(1)} % hs/s ${s.throughput.handshakes_per_s.toFixed(1)} p50 ${s.handshake_latency_ms.p50.toFixed(2)} ms; predicted util ${(p.serverUtilization * 100).toFixed(1)} % hs/s ${p.handshakesPerS.toFixed(1)} p50 ${p.handshakeP50Ms.toFixed(2)} ms`);
+      } finally {
+        await server.stop();
       }
     }
-    const out = { model_capacity_handshakes_per_s: capacity, server_crypto: serverCrypto, seconds, reps, rows };
+    const summary = rates.map((rate) => {
+      const mine = rows.filter((r) => r.rate === rate);
+      const figs: Record<string, ReturnType<typeof spread>> = {};
+      for (const k of Object.keys(mine[0]!.figures)) figs[k] = spread(mine.map((r) => r.figures[k]!));
+      return { rate, offered_fraction_of_capacity: rate / capacity, figures: figs };
+    });
+    const out = { model: modelFile, model_capacity_handshakes_per_s: capacity, server_crypto: serverCrypto, arrival, seconds, reps, wall_s: (performance.now() - t0) / 1000, summary, rows };
     if (opts.json) {
       process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       return;
     }
-    const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-    const lines = ['rate/s  rep  figure               measured     predicted    rel_error'];
-    for (const r of rows) {
-      for (const [k, f] of Object.entries(r.figures)) {
-        lines.push(`${String(r.rate).padStart(6)}  ${String(r.rep + 1).padStart(3)}  ${k.padEnd(19)}  ${f.measured.toPrecision(4).padStart(10)}  ${f.predicted.toPrecision(4).padStart(10)}  ${pct(f.rel_error).padStart(9)}`);
+    const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
+    const lines = ['rate/s  figure                          measured   predicted  rel_error (min..max over repetitions)'];
+    for (const s of summary) {
+      for (const [k, f] of Object.entries(s.figures)) {
+        lines.push(`${String(s.rate).padStart(6)}  ${k.padEnd(30)}  ${f.measured.toPrecision(4).padStart(9)}  ${f.predicted.toPrecision(4).padStart(9)}  ${pct(f.rel_error).padStart(8)} (${pct(f.rel_error_min)}..${pct(f.rel_error_max)})`);
       }
     }
     process.stdout.write(`${lines.join('\n')}\n`);

@@ -1,0 +1,63 @@
+// From the real server's CPU time (server.ts) to the model's protocol parameters. The simulator runs the same DTLS
+// code as the server, so it counts exactly what the server did per handshake and per echo: crypto operations
+// (priced with the micro-measured software rates the model charges), datagrams, handshake messages and records.
+// What the measured CPU time leaves after the crypto and the socket cost of those datagrams is protocol work:
+//   cycles_per_record            = (echo CPU - its wake-ups x cycles_per_wakeup - echo crypto
+//                                   - echo datagrams x cycles_per_datagram) / echo records
+//   cycles_per_handshake_message = (handshake CPU - its crypto - its datagrams x cycles_per_datagram
+//                                   - its records x cycles_per_record) / its messages
+//   cycles_per_wakeup            = the measured CPU per wake-up (server.ts)
+// (handshake CPU: one handshake with its one echoed record and close, wake-ups excluded).
+import type { ServerFit } from './server.ts';
+
+/** What the simulator's host CPU did per handshake in a calibration workload. */
+export interface SimCounts {
+  cryptoCycles: number;
+  datagrams: number;
+  messages: number;
+  records: number;
+}
+
+export interface ProtocolFigures {
+  messageCycles: number;
+  recordCycles: number;
+  wakeupCycles: number;
+  /** How each figure was obtained (comments of models/host.yaml). */
+  messageHow: string;
+  recordHow: string;
+  wakeupHow: string;
+}
+
+/** Counts per handshake from the simulator's cpu block. */
+export function countsOf(cpu: { ops: Record<string, number>; counters?: Record<string, number> | undefined }, handshakes: number): SimCounts {
+  const o = cpu.ops;
+  const n = Math.max(1, handshakes);
+  return {
+    cryptoCycles: (cpu.counters?.crypto_cycles ?? 0) / n,
+    datagrams: (o.datagram ?? 0) / n,
+    messages: (o['handshake-message'] ?? 0) / n,
+    records: ((o['handshake-record'] ?? 0) + (o.record ?? 0)) / n,
+  };
+}
+
+export function splitProtocol(fit: ServerFit, a: SimCounts, b: SimCounts, echoes: number, ghz: number, datagramCycles: number): ProtocolFigures {
+  const cyc = (ms: number) => ms * 1e6 * ghz;
+  const d = (k: keyof SimCounts) => (b[k] - a[k]) / echoes;
+  const echoCycles = cyc(fit.echoMs - fit.wakeupMs * fit.echoWakeups);
+  const recordRaw = (echoCycles - d('cryptoCycles') - d('datagrams') * datagramCycles) / d('records');
+  const recordCycles = Math.max(0, recordRaw);
+  const hsCycles = cyc(fit.handshakeMs);
+  const messageRaw = (hsCycles - a.cryptoCycles - a.datagrams * datagramCycles - a.records * recordCycles) / a.messages;
+  const messageCycles = Math.max(0, messageRaw);
+  const clamp = (raw: number) => (raw < 0 ? ` (fit ${Math.round(raw)} < 0, clamped)` : '');
+  return {
+    messageCycles,
+    recordCycles,
+    wakeupCycles: cyc(fit.wakeupMs),
+    messageHow: `real server: ${fit.handshakeMs.toFixed(3)} ms CPU per handshake with one echo, wake-ups excluded, less ${(a.cryptoCycles / ghz / 1e6).toFixed(3)} ms crypto, ` +
+      `${a.datagrams.toFixed(1)} datagrams and ${a.records.toFixed(1)} records, over ${a.messages.toFixed(1)} messages${clamp(messageRaw)}`,
+    recordHow: `real server: ${(fit.echoMs * 1000).toFixed(1)} us CPU per extra echo less ${fit.echoWakeups.toFixed(2)} wake-ups, ${(d('cryptoCycles') / ghz / 1e3).toFixed(1)} us crypto and ${d('datagrams').toFixed(1)} datagrams, ` +
+      `over ${d('records').toFixed(1)} records${clamp(recordRaw)}`,
+    wakeupHow: `real server: ${(fit.wakeupMs * 1000).toFixed(1)} us CPU per wake-up (voluntary context switch), least squares of CPU per handshake on wake-ups per handshake over ${fit.batches} handshake batches (rms residual ${fit.rmsMs.toFixed(3)} ms per handshake)`,
+  };
+}

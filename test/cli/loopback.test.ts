@@ -1,0 +1,68 @@
+// npm run validate -- loopback: the comparison figures and their spread over repetitions (by hand), the predicted
+// side's scenario (same arrival instants, core shares) and its CPU time per handshake independent of the share.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { join } from 'node:path';
+import { ROOT } from '../interop/harness.ts';
+import { fig, spread } from '../../src/cli/validate/loopback.ts';
+import { clientCostsFrom, predict, scenarioYaml, type PredictInput } from '../../src/cli/loopback/predict.ts';
+import type { MicroResults } from '../../src/cli/calibrate/micro.ts';
+import { parseScenario } from '../../src/workload/config/index.ts';
+
+const lin = (fixedNs: number, perUnitNs: number) => ({ fixedNs, perUnitNs, how: 'test' });
+const micro: MicroResults = {
+  aead: { aes_128_gcm: lin(1000, 2), aes_256_gcm: lin(1100, 3), chacha20_poly1305: lin(900, 4), aes_128_ccm: lin(1200, 5) },
+  snMaskNs: 300,
+  hash: { sha256: lin(500, 100), sha384: lin(600, 200) },
+  pkeNs: { x25519_keygen: 50_000, x25519_derive: 60_000, p256_keygen: 70_000, p256_derive: 80_000, ed25519_sign: 40_000, ed25519_verify: 90_000, ecdsa_p256_sign: 45_000, ecdsa_p256_verify: 95_000 },
+};
+
+test('fig and spread: relative error, medians and range over repetitions (hand-computed)', () => {
+  assert.equal(fig(10, 12), { measured: 10, predicted: 12, rel_error: 0.2 });
+  const s = spread([fig(10, 12), fig(20, 18), fig(8, 8)]);
+  assert.is(s.measured, 10);
+  assert.is(s.predicted, 12);
+  assert.is(s.rel_error, 0); // errors +0.2, -0.1, 0
+  assert.is(s.rel_error_min, -0.1);
+  assert.ok(Math.abs(s.rel_error_max - 0.2) < 1e-12);
+});
+
+test('clientCostsFrom: crypto from the micro figures, protocol from the model (us)', () => {
+  const c = clientCostsFrom(micro, { clock_ghz: 2, cycles_per_handshake_message: 100_000, cycles_per_record: 10_000, cycles_per_datagram: 6_000 });
+  assert.is(c.handshake_message_us, 50);
+  assert.is(c.record_us, 8); // (10,000 + 6,000) / 2 GHz
+  assert.is(c.aead_op_us, 1);
+  assert.is(c.hash_block_ns, 350); // 100 + 500 / 2
+  assert.is(c.kx_derive_us, 60);
+  assert.is(c.verify_us, 95);
+});
+
+const base = (over: Partial<PredictInput> = {}): PredictInput => ({
+  modelFile: join(ROOT, 'models/host.yaml'), clients: 4, rate: 2, records: 1, size: 100, cookie: true, seed: 1, oneWayMs: 0.01,
+  clientCosts: clientCostsFrom(micro, { clock_ghz: 2, cycles_per_handshake_message: 100_000, cycles_per_record: 10_000, cycles_per_datagram: 6_000 }),
+  arrival: 'constant', coreShare: 1, clientShare: 1, ...over,
+});
+
+test('scenarioYaml: constant arrivals are a ramp over clients / rate; shares slow the core and the clients', () => {
+  const sc = parseScenario(scenarioYaml(base({ coreShare: 0.5, clientShare: 0.25 })), 'x.yaml');
+  assert.equal(sc.clients.arrival, { kind: 'ramp', duration_ms: 2000 }); // 4 clients at 2/s: starts 0, 500, 1000, 1500 ms
+  assert.is(sc.model.overrides.length, 1);
+  assert.match(sc.model.overrides[0]!, /^cpu\.clock_ghz=1\.048$/); // host.yaml's 2.096 GHz x 0.5
+  assert.is(sc.clients.costs.handshake_message_us, 200); // 50 us / 0.25
+  const dedicated = parseScenario(scenarioYaml(base()), 'y.yaml');
+  assert.equal(dedicated.model.overrides, []);
+  assert.equal(parseScenario(scenarioYaml(base({ arrival: 'poisson' })), 'z.yaml').clients.arrival, { kind: 'poisson', rate_per_s: 2 });
+});
+
+test('predict: CPU time per handshake does not depend on the core share at a light load', () => {
+  const a = predict(base());
+  const b = predict(base({ coreShare: 0.9 }));
+  assert.is(a.result.summary.handshakes.completed, 4);
+  assert.ok(a.cpuMsPerHandshake > 0);
+  assert.ok(Math.abs(b.cpuMsPerHandshake - a.cpuMsPerHandshake) / a.cpuMsPerHandshake < 1e-6, `${a.cpuMsPerHandshake} vs ${b.cpuMsPerHandshake}`);
+  // the slower core takes longer
+  assert.ok(b.handshakeP50Ms > a.handshakeP50Ms);
+  assert.ok(a.wakeupsPerHandshake > 0);
+});
+
+test.run();

@@ -1,0 +1,43 @@
+// Host CPU wake-up cost (cpu.cycles_per_wakeup): a datagram reaching a CPU idle before this instant pays it; one
+// charged at the instant the CPU freed (same event-loop turn) or queued behind work does not. Times by hand.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Kernel } from '../../src/sim/index.ts';
+import { HostCpu } from '../../src/hw/index.ts';
+import { loadModel } from './helpers.ts';
+
+const CYCLE_PS = 1000; // 1 GHz
+
+test('wake-up charged to datagrams reaching an idle CPU only', () => {
+  const k = new Kernel();
+  const p = loadModel('software-only', ['cpu.cores=1', 'cpu.clock_ghz=1', 'cpu.cycles_per_datagram=1000', 'cpu.cycles_per_wakeup=4000']).cpu;
+  const cpu = new HostCpu(k, p);
+  const ends: number[] = [];
+  // t=0: idle -> 1000 + 4000 cycles; at its end (5e6 ps) a datagram at the same instant: no wake-up, 1000 cycles
+  cpu.protocol('datagram', () => {
+    ends.push(k.now);
+    cpu.protocol('datagram', () => ends.push(k.now));
+  });
+  // t=10e6: idle since 6e6 -> wake-up; t=11e6: queued behind it -> none
+  k.at(10_000 * CYCLE_PS, () => cpu.protocol('datagram', () => ends.push(k.now)));
+  k.at(11_000 * CYCLE_PS, () => cpu.protocol('datagram', () => ends.push(k.now)));
+  k.run();
+  assert.equal(ends, [5000, 6000, 15000, 16000].map((c) => c * CYCLE_PS));
+  const s = cpu.stats();
+  assert.is(s.ops.wakeup, 2);
+  assert.is(s.ops.datagram, 4);
+  assert.is(s.counters!.protocol_cycles, 4 * 1000 + 2 * 4000);
+});
+
+test('cycles_per_wakeup 0 (default): no wake-up counted or charged', () => {
+  const k = new Kernel();
+  const cpu = new HostCpu(k, loadModel('software-only', ['cpu.cores=1', 'cpu.clock_ghz=1', 'cpu.cycles_per_datagram=1000']).cpu);
+  const ends: number[] = [];
+  cpu.protocol('datagram', () => ends.push(k.now));
+  k.at(10_000 * CYCLE_PS, () => cpu.protocol('datagram', () => ends.push(k.now)));
+  k.run();
+  assert.equal(ends, [1000, 11_000].map((c) => c * CYCLE_PS));
+  assert.is(cpu.stats().ops.wakeup, undefined);
+});
+
+test.run();
