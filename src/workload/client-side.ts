@@ -338,18 +338,12 @@ export class ClientSide {
   private sendNext(c: Client): void {
     const k = this.k;
     const traffic = this.ctx.traffic;
-    if (c.rejoin && !c.done) {
-      k.after(gapPs(traffic, c.traffic), this.sendNextFn, c); // between associations: the record is not sent
+    if (this.fleet !== undefined && this.fleet.holdsRecord(c, k.now)) {
+      k.after(gapPs(traffic, c.traffic), this.sendNextFn, c); // between associations (fleet.ts): not sent
       return;
     }
     if (c.done || !c.ep || !c.ep.isConnected) {
       c.size = undefined;
-      return;
-    }
-    if (this.fleet !== undefined && traffic.direction === 'echo' && this.fleet.dead(c, k.now)) {
-      this.fleet.rejoined(c);
-      this.rejoin(c, false);
-      k.after(gapPs(traffic, c.traffic), this.sendNextFn, c);
       return;
     }
     if (c.sent >= c.toSend || k.now > c.sendUntil) {
@@ -374,16 +368,10 @@ export class ClientSide {
 
   // ---- fleets (fleet.ts)
 
-  /** Client `c` leaves its association now and starts a new one: with `close` (churn) it sends close_notify; a
-   *  client whose association is dead just drops it. The new handshake starts when the endpoint's 'closed' event
-   *  is released (`restart`). */
-  rejoin(c: Client, close: boolean): void {
-    const ep = c.ep;
-    if (ep === null || c.rejoin) return;
-    c.rejoin = true;
+  /** Runs `f` on client `c`'s endpoint as a piece of its work (fleet.ts: leaving an association). */
+  work(c: Client, f: (ep: ClientEndpoint) => void): void {
     this.begin(c);
-    if (close) ep.close();
-    else ep.abandon('local');
+    f(c.ep!);
     this.end(c);
   }
 
@@ -394,13 +382,6 @@ export class ClientSide {
     c.timerAt = NaN;
     c.start = this.k.now;
     this.start(c);
-  }
-
-  /** Client `c`'s source address becomes `addr` (NAT rebinding): datagrams to its old address are lost. */
-  rebind(c: Client, addr: string): void {
-    this.byAddr.delete(c.addr);
-    c.addr = addr;
-    this.byAddr.set(addr, c);
   }
 
   /** The server's download to `c` ended after `sent` records: the client now knows how many to wait for. */

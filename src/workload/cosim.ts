@@ -200,7 +200,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
   const fleet = sc.clients.churn_per_min > 0 || sc.network.nat_rebinding_per_min > 0
     ? new Fleet(k, clientSide, {
       count, churnPerMin: sc.clients.churn_per_min, rebindPerMin: sc.network.nat_rebinding_per_min,
-      deadAfterPs: deadAfterPs(sc.dtls.timers.initial_rto_ms), endPs,
+      deadAfterPs: deadAfterPs(sc.dtls.timers.initial_rto_ms), echo: sc.traffic.direction === 'echo', endPs,
     }, root.stream('churn'), root.stream('nat-rebinding'), app)
     : undefined;
   if (fleet) {

@@ -44,8 +44,10 @@ export interface FleetConfig {
   count: number;
   churnPerMin: number;
   rebindPerMin: number;
-  /** How long a record may go unanswered before a client (without CID) declares its association dead, ps. */
+  /** How long a record may go unanswered before a client declares its association dead, ps. */
   deadAfterPs: Ps;
+  /** Echo traffic: the only kind whose clients hear back, so the only one in which they detect a dead association. */
+  echo: boolean;
   endPs: Ps;
 }
 
@@ -92,14 +94,26 @@ export class Fleet {
 
   private doChurn(c: Client): void {
     this.churn_reconnects++;
-    this.since[c.i] = NaN;
-    this.clients.rejoin(c, true);
+    this.leave(c, true);
   }
 
+  /** Client `c`'s source address changes: datagrams to its old address are lost from now on. */
   private doRebind(c: Client): void {
     this.nat_rebindings++;
     const g = ++this.generation[c.i]!;
-    this.clients.rebind(c, `client-${c.i}.${g}`);
+    const byAddr = this.clients.byAddr;
+    byAddr.delete(c.addr);
+    c.addr = `client-${c.i}.${g}`;
+    byAddr.set(c.addr, c);
+  }
+
+  /** Client `c` leaves its association now: with `close` (churn) it sends close_notify, a client whose association
+   *  is dead just drops it. Its new handshake starts when the endpoint's 'closed' event is released
+   *  (ClientSide.restart); until it completes `c.rejoin` holds its records. */
+  private leave(c: Client, close: boolean): void {
+    this.since[c.i] = NaN;
+    c.rejoin = true;
+    this.clients.work(c, (ep) => (close ? ep.close() : ep.abandon('local')));
   }
 
   /** Client `c` sent a record now (direction up or echo). */
@@ -112,16 +126,20 @@ export class Fleet {
     this.since[c.i] = outstanding > 0 ? now : NaN;
   }
 
-  /** Client `c` is about to send a record now: true if its association is dead (it then reconnects: `rejoined`). */
-  dead(c: Client, now: Ps): boolean {
+  /**
+   * Client `c` is about to send a record now: true if it must not, because it is between two associations, or
+   * because it finds its association dead (echo traffic: a record unanswered for deadAfterPs), in which case it
+   * leaves it and reconnects.
+   */
+  holdsRecord(c: Client, now: Ps): boolean {
+    if (c.done) return false;
+    if (c.rejoin) return true;
+    if (!this.cfg.echo || c.ep === null || !c.ep.isConnected) return false;
     const t = this.since[c.i]!;
-    return !Number.isNaN(t) && now - t >= this.cfg.deadAfterPs;
-  }
-
-  /** Client `c` abandons its dead association and reconnects (ClientSide.rejoin follows). */
-  rejoined(c: Client): void {
+    if (Number.isNaN(t) || now - t < this.cfg.deadAfterPs) return false;
     this.dead_reconnects++;
-    this.since[c.i] = NaN;
+    this.leave(c, false);
+    return true;
   }
 
   /** An address that was client `i`'s before a rebinding (datagrams to it are lost: 'nat_rebinding'). */
