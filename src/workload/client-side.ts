@@ -292,7 +292,7 @@ export class ClientSide {
         this.probe.recordAtClient(log, sent, now);
       }
       c.got++;
-      if (this.fleet !== undefined) this.fleet.answered(c, now, c.sent - c.got);
+      if (this.fleet !== undefined) this.fleet.answered(c);
       this.maybeFinish(c);
     } else if (e.type === 'closed') {
       if (!c.connected && c.start >= warmupPs) this.acc.handshakesFailed++;

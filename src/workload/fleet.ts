@@ -57,8 +57,10 @@ export class Fleet {
   nat_rebindings = 0;
   dead_reconnects = 0;
   churn_reconnects = 0;
-  /** Per client: since when a record of it has gone unanswered, ps (NaN: none). */
+  /** Per client: when it sent its first record after its last echo, ps (NaN: none sent since), and how many it has
+   *  sent since (counted up to 2). */
   private readonly since: Float64Array;
+  private readonly unanswered: Uint8Array;
   /** Per client: source addresses it has had after its first (its address is `client-<i>` or `client-<i>.<n>`). */
   private readonly generation: Uint32Array;
   private readonly churnFn = (): void => this.event(this.churn, this.cfg.churnPerMin, this.churnFn, (c) => this.doChurn(c));
@@ -73,6 +75,7 @@ export class Fleet {
     private readonly app: ServerApp,
   ) {
     this.since = new Float64Array(cfg.count).fill(NaN);
+    this.unanswered = new Uint8Array(cfg.count);
     this.generation = new Uint32Array(cfg.count);
   }
 
@@ -111,32 +114,34 @@ export class Fleet {
    *  is dead just drops it. Its new handshake starts when the endpoint's 'closed' event is released
    *  (ClientSide.restart); until it completes `c.rejoin` holds its records. */
   private leave(c: Client, close: boolean): void {
-    this.since[c.i] = NaN;
+    this.answered(c); // a new association: nothing unanswered on it
     c.rejoin = true;
     this.clients.work(c, (ep) => (close ? ep.close() : ep.abandon('local')));
   }
 
   /** Client `c` sent a record now (direction up or echo). */
   sent(c: Client, now: Ps): void {
-    if (Number.isNaN(this.since[c.i]!)) this.since[c.i] = now;
+    const i = c.i;
+    if (this.unanswered[i] === 0) this.since[i] = now;
+    if (this.unanswered[i]! < 2) this.unanswered[i]!++;
   }
 
-  /** An echo reached client `c` now; `outstanding`: records of it still unanswered. */
-  answered(c: Client, now: Ps, outstanding: number): void {
-    this.since[c.i] = outstanding > 0 ? now : NaN;
+  /** An echo reached client `c`. */
+  answered(c: Client): void {
+    this.since[c.i] = NaN;
+    this.unanswered[c.i] = 0;
   }
 
   /**
    * Client `c` is about to send a record now: true if it must not, because it is between two associations, or
-   * because it finds its association dead (echo traffic: a record unanswered for deadAfterPs), in which case it
-   * leaves it and reconnects.
+   * because it finds its association dead (echo traffic: two records or more unanswered, the first for deadAfterPs),
+   * in which case it leaves it and reconnects.
    */
   holdsRecord(c: Client, now: Ps): boolean {
     if (c.done) return false;
     if (c.rejoin) return true;
     if (!this.cfg.echo || c.ep === null || !c.ep.isConnected) return false;
-    const t = this.since[c.i]!;
-    if (Number.isNaN(t) || now - t < this.cfg.deadAfterPs) return false;
+    if (this.unanswered[c.i]! < 2 || now - this.since[c.i]! < this.cfg.deadAfterPs) return false;
     this.dead_reconnects++;
     this.leave(c, false);
     return true;

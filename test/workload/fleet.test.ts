@@ -8,7 +8,10 @@ import { runScenario } from '../../src/workload/index.ts';
 import { runCosim } from '../../src/workload/cosim.ts';
 import type { CryptoOp } from '../../src/dtls/index.ts';
 import { DevicePsk } from '../../src/workload/device-psk.ts';
-import { Rng } from '../../src/sim/index.ts';
+import { Kernel, Rng } from '../../src/sim/index.ts';
+import { Fleet } from '../../src/workload/fleet.ts';
+import type { Client, ClientSide } from '../../src/workload/client-side.ts';
+import type { ServerApp } from '../../src/workload/server-app.ts';
 import { load } from './helpers.ts';
 
 const FILE = 'scenarios/iot-fleet.yaml';
@@ -161,6 +164,38 @@ test('iot-fleet is deterministic: byte-identical summary twice at 300 devices', 
   const s = JSON.parse(a) as { fleet: { nat_rebindings: number }; blocks: { pke: { ops: number } } };
   assert.ok(s.fleet.nat_rebindings > 0);
   assert.is(s.blocks.pke.ops, 0);
+});
+
+test('dead-association rule: two records in a row unanswered, the first for initial_rto_ms; one lost echo is not enough', () => {
+  const S = 1e12; // ps per s
+  const k = new Kernel();
+  const left: string[] = [];
+  const c = { i: 0, done: false, rejoin: false, ep: { isConnected: true } } as unknown as Client;
+  const side = { clients: [c], byAddr: new Map(), done: 0, work: (_c: Client, f: (ep: unknown) => void) => f({ close: () => left.push('close'), abandon: () => left.push('abandon') }) } as unknown as ClientSide;
+  const f = new Fleet(k, side, { count: 1, churnPerMin: 0, rebindPerMin: 0, deadAfterPs: 1 * S, echo: true, endPs: 100 * S }, new Rng(1).stream('a'), new Rng(1).stream('b'), {} as ServerApp);
+  f.sent(c, 0); // its echo is lost
+  assert.is(f.holdsRecord(c, 10 * S), false); // one unanswered record: send the next
+  f.sent(c, 10 * S);
+  f.answered(c); // the next one's echo comes back: the association lives
+  assert.is(f.holdsRecord(c, 20 * S), false);
+  f.sent(c, 20 * S);
+  assert.is(f.holdsRecord(c, 30 * S), false);
+  f.sent(c, 30 * S); // two in a row unanswered, the first 10 s ago
+  assert.is(f.holdsRecord(c, 40 * S), true);
+  assert.is(f.dead_reconnects, 1);
+  assert.equal(left, ['abandon']);
+  assert.is(c.rejoin, true);
+  // fast traffic: two unanswered within the timeout are not enough; at the timeout they are
+  c.rejoin = false;
+  for (let t = 0; t < 5; t++) f.sent(c, 50 * S + t * 1e9);
+  assert.is(f.holdsRecord(c, 50.5 * S), false);
+  assert.is(f.holdsRecord(c, 51 * S), true);
+  // echo traffic only: an `up` client never hears back, so it never decides
+  const up = new Fleet(k, side, { count: 1, churnPerMin: 0, rebindPerMin: 0, deadAfterPs: 1 * S, echo: false, endPs: 100 * S }, new Rng(1).stream('a'), new Rng(1).stream('b'), {} as ServerApp);
+  c.rejoin = false;
+  up.sent(c, 0);
+  up.sent(c, S);
+  assert.is(up.holdsRecord(c, 10 * S), false);
 });
 
 test.run();
