@@ -66,6 +66,12 @@ test('NAT rebinding without CIDs needs echo traffic (the only way a rebound clie
   assert.equal(errors(base('', 'network: { nat_rebinding_per_min: 0.01 }\n')), []);
 });
 
+test('churn needs the clients to send (up or echo): a server download is not resumed on the new association', () => {
+  const e = errors(base('  churn_per_min: 0.1\n', 'traffic: { direction: down }\n'));
+  assert.equal(e, ['x.yaml:4:18 clients.churn_per_min: not modelled with traffic.direction down (use up or echo)']);
+  assert.equal(errors(base('  churn_per_min: 0.1\n', 'traffic: { direction: up }\n')), []);
+});
+
 test('overrides of the new keys are validated too', () => {
   const s = parseScenario(base(), 'x.yaml');
   assert.is(applyScenarioOverrides(s, ['clients.connection_id_length=4']).clients.connection_id_length, 4);

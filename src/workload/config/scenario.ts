@@ -284,6 +284,10 @@ export const ScenarioSchema = z.strictObject({
       message: 'without connection IDs (clients.connection_id_length 0) a rebound client notices only by its unanswered echoes: needs traffic.direction echo',
     });
   }
+  // a churning client's traffic goes on where it was: its own sending (up, echo), not a server download
+  if (s.clients.churn_per_min > 0 && s.traffic.direction === 'down') {
+    ctx.addIssue({ code: 'custom', path: ['clients', 'churn_per_min'], message: 'not modelled with traffic.direction down (use up or echo)' });
+  }
 });
 
 export type Scenario = z.output<typeof ScenarioSchema>;
