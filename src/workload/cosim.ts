@@ -32,7 +32,7 @@ import { ClientAuth } from './mutual.ts';
 import { HelloFlood } from './attack.ts';
 import { ServerPkeByKind } from './server-kinds.ts';
 import { DevicePsk } from './device-psk.ts';
-import { deadAfterPs, Fleet } from './fleet.ts';
+import { fleetOf, type Fleet } from './fleet.ts';
 
 export { LivelockError } from './context.ts';
 export { contextBytes } from './server-app.ts';
@@ -197,16 +197,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
   const app = new ServerApp(ctx, hw, dispatchers, transport, clientSide, opts.onCryptoOp, pkeKinds);
   transport.attach(clientSide, app.sides);
   const attack = sc.attack ? helloFlood(sc, k, acc, root, warmupPs, mtu, types[0]!, app, transport, probe) : undefined;
-  const fleet = sc.clients.churn_per_min > 0 || sc.network.nat_rebinding_per_min > 0
-    ? new Fleet(k, clientSide, {
-      count, churnPerMin: sc.clients.churn_per_min, rebindPerMin: sc.network.nat_rebinding_per_min,
-      deadAfterPs: deadAfterPs(sc.dtls.timers.initial_rto_ms), echo: sc.traffic.direction === 'echo', endPs,
-    }, root.stream('churn'), root.stream('nat-rebinding'), app)
-    : undefined;
-  if (fleet) {
-    clientSide.fleet = fleet;
-    transport.retired = (a) => fleet.isRetired(a);
-  }
+  const fleet = fleetOf(sc, k, root, endPs, clientSide, app, transport);
   if (opts.capture) {
     opts.capture.attach(hw);
     for (const side of app.sides) side.attachTracer(opts.capture);

@@ -17,10 +17,12 @@
 // Both processes are drawn by thinning: events at count x rate over the whole fleet (streams `churn` and
 // `nat-rebinding`), each picking one device uniformly; a pick that is not connected does nothing. This is exactly one
 // Poisson process of the given rate per connected device, with no per-device event and no set of connected devices.
-import { fromMs, PS_PER_S, type Kernel, type Ps, type RngStream } from '../sim/index.ts';
+import { fromMs, PS_PER_S, type Kernel, type Ps, type Rng, type RngStream } from '../sim/index.ts';
 import type { ServerDispatcher } from '../dtls/index.ts';
 import type { Client, ClientSide } from './client-side.ts';
 import type { ServerApp } from './server-app.ts';
+import type { Transport } from './transport.ts';
+import type { Scenario } from './config/index.ts';
 
 /** summary.json `fleet` (only with churn or NAT rebinding; docs/outputs.md). */
 export interface FleetSummary {
@@ -172,7 +174,15 @@ export class Fleet {
   }
 }
 
-/** The dead-association timeout of a scenario: dtls.timers.initial_rto_ms. */
-export function deadAfterPs(initialRtoMs: number): Ps {
-  return fromMs(initialRtoMs);
+/** The fleet of a scenario with churn or NAT rebinding, wired to the client side (its hooks) and the transport
+ *  (datagrams to retired addresses), else undefined. The dead-association timeout is dtls.timers.initial_rto_ms. */
+export function fleetOf(sc: Scenario, k: Kernel, root: Rng, endPs: Ps, clients: ClientSide, app: ServerApp, transport: Transport): Fleet | undefined {
+  if (sc.clients.churn_per_min <= 0 && sc.network.nat_rebinding_per_min <= 0) return undefined;
+  const fleet = new Fleet(k, clients, {
+    count: sc.clients.count, churnPerMin: sc.clients.churn_per_min, rebindPerMin: sc.network.nat_rebinding_per_min,
+    deadAfterPs: fromMs(sc.dtls.timers.initial_rto_ms), echo: sc.traffic.direction === 'echo', endPs,
+  }, root.stream('churn'), root.stream('nat-rebinding'), app);
+  clients.fleet = fleet;
+  transport.retired = (a) => fleet.isRetired(a);
+  return fleet;
 }
