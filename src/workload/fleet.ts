@@ -87,7 +87,7 @@ export class Fleet {
   }
 
   private next(s: RngStream, perMin: number, fn: () => void): void {
-    const at = this.k.now + Math.round(s.exponential((this.cfg.count * perMin) / MINUTE_PS) );
+    const at = this.k.now + Math.round(s.exponential((this.cfg.count * perMin) / MINUTE_PS));
     if (at <= this.cfg.endPs && this.clients.done < this.cfg.count) this.k.at(at, fn);
   }
 
