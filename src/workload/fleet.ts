@@ -92,8 +92,8 @@ export class Fleet {
   }
 
   private event(s: RngStream, perMin: number, fn: () => void, act: (c: Client) => void): void {
-    const c = this.clients.clients[s.int(this.cfg.count)]!;
-    if (c.ep !== null && c.ep.isConnected && c.connected && !c.rejoin && !c.done) act(c);
+    const c = this.clients.clients[s.int(this.cfg.count)];
+    if (c !== undefined && c.ep !== null && c.ep.isConnected && c.connected && !c.rejoin && !c.done) act(c);
     this.next(s, perMin, fn);
   }
 
