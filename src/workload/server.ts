@@ -18,6 +18,7 @@ import type { CryptoOp, DispatcherEvent, DispatcherOutput, ServerConnection, Ser
 import type { Accounts } from './accounts.ts';
 import type { TraceCapture } from './trace/capture.ts';
 import { Job, mark } from './job.ts';
+import { SocketRcvbuf } from './rcvbuf.ts';
 
 export { emptyArray } from './job.ts';
 
@@ -87,6 +88,8 @@ export class ServerSide {
   private tracer: TraceCapture | null = null;
   /** The job whose release is running (a send made synchronously in it is its child). */
   private releasing: Job | undefined = undefined;
+  /** The server socket's receive buffer (cpu.socket_rcvbuf_bytes; unbounded when 0). */
+  readonly rcvbuf: SocketRcvbuf;
 
   constructor(
     k: Kernel, hw: Platform, dispatcher: ServerDispatcher, hooks: ServerHooks, probe: ServerProbe, acc: Accounts,
@@ -99,6 +102,7 @@ export class ServerSide {
     this.probe = probe;
     this.acc = acc;
     this.perDatagram = hw.cpu.params.cycles_per_datagram > 0;
+    this.rcvbuf = new SocketRcvbuf(hw.cpu.params);
     dispatcher.config.crypto.observer = (op) => {
       if (this.capture) this.capture.ops.push(op);
       if (tap) tap(op, this.capture?.address);
@@ -120,6 +124,7 @@ export class ServerSide {
 
   /** The job is finished and no block holds its continuation any more. */
   private recycle(job: Job): void {
+    this.read(job);
     if (job.log !== null) this.probe.freeLog(job.log);
     job.clear();
     this.pool.push(job);
@@ -163,7 +168,7 @@ export class ServerSide {
         return;
       case 'dma':
         if (job.out) this.toPort(job);
-        else this.lookup(job);
+        else if (this.toSocket(job)) this.lookup(job);
         return;
       case 'ctx_cache':
       case 'ctx_cache_miss':
@@ -179,7 +184,33 @@ export class ServerSide {
         this.recycle(job);
         return;
       default: // cpu, aead, hash, pke
+        if (job.stage === 'cpu') this.read(job); // the first CPU step received it (its socket cost, when charged)
         this.step(job);
+    }
+  }
+
+  /** After the to-engine DMA the datagram reaches the server socket's receive buffer: false if the kernel dropped
+   *  it there (the buffer full; no CPU cost). */
+  private toSocket(job: Job): boolean {
+    const b = this.rcvbuf;
+    if (!b.bounded) return true;
+    const c = b.admit(job.bytesIn);
+    if (c >= 0) {
+      job.rcvbufBytes = c;
+      return true;
+    }
+    if (this.tracer !== null) this.tracer.dropped(job.tid);
+    this.acc.drop('socket_rcvbuf_full');
+    this.acc.datagramLedger.drop('socket_rcvbuf_full');
+    this.recycle(job);
+    return false;
+  }
+
+  /** The server read the job's datagram from its socket: it leaves the receive buffer. */
+  private read(job: Job): void {
+    if (job.rcvbufBytes > 0) {
+      this.rcvbuf.release(job.rcvbufBytes);
+      job.rcvbufBytes = 0;
     }
   }
 
