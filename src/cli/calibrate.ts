@@ -85,7 +85,7 @@ export async function main(argv: string[], out = (s: string) => void process.std
     .option('--cert <file>', 'server certificate chain (PEM)', certPaths(ROOT).cert)
     .option('--key <file>', 'server private key (PEM)', certPaths(ROOT).key)
     .option('--json', 'print the raw measurements as JSON too')
-    .option('--priority <p>', 'scheduling of the server and the generator: fifo (chrt -f 50, root), nice (-20) or none', 'fifo')
+    .option('--priority <p>', 'scheduling of the server and the generator: nice (own session, nice and autogroup -20; root), fifo (chrt -f 50) or none', 'nice')
     .exitOverride()
     .configureOutput({ writeErr: (s) => err(s), writeOut: (s) => out(s) });
   let o: Opts;

@@ -87,7 +87,7 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
   const records = Number(opt(a, '--records') ?? 1);
   const size = Number(opt(a, '--size') ?? 100);
   if (arrival !== 'constant' && arrival !== 'poisson') throw new Error('--arrival must be constant or poisson');
-  const wanted = (opt(a, '--priority') ?? 'fifo') as Priority;
+  const wanted = (opt(a, '--priority') ?? 'nice') as Priority;
   if (wanted !== 'fifo' && wanted !== 'nice' && wanted !== 'none') throw new Error('--priority must be fifo, nice or none');
   const certs = certPaths(ROOT);
   const tmp = mkdtempSync(join(tmpdir(), 'loopback-'));
