@@ -41,6 +41,8 @@ export interface PredictInput {
   coreShare: number;
   /** Share of the generator's core left to the clients. */
   clientShare: number;
+  /** More model overrides (`key=value`), e.g. the capacity estimate without the socket buffer. */
+  modelOverrides?: string[];
 }
 
 export interface Prediction {
@@ -73,7 +75,7 @@ export function scenarioYaml(p: PredictInput): string {
 description: the loadtest generator's workload against the demo server on one core (npm run validate -- loopback)
 model:
   file: ${JSON.stringify(p.modelFile)}
-  overrides: [${p.coreShare < 1 ? `"cpu.clock_ghz=${clockOf(p.modelFile) * p.coreShare}"` : ''}]
+  overrides: [${[...(p.coreShare < 1 ? [`"cpu.clock_ghz=${clockOf(p.modelFile) * p.coreShare}"`] : []), ...(p.modelOverrides ?? []).map((o) => JSON.stringify(o))].join(', ')}]
 baseline_udp: false
 clients:
   count: ${p.clients}
