@@ -1,5 +1,5 @@
 // `npm run loadtest -- --port P [--host H] --clients N --rate R [--records K] [--size B] [--json] [--procs W]`
-//   [--arrival poisson|constant] [--ca FILE | --insecure] [--server-name NAME] [--suite S] [--group G]
+//   [--arrival poisson|constant|burst [--burst K]] [--ca FILE | --insecure] [--server-name NAME] [--suite S] [--group G]
 //   [--crypto node|noble] [--mtu BYTES] [--timeout MS] [--seed N]
 //
 // A real UDP load generator of DTLS 1.3 clients against a server on this machine (docs/validation.md, "Real
