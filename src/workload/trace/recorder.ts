@@ -60,6 +60,11 @@ export class OpTraceRecorder {
     return id;
   }
 
+  /** True while job `id` is being recorded (started in the window, not ended). */
+  recording(id: number): boolean {
+    return this.live.has(id);
+  }
+
   /** Job `id` asks a block for `op` now (its times are filled by served/dropped). */
   submit(id: number, op: TraceOp, now: Ps): void {
     const j = this.live.get(id);
