@@ -1,7 +1,7 @@
 // AEAD engine: record protection (seal/open) and record-number masks (RFC 9147 4.2.3).
 //
 // Timing (cycles of the engine clock; c[x] = aead.cycles_per_block.x, S = setup_cycles, A = AAD bytes,
-// P = payload bytes = plaintext for seal, ciphertext - 16-byte tag for open):
+// P = payload bytes = plaintext for seal, ciphertext - tag for open (16 bytes; 8 for AES-128-CCM-8)):
 //   AES-GCM:            S + (ceil(A/16) + ceil(P/16) + 1) * c[aes_*_gcm]        (+1: GHASH length block)
 //   AES-CCM:            S + ceil(P/16) * c[aes_128_ccm] + ceil((1 + ceil((A+2)/16)) * c[aes_128_ccm] / 2)
 //                       (payload blocks take CBC-MAC + CTR = 2 AES passes; B0 and the AAD blocks only CBC-MAC)
@@ -23,6 +23,13 @@ export type AeadAlgClass = 'aes_128_gcm' | 'aes_256_gcm' | 'aes_128_ccm' | 'chac
 export type MaskAlgClass = 'aes_128' | 'aes_256' | 'chacha20';
 
 export const AEAD_TAG_BYTES = 16;
+/** Tag of AES-128-CCM-8 (RFC 6655 / RFC 8446 B.4 TLS_AES_128_CCM_8_SHA256), bytes. */
+export const CCM_8_TAG_BYTES = 8;
+
+/** Tag bytes of an AEAD algorithm name: 8 for AES-128-CCM-8, else 16. */
+export function aeadTagBytes(alg: string): number {
+  return alg.toUpperCase().replace('_', '-').includes('CCM-8') ? CCM_8_TAG_BYTES : AEAD_TAG_BYTES;
+}
 
 const aeadCache = new Map<string, AeadAlgClass>();
 /** 'AES-128-GCM' -> 'aes_128_gcm', 'CHACHA20-POLY1305' -> 'chacha20_poly1305', 'AES-128-CCM(_8)' -> 'aes_128_ccm'. */
@@ -51,9 +58,9 @@ export function classifyMask(alg: string): MaskAlgClass {
   return c;
 }
 
-/** Payload bytes an AEAD operation processes (plaintext length). */
+/** Payload bytes an AEAD operation processes (plaintext length: an open's input less the algorithm's tag). */
 export function aeadPayloadBytes(op: HwCryptoOp): number {
-  return op.op === 'aead-seal' ? op.inputBytes : Math.max(0, op.inputBytes - AEAD_TAG_BYTES);
+  return op.op === 'aead-seal' ? op.inputBytes : Math.max(0, op.inputBytes - aeadTagBytes(op.alg));
 }
 
 /** Engine occupancy in cycles for one record (see the formulas at the top of this file). */

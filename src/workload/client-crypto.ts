@@ -10,6 +10,7 @@ import {
 import type { ClientCosts, ClientKeyType, EndpointTimers } from './config/index.ts';
 import type { SimChain } from './certs.ts';
 import { clientOpPs } from './clients.ts';
+import type { DevicePsk } from './device-psk.ts';
 
 export type CryptoKind = 'node' | 'noble';
 
@@ -94,6 +95,10 @@ export class ClientCrypto {
   private readonly configs = new Map<string, ResolvedClient>();
   /** Client certificate chains by key type (mutual.ts), when the scenario has clients.client_auth. */
   credentials: ReadonlyMap<ClientKeyType, SimChain> | undefined = undefined;
+  /** The devices' external PSKs (device-psk.ts), when the scenario has clients.psk. */
+  psk: DevicePsk | undefined = undefined;
+  /** Offer the connection_id extension (clients.connection_id_length > 0: the server issues CIDs). */
+  offerCid = false;
 
   constructor(
     kind: CryptoKind, rng: RngStream, costs: ClientCosts, chains: readonly SimChain[], private readonly mtu: number,
@@ -120,10 +125,11 @@ export class ClientCrypto {
     );
   }
 
-  /** Client work begins: its random stream is current and the cost counter restarts. */
-  begin(rng: RngStream): void {
+  /** Client work begins: its random stream (and its PSK, device `i`'s) is current and the cost counter restarts. */
+  begin(rng: RngStream, i = -1): void {
     this.cost = 0;
     this.random.current = rng;
+    if (this.psk) this.psk.current = i;
   }
 
   /** The configuration of a client: identical for every client that makes the same choice, so resolved once and
@@ -145,8 +151,9 @@ export class ClientCrypto {
         ...this.timers,
         serverName: 'localhost',
         verifier: this.verifiers[c.server]!,
-        offerConnectionId: false,
+        offerConnectionId: this.offerCid,
         ...(resumes ? { ticketStore: this.tickets } : {}),
+        ...(this.psk ? { externalPsk: this.psk.client, pskModes: this.psk.modes } : {}),
         ...(cred ? { credential: { chain: cred.chain, privateKey: cred.leafKey, scheme: cred.scheme } } : {}),
       });
       this.configs.set(key, cfg);

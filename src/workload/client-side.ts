@@ -24,9 +24,11 @@ import type { BreakdownProbe, Handshaking } from './probe.ts';
 import { emptyArray, type RecordLog } from './server.ts';
 import type { Transport } from './transport.ts';
 import { kindOf, type ClientTickets, type HandshakeKinds } from './resumption.ts';
+import type { Fleet } from './fleet.ts';
 
 export class Client extends Member implements Handshaking, ClientChoice {
-  readonly addr: string;
+  /** Source address; a NAT rebinding (fleet.ts) changes it. */
+  addr: string;
   /** The client's own random stream (its endpoint's randomness). */
   readonly rng: RngStream;
   /** Created when the client starts (keeps memory proportional to active clients). */
@@ -50,6 +52,9 @@ export class Client extends Member implements Handshaking, ClientChoice {
   sessionsLeft = 0;
   /** Key type of the client's certificate (clients.client_auth, mutual.ts), undefined if it holds none. */
   auth: ClientKeyType | undefined = undefined;
+  /** Between leaving an association and completing the next one (churn, a dead association: fleet.ts); its
+   *  traffic goes on afterwards where it was. */
+  rejoin = false;
 
   constructor(
     i: number, start: Ps, root: Rng, network: NetworkModel,
@@ -104,6 +109,8 @@ export class ClientSide {
   private wasConnected = false;
   private pke0 = 0;
   private readonly kinds: HandshakeKinds | undefined;
+  /** Churn and NAT rebinding (fleet.ts), when the scenario has them. */
+  fleet: Fleet | undefined = undefined;
 
   private readonly startFn = (c: Client): void => this.start(c);
   private readonly sendNextFn = (c: Client): void => this.sendNext(c);
@@ -200,7 +207,7 @@ export class ClientSide {
   // ---- work: begin(c); <calls on c.ep>; end(c)
 
   private begin(c: Client): void {
-    this.crypto.begin(c.rng);
+    this.crypto.begin(c.rng, c.i);
     if (this.resume) this.resume.tickets.current = c.i;
     this.pke0 = this.crypto.pkeOps;
     const st = c.ep!.stats;
@@ -274,7 +281,7 @@ export class ClientSide {
         this.acc.handshakeDone(now - c.start);
         // a certificate-holding client authenticates in every certificate (non-PSK) handshake: the server of a
         // clients.client_auth scenario always sends a CertificateRequest (kindOf ignores `mutual` with a PSK)
-        this.kinds?.done(kindOf(e, c.auth !== undefined), now - c.start, c.hsPke);
+        this.kinds?.done(kindOf(e, c.auth !== undefined), now - c.start, c.hsPke, e.group);
       }
       this.startTraffic(c);
     } else if (e.type === 'data') {
@@ -285,10 +292,12 @@ export class ClientSide {
         this.probe.recordAtClient(log, sent, now);
       }
       c.got++;
+      if (this.fleet !== undefined) this.fleet.answered(c);
       this.maybeFinish(c);
     } else if (e.type === 'closed') {
       if (!c.connected && c.start >= warmupPs) this.acc.handshakesFailed++;
-      this.finish(c);
+      const again = c.rejoin && c.connected;
+      if (!again) this.finish(c);
       // the endpoint is gone: keep its counters, free its state
       if (c.ep) {
         this.closedRetransmissions += c.ep.stats.retransmissions;
@@ -296,7 +305,8 @@ export class ClientSide {
         if (c.timer >= 0) this.k.cancel(c.timer);
         c.timer = -1;
         c.ep = null;
-        if (c.sessionsLeft > 0) this.reconnect(c);
+        if (again) this.restart(c);
+        else if (c.sessionsLeft > 0) this.reconnect(c);
       }
     }
   }
@@ -304,6 +314,11 @@ export class ClientSide {
   // ---- traffic
 
   private startTraffic(c: Client): void {
+    if (c.rejoin) {
+      c.rejoin = false; // a rejoining client's traffic goes on where it was (its sendNext chain kept running)
+      this.maybeFinish(c);
+      return;
+    }
     const traffic = this.ctx.traffic;
     const planned = this.ctx.recordsPlanned;
     if (traffic.direction === 'down') {
@@ -323,6 +338,10 @@ export class ClientSide {
   private sendNext(c: Client): void {
     const k = this.k;
     const traffic = this.ctx.traffic;
+    if (this.fleet !== undefined && this.fleet.holdsRecord(c, k.now)) {
+      k.after(gapPs(traffic, c.traffic), this.sendNextFn, c); // between associations (fleet.ts): not sent
+      return;
+    }
     if (c.done || !c.ep || !c.ep.isConnected) {
       c.size = undefined;
       return;
@@ -343,7 +362,26 @@ export class ClientSide {
     c.ep.send(payload);
     if (ku > 0 && c.sent % ku === 0) c.ep.keyUpdate(false, k.now / PS_PER_MS);
     this.end(c, this.probe.recordLog(k.now), true);
+    if (this.fleet !== undefined) this.fleet.sent(c, k.now);
     k.after(gapPs(traffic, c.traffic), this.sendNextFn, c);
+  }
+
+  // ---- fleets (fleet.ts)
+
+  /** Runs `f` on client `c`'s endpoint as a piece of its work (fleet.ts: leaving an association). */
+  work(c: Client, f: (ep: ClientEndpoint) => void): void {
+    this.begin(c);
+    f(c.ep!);
+    this.end(c);
+  }
+
+  /** A rejoining client's old endpoint is gone: its new handshake starts now (records still unanswered are lost). */
+  private restart(c: Client): void {
+    c.connected = false;
+    c.got = c.sent;
+    c.timerAt = NaN;
+    c.start = this.k.now;
+    this.start(c);
   }
 
   /** The server's download to `c` ended after `sent` records: the client now knows how many to wait for. */

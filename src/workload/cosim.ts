@@ -10,7 +10,8 @@
 import { fromMs, Kernel, PS_PER_S, Rng, type Ps } from '../sim/index.ts';
 import { Platform, type HwBlockStats } from '../hw/index.ts';
 import {
-  DEFAULT_GROUPS, getSuite, ServerDispatcher, type CipherSuiteName, type CryptoOp, type KxGroup, type SignatureScheme,
+  DEFAULT_GROUPS, DEFAULT_SUITES, getSuite, ServerDispatcher, SUITE_NAMES, type CipherSuiteName, type CryptoOp, type KxGroup,
+  type SignatureScheme,
 } from '../dtls/index.ts';
 import { endpointTimers, type ModelConfig, type Scenario, type SuiteName } from './config/index.ts';
 import { Accounts } from './accounts.ts';
@@ -30,6 +31,8 @@ import { ClientTickets, HandshakeKinds, resumes, serverPsk } from './resumption.
 import { ClientAuth } from './mutual.ts';
 import { HelloFlood } from './attack.ts';
 import { ServerPkeByKind } from './server-kinds.ts';
+import { DevicePsk } from './device-psk.ts';
+import { fleetOf, type Fleet } from './fleet.ts';
 
 export { LivelockError } from './context.ts';
 export { contextBytes } from './server-app.ts';
@@ -75,6 +78,9 @@ export interface CosimRun {
   serverPkeKinds: ServerPkeByKind | undefined;
   /** The hello flood (attack.ts), when the scenario has `attack`. */
   attack: HelloFlood | undefined;
+  /** Churn and NAT rebinding (fleet.ts), when the scenario has either; `dispatchers` for its summary. */
+  fleet: Fleet | undefined;
+  dispatchers: readonly ServerDispatcher[];
 }
 
 /** Thrown for scenario values the DTLS core cannot honour (exit status 2 at the CLI). */
@@ -122,10 +128,14 @@ export function runCosim(opts: CosimOptions): CosimRun {
   const ticketRng = resumption ? root.stream('tickets') : undefined;
   const clientAuth = sc.clients.client_auth ? new ClientAuth(sc.clients.client_auth, opts.seed) : undefined;
   const halfOpen = sc.dtls.half_open;
+  const devices = sc.clients.psk ? new DevicePsk(sc.clients.psk, root.stream('psk'), sc.clients.count) : undefined;
+  // the core's default suites leave out CCM_8 (RFC 9147 4.5.3: not without safeguards); offered when the mix has it
+  const serverSuites = DEFAULT_SUITES.concat(SUITE_NAMES.filter((n) => !DEFAULT_SUITES.includes(n) && (sc.clients.mix.suites[n] ?? 0) > 0));
   const dispatchers = chains.map((ch) => {
     // one provider per dispatcher: its observer attributes operations to that dispatcher's jobs
     const crypto = reproducible(opts.crypto, serverRng);
-    const psk = ticketRng ? serverPsk(resumption, crypto, ticketRng) : undefined;
+    const tickets = ticketRng ? serverPsk(resumption, crypto, ticketRng) : undefined;
+    const psk = devices ? { ...tickets, ...devices.server() } : tickets;
     return new ServerDispatcher({
       crypto,
       rng: serverRng,
@@ -134,6 +144,8 @@ export function runCosim(opts: CosimOptions): CosimRun {
       credential: { chain: ch.chain, privateKey: ch.leafKey, scheme: ch.scheme },
       cookie: { enabled: sc.clients.cookie },
       ...(psk ? { psk } : {}),
+      ...(serverSuites.length > DEFAULT_SUITES.length ? { suites: serverSuites } : {}),
+      ...(sc.clients.connection_id_length > 0 ? { connectionIdLength: sc.clients.connection_id_length } : {}),
       groups: serverGroups,
       ...(clientAuth ? clientAuth.server(crypto) : {}),
       maxHalfOpen: halfOpen.max,
@@ -146,11 +158,13 @@ export function runCosim(opts: CosimOptions): CosimRun {
   const tickets = resumption ? new ClientTickets() : undefined;
   const clientCrypto = new ClientCrypto(opts.crypto, root.stream('client-crypto'), sc.clients.costs, chains, mtu, endpointTimers(sc.dtls), opts.onCryptoOp, tickets);
   if (clientAuth) clientCrypto.credentials = clientAuth.chains;
+  clientCrypto.psk = devices;
+  clientCrypto.offerCid = sc.clients.connection_id_length > 0;
   for (const s of Object.keys(sc.clients.mix.suites)) {
     try {
       getSuite(s as CipherSuiteName);
     } catch {
-      throw new InputError(`clients.mix.suites: ${s} is not implemented by the DTLS core (RFC 9147 suites: TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256, TLS_AES_128_CCM_SHA256)`);
+      throw new InputError(`clients.mix.suites: ${s} is not implemented by the DTLS core (RFC 9147 suites: ${SUITE_NAMES.join(', ')})`);
     }
   }
   const count = sc.clients.count;
@@ -174,7 +188,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
     onRecord: opts.onRecord,
   };
   const transport = new Transport(k, net, acc, probe);
-  const kinds = resumption || clientAuth ? new HandshakeKinds() : undefined;
+  const kinds = resumption || clientAuth || devices ? new HandshakeKinds() : undefined;
   const pkeKinds = kinds ? new ServerPkeByKind() : undefined;
   const resume = tickets && kinds && resumption
     ? { tickets, kinds, sessions: resumption.sessions_per_client, delayPs: fromMs(resumption.reconnect_delay_ms), earlyRecords: resumption.early_data_records }
@@ -183,12 +197,14 @@ export function runCosim(opts: CosimOptions): CosimRun {
   const app = new ServerApp(ctx, hw, dispatchers, transport, clientSide, opts.onCryptoOp, pkeKinds);
   transport.attach(clientSide, app.sides);
   const attack = sc.attack ? helloFlood(sc, k, acc, root, warmupPs, mtu, types[0]!, app, transport, probe) : undefined;
+  const fleet = fleetOf(sc, k, root, endPs, clientSide, app, transport);
   if (opts.capture) {
     opts.capture.attach(hw);
     for (const side of app.sides) side.attachTracer(opts.capture);
   }
   clientSide.schedule();
   attack?.start();
+  fleet?.start();
 
   // ---- warm-up, time series, progress
   if (warmupPs > 0) {
@@ -209,7 +225,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
     kernel: k, hw, acc, rows: series.rows, intervalPs: series.intervalPs, warmupPs, endPs: simEnd, events,
     retransmissions: clientSide.retransmissions() + app.retransmissions(), peakConnections: app.peak,
     bytesPerConnection: app.bytesPerConnection(), blockStats, clientsDone: clientSide.done, lost: net.lost,
-    handshakeKinds: kinds, serverPkeKinds: pkeKinds, attack,
+    handshakeKinds: kinds, serverPkeKinds: pkeKinds, attack, fleet, dispatchers,
   };
 }
 

@@ -208,12 +208,14 @@ function buildResult(sc: Scenario, model: ModelConfig, seed: number, crypto: Cry
       energy_per_handshake_uj: acc.handshakesCompleted > 0 ? (hsEnergy / acc.handshakesCompleted) * 1e6 : NaN,
       energy_per_gb_j: acc.payloadDelivered > 0 ? recEnergy / (acc.payloadDelivered / 1e9) : NaN,
     },
-    // only with clients.resumption (the shipped scenarios' summaries are unchanged)
+    // only with clients.resumption, clients.client_auth or clients.psk
     ...(run.handshakeKinds ? { handshake_kinds: kindsSummary(run.handshakeKinds, run.serverPkeKinds?.summary()) } : {}),
     // only with `attack` (attack.ts)
     ...(run.attack ? { attack: run.attack.summary() } : {}),
     // only when the context cache evicted (cache-summary.ts)
     ...(ctxCache ? { context_cache: ctxCache } : {}),
+    // only with churn or NAT rebinding (fleet.ts)
+    ...(run.fleet ? { fleet: run.fleet.summary(run.dispatchers) } : {}),
   };
   const rows: TimeseriesRow[] = run.rows.map((r) => ({
     t_s: r.t / PS_PER_S,

@@ -14,6 +14,7 @@ import type { HwBlockStats } from '../hw/index.ts';
 import type { DatagramBalance } from './conservation.ts';
 import type { AttackSummary } from './attack.ts';
 import type { ContextCacheSummary } from './cache-summary.ts';
+import type { FleetSummary } from './fleet.ts';
 
 export type { DatagramBalance } from './conservation.ts';
 
@@ -179,7 +180,8 @@ export interface Summary {
   conservation: { dtls: DatagramBalance; udp_baseline: DatagramBalance };
   cost: CostSummary;
   /** Completed handshakes by kind (full, resumed, resumed_0rtt, external_psk, mutual): count and latency, ms.
-   *  Present only when the scenario has `clients.resumption` (src/workload/resumption.ts). */
+   *  Present only when the scenario has `clients.resumption`, `clients.client_auth` or `clients.psk`
+   *  (src/workload/resumption.ts). */
   handshake_kinds?: Record<string, {
     count: number;
     client_pke_ops_per_handshake: number;
@@ -188,11 +190,16 @@ export interface Summary {
      *  of this kind by class (src/workload/server-kinds.ts). */
     server_handshakes?: number;
     server_pke_ops_per_handshake?: { sign: number; verify: number; keygen: number; derive: number; total: number };
+    /** external_psk only, when some completed: those completed in each psk_key_exchange_mode. */
+    modes?: { psk_ke: number; psk_dhe_ke: number };
   }>;
   /** The hello flood and what it cost the server (src/workload/attack.ts). Present only with `attack`. */
   attack?: AttackSummary;
   /** The context cache under pressure (src/workload/cache-summary.ts). Present only when it evicted contexts. */
   context_cache?: ContextCacheSummary;
+  /** Churn and NAT rebinding (src/workload/fleet.ts). Present only with clients.churn_per_min or
+   *  network.nat_rebinding_per_min > 0. */
+  fleet?: FleetSummary;
 }
 
 /** Detailed statistics of one hardware block (one `Resource`): the hardware layer's HwBlockStats. */

@@ -71,11 +71,15 @@ export class HandshakeKinds {
   readonly latency = new Map<HandshakeKind, Histogram>();
   /** Client-side public-key operations (key shares, shared secrets, signatures, verifications), summed by kind. */
   readonly clientPke = new Map<HandshakeKind, number>();
-  done(kind: HandshakeKind, latencyPs: Ps, clientPkeOps = 0): void {
+  /** External-PSK handshakes by psk_key_exchange_mode: [psk_ke, psk_dhe_ke]. */
+  readonly pskModes = [0, 0];
+  /** `group`: the connected event's ('none' for psk_ke). */
+  done(kind: HandshakeKind, latencyPs: Ps, clientPkeOps = 0, group?: string): void {
     let h = this.latency.get(kind);
     if (!h) this.latency.set(kind, (h = new Histogram()));
     h.add(latencyPs);
     this.clientPke.set(kind, (this.clientPke.get(kind) ?? 0) + clientPkeOps);
+    if (kind === 'external_psk') this.pskModes[group === 'none' ? 0 : 1]!++;
   }
   count(kind: HandshakeKind): number {
     return this.latency.get(kind)?.count ?? 0;
@@ -108,6 +112,8 @@ export interface HandshakeKindSummary {
   server_handshakes?: number;
   /** The server's public-key operations per handshake of this kind, by class (NaN if none completed). */
   server_pke_ops_per_handshake?: { sign: number; verify: number; keygen: number; derive: number; total: number };
+  /** external_psk only, when some completed: how many in each psk_key_exchange_mode (RFC 8446 4.2.9). */
+  modes?: { psk_ke: number; psk_dhe_ke: number };
 }
 
 /** `handshake_kinds` of summary.json: every kind, in HANDSHAKE_KINDS order (NaN latencies for a kind never seen). */
@@ -124,6 +130,7 @@ export function kindsSummary(
         latency_ms: { mean: h.mean / PS_PER_MS, p50: h.quantile(0.5) / PS_PER_MS, p90: h.quantile(0.9) / PS_PER_MS, p99: h.quantile(0.99) / PS_PER_MS, max: h.max / PS_PER_MS },
       }
       : { count: 0, client_pke_ops_per_handshake: NaN, latency_ms: { mean: NaN, p50: NaN, p90: NaN, p99: NaN, max: NaN } };
+    if (kind === 'external_psk' && h && h.count > 0) out[kind].modes = { psk_ke: k.pskModes[0]!, psk_dhe_ke: k.pskModes[1]! };
     const s = server?.[kind];
     if (s) {
       out[kind].server_handshakes = s.handshakes;

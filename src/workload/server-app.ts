@@ -65,6 +65,8 @@ export class ServerApp {
   /** Echoes of 0-RTT records waiting for their connection's handshake (resumption.ts). */
   private readonly heldEchoes = new HeldEchoes();
   private nextConnId = 0;
+  /** Connections moved to a client's new address by their CID (NAT rebinding, fleet.ts). */
+  migrated = 0;
   /** Told of every connection the dispatchers create and every one that closes (the hello flood, attack.ts). */
   watch: { created(address: string): void; closed(address: string): void } | undefined = undefined;
   private readonly k: Kernel;
@@ -100,6 +102,7 @@ export class ServerApp {
           armTimer: (conn) => this.arm(this.sides[i]!, conn),
           connId: (address) => this.infoOf(address).id,
           created: (address) => this.watch?.created(address),
+          moved: (from, to) => this.moved(from, to),
         }, ctx.probe, ctx.acc, sideTap),
     );
   }
@@ -111,6 +114,16 @@ export class ServerApp {
       this.info.set(address, s);
     }
     return s;
+  }
+
+  /** A connection moved to its client's new address (RFC 9146 6): what the application keeps for it moves along
+   *  (its context stays the same context). */
+  private moved(from: string, to: string): void {
+    const s = this.info.get(from);
+    this.migrated++;
+    if (s === undefined) return;
+    this.info.delete(from);
+    this.info.set(to, s);
   }
 
   private onEvent(side: ServerSide, e: DispatcherEvent, now: Ps, log: RecordLog | null): void {

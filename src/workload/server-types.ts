@@ -28,6 +28,8 @@ export interface ServerHooks {
   connId(address: string): number;
   /** The dispatcher created a connection for `address` (a ClientHello it accepted). */
   created?(address: string): void;
+  /** The dispatcher moved a connection from `from` to `to` (a record with its CID from a new address). */
+  moved?(from: string, to: string): void;
 }
 
 /** "Where the time goes": what the server reports about path logs and handshake stages (BreakdownProbe, probe.ts). */

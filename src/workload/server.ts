@@ -193,6 +193,7 @@ export class ServerSide {
     // the connection this datagram reaches if it exists (by CID too: a migrating peer's datagram comes from a new
     // address), so that only what this datagram made it do is charged
     const before = d.connectionFor(job.datagram!, job.address);
+    const addr0 = before?.address;
     if (before) mark(job, before);
     // the phase is the connection's when the core runs: a record that arrived while the server was still
     // processing the client's Finished is data work (its energy and its time), not handshake work
@@ -208,7 +209,7 @@ export class ServerSide {
     if (conn !== before) {
       mark(job, undefined); // a new connection: everything it counted was this job's
       if (conn !== undefined && this.hooks.created) this.hooks.created(job.address);
-    }
+    } else if (before !== undefined && before.address !== addr0 && this.hooks.moved) this.hooks.moved(addr0!, before.address);
     this.collect(job, conn, 1, d.stats.statelessHrrSent - hrr0, d.stats.badCookies - bad0);
     this.charge(job, 1);
   }

@@ -11,6 +11,8 @@ import type { RecordLog, ServerSide } from './server.ts';
 /** A datagram in flight on the network to or from client `c` (pooled). */
 interface Delivery {
   c: Client;
+  /** The client's address when the datagram left (up) or the address it was sent to (down). */
+  a: string;
   d: Uint8Array;
   /** Path log of the record the datagram carries, or null. */
   log: RecordLog | null;
@@ -26,14 +28,24 @@ export class Transport {
   /** A datagram for an address that is no client (a hello flood's spoofed source, attack.ts): returns the ledger's
    *  drop cause. Unset: 'no_endpoint'. */
   unknownPeer: ((address: string, bytes: number) => string) | undefined = undefined;
+  /** An address a client had before a NAT rebinding (fleet.ts): datagrams to it are lost ('nat_rebinding'). */
+  retired: ((address: string) => boolean) | undefined = undefined;
   private readonly toServer = (x: Delivery): void => {
     const c = x.c;
     const log = x.log;
-    this.servers[c.server]!.receive(c.addr, this.arrived(x), log);
+    const a = x.a;
+    this.servers[c.server]!.receive(a, this.arrived(x), log);
   };
   private readonly toClient = (x: Delivery): void => {
     const c = x.c;
     const log = x.log;
+    if (x.a !== c.addr) {
+      // the client's NAT mapping changed while the datagram was on its way
+      this.arrived(x);
+      this.acc.datagramLedger.drop('nat_rebinding');
+      if (log !== null) this.probe.freeLog(log);
+      return;
+    }
     this.clients!.receive(c, this.arrived(x), log);
   };
 
@@ -62,7 +74,7 @@ export class Transport {
     const delay = c.delay();
     const at = net.uplink(c.link, d.length, now, delay);
     this.probe.network(c, log, now, at);
-    this.k.at(at, this.toServer, this.take(c, d, log));
+    this.k.at(at, this.toServer, this.take(c, c.addr, d, log));
   }
 
   /** The server port sent `datagram` to `address` at `now`. */
@@ -70,20 +82,21 @@ export class Transport {
     const net = this.net;
     const c = this.clients!.byAddr.get(address);
     if (!c || net.drop(c.net)) {
-      this.acc.datagramLedger.drop(c ? 'network_loss' : this.unknownPeer ? this.unknownPeer(address, datagram.length) : 'no_endpoint');
+      this.acc.datagramLedger.drop(c ? 'network_loss' : this.retired?.(address) ? 'nat_rebinding' : this.unknownPeer ? this.unknownPeer(address, datagram.length) : 'no_endpoint');
       if (log !== null) this.probe.freeLog(log);
       return;
     }
     const delay = c.delay();
     const at = net.downlink(c.link, datagram.length, now, delay);
     this.probe.network(c, log, now, at);
-    this.k.at(at, this.toClient, this.take(c, datagram, log));
+    this.k.at(at, this.toClient, this.take(c, address, datagram, log));
   }
 
-  private take(c: Client, d: Uint8Array, log: RecordLog | null): Delivery {
+  private take(c: Client, a: string, d: Uint8Array, log: RecordLog | null): Delivery {
     const x = this.pool.pop();
-    if (!x) return { c, d, log };
+    if (!x) return { c, a, d, log };
     x.c = c;
+    x.a = a;
     x.d = d;
     x.log = log;
     return x;

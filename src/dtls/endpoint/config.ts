@@ -136,7 +136,7 @@ export interface CookieConfig {
 export interface ServerConfig extends CommonConfig {
   /** Certificate credential(s), in preference order; for each ClientHello the first whose CertificateVerify scheme
    *  the client offers and whose chain is signed with algorithms the client accepts (./server-params.ts). May be
-   *  left out by a PSK-only server (`psk` with external PSKs or tickets): a client without a usable PSK then gets
+   *  left out by a PSK-only server (`psk` with external PSKs, a PSK lookup or tickets): a client without a usable PSK then gets
    *  a handshake_failure alert. */
   credential?: ServerCredential | readonly ServerCredential[];
   /** Client certificate authentication (default 'none'). Other modes need `clientVerifier`. The

@@ -226,8 +226,8 @@ export abstract class Connection {
   protected onNewSessionTicket(_body: Uint8Array, _now: number): void {
     throw new AlertError(AlertDescription.unexpected_message, 'NewSessionTicket to a server');
   }
-  /** A record authenticated under `epoch` (> 0). */
-  protected onAuthenticated(_epoch: number): void {}
+  /** A record authenticated under `epoch` (> 0) with sequence number `seq`. */
+  protected onAuthenticated(_epoch: number, _seq: number): void {}
   /** True once a connection_id was negotiated (NewConnectionId / RequestConnectionId are then allowed). */
   protected cidNegotiated(): boolean {
     return false;
@@ -286,7 +286,7 @@ export abstract class Connection {
 
   // ------------------------------------------------------------------ records in
   private onRecord(r: OpenedRecord, now: number): void {
-    if (r.epoch > 0) this.onAuthenticated(r.epoch);
+    if (r.epoch > 0) this.onAuthenticated(r.epoch, r.seq);
     this.epochs.onRecordEpoch(r.epoch);
     if (r.epoch === 0 && this.state === 'connected' && r.contentType !== ContentType.handshake) {
       // after the handshake an unauthenticated alert or ACK can only be spoofed

@@ -129,11 +129,13 @@ export class ServerDispatcher {
     }
     if (conn) {
       const before = conn.authenticatedRecords;
+      const newest = conn.newestRecords;
       const out0 = this.out.length;
       const ev0 = this.events.length;
       conn.receive(datagram, nowMs);
-      if (conn.address !== address && conn.authenticatedRecords > before && !conn.isClosed) {
-        // authenticated records under a CID from a new address: the peer moved (RFC 9146 6)
+      if (conn.address !== address && conn.authenticatedRecords > before && conn.newestRecords > newest && !conn.isClosed) {
+        // authenticated records under a CID from a new address, newer than any received before: the peer moved
+        // (RFC 9146 6; an older datagram, reordered or replayed, does not move it back)
         const old = conn.address;
         if (this.connections.get(old) === conn) this.connections.delete(old);
         conn.address = address;

@@ -30,6 +30,10 @@ const modeCode = (m: PskKeMode): number => PskMode[m];
 export interface ServerPskConfig {
   /** External PSKs by identity. */
   external?: ExternalPsk[];
+  /** External PSKs looked up by identity (asked for an identity `external` does not hold): a server provisioned
+   *  with many devices keeps its table outside the endpoint (or derives each key from the identity) instead of
+   *  building an array up front. Undefined: unknown identity. */
+  lookup?: (identity: Uint8Array) => ExternalPsk | undefined;
   /** Issue NewSessionTickets after each handshake and accept them for resumption. */
   tickets?: {
     keys: TicketKeys;
@@ -218,7 +222,8 @@ export function choosePsk(cfg: ResolvedCommon, psk: ServerPskConfig, ch: ClientH
     let key: Uint8Array;
     let hash: HashAlg;
     let state: TicketState | undefined;
-    const ext = psk.external?.find((e) => e.identity.length === id.identity.length && ctEqual(e.identity, id.identity));
+    const ext = psk.external?.find((e) => e.identity.length === id.identity.length && ctEqual(e.identity, id.identity))
+      ?? psk.lookup?.(id.identity);
     if (ext) {
       kind = 'external';
       key = ext.key;

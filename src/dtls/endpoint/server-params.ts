@@ -29,8 +29,8 @@ export function resolveServer(c: ServerConfig): ResolvedServer {
   const given = c.credential;
   const creds: ServerCredential[] = given === undefined ? [] : isCredentialList(given) ? given.slice() : [given];
   if (creds.some((x) => !x || !Array.isArray(x.chain) || !x.chain.length)) throw new TypeError('ServerConfig.credential: a credential without a chain');
-  const pskOnly = (c.psk?.external?.length ?? 0) > 0 || c.psk?.tickets !== undefined;
-  if (!creds.length && !pskOnly) throw new TypeError('ServerConfig.credential is required unless psk has external PSKs or tickets');
+  const pskOnly = (c.psk?.external?.length ?? 0) > 0 || c.psk?.lookup !== undefined || c.psk?.tickets !== undefined;
+  if (!creds.length && !pskOnly) throw new TypeError('ServerConfig.credential is required unless psk has external PSKs (or a lookup) or tickets');
   const common = resolveCommon(c);
   if (!c.signatureSchemes?.length) common.signatureSchemes = DEFAULT_SERVER_SCHEMES.slice();
   const auth = resolveClientAuth(c);

@@ -85,6 +85,11 @@ export class ServerConnection extends Connection {
   private earlyBudget = -1;
   /** Incremented for every record authenticated under epoch >= 2 (proof of address ownership, CID migration). */
   authenticatedRecords = 0;
+  /** Incremented for every authenticated record newer (epoch, then sequence number) than any before it: RFC 9146 6
+   *  moves the peer address only on such a datagram, so a reordered or replayed older one cannot move it back. */
+  newestRecords = 0;
+  private newestEpoch = -1;
+  private newestSeq = -1;
 
   constructor(config: ServerConfig | ResolvedServer, address: string, localCid?: Uint8Array) {
     const scfg = 'credentials' in config ? config : resolveServer(config);
@@ -361,7 +366,12 @@ export class ServerConnection extends Connection {
     return this.scfg.echoLegacySessionId ? ch.legacySessionId.slice() : new Uint8Array(0);
   }
 
-  protected override onAuthenticated(epoch: number): void {
+  protected override onAuthenticated(epoch: number, seq: number): void {
+    if (epoch > this.newestEpoch || (epoch === this.newestEpoch && seq > this.newestSeq)) {
+      this.newestEpoch = epoch;
+      this.newestSeq = seq;
+      this.newestRecords++;
+    }
     if (epoch >= 2) {
       this.authenticatedRecords++;
       if (this.out.ampLimited) this.out.ampLimited = false;

@@ -7,3 +7,4 @@ export * from './dtls.ts';
 export * from './scenario.ts';
 export * from './auth.ts';
 export * from './attack.ts';
+export * from './fleet.ts';

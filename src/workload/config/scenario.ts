@@ -6,6 +6,7 @@ import { DistSpec, PositiveDistSpec } from './dist.ts';
 import { DtlsSchema } from './dtls.ts';
 import { AttackSchema } from './attack.ts';
 import { CERT_KEY_TYPES, ClientAuthSchema } from './auth.ts';
+import { ConnectionIdLengthSchema, ExternalPskSchema, PerMinuteFractionSchema } from './fleet.ts';
 import { parseYamlConfig, applyOverrides, ConfigError, positionOf } from './yaml.ts';
 import { applyModelOverrides, type ModelConfig } from './model.ts';
 
@@ -114,6 +115,12 @@ export const ClientsSchema = z.strictObject({
   resumption: ResumptionSchema.optional(),
   /** Client certificate authentication (config/auth.ts): absent = the server sends no CertificateRequest. */
   client_auth: ClientAuthSchema.optional(),
+  /** External PSK per device (config/fleet.ts): absent = certificate handshakes. */
+  psk: ExternalPskSchema.optional(),
+  /** Length of the connection IDs the server issues, bytes (0 = none; config/fleet.ts). */
+  connection_id_length: ConnectionIdLengthSchema,
+  /** Fraction of connected devices that close and reconnect with a new handshake, per minute (config/fleet.ts). */
+  churn_per_min: PerMinuteFractionSchema,
 });
 
 export const RateSchema = z.strictObject({
@@ -162,6 +169,8 @@ export const NetworkSchema = z
     access_bandwidth_mbps: posNum.default(1000),
     /** Path MTU (IP packet), bytes; DTLS datagrams are sized to fit. */
     mtu: z.number().int().min(200).max(65535).default(1500),
+    /** Fraction of connected clients whose source address changes, per minute (NAT rebinding; config/fleet.ts). */
+    nat_rebinding_per_min: PerMinuteFractionSchema,
   })
   .superRefine((n, ctx) => {
     if (n.rtt_ms !== undefined && n.one_way_ms !== undefined) {
@@ -267,6 +276,18 @@ export const ScenarioSchema = z.strictObject({
   /** Hello flood beside the legitimate clients (config/attack.ts): absent = no attacker. */
   attack: AttackSchema.optional(),
   sla: z.array(SlaSchema).default([]),
+}).superRefine((s, ctx) => {
+  // without CIDs a rebound client learns that its association is dead only from echoes that stop (fleet.ts)
+  if (s.network.nat_rebinding_per_min > 0 && s.clients.connection_id_length === 0 && s.traffic.direction !== 'echo') {
+    ctx.addIssue({
+      code: 'custom', path: ['network', 'nat_rebinding_per_min'],
+      message: 'without connection IDs (clients.connection_id_length 0) a rebound client notices only by its unanswered echoes: needs traffic.direction echo',
+    });
+  }
+  // a churning client's traffic goes on where it was: its own sending (up, echo), not a server download
+  if (s.clients.churn_per_min > 0 && s.traffic.direction === 'down') {
+    ctx.addIssue({ code: 'custom', path: ['clients', 'churn_per_min'], message: 'not modelled with traffic.direction down (use up or echo)' });
+  }
 });
 
 export type Scenario = z.output<typeof ScenarioSchema>;
