@@ -58,7 +58,7 @@ export class Client extends Member implements Handshaking, ClientChoice {
   ) {
     super(i, start, root, network);
     this.addr = `client-${i}`;
-    this.rng = root.stream(`client/${i}`);
+    this.rng = root.derive(`client/${i}`);
   }
 }
 
@@ -70,6 +70,14 @@ export interface ResumeHooks {
   readonly sessions: number;
   readonly delayPs: Ps;
   readonly earlyRecords: number;
+}
+
+/** The population as ClientSide creates it: `count` clients, client i starting at `starts[i]` and built by
+ *  `make(i)` when it starts. */
+export interface ClientPopulation {
+  readonly count: number;
+  readonly starts: readonly Ps[];
+  make(i: number): Client;
 }
 
 type ClientEvent = NonNullable<ReturnType<ClientEndpoint['pollEvent']>>;
@@ -85,6 +93,8 @@ interface Pending {
 }
 
 export class ClientSide {
+  /** Clients started so far, by address (an ended client stays: its member state routes the datagrams still
+   *  addressed to it, with the loss and delay draws they always had). */
   readonly byAddr = new Map<string, Client>();
   /** Clients done (finished their traffic, or closed). */
   done = 0;
@@ -106,13 +116,19 @@ export class ClientSide {
   private readonly kinds: HandshakeKinds | undefined;
 
   private readonly startFn = (c: Client): void => this.start(c);
+  private readonly startNewFn = (i: number): void => {
+    const c = this.population.make(i);
+    if (this.resume) c.sessionsLeft = this.resume.sessions;
+    this.byAddr.set(c.addr, c);
+    this.start(c);
+  };
   private readonly sendNextFn = (c: Client): void => this.sendNext(c);
   private readonly timerFn = (c: Client): void => this.timer(c);
   private readonly releaseFn = (p: Pending): void => this.release(p);
 
   constructor(
     private readonly ctx: CosimContext,
-    readonly clients: readonly Client[],
+    private readonly population: ClientPopulation,
     private readonly crypto: ClientCrypto,
     private readonly transport: Transport,
     costs: ClientCosts,
@@ -126,21 +142,18 @@ export class ClientSide {
     this.probe = ctx.probe;
     this.recordPs = costPs(costs.record_us);
     this.messagePs = costPs(costs.handshake_message_us);
-    for (const c of clients) {
-      this.byAddr.set(c.addr, c);
-      if (resume) c.sessionsLeft = resume.sessions;
-    }
   }
 
-  /** Schedules every client's start. */
+  /** Schedules every client's start (the client is created then, startNewFn). */
   schedule(): void {
-    for (const c of this.clients) this.k.at(c.start, this.startFn, c);
+    const starts = this.population.starts;
+    for (let i = 0; i < this.population.count; i++) this.k.at(starts[i]!, this.startNewFn, i);
   }
 
   /** Retransmissions of every client endpoint, closed or not. */
   retransmissions(): number {
     let n = 0;
-    for (const c of this.clients) if (c.ep) n += c.ep.stats.retransmissions;
+    for (const c of this.byAddr.values()) if (c.ep) n += c.ep.stats.retransmissions;
     return n + this.closedRetransmissions;
   }
 

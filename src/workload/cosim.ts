@@ -155,15 +155,17 @@ export function runCosim(opts: CosimOptions): CosimRun {
   }
   const count = sc.clients.count;
   const starts = arrivalTimes(sc.clients.arrival, count, root);
-  const clients: Client[] = new Array(count);
-  for (let i = 0; i < count; i++) {
-    const mix = root.stream(`mix/${i}`);
+  // A client's state is created when it starts (ClientSide.schedule), from its index alone: every stream it draws
+  // from depends only on (seed, name), so creating it late draws exactly what creating it up front did.
+  const makeClient = (i: number): Client => {
+    const mix = root.derive(`mix/${i}`);
     const suite = pickWeighted(sc.clients.mix.suites, mix) as SuiteName as CipherSuiteName;
     const group = pickWeighted(sc.clients.mix.groups, mix) as KxGroup;
     const scheme = pickWeighted(sc.clients.mix.signatures, mix) as SignatureScheme;
-    clients[i] = new Client(i, starts[i]!, root, net, suite, group, scheme, types.indexOf(keyTypeOf(scheme, sc.clients.certificate.type)), resumes(resumption, i, root));
-    if (clientAuth) clients[i]!.auth = clientAuth.pick(i, root);
-  }
+    const c = new Client(i, starts[i]!, root, net, suite, group, scheme, types.indexOf(keyTypeOf(scheme, sc.clients.certificate.type)), resumes(resumption, i, root));
+    if (clientAuth) c.auth = clientAuth.pick(i, root);
+    return c;
+  };
 
   // ---- the parts, wired: transport between client side and server sides
   const probe = new BreakdownProbe(acc, warmupPs);
@@ -179,7 +181,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
   const resume = tickets && kinds && resumption
     ? { tickets, kinds, sessions: resumption.sessions_per_client, delayPs: fromMs(resumption.reconnect_delay_ms), earlyRecords: resumption.early_data_records }
     : undefined;
-  const clientSide = new ClientSide(ctx, clients, clientCrypto, transport, sc.clients.costs, resume, kinds);
+  const clientSide = new ClientSide(ctx, { count, starts, make: makeClient }, clientCrypto, transport, sc.clients.costs, resume, kinds);
   const app = new ServerApp(ctx, hw, dispatchers, transport, clientSide, opts.onCryptoOp, pkeKinds);
   transport.attach(clientSide, app.sides);
   const attack = sc.attack ? helloFlood(sc, k, acc, root, warmupPs, mtu, types[0]!, app, transport, probe) : undefined;

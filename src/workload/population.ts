@@ -63,8 +63,9 @@ export class Member {
 
   /** `start`: when the member starts; a resuming client (resumption.ts) moves it to each new session's start. */
   constructor(readonly i: number, public start: Ps, root: Rng, network: NetworkModel) {
-    this.net = root.stream(`net/${i}`);
-    this.traffic = root.stream(`traffic/${i}`);
+    // derived, not cached on the root: the streams live and die with the member (same draws as root.stream)
+    this.net = root.derive(`net/${i}`);
+    this.traffic = root.derive(`traffic/${i}`);
     this.delay = network.delaySampler(this.net);
   }
 }
