@@ -20,7 +20,7 @@ import { Client, ClientSide } from './client-side.ts';
 import { SendTimes } from './clients.ts';
 import { Activity, type CosimContext } from './context.ts';
 import { NetworkModel } from './network.ts';
-import { arrivalTimes, pickWeighted, plannedRecords } from './population.ts';
+import { arrivalTimes, pickWeighted, plannedRecords, recordKeys } from './population.ts';
 import { BreakdownProbe } from './probe.ts';
 import { ServerApp } from './server-app.ts';
 import { TimeSeries, type TickRow } from './timeseries.ts';
@@ -122,6 +122,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
   const ticketRng = resumption ? root.stream('tickets') : undefined;
   const clientAuth = sc.clients.client_auth ? new ClientAuth(sc.clients.client_auth, opts.seed) : undefined;
   const halfOpen = sc.dtls.half_open;
+  const endpoint = { ...endpointTimers(sc.dtls), recordKeys: recordKeys(sc.traffic) };
   const dispatchers = chains.map((ch) => {
     // one provider per dispatcher: its observer attributes operations to that dispatcher's jobs
     const crypto = reproducible(opts.crypto, serverRng);
@@ -130,7 +131,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
       crypto,
       rng: serverRng,
       mtu,
-      ...endpointTimers(sc.dtls),
+      ...endpoint,
       credential: { chain: ch.chain, privateKey: ch.leafKey, scheme: ch.scheme },
       cookie: { enabled: sc.clients.cookie },
       ...(psk ? { psk } : {}),
@@ -144,7 +145,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
 
   // ---- clients: the population (population.ts) with each one's pick of suite, group and signature scheme
   const tickets = resumption ? new ClientTickets() : undefined;
-  const clientCrypto = new ClientCrypto(opts.crypto, root.stream('client-crypto'), sc.clients.costs, chains, mtu, endpointTimers(sc.dtls), opts.onCryptoOp, tickets);
+  const clientCrypto = new ClientCrypto(opts.crypto, root.stream('client-crypto'), sc.clients.costs, chains, mtu, endpoint, opts.onCryptoOp, tickets);
   if (clientAuth) clientCrypto.credentials = clientAuth.chains;
   for (const s of Object.keys(sc.clients.mix.suites)) {
     try {

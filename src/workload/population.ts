@@ -70,6 +70,17 @@ export class Member {
   }
 }
 
+/** Record rate per connection, records/s, at or below which the endpoints prepare their AEAD keys and record-number
+ *  maskers for every record instead of keeping them (RecordLayerOptions.recordKeys): a connection idle for a second
+ *  or more between records keeps ~2 KB less (docs/simulation.md "Memory per connection"); the bytes on the wire,
+ *  the crypto operations charged and so every output are the same either way. */
+export const SPARSE_RECORDS_PER_S = 1;
+
+/** The endpoints' record-key policy for traffic `t` (SPARSE_RECORDS_PER_S). */
+export function recordKeys(t: TrafficConfig): 'kept' | 'per-record' {
+  return t.rate.records_per_s <= SPARSE_RECORDS_PER_S ? 'per-record' : 'kept';
+}
+
 /** Records each member exchanges: `records_per_client`, or unbounded when sending for `duration_ms`, else none. */
 export function plannedRecords(t: TrafficConfig): number {
   return t.records_per_client ?? (t.duration_ms === undefined ? 0 : Infinity);
