@@ -7,7 +7,8 @@
 // - crypto_alone_s: the same crypto operations (same kinds, algorithms and sizes, same counts) replayed alone
 //   through the same provider in the same process, and ratio = wall_s / crypto_alone_s (target <= 1.5); skipped
 //   with --no-replay;
-// - bytes_per_connection: slope of the live heap (after a forced GC, every 10th time-series tick; in-run, only while
+// - bytes_per_connection: slope of the live heap (after a forced GC, one per 100 ms simulated: every 10th time-series tick at the
+//   default interval; in-run, only while
 //   sampling stays under 20 % of the wall time) against the number of live connections (client + server endpoint of one client count as one
 //   connection; target <= 16 KiB); heap_per_live_connection_at_peak: the live heap at the largest sampled live
 //   count divided by it. With --scenario (and no --memory-scenario) both come from that scenario's own run; the
@@ -166,15 +167,15 @@ class HeapSampler {
   private readonly heap0: number;
   private readonly began = performance.now();
 
-  /** Samples every 10th time-series tick; with `budget` < 1, only while sampling has taken at most that fraction
-   *  of the wall time so far (a forced GC of a multi-GB heap takes seconds). */
-  constructor(private readonly budget = 1) {
+  /** Samples every `every`-th time-series tick; with `budget` < 1, only while sampling has taken at most that
+   *  fraction of the wall time so far (a forced GC of a multi-GB heap takes seconds). */
+  constructor(private readonly every: number, private readonly budget = 1) {
     gc();
     this.heap0 = process.memoryUsage().heapUsed;
   }
 
   readonly onProgress = (_f: number, _t: number, liveConnections: number): void => {
-    if (++this.ticks % 10 !== 0) return;
+    if (++this.ticks % this.every !== 0) return;
     const t0 = performance.now();
     if (this.wallS * 1000 > this.budget * (t0 - this.began)) return;
     const c0 = process.cpuUsage();
@@ -196,6 +197,12 @@ class HeapSampler {
   }
 }
 
+/** Time-series ticks between heap samples: one sample per 100 ms simulated (every 10th tick at the default 10 ms
+ *  interval), every tick when the interval is 100 ms or more. */
+function sampleEvery(sc: { sim: { timeseries_interval_ms: number } }): number {
+  return Math.max(1, Math.round(100 / sc.sim.timeseries_interval_ms));
+}
+
 /**
  * Heap per live connection: runs `file` and regresses the live heap (after a forced GC, every 10th time-series
  * tick) on the number of live connections. Meaningful only when the live count varies widely over the run, which
@@ -204,7 +211,7 @@ class HeapSampler {
  */
 function heapPerConnection(file: string, clients: string | undefined, crypto: 'node' | 'noble') {
   const { scenario, model } = loadScenario(file, clients);
-  const h = new HeapSampler();
+  const h = new HeapSampler(sampleEvery(scenario));
   runCosim({ scenario, model, seed: scenario.sim.seed, crypto, onProgress: h.onProgress });
   return { scenario: scenario.name ?? file, clients: scenario.clients.count, h };
 }
@@ -230,7 +237,7 @@ export function measure(argv: string[]) {
       tally.set(key, (tally.get(key) ?? 0) + 1);
     }
     : undefined;
-  const sampler = inRun ? new HeapSampler(0.2) : undefined;
+  const sampler = inRun ? new HeapSampler(sampleEvery(scenario), 0.2) : undefined;
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   const r = runCosim({ scenario, model, seed: scenario.sim.seed, crypto, onCryptoOp, onProgress: sampler?.onProgress });
