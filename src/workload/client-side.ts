@@ -96,6 +96,8 @@ export class ClientSide {
   /** Clients started so far, by address (an ended client stays: its member state routes the datagrams still
    *  addressed to it, with the loss and delay draws they always had). */
   readonly byAddr = new Map<string, Client>();
+  /** Clients by index, once started (undefined before: a client is created at its start). */
+  readonly clients: (Client | undefined)[];
   /** Clients done (finished their traffic, or closed). */
   done = 0;
   /** Clients started whose endpoint is not closed. */
@@ -120,6 +122,7 @@ export class ClientSide {
     const c = this.population.make(i);
     if (this.resume) c.sessionsLeft = this.resume.sessions;
     this.byAddr.set(c.addr, c);
+    this.clients[i] = c;
     this.start(c);
   };
   private readonly sendNextFn = (c: Client): void => this.sendNext(c);
@@ -140,6 +143,7 @@ export class ClientSide {
     this.k = ctx.k;
     this.acc = ctx.acc;
     this.probe = ctx.probe;
+    this.clients = new Array<Client | undefined>(population.count);
     this.recordPs = costPs(costs.record_us);
     this.messagePs = costPs(costs.handshake_message_us);
   }
