@@ -143,7 +143,7 @@ export class ClientSide {
     this.k = ctx.k;
     this.acc = ctx.acc;
     this.probe = ctx.probe;
-    this.clients = new Array<Client | undefined>(population.count);
+    this.clients = Array.from({ length: population.count }, () => undefined); // packed (new Array(n) of 10^6 is a dictionary)
     this.recordPs = costPs(costs.record_us);
     this.messagePs = costPs(costs.handshake_message_us);
   }
