@@ -8,8 +8,8 @@
 //   through the same provider in the same process, and ratio = wall_s / crypto_alone_s (target <= 1.5); skipped
 //   with --no-replay;
 // - bytes_per_connection: slope of the live heap (after a forced GC, one per 100 ms simulated: every 10th time-series tick at the
-//   default interval; in-run, only while
-//   sampling stays under 20 % of the wall time) against the number of live connections (client + server endpoint of one client count as one
+//   default interval; in-run, at most ~60 samples
+//   and only while sampling stays under 10 % of the wall time) against the number of live connections (client + server endpoint of one client count as one
 //   connection; target <= 16 KiB); heap_per_live_connection_at_peak: the live heap at the largest sampled live
 //   count divided by it. With --scenario (and no --memory-scenario) both come from that scenario's own run; the
 //   default bench takes them from a second run of scenarios/memory-per-connection.yaml (--memory-scenario,
@@ -237,7 +237,10 @@ export function measure(argv: string[]) {
       tally.set(key, (tally.get(key) ?? 0) + 1);
     }
     : undefined;
-  const sampler = inRun ? new HeapSampler(sampleEvery(scenario), 0.2) : undefined;
+  // in the scenario's own run: at most ~60 samples over the simulated time, and forced GCs kept under 10 % of the wall
+  // time (each is a full GC of the whole heap: seconds at 10^6 connections)
+  const every = Math.max(sampleEvery(scenario), Math.ceil(scenario.sim.end_ms / scenario.sim.timeseries_interval_ms / 60));
+  const sampler = inRun ? new HeapSampler(every, 0.1) : undefined;
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   const r = runCosim({ scenario, model, seed: scenario.sim.seed, crypto, onCryptoOp, onProgress: sampler?.onProgress });
