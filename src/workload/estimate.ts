@@ -12,7 +12,10 @@
 //   N = 1,000 and 4,000 (20 echo records of 1,200 B per client, UDP baseline on):
 //     kernel events   550,531 and 2,201,146  -> ~550 per client = ~50 for the handshake + ~25 per echo record
 //     wall time       18.4 s and 27.6 s        -> ~5.6 us per event (machine shared with other jobs: an upper figure)
-//   memory: peak RSS of `npm run bench -- sim` runs (docs/validation.md "Speed and memory"), see the figures below.
+//   memory, with `npm run bench -- sim --scenario scenarios/memory-per-connection.yaml --no-replay` and a fleet-like
+//   override (64 B records up at 0.1/s, 7 per device, 2 s or 10 s ramp; docs/validation.md "Large fleets"), every
+//   connection alive at the plateau: peak RSS 372 MB at 2x10^4 devices, 1.09 GB RSS at 10^5 -> ~9 kB per live
+//   connection (heap ~8 kB of it, per-record keys), ~150-200 MB base; a started client's record ~1.1 kB.
 // The estimate is meant for orders of magnitude, not for accounting.
 import type { Scenario } from './config/index.ts';
 
@@ -20,11 +23,11 @@ import type { Scenario } from './config/index.ts';
 export const ESTIMATE_COEFFICIENTS = {
   baseBytes: 150e6,
   /** Kept for every client that has started (member state, start time, counters). */
-  bytesPerClient: 1.5e3,
+  bytesPerClient: 1.2e3,
   /** Send-time table entry of every application record. */
   bytesPerRecord: 8,
-  /** Each connection alive at once (RSS, GC headroom included). */
-  bytesPerConnection: 19e3,
+  /** Each connection alive at once (RSS, GC headroom included; ~2 kB more with keys kept at > 1 record/s). */
+  bytesPerConnection: 10e3,
   eventsPerHandshake: 50,
   eventsPerRecord: 25,
   usPerEvent: 5.6,
