@@ -1,5 +1,6 @@
 // `npm run bench -- sim [--json] [--scenario FILE] [--clients N] [--set path=value]... [--crypto node|noble]
 //   [--no-replay] [--memory-scenario FILE] [--memory-clients N]`
+// `npm run bench -- sim --trace [--json] [--scenario FILE] [--clients N] [--crypto node|noble] [--trace-window A..B] [--reps N]`
 // Runs a scenario (default scenarios/10k-clients.yaml) and reports:
 // - wall_s, cpu_s: wall and CPU time of the DTLS co-simulation (the plain-UDP baseline, run only when the scenario
 //   has baseline_udp, is timed apart; forced GCs of the heap sampling are taken out);
@@ -16,6 +17,8 @@
 //   --memory-clients, default 2000), whose connections outlive the arrival ramp so the live count varies enough
 //   for a slope (10k-clients connections live ~21 ms);
 // - events/s and the wall-time target (<= 30 s for 10k clients on this 2-core machine).
+// With --trace [--trace-window A..B] [--reps N]: the cost of the traces instead (src/cli/bench/sim-trace.ts: the
+// scenario untraced and with every trace over the window, alternating); nothing else is measured.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import {
@@ -292,6 +295,7 @@ export function measure(argv: string[]) {
 }
 
 export async function run(opts: { json: boolean; args: string[] }): Promise<void> {
+  if (opts.args.includes('--trace')) return (await import('./sim-trace.ts')).run({ ...opts, args: opts.args.filter((a) => a !== '--trace') });
   const result = measure(opts.args);
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
