@@ -182,10 +182,17 @@ export class RngStream {
     const m = (this.children ??= new Map());
     let s = m.get(name);
     if (s === undefined) {
-      s = new RngStream(mix64(this.key ^ fnv1a64(name)), this.name === '' ? name : `${this.name}/${name}`);
+      s = this.derive(name);
       m.set(name, s);
     }
     return s;
+  }
+
+  /** A fresh sub-stream `name`, not cached: the stream `stream(name)` would return before any draw from it. For
+   *  state owned by one short-lived holder (a simulated client's streams), so that it is freed with the holder; the
+   *  caller must not derive the same name twice and expect one shared state. */
+  derive(name: string): RngStream {
+    return new RngStream(mix64(this.key ^ fnv1a64(name)), this.name === '' ? name : `${this.name}/${name}`);
   }
 }
 

@@ -102,7 +102,7 @@ export class ClientCrypto {
 
   constructor(
     kind: CryptoKind, rng: RngStream, costs: ClientCosts, chains: readonly SimChain[], private readonly mtu: number,
-    private readonly timers: EndpointTimers, tap?: (op: CryptoOp) => void,
+    private readonly timers: EndpointTimers & { recordKeys: 'kept' | 'per-record' }, tap?: (op: CryptoOp) => void,
     /** Ticket store of the resuming clients (resumption.ts), if any client resumes. */
     private readonly tickets?: TicketStore,
   ) {

@@ -63,7 +63,7 @@ export class Client extends Member implements Handshaking, ClientChoice {
   ) {
     super(i, start, root, network);
     this.addr = `client-${i}`;
-    this.rng = root.stream(`client/${i}`);
+    this.rng = root.derive(`client/${i}`);
   }
 }
 
@@ -75,6 +75,14 @@ export interface ResumeHooks {
   readonly sessions: number;
   readonly delayPs: Ps;
   readonly earlyRecords: number;
+}
+
+/** The population as ClientSide creates it: `count` clients, client i starting at `starts[i]` and built by
+ *  `make(i)` when it starts. */
+export interface ClientPopulation {
+  readonly count: number;
+  readonly starts: readonly Ps[];
+  make(i: number): Client;
 }
 
 type ClientEvent = NonNullable<ReturnType<ClientEndpoint['pollEvent']>>;
@@ -90,7 +98,11 @@ interface Pending {
 }
 
 export class ClientSide {
+  /** Clients started so far, by address (an ended client stays: its member state routes the datagrams still
+   *  addressed to it, with the loss and delay draws they always had). */
   readonly byAddr = new Map<string, Client>();
+  /** Clients by index, once started (undefined before: a client is created at its start). */
+  readonly clients: (Client | undefined)[];
   /** Clients done (finished their traffic, or closed). */
   done = 0;
   /** Clients started whose endpoint is not closed. */
@@ -113,13 +125,20 @@ export class ClientSide {
   fleet: Fleet | undefined = undefined;
 
   private readonly startFn = (c: Client): void => this.start(c);
+  private readonly startNewFn = (i: number): void => {
+    const c = this.population.make(i);
+    if (this.resume) c.sessionsLeft = this.resume.sessions;
+    this.byAddr.set(c.addr, c);
+    this.clients[i] = c;
+    this.start(c);
+  };
   private readonly sendNextFn = (c: Client): void => this.sendNext(c);
   private readonly timerFn = (c: Client): void => this.timer(c);
   private readonly releaseFn = (p: Pending): void => this.release(p);
 
   constructor(
     private readonly ctx: CosimContext,
-    readonly clients: readonly Client[],
+    private readonly population: ClientPopulation,
     private readonly crypto: ClientCrypto,
     private readonly transport: Transport,
     costs: ClientCosts,
@@ -131,23 +150,21 @@ export class ClientSide {
     this.k = ctx.k;
     this.acc = ctx.acc;
     this.probe = ctx.probe;
+    this.clients = Array.from({ length: population.count }, () => undefined); // packed (new Array(n) of 10^6 is a dictionary)
     this.recordPs = costPs(costs.record_us);
     this.messagePs = costPs(costs.handshake_message_us);
-    for (const c of clients) {
-      this.byAddr.set(c.addr, c);
-      if (resume) c.sessionsLeft = resume.sessions;
-    }
   }
 
-  /** Schedules every client's start. */
+  /** Schedules every client's start (the client is created then, startNewFn). */
   schedule(): void {
-    for (const c of this.clients) this.k.at(c.start, this.startFn, c);
+    const starts = this.population.starts;
+    for (let i = 0; i < this.population.count; i++) this.k.at(starts[i]!, this.startNewFn, i);
   }
 
   /** Retransmissions of every client endpoint, closed or not. */
   retransmissions(): number {
     let n = 0;
-    for (const c of this.clients) if (c.ep) n += c.ep.stats.retransmissions;
+    for (const c of this.byAddr.values()) if (c.ep) n += c.ep.stats.retransmissions;
     return n + this.closedRetransmissions;
   }
 

@@ -21,7 +21,7 @@ import { Client, ClientSide } from './client-side.ts';
 import { SendTimes } from './clients.ts';
 import { Activity, type CosimContext } from './context.ts';
 import { NetworkModel } from './network.ts';
-import { arrivalTimes, pickWeighted, plannedRecords } from './population.ts';
+import { arrivalTimes, pickWeighted, plannedRecords, recordKeys } from './population.ts';
 import { BreakdownProbe } from './probe.ts';
 import { ServerApp } from './server-app.ts';
 import { TimeSeries, type TickRow } from './timeseries.ts';
@@ -131,6 +131,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
   const devices = sc.clients.psk ? new DevicePsk(sc.clients.psk, root.stream('psk'), sc.clients.count) : undefined;
   // the core's default suites leave out CCM_8 (RFC 9147 4.5.3: not without safeguards); offered when the mix has it
   const serverSuites = DEFAULT_SUITES.concat(SUITE_NAMES.filter((n) => !DEFAULT_SUITES.includes(n) && (sc.clients.mix.suites[n] ?? 0) > 0));
+  const endpoint = { ...endpointTimers(sc.dtls), recordKeys: recordKeys(sc.traffic) };
   const dispatchers = chains.map((ch) => {
     // one provider per dispatcher: its observer attributes operations to that dispatcher's jobs
     const crypto = reproducible(opts.crypto, serverRng);
@@ -140,7 +141,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
       crypto,
       rng: serverRng,
       mtu,
-      ...endpointTimers(sc.dtls),
+      ...endpoint,
       credential: { chain: ch.chain, privateKey: ch.leafKey, scheme: ch.scheme },
       cookie: { enabled: sc.clients.cookie },
       ...(psk ? { psk } : {}),
@@ -156,7 +157,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
 
   // ---- clients: the population (population.ts) with each one's pick of suite, group and signature scheme
   const tickets = resumption ? new ClientTickets() : undefined;
-  const clientCrypto = new ClientCrypto(opts.crypto, root.stream('client-crypto'), sc.clients.costs, chains, mtu, endpointTimers(sc.dtls), opts.onCryptoOp, tickets);
+  const clientCrypto = new ClientCrypto(opts.crypto, root.stream('client-crypto'), sc.clients.costs, chains, mtu, endpoint, opts.onCryptoOp, tickets);
   if (clientAuth) clientCrypto.credentials = clientAuth.chains;
   clientCrypto.psk = devices;
   clientCrypto.offerCid = sc.clients.connection_id_length > 0;
@@ -169,15 +170,17 @@ export function runCosim(opts: CosimOptions): CosimRun {
   }
   const count = sc.clients.count;
   const starts = arrivalTimes(sc.clients.arrival, count, root);
-  const clients: Client[] = new Array(count);
-  for (let i = 0; i < count; i++) {
-    const mix = root.stream(`mix/${i}`);
+  // A client's state is created when it starts (ClientSide.schedule), from its index alone: every stream it draws
+  // from depends only on (seed, name), so creating it late draws exactly what creating it up front did.
+  const makeClient = (i: number): Client => {
+    const mix = root.derive(`mix/${i}`);
     const suite = pickWeighted(sc.clients.mix.suites, mix) as SuiteName as CipherSuiteName;
     const group = pickWeighted(sc.clients.mix.groups, mix) as KxGroup;
     const scheme = pickWeighted(sc.clients.mix.signatures, mix) as SignatureScheme;
-    clients[i] = new Client(i, starts[i]!, root, net, suite, group, scheme, types.indexOf(keyTypeOf(scheme, sc.clients.certificate.type)), resumes(resumption, i, root));
-    if (clientAuth) clients[i]!.auth = clientAuth.pick(i, root);
-  }
+    const c = new Client(i, starts[i]!, root, net, suite, group, scheme, types.indexOf(keyTypeOf(scheme, sc.clients.certificate.type)), resumes(resumption, i, root));
+    if (clientAuth) c.auth = clientAuth.pick(i, root);
+    return c;
+  };
 
   // ---- the parts, wired: transport between client side and server sides
   const probe = new BreakdownProbe(acc, warmupPs);
@@ -193,7 +196,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
   const resume = tickets && kinds && resumption
     ? { tickets, kinds, sessions: resumption.sessions_per_client, delayPs: fromMs(resumption.reconnect_delay_ms), earlyRecords: resumption.early_data_records }
     : undefined;
-  const clientSide = new ClientSide(ctx, clients, clientCrypto, transport, sc.clients.costs, resume, kinds);
+  const clientSide = new ClientSide(ctx, { count, starts, make: makeClient }, clientCrypto, transport, sc.clients.costs, resume, kinds);
   const app = new ServerApp(ctx, hw, dispatchers, transport, clientSide, opts.onCryptoOp, pkeKinds);
   transport.attach(clientSide, app.sides);
   const attack = sc.attack ? helloFlood(sc, k, acc, root, warmupPs, mtu, types[0]!, app, transport, probe) : undefined;

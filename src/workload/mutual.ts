@@ -33,7 +33,7 @@ export class ClientAuth {
 
   /** Client `i`'s certificate key type, or undefined if it holds none: draws from its stream `client-auth/<i>`. */
   pick(i: number, root: Rng): ClientKeyType | undefined {
-    const s = root.stream(`client-auth/${i}`);
+    const s = root.derive(`client-auth/${i}`);
     if (!(s.next() < this.cfg.fraction)) return undefined;
     return pickWeighted(this.cfg.key_types, s);
   }

@@ -63,10 +63,22 @@ export class Member {
 
   /** `start`: when the member starts; a resuming client (resumption.ts) moves it to each new session's start. */
   constructor(readonly i: number, public start: Ps, root: Rng, network: NetworkModel) {
-    this.net = root.stream(`net/${i}`);
-    this.traffic = root.stream(`traffic/${i}`);
+    // derived, not cached on the root: the streams live and die with the member (same draws as root.stream)
+    this.net = root.derive(`net/${i}`);
+    this.traffic = root.derive(`traffic/${i}`);
     this.delay = network.delaySampler(this.net);
   }
+}
+
+/** Record rate per connection, records/s, at or below which the endpoints prepare their AEAD keys and record-number
+ *  maskers for every record instead of keeping them (RecordLayerOptions.recordKeys): a connection idle for a second
+ *  or more between records keeps ~2 KB less (docs/simulation.md "Memory per connection"); the bytes on the wire,
+ *  the crypto operations charged and so every output are the same either way. */
+export const SPARSE_RECORDS_PER_S = 1;
+
+/** The endpoints' record-key policy for traffic `t` (SPARSE_RECORDS_PER_S). */
+export function recordKeys(t: TrafficConfig): 'kept' | 'per-record' {
+  return t.rate.records_per_s <= SPARSE_RECORDS_PER_S ? 'per-record' : 'kept';
 }
 
 /** Records each member exchanges: `records_per_client`, or unbounded when sending for `duration_ms`, else none. */

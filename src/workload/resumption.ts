@@ -14,7 +14,7 @@ const REPLAY_WINDOW_MS = 10_000;
  *  grows). */
 export function resumes(r: ResumptionConfig | undefined, i: number, root: Rng): boolean {
   if (!r || r.fraction <= 0) return false;
-  return root.stream(`resume/${i}`).next() < r.fraction;
+  return root.derive(`resume/${i}`).next() < r.fraction;
 }
 
 /** The server's PSK configuration when clients resume: one ticket key drawn from `rng` (the run's stream

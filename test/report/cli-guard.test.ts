@@ -27,10 +27,39 @@ test('estimate: linear in clients and records, from the documented coefficients'
   assert.is(e.clients, 10_000);
   assert.is(e.recordsPerClient, 20);
   assert.is(e.events, 10_000 * (c.eventsPerHandshake + 20 * c.eventsPerRecord));
-  assert.is(e.memoryBytes, c.baseBytes + 10_000 * c.bytesPerClient);
+  // 10k-clients: ramp of 1,000 ms, 20 records at 1,000/s, RTT 0.2 ms: a connection lives 3 x 0.2 + 1 + 20 ms
+  const alive = Math.ceil((10_000 * (c.handshakeRtts * 0.2 + 1 + 20)) / 1000);
+  assert.is(e.alive, alive);
+  assert.is(e.memoryBytes, c.baseBytes + 10_000 * (c.bytesPerClient + 20 * c.bytesPerRecord) + alive * c.bytesPerConnection);
   assert.ok(Math.abs(e.wallSeconds - (e.events * c.usPerEvent) / 1e6) < 1e-9);
   assert.not.ok(checkRun(sc, { bytes: 1e9, what: 'x' }).refusal);
   assert.match(checkRun(sc, { bytes: 1e8, what: 'the test limit' }).refusal ?? '', 'more than the test limit');
+});
+
+test('connections alive at once: a long ramp of long-lived connections, all at once, never closed', () => {
+  const base = parseScenario(readFileSync(tenK, 'utf8'), tenK);
+  const c = ESTIMATE_COEFFICIENTS;
+  // a fleet: 10^6 devices over a 100 s ramp, 7 records at 0.1/s (70 s), RTT 0.2 ms, 200 s simulated
+  const fleet = {
+    ...base,
+    clients: { ...base.clients, count: 1_000_000, arrival: { kind: 'ramp' as const, duration_ms: 100_000 } },
+    traffic: { ...base.traffic, records_per_client: 7, rate: { process: 'constant' as const, records_per_s: 0.1 } },
+    sim: { ...base.sim, end_ms: 200_000 },
+  };
+  const life = c.handshakeRtts * 0.2 + 1 + 70_000;
+  assert.is(estimateRun(fleet).alive, Math.ceil((1_000_000 * life) / 100_000));
+  // the same fleet arriving over 10 s: every device is connected at once
+  const fast = { ...fleet, clients: { ...fleet.clients, arrival: { kind: 'ramp' as const, duration_ms: 10_000 } } };
+  assert.is(estimateRun(fast).alive, 1_000_000);
+  // connections capped by the simulated time: 5 s of a 100 s ramp of 70 s connections
+  const short = { ...fleet, sim: { ...fleet.sim, end_ms: 5_000 } };
+  assert.is(estimateRun(short).alive, Math.ceil((1_000_000 * 5_000) / 100_000));
+  // never closed: all of them
+  assert.is(estimateRun({ ...fleet, traffic: { ...fleet.traffic, close: false } }).alive, 1_000_000);
+  // all at once
+  assert.is(estimateRun({ ...fleet, clients: { ...fleet.clients, arrival: { kind: 'all_at_once' as const } } }).alive, 1_000_000);
+  // the slow fleet needs less memory than clients.count live connections would
+  assert.ok(estimateRun(fleet).memoryBytes < c.baseBytes + 1_000_000 * c.bytesPerConnection);
 });
 
 test('10 million clients: refused in under 2 s with the estimate, exit 2, nothing run', async () => {

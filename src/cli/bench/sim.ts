@@ -1,13 +1,21 @@
-// `npm run bench -- sim [--json] [--scenario FILE] [--clients N] [--crypto node|noble] [--memory-scenario FILE] [--memory-clients N]`
+// `npm run bench -- sim [--json] [--scenario FILE] [--clients N] [--set path=value]... [--crypto node|noble]
+//   [--no-replay] [--memory-scenario FILE] [--memory-clients N]`
 // `npm run bench -- sim --trace [--json] [--scenario FILE] [--clients N] [--crypto node|noble] [--trace-window A..B] [--reps N]`
 // Runs a scenario (default scenarios/10k-clients.yaml) and reports:
-// - wall_s: wall time of the DTLS co-simulation (the plain-UDP baseline is excluded from the ratio and timed apart);
+// - wall_s, cpu_s: wall and CPU time of the DTLS co-simulation (the plain-UDP baseline, run only when the scenario
+//   has baseline_udp, is timed apart; forced GCs of the heap sampling are taken out);
+// - peak_rss_bytes: process.resourceUsage().maxRSS right after the co-simulation (the process's first run);
 // - crypto_alone_s: the same crypto operations (same kinds, algorithms and sizes, same counts) replayed alone
-//   through the same provider in the same process, and ratio = wall_s / crypto_alone_s (target <= 1.5);
-// - bytes_per_connection: slope of the live heap (after a forced GC, sampled every 10th time-series tick) against
-//   the number of live connections (client + server endpoint of one client count as one connection; target
-//   <= 16 KiB), from a second run of scenarios/memory-per-connection.yaml (--memory-scenario, --memory-clients,
-//   default 2000), whose connections outlive the arrival ramp so the live count varies enough for a slope;
+//   through the same provider in the same process, and ratio = wall_s / crypto_alone_s (target <= 1.5); skipped
+//   with --no-replay;
+// - bytes_per_connection: slope of the live heap (after a forced GC, one per 100 ms simulated: every 10th time-series tick at the
+//   default interval; in-run, at most ~60 samples
+//   and only while sampling stays under 10 % of the wall time) against the number of live connections (client + server endpoint of one client count as one
+//   connection; target <= 16 KiB); heap_per_live_connection_at_peak: the live heap at the largest sampled live
+//   count divided by it. With --scenario (and no --memory-scenario) both come from that scenario's own run; the
+//   default bench takes them from a second run of scenarios/memory-per-connection.yaml (--memory-scenario,
+//   --memory-clients, default 2000), whose connections outlive the arrival ramp so the live count varies enough
+//   for a slope (10k-clients connections live ~21 ms);
 // - events/s and the wall-time target (<= 30 s for 10k clients on this 2-core machine).
 // With --trace [--trace-window A..B] [--reps N]: the cost of the traces instead (src/cli/bench/sim-trace.ts: the
 // scenario untraced and with every trace over the window, alternating); nothing else is measured.
@@ -137,9 +145,65 @@ function replay(p: CryptoProvider, tally: Map<string, number>): number {
   return (performance.now() - t0) / 1000;
 }
 
-/** The scenario and its model as `npm run sim` loads them, with `clients.count` overridden if given. */
-function loadScenario(file: string, clients: string | undefined) {
-  return loadInput(file, { set: clients ? [`clients.count=${clients}`] : [] });
+/** The scenario and its model as `npm run sim` loads them, with `clients.count` and any `--set` overrides. */
+function loadScenario(file: string, clients: string | undefined, set: string[] = []) {
+  return loadInput(file, { set: [...(clients ? [`clients.count=${clients}`] : []), ...set] });
+}
+
+/** Every value of a repeatable option (`--set a=1 --set b=2`). */
+function args(all: string[], name: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < all.length - 1; i++) if (all[i] === name) out.push(all[i + 1]!);
+  return out;
+}
+
+/** Live-heap samples of one run: (live connections, heapUsed after a forced GC - heap before the run). */
+class HeapSampler {
+  readonly samples: [number, number][] = [];
+  /** Largest live count sampled and the heap at that sample. */
+  live = 0;
+  heapAtLive = 0;
+  /** Wall and CPU seconds spent sampling (forced GCs), to take out of the run's figures. */
+  wallS = 0;
+  cpuS = 0;
+  private ticks = 0;
+  private readonly heap0: number;
+  private readonly began = performance.now();
+
+  /** Samples every `every`-th time-series tick; with `budget` < 1, only while sampling has taken at most that
+   *  fraction of the wall time so far (a forced GC of a multi-GB heap takes seconds). */
+  constructor(private readonly every: number, private readonly budget = 1) {
+    gc();
+    this.heap0 = process.memoryUsage().heapUsed;
+  }
+
+  readonly onProgress = (_f: number, _t: number, liveConnections: number): void => {
+    if (++this.ticks % this.every !== 0) return;
+    const t0 = performance.now();
+    if (this.wallS * 1000 > this.budget * (t0 - this.began)) return;
+    const c0 = process.cpuUsage();
+    gc();
+    const heap = process.memoryUsage().heapUsed - this.heap0;
+    this.samples.push([liveConnections, heap]);
+    if (liveConnections >= this.live) {
+      this.live = liveConnections;
+      this.heapAtLive = heap;
+    }
+    const c = process.cpuUsage(c0);
+    this.cpuS += (c.user + c.system) / 1e6;
+    this.wallS += (performance.now() - t0) / 1000;
+  };
+
+  /** Slope of heap against live connections (bytes per connection), NaN under 3 samples. */
+  slope(): number {
+    return this.samples.length >= 3 ? linearRegression(this.samples).m : NaN;
+  }
+}
+
+/** Time-series ticks between heap samples: one sample per 100 ms simulated (every 10th tick at the default 10 ms
+ *  interval), every tick when the interval is 100 ms or more. */
+function sampleEvery(sc: { sim: { timeseries_interval_ms: number } }): number {
+  return Math.max(1, Math.round(100 / sc.sim.timeseries_interval_ms));
 }
 
 /**
@@ -150,82 +214,109 @@ function loadScenario(file: string, clients: string | undefined) {
  */
 function heapPerConnection(file: string, clients: string | undefined, crypto: 'node' | 'noble') {
   const { scenario, model } = loadScenario(file, clients);
-  gc();
-  const heap0 = process.memoryUsage().heapUsed;
-  const samples: [number, number][] = [];
-  let sampled = 0;
-  let live = 0;
-  runCosim({
-    scenario, model, seed: scenario.sim.seed, crypto,
-    onProgress: (_f, _t, liveConnections) => {
-      if (++sampled % 10 !== 0) return;
-      gc();
-      samples.push([liveConnections, process.memoryUsage().heapUsed - heap0]);
-      if (liveConnections > live) live = liveConnections;
-    },
-  });
-  const perConn = samples.length >= 3 ? linearRegression(samples).m : NaN;
-  return { scenario: scenario.name ?? file, clients: scenario.clients.count, perConn, samples: samples.length, live };
+  const h = new HeapSampler(sampleEvery(scenario));
+  runCosim({ scenario, model, seed: scenario.sim.seed, crypto, onProgress: h.onProgress });
+  return { scenario: scenario.name ?? file, clients: scenario.clients.count, h };
 }
 
-export async function run(opts: { json: boolean; args: string[] }): Promise<void> {
-  if (opts.args.includes('--trace')) return (await import('./sim-trace.ts')).run({ ...opts, args: opts.args.filter((a) => a !== '--trace') });
-  const file = arg(opts.args, '--scenario') ?? 'scenarios/10k-clients.yaml';
-  const clients = arg(opts.args, '--clients');
-  const memFile = arg(opts.args, '--memory-scenario') ?? 'scenarios/memory-per-connection.yaml';
-  const memClients = arg(opts.args, '--memory-clients') ?? '2000';
-  const crypto = (arg(opts.args, '--crypto') ?? 'node') as 'node' | 'noble';
-  const { scenario, model } = loadScenario(file, clients);
+/** What `npm run bench -- sim` measures (see the file header); `run` prints it. */
+export function measure(argv: string[]) {
+  const file = arg(argv, '--scenario') ?? 'scenarios/10k-clients.yaml';
+  const clients = arg(argv, '--clients');
+  const set = args(argv, '--set');
+  // heap per connection: from the given scenario's own run when --scenario is given (and no --memory-scenario),
+  // else from a second run of the memory scenario (the default bench: 10k-clients connections are too short-lived)
+  const inRun = arg(argv, '--scenario') !== undefined && arg(argv, '--memory-scenario') === undefined;
+  const memFile = arg(argv, '--memory-scenario') ?? 'scenarios/memory-per-connection.yaml';
+  const memClients = arg(argv, '--memory-clients') ?? '2000';
+  const crypto = (arg(argv, '--crypto') ?? 'node') as 'node' | 'noble';
+  const doReplay = !argv.includes('--no-replay');
+  const { scenario, model } = loadScenario(file, clients, set);
 
   const tally = new Map<string, number>();
-  const onCryptoOp = (op: CryptoOp) => {
-    const key = `${op.op}|${op.alg}|${op.inputBytes}|${op.aadBytes ?? 0}`;
-    tally.set(key, (tally.get(key) ?? 0) + 1);
-  };
+  const onCryptoOp = doReplay
+    ? (op: CryptoOp) => {
+      const key = `${op.op}|${op.alg}|${op.inputBytes}|${op.aadBytes ?? 0}`;
+      tally.set(key, (tally.get(key) ?? 0) + 1);
+    }
+    : undefined;
+  // in the scenario's own run: at most ~60 samples over the simulated time, and forced GCs kept under 10 % of the wall
+  // time (each is a full GC of the whole heap: seconds at 10^6 connections)
+  const every = Math.max(sampleEvery(scenario), Math.ceil(scenario.sim.end_ms / scenario.sim.timeseries_interval_ms / 60));
+  const sampler = inRun ? new HeapSampler(every, 0.1) : undefined;
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
-  const r = runCosim({ scenario, model, seed: scenario.sim.seed, crypto, onCryptoOp });
-  const wall = (performance.now() - t0) / 1000;
-  const t1 = performance.now();
-  runUdpBaseline(scenario, model, scenario.sim.seed);
-  const udpWall = (performance.now() - t1) / 1000;
+  const r = runCosim({ scenario, model, seed: scenario.sim.seed, crypto, onCryptoOp, onProgress: sampler?.onProgress });
+  const wallAll = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(c0);
+  const wall = wallAll - (sampler?.wallS ?? 0);
+  const cpuS = (cpu.user + cpu.system) / 1e6 - (sampler?.cpuS ?? 0);
+  const peakRss = process.resourceUsage().maxRSS * 1024; // KiB -> bytes; the process so far: this run is its first
+  let udpWall: number | null = null;
+  if (scenario.baseline_udp) {
+    const t1 = performance.now();
+    runUdpBaseline(scenario, model, scenario.sim.seed);
+    udpWall = (performance.now() - t1) / 1000;
+  }
   const ops = [...tally.values()].reduce((a, b) => a + b, 0);
-  const alone = replay(createProvider(crypto, seededRandom(1)), tally);
-  const mem = heapPerConnection(memFile, memClients, crypto);
-  const result = {
+  const alone = doReplay ? replay(createProvider(crypto, seededRandom(1)), tally) : NaN;
+  const mem = sampler
+    ? { scenario: scenario.name ?? file, clients: scenario.clients.count, h: sampler }
+    : heapPerConnection(memFile, memClients, crypto);
+  const h = mem.h;
+  return {
     scenario: scenario.name ?? file,
     clients: scenario.clients.count,
+    overrides: set,
     crypto,
     wall_s: wall,
+    cpu_s: cpuS,
+    peak_rss_bytes: peakRss,
+    heap_sampling_s: sampler ? sampler.wallS : 0,
     udp_baseline_wall_s: udpWall,
-    crypto_ops: ops,
-    crypto_alone_s: alone,
-    ratio: wall / alone,
+    crypto_ops: doReplay ? ops : null,
+    crypto_alone_s: doReplay ? alone : null,
+    ratio: doReplay ? wall / alone : null,
     events: r.events,
     events_per_s: r.events / wall,
     handshakes_completed: r.acc.handshakesCompleted,
     peak_connections: r.peakConnections,
-    bytes_per_connection: Math.round(mem.perConn),
+    bytes_per_connection: Math.round(h.slope()),
+    bytes_per_connection_method: 'slope' as const,
+    /** Live heap at the largest sampled live count divided by that count (everything the run holds, per connection). */
+    heap_per_live_connection_at_peak: h.live > 0 ? Math.round(h.heapAtLive / h.live) : null,
     memory_scenario: mem.scenario,
     memory_clients: mem.clients,
-    memory_samples: mem.samples,
-    connections_at_measurement: mem.live,
+    memory_in_run: inRun,
+    memory_samples: h.samples.length,
+    connections_at_measurement: h.live,
     targets: { wall_s: 30, ratio: 1.5, bytes_per_connection: 16384 },
   };
+}
+
+export async function run(opts: { json: boolean; args: string[] }): Promise<void> {
+  if (opts.args.includes('--trace')) return (await import('./sim-trace.ts')).run({ ...opts, args: opts.args.filter((a) => a !== '--trace') });
+  const result = measure(opts.args);
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return;
   }
-  const f = (x: number, d = 2) => x.toFixed(d);
+  const f = (x: number | null, d = 2) => (x === null || Number.isNaN(x) ? '-' : x.toFixed(d));
   const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
+  const wall = result.wall_s;
+  const gib = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
   process.stdout.write(
     [
-      `sim bench: ${result.scenario}, ${result.clients} clients, crypto ${crypto}`,
-      `  wall time (DTLS co-simulation)  ${f(wall)} s   (target <= 30 s: ${verdict(wall <= 30)})   + UDP baseline ${f(udpWall)} s`,
-      `  same crypto ops alone           ${f(alone)} s   (${ops} operations)`,
-      `  ratio wall / crypto alone       ${f(result.ratio)}     (target <= 1.5: ${verdict(result.ratio <= 1.5)})`,
-      `  kernel events                   ${r.events} (${f(result.events_per_s / 1e6)} M/s)`,
+      `sim bench: ${result.scenario}, ${result.clients} clients, crypto ${result.crypto}${result.overrides.length ? `, --set ${result.overrides.join(' ')}` : ''}`,
+      `  wall time (DTLS co-simulation)  ${f(wall)} s   (target <= 30 s: ${verdict(wall <= 30)})   + UDP baseline ${f(result.udp_baseline_wall_s)} s${result.heap_sampling_s ? `   + heap sampling ${f(result.heap_sampling_s)} s` : ''}`,
+      `  CPU time (co-simulation)        ${f(result.cpu_s)} s`,
+      `  peak RSS (process so far)       ${gib(result.peak_rss_bytes)}`,
+      `  same crypto ops alone           ${f(result.crypto_alone_s)} s   (${result.crypto_ops ?? '-'} operations)`,
+      `  ratio wall / crypto alone       ${f(result.ratio)}     (target <= 1.5: ${result.ratio === null ? '-' : verdict(result.ratio <= 1.5)})`,
+      `  kernel events                   ${result.events} (${f(result.events_per_s / 1e6)} M/s)`,
       `  heap per connection             ${result.bytes_per_connection} B (target <= 16384: ${verdict(result.bytes_per_connection <= 16384)})`,
-      `                                  slope over ${mem.samples} samples of ${mem.scenario}, ${mem.clients} clients, up to ${mem.live} live`,
+      `                                  slope over ${result.memory_samples} samples of ${result.memory_scenario}${result.memory_in_run ? ' (this run)' : ''}, ${result.memory_clients} clients, up to ${result.connections_at_measurement} live`,
+      `  live heap / live connections    ${result.heap_per_live_connection_at_peak ?? '-'} B at ${result.connections_at_measurement} live`,
       '',
     ].join('\n'),
   );

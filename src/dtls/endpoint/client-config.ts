@@ -51,6 +51,7 @@ export function resolveClient(config: ClientConfig): ResolvedClient {
     secrets: cfg.secrets,
     keyUpdateAfterRecords: cfg.keyUpdateAfterRecords,
     aeadForgeryLimit: cfg.aeadForgeryLimit,
+    recordKeys: cfg.recordKeys,
     resolvedClient: true,
     verifier: config.verifier,
     serverName: config.serverName,

@@ -81,6 +81,10 @@ export interface CommonConfig {
   /** Records failing authentication under one key before the connection closes (default: the suite's limit,
    *  2^36 or 2^23.5 for CCM; lower values are for tests). */
   aeadForgeryLimit?: number;
+  /** 'per-record': prepare the provider's AEAD key and record-number masker for every record instead of keeping
+   *  them per epoch (RecordLayerOptions.recordKeys): less memory per connection for connections idle most of the
+   *  time, the same bytes on the wire. Default 'kept'. */
+  recordKeys?: 'kept' | 'per-record';
   /** Receives NSS key-log lines (CLIENT/SERVER_HANDSHAKE_TRAFFIC_SECRET, CLIENT/SERVER_TRAFFIC_SECRET_0,
    *  EXPORTER_SECRET) for debugging captures. Off by default. */
   keylog?: (line: string) => void;
@@ -183,6 +187,7 @@ export interface ResolvedCommon {
   secrets: SecretSink | undefined;
   keyUpdateAfterRecords: number | undefined;
   aeadForgeryLimit: number | undefined;
+  recordKeys: 'kept' | 'per-record' | undefined;
 }
 
 /** Retransmission timer defaults (see CommonConfig; the scenario `dtls.timers` defaults are these). */
@@ -219,5 +224,6 @@ export function resolveCommon(c: CommonConfig): ResolvedCommon {
     secrets: c.secrets,
     keyUpdateAfterRecords: c.keyUpdateAfterRecords,
     aeadForgeryLimit: c.aeadForgeryLimit,
+    recordKeys: c.recordKeys,
   };
 }

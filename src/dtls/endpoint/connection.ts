@@ -73,7 +73,7 @@ export abstract class Connection {
     this.role = role;
     this.cfg = cfg;
     this.crypto = cfg.crypto;
-    this.rec = new RecordIO(cfg.crypto, this.stats, cfg.aeadForgeryLimit);
+    this.rec = new RecordIO(cfg.crypto, this.stats, cfg.aeadForgeryLimit, cfg.recordKeys);
     this.out = new Datagrams(this, this.rec, this.stats, cfg.mtu);
     this.reasm = new Reassembly(this.stats);
     this.flights = new Flights(this, cfg, this.rec, this.out, this.stats);

@@ -23,8 +23,10 @@ export class RecordIO {
   private cidLen = 0;
   private wCid: Uint8Array | undefined;
 
-  constructor(crypto: CryptoProvider, private readonly drops: DropCounter, forgeryLimit?: number) {
-    this.layer = new RecordLayer(forgeryLimit === undefined ? { provider: crypto } : { provider: crypto, forgeryLimit });
+  constructor(crypto: CryptoProvider, private readonly drops: DropCounter, forgeryLimit?: number, recordKeys?: 'kept' | 'per-record') {
+    this.layer = new RecordLayer({
+      provider: crypto, ...(forgeryLimit === undefined ? {} : { forgeryLimit }), ...(recordKeys === undefined ? {} : { recordKeys }),
+    });
   }
 
   /** CID to put in records we send (the peer's choice), or undefined. */

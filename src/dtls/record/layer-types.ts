@@ -59,6 +59,10 @@ export interface RecordLayerOptions {
   /** Override the suite's confidentiality (records sealed per key) limit (tests). */
   writeLimit?: number;
   onEvent?: (e: RecordEvent) => void;
+  /** The provider's AEAD keys and record-number maskers: prepared on an epoch's first record and kept ('kept',
+   *  default), or prepared for every record from the raw keys ('per-record': less memory per connection, more work
+   *  per record; for connections idle most of the time). Records are byte-identical either way. */
+  recordKeys?: 'kept' | 'per-record';
 }
 
 export class RecordError extends Error {

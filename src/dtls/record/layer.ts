@@ -83,6 +83,7 @@ export class RecordLayer {
   seqLength: 1 | 2;
 
   private readonly windowSize: number;
+  private readonly perRecordKeys: boolean;
   private readonly forgeryOverride: number | undefined;
   private readonly writeLimitOverride: number | undefined;
   private readonly onEvent: ((e: RecordEvent) => void) | undefined;
@@ -99,6 +100,7 @@ export class RecordLayer {
   constructor(opts: RecordLayerOptions) {
     this.provider = opts.provider;
     this.windowSize = opts.replayWindow ?? 64;
+    this.perRecordKeys = opts.recordKeys === 'per-record';
     this.padding = opts.padding ?? NO_PADDING;
     this.seqLength = opts.seqLength ?? 2;
     this.forgeryOverride = opts.forgeryLimit;
@@ -122,12 +124,12 @@ export class RecordLayer {
 
   installReadKeys(epoch: number, keys: EpochKeys): void {
     checkEpoch(epoch);
-    const st = new EpochState(this.provider, epoch, keys, new ReplayWindow(this.windowSize));
+    const st = new EpochState(this.provider, epoch, keys, new ReplayWindow(this.windowSize), this.perRecordKeys);
     this.reads = withEpoch(this.reads, st);
   }
   installWriteKeys(epoch: number, keys: EpochKeys): void {
     checkEpoch(epoch);
-    this.writes = withEpoch(this.writes, new EpochState(this.provider, epoch, keys, NO_WINDOW));
+    this.writes = withEpoch(this.writes, new EpochState(this.provider, epoch, keys, NO_WINDOW, this.perRecordKeys));
   }
   dropReadEpoch(epoch: number): void {
     if (findEpoch(this.reads, epoch)) this.reads = this.reads.filter((s) => s.epoch !== epoch).slice(); // exact length

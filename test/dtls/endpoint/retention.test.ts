@@ -35,8 +35,8 @@ function reachable(root: object): Set<object> {
     if (v instanceof ArrayBuffer) continue;
     if (v.constructor?.name === 'EpochState') {
       const e = v as unknown as Record<string, unknown>;
-      for (const k of ['aead', 'masker']) if (e[k] && typeof e[k] === 'object') seen.add(e[k] as object);
-      for (const [k, x] of Object.entries(e)) if (k !== 'aead' && k !== 'masker') stack.push(x);
+      for (const k of ['prepared', 'preparedMasker']) if (e[k] && typeof e[k] === 'object') seen.add(e[k] as object);
+      for (const [k, x] of Object.entries(e)) if (k !== 'prepared' && k !== 'preparedMasker') stack.push(x);
       continue;
     }
     if (v instanceof Map) for (const [k, x] of v) stack.push(k, x);
@@ -68,14 +68,15 @@ function census(ep: object, other: object): Census {
   return c;
 }
 
-function connectPairs(n: number) {
+function connectPairs(n: number, recordKeys?: 'kept' | 'per-record') {
   const cp = createProvider('node', seededRandom('retc'));
   const sp = createProvider('node', seededRandom('rets'));
   const ver = verifier(cp);
-  const server = new ServerDispatcher({ crypto: sp, credential: credential('ecdsa') });
+  const keys = recordKeys ? { recordKeys } : {};
+  const server = new ServerDispatcher({ crypto: sp, credential: credential('ecdsa'), ...keys });
   const out: { client: ClientEndpoint; conn: ServerConnection; server: ServerDispatcher; addr: string }[] = [];
   for (let i = 0; i < n; i++) {
-    const client = new ClientEndpoint({ crypto: cp, verifier: ver, serverName: 'localhost' });
+    const client = new ClientEndpoint({ crypto: cp, verifier: ver, serverName: 'localhost', ...keys });
     const addr = `10.2.0.1:${2000 + i}`;
     client.connect(0);
     for (let r = 1; r < 10 && !client.isConnected; r++) {
@@ -158,6 +159,53 @@ test('after a KeyUpdate each way: no reassembly map, flight or sent-record map l
     for (const k of ['reasm.msgs', 'flights.sentRecords', 'flights.ku']) assert.is(field(ep, k), undefined, `${ep === client ? 'client' : 'server'}.${k}`);
   }
   assert.is(client.stats.handshakeMessagesReceived - before, 1, 'the client processed the server KeyUpdate');
+});
+
+/** Application records both ways after the handshake: every datagram each side sends, in order. */
+function traffic(recordKeys: 'kept' | 'per-record') {
+  const [{ client, conn, server, addr }] = connectPairs(1, recordKeys);
+  const wire: number[][] = [];
+  for (let t = 20; t < 25; t++) {
+    client.send(new Uint8Array(64).fill(t), t);
+    for (let d; (d = client.pollTransmit()); ) {
+      wire.push([...d]);
+      server.receive(d, addr, t);
+    }
+    conn.send(new Uint8Array(64).fill(t + 100), t);
+    for (let o; (o = server.pollTransmit()); ) {
+      wire.push([...o.datagram]);
+      client.receive(o.datagram, t);
+    }
+  }
+  const got: number[] = [];
+  for (let e; (e = client.pollEvent()); ) if (e.type === 'data') got.push(e.data[0]!);
+  for (let e; (e = server.pollEvent()); ) if (e.event.type === 'data') got.push(e.event.data[0]!);
+  return { client, conn, wire, got };
+}
+
+/** Prepared provider keys (AEAD keys, record-number maskers) reachable from an endpoint. */
+function preparedKeys(ep: object): number {
+  let n = 0;
+  for (const o of reachable(ep)) {
+    const name = (o as { constructor?: { name?: string } }).constructor?.name ?? '';
+    if (/^Node(Aead|AesMasker|ChachaMasker)$/.test(name)) n++;
+  }
+  return n;
+}
+
+test("recordKeys 'per-record': the same datagrams as 'kept', and no prepared key kept between records", () => {
+  const kept = traffic('kept');
+  const per = traffic('per-record');
+  assert.ok(kept.wire.length >= 10);
+  assert.equal(per.wire, kept.wire, 'byte-identical datagrams');
+  // every record arrived, both ways (client's 20..24, server's 120..124)
+  assert.equal(per.got.sort((a, b) => a - b), [20, 21, 22, 23, 24, 120, 121, 122, 123, 124]);
+  // 'kept': epoch 3 both ways at both ends, an AEAD key and a masker each
+  assert.is(preparedKeys(kept.client), 4);
+  assert.is(preparedKeys(kept.conn), 4);
+  // 'per-record': none; the raw key || sn_key buffer per epoch and direction instead
+  assert.is(preparedKeys(per.client), 0);
+  assert.is(preparedKeys(per.conn), 0);
 });
 
 test.run();

@@ -1,0 +1,70 @@
+// `npm run bench -- sim --json`: the shape of what it prints (issue 14 item 6), on tiny runs. No timing is checked,
+// only that every figure is there, of the right kind, and agrees with what the run itself must have done.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { run } from '../../src/cli/bench/sim.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** What `run` writes to stdout, parsed as JSON. */
+async function bench(args: string[]): Promise<Record<string, unknown>> {
+  let out = '';
+  const write = process.stdout.write;
+  process.stdout.write = ((s: string) => ((out += s), true)) as typeof process.stdout.write;
+  try {
+    await run({ json: true, args });
+  } finally {
+    process.stdout.write = write;
+  }
+  return JSON.parse(out) as Record<string, unknown>;
+}
+
+const num = (r: Record<string, unknown>, k: string) => {
+  assert.type(r[k], 'number', k);
+  return r[k] as number;
+};
+
+test('--scenario with --set: heap per connection from the run itself, wall, CPU and peak RSS reported', async () => {
+  const clients = 40;
+  const r = await bench([
+    '--scenario', join(root, 'scenarios/memory-per-connection.yaml'), '--clients', String(clients), '--no-replay',
+    '--set', 'traffic.records_per_client=5',
+  ]);
+  assert.is(r.scenario, 'memory-per-connection');
+  assert.is(r.clients, clients);
+  assert.equal(r.overrides, ['traffic.records_per_client=5']);
+  assert.is(r.memory_in_run, true);
+  assert.is(r.memory_scenario, 'memory-per-connection');
+  assert.is(r.memory_clients, clients);
+  assert.is(r.bytes_per_connection_method, 'slope');
+  assert.ok(num(r, 'wall_s') > 0);
+  assert.ok(num(r, 'cpu_s') > 0);
+  // maxRSS covers this process: at least the heap it has now
+  assert.ok(num(r, 'peak_rss_bytes') >= process.memoryUsage().heapUsed * 0.5);
+  assert.is(num(r, 'handshakes_completed'), clients);
+  assert.ok(num(r, 'connections_at_measurement') <= clients);
+  assert.ok(num(r, 'memory_samples') >= 1);
+  // the replay was skipped: its figures are null, not invented
+  assert.is(r.crypto_alone_s, null);
+  assert.is(r.ratio, null);
+  // memory-per-connection has baseline_udp: false
+  assert.is(r.udp_baseline_wall_s, null);
+  const perLive = r.heap_per_live_connection_at_peak;
+  assert.ok(perLive === null || typeof perLive === 'number');
+});
+
+test('default memory source and the crypto replay: a second run of the memory scenario, a ratio', async () => {
+  const r = await bench([
+    '--scenario', join(root, 'scenarios/single-client.yaml'), '--memory-scenario', join(root, 'scenarios/memory-per-connection.yaml'),
+    '--memory-clients', '30',
+  ]);
+  assert.is(r.memory_in_run, false);
+  assert.is(r.memory_clients, 30);
+  assert.ok(num(r, 'crypto_ops') > 0);
+  assert.ok(num(r, 'crypto_alone_s') > 0);
+  assert.ok(Math.abs(num(r, 'ratio') - num(r, 'wall_s') / num(r, 'crypto_alone_s')) < 1e-9);
+});
+
+test.run();
