@@ -35,7 +35,7 @@ function median(xs: number[]): number {
 }
 
 /** Times full handshakes of one provider with one chain: wall, replayed asymmetric calls, protocol work alone. */
-function measureFull(kind: ProviderKind, rng: RandomSource, setup: Setup, o: Opts, label: string, target?: number): Row {
+export function measureFull(kind: ProviderKind, rng: RandomSource, setup: Setup, o: Opts, label: string, target?: number): Row {
   const head: Row = {
     provider: kind, handshake: label, handshakes: 0, cookie: o.cookie, group: o.group, signature: setup.credential.scheme,
     suite: o.suite,
