@@ -1,9 +1,10 @@
-// `npm run calibrate [-- --out models/host.yaml] [--crypto node|noble] [--reps N] [--json]`
+// `npm run calibrate [-- --out models/host.yaml] [--crypto node|noble] [--reps N] [--priority fifo|nice|none] [--json]`
+// Exit 3: the wake-up fit was refused (its batches' wake-ups per handshake too close; calibrate/server.ts).
 //
 // Measures this host's costs for the project's own DTLS server code path and writes a software-only model of one
 // core (docs/validation.md, "Real server"): the crypto provider's calls (AEAD setup and per byte, record-number
 // mask, hash per call and per compression, each public-key operation), a UDP socket's cost per datagram on
-// loopback, and the real demo server's CPU time per handshake, per echoed record and per wake-up under light loads
+// loopback, the socket receive buffer and its per-datagram charge (calibrate/rcvbuf.ts), and the real demo server's CPU time per handshake, per echoed record and per wake-up under light loads
 // (src/cli/calibrate/server.ts), from which the simulator's own count of the same work leaves the protocol cycles
 // per handshake message and per record (src/cli/calibrate/split.ts). Everything is timed in CPU time and taken as
 // medians or least-squares fits over repetitions, so that a shared machine disturbs it less (it still cools
@@ -20,14 +21,16 @@ import { loadCredential } from '../dtls/cert/index.ts';
 import { cryptoRandom, parseIntOpt } from './demo-common.ts';
 import { cpuMs, makeTimer, measureMicro, type MicroResults } from './calibrate/micro.ts';
 import { type HostFacts, type SocketResults, renderHostModel } from './calibrate/render.ts';
-import { certPaths, fitServer, measureServer } from './calibrate/server.ts';
+import { FitError, certPaths, fitServer, measureServer } from './calibrate/server.ts';
+import { measureRcvbuf } from './calibrate/rcvbuf.ts';
+import { resolvePriority, type Priority } from './loopback/measure.ts';
 import { countsOf, splitProtocol, type ProtocolFigures } from './calibrate/split.ts';
 import { clientCostsFrom, predict } from './loopback/predict.ts';
 import { parseModel } from '../workload/config/index.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
-type Opts = { out: string; crypto: string; reps: string; cert: string; key: string; json?: boolean };
+type Opts = { out: string; crypto: string; reps: string; cert: string; key: string; json?: boolean; priority: string };
 
 /** Ping-pong between two loopback sockets: each round trip is 2 sends + 2 receives. */
 export async function measureSocket(rounds: number, size: number): Promise<SocketResults> {
@@ -82,6 +85,7 @@ export async function main(argv: string[], out = (s: string) => void process.std
     .option('--cert <file>', 'server certificate chain (PEM)', certPaths(ROOT).cert)
     .option('--key <file>', 'server private key (PEM)', certPaths(ROOT).key)
     .option('--json', 'print the raw measurements as JSON too')
+    .option('--priority <p>', 'scheduling of the server and the generator: nice (own session, nice and autogroup -20; root), fifo (chrt -f 50) or none', 'nice')
     .exitOverride()
     .configureOutput({ writeErr: (s) => err(s), writeOut: (s) => out(s) });
   let o: Opts;
@@ -89,6 +93,7 @@ export async function main(argv: string[], out = (s: string) => void process.std
     program.parse(argv, { from: 'user' });
     o = program.opts<Opts>();
     if (o.crypto !== 'node' && o.crypto !== 'noble') throw new Error('--crypto must be node or noble');
+    if (o.priority !== 'fifo' && o.priority !== 'nice' && o.priority !== 'none') throw new Error('--priority must be fifo, nice or none');
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     err(`calibrate: ${(e as Error).message}\n`);
@@ -106,15 +111,27 @@ export async function main(argv: string[], out = (s: string) => void process.std
   const micro = measureMicro(provider, makeTimer());
   err('calibrate: UDP socket cost per datagram...\n');
   const sock = await measureSocket(5000, 100);
+  err('calibrate: socket receive buffer (fill)...\n');
+  const rcvbuf = await measureRcvbuf();
+  const prio = resolvePriority(o.priority as Priority);
+  if (prio.warning) err(`calibrate: warning: ${prio.warning}\n`);
   const cpu = cpuFacts();
   const facts: HostFacts = { cpuModel: cpu.model, clockGhz: cpu.ghz, node: process.version, crypto, date: new Date().toISOString(), command: `npm run calibrate -- ${argv.join(' ')}`.trim() };
-  err('calibrate: the real demo server under light loads (server on core 0, generator on core 1)...\n');
+  err(`calibrate: the real demo server under light loads (server on core 0, generator on core 1, priority ${prio.priority})...\n`);
   const paths = certPaths(ROOT);
-  const server = await measureServer(ROOT, crypto, { reps: parseIntOpt(o.reps, '--reps', 1, 50), log: (s) => err(`calibrate: ${s}\n`), cert: o.cert, key: o.key, ca: paths.ca });
-  const fit = fitServer(server);
+  const server = await measureServer(ROOT, crypto, { reps: parseIntOpt(o.reps, '--reps', 1, 50), log: (s) => err(`calibrate: ${s}\n`), cert: o.cert, key: o.key, ca: paths.ca, priority: prio.priority });
+  let fit;
+  try {
+    fit = fitServer(server);
+  } catch (e) {
+    if (!(e instanceof FitError)) throw e;
+    if (o.json) out(`${JSON.stringify({ clock_ghz: cpu.ghz, micro, socket: sock, rcvbuf, server, refused: e.message }, null, 2)}\n`);
+    err(`calibrate: refused, no model written: ${e.message}\n`);
+    return 3;
+  }
   const proto = protocolFromServer(facts, micro, sock, fit, server.b.echoes, server.a, server.b);
-  writeFileSync(o.out, renderHostModel(facts, micro, proto, sock));
-  if (o.json) out(`${JSON.stringify({ clock_ghz: cpu.ghz, micro, socket: sock, server, fit, protocol: proto }, null, 2)}\n`);
+  writeFileSync(o.out, renderHostModel(facts, micro, proto, sock, rcvbuf));
+  if (o.json) out(`${JSON.stringify({ clock_ghz: cpu.ghz, priority: prio.priority, micro, socket: sock, rcvbuf, server, fit, protocol: proto }, null, 2)}\n`);
   err(`calibrate: wrote ${o.out} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
   return 0;
 }

@@ -1,5 +1,5 @@
 // `npm run loadtest -- --port P [--host H] --clients N --rate R [--records K] [--size B] [--json] [--procs W]`
-//   [--arrival poisson|constant] [--ca FILE | --insecure] [--server-name NAME] [--suite S] [--group G]
+//   [--arrival poisson|constant|burst [--burst K]] [--ca FILE | --insecure] [--server-name NAME] [--suite S] [--group G]
 //   [--crypto node|noble] [--mtu BYTES] [--timeout MS] [--seed N]
 //
 // A real UDP load generator of DTLS 1.3 clients against a server on this machine (docs/validation.md, "Real
@@ -20,7 +20,7 @@ import { type LoadSamples, type LoadSpec, emptySamples, mergeSamples, runLoad } 
 import { summarize, renderText } from './loadtest/summary.ts';
 
 type Opts = {
-  host: string; port: string; clients: string; rate: string; records: string; size: string; arrival: string;
+  host: string; port: string; clients: string; rate: string; records: string; size: string; arrival: 'poisson' | 'constant' | 'burst'; burst: string;
   procs: string; timeout: string; seed: string; ca?: string; insecure?: boolean; serverName?: string;
   suite?: string[]; group?: string[]; crypto: string; mtu?: string; json?: boolean; shard?: string;
 };
@@ -40,7 +40,8 @@ export async function main(
     .option('--rate <r>', 'mean arrival rate, clients per second', '100')
     .option('--records <k>', 'echo records per client', '1')
     .option('--size <bytes>', 'application bytes per record', '100')
-    .option('--arrival <kind>', 'poisson or constant', 'poisson')
+    .option('--arrival <kind>', 'poisson, constant or burst (groups of --burst clients at one instant)', 'poisson')
+    .option('--burst <k>', 'clients per group with --arrival burst', '10')
     .option('--procs <w>', 'generator processes', '1')
     .option('--timeout <ms>', 'a client not finished this long after its start fails', '10000')
     .option('--seed <n>', 'seed of the arrival process', '1')
@@ -94,7 +95,7 @@ export async function main(
 }
 
 function toSpec(o: Opts): LoadSpec {
-  if (o.arrival !== 'poisson' && o.arrival !== 'constant') throw new UsageError('--arrival must be poisson or constant');
+  if (o.arrival !== 'poisson' && o.arrival !== 'constant' && o.arrival !== 'burst') throw new UsageError('--arrival must be poisson, constant or burst');
   const rate = Number(o.rate);
   if (!(rate > 0 && rate <= 1e6)) throw new UsageError('--rate must be a number in (0, 1e6]');
   let shard = 0;
@@ -113,6 +114,7 @@ function toSpec(o: Opts): LoadSpec {
     clients: parseIntOpt(o.clients, '--clients', 1, 1_000_000),
     rate,
     arrival: o.arrival,
+    burst: parseIntOpt(o.burst, '--burst', 1, 100_000),
     records: parseIntOpt(o.records, '--records', 0, 1_000_000),
     size: parseIntOpt(o.size, '--size', 1, 16384),
     clientTimeoutMs: parseIntOpt(o.timeout, '--timeout', 1, 3_600_000),

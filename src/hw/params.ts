@@ -190,6 +190,17 @@ export const CpuSchema = z.strictObject({
    *  has been idle (not one freed at that very instant); needs cycles_per_datagram > 0. 0 (default) leaves it out.
    *  Measured on the real demo server by `npm run calibrate` (docs/validation.md, "Real server"). */
   cycles_per_wakeup: nonNeg.default(0),
+  /** Receive buffer of the server's socket, bytes of kernel charge (SO_RCVBUF; Linux: net.core.rmem_default): a
+   *  datagram arriving while the datagrams received but not yet read by the server are charged more than this is
+   *  dropped by the kernel at no server CPU cost (Linux's rule: the check is made before adding the new datagram).
+   *  A datagram is read when its socket cost (cycles_per_datagram) has been served, or, without that cost, when its
+   *  job ends. 0 (default): unbounded (a NIC that places datagrams in host memory; the port's rx_queue_packets
+   *  still applies). */
+  socket_rcvbuf_bytes: nonNegInt.default(0),
+  /** What the kernel charges the receive buffer per datagram (its skb truesize), by UDP payload size: the first
+   *  step whose `up_to_payload` is >= the payload gives `bytes`; above the last step, or with no steps (default),
+   *  the payload itself. Measured by filling a socket on this host (docs/models.md). */
+  socket_rcvbuf_charge: z.array(z.strictObject({ up_to_payload: posInt, bytes: posInt })).default([]),
   /** Software crypto rates, used for every operation whose accelerator block is absent or has 0 instances. */
   software: z.strictObject({
     /** AEAD per byte of plaintext, cycles/B. */

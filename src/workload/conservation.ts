@@ -8,6 +8,7 @@
 // - delivered: handed to the receiving endpoint (the server's DTLS dispatcher or plain-UDP protocol stage after
 //   port RX and DMA; the client's endpoint after its downlink);
 // - dropped: `network_loss` (random loss), `port_rx_full` / `port_tx_full` (tail drop at the server port),
+//   `socket_rcvbuf_full` (the server socket's receive buffer full, cpu.socket_rcvbuf_bytes),
 //   `no_endpoint` (the client had already gone);
 // - in flight: on the network, or inside the server pipeline between port RX and the endpoint.
 // Datagrams the DTLS endpoint itself discards after delivery (arrived before keys, replay, bad record) are part of

@@ -49,6 +49,8 @@ export class Job {
   toHandshaking = false;
   address = '';
   bytesIn = 0;
+  /** Bytes this received datagram holds in the socket receive buffer until the server reads it (0: none). */
+  rcvbufBytes = 0;
   datagram: Uint8Array | undefined = undefined;
   /** Outgoing datagram (a transmit job: dma from-engine, then port_tx). */
   out: DispatcherOutput | undefined = undefined;
@@ -85,6 +87,7 @@ export class Job {
     this.toHandshaking = false;
     this.address = '';
     this.bytesIn = 0;
+    this.rcvbufBytes = 0;
     this.datagram = undefined;
     this.out = undefined;
     this.tid = -1;

@@ -14,57 +14,16 @@
 // undersized accelerator causes real retransmissions.
 import { PS_PER_MS, type Kernel, type Ps } from '../sim/index.ts';
 import type { Platform, HwCryptoOp } from '../hw/index.ts';
-import type { CryptoOp, DispatcherEvent, DispatcherOutput, ServerConnection, ServerDispatcher } from '../dtls/index.ts';
+import type { CryptoOp, DispatcherOutput, ServerConnection, ServerDispatcher } from '../dtls/index.ts';
 import type { Accounts } from './accounts.ts';
 import type { TraceCapture } from './trace/capture.ts';
 import { Job, mark } from './job.ts';
+import { SocketRcvbuf } from './rcvbuf.ts';
 
 export { emptyArray } from './job.ts';
 
-/** Components of "where the time goes" charged by server jobs (block names plus 'cpu' for protocol work). */
-/** 'ctx_cache_miss': a context lookup that missed because the cache had evicted that context (a capacity miss:
- *  lookup + DMA fetch); every other lookup, first accesses included, is 'ctx_cache'. */
-export type Stage = 'port_rx' | 'dma' | 'ctx_cache' | 'ctx_cache_miss' | 'cpu' | 'aead' | 'hash' | 'pke' | 'port_tx';
-
-/**
- * A record's path log ("where the time goes" for records): an opaque array the caller gives to `receive` or `send`
- * and gets back through `onEvent` (the received record's) and `onTransmit` (the sent record's); the probe sees it
- * at every stage (`onRecordStage`) and takes back the ones the server no longer needs (`freeLog`, `onReceivedLog`).
- */
-export type RecordLog = number[];
-
-export interface ServerHooks {
-  /** A job's events reached the server application (at the job's release time); `log`: the path log the job's
-   *  datagram was received with, if any. */
-  onEvent(ev: DispatcherEvent, now: Ps, log: RecordLog | null): void;
-  /** A datagram left the server port (at `now`, after port_tx and propagation); `log`: the path log of the record
-   *  it carries (the first datagram of a `send` given one), else null. */
-  onTransmit(address: string, datagram: Uint8Array, now: Ps, phase: 'handshake' | 'data', log: RecordLog | null): void;
-  /** A connection's timer changed; the caller (re)arms it. */
-  armTimer(conn: ServerConnection): void;
-  /** Connection id for the context cache. */
-  connId(address: string): number;
-  /** The dispatcher created a connection for `address` (a ClientHello it accepted). */
-  created?(address: string): void;
-}
-
-/** "Where the time goes": what the server reports about path logs and handshake stages (BreakdownProbe, probe.ts). */
-export interface ServerProbe {
-  /** A path log the server no longer needs (its datagram was dropped at a port, or it left with no datagram). */
-  freeLog(log: RecordLog): void;
-  /** The job that received the datagram `log` came with is done (after its events went to `onEvent`): the probe
-   *  owns the log again. `mayBeHeld`: the datagram reached a connection still handshaking, so a record in it
-   *  that produced no event may be early data the protocol holds and a later job delivers. */
-  onReceivedLog(address: string, log: RecordLog, mayBeHeld: boolean): void;
-  /** A stage of a job carrying a path log: queued from `from` to `serviceFrom`, served until `to`. */
-  onRecordStage(log: RecordLog, stage: Stage, from: Ps, serviceFrom: Ps, to: Ps): void;
-  /**
-   * A handshake-phase job for `address` finished a stage: it waited in queues from `from` to `serviceFrom` and was
-   * served from `serviceFrom` to `to` (the probe attributes it to that client's handshake; stages of a job that
-   * carries a record's path log go to `onRecordStage` instead).
-   */
-  onHandshakeStage(address: string, stage: Stage, from: Ps, serviceFrom: Ps, to: Ps): void;
-}
+export type { RecordLog, ServerHooks, ServerProbe, Stage } from './server-types.ts';
+import type { RecordLog, ServerHooks, ServerProbe, Stage } from './server-types.ts';
 
 function isHashFamily(op: CryptoOp): boolean {
   return op.op === 'hash' || op.op === 'hmac' || op.op === 'hkdf-extract' || op.op === 'hkdf-expand';
@@ -87,6 +46,8 @@ export class ServerSide {
   private tracer: TraceCapture | null = null;
   /** The job whose release is running (a send made synchronously in it is its child). */
   private releasing: Job | undefined = undefined;
+  /** The server socket's receive buffer (cpu.socket_rcvbuf_bytes; unbounded when 0). */
+  readonly rcvbuf: SocketRcvbuf;
 
   constructor(
     k: Kernel, hw: Platform, dispatcher: ServerDispatcher, hooks: ServerHooks, probe: ServerProbe, acc: Accounts,
@@ -99,6 +60,7 @@ export class ServerSide {
     this.probe = probe;
     this.acc = acc;
     this.perDatagram = hw.cpu.params.cycles_per_datagram > 0;
+    this.rcvbuf = new SocketRcvbuf(hw.cpu.params);
     dispatcher.config.crypto.observer = (op) => {
       if (this.capture) this.capture.ops.push(op);
       if (tap) tap(op, this.capture?.address);
@@ -120,6 +82,7 @@ export class ServerSide {
 
   /** The job is finished and no block holds its continuation any more. */
   private recycle(job: Job): void {
+    this.read(job);
     if (job.log !== null) this.probe.freeLog(job.log);
     job.clear();
     this.pool.push(job);
@@ -163,7 +126,7 @@ export class ServerSide {
         return;
       case 'dma':
         if (job.out) this.toPort(job);
-        else this.lookup(job);
+        else if (this.toSocket(job)) this.lookup(job);
         return;
       case 'ctx_cache':
       case 'ctx_cache_miss':
@@ -179,7 +142,33 @@ export class ServerSide {
         this.recycle(job);
         return;
       default: // cpu, aead, hash, pke
+        if (job.stage === 'cpu') this.read(job); // the first CPU step received it (its socket cost, when charged)
         this.step(job);
+    }
+  }
+
+  /** After the to-engine DMA the datagram reaches the server socket's receive buffer: false if the kernel dropped
+   *  it there (the buffer full; no CPU cost). */
+  private toSocket(job: Job): boolean {
+    const b = this.rcvbuf;
+    if (!b.bounded) return true;
+    const c = b.admit(job.bytesIn);
+    if (c >= 0) {
+      job.rcvbufBytes = c;
+      return true;
+    }
+    if (this.tracer !== null) this.tracer.dropped(job.tid);
+    this.acc.drop('socket_rcvbuf_full');
+    this.acc.datagramLedger.drop('socket_rcvbuf_full');
+    this.recycle(job);
+    return false;
+  }
+
+  /** The server read the job's datagram from its socket: it leaves the receive buffer. */
+  private read(job: Job): void {
+    if (job.rcvbufBytes > 0) {
+      this.rcvbuf.release(job.rcvbufBytes);
+      job.rcvbufBytes = 0;
     }
   }
 

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../interop/harness.ts';
-import { fitServer, leastSquares, median, type BatchFigures, type ServerMeasurement } from '../../src/cli/calibrate/server.ts';
+import { FitError, MIN_WAKEUP_SPREAD, fitServer, leastSquares, median, type BatchFigures, type ServerMeasurement } from '../../src/cli/calibrate/server.ts';
 import { countsOf, splitProtocol } from '../../src/cli/calibrate/split.ts';
 import { parseCoreBusy, parseRcvbufErrors, parseSchedstat, parseVoluntarySwitches } from '../../src/cli/loopback/measure.ts';
 import { renderHostModel } from '../../src/cli/calibrate/render.ts';
@@ -22,7 +22,7 @@ const micro: MicroResults = {
   pkeNs: { x25519_keygen: 50_000, x25519_derive: 60_000, p256_keygen: 70_000, p256_derive: 80_000, ed25519_sign: 40_000, ed25519_verify: 90_000, ecdsa_p256_sign: 45_000, ecdsa_p256_verify: 95_000 },
 };
 
-const batch = (cpuMsPerHandshake: number, wakeupsPerHandshake: number): BatchFigures => ({ cpuMsPerHandshake, wakeupsPerHandshake, retransmissionsPerHandshake: 0, otherLoadServerCore: 0 });
+const batch = (cpuMsPerHandshake: number, wakeupsPerHandshake: number): BatchFigures => ({ cpuMsPerHandshake, wakeupsPerHandshake, retransmissionsPerHandshake: 0, otherLoadServerCore: 0, coreShare: 1 });
 
 test('median: odd and even counts', () => {
   assert.is(median([3, 1, 2]), 2);
@@ -36,7 +36,7 @@ test('leastSquares: exact line and plane recovered', () => {
   assert.throws(() => leastSquares([[1, 1], [2, 2]], [1, 2]), /singular/);
 });
 
-test('fitServer: CPU = H + W x wake-ups through A and C; echoes from B, their wake-ups counted (synthetic, exact)', () => {
+test('fitServer: CPU = H + W x wake-ups through A, C and D; echoes from B, their wake-ups counted (synthetic, exact)', () => {
   // H 4.5 ms, W 0.5 ms per wake-up; wake-ups differ from batch to batch. B: 10 more echoes at 0.2 ms each plus
   // 0.6 more wake-ups per echo costing 0.1 ms each (cheaper than a handshake's)
   const hs = (w: number) => batch(4.5 + 0.5 * w, w);
@@ -44,24 +44,40 @@ test('fitServer: CPU = H + W x wake-ups through A and C; echoes from B, their wa
     crypto: 'noble', reps: 2,
     a: { clients: 60, rate: 20, batches: [hs(3), hs(2.5)] },
     b: { clients: 30, rate: 20, echoes: 10, batches: [batch(4.5 + 0.5 * 2.75 + 10 * (0.2 + 0.6 * 0.1), 2.75 + 6)] },
-    c: { clients: 160, rate: 80, batches: [hs(0.5), hs(1)] },
+    c: { clients: 160, rate: 80, batches: [hs(1.5), hs(1)] },
+    d: { clients: 80, rate: 40, burst: 10, batches: [hs(0.4)] },
   };
   const f = fitServer(m);
-  assert.is(f.batches, 4);
+  assert.is(f.batches, 5);
+  assert.is(f.wakeupsMin, 0.4);
+  assert.is(f.wakeupsMax, 3);
   assert.ok(Math.abs(f.handshakeMs - 4.5) < 1e-9);
   assert.ok(Math.abs(f.wakeupMs - 0.5) < 1e-9);
   assert.ok(f.rmsMs < 1e-9);
   // echo: everything B added per extra echo, and the wake-ups it added
   assert.ok(Math.abs(f.echoMs - 0.26) < 1e-9);
   assert.ok(Math.abs(f.echoWakeups - 0.6) < 1e-9);
-  // more wake-ups costing less: no positive slope, H = mean of the handshake batches
-  const g = fitServer({ ...m, a: { ...m.a, batches: [batch(4, 3)] }, c: { ...m.c, batches: [batch(6, 1)] } });
-  assert.is(g.wakeupMs, 0);
-  assert.ok(Math.abs(g.handshakeMs - 5) < 1e-9);
+  // more wake-ups costing less: no positive slope, refused
+  assert.throws(() => fitServer({ ...m, a: { ...m.a, batches: [batch(4, 3)] }, c: { ...m.c, batches: [batch(6, 1)] }, d: { ...m.d, batches: [] } }), (e: unknown) => e instanceof FitError && /does not rise/.test((e as Error).message));
+});
+
+test('fitServer refuses batches whose wake-ups per handshake barely differ (the idle-machine case of 2026-12-05)', () => {
+  // rep 1 of that calibration: A 3.92 ms at 3.20 wake-ups, C 3.49 ms at 3.19: a slope of 43 ms per wake-up
+  const m: ServerMeasurement = {
+    crypto: 'noble', reps: 1,
+    a: { clients: 60, rate: 20, batches: [batch(3.92, 3.2)] },
+    b: { clients: 30, rate: 20, echoes: 10, batches: [batch(6.89, 5)] },
+    c: { clients: 160, rate: 80, batches: [batch(3.49, 3.19)] },
+    d: { clients: 80, rate: 40, burst: 10, batches: [batch(3.6, 3.2 - MIN_WAKEUP_SPREAD + 0.01)] },
+  };
+  assert.throws(() => fitServer(m), (e: unknown) => e instanceof FitError && /spread below 1/.test((e as Error).message));
+  // a burst batch just past MIN_WAKEUP_SPREAD is accepted
+  const ok = fitServer({ ...m, d: { ...m.d, batches: [batch(3.0, 3.2 - MIN_WAKEUP_SPREAD - 1e-9)] } });
+  assert.ok(ok.wakeupMs > 0);
 });
 
 test('splitProtocol: per record from the echo, per message from the rest (hand-computed)', () => {
-  const fit = { batches: 3, rmsMs: 0, wakeupMs: 0.1, handshakeMs: 4, echoMs: 0.25, echoWakeups: 0.5 };
+  const fit = { batches: 3, rmsMs: 0, wakeupMs: 0.1, handshakeMs: 4, echoMs: 0.25, echoWakeups: 0.5, wakeupsMin: 0.5, wakeupsMax: 3 };
   const a = { cryptoCycles: 5e6, datagrams: 10, messages: 9, records: 12 };
   // 10 echoes: +100k crypto cycles, +20 datagrams, +20 records
   const b = { cryptoCycles: 5.1e6, datagrams: 30, messages: 9, records: 32 };

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { CERTS, ROOT, spawnPeer } from '../interop/harness.ts';
 import { main } from '../../src/cli/loadtest.ts';
 import { arrivalTimes } from '../../src/cli/loadtest/generator.ts';
-import { latency, nearestRank } from '../../src/cli/loadtest/summary.ts';
+import { arrivalWindowMs, latency, nearestRank, summarize } from '../../src/cli/loadtest/summary.ts';
+import { emptySamples, type LoadSpec } from '../../src/cli/loadtest/generator.ts';
 
 const EC = join(CERTS, 'ecdsa');
 
@@ -26,6 +27,22 @@ test('arrivals: constant spacing exact; poisson mean gap near 1/rate and identic
   assert.equal(Array.from(a), Array.from(b));
   const meanGapMs = a[a.length - 1]! / (a.length - 1);
   assert.ok(Math.abs(meanGapMs - 1) < 0.03, `mean gap ${meanGapMs} ms (expected 1 ms +- 3 %)`);
+});
+
+test('arrivals: bursts of k clients at one instant, groups at rate / k', () => {
+  // 5 clients in bursts of 2 at 100/s: a group every 20 ms
+  assert.equal(Array.from(arrivalTimes(5, 100, 'burst', 1, 2)), [0, 0, 20, 20, 40]);
+});
+
+test('arrival window: first to last arrival rounded down to 10 ms; handshakes completed in it (by hand)', () => {
+  assert.is(arrivalWindowMs(39.99), 30);
+  assert.is(arrivalWindowMs(40), 40);
+  assert.is(arrivalWindowMs(3), 10);
+  // 5 clients at 200/s: arrivals 0..20 ms, window [0, 20] ms; handshakes ending at 5, 19, 20 are in it, 21 and 50 not
+  const spec: LoadSpec = { host: '127.0.0.1', port: 1, clients: 5, rate: 200, arrival: 'constant', records: 0, size: 1, clientTimeoutMs: 1000, seed: 1, shard: 0, shards: 1 };
+  const smp = { ...emptySamples(), handshakeMs: [1, 1, 1, 1, 1], handshakeEndMs: [5, 19, 20, 21, 50], firstStartMs: 0, lastEndMs: 60, t0EpochMs: 1000 };
+  const w = summarize(spec, smp, 1).arrival_window;
+  assert.equal(w, { start_epoch_ms: 1000, end_epoch_ms: 1020, s: 0.02, handshakes_completed: 3, handshakes_per_s: 150 });
 });
 
 test('loadtest against the demo server: every client handshakes and gets every echo, in 1 and 2 processes', async () => {
@@ -55,7 +72,7 @@ test('loadtest against the demo server: every client handshakes and gets every e
     // bad arguments: exit 2 with a message
     let err = '';
     assert.is(await main(['--port', port, '--insecure', '--arrival', 'bursty'], () => {}, (s) => (err += s)), 2);
-    assert.match(err, /--arrival must be poisson or constant/);
+    assert.match(err, /--arrival must be poisson, constant or burst/);
   } finally {
     server.kill();
     await server.exited;

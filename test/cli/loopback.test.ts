@@ -7,6 +7,7 @@ import { ROOT } from '../interop/harness.ts';
 import { fig, spread } from '../../src/cli/validate/loopback.ts';
 import { clientCostsFrom, predict, scenarioYaml, type PredictInput } from '../../src/cli/loopback/predict.ts';
 import type { MicroResults } from '../../src/cli/calibrate/micro.ts';
+import { cpuAt } from '../../src/cli/loopback/measure.ts';
 import { parseScenario } from '../../src/workload/config/index.ts';
 
 const lin = (fixedNs: number, perUnitNs: number) => ({ fixedNs, perUnitNs, how: 'test' });
@@ -52,6 +53,20 @@ test('scenarioYaml: constant arrivals are a ramp over clients / rate; shares slo
   const dedicated = parseScenario(scenarioYaml(base()), 'y.yaml');
   assert.equal(dedicated.model.overrides, []);
   assert.equal(parseScenario(scenarioYaml(base({ arrival: 'poisson' })), 'z.yaml').clients.arrival, { kind: 'poisson', rate_per_s: 2 });
+});
+
+test('scenarioYaml: the simulated endpoints use the generator\'s and the demo server\'s timers (the DTLS core defaults)', () => {
+  // RFC 9147 5.8.2 initial 1000 ms, cap 60 s; the core's floor 10 ms and 10 expiries (src/dtls/endpoint/config.ts)
+  const sc = parseScenario(scenarioYaml(base()), 'x.yaml');
+  assert.equal(sc.dtls.timers, { initial_rto_ms: 1000, max_rto_ms: 60000, rto_floor_ms: 10, max_retransmissions: 10 });
+});
+
+test('cpuAt: server CPU time interpolated between samples at an epoch instant', () => {
+  const smp = [{ epochMs: 100, cpuS: 1 }, { epochMs: 200, cpuS: 2 }, { epochMs: 400, cpuS: 2.5 }];
+  assert.is(cpuAt(smp, 50), 1);
+  assert.is(cpuAt(smp, 150), 1.5);
+  assert.is(cpuAt(smp, 300), 2.25);
+  assert.is(cpuAt(smp, 900), 2.5);
 });
 
 test('predict: CPU time per handshake does not depend on the core share at a light load', () => {

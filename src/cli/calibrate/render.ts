@@ -2,6 +2,7 @@
 // every figure with how it was measured. Cycles = measured ns x the clock written in the file.
 import type { MicroResults } from './micro.ts';
 import type { ProtocolFigures } from './split.ts';
+import type { RcvbufResults } from './rcvbuf.ts';
 
 export interface HostFacts {
   cpuModel: string;
@@ -21,7 +22,7 @@ export interface SocketResults {
 const c = (ns: number, ghz: number) => Math.max(1, Math.round(ns * ghz));
 const cf = (ns: number, ghz: number) => Number(Math.max(0.001, ns * ghz).toPrecision(3));
 
-export function renderHostModel(h: HostFacts, m: MicroResults, p: ProtocolFigures, s: SocketResults): string {
+export function renderHostModel(h: HostFacts, m: MicroResults, p: ProtocolFigures, s: SocketResults, rb?: RcvbufResults): string {
   const g = h.clockGhz;
   const a = m.aead;
   const aeadLine = (k: keyof MicroResults['aead']) => (a[k] ? cf(a[k].perUnitNs, g) : 1);
@@ -42,7 +43,7 @@ port:
   line_rate_gbps: 40         # loopback: no wire; a rate high enough never to be the bottleneck (memcpy-bound)
   mtu: 1500
   ip_version: 4
-  rx_queue_packets: 4096     # socket receive buffer order of magnitude (net.core.rmem_default 208 KiB / ~50 B per small datagram)
+  rx_queue_packets: 4096     # no NIC ring on loopback: never the bound (the socket's receive buffer is cpu.socket_rcvbuf_bytes)
   tx_queue_packets: 4096
   propagation_ns: 0          # loopback
   cost: { area_mm2: 0, static_mw: 0, energy_pj_per_byte: 0 }
@@ -61,7 +62,9 @@ cpu:
   invocation_cycles: 0       # no accelerator to invoke
   cycles_per_datagram: ${c(s.perDatagramNs, g)}             # ${s.how}
   cycles_per_wakeup: ${Math.round(p.wakeupCycles)}             # ${p.wakeupHow}
-  software:
+${rb ? `  socket_rcvbuf_bytes: ${rb.bytes}          # ${rb.how}
+  socket_rcvbuf_charge: [${rb.steps.map((x) => `{ up_to_payload: ${x.up_to_payload}, bytes: ${x.bytes} }`).join(', ')}]   # kernel charge (truesize) per datagram by payload
+` : ''}  software:
     aead_cycles_per_byte: { aes_128_gcm: ${aeadLine('aes_128_gcm')}, aes_256_gcm: ${aeadLine('aes_256_gcm')}, aes_128_ccm: ${aeadLine('aes_128_ccm')}, chacha20_poly1305: ${aeadLine('chacha20_poly1305')} }  # seal of 64 B and 16 KiB, slope
     aead_setup_cycles: ${c(setupNs, g)}   # AES-128-GCM seal of 64 B less 64 x the per-byte slope
     sn_mask_cycles: ${c(m.snMaskNs, g)}      # one record-number mask (AES-ECB of the 16-byte sample)

@@ -6,21 +6,28 @@
 // Three kinds of batch, repeated `reps` times after a warm-up (JIT, V8 inline caches):
 //   A  handshakes with one echoed record each, at a light rate          -> CPU/handshake, wake-ups/handshake
 //   B  the same clients with `echoes` more records each                 -> CPU per extra echo
-//   C  handshakes with one record at a higher rate (fewer wake-ups)     -> with A: CPU per wake-up
-// The fit (fitServer): a least-squares line through the A and C batches, CPU per handshake = H + W x wake-ups per
-// handshake (each batch's own wake-ups: they vary with the rate and with how other processes delay the server),
+//   C  handshakes with one record at a higher rate                      -> with A and D: CPU per wake-up
+//   D  handshakes with one record in bursts (k clients at one instant)  -> few wake-ups per handshake
+// The fit (fitServer): a least-squares line through the A, C and D batches, CPU per handshake = H + W x wake-ups
+// per handshake (each batch's own wake-ups: they vary with the rate and with how other processes delay the server),
 // then the extra echoes of B: E = (mean B - mean A) / echoes, all included, and the wake-ups they added per echo.
 // The wake-up cost is taken from handshake batches only: echoes that wake the server cost far less than W (a
 // record touches little code, a handshake flight the whole public-key and protocol path), so a single plane
 // through A, B and C (tried first) mixed the two and left an echo costing less than its own crypto.
+// Identifiability: on an idle machine A (20/s) and C (80/s) both had ~3 wake-ups per handshake (each flight finds
+// the server asleep), so the slope through them was noise (2026-12-05: the model then charged 6.9 ms per
+// handshake where the server spent 4.5). D's bursts share wake-ups between k handshakes; the fit is refused
+// (FitError) unless the batches' wake-ups per handshake span at least MIN_WAKEUP_SPREAD and the slope is positive.
 import { join } from 'node:path';
-import { runLoadAgainst, startServer, type LoadRun } from '../loopback/measure.ts';
+import { runLoadAgainst, startServer, type LoadRun, type Priority } from '../loopback/measure.ts';
 
 export interface BatchFigures {
   cpuMsPerHandshake: number;
   wakeupsPerHandshake: number;
   retransmissionsPerHandshake: number;
   otherLoadServerCore: number;
+  /** The server's share of its core against other processes (measure.ts). */
+  coreShare: number;
 }
 
 export interface ServerMeasurement {
@@ -29,6 +36,15 @@ export interface ServerMeasurement {
   a: { clients: number; rate: number; batches: BatchFigures[] };
   b: { clients: number; rate: number; echoes: number; batches: BatchFigures[] };
   c: { clients: number; rate: number; batches: BatchFigures[] };
+  d: { clients: number; rate: number; burst: number; batches: BatchFigures[] };
+}
+
+/** Smallest span of wake-ups per handshake over the fitted batches for the wake-up cost to be identifiable. */
+export const MIN_WAKEUP_SPREAD = 1;
+
+/** The wake-up fit is not identifiable from these batches (calibrate refuses to write a model). */
+export class FitError extends Error {
+  override readonly name = 'FitError';
 }
 
 export interface ServerFit {
@@ -43,6 +59,9 @@ export interface ServerFit {
   echoWakeups: number;
   /** Root-mean-square residual of the line, ms per handshake. */
   rmsMs: number;
+  /** Smallest and largest wake-ups per handshake over the fitted batches. */
+  wakeupsMin: number;
+  wakeupsMax: number;
 }
 
 export function median(xs: readonly number[]): number {
@@ -78,19 +97,23 @@ export function leastSquares(X: readonly number[][], y: readonly number[]): numb
 const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 
 export function fitServer(m: ServerMeasurement): ServerFit {
-  const pts = [...m.a.batches, ...m.c.batches];
+  const pts = [...m.a.batches, ...m.c.batches, ...m.d.batches];
   const y = pts.map((p) => p.cpuMsPerHandshake);
-  let [h, w] = leastSquares(pts.map((p) => [1, p.wakeupsPerHandshake]), y) as [number, number];
-  if (!(w > 0)) {
-    h = mean(y);
-    w = 0;
+  const wk = pts.map((p) => p.wakeupsPerHandshake);
+  const wakeupsMin = Math.min(...wk);
+  const wakeupsMax = Math.max(...wk);
+  const range = `wake-ups per handshake ${wakeupsMin.toFixed(2)}..${wakeupsMax.toFixed(2)} over ${pts.length} batches`;
+  if (!(wakeupsMax - wakeupsMin >= MIN_WAKEUP_SPREAD)) {
+    throw new FitError(`${range}: a spread below ${MIN_WAKEUP_SPREAD} leaves the cost of a wake-up unidentifiable (the burst batch did not cut the wake-ups)`);
   }
+  const [h, w] = leastSquares(pts.map((p) => [1, p.wakeupsPerHandshake]), y) as [number, number];
+  if (!(w > 0)) throw new FitError(`${range}: CPU per handshake does not rise with the wake-ups (slope ${(w * 1000).toFixed(1)} us per wake-up)`);
   const rms = Math.sqrt(pts.reduce((s, p, i) => s + (h + w * p.wakeupsPerHandshake - y[i]!) ** 2, 0) / pts.length);
   const cpu = (b: BatchFigures[]) => mean(b.map((x) => x.cpuMsPerHandshake));
   const wake = (b: BatchFigures[]) => mean(b.map((x) => x.wakeupsPerHandshake));
   const echoMs = (cpu(m.b.batches) - cpu(m.a.batches)) / m.b.echoes;
   const echoWakeups = (wake(m.b.batches) - wake(m.a.batches)) / m.b.echoes;
-  return { batches: pts.length, wakeupMs: w, handshakeMs: h, echoMs, echoWakeups, rmsMs: rms };
+  return { batches: pts.length, wakeupMs: w, handshakeMs: h, echoMs, echoWakeups, rmsMs: rms, wakeupsMin, wakeupsMax };
 }
 
 const figures = (r: LoadRun): BatchFigures => ({
@@ -98,18 +121,21 @@ const figures = (r: LoadRun): BatchFigures => ({
   wakeupsPerHandshake: r.wakeupsPerHandshake,
   retransmissionsPerHandshake: r.summary.handshakes.retransmissions / Math.max(1, r.summary.handshakes.completed),
   otherLoadServerCore: r.otherLoadServerCore,
+  coreShare: r.serverCoreShare,
 });
 
 export async function measureServer(
-  root: string, crypto: 'node' | 'noble', opts: { reps: number; log: (s: string) => void; cert: string; key: string; ca: string },
+  root: string, crypto: 'node' | 'noble', opts: { reps: number; log: (s: string) => void; cert: string; key: string; ca: string; priority?: Priority },
 ): Promise<ServerMeasurement> {
   const a = { clients: 60, rate: 20 };
   const b = { clients: 30, rate: 20, echoes: 10 };
   const c = { clients: 160, rate: 80 };
-  const m: ServerMeasurement = { crypto, reps: opts.reps, a: { ...a, batches: [] }, b: { ...b, batches: [] }, c: { ...c, batches: [] } };
-  const server = await startServer({ root, crypto, cookie: true, serverCore: 0, cert: opts.cert, key: opts.key });
-  const run = (clients: number, rate: number, records: number, seed: number) =>
-    runLoadAgainst(root, server, 1, 0, { clients, rate, records, size: 100, ca: opts.ca, seed, arrival: 'constant' });
+  const d = { clients: 80, rate: 40, burst: 10 };
+  const m: ServerMeasurement = { crypto, reps: opts.reps, a: { ...a, batches: [] }, b: { ...b, batches: [] }, c: { ...c, batches: [] }, d: { ...d, batches: [] } };
+  const priority = opts.priority ?? 'none';
+  const server = await startServer({ root, crypto, cookie: true, serverCore: 0, cert: opts.cert, key: opts.key, priority });
+  const run = (clients: number, rate: number, records: number, seed: number, burst = 0) =>
+    runLoadAgainst(root, server, 1, 0, { clients, rate, records, size: 100, ca: opts.ca, seed, arrival: burst > 0 ? 'burst' : 'constant', burst: Math.max(1, burst), priority });
   try {
     opts.log('warm-up of the server (150 handshakes)');
     await run(150, 50, 3, 99);
@@ -117,11 +143,14 @@ export async function measureServer(
       const ra = figures(await run(a.clients, a.rate, 1, rep + 1));
       const rb = figures(await run(b.clients, b.rate, 1 + b.echoes, rep + 1));
       const rc = figures(await run(c.clients, c.rate, 1, rep + 1));
+      const rd = figures(await run(d.clients, d.rate, 1, rep + 1, d.burst));
       m.a.batches.push(ra);
       m.b.batches.push(rb);
       m.c.batches.push(rc);
+      m.d.batches.push(rd);
       opts.log(`rep ${rep + 1}/${opts.reps}: ${ra.cpuMsPerHandshake.toFixed(2)} ms/handshake (${ra.wakeupsPerHandshake.toFixed(2)} wake-ups) at ${a.rate}/s; ` +
-        `${rb.cpuMsPerHandshake.toFixed(2)} with ${b.echoes} more echoes; ${rc.cpuMsPerHandshake.toFixed(2)} (${rc.wakeupsPerHandshake.toFixed(2)} wake-ups) at ${c.rate}/s`);
+        `${rb.cpuMsPerHandshake.toFixed(2)} with ${b.echoes} more echoes; ${rc.cpuMsPerHandshake.toFixed(2)} (${rc.wakeupsPerHandshake.toFixed(2)} wake-ups) at ${c.rate}/s; ` +
+        `${rd.cpuMsPerHandshake.toFixed(2)} (${rd.wakeupsPerHandshake.toFixed(2)} wake-ups) in bursts of ${d.burst} at ${d.rate}/s (server core share ${rd.coreShare.toFixed(2)})`);
     }
   } finally {
     await server.stop();

@@ -20,7 +20,10 @@ export interface LoadSpec {
   clients: number;
   /** Mean arrival rate, clients per second. */
   rate: number;
-  arrival: 'poisson' | 'constant';
+  /** 'burst': groups of `burst` clients started at the same instant, the groups at `rate` / `burst` per second. */
+  arrival: 'poisson' | 'constant' | 'burst';
+  /** Clients per group with arrival 'burst'. */
+  burst?: number | undefined;
   records: number;
   size: number;
   /** A client that has not finished this long after its start counts as failed. */
@@ -61,14 +64,22 @@ export interface LoadSamples {
   /** Wall times relative to the run's t0 (ms): first arrival, last client end. */
   firstStartMs: number;
   lastEndMs: number;
+  /** Each completed handshake's end, ms after t0 (the arrival-window rate, summary.ts). */
+  handshakeEndMs: number[];
+  /** t0 on the epoch clock (performance.timeOrigin + t0), ms: lets another process place the run in time. */
+  t0EpochMs: number;
 }
 
 /** Client start times (ms after t0), the same for every shard of a run. */
-export function arrivalTimes(n: number, ratePerS: number, kind: 'poisson' | 'constant', seed: number): Float64Array {
+export function arrivalTimes(n: number, ratePerS: number, kind: 'poisson' | 'constant' | 'burst', seed: number, burst = 1): Float64Array {
   const out = new Float64Array(n);
   const rng = new Rng(`loadtest:${seed}`);
   let t = 0;
   for (let i = 0; i < n; i++) {
+    if (kind === 'burst') {
+      out[i] = (Math.floor(i / burst) * burst * 1000) / ratePerS;
+      continue;
+    }
     out[i] = t;
     t += kind === 'constant' ? 1000 / ratePerS : rng.exponential(ratePerS) * 1000;
   }
@@ -79,6 +90,7 @@ export function emptySamples(): LoadSamples {
   return {
     offered: 0, completed: 0, failed: 0, handshakesFailed: 0, failures: {}, handshakeMs: [], recordRttUs: [], recordsSent: 0, recordsReceived: 0,
     payloadBytesReceived: 0, datagramsSent: 0, datagramsReceived: 0, retransmissions: 0, firstStartMs: Infinity, lastEndMs: 0,
+    handshakeEndMs: [], t0EpochMs: Number.NaN,
   };
 }
 
@@ -90,6 +102,8 @@ export function mergeSamples(into: LoadSamples, s: LoadSamples): LoadSamples {
   for (const [k, v] of Object.entries(s.failures)) into.failures[k] = (into.failures[k] ?? 0) + v;
   for (const x of s.handshakeMs) into.handshakeMs.push(x);
   for (const x of s.recordRttUs) into.recordRttUs.push(x);
+  for (const x of s.handshakeEndMs) into.handshakeEndMs.push(x);
+  if (!Number.isFinite(into.t0EpochMs)) into.t0EpochMs = s.t0EpochMs;
   into.recordsSent += s.recordsSent;
   into.recordsReceived += s.recordsReceived;
   into.payloadBytesReceived += s.payloadBytesReceived;
@@ -103,8 +117,9 @@ export function mergeSamples(into: LoadSamples, s: LoadSamples): LoadSamples {
 
 /** Runs this shard's clients; resolves when every one has finished or failed. `t0` is performance.now() of the run. */
 export function runLoad(spec: LoadSpec, env: ClientEnv, t0: number): Promise<LoadSamples> {
-  const starts = arrivalTimes(spec.clients, spec.rate, spec.arrival, spec.seed);
+  const starts = arrivalTimes(spec.clients, spec.rate, spec.arrival, spec.seed, spec.burst ?? 1);
   const samples = emptySamples();
+  samples.t0EpochMs = performance.timeOrigin + t0;
   const payload = new Uint8Array(spec.size);
   for (let i = 0; i < payload.length; i++) payload[i] = i & 0xff;
   const family = isIP(spec.host) === 6 ? 'udp6' : 'udp4';
@@ -187,6 +202,7 @@ function startClient(
       case 'connected':
         connected = true;
         samples.handshakeMs.push(performance.now() - startMs);
+        samples.handshakeEndMs.push(performance.now() - t0);
         sendNext();
         break;
       case 'data':

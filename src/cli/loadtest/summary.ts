@@ -1,7 +1,7 @@
 // Summary of a load-generator run, with the simulator's summary.json field names where the figure is the same.
 // Percentiles are exact nearest-rank over every sample (the generator keeps them all).
 import type { Dist } from '../../sim/stats.ts';
-import type { LoadSamples, LoadSpec } from './generator.ts';
+import { arrivalTimes, type LoadSamples, type LoadSpec } from './generator.ts';
 
 /** Same shape as the kernel's Dist (count, mean, p50, p90, p99, max), in the unit of the field holding it. */
 export type LatencySummary = Dist;
@@ -22,6 +22,16 @@ export interface LoadSummary {
   throughput: { goodput_gbps: number; records_per_s: number; handshakes_per_s: number };
   records: { sent: number; received: number; lost: number };
   datagrams: { sent: number; received: number };
+  /** The arrival window [first arrival, last arrival rounded down to 10 ms] (epoch clock, ms) and the handshakes
+   *  completed in it: at saturation, the rate the server sustains while clients keep arriving, whatever becomes of
+   *  the backlog afterwards (the simulator's side: src/cli/loopback/predict.ts, the same window). */
+  arrival_window: { start_epoch_ms: number; end_epoch_ms: number; s: number; handshakes_completed: number; handshakes_per_s: number };
+}
+
+/** End of the arrival window of a run whose last client starts `lastArrivalMs` after the first: rounded down to
+ *  10 ms (the simulator's time-series interval), at least 10 ms. */
+export function arrivalWindowMs(lastArrivalMs: number): number {
+  return Math.max(10, Math.floor(lastArrivalMs / 10 + 1e-9) * 10);
 }
 
 /** Nearest-rank quantile of sorted samples (q in (0, 1]). */
@@ -47,6 +57,11 @@ export function latency(samples: readonly number[]): LatencySummary {
 
 export function summarize(spec: LoadSpec, s: LoadSamples, wallS: number): LoadSummary {
   const windowS = s.lastEndMs > s.firstStartMs ? (s.lastEndMs - s.firstStartMs) / 1000 : Number.NaN;
+  const starts = arrivalTimes(spec.clients, spec.rate, spec.arrival, spec.seed, spec.burst ?? 1);
+  const awMs = arrivalWindowMs((starts[starts.length - 1] ?? 0) - (starts[0] ?? 0));
+  const aw0 = starts[0] ?? 0;
+  let inWindow = 0;
+  for (const t of s.handshakeEndMs) if (t >= aw0 && t <= aw0 + awMs) inWindow++;
   return {
     offered_rate_per_s: spec.rate,
     clients: spec.clients,
@@ -64,6 +79,10 @@ export function summarize(spec: LoadSpec, s: LoadSamples, wallS: number): LoadSu
     },
     records: { sent: s.recordsSent, received: s.recordsReceived, lost: s.recordsSent - s.recordsReceived },
     datagrams: { sent: s.datagramsSent, received: s.datagramsReceived },
+    arrival_window: {
+      start_epoch_ms: s.t0EpochMs + aw0, end_epoch_ms: s.t0EpochMs + aw0 + awMs, s: awMs / 1000,
+      handshakes_completed: inWindow, handshakes_per_s: inWindow / (awMs / 1000),
+    },
   };
 }
 

@@ -10,6 +10,8 @@ import { runScenario } from '../../workload/index.ts';
 import { applyModelOverrides, parseModel, parseScenario } from '../../workload/config/index.ts';
 import type { SimResult } from '../../workload/result.ts';
 import type { MicroResults } from '../calibrate/micro.ts';
+import { TIMER_DEFAULTS } from '../../dtls/index.ts';
+import { arrivalWindowMs } from '../loadtest/summary.ts';
 
 export interface ClientCostsUs {
   handshake_message_us: number;
@@ -39,6 +41,8 @@ export interface PredictInput {
   coreShare: number;
   /** Share of the generator's core left to the clients. */
   clientShare: number;
+  /** More model overrides (`key=value`), e.g. the capacity estimate without the socket buffer. */
+  modelOverrides?: string[];
 }
 
 export interface Prediction {
@@ -54,6 +58,13 @@ export interface Prediction {
   wakeupsPerHandshake: number;
   /** Retransmissions of the clients and the server together (the simulator's summary). */
   retransmissions: number;
+  /** The arrival window (first arrival to the last, rounded down to 10 ms, as the generator's summary): handshakes
+   *  completed in it per second, and the server's CPU time in it / its length. */
+  arrivalWindowS: number;
+  handshakesPerSArrivalWindow: number;
+  serverUtilizationArrivalWindow: number;
+  /** Datagrams the model's socket receive buffer dropped (cpu.socket_rcvbuf_bytes). */
+  socketDrops: number;
   result: SimResult;
 }
 
@@ -64,7 +75,7 @@ export function scenarioYaml(p: PredictInput): string {
 description: the loadtest generator's workload against the demo server on one core (npm run validate -- loopback)
 model:
   file: ${JSON.stringify(p.modelFile)}
-  overrides: [${p.coreShare < 1 ? `"cpu.clock_ghz=${clockOf(p.modelFile) * p.coreShare}"` : ''}]
+  overrides: [${[...(p.coreShare < 1 ? [`"cpu.clock_ghz=${clockOf(p.modelFile) * p.coreShare}"`] : []), ...(p.modelOverrides ?? []).map((o) => JSON.stringify(o))].join(', ')}]
 baseline_udp: false
 clients:
   count: ${p.clients}
@@ -89,12 +100,18 @@ network:
   loss: 0
   access_bandwidth_mbps: 100000
   mtu: 1500
+dtls:
+  timers: { initial_rto_ms: ${TIMER_DEFAULTS.initialRetransmitMs}, max_rto_ms: ${TIMER_DEFAULTS.maxRetransmitMs}, rto_floor_ms: ${TIMER_DEFAULTS.minRetransmitMs}, max_retransmissions: ${TIMER_DEFAULTS.maxRetransmissions} }
 sim:
   seed: ${p.seed}
   warmup_ms: 0
   end_ms: 600000
+  timeseries_interval_ms: ${SERIES_MS}
 `;
 }
+
+/** The time-series interval of the prediction; the arrival window is a whole number of them (arrivalWindowMs). */
+const SERIES_MS = 10;
 
 function clockOf(modelFile: string): number {
   return parseModel(readFileSync(modelFile, 'utf8'), modelFile).cpu.clock_ghz;
@@ -115,8 +132,27 @@ export function predict(p: PredictInput): Prediction {
     cpuMsPerHandshake: cpu ? (cpu.busy_s * p.coreShare * 1000) / Math.max(1, s.handshakes.completed) : Number.NaN,
     wakeupsPerHandshake: (cpu?.ops.wakeup ?? 0) / Math.max(1, s.handshakes.completed),
     retransmissions: s.handshakes.retransmissions,
+    ...arrivalWindow(result, p),
+    socketDrops: s.drops.socket_rcvbuf_full ?? 0,
     result,
   };
+}
+
+/** Handshakes and server CPU within the arrival window, from the time series (rows end at multiples of 10 ms). */
+function arrivalWindow(r: SimResult, p: PredictInput): { arrivalWindowS: number; handshakesPerSArrivalWindow: number; serverUtilizationArrivalWindow: number } {
+  // the clients start at i / rate (ramp) or at the Poisson draws: the window ends at the last one, rounded down
+  const lastMs = p.arrival === 'constant' ? ((p.clients - 1) * 1000) / p.rate : r.summary.sim_time_s * 1000;
+  const wMs = arrivalWindowMs(lastMs);
+  let hs = 0;
+  let busy = 0;
+  const dt = r.timeseries.interval_s;
+  for (const row of r.timeseries.rows) {
+    if (row.t_s * 1000 > wMs + 1e-6) break;
+    hs += row.handshakes_per_s * dt;
+    busy += (row.utilization.cpu ?? 0) * dt;
+  }
+  const w = wMs / 1000;
+  return { arrivalWindowS: w, handshakesPerSArrivalWindow: Math.round(hs) / w, serverUtilizationArrivalWindow: (busy * p.coreShare) / w };
 }
 
 /** Costs of the generator's clients (node:crypto): the micro-measured crypto of the client's provider, and the
