@@ -18,6 +18,11 @@ if (!name || !available.includes(name)) {
   process.exit(2);
 }
 const mod = (await import(join(here, 'bench', `${name}.ts`))) as {
-  run(opts: { json: boolean; args: string[] }): Promise<void>;
+  run?(opts: { json: boolean; args: string[] }): Promise<void>;
 };
+if (typeof mod.run !== 'function') {
+  // a helper module of a bench (e.g. handshake-world.ts), not a bench itself
+  process.stderr.write(`${name} is not a benchmark; usage: npm run bench -- <${available.join('|')}> [--json]\n`);
+  process.exit(2);
+}
 await mod.run({ json, args: args.filter((a) => a !== name && a !== '--json') });

@@ -38,6 +38,7 @@ export interface EpochKeys {
 }
 
 const enc = new TextEncoder();
+const EMPTY = new Uint8Array(0);
 
 export class KeySchedule {
   readonly hashLength: number;
@@ -68,8 +69,16 @@ export class KeySchedule {
     return b;
   }
 
+  /** HkdfLabels with an empty context ("key", "iv", "sn", "finished", "traffic upd"): the same bytes in every
+   *  handshake, built once per label (and rebuilt if the length differs). Never modified once built. */
+  private readonly constInfo = new Map<string, Uint8Array>();
+
   /** HkdfLabel = uint16 length || opaque label<7..255> = prefix + label || opaque context<0..255>. */
   hkdfExpandLabel(secret: Uint8Array, label: string, context: Uint8Array, length: number): Uint8Array {
+    if (context.length === 0) {
+      const info = this.constInfo.get(label);
+      if (info !== undefined && ((info[0]! << 8) | info[1]!) === length) return this.provider.hkdfExpand(this.hash, secret, info, length);
+    }
     const full = this.labelBytes(label);
     if (full.length > 255 || context.length > 255 || length > 0xffff) throw new RangeError('HkdfLabel field too long');
     const info = new Uint8Array(2 + 1 + full.length + 1 + context.length);
@@ -79,6 +88,7 @@ export class KeySchedule {
     info.set(full, 3);
     info[3 + full.length] = context.length;
     info.set(context, 4 + full.length);
+    if (context.length === 0 && this.constInfo.size < 64) this.constInfo.set(label, info);
     return this.provider.hkdfExpand(this.hash, secret, info, length);
   }
 
@@ -138,7 +148,7 @@ export class KeySchedule {
   }
   /** finished_key = HKDF-Expand-Label(BaseKey, "finished", "", Hash.length). Also used for PSK binders. */
   finishedKey(baseKey: Uint8Array): Uint8Array {
-    return this.hkdfExpandLabel(baseKey, 'finished', new Uint8Array(0), this.hashLength);
+    return this.hkdfExpandLabel(baseKey, 'finished', EMPTY, this.hashLength);
   }
   /** verify_data = HMAC(finished_key, transcriptHash). */
   finishedVerifyData(baseKey: Uint8Array, transcriptHash: Uint8Array): Uint8Array {
@@ -146,7 +156,7 @@ export class KeySchedule {
   }
   /** application_traffic_secret_N+1 = HKDF-Expand-Label(secret_N, "traffic upd", "", Hash.length). */
   nextTrafficSecret(secret: Uint8Array): Uint8Array {
-    return this.hkdfExpandLabel(secret, 'traffic upd', new Uint8Array(0), this.hashLength);
+    return this.hkdfExpandLabel(secret, 'traffic upd', EMPTY, this.hashLength);
   }
   /** TLS-Exporter(label, context, length) from an (early) exporter master secret (RFC 8446 7.5). */
   exporter(exporterMasterSecret: Uint8Array, label: string, context: Uint8Array, length: number): Uint8Array {
@@ -155,7 +165,7 @@ export class KeySchedule {
   }
   /** write_key / write_iv / sn_key of one direction from its traffic secret. */
   epochKeys(secret: Uint8Array, suite: CipherSuite): EpochKeys {
-    const none = new Uint8Array(0);
+    const none = EMPTY;
     return {
       suite,
       secret,

@@ -1,7 +1,8 @@
 // node provider fast paths: deterministic ECDSA P-256 (RFC 6979 A.2.5 vectors, byte equality with noble, verifies
 // under OpenSSL and noble), and the KeyObject caches (kx keys reused from kxGenerate, content-keyed verify keys)
 // giving the same answers as uncached computation, including after in-place mutation and for bad peer bytes;
-// the JS SHA-256 / HMAC-SHA256 behind the node provider's short HMACs and HKDF against OpenSSL.
+// the JS SHA-256 / HMAC-SHA256 behind the node provider's short HMACs and HKDF against OpenSSL; its JS SHA-256
+// transcripts and short one-shot hashes against createHash, with the same observer reports as the noble provider.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
@@ -221,6 +222,48 @@ test('node provider HMAC / HKDF (JS key states for SHA-256) equal OpenSSL and no
       assert.is(hex(got), hex(noble.hkdfExpand(alg, prk, info, L)));
     },
   ), { numRuns: 300 });
+});
+
+test('node provider SHA-256 transcript (JS) and hash(): digests at every point, clones, observer reports = noble', () => {
+  const node = createNodeProvider(seededRandom(10));
+  const noble = createNobleProvider(seededRandom(10));
+  fc.assert(fc.property(
+    fc.array(fc.uint8Array({ minLength: 0, maxLength: 300 }), { minLength: 0, maxLength: 12 }), fc.nat(11),
+    (chunks, cloneAt) => {
+      const seen: { node: unknown[]; noble: unknown[] } = { node: [], noble: [] };
+      node.observer = (op) => seen.node.push(op);
+      noble.observer = (op) => seen.noble.push(op);
+      const a = node.transcript('SHA-256');
+      const b = noble.transcript('SHA-256');
+      const ref = nc.createHash('sha256');
+      let clone: { t: ReturnType<typeof a.clone>; u: ReturnType<typeof b.clone>; ref: nc.Hash } | undefined;
+      chunks.forEach((c, i) => {
+        a.update(c);
+        b.update(c);
+        ref.update(c);
+        assert.is(hex(a.digest()), ref.copy().digest('hex'), `after chunk ${i}`);
+        assert.is(hex(b.digest()), ref.copy().digest('hex'));
+        if (i === cloneAt) clone = { t: a.clone(), u: b.clone(), ref: ref.copy() };
+      });
+      if (clone) {
+        // the clone goes on independently of the original
+        for (const t of [clone.t, clone.u]) t.update(Uint8Array.of(1, 2, 3));
+        clone.ref.update(Uint8Array.of(1, 2, 3));
+        const want = clone.ref.digest('hex');
+        assert.is(hex(clone.t.digest()), want);
+        assert.is(hex(clone.u.digest()), want);
+        assert.is(hex(a.digest()), ref.copy().digest('hex'));
+        assert.is(hex(b.digest()), ref.copy().digest('hex'));
+      }
+      const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+      chunks.reduce((off, c) => (all.set(c, off), off + c.length), 0);
+      assert.is(hex(node.hash('SHA-256', all)), nc.createHash('sha256').update(all).digest('hex'));
+      assert.is(hex(noble.hash('SHA-256', all)), nc.createHash('sha256').update(all).digest('hex'));
+      node.observer = undefined;
+      noble.observer = undefined;
+      assert.equal(seen.node, seen.noble);
+    },
+  ), { seed: 2026, numRuns: 300 });
 });
 
 test.run();

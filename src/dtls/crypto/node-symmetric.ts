@@ -1,6 +1,7 @@
 // The node:crypto provider's symmetric objects (./node.ts): AEAD keys (one createCipheriv per record: OpenSSL cannot
 // be re-keyed through node's API), record-number maskers (JS single-block AES / ChaCha20 by default, OpenSSL on
-// request) and transcript hashes. Each reports its operation to the provider's observer.
+// request) and transcript hashes (SHA-256 in JS, SHA-384 through OpenSSL). Each reports its operation to the
+// provider's observer.
 import * as nc from 'node:crypto';
 import {
   CryptoError,
@@ -16,6 +17,7 @@ import { finalBlocks, HASH_BLOCK } from './blocks.ts';
 import { chachaKeyWords, chachaMask16 } from './chacha-block.ts';
 import { aesEncryptBlock, aesExpandKey, type AesKey } from './aes-block.ts';
 import type { NodeProvider } from './node.ts';
+import { sha256DigestOf, sha256Init, sha256Update } from './sha256-block.ts';
 
 const NODE_AEAD: Record<AeadAlg, string> = {
   'AES-128-GCM': 'aes-128-gcm',
@@ -178,5 +180,38 @@ export class NodeTranscript implements TranscriptHash {
   }
   clone(): TranscriptHash {
     return new NodeTranscript(this.p, this.alg, this.h.copy(), this.pending);
+  }
+}
+
+/** SHA-256 transcript in JS (./sha256-block.ts): a handshake digests its transcript at ~7 points per side, and through
+ *  node:crypto each digest is a Hash copy (a native object with a weak handle, processed at every scavenge) plus a
+ *  native round trip per update; the whole ECDSA-chain transcript is ~30 compression calls. Same observer reports as
+ *  NodeTranscript. */
+export class JsSha256Transcript implements TranscriptHash {
+  readonly alg = 'SHA-256' as const;
+  constructor(
+    private readonly p: NodeProvider,
+    private readonly st: Int32Array = sha256Init(new Int32Array(8)),
+    private readonly blk: Uint8Array = new Uint8Array(64),
+    private fill = 0,
+    private total = 0,
+  ) {}
+  update(data: Uint8Array): this {
+    const before = this.fill;
+    this.fill = sha256Update(this.st, this.blk, data, before);
+    this.total += data.length;
+    const o = this.p.observer;
+    if (o) o({ op: 'hash', alg: this.alg, inputBytes: data.length, outputBytes: 0, blocks: Math.floor((before + data.length) / 64) });
+    return this;
+  }
+  digest(): Uint8Array {
+    const d = new Uint8Array(32);
+    sha256DigestOf(this.st, this.blk, this.fill, this.total, d, 0);
+    const o = this.p.observer;
+    if (o) o({ op: 'hash', alg: this.alg, inputBytes: 0, outputBytes: 32, blocks: finalBlocks(this.alg, this.fill) });
+    return d;
+  }
+  clone(): TranscriptHash {
+    return new JsSha256Transcript(this.p, this.st.slice(), this.blk.slice(), this.fill, this.total);
   }
 }

@@ -35,13 +35,18 @@ import { pkcs8FromRaw, spkiFromRaw } from './keys.ts';
 import { isValidP256Scalar, SCHEME_ALG, checkSigningKey, rsaPublicOf } from './common.ts';
 import { NodeRsa } from './node-rsa.ts';
 import { KeyRing, Lru, keyId, sameBytes } from './node-caches.ts';
-import { NODE_HASH, NodeAead, NodeAesMasker, NodeChachaMasker, NodeTranscript, u8 } from './node-symmetric.ts';
+import { JsSha256Transcript, NODE_HASH, NodeAead, NodeAesMasker, NodeChachaMasker, NodeTranscript, u8 } from './node-symmetric.ts';
 import { signP256Deterministic } from './ecdsa-p256.ts';
-import { hmacSha256 } from './sha256-block.ts';
+import { hmacSha256, sha256Into } from './sha256-block.ts';
 import { isPqGroup, kxEncapsulateWith, pqDecapsulate, pqFromPrivate, pqGenerate } from './pq.ts';
 
 /** Longest HMAC message (or HKDF info) computed in JS; above it one native call beats ~1 compression per 64 bytes. */
 const JS_HMAC_MAX = 256;
+/** Longest one-shot SHA-256 input hashed in JS (a ClientHello for message_hash, Hash("")): ~0.2 us per block
+ *  against a createHash round trip (a native object) of ~2 us. */
+const JS_HASH_MAX = 512;
+const EMPTY = new Uint8Array(0);
+const ONE_PART: Uint8Array[] = [EMPTY];
 const T_SCRATCH = new Uint8Array(32);
 const CTR = new Uint8Array(1);
 
@@ -112,13 +117,19 @@ export class NodeProvider implements CryptoProvider {
   }
 
   hash(alg: HashAlg, data: Uint8Array): Uint8Array {
-    const d = u8(nc.createHash(NODE_HASH[alg]).update(data).digest());
+    let d: Uint8Array;
+    if (alg === 'SHA-256' && data.length <= JS_HASH_MAX) {
+      d = new Uint8Array(32);
+      ONE_PART[0] = data;
+      sha256Into(ONE_PART, d, 0);
+      ONE_PART[0] = EMPTY;
+    } else d = u8(nc.createHash(NODE_HASH[alg]).update(data).digest());
     const o = this.observer;
     if (o) o({ op: 'hash', alg, inputBytes: data.length, outputBytes: d.length, blocks: hashBlocks(alg, data.length) });
     return d;
   }
   transcript(alg: HashAlg): TranscriptHash {
-    return new NodeTranscript(this, alg);
+    return alg === 'SHA-256' ? new JsSha256Transcript(this) : new NodeTranscript(this, alg);
   }
   /** HMAC-SHA256 key states for the JS HMAC (see KeyRing). */
   private readonly hmacKeys = new KeyRing();

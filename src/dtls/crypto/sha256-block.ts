@@ -358,3 +358,24 @@ export function hmacSha256(key: HmacSha256Key, a: Uint8Array, b: Uint8Array | un
   sha256Compress(st, w);
   writeState(st, out, outOff);
 }
+
+/** Incremental SHA-256 (transcript hashes): absorbs `p` into `state` with `fill` bytes buffered in `blk` (the
+ *  caller's own 64-byte buffer); returns the new fill. */
+export function sha256Update(state: Int32Array, blk: Uint8Array, p: Uint8Array, fill: number): number {
+  return absorb(state, p, fill, blk);
+}
+
+/** out[outOff .. outOff+32) = the digest of an incremental hash (`total` bytes absorbed, `fill` of them buffered in
+ *  `blk`), leaving `state` and `blk` untouched: the hash goes on (a transcript is digested at several points). */
+export function sha256DigestOf(state: Int32Array, blk: Uint8Array, fill: number, total: number, out: Uint8Array, outOff = 0): void {
+  const st = STATE;
+  for (let i = 0; i < 8; i++) st[i] = state[i]!;
+  for (let i = 0; i < fill; i++) BLK[i] = blk[i]!;
+  pad(st, fill, total, out, outOff);
+}
+
+/** The initial state (IV) into `st`. */
+export function sha256Init(st: Int32Array): Int32Array {
+  setIv(st);
+  return st;
+}

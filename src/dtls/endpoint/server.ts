@@ -29,6 +29,18 @@ import { choosePsk, newSessionTicket } from './psk.ts';
 import { countDrop } from './records.ts';
 import { buildHrrBody, type ResolvedServer, resolveServer, selectParams } from './server-params.ts';
 
+/** The Certificate body of a server chain (empty context, no per-entry extensions) is the same in every handshake:
+ *  encoded once per chain array (re-encoded if its entries were replaced) and shared by the flights (message bodies
+ *  are never modified). */
+const certBodies = new WeakMap<readonly Uint8Array[], { entries: Uint8Array[]; body: Uint8Array }>();
+function certificateBody(chain: readonly Uint8Array[]): Uint8Array {
+  const c = certBodies.get(chain);
+  if (c && c.entries.length === chain.length && c.entries.every((d, i) => d === chain[i])) return c.body;
+  const body = encodeCertificate({ context: new Uint8Array(0), entries: chain.map((d) => ({ data: d, extensions: [] })) });
+  certBodies.set(chain, { entries: [...chain], body });
+  return body;
+}
+
 export { buildHrrBody, resolveServer, selectParams, type ResolvedServer, type Selection } from './server-params.ts';
 
 /** What the dispatcher learnt from a valid cookie: the synthetic transcript prefix and the HRR's choices. */
@@ -318,7 +330,7 @@ export class ServerConnection extends Connection {
     const cred = sel.credential;
     if (cred) {
       // Certificate
-      const certBody = encodeCertificate({ context: new Uint8Array(0), entries: cred.chain.map((d) => ({ data: d, extensions: [] })) });
+      const certBody = certificateBody(cred.chain);
       t.update(tlsMessageTransient(H.certificate, certBody));
       // CertificateVerify
       const sig = this.crypto.sign(cred.scheme, cred.privateKey, certificateVerifyContent('server', t.digest()));

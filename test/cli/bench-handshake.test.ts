@@ -1,0 +1,46 @@
+// npm run bench -- handshake: the rows' presence and shape (no timing asserted): a full and an rsa-2048 row per
+// provider, the RSA row counting the asymmetric operations of an RSA-2048 <- 3072 <- 4096 chain; --key rsa makes the
+// full row RSA without a second one; a handshake that cannot complete gives a row with the refusal reason.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { handshakeRows, measureFull } from '../../src/cli/bench/handshake.ts';
+import { loadSetup, pooledRandom } from '../../src/cli/bench/handshake-world.ts';
+
+// Per full handshake, counted from RFC 8446 rather than from the code: one key share generated and one shared secret
+// derived on each side; one CertificateVerify signature (server); the client verifies that signature and, walking
+// leaf -> intermediate -> trust anchor, the signatures of the leaf and of the intermediate.
+const FULL_OPS = { kxGenerate: 2, kxDerive: 2, sign: 1, verify: 3 };
+
+test('default rows: full (ECDSA) and rsa-2048 per provider, with figures and their own ratio', () => {
+  const rows = handshakeRows(['--n', '3', '--no-psk']);
+  assert.equal(rows.map((r) => `${r.provider} ${r.handshake}`), ['node full', 'node rsa-2048', 'noble full', 'noble rsa-2048']);
+  for (const r of rows) {
+    assert.is(r.refused, undefined, `${r.provider} ${r.handshake}: ${String(r.refused)}`);
+    assert.is(r.signature, r.handshake === 'rsa-2048' ? 'rsa_pss_rsae_sha256' : 'ecdsa_secp256r1_sha256');
+    assert.equal(r.asym_ops_per_handshake, FULL_OPS);
+    assert.is(r.handshakes, 5); // at least 5 rounds of at least one handshake
+    for (const k of ['handshakes_per_s', 'wall_ms_per_handshake', 'asym_ms_per_handshake', 'ratio_wall_to_asym', 'protocol_only_ms_per_handshake']) {
+      assert.ok(typeof r[k] === 'number' && (r[k] as number) > 0, `${r.provider} ${r.handshake} ${k}`);
+    }
+    // the 1.5 target is the node full handshake's
+    assert.is(r.target_ratio, r.provider === 'node' && r.handshake === 'full' ? 1.5 : undefined);
+  }
+});
+
+test('--key rsa: the full row is RSA and no second rsa-2048 row; --no-rsa drops it', () => {
+  const rsa = handshakeRows(['--provider', 'node', '--n', '2', '--no-psk', '--key', 'rsa']);
+  assert.equal(rsa.map((r) => [r.handshake, r.signature]), [['full', 'rsa_pss_rsae_sha256']]);
+  const none = handshakeRows(['--provider', 'node', '--n', '2', '--no-psk', '--no-rsa']);
+  assert.equal(none.map((r) => r.handshake), ['full']);
+});
+
+test('a handshake that cannot complete: the row says why instead of timing anything', () => {
+  // the RSA server chain against the ECDSA trust anchor: the client's verifier rejects it
+  const bad = { ...loadSetup('rsa'), anchors: loadSetup('ecdsa').anchors };
+  const row = measureFull('node', pooledRandom(), bad, { n: 2, cookie: true, group: 'x25519', suite: 'TLS_AES_128_GCM_SHA256' }, 'rsa-2048');
+  assert.is(row.handshake, 'rsa-2048');
+  assert.match(String(row.refused), /did not complete \(client sent \w+/);
+  assert.is(row.handshakes_per_s, undefined);
+});
+
+test.run();
