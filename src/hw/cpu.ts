@@ -10,8 +10,9 @@
 //
 // Socket work (cpu.cycles_per_datagram, a real server's socket): each datagram received or sent; a datagram that
 // reaches an idle CPU (idle before this instant: work released now and followed at once is the same event-loop
-// turn) also pays cycles_per_wakeup, the cost of the event loop waking up.
-import { Clock, HZ_PER_GHZ, type Kernel, type Ps } from '../sim/index.ts';
+// turn) also pays cycles_per_wakeup, the cost of the event loop waking up; a CPU counts as idle only once
+// wakeup_linger_us has passed since its last work ended (the event loop finishing its turn before it blocks).
+import { Clock, HZ_PER_GHZ, fromUs, type Kernel, type Ps } from '../sim/index.ts';
 import type { Discipline } from '../sim/index.ts';
 import { aeadPayloadBytes, classifyAead } from './aead.ts';
 import { BlockBase } from './block.ts';
@@ -63,6 +64,7 @@ export class HostCpu extends BlockBase {
   private readonly invPs: Ps;
   private readonly dgPs: Ps;
   private readonly wakePs: Ps;
+  private readonly lingerPs: Ps;
   /** Time the last piece of work finished (tracked only when cycles_per_wakeup > 0). */
   private lastEnd: Ps = -1;
   private readonly endFn = (waitPs: Ps, startPs: Ps, done: Done | null): void => {
@@ -86,6 +88,7 @@ export class HostCpu extends BlockBase {
     this.invPs = this.clock.cyclesToPs(Math.ceil(p.invocation_cycles));
     this.dgPs = this.clock.cyclesToPs(Math.ceil(p.cycles_per_datagram));
     this.wakePs = this.clock.cyclesToPs(Math.ceil(p.cycles_per_wakeup));
+    this.lingerPs = fromUs(p.wakeup_linger_us);
     this.pjPerCycle = p.cost.energy_pj_per_cycle;
     this.defaultAad = opts.defaultAad ?? DEFAULT_AAD_BYTES;
   }
@@ -160,10 +163,10 @@ export class HostCpu extends BlockBase {
     return this.resource.use(ps, this.endFn, priority, done);
   }
 
-  /** A free core, nothing queued, and no work finished at this very instant. */
+  /** A free core, nothing queued, and no work finished at this very instant nor within the linger before it. */
   private idleBeforeNow(): boolean {
     const r = this.resource;
-    return r.inService < r.capacity && r.queueLength === 0 && this.lastEnd < this.k.now;
+    return r.inService < r.capacity && r.queueLength === 0 && this.lastEnd + this.lingerPs < this.k.now;
   }
 
   override resetStats(): void {
