@@ -65,8 +65,8 @@ export class HostCpu extends BlockBase {
   private readonly dgPs: Ps;
   private readonly wakePs: Ps;
   private readonly lingerPs: Ps;
-  /** Time the last piece of work finished (tracked only when cycles_per_wakeup > 0). */
-  private lastEnd: Ps = -1;
+  /** Time the last piece of work finished (tracked only when cycles_per_wakeup > 0); -infinity: none yet, asleep. */
+  private lastEnd: Ps = Number.NEGATIVE_INFINITY;
   private readonly endFn = (waitPs: Ps, startPs: Ps, done: Done | null): void => {
     this.lastEnd = this.k.now;
     if (done !== null) done(waitPs, startPs);

@@ -29,6 +29,23 @@ test('wake-up charged to datagrams reaching an idle CPU only', () => {
   assert.is(s.counters!.protocol_cycles, 4 * 1000 + 2 * 4000);
 });
 
+test('wakeup_linger_us: a datagram within the linger after the last work ends is no wake-up', () => {
+  const k = new Kernel();
+  const p = loadModel('software-only', ['cpu.cores=1', 'cpu.clock_ghz=1', 'cpu.cycles_per_datagram=1000', 'cpu.cycles_per_wakeup=4000', 'cpu.wakeup_linger_us=2']).cpu;
+  const cpu = new HostCpu(k, p);
+  const ends: number[] = [];
+  const at = (cycles: number) => k.at(cycles * CYCLE_PS, () => cpu.protocol('datagram', () => ends.push(k.now)));
+  at(0); //      idle from the start: wake-up, ends at 5,000
+  at(6_500); //  1.5 us after that end (< 2 us): awake, ends at 7,500
+  at(10_000); // 2.5 us after: asleep, wake-up, ends at 15,000
+  at(17_000); // exactly 2 us after: still awake, ends at 18,000
+  k.run();
+  assert.equal(ends, [5000, 7500, 15_000, 18_000].map((c) => c * CYCLE_PS));
+  const s = cpu.stats();
+  assert.is(s.ops.wakeup, 2);
+  assert.is(s.counters!.protocol_cycles, 4 * 1000 + 2 * 4000);
+});
+
 test('cycles_per_wakeup 0 (default): no wake-up counted or charged', () => {
   const k = new Kernel();
   const cpu = new HostCpu(k, loadModel('software-only', ['cpu.cores=1', 'cpu.clock_ghz=1', 'cpu.cycles_per_datagram=1000']).cpu);
