@@ -46,6 +46,21 @@ test('wakeup_linger_us: a datagram within the linger after the last work ends is
   assert.is(s.counters!.protocol_cycles, 4 * 1000 + 2 * 4000);
 });
 
+test('wakeup_refill_ms: a wake-up after sleeping s costs cycles_per_wakeup x (1 - exp(-s / tau))', () => {
+  const k = new Kernel();
+  const p = loadModel('software-only', ['cpu.cores=1', 'cpu.clock_ghz=1', 'cpu.cycles_per_datagram=1000', 'cpu.cycles_per_wakeup=100000', 'cpu.wakeup_refill_ms=1']).cpu;
+  const cpu = new HostCpu(k, p);
+  const ends: number[] = [];
+  const at = (cycles: number) => k.at(cycles * CYCLE_PS, () => cpu.protocol('datagram', () => ends.push(k.now)));
+  at(0); // nothing before: the whole wake-up, 1,000 + 100,000 cycles, ends at 101,000
+  at(1_101_000); // slept 1 ms = tau: 100,000 x (1 - 1/e) = 63,212.06 -> 63,213 cycles, + 1,000
+  k.run();
+  const second = Math.ceil(100_000 * (1 - Math.exp(-1)));
+  assert.is(second, 63_213);
+  assert.equal(ends, [101_000, 1_101_000 + 1000 + second].map((c) => c * CYCLE_PS));
+  assert.is(cpu.stats().counters!.protocol_cycles, 2 * 1000 + 100_000 + second);
+});
+
 test('cycles_per_wakeup 0 (default): no wake-up counted or charged', () => {
   const k = new Kernel();
   const cpu = new HostCpu(k, loadModel('software-only', ['cpu.cores=1', 'cpu.clock_ghz=1', 'cpu.cycles_per_datagram=1000']).cpu);
