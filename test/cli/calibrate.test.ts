@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../interop/harness.ts';
-import { FitError, MIN_WAKEUP_SPREAD, fitServer, leastSquares, median, type BatchFigures, type ServerMeasurement } from '../../src/cli/calibrate/server.ts';
+import { FitError, MIN_WAKEUP_SPREAD, REFILL_GRID_MS, fitServer, sleepPerWakeupMs, leastSquares, median, type BatchFigures, type ServerMeasurement } from '../../src/cli/calibrate/server.ts';
 import { countsOf, splitProtocol } from '../../src/cli/calibrate/split.ts';
 import { parseCoreBusy, parseRcvbufErrors, parseSchedstat, parseVoluntarySwitches } from '../../src/cli/loopback/measure.ts';
 import { renderHostModel } from '../../src/cli/calibrate/render.ts';
@@ -80,6 +80,14 @@ test('fitServer: the wake-up cost against the sleep before it, CPU = H + W x wak
   const plain = fitServer({ ...m, a: { ...m.a, batches: [batch(5, 3)] }, c: { ...m.c, batches: [batch(4, 2)] }, d: { ...m.d, batches: [batch(3, 1)] } });
   assert.is(plain.refillMs, 0);
   assert.ok(Math.abs(plain.wakeupMs - 1) < 1e-9);
+});
+
+test('sleepPerWakeupMs: (window - CPU - run-queue wait) / wake-ups; the refill grid', () => {
+  // 1 s window, 10 handshakes, 0.2 s CPU, 10 ms wait each (0.1 s), 3 wake-ups each: 0.7 s asleep over 30 wake-ups
+  const run = { summary: { window_s: 1, handshakes: { completed: 10 } }, serverCpuS: 0.2, runQueueWaitMsPerHandshake: 10, wakeupsPerHandshake: 3 };
+  assert.ok(Math.abs(sleepPerWakeupMs(run as unknown as Parameters<typeof sleepPerWakeupMs>[0]) - 700 / 30) < 1e-9);
+  assert.is(sleepPerWakeupMs({ ...run, wakeupsPerHandshake: 0 } as unknown as Parameters<typeof sleepPerWakeupMs>[0]), 0);
+  assert.equal([REFILL_GRID_MS[0], REFILL_GRID_MS[2], REFILL_GRID_MS[8], REFILL_GRID_MS[16]], [0.25, 0.5, 4, 64]);
 });
 
 test('fitServer refuses batches whose wake-ups per handshake barely differ (the idle-machine case of 2026-12-05)', () => {
