@@ -2,7 +2,7 @@
 // Lines) is near or above the longest string V8 holds (~512 MiB), so it is read and written in pieces of whole
 // lines, never as one string.
 //   readOpTraceFile(path) -> OpTrace (OpTraceError with the line number on bad input)
-//   opTraceBytes(recorder) -> Buffer (the recorder's text, for writeOutputs); opTraceFileBytes(trace) -> Buffer
+//   opTraceBytes(recorder) -> Uint8Array (the recorder's text, for writeOutputs); opTraceFileBytes(trace) -> Buffer
 import { readFileSync } from 'node:fs';
 import { OpTraceReader, formatOpTraceChunks, type OpTrace } from '../workload/trace/format.ts';
 import type { OpTraceRecorder } from '../workload/trace/recorder.ts';
@@ -28,8 +28,8 @@ export function readOpTraceFile(path: string, piece = 1 << 26): OpTrace {
   return r.finish();
 }
 
-export function opTraceBytes(rec: OpTraceRecorder): Buffer {
-  return Buffer.concat(rec.chunks().map((c) => Buffer.from(c, 'utf8')));
+export function opTraceBytes(rec: OpTraceRecorder): Uint8Array {
+  return rec.bytes();
 }
 
 export function opTraceFileBytes(t: OpTrace): Buffer {

@@ -83,4 +83,30 @@ test('window: only arrivals inside are written; a child whose parent is outside 
   assert.is(orphans.length, 2);
 });
 
+test('lines kept as bytes: text() and bytes() list every job in id order, whatever the order they ended in; non-ASCII intact', () => {
+  const rec = new OpTraceRecorder({ model: 'm', params_digest: 'sha256:0' });
+  const n = 3000; // ~100 B per line: past the store's first 64 KiB, so it grows
+  const ids: number[] = [];
+  for (let i = 0; i < n; i++) ids.push(rec.startJob('rx', i, { peer: i % 7 === 0 ? `client-${i}-\u00e9\u{1f600}` : `client-${i}`, phase: 'data' }));
+  for (const id of ids) rec.submit(id, { block: 'port_rx', op: 'datagram', bytes: id }, id);
+  // end the odd ids first, then the even ones backwards
+  for (const id of ids.filter((x) => x % 2 === 1)) {
+    rec.served(id, id, id + 1);
+    rec.endJob(id);
+  }
+  for (const id of ids.filter((x) => x % 2 === 0).reverse()) {
+    rec.served(id, id, id + 1);
+    rec.endJob(id);
+  }
+  const text = rec.text();
+  assert.is(new TextDecoder().decode(rec.bytes()), text);
+  const t = parseOpTrace(text);
+  assert.equal(t.jobs.map((j) => j.id), ids);
+  for (const j of t.jobs) {
+    assert.is(j.peer, j.id % 7 === 0 ? `client-${j.id}-\u00e9\u{1f600}` : `client-${j.id}`);
+    assert.is(j.ops[0]!.bytes, j.id);
+  }
+  assert.is(rec.chunks(5000).join(''), text);
+});
+
 test.run();

@@ -1,4 +1,5 @@
 // `npm run bench -- sim [--json] [--scenario FILE] [--clients N] [--crypto node|noble] [--memory-scenario FILE] [--memory-clients N]`
+// `npm run bench -- sim --trace [--json] [--scenario FILE] [--clients N] [--crypto node|noble] [--trace-window A..B] [--reps N]`
 // Runs a scenario (default scenarios/10k-clients.yaml) and reports:
 // - wall_s: wall time of the DTLS co-simulation (the plain-UDP baseline is excluded from the ratio and timed apart);
 // - crypto_alone_s: the same crypto operations (same kinds, algorithms and sizes, same counts) replayed alone
@@ -8,6 +9,8 @@
 //   <= 16 KiB), from a second run of scenarios/memory-per-connection.yaml (--memory-scenario, --memory-clients,
 //   default 2000), whose connections outlive the arrival ramp so the live count varies enough for a slope;
 // - events/s and the wall-time target (<= 30 s for 10k clients on this 2-core machine).
+// With --trace [--trace-window A..B] [--reps N]: the cost of the traces instead (src/cli/bench/sim-trace.ts: the
+// scenario untraced and with every trace over the window, alternating); nothing else is measured.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import {
@@ -166,6 +169,7 @@ function heapPerConnection(file: string, clients: string | undefined, crypto: 'n
 }
 
 export async function run(opts: { json: boolean; args: string[] }): Promise<void> {
+  if (opts.args.includes('--trace')) return (await import('./sim-trace.ts')).run({ ...opts, args: opts.args.filter((a) => a !== '--trace') });
   const file = arg(opts.args, '--scenario') ?? 'scenarios/10k-clients.yaml';
   const clients = arg(opts.args, '--clients');
   const memFile = arg(opts.args, '--memory-scenario') ?? 'scenarios/memory-per-connection.yaml';

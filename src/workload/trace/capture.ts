@@ -62,27 +62,34 @@ export class TraceCapture {
     return this.nextRecord++;
   }
 
+  /** A job starts: its id in the trace, or -1 if it is not recorded (outside the window or the clients); the other
+   *  methods then return at once (a long run with a short window pays almost nothing for the other jobs). */
   start(kind: JobKind, now: Ps, parent: number, peer: string, phase: 'handshake' | 'data', record: number): number {
     const o: { parent?: number; peer: string; phase: 'handshake' | 'data'; record?: number } = { peer, phase };
     if (parent >= 0) o.parent = parent;
     if (record >= 0) o.record = record;
     if (this.clients !== Infinity && !(clientIndex(peer) < this.clients)) return -1;
-    return this.recorder.startJob(kind, now, o);
+    const id = this.recorder.startJob(kind, now, o);
+    return this.recorder.recording(id) ? id : -1;
   }
 
   port(id: number, dir: 'rx' | 'tx', bytes: number, now: Ps): void {
+    if (id < 0) return;
     this.recorder.submit(id, { block: dir === 'rx' ? 'port_rx' : 'port_tx', op: 'datagram', bytes }, now);
   }
 
   dma(id: number, dir: 'to-engine' | 'from-engine', bytes: number, now: Ps): void {
+    if (id < 0) return;
     this.recorder.submit(id, { block: dir === 'to-engine' ? 'dma_to_engine' : 'dma_from_engine', op: 'transfer', bytes }, now);
   }
 
   cache(id: number, conn: number, now: Ps): void {
+    if (id < 0) return;
     this.recorder.submit(id, { block: 'ctx_cache', op: 'access', conn }, now);
   }
 
   protocol(id: number, kind: ProtocolOp, now: Ps): void {
+    if (id < 0) return;
     const cpu = this.hw!.model.cpu;
     const cycles = Math.ceil(kind === 'handshake-message' ? cpu.cycles_per_handshake_message : cpu.cycles_per_record);
     this.recorder.submit(id, { block: 'cpu', op: kind, cycles }, now);
@@ -91,6 +98,7 @@ export class TraceCapture {
   /** Job `id` submits crypto op `h` (routed to `route`); `invoke`: preceded by the host invocation, whose
    *  completion the Platform reports with `next` (the job's completion callback). */
   crypto(id: number, h: HwCryptoOp, route: Route, invoke: boolean, next: Done, now: Ps): void {
+    if (id < 0) return;
     const hw = this.hw!;
     const op: TraceOp = { block: route, op: h.op, alg: h.alg, bytes: h.inputBytes, out: h.outputBytes };
     if (h.blocks !== undefined) op.blocks = h.blocks;
@@ -111,7 +119,7 @@ export class TraceCapture {
   }
 
   private invoked(done: Done | null, start: Ps): void {
-    if (done === null) return;
+    if (done === null || this.invoking.size === 0) return;
     const p = this.invoking.get(done);
     if (p === undefined) return;
     this.invoking.delete(done);
@@ -122,6 +130,7 @@ export class TraceCapture {
 
   /** The job's current stage (`stage`, the server's name of it) was served from `start` until now. */
   served(id: number, stage: string, start: Ps, now: Ps): void {
+    if (id < 0) return;
     const tail = stage === 'port_tx' ? this.propagationPs : stage === 'aead' ? this.drainPs : 0;
     this.recorder.served(id, start, now, tail > 0 ? now - tail : undefined);
   }
@@ -183,15 +192,17 @@ export class TraceCapture {
 
   /** The job's last submitted op was refused by a full port queue: the job ends. */
   dropped(id: number): void {
+    if (id < 0) return;
     this.recorder.dropped(id);
   }
 
   /** The connection `conn` closed during job `id`'s release: its context leaves the cache. */
   remove(id: number, conn: number): void {
-    if (this.hw?.contextCache) this.recorder.note(id, { block: 'ctx_cache', op: 'remove', conn });
+    if (id >= 0 && this.hw?.contextCache) this.recorder.note(id, { block: 'ctx_cache', op: 'remove', conn });
   }
 
   end(id: number): void {
+    if (id < 0) return;
     this.recorder.endJob(id);
   }
 
