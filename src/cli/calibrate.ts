@@ -142,7 +142,7 @@ function protocolFromServer(
   facts: HostFacts, micro: MicroResults, sock: SocketResults, fit: ReturnType<typeof fitServer>, echoes: number,
   a: { clients: number; rate: number }, b: { clients: number; rate: number },
 ): ProtocolFigures {
-  const zero: ProtocolFigures = { messageCycles: 0, recordCycles: 0, wakeupCycles: 0, messageHow: 'provisional', recordHow: 'provisional', wakeupHow: 'provisional' };
+  const zero: ProtocolFigures = { messageCycles: 0, recordCycles: 0, wakeupCycles: 0, refillMs: 0, messageHow: 'provisional', recordHow: 'provisional', wakeupHow: 'provisional' };
   const tmp = mkdtempSync(join(tmpdir(), 'calibrate-'));
   try {
     const file = join(tmp, 'provisional.yaml');

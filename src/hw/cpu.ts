@@ -10,8 +10,10 @@
 //
 // Socket work (cpu.cycles_per_datagram, a real server's socket): each datagram received or sent; a datagram that
 // reaches an idle CPU (idle before this instant: work released now and followed at once is the same event-loop
-// turn) also pays cycles_per_wakeup, the cost of the event loop waking up.
-import { Clock, HZ_PER_GHZ, type Kernel, type Ps } from '../sim/index.ts';
+// turn) also pays cycles_per_wakeup, the cost of the event loop waking up; a CPU counts as idle only once
+// wakeup_linger_us has passed since its last work ended (the event loop finishing its turn before it blocks). With
+// wakeup_refill_ms > 0 a wake-up after sleeping s costs cycles_per_wakeup x (1 - exp(-s / wakeup_refill_ms)).
+import { Clock, HZ_PER_GHZ, PS_PER_MS, fromUs, type Kernel, type Ps } from '../sim/index.ts';
 import type { Discipline } from '../sim/index.ts';
 import { aeadPayloadBytes, classifyAead } from './aead.ts';
 import { BlockBase } from './block.ts';
@@ -63,8 +65,9 @@ export class HostCpu extends BlockBase {
   private readonly invPs: Ps;
   private readonly dgPs: Ps;
   private readonly wakePs: Ps;
-  /** Time the last piece of work finished (tracked only when cycles_per_wakeup > 0). */
-  private lastEnd: Ps = -1;
+  private readonly lingerPs: Ps;
+  /** Time the last piece of work finished (tracked only when cycles_per_wakeup > 0); -infinity: none yet, asleep. */
+  private lastEnd: Ps = Number.NEGATIVE_INFINITY;
   private readonly endFn = (waitPs: Ps, startPs: Ps, done: Done | null): void => {
     this.lastEnd = this.k.now;
     if (done !== null) done(waitPs, startPs);
@@ -86,6 +89,7 @@ export class HostCpu extends BlockBase {
     this.invPs = this.clock.cyclesToPs(Math.ceil(p.invocation_cycles));
     this.dgPs = this.clock.cyclesToPs(Math.ceil(p.cycles_per_datagram));
     this.wakePs = this.clock.cyclesToPs(Math.ceil(p.cycles_per_wakeup));
+    this.lingerPs = fromUs(p.wakeup_linger_us);
     this.pjPerCycle = p.cost.energy_pj_per_cycle;
     this.defaultAad = opts.defaultAad ?? DEFAULT_AAD_BYTES;
   }
@@ -99,8 +103,9 @@ export class HostCpu extends BlockBase {
       let ps = this.dgPs;
       if (this.wakePs > 0 && this.idleBeforeNow()) {
         this.count('wakeup');
-        c += this.params.cycles_per_wakeup;
-        ps += this.wakePs;
+        const w = this.wakeupCycles();
+        c += w;
+        ps += w === this.params.cycles_per_wakeup ? this.wakePs : this.clock.cyclesToPs(w);
       }
       this.cycles.protocol += c;
       this.protocolPj.record += c * this.pjPerCycle;
@@ -160,10 +165,18 @@ export class HostCpu extends BlockBase {
     return this.resource.use(ps, this.endFn, priority, done);
   }
 
-  /** A free core, nothing queued, and no work finished at this very instant. */
+  /** Cycles of a wake-up now: the full cost, or its share for the time slept (wakeup_refill_ms). */
+  private wakeupCycles(): number {
+    const tau = this.params.wakeup_refill_ms;
+    if (tau <= 0 || this.lastEnd === Number.NEGATIVE_INFINITY) return this.params.cycles_per_wakeup;
+    const sleptMs = (this.k.now - this.lastEnd) / PS_PER_MS;
+    return Math.ceil(this.params.cycles_per_wakeup * (1 - Math.exp(-sleptMs / tau)));
+  }
+
+  /** A free core, nothing queued, and no work finished at this very instant nor within the linger before it. */
   private idleBeforeNow(): boolean {
     const r = this.resource;
-    return r.inService < r.capacity && r.queueLength === 0 && this.lastEnd < this.k.now;
+    return r.inService < r.capacity && r.queueLength === 0 && this.lastEnd + this.lingerPs < this.k.now;
   }
 
   override resetStats(): void {

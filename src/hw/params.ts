@@ -190,6 +190,16 @@ export const CpuSchema = z.strictObject({
    *  has been idle (not one freed at that very instant); needs cycles_per_datagram > 0. 0 (default) leaves it out.
    *  Measured on the real demo server by `npm run calibrate` (docs/validation.md, "Real server"). */
   cycles_per_wakeup: nonNeg.default(0),
+  /** How long an event loop stays awake after its last work ends before it blocks (libuv's read loop, the loop's
+   *  other phases, the blocking epoll_wait entered), us: a datagram arriving within it is read in the same turn and
+   *  pays no cycles_per_wakeup. 0 (default): any idle instant counts as asleep. Measured on the real demo server
+   *  with perf (docs/models.md). */
+  wakeup_linger_us: nonNeg.default(0),
+  /** Time constant of what a wake-up costs against how long the server slept, ms: a wake-up after sleeping s costs
+   *  cycles_per_wakeup x (1 - exp(-s / wakeup_refill_ms)) (what other processes evicted from the caches grows with
+   *  the time they ran). 0 (default): every wake-up costs cycles_per_wakeup. Fitted by `npm run calibrate` over
+   *  batches of different sleep lengths (docs/models.md). */
+  wakeup_refill_ms: nonNeg.default(0),
   /** Receive buffer of the server's socket, bytes of kernel charge (SO_RCVBUF; Linux: net.core.rmem_default): a
    *  datagram arriving while the datagrams received but not yet read by the server are charged more than this is
    *  dropped by the kernel at no server CPU cost (Linux's rule: the check is made before adding the new datagram).

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../interop/harness.ts';
-import { FitError, MIN_WAKEUP_SPREAD, fitServer, leastSquares, median, type BatchFigures, type ServerMeasurement } from '../../src/cli/calibrate/server.ts';
+import { FitError, MIN_WAKEUP_SPREAD, REFILL_GRID_MS, fitServer, sleepPerWakeupMs, leastSquares, median, type BatchFigures, type ServerMeasurement } from '../../src/cli/calibrate/server.ts';
 import { countsOf, splitProtocol } from '../../src/cli/calibrate/split.ts';
 import { parseCoreBusy, parseRcvbufErrors, parseSchedstat, parseVoluntarySwitches } from '../../src/cli/loopback/measure.ts';
 import { renderHostModel } from '../../src/cli/calibrate/render.ts';
@@ -61,6 +61,35 @@ test('fitServer: CPU = H + W x wake-ups through A, C and D; echoes from B, their
   assert.throws(() => fitServer({ ...m, a: { ...m.a, batches: [batch(4, 3)] }, c: { ...m.c, batches: [batch(6, 1)] }, d: { ...m.d, batches: [] } }), (e: unknown) => e instanceof FitError && /does not rise/.test((e as Error).message));
 });
 
+test('fitServer: the wake-up cost against the sleep before it, CPU = H + W x wake-ups x (1 - exp(-sleep / tau)) (synthetic, exact)', () => {
+  // H 3.5 ms, W 0.8 ms, tau 4 ms (on the grid); each batch: (wake-ups per handshake, mean sleep per wake-up in ms)
+  const hs = (k: number, sleepMs: number): BatchFigures => ({ ...batch(3.5 + 0.8 * k * (1 - Math.exp(-sleepMs / 4)), k), sleepMsPerWakeup: sleepMs });
+  const m: ServerMeasurement = {
+    crypto: 'noble', reps: 1,
+    a: { clients: 60, rate: 20, batches: [hs(3.1, 14)] },
+    b: { clients: 30, rate: 20, echoes: 10, batches: [hs(3.1, 14)] },
+    c: { clients: 160, rate: 80, batches: [hs(2.6, 3), hs(2, 1.5)] },
+    d: { clients: 80, rate: 40, burst: 10, batches: [hs(0.6, 35)] },
+  };
+  const f = fitServer(m);
+  assert.is(f.refillMs, 4);
+  assert.ok(Math.abs(f.handshakeMs - 3.5) < 1e-9);
+  assert.ok(Math.abs(f.wakeupMs - 0.8) < 1e-9);
+  assert.ok(f.rmsMs < 1e-9);
+  // without sleeps (older measurements) the plain line: tau 0
+  const plain = fitServer({ ...m, a: { ...m.a, batches: [batch(5, 3)] }, c: { ...m.c, batches: [batch(4, 2)] }, d: { ...m.d, batches: [batch(3, 1)] } });
+  assert.is(plain.refillMs, 0);
+  assert.ok(Math.abs(plain.wakeupMs - 1) < 1e-9);
+});
+
+test('sleepPerWakeupMs: (window - CPU - run-queue wait) / wake-ups; the refill grid', () => {
+  // 1 s window, 10 handshakes, 0.2 s CPU, 10 ms wait each (0.1 s), 3 wake-ups each: 0.7 s asleep over 30 wake-ups
+  const run = { summary: { window_s: 1, handshakes: { completed: 10 } }, serverCpuS: 0.2, runQueueWaitMsPerHandshake: 10, wakeupsPerHandshake: 3 };
+  assert.ok(Math.abs(sleepPerWakeupMs(run as unknown as Parameters<typeof sleepPerWakeupMs>[0]) - 700 / 30) < 1e-9);
+  assert.is(sleepPerWakeupMs({ ...run, wakeupsPerHandshake: 0 } as unknown as Parameters<typeof sleepPerWakeupMs>[0]), 0);
+  assert.equal([REFILL_GRID_MS[0], REFILL_GRID_MS[2], REFILL_GRID_MS[8], REFILL_GRID_MS[16]], [0.25, 0.5, 4, 64]);
+});
+
 test('fitServer refuses batches whose wake-ups per handshake barely differ (the idle-machine case of 2026-12-05)', () => {
   // rep 1 of that calibration: A 3.92 ms at 3.20 wake-ups, C 3.49 ms at 3.19: a slope of 43 ms per wake-up
   const m: ServerMeasurement = {
@@ -77,7 +106,7 @@ test('fitServer refuses batches whose wake-ups per handshake barely differ (the 
 });
 
 test('splitProtocol: per record from the echo, per message from the rest (hand-computed)', () => {
-  const fit = { batches: 3, rmsMs: 0, wakeupMs: 0.1, handshakeMs: 4, echoMs: 0.25, echoWakeups: 0.5, wakeupsMin: 0.5, wakeupsMax: 3 };
+  const fit = { batches: 3, rmsMs: 0, refillMs: 0, wakeupMs: 0.1, handshakeMs: 4, echoMs: 0.25, echoWakeups: 0.5, wakeupsMin: 0.5, wakeupsMax: 3 };
   const a = { cryptoCycles: 5e6, datagrams: 10, messages: 9, records: 12 };
   // 10 echoes: +100k crypto cycles, +20 datagrams, +20 records
   const b = { cryptoCycles: 5.1e6, datagrams: 30, messages: 9, records: 32 };
@@ -112,7 +141,7 @@ test('the rendered host model validates and runs a small scenario', () => {
   const yaml = renderHostModel(
     { cpuModel: 'test CPU', clockGhz: 2, node: 'v20', crypto: 'node', date: '2026-12-04T00:00:00Z', command: 'npm run calibrate' },
     micro,
-    { messageCycles: 48_000, recordCycles: 12_000, wakeupCycles: 30_000, messageHow: 'test', recordHow: 'test', wakeupHow: 'test' },
+    { messageCycles: 48_000, recordCycles: 12_000, wakeupCycles: 30_000, refillMs: 2.83, messageHow: 'test', recordHow: 'test', wakeupHow: 'test' },
     { perDatagramNs: 10_000, how: 'test' },
   );
   const m = parseModel(yaml, 'host.yaml');
@@ -121,6 +150,8 @@ test('the rendered host model validates and runs a small scenario', () => {
   assert.is(m.cpu.cycles_per_handshake_message, 48_000);
   assert.is(m.cpu.cycles_per_datagram, 20_000);
   assert.is(m.cpu.cycles_per_wakeup, 30_000);
+  assert.is(m.cpu.wakeup_refill_ms, 2.83);
+  assert.ok(m.cpu.wakeup_linger_us > 0);
   assert.is(m.cpu.software.pke_cycles.ecdsa_p256_sign, 90_000);
   assert.is(m.cpu.cores, 1);
 });

@@ -3,6 +3,7 @@
 import type { MicroResults } from './micro.ts';
 import type { ProtocolFigures } from './split.ts';
 import type { RcvbufResults } from './rcvbuf.ts';
+import { REFILL_GRID_MS } from './server.ts';
 
 export interface HostFacts {
   cpuModel: string;
@@ -21,6 +22,13 @@ export interface SocketResults {
 
 const c = (ns: number, ghz: number) => Math.max(1, Math.round(ns * ghz));
 const cf = (ns: number, ghz: number) => Number(Math.max(0.001, ns * ghz).toPrecision(3));
+
+/** How long the demo server's event loop stays awake after its last send before it blocks in epoll_wait: not
+ *  measured by each calibration (it needs perf and root), but once on this host (docs/models.md). */
+export const WAKEUP_LINGER = {
+  us: 79,
+  how: 'perf record of the demo server (syscalls sendmsg/recvmsg/epoll_pwait, sched_switch), 20 handshakes at 5/s, 2026-12-05 07:50 UTC, load average ~7: median time from the exit of its last sendmsg to its main thread sleeping (prev_state S) 79 us (p10 45, p90 137, 52 samples)',
+};
 
 export function renderHostModel(h: HostFacts, m: MicroResults, p: ProtocolFigures, s: SocketResults, rb?: RcvbufResults): string {
   const g = h.clockGhz;
@@ -62,6 +70,8 @@ cpu:
   invocation_cycles: 0       # no accelerator to invoke
   cycles_per_datagram: ${c(s.perDatagramNs, g)}             # ${s.how}
   cycles_per_wakeup: ${Math.round(p.wakeupCycles)}             # ${p.wakeupHow}
+  wakeup_linger_us: ${WAKEUP_LINGER.us}             # ${WAKEUP_LINGER.how}
+  wakeup_refill_ms: ${p.refillMs}             # time constant of the wake-up cost against the sleep before it: of ${REFILL_GRID_MS.length + 1} candidates (0, ${REFILL_GRID_MS[0]}..${REFILL_GRID_MS[REFILL_GRID_MS.length - 1]} ms), the one whose fit of cycles_per_wakeup left the smallest residual
 ${rb ? `  socket_rcvbuf_bytes: ${rb.bytes}          # ${rb.how}
   socket_rcvbuf_charge: [${rb.steps.map((x) => `{ up_to_payload: ${x.up_to_payload}, bytes: ${x.bytes} }`).join(', ')}]   # kernel charge (truesize) per datagram by payload
 ` : ''}  software:

@@ -28,6 +28,9 @@ export interface BatchFigures {
   otherLoadServerCore: number;
   /** The server's share of its core against other processes (measure.ts). */
   coreShare: number;
+  /** Mean time asleep per wake-up, ms: (the generator's window - server CPU time - run-queue wait) / wake-ups;
+   *  absent: the refill time constant is not fitted. */
+  sleepMsPerWakeup?: number;
 }
 
 export interface ServerMeasurement {
@@ -57,6 +60,8 @@ export interface ServerFit {
   /** CPU ms of one extra echo (receive + send back), its wake-ups included, and the wake-ups per extra echo. */
   echoMs: number;
   echoWakeups: number;
+  /** Time constant of the wake-up cost against the sleep before it (cpu.wakeup_refill_ms), ms; 0: not fitted. */
+  refillMs: number;
   /** Root-mean-square residual of the line, ms per handshake. */
   rmsMs: number;
   /** Smallest and largest wake-ups per handshake over the fitted batches. */
@@ -96,6 +101,14 @@ export function leastSquares(X: readonly number[][], y: readonly number[]): numb
 
 const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 
+/** Candidate time constants of the wake-up cost (cpu.wakeup_refill_ms), ms: 0.25 to 64, steps of sqrt(2). */
+export const REFILL_GRID_MS: readonly number[] = Array.from({ length: 17 }, (_, i) => Number((0.25 * 2 ** (i / 2)).toPrecision(3)));
+
+/** Share of the full wake-up cost after sleeping `sleepMs` (tau 0: all of it), as the model's cpu charges it. */
+export function refillFactor(sleepMs: number, tauMs: number): number {
+  return tauMs > 0 ? 1 - Math.exp(-sleepMs / tauMs) : 1;
+}
+
 export function fitServer(m: ServerMeasurement): ServerFit {
   const pts = [...m.a.batches, ...m.c.batches, ...m.d.batches];
   const y = pts.map((p) => p.cpuMsPerHandshake);
@@ -106,23 +119,42 @@ export function fitServer(m: ServerMeasurement): ServerFit {
   if (!(wakeupsMax - wakeupsMin >= MIN_WAKEUP_SPREAD)) {
     throw new FitError(`${range}: a spread below ${MIN_WAKEUP_SPREAD} leaves the cost of a wake-up unidentifiable (the burst batch did not cut the wake-ups)`);
   }
-  const [h, w] = leastSquares(pts.map((p) => [1, p.wakeupsPerHandshake]), y) as [number, number];
-  if (!(w > 0)) throw new FitError(`${range}: CPU per handshake does not rise with the wake-ups (slope ${(w * 1000).toFixed(1)} us per wake-up)`);
-  const rms = Math.sqrt(pts.reduce((s, p, i) => s + (h + w * p.wakeupsPerHandshake - y[i]!) ** 2, 0) / pts.length);
+  // CPU per handshake = H + W x sum over its wake-ups of (1 - exp(-sleep / tau)), each batch's wake-ups taken at
+  // its mean sleep; tau from the grid with the smallest residual (0: every wake-up costs W), H and W by least squares
+  const sleeps = pts.map((p) => p.sleepMsPerWakeup);
+  const taus = sleeps.every((x) => x !== undefined && x > 0) ? [0, ...REFILL_GRID_MS] : [0];
+  const fits = taus.map((tau) => {
+    const x = pts.map((p) => p.wakeupsPerHandshake * refillFactor(p.sleepMsPerWakeup ?? 0, tau));
+    const [h, w] = leastSquares(x.map((xi) => [1, xi]), y) as [number, number];
+    const rms = Math.sqrt(x.reduce((s, xi, i) => s + (h + w * xi - y[i]!) ** 2, 0) / pts.length);
+    return { tau, h, w, rms };
+  });
+  const best = fits.filter((f) => f.w > 0).sort((p, q) => p.rms - q.rms)[0];
+  if (best === undefined) throw new FitError(`${range}: CPU per handshake does not rise with the wake-ups (slope ${(fits[0]!.w * 1000).toFixed(1)} us per wake-up)`);
+  const { h, w, rms, tau } = best;
   const cpu = (b: BatchFigures[]) => mean(b.map((x) => x.cpuMsPerHandshake));
   const wake = (b: BatchFigures[]) => mean(b.map((x) => x.wakeupsPerHandshake));
   const echoMs = (cpu(m.b.batches) - cpu(m.a.batches)) / m.b.echoes;
   const echoWakeups = (wake(m.b.batches) - wake(m.a.batches)) / m.b.echoes;
-  return { batches: pts.length, wakeupMs: w, handshakeMs: h, echoMs, echoWakeups, rmsMs: rms, wakeupsMin, wakeupsMax };
+  return { batches: pts.length, wakeupMs: w, handshakeMs: h, echoMs, echoWakeups, refillMs: tau, rmsMs: rms, wakeupsMin, wakeupsMax };
 }
 
 const figures = (r: LoadRun): BatchFigures => ({
+  sleepMsPerWakeup: sleepPerWakeupMs(r),
   cpuMsPerHandshake: r.serverCpuMsPerHandshake,
   wakeupsPerHandshake: r.wakeupsPerHandshake,
   retransmissionsPerHandshake: r.summary.handshakes.retransmissions / Math.max(1, r.summary.handshakes.completed),
   otherLoadServerCore: r.otherLoadServerCore,
   coreShare: r.serverCoreShare,
 });
+
+/** Mean time the server slept per wake-up over a run, ms (NaN-free: 0 without wake-ups). */
+export function sleepPerWakeupMs(r: LoadRun): number {
+  const hs = Math.max(1, r.summary.handshakes.completed);
+  const wakeups = r.wakeupsPerHandshake * hs;
+  const asleepS = r.summary.window_s - r.serverCpuS - (r.runQueueWaitMsPerHandshake * hs) / 1000;
+  return wakeups > 0 ? Math.max(0, (asleepS * 1000) / wakeups) : 0;
+}
 
 export async function measureServer(
   root: string, crypto: 'node' | 'noble', opts: { reps: number; log: (s: string) => void; cert: string; key: string; ca: string; priority?: Priority },

@@ -22,6 +22,8 @@ export interface ProtocolFigures {
   messageCycles: number;
   recordCycles: number;
   wakeupCycles: number;
+  /** cpu.wakeup_refill_ms (0: every wake-up costs wakeupCycles). */
+  refillMs: number;
   /** How each figure was obtained (comments of models/host.yaml). */
   messageHow: string;
   recordHow: string;
@@ -54,10 +56,12 @@ export function splitProtocol(fit: ServerFit, a: SimCounts, b: SimCounts, echoes
     messageCycles,
     recordCycles,
     wakeupCycles: cyc(fit.wakeupMs),
+    refillMs: fit.refillMs,
     messageHow: `real server: ${fit.handshakeMs.toFixed(3)} ms CPU per handshake with one echo, wake-ups excluded, less ${(a.cryptoCycles / ghz / 1e6).toFixed(3)} ms crypto, ` +
       `${a.datagrams.toFixed(1)} datagrams and ${a.records.toFixed(1)} records, over ${a.messages.toFixed(1)} messages${clamp(messageRaw)}`,
     recordHow: `real server: ${(fit.echoMs * 1000).toFixed(1)} us CPU per extra echo less ${fit.echoWakeups.toFixed(2)} wake-ups, ${(d('cryptoCycles') / ghz / 1e3).toFixed(1)} us crypto and ${d('datagrams').toFixed(1)} datagrams, ` +
       `over ${d('records').toFixed(1)} records${clamp(recordRaw)}`,
-    wakeupHow: `real server: ${(fit.wakeupMs * 1000).toFixed(1)} us CPU per wake-up (voluntary context switch), least squares of CPU per handshake on wake-ups per handshake (${fit.wakeupsMin.toFixed(2)}..${fit.wakeupsMax.toFixed(2)}) over ${fit.batches} handshake batches (rms residual ${fit.rmsMs.toFixed(3)} ms per handshake)`,
+    wakeupHow: `real server: ${(fit.wakeupMs * 1000).toFixed(1)} us CPU per wake-up (voluntary context switch), least squares of CPU per handshake on wake-ups per handshake (${fit.wakeupsMin.toFixed(2)}..${fit.wakeupsMax.toFixed(2)}) over ${fit.batches} handshake batches (rms residual ${fit.rmsMs.toFixed(3)} ms per handshake)` +
+      (fit.refillMs > 0 ? `, each wake-up weighted by 1 - exp(-its batch's mean sleep / wakeup_refill_ms)` : ''),
   };
 }
