@@ -30,7 +30,7 @@ function duration(s: number): string {
 }
 
 export function describeEstimate(e: RunEstimate): string {
-  return `${e.clients.toLocaleString('en-US')} clients x ${e.recordsPerClient} records, up to ${e.alive.toLocaleString('en-US')} connections at once: ~${gb(e.memoryBytes)} of memory, ~${Math.round(e.events).toLocaleString('en-US')} events, ~${duration(e.wallSeconds)} of wall time`;
+  return `${e.clients.toLocaleString('en-US')} clients x ${Number(e.recordsPerClient.toPrecision(6))} records, up to ${e.alive.toLocaleString('en-US')} connections at once: ~${gb(e.memoryBytes)} of memory, ~${Math.round(e.events).toLocaleString('en-US')} events, ~${duration(e.wallSeconds)} of wall time`;
 }
 
 /** A refusal message when the estimated memory exceeds the limit, else undefined. */
