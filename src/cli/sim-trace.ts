@@ -53,6 +53,10 @@ export function traceRequest(o: TraceCliOptions, scenario: Scenario, model: Mode
   const kinds = o.trace.split(',').map((s) => s.trim()).filter((s) => s !== '');
   const bad = kinds.filter((k) => !(TRACE_KINDS as readonly string[]).includes(k));
   if (bad.length || kinds.length === 0) throw new TraceOptionError(`--trace: unknown kind(s) ${bad.join(', ') || '(none)'} (one or more of ${TRACE_KINDS.join(', ')})`);
+  // The operation trace has no record of the host's socket work (cpu.cycles_per_datagram, with its wake-ups) nor of
+  // the socket receive buffer (cpu.socket_rcvbuf_bytes): a capture of such a model could not be replayed (not built).
+  const socketParams = [model.cpu.cycles_per_datagram > 0 ? 'cpu.cycles_per_datagram' : '', model.cpu.socket_rcvbuf_bytes > 0 ? 'cpu.socket_rcvbuf_bytes' : ''].filter((x) => x !== '');
+  if (socketParams.length) throw new TraceOptionError(`--trace: model ${model.name} charges the host socket (${socketParams.join(', ')} > 0), which traces do not record yet; to trace, set them to 0 (--set model.cpu.cycles_per_datagram=0 --set model.cpu.socket_rcvbuf_bytes=0)`);
   let from: number | undefined;
   let to: number | undefined;
   if (o.traceWindow !== undefined) {

@@ -157,7 +157,8 @@ export class ServerSide {
       job.rcvbufBytes = c;
       return true;
     }
-    if (this.tracer !== null) this.tracer.dropped(job.tid);
+    // the job's ops so far (port, DMA) were served; it ends here (a replay does not re-run the socket buffer)
+    if (this.tracer !== null) this.tracer.end(job.tid);
     this.acc.drop('socket_rcvbuf_full');
     this.acc.datagramLedger.drop('socket_rcvbuf_full');
     this.recycle(job);

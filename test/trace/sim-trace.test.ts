@@ -164,5 +164,14 @@ test('bad trace options: exit 2', async () => {
   }
 });
 
+test('a model that charges the host socket (models/host.yaml: cycles_per_datagram, socket buffer) is refused with --trace, not traced wrongly', async () => {
+  const a = io();
+  const args = ['scenarios/single-client.yaml', '--out', join(tmp, 'host'), '--quiet', '--no-charts', '--set', 'model.cpu.socket_rcvbuf_bytes=212992', '--set', 'model.cpu.cycles_per_datagram=26000'];
+  assert.is(await main([...args, '--trace', 'ops'], a.io), 2);
+  assert.match(a.o.err, /cpu\.cycles_per_datagram, cpu\.socket_rcvbuf_bytes/);
+  const b = io();
+  assert.is(await main(args, b.io), 0, b.o.err); // the same run without traces is fine
+});
+
 test.after(() => reportSkips('sim-trace.test.ts'));
 test.run();
