@@ -11,79 +11,22 @@
 // Work never nests (the endpoint calls back only into the crypto observer and the chain cache), so the counters
 // taken before a piece of work are kept on the ClientSide. Pending work results are pooled; the kernel hands the
 // client or the pooled result back to handlers bound once (no closure per client or per event).
-import { fromMs, PS_PER_MS, PS_PER_US, type EventId, type Kernel, type Ps, type Rng, type RngStream, type Sampler } from '../sim/index.ts';
-import { ClientEndpoint, type CipherSuiteName, type KxGroup, type SignatureScheme } from '../dtls/index.ts';
-import type { ClientCosts, ClientKeyType } from './config/index.ts';
+import { fromMs, PS_PER_MS, PS_PER_US, type Kernel, type Ps } from '../sim/index.ts';
+import { ClientEndpoint } from '../dtls/index.ts';
+import type { ClientCosts } from './config/index.ts';
 import type { Accounts } from './accounts.ts';
-import type { ClientChoice, ClientCrypto } from './client-crypto.ts';
+import type { ClientCrypto } from './client-crypto.ts';
 import { makePayload, payloadTag } from './clients.ts';
 import type { CosimContext } from './context.ts';
-import type { NetworkModel } from './network.ts';
-import { gapPs, Member, recordSize, sizeSampler } from './population.ts';
-import type { BreakdownProbe, Handshaking } from './probe.ts';
+import { gapPs, recordSize, sizeSampler } from './population.ts';
+import type { BreakdownProbe } from './probe.ts';
 import { emptyArray, type RecordLog } from './server.ts';
 import type { Transport } from './transport.ts';
-import { kindOf, type ClientTickets, type HandshakeKinds } from './resumption.ts';
+import { kindOf, type HandshakeKinds } from './resumption.ts';
 import type { Fleet } from './fleet.ts';
 
-export class Client extends Member implements Handshaking, ClientChoice {
-  /** Source address; a NAT rebinding (fleet.ts) changes it. */
-  addr: string;
-  /** The client's own random stream (its endpoint's randomness). */
-  readonly rng: RngStream;
-  /** Created when the client starts (keeps memory proportional to active clients). */
-  ep: ClientEndpoint | null = null;
-  connected = false;
-  done = false;
-  timer: EventId = -1;
-  /** Deadline (ms) the armed timer is for, NaN if none. */
-  timerAt = NaN;
-  toSend = 0;
-  sendUntil: Ps = Infinity;
-  sent = 0;
-  expected = 0;
-  got = 0;
-  hsLog: number[] | null = null;
-  /** Record size sampler while the client sends (its traffic stream). */
-  size: Sampler | undefined = undefined;
-  /** Public-key operations of the client's current handshake (with `clients.resumption`, resumption.ts). */
-  hsPke = 0;
-  /** Sessions still to open after the current one (scenarios with `clients.resumption`, resumption.ts). */
-  sessionsLeft = 0;
-  /** Key type of the client's certificate (clients.client_auth, mutual.ts), undefined if it holds none. */
-  auth: ClientKeyType | undefined = undefined;
-  /** Between leaving an association and completing the next one (churn, a dead association: fleet.ts); its
-   *  traffic goes on afterwards where it was. */
-  rejoin = false;
-
-  constructor(
-    i: number, start: Ps, root: Rng, network: NetworkModel,
-    readonly suite: CipherSuiteName, readonly group: KxGroup, readonly scheme: SignatureScheme, readonly server: number,
-    readonly resumes = false,
-  ) {
-    super(i, start, root, network);
-    this.addr = `client-${i}`;
-    this.rng = root.derive(`client/${i}`);
-  }
-}
-
-/** Resuming clients (resumption.ts): their ticket store, the handshakes by kind, the reconnect delay and the
- *  0-RTT records of a resumed session. */
-export interface ResumeHooks {
-  readonly tickets: ClientTickets;
-  readonly kinds: HandshakeKinds;
-  readonly sessions: number;
-  readonly delayPs: Ps;
-  readonly earlyRecords: number;
-}
-
-/** The population as ClientSide creates it: `count` clients, client i starting at `starts[i]` and built by
- *  `make(i)` when it starts. */
-export interface ClientPopulation {
-  readonly count: number;
-  readonly starts: readonly Ps[];
-  make(i: number): Client;
-}
+export { Client, type ClientPopulation, type ResumeHooks } from './client-state.ts';
+import type { Client, ClientPopulation, ResumeHooks } from './client-state.ts';
 
 type ClientEvent = NonNullable<ReturnType<ClientEndpoint['pollEvent']>>;
 
