@@ -4,7 +4,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { handshakeRows, measureFull } from '../../src/cli/bench/handshake.ts';
-import { loadSetup, pooledRandom } from '../../src/cli/bench/handshake-world.ts';
+import { loadSetup, pooledRandom, replay, type Call } from '../../src/cli/bench/handshake-world.ts';
+import type { CryptoProvider } from '../../src/dtls/index.ts';
 
 // Per full handshake, counted from RFC 8446 rather than from the code: one key share generated and one shared secret
 // derived on each side; one CertificateVerify signature (server); the client verifies that signature and, walking
@@ -25,6 +26,29 @@ test('default rows: full (ECDSA) and rsa-2048 per provider, with figures and the
     // the 1.5 target is the node full handshake's
     assert.is(r.target_ratio, r.provider === 'node' && r.handshake === 'full' ? 1.5 : undefined);
   }
+});
+
+test('replay derives from the key pair the replaying provider generated, as the live handshake did (not from foreign key bytes)', () => {
+  const seen: unknown[][] = [];
+  let n = 0;
+  const fake = {
+    kxGenerate: () => ({ privateKey: new Uint8Array([++n]), publicKey: new Uint8Array([100 + n]) }),
+    kxDerive: (...a: unknown[]) => { seen.push(a); return new Uint8Array(32); },
+    sign: () => new Uint8Array(64),
+    verify: () => true,
+  } as unknown as CryptoProvider;
+  const livePriv = new Uint8Array([42]);
+  const foreign = new Uint8Array([7]);
+  const peer = new Uint8Array([9]);
+  const calls: Call[] = [
+    { m: 'kxGenerate', args: ['x25519'], result: { privateKey: livePriv, publicKey: new Uint8Array([43]) } },
+    { m: 'kxDerive', args: ['x25519', livePriv, peer] },
+    { m: 'kxDerive', args: ['x25519', foreign, peer] }, // a key the replay never generated: passed as recorded
+  ];
+  replay(fake, calls);
+  assert.is(seen.length, 2);
+  assert.equal(seen[0], ['x25519', new Uint8Array([1]), peer]);
+  assert.ok(seen[1]![1] === foreign);
 });
 
 test('--key rsa: the full row is RSA and no second rsa-2048 row; --no-rsa drops it', () => {

@@ -21,11 +21,31 @@ export const KEYS: KeyArg[] = ['ecdsa', 'ed25519', 'rsa'];
 /** Fixed verification time of the test chains. */
 export const BENCH_CLOCK = Date.UTC(2030, 0, 1);
 
-export type Call = { m: 'kxGenerate' | 'kxDerive' | 'sign' | 'verify'; args: unknown[] };
+/** One asymmetric call of a live handshake: its arguments and (kxGenerate) its result. */
+export type Call = { m: 'kxGenerate' | 'kxDerive' | 'sign' | 'verify'; args: unknown[]; result?: unknown };
 
+type KeyPair = { privateKey: Uint8Array };
+
+/**
+ * Runs the recorded calls again on `p`, as the live providers ran them: a kxDerive whose private key came from a
+ * recorded kxGenerate uses the key pair `p` generated when that kxGenerate was replayed (a provider prepares the keys
+ * it generates, e.g. the node provider's KeyObject cache, so deriving from its own fresh key pair costs less than
+ * importing foreign key bytes; replaying the recorded bytes charged an import the live handshake never paid).
+ * Keep `p` across rounds, as the live providers are kept, so that long-lived keys (the server's signing key, the
+ * chain's public keys) are as warm as they were live.
+ */
 export function replay(p: CryptoProvider, calls: Call[]): void {
   const q = p as unknown as Record<string, (...a: unknown[]) => unknown>;
-  for (const c of calls) q[c.m]!.apply(p, c.args);
+  const own = new Map<unknown, Uint8Array>();
+  for (const c of calls) {
+    if (c.m === 'kxDerive') {
+      const mine = own.get(c.args[1]);
+      q.kxDerive!.apply(p, mine === undefined ? c.args : [c.args[0], mine, c.args[2]]);
+      continue;
+    }
+    const r = q[c.m]!.apply(p, c.args);
+    if (c.m === 'kxGenerate' && c.result !== undefined) own.set((c.result as KeyPair).privateKey, (r as KeyPair).privateKey);
+  }
 }
 
 export interface Setup {
@@ -76,8 +96,13 @@ function recordingDyn(p: CryptoProvider, sink: { readonly log: Call[] | undefine
   for (const m of ['kxGenerate', 'kxDerive', 'sign', 'verify'] as const) {
     const f = (p as unknown as Record<string, (...a: unknown[]) => unknown>)[m]!.bind(p);
     r[m] = (...args: unknown[]) => {
-      sink.log?.push({ m, args });
-      return f(...args);
+      const log = sink.log;
+      if (log === undefined) return f(...args);
+      const call: Call = { m, args };
+      log.push(call);
+      const result = f(...args);
+      if (m === 'kxGenerate') call.result = result;
+      return result;
     };
   }
   return r as unknown as CryptoProvider;
