@@ -22,6 +22,7 @@ import { gapPs, recordSize, sizeSampler } from './population.ts';
 import type { BreakdownProbe } from './probe.ts';
 import { emptyArray, type RecordLog } from './server.ts';
 import type { Transport } from './transport.ts';
+import { ClientTimers } from './client-timers.ts';
 import { kindOf, type HandshakeKinds } from './resumption.ts';
 import type { Fleet } from './fleet.ts';
 
@@ -58,6 +59,8 @@ export class ClientSide {
   private readonly recordPs: Ps;
   private readonly messagePs: Ps;
   private readonly pendingPool: Pending[] = [];
+  /** Retransmission and ACK timers (client-timers.ts). */
+  private readonly timers: ClientTimers;
   // counters before the current piece of work
   private records0 = 0;
   private messages0 = 0;
@@ -76,7 +79,6 @@ export class ClientSide {
     this.start(c);
   };
   private readonly sendNextFn = (c: Client): void => this.sendNext(c);
-  private readonly timerFn = (c: Client): void => this.timer(c);
   private readonly releaseFn = (p: Pending): void => this.release(p);
 
   constructor(
@@ -96,6 +98,7 @@ export class ClientSide {
     this.clients = Array.from({ length: population.count }, () => undefined); // packed (new Array(n) of 10^6 is a dictionary)
     this.recordPs = costPs(costs.record_us);
     this.messagePs = costPs(costs.handshake_message_us);
+    this.timers = new ClientTimers(this.k, ctx.activity, (c, f) => this.work(c, f));
   }
 
   /** Schedules every client's start (the client is created then, startNewFn). */
@@ -192,7 +195,7 @@ export class ClientSide {
     const p = this.takePending(c);
     for (let d = ep.pollTransmit(); d; d = ep.pollTransmit()) p.outs.push(d);
     for (let e = ep.pollEvent(); e; e = ep.pollEvent()) p.events.push(e);
-    this.arm(c);
+    this.timers.arm(c);
     if (p.outs.length || p.events.length) {
       p.log = log;
       p.logOut = logOut;
@@ -369,31 +372,6 @@ export class ClientSide {
     if (c.sessionsLeft === 0) this.done++;
   }
 
-  // ---- retransmission / ACK timers
-
-  private arm(c: Client): void {
-    const t = c.ep!.isClosed ? undefined : c.ep!.nextTimeout();
-    if (t === c.timerAt || (t === undefined && c.timer < 0)) return;
-    if (c.timer >= 0) this.k.cancel(c.timer);
-    c.timer = -1;
-    c.timerAt = t ?? NaN;
-    if (t === undefined) return;
-    c.timer = this.k.at(Math.max(this.k.now, Math.ceil(t * PS_PER_MS)), this.timerFn, c);
-  }
-
-  private timer(c: Client): void {
-    // Tell the core at least the deadline it asked for: ps / PS_PER_MS can round to just below it (see
-    // ServerSide.timeout).
-    const nowMs = Math.max(this.k.now / PS_PER_MS, c.timerAt);
-    this.ctx.activity.timerFired('client', c.addr);
-    c.timer = -1;
-    c.timerAt = NaN;
-    if (c.ep && !c.ep.isClosed) {
-      this.begin(c);
-      c.ep.handleTimeout(nowMs);
-      this.end(c);
-    }
-  }
 }
 
 /**
