@@ -15,7 +15,7 @@ import {
 } from './provider.ts';
 import { finalBlocks, HASH_BLOCK } from './blocks.ts';
 import { chachaKeyWords, chachaMask16 } from './chacha-block.ts';
-import { aesEncryptBlock, aesExpandKey, type AesKey } from './aes-block.ts';
+import { aesEncryptBlock, aesScheduleOf } from './aes-block.ts';
 import type { NodeProvider } from './node.ts';
 import { AesCcm } from './ccm.ts';
 import { sha256DigestOf, sha256Init, sha256Update } from './sha256-block.ts';
@@ -133,7 +133,8 @@ const MASK_OUT = new Uint8Array(16);
 
 export class NodeAesMasker implements SnMasker {
   private readonly c: nc.Cipher | undefined;
-  private readonly k: AesKey | undefined;
+  /** A private copy of sn_key; its round keys come from aesScheduleOf at each mask. */
+  private readonly k: Uint8Array | undefined;
   private readonly alg: string;
   constructor(private readonly p: NodeProvider, key: Uint8Array) {
     if (key.length !== 16 && key.length !== 32) throw new CryptoError('AES sn_key must be 16 or 32 bytes');
@@ -143,11 +144,11 @@ export class NodeAesMasker implements SnMasker {
       this.c = nc.createCipheriv(key.length === 16 ? 'aes-128-ecb' : 'aes-256-ecb', key, null);
       this.c.setAutoPadding(false);
     } else {
-      this.k = aesExpandKey(key);
+      this.k = key.slice();
     }
   }
   mask(sample: Uint8Array): Uint8Array {
-    const m = this.c ? u8(this.c.update(sample.length === 16 ? sample : sample.subarray(0, 16))) : aesEncryptBlock(this.k!, sample, MASK_OUT);
+    const m = this.c ? u8(this.c.update(sample.length === 16 ? sample : sample.subarray(0, 16))) : aesEncryptBlock(aesScheduleOf(this.k!), sample, MASK_OUT);
     const o = this.p.observer;
     if (o) o({ op: 'sn-mask', alg: this.alg, inputBytes: 16, outputBytes: 16, blocks: 1 });
     return m;
