@@ -9,6 +9,18 @@ import type { ReplayWindow } from './replay.ts';
  *  AEAD copies what it needs), so no epoch has to own a buffer. */
 const NONCE = new Uint8Array(12);
 
+/** `a || b` as a flat string of one character per byte (U+0000..U+00FF; `+=` would build a rope of cons strings). */
+function latin1(a: Uint8Array, b: Uint8Array): string {
+  return String.fromCharCode(...a, ...b);
+}
+
+/** The bytes of s[from..to) (a latin1() string), in a new array. */
+function bytesOf(s: string, from: number, to: number): Uint8Array {
+  const b = new Uint8Array(to - from);
+  for (let i = from; i < to; i++) b[i - from] = s.charCodeAt(i);
+  return b;
+}
+
 /**
  * Keys and counters of one direction of one epoch. It keeps only what records need: the AEAD key, the
  * record-number masker, the suite (limits) and write_iv (as six 16-bit integers: a Uint8Array would cost an object
@@ -23,8 +35,10 @@ const NONCE = new Uint8Array(12);
 export class EpochState {
   private prepared: AeadKey | null = null;
   private preparedMasker: SnMasker | null = null;
-  /** key || sn_key while something may still be prepared from them, else null. */
-  private raw: Uint8Array | null;
+  /** key || sn_key, one byte per character, while something may still be prepared from them, else null. A string:
+   *  a one-byte string of 32-64 characters is ~50-80 B of heap, a Uint8Array of it ~230 B (the typed array, its
+   *  ArrayBuffer object and the bytes), and an idle connection with per-record keys keeps four of them. */
+  private raw: string | null;
   readonly suite: CipherSuite;
   /** Replay window (read side only). */
   readonly window: ReplayWindow;
@@ -42,10 +56,7 @@ export class EpochState {
     private readonly provider: CryptoProvider, readonly epoch: number, keys: EpochKeys, window: ReplayWindow,
     private readonly perRecord = false,
   ) {
-    const raw = new Uint8Array(keys.key.length + keys.snKey.length);
-    raw.set(keys.key, 0);
-    raw.set(keys.snKey, keys.key.length);
-    this.raw = raw;
+    this.raw = latin1(keys.key, keys.snKey);
     this.suite = keys.suite;
     this.window = window;
     const iv = keys.iv;
@@ -62,7 +73,7 @@ export class EpochState {
     const a = this.prepared;
     if (a !== null) return a;
     const raw = this.raw!;
-    const k = this.provider.aead(this.suite.aead, raw.subarray(0, raw.length >>> 1));
+    const k = this.provider.aead(this.suite.aead, bytesOf(raw, 0, raw.length >>> 1));
     if (!this.perRecord) {
       this.prepared = k;
       if (this.preparedMasker !== null) this.raw = null;
@@ -74,7 +85,7 @@ export class EpochState {
     const m = this.preparedMasker;
     if (m !== null) return m;
     const raw = this.raw!;
-    const k = this.provider.snMasker(this.suite.aead, raw.subarray(raw.length >>> 1));
+    const k = this.provider.snMasker(this.suite.aead, bytesOf(raw, raw.length >>> 1, raw.length));
     if (!this.perRecord) {
       this.preparedMasker = k;
       if (this.prepared !== null) this.raw = null;
