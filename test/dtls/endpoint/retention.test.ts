@@ -208,4 +208,24 @@ test("recordKeys 'per-record': the same datagrams as 'kept', and no prepared key
   assert.is(preparedKeys(per.conn), 0);
 });
 
+test("recordKeys 'per-record', idle connection: no byte buffer per epoch (raw keys as a string); buffers from the layout", () => {
+  const [a, b] = connectPairs(2, 'per-record');
+  const h = 32; // SHA-256 suite (TLS_AES_128_GCM_SHA256, the default): Hash.length
+  const keyBytes = 16 + 16; // AES-128 key || sn_key
+  // the client keeps its secrets buffer (4 x Hash.length); the server that too and ClientHello.random (32 B)
+  const expected = { client: { buffers: 1, bytes: 4 * h }, server: { buffers: 2, bytes: 4 * h + 32 } };
+  for (const [who, ep, other] of [['client', a!.client, b!.client], ['server', a!.conn, b!.conn]] as const) {
+    const c = census(ep, other);
+    assert.is(c.buffers, expected[who].buffers, `${who}: ArrayBuffers`);
+    assert.is(c.bufferBytes, expected[who].bytes, `${who}: buffer bytes`);
+    assert.is(c.classes['EpochState'], 2, `${who}: EpochState`);
+    for (const dir of ['readEpoch', 'writeEpoch'] as const) {
+      const layer = field(ep, 'rec.layer') as Record<string, unknown>;
+      const st = (layer[dir === 'readEpoch' ? 'reads' : 'writes'] as Record<string, unknown>[]).find((e) => e.epoch === 3)!;
+      assert.is(typeof st.raw, 'string', `${who} ${dir}: raw keys as a string`);
+      assert.is((st.raw as string).length, keyBytes, `${who} ${dir}: key || sn_key`);
+    }
+  }
+});
+
 test.run();
