@@ -4,22 +4,11 @@ import type { CipherSuite } from '../crypto/suites.ts';
 import type { EpochKeys } from '../keyschedule.ts';
 import { RecordError } from './layer-types.ts';
 import type { ReplayWindow } from './replay.ts';
+import { bytesOf, latin1 } from './latin1.ts';
 
 /** Nonce scratch shared by every record layer: filled and consumed inside one synchronous seal or open call (the
  *  AEAD copies what it needs), so no epoch has to own a buffer. */
 const NONCE = new Uint8Array(12);
-
-/** `a || b` as a flat string of one character per byte (U+0000..U+00FF; `+=` would build a rope of cons strings). */
-function latin1(a: Uint8Array, b: Uint8Array): string {
-  return String.fromCharCode(...a, ...b);
-}
-
-/** The bytes of s[from..to) (a latin1() string), in a new array. */
-function bytesOf(s: string, from: number, to: number): Uint8Array {
-  const b = new Uint8Array(to - from);
-  for (let i = from; i < to; i++) b[i - from] = s.charCodeAt(i);
-  return b;
-}
 
 /**
  * Keys and counters of one direction of one epoch. It keeps only what records need: the AEAD key, the
@@ -35,9 +24,8 @@ function bytesOf(s: string, from: number, to: number): Uint8Array {
 export class EpochState {
   private prepared: AeadKey | null = null;
   private preparedMasker: SnMasker | null = null;
-  /** key || sn_key, one byte per character, while something may still be prepared from them, else null. A string:
-   *  a one-byte string of 32-64 characters is ~50-80 B of heap, a Uint8Array of it ~230 B (the typed array, its
-   *  ArrayBuffer object and the bytes), and an idle connection with per-record keys keeps four of them. */
+  /** key || sn_key (./latin1.ts: one character per byte) while something may still be prepared from them, else
+   *  null: ~50-80 B of heap where a Uint8Array takes ~230 B, and an idle connection with per-record keys keeps four. */
   private raw: string | null;
   readonly suite: CipherSuite;
   /** Replay window (read side only). */
