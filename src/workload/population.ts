@@ -66,8 +66,8 @@ export class Member implements LinkState {
   /** `start`: when the member starts; a resuming client (resumption.ts) moves it to each new session's start. */
   constructor(readonly i: number, public start: Ps, root: Rng, private readonly network: NetworkModel) {
     // derived, not cached on the root: the streams live and die with the member (same draws as root.stream)
-    this.net = root.derive(`net/${i}`);
-    this.traffic = root.derive(`traffic/${i}`);
+    this.net = root.deriveLeaf(`net/${i}`);
+    this.traffic = root.deriveLeaf(`traffic/${i}`);
   }
 
   /** One-way network delay, ps (draws from `net` unless the delay is constant). */
