@@ -226,6 +226,8 @@ test("recordKeys 'per-record', idle connection: raw keys and secrets as strings,
       assert.is((st.raw as string).length, keyBytes, `${who} ${dir}: key || sn_key`);
     }
     assert.is(typeof field(ep, 'epochs.secrets'), 'string', `${who}: secrets as a string`);
+    // drained queues and the datagram under construction hold no array
+    for (const k of ['out.queue', 'out.parts', 'events.queue']) assert.is(field(ep, k), undefined, `${who}.${k}`);
     assert.is((field(ep, 'epochs.secrets') as string).length, 4 * h, `${who}: 4 x Hash.length`);
   }
 });
