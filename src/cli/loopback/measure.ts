@@ -46,6 +46,8 @@ export interface RealServerOptions {
   key: string;
   /** Scheduling priority of the server (resolvePriority); default none. */
   priority?: Priority;
+  /** The server writes its turns and garbage collections here when it stops (demo-server --turn-stats). */
+  turnStats?: string;
 }
 
 /** How the measured processes are scheduled: SCHED_FIFO priority 50 (chrt -f 50), nice -20, or as they come. */
@@ -171,7 +173,8 @@ export function cpuSeconds(pid: number, ticksPerS = 100): number {
 
 export async function startServer(o: RealServerOptions): Promise<ServerHandle> {
   const args = [...priorityPrefix(o.priority ?? 'none'), 'taskset', '-c', String(o.serverCore), process.execPath, '--import', 'tsx', join(o.root, 'src/cli/demo-server.ts'), '--port', '0',
-    '--cert', o.cert, '--key', o.key, '--crypto', o.crypto, '--cookie', o.cookie ? 'on' : 'off'];
+    '--cert', o.cert, '--key', o.key, '--crypto', o.crypto, '--cookie', o.cookie ? 'on' : 'off',
+    ...(o.turnStats !== undefined ? ['--turn-stats', o.turnStats] : [])];
   const prio = o.priority ?? 'none';
   const child = spawn(args[0]!, args.slice(1), { cwd: o.root, stdio: ['ignore', 'pipe', 'pipe'], detached: prio !== 'none' });
   raiseAutogroup(child.pid!, prio);
