@@ -246,7 +246,7 @@ export async function start(
     sent = 0;
     dispatcher.receive(new Uint8Array(msg.buffer, msg.byteOffset, msg.length), address, nowMs());
     pump();
-    turns?.end(msg.length, sent);
+    turns?.end(msg.length, sent, address);
   });
   sock.on('error', (e) => err(`demo:server: socket error: ${e.message}\n`));
 

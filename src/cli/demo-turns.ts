@@ -10,11 +10,17 @@
 import { writeFileSync } from 'node:fs';
 import { PerformanceObserver, constants, performance } from 'node:perf_hooks';
 
+/** A turn that sent at least this many bytes sent the server's flight (the certificate chain included; a
+ *  HelloRetryRequest, an ACK or an echo is < 200 B). */
+export const FLIGHT_MIN_BYTES_OUT = 512;
+
 export type GcKind = 'minor' | 'major' | 'incremental' | 'weakcb' | 'other';
 
 export interface TurnStatsFile {
-  /** [start epoch ms, wall us, cpu us, bytes in (0: timer), bytes out] per turn. */
-  turns: [number, number, number, number, number][];
+  /** [start epoch ms, wall us, cpu us, bytes in (0: timer), bytes out, first flight] per turn; first flight 1: the
+   *  first turn of a received datagram from its address that sent at least FLIGHT_MIN_BYTES_OUT (the server's
+   *  handshake flight; a resent flight answers the client's retransmission at a fraction of the cost), else 0. */
+  turns: [number, number, number, number, number, 0 | 1][];
   /** [start epoch ms, pause ms, kind] per garbage collection. */
   gcs: [number, number, GcKind][];
 }
@@ -40,6 +46,7 @@ export class TurnRecorder {
   private t0 = 0;
   private c0: NodeJS.CpuUsage = { user: 0, system: 0 };
   private flushed = false;
+  private readonly flown = new Set<string>();
 
   constructor(private readonly file: string) {
     this.obs = new PerformanceObserver((list) => {
@@ -56,10 +63,16 @@ export class TurnRecorder {
     this.c0 = process.cpuUsage();
   }
 
-  end(bytesIn: number, bytesOut: number): void {
+  /** `address`: the sender of the received datagram (none for a timer). */
+  end(bytesIn: number, bytesOut: number, address?: string): void {
     const c = process.cpuUsage(this.c0);
     const t1 = performance.now();
-    this.data.turns.push([performance.timeOrigin + this.t0, (t1 - this.t0) * 1000, c.user + c.system, bytesIn, bytesOut]);
+    let first: 0 | 1 = 0;
+    if (address !== undefined && bytesOut >= FLIGHT_MIN_BYTES_OUT && !this.flown.has(address)) {
+      this.flown.add(address);
+      first = 1;
+    }
+    this.data.turns.push([performance.timeOrigin + this.t0, (t1 - this.t0) * 1000, c.user + c.system, bytesIn, bytesOut, first]);
   }
 
   /** Writes the samples (once; later calls do nothing). */

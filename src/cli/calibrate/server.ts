@@ -205,7 +205,7 @@ export async function measureServer(
       m.variability = analyseTurns(readTurnStats(turnStats), windows);
       const v = m.variability;
       opts.log(`server variability: ${v.minorGcs} scavenges (mean pause ${(v.minorPauseUs / 1000).toFixed(2)} ms, one per ${v.cpuMsPerMinorGc.toFixed(1)} ms CPU), ${v.majorGcs} mark-compacts; ` +
-        `handshake turn ${(v.flightCpuUs / 1000).toFixed(2)} ms CPU, cv ${v.flightCv.toFixed(2)} over ${v.flightTurns} turns without a collection`);
+        `handshake turn ${(v.flightCpuUs / 1000).toFixed(2)} ms CPU (p10/50/90/99 ${v.flightQuantilesUs.map((x) => (x / 1000).toFixed(2)).join('/')}), cv within batches ${v.flightCv.toFixed(2)} over ${v.flightTurns} turns without a collection`);
     } catch (e) {
       opts.log(`no turn statistics from the server: ${(e as Error).message}`);
     }

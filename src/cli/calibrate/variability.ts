@@ -7,16 +7,13 @@
 //                        every so many cycles of work). Major collections (mark-compact) are counted and reported;
 //                        none is modelled when the batches had none.
 //   per-turn variation   the coefficient of variation of the CPU time of the server's handshake turn (the one that
-//                        receives the ClientHello with its cookie and sends the whole server flight: the most
-//                        expensive turn, ~3/4 of a handshake's CPU), over the turns during which no collection
-//                        started (cpu.service_cv): the same work on the same code, timed by the server itself, varies
+//                        receives the ClientHello with its cookie and sends the whole server flight, the first
+//                        such turn per client: the most expensive turn, ~1/2 of a handshake's CPU; a resent flight
+//                        is cheap and left out), over the turns during which no collection
+//                        started (cpu.service_cv; the spread within each batch, pooled): the same work on the same code, timed by the server itself, varies
 //                        with caches, branch predictors, the JIT and the hypervisor's other guests.
 import { readFileSync } from 'node:fs';
 import type { TurnStatsFile } from '../demo-turns.ts';
-
-/** A turn that sent at least this many bytes is the server's flight (certificate chain included; a
- *  HelloRetryRequest, an ACK or an echo is < 200 B). */
-export const FLIGHT_MIN_BYTES_OUT = 512;
 
 export interface Window {
   startEpochMs: number;
@@ -35,10 +32,13 @@ export interface Variability {
   majorPauseUs: number;
   /** Server CPU time per minor collection, ms (the windows' CPU / their minor collections). */
   cpuMsPerMinorGc: number;
-  /** Handshake (flight) turns used, their mean CPU time (us) and its coefficient of variation. */
+  /** Handshake (flight) turns used, their mean CPU time (us) and its coefficient of variation (the standard
+   *  deviation within each batch, pooled, over the mean of all). */
   flightTurns: number;
   flightCpuUs: number;
   flightCv: number;
+  /** Percentiles 10, 50, 90, 99 of those turns' CPU time, us. */
+  flightQuantilesUs: [number, number, number, number];
   /** Flight turns left out because a collection started during them. */
   flightTurnsWithGc: number;
 }
@@ -66,11 +66,20 @@ export function analyseTurns(data: TurnStatsFile, windows: readonly Window[]): V
     }
     return lo < gcStarts.length && gcStarts[lo]! <= t1;
   };
-  const flights = data.turns.filter((t) => t[3] > 0 && t[4] >= FLIGHT_MIN_BYTES_OUT && inAny(t[0], windows));
+  const isFlight = (t: TurnStatsFile['turns'][number]) => t[5] === 1;
+  const flights = data.turns.filter((t) => isFlight(t) && inAny(t[0], windows));
   const clean = flights.filter((t) => !startsWithin(t[0], t[0] + t[1] / 1000));
   const cpu = clean.map((t) => t[2]);
   const mean = cpu.length ? cpu.reduce((s, x) => s + x, 0) / cpu.length : Number.NaN;
-  const sd = cpu.length ? Math.sqrt(cpu.reduce((s, x) => s + (x - mean) ** 2, 0) / cpu.length) : Number.NaN;
+  // spread within each batch (pooled): the batches' means differ with their rates (the model's wake-up cost and its
+  // refill with the sleep account for that), so the spread of their means is not the turn-to-turn variation
+  let ss = 0;
+  for (const w of windows) {
+    const xs = clean.filter((t) => t[0] >= w.startEpochMs && t[0] <= w.endEpochMs).map((t) => t[2]);
+    const m = xs.reduce((a, x) => a + x, 0) / Math.max(1, xs.length);
+    ss += xs.reduce((a, x) => a + (x - m) ** 2, 0);
+  }
+  const sd = cpu.length ? Math.sqrt(ss / cpu.length) : Number.NaN;
   const cpuMs = windows.reduce((s, w) => s + w.cpuS, 0) * 1000;
   const avg = (xs: readonly number[]) => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : 0);
   return {
@@ -84,6 +93,7 @@ export function analyseTurns(data: TurnStatsFile, windows: readonly Window[]): V
     flightTurns: clean.length,
     flightCpuUs: mean,
     flightCv: sd / mean,
+    flightQuantilesUs: ((q) => [quantile(q, 0.1), quantile(q, 0.5), quantile(q, 0.9), quantile(q, 0.99)] as [number, number, number, number])([...cpu].sort((a, b) => a - b)),
     flightTurnsWithGc: flights.length - clean.length,
   };
 }
