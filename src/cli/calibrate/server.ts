@@ -3,7 +3,7 @@
 // CPU time, not wall time: other processes on the machine delay the server but do not add to its CPU time (they
 // only cool its caches, which is what the wake-up cost captures). Every repetition's batches enter the fit.
 //
-// Three kinds of batch, repeated `reps` times after a warm-up (JIT, V8 inline caches):
+// Four kinds of batch, repeated `reps` times after a warm-up (JIT, V8 inline caches, young generation; WARMUP):
 //   A  handshakes with one echoed record each, at a light rate          -> CPU/handshake, wake-ups/handshake
 //   B  the same clients with `echoes` more records each                 -> CPU per extra echo
 //   C  handshakes with one record at a higher rate                      -> with A and D: CPU per wake-up
@@ -21,7 +21,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runLoadAgainst, startServer, type LoadRun, type Priority } from '../loopback/measure.ts';
+import { WARMUP, runLoadAgainst, startServer, type LoadRun, type Priority } from '../loopback/measure.ts';
 import { analyseTurns, readTurnStats, type Variability, type Window } from './variability.ts';
 
 export interface BatchFigures {
@@ -183,8 +183,8 @@ export async function measureServer(
     return r;
   };
   try {
-    opts.log('warm-up of the server (150 handshakes)');
-    await run(150, 50, 3, 99);
+    opts.log(`warm-up of the server (${WARMUP.clients} handshakes at ${WARMUP.rate}/s)`);
+    await run(WARMUP.clients, WARMUP.rate, WARMUP.records, WARMUP.seed);
     measuring = true;
     for (let rep = 0; rep < opts.reps; rep++) {
       const ra = figures(await run(a.clients, a.rate, 1, rep + 1));
