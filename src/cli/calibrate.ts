@@ -130,7 +130,7 @@ export async function main(argv: string[], out = (s: string) => void process.std
     return 3;
   }
   const proto = protocolFromServer(facts, micro, sock, fit, server.b.echoes, server.a, server.b);
-  writeFileSync(o.out, renderHostModel(facts, micro, proto, sock, rcvbuf));
+  writeFileSync(o.out, renderHostModel(facts, micro, proto, sock, rcvbuf, server.variability));
   if (o.json) out(`${JSON.stringify({ clock_ghz: cpu.ghz, priority: prio.priority, micro, socket: sock, rcvbuf, server, fit, protocol: proto }, null, 2)}\n`);
   err(`calibrate: wrote ${o.out} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
   return 0;

@@ -3,10 +3,13 @@
 //                         [--psk-identity ID --psk-key HEX]
 //                         [--client-auth none|request|require --client-ca FILE]
 //                         [--max-half-open N] [--max-half-open-per-source N] [--handshake-timeout MS]
+//                         [--turn-stats FILE]
 // A DTLS 1.3 echo server over a real UDP socket: the sans-IO ServerDispatcher routes datagrams (by address or
 // CID), every application message is sent back to its sender on the same connection. Timers are driven from the
 // dispatcher's nextTimeout(). Prints "listening HOST:PORT" once bound (--port 0 picks a free port), then one line
 // per connection event. Stops on SIGINT/SIGTERM (exit 0), or after --max-connections connections have closed.
+// --turn-stats FILE: each event-loop turn's wall and CPU time and each garbage collection, written when the server
+// stops (src/cli/demo-turns.ts; read by the calibration).
 import { Command } from 'commander';
 import dgram from 'node:dgram';
 import { isIP, type AddressInfo } from 'node:net';
@@ -15,6 +18,7 @@ import { CertificateVerifier, loadCredential, parseCertificate, parseCertificate
 import {
   UsageError, collect, cryptoRandom, hex, keylogWriter, nowMs, parseGroups, parseIntOpt, parseSchemes, parseSuites, readText,
 } from './demo-common.ts';
+import { TurnRecorder } from './demo-turns.ts';
 
 /** The client certificate's subject, for the 'connected' line. */
 function clientName(leaf: Uint8Array): string {
@@ -49,6 +53,7 @@ type Opts = {
   maxHalfOpen?: string;
   maxHalfOpenPerSource?: string;
   handshakeTimeout?: string;
+  turnStats?: string;
 };
 
 /** Address strings used with the dispatcher: "ip:port" ("[ip6]:port"). */
@@ -95,6 +100,7 @@ export async function start(
     .option('--psk-identity <text>', 'external PSK identity (with --psk-key)')
     .option('--psk-key <hex>', 'external PSK key, hex')
     .option('--verbose', 'log datagrams to stderr')
+    .option('--turn-stats <file>', 'write each event-loop turn\'s wall and CPU time and each GC pause to FILE (JSON) on stop')
     .exitOverride()
     .configureOutput({ writeErr: (s) => err(s), writeOut: (s) => out(s) });
   let o: Opts;
@@ -174,6 +180,8 @@ export async function start(
   let closing = false;
   let finish: (code: number) => void = () => {};
   const done = new Promise<number>((r) => (finish = r));
+  const turns = o.turnStats !== undefined ? new TurnRecorder(o.turnStats) : undefined;
+  let sent = 0;
 
   const pump = () => {
     for (;;) {
@@ -212,6 +220,7 @@ export async function start(
         const a = splitAddress(t.address);
         log(`send ${t.datagram.length}B to ${t.address}`);
         if (!closing) sock.send(t.datagram, a.port, a.ip);
+        sent += t.datagram.length;
       }
       if (!progressed) break;
     }
@@ -221,8 +230,11 @@ export async function start(
     if (next !== undefined && !closing) {
       timer = setTimeout(() => {
         timer = undefined;
+        turns?.begin();
+        sent = 0;
         dispatcher.handleTimeout(nowMs());
         pump();
+        turns?.end(0, sent);
       }, Math.max(0, next - nowMs()));
     }
   };
@@ -230,8 +242,11 @@ export async function start(
   sock.on('message', (msg, rinfo) => {
     const address = addressKey(rinfo.address, rinfo.port);
     log(`recv ${msg.length}B from ${address}`);
+    turns?.begin();
+    sent = 0;
     dispatcher.receive(new Uint8Array(msg.buffer, msg.byteOffset, msg.length), address, nowMs());
     pump();
+    turns?.end(msg.length, sent, address);
   });
   sock.on('error', (e) => err(`demo:server: socket error: ${e.message}\n`));
 
@@ -240,6 +255,7 @@ export async function start(
     closing = true;
     if (timer) clearTimeout(timer);
     await new Promise<void>((r) => sock.close(() => r()));
+    turns?.flush();
     finish(code);
   };
 

@@ -13,7 +13,15 @@
 // turn) also pays cycles_per_wakeup, the cost of the event loop waking up; a CPU counts as idle only once
 // wakeup_linger_us has passed since its last work ended (the event loop finishing its turn before it blocks). With
 // wakeup_refill_ms > 0 a wake-up after sleeping s costs cycles_per_wakeup x (1 - exp(-s / wakeup_refill_ms)).
-import { Clock, HZ_PER_GHZ, PS_PER_MS, fromUs, type Kernel, type Ps } from '../sim/index.ts';
+//
+// Irregular service (a managed-runtime server, models/host.yaml; both off by default). Each changes when the work
+// is done, never the cycles booked, the counters or the energy:
+//   gc_pause_cycles every gc_every_cycles: every charge takes (1 - pause / every) of its time, and the charge
+//     during which the work done since the last pause reaches gc_every_cycles takes the pause too (op `gc`);
+//   service_cv: each datagram charge (the start of an event-loop turn: a job's socket work comes first) draws a
+//     factor from a lognormal of mean 1 and this coefficient of variation, and that charge and every charge after
+//     it, until the next datagram charge, take their time x the factor.
+import { Clock, HZ_PER_GHZ, PS_PER_MS, RngStream, fnv1a64, fromUs, type Kernel, type Ps } from '../sim/index.ts';
 import type { Discipline } from '../sim/index.ts';
 import { aeadPayloadBytes, classifyAead } from './aead.ts';
 import { BlockBase } from './block.ts';
@@ -73,13 +81,24 @@ export class HostCpu extends BlockBase {
     if (done !== null) done(waitPs, startPs);
   };
   private readonly pjPerCycle: number;
+  /** Garbage-collection pauses (0: none): the pause, the work between pauses, the share of each charge's time left
+   *  after taking the pauses out, and the work done since the last pause, all ps. */
+  private readonly gcPausePs: Ps;
+  private readonly gcEveryPs: Ps;
+  private readonly gcScale: number;
+  private gcDonePs = 0;
+  /** Turn-to-turn variation (service_cv; 0: none): lognormal parameters, the stream, and the current turn's factor. */
+  private readonly cvSigma: number;
+  private readonly cvRng: RngStream | undefined;
+  private turnFactor = 1;
   /** Protocol-processing dynamic energy in the window, pJ (part of energyPj). */
   protocolPj = { handshake_message: 0, handshake_record: 0, record: 0 };
   /** Cycles spent by category in the window. */
   private cycles = { protocol: 0, invocation: 0, crypto: 0 };
   readonly defaultAad: number;
 
-  constructor(k: Kernel, p: CpuParams, opts: { name?: string; defaultAad?: number | undefined; discipline?: Discipline } = {}) {
+  /** `opts.rng`: the stream service_cv draws from (the run's; default a fixed stream named 'cpu/service'). */
+  constructor(k: Kernel, p: CpuParams, opts: { name?: string; defaultAad?: number | undefined; discipline?: Discipline; rng?: RngStream } = {}) {
     const clockHz = Math.max(1, Math.round(p.clock_ghz * HZ_PER_GHZ));
     super(k, { name: opts.name ?? 'cpu', kind: 'cpu', instances: p.cores, clockHz, areaMm2: p.cost.area_mm2, staticMw: p.cost.static_mw, resource: { discipline: opts.discipline ?? 'fifo' } });
     this.params = p;
@@ -92,6 +111,12 @@ export class HostCpu extends BlockBase {
     this.lingerPs = fromUs(p.wakeup_linger_us);
     this.pjPerCycle = p.cost.energy_pj_per_cycle;
     this.defaultAad = opts.defaultAad ?? DEFAULT_AAD_BYTES;
+    const gcOn = p.gc_pause_cycles > 0 && p.gc_every_cycles > 0;
+    this.gcPausePs = gcOn ? this.clock.cyclesToPs(Math.ceil(p.gc_pause_cycles)) : 0;
+    this.gcEveryPs = gcOn ? this.clock.cyclesToPs(Math.ceil(p.gc_every_cycles)) : 0;
+    this.gcScale = gcOn ? 1 - this.gcPausePs / this.gcEveryPs : 1;
+    this.cvSigma = Math.sqrt(Math.log(1 + p.service_cv * p.service_cv));
+    this.cvRng = p.service_cv > 0 ? (opts.rng ?? new RngStream(fnv1a64('cpu/service'), 'cpu/service')) : undefined;
   }
 
   /** Protocol processing of one handshake message or one record (crypto excluded). */
@@ -99,6 +124,7 @@ export class HostCpu extends BlockBase {
     this.count(kind);
     if (kind === 'datagram') {
       // Socket cost of one datagram; booked as record work (a datagram is framing, whatever it carries).
+      if (this.cvRng !== undefined) this.turnFactor = this.cvRng.lognormal(-(this.cvSigma * this.cvSigma) / 2, this.cvSigma);
       let c = this.params.cycles_per_datagram;
       let ps = this.dgPs;
       if (this.wakePs > 0 && this.idleBeforeNow()) {
@@ -160,9 +186,26 @@ export class HostCpu extends BlockBase {
   }
 
   /** The resource, tracking the end of each piece of work when wake-ups are modelled (no wrapper otherwise). */
-  private use(ps: Ps, done: Done | null, priority: number): boolean {
+  private use(nominal: Ps, done: Done | null, priority: number): boolean {
+    const ps = this.gcEveryPs === 0 && this.cvRng === undefined ? nominal : this.shaped(nominal);
     if (this.wakePs === 0) return this.resource.use(ps, done, priority);
     return this.resource.use(ps, this.endFn, priority, done);
+  }
+
+  /** The time a charge of `nominal` ps takes: x the turn's factor (service_cv), less the collections' share, plus
+   *  the pauses whose work it completes (gc_*). */
+  private shaped(nominal: Ps): Ps {
+    let ps = this.cvRng === undefined ? nominal : Math.round(nominal * this.turnFactor);
+    if (this.gcEveryPs > 0) {
+      ps = Math.round(ps * this.gcScale);
+      this.gcDonePs += nominal;
+      while (this.gcDonePs >= this.gcEveryPs) {
+        this.gcDonePs -= this.gcEveryPs;
+        ps += this.gcPausePs;
+        this.count('gc');
+      }
+    }
+    return ps;
   }
 
   /** Cycles of a wake-up now: the full cost, or its share for the time slept (wakeup_refill_ms). */

@@ -200,6 +200,18 @@ export const CpuSchema = z.strictObject({
    *  the time they ran). 0 (default): every wake-up costs cycles_per_wakeup. Fitted by `npm run calibrate` over
    *  batches of different sleep lengths (docs/models.md). */
   wakeup_refill_ms: nonNeg.default(0),
+  /** Garbage-collection pauses of a managed-runtime server (V8's scavenges): after every gc_every_cycles cycles of
+   *  work the CPU stops for gc_pause_cycles, and every piece of work takes (1 - gc_pause_cycles / gc_every_cycles)
+   *  of its charge, so the mean cost is the one charged (measured costs include their collections) and only its
+   *  lumpiness changes. Either 0 (default): no pauses. Measured by `npm run calibrate` from the real demo server's
+   *  'gc' performance entries (docs/models.md). */
+  gc_pause_cycles: nonNeg.default(0),
+  gc_every_cycles: nonNeg.default(0),
+  /** Coefficient of variation of the server's event-loop turns: every received datagram's job (from its socket
+   *  charge on) is timed at a factor drawn from a lognormal of mean 1 and this cv, from the run's seeded stream
+   *  (the charged cycles, energy and counters are not changed). 0 (default): every charge takes exactly its cycles.
+   *  Measured by `npm run calibrate` on the real demo server's handshake turn (docs/models.md). */
+  service_cv: nonNeg.default(0),
   /** Receive buffer of the server's socket, bytes of kernel charge (SO_RCVBUF; Linux: net.core.rmem_default): a
    *  datagram arriving while the datagrams received but not yet read by the server are charged more than this is
    *  dropped by the kernel at no server CPU cost (Linux's rule: the check is made before adding the new datagram).
@@ -231,6 +243,10 @@ export const CpuSchema = z.strictObject({
   cost: z
     .strictObject({ ...baseCost, /** Dynamic energy per busy cycle of one core, pJ. */ energy_pj_per_cycle: nonNeg.default(0) })
     .prefault({}),
+}).superRefine((c, ctx) => {
+  if (c.gc_pause_cycles > 0 && c.gc_every_cycles > 0 && c.gc_pause_cycles >= c.gc_every_cycles) {
+    ctx.addIssue({ code: 'custom', path: ['gc_pause_cycles'], message: `must be below gc_every_cycles (${c.gc_every_cycles}): the pauses are part of the work charged between them` });
+  }
 });
 
 export const ContextCacheSchema = z.strictObject({

@@ -14,7 +14,7 @@
 // ops to the host CPU at software rates. An accelerated op first costs the host `invocation_cycles` on one core
 // (descriptor + doorbell + completion), then the block's own time; hash-family ops that complete no compression
 // (transcript updates buffered by the host) cost nothing.
-import { PS_PER_S, type Kernel, type Ps } from '../sim/index.ts';
+import { PS_PER_S, type Kernel, type Ps, type RngStream } from '../sim/index.ts';
 import { AeadEngine } from './aead.ts';
 import type { BlockBase } from './block.ts';
 import { ContextCache } from './context-cache.ts';
@@ -87,9 +87,10 @@ export class Platform {
 
   /**
    * `opts.priorities`: the CPU and the crypto blocks serve waiting requests by the `priority` argument (lower
-   * first, FIFO among equals) instead of plain FIFO. Off by default (the FIFO queue is cheaper).
+   * first, FIFO among equals) instead of plain FIFO. Off by default (the FIFO queue is cheaper). `opts.rng`: the
+   * stream the CPU's turn-to-turn variation draws from (cpu.service_cv; the run's seed).
    */
-  constructor(kernel: Kernel, model: HwModel, opts: { priorities?: boolean } = {}) {
+  constructor(kernel: Kernel, model: HwModel, opts: { priorities?: boolean; rng?: RngStream } = {}) {
     this.kernel = kernel;
     this.model = model;
     const d = opts.priorities ? 'priority' : 'fifo';
@@ -99,7 +100,7 @@ export class Platform {
     this.hash = model.hash && model.hash.instances > 0 ? new HashUnit(kernel, model.hash, 'hash', d) : undefined;
     this.pke = model.pke && model.pke.instances > 0 ? new PkEngine(kernel, model.pke, 'pke', d) : undefined;
     this.lattice = this.pke && model.pke!.kem.unit === 'separate' ? new PkEngine(kernel, model.pke!, 'lattice', d, model.pke!.kem.instances) : undefined;
-    this.cpu = new HostCpu(kernel, model.cpu, { defaultAad: model.aead?.aad_bytes, discipline: d });
+    this.cpu = new HostCpu(kernel, model.cpu, { defaultAad: model.aead?.aad_bytes, discipline: d, ...(opts.rng ? { rng: opts.rng } : {}) });
     this.contextCache = model.context_cache && this.aead ? new ContextCache(kernel, model.context_cache, this.dma) : undefined;
     this.invoke = model.cpu.invocation_cycles > 0;
   }

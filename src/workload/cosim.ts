@@ -99,10 +99,11 @@ function keyTypeOf(scheme: string, configured: CertKeyType): CertKeyType {
 export function runCosim(opts: CosimOptions): CosimRun {
   const { scenario: sc, model } = opts;
   const k = new Kernel();
-  const hw = new Platform(k, model, { priorities: true });
+  const root = new Rng(opts.seed);
+  // cpu.service_cv draws from its own stream of the run's seed (derive: no other stream moves)
+  const hw = new Platform(k, model, { priorities: true, rng: root.derive('cpu/service') });
   if (opts.onContextCache && hw.contextCache) hw.contextCache.observer = opts.onContextCache;
   const acc = new Accounts(sc.clients.count);
-  const root = new Rng(opts.seed);
   const ipVersion = model.port.ip_version === 6 ? 6 : 4;
   const net = new NetworkModel(sc.network, ipVersion);
   acc.framing = (p) => net.wire(p);

@@ -4,6 +4,7 @@ import type { MicroResults } from './micro.ts';
 import type { ProtocolFigures } from './split.ts';
 import type { RcvbufResults } from './rcvbuf.ts';
 import { REFILL_GRID_MS } from './server.ts';
+import type { Variability } from './variability.ts';
 
 export interface HostFacts {
   cpuModel: string;
@@ -30,7 +31,24 @@ export const WAKEUP_LINGER = {
   how: 'perf record of the demo server (syscalls sendmsg/recvmsg/epoll_pwait, sched_switch), 20 handshakes at 5/s, 2026-12-05 07:50 UTC, load average ~7: median time from the exit of its last sendmsg to its main thread sleeping (prev_state S) 79 us (p10 45, p90 137, 52 samples)',
 };
 
-export function renderHostModel(h: HostFacts, m: MicroResults, p: ProtocolFigures, s: SocketResults, rb?: RcvbufResults): string {
+/** The irregular-service lines of the cpu block (cpu.gc_*, cpu.service_cv) from the server's own turn statistics;
+ *  0 (off) for what was not measured. */
+export function variabilityLines(v: Variability | undefined, g: number): string {
+  if (v === undefined) {
+    return `  gc_pause_cycles: 0           # not measured (the server wrote no turn statistics)
+  gc_every_cycles: 0
+  service_cv: 0
+`;
+  }
+  const gcOn = v.minorGcs > 0 && Number.isFinite(v.cpuMsPerMinorGc) && v.minorPauseUs * 1000 < v.cpuMsPerMinorGc * 1e6;
+  const src = 'the real demo server\'s own perf_hooks \'gc\' entries and event-loop turns (demo-server --turn-stats) over the calibration batches';
+  return `  gc_pause_cycles: ${gcOn ? Math.round(v.minorPauseUs * 1000 * g) : 0}       # ${src}: ${v.minorGcs} scavenges, mean pause ${(v.minorPauseUs / 1000).toFixed(3)} ms (median ${(v.minorPauseP50Us / 1000).toFixed(3)}, p90 ${(v.minorPauseP90Us / 1000).toFixed(3)}); ${v.majorGcs} mark-compacts${v.majorGcs > 0 ? ` (mean ${(v.majorPauseUs / 1000).toFixed(2)} ms, not modelled)` : ''}
+  gc_every_cycles: ${gcOn ? Math.round(v.cpuMsPerMinorGc * 1e6 * g) : 0}       # the server's CPU time (kernel accounting) over those batches / its scavenges: ${v.cpuMsPerMinorGc.toFixed(2)} ms per scavenge
+  service_cv: ${Number.isFinite(v.flightCv) ? Number(v.flightCv.toFixed(3)) : 0}             # CPU time (process.cpuUsage) of the server's handshake turn (ClientHello with cookie in, the whole flight out): mean ${(v.flightCpuUs / 1000).toFixed(3)} ms (p10/50/90/99 ${v.flightQuantilesUs.map((x) => (x / 1000).toFixed(2)).join('/')} ms), sd within each batch (pooled) / mean, over ${v.flightTurns} turns in which no collection started (${v.flightTurnsWithGc} others left out)
+`;
+}
+
+export function renderHostModel(h: HostFacts, m: MicroResults, p: ProtocolFigures, s: SocketResults, rb?: RcvbufResults, v?: Variability): string {
   const g = h.clockGhz;
   const a = m.aead;
   const aeadLine = (k: keyof MicroResults['aead']) => (a[k] ? cf(a[k].perUnitNs, g) : 1);
@@ -74,7 +92,7 @@ cpu:
   wakeup_refill_ms: ${p.refillMs}             # time constant of the wake-up cost against the sleep before it: of ${REFILL_GRID_MS.length + 1} candidates (0, ${REFILL_GRID_MS[0]}..${REFILL_GRID_MS[REFILL_GRID_MS.length - 1]} ms), the one whose fit of cycles_per_wakeup left the smallest residual
 ${rb ? `  socket_rcvbuf_bytes: ${rb.bytes}          # ${rb.how}
   socket_rcvbuf_charge: [${rb.steps.map((x) => `{ up_to_payload: ${x.up_to_payload}, bytes: ${x.bytes} }`).join(', ')}]   # kernel charge (truesize) per datagram by payload
-` : ''}  software:
+` : ''}${variabilityLines(v, g)}  software:
     aead_cycles_per_byte: { aes_128_gcm: ${aeadLine('aes_128_gcm')}, aes_256_gcm: ${aeadLine('aes_256_gcm')}, aes_128_ccm: ${aeadLine('aes_128_ccm')}, chacha20_poly1305: ${aeadLine('chacha20_poly1305')} }  # seal of 64 B and 16 KiB, slope
     aead_setup_cycles: ${c(setupNs, g)}   # AES-128-GCM seal of 64 B less 64 x the per-byte slope
     sn_mask_cycles: ${c(m.snMaskNs, g)}      # one record-number mask (AES-ECB of the 16-byte sample)

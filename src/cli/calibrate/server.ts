@@ -3,7 +3,7 @@
 // CPU time, not wall time: other processes on the machine delay the server but do not add to its CPU time (they
 // only cool its caches, which is what the wake-up cost captures). Every repetition's batches enter the fit.
 //
-// Three kinds of batch, repeated `reps` times after a warm-up (JIT, V8 inline caches):
+// Four kinds of batch, repeated `reps` times after a warm-up (JIT, V8 inline caches, young generation; WARMUP):
 //   A  handshakes with one echoed record each, at a light rate          -> CPU/handshake, wake-ups/handshake
 //   B  the same clients with `echoes` more records each                 -> CPU per extra echo
 //   C  handshakes with one record at a higher rate                      -> with A and D: CPU per wake-up
@@ -18,8 +18,11 @@
 // the server asleep), so the slope through them was noise (2026-12-05: the model then charged 6.9 ms per
 // handshake where the server spent 4.5). D's bursts share wake-ups between k handshakes; the fit is refused
 // (FitError) unless the batches' wake-ups per handshake span at least MIN_WAKEUP_SPREAD and the slope is positive.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runLoadAgainst, startServer, type LoadRun, type Priority } from '../loopback/measure.ts';
+import { WARMUP, runLoadAgainst, startServer, type LoadRun, type Priority } from '../loopback/measure.ts';
+import { analyseTurns, readTurnStats, type Variability, type Window } from './variability.ts';
 
 export interface BatchFigures {
   cpuMsPerHandshake: number;
@@ -40,6 +43,9 @@ export interface ServerMeasurement {
   b: { clients: number; rate: number; echoes: number; batches: BatchFigures[] };
   c: { clients: number; rate: number; batches: BatchFigures[] };
   d: { clients: number; rate: number; burst: number; batches: BatchFigures[] };
+  /** The server's garbage collections and the variation of its handshake turn over all batches (variability.ts);
+   *  absent when the server wrote no turn statistics. */
+  variability?: Variability;
 }
 
 /** Smallest span of wake-ups per handshake over the fitted batches for the wake-up cost to be identifiable. */
@@ -165,12 +171,21 @@ export async function measureServer(
   const d = { clients: 80, rate: 40, burst: 10 };
   const m: ServerMeasurement = { crypto, reps: opts.reps, a: { ...a, batches: [] }, b: { ...b, batches: [] }, c: { ...c, batches: [] }, d: { ...d, batches: [] } };
   const priority = opts.priority ?? 'none';
-  const server = await startServer({ root, crypto, cookie: true, serverCore: 0, cert: opts.cert, key: opts.key, priority });
-  const run = (clients: number, rate: number, records: number, seed: number, burst = 0) =>
-    runLoadAgainst(root, server, 1, 0, { clients, rate, records, size: 100, ca: opts.ca, seed, arrival: burst > 0 ? 'burst' : 'constant', burst: Math.max(1, burst), priority });
+  const tmp = mkdtempSync(join(tmpdir(), 'calibrate-turns-'));
+  const turnStats = join(tmp, 'turns.json');
+  const server = await startServer({ root, crypto, cookie: true, serverCore: 0, cert: opts.cert, key: opts.key, priority, turnStats });
+  const windows: Window[] = [];
+  let measuring = false;
+  const run = async (clients: number, rate: number, records: number, seed: number, burst = 0) => {
+    const startEpochMs = performance.timeOrigin + performance.now();
+    const r = await runLoadAgainst(root, server, 1, 0, { clients, rate, records, size: 100, ca: opts.ca, seed, arrival: burst > 0 ? 'burst' : 'constant', burst: Math.max(1, burst), priority });
+    if (measuring) windows.push({ startEpochMs, endEpochMs: performance.timeOrigin + performance.now(), cpuS: r.serverCpuS });
+    return r;
+  };
   try {
-    opts.log('warm-up of the server (150 handshakes)');
-    await run(150, 50, 3, 99);
+    opts.log(`warm-up of the server (${WARMUP.clients} handshakes at ${WARMUP.rate}/s)`);
+    await run(WARMUP.clients, WARMUP.rate, WARMUP.records, WARMUP.seed);
+    measuring = true;
     for (let rep = 0; rep < opts.reps; rep++) {
       const ra = figures(await run(a.clients, a.rate, 1, rep + 1));
       const rb = figures(await run(b.clients, b.rate, 1 + b.echoes, rep + 1));
@@ -186,6 +201,15 @@ export async function measureServer(
     }
   } finally {
     await server.stop();
+    try {
+      m.variability = analyseTurns(readTurnStats(turnStats), windows);
+      const v = m.variability;
+      opts.log(`server variability: ${v.minorGcs} scavenges (mean pause ${(v.minorPauseUs / 1000).toFixed(2)} ms, one per ${v.cpuMsPerMinorGc.toFixed(1)} ms CPU), ${v.majorGcs} mark-compacts; ` +
+        `handshake turn ${(v.flightCpuUs / 1000).toFixed(2)} ms CPU (p10/50/90/99 ${v.flightQuantilesUs.map((x) => (x / 1000).toFixed(2)).join('/')}), cv within batches ${v.flightCv.toFixed(2)} over ${v.flightTurns} turns without a collection`);
+    } catch (e) {
+      opts.log(`no turn statistics from the server: ${(e as Error).message}`);
+    }
+    rmSync(tmp, { recursive: true, force: true });
   }
   return m;
 }

@@ -21,7 +21,7 @@ import { main as calibrate } from '../calibrate.ts';
 import { makeTimer, measureMicro } from '../calibrate/micro.ts';
 import { certPaths, median } from '../calibrate/server.ts';
 import { cryptoRandom } from '../demo-common.ts';
-import { resolvePriority, runLoadAgainst, startServer, type LoadRun, type Priority } from '../loopback/measure.ts';
+import { WARMUP, resolvePriority, runLoadAgainst, startServer, type LoadRun, type Priority } from '../loopback/measure.ts';
 import { loadavg } from 'node:os';
 import { clientCostsFrom, predict, type Prediction } from '../loopback/predict.ts';
 import { parseModel } from '../../workload/config/index.ts';
@@ -121,7 +121,7 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
     for (let rep = 0; rep < reps; rep++) {
       const server = await startServer({ root: ROOT, crypto: serverCrypto, cookie: true, serverCore: 0, cert: certs.cert, key: certs.key, priority });
       try {
-        await runLoadAgainst(ROOT, server, 1, 0, { clients: 150, rate: 50, records: 3, size, ca: certs.ca, seed: 99, arrival, priority }); // warm-up (JIT)
+        await runLoadAgainst(ROOT, server, 1, 0, { clients: WARMUP.clients, rate: WARMUP.rate, records: WARMUP.records, size, ca: certs.ca, seed: WARMUP.seed, arrival, priority }); // warm-up (JIT, young generation)
         for (const rate of rates) {
           const clients = Math.max(20, Math.round(rate * seconds));
           const seed = rep + 1;

@@ -1,0 +1,85 @@
+// The demo server's own account of its event-loop turns and garbage collections (`npm run demo:server --
+// --turn-stats FILE`), read by the calibration (src/cli/calibrate/variability.ts) to measure how irregular the
+// server's service is. Each turn is one callback of the event loop that does DTLS work: a received datagram (the
+// dispatcher's receive and everything it sends back) or a timer (retransmissions). Per turn: its start (epoch ms),
+// its wall time and its CPU time (process.cpuUsage: every thread of the process, microsecond resolution from
+// getrusage), the bytes received and the bytes sent. Per garbage collection (perf_hooks 'gc' entries): its start
+// (epoch ms), its pause (the entry's duration) and its kind (minor = scavenge, major = mark-compact, incremental
+// marking, weak callbacks). Samples are held in memory and written as JSON once, when the server stops, so that the
+// measurement adds no I/O to the turns it measures (a turn's own bookkeeping: two cpuUsage calls, ~1 us).
+import { writeFileSync } from 'node:fs';
+import { PerformanceObserver, constants, performance } from 'node:perf_hooks';
+
+/** A turn that sent at least this many bytes sent the server's flight (the certificate chain included; a
+ *  HelloRetryRequest, an ACK or an echo is < 200 B). */
+export const FLIGHT_MIN_BYTES_OUT = 512;
+
+export type GcKind = 'minor' | 'major' | 'incremental' | 'weakcb' | 'other';
+
+export interface TurnStatsFile {
+  /** [start epoch ms, wall us, cpu us, bytes in (0: timer), bytes out, first flight] per turn; first flight 1: the
+   *  first turn of a received datagram from its address that sent at least FLIGHT_MIN_BYTES_OUT (the server's
+   *  handshake flight; a resent flight answers the client's retransmission at a fraction of the cost), else 0. */
+  turns: [number, number, number, number, number, 0 | 1][];
+  /** [start epoch ms, pause ms, kind] per garbage collection. */
+  gcs: [number, number, GcKind][];
+}
+
+export function gcKindName(kind: number | undefined): GcKind {
+  switch (kind) {
+    case constants.NODE_PERFORMANCE_GC_MINOR:
+      return 'minor';
+    case constants.NODE_PERFORMANCE_GC_MAJOR:
+      return 'major';
+    case constants.NODE_PERFORMANCE_GC_INCREMENTAL:
+      return 'incremental';
+    case constants.NODE_PERFORMANCE_GC_WEAKCB:
+      return 'weakcb';
+    default:
+      return 'other';
+  }
+}
+
+export class TurnRecorder {
+  private readonly data: TurnStatsFile = { turns: [], gcs: [] };
+  private readonly obs: PerformanceObserver;
+  private t0 = 0;
+  private c0: NodeJS.CpuUsage = { user: 0, system: 0 };
+  private flushed = false;
+  private readonly flown = new Set<string>();
+
+  constructor(private readonly file: string) {
+    this.obs = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        const kind = ((e as { detail?: unknown }).detail as { kind?: number } | undefined)?.kind;
+        this.data.gcs.push([performance.timeOrigin + e.startTime, e.duration, gcKindName(kind)]);
+      }
+    });
+    this.obs.observe({ entryTypes: ['gc'] });
+  }
+
+  begin(): void {
+    this.t0 = performance.now();
+    this.c0 = process.cpuUsage();
+  }
+
+  /** `address`: the sender of the received datagram (none for a timer). */
+  end(bytesIn: number, bytesOut: number, address?: string): void {
+    const c = process.cpuUsage(this.c0);
+    const t1 = performance.now();
+    let first: 0 | 1 = 0;
+    if (address !== undefined && bytesOut >= FLIGHT_MIN_BYTES_OUT && !this.flown.has(address)) {
+      this.flown.add(address);
+      first = 1;
+    }
+    this.data.turns.push([performance.timeOrigin + this.t0, (t1 - this.t0) * 1000, c.user + c.system, bytesIn, bytesOut, first]);
+  }
+
+  /** Writes the samples (once; later calls do nothing). */
+  flush(): void {
+    if (this.flushed) return;
+    this.flushed = true;
+    this.obs.disconnect();
+    writeFileSync(this.file, JSON.stringify(this.data));
+  }
+}
