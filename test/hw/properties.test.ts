@@ -27,25 +27,27 @@ test('framing: overhead per frame is fixed, wire bytes grow with payload', () =>
   );
 });
 
+/** The reference list model of an LRU set's touch: -1 on a hit, the evicted id, or -2 (inserted, nothing evicted). */
+function refTouch(ref: number[], cap: number, id: number): number {
+  const i = ref.indexOf(id);
+  if (i >= 0) {
+    ref.splice(i, 1);
+    ref.push(id);
+    return -1;
+  }
+  if (cap === 0) return -2;
+  const evicted = ref.length >= cap ? ref.shift()! : -2;
+  ref.push(id);
+  return evicted;
+}
+
 test('LRU set behaves like a reference list model', () => {
   fc.assert(
     fc.property(fc.integer({ min: 0, max: 6 }), fc.array(fc.integer({ min: 0, max: 10 }), { maxLength: 200 }), (cap, seq) => {
       const l = new LruSet(cap);
       const ref: number[] = [];
       for (const id of seq) {
-        const i = ref.indexOf(id);
-        let expected: number;
-        if (i >= 0) {
-          ref.splice(i, 1);
-          ref.push(id);
-          expected = -1;
-        } else if (cap === 0) {
-          expected = -2;
-        } else {
-          expected = ref.length >= cap ? ref.shift()! : -2;
-          ref.push(id);
-        }
-        assert.is(l.touch(id), expected);
+        assert.is(l.touch(id), refTouch(ref, cap, id));
       }
       assert.equal(l.keys(), ref);
     }),
@@ -68,18 +70,7 @@ test('LRU set with deletes and ids past its initial arrays (grown on demand) beh
             if (i >= 0) ref.splice(i, 1);
             continue;
           }
-          let expected: number;
-          if (i >= 0) {
-            ref.splice(i, 1);
-            ref.push(id);
-            expected = -1;
-          } else if (cap === 0) {
-            expected = -2;
-          } else {
-            expected = ref.length >= cap ? ref.shift()! : -2;
-            ref.push(id);
-          }
-          assert.is(l.touch(id), expected);
+          assert.is(l.touch(id), refTouch(ref, cap, id));
           assert.is(l.size, ref.length);
         }
         assert.equal(l.keys(), ref);
