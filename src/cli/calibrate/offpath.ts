@@ -90,7 +90,7 @@ export function wakeupPenalty(
       const kind = turnKind(t);
       if (kind === undefined || !inWin(t[0], w) || hasGc(t[0], t[0] + t[1] / 1000)) return;
       const g = gaps[i]!;
-      const side = g <= AWAKE_GAP_US ? 'a' : g >= loUs && g < hiUs ? 's' : undefined;
+      const side = g <= AWAKE_GAP_US ? 'a' : g >= loUs && (g < hiUs || hiUs === Number.POSITIVE_INFINITY) ? 's' : undefined;
       if (side === undefined) return;
       let e = groups.get(kind);
       if (e === undefined) groups.set(kind, (e = { s: [], a: [], g: [] }));
