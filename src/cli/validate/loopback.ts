@@ -28,6 +28,8 @@ import { WARMUP, resolvePriority, runLoadAgainst, startServer, type LoadRun, typ
 import { loadavg } from 'node:os';
 import { clientCostsFrom, predict, type Prediction } from '../loopback/predict.ts';
 import { drift, recalibrateOn, serverValues, type ServerKey } from '../loopback/recalibrate.ts';
+import { sortedTurns, windowTurns } from '../calibrate/offpath.ts';
+import { readTurnStats, type Window } from '../calibrate/variability.ts';
 import { parseModel } from '../../workload/config/index.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -79,7 +81,25 @@ interface Row {
   rate: number;
   rep: number;
   figures: Record<string, Figure>;
+  /** The server's own account of the load (its turn statistics, with --rep-calibrate; reported, never fitted). */
+  turns?: { in_turn_ms_per_handshake: number; off_turn_ms_per_handshake: number; turns_per_handshake: number; slept_turns_per_handshake: number };
   context: { client_retransmissions_per_handshake: number; server_core_share: number; server_core_share_all_threads: number; predicted_socket_drops: number; generator_saturated: boolean; generator_core_share: number; other_load_server_core: number; other_load_generator_core: number; generator_utilization: number; run_queue_wait_ms_per_handshake: number; receive_buffer_drops: number; clients_failed: number; clients: number };
+}
+
+/** The server's turns during each load (reported beside the kernel's figures): CPU inside and outside its turns and
+ *  turns per completed handshake. */
+function attachTurns(rows: Row[], turnStats: string, windows: readonly Window[], log: (s: string) => void): void {
+  try {
+    const wt = windowTurns(sortedTurns(readTurnStats(turnStats)), windows);
+    rows.forEach((r, i) => {
+      const hs = Math.max(1, r.figures.server_cpu_ms_per_handshake!.measured > 0 ? (windows[i]!.cpuS * 1000) / r.figures.server_cpu_ms_per_handshake!.measured : 1);
+      const w = wt[i]!;
+      r.turns = { in_turn_ms_per_handshake: w.inTurnMs / hs, off_turn_ms_per_handshake: (windows[i]!.cpuS * 1000 - w.inTurnMs) / hs, turns_per_handshake: w.turns / hs, slept_turns_per_handshake: w.sleptTurns / hs };
+      log(`rep ${r.rep + 1} rate ${r.rate}/s, the server's turns: ${r.turns.in_turn_ms_per_handshake.toFixed(2)} ms CPU per handshake inside, ${r.turns.off_turn_ms_per_handshake.toFixed(2)} outside; ${r.turns.turns_per_handshake.toFixed(2)} turns per handshake, ${r.turns.slept_turns_per_handshake.toFixed(2)} after a sleep >= 1 ms`);
+    });
+  } catch (e) {
+    log(`no turn statistics for the loads: ${(e as Error).message}`);
+  }
 }
 
 export async function run(opts: { json: boolean; args: string[] }): Promise<void> {
@@ -133,6 +153,7 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
     const rows: Row[] = [];
     for (let rep = 0; rep < reps; rep++) {
       const turnStats = join(tmp, `turns-${rep}.json`);
+      const loadWindows: Window[] = [];
       const server = await startServer({ root: ROOT, crypto: serverCrypto, cookie: true, serverCore: 0, cert: certs.cert, key: certs.key, priority, ...(repCalibrate ? { turnStats } : {}) });
       try {
         await runLoadAgainst(ROOT, server, 1, 0, { clients: WARMUP.clients, rate: WARMUP.rate, records: WARMUP.records, size, ca: certs.ca, seed: WARMUP.seed, arrival, priority }); // warm-up (JIT, young generation)
@@ -153,7 +174,9 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
         for (const rate of rates) {
           const clients = Math.max(20, Math.round(rate * seconds));
           const seed = rep + 1;
+          const w0 = performance.timeOrigin + performance.now();
           const real = await runLoadAgainst(ROOT, server, 1, 0, { clients, rate, records, size, ca: certs.ca, seed, arrival, priority });
+          loadWindows.push({ startEpochMs: w0, endEpochMs: performance.timeOrigin + performance.now(), cpuS: real.serverCpuS });
           const coreShare = Math.max(0.05, real.serverCoreShare);
           const clientShare = Math.max(0.05, real.generatorCoreShare);
           const p = predict({ ...base, clients, rate, seed, coreShare, clientShare, modelOverrides: overrides });
@@ -178,6 +201,7 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
       } finally {
         await server.stop();
       }
+      if (repCalibrate) attachTurns(rows.slice(-loadWindows.length), turnStats, loadWindows, log);
     }
     const summary = rates.map((rate) => {
       const mine = rows.filter((r) => r.rate === rate);
