@@ -59,6 +59,12 @@ test('wakeupPenalty: slept minus awake turns of the same kind, pooled nS nA / (n
   // a collection starting inside the 'X' slept turn leaves that cell out: flight alone, +100
   near(wakeupPenalty(turns, windows, (t0) => t0 > 1105 && t0 < 1105.5).penaltyUs, 100, 'without the GC turn');
   assert.ok(AWAKE_GAP_US < 200);
+  // every turn after more than 80 us (the model's wake-ups past its linger; what calibrate charges per wake-up):
+  // flight [300] vs [200]: +100, weight 1/2; 'X' after 5 ms and 200 us [250, 130] (mean 190) vs [100]: +90,
+  // weight 2 x 1 / 3 = 2/3; pooled (50 + 60) / (7/6)
+  const past = wakeupPenalty(turns, windows, undefined, 80);
+  near(past.penaltyUs, 110 / (7 / 6), 'pooled past the linger');
+  assert.is(past.sleptTurns, 3);
 });
 
 test('penaltyProfile and fitPenalty: W (1 - exp(-gap / tau)) through the bins by the sleep', () => {

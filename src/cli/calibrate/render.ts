@@ -103,7 +103,7 @@ cpu:
   cycles_per_datagram: ${c(s.perDatagramNs, g)}             # ${s.how}
   cycles_per_wakeup: ${Math.round(p.wakeupCycles)}             # ${p.wakeupHow}
   wakeup_linger_us: ${WAKEUP_LINGER.us}             # ${WAKEUP_LINGER.how}
-  wakeup_refill_ms: ${p.refillMs}             # time constant of the wake-up cost against the sleep before it: of ${REFILL_GRID_MS.length + 1} candidates (0, ${REFILL_GRID_MS[0]}..${REFILL_GRID_MS[REFILL_GRID_MS.length - 1]} ms), the one whose fit of cycles_per_wakeup left the smallest residual
+  wakeup_refill_ms: ${p.refillMs}             # ${p.refillHow ?? `time constant of the wake-up cost against the sleep before it: of ${REFILL_GRID_MS.length + 1} candidates (0, ${REFILL_GRID_MS[0]}..${REFILL_GRID_MS[REFILL_GRID_MS.length - 1]} ms), the one whose fit of cycles_per_wakeup left the smallest residual`}
   offpath_cycles_per_wakeup: ${Math.round(p.offpathCycles ?? 0)}             # ${p.offpathHow ?? 'not measured'}
 ${rb ? `  socket_rcvbuf_bytes: ${rb.bytes}          # ${rb.how}
   socket_rcvbuf_charge: [${rb.steps.map((x) => `{ up_to_payload: ${x.up_to_payload}, bytes: ${x.bytes} }`).join(', ')}]   # kernel charge (truesize) per datagram by payload

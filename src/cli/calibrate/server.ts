@@ -22,7 +22,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WARMUP, runLoadAgainst, startServer, type LoadRun, type Priority, type ServerHandle } from '../loopback/measure.ts';
-import { fitPenalty, penaltyProfile, sortedTurns, wakeupCpuInTurns, wakeupPenalty, windowTurns, type PenaltyBin, type PenaltyFit, type WakeupPenalty } from './offpath.ts';
+import { AWAKE_GAP_US, fitPenalty, penaltyProfile, sortedTurns, wakeupCpuInTurns, wakeupPenalty, windowTurns, type PenaltyBin, type PenaltyFit, type WakeupPenalty } from './offpath.ts';
 import { analyseTurns, gcWithin, readTurnStats, type Variability, type Window } from './variability.ts';
 
 export interface BatchFigures {
@@ -60,6 +60,8 @@ export interface ServerMeasurement {
   /** The penalty per bin of the sleep before the turn, and W and tau fitted through them (offpath.ts). */
   profile?: Omit<PenaltyBin, 'gapsUs'>[];
   penaltyFit?: PenaltyFit;
+  /** W (1 - exp(-gap / tau)) through the profile's bins (reported, not used). */
+  profileFit?: PenaltyFit;
 }
 
 /** Smallest span of wake-ups per handshake over the fitted batches for the wake-up cost to be identifiable. */
@@ -287,12 +289,19 @@ export async function runBatches(root: string, crypto: 'node' | 'noble', server:
     m.penalty = wakeupPenalty(turns, windows, gc);
     const bins = penaltyProfile(turns, windows, gc);
     m.profile = bins.map(({ gapsUs: _, ...b }) => b);
-    m.penaltyFit = fitPenalty(bins, [0, ...REFILL_GRID_MS]);
+    // the model's wake-up cost: the pooled penalty of every turn after a gap the model counts as a wake-up (above
+    // its linger), one cost whatever the sleep (tau 0). The fit of W (1 - exp(-gap / tau)) through the bins is
+    // reported beside it, not used: its tau came out 1 ms in one calibration and 16 ms in the next (2026-12-05
+    // 12:23-12:31), moving ~0.3 ms per handshake between the wake-ups and the handshake figure
+    m.profileFit = fitPenalty(bins, [0, ...REFILL_GRID_MS]);
+    const asleep = wakeupPenalty(turns, windows, gc, Math.max(AWAKE_GAP_US + 1, opts.asleepUs ?? 0));
+    m.penaltyFit = asleep.penaltyUs > 0 ? { wakeupUs: asleep.penaltyUs, refillMs: 0, rmsUs: Number.NaN, bins: asleep.cells } : undefined;
     if (m.penaltyFit !== undefined) {
       wakeupCpuInTurns(turns, windows, m.penaltyFit, opts.asleepUs ?? 0).forEach((ms, i) => (batches[i]!.inTurnWakeupMsPerHandshake = ms / Math.max(1, batches[i]!.handshakes ?? 0)));
     }
     opts.log(`turn penalty after a sleep by its length: ${bins.map((b) => `${b.loUs}..${b.hiUs} us ${b.penaltyUs.toFixed(0)} (${b.sleptTurns})`).join(', ')}; ` +
-      (m.penaltyFit ? `W ${m.penaltyFit.wakeupUs.toFixed(1)} us, tau ${m.penaltyFit.refillMs} ms (rms ${m.penaltyFit.rmsUs.toFixed(1)} us)` : 'no fit'));
+      (m.profileFit ? `through them W ${m.profileFit.wakeupUs.toFixed(1)} us, tau ${m.profileFit.refillMs} ms (rms ${m.profileFit.rmsUs.toFixed(1)} us; reported only)` : 'no fit') +
+      `; every turn after more than the linger: ${asleep.penaltyUs.toFixed(1)} us (${asleep.cells} cells, ${asleep.sleptTurns}/${asleep.awakeTurns} turns)`);
     opts.log(`turns: in-turn CPU per handshake ${batches.map((x) => `${x.inTurnMsPerHandshake!.toFixed(2)}/${x.cpuMsPerHandshake.toFixed(2)} (${x.sleptTurnsPerHandshake!.toFixed(2)}/${x.wakeupsPerHandshake.toFixed(2)})`).join(' ')} [in turns/all ms (slept turns/wake-ups)]; ` +
       `a turn after a sleep costs ${m.penalty.penaltyUs.toFixed(1)} us more (${m.penalty.cells} cells, ${m.penalty.sleptTurns}/${m.penalty.awakeTurns} turns)`);
   } catch (e) {
