@@ -60,8 +60,8 @@ export interface ServerMeasurement {
   /** The penalty per bin of the sleep before the turn, and W and tau fitted through them (offpath.ts). */
   profile?: Omit<PenaltyBin, 'gapsUs'>[];
   penaltyFit?: PenaltyFit;
-  /** W (1 - exp(-gap / tau)) through the profile's bins (reported, not used). */
-  profileFit?: PenaltyFit;
+  /** The pooled penalty of every turn after more than the linger, us (reported, not used). */
+  pooledPenaltyUs?: number;
 }
 
 /** Smallest span of wake-ups per handshake over the fitted batches for the wake-up cost to be identifiable. */
@@ -289,19 +289,19 @@ export async function runBatches(root: string, crypto: 'node' | 'noble', server:
     m.penalty = wakeupPenalty(turns, windows, gc);
     const bins = penaltyProfile(turns, windows, gc);
     m.profile = bins.map(({ gapsUs: _, ...b }) => b);
-    // the model's wake-up cost: the pooled penalty of every turn after a gap the model counts as a wake-up (above
-    // its linger), one cost whatever the sleep (tau 0). The fit of W (1 - exp(-gap / tau)) through the bins is
-    // reported beside it, not used: its tau came out 1 ms in one calibration and 16 ms in the next (2026-12-05
-    // 12:23-12:31), moving ~0.3 ms per handshake between the wake-ups and the handshake figure
-    m.profileFit = fitPenalty(bins, [0, ...REFILL_GRID_MS]);
+    // the model's wake-up cost: W (1 - exp(-gap / tau)) through the bins of the sleep before the turn (the penalty
+    // grows with the sleep: 2026-12-05 12:23-12:56, 35-110 us after 30-300 us, 190-280 us after more than 3 ms).
+    // The pooled penalty of every turn past the linger (one cost, tau 0) is reported beside it: dominated by the
+    // many short gaps, it left the long sleeps' cost in the handshake figure (3.18 ms in turns vs 3.0 saturated)
+    m.penaltyFit = fitPenalty(bins, [0, ...REFILL_GRID_MS]);
     const asleep = wakeupPenalty(turns, windows, gc, Math.max(AWAKE_GAP_US + 1, opts.asleepUs ?? 0));
-    m.penaltyFit = asleep.penaltyUs > 0 ? { wakeupUs: asleep.penaltyUs, refillMs: 0, rmsUs: Number.NaN, bins: asleep.cells } : undefined;
     if (m.penaltyFit !== undefined) {
       wakeupCpuInTurns(turns, windows, m.penaltyFit, opts.asleepUs ?? 0).forEach((ms, i) => (batches[i]!.inTurnWakeupMsPerHandshake = ms / Math.max(1, batches[i]!.handshakes ?? 0)));
     }
     opts.log(`turn penalty after a sleep by its length: ${bins.map((b) => `${b.loUs}..${b.hiUs} us ${b.penaltyUs.toFixed(0)} (${b.sleptTurns})`).join(', ')}; ` +
-      (m.profileFit ? `through them W ${m.profileFit.wakeupUs.toFixed(1)} us, tau ${m.profileFit.refillMs} ms (rms ${m.profileFit.rmsUs.toFixed(1)} us; reported only)` : 'no fit') +
-      `; every turn after more than the linger: ${asleep.penaltyUs.toFixed(1)} us (${asleep.cells} cells, ${asleep.sleptTurns}/${asleep.awakeTurns} turns)`);
+      (m.penaltyFit ? `through them W ${m.penaltyFit.wakeupUs.toFixed(1)} us, tau ${m.penaltyFit.refillMs} ms (rms ${m.penaltyFit.rmsUs.toFixed(1)} us)` : 'no fit') +
+      `; every turn after more than the linger pooled: ${asleep.penaltyUs.toFixed(1)} us (${asleep.cells} cells, ${asleep.sleptTurns}/${asleep.awakeTurns} turns; reported only)`);
+    m.pooledPenaltyUs = asleep.penaltyUs;
     opts.log(`turns: in-turn CPU per handshake ${batches.map((x) => `${x.inTurnMsPerHandshake!.toFixed(2)}/${x.cpuMsPerHandshake.toFixed(2)} (${x.sleptTurnsPerHandshake!.toFixed(2)}/${x.wakeupsPerHandshake.toFixed(2)})`).join(' ')} [in turns/all ms (slept turns/wake-ups)]; ` +
       `a turn after a sleep costs ${m.penalty.penaltyUs.toFixed(1)} us more (${m.penalty.cells} cells, ${m.penalty.sleptTurns}/${m.penalty.awakeTurns} turns)`);
   } catch (e) {

@@ -65,7 +65,7 @@ export function splitProtocol(fit: ServerFit, a: SimCounts, b: SimCounts, echoes
     wakeupCycles: cyc(fit.wakeupMs),
     refillMs: fit.refillMs,
     offpathCycles: cyc(fit.split?.offWakeupMs ?? 0),
-    ...(fit.split ? { refillHow: 'one cost per wake-up (see cycles_per_wakeup): W (1 - exp(-sleep / tau)) through the bins of the sleep chose tau 1 ms and 16 ms in two calibrations of 2026-12-05 (noise)' } : {}),
+    ...(fit.split ? { refillHow: "fitted with cycles_per_wakeup through the turns' penalty by the sleep before them (bins 30-100 us .. above 10 ms), of 18 candidates (0, 0.25..64 ms) the one with the smallest weighted residual" } : {}),
     offpathHow: fit.split
       ? `real server: CPU outside its event-loop turns (kernel total - the turns' own CPU) per handshake = ${fit.split.offHandshakeMs.toFixed(3)} ms + ${(fit.split.offWakeupMs * 1000).toFixed(1)} us x wake-ups per handshake, least squares over ${fit.batches} handshake batches (rms ${fit.split.offRmsMs.toFixed(3)} ms); the per-handshake part is kept on the path (in cycles_per_handshake_message)`
       : 'not measured (the server wrote no turn statistics): all of a wake-up on the path',
@@ -73,7 +73,7 @@ export function splitProtocol(fit: ServerFit, a: SimCounts, b: SimCounts, echoes
       `${a.datagrams.toFixed(1)} datagrams and ${a.records.toFixed(1)} records, over ${a.messages.toFixed(1)} messages${clamp(messageRaw)}`,
     recordHow: `real server: ${(fit.echoMs * 1000).toFixed(1)} us CPU per extra echo less ${fit.echoWakeups.toFixed(2)} wake-ups, ${(d('cryptoCycles') / ghz / 1e3).toFixed(1)} us crypto and ${d('datagrams').toFixed(1)} datagrams, ` +
       `over ${d('records').toFixed(1)} records${clamp(recordRaw)}`,
-    wakeupHow: fit.split ? `real server's own turns: ${(fit.wakeupMs * 1000).toFixed(1)} us on the path: a turn after a gap longer than the linger against the same kind of turn (bytes in and out) in the same batch within 30 us of the turn before, pooled (the batch totals' line gave ${(fit.split.total.wakeupMs * 1000).toFixed(1)} us per wake-up on and off the path together, tau ${fit.split.total.refillMs} ms)` : `real server: ${(fit.wakeupMs * 1000).toFixed(1)} us CPU per wake-up (voluntary context switch), least squares of CPU per handshake on wake-ups per handshake (${fit.wakeupsMin.toFixed(2)}..${fit.wakeupsMax.toFixed(2)}) over ${fit.batches} handshake batches (rms residual ${fit.rmsMs.toFixed(3)} ms per handshake)` +
+    wakeupHow: fit.split ? `real server's own turns: ${(fit.wakeupMs * 1000).toFixed(1)} us on the path: a turn after a sleep against the same kind of turn (bytes in and out) in the same batch within 30 us of the turn before, pooled per bin of the sleep's length, W (1 - exp(-sleep / wakeup_refill_ms)) through the bins (the batch totals' line gave ${(fit.split.total.wakeupMs * 1000).toFixed(1)} us per wake-up on and off the path together, tau ${fit.split.total.refillMs} ms)` : `real server: ${(fit.wakeupMs * 1000).toFixed(1)} us CPU per wake-up (voluntary context switch), least squares of CPU per handshake on wake-ups per handshake (${fit.wakeupsMin.toFixed(2)}..${fit.wakeupsMax.toFixed(2)}) over ${fit.batches} handshake batches (rms residual ${fit.rmsMs.toFixed(3)} ms per handshake)` +
       (fit.refillMs > 0 ? `, each wake-up weighted by 1 - exp(-its batch's mean sleep / wakeup_refill_ms)` : ''),
   };
 }
