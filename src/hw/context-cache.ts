@@ -1,6 +1,6 @@
 // Connection-context cache: per-connection keys/IVs/sn keys/epochs/replay window held on the accelerator.
-// LRU over connection ids, O(1) per access (a Map kept in recency order: delete + set moves an entry to the end,
-// the first key is the least recently used).
+// LRU over connection ids, O(1) per access (a linked list in recency order over typed arrays indexed by id: a touch
+// moves an id to the most recent end, the head is the least recently used).
 //
 // Timing of access(conn): a lookup port (Resource, capacity = ports) is held for hit_ns. On a miss the context is
 // then fetched over the DMA (to-engine, context_bytes); if the cache was full the LRU context is evicted and
@@ -14,21 +14,30 @@ import type { RecordDma } from './dma.ts';
 import type { ContextCacheParams } from './params.ts';
 import type { Done } from './types.ts';
 
-/** Pure LRU set of connection ids (no timing). */
+/** Pure LRU set of connection ids (no timing): a doubly linked list in recency order over typed arrays indexed by id
+ *  (ids are small dense integers: the server application numbers its connections), so a touch allocates nothing
+ *  and 10^6 ids cost ~9 bytes each instead of a Map entry. */
 export class LruSet {
   readonly capacity: number;
-  private readonly m = new Map<number, true>();
+  /** Neighbours towards the least (prev) and most (next) recently used end; -1 at the ends. */
+  private prev = new Int32Array(64);
+  private next = new Int32Array(64);
+  /** 1 while the id is in the set. */
+  private in = new Uint8Array(64);
+  private head = -1; // least recently used
+  private tail = -1; // most recently used
+  private n = 0;
 
   constructor(capacity: number) {
     this.capacity = capacity;
   }
 
   get size(): number {
-    return this.m.size;
+    return this.n;
   }
 
   has(id: number): boolean {
-    return this.m.has(id);
+    return id < this.in.length && this.in[id] === 1;
   }
 
   /**
@@ -36,29 +45,72 @@ export class LruSet {
    * or -2 if nothing was evicted (or capacity is 0 and nothing is kept). Ids must be >= 0.
    */
   touch(id: number): number {
-    const m = this.m;
-    if (m.has(id)) {
-      m.delete(id);
-      m.set(id, true);
+    if (this.has(id)) {
+      if (this.tail !== id) {
+        this.unlink(id);
+        this.append(id);
+      }
       return -1;
     }
     if (this.capacity === 0) return -2;
     let evicted = -2;
-    if (m.size >= this.capacity) {
-      evicted = m.keys().next().value as number;
-      m.delete(evicted);
+    if (this.n >= this.capacity) {
+      evicted = this.head;
+      this.unlink(evicted);
+      this.in[evicted] = 0;
+      this.n--;
     }
-    m.set(id, true);
+    if (id >= this.in.length) this.grow(id);
+    this.append(id);
+    this.in[id] = 1;
+    this.n++;
     return evicted;
   }
 
   delete(id: number): boolean {
-    return this.m.delete(id);
+    if (!this.has(id)) return false;
+    this.unlink(id);
+    this.in[id] = 0;
+    this.n--;
+    return true;
   }
 
   /** Ids from least to most recently used. */
   keys(): number[] {
-    return [...this.m.keys()];
+    const out: number[] = [];
+    for (let id = this.head; id !== -1; id = this.next[id]!) out.push(id);
+    return out;
+  }
+
+  private unlink(id: number): void {
+    const p = this.prev[id]!;
+    const x = this.next[id]!;
+    if (p === -1) this.head = x;
+    else this.next[p] = x;
+    if (x === -1) this.tail = p;
+    else this.prev[x] = p;
+  }
+
+  private append(id: number): void {
+    this.prev[id] = this.tail;
+    this.next[id] = -1;
+    if (this.tail === -1) this.head = id;
+    else this.next[this.tail] = id;
+    this.tail = id;
+  }
+
+  private grow(id: number): void {
+    let cap = this.in.length;
+    while (cap <= id) cap *= 2;
+    const prev = new Int32Array(cap);
+    prev.set(this.prev);
+    const next = new Int32Array(cap);
+    next.set(this.next);
+    const inn = new Uint8Array(cap);
+    inn.set(this.in);
+    this.prev = prev;
+    this.next = next;
+    this.in = inn;
   }
 }
 
@@ -74,8 +126,9 @@ export class ContextCache extends BlockBase {
    *  and whether the last access was one. Not in counters() (the shipped outputs list those). */
   capacityMisses = 0;
   lastCapacityMiss = false;
-  /** Ids evicted and not accessed or removed since. */
-  private readonly evicted = new Set<number>();
+  /** 1 for the ids evicted and not accessed or removed since (indexed by id, grown as ids grow), and their number. */
+  private evicted = new Uint8Array(64);
+  private evictedCount = 0;
   /** Test hook: every access and removal, in order (null: off). */
   observer: ((conn: number, op: 'access' | 'remove') => void) | null = null;
   private readonly missPool: MissJob[] = [];
@@ -114,12 +167,22 @@ export class ContextCache extends BlockBase {
     }
     this.misses++;
     this.count('miss');
-    this.lastCapacityMiss = this.evicted.size > 0 && this.evicted.delete(conn);
+    this.lastCapacityMiss = this.evictedCount > 0 && this.unevict(conn);
     if (this.lastCapacityMiss) this.capacityMisses++;
     const bytes = this.params.context_bytes;
     if (r >= 0) {
       this.evictions++;
-      this.evicted.add(r);
+      if (r >= this.evicted.length) {
+        let cap = this.evicted.length;
+        while (cap <= r) cap *= 2;
+        const e = new Uint8Array(cap);
+        e.set(this.evicted);
+        this.evicted = e;
+      }
+      if (this.evicted[r] === 0) {
+        this.evicted[r] = 1;
+        this.evictedCount++;
+      }
       this.dma.transfer(bytes, 'from-engine', null);
     }
     const m = this.missPool.pop() ?? new MissJob(this);
@@ -181,7 +244,15 @@ export class ContextCache extends BlockBase {
   remove(conn: number): void {
     if (this.observer !== null) this.observer(conn, 'remove');
     this.lru.delete(conn);
-    if (this.evicted.size > 0) this.evicted.delete(conn);
+    if (this.evictedCount > 0) this.unevict(conn);
+  }
+
+  /** Takes `conn` off the evicted ids; true if it was on them. */
+  private unevict(conn: number): boolean {
+    if (conn >= this.evicted.length || this.evicted[conn] === 0) return false;
+    this.evicted[conn] = 0;
+    this.evictedCount--;
+    return true;
   }
 
   override resetStats(): void {

@@ -44,6 +44,9 @@ function seedTo64(seed: Seed): bigint {
 }
 
 const TWO_PI = 2 * Math.PI;
+/** Key and name of every leaf stream (RngStream.deriveLeaf); no real key is negative. */
+const LEAF_KEY = -1n;
+const LEAF_NAME = '(leaf)';
 
 /** One independent random stream (xoshiro128**). */
 export class RngStream {
@@ -57,10 +60,12 @@ export class RngStream {
   private spare = NaN; // second Box-Muller variate
   private children: Map<string, RngStream> | null = null;
 
-  constructor(key: bigint, name = '') {
-    this.key = key & M64;
-    this.name = name;
-    let x = this.key;
+  /** `leaf`: keep neither key nor name (deriveLeaf). */
+  constructor(key: bigint, name = '', leaf = false) {
+    key &= M64;
+    this.key = leaf ? LEAF_KEY : key;
+    this.name = leaf ? LEAF_NAME : name;
+    let x = key;
     const words: number[] = [];
     for (let i = 0; i < 2; i++) {
       x = (x + 0x9e3779b97f4a7c15n) & M64;
@@ -179,6 +184,7 @@ export class RngStream {
   /** The sub-stream `name` of this stream: key mix64(this.key XOR fnv1a64(name)). Cached: the same name returns
    *  the same (stateful) object. */
   stream(name: string): RngStream {
+    if (this.key === LEAF_KEY) throw new RangeError('a leaf stream (deriveLeaf) has no sub-streams');
     const m = (this.children ??= new Map());
     let s = m.get(name);
     if (s === undefined) {
@@ -192,7 +198,16 @@ export class RngStream {
    *  state owned by one short-lived holder (a simulated client's streams), so that it is freed with the holder; the
    *  caller must not derive the same name twice and expect one shared state. */
   derive(name: string): RngStream {
+    if (this.key === LEAF_KEY) throw new RangeError('a leaf stream (deriveLeaf) has no sub-streams');
     return new RngStream(mix64(this.key ^ fnv1a64(name)), this.name === '' ? name : `${this.name}/${name}`);
+  }
+
+  /** derive(name) for a stream nothing derives from (a simulated client's own streams, 10^6 of them at once in a
+   *  device fleet): the same draws, but it keeps neither its 64-bit key (a BigInt) nor its name (~60 B less);
+   *  stream() and derive() on it throw. */
+  deriveLeaf(name: string): RngStream {
+    if (this.key === LEAF_KEY) throw new RangeError('a leaf stream (deriveLeaf) has no sub-streams');
+    return new RngStream(mix64(this.key ^ fnv1a64(name)), '', true);
   }
 }
 

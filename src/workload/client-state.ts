@@ -47,7 +47,7 @@ export class Client extends Member implements Handshaking, ClientChoice {
   ) {
     super(i, start, root, network);
     this.addr = `client-${i}`;
-    this.rng = root.derive(`client/${i}`);
+    this.rng = root.deriveLeaf(`client/${i}`);
   }
 }
 

@@ -18,12 +18,16 @@ export class NetworkModel {
   private readonly delayMs: ReturnType<typeof oneWayDelayMs>;
   /** Datagrams dropped by random loss. */
   lost = 0;
+  /** The one-way delay, ps, when it is a constant without jitter (no draws, no sampler per client); else undefined. */
+  readonly constantDelayPs: Ps | undefined;
 
   constructor(cfg: NetworkConfig, ipVersion: 4 | 6) {
     this.cfg = cfg;
     this.ipVersion = ipVersion;
     this.psPerBit = PS_PER_US / cfg.access_bandwidth_mbps; // 1 bit at 1 Mbit/s = 1 us
     this.delayMs = oneWayDelayMs(cfg);
+    const d = this.delayMs;
+    this.constantDelayPs = typeof d === 'number' && cfg.jitter_ms === 0 ? fromMs(d) : undefined;
   }
 
   /** A per-client sampler of one-way delay + jitter, ps. */

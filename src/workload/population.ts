@@ -50,23 +50,31 @@ export function arrivalTimes(a: Arrival, count: number, root: Rng): Ps[] {
 
 /**
  * What the population's members share in both simulations: index, start time, network and traffic streams, access
- * link and a processing queue (`busy`: the time the client's processor is free again).
+ * link (its own `upFree` / `downFree`: a LinkState) and a processing queue (`busy`: the time the client's processor
+ * is free again). Kept small: 10^6 of them live at once in a device fleet (docs/simulation.md "Memory per connection").
  */
-export class Member {
+export class Member implements LinkState {
   readonly net: RngStream;
   /** Record sizes and gaps of the member's traffic (both directions: the server's download to it too). */
   readonly traffic: RngStream;
-  /** One-way network delay sampler (on `net`). */
-  readonly delay: () => Ps;
-  readonly link: LinkState = { upFree: 0, downFree: 0 };
+  upFree: Ps = 0;
+  downFree: Ps = 0;
   busy: Ps = 0;
+  /** One-way delay sampler on `net`, created on first use (none with a constant delay: NetworkModel.constantDelayPs). */
+  private sampler: (() => Ps) | undefined = undefined;
 
   /** `start`: when the member starts; a resuming client (resumption.ts) moves it to each new session's start. */
-  constructor(readonly i: number, public start: Ps, root: Rng, network: NetworkModel) {
+  constructor(readonly i: number, public start: Ps, root: Rng, private readonly network: NetworkModel) {
     // derived, not cached on the root: the streams live and die with the member (same draws as root.stream)
-    this.net = root.derive(`net/${i}`);
-    this.traffic = root.derive(`traffic/${i}`);
-    this.delay = network.delaySampler(this.net);
+    this.net = root.deriveLeaf(`net/${i}`);
+    this.traffic = root.deriveLeaf(`traffic/${i}`);
+  }
+
+  /** One-way network delay, ps (draws from `net` unless the delay is constant). */
+  delay(): Ps {
+    const c = this.network.constantDelayPs;
+    if (c !== undefined) return c;
+    return (this.sampler ??= this.network.delaySampler(this.net))();
   }
 }
 

@@ -72,7 +72,7 @@ export class Transport {
       return;
     }
     const delay = c.delay();
-    const at = net.uplink(c.link, d.length, now, delay);
+    const at = net.uplink(c, d.length, now, delay);
     this.probe.network(c, log, now, at);
     this.k.at(at, this.toServer, this.take(c, c.addr, d, log));
   }
@@ -87,7 +87,7 @@ export class Transport {
       return;
     }
     const delay = c.delay();
-    const at = net.downlink(c.link, datagram.length, now, delay);
+    const at = net.downlink(c, datagram.length, now, delay);
     this.probe.network(c, log, now, at);
     this.k.at(at, this.toClient, this.take(c, address, datagram, log));
   }

@@ -70,7 +70,7 @@ export function runUdpBaseline(sc: Scenario, model: ModelConfig, seed: number): 
       ledger.drop('network_loss');
       return;
     }
-    const at = net.uplink(c.link, size, c.busy, c.delay());
+    const at = net.uplink(c, size, c.busy, c.delay());
     k.at(at, () => serverReceive(c, size, sentAt));
   }
 
@@ -98,7 +98,7 @@ export function runUdpBaseline(sc: Scenario, model: ModelConfig, seed: number): 
             ledger.drop('network_loss');
             return;
           }
-          const at = net.downlink(c.link, size, k.now, c.delay());
+          const at = net.downlink(c, size, k.now, c.delay());
           k.at(at, () => {
             const s = at > c.busy ? at : c.busy;
             c.busy = s + recordPs;

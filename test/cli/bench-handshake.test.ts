@@ -3,7 +3,8 @@
 // full row RSA without a second one; a handshake that cannot complete gives a row with the refusal reason.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { handshakeRows, measureFull } from '../../src/cli/bench/handshake.ts';
+import { addSplits, handshakeRows, measureFull } from '../../src/cli/bench/handshake.ts';
+import { CallClock } from '../../src/cli/bench/handshake-split.ts';
 import { loadSetup, pooledRandom, replay, type Call } from '../../src/cli/bench/handshake-world.ts';
 import type { CryptoProvider } from '../../src/dtls/index.ts';
 
@@ -65,6 +66,37 @@ test('a handshake that cannot complete: the row says why instead of timing anyth
   assert.is(row.handshake, 'rsa-2048');
   assert.match(String(row.refused), /did not complete \(client sent \w+/);
   assert.is(row.handshakes_per_s, undefined);
+});
+
+test('--split: each completed full row gets the split, its per-method parts counting the calls of every kind', async () => {
+  const rows = handshakeRows(['--provider', 'node', '--n', '2', '--no-psk']);
+  await addSplits(rows, ['--provider', 'node', '--n', '2', '--no-psk']);
+  const [full, rsa] = rows;
+  assert.is(rsa!.split, undefined); // only the full row
+  const s = full!.split as Record<string, unknown>;
+  assert.is(s.rounds, 5);
+  for (const k of ['live_wall_ms', 'live_asym_calls_ms', 'replay_ms', 'replay_interleaved_ms', 'stub_ms']) {
+    assert.ok(typeof s[k] === 'number' && (s[k] as number) > 0, k);
+  }
+  const per = s.per_method_ms as Record<string, Record<string, number>>;
+  assert.equal(Object.keys(per).sort(), ['kxDerive', 'kxGenerate', 'sign', 'verify']);
+  for (const m of Object.values(per)) for (const v of Object.values(m)) assert.ok(v > 0);
+});
+
+test('CallClock times and counts the asymmetric calls only, and passes results and other methods through', () => {
+  const clock = new CallClock();
+  const sig = new Uint8Array([1, 2]);
+  const base = { sign: () => sig, verify: () => true, kxGenerate: () => 'kp', kxDerive: () => null, hash: () => 'h' };
+  const p = clock.timed(base as unknown as CryptoProvider) as unknown as typeof base;
+  assert.ok(p.sign() === sig);
+  assert.is(p.verify(), true);
+  assert.is(p.verify(), true);
+  assert.is(p.hash(), 'h');
+  assert.equal(clock.calls, { kxGenerate: 0, kxDerive: 0, sign: 1, verify: 2 });
+  assert.ok(clock.total >= 0 && Math.abs(clock.total - (clock.byMethod.sign + clock.byMethod.verify)) < 1e-9);
+  clock.reset();
+  assert.equal(clock.calls, { kxGenerate: 0, kxDerive: 0, sign: 0, verify: 0 });
+  assert.is(clock.total, 0);
 });
 
 test.run();

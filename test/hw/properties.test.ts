@@ -53,6 +53,43 @@ test('LRU set behaves like a reference list model', () => {
   );
 });
 
+test('LRU set with deletes and ids past its initial arrays (grown on demand) behaves like the reference list model', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 0, max: 40 }),
+      fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 500 })), { maxLength: 400 }),
+      (cap, seq) => {
+        const l = new LruSet(cap);
+        const ref: number[] = [];
+        for (const [del, id] of seq) {
+          const i = ref.indexOf(id);
+          if (del) {
+            assert.is(l.delete(id), i >= 0);
+            if (i >= 0) ref.splice(i, 1);
+            continue;
+          }
+          let expected: number;
+          if (i >= 0) {
+            ref.splice(i, 1);
+            ref.push(id);
+            expected = -1;
+          } else if (cap === 0) {
+            expected = -2;
+          } else {
+            expected = ref.length >= cap ? ref.shift()! : -2;
+            ref.push(id);
+          }
+          assert.is(l.touch(id), expected);
+          assert.is(l.size, ref.length);
+        }
+        assert.equal(l.keys(), ref);
+        for (const id of [0, 7, 499, 5000]) assert.is(l.has(id), ref.includes(id));
+      },
+    ),
+    RUN,
+  );
+});
+
 test('loaded platform: every op completes once, AEAD busy time = sum of occupancies, deterministic', () => {
   const model = loadModel('baseline', ['cpu.invocation_cycles=500']);
   const opArb = fc.record({

@@ -136,4 +136,23 @@ test('fill: deterministic bytes, every length, roughly uniform', () => {
   src.fill(new Uint8Array(4));
 });
 
+test('deriveLeaf: the same draws as derive (and as stream) of that name; keeps no key or name; no sub-streams', () => {
+  const root = new Rng(42);
+  const a = root.derive('net/7');
+  const b = root.deriveLeaf('net/7');
+  const c = new Rng(42).stream('net/7');
+  for (let i = 0; i < 50; i++) {
+    const x = a.nextU32();
+    assert.is(b.nextU32(), x);
+    assert.is(c.nextU32(), x);
+  }
+  assert.is(a.normal(), b.normal());
+  assert.is(typeof b.key, 'bigint');
+  assert.ok(b.key < 0n, 'no real key kept');
+  assert.is.not(b.name, 'net/7');
+  assert.throws(() => b.derive('x'), /leaf/);
+  assert.throws(() => b.stream('x'), /leaf/);
+  assert.throws(() => b.deriveLeaf('x'), /leaf/);
+});
+
 test.run();

@@ -5,7 +5,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Rng, type RngStream } from '../../src/sim/index.ts';
 import type { TrafficConfig } from '../../src/workload/config/index.ts';
-import { arrivalTimes, gapPs, pickWeighted, plannedRecords, recordSize } from '../../src/workload/population.ts';
+import { arrivalTimes, gapPs, Member, pickWeighted, plannedRecords, recordSize } from '../../src/workload/population.ts';
+import { NetworkSchema } from '../../src/workload/config/scenario.ts';
+import { NetworkModel } from '../../src/workload/network.ts';
 
 /** A stream whose draws are the given values, in order. */
 function fixed(...values: number[]): RngStream {
@@ -56,6 +58,23 @@ test('records planned: records_per_client, unbounded for duration_ms, else none'
   assert.is(plannedRecords(traffic({ records_per_client: 20 })), 20);
   assert.is(plannedRecords(traffic({ duration_ms: 5 })), Infinity);
   assert.is(plannedRecords(traffic({})), 0);
+});
+
+test('a member holds its two streams and numbers only: no link object, no delay closure with a constant delay', () => {
+  const net = new NetworkModel(NetworkSchema.parse({ rtt_ms: 50 }), 4);
+  const m = new Member(3, 0, new Rng(1), net);
+  // layout: i, start, net, traffic, upFree, downFree, busy, sampler, network
+  const objects = Object.entries(m).filter(([, v]) => typeof v === 'object' && v !== null || typeof v === 'function');
+  assert.equal(objects.map(([k]) => k).sort(), ['net', 'network', 'traffic']);
+  assert.is(m.delay(), 25_000_000_000); // rtt 50 ms / 2, ps
+  assert.is((m as unknown as { sampler: unknown }).sampler, undefined, 'no sampler for a constant delay');
+  // a drawn delay: the sampler is made on first use and draws from the member's network stream, as before
+  const jitter = new NetworkModel(NetworkSchema.parse({ rtt_ms: 50, jitter_ms: 2 }), 4);
+  const a = new Member(3, 0, new Rng(1), jitter);
+  const ref = new Rng(1).derive('net/3');
+  const d = a.delay();
+  assert.is(d, Math.round((25 + ref.next() * 2) * 1e9));
+  assert.is(typeof (a as unknown as { sampler: unknown }).sampler, 'function');
 });
 
 test.run();

@@ -108,7 +108,10 @@ function recordingDyn(p: CryptoProvider, sink: { readonly log: Call[] | undefine
   return r as unknown as CryptoProvider;
 }
 
-export function makeWorld(kind: ProviderKind, rng: RandomSource, s: Setup, o: WorldOpts, stub = false): World {
+/** `wrap` (./handshake-split.ts) sees each provider after the stub and before the recording layer. */
+export function makeWorld(
+  kind: ProviderKind, rng: RandomSource, s: Setup, o: WorldOpts, stub = false, wrap?: (p: CryptoProvider) => CryptoProvider,
+): World {
   const w = { setup: s, opts: o, log: undefined, n: 0 } as World;
   const sink = { get log() { return w.log; } };
   let pc = createProvider(kind, rng);
@@ -119,6 +122,10 @@ export function makeWorld(kind: ProviderKind, rng: RandomSource, s: Setup, o: Wo
       sig: ps.sign(s.credential.scheme, s.credential.privateKey, new Uint8Array(32)) };
     pc = stubbed(pc, canned);
     ps = stubbed(ps, canned);
+  }
+  if (wrap) {
+    pc = wrap(pc);
+    ps = wrap(ps);
   }
   pc = recordingDyn(pc, sink);
   ps = recordingDyn(ps, sink);

@@ -1,5 +1,5 @@
 // `npm run bench -- handshake [--json] [--provider node|noble] [--n 300] [--no-cookie] [--group x25519|secp256r1]
-//   [--key ecdsa|ed25519|rsa] [--suite NAME] [--no-rsa] [--no-psk]`
+//   [--key ecdsa|ed25519|rsa] [--suite NAME] [--no-rsa] [--no-psk] [--split]`
 // Rows per provider:
 //  - full: full handshakes with the --key chain (default ecdsa: P-256 leaf <- intermediate <- root);
 //  - rsa-2048: the same with the RSA-2048 leaf <- 3072 <- 4096 test chain, rsa_pss_rsae_sha256 (the client opting in
@@ -12,12 +12,15 @@
 // arguments and replayed alone in the same run; the ratio handshake wall time / asymmetric-crypto time says how much
 // the protocol code costs on top of the unavoidable public-key work. Target: ratio <= 1.5 with the node provider
 // (full row). A third measurement runs the same handshakes with the asymmetric calls answered from precomputed
-// results: the protocol work alone.
+// results: the protocol work alone. --split adds to each full row a `split` (./handshake-split.ts, own rounds after
+// the ratio rounds): the live wall time divided into time inside the asymmetric calls and protocol time, against the
+// replay alone, the replay interleaved with stubbed handshakes, the stubbed handshakes and the GC time of each.
 import {
   createProvider, getSuite, type KxGroup, type ProviderKind, type RandomSource,
 } from '../../dtls/index.ts';
 import { CertificateVerifier } from '../../dtls/cert/index.ts';
 import { pskRows } from './handshake-psk.ts';
+import { measureSplit, splitLine, type Split } from './handshake-split.ts';
 import {
   BENCH_CLOCK, KEYS, handshakeOnce, loadSetup, makeWorld, pooledRandom, replay, type Call, type KeyArg, type Setup,
   type WorldOpts,
@@ -161,11 +164,23 @@ function line(r: Row): string {
     `${r.target_ratio ? ` (target <= ${r.target_ratio}: ${r.pass ? 'PASS' : 'FAIL'})` : ''}\n`;
 }
 
+/** --split: the split of each completed full row (same provider, chain and options as the row). */
+export async function addSplits(rows: Row[], args: string[]): Promise<void> {
+  const arg = (n: string) => { const i = args.indexOf(`--${n}`); return i >= 0 ? args[i + 1] : undefined; };
+  const setup = loadSetup((arg('key') ?? 'ecdsa') as KeyArg);
+  for (const r of rows) {
+    if (r.handshake !== 'full' || r.refused !== undefined) continue;
+    const o = { cookie: r.cookie as boolean, group: r.group as KxGroup, suite: getSuite(String(r.suite)).name };
+    r.split = await measureSplit(r.provider as ProviderKind, pooledRandom(), setup, o, Math.max(5, Math.floor(r.handshakes as number / 10)));
+  }
+}
+
 export async function run(opts: { json: boolean; args: string[] }): Promise<void> {
   const rows = handshakeRows(opts.args);
+  if (opts.args.includes('--split')) await addSplits(rows, opts.args);
   if (opts.json) {
     process.stdout.write(JSON.stringify({ bench: 'handshake', results: rows }, null, 2) + '\n');
     return;
   }
-  for (const r of rows) process.stdout.write(line(r));
+  for (const r of rows) process.stdout.write(line(r) + (r.split ? splitLine(r.split as Split) : ''));
 }

@@ -40,13 +40,39 @@ function sub(t: number): number {
 }
 
 export function aesExpandKey(key: Uint8Array): AesKey {
-  const nk = key.length / 4;
   if (key.length !== 16 && key.length !== 32) throw new RangeError('AES key must be 16 or 32 bytes');
+  const w = new Uint32Array(4 * (key.length / 4 + 7));
+  return { rounds: expandInto(key, w), w };
+}
+
+/** The one schedule aesScheduleOf hands out (AES-256 size), and the key it holds. */
+const SHARED: { rounds: number; w: Uint32Array } = { rounds: 0, w: new Uint32Array(60) };
+let sharedKey: Uint8Array | null = null;
+
+/**
+ * The round keys of `key` in a schedule shared by every caller: valid until the next aesScheduleOf call for another
+ * key, so only for use within one synchronous operation (a mask, a CCM seal or open). `key` must not change while
+ * it may still be the cached one (the callers pass private copies). A new Uint32Array per schedule is an off-heap
+ * backing store per record with per-record keys; the expansion itself costs about one block encryption, and a
+ * long-lived key no longer keeps its 176-240 bytes of round keys.
+ */
+export function aesScheduleOf(key: Uint8Array): AesKey {
+  if (key !== sharedKey) {
+    if (key.length !== 16 && key.length !== 32) throw new RangeError('AES key must be 16 or 32 bytes');
+    SHARED.rounds = expandInto(key, SHARED.w);
+    sharedKey = key;
+  }
+  return SHARED;
+}
+
+/** FIPS 197 5.2 key expansion of `key` into w[0 .. 4 * (rounds + 1)); returns the rounds. */
+function expandInto(key: Uint8Array, w: Uint32Array): number {
+  const nk = key.length / 4;
   const rounds = nk + 6;
-  const w = new Uint32Array(4 * (rounds + 1));
+  const end = 4 * (rounds + 1);
   for (let i = 0; i < nk; i++) w[i] = ((key[4 * i]! << 24) | (key[4 * i + 1]! << 16) | (key[4 * i + 2]! << 8) | key[4 * i + 3]!) >>> 0;
   let rcon = 1;
-  for (let i = nk; i < w.length; i++) {
+  for (let i = nk; i < end; i++) {
     let t = w[i - 1]!;
     if (i % nk === 0) {
       t = (sub(((t << 8) | (t >>> 24)) >>> 0) ^ (rcon << 24)) >>> 0;
@@ -56,7 +82,7 @@ export function aesExpandKey(key: Uint8Array): AesKey {
     }
     w[i] = (w[i - nk]! ^ t) >>> 0;
   }
-  return { rounds, w };
+  return rounds;
 }
 
 /** out[0..16) = AES_k(input[0..16)). */

@@ -9,21 +9,30 @@
 //   A_i   = (L - 1) || nonce || i (L bytes);  ciphertext = P XOR AES(A_1), AES(A_2) ...;  tag = T XOR AES(A_0)
 //
 // The general nonce lengths 7..13 and even tag lengths 4..16 are accepted so that the SP 800-38C and RFC 3610
-// example vectors can be checked (test/dtls/ccm.test.ts). Allocation-free apart from the returned plaintext.
+// example vectors can be checked (test/dtls/ccm.test.ts). Allocation-free apart from the returned plaintext: the
+// round keys come from aesScheduleOf (one shared schedule, re-expanded when another key used it last) and the
+// block scratch is shared by every instance (each call runs to completion before another can start).
 // Not constant-time (T-table AES, see ./aes-block.ts); the tag comparison is.
-import { aesEncryptBlock, aesExpandKey, type AesKey } from './aes-block.ts';
+import { aesEncryptBlock, aesScheduleOf, type AesKey } from './aes-block.ts';
+
+/** CBC-MAC state, counter block, key-stream block, S0 (scratch of every AesCcm call). */
+const MAC = new Uint8Array(16);
+const CTR = new Uint8Array(16);
+const KS = new Uint8Array(16);
+const S0 = new Uint8Array(16);
 
 export class AesCcm {
-  private readonly k: AesKey;
-  /** CBC-MAC state, counter block, key-stream block, S0 (scratch, reused by every call). */
-  private readonly mac = new Uint8Array(16);
-  private readonly ctr = new Uint8Array(16);
-  private readonly ks = new Uint8Array(16);
-  private readonly s0 = new Uint8Array(16);
+  private readonly mac = MAC;
+  private readonly ctr = CTR;
+  private readonly ks = KS;
+  private readonly s0 = S0;
+  /** The round keys of this call (set by start()). */
+  private k: AesKey | null = null;
 
-  constructor(key: Uint8Array, readonly tagLength: number) {
+  /** `key` is kept by reference: the caller hands over a copy it never changes (aesScheduleOf). */
+  constructor(private readonly key: Uint8Array, readonly tagLength: number) {
     if (tagLength < 4 || tagLength > 16 || tagLength % 2 !== 0) throw new RangeError('CCM tag length must be 4, 6, ..., 16');
-    this.k = aesExpandKey(key);
+    if (key.length !== 16 && key.length !== 32) throw new RangeError('AES key must be 16 or 32 bytes');
   }
 
   /**
@@ -33,7 +42,8 @@ export class AesCcm {
   sealTo(nonce: Uint8Array, aad: Uint8Array, pt: Uint8Array, out: Uint8Array, off: number): number {
     const n = pt.length;
     this.start(nonce, aad, n);
-    const { k, mac, ctr, ks } = this;
+    const { mac, ctr, ks } = this;
+    const k = this.k!;
     for (let pos = 0, i = 1; pos < n; pos += 16, i++) {
       const len = Math.min(16, n - pos);
       for (let j = 0; j < len; j++) mac[j] = mac[j]! ^ pt[pos + j]!;
@@ -59,7 +69,8 @@ export class AesCcm {
     if (ct.length < t) return null;
     const n = ct.length - t;
     if (!this.start(nonce, aad, n)) return null;
-    const { k, mac, ctr, ks } = this;
+    const { mac, ctr, ks } = this;
+    const k = this.k!;
     const pt = new Uint8Array(n);
     for (let pos = 0, i = 1; pos < n; pos += 16, i++) {
       const len = Math.min(16, n - pos);
@@ -88,7 +99,9 @@ export class AesCcm {
     if (nl < 7 || nl > 13) throw new RangeError('CCM nonce must be 7..13 bytes');
     const q = 15 - nl;
     if (q < 4 && n >= 2 ** (8 * q)) return false;
-    const { k, mac, ctr } = this;
+    const { mac, ctr } = this;
+    const k = aesScheduleOf(this.key);
+    this.k = k;
     // B0
     mac[0] = (aad.length > 0 ? 0x40 : 0) | (((this.tagLength - 2) / 2) << 3) | (q - 1);
     mac.set(nonce, 1);

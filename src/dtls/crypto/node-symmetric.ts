@@ -1,5 +1,5 @@
-// The node:crypto provider's symmetric objects (./node.ts): AEAD keys (one createCipheriv per record: OpenSSL cannot
-// be re-keyed through node's API), record-number maskers (JS single-block AES / ChaCha20 by default, OpenSSL on
+// The node:crypto provider's symmetric objects (./node.ts): AEAD keys (GCM and ChaCha20-Poly1305: one createCipheriv
+// per record, OpenSSL cannot be re-keyed through node's API; CCM in JS, ./ccm.ts), record-number maskers (JS single-block AES / ChaCha20 by default, OpenSSL on
 // request) and transcript hashes (SHA-256 in JS, SHA-384 through OpenSSL). Each reports its operation to the
 // provider's observer.
 import * as nc from 'node:crypto';
@@ -15,15 +15,16 @@ import {
 } from './provider.ts';
 import { finalBlocks, HASH_BLOCK } from './blocks.ts';
 import { chachaKeyWords, chachaMask16 } from './chacha-block.ts';
-import { aesEncryptBlock, aesExpandKey, type AesKey } from './aes-block.ts';
+import { aesEncryptBlock, aesScheduleOf } from './aes-block.ts';
 import type { NodeProvider } from './node.ts';
+import { AesCcm } from './ccm.ts';
 import { sha256DigestOf, sha256Init, sha256Update } from './sha256-block.ts';
 
 const NODE_AEAD: Record<AeadAlg, string> = {
   'AES-128-GCM': 'aes-128-gcm',
   'AES-256-GCM': 'aes-256-gcm',
   'CHACHA20-POLY1305': 'chacha20-poly1305',
-  'AES-128-CCM': 'aes-128-ccm',
+  'AES-128-CCM': 'aes-128-ccm', // not used: CCM runs in JS (NodeAead.js)
   'AES-128-CCM-8': 'aes-128-ccm',
 };
 export const NODE_HASH: Record<HashAlg, string> = { 'SHA-256': 'sha256', 'SHA-384': 'sha384' };
@@ -44,6 +45,11 @@ export class NodeAead implements AeadKey {
   /** A private copy of the raw key: createCipheriv takes raw bytes as fast as a KeyObject (measured: 2.78 vs 2.83
    *  us per 60-byte AES-128-GCM seal), and createSecretKey would cost ~1 us plus a native handle per epoch. */
   private readonly key: Uint8Array;
+  /** AES-CCM in JS (./ccm.ts) for the CCM suites: OpenSSL's CCM through node:crypto is one cipher object, four native
+   *  calls and three Buffers per record (~9 us per 64-byte CCM_8 record, the largest cost of an iot-fleet run); the JS
+   *  form is ~11 single-block AES calls for such a record, same bytes (test/dtls/ccm.test.ts, the RFC 9147 / RFC 8448
+   *  vectors). Created at first use: a key kept for a whole epoch pays its key schedule once. */
+  private js: AesCcm | undefined = undefined;
   constructor(private readonly p: NodeProvider, readonly alg: AeadAlg, key: Uint8Array) {
     if (key.length !== AEAD_KEY_LENGTH[alg]) throw new CryptoError(`${alg}: key must be ${AEAD_KEY_LENGTH[alg]} bytes`);
     this.cipherName = NODE_AEAD[alg];
@@ -55,10 +61,16 @@ export class NodeAead implements AeadKey {
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, outBuf?: Uint8Array): Uint8Array {
     const n = plaintext.length;
     const t = this.tagLength;
+    if (this.ccm) {
+      const out = outBuf ? outBuf.subarray(0, n + t) : new Uint8Array(n + t);
+      (this.js ??= new AesCcm(this.key, t)).sealTo(nonce, aad, plaintext, out, 0);
+      const o = this.p.observer;
+      if (o) o({ op: 'aead-seal', alg: this.alg, inputBytes: n, outputBytes: n + t, aadBytes: aad.length });
+      return out;
+    }
     const c = createCipheriv(this.cipherName as 'aes-128-gcm', this.key, nonce, this.tagOpts);
-    if (this.ccm) c.setAAD(aad, { plaintextLength: n });
-    else c.setAAD(aad);
-    const ct = n > 0 || this.ccm ? c.update(plaintext) : undefined; // OpenSSL CCM needs an update() even when empty
+    c.setAAD(aad);
+    const ct = n > 0 ? c.update(plaintext) : undefined;
     c.final();
     const out = outBuf ? outBuf.subarray(0, n + t) : new Uint8Array(n + t);
     if (ct) out.set(ct, 0);
@@ -73,10 +85,16 @@ export class NodeAead implements AeadKey {
     const t = this.tagLength;
     out.set(head, offset);
     out.set(tail, offset + head.length);
+    if (this.ccm) {
+      const p = out.subarray(offset, offset + n);
+      (this.js ??= new AesCcm(this.key, t)).sealTo(nonce, aad, p, out, offset); // in place (ccm.ts allows the alias)
+      const o = this.p.observer;
+      if (o) o({ op: 'aead-seal', alg: this.alg, inputBytes: n, outputBytes: n + t, aadBytes: aad.length });
+      return n + t;
+    }
     const c = createCipheriv(this.cipherName as 'aes-128-gcm', this.key, nonce, this.tagOpts);
-    if (this.ccm) c.setAAD(aad, { plaintextLength: n });
-    else c.setAAD(aad);
-    if (n > 0 || this.ccm) out.set(c.update(out.subarray(offset, offset + n)), offset);
+    c.setAAD(aad);
+    if (n > 0) out.set(c.update(out.subarray(offset, offset + n)), offset);
     c.final();
     out.set(c.getAuthTag(), offset + n);
     const obs = this.p.observer;
@@ -86,14 +104,15 @@ export class NodeAead implements AeadKey {
   open(nonce: Uint8Array, aad: Uint8Array, ct: Uint8Array): Uint8Array | null {
     let pt: Uint8Array | null = null;
     const t = this.tagLength;
-    if (ct.length >= t) {
+    if (this.ccm) {
+      pt = (this.js ??= new AesCcm(this.key, t)).open(nonce, aad, ct);
+    } else if (ct.length >= t) {
       const n = ct.length - t;
       try {
         const d = createDecipheriv(this.cipherName as 'aes-128-gcm', this.key, nonce, this.tagOpts);
         d.setAuthTag(ct.subarray(n));
-        if (this.ccm) d.setAAD(aad, { plaintextLength: n });
-        else d.setAAD(aad);
-        const r = n > 0 || this.ccm ? u8(d.update(ct.subarray(0, n))) : new Uint8Array(0);
+        d.setAAD(aad);
+        const r = n > 0 ? u8(d.update(ct.subarray(0, n))) : new Uint8Array(0);
         d.final();
         pt = r;
       } catch {
@@ -114,7 +133,8 @@ const MASK_OUT = new Uint8Array(16);
 
 export class NodeAesMasker implements SnMasker {
   private readonly c: nc.Cipher | undefined;
-  private readonly k: AesKey | undefined;
+  /** A private copy of sn_key; its round keys come from aesScheduleOf at each mask. */
+  private readonly k: Uint8Array | undefined;
   private readonly alg: string;
   constructor(private readonly p: NodeProvider, key: Uint8Array) {
     if (key.length !== 16 && key.length !== 32) throw new CryptoError('AES sn_key must be 16 or 32 bytes');
@@ -124,11 +144,11 @@ export class NodeAesMasker implements SnMasker {
       this.c = nc.createCipheriv(key.length === 16 ? 'aes-128-ecb' : 'aes-256-ecb', key, null);
       this.c.setAutoPadding(false);
     } else {
-      this.k = aesExpandKey(key);
+      this.k = key.slice();
     }
   }
   mask(sample: Uint8Array): Uint8Array {
-    const m = this.c ? u8(this.c.update(sample.length === 16 ? sample : sample.subarray(0, 16))) : aesEncryptBlock(this.k!, sample, MASK_OUT);
+    const m = this.c ? u8(this.c.update(sample.length === 16 ? sample : sample.subarray(0, 16))) : aesEncryptBlock(aesScheduleOf(this.k!), sample, MASK_OUT);
     const o = this.p.observer;
     if (o) o({ op: 'sn-mask', alg: this.alg, inputBytes: 16, outputBytes: 16, blocks: 1 });
     return m;

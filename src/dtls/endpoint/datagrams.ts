@@ -11,11 +11,12 @@ export class Datagrams {
   private readonly rec: RecordIO;
   private readonly stats: EndpointStats;
   private readonly mtu: number;
-  /** Records of the datagram being built, and their total length. */
-  private parts: Uint8Array[] = [];
+  /** Records of the datagram being built (none: undefined), and their total length. */
+  private parts: Uint8Array[] | undefined = undefined;
   private len = 0;
-  /** Finished datagrams waiting for pollTransmit() (when no transmitSink is set). */
-  private queue: Uint8Array[] = [];
+  /** Finished datagrams waiting for pollTransmit() (when no transmitSink is set); undefined when none wait, so an
+   *  idle connection keeps no array (and no backing store) for either. */
+  private queue: Uint8Array[] | undefined = undefined;
   /** Anti-amplification limit in force (server before address validation). */
   ampLimited = false;
   /** Datagrams held back by the 3x budget, in sending order; created on demand. */
@@ -39,15 +40,16 @@ export class Datagrams {
 
   poll(): Uint8Array | undefined {
     const q = this.queue;
+    if (q === undefined) return undefined;
     const d = q.shift();
-    if (q.length === 0) q.length = 0; // drained: give back the backing store (length = 0 releases it in V8)
+    if (q.length === 0) this.queue = undefined; // drained: the array and its backing store go
     return d;
   }
 
   /** Bytes of datagrams queued for pollTransmit(). */
   queuedBytes(): number {
     let n = 0;
-    for (const d of this.queue) n += d.length;
+    if (this.queue !== undefined) for (const d of this.queue) n += d.length;
     return n;
   }
 
@@ -56,7 +58,7 @@ export class Datagrams {
     const { bytes, seq } = this.rec.seal(epoch, type, payload);
     this.stats.recordsSent++;
     if (this.len + bytes.length > this.mtu) this.flush();
-    this.parts.push(bytes);
+    (this.parts ??= []).push(bytes);
     this.len += bytes.length;
     // before address validation send one record per datagram so the 3x budget can release a partial flight
     if (this.ampLimited) this.flush();
@@ -64,18 +66,19 @@ export class Datagrams {
   }
 
   flush(): void {
-    if (this.len === 0) return;
+    const parts = this.parts;
+    if (this.len === 0 || parts === undefined) return;
     let d: Uint8Array;
-    if (this.parts.length === 1) d = this.parts[0]!;
+    if (parts.length === 1) d = parts[0]!;
     else {
       d = new Uint8Array(this.len);
       let o = 0;
-      for (const p of this.parts) {
+      for (const p of parts) {
         d.set(p, o);
         o += p.length;
       }
     }
-    this.parts = [];
+    this.parts = undefined;
     this.len = 0;
     this.output(d);
   }
@@ -101,6 +104,6 @@ export class Datagrams {
     this.stats.bytesSent += d.length;
     const owner = this.owner;
     if (owner.transmitSink) owner.transmitSink(d, owner);
-    else this.queue.push(d);
+    else (this.queue ??= []).push(d);
   }
 }

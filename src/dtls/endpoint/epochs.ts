@@ -11,6 +11,7 @@ import type { ResolvedCommon } from './config.ts';
 import type { EventQueue } from './events.ts';
 import type { Flights } from './flights.ts';
 import type { RecordIO } from './records.ts';
+import { bytesOf, latin1 } from '../record/latin1.ts';
 
 /** The negotiated suite and its key schedule (set when the ServerHello is sent or processed). */
 export interface Negotiated {
@@ -29,10 +30,11 @@ export class Epochs {
   write = 0;
   /** Highest epoch whose read keys are installed. */
   read = 0;
-  /** Once application keys exist, one buffer of 4 x Hash.length bytes: our current application traffic secret
-   *  (KeyUpdate), the peer's, then the exporter inputs (master secret, transcript hash to the server Finished).
-   *  One copy in one array: the arrays the key schedule returned (and anything keyed by them) can go. */
-  secrets: Uint8Array | undefined;
+  /** Once application keys exist, 4 x Hash.length bytes in one string (../record/latin1.ts: one character per byte,
+   *  ~150 B of heap where a Uint8Array of 128 B takes ~330 B): our current application traffic secret (KeyUpdate),
+   *  the peer's, then the exporter inputs (master secret, transcript hash to the server Finished). One copy: the
+   *  arrays the key schedule returned (and anything keyed by them) can go. */
+  secrets: string | undefined;
   /** Read epoch kept after a KeyUpdate until a record authenticates under the new one. */
   private oldRead = -1;
   /** Application records sent under the current write key, and the KeyUpdate threshold. */
@@ -62,13 +64,7 @@ export class Epochs {
    *  application traffic secrets (for KeyUpdate) and the exporter inputs. */
   installApp(keys: Negotiated, clientSecret: Uint8Array, serverSecret: Uint8Array, master: Uint8Array, th: Uint8Array): void {
     const [mine, theirs] = this.client ? [clientSecret, serverSecret] : [serverSecret, clientSecret];
-    const h = keys.ks.hashLength;
-    const s = new Uint8Array(4 * h);
-    s.set(mine, 0);
-    s.set(theirs, h);
-    s.set(master, 2 * h);
-    s.set(th, 3 * h);
-    this.secrets = s;
+    this.secrets = latin1(mine, theirs, master, th);
     this.rec.installWrite(3, keys.ks.epochKeys(mine, keys.suite));
     this.rec.installRead(3, keys.ks.epochKeys(theirs, keys.suite));
     this.read = 3;
@@ -155,8 +151,9 @@ export class Epochs {
     const keys = this.keys;
     if (!s || !keys) return undefined;
     const h = keys.ks.hashLength;
-    const next = keys.ks.nextTrafficSecret(s.subarray(which * h, (which + 1) * h));
-    s.set(next, which * h);
+    const next = keys.ks.nextTrafficSecret(bytesOf(s, which * h, (which + 1) * h));
+    // rebuilt flat (string + would leave a rope of cons strings on the connection)
+    this.secrets = latin1(which === 0 ? next : bytesOf(s, 0, h), which === 1 ? next : bytesOf(s, h, 2 * h), bytesOf(s, 2 * h));
     return next;
   }
 
@@ -166,6 +163,6 @@ export class Epochs {
     const keys = this.keys;
     if (!s || !keys) return undefined;
     const h = keys.ks.hashLength;
-    return keys.ks.exporterMasterSecret(s.subarray(2 * h, 3 * h), s.subarray(3 * h, 4 * h));
+    return keys.ks.exporterMasterSecret(bytesOf(s, 2 * h, 3 * h), bytesOf(s, 3 * h, 4 * h));
   }
 }

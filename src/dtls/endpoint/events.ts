@@ -61,7 +61,8 @@ export type ConnectionState = 'idle' | 'handshaking' | 'connected' | 'closed';
 /** Delivers a connection's events to its eventSink, or queues them for pollEvent() when none is set. */
 export class EventQueue {
   private readonly owner: Connection;
-  private queue: EndpointEvent[] = [];
+  /** Events waiting for pollEvent(); undefined when none wait (an idle connection keeps no array). */
+  private queue: EndpointEvent[] | undefined = undefined;
 
   constructor(owner: Connection) {
     this.owner = owner;
@@ -70,13 +71,14 @@ export class EventQueue {
   emit(ev: EndpointEvent): void {
     const owner = this.owner;
     if (owner.eventSink) owner.eventSink(ev, owner);
-    else this.queue.push(ev);
+    else (this.queue ??= []).push(ev);
   }
 
   poll(): EndpointEvent | undefined {
     const q = this.queue;
+    if (q === undefined) return undefined;
     const e = q.shift();
-    if (q.length === 0) q.length = 0; // drained: give back the backing store (length = 0 releases it in V8)
+    if (q.length === 0) this.queue = undefined; // drained: the array and its backing store go
     return e;
   }
 }

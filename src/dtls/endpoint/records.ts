@@ -21,7 +21,6 @@ export class RecordIO {
   private lastDropped = 0;
   private plainSeqOverride: number | undefined;
   private cidLen = 0;
-  private wCid: Uint8Array | undefined;
 
   constructor(crypto: CryptoProvider, private readonly drops: DropCounter, forgeryLimit?: number, recordKeys?: 'kept' | 'per-record') {
     this.layer = new RecordLayer({
@@ -31,19 +30,19 @@ export class RecordIO {
 
   /** CID to put in records we send (the peer's choice), or undefined. */
   get writeCid(): Uint8Array | undefined {
-    return this.wCid;
+    return this.layer.peerCid; // the layer's copy: the bytes handed in may be a view into a whole handshake message
   }
   set writeCid(c: Uint8Array | undefined) {
-    this.wCid = c && c.length ? c : undefined;
-    this.layer.setCid({ write: this.wCid ?? null });
+    this.layer.setCid({ write: c && c.length ? c : null });
   }
   /** Length of the CID in records we receive (our choice; 0 = none). The CID itself is set with setReadCid. */
   get readCidLength(): number {
     return this.cidLen;
   }
-  setReadCid(cid: Uint8Array | undefined): void {
+  /** `owned`: the caller never changes `cid` (the layer keeps it instead of a copy). */
+  setReadCid(cid: Uint8Array | undefined, owned = false): void {
     this.cidLen = cid ? cid.length : 0;
-    this.layer.setCid({ read: cid && cid.length ? cid : null });
+    this.layer.setCid({ read: cid && cid.length ? cid : null, readOwned: owned });
   }
 
   /** Epoch-0 numbering continues from `seq` (a stateless server answers with the ClientHello's number). */

@@ -289,7 +289,7 @@ export class ServerConnection extends Connection {
       shExts.push({ type: X.connection_id, data: E.ConnectionIdExt.encode(mine) });
       this.cidOk = true;
       if (clientCid.length) this.rec.writeCid = clientCid;
-      this.rec.setReadCid(mine);
+      this.rec.setReadCid(mine, mine === this.localCid); // the dispatcher's CID for this connection: never changed
     }
     const shBody = encodeServerHello({ random, legacySessionIdEcho: this.sessionEcho(ch), cipherSuite: suite.code, compressionMethod: 0, extensions: shExts });
     const t = this.crypto.transcript(suite.hash);

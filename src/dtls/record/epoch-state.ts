@@ -4,6 +4,7 @@ import type { CipherSuite } from '../crypto/suites.ts';
 import type { EpochKeys } from '../keyschedule.ts';
 import { RecordError } from './layer-types.ts';
 import type { ReplayWindow } from './replay.ts';
+import { bytesOf, latin1 } from './latin1.ts';
 
 /** Nonce scratch shared by every record layer: filled and consumed inside one synchronous seal or open call (the
  *  AEAD copies what it needs), so no epoch has to own a buffer. */
@@ -23,8 +24,9 @@ const NONCE = new Uint8Array(12);
 export class EpochState {
   private prepared: AeadKey | null = null;
   private preparedMasker: SnMasker | null = null;
-  /** key || sn_key while something may still be prepared from them, else null. */
-  private raw: Uint8Array | null;
+  /** key || sn_key (./latin1.ts: one character per byte) while something may still be prepared from them, else
+   *  null: ~50-80 B of heap where a Uint8Array takes ~230 B, and an idle connection with per-record keys keeps four. */
+  private raw: string | null;
   readonly suite: CipherSuite;
   /** Replay window (read side only). */
   readonly window: ReplayWindow;
@@ -42,10 +44,7 @@ export class EpochState {
     private readonly provider: CryptoProvider, readonly epoch: number, keys: EpochKeys, window: ReplayWindow,
     private readonly perRecord = false,
   ) {
-    const raw = new Uint8Array(keys.key.length + keys.snKey.length);
-    raw.set(keys.key, 0);
-    raw.set(keys.snKey, keys.key.length);
-    this.raw = raw;
+    this.raw = latin1(keys.key, keys.snKey);
     this.suite = keys.suite;
     this.window = window;
     const iv = keys.iv;
@@ -62,7 +61,7 @@ export class EpochState {
     const a = this.prepared;
     if (a !== null) return a;
     const raw = this.raw!;
-    const k = this.provider.aead(this.suite.aead, raw.subarray(0, raw.length >>> 1));
+    const k = this.provider.aead(this.suite.aead, bytesOf(raw, 0, raw.length >>> 1));
     if (!this.perRecord) {
       this.prepared = k;
       if (this.preparedMasker !== null) this.raw = null;
@@ -74,7 +73,7 @@ export class EpochState {
     const m = this.preparedMasker;
     if (m !== null) return m;
     const raw = this.raw!;
-    const k = this.provider.snMasker(this.suite.aead, raw.subarray(raw.length >>> 1));
+    const k = this.provider.snMasker(this.suite.aead, bytesOf(raw, raw.length >>> 1, raw.length));
     if (!this.perRecord) {
       this.preparedMasker = k;
       if (this.prepared !== null) this.raw = null;

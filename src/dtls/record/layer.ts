@@ -146,14 +146,20 @@ export class RecordLayer {
   readEpochs(): number[] {
     return this.reads.map((s) => s.epoch);
   }
-  /** `read`: the CID peers put in records to us (its length frames incoming headers); `write`: the peer's CID. */
-  setCid(c: { read?: Uint8Array | null; write?: Uint8Array | null }): void {
-    if (c.read !== undefined) this.readCid = c.read && c.read.length > 0 ? c.read.slice() : undefined;
+  /** `read`: the CID peers put in records to us (its length frames incoming headers); `write`: the peer's CID. Both
+   *  are copied, except a read CID the caller hands over (`readOwned`: it never changes it), so that an idle
+   *  connection holds one array per CID, not two. */
+  setCid(c: { read?: Uint8Array | null; write?: Uint8Array | null; readOwned?: boolean }): void {
+    if (c.read !== undefined) this.readCid = c.read && c.read.length > 0 ? (c.readOwned === true ? c.read : c.read.slice()) : undefined;
     if (c.write !== undefined) this.writeCid = c.write && c.write.length > 0 ? c.write.slice() : undefined;
     if ((this.readCid?.length ?? 0) > 255 || (this.writeCid?.length ?? 0) > 255) throw new RecordError('CID longer than 255');
   }
   get readCidLength(): number {
     return this.readCid?.length ?? 0;
+  }
+  /** The layer's copy of the peer's CID (what setCid({ write }) set), or undefined. */
+  get peerCid(): Uint8Array | undefined {
+    return this.writeCid;
   }
   /**
    * RFC 8449 record_size_limit values (they bound DTLSInnerPlaintext = content + type + padding in (D)TLS 1.3):

@@ -68,12 +68,12 @@ function census(ep: object, other: object): Census {
   return c;
 }
 
-function connectPairs(n: number, recordKeys?: 'kept' | 'per-record') {
+function connectPairs(n: number, recordKeys?: 'kept' | 'per-record', connectionIdLength = 0) {
   const cp = createProvider('node', seededRandom('retc'));
   const sp = createProvider('node', seededRandom('rets'));
   const ver = verifier(cp);
   const keys = recordKeys ? { recordKeys } : {};
-  const server = new ServerDispatcher({ crypto: sp, credential: credential('ecdsa'), ...keys });
+  const server = new ServerDispatcher({ crypto: sp, credential: credential('ecdsa'), ...keys, ...(connectionIdLength ? { connectionIdLength } : {}) });
   const out: { client: ClientEndpoint; conn: ServerConnection; server: ServerDispatcher; addr: string }[] = [];
   for (let i = 0; i < n; i++) {
     const client = new ClientEndpoint({ crypto: cp, verifier: ver, serverName: 'localhost', ...keys });
@@ -113,8 +113,8 @@ test('after the handshake: handshake state released, one epoch of keys per direc
     assert.equal(layer.readEpochs(), [3]);
     assert.not.ok(layer.hasWriteEpoch(2));
     assert.ok(layer.hasWriteEpoch(3));
-    // application secrets and exporter inputs live in one buffer of 4 x Hash.length
-    assert.is((field(ep, 'epochs.secrets') as Uint8Array).length, 4 * 32);
+    // application secrets and exporter inputs live in one string of 4 x Hash.length bytes
+    assert.is((field(ep, 'epochs.secrets') as string).length, 4 * 32);
   }
   // the exporter still works at both ends
   assert.equal(client.exporterSecret, conn.exporterSecret);
@@ -206,6 +206,48 @@ test("recordKeys 'per-record': the same datagrams as 'kept', and no prepared key
   // 'per-record': none; the raw key || sn_key buffer per epoch and direction instead
   assert.is(preparedKeys(per.client), 0);
   assert.is(preparedKeys(per.conn), 0);
+});
+
+test("recordKeys 'per-record', idle connection: raw keys and secrets as strings, no byte buffer per epoch; buffers from the layout", () => {
+  const [a, b] = connectPairs(2, 'per-record');
+  const h = 32; // SHA-256 suite (TLS_AES_128_GCM_SHA256, the default): Hash.length
+  const keyBytes = 16 + 16; // AES-128 key || sn_key
+  // the only byte buffer left: the server's ClientHello.random (32 B); the secrets are a string of 4 x Hash.length
+  const expected = { client: { buffers: 0, bytes: 0 }, server: { buffers: 1, bytes: 32 } };
+  for (const [who, ep, other] of [['client', a!.client, b!.client], ['server', a!.conn, b!.conn]] as const) {
+    const c = census(ep, other);
+    assert.is(c.buffers, expected[who].buffers, `${who}: ArrayBuffers`);
+    assert.is(c.bufferBytes, expected[who].bytes, `${who}: buffer bytes`);
+    assert.is(c.classes['EpochState'], 2, `${who}: EpochState`);
+    for (const dir of ['readEpoch', 'writeEpoch'] as const) {
+      const layer = field(ep, 'rec.layer') as Record<string, unknown>;
+      const st = (layer[dir === 'readEpoch' ? 'reads' : 'writes'] as Record<string, unknown>[]).find((e) => e.epoch === 3)!;
+      assert.is(typeof st.raw, 'string', `${who} ${dir}: raw keys as a string`);
+      assert.is((st.raw as string).length, keyBytes, `${who} ${dir}: key || sn_key`);
+    }
+    assert.is(typeof field(ep, 'epochs.secrets'), 'string', `${who}: secrets as a string`);
+    // drained queues and the datagram under construction hold no array
+    for (const k of ['out.queue', 'out.parts', 'events.queue']) assert.is(field(ep, k), undefined, `${who}.${k}`);
+    assert.is((field(ep, 'epochs.secrets') as string).length, 4 * h, `${who}: 4 x Hash.length`);
+  }
+});
+
+test('connection IDs: one array per CID per endpoint (the record layer keeps the server\'s own CID, the peer CID is copied once)', () => {
+  const [a, b] = connectPairs(2, 'per-record', 4);
+  const sv = a!.conn;
+  const svLayer = field(sv, 'rec.layer') as Record<string, unknown>;
+  assert.ok(sv.localCid && sv.localCid.length === 4);
+  assert.is(svLayer.readCid, sv.localCid, "server: the layer's read CID is the connection's own");
+  const clRec = field(a!.client, 'rec') as { writeCid: Uint8Array | undefined; layer: Record<string, unknown> };
+  assert.is(clRec.writeCid, clRec.layer.writeCid, "client: the records' write CID is the layer's copy");
+  assert.equal([...clRec.writeCid!], [...sv.localCid]);
+  // the layout: the server keeps ClientHello.random (32 B) and its CID (4 B); the client the server's CID (4 B)
+  const cl = census(a!.client, b!.client);
+  const c2 = census(sv, b!.conn);
+  assert.is(cl.buffers, 1, 'client buffers');
+  assert.is(cl.bufferBytes, 4, 'client buffer bytes');
+  assert.is(c2.buffers, 2, 'server buffers');
+  assert.is(c2.bufferBytes, 32 + 4, 'server buffer bytes');
 });
 
 test.run();
