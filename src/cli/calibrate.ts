@@ -20,7 +20,7 @@ import { createProvider } from '../dtls/index.ts';
 import { loadCredential } from '../dtls/cert/index.ts';
 import { cryptoRandom, parseIntOpt } from './demo-common.ts';
 import { cpuMs, makeTimer, measureMicro, type MicroResults } from './calibrate/micro.ts';
-import { type HostFacts, type SocketResults, renderHostModel } from './calibrate/render.ts';
+import { type HostFacts, type SocketResults, WAKEUP_LINGER, renderHostModel } from './calibrate/render.ts';
 import { FitError, certPaths, fitServer, measureServer } from './calibrate/server.ts';
 import { measureRcvbuf } from './calibrate/rcvbuf.ts';
 import { resolvePriority, type Priority } from './loopback/measure.ts';
@@ -119,7 +119,7 @@ export async function main(argv: string[], out = (s: string) => void process.std
   const facts: HostFacts = { cpuModel: cpu.model, clockGhz: cpu.ghz, node: process.version, crypto, date: new Date().toISOString(), command: `npm run calibrate -- ${argv.join(' ')}`.trim() };
   err(`calibrate: the real demo server under light loads (server on core 0, generator on core 1, priority ${prio.priority})...\n`);
   const paths = certPaths(ROOT);
-  const server = await measureServer(ROOT, crypto, { reps: parseIntOpt(o.reps, '--reps', 1, 50), log: (s) => err(`calibrate: ${s}\n`), cert: o.cert, key: o.key, ca: paths.ca, priority: prio.priority });
+  const server = await measureServer(ROOT, crypto, { reps: parseIntOpt(o.reps, '--reps', 1, 50), log: (s) => err(`calibrate: ${s}\n`), cert: o.cert, key: o.key, ca: paths.ca, priority: prio.priority, asleepUs: WAKEUP_LINGER.us });
   let fit;
   try {
     fit = fitServer(server);
@@ -128,6 +128,10 @@ export async function main(argv: string[], out = (s: string) => void process.std
     if (o.json) out(`${JSON.stringify({ clock_ghz: cpu.ghz, micro, socket: sock, rcvbuf, server, refused: e.message }, null, 2)}\n`);
     err(`calibrate: refused, no model written: ${e.message}\n`);
     return 3;
+  }
+  if (fit.split) {
+    err(`calibrate: split: in turns ${fit.split.onHandshakeMs.toFixed(3)} ms per handshake + wake-ups of ${(fit.wakeupMs * 1000).toFixed(1)} us (tau ${fit.refillMs} ms); outside turns ${fit.split.offHandshakeMs.toFixed(3)} ms + ${(fit.split.offWakeupMs * 1000).toFixed(1)} us per wake-up (rms ${fit.split.offRmsMs.toFixed(3)}); ` +
+      `batch totals' line: ${fit.split.total.handshakeMs.toFixed(3)} ms + ${(fit.split.total.wakeupMs * 1000).toFixed(1)} us per wake-up (tau ${fit.split.total.refillMs})\n`);
   }
   const proto = protocolFromServer(facts, micro, sock, fit, server.b.echoes, server.a, server.b);
   writeFileSync(o.out, renderHostModel(facts, micro, proto, sock, rcvbuf, server.variability));
@@ -142,7 +146,7 @@ function protocolFromServer(
   facts: HostFacts, micro: MicroResults, sock: SocketResults, fit: ReturnType<typeof fitServer>, echoes: number,
   a: { clients: number; rate: number }, b: { clients: number; rate: number },
 ): ProtocolFigures {
-  const zero: ProtocolFigures = { messageCycles: 0, recordCycles: 0, wakeupCycles: 0, refillMs: 0, messageHow: 'provisional', recordHow: 'provisional', wakeupHow: 'provisional' };
+  const zero: ProtocolFigures = { offpathCycles: 0, messageCycles: 0, recordCycles: 0, wakeupCycles: 0, refillMs: 0, messageHow: 'provisional', recordHow: 'provisional', wakeupHow: 'provisional' };
   const tmp = mkdtempSync(join(tmpdir(), 'calibrate-'));
   try {
     const file = join(tmp, 'provisional.yaml');

@@ -9,7 +9,7 @@
 // dispatcher's nextTimeout(). Prints "listening HOST:PORT" once bound (--port 0 picks a free port), then one line
 // per connection event. Stops on SIGINT/SIGTERM (exit 0), or after --max-connections connections have closed.
 // --turn-stats FILE: each event-loop turn's wall and CPU time and each garbage collection, written when the server
-// stops (src/cli/demo-turns.ts; read by the calibration).
+// stops, and on SIGUSR2 while it runs (src/cli/demo-turns.ts; read by the calibration).
 import { Command } from 'commander';
 import dgram from 'node:dgram';
 import { isIP, type AddressInfo } from 'node:net';
@@ -65,7 +65,7 @@ export function splitAddress(a: string): { ip: string; port: number } {
   return { ip: a.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(a.slice(i + 1)) };
 }
 
-export type RunningServer = { port: number; close(): Promise<void>; dispatcher: ServerDispatcher; done: Promise<number> };
+export type RunningServer = { port: number; close(): Promise<void>; dispatcher: ServerDispatcher; done: Promise<number>; writeTurns(): void };
 
 export async function start(
   argv: string[],
@@ -273,7 +273,7 @@ export async function start(
   }
   const bound = (sock.address() as AddressInfo).port;
   out(`listening ${addressKey(o.host, bound)}\n`);
-  return { port: bound, close: () => stop(0), dispatcher, done };
+  return { port: bound, close: () => stop(0), dispatcher, done, writeTurns: () => turns?.write() };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -283,6 +283,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       const onSignal = () => void r.close();
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
+      process.on('SIGUSR2', () => r.writeTurns());
       process.exit(await r.done);
     },
     (e) => {

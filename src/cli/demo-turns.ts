@@ -7,7 +7,7 @@
 // (epoch ms), its pause (the entry's duration) and its kind (minor = scavenge, major = mark-compact, incremental
 // marking, weak callbacks). Samples are held in memory and written as JSON once, when the server stops, so that the
 // measurement adds no I/O to the turns it measures (a turn's own bookkeeping: two cpuUsage calls, ~1 us).
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { PerformanceObserver, constants, performance } from 'node:perf_hooks';
 
 /** A turn that sent at least this many bytes sent the server's flight (the certificate chain included; a
@@ -75,11 +75,19 @@ export class TurnRecorder {
     this.data.turns.push([performance.timeOrigin + this.t0, (t1 - this.t0) * 1000, c.user + c.system, bytesIn, bytesOut, first]);
   }
 
+  /** Writes the samples so far and keeps recording (SIGUSR2: a calibration on a running server); the file appears
+   *  whole (written aside, then renamed). */
+  write(): void {
+    const tmp = `${this.file}.part`;
+    writeFileSync(tmp, JSON.stringify(this.data));
+    renameSync(tmp, this.file);
+  }
+
   /** Writes the samples (once; later calls do nothing). */
   flush(): void {
     if (this.flushed) return;
     this.flushed = true;
     this.obs.disconnect();
-    writeFileSync(this.file, JSON.stringify(this.data));
+    this.write();
   }
 }

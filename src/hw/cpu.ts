@@ -13,6 +13,9 @@
 // turn) also pays cycles_per_wakeup, the cost of the event loop waking up; a CPU counts as idle only once
 // wakeup_linger_us has passed since its last work ended (the event loop finishing its turn before it blocks). With
 // wakeup_refill_ms > 0 a wake-up after sleeping s costs cycles_per_wakeup x (1 - exp(-s / wakeup_refill_ms)).
+// offpath_cycles_per_wakeup: each wake-up also books that much work off the event loop's path; it is done while no
+// core is busy (from the end of the last work on, at one core's speed) and counts in busy time and utilisation,
+// never in a datagram's service or wait.
 //
 // Irregular service (a managed-runtime server, models/host.yaml; both off by default). Each changes when the work
 // is done, never the cycles booked, the counters or the energy:
@@ -21,14 +24,14 @@
 //   service_cv: each datagram charge (the start of an event-loop turn: a job's socket work comes first) draws a
 //     factor from a lognormal of mean 1 and this coefficient of variation, and that charge and every charge after
 //     it, until the next datagram charge, take their time x the factor.
-import { Clock, HZ_PER_GHZ, PS_PER_MS, RngStream, fnv1a64, fromUs, type Kernel, type Ps } from '../sim/index.ts';
+import { Clock, HZ_PER_GHZ, PS_PER_MS, PS_PER_S, RngStream, fnv1a64, fromUs, type Kernel, type Ps } from '../sim/index.ts';
 import type { Discipline } from '../sim/index.ts';
 import { aeadPayloadBytes, classifyAead } from './aead.ts';
 import { BlockBase } from './block.ts';
 import { classifyHash, estimateHashBlocks } from './hash.ts';
 import type { CpuParams } from './params.ts';
 import { classifyPke, isKemOp } from './pke.ts';
-import type { Done, HwCryptoOp } from './types.ts';
+import type { Done, HwBlockStats, HwCryptoOp } from './types.ts';
 
 /** Default AAD for software AEAD when the op does not say (DTLS 1.3 unified header). */
 export const DEFAULT_AAD_BYTES = 5;
@@ -76,6 +79,12 @@ export class HostCpu extends BlockBase {
   private readonly lingerPs: Ps;
   /** Time the last piece of work finished (tracked only when cycles_per_wakeup > 0); -infinity: none yet, asleep. */
   private lastEnd: Ps = Number.NEGATIVE_INFINITY;
+  /** Off-path work (offpath_cycles_per_wakeup): per wake-up, booked and not yet done, done in the window (ps), and
+   *  the instant up to which the idle time has been used for it. */
+  private readonly offPs: Ps;
+  private offBacklogPs = 0;
+  private offDonePs = 0;
+  private offFrom: Ps = 0;
   private readonly endFn = (waitPs: Ps, startPs: Ps, done: Done | null): void => {
     this.lastEnd = this.k.now;
     if (done !== null) done(waitPs, startPs);
@@ -94,7 +103,7 @@ export class HostCpu extends BlockBase {
   /** Protocol-processing dynamic energy in the window, pJ (part of energyPj). */
   protocolPj = { handshake_message: 0, handshake_record: 0, record: 0 };
   /** Cycles spent by category in the window. */
-  private cycles = { protocol: 0, invocation: 0, crypto: 0 };
+  private cycles = { protocol: 0, invocation: 0, crypto: 0, offpath: 0 };
   readonly defaultAad: number;
 
   /** `opts.rng`: the stream service_cv draws from (the run's; default a fixed stream named 'cpu/service'). */
@@ -109,6 +118,7 @@ export class HostCpu extends BlockBase {
     this.dgPs = this.clock.cyclesToPs(Math.ceil(p.cycles_per_datagram));
     this.wakePs = this.clock.cyclesToPs(Math.ceil(p.cycles_per_wakeup));
     this.lingerPs = fromUs(p.wakeup_linger_us);
+    this.offPs = this.clock.cyclesToPs(Math.ceil(p.offpath_cycles_per_wakeup));
     this.pjPerCycle = p.cost.energy_pj_per_cycle;
     this.defaultAad = opts.defaultAad ?? DEFAULT_AAD_BYTES;
     const gcOn = p.gc_pause_cycles > 0 && p.gc_every_cycles > 0;
@@ -132,6 +142,13 @@ export class HostCpu extends BlockBase {
         const w = this.wakeupCycles();
         c += w;
         ps += w === this.params.cycles_per_wakeup ? this.wakePs : this.clock.cyclesToPs(w);
+        if (this.offPs > 0) {
+          // the idle time before this datagram serves what earlier wake-ups booked; this one's is done after its turn
+          this.settleOffpath();
+          this.offBacklogPs += this.offPs;
+          this.cycles.offpath += this.params.offpath_cycles_per_wakeup;
+          this.energyPj += this.params.offpath_cycles_per_wakeup * this.pjPerCycle;
+        }
       }
       this.cycles.protocol += c;
       this.protocolPj.record += c * this.pjPerCycle;
@@ -185,8 +202,23 @@ export class HostCpu extends BlockBase {
     return this.use(this.clock.cyclesToPs(c), done, priority);
   }
 
+  /** Does off-path work in the idle time from max(the last work's end, what was used before) to now, if no core is
+   *  busy now (splitting an idle stretch at any instant gives the same total). */
+  private settleOffpath(): void {
+    const r = this.resource;
+    if (this.offBacklogPs === 0 || r.inService > 0) return;
+    const from = Math.max(this.offFrom, this.lastEnd);
+    const now = this.k.now;
+    if (now <= from) return;
+    const d = Math.min(this.offBacklogPs, now - from);
+    this.offBacklogPs -= d;
+    this.offDonePs += d;
+    this.offFrom = now;
+  }
+
   /** The resource, tracking the end of each piece of work when wake-ups are modelled (no wrapper otherwise). */
   private use(nominal: Ps, done: Done | null, priority: number): boolean {
+    if (this.offBacklogPs > 0) this.settleOffpath();
     const ps = this.gcEveryPs === 0 && this.cvRng === undefined ? nominal : this.shaped(nominal);
     if (this.wakePs === 0) return this.resource.use(ps, done, priority);
     return this.resource.use(ps, this.endFn, priority, done);
@@ -223,12 +255,26 @@ export class HostCpu extends BlockBase {
   }
 
   override resetStats(): void {
+    this.settleOffpath();
     super.resetStats();
     this.protocolPj = { handshake_message: 0, handshake_record: 0, record: 0 };
-    this.cycles = { protocol: 0, invocation: 0, crypto: 0 };
+    this.cycles = { protocol: 0, invocation: 0, crypto: 0, offpath: 0 };
+    this.offDonePs = 0;
+  }
+
+  /** Busy time and utilisation include the off-path work done so far (offpath_cycles_per_wakeup). */
+  override stats(now: Ps = this.k.now): HwBlockStats {
+    const s = super.stats(now);
+    if (this.offPs === 0) return s;
+    this.settleOffpath();
+    const w = this.windowPs(now);
+    const extra = this.offDonePs / PS_PER_S;
+    return { ...s, busy_s: s.busy_s + extra, utilization: w > 0 ? s.utilization + this.offDonePs / (w * this.instances) : s.utilization };
   }
 
   protected override counters(): Record<string, number> {
-    return { protocol_cycles: this.cycles.protocol, invocation_cycles: this.cycles.invocation, crypto_cycles: this.cycles.crypto };
+    const c: Record<string, number> = { protocol_cycles: this.cycles.protocol, invocation_cycles: this.cycles.invocation, crypto_cycles: this.cycles.crypto };
+    if (this.offPs > 0) c.offpath_cycles = this.cycles.offpath;
+    return c;
   }
 }

@@ -200,6 +200,13 @@ export const CpuSchema = z.strictObject({
    *  the time they ran). 0 (default): every wake-up costs cycles_per_wakeup. Fitted by `npm run calibrate` over
    *  batches of different sleep lengths (docs/models.md). */
   wakeup_refill_ms: nonNeg.default(0),
+  /** CPU a wake-up costs off the event loop's path, cycles: work the core does for the server outside its turns
+   *  (the event loop entering and leaving epoll_wait, context switches, V8's helper threads while the main thread
+   *  sleeps). Booked with each wake-up and done in the CPU's idle time (no core busy), so it counts in the
+   *  utilisation and never delays a datagram's work; what the idle time has not absorbed waits (a saturated CPU,
+   *  with few wake-ups, leaves it undone). 0 (default): none. Measured by `npm run calibrate` as the real demo
+   *  server's CPU outside its event-loop turns against its wake-ups (docs/models.md). */
+  offpath_cycles_per_wakeup: nonNeg.default(0),
   /** Garbage-collection pauses of a managed-runtime server (V8's scavenges): after every gc_every_cycles cycles of
    *  work the CPU stops for gc_pause_cycles, and every piece of work takes (1 - gc_pause_cycles / gc_every_cycles)
    *  of its charge, so the mean cost is the one charged (measured costs include their collections) and only its

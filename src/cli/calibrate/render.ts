@@ -33,6 +33,20 @@ export const WAKEUP_LINGER = {
 
 /** The irregular-service lines of the cpu block (cpu.gc_*, cpu.service_cv) from the server's own turn statistics;
  *  0 (off) for what was not measured. */
+/** The irregular-service figures (cpu.gc_pause_cycles, gc_every_cycles, service_cv) from the server's own turn
+ *  statistics, at `g` GHz; 0 (off) for what was not measured. */
+export function variabilityValues(v: Variability | undefined, g: number): { gcPause: number; gcEvery: number; cv: number } {
+  if (v === undefined) return { gcPause: 0, gcEvery: 0, cv: 0 };
+  const gcOn = v.minorGcs > 0 && Number.isFinite(v.cpuMsPerMinorGc) && v.minorPauseUs * 1000 < v.cpuMsPerMinorGc * 1e6;
+  return {
+    gcPause: gcOn ? Math.round(v.minorPauseUs * 1000 * g) : 0,
+    gcEvery: gcOn ? Math.round(v.cpuMsPerMinorGc * 1e6 * g) : 0,
+    cv: Number.isFinite(v.flightCv) ? Number(v.flightCv.toFixed(3)) : 0,
+  };
+}
+
+/** The irregular-service lines of the cpu block (cpu.gc_*, cpu.service_cv) from the server's own turn statistics;
+ *  0 (off) for what was not measured. */
 export function variabilityLines(v: Variability | undefined, g: number): string {
   if (v === undefined) {
     return `  gc_pause_cycles: 0           # not measured (the server wrote no turn statistics)
@@ -40,11 +54,11 @@ export function variabilityLines(v: Variability | undefined, g: number): string 
   service_cv: 0
 `;
   }
-  const gcOn = v.minorGcs > 0 && Number.isFinite(v.cpuMsPerMinorGc) && v.minorPauseUs * 1000 < v.cpuMsPerMinorGc * 1e6;
+  const x = variabilityValues(v, g);
   const src = 'the real demo server\'s own perf_hooks \'gc\' entries and event-loop turns (demo-server --turn-stats) over the calibration batches';
-  return `  gc_pause_cycles: ${gcOn ? Math.round(v.minorPauseUs * 1000 * g) : 0}       # ${src}: ${v.minorGcs} scavenges, mean pause ${(v.minorPauseUs / 1000).toFixed(3)} ms (median ${(v.minorPauseP50Us / 1000).toFixed(3)}, p90 ${(v.minorPauseP90Us / 1000).toFixed(3)}); ${v.majorGcs} mark-compacts${v.majorGcs > 0 ? ` (mean ${(v.majorPauseUs / 1000).toFixed(2)} ms, not modelled)` : ''}
-  gc_every_cycles: ${gcOn ? Math.round(v.cpuMsPerMinorGc * 1e6 * g) : 0}       # the server's CPU time (kernel accounting) over those batches / its scavenges: ${v.cpuMsPerMinorGc.toFixed(2)} ms per scavenge
-  service_cv: ${Number.isFinite(v.flightCv) ? Number(v.flightCv.toFixed(3)) : 0}             # CPU time (process.cpuUsage) of the server's handshake turn (ClientHello with cookie in, the whole flight out): mean ${(v.flightCpuUs / 1000).toFixed(3)} ms (p10/50/90/99 ${v.flightQuantilesUs.map((x) => (x / 1000).toFixed(2)).join('/')} ms), sd within each batch (pooled) / mean, over ${v.flightTurns} turns in which no collection started (${v.flightTurnsWithGc} others left out)
+  return `  gc_pause_cycles: ${x.gcPause}       # ${src}: ${v.minorGcs} scavenges, mean pause ${(v.minorPauseUs / 1000).toFixed(3)} ms (median ${(v.minorPauseP50Us / 1000).toFixed(3)}, p90 ${(v.minorPauseP90Us / 1000).toFixed(3)}); ${v.majorGcs} mark-compacts${v.majorGcs > 0 ? ` (mean ${(v.majorPauseUs / 1000).toFixed(2)} ms, not modelled)` : ''}
+  gc_every_cycles: ${x.gcEvery}       # the server's CPU time (kernel accounting) over those batches / its scavenges: ${v.cpuMsPerMinorGc.toFixed(2)} ms per scavenge
+  service_cv: ${x.cv}             # CPU time (process.cpuUsage) of the server's handshake turn (ClientHello with cookie in, the whole flight out): mean ${(v.flightCpuUs / 1000).toFixed(3)} ms (p10/50/90/99 ${v.flightQuantilesUs.map((x) => (x / 1000).toFixed(2)).join('/')} ms), sd within each batch (pooled) / mean, over ${v.flightTurns} turns in which no collection started (${v.flightTurnsWithGc} others left out)
 `;
 }
 
@@ -89,7 +103,8 @@ cpu:
   cycles_per_datagram: ${c(s.perDatagramNs, g)}             # ${s.how}
   cycles_per_wakeup: ${Math.round(p.wakeupCycles)}             # ${p.wakeupHow}
   wakeup_linger_us: ${WAKEUP_LINGER.us}             # ${WAKEUP_LINGER.how}
-  wakeup_refill_ms: ${p.refillMs}             # time constant of the wake-up cost against the sleep before it: of ${REFILL_GRID_MS.length + 1} candidates (0, ${REFILL_GRID_MS[0]}..${REFILL_GRID_MS[REFILL_GRID_MS.length - 1]} ms), the one whose fit of cycles_per_wakeup left the smallest residual
+  wakeup_refill_ms: ${p.refillMs}             # ${p.refillHow ?? `time constant of the wake-up cost against the sleep before it: of ${REFILL_GRID_MS.length + 1} candidates (0, ${REFILL_GRID_MS[0]}..${REFILL_GRID_MS[REFILL_GRID_MS.length - 1]} ms), the one whose fit of cycles_per_wakeup left the smallest residual`}
+  offpath_cycles_per_wakeup: ${Math.round(p.offpathCycles ?? 0)}             # ${p.offpathHow ?? 'not measured'}
 ${rb ? `  socket_rcvbuf_bytes: ${rb.bytes}          # ${rb.how}
   socket_rcvbuf_charge: [${rb.steps.map((x) => `{ up_to_payload: ${x.up_to_payload}, bytes: ${x.bytes} }`).join(', ')}]   # kernel charge (truesize) per datagram by payload
 ` : ''}${variabilityLines(v, g)}  software:

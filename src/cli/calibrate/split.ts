@@ -24,6 +24,11 @@ export interface ProtocolFigures {
   wakeupCycles: number;
   /** cpu.wakeup_refill_ms (0: every wake-up costs wakeupCycles). */
   refillMs: number;
+  /** cpu.offpath_cycles_per_wakeup (0 without the server's turn statistics) and how it was measured. */
+  offpathCycles?: number;
+  /** How wakeup_refill_ms was obtained (absent: the batch totals' grid). */
+  refillHow?: string;
+  offpathHow?: string;
   /** How each figure was obtained (comments of models/host.yaml). */
   messageHow: string;
   recordHow: string;
@@ -45,7 +50,9 @@ export function countsOf(cpu: { ops: Record<string, number>; counters?: Record<s
 export function splitProtocol(fit: ServerFit, a: SimCounts, b: SimCounts, echoes: number, ghz: number, datagramCycles: number): ProtocolFigures {
   const cyc = (ms: number) => ms * 1e6 * ghz;
   const d = (k: keyof SimCounts) => (b[k] - a[k]) / echoes;
-  const echoCycles = cyc(fit.echoMs - fit.wakeupMs * fit.echoWakeups);
+  // the echo's wake-ups at their whole cost (on and off the path; the on-path part at its full value: the echoes
+  // of batch B follow one another within ~1 ms)
+  const echoCycles = cyc(fit.echoMs - (fit.wakeupMs + (fit.split?.offWakeupMs ?? 0)) * fit.echoWakeups);
   const recordRaw = (echoCycles - d('cryptoCycles') - d('datagrams') * datagramCycles) / d('records');
   const recordCycles = Math.max(0, recordRaw);
   const hsCycles = cyc(fit.handshakeMs);
@@ -57,11 +64,16 @@ export function splitProtocol(fit: ServerFit, a: SimCounts, b: SimCounts, echoes
     recordCycles,
     wakeupCycles: cyc(fit.wakeupMs),
     refillMs: fit.refillMs,
-    messageHow: `real server: ${fit.handshakeMs.toFixed(3)} ms CPU per handshake with one echo, wake-ups excluded, less ${(a.cryptoCycles / ghz / 1e6).toFixed(3)} ms crypto, ` +
+    offpathCycles: cyc(fit.split?.offWakeupMs ?? 0),
+    ...(fit.split ? { refillHow: "fitted with cycles_per_wakeup through the turns' penalty by the sleep before them (bins 30-100 us .. above 10 ms), of 18 candidates (0, 0.25..64 ms) the one with the smallest weighted residual" } : {}),
+    offpathHow: fit.split
+      ? `real server: CPU outside its event-loop turns (kernel total - the turns' own CPU) per handshake = ${fit.split.offHandshakeMs.toFixed(3)} ms + ${(fit.split.offWakeupMs * 1000).toFixed(1)} us x wake-ups per handshake, least squares over ${fit.batches} handshake batches (rms ${fit.split.offRmsMs.toFixed(3)} ms); the per-handshake part is kept on the path (in cycles_per_handshake_message)`
+      : 'not measured (the server wrote no turn statistics): all of a wake-up on the path',
+    messageHow: `real server: ${fit.handshakeMs.toFixed(3)} ms CPU per handshake with one echo, wake-ups excluded${fit.split ? ` (${fit.split.onHandshakeMs.toFixed(3)} inside its turns + ${fit.split.offHandshakeMs.toFixed(3)} outside)` : ''}, less ${(a.cryptoCycles / ghz / 1e6).toFixed(3)} ms crypto, ` +
       `${a.datagrams.toFixed(1)} datagrams and ${a.records.toFixed(1)} records, over ${a.messages.toFixed(1)} messages${clamp(messageRaw)}`,
     recordHow: `real server: ${(fit.echoMs * 1000).toFixed(1)} us CPU per extra echo less ${fit.echoWakeups.toFixed(2)} wake-ups, ${(d('cryptoCycles') / ghz / 1e3).toFixed(1)} us crypto and ${d('datagrams').toFixed(1)} datagrams, ` +
       `over ${d('records').toFixed(1)} records${clamp(recordRaw)}`,
-    wakeupHow: `real server: ${(fit.wakeupMs * 1000).toFixed(1)} us CPU per wake-up (voluntary context switch), least squares of CPU per handshake on wake-ups per handshake (${fit.wakeupsMin.toFixed(2)}..${fit.wakeupsMax.toFixed(2)}) over ${fit.batches} handshake batches (rms residual ${fit.rmsMs.toFixed(3)} ms per handshake)` +
+    wakeupHow: fit.split ? `real server's own turns: ${(fit.wakeupMs * 1000).toFixed(1)} us on the path: a turn after a sleep against the same kind of turn (bytes in and out) in the same batch within 30 us of the turn before, pooled per bin of the sleep's length, W (1 - exp(-sleep / wakeup_refill_ms)) through the bins (the batch totals' line gave ${(fit.split.total.wakeupMs * 1000).toFixed(1)} us per wake-up on and off the path together, tau ${fit.split.total.refillMs} ms)` : `real server: ${(fit.wakeupMs * 1000).toFixed(1)} us CPU per wake-up (voluntary context switch), least squares of CPU per handshake on wake-ups per handshake (${fit.wakeupsMin.toFixed(2)}..${fit.wakeupsMax.toFixed(2)}) over ${fit.batches} handshake batches (rms residual ${fit.rmsMs.toFixed(3)} ms per handshake)` +
       (fit.refillMs > 0 ? `, each wake-up weighted by 1 - exp(-its batch's mean sleep / wakeup_refill_ms)` : ''),
   };
 }

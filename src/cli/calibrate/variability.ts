@@ -50,12 +50,10 @@ function quantile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 }
 
-export function analyseTurns(data: TurnStatsFile, windows: readonly Window[]): Variability {
-  const gcs = data.gcs.filter((g) => inAny(g[0], windows));
-  const minor = gcs.filter((g) => g[2] === 'minor').map((g) => g[1] * 1000).sort((a, b) => a - b);
-  const major = gcs.filter((g) => g[2] === 'major').map((g) => g[1] * 1000);
-  const gcStarts = gcs.map((g) => g[0]).sort((a, b) => a - b);
-  const startsWithin = (t0: number, t1: number) => {
+/** Whether a collection started within [t0, t1] (epoch ms), over the given collection starts. */
+export function gcWithin(starts: readonly number[]): (t0: number, t1: number) => boolean {
+  const gcStarts = [...starts].sort((a, b) => a - b);
+  return (t0, t1) => {
     // binary search for the first collection at or after t0
     let lo = 0;
     let hi = gcStarts.length;
@@ -66,6 +64,13 @@ export function analyseTurns(data: TurnStatsFile, windows: readonly Window[]): V
     }
     return lo < gcStarts.length && gcStarts[lo]! <= t1;
   };
+}
+
+export function analyseTurns(data: TurnStatsFile, windows: readonly Window[]): Variability {
+  const gcs = data.gcs.filter((g) => inAny(g[0], windows));
+  const minor = gcs.filter((g) => g[2] === 'minor').map((g) => g[1] * 1000).sort((a, b) => a - b);
+  const major = gcs.filter((g) => g[2] === 'major').map((g) => g[1] * 1000);
+  const startsWithin = gcWithin(gcs.map((g) => g[0]));
   const isFlight = (t: TurnStatsFile['turns'][number]) => t[5] === 1;
   const flights = data.turns.filter((t) => isFlight(t) && inAny(t[0], windows));
   const clean = flights.filter((t) => !startsWithin(t[0], t[0] + t[1] / 1000));

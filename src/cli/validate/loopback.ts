@@ -1,6 +1,6 @@
 // `npm run validate -- loopback [--json] [--reps N] [--loads f1,f2,...|--rates r1,...] [--seconds S]
 //                                [--model FILE | --calibrate [--calibrate-reps N] [--calibrate-out FILE]] [--server-crypto noble|node]
-//                                [--arrival constant|poisson] [--priority fifo|nice|none]`
+//                                [--arrival constant|poisson] [--priority fifo|nice|none] [--rep-calibrate [N] | --no-rep-calibrate]`
 //
 // The simulator against a real server: the project's demo server pinned to core 0, the loadtest generator pinned
 // to core 1, at several offered loads from light to past saturation (fractions of the model's capacity on a
@@ -10,6 +10,9 @@
 // while they had work, CPU time / (CPU time + run-queue wait) (src/cli/loopback/measure.ts); the prediction runs
 // the model's core and the clients that much slower (a fluid approximation of time sharing, predict.ts). Prints per figure and load `measured`, `predicted`,
 // `rel_error` for each repetition and their medians and spread.
+// With --calibrate (or --rep-calibrate), each repetition also re-measures the server's own figures on its warm
+// server just before its loads (N batch repetitions, default 2; src/cli/loopback/recalibrate.ts) and predicts them
+// with those; the output's `calibration` shows how far each repetition's figures drifted from the full calibration.
 // The server runs the noble (pure JavaScript) provider by default so that one core of generator (node:crypto
 // clients) can saturate it: a server handshake then costs several times a client's.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -24,6 +27,9 @@ import { cryptoRandom } from '../demo-common.ts';
 import { WARMUP, resolvePriority, runLoadAgainst, startServer, type LoadRun, type Priority } from '../loopback/measure.ts';
 import { loadavg } from 'node:os';
 import { clientCostsFrom, predict, type Prediction } from '../loopback/predict.ts';
+import { drift, recalibrateOn, serverValues, type ServerKey } from '../loopback/recalibrate.ts';
+import { sortedTurns, windowTurns } from '../calibrate/offpath.ts';
+import { readTurnStats, type Window } from '../calibrate/variability.ts';
 import { parseModel } from '../../workload/config/index.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -75,7 +81,25 @@ interface Row {
   rate: number;
   rep: number;
   figures: Record<string, Figure>;
+  /** The server's own account of the load (its turn statistics, with --rep-calibrate; reported, never fitted). */
+  turns?: { in_turn_ms_per_handshake: number; off_turn_ms_per_handshake: number; turns_per_handshake: number; slept_turns_per_handshake: number };
   context: { client_retransmissions_per_handshake: number; server_core_share: number; server_core_share_all_threads: number; predicted_socket_drops: number; generator_saturated: boolean; generator_core_share: number; other_load_server_core: number; other_load_generator_core: number; generator_utilization: number; run_queue_wait_ms_per_handshake: number; receive_buffer_drops: number; clients_failed: number; clients: number };
+}
+
+/** The server's turns during each load (reported beside the kernel's figures): CPU inside and outside its turns and
+ *  turns per completed handshake. */
+function attachTurns(rows: Row[], turnStats: string, windows: readonly Window[], log: (s: string) => void): void {
+  try {
+    const wt = windowTurns(sortedTurns(readTurnStats(turnStats)), windows);
+    rows.forEach((r, i) => {
+      const hs = Math.max(1, r.figures.server_cpu_ms_per_handshake!.measured > 0 ? (windows[i]!.cpuS * 1000) / r.figures.server_cpu_ms_per_handshake!.measured : 1);
+      const w = wt[i]!;
+      r.turns = { in_turn_ms_per_handshake: w.inTurnMs / hs, off_turn_ms_per_handshake: (windows[i]!.cpuS * 1000 - w.inTurnMs) / hs, turns_per_handshake: w.turns / hs, slept_turns_per_handshake: w.sleptTurns / hs };
+      log(`rep ${r.rep + 1} rate ${r.rate}/s, the server's turns: ${r.turns.in_turn_ms_per_handshake.toFixed(2)} ms CPU per handshake inside, ${r.turns.off_turn_ms_per_handshake.toFixed(2)} outside; ${r.turns.turns_per_handshake.toFixed(2)} turns per handshake, ${r.turns.slept_turns_per_handshake.toFixed(2)} after a sleep >= 1 ms`);
+    });
+  } catch (e) {
+    log(`no turn statistics for the loads: ${(e as Error).message}`);
+  }
 }
 
 export async function run(opts: { json: boolean; args: string[] }): Promise<void> {
@@ -100,12 +124,21 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
   const priority = prio.priority;
   try {
     let modelFile = opt(a, '--model') ?? join(ROOT, 'models/host.yaml');
+    let fullBatchCpuMs: { a: number; c: number; d: number } | undefined;
     if (a.includes('--calibrate')) {
       modelFile = opt(a, '--calibrate-out') ?? join(tmp, 'host.yaml');
       log(`calibrating this host (server provider ${serverCrypto})...`);
-      const code = await calibrate(['--out', modelFile, '--crypto', serverCrypto, '--reps', opt(a, '--calibrate-reps') ?? '3', '--priority', priority], () => {}, (s) => void process.stderr.write(s));
+      let json = '';
+      const code = await calibrate(['--out', modelFile, '--crypto', serverCrypto, '--reps', opt(a, '--calibrate-reps') ?? '3', '--priority', priority, '--json'], (s) => void (json += s), (s) => void process.stderr.write(s));
       if (code !== 0) throw new Error(`calibrate exited ${code}`);
+      const sv = (JSON.parse(json) as { server: Record<'a' | 'c' | 'd', { batches: { cpuMsPerHandshake: number }[] }> }).server;
+      const med = (k: 'a' | 'c' | 'd') => median(sv[k].batches.map((x) => x.cpuMsPerHandshake));
+      fullBatchCpuMs = { a: med('a'), c: med('c'), d: med('d') };
     }
+    const repCalibrate = (a.includes('--calibrate') || a.includes('--rep-calibrate')) && !a.includes('--no-rep-calibrate');
+    const repCalReps = Number(/^\d+$/.test(opt(a, '--rep-calibrate') ?? '') ? opt(a, '--rep-calibrate') : 2);
+    const fullValues = serverValues(modelFile);
+    const repCals: { rep: number; refused: boolean; values: Record<ServerKey, number>; drift: Record<ServerKey, number>; batch_cpu_ms: { a: number; c: number; d: number } | null; batch_cpu_drift: { a: number; c: number; d: number } | null }[] = [];
     const model = parseModel(readFileSync(modelFile, 'utf8'), modelFile);
     log('client costs (node:crypto calls, CPU time)...');
     const costs = clientCostsFrom(measureMicro(createProvider('node', cryptoRandom), makeTimer(30, 5)), model.cpu);
@@ -119,16 +152,34 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
     log(`model ${modelFile}: capacity ${capacity.toFixed(1)} handshakes/s on a dedicated core; offered ${rates.join(', ')} /s (${arrival}), ${seconds} s each, ${reps} repetitions`);
     const rows: Row[] = [];
     for (let rep = 0; rep < reps; rep++) {
-      const server = await startServer({ root: ROOT, crypto: serverCrypto, cookie: true, serverCore: 0, cert: certs.cert, key: certs.key, priority });
+      const turnStats = join(tmp, `turns-${rep}.json`);
+      const loadWindows: Window[] = [];
+      const server = await startServer({ root: ROOT, crypto: serverCrypto, cookie: true, serverCore: 0, cert: certs.cert, key: certs.key, priority, ...(repCalibrate ? { turnStats } : {}) });
       try {
         await runLoadAgainst(ROOT, server, 1, 0, { clients: WARMUP.clients, rate: WARMUP.rate, records: WARMUP.records, size, ca: certs.ca, seed: WARMUP.seed, arrival, priority }); // warm-up (JIT, young generation)
+        let overrides: string[] = [];
+        if (repCalibrate) {
+          log(`rep ${rep + 1}: calibration batches on this warm server (${repCalReps} x A, B, C, D)...`);
+          const rc = await recalibrateOn(ROOT, server, turnStats, modelFile, costs, { reps: repCalReps, log: (s) => log(`rep ${rep + 1} calibration: ${s}`), ca: certs.ca, priority, crypto: serverCrypto });
+          const values = rc?.values ?? fullValues;
+          const rel = (x: number, y: number) => (y - x) / x;
+          const bd = rc && fullBatchCpuMs ? { a: rel(fullBatchCpuMs.a, rc.batchCpuMs.a), c: rel(fullBatchCpuMs.c, rc.batchCpuMs.c), d: rel(fullBatchCpuMs.d, rc.batchCpuMs.d) } : null;
+          repCals.push({ rep, refused: rc === undefined, values, drift: drift(fullValues, values), batch_cpu_ms: rc?.batchCpuMs ?? null, batch_cpu_drift: bd });
+          if (rc) {
+            overrides = rc.overrides;
+            log(`rep ${rep + 1} calibration: batches A/C/D ${rc.batchCpuMs.a.toFixed(2)}/${rc.batchCpuMs.c.toFixed(2)}/${rc.batchCpuMs.d.toFixed(2)} ms per handshake` +
+              (bd ? ` (${[bd.a, bd.c, bd.d].map((x) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`).join('/')} against the full calibration)` : '') + `; ${overrides.join(' ')}`);
+          }
+        }
         for (const rate of rates) {
           const clients = Math.max(20, Math.round(rate * seconds));
           const seed = rep + 1;
+          const w0 = performance.timeOrigin + performance.now();
           const real = await runLoadAgainst(ROOT, server, 1, 0, { clients, rate, records, size, ca: certs.ca, seed, arrival, priority });
+          loadWindows.push({ startEpochMs: w0, endEpochMs: performance.timeOrigin + performance.now(), cpuS: real.serverCpuS });
           const coreShare = Math.max(0.05, real.serverCoreShare);
           const clientShare = Math.max(0.05, real.generatorCoreShare);
-          const p = predict({ ...base, clients, rate, seed, coreShare, clientShare });
+          const p = predict({ ...base, clients, rate, seed, coreShare, clientShare, modelOverrides: overrides });
           const figures = compare(real, p);
           rows.push({
             rate, rep, figures,
@@ -150,6 +201,7 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
       } finally {
         await server.stop();
       }
+      if (repCalibrate) attachTurns(rows.slice(-loadWindows.length), turnStats, loadWindows, log);
     }
     const summary = rates.map((rate) => {
       const mine = rows.filter((r) => r.rate === rate);
@@ -159,7 +211,9 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
     });
     const out = {
       model: modelFile, model_capacity_handshakes_per_s: capacity, server_crypto: serverCrypto, arrival, seconds, reps, wall_s: (performance.now() - t0) / 1000,
-      started, load_average_start: load0, load_average_end: loadavg(), priority, priority_warning: prio.warning ?? null, summary, rows,
+      started, load_average_start: load0, load_average_end: loadavg(), priority, priority_warning: prio.warning ?? null,
+      calibration: { rep_calibrate: repCalibrate, rep_calibrate_batch_reps: repCalibrate ? repCalReps : 0, full: { values: fullValues, batch_cpu_ms: fullBatchCpuMs ?? null }, reps: repCals },
+      summary, rows,
     };
     if (opts.json) {
       process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
