@@ -18,7 +18,7 @@ import type { Accounts } from './accounts.ts';
 import type { ClientCrypto } from './client-crypto.ts';
 import { makePayload, payloadTag } from './clients.ts';
 import type { CosimContext } from './context.ts';
-import { gapPs, recordSize, sizeSampler } from './population.ts';
+import { afterGap, recordSize, sizeSampler } from './population.ts';
 import type { BreakdownProbe } from './probe.ts';
 import { emptyArray, type RecordLog } from './server.ts';
 import type { Transport } from './transport.ts';
@@ -302,7 +302,7 @@ export class ClientSide {
     const k = this.k;
     const traffic = this.ctx.traffic;
     if (this.fleet !== undefined && this.fleet.holdsRecord(c, k.now)) {
-      k.after(gapPs(traffic, c.traffic), this.sendNextFn, c); // between associations (fleet.ts): not sent
+      afterGap(k, traffic, c.traffic, this.ctx.endPs, this.sendNextFn, c); // between associations (fleet.ts): not sent
       return;
     }
     if (c.done || !c.ep || !c.ep.isConnected) {
@@ -326,7 +326,7 @@ export class ClientSide {
     if (ku > 0 && c.sent % ku === 0) c.ep.keyUpdate(false, k.now / PS_PER_MS);
     this.end(c, this.probe.recordLog(k.now), true);
     if (this.fleet !== undefined) this.fleet.sent(c, k.now);
-    k.after(gapPs(traffic, c.traffic), this.sendNextFn, c);
+    afterGap(k, traffic, c.traffic, this.ctx.endPs, this.sendNextFn, c);
   }
 
   // ---- fleets (fleet.ts)

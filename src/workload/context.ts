@@ -47,6 +47,8 @@ export interface CosimContext {
   /** Records each client sends (up, echo) or receives (down): population.ts plannedRecords. */
   readonly recordsPlanned: number;
   readonly warmupPs: Ps;
+  /** When the run stops (sim.end_ms): nothing is scheduled after it (population.ts afterGap). */
+  readonly endPs: Ps;
   readonly activity: Activity;
   /** Diagnostics: every application record delivered after warm-up, with its latency and direction. */
   readonly onRecord: ((latencyPs: Ps, toServer: boolean) => void) | undefined;

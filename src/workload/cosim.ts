@@ -186,7 +186,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
   // ---- the parts, wired: transport between client side and server sides
   const probe = new BreakdownProbe(acc, warmupPs);
   const ctx: CosimContext = {
-    k, acc, probe, sendTimes: new SendTimes(), traffic: sc.traffic, recordsPlanned: plannedRecords(sc.traffic), warmupPs,
+    k, acc, probe, sendTimes: new SendTimes(), traffic: sc.traffic, recordsPlanned: plannedRecords(sc.traffic), warmupPs, endPs,
     // livelock guard: protocol timers that fire at one instant; legitimately at most a few per connection
     activity: new Activity(k, 64 * (count + dispatchers.length) + 10_000),
     onRecord: opts.onRecord,

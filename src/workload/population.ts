@@ -2,7 +2,7 @@
 // (udp.ts): who the clients are, when they arrive, which streams drive their network and traffic, how many records
 // they exchange, how large each record is and how far apart they are. The baseline compares like with like only
 // while both draw these from the same code and the same named random streams.
-import { fromMs, makeSampler, PS_PER_S, type Ps, type Rng, type RngStream, type Sampler } from '../sim/index.ts';
+import { fromMs, makeSampler, PS_PER_S, type EventFn, type Kernel, type Ps, type Rng, type RngStream, type Sampler } from '../sim/index.ts';
 import type { Arrival, TrafficConfig } from './config/index.ts';
 import type { LinkState, NetworkModel } from './network.ts';
 
@@ -109,4 +109,12 @@ export function sizeSampler(t: TrafficConfig, s: RngStream): Sampler {
 export function gapPs(t: TrafficConfig, s: RngStream): Ps {
   const r = t.rate.records_per_s;
   return Math.round((t.rate.process === 'poisson' ? s.exponential(r) : 1 / r) * PS_PER_S);
+}
+
+/** Schedules `fn(arg)` one gap (gapPs, drawn from `s`) from now, unless that lands after `endPs`, when the run stops
+ *  first: then nothing is scheduled (the draw is made either way). A sparse flow (records_per_s 10^-4: a 10^4 s gap)
+ *  would otherwise ask the kernel for a time beyond its range. */
+export function afterGap<A>(k: Kernel, t: TrafficConfig, s: RngStream, endPs: Ps, fn: EventFn<A>, arg: A): void {
+  const g = gapPs(t, s);
+  if (k.now + g <= endPs) k.after(g, fn, arg);
 }

@@ -12,7 +12,7 @@ import { makePayload, payloadTag } from './clients.ts';
 import { HeldEchoes, kindOf } from './resumption.ts';
 import type { ServerPkeByKind } from './server-kinds.ts';
 import type { CosimContext } from './context.ts';
-import { gapPs, recordSize, sizeSampler } from './population.ts';
+import { afterGap, recordSize, sizeSampler } from './population.ts';
 import { ServerSide, type RecordLog } from './server.ts';
 import type { Transport } from './transport.ts';
 
@@ -215,7 +215,7 @@ export class ServerApp {
     if (k.now >= ctx.warmupPs) ctx.acc.recordSent(k.now, dl.c.i);
     s.sent++;
     dl.side.send(dl.conn, makePayload(t, recordSize(dl.size())), ctx.probe.recordLog(k.now));
-    k.after(gapPs(ctx.traffic, dl.c.traffic), this.downloadFn, dl);
+    afterGap(k, ctx.traffic, dl.c.traffic, ctx.endPs, this.downloadFn, dl);
   }
 
   // ---- connection timers

@@ -9,7 +9,7 @@ import { Accounts } from './accounts.ts';
 import { NetworkModel } from './network.ts';
 import { DatagramLedger, type DatagramBalance } from './conservation.ts';
 import { portWireGbps } from './wire-rate.ts';
-import { arrivalTimes, gapPs, Member, plannedRecords, recordSize, sizeSampler } from './population.ts';
+import { afterGap, arrivalTimes, Member, plannedRecords, recordSize, sizeSampler } from './population.ts';
 
 export interface UdpRun {
   acc: Accounts;
@@ -124,7 +124,7 @@ export function runUdpBaseline(sc: Scenario, model: ModelConfig, seed: number): 
       if (k.now >= warmupPs) acc.recordSent(k.now, c.i);
       clientSend(c, recordSize(c.size()), k.now);
     }
-    k.after(gapPs(t, c.traffic), step, c);
+    afterGap(k, t, c.traffic, endPs, step, c);
   }
 
   const count = sc.clients.count;

@@ -198,4 +198,15 @@ test('dead-association rule: two records in a row unanswered, the first for init
   assert.is(up.holdsRecord(c, 10 * S), false);
 });
 
+
+test('a flow so sparse that its next record lies beyond the simulator time range ends with the run (no crash)', () => {
+  // 10^-4 records/s: a gap of 10^4 s = 10^16 ps, beyond the kernel's 2^53 ps; each device sends its first record only
+  const { scenario, model } = small(20, 60_000, ['traffic.rate.records_per_s=0.0001', 'network.nat_rebinding_per_min=0']);
+  const s = runScenario({ scenario, model }).summary;
+  assert.is(s.handshakes.completed, 20);
+  // one record each way per device (the echo counts too), then nothing more within the run
+  assert.is(s.records.sent, 40);
+  assert.is(s.records.received, 40);
+});
+
 test.run();
