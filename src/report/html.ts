@@ -95,8 +95,8 @@ export function renderReportHtml(result: SimResult, charts: readonly RenderedCha
   parts.push('<h2>Summary</h2>');
   parts.push(
     table([
-      ['handshakes', 'offered', 'completed', 'failed', 'in progress at the end', 'retransmissions'],
-      ['', String(s.handshakes.offered), String(s.handshakes.completed), String(s.handshakes.failed), String(s.handshakes.in_progress), String(s.handshakes.retransmissions)],
+      ['handshakes', 'offered', 'completed', 'failed', 'in progress at the end', 'retransmissions', 'server half-open dropped'],
+      ['', String(s.handshakes.offered), String(s.handshakes.completed), String(s.handshakes.failed), String(s.handshakes.in_progress), String(s.handshakes.retransmissions), String(s.handshakes.half_open_dropped)],
     ]),
   );
   parts.push(

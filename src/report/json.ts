@@ -19,7 +19,7 @@ export const SUMMARY_ORDER: Order = [
   'wall_time_s',
   'events',
   'findings',
-  ['handshakes', ['offered', 'completed', 'failed', 'in_progress', 'retransmissions']],
+  ['handshakes', ['offered', 'completed', 'failed', 'in_progress', 'retransmissions', 'half_open_dropped']],
   ['handshake_latency_ms', DIST5],
   ['record_latency_us', DIST4],
   ['throughput', ['goodput_gbps', 'goodput_window_s', 'wire_gbps', 'wire_rx_gbps', 'wire_tx_gbps', 'records_per_s', 'handshakes_per_s']],

@@ -29,7 +29,7 @@ function summaryTemplate(): Summary {
     sim_end_s: N,
     wall_time_s: N,
     events: N,
-    handshakes: { offered: N, completed: N, failed: N, in_progress: N, retransmissions: N },
+    handshakes: { offered: N, completed: N, failed: N, in_progress: N, retransmissions: N, half_open_dropped: N },
     handshake_latency_ms: { mean: N, p50: N, p90: N, p99: N, max: N },
     record_latency_us: { mean: N, p50: N, p99: N, max: N },
     throughput: { goodput_gbps: N, goodput_window_s: N, wire_gbps: N, wire_rx_gbps: N, wire_tx_gbps: N, records_per_s: N, handshakes_per_s: N },

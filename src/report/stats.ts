@@ -66,6 +66,7 @@ export function statsLines(result: SimResult): string[] {
     ['handshakes.failed', s.handshakes.failed, 'handshakes given up'],
     ['handshakes.in_progress', s.handshakes.in_progress, 'handshakes still running at the end (not in the latency figures)'],
     ['handshakes.retransmissions', s.handshakes.retransmissions, 'handshake flights retransmitted'],
+    ['handshakes.half_open_dropped', s.handshakes.half_open_dropped, 'server half-open handshakes evicted (dtls.half_open cap) or timed out'],
     ['handshakes.latency_ms.mean', s.handshake_latency_ms.mean, 'handshake latency: mean (ms)'],
     ['handshakes.latency_ms.p50', s.handshake_latency_ms.p50, 'handshake latency: median (ms)'],
     ['handshakes.latency_ms.p90', s.handshake_latency_ms.p90, 'handshake latency: 90th percentile (ms)'],

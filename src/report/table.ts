@@ -30,7 +30,7 @@ export function renderTerminalSummary(result: SimResult): string {
   if (findings.length) out.push(...findings.map((l) => `  ${l}`));
   out.push('');
   out.push(
-    `handshakes: offered ${s.handshakes.offered}  completed ${s.handshakes.completed}  failed ${s.handshakes.failed}  in progress ${s.handshakes.in_progress}  retransmissions ${s.handshakes.retransmissions}`,
+    `handshakes: offered ${s.handshakes.offered}  completed ${s.handshakes.completed}  failed ${s.handshakes.failed}  in progress ${s.handshakes.in_progress}  retransmissions ${s.handshakes.retransmissions}${s.handshakes.half_open_dropped ? `  server half-open dropped ${s.handshakes.half_open_dropped} (dtls.half_open)` : ''}`,
   );
   out.push(`records:    sent ${s.records.sent}  received ${s.records.received}  not received ${s.records.lost}`);
   const cd = s.conservation.dtls;

@@ -126,6 +126,10 @@ export interface Summary {
     in_progress: number;
     /** Flights retransmitted (both directions) during handshakes. */
     retransmissions: number;
+    /** Server half-open handshakes dropped, whole run: evicted by a dtls.half_open cap or abandoned by its handshake
+     *  timeout. A client whose server state was evicted after the server's last flight counts as completed, but its
+     *  final flight and its records then reach no connection. */
+    half_open_dropped: number;
   };
   handshake_latency_ms: HandshakeLatencyMs;
   record_latency_us: RecordLatencyUs;

@@ -95,7 +95,7 @@ export function makeFixture(opts: { rows?: number; handshakes?: number; seed?: n
       sim_end_s: simTime,
       wall_time_s: 3.25,
       events: 12345678,
-      handshakes: { offered: nHs + 10, completed: nHs, failed: 3, in_progress: 7, retransmissions: 31 },
+      handshakes: { offered: nHs + 10, completed: nHs, failed: 3, in_progress: 7, retransmissions: 31, half_open_dropped: 0 },
       handshake_latency_ms: { mean, p50: q(0.5), p90: q(0.9), p99: q(0.99), max: lat[lat.length - 1] ?? NaN },
       record_latency_us: { mean: 18.75, p50: 16, p99: 55.5, max: 140 },
       throughput: { goodput_gbps: 8.25, goodput_window_s: simTime, wire_gbps: 9.4, wire_rx_gbps: 4.7, wire_tx_gbps: 4.7, records_per_s: 900000, handshakes_per_s: nHs / simTime },

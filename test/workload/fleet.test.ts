@@ -209,4 +209,20 @@ test('a flow so sparse that its next record lies beyond the simulator time range
   assert.is(s.records.received, 40);
 });
 
+test('the shipped half-open cap holds the fleet arrival rate (100,000 handshakes/s); the default 4,096 does not', () => {
+  // 5,000 devices over 50 ms: the 10^6-over-10-s rate, ~5,000 half-open at the server at once
+  const at = (more: string[]) => load(FILE, ['clients.count=5000', 'clients.arrival.duration_ms=50', 'sim.warmup_ms=0',
+    'sim.end_ms=400', 'traffic.duration_ms=400', ...more]);
+  const shipped = runScenario(at([])).summary;
+  assert.is(shipped.handshakes.completed, 5000);
+  assert.is(shipped.handshakes.half_open_dropped, 0);
+  assert.is(shipped.handshakes.retransmissions, 0);
+  assert.is(shipped.fleet!.server_dropped_datagrams, 0);
+  const capped = runScenario(at(['dtls.half_open.max=4096'])).summary;
+  // evicted after the server's last flight: the clients still complete, their Finished then reaches nothing
+  assert.ok(capped.handshakes.half_open_dropped >= 5000 - 4096, String(capped.handshakes.half_open_dropped));
+  assert.ok(capped.handshakes.retransmissions > 0);
+  assert.ok(capped.fleet!.server_dropped_datagrams > 0);
+});
+
 test.run();
