@@ -23,6 +23,7 @@ import { type ClientHs, type FirstHello, type WaitCert, type WaitCertCr, type Wa
 import { Connection } from './connection.ts';
 import { certificateVerifyContent, groupCode, groupFromCode, handshakeSecretNoPsk, logSecret, scheduleFor, schemeCode, schemeFromCode, verifySignature } from './common.ts';
 import type { Negotiated } from './epochs.ts';
+import { PackError, type PackReader, type PackWriter } from '../record/pack.ts';
 import {
   type PskOffer, acceptedPsk, bindClientHello, canSendEarly, earlyKeys, makeOffer, offerExtensions, pskExtension,
   ticketFromMessage,
@@ -151,6 +152,26 @@ export class ClientEndpoint extends Connection {
 
   protected override releaseHandshakeState(): void {
     this.hs = undefined;
+  }
+
+  // dormancy (./dormant.ts): the resumption secret is packed
+  protected override quietRole(): boolean {
+    return this.hs === undefined;
+  }
+  protected override packRole(w: PackWriter): void {
+    const r = this.rms;
+    if (r) w.u8(1).uint(r.keys.suite.code).bytes(r.secret);
+    else w.u8(0);
+  }
+  protected override releaseRole(): void {
+    this.rms = undefined;
+  }
+  protected override unpackRole(r: PackReader): void {
+    if (r.u8() === 0) return;
+    const code = r.uint();
+    const suite = suiteByCode(code);
+    if (!suite) throw new PackError(`unknown suite 0x${code.toString(16)}`);
+    this.rms = { keys: { suite, ks: scheduleFor(this.crypto, suite.hash) }, secret: r.bytes() };
   }
 
   protected onHandshakeMessage(msgType: number, body: Uint8Array, epoch: number, now: number): void {

@@ -27,6 +27,8 @@ import type { Negotiated } from './epochs.ts';
 import { EarlyDataExt, PreSharedKeyServer } from '../handshake/psk-extensions.ts';
 import { choosePsk, newSessionTicket } from './psk.ts';
 import { countDrop } from './records.ts';
+import { bytesOf, latin1 } from '../record/latin1.ts';
+import type { PackReader, PackWriter } from '../record/pack.ts';
 import { buildHrrBody, type ResolvedServer, resolveServer, selectParams } from './server-params.ts';
 
 /** The Certificate body of a server chain (empty context, no per-entry extensions) is the same in every handshake:
@@ -91,8 +93,8 @@ export class ServerConnection extends Connection {
   /** Our ACK of the client's final flight (re-sent for a late copy of that flight) and when it was last sent. */
   private finalAck: { epoch: number; seq: number }[] | undefined;
   private finalAckAt = 0;
-  /** ClientHello.random of this association (tells a new association from a duplicate ClientHello). */
-  clientRandom: Uint8Array | undefined;
+  /** ClientHello.random of this association, one character per byte (../record/latin1.ts). */
+  private random: string | undefined;
   /** Early data bytes still acceptable (0-RTT accepted: max_early_data_size), -1 when 0-RTT is off. */
   private earlyBudget = -1;
   /** Incremented for every record authenticated under epoch >= 2 (proof of address ownership, CID migration). */
@@ -121,7 +123,7 @@ export class ServerConnection extends Connection {
     this.stats.recordsReceived++;
     this.stats.handshakeMessagesReceived++;
     this.hs = { phase: 'start', hrr };
-    this.clientRandom = ch.random.slice();
+    this.random = latin1(ch.random);
     this.out.ampLimited = hrr === undefined; // a valid cookie proves the address
     this.reasm.recvSeq = messageSeq + 1;
     this.flights.sendSeq = messageSeq;
@@ -144,6 +146,34 @@ export class ServerConnection extends Connection {
 
   protected override releaseHandshakeState(): void {
     this.hs = undefined;
+  }
+
+  /** ClientHello.random of this association (tells a new association from a duplicate ClientHello): a copy. */
+  get clientRandom(): Uint8Array | undefined {
+    return this.random === undefined ? undefined : bytesOf(this.random);
+  }
+
+  // dormancy (./dormant.ts): the ACK of the client's final flight is packed; the read CID is the dispatcher's
+  protected override quietRole(): boolean {
+    return this.hs === undefined;
+  }
+  protected override packRole(w: PackWriter): void {
+    const a = this.finalAck ?? [];
+    w.uint(a.length);
+    for (const rn of a) w.uint(rn.epoch).uint(rn.seq);
+  }
+  protected override releaseRole(): void {
+    this.finalAck = undefined;
+  }
+  protected override unpackRole(r: PackReader): void {
+    const n = r.uint();
+    if (n === 0) return;
+    const a = new Array<{ epoch: number; seq: number }>(n);
+    for (let i = 0; i < n; i++) a[i] = { epoch: r.uint(), seq: r.uint() };
+    this.finalAck = a;
+  }
+  protected override ownedReadCid(): Uint8Array | undefined {
+    return this.localCid;
   }
 
   protected onHandshakeMessage(msgType: number, body: Uint8Array, epoch: number, now: number): void {
