@@ -6,7 +6,7 @@
 //   WAIT_CLIENT_CERT --Cert--> WAIT_CLIENT_CV --CV--> WAIT_FINISHED (an empty Certificate under 'request' goes
 //   straight to WAIT_FINISHED; under 'require' it is a certificate_required alert)
 // The handshake state is a union with one member per phase (ServerHs).
-import type { KxEncapsulation, KxGroup, SignatureScheme, VerifyKey } from '../crypto/provider.ts';
+import type { KxEncapsulation, KxGroup } from '../crypto/provider.ts';
 import { type CipherSuite, suiteByCode } from '../crypto/suites.ts';
 import { keylogLine } from '../keylog.ts';
 import { AlertError, ctEqual } from '../handshake/bytes.ts';
@@ -17,9 +17,7 @@ import {
   messageHash, tlsMessage, tlsMessageTransient,
 } from '../handshake/messages.ts';
 import type { ServerConfig, ServerCredential } from './config.ts';
-import {
-  type AwaitingClient, clientAuthDone, onClientCertificate, onClientCertificateVerify,
-} from './client-auth.ts';
+import { clientAuthDone, onClientCertificate, onClientCertificateVerify } from './client-auth.ts';
 import { Connection } from './connection.ts';
 import type { EndpointEvent } from './events.ts';
 import { certificateVerifyContent, groupCode, handshakeSecretNoPsk, logSecret, scheduleFor, schemeCode } from './common.ts';
@@ -45,34 +43,8 @@ function certificateBody(chain: readonly Uint8Array[]): Uint8Array {
 
 export { buildHrrBody, resolveServer, selectParams, type ResolvedServer, type Selection } from './server-params.ts';
 
-/** What the dispatcher learnt from a valid cookie: the synthetic transcript prefix and the HRR's choices. */
-export interface HrrContext {
-  prefix: Uint8Array[]; // message_hash(CH1), HelloRetryRequest (TLS form)
-  suiteCode: number;
-  group: KxGroup | undefined;
-}
-
-/** The server's handshake state, one member per phase. START: a ClientHello is being processed (`hrr`: the
- *  stateless HelloRetryRequest it answers, learnt from the cookie). WAIT_CH2: we sent a stateful HelloRetryRequest.
- *  WAIT_FINISHED: our flight is out; what the client's Finished must be, and what the 'connected' event reports. */
-type WaitFinished = {
-  phase: 'wait_finished'; keys: Negotiated; expectedFinished: Uint8Array; group: KxGroup | 'none';
-  scheme: SignatureScheme | 'psk'; helloRetry: boolean;
-  /** The client's certificate chain (client authentication), or on resumption its leaf from the ticket. */
-  peerChain?: Uint8Array[] | undefined;
-  /** Resumption master secret (only when tickets are issued). */
-  rms: Uint8Array | undefined;
-  psk: { kind: 'external' | 'resumption'; earlyData: boolean | undefined } | undefined;
-};
-/** WAIT_CLIENT_CERT / WAIT_CLIENT_CV (we sent a CertificateRequest, ./client-auth.ts): the running transcript and
- *  what WAIT_FINISHED will hold. */
-type ToFinished = Omit<WaitFinished, 'phase' | 'expectedFinished'>;
-export type ServerHs =
-  | { phase: 'start'; hrr: HrrContext | undefined }
-  | { phase: 'wait_ch2'; hrr: HrrContext }
-  | { phase: 'wait_client_cert'; a: AwaitingClient; next: ToFinished }
-  | { phase: 'wait_client_cv'; a: AwaitingClient; next: ToFinished; key: VerifyKey }
-  | WaitFinished;
+import type { HrrContext, ServerHs, ToFinished, WaitFinished } from './server-phases.ts';
+export type { HrrContext, ServerHs } from './server-phases.ts';
 
 /** What a ClientHello negotiates: with a PSK no credential and, for psk_ke, no group. */
 interface PskOrCert {
