@@ -37,6 +37,8 @@ export { EARLY_DATA_RECORDS } from './early-data.ts';
 export abstract class Connection extends ConnectionCore {
   /** The packed state while dormant (./dormant.ts), else undefined. */
   private packed: string | undefined = undefined;
+  /** Public calls of this connection in progress (a sink may call sleep() from inside one: refused). */
+  private busy = 0;
 
   /** The connection whose datagram is being opened (a stack through `outer` in receive(): a sink may deliver to
    *  another connection synchronously). One shared record callback instead of a closure per connection. */
@@ -79,10 +81,11 @@ export abstract class Connection extends ConnectionCore {
   /** Packs the state of a connected, quiescent connection into one string and releases its sub-objects; any
    *  public entry point wakes it again, transparently. Returns false (and changes nothing) when the connection is
    *  not connected or not quiescent: a flight unacknowledged, an ACK pending or timed, datagrams or events queued
-   *  (no sink set), fragments or early data buffered, a KeyUpdate reply pending. True if already dormant. */
+   *  (no sink set), fragments or early data buffered, a KeyUpdate reply pending, or called from a sink while this
+   *  connection is processing a call. True if already dormant. */
   sleep(): boolean {
     if (this.packed !== undefined) return true;
-    if (this.state !== 'connected' || !quiescent(this.parts()) || !this.quietRole()) return false;
+    if (this.busy > 0 || this.state !== 'connected' || !quiescent(this.parts()) || !this.quietRole()) return false;
     let packed: string;
     try {
       const w = new PackWriter();
@@ -165,42 +168,52 @@ export abstract class Connection extends ConnectionCore {
   receive(datagram: Uint8Array, nowMs: number): void {
     if (this.state === 'closed') return;
     if (this.packed !== undefined) this.wake();
-    this.stats.datagramsReceived++;
-    this.stats.bytesReceived += datagram.length;
-    this.nowRx = nowMs;
-    if (nowMs > this.flights.lastNow) this.flights.lastNow = nowMs;
+    this.busy++;
     try {
-      if (this.out.everHeld) this.out.release(); // more anti-amplification budget
-      const outer = Connection.receiving;
-      Connection.receiving = this;
-      let unknownEpochBits: number;
+      this.stats.datagramsReceived++;
+      this.stats.bytesReceived += datagram.length;
+      this.nowRx = nowMs;
+      if (nowMs > this.flights.lastNow) this.flights.lastNow = nowMs;
       try {
-        unknownEpochBits = this.rec.open(datagram, Connection.onOpened);
-      } finally {
-        Connection.receiving = outer;
+        if (this.out.everHeld) this.out.release(); // more anti-amplification budget
+        const outer = Connection.receiving;
+        Connection.receiving = this;
+        let unknownEpochBits: number;
+        try {
+          unknownEpochBits = this.rec.open(datagram, Connection.onOpened);
+        } finally {
+          Connection.receiving = outer;
+        }
+        if (unknownEpochBits >= 0) this.onUndecryptable(unknownEpochBits);
+        if (this.rec.layer.forgeryLimitReached) {
+          // too many records failed authentication under one key (RFC 9147 4.5.3): close
+          throw new AlertError(AlertDescription.bad_record_mac, 'AEAD forgery limit reached');
+        }
+        if (!this.out.ampLimited && this.out.holding) this.out.release(); // address just validated
+      } catch (e) {
+        this.caught(e);
       }
-      if (unknownEpochBits >= 0) this.onUndecryptable(unknownEpochBits);
-      if (this.rec.layer.forgeryLimitReached) {
-        // too many records failed authentication under one key (RFC 9147 4.5.3): close
-        throw new AlertError(AlertDescription.bad_record_mac, 'AEAD forgery limit reached');
-      }
-      if (!this.out.ampLimited && this.out.holding) this.out.release(); // address just validated
-    } catch (e) {
-      this.caught(e);
+      this.out.flush();
+    } finally {
+      this.busy--;
     }
-    this.out.flush();
   }
 
   handleTimeout(nowMs: number): void {
     if (this.state === 'closed') return;
     if (this.packed !== undefined) this.wake();
-    if (nowMs > this.flights.lastNow) this.flights.lastNow = nowMs;
+    this.busy++;
     try {
-      this.onTimer(nowMs);
-    } catch (e) {
-      this.caught(e);
+      if (nowMs > this.flights.lastNow) this.flights.lastNow = nowMs;
+      try {
+        this.onTimer(nowMs);
+      } catch (e) {
+        this.caught(e);
+      }
+      this.out.flush();
+    } finally {
+      this.busy--;
     }
-    this.out.flush();
   }
 
   /** Send application data (split into records of at most 2^14 bytes, or the peer's record_size_limit). Returns
@@ -208,25 +221,30 @@ export abstract class Connection extends ConnectionCore {
   send(data: Uint8Array, nowMs?: number): boolean {
     if (this.state !== 'connected') return false;
     if (this.packed !== undefined) this.wake();
-    const fl = this.flights;
-    const ep = this.epochs;
-    if (nowMs !== undefined && nowMs > fl.lastNow) fl.lastNow = nowMs;
-    const max = Math.min(MAX_PLAINTEXT, this.rec.layer.maxPayload);
-    for (let off = 0; off < data.length || off === 0; off += max) {
-      this.out.record(ep.write, ContentType.application_data, data.subarray(off, off + max));
-      ep.appRecords++;
-      if (data.length === 0) break;
-    }
-    if (ep.appRecords >= ep.rekeyAfter && !fl.ku) {
-      // AEAD confidentiality limit ahead (RFC 9147 4.5.3): rekey; the counter restarts with the new epoch
-      try {
-        ep.startKeyUpdate(false, fl.lastNow);
-      } catch (e) {
-        this.caught(e);
+    this.busy++;
+    try {
+      const fl = this.flights;
+      const ep = this.epochs;
+      if (nowMs !== undefined && nowMs > fl.lastNow) fl.lastNow = nowMs;
+      const max = Math.min(MAX_PLAINTEXT, this.rec.layer.maxPayload);
+      for (let off = 0; off < data.length || off === 0; off += max) {
+        this.out.record(ep.write, ContentType.application_data, data.subarray(off, off + max));
+        ep.appRecords++;
+        if (data.length === 0) break;
       }
+      if (ep.appRecords >= ep.rekeyAfter && !fl.ku) {
+        // AEAD confidentiality limit ahead (RFC 9147 4.5.3): rekey; the counter restarts with the new epoch
+        try {
+          ep.startKeyUpdate(false, fl.lastNow);
+        } catch (e) {
+          this.caught(e);
+        }
+      }
+      this.out.flush();
+      return true;
+    } finally {
+      this.busy--;
     }
-    this.out.flush();
-    return true;
   }
 
   /** Start a KeyUpdate (RFC 9147 8); `requestPeer` sets update_requested. Returns false if not connected or one is
@@ -234,31 +252,46 @@ export abstract class Connection extends ConnectionCore {
   keyUpdate(requestPeer: boolean, nowMs: number): boolean {
     if (this.state !== 'connected') return false;
     if (this.packed !== undefined) this.wake();
-    if (this.flights.ku) return false;
-    let ok = false;
+    this.busy++;
     try {
-      this.epochs.startKeyUpdate(requestPeer, nowMs);
-      ok = true;
-    } catch (e) {
-      this.caught(e);
+      if (this.flights.ku) return false;
+      let ok = false;
+      try {
+        this.epochs.startKeyUpdate(requestPeer, nowMs);
+        ok = true;
+      } catch (e) {
+        this.caught(e);
+      }
+      this.out.flush();
+      return ok;
+    } finally {
+      this.busy--;
     }
-    this.out.flush();
-    return ok;
   }
 
   /** Send close_notify and close. */
   close(): void {
     if (this.state === 'closed') return;
     if (this.packed !== undefined) this.wake();
-    this.sendAlert(AlertLevel.warning, AlertDescription.close_notify);
-    this.out.flush();
-    this.terminate('local');
+    this.busy++;
+    try {
+      this.sendAlert(AlertLevel.warning, AlertDescription.close_notify);
+      this.out.flush();
+      this.terminate('local');
+    } finally {
+      this.busy--;
+    }
   }
 
   /** Closes without sending anything. */
   abandon(reason: CloseReason): void {
     if (this.packed !== undefined) this.wake();
-    this.terminate(reason);
+    this.busy++;
+    try {
+      this.terminate(reason);
+    } finally {
+      this.busy--;
+    }
   }
 
   /** Approximate bytes held by this connection's buffers (for the memory budget). */

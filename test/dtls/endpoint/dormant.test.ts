@@ -239,6 +239,32 @@ test('sleep() refuses while anything is pending, and changes nothing then', () =
   assert.not.ok(w.client.sleep(), 'closed');
 });
 
+test('sleep() from a sink while the connection is processing is refused; the call completes normally', () => {
+  const { cc, sc } = iot('node', 'sink');
+  const w = new World(cc, sc, false);
+  w.connect();
+  const tried: string[] = [];
+  const sent: Uint8Array[] = [];
+  w.client.eventSink = (e, from) => tried.push(`${e.type}:${from.sleep()}`);
+  w.client.transmitSink = (d, from) => {
+    tried.push(`datagram:${from.sleep()}`);
+    sent.push(d);
+  };
+  assert.ok(w.client.sleep());
+  w.client.send(payload(1, 3000), w.now); // several records, flushed datagram by datagram through the sink
+  const conn = w.conn!;
+  conn.send(payload(2), w.now);
+  w.client.receive(w.server.pollTransmit()!.datagram, w.now);
+  assert.ok(sent.length >= 1);
+  assert.ok(tried.length >= 2 && tried.every((t) => t.endsWith(':false')), tried.join(' '));
+  assert.equal(tried[tried.length - 1], 'data:false');
+  assert.ok(w.client.sleep(), 'afterwards');
+  for (const d of sent) w.server.receive(d, w.addr, w.now);
+  const data = [];
+  for (let e; (e = w.server.pollEvent()); ) if (e.event.type === 'data') data.push(e.event.data.length);
+  assert.equal(data, [3000]);
+});
+
 test('a dormant connection answers getters without waking, keeps its identity, and wakes on use', () => {
   const { cc, sc } = iot('node', 'getters');
   const w = new World(cc, sc, false);
