@@ -1,4 +1,5 @@
 // `npm run bench -- record [--json] [--quick] [--provider node|noble] [--suite NAME] [--sizes 64,1200,16384]`
+// (`record --dormant`: heap and wake+sleep cost of dormant connections, ./record-dormant.ts)
 // Record-layer throughput: RecordLayer.seal + RecordLayer.open per second at 64, 1200 and 16384-byte payloads for
 // every suite and provider, against the bare AEAD seal+open in the same run:
 //   node  bare = createCipheriv(...).setAAD/update/final/getAuthTag + createDecipheriv(...).setAuthTag/setAAD/update/final
@@ -15,6 +16,7 @@ import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { createProvider, getSuite, seededRandom, SUITE_NAMES, type CipherSuite, type CryptoProvider, type ProviderKind } from '../../dtls/crypto/index.ts';
 import { deriveEpochKeys } from '../../dtls/keyschedule.ts';
 import { RecordLayer } from '../../dtls/record/index.ts';
+import { runDormant } from './record-dormant.ts';
 
 type Pair = () => void;
 const createCipheriv = nc.createCipheriv;
@@ -82,6 +84,7 @@ function recordFor(p: CryptoProvider, suite: CipherSuite, payload: Uint8Array): 
 }
 
 export async function run(opts: { json: boolean; args: string[] }): Promise<void> {
+  if (opts.args.includes('--dormant')) return runDormant(opts);
   const arg = (n: string) => { const i = opts.args.indexOf(`--${n}`); return i >= 0 ? opts.args[i + 1] : undefined; };
   const quick = opts.args.includes('--quick');
   const providers: ProviderKind[] = arg('provider') ? [arg('provider') as ProviderKind] : ['node', 'noble'];

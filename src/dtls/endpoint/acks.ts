@@ -10,6 +10,7 @@ import type { Datagrams } from './datagrams.ts';
 import type { Epochs } from './epochs.ts';
 import type { EndpointStats } from './events.ts';
 import type { Flights } from './flights.ts';
+import type { PackReader, PackWriter } from '../record/pack.ts';
 
 export class Acks {
   private readonly owner: Connection;
@@ -40,6 +41,22 @@ export class Acks {
     this.flights = flights;
     this.maxRetransmissions = cfg.maxRetransmissions;
     this.max = Math.max(1, Math.floor((cfg.mtu - 64) / 16));
+  }
+
+  /** No ACK pending or timed (./dormant.ts). `lastReceived` and `partial` serve the handshake only: not packed. */
+  get quiet(): boolean {
+    return this.list.length === 0 && this.deadline === undefined;
+  }
+  pack(w: PackWriter): void {
+    const a = this.newest;
+    w.uint(a.length);
+    for (const x of a) w.uint(x);
+  }
+  unpack(r: PackReader): void {
+    const n = r.uint();
+    const a = new Array<number>(n);
+    for (let i = 0; i < n; i++) a[i] = r.uint();
+    this.newest = a;
   }
 
   /** Our new flight starts: the peer's previous flight needs no more ACKs. */

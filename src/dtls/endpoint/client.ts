@@ -6,14 +6,14 @@
 // The handshake state is a union with one member per phase (ClientHs): each handler takes the member of its
 // phase, which holds exactly what that phase has learnt, and returns by installing the next phase's member.
 // The phase types are in ./client-phases.ts, the resolved configuration in ./client-config.ts (both re-exported).
-import type { KxGroup, KxKeyPair } from '../crypto/provider.ts';
-import { type CipherSuite, getSuite, suiteByCode } from '../crypto/suites.ts';
+import type { KxGroup } from '../crypto/provider.ts';
+import { type CipherSuite, suiteByCode } from '../crypto/suites.ts';
 import { keylogLine } from '../keylog.ts';
 import { AlertError, ctEqual } from '../handshake/bytes.ts';
 import { AlertDescription, ContentType, DTLS12, DTLS13, ExtensionType as X, HandshakeType as H } from '../handshake/constants.ts';
 import * as E from '../handshake/extensions.ts';
 import {
-  type ClientHello, decodeCertificate, decodeCertificateVerify, decodeEncryptedExtensions,
+  decodeCertificate, decodeCertificateVerify, decodeEncryptedExtensions,
   decodeNewSessionTicket, decodeServerHello, encodeClientHello, messageHash, tlsMessage, tlsMessageTransient,
 } from '../handshake/messages.ts';
 import type { ClientConfig, ClientCredential, CertificateVerifier } from './config.ts';
@@ -21,12 +21,11 @@ import { clientAuthMessages, readCertificateRequest } from './client-auth.ts';
 import { type ResolvedClient, resolveClient } from './client-config.ts';
 import { type ClientHs, type FirstHello, type WaitCert, type WaitCertCr, type WaitCv, type WaitEe, type WaitFinished, type WaitSh, extensionTypes } from './client-phases.ts';
 import { Connection } from './connection.ts';
-import { certificateVerifyContent, groupCode, groupFromCode, handshakeSecretNoPsk, logSecret, scheduleFor, schemeCode, schemeFromCode, verifySignature } from './common.ts';
+import { certificateVerifyContent, groupFromCode, handshakeSecretNoPsk, logSecret, scheduleFor, schemeFromCode, verifySignature } from './common.ts';
 import type { Negotiated } from './epochs.ts';
-import {
-  type PskOffer, acceptedPsk, bindClientHello, canSendEarly, earlyKeys, makeOffer, offerExtensions, pskExtension,
-  ticketFromMessage,
-} from './psk.ts';
+import { PackError, type PackReader, type PackWriter } from '../record/pack.ts';
+import { acceptedPsk, bindClientHello, canSendEarly, earlyKeys, makeOffer, ticketFromMessage } from './psk.ts';
+import { buildClientHello } from './client-hello.ts';
 
 /** Extensions a server may put in EncryptedExtensions only if we offered them; these must never appear there. */
 const NOT_IN_EE = new Set<number>([X.key_share, X.supported_versions, X.cookie, X.pre_shared_key,
@@ -38,7 +37,6 @@ export class ClientEndpoint extends Connection {
   private readonly verifier: CertificateVerifier;
   private readonly serverName: string | undefined;
   private readonly keyShareGroups: KxGroup[];
-  private readonly offerCid: boolean;
   private readonly myCid: Uint8Array;
   private readonly credential: ClientCredential | undefined;
   private readonly rc: ResolvedClient;
@@ -59,7 +57,6 @@ export class ClientEndpoint extends Connection {
     this.verifier = cfg.verifier;
     this.serverName = cfg.serverName;
     this.keyShareGroups = cfg.keyShareGroups;
-    this.offerCid = cfg.offerConnectionId;
     this.myCid = cfg.connectionId;
     this.credential = cfg.credential;
     this.rc = cfg;
@@ -87,7 +84,7 @@ export class ClientEndpoint extends Connection {
     const pskOnly = offer !== undefined && !rc.pskModes.includes('psk_dhe_ke');
     const shares = pskOnly ? [] : this.keyShareGroups.map((g) => this.crypto.kxGenerate(g));
     const goEarly = earlyData !== undefined && canSendEarly(offer, earlyData.length, this.cfg.suites);
-    const ch = this.buildClientHello(random, shares, undefined, undefined, offer, goEarly, nowMs);
+    const ch = buildClientHello(this.rc, random, shares, undefined, undefined, offer, goEarly, nowMs);
     const body = encodeClientHello(ch);
     const ch1 = tlsMessage(H.client_hello, body);
     if (offer) bindClientHello(this.crypto, offer, body, ch1, undefined);
@@ -105,52 +102,32 @@ export class ClientEndpoint extends Connection {
     }
   }
 
-  /** ClientHello1 (`ch1Exts` undefined), or ClientHello2: ClientHello1's extensions (same order, same bytes) with
-   *  the new key_share, then the cookie. */
-  private buildClientHello(random: Uint8Array, shares: KxKeyPair[], ch1Exts: E.Extension[] | undefined,
-    cookie: Uint8Array | undefined, offer?: PskOffer, earlyData = false, now = 0): ClientHello {
-    const keyShare: E.Extension = {
-      type: X.key_share, data: E.KeyShare.encodeClient(shares.map((s) => ({ group: groupCode(s.group), keyExchange: s.publicKey }))),
-    };
-    let exts: E.Extension[];
-    let pskExt: E.Extension | undefined;
-    if (ch1Exts) {
-      // ClientHello2: no early_data (RFC 8446 4.2.10); pre_shared_key stays last with a new age and binder
-      exts = [];
-      for (const e of ch1Exts) {
-        if (e.type === X.early_data) continue;
-        if (e.type === X.pre_shared_key && offer) pskExt = pskExtension(offer, now);
-        else exts.push(e.type === X.key_share ? keyShare : e);
-      }
-    } else {
-      exts = [{ type: X.supported_versions, data: E.SupportedVersions.encodeClient([DTLS13]) }];
-      // psk_ke only: no groups, no share (no public-key operation at all)
-      if (shares.length) exts.push({ type: X.supported_groups, data: E.SupportedGroups.encode(this.cfg.groups.map(groupCode)) }, keyShare);
-      exts.push({ type: X.signature_algorithms, data: E.SignatureAlgorithms.encode(this.cfg.signatureSchemes.map(schemeCode)) });
-      if (this.rc.sigAlgsCert) exts.push(this.rc.sigAlgsCert);
-      if (this.serverName !== undefined) exts.push({ type: X.server_name, data: E.ServerName.encode(this.serverName) });
-      if (this.offerCid) exts.push({ type: X.connection_id, data: E.ConnectionIdExt.encode(this.myCid) });
-      if (this.cfg.recordSizeLimit !== undefined) exts.push({ type: X.record_size_limit, data: E.RecordSizeLimit.encode(this.cfg.recordSizeLimit) });
-      if (offer) {
-        const pe = offerExtensions(offer, this.rc.pskModes, earlyData, now);
-        pskExt = pe.pop();
-        exts.push(...pe);
-      }
-    }
-    if (cookie) exts.push({ type: X.cookie, data: E.Cookie.encode(cookie) });
-    if (pskExt) exts.push(pskExt);
-    return {
-      legacyVersion: DTLS12, random, legacySessionId: new Uint8Array(0), legacyCookie: new Uint8Array(0),
-      cipherSuites: this.cfg.suites.map((s) => getSuite(s).code), compressionMethods: Uint8Array.of(0), extensions: exts,
-    };
-  }
-
   protected override cidNegotiated(): boolean {
     return this.cidOk;
   }
 
   protected override releaseHandshakeState(): void {
     this.hs = undefined;
+  }
+
+  // dormancy (./dormant.ts): the resumption secret is packed
+  protected override quietRole(): boolean {
+    return this.hs === undefined;
+  }
+  protected override packRole(w: PackWriter): void {
+    const r = this.rms;
+    if (r) w.u8(1).uint(r.keys.suite.code).bytes(r.secret);
+    else w.u8(0);
+  }
+  protected override releaseRole(): void {
+    this.rms = undefined;
+  }
+  protected override unpackRole(r: PackReader): void {
+    if (r.u8() === 0) return;
+    const code = r.uint();
+    const suite = suiteByCode(code);
+    if (!suite) throw new PackError(`unknown suite 0x${code.toString(16)}`);
+    this.rms = { keys: { suite, ks: scheduleFor(this.crypto, suite.hash) }, secret: r.bytes() };
   }
 
   protected onHandshakeMessage(msgType: number, body: Uint8Array, epoch: number, now: number): void {
@@ -283,7 +260,7 @@ export class ClientEndpoint extends Connection {
     if (newGroup) hs.shares = [this.crypto.kxGenerate(newGroup)];
     const offer = hs.offer && hs.offer.hash === suite.hash ? hs.offer : undefined; // a PSK for another hash goes
     hs.offer = offer;
-    const ch = this.buildClientHello(hs.random, hs.shares, first.ch1Exts.filter((e) => offer || e.type !== X.pre_shared_key),
+    const ch = buildClientHello(this.rc, hs.random, hs.shares, first.ch1Exts.filter((e) => offer || e.type !== X.pre_shared_key),
       cookie ? cookie.slice() : undefined, offer, false, now);
     hs.chExts = extensionTypes(ch.extensions);
     hs.hello = { retried: true, transcript, suite };

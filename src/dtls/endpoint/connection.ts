@@ -1,5 +1,5 @@
-// Connection: the role-independent half of a DTLS 1.3 endpoint (sans-IO). It owns the public API, the error
-// guard and the dispatch of received records; the message layer is split into one part per concern:
+// Connection: the role-independent half of a DTLS 1.3 endpoint (sans-IO): the public API and dormancy. The
+// message layer is split into one part per concern:
 //   ./records.ts     records in/out (an adapter over src/dtls/record)
 //   ./reassembly.ts  the peer's handshake fragments -> complete messages in message_seq order (RFC 9147 5.5)
 //   ./flights.ts     our messages -> fragments -> records, the retransmission timer, ACK processing (5.8, 7)
@@ -8,56 +8,37 @@
 //   ./epochs.ts      suite and key schedule, key installation, KeyUpdate epochs, the exporter secret (8)
 //   ./early-data.ts  epoch-3 data before the peer's Finished (5.8.1); ./post-handshake.ts post-handshake messages
 //   ./events.ts      event, stats and state types, the event queue
-// The role-specific handshake state machines live in ./client.ts and ./server.ts.
+// State, role hooks, the error guard and the dispatch of received records: ./connection-core.ts. Dormant
+// connections (sleep(); every public entry point wakes them first): ./dormant.ts. The role-specific handshake
+// state machines live in ./client.ts and ./server.ts.
 //
 // Errors: the handshake code throws AlertError; receive(), handleTimeout(), send() and keyUpdate() catch it, send
 // the fatal alert and close. Nothing thrown inside ever escapes them (other exceptions become internal_error).
+import { AlertDescription, AlertLevel, ContentType } from '../handshake/constants.ts';
 import { AlertError } from '../handshake/bytes.ts';
-import { AlertDescription, AlertLevel, ContentType, HandshakeType, alertName } from '../handshake/constants.ts';
-import { type RecordNumber, decodeAck, decodeAlert, decodeFragments, encodeAlert } from '../handshake/messages.ts';
-import type { CryptoProvider } from '../crypto/provider.ts';
-import type { CipherSuite } from '../crypto/suites.ts';
+import { PackReader, PackWriter } from '../record/pack.ts';
 import { Acks } from './acks.ts';
 import type { ResolvedCommon } from './config.ts';
+import { ConnectionCore } from './connection-core.ts';
 import { Datagrams } from './datagrams.ts';
+import { type Parts, RELEASED, packParts, packedEpoch, quiescent, unpackParts } from './dormant.ts';
 import { EarlyData } from './early-data.ts';
 import { Epochs } from './epochs.ts';
-import { type CloseReason, type ConnectionState, type EndpointEvent, type EndpointStats, EventQueue } from './events.ts';
-import { type OutMessage, Flights } from './flights.ts';
-import { onPostHandshake } from './post-handshake.ts';
+import { type CloseReason, type EndpointEvent, EventQueue } from './events.ts';
+import { Flights } from './flights.ts';
 import { Reassembly } from './reassembly.ts';
-import { type OpenedRecord, RecordIO, countDrop } from './records.ts';
+import { type OpenedRecord, RecordIO } from './records.ts';
 
 export type { CloseReason, ConnectionState, EndpointEvent, EndpointStats } from './events.ts';
 
 const MAX_PLAINTEXT = 1 << 14;
 export { EARLY_DATA_RECORDS } from './early-data.ts';
 
-export abstract class Connection {
-  readonly role: 'client' | 'server';
-  state: ConnectionState = 'idle';
-  readonly stats: EndpointStats = {
-    datagramsSent: 0, datagramsReceived: 0, bytesSent: 0, bytesReceived: 0, recordsSent: 0, recordsReceived: 0,
-    handshakeMessagesSent: 0, handshakeMessagesReceived: 0, retransmissions: 0, timeouts: 0, acksSent: 0, acksReceived: 0, drops: 0, dropsByReason: {},
-  };
-  /** Called for each datagram to send (when set); otherwise datagrams queue for pollTransmit(). The second
-   *  argument is this connection (so that one sink can serve many connections without a closure each). */
-  transmitSink: ((datagram: Uint8Array, from: Connection) => void) | undefined;
-  /** Called for each event (when set); otherwise events queue for pollEvent(). Second argument: this connection. */
-  eventSink: ((event: EndpointEvent, from: Connection) => void) | undefined;
-
-  protected readonly cfg: ResolvedCommon;
-  protected readonly crypto: CryptoProvider;
-  protected readonly rec: RecordIO;
-  protected readonly out: Datagrams;
-  protected readonly reasm: Reassembly;
-  protected readonly flights: Flights;
-  protected readonly acks: Acks;
-  protected readonly epochs: Epochs;
-  protected readonly events: EventQueue;
-  /** Time of the datagram being processed. */
-  protected nowRx = 0;
-  protected readonly early: EarlyData;
+export abstract class Connection extends ConnectionCore {
+  /** The packed state while dormant (./dormant.ts), else undefined. */
+  private packed: string | undefined = undefined;
+  /** Public calls of this connection in progress (a sink may call sleep() from inside one: refused). */
+  private busy = 0;
 
   /** The connection whose datagram is being opened (a stack through `outer` in receive(): a sink may deliver to
    *  another connection synchronously). One shared record callback instead of a closure per connection. */
@@ -70,28 +51,93 @@ export abstract class Connection {
   };
 
   protected constructor(role: 'client' | 'server', cfg: ResolvedCommon) {
-    this.role = role;
-    this.cfg = cfg;
-    this.crypto = cfg.crypto;
+    super(role, cfg);
+    this.build();
+  }
+
+  /** Builds the sub-objects (at construction, and when a dormant connection wakes). */
+  private build(): void {
+    const cfg = this.cfg;
     this.rec = new RecordIO(cfg.crypto, this.stats, cfg.aeadForgeryLimit, cfg.recordKeys);
     this.out = new Datagrams(this, this.rec, this.stats, cfg.mtu);
     this.reasm = new Reassembly(this.stats);
     this.flights = new Flights(this, cfg, this.rec, this.out, this.stats);
     this.events = new EventQueue(this);
-    this.epochs = new Epochs(this.rec, role, this.flights, this.events);
+    this.epochs = new Epochs(this.rec, this.role, this.flights, this.events);
     this.acks = new Acks(this, cfg, this.out, this.epochs, this.flights);
     this.early = new EarlyData(this.stats, this.events, this.acks, this.flights);
   }
 
+  private parts(): Parts {
+    return { rec: this.rec, out: this.out, reasm: this.reasm, flights: this.flights, acks: this.acks, epochs: this.epochs, events: this.events, early: this.early };
+  }
+
+  // ------------------------------------------------------------------ dormancy (./dormant.ts)
+  /** True while the connection sleeps (its state packed into one string, its sub-objects released). */
+  get isDormant(): boolean {
+    return this.packed !== undefined;
+  }
+
+  /** Packs the state of a connected, quiescent connection into one string and releases its sub-objects; any
+   *  public entry point wakes it again, transparently. Returns false (and changes nothing) when the connection is
+   *  not connected or not quiescent: a flight unacknowledged, an ACK pending or timed, datagrams or events queued
+   *  (no sink set), fragments or early data buffered, a KeyUpdate reply pending, or called from a sink while this
+   *  connection is processing a call. True if already dormant. */
+  sleep(): boolean {
+    if (this.packed !== undefined) return true;
+    if (this.busy > 0 || this.state !== 'connected' || !quiescent(this.parts()) || !this.quietRole()) return false;
+    let packed: string;
+    try {
+      const w = new PackWriter();
+      packParts(this.parts(), w);
+      this.packRole(w);
+      packed = w.finish();
+    } catch {
+      return false; // a value the format cannot carry: stay awake
+    }
+    this.packed = packed;
+    this.rec = this.out = this.reasm = this.flights = this.acks = this.epochs = this.events = this.early = RELEASED;
+    this.releaseRole();
+    return true;
+  }
+
+  /** Rebuilds the sub-objects of a dormant connection and restores its packed state. */
+  private wake(): void {
+    const packed = this.packed!;
+    this.build();
+    const r = new PackReader(packed);
+    unpackParts(this.parts(), r, this.ownedReadCid());
+    this.unpackRole(r);
+    this.packed = undefined;
+  }
+
+  /** Role: no handshake state left that cannot be packed. */
+  protected quietRole(): boolean {
+    return true;
+  }
+  /** Role: packs its own heap state (after the common parts) and releases it in releaseRole(). */
+  protected packRole(_w: PackWriter): void {}
+  protected releaseRole(): void {}
+  protected unpackRole(_r: PackReader): void {}
+  /** Role: the read CID array the record layer may keep instead of a copy (never changed by anyone). */
+  protected ownedReadCid(): Uint8Array | undefined {
+    return undefined;
+  }
+
   // ------------------------------------------------------------------ public API
+  // A dormant connection answers the read-only calls it can (nothing queued, no timer, nothing held) without
+  // waking; every other entry point wakes it first.
   pollTransmit(): Uint8Array | undefined {
+    if (this.packed !== undefined) return undefined;
     return this.out.poll();
   }
   pollEvent(): EndpointEvent | undefined {
+    if (this.packed !== undefined) return undefined;
     return this.events.poll();
   }
   /** Absolute time (ms) of the next timer, or undefined when none is armed. */
   nextTimeout(): number | undefined {
+    if (this.packed !== undefined) return undefined;
     let t = this.flights.deadline();
     const a = this.acks.deadline;
     if (a !== undefined && a < t) t = a;
@@ -105,295 +151,152 @@ export abstract class Connection {
   }
   /** Current sending epoch (3 after the handshake, +1 per acknowledged KeyUpdate). */
   get sendEpoch(): number {
+    if (this.packed !== undefined) return packedEpoch(this.packed, 0);
     return this.epochs.write;
   }
   get receiveEpoch(): number {
+    if (this.packed !== undefined) return packedEpoch(this.packed, 1);
     return this.epochs.read;
   }
   /** Exporter master secret (RFC 8446 7.5) once application keys exist, derived on first use. */
   get exporterSecret(): Uint8Array | undefined {
+    if (this.packed !== undefined) this.wake();
     return this.epochs.exporterSecret();
   }
 
   /** Process one datagram. Never throws: bad input is dropped (counted) or answered with an alert. */
   receive(datagram: Uint8Array, nowMs: number): void {
     if (this.state === 'closed') return;
-    this.stats.datagramsReceived++;
-    this.stats.bytesReceived += datagram.length;
-    this.nowRx = nowMs;
-    if (nowMs > this.flights.lastNow) this.flights.lastNow = nowMs;
+    if (this.packed !== undefined) this.wake();
+    this.busy++;
     try {
-      if (this.out.everHeld) this.out.release(); // more anti-amplification budget
-      const outer = Connection.receiving;
-      Connection.receiving = this;
-      let unknownEpochBits: number;
+      this.stats.datagramsReceived++;
+      this.stats.bytesReceived += datagram.length;
+      this.nowRx = nowMs;
+      if (nowMs > this.flights.lastNow) this.flights.lastNow = nowMs;
       try {
-        unknownEpochBits = this.rec.open(datagram, Connection.onOpened);
-      } finally {
-        Connection.receiving = outer;
+        if (this.out.everHeld) this.out.release(); // more anti-amplification budget
+        const outer = Connection.receiving;
+        Connection.receiving = this;
+        let unknownEpochBits: number;
+        try {
+          unknownEpochBits = this.rec.open(datagram, Connection.onOpened);
+        } finally {
+          Connection.receiving = outer;
+        }
+        if (unknownEpochBits >= 0) this.onUndecryptable(unknownEpochBits);
+        if (this.rec.layer.forgeryLimitReached) {
+          // too many records failed authentication under one key (RFC 9147 4.5.3): close
+          throw new AlertError(AlertDescription.bad_record_mac, 'AEAD forgery limit reached');
+        }
+        if (!this.out.ampLimited && this.out.holding) this.out.release(); // address just validated
+      } catch (e) {
+        this.caught(e);
       }
-      if (unknownEpochBits >= 0) this.onUndecryptable(unknownEpochBits);
-      if (this.rec.layer.forgeryLimitReached) {
-        // too many records failed authentication under one key (RFC 9147 4.5.3): close
-        throw new AlertError(AlertDescription.bad_record_mac, 'AEAD forgery limit reached');
-      }
-      if (!this.out.ampLimited && this.out.holding) this.out.release(); // address just validated
-    } catch (e) {
-      this.caught(e);
+      this.out.flush();
+    } finally {
+      this.busy--;
     }
-    this.out.flush();
   }
 
   handleTimeout(nowMs: number): void {
     if (this.state === 'closed') return;
-    if (nowMs > this.flights.lastNow) this.flights.lastNow = nowMs;
+    if (this.packed !== undefined) this.wake();
+    this.busy++;
     try {
-      this.onTimer(nowMs);
-    } catch (e) {
-      this.caught(e);
+      if (nowMs > this.flights.lastNow) this.flights.lastNow = nowMs;
+      try {
+        this.onTimer(nowMs);
+      } catch (e) {
+        this.caught(e);
+      }
+      this.out.flush();
+    } finally {
+      this.busy--;
     }
-    this.out.flush();
   }
 
   /** Send application data (split into records of at most 2^14 bytes, or the peer's record_size_limit). Returns
    *  false when not connected. `nowMs` (optional) times a KeyUpdate that the AEAD limit may trigger. */
   send(data: Uint8Array, nowMs?: number): boolean {
     if (this.state !== 'connected') return false;
-    const fl = this.flights;
-    const ep = this.epochs;
-    if (nowMs !== undefined && nowMs > fl.lastNow) fl.lastNow = nowMs;
-    const max = Math.min(MAX_PLAINTEXT, this.rec.layer.maxPayload);
-    for (let off = 0; off < data.length || off === 0; off += max) {
-      this.out.record(ep.write, ContentType.application_data, data.subarray(off, off + max));
-      ep.appRecords++;
-      if (data.length === 0) break;
-    }
-    if (ep.appRecords >= ep.rekeyAfter && !fl.ku) {
-      // AEAD confidentiality limit ahead (RFC 9147 4.5.3): rekey; the counter restarts with the new epoch
-      try {
-        ep.startKeyUpdate(false, fl.lastNow);
-      } catch (e) {
-        this.caught(e);
+    if (this.packed !== undefined) this.wake();
+    this.busy++;
+    try {
+      const fl = this.flights;
+      const ep = this.epochs;
+      if (nowMs !== undefined && nowMs > fl.lastNow) fl.lastNow = nowMs;
+      const max = Math.min(MAX_PLAINTEXT, this.rec.layer.maxPayload);
+      for (let off = 0; off < data.length || off === 0; off += max) {
+        this.out.record(ep.write, ContentType.application_data, data.subarray(off, off + max));
+        ep.appRecords++;
+        if (data.length === 0) break;
       }
+      if (ep.appRecords >= ep.rekeyAfter && !fl.ku) {
+        // AEAD confidentiality limit ahead (RFC 9147 4.5.3): rekey; the counter restarts with the new epoch
+        try {
+          ep.startKeyUpdate(false, fl.lastNow);
+        } catch (e) {
+          this.caught(e);
+        }
+      }
+      this.out.flush();
+      return true;
+    } finally {
+      this.busy--;
     }
-    this.out.flush();
-    return true;
   }
 
   /** Start a KeyUpdate (RFC 9147 8); `requestPeer` sets update_requested. Returns false if not connected or one is
    *  still unacknowledged. */
   keyUpdate(requestPeer: boolean, nowMs: number): boolean {
-    if (this.state !== 'connected' || this.flights.ku) return false;
-    let ok = false;
+    if (this.state !== 'connected') return false;
+    if (this.packed !== undefined) this.wake();
+    this.busy++;
     try {
-      this.epochs.startKeyUpdate(requestPeer, nowMs);
-      ok = true;
-    } catch (e) {
-      this.caught(e);
+      if (this.flights.ku) return false;
+      let ok = false;
+      try {
+        this.epochs.startKeyUpdate(requestPeer, nowMs);
+        ok = true;
+      } catch (e) {
+        this.caught(e);
+      }
+      this.out.flush();
+      return ok;
+    } finally {
+      this.busy--;
     }
-    this.out.flush();
-    return ok;
   }
 
   /** Send close_notify and close. */
   close(): void {
     if (this.state === 'closed') return;
-    this.sendAlert(AlertLevel.warning, AlertDescription.close_notify);
-    this.out.flush();
-    this.terminate('local');
+    if (this.packed !== undefined) this.wake();
+    this.busy++;
+    try {
+      this.sendAlert(AlertLevel.warning, AlertDescription.close_notify);
+      this.out.flush();
+      this.terminate('local');
+    } finally {
+      this.busy--;
+    }
   }
 
   /** Closes without sending anything. */
   abandon(reason: CloseReason): void {
-    this.terminate(reason);
+    if (this.packed !== undefined) this.wake();
+    this.busy++;
+    try {
+      this.terminate(reason);
+    } finally {
+      this.busy--;
+    }
   }
 
   /** Approximate bytes held by this connection's buffers (for the memory budget). */
   heldBytes(): number {
+    if (this.packed !== undefined) return 0;
     return this.reasm.heldBytes() + this.flights.heldBytes() + this.out.queuedBytes();
-  }
-
-  // ------------------------------------------------------------------ role hooks
-  /** A complete handshake message during the handshake (in message_seq order). */
-  protected abstract onHandshakeMessage(msgType: number, body: Uint8Array, epoch: number, now: number): void;
-  /** The datagram's first record is protected under epoch bits `bits` for which no read keys are installed. */
-  protected onUndecryptable(_bits: number): void {}
-  /** 0-RTT application data under epoch 1 (server). */
-  protected onEarlyData(_payload: Uint8Array): void {
-    countDrop(this.stats, 'early_application_data');
-  }
-  /** A NewSessionTicket after the handshake (client; the server gets unexpected_message). */
-  protected onNewSessionTicket(_body: Uint8Array, _now: number): void {
-    throw new AlertError(AlertDescription.unexpected_message, 'NewSessionTicket to a server');
-  }
-  /** A record authenticated under `epoch` (> 0) with sequence number `seq`. */
-  protected onAuthenticated(_epoch: number, _seq: number): void {}
-  /** True once a connection_id was negotiated (NewConnectionId / RequestConnectionId are then allowed). */
-  protected cidNegotiated(): boolean {
-    return false;
-  }
-  /** Drop handshake-only state (transcript, key shares, ...). */
-  protected releaseHandshakeState(): void {}
-
-  // ------------------------------------------------------------------ error guard, closing, events
-  private caught(e: unknown): void {
-    this.fail(e instanceof AlertError ? e.alert : AlertDescription.internal_error, e instanceof Error ? e.message : undefined);
-  }
-
-  /** Fatal alert (`reason`: why, reported with the 'alert' event), then closed. */
-  protected fail(description: number, reason?: string): void {
-    if (this.state === 'closed') return;
-    this.sendAlert(AlertLevel.fatal, description, reason);
-    this.out.flush();
-    this.terminate('alert');
-  }
-
-  protected terminate(reason: CloseReason): void {
-    if (this.state === 'closed') return;
-    this.state = 'closed';
-    this.early.clear();
-    this.flights.clear();
-    this.acks.deadline = undefined;
-    this.releaseHandshakeState();
-    this.rec.clear();
-    this.events.emit({ type: 'closed', reason });
-  }
-
-  private sendAlert(level: number, description: number, reason?: string): void {
-    try {
-      this.out.record(this.epochs.write, ContentType.alert, encodeAlert(level, description));
-      this.events.emit({ type: 'alert', level, description, name: alertName(description), sent: true, ...(reason === undefined ? {} : { reason }) });
-    } catch {
-      // no usable write keys: nothing can be sent
-    }
-  }
-
-  // ------------------------------------------------------------------ timers
-  private onTimer(now: number): void {
-    const fl = this.flights;
-    const ackAt = this.acks.deadline;
-    if (ackAt !== undefined && now >= ackAt && !this.acks.expire(now)) {
-      this.terminate('timeout');
-      return;
-    }
-    const hs = fl.hs;
-    const ku = fl.ku;
-    if ((hs && now >= hs.deadline && !fl.expire(hs, now, this.state === 'connected')) ||
-      (ku && now >= ku.deadline && !fl.expire(ku, now, this.state === 'connected'))) {
-      this.terminate('timeout');
-    }
-  }
-
-  // ------------------------------------------------------------------ records in
-  private onRecord(r: OpenedRecord, now: number): void {
-    if (r.epoch > 0) this.onAuthenticated(r.epoch, r.seq);
-    this.epochs.onRecordEpoch(r.epoch);
-    if (r.epoch === 0 && this.state === 'connected' && r.contentType !== ContentType.handshake) {
-      // after the handshake an unauthenticated alert or ACK can only be spoofed
-      countDrop(this.stats, 'plaintext_after_handshake');
-      return;
-    }
-    switch (r.contentType) {
-      case ContentType.handshake:
-        this.onHandshakeRecord(r, now);
-        return;
-      case ContentType.ack:
-        this.flights.onAck(decodeAck(r.payload), now, r.epoch, this.acks.isFresh({ epoch: r.epoch, seq: r.seq }));
-        return;
-      case ContentType.alert:
-        this.onAlert(r.payload);
-        return;
-      case ContentType.application_data:
-        if (r.epoch === 1) {
-          this.onEarlyData(r.payload); // 0-RTT (only a server that accepted it has epoch-1 read keys)
-          return;
-        }
-        if (this.state === 'connected' && r.epoch >= 3) {
-          this.events.emit({ type: 'data', data: r.payload });
-          return;
-        }
-        // epoch-3 data before the peer's Finished: its Finished was lost or reordered
-        if (this.state === 'handshaking' && r.epoch >= 3) this.early.add(r.payload, now);
-        else countDrop(this.stats, 'early_application_data');
-        return;
-      default:
-        countDrop(this.stats, 'content_type');
-    }
-  }
-
-  private onAlert(payload: Uint8Array): void {
-    const a = decodeAlert(payload);
-    this.events.emit({ type: 'alert', level: a.level, description: a.description, name: alertName(a.description), sent: false });
-    if (a.description === AlertDescription.close_notify) this.terminate('close_notify');
-    else if (a.description !== AlertDescription.user_canceled) this.terminate('alert');
-  }
-
-  private onHandshakeRecord(r: OpenedRecord, now: number): void {
-    const frags = decodeFragments(r.payload);
-    const rn: RecordNumber = { epoch: r.epoch, seq: r.seq };
-    const acks = this.acks;
-    const fl = this.flights;
-    const fresh = acks.isFresh(rn);
-    let buffered = false;
-    let duplicate = false;
-    let disruption = false;
-    let handshakeSeqs = true; // every fragment belongs to the completed handshake
-    for (const f of frags) {
-      const res = this.reasm.add(f, r.epoch);
-      if (res === 'dup') duplicate = true;
-      else if (res === 'buffered' || res === 'ooo') {
-        buffered = true;
-        if (res === 'ooo') disruption = true;
-      }
-      if (!this.reasm.isHandshakeSeq(f.messageSeq)) handshakeSeqs = false;
-    }
-    if (this.state === 'connected') {
-      // post-handshake: ACK every processed handshake record, duplicates included (RFC 9147 7);
-      // handshake-phase retransmissions from the peer: client re-sends its final flight, server re-ACKs.
-      if (duplicate && handshakeSeqs) {
-        // the client re-sends its final flight if it is still unacknowledged; the server ignores late copies of
-        // the client's first flights (its epoch-2 copies are answered through the stored ACK, see server.ts)
-        if (this.role === 'client') fl.resend(now, fresh);
-      } else if ((buffered || duplicate) && r.epoch >= 3) {
-        acks.list.push(rn);
-      }
-      this.processMessages(now);
-      if (acks.list.length && this.state === 'connected') this.acks.send();
-      return;
-    }
-    if (buffered) acks.list.push(rn);
-    const before = this.reasm.recvSeq;
-    this.processMessages(now);
-    if (this.state === 'closed') return;
-    acks.afterHandshakeRecord(now, duplicate && this.reasm.recvSeq === before, disruption, fresh);
-  }
-
-  private processMessages(now: number): void {
-    while (this.state !== 'closed') {
-      const connected = this.state === 'connected';
-      const m = this.reasm.next(connected);
-      if (!m) return;
-      if (connected && m.msgType === HandshakeType.new_session_ticket && m.epoch >= 3) this.onNewSessionTicket(m.buf, now);
-      else if (connected) onPostHandshake(this.epochs, this.cidNegotiated(), m.msgType, m.buf, m.epoch);
-      else this.onHandshakeMessage(m.msgType, m.buf, m.epoch, now);
-    }
-  }
-
-  // ------------------------------------------------------------------ for the role state machines
-  /** Send a new handshake flight; the previous one is implicitly acknowledged. */
-  protected sendHandshakeFlight(msgs: OutMessage[], now: number, needsAckOrResponse = true,
-    onAcked?: (now: number) => void): void {
-    this.flights.implicitAck(now);
-    this.acks.reset();
-    this.flights.startHandshake(msgs, now, needsAckOrResponse, onAcked);
-  }
-
-  /** Handshake complete: switch sending to epoch 3, drop reassembly buffers and handshake state. */
-  protected completeHandshake(now: number, suite: CipherSuite): void {
-    this.epochs.complete(this.cfg, suite);
-    this.state = 'connected';
-    this.reasm.complete();
-    this.flights.lastNow = now;
-    this.releaseHandshakeState();
   }
 }

@@ -5,6 +5,7 @@
 import type { Connection } from './connection.ts';
 import type { EndpointStats } from './events.ts';
 import type { RecordIO } from './records.ts';
+import type { PackReader, PackWriter } from '../record/pack.ts';
 
 export class Datagrams {
   private readonly owner: Connection;
@@ -36,6 +37,18 @@ export class Datagrams {
   /** True once anything was ever held (the budget is re-checked on every datagram received). */
   get everHeld(): boolean {
     return this.held !== undefined;
+  }
+
+  /** Nothing being built, queued or held (./dormant.ts; an empty `held` array left by the anti-amplification
+   *  limit has no effect once empty, and is not kept). */
+  get quiet(): boolean {
+    return this.len === 0 && this.queue === undefined && !this.holding;
+  }
+  pack(w: PackWriter): void {
+    w.bool(this.ampLimited);
+  }
+  unpack(r: PackReader): void {
+    this.ampLimited = r.bool();
   }
 
   poll(): Uint8Array | undefined {

@@ -6,6 +6,7 @@ import type { Acks } from './acks.ts';
 import type { EndpointStats, EventQueue } from './events.ts';
 import type { Flights } from './flights.ts';
 import { countDrop } from './records.ts';
+import type { PackReader, PackWriter } from '../record/pack.ts';
 
 /** Application records from the peer held until its Finished arrives. */
 export const EARLY_DATA_RECORDS = 8;
@@ -24,6 +25,17 @@ export class EarlyData {
     this.events = events;
     this.acks = acks;
     this.flights = flights;
+  }
+
+  /** No record held (./dormant.ts). */
+  get quiet(): boolean {
+    return this.held === undefined;
+  }
+  pack(w: PackWriter): void {
+    w.num(this.ackAt);
+  }
+  unpack(r: PackReader): void {
+    this.ackAt = r.n();
   }
 
   /** An epoch-3 application record during the handshake. */

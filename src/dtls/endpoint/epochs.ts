@@ -2,7 +2,7 @@
 // keys, each KeyUpdate one more. Holds the negotiated suite and key schedule, the application traffic secrets (for
 // KeyUpdate) and the exporter inputs, installs and drops keys in the record layer, and counts application records
 // against the AEAD confidentiality limit (RFC 9147 4.5.3) that triggers an automatic KeyUpdate.
-import type { CipherSuite } from '../crypto/suites.ts';
+import { type CipherSuite, suiteByCode } from '../crypto/suites.ts';
 import type { KeySchedule } from '../keyschedule.ts';
 import { AlertError } from '../handshake/bytes.ts';
 import { AlertDescription, HandshakeType } from '../handshake/constants.ts';
@@ -12,6 +12,9 @@ import type { EventQueue } from './events.ts';
 import type { Flights } from './flights.ts';
 import type { RecordIO } from './records.ts';
 import { bytesOf, latin1 } from '../record/latin1.ts';
+import type { PackReader, PackWriter } from '../record/pack.ts';
+import { PackError } from '../record/pack.ts';
+import { scheduleFor } from './common.ts';
 
 /** The negotiated suite and its key schedule (set when the ServerHello is sent or processed). */
 export interface Negotiated {
@@ -48,6 +51,32 @@ export class Epochs {
     this.client = role === 'client';
     this.flights = flights;
     this.events = events;
+  }
+
+  /** No KeyUpdate reply pending (./dormant.ts). */
+  get quiet(): boolean {
+    return !this.pendingReply;
+  }
+  /** The write and read epochs come first (a dormant connection answers sendEpoch / receiveEpoch from them). */
+  pack(w: PackWriter): void {
+    w.uint(this.write).uint(this.read).uint(this.keys ? this.keys.suite.code : 0);
+    if (this.secrets === undefined) w.u8(0);
+    else w.u8(1).str(this.secrets);
+    w.num(this.oldRead).uint(this.appRecords).num(this.rekeyAfter);
+  }
+  unpack(r: PackReader): void {
+    this.write = r.uint();
+    this.read = r.uint();
+    const code = r.uint();
+    if (code !== 0) {
+      const suite = suiteByCode(code);
+      if (!suite) throw new PackError(`unknown suite 0x${code.toString(16)}`);
+      this.keys = { suite, ks: scheduleFor(this.rec.layer.provider, suite.hash) };
+    }
+    if (r.u8() === 1) this.secrets = r.str();
+    this.oldRead = r.n();
+    this.appRecords = r.uint();
+    this.rekeyAfter = r.n();
   }
 
   /** Installs epoch 2 in both directions and switches to it. */

@@ -74,6 +74,11 @@ export class EventQueue {
     else (this.queue ??= []).push(ev);
   }
 
+  /** No event waiting for pollEvent() (./dormant.ts). */
+  get quiet(): boolean {
+    return this.queue === undefined;
+  }
+
   poll(): EndpointEvent | undefined {
     const q = this.queue;
     if (q === undefined) return undefined;

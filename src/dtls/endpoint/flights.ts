@@ -11,6 +11,7 @@ import type { Connection } from './connection.ts';
 import type { Datagrams } from './datagrams.ts';
 import type { EndpointStats } from './events.ts';
 import { type RecordIO, countDrop } from './records.ts';
+import type { PackReader, PackWriter } from '../record/pack.ts';
 
 export interface OutMessage {
   epoch: number;
@@ -82,6 +83,20 @@ export class Flights {
     if (this.hs) for (const fr of this.hs.frags) n += fr.len;
     if (this.ku) for (const fr of this.ku.frags) n += fr.len;
     return n;
+  }
+
+  /** Nothing in flight, nothing tracked (a dormant connection keeps only the counters: ./dormant.ts). */
+  get quiet(): boolean {
+    return this.hs === undefined && this.ku === undefined && this.sentRecords === undefined;
+  }
+  pack(w: PackWriter): void {
+    w.uint(this.sendIndex).uint(this.sendSeq).num(this.rto).num(this.lastNow);
+  }
+  unpack(r: PackReader): void {
+    this.sendIndex = r.uint();
+    this.sendSeq = r.uint();
+    this.rto = r.n();
+    this.lastNow = r.n();
   }
 
   /** Connection closed: nothing is retransmitted or tracked any more. */

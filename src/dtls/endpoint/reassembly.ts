@@ -6,6 +6,7 @@ import { AlertDescription } from '../handshake/constants.ts';
 import type { HandshakeFragment } from '../handshake/messages.ts';
 import type { EndpointStats } from './events.ts';
 import { countDrop } from './records.ts';
+import type { PackReader, PackWriter } from '../record/pack.ts';
 
 /** A handshake message being reassembled (or complete and not yet processed). */
 export interface InMessage {
@@ -49,6 +50,18 @@ export class Reassembly {
   complete(): void {
     this.end = this.recvSeq;
     this.msgs = undefined;
+  }
+
+  /** No message buffered (./dormant.ts). */
+  get quiet(): boolean {
+    return this.msgs === undefined || this.msgs.size === 0;
+  }
+  pack(w: PackWriter): void {
+    w.uint(this.recvSeq).num(this.end);
+  }
+  unpack(r: PackReader): void {
+    this.recvSeq = r.uint();
+    this.end = r.n();
   }
 
   heldBytes(): number {

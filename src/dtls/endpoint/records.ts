@@ -8,6 +8,8 @@
 import type { CryptoProvider } from '../crypto/provider.ts';
 import type { EpochKeys } from '../keyschedule.ts';
 import { DROP_REASONS, type OpenedRecord, RecordLayer } from '../record/index.ts';
+import { packLayer, unpackLayer } from '../record/layer-state.ts';
+import type { PackReader, PackWriter } from '../record/pack.ts';
 
 export type { OpenedRecord } from '../record/index.ts';
 
@@ -43,6 +45,19 @@ export class RecordIO {
   setReadCid(cid: Uint8Array | undefined, owned = false): void {
     this.cidLen = cid ? cid.length : 0;
     this.layer.setCid({ read: cid && cid.length ? cid : null, readOwned: owned });
+  }
+
+  /** Dormant connections (./dormant.ts): this adapter's fields, then the layer's (../record/layer-state.ts). */
+  pack(w: PackWriter): void {
+    w.uint(this.lastDropped).num(this.plainSeqOverride).uint(this.cidLen);
+    packLayer(this.layer, w);
+  }
+  /** `ownedReadCid`: see unpackLayer. */
+  unpack(r: PackReader, ownedReadCid: Uint8Array | undefined): void {
+    this.lastDropped = r.uint();
+    this.plainSeqOverride = r.num();
+    this.cidLen = r.uint();
+    unpackLayer(this.layer, r, ownedReadCid);
   }
 
   /** Epoch-0 numbering continues from `seq` (a stateless server answers with the ClientHello's number). */

@@ -6,7 +6,7 @@
 //   WAIT_CLIENT_CERT --Cert--> WAIT_CLIENT_CV --CV--> WAIT_FINISHED (an empty Certificate under 'request' goes
 //   straight to WAIT_FINISHED; under 'require' it is a certificate_required alert)
 // The handshake state is a union with one member per phase (ServerHs).
-import type { KxEncapsulation, KxGroup, SignatureScheme, VerifyKey } from '../crypto/provider.ts';
+import type { KxEncapsulation, KxGroup } from '../crypto/provider.ts';
 import { type CipherSuite, suiteByCode } from '../crypto/suites.ts';
 import { keylogLine } from '../keylog.ts';
 import { AlertError, ctEqual } from '../handshake/bytes.ts';
@@ -17,9 +17,7 @@ import {
   messageHash, tlsMessage, tlsMessageTransient,
 } from '../handshake/messages.ts';
 import type { ServerConfig, ServerCredential } from './config.ts';
-import {
-  type AwaitingClient, clientAuthDone, onClientCertificate, onClientCertificateVerify,
-} from './client-auth.ts';
+import { clientAuthDone, onClientCertificate, onClientCertificateVerify } from './client-auth.ts';
 import { Connection } from './connection.ts';
 import type { EndpointEvent } from './events.ts';
 import { certificateVerifyContent, groupCode, handshakeSecretNoPsk, logSecret, scheduleFor, schemeCode } from './common.ts';
@@ -27,6 +25,8 @@ import type { Negotiated } from './epochs.ts';
 import { EarlyDataExt, PreSharedKeyServer } from '../handshake/psk-extensions.ts';
 import { choosePsk, newSessionTicket } from './psk.ts';
 import { countDrop } from './records.ts';
+import { bytesOf, latin1 } from '../record/latin1.ts';
+import type { PackReader, PackWriter } from '../record/pack.ts';
 import { buildHrrBody, type ResolvedServer, resolveServer, selectParams } from './server-params.ts';
 
 /** The Certificate body of a server chain (empty context, no per-entry extensions) is the same in every handshake:
@@ -43,34 +43,8 @@ function certificateBody(chain: readonly Uint8Array[]): Uint8Array {
 
 export { buildHrrBody, resolveServer, selectParams, type ResolvedServer, type Selection } from './server-params.ts';
 
-/** What the dispatcher learnt from a valid cookie: the synthetic transcript prefix and the HRR's choices. */
-export interface HrrContext {
-  prefix: Uint8Array[]; // message_hash(CH1), HelloRetryRequest (TLS form)
-  suiteCode: number;
-  group: KxGroup | undefined;
-}
-
-/** The server's handshake state, one member per phase. START: a ClientHello is being processed (`hrr`: the
- *  stateless HelloRetryRequest it answers, learnt from the cookie). WAIT_CH2: we sent a stateful HelloRetryRequest.
- *  WAIT_FINISHED: our flight is out; what the client's Finished must be, and what the 'connected' event reports. */
-type WaitFinished = {
-  phase: 'wait_finished'; keys: Negotiated; expectedFinished: Uint8Array; group: KxGroup | 'none';
-  scheme: SignatureScheme | 'psk'; helloRetry: boolean;
-  /** The client's certificate chain (client authentication), or on resumption its leaf from the ticket. */
-  peerChain?: Uint8Array[] | undefined;
-  /** Resumption master secret (only when tickets are issued). */
-  rms: Uint8Array | undefined;
-  psk: { kind: 'external' | 'resumption'; earlyData: boolean | undefined } | undefined;
-};
-/** WAIT_CLIENT_CERT / WAIT_CLIENT_CV (we sent a CertificateRequest, ./client-auth.ts): the running transcript and
- *  what WAIT_FINISHED will hold. */
-type ToFinished = Omit<WaitFinished, 'phase' | 'expectedFinished'>;
-export type ServerHs =
-  | { phase: 'start'; hrr: HrrContext | undefined }
-  | { phase: 'wait_ch2'; hrr: HrrContext }
-  | { phase: 'wait_client_cert'; a: AwaitingClient; next: ToFinished }
-  | { phase: 'wait_client_cv'; a: AwaitingClient; next: ToFinished; key: VerifyKey }
-  | WaitFinished;
+import type { HrrContext, ServerHs, ToFinished, WaitFinished } from './server-phases.ts';
+export type { HrrContext, ServerHs } from './server-phases.ts';
 
 /** What a ClientHello negotiates: with a PSK no credential and, for psk_ke, no group. */
 interface PskOrCert {
@@ -91,8 +65,8 @@ export class ServerConnection extends Connection {
   /** Our ACK of the client's final flight (re-sent for a late copy of that flight) and when it was last sent. */
   private finalAck: { epoch: number; seq: number }[] | undefined;
   private finalAckAt = 0;
-  /** ClientHello.random of this association (tells a new association from a duplicate ClientHello). */
-  clientRandom: Uint8Array | undefined;
+  /** ClientHello.random of this association, one character per byte (../record/latin1.ts). */
+  private random: string | undefined;
   /** Early data bytes still acceptable (0-RTT accepted: max_early_data_size), -1 when 0-RTT is off. */
   private earlyBudget = -1;
   /** Incremented for every record authenticated under epoch >= 2 (proof of address ownership, CID migration). */
@@ -121,7 +95,7 @@ export class ServerConnection extends Connection {
     this.stats.recordsReceived++;
     this.stats.handshakeMessagesReceived++;
     this.hs = { phase: 'start', hrr };
-    this.clientRandom = ch.random.slice();
+    this.random = latin1(ch.random);
     this.out.ampLimited = hrr === undefined; // a valid cookie proves the address
     this.reasm.recvSeq = messageSeq + 1;
     this.flights.sendSeq = messageSeq;
@@ -144,6 +118,34 @@ export class ServerConnection extends Connection {
 
   protected override releaseHandshakeState(): void {
     this.hs = undefined;
+  }
+
+  /** ClientHello.random of this association (tells a new association from a duplicate ClientHello): a copy. */
+  get clientRandom(): Uint8Array | undefined {
+    return this.random === undefined ? undefined : bytesOf(this.random);
+  }
+
+  // dormancy (./dormant.ts): the ACK of the client's final flight is packed; the read CID is the dispatcher's
+  protected override quietRole(): boolean {
+    return this.hs === undefined;
+  }
+  protected override packRole(w: PackWriter): void {
+    const a = this.finalAck ?? [];
+    w.uint(a.length);
+    for (const rn of a) w.uint(rn.epoch).uint(rn.seq);
+  }
+  protected override releaseRole(): void {
+    this.finalAck = undefined;
+  }
+  protected override unpackRole(r: PackReader): void {
+    const n = r.uint();
+    if (n === 0) return;
+    const a = new Array<{ epoch: number; seq: number }>(n);
+    for (let i = 0; i < n; i++) a[i] = { epoch: r.uint(), seq: r.uint() };
+    this.finalAck = a;
+  }
+  protected override ownedReadCid(): Uint8Array | undefined {
+    return this.localCid;
   }
 
   protected onHandshakeMessage(msgType: number, body: Uint8Array, epoch: number, now: number): void {

@@ -3,12 +3,15 @@ import type { AeadKey, CryptoProvider, SnMasker } from '../crypto/provider.ts';
 import type { CipherSuite } from '../crypto/suites.ts';
 import type { EpochKeys } from '../keyschedule.ts';
 import { RecordError } from './layer-types.ts';
-import type { ReplayWindow } from './replay.ts';
+import { ReplayWindow } from './replay.ts';
 import { bytesOf, latin1 } from './latin1.ts';
 
 /** Nonce scratch shared by every record layer: filled and consumed inside one synchronous seal or open call (the
  *  AEAD copies what it needs), so no epoch has to own a buffer. */
 const NONCE = new Uint8Array(12);
+
+/** Write epochs need no replay window: they share this one (never consulted). */
+export const NO_WINDOW = new ReplayWindow(1);
 
 /**
  * Keys and counters of one direction of one epoch. It keeps only what records need: the AEAD key, the
@@ -16,7 +19,8 @@ const NONCE = new Uint8Array(12);
  * and an ArrayBuffer per epoch). The traffic secret is not referenced.
  *
  * The provider's AEAD key and masker are prepared on the first record that needs them (preparing reports no crypto
- * operation, so nothing observable moves); the raw key and sn_key go once both are prepared. With `perRecord`
+ * operation, so nothing observable moves); the raw key and sn_key stay (one short string) so that a dormant
+ * connection can pack them (./layer-state.ts) and prepare them again on wake. With `perRecord`
  * (RecordLayerOptions.recordKeys 'per-record', for connections idle most of the time) they are never kept: each
  * record prepares them from the raw keys (one 16/32-byte key + sn_key buffer), which with the node provider holds
  * ~580 B of heap and a 176-byte AES round-key schedule less per epoch and direction.
@@ -24,9 +28,8 @@ const NONCE = new Uint8Array(12);
 export class EpochState {
   private prepared: AeadKey | null = null;
   private preparedMasker: SnMasker | null = null;
-  /** key || sn_key (./latin1.ts: one character per byte) while something may still be prepared from them, else
-   *  null: ~50-80 B of heap where a Uint8Array takes ~230 B, and an idle connection with per-record keys keeps four. */
-  private raw: string | null;
+  /** key || sn_key (./latin1.ts: one character per byte): ~50-80 B of heap where a Uint8Array takes ~230 B. */
+  readonly raw: string;
   readonly suite: CipherSuite;
   /** Replay window (read side only). */
   readonly window: ReplayWindow;
@@ -40,14 +43,14 @@ export class EpochState {
   sealed = 0;
   failures = 0;
   limitSignalled = false;
+  /** `raw`: key || sn_key as a latin1 string; `iv`: write_iv (12 bytes). See EpochState.fromKeys. */
   constructor(
-    private readonly provider: CryptoProvider, readonly epoch: number, keys: EpochKeys, window: ReplayWindow,
-    private readonly perRecord = false,
+    private readonly provider: CryptoProvider, readonly epoch: number, suite: CipherSuite, raw: string, iv: ArrayLike<number>,
+    window: ReplayWindow, private readonly perRecord = false,
   ) {
-    this.raw = latin1(keys.key, keys.snKey);
-    this.suite = keys.suite;
+    this.raw = raw;
+    this.suite = suite;
     this.window = window;
-    const iv = keys.iv;
     if (iv.length !== 12) throw new RecordError('write_iv must be 12 bytes');
     this.iv0 = (iv[0]! << 8) | iv[1]!;
     this.iv1 = (iv[2]! << 8) | iv[3]!;
@@ -56,28 +59,32 @@ export class EpochState {
     this.iv4 = (iv[8]! << 8) | iv[9]!;
     this.iv5 = (iv[10]! << 8) | iv[11]!;
   }
+  static fromKeys(provider: CryptoProvider, epoch: number, keys: EpochKeys, window: ReplayWindow, perRecord: boolean): EpochState {
+    return new EpochState(provider, epoch, keys.suite, latin1(keys.key, keys.snKey), keys.iv, window, perRecord);
+  }
+  /** write_iv, 12 bytes. */
+  get iv(): Uint8Array {
+    const v = [this.iv0, this.iv1, this.iv2, this.iv3, this.iv4, this.iv5];
+    const b = new Uint8Array(12);
+    for (let i = 0; i < 6; i++) { b[2 * i] = v[i]! >>> 8; b[2 * i + 1] = v[i]! & 0xff; }
+    return b;
+  }
   /** The provider's AEAD key: prepared on first use and kept, or prepared for this record (`perRecord`). */
   get aead(): AeadKey {
     const a = this.prepared;
     if (a !== null) return a;
-    const raw = this.raw!;
+    const raw = this.raw;
     const k = this.provider.aead(this.suite.aead, bytesOf(raw, 0, raw.length >>> 1));
-    if (!this.perRecord) {
-      this.prepared = k;
-      if (this.preparedMasker !== null) this.raw = null;
-    }
+    if (!this.perRecord) this.prepared = k;
     return k;
   }
   /** The provider's record-number masker: prepared on first use and kept, or prepared for this record. */
   get masker(): SnMasker {
     const m = this.preparedMasker;
     if (m !== null) return m;
-    const raw = this.raw!;
+    const raw = this.raw;
     const k = this.provider.snMasker(this.suite.aead, bytesOf(raw, raw.length >>> 1, raw.length));
-    if (!this.perRecord) {
-      this.preparedMasker = k;
-      if (this.prepared !== null) this.raw = null;
-    }
+    if (!this.perRecord) this.preparedMasker = k;
     return k;
   }
   /** nonce = iv XOR left-padded 64-bit seq (in the shared scratch: use it before the next call). */

@@ -2,3 +2,5 @@
 export * from './header.ts';
 export * from './replay.ts';
 export * from './layer.ts';
+export { PackWriter, PackReader, PackError } from './pack.ts';
+export { packLayer, unpackLayer, type LayerFields } from './layer-state.ts';

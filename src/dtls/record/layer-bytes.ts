@@ -1,7 +1,8 @@
 // Helpers of the record layer (./layer.ts): record buffers, inner-plaintext trailers, padding, datagrams, and the
 // short ascending list of epoch states.
-import { ContentType } from './header.ts';
+import { ContentType, DTLS_PLAINTEXT_HEADER_LENGTH, MAX_PLAINTEXT, MAX_SEQ, writePlaintextHeader } from './header.ts';
 import type { PaddingPolicy } from './layer.ts';
+import { RecordError } from './layer-types.ts';
 
 // Records are fully overwritten, so skip zero-filling where the runtime offers it (Node's pooled Buffer).
 type Alloc = (n: number) => Uint8Array;
@@ -66,5 +67,18 @@ export function withEpoch<T extends { epoch: number }>(list: readonly T[], st: T
     out[j++] = s;
   }
   if (!placed) out[j] = st;
+  return out;
+}
+
+/** An epoch-0 DTLSPlaintext record carrying `payload` with sequence number `seq`. Throws RecordError on misuse. */
+export function plaintextRecord(contentType: number, payload: Uint8Array, seq: number, version: number): Uint8Array {
+  if (contentType !== ContentType.alert && contentType !== ContentType.handshake && contentType !== ContentType.ack) {
+    throw new RecordError(`content type ${contentType} cannot be sent in epoch 0`);
+  }
+  if (payload.length > MAX_PLAINTEXT) throw new RecordError('plaintext record above 2^14');
+  if (seq > MAX_SEQ) throw new RecordError('sequence number space exhausted');
+  const out = new Uint8Array(DTLS_PLAINTEXT_HEADER_LENGTH + payload.length);
+  writePlaintextHeader(out, 0, contentType, version, 0, seq, payload.length);
+  out.set(payload, DTLS_PLAINTEXT_HEADER_LENGTH);
   return out;
 }

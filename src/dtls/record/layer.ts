@@ -21,7 +21,7 @@
 // - Payloads of epoch-0 records are views into the datagram; decrypted payloads are fresh buffers.
 // Types and options: ./layer-types.ts (re-exported here); per-epoch keys and counters: ./epoch-state.ts.
 import type { CryptoProvider } from '../crypto/provider.ts';
-import { allocRecord, bytesEqual, findEpoch, padLength, trailer, TYPE_BYTE, withEpoch } from './layer-bytes.ts';
+import { allocRecord, bytesEqual, findEpoch, padLength, plaintextRecord, trailer, TYPE_BYTE, withEpoch } from './layer-bytes.ts';
 import type { EpochKeys } from '../keyschedule.ts';
 import {
   ContentType,
@@ -37,11 +37,11 @@ import {
   readPlaintextSeq,
   reconstructSeq,
   unifiedHeaderLength,
-  writePlaintextHeader,
   type HeaderForm,
 } from './header.ts';
 import { ReplayWindow } from './replay.ts';
-import { EpochState } from './epoch-state.ts';
+import { EpochState, NO_WINDOW } from './epoch-state.ts';
+import type { LayerFields } from './layer-state.ts';
 import {
   DROP_REASONS, RecordError, type DropReason, type OpenedRecord, type PaddingPolicy, type RecordEvent, type RecordLayerOptions, type SealOptions,
 } from './layer-types.ts';
@@ -62,8 +62,6 @@ const INNER_TYPES = new Set<number>([ContentType.alert, ContentType.handshake, C
  *  AEAD copies what it needs). */
 const AAD = new Uint8Array(MAX_HEADER);
 
-/** Write epochs need no replay window: they share this one (never consulted). */
-const NO_WINDOW = new ReplayWindow(1);
 /** Default padding policy, shared (policies are never mutated). */
 const NO_PADDING: PaddingPolicy = { kind: 'none' };
 
@@ -124,12 +122,12 @@ export class RecordLayer {
 
   installReadKeys(epoch: number, keys: EpochKeys): void {
     checkEpoch(epoch);
-    const st = new EpochState(this.provider, epoch, keys, new ReplayWindow(this.windowSize), this.perRecordKeys);
+    const st = EpochState.fromKeys(this.provider, epoch, keys, new ReplayWindow(this.windowSize), this.perRecordKeys);
     this.reads = withEpoch(this.reads, st);
   }
   installWriteKeys(epoch: number, keys: EpochKeys): void {
     checkEpoch(epoch);
-    this.writes = withEpoch(this.writes, new EpochState(this.provider, epoch, keys, NO_WINDOW, this.perRecordKeys));
+    this.writes = withEpoch(this.writes, EpochState.fromKeys(this.provider, epoch, keys, NO_WINDOW, this.perRecordKeys));
   }
   dropReadEpoch(epoch: number): void {
     if (findEpoch(this.reads, epoch)) this.reads = this.reads.filter((s) => s.epoch !== epoch).slice(); // exact length
@@ -204,6 +202,25 @@ export class RecordLayer {
     return findEpoch(this.writes, epoch)?.sealed ?? 0;
   }
 
+  /** Dormant connections (./layer-state.ts): the private state as one object, and its restoration into a layer
+   *  built with the same options. */
+  saveFields(): LayerFields {
+    return {
+      reads: this.reads, writes: this.writes, plainWriteSeq: this.plainWriteSeq, readCid: this.readCid, writeCid: this.writeCid,
+      writeInnerLimit: this.writeInnerLimit, readInnerLimit: this.readInnerLimit, windowSize: this.windowSize, perRecordKeys: this.perRecordKeys,
+    };
+  }
+  loadFields(f: LayerFields): void {
+    if (f.windowSize !== this.windowSize || f.perRecordKeys !== this.perRecordKeys) throw new RecordError('layer options differ from the packed state');
+    this.reads = f.reads;
+    this.writes = f.writes;
+    this.plainWriteSeq = f.plainWriteSeq;
+    this.readCid = f.readCid;
+    this.writeCid = f.writeCid;
+    this.writeInnerLimit = f.writeInnerLimit;
+    this.readInnerLimit = f.readInnerLimit;
+  }
+
   // ---- send ----
 
   private formFor(opts: SealOptions | undefined): HeaderForm {
@@ -255,15 +272,8 @@ export class RecordLayer {
   }
 
   private sealPlaintext(contentType: number, payload: Uint8Array, opts: SealOptions | undefined): Uint8Array {
-    if (contentType !== ContentType.alert && contentType !== ContentType.handshake && contentType !== ContentType.ack) {
-      throw new RecordError(`content type ${contentType} cannot be sent in epoch 0`);
-    }
-    if (payload.length > MAX_PLAINTEXT) throw new RecordError('plaintext record above 2^14');
     const seq = opts?.seq ?? this.plainWriteSeq;
-    if (seq > MAX_SEQ) throw new RecordError('sequence number space exhausted');
-    const out = new Uint8Array(DTLS_PLAINTEXT_HEADER_LENGTH + payload.length);
-    writePlaintextHeader(out, 0, contentType, opts?.version ?? DTLS_VERSION_12, 0, seq, payload.length);
-    out.set(payload, DTLS_PLAINTEXT_HEADER_LENGTH);
+    const out = plaintextRecord(contentType, payload, seq, opts?.version ?? DTLS_VERSION_12);
     this.plainWriteSeq = Math.max(this.plainWriteSeq, seq + 1);
     this.recordsSealed++;
     return out;

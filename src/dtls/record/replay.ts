@@ -9,7 +9,8 @@ export type ReplayVerdict = 'ok' | 'replay' | 'too-old';
 export class ReplayWindow {
   /** Highest authenticated sequence number, -1 before the first. */
   highest = -1;
-  private readonly words: number[];
+  /** The bitmap, 32 bits per word (read and restored by ./layer-state.ts). */
+  readonly words: number[];
   constructor(readonly size: number = 64) {
     if (!Number.isInteger(size) || size < 1) throw new RangeError('replay window size must be a positive integer');
     this.words = new Array<number>((size + 31) >>> 5).fill(0);

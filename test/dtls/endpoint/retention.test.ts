@@ -212,8 +212,8 @@ test("recordKeys 'per-record', idle connection: raw keys and secrets as strings,
   const [a, b] = connectPairs(2, 'per-record');
   const h = 32; // SHA-256 suite (TLS_AES_128_GCM_SHA256, the default): Hash.length
   const keyBytes = 16 + 16; // AES-128 key || sn_key
-  // the only byte buffer left: the server's ClientHello.random (32 B); the secrets are a string of 4 x Hash.length
-  const expected = { client: { buffers: 0, bytes: 0 }, server: { buffers: 1, bytes: 32 } };
+  // no byte buffer left (the server keeps ClientHello.random as a string too); the secrets: a string of 4 x Hash.length
+  const expected = { client: { buffers: 0, bytes: 0 }, server: { buffers: 0, bytes: 0 } };
   for (const [who, ep, other] of [['client', a!.client, b!.client], ['server', a!.conn, b!.conn]] as const) {
     const c = census(ep, other);
     assert.is(c.buffers, expected[who].buffers, `${who}: ArrayBuffers`);
@@ -241,13 +241,13 @@ test('connection IDs: one array per CID per endpoint (the record layer keeps the
   const clRec = field(a!.client, 'rec') as { writeCid: Uint8Array | undefined; layer: Record<string, unknown> };
   assert.is(clRec.writeCid, clRec.layer.writeCid, "client: the records' write CID is the layer's copy");
   assert.equal([...clRec.writeCid!], [...sv.localCid]);
-  // the layout: the server keeps ClientHello.random (32 B) and its CID (4 B); the client the server's CID (4 B)
+  // the layout: the server keeps its CID (4 B; ClientHello.random is a string); the client the server's CID (4 B)
   const cl = census(a!.client, b!.client);
   const c2 = census(sv, b!.conn);
   assert.is(cl.buffers, 1, 'client buffers');
   assert.is(cl.bufferBytes, 4, 'client buffer bytes');
-  assert.is(c2.buffers, 2, 'server buffers');
-  assert.is(c2.bufferBytes, 32 + 4, 'server buffer bytes');
+  assert.is(c2.buffers, 1, 'server buffers');
+  assert.is(c2.bufferBytes, 4, 'server buffer bytes');
 });
 
 test.run();

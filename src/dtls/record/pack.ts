@@ -1,0 +1,144 @@
+// Packed state strings (dormant connections, ./layer-state.ts and ../endpoint/dormant.ts): a sequence of fields
+// written into one flat one-byte string, one character per byte (like ./latin1.ts): one heap object, no ArrayBuffer.
+// Field encodings (read back in the same order; the string carries no field names):
+//   u8     one byte
+//   uint   unsigned LEB128, 7 bits per byte, low group first (integers 0 .. 2^53)
+//   num    any number: tag byte 0 = non-negative integer (uint follows), 1 = negative integer (uint of -x follows),
+//          2 = +Infinity, 3 = -Infinity, 4 = other double (8 bytes IEEE 754, big-endian), 5 = undefined
+//   bytes  uint length, then the bytes; `optBytes` writes length + 1 (0 = undefined)
+//   str    a one-byte string: uint length, then its characters
+
+/** Scratch shared by every writer: one pack is built at a time (synchronously), then copied into the string. A
+ *  plain array of small integers: String.fromCharCode.apply takes one about twice as fast as a typed array. */
+const scratch: number[] = [];
+const F64 = new DataView(new ArrayBuffer(8));
+
+export class PackWriter {
+  private pos = 0;
+
+  u8(v: number): this {
+    scratch[this.pos++] = v & 0xff;
+    return this;
+  }
+  uint(v: number): this {
+    if (!(Number.isInteger(v) && v >= 0 && v <= Number.MAX_SAFE_INTEGER)) throw new RangeError(`pack: not a uint: ${v}`);
+    while (v >= 0x80) {
+      scratch[this.pos++] = (v % 0x80) | 0x80;
+      v = Math.floor(v / 0x80);
+    }
+    scratch[this.pos++] = v;
+    return this;
+  }
+  num(v: number | undefined): this {
+    if (v === undefined) return this.u8(5);
+    if (Number.isInteger(v) && Math.abs(v) <= Number.MAX_SAFE_INTEGER && !Object.is(v, -0)) {
+      return v >= 0 ? this.u8(0).uint(v) : this.u8(1).uint(-v);
+    }
+    if (v === Infinity) return this.u8(2);
+    if (v === -Infinity) return this.u8(3);
+    F64.setFloat64(0, v);
+    this.u8(4);
+    for (let i = 0; i < 8; i++) this.u8(F64.getUint8(i));
+    return this;
+  }
+  bool(v: boolean): this {
+    return this.u8(v ? 1 : 0);
+  }
+  bytes(b: Uint8Array): this {
+    this.uint(b.length);
+    for (let i = 0; i < b.length; i++) scratch[this.pos++] = b[i]!;
+    return this;
+  }
+  optBytes(b: Uint8Array | undefined): this {
+    if (b === undefined) return this.u8(0);
+    this.uint(b.length + 1);
+    for (let i = 0; i < b.length; i++) scratch[this.pos++] = b[i]!;
+    return this;
+  }
+  str(s: string): this {
+    this.uint(s.length);
+    for (let i = 0; i < s.length; i++) scratch[this.pos++] = s.charCodeAt(i);
+    return this;
+  }
+
+  /** The fields written so far as one flat one-byte string (apply takes the array as its argument list; packs
+   *  are a few hundred bytes). */
+  finish(): string {
+    scratch.length = this.pos;
+    return String.fromCharCode.apply(null, scratch);
+  }
+}
+
+export class PackError extends Error {
+  override readonly name = 'PackError';
+}
+
+export class PackReader {
+  pos = 0;
+  constructor(private readonly s: string) {}
+
+  u8(): number {
+    if (this.pos >= this.s.length) throw new PackError('packed state truncated');
+    return this.s.charCodeAt(this.pos++);
+  }
+  uint(): number {
+    let v = 0;
+    let mul = 1;
+    for (;;) {
+      const b = this.u8();
+      v += (b & 0x7f) * mul;
+      if (b < 0x80) return v;
+      mul *= 0x80;
+    }
+  }
+  num(): number | undefined {
+    const tag = this.u8();
+    switch (tag) {
+      case 0: return this.uint();
+      case 1: return -this.uint();
+      case 2: return Infinity;
+      case 3: return -Infinity;
+      case 4:
+        for (let i = 0; i < 8; i++) F64.setUint8(i, this.u8());
+        return F64.getFloat64(0);
+      case 5: return undefined;
+      default: throw new PackError(`bad number tag ${tag}`);
+    }
+  }
+  /** A num() that must be defined. */
+  n(): number {
+    const v = this.num();
+    if (v === undefined) throw new PackError('number expected');
+    return v;
+  }
+  bool(): boolean {
+    return this.u8() !== 0;
+  }
+  bytes(): Uint8Array {
+    return this.take(this.uint());
+  }
+  optBytes(): Uint8Array | undefined {
+    const n = this.uint();
+    return n === 0 ? undefined : this.take(n - 1);
+  }
+  str(): string {
+    // a new flat string: a slice could keep the whole packed string alive
+    const n = this.uint();
+    if (this.pos + n > this.s.length) throw new PackError('packed state truncated');
+    const c = new Array<number>(n);
+    for (let i = 0; i < n; i++) c[i] = this.s.charCodeAt(this.pos + i);
+    this.pos += n;
+    return String.fromCharCode.apply(null, c);
+  }
+  /** True once every field was read. */
+  get done(): boolean {
+    return this.pos === this.s.length;
+  }
+  private take(n: number): Uint8Array {
+    if (this.pos + n > this.s.length) throw new PackError('packed state truncated');
+    const b = new Uint8Array(n);
+    for (let i = 0; i < n; i++) b[i] = this.s.charCodeAt(this.pos + i);
+    this.pos += n;
+    return b;
+  }
+}
