@@ -196,6 +196,7 @@ export class ClientSide {
     for (let d = ep.pollTransmit(); d; d = ep.pollTransmit()) p.outs.push(d);
     for (let e = ep.pollEvent(); e; e = ep.pollEvent()) p.events.push(e);
     this.timers.arm(c);
+    if (this.ctx.dormancy !== undefined) this.ctx.dormancy.note(ep);
     if (p.outs.length || p.events.length) {
       p.log = log;
       p.logOut = logOut;

@@ -1,6 +1,7 @@
 // What the parts of one co-simulation run (client side, server application, transport) share: the kernel, the
 // accounts, the breakdown probe, the send-time table, the traffic plan, and the activity monitor (time of the last
 // activity, livelock guard).
+import type { Dormancy } from './dormancy.ts';
 import type { Kernel, Ps } from '../sim/index.ts';
 import type { TrafficConfig } from './config/index.ts';
 import type { Accounts } from './accounts.ts';
@@ -50,6 +51,8 @@ export interface CosimContext {
   /** When the run stops (sim.end_ms): nothing is scheduled after it (population.ts afterGap). */
   readonly endPs: Ps;
   readonly activity: Activity;
+  /** Sparse traffic: endpoints that worked are put to sleep at the next tick (dormancy.ts); undefined otherwise. */
+  readonly dormancy: Dormancy | undefined;
   /** Diagnostics: every application record delivered after warm-up, with its latency and direction. */
   readonly onRecord: ((latencyPs: Ps, toServer: boolean) => void) | undefined;
 }

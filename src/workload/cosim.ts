@@ -22,6 +22,7 @@ import { SendTimes } from './clients.ts';
 import { Activity, type CosimContext } from './context.ts';
 import { NetworkModel } from './network.ts';
 import { arrivalTimes, pickWeighted, plannedRecords, recordKeys } from './population.ts';
+import { Dormancy } from './dormancy.ts';
 import { BreakdownProbe } from './probe.ts';
 import { ServerApp } from './server-app.ts';
 import { TimeSeries, type TickRow } from './timeseries.ts';
@@ -52,6 +53,9 @@ export interface CosimOptions {
   onCryptoOp?: ((op: CryptoOp) => void) | undefined;
   /** Operation-trace capture of the server's jobs (src/workload/trace/capture.ts); off when absent. */
   capture?: TraceCapture | undefined;
+  /** Idle endpoints sleep (dormancy.ts): 'auto' (default) with sparse traffic only, false never (tests: the outputs
+   *  must not change). */
+  dormancy?: 'auto' | false | undefined;
   /** Diagnostics (tests): every context-cache access and removal, in order (the model's cache, if any). */
   onContextCache?: ((conn: number, op: 'access' | 'remove') => void) | undefined;
 }
@@ -189,6 +193,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
     k, acc, probe, sendTimes: new SendTimes(), traffic: sc.traffic, recordsPlanned: plannedRecords(sc.traffic), warmupPs, endPs,
     // livelock guard: protocol timers that fire at one instant; legitimately at most a few per connection
     activity: new Activity(k, 64 * (count + dispatchers.length) + 10_000),
+    dormancy: opts.dormancy !== false && endpoint.recordKeys === 'per-record' ? new Dormancy() : undefined,
     onRecord: opts.onRecord,
   };
   const transport = new Transport(k, net, acc, probe);
@@ -217,8 +222,10 @@ export function runCosim(opts: CosimOptions): CosimRun {
       hw.resetStats();
     });
   }
-  const series = new TimeSeries(k, hw, acc, app, fromMs(sc.sim.timeseries_interval_ms), warmupPs, endPs, (now) =>
-    opts.onProgress?.(clientSide.done / count, now / PS_PER_S, clientSide.live));
+  const series = new TimeSeries(k, hw, acc, app, fromMs(sc.sim.timeseries_interval_ms), warmupPs, endPs, (now) => {
+    ctx.dormancy?.sweep();
+    opts.onProgress?.(clientSide.done / count, now / PS_PER_S, clientSide.live);
+  });
   series.start();
 
   const events = k.run({ until: endPs });

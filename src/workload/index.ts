@@ -34,6 +34,8 @@ export interface RunScenarioArgs {
   udpBaseline?: UdpRun | undefined;
   /** Operation-trace capture of the run (src/workload/trace/capture.ts); none when absent. */
   capture?: TraceCapture | undefined;
+  /** Idle endpoints sleep with sparse traffic ('auto', default) or never (false): the same result either way. */
+  dormancy?: 'auto' | false | undefined;
 }
 
 /**
@@ -50,7 +52,7 @@ export function runScenario(args: RunScenarioArgs): SimResult {
   const sc = args.scenario;
   const seed = args.seed ?? sc.sim.seed;
   const crypto: CryptoKind = args.crypto ?? sc.crypto ?? 'node';
-  const run = runCosim({ scenario: sc, model: args.model, seed, crypto, onProgress: args.onProgress, capture: args.capture });
+  const run = runCosim({ scenario: sc, model: args.model, seed, crypto, onProgress: args.onProgress, capture: args.capture, dormancy: args.dormancy });
   const udp = sc.baseline_udp ? (args.udpBaseline ?? runUdpBaseline(sc, args.model, seed)) : undefined;
   return buildResult(sc, args.model, seed, crypto, run, udp);
 }

@@ -104,6 +104,7 @@ export class ServerApp {
           },
           armTimer: (conn) => {
             this.touched.add(conn);
+            if (ctx.dormancy !== undefined) ctx.dormancy.note(conn);
             this.arm(this.sides[i]!, conn);
           },
           connId: (address) => this.infoOf(address).id,

@@ -225,4 +225,13 @@ test('the shipped half-open cap holds the fleet arrival rate (100,000 handshakes
   assert.ok(capped.fleet!.server_dropped_datagrams > 0);
 });
 
+test('dormant connections change nothing: the fleet summary is identical with idle endpoints asleep and awake', () => {
+  // 300 devices, 10 s of one record per 10 s each, NAT rebinding at 50 %/min (CID migrations of sleeping connections)
+  const { scenario, model } = small(300, 10_000, ['network.nat_rebinding_per_min=0.5', 'sim.end_ms=12000']);
+  const slept = runScenario({ scenario, model });
+  const awake = runScenario({ scenario, model, dormancy: false });
+  assert.ok(slept.summary.fleet!.migrated > 0);
+  assert.equal(JSON.stringify(slept.summary), JSON.stringify(awake.summary));
+});
+
 test.run();

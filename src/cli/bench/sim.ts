@@ -246,7 +246,9 @@ export function measure(argv: string[]) {
   const sampler = inRun ? new HeapSampler(every, 0.1) : undefined;
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  const r = runCosim({ scenario, model, seed: scenario.sim.seed, crypto, onCryptoOp, onProgress: sampler?.onProgress });
+  // --awake: idle endpoints never sleep (src/workload/dormancy.ts), to measure what sleeping saves and costs
+  const dormancy = argv.includes('--awake') ? (false as const) : 'auto' as const;
+  const r = runCosim({ scenario, model, seed: scenario.sim.seed, crypto, onCryptoOp, onProgress: sampler?.onProgress, dormancy });
   const wallAll = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(c0);
   const wall = wallAll - (sampler?.wallS ?? 0);

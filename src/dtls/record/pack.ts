@@ -8,20 +8,31 @@
 //   bytes  uint length, then the bytes; `optBytes` writes length + 1 (0 = undefined)
 //   str    a one-byte string: uint length, then its characters
 
-/** Scratch shared by every writer: one pack is built at a time (synchronously), then copied into the string. A
- *  plain array of small integers: String.fromCharCode.apply takes one about twice as fast as a typed array. */
-const scratch: number[] = [];
+/** Scratch shared by every writer and reader: one pack is built at a time (synchronously), then copied into the
+ *  string by Buffer's native latin1 decoder (~0.06 us for 300 bytes, where String.fromCharCode.apply over a plain
+ *  array took ~0.4 us plus the array's resizing). Grown on demand, never shrunk. */
+let scratch = Buffer.alloc(1024);
 const F64 = new DataView(new ArrayBuffer(8));
+
+/** Makes room for `n` more bytes at `pos`. */
+function room(pos: number, n: number): void {
+  if (pos + n <= scratch.length) return;
+  const bigger = Buffer.alloc(Math.max(2 * scratch.length, pos + n));
+  bigger.set(scratch);
+  scratch = bigger;
+}
 
 export class PackWriter {
   private pos = 0;
 
   u8(v: number): this {
+    if (this.pos >= scratch.length) room(this.pos, 1);
     scratch[this.pos++] = v & 0xff;
     return this;
   }
   uint(v: number): this {
     if (!(Number.isInteger(v) && v >= 0 && v <= Number.MAX_SAFE_INTEGER)) throw new RangeError(`pack: not a uint: ${v}`);
+    room(this.pos, 8);
     while (v >= 0x80) {
       scratch[this.pos++] = (v % 0x80) | 0x80;
       v = Math.floor(v / 0x80);
@@ -46,26 +57,29 @@ export class PackWriter {
   }
   bytes(b: Uint8Array): this {
     this.uint(b.length);
-    for (let i = 0; i < b.length; i++) scratch[this.pos++] = b[i]!;
+    room(this.pos, b.length);
+    scratch.set(b, this.pos);
+    this.pos += b.length;
     return this;
   }
   optBytes(b: Uint8Array | undefined): this {
     if (b === undefined) return this.u8(0);
     this.uint(b.length + 1);
-    for (let i = 0; i < b.length; i++) scratch[this.pos++] = b[i]!;
+    room(this.pos, b.length);
+    scratch.set(b, this.pos);
+    this.pos += b.length;
     return this;
   }
   str(s: string): this {
     this.uint(s.length);
-    for (let i = 0; i < s.length; i++) scratch[this.pos++] = s.charCodeAt(i);
+    room(this.pos, s.length);
+    this.pos += scratch.write(s, this.pos, 'latin1');
     return this;
   }
 
-  /** The fields written so far as one flat one-byte string (apply takes the array as its argument list; packs
-   *  are a few hundred bytes). */
+  /** The fields written so far as one flat one-byte string. */
   finish(): string {
-    scratch.length = this.pos;
-    return String.fromCharCode.apply(null, scratch);
+    return scratch.toString('latin1', 0, this.pos);
   }
 }
 
@@ -125,10 +139,10 @@ export class PackReader {
     // a new flat string: a slice could keep the whole packed string alive
     const n = this.uint();
     if (this.pos + n > this.s.length) throw new PackError('packed state truncated');
-    const c = new Array<number>(n);
-    for (let i = 0; i < n; i++) c[i] = this.s.charCodeAt(this.pos + i);
+    room(0, n);
+    for (let i = 0; i < n; i++) scratch[i] = this.s.charCodeAt(this.pos + i);
     this.pos += n;
-    return String.fromCharCode.apply(null, c);
+    return scratch.toString('latin1', 0, n);
   }
   /** True once every field was read. */
   get done(): boolean {
