@@ -26,6 +26,7 @@ import {
 } from '../../dtls/index.ts';
 import { AEAD_KEY_LENGTH, AEAD_TAG_LENGTHS, seededRandom } from '../../dtls/crypto/index.ts';
 import { loadInput } from '../sim.ts';
+import { createProgress } from '../progress.ts';
 import { runCosim, runUdpBaseline } from '../../workload/index.ts';
 import { linearRegression } from 'simple-statistics';
 
@@ -248,7 +249,14 @@ export function measure(argv: string[]) {
   const t0 = performance.now();
   // --awake: idle endpoints never sleep (src/workload/dormancy.ts), to measure what sleeping saves and costs
   const dormancy = argv.includes('--awake') ? (false as const) : 'auto' as const;
-  const r = runCosim({ scenario, model, seed: scenario.sim.seed, crypto, onCryptoOp, onProgress: sampler?.onProgress, dormancy });
+  // progress on stderr (a 10^6-device fleet runs for minutes); --quiet for none
+  const progress = createProgress({ quiet: argv.includes('--quiet'), label: `bench ${scenario.name ?? file}` });
+  const onProgress = (f: number, t: number, live: number): void => {
+    sampler?.onProgress(f, t, live);
+    progress.onProgress(f, t);
+  };
+  const r = runCosim({ scenario, model, seed: scenario.sim.seed, crypto, onCryptoOp, onProgress, dormancy });
+  progress.finish(true);
   const wallAll = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(c0);
   const wall = wallAll - (sampler?.wallS ?? 0);
