@@ -18,8 +18,6 @@ export interface Sleeper {
 export class Dormancy {
   private noted: Sleeper[] = [];
   private spare: Sleeper[] = [];
-  /** Connections put to sleep, whole run (diagnostics). */
-  slept = 0;
 
   /** `sleeper` did some work: ask it to sleep at the next sweep. */
   note(sleeper: Sleeper): void {
@@ -31,7 +29,7 @@ export class Dormancy {
   sweep(): void {
     const list = this.noted;
     this.noted = this.spare;
-    for (let i = 0; i < list.length; i++) if (list[i]!.sleep()) this.slept++;
+    for (let i = 0; i < list.length; i++) list[i]!.sleep();
     list.length = 0;
     this.spare = list;
   }

@@ -47,6 +47,11 @@ export function concatRecords(records: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** A key epoch a layer can install: 1 .. 2^48 - 1 (epoch 0 is plaintext and has no keys). */
+export function checkEpoch(epoch: number): void {
+  if (!Number.isInteger(epoch) || epoch < 1 || epoch > MAX_SEQ) throw new RecordError(`bad epoch ${epoch}`);
+}
+
 export function findEpoch<T extends { epoch: number }>(list: readonly T[], epoch: number): T | undefined {
   for (let i = 0; i < list.length; i++) if (list[i]!.epoch === epoch) return list[i];
   return undefined;

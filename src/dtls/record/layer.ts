@@ -21,7 +21,7 @@
 // - Payloads of epoch-0 records are views into the datagram; decrypted payloads are fresh buffers.
 // Types and options: ./layer-types.ts (re-exported here); per-epoch keys and counters: ./epoch-state.ts.
 import type { CryptoProvider } from '../crypto/provider.ts';
-import { allocRecord, bytesEqual, findEpoch, padLength, plaintextRecord, trailer, TYPE_BYTE, withEpoch } from './layer-bytes.ts';
+import { allocRecord, bytesEqual, checkEpoch, findEpoch, padLength, plaintextRecord, trailer, TYPE_BYTE, withEpoch } from './layer-bytes.ts';
 import type { EpochKeys } from '../keyschedule.ts';
 import {
   ContentType,
@@ -50,6 +50,7 @@ export {
   DROP_REASONS, RecordError, type DropReason, type OpenedRecord, type PaddingPolicy, type RecordEvent, type RecordLayerOptions,
   type SealOptions,
 } from './layer-types.ts';
+export { concatRecords } from './layer-bytes.ts';
 
 const MAX_HEADER = 1 + 255 + 2 + 2;
 // Local copies of hot constants (no cross-module binding lookups on the record path).
@@ -395,9 +396,3 @@ export class RecordLayer {
     };
   }
 }
-
-function checkEpoch(epoch: number): void {
-  if (!Number.isInteger(epoch) || epoch < 1 || epoch > MAX_SEQ) throw new RecordError(`bad epoch ${epoch}`);
-}
-
-export { concatRecords } from './layer-bytes.ts';

@@ -5,6 +5,7 @@
 import {
   ClientEndpoint, ServerDispatcher, type ClientConfig, type EndpointEvent, type ServerConfig, type ServerConnection,
 } from '../../../src/dtls/index.ts';
+import { nextDue } from './harness.ts';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 function show(v: unknown): string {
@@ -86,13 +87,10 @@ export class World {
     this.pump();
     this.nap();
     for (;;) {
-      this.q.sort((a, b) => a.at - b.at || a.seq - b.seq);
+      const t = nextDue(this.q, this.client, this.server);
       const next = this.q[0];
       const tc = this.client.nextTimeout();
       const ts = this.server.nextTimeout();
-      let t = next ? next.at : Infinity;
-      if (tc !== undefined) t = Math.min(t, tc);
-      if (ts !== undefined) t = Math.min(t, ts);
       if (t > until) break;
       this.now = Math.max(this.now, t);
       if (next && next.at <= this.now) {

@@ -51,6 +51,19 @@ export interface LinkOptions {
 
 interface InFlight { at: number; seq: number; dir: 'c2s' | 's2c'; data: Uint8Array }
 
+/** Sorts the datagrams in flight `q` by due time (sending order among equals) and returns the earliest of its head
+ *  and the two endpoints' timers, ms (Infinity: nothing due). */
+export function nextDue(q: { at: number; seq: number }[], client: { nextTimeout(): number | undefined },
+  server: { nextTimeout(): number | undefined }): number {
+  q.sort((a, b) => a.at - b.at || a.seq - b.seq);
+  let t = q.length ? q[0]!.at : Infinity;
+  const tc = client.nextTimeout();
+  const ts = server.nextTimeout();
+  if (tc !== undefined) t = Math.min(t, tc);
+  if (ts !== undefined) t = Math.min(t, ts);
+  return t;
+}
+
 export class Pair {
   readonly client: ClientEndpoint;
   readonly server: ServerDispatcher;
@@ -103,13 +116,10 @@ export class Pair {
   run(stop: () => boolean = () => false, limitMs = 600_000): void {
     this.pump();
     while (!stop()) {
-      this.q.sort((a, b) => a.at - b.at || a.seq - b.seq);
+      const t = nextDue(this.q, this.client, this.server);
       const next = this.q[0];
       const tc = this.client.nextTimeout();
       const ts = this.server.nextTimeout();
-      let t = next ? next.at : Infinity;
-      if (tc !== undefined) t = Math.min(t, tc);
-      if (ts !== undefined) t = Math.min(t, ts);
       if (t === Infinity || t > limitMs) {
         if (limitMs !== Infinity && t !== Infinity) this.now = Math.max(this.now, limitMs);
         break;
