@@ -258,6 +258,9 @@ export class ClientSide {
       c.got++;
       if (this.fleet !== undefined) this.fleet.answered(c);
       this.maybeFinish(c);
+      // the exchange is over once every record sent has its echo (dormancy.ts)
+      const dormancy = this.ctx.dormancy;
+      if (dormancy !== undefined && c.ep && (this.ctx.traffic.direction !== 'echo' || c.got >= c.sent)) dormancy.idle(c.ep);
     } else if (e.type === 'closed') {
       if (!c.connected && c.start >= warmupPs) this.acc.handshakesFailed++;
       const again = c.rejoin && c.connected;
@@ -326,6 +329,8 @@ export class ClientSide {
     c.ep.send(payload);
     if (ku > 0 && c.sent % ku === 0) c.ep.keyUpdate(false, k.now / PS_PER_MS);
     this.end(c, this.probe.recordLog(k.now), true);
+    // no echo to wait for: the exchange is over (dormancy.ts)
+    if (this.ctx.dormancy !== undefined && traffic.direction !== 'echo') this.ctx.dormancy.idle(c.ep);
     if (this.fleet !== undefined) this.fleet.sent(c, k.now);
     afterGap(k, traffic, c.traffic, this.ctx.endPs, this.sendNextFn, c);
   }

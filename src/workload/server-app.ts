@@ -164,7 +164,7 @@ export class ServerApp {
         // 0-RTT data arrives before the server's side of the handshake completes: its echo waits for it
         if (ev.early === true && !e.connection.isConnected) this.heldEchoes.hold(e.address, ev.data.length);
         else this.echo(side, e.connection, ev.data.length, ci, now);
-      }
+      } else this.ctx.dormancy?.idle(e.connection); // nothing to answer: the exchange is over (dormancy.ts)
     } else if (ev.type === 'closed') {
       probe.connectionClosed(e.address);
       this.watch?.closed(e.address);
@@ -191,6 +191,7 @@ export class ServerApp {
     const t = sendTimes.add(now);
     if (now >= warmupPs) acc.recordSent(now, ci);
     side.send(conn, makePayload(t, n), probe.recordLog(now));
+    this.ctx.dormancy?.idle(conn); // the exchange is over (dormancy.ts)
   }
 
   // ---- download (direction down): the server's side of the handshake completed
@@ -216,6 +217,7 @@ export class ServerApp {
     if (k.now >= ctx.warmupPs) ctx.acc.recordSent(k.now, dl.c.i);
     s.sent++;
     dl.side.send(dl.conn, makePayload(t, recordSize(dl.size())), ctx.probe.recordLog(k.now));
+    ctx.dormancy?.idle(dl.conn); // dormancy.ts
     afterGap(k, ctx.traffic, dl.c.traffic, ctx.endPs, this.downloadFn, dl);
   }
 

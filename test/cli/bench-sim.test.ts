@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { run } from '../../src/cli/bench/sim.ts';
+import { run, targetsFor } from '../../src/cli/bench/sim.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -51,6 +51,9 @@ test('--scenario with --set: heap per connection from the run itself, wall, CPU 
   assert.is(r.ratio, null);
   // memory-per-connection has baseline_udp: false
   assert.is(r.udp_baseline_wall_s, null);
+  // the whole command: the co-simulation plus its heap sampling (no UDP baseline here)
+  assert.ok(num(r, 'command_wall_s') >= num(r, 'wall_s') + num(r, 'heap_sampling_s') - 1e-6);
+  assert.is((r.targets as { kind: string }).kind, 'sim');
   const perLive = r.heap_per_live_connection_at_peak;
   assert.ok(perLive === null || typeof perLive === 'number');
 });
@@ -58,13 +61,25 @@ test('--scenario with --set: heap per connection from the run itself, wall, CPU 
 test('default memory source and the crypto replay: a second run of the memory scenario, a ratio', async () => {
   const r = await bench([
     '--scenario', join(root, 'scenarios/single-client.yaml'), '--memory-scenario', join(root, 'scenarios/memory-per-connection.yaml'),
-    '--memory-clients', '30',
+    '--memory-clients', '30', '--replay',
   ]);
   assert.is(r.memory_in_run, false);
   assert.is(r.memory_clients, 30);
   assert.ok(num(r, 'crypto_ops') > 0);
   assert.ok(num(r, 'crypto_alone_s') > 0);
   assert.ok(Math.abs(num(r, 'ratio') - num(r, 'wall_s') / num(r, 'crypto_alone_s')) < 1e-9);
+});
+
+test('a --scenario run skips the crypto replay unless asked (--replay)', async () => {
+  const r = await bench(['--scenario', join(root, 'scenarios/memory-per-connection.yaml'), '--clients', '10']);
+  assert.is(r.crypto_alone_s, null);
+  assert.is(r.crypto_ops, null);
+});
+
+test('targets: the fleet\'s (issue 14) for iot-fleet at 10^6 devices only', () => {
+  assert.equal(targetsFor('iot-fleet', 1e6), { kind: 'fleet', command_wall_s: 900, peak_rss_bytes: 8 * 2 ** 30, heap_per_live_connection: 4096 });
+  assert.is(targetsFor('iot-fleet', 1e5).kind, 'sim');
+  assert.is(targetsFor('10k-clients', 1e4).kind, 'sim');
 });
 
 test.run();
