@@ -9,10 +9,10 @@
 // switched to the client at work (`current`, set before every piece of client work, as the ticket store is). The
 // DTLS core reads it once per connect (makeOffer), and each read returns fresh arrays, so the handshake state of a
 // client never sees another client's identity.
-import { createHmac } from 'node:crypto';
 import type { RngStream } from '../sim/index.ts';
 import type { ExternalPsk, PskKeMode, ServerPskConfig } from '../dtls/index.ts';
 import type { ExternalPskConfig } from './config/index.ts';
+import { hmacSha256, hmacSha256Key, type HmacSha256Key } from '../dtls/crypto/index.ts';
 
 const PREFIX = 'device-';
 const encoder = new TextEncoder();
@@ -23,13 +23,15 @@ export class DevicePsk {
   current = -1;
   /** psk_key_exchange_modes every device offers. */
   readonly modes: PskKeMode[];
-  private readonly fleetKey: Buffer;
+  /** HMAC-SHA256 key state of the fleet key (inner and outer pads compressed once: two compressions per key). */
+  private readonly fleetKey: HmacSha256Key;
 
   /** `rng`: the run's stream `psk`; `count`: devices (identities beyond it are unknown to the server). */
   constructor(cfg: ExternalPskConfig, rng: RngStream, private readonly count: number) {
     const k = new Uint8Array(32);
     rng.fill(k);
-    this.fleetKey = Buffer.from(k);
+    this.fleetKey = hmacSha256Key(k);
+    k.fill(0);
     this.modes = [cfg.mode];
   }
 
@@ -40,7 +42,9 @@ export class DevicePsk {
 
   /** Key of an identity: HMAC-SHA256(fleet key, identity). */
   key(identity: Uint8Array): Uint8Array {
-    return new Uint8Array(createHmac('sha256', this.fleetKey).update(identity).digest());
+    const out = new Uint8Array(32);
+    hmacSha256(this.fleetKey, identity, undefined, undefined, out, 0);
+    return out;
   }
 
   /** The device index an identity names, or -1 (not `device-<i>` with 0 <= i < count, in canonical form). */

@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import { runScenario } from '../../src/workload/index.ts';
 import { runCosim } from '../../src/workload/cosim.ts';
 import type { CryptoOp } from '../../src/dtls/index.ts';
+import { createHmac } from 'node:crypto';
 import { DevicePsk } from '../../src/workload/device-psk.ts';
 import { Kernel, Rng } from '../../src/sim/index.ts';
 import { Fleet } from '../../src/workload/fleet.ts';
@@ -26,6 +27,10 @@ test('device PSKs: identity device-<i>, key derived from the seed and the identi
   const id3 = DevicePsk.identity(3);
   assert.is(new TextDecoder().decode(id3), 'device-3');
   assert.equal(a.key(id3), b.key(id3));
+  // HMAC-SHA256(fleet key, identity), the fleet key the first 32 bytes of the stream 'psk' (node:crypto here)
+  const fleetKey = new Uint8Array(32);
+  new Rng(1).stream('psk').fill(fleetKey);
+  assert.is(Buffer.from(a.key(id3)).toString('hex'), createHmac('sha256', fleetKey).update('device-3').digest('hex'));
   assert.is.not(Buffer.from(a.key(id3)).toString('hex'), Buffer.from(a.key(DevicePsk.identity(4))).toString('hex'));
   assert.is.not(Buffer.from(a.key(id3)).toString('hex'), Buffer.from(c.key(id3)).toString('hex'));
   const lookup = a.server().lookup!;

@@ -9,6 +9,7 @@ export * from './keys.ts';
 export { seededRandom } from './random.ts';
 export { RSA_MIN_BITS, RSA_MAX_BITS, RsaKeySizeError, parseRsaPublicKey, parseRsaPrivateKey, encodeRsaPublicKey } from './rsa.ts';
 export { hashBlocks, hmacBlocks, hkdfExpandBlocks, finalBlocks } from './blocks.ts';
+export { hmacSha256, hmacSha256Key, type HmacSha256Key } from './sha256-block.ts';
 export { createNobleProvider, NobleProvider } from './noble.ts';
 export { createNodeProvider, NodeProvider } from './node.ts';
 
