@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Rng, RngStream, makeSampler, distributionMean, DistributionError, type Distribution } from '../../src/sim/index.ts';
+import { Rng, RngStream, fnv1a64, makeSampler, distributionMean, DistributionError, type Distribution } from '../../src/sim/index.ts';
 
 test('xoshiro128** matches the reference output for state {1,2,3,4}', () => {
   const s = RngStream.fromState(1, 2, 3, 4);
@@ -153,6 +153,22 @@ test('deriveLeaf: the same draws as derive (and as stream) of that name; keeps n
   assert.throws(() => b.derive('x'), /leaf/);
   assert.throws(() => b.stream('x'), /leaf/);
   assert.throws(() => b.deriveLeaf('x'), /leaf/);
+});
+
+test('fnv1a64: the 64-bit FNV-1a definition over UTF-8 (BigInt reference here), published vectors', () => {
+  const ref = (str: string): bigint => {
+    let h = 0xcbf29ce484222325n;
+    for (const b of new TextEncoder().encode(str)) h = ((h ^ BigInt(b)) * 0x100000001b3n) & ((1n << 64n) - 1n);
+    return h;
+  };
+  // FNV test vectors (Fowler/Noll/Vo): "" and "a", "foobar"
+  assert.is(fnv1a64(''), 0xcbf29ce484222325n);
+  assert.is(fnv1a64('a'), 0xaf63dc4c8601ec8cn);
+  assert.is(fnv1a64('foobar'), 0x85944171f73967e8n);
+  for (const str of ['client/0', 'client/999999', 'net/123456', 'cpu/service', 'psk', '\u00e9t\u00e9 \u{1f600}', 'x'.repeat(300)]) {
+    assert.is(fnv1a64(str), ref(str), str);
+  }
+  for (let i = 0; i < 2000; i++) assert.is(fnv1a64(`traffic/${i * 7919}`), ref(`traffic/${i * 7919}`));
 });
 
 test.run();
