@@ -62,7 +62,8 @@ test('connections alive at once: a long ramp of long-lived connections, all at o
   assert.ok(estimateRun(fleet).memoryBytes < c.baseBytes + 1_000_000 * c.bytesPerConnection);
   // sparse traffic (0.1 record/s): every live connection at the dormant figure; 2 records/s: awake
   assert.is(estimateRun(fast).memoryBytes, c.baseBytes + 1_000_000 * (c.bytesPerClient + 7 * c.bytesPerRecord) + 1_000_000 * c.bytesPerDormantConnection);
-  const busy = { ...fast, traffic: { ...fast.traffic, rate: { process: 'constant' as const, records_per_s: 2 } } };
+  // (never closed, so that the shorter data phase keeps every device alive)
+  const busy = { ...fast, traffic: { ...fast.traffic, close: false, rate: { process: 'constant' as const, records_per_s: 2 } } };
   assert.is(estimateRun(busy).memoryBytes, c.baseBytes + 1_000_000 * (c.bytesPerClient + 7 * c.bytesPerRecord) + 1_000_000 * c.bytesPerConnection);
 });
 
