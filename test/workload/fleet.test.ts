@@ -239,4 +239,15 @@ test('dormant connections change nothing: the fleet summary is identical with id
   assert.equal(JSON.stringify(slept.summary), JSON.stringify(awake.summary));
 });
 
+test('dormant connections change nothing with one-way traffic either: devices uploading, the server downloading', () => {
+  // the exchange is over after each record (no echo): both ends sleep right after it (src/workload/dormancy.ts)
+  for (const direction of ['up', 'down']) {
+    const { scenario, model } = small(100, 8_000, [`traffic.direction=${direction}`, 'traffic.rate.records_per_s=1', 'sim.end_ms=10000']);
+    const slept = runScenario({ scenario, model });
+    const awake = runScenario({ scenario, model, dormancy: false });
+    assert.ok(slept.summary.throughput.records_per_s > 0, direction);
+    assert.equal(JSON.stringify(slept.summary), JSON.stringify(awake.summary), direction);
+  }
+});
+
 test.run();
