@@ -45,7 +45,8 @@ export interface CosimOptions {
   model: ModelConfig;
   seed: number;
   crypto: CryptoKind;
-  /** Called every time-series interval; `liveClients` = clients started whose connection is not closed. */
+  /** Called every time-series interval; `fractionDone`: the larger of the clients done and the simulated time run
+   *  (of sim.end_ms); `liveClients` = clients started whose connection is not closed. */
   onProgress?: ((fractionDone: number, simTimeS: number, liveClients: number) => void) | undefined;
   /** Diagnostics: every application record delivered after warm-up, with its latency and direction. */
   onRecord?: ((latencyPs: Ps, toServer: boolean) => void) | undefined;
@@ -224,7 +225,8 @@ export function runCosim(opts: CosimOptions): CosimRun {
   }
   const series = new TimeSeries(k, hw, acc, app, fromMs(sc.sim.timeseries_interval_ms), warmupPs, endPs, (now) => {
     ctx.dormancy?.sweep();
-    opts.onProgress?.(clientSide.done / count, now / PS_PER_S, clientSide.live);
+    // done: the clients finished, or the simulated time run, whichever is further (a fleet's devices never finish)
+    opts.onProgress?.(Math.max(clientSide.done / count, now / endPs), now / PS_PER_S, clientSide.live);
   });
   series.start();
 

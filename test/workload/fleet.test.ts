@@ -250,4 +250,12 @@ test('dormant connections change nothing with one-way traffic either: devices up
   }
 });
 
+test('progress of a fleet whose devices never finish follows the simulated time', () => {
+  const { scenario, model } = small(50, 20_000, ['sim.end_ms=4000', 'sim.timeseries_interval_ms=500', 'traffic.rate.records_per_s=1']);
+  const seen: [number, number][] = [];
+  runCosim({ scenario, model, seed: 1, crypto: 'node', onProgress: (f, t) => seen.push([f, t]) });
+  assert.ok(seen.length >= 6, String(seen.length));
+  for (const [f, t] of seen) assert.ok(Math.abs(f - t / 4) < 1e-9, `${f} at ${t} s`);
+});
+
 test.run();
