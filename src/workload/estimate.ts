@@ -16,12 +16,13 @@
 //   override (64 B records up at 0.1/s, 7 per device, 2 s or 10 s ramp; docs/validation.md "Large fleets"), every
 //   connection alive at the plateau: peak RSS 372 MB at 2x10^4 devices, 1.09 GB RSS at 10^5 -> ~9 kB per live
 //   connection (heap ~8 kB of it, per-record keys), ~150-200 MB base; a started client's record ~1.1 kB.
-//   Sparse traffic (<= 1 record/s per connection: idle endpoints sleep, dormancy.ts): iot-fleet at 10^6 devices,
-//   every one alive, 7 records each, peak RSS 6.25 GB (docs/validation.md "Large fleets", 2026-12-05 16:36) ->
-//   (6.25 GB - base - 10^6 x (1.2 kB + 7 x 8 B)) / 10^6 = ~4.8 kB per live connection (heap ~3.1 kB of it): 5 kB.
+//   Sparse traffic (<= 1 record/s per connection: idle endpoints sleep, dormancy.ts) keeps ~3 kB of live heap per
+//   connection, but not less RSS: `npm run sim -- scenarios/iot-fleet.yaml` at 10^6 devices, every one alive, 7
+//   records each, peaked at 10.9 GB RSS (2026-12-05 23:19-23:40; the bench, whose forced full collections keep the
+//   heap compacted, at 6.25-7.16 GB), i.e. (10.9 GB - base - 10^6 x (1.2 kB + 7 x 8 B)) / 10^6 = ~9.5 kB per live
+//   connection: the 10 kB below holds for it too (estimate 11.4 GB).
 // The estimate is meant for orders of magnitude, not for accounting.
 import type { Scenario } from './config/index.ts';
-import { recordKeys } from './population.ts';
 
 /** Coefficients of the estimate (see the measurements above). */
 export const ESTIMATE_COEFFICIENTS = {
@@ -32,8 +33,6 @@ export const ESTIMATE_COEFFICIENTS = {
   bytesPerRecord: 8,
   /** Each connection alive at once (RSS, GC headroom included; ~2 kB more with keys kept at > 1 record/s). */
   bytesPerConnection: 10e3,
-  /** The same with sparse traffic (population.ts SPARSE_RECORDS_PER_S): idle endpoints asleep (dormancy.ts). */
-  bytesPerDormantConnection: 5e3,
   eventsPerHandshake: 50,
   eventsPerRecord: 25,
   usPerEvent: 5.6,
@@ -83,8 +82,7 @@ export function estimateRun(sc: Scenario, c: typeof ESTIMATE_COEFFICIENTS = ESTI
     recordsPerClient,
     alive,
     events,
-    memoryBytes: c.baseBytes + clients * (c.bytesPerClient + recordsPerClient * c.bytesPerRecord) +
-      alive * (recordKeys(t) === 'per-record' ? c.bytesPerDormantConnection : c.bytesPerConnection),
+    memoryBytes: c.baseBytes + clients * (c.bytesPerClient + recordsPerClient * c.bytesPerRecord) + alive * c.bytesPerConnection,
     wallSeconds: (events * c.usPerEvent) / 1e6,
   };
 }
