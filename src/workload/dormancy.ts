@@ -7,7 +7,8 @@
 // (test/dtls/endpoint/dormant.test.ts checks the core, test/workload/fleet.test.ts the simulator).
 //
 // Only with sparse traffic (population.ts recordKeys: 'per-record', at most SPARSE_RECORDS_PER_S records/s per
-// connection): a connection that sends again soon would pay a wake (~4 us) for nothing.
+// connection): a connection that sends again soon would pay a wake and a sleep (~8 us per endpoint, docs/protocol.md)
+// for nothing.
 //
 // When: the callers know when an exchange is over (client-side.ts: a client with no echo outstanding; server-app.ts:
 // the server after its echo, or after a record it will not answer), and put the endpoint to sleep right then
