@@ -9,23 +9,23 @@
 // runScenario, so a sweep of P points and R replications runs about R baselines per thread instead of P x R.
 // The server's certificate chains are memoised the same way inside src/workload (serverChains).
 import { evaluateSla, normalizeSimResult } from '../report/index.ts';
-import { runScenario, runUdpBaseline, udpBaselineInputs } from '../workload/index.ts';
+import { runScenario, runUdpBaseline, udpBaselineInputs, udpFigures } from '../workload/index.ts';
 import type { Scenario, ModelConfig } from '../workload/config/index.ts';
-import type { UdpRun } from '../workload/index.ts';
+import type { UdpFigures } from '../workload/index.ts';
 import { canonicalJson, sha256Hex } from './key.ts';
 import { outcomeFromResult } from './metrics.ts';
 import type { RunOutcome } from './metrics.ts';
 import type { EvalTask } from './run.ts';
 
-const baselines = new Map<string, UdpRun>();
+const baselines = new Map<string, UdpFigures>();
 const BASELINES_MAX = 8;
 
 /** The UDP baseline for these inputs: computed on first use in this thread, then reused. */
-export function sharedUdpBaseline(scenario: Scenario, model: ModelConfig, seed: number): UdpRun {
+export function sharedUdpBaseline(scenario: Scenario, model: ModelConfig, seed: number): UdpFigures {
   const key = sha256Hex(canonicalJson(udpBaselineInputs(scenario, model, seed)));
   let u = baselines.get(key);
   if (!u) {
-    u = runUdpBaseline(scenario, model, seed);
+    u = udpFigures(runUdpBaseline(scenario, model, seed));
     if (baselines.size >= BASELINES_MAX) baselines.delete(baselines.keys().next().value!);
     baselines.set(key, u);
   }

@@ -10,6 +10,7 @@ import type { ModelConfig, Scenario } from './config/index.ts';
 import type { Accounts } from './accounts.ts';
 import { runCosim, type CosimRun, type CryptoKind } from './cosim.ts';
 import { runUdpBaseline, type UdpRun } from './udp.ts';
+import type { DatagramBalance } from './conservation.ts';
 import { portWireGbps } from './wire-rate.ts';
 import type { TraceCapture } from './trace/capture.ts';
 import { kindsSummary } from './resumption.ts';
@@ -27,11 +28,12 @@ export interface RunScenarioArgs {
   crypto?: CryptoKind | undefined;
   onProgress?: ((fractionDone: number, simTimeS: number) => void) | undefined;
   /**
-   * The plain-UDP baseline of this scenario, model and seed, computed earlier by runUdpBaseline (a sweep whose
-   * points differ only in what udpBaselineInputs leaves out runs it once per seed). Read-only here; used only
-   * when the scenario asks for a baseline.
+   * The plain-UDP baseline of this scenario, model and seed (udpFigures of runUdpBaseline), computed earlier (a
+   * sweep whose points differ only in what udpBaselineInputs leaves out runs it once per seed), or a function
+   * called once the co-simulation is done that returns it (`npm run sim` computes it in a worker thread beside the
+   * co-simulation). Read-only here; used only when the scenario asks for a baseline.
    */
-  udpBaseline?: UdpRun | undefined;
+  udpBaseline?: UdpFigures | (() => UdpFigures) | undefined;
   /** Operation-trace capture of the run (src/workload/trace/capture.ts); none when absent. */
   capture?: TraceCapture | undefined;
   /** Idle endpoints sleep with sparse traffic ('auto', default) or never (false): the same result either way. */
@@ -47,13 +49,34 @@ export function udpBaselineInputs(sc: Scenario, model: ModelConfig, seed: number
 }
 
 
+/** What a result takes from the plain-UDP baseline: plain data, so that a worker thread can send it. */
+export interface UdpFigures {
+  summary: UdpBaselineSummary;
+  /** Wire bytes per delivered payload byte (NaN when nothing was delivered). */
+  wirePerPayload: number;
+  /** Accounts.connectionGoodputBps of the baseline. */
+  connectionGoodputBps: number;
+  balance: DatagramBalance;
+}
+
+/** The figures of a baseline run. */
+export function udpFigures(u: UdpRun): UdpFigures {
+  return { summary: udpSummary(u), wirePerPayload: perPayload(u.acc), connectionGoodputBps: u.acc.connectionGoodputBps(), balance: u.balance };
+}
+
+/** Wire bytes per delivered payload byte of a run. */
+function perPayload(a: Accounts): number {
+  return a.payloadDelivered > 0 ? a.wireBytes / a.payloadDelivered : NaN;
+}
+
 /** Runs one scenario. Deterministic: same inputs and seed give the same result (wall_time_s is left at 0). */
 export function runScenario(args: RunScenarioArgs): SimResult {
   const sc = args.scenario;
   const seed = args.seed ?? sc.sim.seed;
   const crypto: CryptoKind = args.crypto ?? sc.crypto ?? 'node';
   const run = runCosim({ scenario: sc, model: args.model, seed, crypto, onProgress: args.onProgress, capture: args.capture, dormancy: args.dormancy });
-  const udp = sc.baseline_udp ? (args.udpBaseline ?? runUdpBaseline(sc, args.model, seed)) : undefined;
+  const given = args.udpBaseline;
+  const udp = sc.baseline_udp ? (typeof given === 'function' ? given() : given ?? udpFigures(runUdpBaseline(sc, args.model, seed))) : undefined;
   return buildResult(sc, args.model, seed, crypto, run, udp);
 }
 
@@ -128,7 +151,7 @@ function cdf(acc: Accounts): CdfPoint[] {
   return out;
 }
 
-function buildResult(sc: Scenario, model: ModelConfig, seed: number, crypto: CryptoKind, run: CosimRun, udp: UdpRun | undefined): SimResult {
+function buildResult(sc: Scenario, model: ModelConfig, seed: number, crypto: CryptoKind, run: CosimRun, udp: UdpFigures | undefined): SimResult {
   const acc = run.acc;
   const simPs: Ps = run.endPs - run.warmupPs;
   const simS = simPs / PS_PER_S;
@@ -142,9 +165,8 @@ function buildResult(sc: Scenario, model: ModelConfig, seed: number, crypto: Cry
   }
   const cost = run.hw.cost(run.kernel.now > run.endPs ? run.endPs : run.kernel.now);
   const { handshake_j: hsEnergy, record_j: recEnergy } = splitEnergy(cost);
-  const u = udp ? udpSummary(udp) : undefined;
+  const u = udp?.summary;
   const wire = portWireGbps(run.blockStats, model.port.line_rate_gbps);
-  const perPayload = (a: Accounts): number => (a.payloadDelivered > 0 ? a.wireBytes / a.payloadDelivered : NaN);
   const goodput = goodputGbps(acc);
   const recLat = recordLatency(acc);
   const drops: Record<string, number> = {};
@@ -180,10 +202,10 @@ function buildResult(sc: Scenario, model: ModelConfig, seed: number, crypto: Cry
     overhead_vs_udp: u && udp
       ? {
         // wire bytes per delivered payload byte, for each run: both sides on the traffic they delivered
-        bytes_pct: (perPayload(acc) / perPayload(udp.acc) - 1) * 100,
+        bytes_pct: (perPayload(acc) / udp.wirePerPayload - 1) * 100,
         latency_pct: u.record_latency_us.mean > 0 ? (recLat.mean / u.record_latency_us.mean - 1) * 100 : NaN,
         // per-connection goodput ratio (see Accounts.connectionGoodputBps): same offered traffic, like for like
-        throughput_ratio: udp.acc.connectionGoodputBps() > 0 ? acc.connectionGoodputBps() / udp.acc.connectionGoodputBps() : NaN,
+        throughput_ratio: udp.connectionGoodputBps > 0 ? acc.connectionGoodputBps() / udp.connectionGoodputBps : NaN,
         aggregate_goodput_ratio: u.goodput_gbps > 0 ? goodput / u.goodput_gbps : NaN,
       }
       : { bytes_pct: NaN, latency_pct: NaN, throughput_ratio: NaN, aggregate_goodput_ratio: NaN },

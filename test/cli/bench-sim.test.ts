@@ -76,6 +76,25 @@ test('a --scenario run skips the crypto replay unless asked (--replay)', async (
   assert.is(r.crypto_ops, null);
 });
 
+test('the UDP baseline runs in a worker beside the co-simulation, or after it with --serial-udp', async () => {
+  const base = ['--scenario', join(root, 'scenarios/iot-fleet.yaml'), '--clients', '30', '--set', 'sim.warmup_ms=0', '--set', 'sim.end_ms=2000', '--quiet'];
+  const w = await bench(base);
+  assert.is(w.udp_baseline_mode, 'worker');
+  assert.ok(num(w, 'udp_baseline_wall_s') > 0);
+  // the command ends with the later of the two
+  assert.ok(num(w, 'command_wall_s') >= num(w, 'wall_s') + num(w, 'heap_sampling_s') - 1e-6);
+  assert.ok(num(w, 'cpu_s') > 0);
+  const s = await bench([...base, '--serial-udp']);
+  assert.is(s.udp_baseline_mode, 'serial');
+  assert.ok(num(s, 'command_wall_s') >= num(s, 'wall_s') + num(s, 'udp_baseline_wall_s') - 1e-6);
+  // same run either way
+  assert.is(s.events, w.events);
+  // no baseline asked: none run
+  const n = await bench([...base, '--set', 'baseline_udp=false']);
+  assert.is(n.udp_baseline_mode, null);
+  assert.is(n.udp_baseline_wall_s, null);
+});
+
 test('targets: the fleet\'s (issue 14) for iot-fleet at 10^6 devices only', () => {
   assert.equal(targetsFor('iot-fleet', 1e6), { kind: 'fleet', command_wall_s: 900, peak_rss_bytes: 8 * 2 ** 30, heap_per_live_connection: 4096 });
   assert.is(targetsFor('iot-fleet', 1e5).kind, 'sim');

@@ -1,10 +1,13 @@
 // `npm run bench -- sim [--json] [--scenario FILE] [--clients N] [--set path=value]... [--crypto node|noble]
-//   [--replay|--no-replay] [--memory-scenario FILE] [--memory-clients N] [--awake] [--quiet]`
+//   [--replay|--no-replay] [--memory-scenario FILE] [--memory-clients N] [--awake] [--serial-udp] [--quiet]`
 // `npm run bench -- sim --trace [--json] [--scenario FILE] [--clients N] [--crypto node|noble] [--trace-window A..B] [--reps N]`
 // Runs a scenario (default scenarios/10k-clients.yaml) and reports:
-// - wall_s, cpu_s: wall and CPU time of the DTLS co-simulation (the plain-UDP baseline, run only when the scenario
-//   has baseline_udp, is timed apart; forced GCs of the heap sampling are taken out); command_wall_s: all three
-//   (co-simulation, heap sampling, UDP baseline);
+// - wall_s, cpu_s: wall and CPU time of the DTLS co-simulation (forced GCs of the heap sampling taken out). The
+//   plain-UDP baseline, run only when the scenario has baseline_udp, runs in a worker thread beside it on the other
+//   core (src/cli/sim-worker.ts; --serial-udp: after it, in this thread, as before 2026-12-06) and is timed apart:
+//   udp_baseline_wall_s; cpu_s leaves out that worker thread's CPU time (its share that fell in the co-simulation's
+//   window, /proc/thread-self/schedstat). command_wall_s: the whole measurement, from the start of the co-simulation
+//   to the end of the later of the two, heap sampling included;
 // - peak_rss_bytes: process.resourceUsage().maxRSS right after the co-simulation (the process's first run);
 // - crypto_alone_s: the same crypto operations (same kinds, algorithms and sizes, same counts) replayed alone
 //   through the same provider in the same process, and ratio = wall_s / crypto_alone_s (target <= 1.5); by default
@@ -31,6 +34,7 @@ import { AEAD_KEY_LENGTH, AEAD_TAG_LENGTHS, seededRandom } from '../../dtls/cryp
 import { loadInput } from '../sim.ts';
 import { createProgress } from '../progress.ts';
 import { runCosim, runUdpBaseline } from '../../workload/index.ts';
+import { runUdpInWorker, type UdpWorkerRun } from '../sim-worker.ts';
 import { linearRegression } from 'simple-statistics';
 
 setFlagsFromString('--expose-gc');
@@ -183,6 +187,9 @@ class HeapSampler {
 
   readonly onProgress = (_f: number, _t: number, liveConnections: number): void => {
     if (++this.ticks % this.every !== 0) return;
+    // a live count within 1 % of the last sample's adds nothing to the slope (a fleet's plateau: one sample of it)
+    const last = this.samples[this.samples.length - 1];
+    if (last !== undefined && Math.abs(liveConnections - last[0]) <= 0.01 * Math.max(liveConnections, last[0])) return;
     const t0 = performance.now();
     if (this.wallS * 1000 > this.budget * (t0 - this.began)) return;
     const c0 = process.cpuUsage();
@@ -224,7 +231,7 @@ function heapPerConnection(file: string, clients: string | undefined, crypto: 'n
 }
 
 /** What `npm run bench -- sim` measures (see the file header); `run` prints it. */
-export function measure(argv: string[]) {
+export async function measure(argv: string[]) {
   const file = arg(argv, '--scenario') ?? 'scenarios/10k-clients.yaml';
   const clients = arg(argv, '--clients');
   const set = args(argv, '--set');
@@ -249,8 +256,12 @@ export function measure(argv: string[]) {
   // 147 s there, where a slope needs far fewer)
   const every = Math.max(sampleEvery(scenario), Math.ceil(scenario.sim.end_ms / scenario.sim.timeseries_interval_ms / 60));
   const sampler = inRun ? new HeapSampler(every, 0.04) : undefined;
+  // the plain-UDP baseline reads nothing the co-simulation writes: on the other core, in a worker (--serial-udp: after)
+  const serialUdp = argv.includes('--serial-udp');
   const c0 = process.cpuUsage();
   const t0 = performance.now();
+  const udpRun: Promise<UdpWorkerRun> | undefined = scenario.baseline_udp && !serialUdp ? runUdpInWorker(scenario, model, scenario.sim.seed) : undefined;
+  udpRun?.catch(() => {});
   // --awake: idle endpoints never sleep (src/workload/dormancy.ts), to measure what sleeping saves and costs
   const dormancy = argv.includes('--awake') ? (false as const) : 'auto' as const;
   // progress on stderr (a 10^6-device fleet runs for minutes); --quiet for none
@@ -261,17 +272,26 @@ export function measure(argv: string[]) {
   };
   const r = runCosim({ scenario, model, seed: scenario.sim.seed, crypto, onCryptoOp, onProgress, dormancy });
   progress.finish(true);
-  const wallAll = (performance.now() - t0) / 1000;
+  const t1 = performance.now();
+  const wallAll = (t1 - t0) / 1000;
   const cpu = process.cpuUsage(c0);
   const wall = wallAll - (sampler?.wallS ?? 0);
-  const cpuS = (cpu.user + cpu.system) / 1e6 - (sampler?.cpuS ?? 0);
   const peakRss = process.resourceUsage().maxRSS * 1024; // KiB -> bytes; the process so far: this run is its first
   let udpWall: number | null = null;
-  if (scenario.baseline_udp) {
-    const t1 = performance.now();
+  let udpCpuInWindow = 0;
+  if (udpRun) {
+    const u = await udpRun;
+    udpWall = u.wallS;
+    // the worker's CPU time, in proportion to the part of its life inside the co-simulation's window
+    const life = u.endMs - u.startMs;
+    const inside = Math.min(u.endMs, performance.timeOrigin + t1) - Math.max(u.startMs, performance.timeOrigin + t0);
+    if (Number.isFinite(u.cpuS) && life > 0) udpCpuInWindow = u.cpuS * Math.max(0, Math.min(1, inside / life));
+  } else if (scenario.baseline_udp) {
+    const t2 = performance.now();
     runUdpBaseline(scenario, model, scenario.sim.seed);
-    udpWall = (performance.now() - t1) / 1000;
+    udpWall = (performance.now() - t2) / 1000;
   }
+  const cpuS = (cpu.user + cpu.system) / 1e6 - (sampler?.cpuS ?? 0) - udpCpuInWindow;
   const commandWall = (performance.now() - t0) / 1000;
   const ops = [...tally.values()].reduce((a, b) => a + b, 0);
   const alone = doReplay ? replay(createProvider(crypto, seededRandom(1)), tally) : NaN;
@@ -291,6 +311,8 @@ export function measure(argv: string[]) {
     /** The whole measurement: the co-simulation, its heap sampling and the UDP baseline (not the crypto replay). */
     command_wall_s: commandWall,
     udp_baseline_wall_s: udpWall,
+    /** Where the UDP baseline ran: 'worker' (beside the co-simulation), 'serial' (after it, --serial-udp), null (none). */
+    udp_baseline_mode: udpRun ? ('worker' as const) : scenario.baseline_udp ? ('serial' as const) : null,
     crypto_ops: doReplay ? ops : null,
     crypto_alone_s: doReplay ? alone : null,
     ratio: doReplay ? wall / alone : null,
@@ -320,7 +342,7 @@ export function targetsFor(name: string, clients: number) {
 
 export async function run(opts: { json: boolean; args: string[] }): Promise<void> {
   if (opts.args.includes('--trace')) return (await import('./sim-trace.ts')).run({ ...opts, args: opts.args.filter((a) => a !== '--trace') });
-  const result = measure(opts.args);
+  const result = await measure(opts.args);
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return;
@@ -338,7 +360,7 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
   process.stdout.write(
     [
       `sim bench: ${result.scenario}, ${result.clients} clients, crypto ${result.crypto}${result.overrides.length ? `, --set ${result.overrides.join(' ')}` : ''}`,
-      `  wall time (DTLS co-simulation)  ${f(wall)} s${target(sim?.wall_s, wall, ' s')}   + UDP baseline ${f(result.udp_baseline_wall_s)} s${result.heap_sampling_s ? `   + heap sampling ${f(result.heap_sampling_s)} s` : ''}`,
+      `  wall time (DTLS co-simulation)  ${f(wall)} s${target(sim?.wall_s, wall, ' s')}   UDP baseline ${f(result.udp_baseline_wall_s)} s${result.udp_baseline_mode === 'worker' ? ' (beside it, in a worker)' : ''}${result.heap_sampling_s ? `   + heap sampling ${f(result.heap_sampling_s)} s` : ''}`,
       `  whole command (all three)       ${f(result.command_wall_s)} s${target(fleet?.command_wall_s, result.command_wall_s, ' s')}`,
       `  CPU time (co-simulation)        ${f(result.cpu_s)} s`,
       `  peak RSS (process so far)       ${gib(result.peak_rss_bytes)}${fleet ? `   (target <= ${gib(fleet.peak_rss_bytes)}: ${verdict(result.peak_rss_bytes <= fleet.peak_rss_bytes)})` : ''}`,
