@@ -196,7 +196,13 @@ export class ClientSide {
     for (let d = ep.pollTransmit(); d; d = ep.pollTransmit()) p.outs.push(d);
     for (let e = ep.pollEvent(); e; e = ep.pollEvent()) p.events.push(e);
     this.timers.arm(c);
-    if (this.ctx.dormancy !== undefined) this.ctx.dormancy.note(ep);
+    const dormancy = this.ctx.dormancy;
+    if (dormancy !== undefined) {
+      // connected with no echo outstanding (e.g. the server's ACK of the client's Finished came in): the exchange is
+      // over, sleep now rather than at the next tick (dormancy.ts); otherwise it goes on
+      if (c.connected && !logOut && (this.ctx.traffic.direction !== 'echo' || c.got >= c.sent)) dormancy.idle(ep);
+      else dormancy.note(ep);
+    }
     if (p.outs.length || p.events.length) {
       p.log = log;
       p.logOut = logOut;
