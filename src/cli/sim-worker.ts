@@ -7,7 +7,7 @@
 // fleet's 21 minutes). Its figures (udpFigures, plain data) go to the simulation worker over a MessageChannel; the
 // simulation worker, once its co-simulation is done, waits for them on a shared flag (Atomics.wait) and takes them
 // with receiveMessageOnPort: runScenario stays synchronous and its result is the same as with the baseline run
-// after it. `npm run bench -- sim` times the baseline in a worker of its own (runUdpInWorker).
+// after it. `npm run bench -- sim` runs the same worker and takes its timing (runUdpInWorker).
 import { readFileSync } from 'node:fs';
 import { MessageChannel, type MessagePort, Worker, isMainThread, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import type { SimResult } from '../report/types.ts';
@@ -15,9 +15,8 @@ import type { ModelConfig, Scenario } from '../workload/config/index.ts';
 import { runScenario, runUdpBaseline, udpFigures, type RunScenarioArgs, type UdpFigures } from '../workload/index.ts';
 
 type Msg = { kind: 'progress'; f: number; t: number } | { kind: 'done'; result: SimResult } | { kind: 'error'; name: string; message: string; stack?: string };
-type UdpMsg = { kind: 'udp-done'; wallS: number; cpuS: number; startMs: number; endMs: number } | { kind: 'error'; name: string; message: string; stack?: string };
-
-type FiguresMsg = { kind: 'figures'; figures: UdpFigures } | { kind: 'error'; name: string; message: string; stack?: string };
+type ErrorMsg = { kind: 'error'; name: string; message: string; stack?: string };
+type FiguresMsg = { kind: 'figures'; figures: UdpFigures; timing: UdpWorkerRun } | ErrorMsg;
 /** The shared flag's values: 0 while the baseline runs, then DONE (a message is on the port) or FAILED (none). */
 const DONE = 1;
 const FAILED = 2;
@@ -32,6 +31,12 @@ function spawn(data: unknown, transfer: MessagePort[] = []): Worker {
 }
 
 const toError = (m: { name: string; message: string; stack?: string }) => Object.assign(new Error(m.message), { name: m.name, stack: m.stack });
+
+/** An exception as a message a worker can post. */
+function errorMsg(e: unknown): ErrorMsg {
+  const err = e instanceof Error ? e : new Error(String(e));
+  return { kind: 'error', name: err.name, message: err.message, ...(err.stack ? { stack: err.stack } : {}) };
+}
 
 export interface WorkerRun {
   result: Promise<SimResult>;
@@ -89,10 +94,12 @@ if (!isMainThread && (workerData as { kind?: string } | null)?.kind === 'udp-fig
   const { scenario, model, seed, port, flag } = workerData as { scenario: Scenario; model: ModelConfig; seed: number; port: MessagePort; flag: SharedArrayBuffer };
   let msg: FiguresMsg;
   try {
-    msg = { kind: 'figures', figures: udpFigures(runUdpBaseline(scenario, model, seed)) };
+    const t0 = performance.now();
+    const figures = udpFigures(runUdpBaseline(scenario, model, seed));
+    const t1 = performance.now();
+    msg = { kind: 'figures', figures, timing: { wallS: (t1 - t0) / 1000, cpuS: threadCpuS(), startMs: performance.timeOrigin, endMs: performance.timeOrigin + t1 } };
   } catch (e) {
-    const err = e instanceof Error ? e : new Error(String(e));
-    msg = { kind: 'error', name: err.name, message: err.message, ...(err.stack ? { stack: err.stack } : {}) };
+    msg = errorMsg(e);
   }
   port.postMessage(msg);
   port.close();
@@ -109,12 +116,11 @@ if (!isMainThread && (workerData as { kind?: string } | null)?.kind === 'sim-run
     const result = runScenario({ ...args, udpBaseline, onProgress: (f, t) => port.postMessage({ kind: 'progress', f, t } satisfies Msg) });
     port.postMessage({ kind: 'done', result } satisfies Msg);
   } catch (e) {
-    const err = e instanceof Error ? e : new Error(String(e));
-    port.postMessage({ kind: 'error', name: err.name, message: err.message, ...(err.stack ? { stack: err.stack } : {}) } satisfies Msg);
+    port.postMessage(errorMsg(e) satisfies Msg);
   }
 }
 
-/** What the worker of runUdpInWorker reports: its wall time for runUdpBaseline, the CPU time of its thread over
+/** The baseline worker's timing: its wall time for runUdpBaseline, the CPU time of its thread over
  *  its whole life (startup included; NaN where /proc/thread-self/schedstat is missing), and when that life began
  *  and ended (ms since the epoch, performance.timeOrigin based: comparable across threads). */
 export interface UdpWorkerRun {
@@ -133,30 +139,19 @@ export function threadCpuS(): number {
   }
 }
 
-/** Runs runUdpBaseline(scenario, model, seed) in a worker thread, timed there (startup and import excluded). */
+/** Runs runUdpBaseline(scenario, model, seed) in the baseline worker (startUdpFigures) and resolves to its timing
+ *  (`npm run bench -- sim`: the run is timed in the worker, startup and import excluded). */
 export function runUdpInWorker(scenario: Scenario, model: ModelConfig, seed: number): Promise<UdpWorkerRun> {
-  const worker = spawn({ kind: 'udp-run', scenario, model, seed });
+  const { worker, port } = startUdpFigures(scenario, model, seed);
   return new Promise<UdpWorkerRun>((resolve, reject) => {
-    worker.on('message', (m: UdpMsg) => {
-      if (m.kind === 'udp-done') resolve({ wallS: m.wallS, cpuS: m.cpuS, startMs: m.startMs, endMs: m.endMs });
+    const settle = (m: FiguresMsg | undefined) => {
+      port.close();
+      if (m === undefined) reject(new Error('the UDP baseline worker ended without a result'));
+      else if (m.kind === 'figures') resolve(m.timing);
       else reject(toError(m));
-      void worker.terminate();
-    });
-    worker.on('error', reject);
-    worker.on('exit', (code) => reject(new Error(`UDP baseline worker exited (${code}) without a result`)));
+    };
+    port.once('message', settle);
+    // the figures are posted before the worker ends: take them here if the exit event came first
+    worker.once('exit', () => settle(receiveMessageOnPort(port)?.message as FiguresMsg | undefined));
   });
-}
-
-if (!isMainThread && (workerData as { kind?: string } | null)?.kind === 'udp-run' && parentPort) {
-  const port = parentPort;
-  const { scenario, model, seed } = workerData as { scenario: Scenario; model: ModelConfig; seed: number };
-  try {
-    const t0 = performance.now();
-    runUdpBaseline(scenario, model, seed);
-    const t1 = performance.now();
-    port.postMessage({ kind: 'udp-done', wallS: (t1 - t0) / 1000, cpuS: threadCpuS(), startMs: performance.timeOrigin, endMs: performance.timeOrigin + t1 } satisfies UdpMsg);
-  } catch (e) {
-    const err = e instanceof Error ? e : new Error(String(e));
-    port.postMessage({ kind: 'error', name: err.name, message: err.message, ...(err.stack ? { stack: err.stack } : {}) } satisfies UdpMsg);
-  }
 }
