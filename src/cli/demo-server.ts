@@ -3,13 +3,14 @@
 //                         [--psk-identity ID --psk-key HEX]
 //                         [--client-auth none|request|require --client-ca FILE]
 //                         [--max-half-open N] [--max-half-open-per-source N] [--handshake-timeout MS]
-//                         [--turn-stats FILE]
+//                         [--turn-stats FILE [--speed-probe MS]]
 // A DTLS 1.3 echo server over a real UDP socket: the sans-IO ServerDispatcher routes datagrams (by address or
 // CID), every application message is sent back to its sender on the same connection. Timers are driven from the
 // dispatcher's nextTimeout(). Prints "listening HOST:PORT" once bound (--port 0 picks a free port), then one line
 // per connection event. Stops on SIGINT/SIGTERM (exit 0), or after --max-connections connections have closed.
 // --turn-stats FILE: each event-loop turn's wall and CPU time and each garbage collection, written when the server
-// stops, and on SIGUSR2 while it runs (src/cli/demo-turns.ts; read by the calibration).
+// stops, and on SIGUSR2 while it runs (src/cli/demo-turns.ts; read by the calibration). --speed-probe MS adds the
+// host's speed: a fixed compute kernel timed after a datagram's turn, at most every MS ms (src/cli/speed-probe.ts).
 import { Command } from 'commander';
 import dgram from 'node:dgram';
 import { isIP, type AddressInfo } from 'node:net';
@@ -54,6 +55,7 @@ type Opts = {
   maxHalfOpenPerSource?: string;
   handshakeTimeout?: string;
   turnStats?: string;
+  speedProbe?: string;
 };
 
 /** Address strings used with the dispatcher: "ip:port" ("[ip6]:port"). */
@@ -101,6 +103,7 @@ export async function start(
     .option('--psk-key <hex>', 'external PSK key, hex')
     .option('--verbose', 'log datagrams to stderr')
     .option('--turn-stats <file>', 'write each event-loop turn\'s wall and CPU time and each GC pause to FILE (JSON) on stop')
+    .option('--speed-probe <ms>', 'with --turn-stats: time a fixed compute kernel after a datagram\'s turn at most every MS ms (host speed)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => err(s), writeOut: (s) => out(s) });
   let o: Opts;
@@ -116,8 +119,13 @@ export async function start(
   let exitAfter = Infinity;
   let keylog: ((lines: string[]) => void) | undefined;
   let keylogCount = 0;
+  let speedProbeMs: number | undefined;
   try {
     port = parseIntOpt(o.port, '--port', 0, 65535);
+    if (o.speedProbe !== undefined) {
+      if (o.turnStats === undefined) throw new UsageError('--speed-probe needs --turn-stats (its samples go to that file)');
+      speedProbeMs = parseIntOpt(o.speedProbe, '--speed-probe', 1, 60000);
+    }
     if (o.crypto !== 'node' && o.crypto !== 'noble') throw new UsageError('--crypto must be node or noble');
     if (o.cookie !== 'on' && o.cookie !== 'off') throw new UsageError('--cookie must be on or off');
     const cidLen = parseIntOpt(o.cid, '--cid', 0, 20);
@@ -181,6 +189,7 @@ export async function start(
   let finish: (code: number) => void = () => {};
   const done = new Promise<number>((r) => (finish = r));
   const turns = o.turnStats !== undefined ? new TurnRecorder(o.turnStats) : undefined;
+  if (speedProbeMs !== undefined) turns?.enableSpeedProbe(speedProbeMs);
   let sent = 0;
 
   const pump = () => {

@@ -9,6 +9,7 @@
 // measurement adds no I/O to the turns it measures (a turn's own bookkeeping: two cpuUsage calls, ~1 us).
 import { renameSync, writeFileSync } from 'node:fs';
 import { PerformanceObserver, constants, performance } from 'node:perf_hooks';
+import { SpeedProbe } from './speed-probe.ts';
 
 /** A turn that sent at least this many bytes sent the server's flight (the certificate chain included; a
  *  HelloRetryRequest, an ACK or an echo is < 200 B). */
@@ -23,6 +24,9 @@ export interface TurnStatsFile {
   turns: [number, number, number, number, number, 0 | 1][];
   /** [start epoch ms, pause ms, kind] per garbage collection. */
   gcs: [number, number, GcKind][];
+  /** The speed probe's samples (`--speed-probe`, src/cli/speed-probe.ts): [epoch ms, kernel wall us]; absent
+   *  without it. */
+  probes?: [number, number][];
 }
 
 export function gcKindName(kind: number | undefined): GcKind {
@@ -42,6 +46,7 @@ export function gcKindName(kind: number | undefined): GcKind {
 
 export class TurnRecorder {
   private readonly data: TurnStatsFile = { turns: [], gcs: [] };
+  private probe: SpeedProbe | undefined;
   private readonly obs: PerformanceObserver;
   private t0 = 0;
   private c0: NodeJS.CpuUsage = { user: 0, system: 0 };
@@ -56,6 +61,12 @@ export class TurnRecorder {
       }
     });
     this.obs.observe({ entryTypes: ['gc'] });
+  }
+
+  /** Times the host-speed kernel at the end of received datagrams' turns, at most once per `intervalMs`. */
+  enableSpeedProbe(intervalMs: number): void {
+    const samples: [number, number][] = (this.data.probes = []);
+    this.probe = new SpeedProbe(intervalMs, samples, () => performance.now(), (t) => performance.timeOrigin + t);
   }
 
   begin(): void {
@@ -73,6 +84,9 @@ export class TurnRecorder {
       first = 1;
     }
     this.data.turns.push([performance.timeOrigin + this.t0, (t1 - this.t0) * 1000, c.user + c.system, bytesIn, bytesOut, first]);
+    // after the turn's account: the probe is no part of the turn it follows (and runs after datagrams only, so it
+    // never wakes the server)
+    if (address !== undefined) this.probe?.maybe();
   }
 
   /** Writes the samples so far and keeps recording (SIGUSR2: a calibration on a running server); the file appears

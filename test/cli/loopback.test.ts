@@ -80,4 +80,16 @@ test('predict: CPU time per handshake does not depend on the core share at a lig
   assert.ok(a.wakeupsPerHandshake > 0);
 });
 
+test('predict: a host slowdown of 2 doubles the CPU time per handshake at a light load', () => {
+  const a = predict(base());
+  const b = predict(base({ hostSlowdown: 2 }));
+  assert.ok(Math.abs(b.cpuMsPerHandshake / a.cpuMsPerHandshake - 2) < 1e-6, `${a.cpuMsPerHandshake} vs ${b.cpuMsPerHandshake}`);
+  assert.ok(b.handshakeP50Ms > a.handshakeP50Ms);
+  // and the clock is scaled by share / slowdown together
+  const y = scenarioYaml(base({ coreShare: 0.5, hostSlowdown: 2 }));
+  const clock = (s: string) => Number(/cpu\.clock_ghz=([\d.e+-]+)/.exec(s)![1]);
+  assert.ok(Math.abs(clock(y) / clock(scenarioYaml(base({ coreShare: 0.5 }))) - 0.5) < 1e-12);
+  assert.not.match(scenarioYaml(base({ coreShare: 1, hostSlowdown: 1 })), /clock_ghz/);
+});
+
 test.run();

@@ -48,6 +48,8 @@ export interface RealServerOptions {
   priority?: Priority;
   /** The server writes its turns and garbage collections here when it stops (demo-server --turn-stats). */
   turnStats?: string;
+  /** With turnStats: the host-speed probe's interval, ms (demo-server --speed-probe). */
+  speedProbeMs?: number;
 }
 
 /** How the measured processes are scheduled: SCHED_FIFO priority 50 (chrt -f 50), nice -20, or as they come. */
@@ -174,7 +176,8 @@ export function cpuSeconds(pid: number, ticksPerS = 100): number {
 export async function startServer(o: RealServerOptions): Promise<ServerHandle> {
   const args = [...priorityPrefix(o.priority ?? 'none'), 'taskset', '-c', String(o.serverCore), process.execPath, '--import', 'tsx', join(o.root, 'src/cli/demo-server.ts'), '--port', '0',
     '--cert', o.cert, '--key', o.key, '--crypto', o.crypto, '--cookie', o.cookie ? 'on' : 'off',
-    ...(o.turnStats !== undefined ? ['--turn-stats', o.turnStats] : [])];
+    ...(o.turnStats !== undefined ? ['--turn-stats', o.turnStats] : []),
+    ...(o.turnStats !== undefined && o.speedProbeMs !== undefined ? ['--speed-probe', String(o.speedProbeMs)] : [])];
   const prio = o.priority ?? 'none';
   const child = spawn(args[0]!, args.slice(1), { cwd: o.root, stdio: ['ignore', 'pipe', 'pipe'], detached: prio !== 'none' });
   raiseAutogroup(child.pid!, prio);

@@ -41,6 +41,10 @@ export interface PredictInput {
   coreShare: number;
   /** Share of the generator's core left to the clients. */
   clientShare: number;
+  /** How much slower the host ran during the load than during the calibration the model's figures come from (the
+   *  speed probe's median kernel time in the load / in the calibration batches, src/cli/speed-probe.ts; 1 = as
+   *  calibrated): the model's core runs that much slower, and its work counts that much more CPU time. */
+  hostSlowdown?: number;
   /** More model overrides (`key=value`), e.g. the capacity estimate without the socket buffer. */
   modelOverrides?: string[];
 }
@@ -82,7 +86,7 @@ export function scenarioYaml(p: PredictInput): string {
 description: the loadtest generator's workload against the demo server on one core (npm run validate -- loopback)
 model:
   file: ${JSON.stringify(p.modelFile)}
-  overrides: [${[...(p.coreShare < 1 ? [`"cpu.clock_ghz=${clockOf(p.modelFile) * p.coreShare}"`] : []), ...(p.modelOverrides ?? []).map((o) => JSON.stringify(o))].join(', ')}]
+  overrides: [${[...(clockScale(p) !== 1 ? [`"cpu.clock_ghz=${clockOf(p.modelFile) * clockScale(p)}"`] : []), ...(p.modelOverrides ?? []).map((o) => JSON.stringify(o))].join(', ')}]
 baseline_udp: false
 clients:
   count: ${p.clients}
@@ -119,6 +123,11 @@ sim:
 
 /** The time-series interval of the prediction; the arrival window is a whole number of them (arrivalWindowMs). */
 const SERIES_MS = 10;
+
+/** The model core's clock against the calibrated one: the core share and the host's slowdown. */
+function clockScale(p: PredictInput): number {
+  return (p.coreShare < 1 ? p.coreShare : 1) / (p.hostSlowdown ?? 1);
+}
 
 function clockOf(modelFile: string): number {
   return parseModel(readFileSync(modelFile, 'utf8'), modelFile).cpu.clock_ghz;

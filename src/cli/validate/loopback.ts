@@ -1,6 +1,7 @@
 // `npm run validate -- loopback [--json] [--reps N] [--loads f1,f2,...|--rates r1,...] [--seconds S]
 //                                [--model FILE | --calibrate [--calibrate-reps N] [--calibrate-out FILE]] [--server-crypto noble|node]
-//                                [--arrival constant|poisson] [--priority fifo|nice|none] [--rep-calibrate [N] | --no-rep-calibrate]`
+//                                [--arrival constant|poisson] [--priority fifo|nice|none] [--rep-calibrate [N] | --no-rep-calibrate]
+//                                [--no-speed-probe]`
 //
 // The simulator against a real server: the project's demo server pinned to core 0, the loadtest generator pinned
 // to core 1, at several offered loads from light to past saturation (fractions of the model's capacity on a
@@ -22,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { createProvider } from '../../dtls/index.ts';
 import { main as calibrate } from '../calibrate.ts';
 import { makeTimer, measureMicro } from '../calibrate/micro.ts';
-import { certPaths, median } from '../calibrate/server.ts';
+import { certPaths, median, requestTurnStats } from '../calibrate/server.ts';
 import { cryptoRandom } from '../demo-common.ts';
 import { WARMUP, resolvePriority, runLoadAgainst, startServer, type LoadRun, type Priority } from '../loopback/measure.ts';
 import { loadavg } from 'node:os';
@@ -31,8 +32,13 @@ import { drift, recalibrateOn, serverValues, type ServerKey } from '../loopback/
 import { sortedTurns, windowTurns } from '../calibrate/offpath.ts';
 import { readTurnStats, type Window } from '../calibrate/variability.ts';
 import { parseModel } from '../../workload/config/index.ts';
+import { slowdown } from '../speed-probe.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** The speed probe's interval in the server (src/cli/speed-probe.ts): ~40 samples in a 4 s load that keeps the
+ *  server busy, for ~20 us of work each (0.02 % of the core). */
+export const SPEED_PROBE_MS = 100;
 
 export interface Figure {
   measured: number;
@@ -83,6 +89,10 @@ interface Row {
   figures: Record<string, Figure>;
   /** The server's own account of the load (its turn statistics, with --rep-calibrate; reported, never fitted). */
   turns?: { in_turn_ms_per_handshake: number; off_turn_ms_per_handshake: number; turns_per_handshake: number; slept_turns_per_handshake: number };
+  /** The host's speed in the load against the repetition's calibration batches (--rep-calibrate without
+   *  --no-speed-probe): the probe kernel's median wall time in each, us, their sample counts, and the slowdown
+   *  given to the prediction (1 when a window has fewer than 5 samples). */
+  host_speed?: { slowdown: number; probe_us_load: number; probe_us_reference: number; samples_load: number; samples_reference: number };
   context: { client_retransmissions_per_handshake: number; server_core_share: number; server_core_share_all_threads: number; predicted_socket_drops: number; generator_saturated: boolean; generator_core_share: number; other_load_server_core: number; other_load_generator_core: number; generator_utilization: number; run_queue_wait_ms_per_handshake: number; receive_buffer_drops: number; clients_failed: number; clients: number };
 }
 
@@ -137,6 +147,8 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
     }
     const repCalibrate = (a.includes('--calibrate') || a.includes('--rep-calibrate')) && !a.includes('--no-rep-calibrate');
     const repCalReps = Number(/^\d+$/.test(opt(a, '--rep-calibrate') ?? '') ? opt(a, '--rep-calibrate') : 2);
+    // the host's speed: probed in the server during its calibration batches and its loads (needs the batches)
+    const speedProbe = repCalibrate && !a.includes('--no-speed-probe');
     const fullValues = serverValues(modelFile);
     const repCals: { rep: number; refused: boolean; values: Record<ServerKey, number>; drift: Record<ServerKey, number>; batch_cpu_ms: { a: number; c: number; d: number } | null; batch_cpu_drift: { a: number; c: number; d: number } | null }[] = [];
     const model = parseModel(readFileSync(modelFile, 'utf8'), modelFile);
@@ -154,13 +166,16 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
     for (let rep = 0; rep < reps; rep++) {
       const turnStats = join(tmp, `turns-${rep}.json`);
       const loadWindows: Window[] = [];
-      const server = await startServer({ root: ROOT, crypto: serverCrypto, cookie: true, serverCore: 0, cert: certs.cert, key: certs.key, priority, ...(repCalibrate ? { turnStats } : {}) });
+      const server = await startServer({ root: ROOT, crypto: serverCrypto, cookie: true, serverCore: 0, cert: certs.cert, key: certs.key, priority, ...(repCalibrate ? { turnStats } : {}), ...(speedProbe ? { speedProbeMs: SPEED_PROBE_MS } : {}) });
       try {
         await runLoadAgainst(ROOT, server, 1, 0, { clients: WARMUP.clients, rate: WARMUP.rate, records: WARMUP.records, size, ca: certs.ca, seed: WARMUP.seed, arrival, priority }); // warm-up (JIT, young generation)
         let overrides: string[] = [];
+        let reference: { startEpochMs: number; endEpochMs: number } | undefined;
         if (repCalibrate) {
+          const c0 = performance.timeOrigin + performance.now();
           log(`rep ${rep + 1}: calibration batches on this warm server (${repCalReps} x A, B, C, D)...`);
           const rc = await recalibrateOn(ROOT, server, turnStats, modelFile, costs, { reps: repCalReps, log: (s) => log(`rep ${rep + 1} calibration: ${s}`), ca: certs.ca, priority, crypto: serverCrypto });
+          if (rc) reference = { startEpochMs: c0, endEpochMs: performance.timeOrigin + performance.now() };
           const values = rc?.values ?? fullValues;
           const rel = (x: number, y: number) => (y - x) / x;
           const bd = rc && fullBatchCpuMs ? { a: rel(fullBatchCpuMs.a, rc.batchCpuMs.a), c: rel(fullBatchCpuMs.c, rc.batchCpuMs.c), d: rel(fullBatchCpuMs.d, rc.batchCpuMs.d) } : null;
@@ -176,13 +191,20 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
           const seed = rep + 1;
           const w0 = performance.timeOrigin + performance.now();
           const real = await runLoadAgainst(ROOT, server, 1, 0, { clients, rate, records, size, ca: certs.ca, seed, arrival, priority });
-          loadWindows.push({ startEpochMs: w0, endEpochMs: performance.timeOrigin + performance.now(), cpuS: real.serverCpuS });
+          const w1 = performance.timeOrigin + performance.now();
+          loadWindows.push({ startEpochMs: w0, endEpochMs: w1, cpuS: real.serverCpuS });
           const coreShare = Math.max(0.05, real.serverCoreShare);
           const clientShare = Math.max(0.05, real.generatorCoreShare);
-          const p = predict({ ...base, clients, rate, seed, coreShare, clientShare, modelOverrides: overrides });
+          let hostSpeed: Row['host_speed'];
+          if (speedProbe && reference) {
+            await requestTurnStats(server, turnStats);
+            const sd = slowdown(readTurnStats(turnStats).probes ?? [], reference, { startEpochMs: w0, endEpochMs: w1 });
+            hostSpeed = { slowdown: sd.factor, probe_us_load: sd.loadUs, probe_us_reference: sd.referenceUs, samples_load: sd.loadN, samples_reference: sd.referenceN };
+          }
+          const p = predict({ ...base, clients, rate, seed, coreShare, clientShare, modelOverrides: overrides, ...(hostSpeed ? { hostSlowdown: hostSpeed.slowdown } : {}) });
           const figures = compare(real, p);
           rows.push({
-            rate, rep, figures,
+            rate, rep, figures, ...(hostSpeed ? { host_speed: hostSpeed } : {}),
             context: {
               // the generator sees its clients' retransmissions only; the simulator's count adds the server's (not comparable)
               client_retransmissions_per_handshake: real.summary.handshakes.retransmissions / Math.max(1, real.summary.handshakes.completed),
@@ -194,7 +216,7 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
             },
           });
           const f = (k: string) => `${figures[k]!.measured.toPrecision(3)}/${figures[k]!.predicted.toPrecision(3)}`;
-          log(`rep ${rep + 1} rate ${rate}/s (core share server ${(coreShare * 100).toFixed(0)} % [all threads ${(real.serverCoreShareAllThreads * 100).toFixed(0)} %], generator ${(clientShare * 100).toFixed(0)} % busy ${(real.generatorUtilization * 100).toFixed(0)} %): ` +
+          log(`rep ${rep + 1} rate ${rate}/s (${hostSpeed ? `host slowdown ${hostSpeed.slowdown.toFixed(3)}: probe ${hostSpeed.probe_us_load.toFixed(1)} us (${hostSpeed.samples_load}) vs ${hostSpeed.probe_us_reference.toFixed(1)} us (${hostSpeed.samples_reference}); ` : ''}core share server ${(coreShare * 100).toFixed(0)} % [all threads ${(real.serverCoreShareAllThreads * 100).toFixed(0)} %], generator ${(clientShare * 100).toFixed(0)} % busy ${(real.generatorUtilization * 100).toFixed(0)} %): ` +
             `util ${f('server_utilization')} cpu ms/hs ${f('server_cpu_ms_per_handshake')} hs/s ${f('handshakes_per_s')} p50 ${f('handshake_p50_ms')} ms drops ${real.receiveBufferDrops}/${p.socketDrops} (measured/predicted)`);
           if (real.generatorUtilization > 0.9) log(`warning: the generator used ${(real.generatorUtilization * 100).toFixed(0)} % of its core: it may be the bottleneck`);
         }

@@ -1,0 +1,70 @@
+// The host's speed, measured inside the demo server while it works (`demo:server --turn-stats FILE --speed-probe MS`).
+// Why: on this virtual machine the same compute kernel, pinned to an otherwise idle core, takes 1.36-1.50 ms for
+// minutes and then 1.9-2.2 ms for 5-20 s at a time (2026-12-06 03:02 UTC, 150 one-second samples; the process's
+// CPU share stayed 1.00, so the slowdown is inside its CPU time: the hypervisor or another guest on the same
+// physical core). The real server's CPU per handshake moved by +24..+78 % within 5 minutes on the idle machine
+// (docs/validation.md), so a model calibrated a minute before a load met another host than the load did. The probe
+// gives the prediction an input measured beside each load, like the core share: how much slower the host ran
+// during the load than during the calibration batches the model's figures come from.
+//
+// The kernel is a fixed piece of work of the kind the noble server does (a SHA-256 over 512 B, as its HMACs, and
+// 256-bit bigint multiplications modulo 2^255 - 19, as its field arithmetic): ~15-25 us. It runs at the end of a
+// received datagram's turn (after the turn's own account is closed), at most once per interval, so that it adds no
+// wake-up and no work to any turn; its wall time is recorded with the epoch time. A sample that the scheduler
+// interrupts is long: a window's figure is the median of its samples.
+import { sha256 } from '@noble/hashes/sha2.js';
+
+const P = 2n ** 255n - 19n;
+const BLOCK = new Uint8Array(512);
+/** Bigint multiplications per run of the kernel. */
+const MULS = 60;
+let state = 0x1234_5678_9abc_def0_1234_5678_9abc_def0n;
+
+/** The fixed work the probe times (its result is kept so that the JIT cannot drop it). */
+export function probeKernel(): void {
+  const d = sha256(BLOCK);
+  let a = state ^ BigInt(d[0]!);
+  for (let i = 0; i < MULS; i++) a = (a * a + 7n) % P;
+  state = a | 1n;
+}
+
+/** [epoch ms, kernel wall us] per sample. */
+export type SpeedSample = [number, number];
+
+export class SpeedProbe {
+  private last = -Infinity;
+  constructor(
+    private readonly intervalMs: number,
+    private readonly into: SpeedSample[],
+    private readonly now: () => number,
+    private readonly epochOf: (t: number) => number,
+  ) {
+    if (!(intervalMs > 0)) throw new Error(`speed probe interval must be > 0 ms (got ${intervalMs})`);
+  }
+
+  /** Runs the kernel if the interval has passed since the last run. */
+  maybe(): void {
+    const t0 = this.now();
+    if (t0 - this.last < this.intervalMs) return;
+    this.last = t0;
+    probeKernel();
+    this.into.push([this.epochOf(t0), (this.now() - t0) * 1000]);
+  }
+}
+
+/** Median kernel time (us) of the samples taken in [startEpochMs, endEpochMs], with their count; NaN if none. */
+export function probeMedianUs(samples: readonly SpeedSample[], startEpochMs: number, endEpochMs: number): { us: number; n: number } {
+  const xs = samples.filter((s) => s[0] >= startEpochMs && s[0] <= endEpochMs).map((s) => s[1]).sort((a, b) => a - b);
+  if (xs.length === 0) return { us: Number.NaN, n: 0 };
+  const m = xs.length >> 1;
+  return { us: xs.length % 2 ? xs[m]! : (xs[m - 1]! + xs[m]!) / 2, n: xs.length };
+}
+
+/** The host's slowdown in a load against the reference window: the ratio of the kernel's median times, 1 when
+ *  either window holds fewer than `minSamples` samples (no figure: the model runs as calibrated). */
+export function slowdown(samples: readonly SpeedSample[], reference: { startEpochMs: number; endEpochMs: number }, load: { startEpochMs: number; endEpochMs: number }, minSamples = 5): { factor: number; referenceUs: number; loadUs: number; referenceN: number; loadN: number } {
+  const r = probeMedianUs(samples, reference.startEpochMs, reference.endEpochMs);
+  const l = probeMedianUs(samples, load.startEpochMs, load.endEpochMs);
+  const ok = r.n >= minSamples && l.n >= minSamples && r.us > 0;
+  return { factor: ok ? l.us / r.us : 1, referenceUs: r.us, loadUs: l.us, referenceN: r.n, loadN: l.n };
+}
