@@ -93,7 +93,7 @@ interface Row {
    *  --no-speed-probe): the probe kernel's median wall time in each, us, their sample counts, and the slowdown
    *  given to the prediction (1 when a window has fewer than 5 samples). */
   host_speed?: { slowdown: number; probe_us_load: number; probe_us_reference: number; samples_load: number; samples_reference: number };
-  context: { client_retransmissions_per_handshake: number; server_core_share: number; server_core_share_all_threads: number; predicted_socket_drops: number; generator_saturated: boolean; generator_core_share: number; generator_core_share_others: number; other_load_server_core: number; other_load_generator_core: number; generator_utilization: number; run_queue_wait_ms_per_handshake: number; receive_buffer_drops: number; clients_failed: number; clients: number };
+  context: { client_retransmissions_per_handshake: number; server_core_share: number; server_core_share_all_threads: number; predicted_socket_drops: number; generator_saturated: boolean; generator_core_share: number; generator_core_share_all_threads: number; generator_core_share_others: number; other_load_server_core: number; other_load_generator_core: number; generator_utilization: number; run_queue_wait_ms_per_handshake: number; receive_buffer_drops: number; clients_failed: number; clients: number };
 }
 
 /** The server's turns during each load (reported beside the kernel's figures): CPU inside and outside its turns and
@@ -211,7 +211,7 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
               server_core_share: real.serverCoreShare, server_core_share_all_threads: real.serverCoreShareAllThreads, predicted_socket_drops: p.socketDrops,
               // the generator's CPU time over its wall time: near 1 it, not the server, would set the pace
               generator_saturated: real.generatorUtilization > 0.9,
-              generator_core_share: real.generatorCoreShare, generator_core_share_others: real.generatorCoreShareOthers, other_load_server_core: real.otherLoadServerCore, other_load_generator_core: real.otherLoadGeneratorCore, generator_utilization: real.generatorUtilization,
+              generator_core_share: real.generatorCoreShare, generator_core_share_all_threads: real.generatorCoreShareAllThreads, generator_core_share_others: real.generatorCoreShareOthers, other_load_server_core: real.otherLoadServerCore, other_load_generator_core: real.otherLoadGeneratorCore, generator_utilization: real.generatorUtilization,
               run_queue_wait_ms_per_handshake: real.runQueueWaitMsPerHandshake, receive_buffer_drops: real.receiveBufferDrops, clients_failed: real.summary.clients_failed, clients,
             },
           });
