@@ -8,7 +8,7 @@
 // during the load than during the calibration batches the model's figures come from.
 //
 // The kernel is a fixed piece of work of the kind the noble server does (a SHA-256 over 512 B, as its HMACs, and
-// 256-bit bigint multiplications modulo 2^255 - 19, as its field arithmetic): ~15-25 us. It runs at the end of a
+// 256-bit bigint multiplications modulo 2^255 - 19, as its field arithmetic): 40-60 us in the warm demo server (2026-12-06). It runs at the end of a
 // received datagram's turn (after the turn's own account is closed), at most once per interval, so that it adds no
 // wake-up and no work to any turn; its wall time is recorded with the epoch time. A sample that the scheduler
 // interrupts is long: a window's figure is the median of its samples.

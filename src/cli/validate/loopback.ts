@@ -37,7 +37,7 @@ import { slowdown } from '../speed-probe.ts';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /** The speed probe's interval in the server (src/cli/speed-probe.ts): ~40 samples in a 4 s load that keeps the
- *  server busy, for ~20 us of work each (0.02 % of the core). */
+ *  server busy, for 40-60 us of work each in the server (~0.05 % of the core). */
 export const SPEED_PROBE_MS = 100;
 
 export interface Figure {
