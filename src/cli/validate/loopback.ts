@@ -92,7 +92,11 @@ interface Row {
   /** The host's speed in the load against the repetition's calibration batches (--rep-calibrate without
    *  --no-speed-probe): the probe kernel's median wall time in each, us, their sample counts, and the slowdown
    *  given to the prediction (1 when a window has fewer than 5 samples). */
-  host_speed?: { slowdown: number; probe_us_load: number; probe_us_reference: number; samples_load: number; samples_reference: number };
+  host_speed?: {
+    slowdown: number; probe_us_load: number; probe_us_reference: number; samples_load: number; samples_reference: number;
+    /** The same load predicted without the slowdown (the model as calibrated): what the probe changed. */
+    without: { server_utilization: Figure; handshakes_per_s: Figure; handshake_p50_ms: Figure };
+  };
   context: { client_retransmissions_per_handshake: number; server_core_share: number; server_core_share_all_threads: number; predicted_socket_drops: number; generator_saturated: boolean; generator_core_share: number; generator_core_share_all_threads: number; generator_core_share_others: number; other_load_server_core: number; other_load_generator_core: number; generator_utilization: number; run_queue_wait_ms_per_handshake: number; receive_buffer_drops: number; clients_failed: number; clients: number };
 }
 
@@ -199,7 +203,11 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
           if (speedProbe && reference) {
             await requestTurnStats(server, turnStats);
             const sd = slowdown(readTurnStats(turnStats).probes ?? [], reference, { startEpochMs: w0, endEpochMs: w1 });
-            hostSpeed = { slowdown: sd.factor, probe_us_load: sd.loadUs, probe_us_reference: sd.referenceUs, samples_load: sd.loadN, samples_reference: sd.referenceN };
+            const w = compare(real, predict({ ...base, clients, rate, seed, coreShare, clientShare, modelOverrides: overrides }));
+            hostSpeed = {
+              slowdown: sd.factor, probe_us_load: sd.loadUs, probe_us_reference: sd.referenceUs, samples_load: sd.loadN, samples_reference: sd.referenceN,
+              without: { server_utilization: w.server_utilization!, handshakes_per_s: w.handshakes_per_s!, handshake_p50_ms: w.handshake_p50_ms! },
+            };
           }
           const p = predict({ ...base, clients, rate, seed, coreShare, clientShare, modelOverrides: overrides, ...(hostSpeed ? { hostSlowdown: hostSpeed.slowdown } : {}) });
           const figures = compare(real, p);
@@ -229,7 +237,11 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
       const mine = rows.filter((r) => r.rate === rate);
       const figs: Record<string, ReturnType<typeof spread>> = {};
       for (const k of Object.keys(mine[0]!.figures)) figs[k] = spread(mine.map((r) => r.figures[k]!));
-      return { rate, offered_fraction_of_capacity: rate / capacity, figures: figs };
+      const probed = mine.filter((r) => r.host_speed !== undefined);
+      const without = probed.length === mine.length && probed.length > 0
+        ? Object.fromEntries((['server_utilization', 'handshakes_per_s', 'handshake_p50_ms'] as const).map((k) => [k, spread(probed.map((r) => r.host_speed!.without[k]))]))
+        : null;
+      return { rate, offered_fraction_of_capacity: rate / capacity, figures: figs, figures_without_speed_probe: without };
     });
     const out = {
       model: modelFile, model_capacity_handshakes_per_s: capacity, server_crypto: serverCrypto, arrival, seconds, reps, wall_s: (performance.now() - t0) / 1000,
@@ -246,6 +258,9 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
     for (const s of summary) {
       for (const [k, f] of Object.entries(s.figures)) {
         lines.push(`${String(s.rate).padStart(6)}  ${k.padEnd(30)}  ${f.measured.toPrecision(4).padStart(9)}  ${f.predicted.toPrecision(4).padStart(9)}  ${pct(f.rel_error).padStart(8)} (${pct(f.rel_error_min)}..${pct(f.rel_error_max)})`);
+      }
+      for (const [k, f] of Object.entries(s.figures_without_speed_probe ?? {})) {
+        lines.push(`${String(s.rate).padStart(6)}  ${`${k} (no probe)`.padEnd(30)}  ${f.measured.toPrecision(4).padStart(9)}  ${f.predicted.toPrecision(4).padStart(9)}  ${pct(f.rel_error).padStart(8)} (${pct(f.rel_error_min)}..${pct(f.rel_error_max)})`);
       }
     }
     process.stdout.write(`${lines.join('\n')}\n`);
