@@ -13,6 +13,7 @@
 // wake-up and no work to any turn; its wall time is recorded with the epoch time. A sample that the scheduler
 // interrupts is long: a window's figure is the median of its samples.
 import { sha256 } from '@noble/hashes/sha2.js';
+import { median } from 'simple-statistics';
 
 const P = 2n ** 255n - 19n;
 const BLOCK = new Uint8Array(512);
@@ -54,10 +55,8 @@ export class SpeedProbe {
 
 /** Median kernel time (us) of the samples taken in [startEpochMs, endEpochMs], with their count; NaN if none. */
 export function probeMedianUs(samples: readonly SpeedSample[], startEpochMs: number, endEpochMs: number): { us: number; n: number } {
-  const xs = samples.filter((s) => s[0] >= startEpochMs && s[0] <= endEpochMs).map((s) => s[1]).sort((a, b) => a - b);
-  if (xs.length === 0) return { us: Number.NaN, n: 0 };
-  const m = xs.length >> 1;
-  return { us: xs.length % 2 ? xs[m]! : (xs[m - 1]! + xs[m]!) / 2, n: xs.length };
+  const xs = samples.filter((s) => s[0] >= startEpochMs && s[0] <= endEpochMs).map((s) => s[1]);
+  return { us: xs.length > 0 ? median(xs) : Number.NaN, n: xs.length };
 }
 
 /** The host's slowdown in a load against the reference window: the ratio of the kernel's median times, 1 when

@@ -256,12 +256,10 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
     const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
     const lines = ['rate/s  figure                          measured   predicted  rel_error (min..max over repetitions)'];
     for (const s of summary) {
-      for (const [k, f] of Object.entries(s.figures)) {
+      const line = (k: string, f: ReturnType<typeof spread>) =>
         lines.push(`${String(s.rate).padStart(6)}  ${k.padEnd(30)}  ${f.measured.toPrecision(4).padStart(9)}  ${f.predicted.toPrecision(4).padStart(9)}  ${pct(f.rel_error).padStart(8)} (${pct(f.rel_error_min)}..${pct(f.rel_error_max)})`);
-      }
-      for (const [k, f] of Object.entries(s.figures_without_speed_probe ?? {})) {
-        lines.push(`${String(s.rate).padStart(6)}  ${`${k} (no probe)`.padEnd(30)}  ${f.measured.toPrecision(4).padStart(9)}  ${f.predicted.toPrecision(4).padStart(9)}  ${pct(f.rel_error).padStart(8)} (${pct(f.rel_error_min)}..${pct(f.rel_error_max)})`);
-      }
+      for (const [k, f] of Object.entries(s.figures)) line(k, f);
+      for (const [k, f] of Object.entries(s.figures_without_speed_probe ?? {})) line(`${k} (no probe)`, f);
     }
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
