@@ -13,9 +13,12 @@
 // turn) also pays cycles_per_wakeup, the cost of the event loop waking up; a CPU counts as idle only once
 // wakeup_linger_us has passed since its last work ended (the event loop finishing its turn before it blocks). With
 // wakeup_refill_ms > 0 a wake-up after sleeping s costs cycles_per_wakeup x (1 - exp(-s / wakeup_refill_ms)).
-// offpath_cycles_per_wakeup: each wake-up also books that much work off the event loop's path; it is done while no
-// core is busy (from the end of the last work on, at one core's speed) and counts in busy time and utilisation,
-// never in a datagram's service or wait.
+// Off-path work (the server's threads other than its event loop): each wake-up books offpath_cycles_per_wakeup into
+// a backlog. The backlog is done while no core is busy (from the end of the last work on, at one core's speed) and
+// counts in busy time and utilisation; what is left of it when a datagram reaches the CPU awake (no wake-up: busy,
+// queued or lingering) is done as core work just before that datagram's (op `offpath`): a main thread that never
+// sleeps leaves the helper threads no idle time, so they take the core from it. A saturated CPU therefore does all
+// of it; a lightly loaded one in its idle time.
 //
 // Irregular service (a managed-runtime server, models/host.yaml; both off by default). Each changes when the work
 // is done, never the cycles booked, the counters or the energy:
@@ -77,11 +80,13 @@ export class HostCpu extends BlockBase {
   private readonly dgPs: Ps;
   private readonly wakePs: Ps;
   private readonly lingerPs: Ps;
-  /** Time the last piece of work finished (tracked only when cycles_per_wakeup > 0); -infinity: none yet, asleep. */
+  /** Time the last piece of work finished (tracked with wake-ups or off-path work); -infinity: none yet, asleep. */
   private lastEnd: Ps = Number.NEGATIVE_INFINITY;
   /** Off-path work (offpath_cycles_per_wakeup): per wake-up, booked and not yet done, done in the window (ps), and
    *  the instant up to which the idle time has been used for it. */
   private readonly offPs: Ps;
+  /** The end of each piece of work is tracked (wake-ups or off-path work modelled). */
+  private readonly trackEnd: boolean;
   private offBacklogPs = 0;
   private offDonePs = 0;
   private offFrom: Ps = 0;
@@ -119,6 +124,7 @@ export class HostCpu extends BlockBase {
     this.wakePs = this.clock.cyclesToPs(Math.ceil(p.cycles_per_wakeup));
     this.lingerPs = fromUs(p.wakeup_linger_us);
     this.offPs = this.clock.cyclesToPs(Math.ceil(p.offpath_cycles_per_wakeup));
+    this.trackEnd = this.wakePs > 0 || this.offPs > 0;
     this.pjPerCycle = p.cost.energy_pj_per_cycle;
     this.defaultAad = opts.defaultAad ?? DEFAULT_AAD_BYTES;
     const gcOn = p.gc_pause_cycles > 0 && p.gc_every_cycles > 0;
@@ -137,7 +143,9 @@ export class HostCpu extends BlockBase {
       if (this.cvRng !== undefined) this.turnFactor = this.cvRng.lognormal(-(this.cvSigma * this.cvSigma) / 2, this.cvSigma);
       let c = this.params.cycles_per_datagram;
       let ps = this.dgPs;
-      if (this.wakePs > 0 && this.idleBeforeNow()) {
+      const wakes = this.wakePs > 0 && this.idleBeforeNow();
+      if (!wakes && this.offBacklogPs > 0) this.forceOffpath(priority);
+      if (wakes) {
         this.count('wakeup');
         const w = this.wakeupCycles();
         c += w;
@@ -216,11 +224,22 @@ export class HostCpu extends BlockBase {
     this.offFrom = now;
   }
 
-  /** The resource, tracking the end of each piece of work when wake-ups are modelled (no wrapper otherwise). */
+  /** What the idle time up to now has not done of the backlog, done now as core work ahead of what follows. */
+  private forceOffpath(priority: number): void {
+    this.settleOffpath();
+    const ps = this.offBacklogPs;
+    if (ps === 0) return;
+    this.offBacklogPs = 0;
+    this.count('offpath');
+    this.resource.use(ps, this.endFn, priority, null);
+  }
+
+  /** The resource, tracking the end of each piece of work when wake-ups or off-path work are modelled (no wrapper
+   *  otherwise). */
   private use(nominal: Ps, done: Done | null, priority: number): boolean {
     if (this.offBacklogPs > 0) this.settleOffpath();
     const ps = this.gcEveryPs === 0 && this.cvRng === undefined ? nominal : this.shaped(nominal);
-    if (this.wakePs === 0) return this.resource.use(ps, done, priority);
+    if (!this.trackEnd) return this.resource.use(ps, done, priority);
     return this.resource.use(ps, this.endFn, priority, done);
   }
 

@@ -202,10 +202,12 @@ export const CpuSchema = z.strictObject({
   wakeup_refill_ms: nonNeg.default(0),
   /** CPU a wake-up costs off the event loop's path, cycles: work the core does for the server outside its turns
    *  (the event loop entering and leaving epoll_wait, context switches, V8's helper threads while the main thread
-   *  sleeps). Booked with each wake-up and done in the CPU's idle time (no core busy), so it counts in the
-   *  utilisation and never delays a datagram's work; what the idle time has not absorbed waits (a saturated CPU,
-   *  with few wake-ups, leaves it undone). 0 (default): none. Measured by `npm run calibrate` as the real demo
-   *  server's CPU outside its event-loop turns against its wake-ups (docs/models.md). */
+   *  sleeps). Booked with each wake-up into a backlog done in the CPU's idle time (no core busy); what the idle time
+   *  has not absorbed when a datagram reaches the CPU awake (busy, or within wakeup_linger_us of its last work) is
+   *  done as core work just before that datagram's, as the helper threads take the core from a main thread that
+   *  never sleeps (so a saturated CPU does all of it and utilisation stays <= 1). 0 (default): none. Measured by
+   *  `npm run calibrate` as the real demo server's CPU outside its event-loop turns against its wake-ups
+   *  (docs/models.md). */
   offpath_cycles_per_wakeup: nonNeg.default(0),
   /** Garbage-collection pauses of a managed-runtime server (V8's scavenges): after every gc_every_cycles cycles of
    *  work the CPU stops for gc_pause_cycles, and every piece of work takes (1 - gc_pause_cycles / gc_every_cycles)

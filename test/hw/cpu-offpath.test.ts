@@ -1,5 +1,5 @@
-// Off-path CPU (cpu.offpath_cycles_per_wakeup): each wake-up books work that the core does in its idle time. It
-// adds to the busy time and utilisation, never to a datagram's service or wait. Times and busy time by hand.
+// Off-path CPU (cpu.offpath_cycles_per_wakeup): work booked into a backlog that the core does in its idle time, or
+// just before a datagram that finds it awake. Times and busy time by hand.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Kernel } from '../../src/sim/index.ts';
@@ -46,14 +46,23 @@ test('off-path work waits for idle time: a datagram arriving during it is served
   assert.is(later.busyCycles, 5000 + 5000 + 6000);
 });
 
-test('a busy CPU leaves off-path work undone: utilisation never above 1', () => {
-  // back-to-back datagrams (each queued behind the one before: no wake-up after the first): one wake-up, 3,000
-  // booked, no idle time until 5,000 + 9 x 1,000 = 14,000; measured at 14,000 none of it is done
-  const r = run(['cpu.offpath_cycles_per_wakeup=3000'], Array.from({ length: 10 }, () => 0), 14_000);
-  assert.is(r.ends.at(-1), 14_000);
-  assert.is(r.busyCycles, 14_000);
+test('a datagram reaching the CPU awake first does the backlog: a busy CPU does all of it, utilisation <= 1', () => {
+  // ten datagrams at 0: the first wakes the CPU (5,000 cycles, ends at 5,000) and books 3,000; the second is charged
+  // at the same instant behind it (no wake-up), so the 3,000 are done as core work between them (5,000..8,000),
+  // then the nine others at 1,000 each: the last ends at 8,000 + 9 x 1,000 = 17,000, busy all the time
+  const r = run(['cpu.offpath_cycles_per_wakeup=3000'], Array.from({ length: 10 }, () => 0), 17_000);
+  assert.equal(r.ends, [5000, ...Array.from({ length: 9 }, (_, i) => 9000 + i * 1000)]);
+  assert.is(r.busyCycles, 17_000);
   assert.is(r.wakeups, 1);
-  assert.ok(r.util <= 1);
+  assert.is(r.offpath, 3000);
+  assert.ok(Math.abs(r.util - 1) < 1e-12, `utilisation ${r.util}`);
+  // what the idle time did is not done again: datagrams at 0 and 6,000 (1,000 after the first ended: within the
+  // linger of 2,000 cycles, so no wake-up): 1,000 of the backlog done in the idle time 5,000..6,000, the other 2,000
+  // ahead of the second datagram (6,000..8,000), which ends at 9,000
+  const l = run(['cpu.offpath_cycles_per_wakeup=3000', 'cpu.wakeup_linger_us=2'], [0, 6000], 9000);
+  assert.equal(l.ends, [5000, 9000]);
+  assert.is(l.busyCycles, 5000 + 1000 + 2000 + 1000);
+  assert.is(l.wakeups, 1);
 });
 
 test.run();
