@@ -29,6 +29,17 @@ export function probeKernel(): void {
   state = a | 1n;
 }
 
+let warm = false;
+/** The kernel's JIT warm-up, once per process: in a cold process it ran at ~130 us for its first 40 runs and ~55 us
+ *  for the next ~400 before settling at ~19 us (2026-12-06, an idle process); a server probing every 100 ms would
+ *  take ~45 s to get there, inside its first calibration batches. 2,000 untimed runs (~40 ms) first. (It did not
+ *  remove the fall of the slowdowns through each repetition's loads: docs/validation.md, loopback-16 and -17.) */
+export function warmUpProbe(): void {
+  if (warm) return;
+  for (let i = 0; i < 2000; i++) probeKernel();
+  warm = true;
+}
+
 /** [epoch ms, kernel wall us] per sample. */
 export type SpeedSample = [number, number];
 
@@ -41,6 +52,7 @@ export class SpeedProbe {
     private readonly epochOf: (t: number) => number,
   ) {
     if (!(intervalMs > 0)) throw new Error(`speed probe interval must be > 0 ms (got ${intervalMs})`);
+    warmUpProbe();
   }
 
   /** Runs the kernel if the interval has passed since the last run. */
