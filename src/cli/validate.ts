@@ -20,4 +20,10 @@ if (!name || !available.includes(name)) {
 const mod = (await import(join(here, 'validate', `${name}.ts`))) as {
   run(opts: { json: boolean; args: string[] }): Promise<void>;
 };
-await mod.run({ json, args: args.filter((a) => a !== name && a !== '--json') });
+try {
+  await mod.run({ json, args: args.filter((a) => a !== name && a !== '--json') });
+} catch (e) {
+  // a validation that cannot proceed (e.g. its calibration refused the batches) says why, without a stack trace
+  process.stderr.write(`validate ${name}: ${(e as Error).message}\n`);
+  process.exit(1);
+}

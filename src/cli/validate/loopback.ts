@@ -144,7 +144,7 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
       log(`calibrating this host (server provider ${serverCrypto})...`);
       let json = '';
       const code = await calibrate(['--out', modelFile, '--crypto', serverCrypto, '--reps', opt(a, '--calibrate-reps') ?? '3', '--priority', priority, '--json'], (s) => void (json += s), (s) => void process.stderr.write(s));
-      if (code !== 0) throw new Error(`calibrate exited ${code}`);
+      if (code !== 0) throw new Error(`calibrate exited ${code}${code === 3 ? ' (it refused the batches: see its last line; run again)' : ''}`);
       const sv = (JSON.parse(json) as { server: Record<'a' | 'c' | 'd', { batches: { cpuMsPerHandshake: number }[] }> }).server;
       const med = (k: 'a' | 'c' | 'd') => median(sv[k].batches.map((x) => x.cpuMsPerHandshake));
       fullBatchCpuMs = { a: med('a'), c: med('c'), d: med('d') };
