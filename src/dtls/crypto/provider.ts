@@ -177,8 +177,10 @@ export interface CryptoProvider {
   observer?: CryptoObserver | undefined;
   readonly rng: RandomSource;
 
+  /** The key object keeps its own copy of `key`: the caller may reuse or overwrite the array afterwards. */
   aead(alg: AeadAlg, key: Uint8Array): AeadKey;
-  /** `alg` is the suite's AEAD: AES-* -> AES-ECB mask, CHACHA20-POLY1305 -> ChaCha20 mask. */
+  /** `alg` is the suite's AEAD: AES-* -> AES-ECB mask, CHACHA20-POLY1305 -> ChaCha20 mask. Copies `snKey`, as
+   *  aead() does its key. */
   snMasker(alg: AeadAlg, snKey: Uint8Array): SnMasker;
 
   hash(alg: HashAlg, data: Uint8Array): Uint8Array;

@@ -4,11 +4,22 @@ import type { CipherSuite } from '../crypto/suites.ts';
 import type { EpochKeys } from '../keyschedule.ts';
 import { RecordError } from './layer-types.ts';
 import { ReplayWindow } from './replay.ts';
-import { bytesOf, latin1 } from './latin1.ts';
+import { latin1 } from './latin1.ts';
 
 /** Nonce scratch shared by every record layer: filled and consumed inside one synchronous seal or open call (the
  *  AEAD copies what it needs), so no epoch has to own a buffer. */
 const NONCE = new Uint8Array(12);
+
+/** Key scratch (16 and 32 bytes) for preparing a provider key from `raw`: the provider copies what it keeps
+ *  (CryptoProvider.aead / snMasker), so a prepared key needs no array of its own. */
+const KEY16 = new Uint8Array(16);
+const KEY32 = new Uint8Array(32);
+function keyScratch(raw: string, from: number, to: number): Uint8Array {
+  const n = to - from;
+  const k = n === 16 ? KEY16 : n === 32 ? KEY32 : new Uint8Array(n);
+  for (let i = 0; i < n; i++) k[i] = raw.charCodeAt(from + i);
+  return k;
+}
 
 /** Write epochs need no replay window: they share this one (never consulted). */
 export const NO_WINDOW = new ReplayWindow(1);
@@ -64,17 +75,22 @@ export class EpochState {
   }
   /** write_iv, 12 bytes. */
   get iv(): Uint8Array {
-    const v = [this.iv0, this.iv1, this.iv2, this.iv3, this.iv4, this.iv5];
     const b = new Uint8Array(12);
-    for (let i = 0; i < 6; i++) { b[2 * i] = v[i]! >>> 8; b[2 * i + 1] = v[i]! & 0xff; }
+    for (let i = 0; i < 12; i++) b[i] = this.ivByte(i);
     return b;
+  }
+  /** Byte `i` (0..11) of write_iv, without building the array (dormant connections pack it byte by byte). */
+  ivByte(i: number): number {
+    const h = i >>> 1;
+    const v = h === 0 ? this.iv0 : h === 1 ? this.iv1 : h === 2 ? this.iv2 : h === 3 ? this.iv3 : h === 4 ? this.iv4 : this.iv5;
+    return i & 1 ? v & 0xff : v >>> 8;
   }
   /** The provider's AEAD key: prepared on first use and kept, or prepared for this record (`perRecord`). */
   get aead(): AeadKey {
     const a = this.prepared;
     if (a !== null) return a;
     const raw = this.raw;
-    const k = this.provider.aead(this.suite.aead, bytesOf(raw, 0, raw.length >>> 1));
+    const k = this.provider.aead(this.suite.aead, keyScratch(raw, 0, raw.length >>> 1));
     if (!this.perRecord) this.prepared = k;
     return k;
   }
@@ -83,7 +99,7 @@ export class EpochState {
     const m = this.preparedMasker;
     if (m !== null) return m;
     const raw = this.raw;
-    const k = this.provider.snMasker(this.suite.aead, bytesOf(raw, raw.length >>> 1, raw.length));
+    const k = this.provider.snMasker(this.suite.aead, keyScratch(raw, raw.length >>> 1, raw.length));
     if (!this.perRecord) this.preparedMasker = k;
     return k;
   }

@@ -3,18 +3,22 @@
 // heap, a Uint8Array of it its bytes plus a typed-array object and an ArrayBuffer object (~180 B more; above 64 bytes
 // the bytes also live outside the heap). docs/simulation.md "Memory per connection".
 
+/** Scratch of latin1(): the parts are copied in, then Buffer's native latin1 decoder makes the string (no array
+ *  per call). Grown on demand. */
+let scratch = Buffer.alloc(256);
+
 /** The bytes of `parts`, in order, as one flat string (`+=` would build a rope of cons strings). */
 export function latin1(...parts: Uint8Array[]): string {
   let n = 0;
-  for (const p of parts) n += p.length;
-  const all = new Uint8Array(n);
+  for (let i = 0; i < parts.length; i++) n += parts[i]!.length;
+  if (n > scratch.length) scratch = Buffer.alloc(Math.max(n, 2 * scratch.length));
   let off = 0;
-  for (const p of parts) {
-    all.set(p, off);
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i]!;
+    scratch.set(p, off);
     off += p.length;
   }
-  // apply takes the typed array as its argument list (fast, flat result); at most a few hundred bytes here
-  return String.fromCharCode.apply(null, all as unknown as number[]);
+  return scratch.toString('latin1', 0, n);
 }
 
 /** The bytes of s[from..to) (a latin1() string), in a new array. */

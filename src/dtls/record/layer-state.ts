@@ -18,7 +18,6 @@
 import { suiteByCode } from '../crypto/suites.ts';
 import { EpochState, NO_WINDOW } from './epoch-state.ts';
 import type { RecordLayer } from './layer.ts';
-import { bytesEqual } from './layer-bytes.ts';
 import { DROP_REASONS, type PaddingPolicy } from './layer-types.ts';
 import { type PackReader, type PackWriter, PackError } from './pack.ts';
 import { ReplayWindow } from './replay.ts';
@@ -39,7 +38,7 @@ export interface LayerFields {
 export function packLayer(l: RecordLayer, w: PackWriter): void {
   const f = l.saveFields();
   w.u8((l.acceptPlaintext ? 1 : 0) | (l.forgeryLimitReached ? 2 : 0) | (l.seqLength === 1 ? 4 : 0));
-  for (const r of DROP_REASONS) w.uint(l.drops[r]);
+  for (let i = 0; i < DROP_REASONS.length; i++) w.uint(l.drops[DROP_REASONS[i]!]);
   w.uint(l.authFailures).uint(l.recordsOpened).uint(l.recordsSealed);
   const p = l.padding;
   if (p.kind === 'none') w.u8(0);
@@ -47,20 +46,28 @@ export function packLayer(l: RecordLayer, w: PackWriter): void {
   else w.u8(2).uint(p.to);
   w.uint(f.plainWriteSeq).optBytes(f.readCid).optBytes(f.writeCid).uint(f.writeInnerLimit).uint(f.readInnerLimit);
   w.uint(f.windowSize).bool(f.perRecordKeys);
-  for (const list of [f.reads, f.writes]) {
-    w.uint(list.length);
-    for (const st of list) {
-      w.uint(st.epoch).uint(st.suite.code).str(st.raw);
-      const iv = st.iv;
-      for (let i = 0; i < 12; i++) w.u8(iv[i]!);
-      w.uint(st.nextSeq).uint(st.sealed).uint(st.failures).bool(st.limitSignalled);
-      if (list === f.reads) {
-        w.uint(st.window.highest + 1);
-        for (const x of st.window.words) w.uint(x >>> 0);
-      }
+  packEpochs(f.reads, true, w);
+  packEpochs(f.writes, false, w);
+}
+
+/** One list of epochs (index loops: this runs at every sleep, and iterators would be garbage). */
+function packEpochs(list: EpochState[], reads: boolean, w: PackWriter): void {
+  w.uint(list.length);
+  for (let k = 0; k < list.length; k++) {
+    const st = list[k]!;
+    w.uint(st.epoch).uint(st.suite.code).str(st.raw);
+    for (let i = 0; i < 12; i++) w.u8(st.ivByte(i));
+    w.uint(st.nextSeq).uint(st.sealed).uint(st.failures).bool(st.limitSignalled);
+    if (reads) {
+      w.uint(st.window.highest + 1);
+      const words = st.window.words;
+      for (let j = 0; j < words.length; j++) w.uint(words[j]! >>> 0);
     }
   }
 }
+
+/** write_iv scratch of unpackLayer (the EpochState constructor keeps the values, not the array). */
+const IV = new Uint8Array(12);
 
 /** Restores a packed state into `l`, a layer just built with the options of the packed one. `ownedReadCid`: an
  *  array equal to the packed read CID that the caller never changes (kept instead of a new copy). */
@@ -69,7 +76,7 @@ export function unpackLayer(l: RecordLayer, r: PackReader, ownedReadCid?: Uint8A
   l.acceptPlaintext = (flags & 1) !== 0;
   l.forgeryLimitReached = (flags & 2) !== 0;
   l.seqLength = flags & 4 ? 1 : 2;
-  for (const d of DROP_REASONS) l.drops[d] = r.uint();
+  for (let i = 0; i < DROP_REASONS.length; i++) l.drops[DROP_REASONS[i]!] = r.uint();
   l.authFailures = r.uint();
   l.recordsOpened = r.uint();
   l.recordsSealed = r.uint();
@@ -77,9 +84,8 @@ export function unpackLayer(l: RecordLayer, r: PackReader, ownedReadCid?: Uint8A
   const padding: PaddingPolicy = kind === 0 ? { kind: 'none' } : kind === 1 ? { kind: 'multiple', of: r.uint() } : { kind: 'size', to: r.uint() };
   if (!samePadding(padding, l.padding)) l.padding = padding; // else the layer's own (often shared) policy object
   const plainWriteSeq = r.uint();
-  let readCid = r.optBytes();
+  const readCid = r.optBytesOr(ownedReadCid);
   const writeCid = r.optBytes();
-  if (readCid && ownedReadCid && bytesEqual(readCid, ownedReadCid)) readCid = ownedReadCid;
   const writeInnerLimit = r.uint();
   const readInnerLimit = r.uint();
   const windowSize = r.uint();
@@ -94,8 +100,8 @@ export function unpackLayer(l: RecordLayer, r: PackReader, ownedReadCid?: Uint8A
       const suite = suiteByCode(code);
       if (!suite) throw new PackError(`unknown suite 0x${code.toString(16)}`);
       const raw = r.str();
-      const iv: number[] = [];
-      for (let j = 0; j < 12; j++) iv.push(r.u8());
+      const iv = IV;
+      for (let j = 0; j < 12; j++) iv[j] = r.u8();
       const window = k === 0 ? new ReplayWindow(windowSize) : NO_WINDOW;
       const st = new EpochState(l.provider, epoch, suite, raw, iv, window, perRecordKeys);
       st.nextSeq = r.uint();

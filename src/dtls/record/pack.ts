@@ -135,6 +135,21 @@ export class PackReader {
     const n = this.uint();
     return n === 0 ? undefined : this.take(n - 1);
   }
+  /** optBytes(), returning `owned` instead of a new array when the bytes equal it (no allocation then). */
+  optBytesOr(owned: Uint8Array | undefined): Uint8Array | undefined {
+    const n = this.uint();
+    if (n === 0) return undefined;
+    const len = n - 1;
+    if (owned !== undefined && owned.length === len && this.pos + len <= this.s.length) {
+      let same = true;
+      for (let i = 0; i < len; i++) if (owned[i] !== this.s.charCodeAt(this.pos + i)) { same = false; break; }
+      if (same) {
+        this.pos += len;
+        return owned;
+      }
+    }
+    return this.take(len);
+  }
   str(): string {
     // a new flat string: a slice could keep the whole packed string alive
     const n = this.uint();
