@@ -87,11 +87,30 @@ function expandInto(key: Uint8Array, w: Uint32Array): number {
 
 /** out[0..16) = AES_k(input[0..16)). */
 export function aesEncryptBlock(k: AesKey, input: Uint8Array, out: Uint8Array): Uint8Array {
+  aesEncryptWords(k,
+    (input[0]! << 24) | (input[1]! << 16) | (input[2]! << 8) | input[3]!,
+    (input[4]! << 24) | (input[5]! << 16) | (input[6]! << 8) | input[7]!,
+    (input[8]! << 24) | (input[9]! << 16) | (input[10]! << 8) | input[11]!,
+    (input[12]! << 24) | (input[13]! << 16) | (input[14]! << 8) | input[15]!);
+  const o = AES_OUT;
+  const o0 = o[0]!, o1 = o[1]!, o2 = o[2]!, o3 = o[3]!;
+  out[0] = o0 >>> 24; out[1] = (o0 >>> 16) & 0xff; out[2] = (o0 >>> 8) & 0xff; out[3] = o0 & 0xff;
+  out[4] = o1 >>> 24; out[5] = (o1 >>> 16) & 0xff; out[6] = (o1 >>> 8) & 0xff; out[7] = o1 & 0xff;
+  out[8] = o2 >>> 24; out[9] = (o2 >>> 16) & 0xff; out[10] = (o2 >>> 8) & 0xff; out[11] = o2 & 0xff;
+  out[12] = o3 >>> 24; out[13] = (o3 >>> 16) & 0xff; out[14] = (o3 >>> 8) & 0xff; out[15] = o3 & 0xff;
+  return out;
+}
+
+/** The output of aesEncryptWords: four big-endian words, valid until the next call. */
+export const AES_OUT = new Int32Array(4);
+
+/**
+ * AES_OUT = AES_k(block), the block given as four big-endian words (s0 = bytes 0..3). Chained modes (CCM's CBC-MAC
+ * and counter blocks, ./ccm.ts) keep their state in words and skip the byte packing of aesEncryptBlock.
+ */
+export function aesEncryptWords(k: AesKey, s0: number, s1: number, s2: number, s3: number): void {
   const w = k.w;
-  let s0 = ((input[0]! << 24) | (input[1]! << 16) | (input[2]! << 8) | input[3]!) ^ w[0]!;
-  let s1 = ((input[4]! << 24) | (input[5]! << 16) | (input[6]! << 8) | input[7]!) ^ w[1]!;
-  let s2 = ((input[8]! << 24) | (input[9]! << 16) | (input[10]! << 8) | input[11]!) ^ w[2]!;
-  let s3 = ((input[12]! << 24) | (input[13]! << 16) | (input[14]! << 8) | input[15]!) ^ w[3]!;
+  s0 ^= w[0]!; s1 ^= w[1]!; s2 ^= w[2]!; s3 ^= w[3]!;
   let r = 4;
   for (let round = 1; round < k.rounds; round++) {
     const t0 = TE0[s0 >>> 24]! ^ TE1[(s1 >>> 16) & 0xff]! ^ TE2[(s2 >>> 8) & 0xff]! ^ TE3[s3 & 0xff]! ^ w[r]!;
@@ -102,13 +121,9 @@ export function aesEncryptBlock(k: AesKey, input: Uint8Array, out: Uint8Array): 
     r += 4;
   }
   const S = SBOX;
-  const o0 = ((S[s0 >>> 24]! << 24) | (S[(s1 >>> 16) & 0xff]! << 16) | (S[(s2 >>> 8) & 0xff]! << 8) | S[s3 & 0xff]!) ^ w[r]!;
-  const o1 = ((S[s1 >>> 24]! << 24) | (S[(s2 >>> 16) & 0xff]! << 16) | (S[(s3 >>> 8) & 0xff]! << 8) | S[s0 & 0xff]!) ^ w[r + 1]!;
-  const o2 = ((S[s2 >>> 24]! << 24) | (S[(s3 >>> 16) & 0xff]! << 16) | (S[(s0 >>> 8) & 0xff]! << 8) | S[s1 & 0xff]!) ^ w[r + 2]!;
-  const o3 = ((S[s3 >>> 24]! << 24) | (S[(s0 >>> 16) & 0xff]! << 16) | (S[(s1 >>> 8) & 0xff]! << 8) | S[s2 & 0xff]!) ^ w[r + 3]!;
-  out[0] = o0 >>> 24; out[1] = (o0 >>> 16) & 0xff; out[2] = (o0 >>> 8) & 0xff; out[3] = o0 & 0xff;
-  out[4] = o1 >>> 24; out[5] = (o1 >>> 16) & 0xff; out[6] = (o1 >>> 8) & 0xff; out[7] = o1 & 0xff;
-  out[8] = o2 >>> 24; out[9] = (o2 >>> 16) & 0xff; out[10] = (o2 >>> 8) & 0xff; out[11] = o2 & 0xff;
-  out[12] = o3 >>> 24; out[13] = (o3 >>> 16) & 0xff; out[14] = (o3 >>> 8) & 0xff; out[15] = o3 & 0xff;
-  return out;
+  const o = AES_OUT;
+  o[0] = ((S[s0 >>> 24]! << 24) | (S[(s1 >>> 16) & 0xff]! << 16) | (S[(s2 >>> 8) & 0xff]! << 8) | S[s3 & 0xff]!) ^ w[r]!;
+  o[1] = ((S[s1 >>> 24]! << 24) | (S[(s2 >>> 16) & 0xff]! << 16) | (S[(s3 >>> 8) & 0xff]! << 8) | S[s0 & 0xff]!) ^ w[r + 1]!;
+  o[2] = ((S[s2 >>> 24]! << 24) | (S[(s3 >>> 16) & 0xff]! << 16) | (S[(s0 >>> 8) & 0xff]! << 8) | S[s1 & 0xff]!) ^ w[r + 2]!;
+  o[3] = ((S[s3 >>> 24]! << 24) | (S[(s0 >>> 16) & 0xff]! << 16) | (S[(s1 >>> 8) & 0xff]! << 8) | S[s2 & 0xff]!) ^ w[r + 3]!;
 }

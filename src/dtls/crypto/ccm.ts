@@ -11,20 +11,42 @@
 // The general nonce lengths 7..13 and even tag lengths 4..16 are accepted so that the SP 800-38C and RFC 3610
 // example vectors can be checked (test/dtls/ccm.test.ts). Allocation-free apart from the returned plaintext: the
 // round keys come from aesScheduleOf (one shared schedule, re-expanded when another key used it last) and the
-// block scratch is shared by every instance (each call runs to completion before another can start).
+// block scratch is shared by every instance (each call runs to completion before another can start). The payload
+// loops keep the CBC-MAC state and the counter block as four 32-bit words (aesEncryptWords): no byte packing of
+// the chained state per block.
 // Not constant-time (T-table AES, see ./aes-block.ts); the tag comparison is.
-import { aesEncryptBlock, aesScheduleOf, type AesKey } from './aes-block.ts';
+import { AES_OUT, aesEncryptBlock, aesEncryptWords, aesScheduleOf, type AesKey } from './aes-block.ts';
 
-/** CBC-MAC state, counter block, key-stream block, S0 (scratch of every AesCcm call). */
+/** CBC-MAC state, counter block, S0 (scratch of every AesCcm call). */
 const MAC = new Uint8Array(16);
 const CTR = new Uint8Array(16);
-const KS = new Uint8Array(16);
 const S0 = new Uint8Array(16);
+/** A short last block, zero padded. */
+const PAD = new Uint8Array(16);
+
+/** The big-endian word at b[i..i+4). */
+function ld(b: Uint8Array, i: number): number {
+  return (b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!;
+}
+
+/** b[i..i+len) = the first `len` (<= 16) bytes of the words w0..w3, big-endian. */
+function st(b: Uint8Array, i: number, len: number, w0: number, w1: number, w2: number, w3: number): void {
+  if (len === 16) {
+    b[i] = w0 >>> 24; b[i + 1] = w0 >>> 16; b[i + 2] = w0 >>> 8; b[i + 3] = w0;
+    b[i + 4] = w1 >>> 24; b[i + 5] = w1 >>> 16; b[i + 6] = w1 >>> 8; b[i + 7] = w1;
+    b[i + 8] = w2 >>> 24; b[i + 9] = w2 >>> 16; b[i + 10] = w2 >>> 8; b[i + 11] = w2;
+    b[i + 12] = w3 >>> 24; b[i + 13] = w3 >>> 16; b[i + 14] = w3 >>> 8; b[i + 15] = w3;
+    return;
+  }
+  for (let j = 0; j < len; j++) {
+    const w = j < 4 ? w0 : j < 8 ? w1 : j < 12 ? w2 : w3;
+    b[i + j] = w >>> (24 - 8 * (j & 3));
+  }
+}
 
 export class AesCcm {
   private readonly mac = MAC;
   private readonly ctr = CTR;
-  private readonly ks = KS;
   private readonly s0 = S0;
   /** The round keys of this call (set by start()). */
   private k: AesKey | null = null;
@@ -42,16 +64,28 @@ export class AesCcm {
   sealTo(nonce: Uint8Array, aad: Uint8Array, pt: Uint8Array, out: Uint8Array, off: number): number {
     const n = pt.length;
     this.start(nonce, aad, n);
-    const { mac, ctr, ks } = this;
     const k = this.k!;
+    const o = AES_OUT;
+    const mac = this.mac, ctr = this.ctr;
+    let m0 = ld(mac, 0), m1 = ld(mac, 4), m2 = ld(mac, 8), m3 = ld(mac, 12);
+    const c0 = ld(ctr, 0), c1 = ld(ctr, 4), c2 = ld(ctr, 8), c3 = ld(ctr, 12); // A_0: counter bytes 0
     for (let pos = 0, i = 1; pos < n; pos += 16, i++) {
-      const len = Math.min(16, n - pos);
-      for (let j = 0; j < len; j++) mac[j] = mac[j]! ^ pt[pos + j]!;
-      aesEncryptBlock(k, mac, mac);
-      this.counter(i);
-      aesEncryptBlock(k, ctr, ks);
-      for (let j = 0; j < len; j++) out[off + pos + j] = pt[pos + j]! ^ ks[j]!;
+      const len = n - pos >= 16 ? 16 : n - pos;
+      let src = pt, at = pos;
+      if (len < 16) {
+        PAD.fill(0);
+        for (let j = 0; j < len; j++) PAD[j] = pt[pos + j]!;
+        src = PAD;
+        at = 0;
+      }
+      // every plaintext word is read before its ciphertext is written (out may alias pt)
+      const p0 = ld(src, at), p1 = ld(src, at + 4), p2 = ld(src, at + 8), p3 = ld(src, at + 12);
+      aesEncryptWords(k, m0 ^ p0, m1 ^ p1, m2 ^ p2, m3 ^ p3);
+      m0 = o[0]!; m1 = o[1]!; m2 = o[2]!; m3 = o[3]!;
+      aesEncryptWords(k, c0, c1, c2, c3 | i); // the counter fits the last q >= 2 bytes (start() checked n)
+      st(out, off + pos, len, p0 ^ o[0]!, p1 ^ o[1]!, p2 ^ o[2]!, p3 ^ o[3]!);
     }
+    st(mac, 0, 16, m0, m1, m2, m3);
     const s0 = this.s0;
     for (let j = 0; j < this.tagLength; j++) out[off + n + j] = mac[j]! ^ s0[j]!;
     return n + this.tagLength;
@@ -69,20 +103,31 @@ export class AesCcm {
     if (ct.length < t) return null;
     const n = ct.length - t;
     if (!this.start(nonce, aad, n)) return null;
-    const { mac, ctr, ks } = this;
     const k = this.k!;
+    const o = AES_OUT;
+    const mac = this.mac, ctr = this.ctr;
+    let m0 = ld(mac, 0), m1 = ld(mac, 4), m2 = ld(mac, 8), m3 = ld(mac, 12);
+    const c0 = ld(ctr, 0), c1 = ld(ctr, 4), c2 = ld(ctr, 8), c3 = ld(ctr, 12);
     const pt = new Uint8Array(n);
     for (let pos = 0, i = 1; pos < n; pos += 16, i++) {
-      const len = Math.min(16, n - pos);
-      this.counter(i);
-      aesEncryptBlock(k, ctr, ks);
-      for (let j = 0; j < len; j++) {
-        const p = ct[pos + j]! ^ ks[j]!;
-        pt[pos + j] = p;
-        mac[j] = mac[j]! ^ p;
+      aesEncryptWords(k, c0, c1, c2, c3 | i);
+      let e0: number, e1: number, e2: number, e3: number;
+      if (n - pos >= 16) {
+        e0 = ld(ct, pos) ^ o[0]!; e1 = ld(ct, pos + 4) ^ o[1]!; e2 = ld(ct, pos + 8) ^ o[2]!; e3 = ld(ct, pos + 12) ^ o[3]!;
+        st(pt, pos, 16, e0, e1, e2, e3);
+      } else {
+        // a short last block: its plaintext, zero padded, goes into the MAC
+        const len = n - pos;
+        PAD.fill(0);
+        for (let j = 0; j < len; j++) PAD[j] = ct[pos + j]!;
+        st(PAD, 0, len, ld(PAD, 0) ^ o[0]!, ld(PAD, 4) ^ o[1]!, ld(PAD, 8) ^ o[2]!, ld(PAD, 12) ^ o[3]!);
+        for (let j = 0; j < len; j++) pt[pos + j] = PAD[j]!;
+        e0 = ld(PAD, 0); e1 = ld(PAD, 4); e2 = ld(PAD, 8); e3 = ld(PAD, 12);
       }
-      aesEncryptBlock(k, mac, mac);
+      aesEncryptWords(k, m0 ^ e0, m1 ^ e1, m2 ^ e2, m3 ^ e3);
+      m0 = o[0]!; m1 = o[1]!; m2 = o[2]!; m3 = o[3]!;
     }
+    st(mac, 0, 16, m0, m1, m2, m3);
     const s0 = this.s0;
     let diff = 0;
     for (let j = 0; j < t; j++) diff |= mac[j]! ^ s0[j]! ^ ct[n + j]!;
