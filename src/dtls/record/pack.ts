@@ -151,13 +151,14 @@ export class PackReader {
     return this.take(len);
   }
   str(): string {
-    // a new flat string: a slice could keep the whole packed string alive
+    // A slice of the packed string (V8 makes a sliced string, no copy, from 13 characters on). It keeps the packed
+    // string (a few hundred bytes) alive while the woken connection holds it: until the connection sleeps again,
+    // when the field is copied into the new packed string. A copy here cost ~3 % of a dormant fleet's wall time.
     const n = this.uint();
     if (this.pos + n > this.s.length) throw new PackError('packed state truncated');
-    room(0, n);
-    for (let i = 0; i < n; i++) scratch[i] = this.s.charCodeAt(this.pos + i);
+    const v = this.s.substring(this.pos, this.pos + n);
     this.pos += n;
-    return scratch.toString('latin1', 0, n);
+    return v;
   }
   /** True once every field was read. */
   get done(): boolean {
