@@ -16,6 +16,46 @@ function mix64(z: bigint): bigint {
   return z ^ (z >> 31n);
 }
 
+// mix64 on a 64-bit value held as two unsigned 32-bit halves (hi, lo), result in W_HI / W_LO: the same function
+// without BigInts (a fleet derives ~3 streams per device, 10^6 devices; the BigInt form allocated ~4 KB per device).
+// Checked against mix64 in test/sim/random.test.ts.
+let W_HI = 0;
+let W_LO = 0;
+
+/** (hi, lo) * (bh, bl) mod 2^64 into W_HI / W_LO (all unsigned 32-bit halves). */
+function mul64(hi: number, lo: number, bh: number, bl: number): void {
+  // lo * bl as a full 64-bit product from 16-bit pieces (each partial product < 2^32: exact in a double)
+  const a0 = lo & 0xffff, a1 = lo >>> 16, b0 = bl & 0xffff, b1 = bl >>> 16;
+  const mid = a0 * b1 + a1 * b0; // < 2^33
+  const t = a0 * b0 + (mid % 65536) * 65536; // < 2^33
+  const carry = Math.floor(t / 4294967296);
+  const hiLL = a1 * b1 + Math.floor(mid / 65536) + carry;
+  W_LO = t >>> 0;
+  W_HI = (hiLL + Math.imul(hi, bl) + Math.imul(lo, bh)) >>> 0;
+}
+
+function mix64Words(hi: number, lo: number): void {
+  // z ^= z >> 30; z *= 0xbf58476d1ce4e5b9
+  lo = (lo ^ ((lo >>> 30) | (hi << 2))) >>> 0;
+  hi = (hi ^ (hi >>> 30)) >>> 0;
+  mul64(hi, lo, 0xbf58476d, 0x1ce4e5b9);
+  hi = W_HI; lo = W_LO;
+  // z ^= z >> 27; z *= 0x94d049bb133111eb
+  lo = (lo ^ ((lo >>> 27) | (hi << 5))) >>> 0;
+  hi = (hi ^ (hi >>> 27)) >>> 0;
+  mul64(hi, lo, 0x94d049bb, 0x133111eb);
+  hi = W_HI; lo = W_LO;
+  // z ^= z >> 31
+  W_LO = (lo ^ ((lo >>> 31) | (hi << 1))) >>> 0;
+  W_HI = (hi ^ (hi >>> 31)) >>> 0;
+}
+
+/** mix64 through the 32-bit form (tests: must equal mix64). */
+export function mix64ByWords(z: bigint): bigint {
+  mix64Words(Number((z >> 32n) & 0xffffffffn), Number(z & 0xffffffffn));
+  return (BigInt(W_HI) << 32n) | BigInt(W_LO);
+}
+
 const UTF8 = new TextEncoder();
 
 /**
@@ -25,6 +65,12 @@ const UTF8 = new TextEncoder();
  * Checked against the BigInt definition in test/sim/random.test.ts.
  */
 export function fnv1a64(s: string): bigint {
+  fnvWords(s);
+  return (BigInt(W_HI) << 32n) | BigInt(W_LO);
+}
+
+/** fnv1a64(s) into W_HI / W_LO. */
+function fnvWords(s: string): void {
   let h0 = 0x2325, h1 = 0x8422, h2 = 0x9ce4, h3 = 0xcbf2;
   let ascii = true;
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) { ascii = false; break; }
@@ -41,7 +87,8 @@ export function fnv1a64(s: string): bigint {
     h2 = t2 & 0xffff;
     h3 = t3 & 0xffff;
   }
-  return (BigInt((h3 << 16 | h2) >>> 0) << 32n) | BigInt((h1 << 16 | h0) >>> 0);
+  W_HI = (h3 << 16 | h2) >>> 0;
+  W_LO = (h1 << 16 | h0) >>> 0;
 }
 
 export type Seed = number | bigint | string;
@@ -65,6 +112,8 @@ const TWO_PI = 2 * Math.PI;
 /** Key and name of every leaf stream (RngStream.deriveLeaf); no real key is negative. */
 const LEAF_KEY = -1n;
 const LEAF_NAME = '(leaf)';
+/** Token of the RngStream constructor's unseeded form (deriveLeaf only). */
+const UNSEEDED: unique symbol = Symbol('unseeded');
 
 /** One independent random stream (xoshiro128**). */
 export class RngStream {
@@ -78,19 +127,38 @@ export class RngStream {
   private spare = NaN; // second Box-Muller variate
   private children: Map<string, RngStream> | null = null;
 
-  /** `leaf`: keep neither key nor name (deriveLeaf). */
-  constructor(key: bigint, name = '', leaf = false) {
+  /** The key's halves (unsigned 32-bit), for deriving sub-streams without BigInts. */
+  private readonly khi: number;
+  private readonly klo: number;
+
+  /** `leaf`: keep neither key nor name (deriveLeaf). `unseeded` (module-private): a leaf whose state deriveLeaf
+   *  sets itself (the key is then ignored). */
+  constructor(key: bigint, name = '', leaf = false, unseeded?: typeof UNSEEDED) {
+    if (unseeded === UNSEEDED) {
+      this.key = LEAF_KEY;
+      this.name = LEAF_NAME;
+      this.khi = 0;
+      this.klo = 0;
+      return;
+    }
     key &= M64;
     this.key = leaf ? LEAF_KEY : key;
     this.name = leaf ? LEAF_NAME : name;
-    let x = key;
-    const words: number[] = [];
+    this.khi = Number(key >> 32n);
+    this.klo = Number(key & 0xffffffffn);
+    this.seedState(this.khi, this.klo);
+  }
+
+  /** The xoshiro128** state from the key (hi, lo): two splitmix64 steps (x += 0x9e3779b97f4a7c15, mix64(x)), each
+   *  giving two state words, low half first. */
+  private seedState(hi: number, lo: number): void {
     for (let i = 0; i < 2; i++) {
-      x = (x + 0x9e3779b97f4a7c15n) & M64;
-      const z = mix64(x);
-      words.push(Number(z & 0xffffffffn) | 0, Number(z >> 32n) | 0);
+      const l = lo + 0x7f4a7c15;
+      lo = l >>> 0;
+      hi = (hi + 0x9e3779b9 + (l >= 4294967296 ? 1 : 0)) >>> 0;
+      mix64Words(hi, lo);
+      if (i === 0) { this.a = W_LO | 0; this.b = W_HI | 0; } else { this.c = W_LO | 0; this.d = W_HI | 0; }
     }
-    [this.a, this.b, this.c, this.d] = words;
     if ((this.a | this.b | this.c | this.d) === 0) this.d = 1; // all-zero state is the one forbidden state
   }
 
@@ -225,7 +293,12 @@ export class RngStream {
    *  stream() and derive() on it throw. */
   deriveLeaf(name: string): RngStream {
     if (this.key === LEAF_KEY) throw new RangeError('a leaf stream (deriveLeaf) has no sub-streams');
-    return new RngStream(mix64(this.key ^ fnv1a64(name)), '', true);
+    // mix64(key ^ fnv1a64(name)) in 32-bit halves: no BigInt per device
+    fnvWords(name);
+    mix64Words((this.khi ^ W_HI) >>> 0, (this.klo ^ W_LO) >>> 0);
+    const s = new RngStream(0n, '', true, UNSEEDED);
+    s.seedState(W_HI, W_LO);
+    return s;
   }
 }
 
