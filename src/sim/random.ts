@@ -8,105 +8,9 @@
 // Floats: next() = 53 random bits / 2^53 in [0, 1). Distributions use Math.log/exp/sqrt/cos; V8 implements these
 // with its own fdlibm port, so results are identical across platforms for a given Node version.
 
-const M64 = (1n << 64n) - 1n;
+import { H64, M64, fnvWords, key64, mix64Words, seedTo64, type Seed } from './hash64.ts';
 
-function mix64(z: bigint): bigint {
-  z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & M64;
-  z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & M64;
-  return z ^ (z >> 31n);
-}
-
-// mix64 on a 64-bit value held as two unsigned 32-bit halves (hi, lo), result in W_HI / W_LO: the same function
-// without BigInts (a fleet derives ~3 streams per device, 10^6 devices; the BigInt form allocated ~4 KB per device).
-// Checked against mix64 in test/sim/random.test.ts.
-let W_HI = 0;
-let W_LO = 0;
-
-/** (hi, lo) * (bh, bl) mod 2^64 into W_HI / W_LO (all unsigned 32-bit halves). */
-function mul64(hi: number, lo: number, bh: number, bl: number): void {
-  // lo * bl as a full 64-bit product from 16-bit pieces (each partial product < 2^32: exact in a double)
-  const a0 = lo & 0xffff, a1 = lo >>> 16, b0 = bl & 0xffff, b1 = bl >>> 16;
-  const mid = a0 * b1 + a1 * b0; // < 2^33
-  const t = a0 * b0 + (mid % 65536) * 65536; // < 2^33
-  const carry = Math.floor(t / 4294967296);
-  const hiLL = a1 * b1 + Math.floor(mid / 65536) + carry;
-  W_LO = t >>> 0;
-  W_HI = (hiLL + Math.imul(hi, bl) + Math.imul(lo, bh)) >>> 0;
-}
-
-function mix64Words(hi: number, lo: number): void {
-  // z ^= z >> 30; z *= 0xbf58476d1ce4e5b9
-  lo = (lo ^ ((lo >>> 30) | (hi << 2))) >>> 0;
-  hi = (hi ^ (hi >>> 30)) >>> 0;
-  mul64(hi, lo, 0xbf58476d, 0x1ce4e5b9);
-  hi = W_HI; lo = W_LO;
-  // z ^= z >> 27; z *= 0x94d049bb133111eb
-  lo = (lo ^ ((lo >>> 27) | (hi << 5))) >>> 0;
-  hi = (hi ^ (hi >>> 27)) >>> 0;
-  mul64(hi, lo, 0x94d049bb, 0x133111eb);
-  hi = W_HI; lo = W_LO;
-  // z ^= z >> 31
-  W_LO = (lo ^ ((lo >>> 31) | (hi << 1))) >>> 0;
-  W_HI = (hi ^ (hi >>> 31)) >>> 0;
-}
-
-/** mix64 through the 32-bit form (tests: must equal mix64). */
-export function mix64ByWords(z: bigint): bigint {
-  mix64Words(Number((z >> 32n) & 0xffffffffn), Number(z & 0xffffffffn));
-  return (BigInt(W_HI) << 32n) | BigInt(W_LO);
-}
-
-const UTF8 = new TextEncoder();
-
-/**
- * FNV-1a, 64-bit, over the UTF-8 bytes of `s`. The state is four 16-bit limbs (h0 least significant) in plain
- * numbers, one BigInt made at the end: a client's streams are derived when it starts, ~10^6 names in a fleet run,
- * and the BigInt loop was ~1 % of it. h x 0x100000001b3 = h x 0x1b3 + (h << 40), 40 = 2 limbs + 8 bits.
- * Checked against the BigInt definition in test/sim/random.test.ts.
- */
-export function fnv1a64(s: string): bigint {
-  fnvWords(s);
-  return (BigInt(W_HI) << 32n) | BigInt(W_LO);
-}
-
-/** fnv1a64(s) into W_HI / W_LO. */
-function fnvWords(s: string): void {
-  let h0 = 0x2325, h1 = 0x8422, h2 = 0x9ce4, h3 = 0xcbf2;
-  let ascii = true;
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) { ascii = false; break; }
-  const bytes = ascii ? undefined : UTF8.encode(s);
-  const n = bytes === undefined ? s.length : bytes.length;
-  for (let i = 0; i < n; i++) {
-    h0 ^= bytes === undefined ? s.charCodeAt(i) : bytes[i]!;
-    const t0 = h0 * 0x1b3;
-    const t1 = h1 * 0x1b3 + (t0 >>> 16);
-    const t2 = h2 * 0x1b3 + (h0 << 8) + (t1 >>> 16);
-    const t3 = h3 * 0x1b3 + (h1 << 8) + (t2 >>> 16);
-    h0 = t0 & 0xffff;
-    h1 = t1 & 0xffff;
-    h2 = t2 & 0xffff;
-    h3 = t3 & 0xffff;
-  }
-  W_HI = (h3 << 16 | h2) >>> 0;
-  W_LO = (h1 << 16 | h0) >>> 0;
-}
-
-export type Seed = number | bigint | string;
-
-function seedTo64(seed: Seed): bigint {
-  if (typeof seed === 'bigint') {
-    if (seed < 0n) throw new RangeError('seed must be >= 0');
-    return seed & M64;
-  }
-  if (typeof seed === 'number') {
-    if (!Number.isSafeInteger(seed) || seed < 0) {
-      throw new RangeError(`seed must be a non-negative safe integer, got ${seed}`);
-    }
-    return BigInt(seed);
-  }
-  if (typeof seed === 'string') return fnv1a64(seed);
-  throw new RangeError('seed must be a number, bigint or string');
-}
+export { fnv1a64, type Seed } from './hash64.ts';
 
 const TWO_PI = 2 * Math.PI;
 /** Key and name of every leaf stream (RngStream.deriveLeaf); no real key is negative. */
@@ -127,26 +31,18 @@ export class RngStream {
   private spare = NaN; // second Box-Muller variate
   private children: Map<string, RngStream> | null = null;
 
-  /** The key's halves (unsigned 32-bit), for deriving sub-streams without BigInts. */
-  private readonly khi: number;
-  private readonly klo: number;
-
   /** `leaf`: keep neither key nor name (deriveLeaf). `unseeded` (module-private): a leaf whose state deriveLeaf
    *  sets itself (the key is then ignored). */
   constructor(key: bigint, name = '', leaf = false, unseeded?: typeof UNSEEDED) {
     if (unseeded === UNSEEDED) {
       this.key = LEAF_KEY;
       this.name = LEAF_NAME;
-      this.khi = 0;
-      this.klo = 0;
       return;
     }
     key &= M64;
     this.key = leaf ? LEAF_KEY : key;
     this.name = leaf ? LEAF_NAME : name;
-    this.khi = Number(key >> 32n);
-    this.klo = Number(key & 0xffffffffn);
-    this.seedState(this.khi, this.klo);
+    this.seedState(Number(key >> 32n), Number(key & 0xffffffffn));
   }
 
   /** The xoshiro128** state from the key (hi, lo): two splitmix64 steps (x += 0x9e3779b97f4a7c15, mix64(x)), each
@@ -157,7 +53,7 @@ export class RngStream {
       lo = l >>> 0;
       hi = (hi + 0x9e3779b9 + (l >= 4294967296 ? 1 : 0)) >>> 0;
       mix64Words(hi, lo);
-      if (i === 0) { this.a = W_LO | 0; this.b = W_HI | 0; } else { this.c = W_LO | 0; this.d = W_HI | 0; }
+      if (i === 0) { this.a = H64[1]! | 0; this.b = H64[0]! | 0; } else { this.c = H64[1]! | 0; this.d = H64[0]! | 0; }
     }
     if ((this.a | this.b | this.c | this.d) === 0) this.d = 1; // all-zero state is the one forbidden state
   }
@@ -285,7 +181,7 @@ export class RngStream {
    *  caller must not derive the same name twice and expect one shared state. */
   derive(name: string): RngStream {
     if (this.key === LEAF_KEY) throw new RangeError('a leaf stream (deriveLeaf) has no sub-streams');
-    return new RngStream(mix64(this.key ^ fnv1a64(name)), this.name === '' ? name : `${this.name}/${name}`);
+    return new RngStream(this.childKey(name), this.name === '' ? name : `${this.name}/${name}`);
   }
 
   /** derive(name) for a stream nothing derives from (a simulated client's own streams, 10^6 of them at once in a
@@ -293,12 +189,26 @@ export class RngStream {
    *  stream() and derive() on it throw. */
   deriveLeaf(name: string): RngStream {
     if (this.key === LEAF_KEY) throw new RangeError('a leaf stream (deriveLeaf) has no sub-streams');
-    // mix64(key ^ fnv1a64(name)) in 32-bit halves: no BigInt per device
-    fnvWords(name);
-    mix64Words((this.khi ^ W_HI) >>> 0, (this.klo ^ W_LO) >>> 0);
+    this.childWords(name);
     const s = new RngStream(0n, '', true, UNSEEDED);
-    s.seedState(W_HI, W_LO);
+    s.seedState(H64[0]!, H64[1]!);
     return s;
+  }
+
+  /** The key of sub-stream `name`, mix64(key XOR fnv1a64(name)), into H64 (32-bit halves: no BigInt arithmetic
+   *  beyond splitting this key, once per derivation). */
+  private childWords(name: string): void {
+    const key = this.key;
+    const hi = Number(key >> 32n);
+    const lo = Number(key & 0xffffffffn);
+    fnvWords(name);
+    mix64Words((hi ^ H64[0]!) >>> 0, (lo ^ H64[1]!) >>> 0);
+  }
+
+  /** childWords as a BigInt key. */
+  private childKey(name: string): bigint {
+    this.childWords(name);
+    return key64();
   }
 }
 
@@ -310,7 +220,9 @@ function rotl(x: number, k: number): number {
 export class Rng extends RngStream {
   readonly seed: Seed;
   constructor(seed: Seed = 0) {
-    super(mix64(seedTo64(seed)));
+    const k = seedTo64(seed);
+    mix64Words(Number(k >> 32n), Number(k & 0xffffffffn));
+    super(key64());
     this.seed = seed;
   }
 }
