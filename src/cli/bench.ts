@@ -25,4 +25,14 @@ if (typeof mod.run !== 'function') {
   process.stderr.write(`${name} is not a benchmark; usage: npm run bench -- <${available.join('|')}> [--json]\n`);
   process.exit(2);
 }
-await mod.run({ json, args: args.filter((a) => a !== name && a !== '--json') });
+try {
+  await mod.run({ json, args: args.filter((a) => a !== name && a !== '--json') });
+} catch (e) {
+  // bad input the user can fix (a broken scenario, an impossible --set): the message names file:line:col and the
+  // field, as `npm run sim` prints it, without a stack trace; exit status 2
+  if (e instanceof Error && (e.name === 'ConfigError' || e.name === 'InputError')) {
+    process.stderr.write(`${e.message}\n`);
+    process.exit(2);
+  }
+  throw e;
+}

@@ -3,6 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { dirname, join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { run, targetsFor } from '../../src/cli/bench/sim.ts';
 
@@ -99,6 +100,18 @@ test('targets: the fleet\'s (issue 14) for iot-fleet at 10^6 devices only', () =
   assert.equal(targetsFor('iot-fleet', 1e6), { kind: 'fleet', command_wall_s: 900, peak_rss_bytes: 8 * 2 ** 30, heap_per_live_connection: 4096 });
   assert.is(targetsFor('iot-fleet', 1e5).kind, 'sim');
   assert.is(targetsFor('10k-clients', 1e4).kind, 'sim');
+});
+
+test('bad input: an impossible --set or a missing scenario is one line naming the field, exit status 2, no stack trace', () => {
+  const cli = (...a: string[]) => spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/bench.ts'), 'sim', ...a], { cwd: root, encoding: 'utf8' });
+  const bad = cli('--scenario', 'scenarios/iot-fleet.yaml', '--clients', '10', '--set', 'sim.end_ms=400');
+  assert.is(bad.status, 2);
+  assert.is(bad.stderr.trim(), 'override "sim.end_ms=400" sim.end_ms: must be > warmup_ms (10500)');
+  assert.is(bad.stdout, '');
+  const missing = cli('--scenario', 'scenarios/no-such-file.yaml');
+  assert.is(missing.status, 2);
+  assert.match(missing.stderr, /^scenarios\/no-such-file\.yaml: cannot read scenario file/);
+  assert.not.match(missing.stderr, /\n\s+at /);
 });
 
 test.run();
