@@ -18,7 +18,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { createProvider } from '../dtls/index.ts';
 import { loadCredential } from '../dtls/cert/index.ts';
-import { cryptoRandom, parseIntOpt } from './demo-common.ts';
+import { cryptoRandom, parseIntOpt, readText } from './demo-common.ts';
 import { cpuMs, makeTimer, measureMicro, type MicroResults } from './calibrate/micro.ts';
 import { type HostFacts, type SocketResults, WAKEUP_LINGER, renderHostModel } from './calibrate/render.ts';
 import { FitError, certPaths, fitServer, measureServer } from './calibrate/server.ts';
@@ -89,11 +89,17 @@ export async function main(argv: string[], out = (s: string) => void process.std
     .exitOverride()
     .configureOutput({ writeErr: (s) => err(s), writeOut: (s) => out(s) });
   let o: Opts;
+  let reps: number;
+  let certPem: string;
+  let keyPem: string;
   try {
     program.parse(argv, { from: 'user' });
     o = program.opts<Opts>();
     if (o.crypto !== 'node' && o.crypto !== 'noble') throw new Error('--crypto must be node or noble');
     if (o.priority !== 'fifo' && o.priority !== 'nice' && o.priority !== 'none') throw new Error('--priority must be fifo, nice or none');
+    reps = parseIntOpt(o.reps, '--reps', 1, 50); // checked before anything is measured
+    certPem = readText(o.cert, 'certificate');
+    keyPem = readText(o.key, 'private key');
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     err(`calibrate: ${(e as Error).message}\n`);
@@ -101,7 +107,7 @@ export async function main(argv: string[], out = (s: string) => void process.std
   }
   const crypto = o.crypto as 'node' | 'noble';
   const provider = createProvider(crypto, cryptoRandom);
-  const cred = loadCredential(readFileSync(o.cert, 'utf8'), readFileSync(o.key, 'utf8'), provider);
+  const cred = loadCredential(certPem, keyPem, provider);
   if (!cred.ok) {
     err(`calibrate: credential: ${cred.reason}: ${cred.detail}\n`);
     return 2;
@@ -119,7 +125,7 @@ export async function main(argv: string[], out = (s: string) => void process.std
   const facts: HostFacts = { cpuModel: cpu.model, clockGhz: cpu.ghz, node: process.version, crypto, date: new Date().toISOString(), command: `npm run calibrate -- ${argv.join(' ')}`.trim() };
   err(`calibrate: the real demo server under light loads (server on core 0, generator on core 1, priority ${prio.priority})...\n`);
   const paths = certPaths(ROOT);
-  const server = await measureServer(ROOT, crypto, { reps: parseIntOpt(o.reps, '--reps', 1, 50), log: (s) => err(`calibrate: ${s}\n`), cert: o.cert, key: o.key, ca: paths.ca, priority: prio.priority, asleepUs: WAKEUP_LINGER.us });
+  const server = await measureServer(ROOT, crypto, { reps, log: (s) => err(`calibrate: ${s}\n`), cert: o.cert, key: o.key, ca: paths.ca, priority: prio.priority, asleepUs: WAKEUP_LINGER.us });
   let fit;
   try {
     fit = fitServer(server);

@@ -2,6 +2,7 @@
 // model's protocol figures (by hand), the kernel counters' parsing, the rendered model validates against the model
 // schema, and the shipped calibrated model (models/host.yaml) runs every shipped scenario.
 import { test } from 'uvu';
+import { main as calibrateMain } from '../../src/cli/calibrate.ts';
 import * as assert from 'uvu/assert';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -169,6 +170,20 @@ test('models/host.yaml (shipped calibration) validates and runs every shipped sc
     assert.ok(r.summary.handshakes.completed > 0, `${f}: no handshake completed on the host model`);
     const cpu = r.blocks.find((b) => b.name === 'cpu')!;
     assert.ok(cpu.utilization > 0, `${f}: host cpu idle`);
+  }
+});
+
+test('bad options are refused before anything is measured: exit status 2, one line', async () => {
+  for (const [args, msg] of [
+    [['--reps', '-3'], 'calibrate: --reps must be an integer in [1, 50]\n'],
+    [['--reps', 'x'], 'calibrate: --reps must be an integer in [1, 50]\n'],
+    [['--cert', '/nonexistent/cert.pem'], /^calibrate: cannot read certificate \/nonexistent\/cert\.pem: ENOENT/],
+  ] as const) {
+    let err = '';
+    const code = await calibrateMain([...args], () => {}, (s: string) => { err += s; });
+    assert.is(code, 2, args.join(' '));
+    if (typeof msg === 'string') assert.is(err, msg);
+    else assert.match(err, msg);
   }
 });
 
