@@ -19,14 +19,14 @@ import type { CloseReason, ConnectionState, EndpointEvent, EndpointStats, EventQ
 import type { OutMessage, Flights } from './flights.ts';
 import { onPostHandshake } from './post-handshake.ts';
 import type { Reassembly } from './reassembly.ts';
-import { type OpenedRecord, type RecordIO, countDrop } from './records.ts';
+import { NO_DROPS, type OpenedRecord, type RecordIO, countDrop } from './records.ts';
 
 export abstract class ConnectionCore {
   readonly role: 'client' | 'server';
   state: ConnectionState = 'idle';
   readonly stats: EndpointStats = {
     datagramsSent: 0, datagramsReceived: 0, bytesSent: 0, bytesReceived: 0, recordsSent: 0, recordsReceived: 0,
-    handshakeMessagesSent: 0, handshakeMessagesReceived: 0, retransmissions: 0, timeouts: 0, acksSent: 0, acksReceived: 0, drops: 0, dropsByReason: {},
+    handshakeMessagesSent: 0, handshakeMessagesReceived: 0, retransmissions: 0, timeouts: 0, acksSent: 0, acksReceived: 0, drops: 0, dropsByReason: NO_DROPS,
   };
   /** Called for each datagram to send (when set); otherwise datagrams queue for pollTransmit(). The second
    *  argument is this connection (so that one sink can serve many connections without a closure each). */
