@@ -28,7 +28,10 @@ export class RngStream {
   private b = 0;
   private c = 0;
   private d = 0;
-  private spare = NaN; // second Box-Muller variate
+  // The second Box-Muller variate, valid while hasSpare. Starts as the small integer 0, not NaN: a field holding a
+  // double is boxed (16 B more per stream), and a stream that never draws a normal (10^6 device streams) never needs it.
+  private spare = 0;
+  private hasSpare = false;
   private children: Map<string, RngStream> | null = null;
 
   /** `leaf`: keep neither key nor name (deriveLeaf). `unseeded` (module-private): a leaf whose state deriveLeaf
@@ -119,15 +122,17 @@ export class RngStream {
 
   /** Normal (Box-Muller; the second variate of each pair is kept for the next call). */
   normal(mean = 0, sd = 1): number {
-    let z = this.spare;
-    if (z === z) {
-      this.spare = NaN;
+    let z: number;
+    if (this.hasSpare) {
+      z = this.spare;
+      this.hasSpare = false;
     } else {
       const u1 = 1 - this.next(); // (0, 1]
       const u2 = this.next();
       const rad = Math.sqrt(-2 * Math.log(u1));
       z = rad * Math.cos(TWO_PI * u2);
       this.spare = rad * Math.sin(TWO_PI * u2);
+      this.hasSpare = true;
     }
     return mean + sd * z;
   }

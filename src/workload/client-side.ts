@@ -134,7 +134,7 @@ export class ClientSide {
     const t = this.ctx.sendTimes.add(k.now);
     if (k.now >= this.ctx.warmupPs) this.acc.recordSent(k.now, c.i);
     c.sent++;
-    c.size = sizeSampler(this.ctx.traffic, c.traffic);
+    c.size = sizeSampler(this.ctx.traffic, c);
     return makePayload(t, recordSize(c.size()));
   }
 
@@ -301,7 +301,7 @@ export class ClientSide {
       return;
     }
     c.toSend = planned;
-    if (c.sent === 0) c.size = sizeSampler(traffic, c.traffic);
+    if (c.sent === 0) c.size = sizeSampler(traffic, c);
     c.expected = traffic.direction === 'echo' && Number.isFinite(planned) ? planned : 0;
     if (traffic.duration_ms !== undefined) c.sendUntil = this.k.now + fromMs(traffic.duration_ms);
     this.sendNext(c);
@@ -312,7 +312,7 @@ export class ClientSide {
     const k = this.k;
     const traffic = this.ctx.traffic;
     if (this.fleet !== undefined && this.fleet.holdsRecord(c, k.now)) {
-      afterGap(k, traffic, c.traffic, this.ctx.endPs, this.sendNextFn, c); // between associations (fleet.ts): not sent
+      afterGap(k, traffic, c, this.ctx.endPs, this.sendNextFn, c); // between associations (fleet.ts): not sent
       return;
     }
     if (c.done || !c.ep || !c.ep.isConnected) {
@@ -338,7 +338,7 @@ export class ClientSide {
     // no echo to wait for: the exchange is over (dormancy.ts)
     if (this.ctx.dormancy !== undefined && traffic.direction !== 'echo') this.ctx.dormancy.idle(c.ep);
     if (this.fleet !== undefined) this.fleet.sent(c, k.now);
-    afterGap(k, traffic, c.traffic, this.ctx.endPs, this.sendNextFn, c);
+    afterGap(k, traffic, c, this.ctx.endPs, this.sendNextFn, c);
   }
 
   // ---- fleets (fleet.ts)

@@ -47,8 +47,9 @@ export class NetworkModel {
   }
 
   /** True if this datagram is lost (draws from the client's network stream). */
-  drop(s: RngStream): boolean {
-    if (this.cfg.loss > 0 && s.next() < this.cfg.loss) {
+  drop(m: { readonly net: RngStream }): boolean {
+    // the member's stream is asked for only with loss (population.ts Member: derived on first use)
+    if (this.cfg.loss > 0 && m.net.next() < this.cfg.loss) {
       this.lost++;
       return true;
     }

@@ -2,7 +2,7 @@
 // (udp.ts): who the clients are, when they arrive, which streams drive their network and traffic, how many records
 // they exchange, how large each record is and how far apart they are. The baseline compares like with like only
 // while both draw these from the same code and the same named random streams.
-import { fromMs, makeSampler, PS_PER_S, type EventFn, type Kernel, type Ps, type Rng, type RngStream, type Sampler } from '../sim/index.ts';
+import { fromMs, makeSampler, PS_PER_S, Rng, type EventFn, type Kernel, type Ps, type RngStream, type Sampler } from '../sim/index.ts';
 import type { Arrival, TrafficConfig } from './config/index.ts';
 import type { LinkState, NetworkModel } from './network.ts';
 
@@ -53,10 +53,9 @@ export function arrivalTimes(a: Arrival, count: number, root: Rng): Ps[] {
  * link (its own `upFree` / `downFree`: a LinkState) and a processing queue (`busy`: the time the client's processor
  * is free again). Kept small: 10^6 of them live at once in a device fleet (docs/simulation.md "Memory per connection").
  */
-export class Member implements LinkState {
-  readonly net: RngStream;
-  /** Record sizes and gaps of the member's traffic (both directions: the server's download to it too). */
-  readonly traffic: RngStream;
+export class Member implements LinkState, Streams {
+  private netStream: RngStream | undefined = undefined;
+  private trafficStream: RngStream | undefined = undefined;
   upFree: Ps = 0;
   downFree: Ps = 0;
   busy: Ps = 0;
@@ -64,10 +63,19 @@ export class Member implements LinkState {
   private sampler: (() => Ps) | undefined = undefined;
 
   /** `start`: when the member starts; a resuming client (resumption.ts) moves it to each new session's start. */
-  constructor(readonly i: number, public start: Ps, root: Rng, private readonly network: NetworkModel) {
-    // derived, not cached on the root: the streams live and die with the member (same draws as root.stream)
-    this.net = root.deriveLeaf(`net/${i}`);
-    this.traffic = root.deriveLeaf(`traffic/${i}`);
+  constructor(readonly i: number, public start: Ps, private readonly root: Rng, private readonly network: NetworkModel) {}
+
+  // Derived on first draw, not cached on the root: the streams live and die with the member and give the same draws
+  // as root.stream (a derivation depends on the root's key and the name only, not on when it is made). A fleet of
+  // constant sizes, gaps and delays without loss never draws from either: ~200 B less per member (two streams).
+  /** Loss draws and one-way delays of the member's datagrams. */
+  get net(): RngStream {
+    return (this.netStream ??= this.root.deriveLeaf(`net/${this.i}`));
+  }
+
+  /** Record sizes and gaps of the member's traffic (both directions: the server's download to it too). */
+  get traffic(): RngStream {
+    return (this.trafficStream ??= this.root.deriveLeaf(`traffic/${this.i}`));
   }
 
   /** One-way network delay, ps (draws from `net` unless the delay is constant). */
@@ -76,6 +84,12 @@ export class Member implements LinkState {
     if (c !== undefined) return c;
     return (this.sampler ??= this.network.delaySampler(this.net))();
   }
+}
+
+/** Who draws: a member's streams, each derived when first asked for (Member). */
+export interface Streams {
+  readonly net: RngStream;
+  readonly traffic: RngStream;
 }
 
 /** Record rate per connection, records/s, at or below which the endpoints prepare their AEAD keys and record-number
@@ -101,20 +115,31 @@ export function recordSize(x: number): number {
 
 /** Samples of `traffic.size` drawn from stream `s`, one sampler per sending flow; a record's size is
  *  `recordSize(sample)`. */
-export function sizeSampler(t: TrafficConfig, s: RngStream): Sampler {
-  return makeSampler(t.size, s);
+export function sizeSampler(t: TrafficConfig, m: Streams): Sampler {
+  const size = t.size;
+  if (typeof size === 'number') {
+    // a constant: one sampler for every member, and no stream asked for (10^6 closures in a fleet otherwise)
+    let shared = CONSTANT_SIZE.get(t);
+    if (shared === undefined) CONSTANT_SIZE.set(t, (shared = makeSampler(size, UNUSED_STREAM)));
+    return shared;
+  }
+  return makeSampler(size, m.traffic);
 }
+/** The constant-size sampler of each traffic configuration (sizeSampler). */
+const CONSTANT_SIZE = new WeakMap<TrafficConfig, Sampler>();
+/** What a constant sampler is built on: it never draws. */
+const UNUSED_STREAM = new Rng(0).deriveLeaf('unused');
 
 /** Gap to a flow's next record, ps: 1 / records_per_s (constant) or an exponential draw from `s` (poisson). */
-export function gapPs(t: TrafficConfig, s: RngStream): Ps {
+export function gapPs(t: TrafficConfig, m: Streams): Ps {
   const r = t.rate.records_per_s;
-  return Math.round((t.rate.process === 'poisson' ? s.exponential(r) : 1 / r) * PS_PER_S);
+  return Math.round((t.rate.process === 'poisson' ? m.traffic.exponential(r) : 1 / r) * PS_PER_S);
 }
 
 /** Schedules `fn(arg)` one gap (gapPs, drawn from `s`) from now, unless that lands after `endPs`, when the run stops
  *  first: then nothing is scheduled (the draw is made either way). A sparse flow (records_per_s 10^-4: a 10^4 s gap)
  *  would otherwise ask the kernel for a time beyond its range. */
-export function afterGap<A>(k: Kernel, t: TrafficConfig, s: RngStream, endPs: Ps, fn: EventFn<A>, arg: A): void {
-  const g = gapPs(t, s);
+export function afterGap<A>(k: Kernel, t: TrafficConfig, m: Streams, endPs: Ps, fn: EventFn<A>, arg: A): void {
+  const g = gapPs(t, m);
   if (k.now + g <= endPs) k.after(g, fn, arg);
 }

@@ -202,7 +202,7 @@ export class ServerApp {
     s.toSend = this.ctx.recordsPlanned;
     s.sent = 0; // a reconnecting client's new session (clients.resumption) starts a new download
     const until = traffic.duration_ms !== undefined ? this.k.now + fromMs(traffic.duration_ms) : Infinity;
-    this.sendDownload(new Download(s, side, conn, c, until, sizeSampler(traffic, c.traffic)));
+    this.sendDownload(new Download(s, side, conn, c, until, sizeSampler(traffic, c)));
   }
 
   /** Sends the download's next record and schedules the one after. */
@@ -218,7 +218,7 @@ export class ServerApp {
     s.sent++;
     dl.side.send(dl.conn, makePayload(t, recordSize(dl.size())), ctx.probe.recordLog(k.now));
     ctx.dormancy?.idle(dl.conn); // dormancy.ts
-    afterGap(k, ctx.traffic, dl.c.traffic, ctx.endPs, this.downloadFn, dl);
+    afterGap(k, ctx.traffic, dl.c, ctx.endPs, this.downloadFn, dl);
   }
 
   // ---- connection timers

@@ -66,7 +66,7 @@ export class Transport {
   up(c: Client, d: Uint8Array, log: RecordLog | null, now: Ps): void {
     const net = this.net;
     this.acc.datagramLedger.send();
-    if (net.drop(c.net)) {
+    if (net.drop(c)) {
       this.acc.datagramLedger.drop('network_loss');
       if (log !== null) this.probe.freeLog(log);
       return;
@@ -81,7 +81,7 @@ export class Transport {
   down(address: string, datagram: Uint8Array, log: RecordLog | null, now: Ps): void {
     const net = this.net;
     const c = this.clients!.byAddr.get(address);
-    if (!c || net.drop(c.net)) {
+    if (!c || net.drop(c)) {
       this.acc.datagramLedger.drop(c ? 'network_loss' : this.retired?.(address) ? 'nat_rebinding' : this.unknownPeer ? this.unknownPeer(address, datagram.length) : 'no_endpoint');
       if (log !== null) this.probe.freeLog(log);
       return;

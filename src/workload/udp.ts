@@ -33,7 +33,7 @@ class UClient extends Member {
   readonly size: Sampler;
   constructor(i: number, start: Ps, root: Rng, network: NetworkModel, t: TrafficConfig) {
     super(i, start, root, network);
-    this.size = sizeSampler(t, this.traffic);
+    this.size = sizeSampler(t, this);
     this.until = t.duration_ms !== undefined ? start + fromMs(t.duration_ms) : Infinity;
   }
 }
@@ -66,7 +66,7 @@ export function runUdpBaseline(sc: Scenario, model: ModelConfig, seed: number): 
     const start = now > c.busy ? now : c.busy;
     c.busy = start + recordPs;
     ledger.send();
-    if (net.drop(c.net)) {
+    if (net.drop(c)) {
       ledger.drop('network_loss');
       return;
     }
@@ -94,7 +94,7 @@ export function runUdpBaseline(sc: Scenario, model: ModelConfig, seed: number): 
       hw.dma.transfer(size, 'from-engine', () => {
         ledger.send();
         const ok = hw.port.transmit(size, () => {
-          if (net.drop(c.net)) {
+          if (net.drop(c)) {
             ledger.drop('network_loss');
             return;
           }
@@ -124,7 +124,7 @@ export function runUdpBaseline(sc: Scenario, model: ModelConfig, seed: number): 
       if (k.now >= warmupPs) acc.recordSent(k.now, c.i);
       clientSend(c, recordSize(c.size()), k.now);
     }
-    afterGap(k, t, c.traffic, endPs, step, c);
+    afterGap(k, t, c, endPs, step, c);
   }
 
   const count = sc.clients.count;

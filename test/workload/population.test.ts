@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Rng, type RngStream } from '../../src/sim/index.ts';
 import type { TrafficConfig } from '../../src/workload/config/index.ts';
-import { arrivalTimes, gapPs, Member, pickWeighted, plannedRecords, recordSize } from '../../src/workload/population.ts';
+import { arrivalTimes, gapPs, Member, pickWeighted, plannedRecords, recordSize, sizeSampler, type Streams } from '../../src/workload/population.ts';
 import { NetworkSchema } from '../../src/workload/config/scenario.ts';
 import { NetworkModel } from '../../src/workload/network.ts';
 
@@ -14,6 +14,9 @@ function fixed(...values: number[]): RngStream {
   let i = 0;
   return { next: () => values[i++]!, exponential: (rate: number) => -Math.log(1 - values[i++]!) / rate } as unknown as RngStream;
 }
+
+/** A member whose traffic stream is `s` (and whose network stream must not be asked for). */
+const member = (s: RngStream): Streams => ({ traffic: s, get net(): RngStream { throw new Error('net stream asked for'); } });
 
 const traffic = (t: Partial<TrafficConfig>): TrafficConfig =>
   ({ size: 1200, direction: 'echo', rate: { process: 'constant', records_per_s: 1000 }, key_update_every: 0, close: true, ...t }) as TrafficConfig;
@@ -48,10 +51,10 @@ test('record sizes: rounded and clamped to [4, 16384]', () => {
 });
 
 test('gaps: 1 / rate (constant) or exponential with that mean (poisson), ps', () => {
-  assert.is(gapPs(traffic({}), fixed()), 1_000_000_000);
+  assert.is(gapPs(traffic({}), member(fixed())), 1_000_000_000);
   const poisson = traffic({ rate: { process: 'poisson', records_per_s: 2000 } });
   // exponential draw for u = 1 - e^-1: one mean gap (0.5 ms)
-  assert.is(gapPs(poisson, fixed(1 - Math.exp(-1))), 500_000_000);
+  assert.is(gapPs(poisson, member(fixed(1 - Math.exp(-1)))), 500_000_000);
 });
 
 test('records planned: records_per_client, unbounded for duration_ms, else none', () => {
@@ -60,14 +63,32 @@ test('records planned: records_per_client, unbounded for duration_ms, else none'
   assert.is(plannedRecords(traffic({})), 0);
 });
 
-test('a member holds its two streams and numbers only: no link object, no delay closure with a constant delay', () => {
+test('a member holds numbers and shared references only until it draws: no stream, no link object, no delay closure with a constant delay', () => {
   const net = new NetworkModel(NetworkSchema.parse({ rtt_ms: 50 }), 4);
   const m = new Member(3, 0, new Rng(1), net);
-  // layout: i, start, net, traffic, upFree, downFree, busy, sampler, network
-  const objects = Object.entries(m).filter(([, v]) => typeof v === 'object' && v !== null || typeof v === 'function');
-  assert.equal(objects.map(([k]) => k).sort(), ['net', 'network', 'traffic']);
+  // layout: i, start, netStream, trafficStream, upFree, downFree, busy, sampler, root, network
+  const own = () => Object.entries(m).filter(([, v]) => typeof v === 'object' && v !== null || typeof v === 'function').map(([k]) => k).sort();
+  assert.equal(own(), ['network', 'root']);
   assert.is(m.delay(), 25_000_000_000); // rtt 50 ms / 2, ps
   assert.is((m as unknown as { sampler: unknown }).sampler, undefined, 'no sampler for a constant delay');
+  assert.is(net.drop(m), false); // no loss: no draw, no stream
+  const t = traffic({ size: 64 });
+  assert.is(sizeSampler(t, m)(), 64);
+  assert.is(sizeSampler(t, m), sizeSampler(t, new Member(4, 0, new Rng(1), net)), 'one constant sampler for every member');
+  assert.is(gapPs(t, m), 1_000_000_000);
+  assert.equal(own(), ['network', 'root'], 'nothing drawn: no stream derived');
+  // the streams, once asked for, give the draws of the eagerly derived ones (the derivation depends on the name only)
+  const n1 = m.traffic.next();
+  assert.is(n1, new Rng(1).derive('traffic/3').next());
+  assert.is(m.net.next(), new Rng(1).derive('net/3').next());
+  assert.is(m.traffic.next(), (() => { const r = new Rng(1).derive('traffic/3'); r.next(); return r.next(); })(), 'one stream, kept');
+  assert.equal(own(), ['netStream', 'network', 'root', 'trafficStream']);
+  const lossy = new NetworkModel(NetworkSchema.parse({ rtt_ms: 50, loss: 0.5 }), 4);
+  const l = new Member(5, 0, new Rng(1), lossy);
+  assert.is(lossy.drop(l), new Rng(1).derive('net/5').next() < 0.5);
+  // a drawn size draws from the member's traffic stream
+  const u = new Member(6, 0, new Rng(1), net);
+  assert.is(sizeSampler(traffic({ size: { dist: 'uniform', min: 0, max: 100 } } as Partial<TrafficConfig>), u)(), 100 * new Rng(1).derive('traffic/6').next());
   // a drawn delay: the sampler is made on first use and draws from the member's network stream, as before
   const jitter = new NetworkModel(NetworkSchema.parse({ rtt_ms: 50, jitter_ms: 2 }), 4);
   const a = new Member(3, 0, new Rng(1), jitter);
