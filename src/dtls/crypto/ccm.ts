@@ -16,6 +16,7 @@
 // the chained state per block.
 // Not constant-time (T-table AES, see ./aes-block.ts); the tag comparison is.
 import { AES_OUT, aesEncryptBlock, aesEncryptWords, aesScheduleOf, type AesKey } from './aes-block.ts';
+import { allocBytes } from './alloc.ts';
 
 /** CBC-MAC state, counter block, S0 (scratch of every AesCcm call). */
 const MAC = new Uint8Array(16);
@@ -108,7 +109,7 @@ export class AesCcm {
     const mac = this.mac, ctr = this.ctr;
     let m0 = ld(mac, 0), m1 = ld(mac, 4), m2 = ld(mac, 8), m3 = ld(mac, 12);
     const c0 = ld(ctr, 0), c1 = ld(ctr, 4), c2 = ld(ctr, 8), c3 = ld(ctr, 12);
-    const pt = new Uint8Array(n);
+    const pt = allocBytes(n); // every byte is written below (a pooled view: ./alloc.ts)
     for (let pos = 0, i = 1; pos < n; pos += 16, i++) {
       aesEncryptWords(k, c0, c1, c2, c3 | i);
       let e0: number, e1: number, e2: number, e3: number;

@@ -4,13 +4,8 @@ import { ContentType, DTLS_PLAINTEXT_HEADER_LENGTH, MAX_PLAINTEXT, MAX_SEQ, writ
 import type { PaddingPolicy } from './layer.ts';
 import { RecordError } from './layer-types.ts';
 
-// Records are fully overwritten, so skip zero-filling where the runtime offers it (Node's pooled Buffer).
-type Alloc = (n: number) => Uint8Array;
-const NodeBuffer = (globalThis as { Buffer?: { allocUnsafe: Alloc } }).Buffer;
-// Returned as a plain Uint8Array view (Buffer#slice would not copy).
-export const allocRecord: Alloc = NodeBuffer
-  ? (n) => { const b = NodeBuffer.allocUnsafe(n); return new Uint8Array(b.buffer, b.byteOffset, n); }
-  : (n) => new Uint8Array(n);
+// Records are fully overwritten, so skip zero-filling where the runtime offers it (Node's pooled Buffer, ../crypto/alloc.ts).
+export { allocBytes as allocRecord } from '../crypto/alloc.ts';
 
 export const TYPE_BYTE: Record<number, Uint8Array> = {
   [ContentType.alert]: Uint8Array.of(ContentType.alert),

@@ -390,8 +390,13 @@ export class RecordLayer {
     if (i < 0 || !INNER_TYPES.has(pt[i]!)) { this.drop('bad-content-type'); return undefined; }
     if (pt.length > this.readInnerLimit) { this.drop('too-large'); return undefined; }
     this.recordsOpened++;
+    const type = pt[i]!;
+    // A plaintext in a shared pool (../crypto/alloc.ts) is handed on as a view for application data (consumed at once,
+    // as a Node Buffer would be), copied for handshake messages, whose fields a connection may keep (a peer's
+    // certificate chain, a cookie): a kept view would keep the whole 8 KiB pool alive.
+    const payload = type === ContentType.handshake && pt.byteLength !== pt.buffer.byteLength ? pt.slice(0, i) : pt.subarray(0, i);
     return {
-      contentType: pt[i]!, epoch: st.epoch, seq, payload: pt.subarray(0, i),
+      contentType: type, epoch: st.epoch, seq, payload,
       encrypted: true, form, cid, paddingLength: pt.length - i - 1,
     };
   }
