@@ -4,9 +4,6 @@ import { ContentType, DTLS_PLAINTEXT_HEADER_LENGTH, MAX_PLAINTEXT, MAX_SEQ, writ
 import type { PaddingPolicy } from './layer.ts';
 import { RecordError } from './layer-types.ts';
 
-// Records are fully overwritten, so skip zero-filling where the runtime offers it (Node's pooled Buffer, ../crypto/alloc.ts).
-export { allocBytes as allocRecord } from '../crypto/alloc.ts';
-
 export const TYPE_BYTE: Record<number, Uint8Array> = {
   [ContentType.alert]: Uint8Array.of(ContentType.alert),
   [ContentType.handshake]: Uint8Array.of(ContentType.handshake),

@@ -18,10 +18,12 @@
 //   handshake layer deduplicates by message_seq). Set `acceptPlaintext = false` to refuse them after the handshake.
 // - Invalid records are dropped and counted in `drops` by reason, never thrown. API misuse on the send side (no keys
 //   for the epoch, payload over the limit, sequence space exhausted) throws RecordError.
-// - Payloads of epoch-0 records are views into the datagram; decrypted payloads are fresh buffers.
+// - Payloads of epoch-0 records are views into the datagram; decrypted ones are views of the AEAD's output, with CCM
+//   in Node's shared pool (../crypto/alloc.ts): copy what you keep (the endpoints' reassembly copies every message).
 // Types and options: ./layer-types.ts (re-exported here); per-epoch keys and counters: ./epoch-state.ts.
 import type { CryptoProvider } from '../crypto/provider.ts';
-import { allocRecord, bytesEqual, checkEpoch, findEpoch, padLength, plaintextRecord, trailer, TYPE_BYTE, withEpoch } from './layer-bytes.ts';
+import { allocBytes } from '../crypto/alloc.ts';
+import { bytesEqual, checkEpoch, findEpoch, padLength, plaintextRecord, trailer, TYPE_BYTE, withEpoch } from './layer-bytes.ts';
 import type { EpochKeys } from '../keyschedule.ts';
 import {
   ContentType,
@@ -250,7 +252,7 @@ export class RecordLayer {
     // RFC 9147 4.2.3: the record-number mask samples 16 ciphertext bytes; pad short records (8-byte CCM_8 tag)
     if (inner + tagLen < 16) inner = 16 - tagLen;
     const ctLen = inner + tagLen;
-    const out = allocRecord(hl + ctLen); // every byte is written below
+    const out = allocBytes(hl + ctLen); // every byte is written below (a pooled view: ../crypto/alloc.ts)
     // header with plaintext sequence bits (this is also the AAD)
     out[0] = firstByteOf(form, epoch);
     let p = 1;
@@ -390,13 +392,8 @@ export class RecordLayer {
     if (i < 0 || !INNER_TYPES.has(pt[i]!)) { this.drop('bad-content-type'); return undefined; }
     if (pt.length > this.readInnerLimit) { this.drop('too-large'); return undefined; }
     this.recordsOpened++;
-    const type = pt[i]!;
-    // A plaintext in a shared pool (../crypto/alloc.ts) is handed on as a view for application data (consumed at once,
-    // as a Node Buffer would be), copied for handshake messages, whose fields a connection may keep (a peer's
-    // certificate chain, a cookie): a kept view would keep the whole 8 KiB pool alive.
-    const payload = type === ContentType.handshake && pt.byteLength !== pt.buffer.byteLength ? pt.slice(0, i) : pt.subarray(0, i);
     return {
-      contentType: type, epoch: st.epoch, seq, payload,
+      contentType: pt[i]!, epoch: st.epoch, seq, payload: pt.subarray(0, i),
       encrypted: true, form, cid, paddingLength: pt.length - i - 1,
     };
   }
