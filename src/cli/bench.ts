@@ -4,6 +4,7 @@
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isConfigError } from './sim.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const available = readdirSync(join(here, 'bench'))
@@ -30,7 +31,7 @@ try {
 } catch (e) {
   // bad input the user can fix (a broken scenario, an impossible --set): the message names file:line:col and the
   // field, as `npm run sim` prints it, without a stack trace; exit status 2
-  if (e instanceof Error && (e.name === 'ConfigError' || e.name === 'InputError')) {
+  if (isConfigError(e)) {
     process.stderr.write(`${e.message}\n`);
     process.exit(2);
   }

@@ -57,7 +57,8 @@ export class InputError extends Error {
   override name = 'InputError';
 }
 
-function isConfigError(e: unknown): e is Error {
+/** Bad input the user can fix (a scenario or model error naming file:line:col and the field, or an InputError). */
+export function isConfigError(e: unknown): e is Error {
   return e instanceof Error && (e.name === 'ConfigError' || e.name === 'InputError');
 }
 
