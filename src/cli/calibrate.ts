@@ -136,7 +136,7 @@ export async function main(argv: string[], out = (s: string) => void process.std
     return 3;
   }
   if (fit.split) {
-    err(`calibrate: split: in turns ${fit.split.onHandshakeMs.toFixed(3)} ms per handshake + wake-ups of ${(fit.wakeupMs * 1000).toFixed(1)} us (tau ${fit.refillMs} ms); outside turns ${fit.split.offHandshakeMs.toFixed(3)} ms + ${(fit.split.offWakeupMs * 1000).toFixed(1)} us per wake-up (rms ${fit.split.offRmsMs.toFixed(3)}); ` +
+    err(`calibrate: split: in turns ${fit.split.onHandshakeMs.toFixed(3)} ms per handshake + wake-ups of ${(fit.wakeupMs * 1000).toFixed(1)} us (tau ${fit.refillMs} ms; ${fit.split.onFrom === 'line' ? `line through the batches; the turn penalty alone gave ${fit.split.penalty.handshakeMs.toFixed(3)} ms + ${(fit.split.penalty.wakeupMs * 1000).toFixed(1)} us` : 'the turn penalty: the line through the batches was refused'}); outside turns ${fit.split.offHandshakeMs.toFixed(3)} ms + ${(fit.split.offWakeupMs * 1000).toFixed(1)} us per wake-up (rms ${fit.split.offRmsMs.toFixed(3)}); ` +
       `batch totals' line: ${fit.split.total.handshakeMs.toFixed(3)} ms + ${(fit.split.total.wakeupMs * 1000).toFixed(1)} us per wake-up (tau ${fit.split.total.refillMs})\n`);
   }
   const proto = protocolFromServer(facts, micro, sock, fit, server.b.echoes, server.a, server.b);

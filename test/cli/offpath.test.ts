@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AWAKE_GAP_US, fitPenalty, gapsBefore, penaltyProfile, turnKind, wakeupCpuInTurns, wakeupPenalty, windowTurns } from '../../src/cli/calibrate/offpath.ts';
-import { splitFit, type BatchFigures, type ServerFit } from '../../src/cli/calibrate/server.ts';
+import { MIN_SLEPT_SPREAD, onPathLine, splitFit, type BatchFigures, type ServerFit } from '../../src/cli/calibrate/server.ts';
 import type { TurnStatsFile } from '../../src/cli/demo-turns.ts';
 import type { Window } from '../../src/cli/calibrate/variability.ts';
 
@@ -101,7 +101,7 @@ test('splitFit: off-path = a + O x wake-ups; on-path per handshake = in-turn les
   near(f.split!.offHandshakeMs, 0.1, 'a');
   near(f.split!.onHandshakeMs, 3.2, 'H on');
   near(f.handshakeMs, 3.3, 'H on + a');
-  assert.is(f.wakeupMs, 0.15);
+  near(f.wakeupMs, 0.15, 'W on'); assert.is(f.split!.onFrom, 'line');
   assert.is(f.refillMs, 1);
   assert.is(f.split!.total.wakeupMs, 0.5);
   near(f.split!.offRmsMs, 0, 'rms');
@@ -115,6 +115,33 @@ test('splitFit: off-path = a + O x wake-ups; on-path per handshake = in-turn les
   const h = splitFit(total, fall, 0.1, 0);
   assert.is(h.split!.offWakeupMs, 0);
   near(h.split!.offHandshakeMs, 0.8, 'a = mean');
+});
+
+test('splitFit: the on-path line through the batches, not the turn penalty, sets H and W; the penalty when the line is refused', () => {
+  // in-turn CPU per handshake 3.3 + 0.25 x slept turns at 0.3, 2 and 2.1 slept turns; the penalty says 0.4 ms per
+  // slept turn (inTurnWakeup = 0.4 s): it would leave H = mean(3.3 + 0.25 s - 0.4 s) = 3.3 - 0.15 x mean(s)
+  const slept = [0.3, 2, 2.1];
+  const pts = slept.map((s) => b(3.3 + 0.25 * s + 0.2 + 0.3 * s, 3.3 + 0.25 * s, s, 0.4 * s));
+  const f = splitFit(total, pts, 0.4, 1);
+  assert.is(f.split!.onFrom, 'line');
+  near(f.split!.onHandshakeMs, 3.3, 'H on from the line');
+  near(f.wakeupMs, 0.25, 'W on from the line');
+  near(f.split!.penalty.handshakeMs, 3.3 - 0.15 * (0.3 + 2 + 2.1) / 3, 'the penalty estimate, reported');
+  assert.is(f.split!.penalty.wakeupMs, 0.4);
+  near(f.handshakeMs, 3.3 + 0.2, 'H on + a');
+  const line = onPathLine(pts, 0.4)!;
+  near(line.rmsMs, 0, 'rms');
+  // slept turns spanning less than MIN_SLEPT_SPREAD: refused, the penalty's figures
+  const narrow = [1.9, 2, 2.1].map((s) => b(3.3 + 0.25 * s + 0.2 + 0.3 * s, 3.3 + 0.25 * s, s, 0.4 * s));
+  assert.ok(2.1 - 1.9 < MIN_SLEPT_SPREAD);
+  const g = splitFit(total, narrow, 0.4, 1);
+  assert.is(g.split!.onFrom, 'penalty');
+  assert.is(g.wakeupMs, 0.4);
+  near(g.split!.onHandshakeMs, 3.3 - 0.15 * 2, 'H on from the penalty');
+  // in-turn CPU falling with the slept turns: refused
+  assert.is(onPathLine(slept.map((s) => b(4, 4 - 0.1 * s, s, 0.4 * s)), 0.4), undefined);
+  // no penalty W: nothing to weight the slept turns with
+  assert.is(onPathLine(pts, 0), undefined);
 });
 
 test.run();

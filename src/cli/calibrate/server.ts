@@ -90,16 +90,21 @@ export interface ServerFit {
   wakeupsMin: number;
   wakeupsMax: number;
   /** With the server's turn statistics: the CPU split into on-path (inside turns) and off-path (the rest); then
-   *  wakeupMs and refillMs are the on-path wake-up from the turns (offpath.ts fitPenalty), handshakeMs the in-turn
-   *  CPU per handshake less it plus offHandshakeMs, and `total` keeps the batch-total line for reference. */
+   *  refillMs is the turn penalty's time constant (offpath.ts fitPenalty), wakeupMs and handshakeMs - offHandshakeMs
+   *  the on-path line through the batches' in-turn CPU (onPathLine; the penalty's own figures when it is refused),
+   *  and `total` keeps the batch-total line for reference. */
   split?: {
     /** Off-path CPU per wake-up (cpu.offpath_cycles_per_wakeup) and per handshake (kept on the path), ms; the
      *  line's rms residual, ms per handshake. */
     offWakeupMs: number;
     offHandshakeMs: number;
     offRmsMs: number;
-    /** Mean in-turn CPU per handshake less its wake-ups, ms. */
+    /** In-turn CPU per handshake less its wake-ups, ms: the intercept of onPathLine (`onFrom` 'line'), or, when
+     *  that line is refused, the mean over the batches of in-turn CPU less the turn penalty's wake-ups ('penalty'). */
     onHandshakeMs: number;
+    onFrom: 'line' | 'penalty';
+    /** The turn penalty's estimate (reported beside the line): in-turn CPU less its wake-ups, and its W. */
+    penalty: { handshakeMs: number; wakeupMs: number };
     total: { handshakeMs: number; wakeupMs: number; refillMs: number; rmsMs: number };
   };
 }
@@ -184,11 +189,39 @@ export function splitFit(total: ServerFit, pts: readonly BatchFigures[], onWakeu
   if (!(o > 0)) [a, o] = [mean(off), 0];
   else if (a < 0) [a, o] = [0, wk.reduce((s, x, i) => s + x * off[i]!, 0) / wk.reduce((s, x) => s + x * x, 0)];
   const offRmsMs = Math.sqrt(wk.reduce((s, x, i) => s + (a + o * x - off[i]!) ** 2, 0) / pts.length);
-  const onHandshakeMs = mean(pts.map((p) => p.inTurnMsPerHandshake! - p.inTurnWakeupMsPerHandshake!));
+  const onPenaltyHandshakeMs = mean(pts.map((p) => p.inTurnMsPerHandshake! - p.inTurnWakeupMsPerHandshake!));
+  const line = onPathLine(pts, onWakeupMs);
+  const on = line ?? { handshakeMs: onPenaltyHandshakeMs, wakeupMs: onWakeupMs };
   return {
-    ...total, wakeupMs: onWakeupMs, refillMs, handshakeMs: onHandshakeMs + a,
-    split: { offWakeupMs: o, offHandshakeMs: a, offRmsMs, onHandshakeMs, total: { handshakeMs: total.handshakeMs, wakeupMs: total.wakeupMs, refillMs: total.refillMs, rmsMs: total.rmsMs } },
+    ...total, wakeupMs: on.wakeupMs, refillMs, handshakeMs: on.handshakeMs + a,
+    split: {
+      offWakeupMs: o, offHandshakeMs: a, offRmsMs, onHandshakeMs: on.handshakeMs, onFrom: line ? 'line' : 'penalty',
+      penalty: { handshakeMs: onPenaltyHandshakeMs, wakeupMs: onWakeupMs },
+      total: { handshakeMs: total.handshakeMs, wakeupMs: total.wakeupMs, refillMs: total.refillMs, rmsMs: total.rmsMs },
+    },
   };
+}
+
+/** Smallest spread of the refill-weighted slept turns per handshake over the batches for onPathLine's slope. */
+export const MIN_SLEPT_SPREAD = 1;
+
+/** On-path CPU per handshake and per wake-up by least squares over the batches: in-turn CPU per handshake =
+ *  H + W x s, s the batch's slept turns per handshake each weighted by 1 - exp(-its sleep / tau) (the turn
+ *  penalty's shape: s = the penalty's in-turn wake-up CPU / its W). The burst batch (~0.3 slept turns per handshake
+ *  against ~2) puts H within a short extrapolation of a measured point. Why not the penalty alone (H = mean in-turn
+ *  less the penalty's wake-up CPU, kept as the fallback): its W comes from comparing single turns and was noisy
+ *  (loopback-21, 2026-12-06: 309 to 692 us between repetitions of the same server), and a batch's H then moved by
+ *  ~2 slept turns x that error; H decides the saturated rate. Undefined (use the penalty) when the batches do not
+ *  span MIN_SLEPT_SPREAD, or the slope or the intercept is not positive. */
+export function onPathLine(pts: readonly BatchFigures[], penaltyWakeupMs: number): { handshakeMs: number; wakeupMs: number; rmsMs: number } | undefined {
+  if (!(penaltyWakeupMs > 0)) return undefined;
+  const s = pts.map((p) => p.inTurnWakeupMsPerHandshake! / penaltyWakeupMs);
+  if (!(Math.max(...s) - Math.min(...s) >= MIN_SLEPT_SPREAD)) return undefined;
+  const y = pts.map((p) => p.inTurnMsPerHandshake!);
+  const [h, w] = leastSquares(s.map((x) => [1, x]), y) as [number, number];
+  if (!(w > 0) || !(h > 0)) return undefined;
+  const rmsMs = Math.sqrt(s.reduce((acc, x, i) => acc + (h + w * x - y[i]!) ** 2, 0) / pts.length);
+  return { handshakeMs: h, wakeupMs: w, rmsMs };
 }
 
 const figures = (r: LoadRun): BatchFigures => ({
