@@ -14,7 +14,7 @@
 // wakeup_linger_us has passed since its last work ended (the event loop finishing its turn before it blocks). With
 // wakeup_refill_ms > 0 a wake-up after sleeping s costs cycles_per_wakeup x (1 - exp(-s / wakeup_refill_ms)).
 // Off-path work (the server's threads other than its event loop): each wake-up books offpath_cycles_per_wakeup into
-// a backlog. The backlog is done while no core is busy (from the end of the last work on, at one core's speed) and
+// a backlog (with offpath_refill_ms > 0, x (1 - exp(-s / offpath_refill_ms)) after sleeping s). The backlog is done while no core is busy (from the end of the last work on, at one core's speed) and
 // counts in busy time and utilisation; what is left of it when a datagram reaches the CPU awake (no wake-up: busy,
 // queued or lingering) is done as core work just before that datagram's (op `offpath`): a main thread that never
 // sleeps leaves the helper threads no idle time, so they take the core from it. A saturated CPU therefore does all
@@ -153,9 +153,10 @@ export class HostCpu extends BlockBase {
         if (this.offPs > 0) {
           // the idle time before this datagram serves what earlier wake-ups booked; this one's is done after its turn
           this.settleOffpath();
-          this.offBacklogPs += this.offPs;
-          this.cycles.offpath += this.params.offpath_cycles_per_wakeup;
-          this.energyPj += this.params.offpath_cycles_per_wakeup * this.pjPerCycle;
+          const o = this.offpathCycles();
+          this.offBacklogPs += o === this.params.offpath_cycles_per_wakeup ? this.offPs : this.clock.cyclesToPs(o);
+          this.cycles.offpath += o;
+          this.energyPj += o * this.pjPerCycle;
         }
       }
       this.cycles.protocol += c;
@@ -265,6 +266,14 @@ export class HostCpu extends BlockBase {
     if (tau <= 0 || this.lastEnd === Number.NEGATIVE_INFINITY) return this.params.cycles_per_wakeup;
     const sleptMs = (this.k.now - this.lastEnd) / PS_PER_MS;
     return Math.ceil(this.params.cycles_per_wakeup * (1 - Math.exp(-sleptMs / tau)));
+  }
+
+  /** Off-path cycles a wake-up now books: the full amount, or its share for the time slept (offpath_refill_ms). */
+  private offpathCycles(): number {
+    const tau = this.params.offpath_refill_ms;
+    if (tau <= 0 || this.lastEnd === Number.NEGATIVE_INFINITY) return this.params.offpath_cycles_per_wakeup;
+    const sleptMs = (this.k.now - this.lastEnd) / PS_PER_MS;
+    return Math.ceil(this.params.offpath_cycles_per_wakeup * (1 - Math.exp(-sleptMs / tau)));
   }
 
   /** A free core, nothing queued, and no work finished at this very instant nor within the linger before it. */

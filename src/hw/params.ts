@@ -209,6 +209,11 @@ export const CpuSchema = z.strictObject({
    *  `npm run calibrate` as the real demo server's CPU outside its event-loop turns against its wake-ups
    *  (docs/models.md). */
   offpath_cycles_per_wakeup: nonNeg.default(0),
+  /** Time constant of the off-path work against how long the server slept, ms: a wake-up after sleeping s books
+   *  offpath_cycles_per_wakeup x (1 - exp(-s / offpath_refill_ms)) (what the runtime does while its main thread
+   *  is idle grows with the idle time). 0 (default): every wake-up books offpath_cycles_per_wakeup. Fitted by
+   *  `npm run calibrate` with offpath_cycles_per_wakeup (docs/models.md). */
+  offpath_refill_ms: nonNeg.default(0),
   /** Garbage-collection pauses of a managed-runtime server (V8's scavenges): after every gc_every_cycles cycles of
    *  work the CPU stops for gc_pause_cycles, and every piece of work takes (1 - gc_pause_cycles / gc_every_cycles)
    *  of its charge, so the mean cost is the one charged (measured costs include their collections) and only its

@@ -142,7 +142,7 @@ test('the rendered host model validates and runs a small scenario', () => {
   const yaml = renderHostModel(
     { cpuModel: 'test CPU', clockGhz: 2, node: 'v20', crypto: 'node', date: '2026-12-04T00:00:00Z', command: 'npm run calibrate' },
     micro,
-    { messageCycles: 48_000, recordCycles: 12_000, wakeupCycles: 30_000, refillMs: 2.83, offpathCycles: 41_000.4, offpathHow: 'test', messageHow: 'test', recordHow: 'test', wakeupHow: 'test' },
+    { messageCycles: 48_000, recordCycles: 12_000, wakeupCycles: 30_000, refillMs: 2.83, offpathCycles: 41_000.4, offpathRefillMs: 2.83, offpathHow: 'test', messageHow: 'test', recordHow: 'test', wakeupHow: 'test' },
     { perDatagramNs: 10_000, how: 'test' },
   );
   const m = parseModel(yaml, 'host.yaml');
@@ -153,6 +153,7 @@ test('the rendered host model validates and runs a small scenario', () => {
   assert.is(m.cpu.cycles_per_wakeup, 30_000);
   assert.is(m.cpu.wakeup_refill_ms, 2.83);
   assert.is(m.cpu.offpath_cycles_per_wakeup, 41_000);
+  assert.is(m.cpu.offpath_refill_ms, 2.83);
   assert.ok(m.cpu.wakeup_linger_us > 0);
   assert.is(m.cpu.software.pke_cycles.ecdsa_p256_sign, 90_000);
   assert.is(m.cpu.cores, 1);

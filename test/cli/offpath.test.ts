@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AWAKE_GAP_US, fitPenalty, gapsBefore, penaltyProfile, turnKind, wakeupCpuInTurns, wakeupPenalty, windowTurns } from '../../src/cli/calibrate/offpath.ts';
-import { MIN_SLEPT_SPREAD, onPathLine, splitFit, type BatchFigures, type ServerFit } from '../../src/cli/calibrate/server.ts';
+import { MIN_SLEPT_SPREAD, offpathLine, onPathLine, splitFit, type BatchFigures, type ServerFit } from '../../src/cli/calibrate/server.ts';
 import type { TurnStatsFile } from '../../src/cli/demo-turns.ts';
 import type { Window } from '../../src/cli/calibrate/variability.ts';
 
@@ -142,6 +142,27 @@ test('splitFit: the on-path line through the batches, not the turn penalty, sets
   assert.is(onPathLine(slept.map((s) => b(4, 4 - 0.1 * s, s, 0.4 * s)), 0.4), undefined);
   // no penalty W: nothing to weight the slept turns with
   assert.is(onPathLine(pts, 0), undefined);
+});
+
+test('splitFit: off-path per wake-up weighted by the share its sleep earns when that line fits better (offpath_refill_ms)', () => {
+  // three batches: 3 wake-ups after long sleeps (share 1), 3 after short ones (share 0.4), 1 (share 1); 2 slept
+  // turns per handshake in each (the penalty's wake-up CPU = 0.2 ms x 2 x share); off-path = 0.3 + 0.35 x wake-ups x share
+  const rows = [[3, 1], [3, 0.4], [1, 1]] as const;
+  const pts = rows.map(([wk, sh]) => ({ ...b(3.5 + 0.3 + 0.35 * wk * sh, 3.5, wk, 0.2 * 2 * sh), sleptTurnsPerHandshake: 2 }));
+  const f = splitFit(total, pts, 0.2, 2.5);
+  assert.is(f.split!.offRefillMs, 2.5);
+  near(f.split!.offWakeupMs, 0.35, 'O');
+  near(f.split!.offHandshakeMs, 0.3, 'a');
+  near(f.split!.offRmsMs, 0, 'rms');
+  assert.ok(f.split!.offPlainRmsMs > 0.05, `every wake-up at the full cost leaves ${f.split!.offPlainRmsMs}`);
+  // off-path following the plain wake-ups: no refill
+  const plain = rows.map(([wk, sh]) => ({ ...b(3.5 + 0.3 + 0.35 * wk, 3.5, wk, 0.2 * 2 * sh), sleptTurnsPerHandshake: 2 }));
+  const g = splitFit(total, plain, 0.2, 2.5);
+  assert.is(g.split!.offRefillMs, 0);
+  near(g.split!.offWakeupMs, 0.35, 'O plain');
+  // no refill time constant: nothing to weight with
+  assert.is(splitFit(total, pts, 0.2, 0).split!.offRefillMs, 0);
+  near(offpathLine([1, 2, 3], [0.5, 0.7, 0.9]).o, 0.2, 'offpathLine slope');
 });
 
 test.run();

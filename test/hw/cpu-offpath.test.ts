@@ -65,4 +65,15 @@ test('a datagram reaching the CPU awake first does the backlog: a busy CPU does 
   assert.is(l.wakeups, 1);
 });
 
+test('offpath_refill_ms: a wake-up books the off-path cycles x (1 - exp(-sleep / tau)), the first one all of them', () => {
+  // as the first test: wake-ups at 0 (never worked before: the full 3,000) and 20,000 cycles, after a sleep from
+  // 5,000 to 20,000 = 15 us; tau 10 us: ceil(3,000 x (1 - e^-1.5)) = 2,331 (1 - e^-1.5 = 0.77687); latency unchanged
+  const r = run(['cpu.offpath_cycles_per_wakeup=3000', 'cpu.offpath_refill_ms=0.01'], [0, 20_000], 40_000);
+  assert.equal(r.ends, [5000, 25_000]);
+  assert.is(r.offpath, 3000 + 2331);
+  assert.is(r.busyCycles, 2 * 5000 + 3000 + 2331);
+  // 0 (default): every wake-up books the full amount
+  assert.is(run(['cpu.offpath_cycles_per_wakeup=3000', 'cpu.offpath_refill_ms=0'], [0, 20_000], 40_000).offpath, 6000);
+});
+
 test.run();

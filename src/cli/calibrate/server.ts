@@ -99,6 +99,10 @@ export interface ServerFit {
     offWakeupMs: number;
     offHandshakeMs: number;
     offRmsMs: number;
+    /** cpu.offpath_refill_ms: the turn penalty's time constant when the line on refill-weighted wake-ups left the
+     *  smaller residual (each wake-up's off-path work then grows with its sleep), else 0; the plain line's rms. */
+    offRefillMs: number;
+    offPlainRmsMs: number;
     /** In-turn CPU per handshake less its wake-ups, ms: the intercept of onPathLine (`onFrom` 'line'), or, when
      *  that line is refused, the mean over the batches of in-turn CPU less the turn penalty's wake-ups ('penalty'). */
     onHandshakeMs: number;
@@ -180,26 +184,39 @@ export function fitServer(m: ServerMeasurement): ServerFit {
   return m.penaltyFit !== undefined && pts.every((p) => p.inTurnMsPerHandshake !== undefined && p.inTurnWakeupMsPerHandshake !== undefined) ? splitFit(fit, pts, m.penaltyFit.wakeupUs / 1000, m.penaltyFit.refillMs) : fit;
 }
 
-/** On-path and off-path (ServerFit.split): off-path per handshake = a + O x wake-ups per handshake by least squares
- *  (O = 0 and a the mean if the slope is not positive; a = 0 and the line through the origin if a < 0). */
+/** On-path and off-path (ServerFit.split): off-path per handshake = a + O x wake-ups per handshake (offpathLine),
+ *  each wake-up weighted by the share its sleep earns when that fits better (offRefillMs); on-path: onPathLine. */
 export function splitFit(total: ServerFit, pts: readonly BatchFigures[], onWakeupMs: number, refillMs: number): ServerFit {
   const wk = pts.map((p) => p.wakeupsPerHandshake);
   const off = pts.map((p) => p.cpuMsPerHandshake - p.inTurnMsPerHandshake!);
-  let [a, o] = leastSquares(wk.map((x) => [1, x]), off) as [number, number];
-  if (!(o > 0)) [a, o] = [mean(off), 0];
-  else if (a < 0) [a, o] = [0, wk.reduce((s, x, i) => s + x * off[i]!, 0) / wk.reduce((s, x) => s + x * x, 0)];
-  const offRmsMs = Math.sqrt(wk.reduce((s, x, i) => s + (a + o * x - off[i]!) ** 2, 0) / pts.length);
+  // each wake-up at its full off-path cost, or at the share its sleep earns (1 - exp(-sleep / refillMs), the mean
+  // over the batch's slept turns: the penalty's wake-up CPU per handshake / its W / slept turns per handshake): the
+  // line with the smaller residual
+  const share = pts.map((p) => (p.sleptTurnsPerHandshake ?? 0) > 0 && onWakeupMs > 0 ? p.inTurnWakeupMsPerHandshake! / onWakeupMs / p.sleptTurnsPerHandshake! : 1);
+  const plain = offpathLine(wk, off);
+  const refilled = refillMs > 0 ? offpathLine(wk.map((x, i) => x * share[i]!), off) : undefined;
+  const { a, o, rms: offRmsMs } = refilled !== undefined && refilled.rms < plain.rms ? refilled : plain;
+  const offRefillMs = refilled !== undefined && refilled.rms < plain.rms ? refillMs : 0;
   const onPenaltyHandshakeMs = mean(pts.map((p) => p.inTurnMsPerHandshake! - p.inTurnWakeupMsPerHandshake!));
   const line = onPathLine(pts, onWakeupMs);
   const on = line ?? { handshakeMs: onPenaltyHandshakeMs, wakeupMs: onWakeupMs };
   return {
     ...total, wakeupMs: on.wakeupMs, refillMs, handshakeMs: on.handshakeMs + a,
     split: {
-      offWakeupMs: o, offHandshakeMs: a, offRmsMs, onHandshakeMs: on.handshakeMs, onFrom: line ? 'line' : 'penalty',
+      offWakeupMs: o, offHandshakeMs: a, offRmsMs, offRefillMs, offPlainRmsMs: plain.rms, onHandshakeMs: on.handshakeMs, onFrom: line ? 'line' : 'penalty',
       penalty: { handshakeMs: onPenaltyHandshakeMs, wakeupMs: onWakeupMs },
       total: { handshakeMs: total.handshakeMs, wakeupMs: total.wakeupMs, refillMs: total.refillMs, rmsMs: total.rmsMs },
     },
   };
+}
+
+/** Off-path CPU per handshake = a + O x `x` (wake-ups per handshake, plain or refill-weighted) by least squares;
+ *  O = 0 and a the mean if the slope is not positive; a = 0 and the line through the origin if a < 0. */
+export function offpathLine(x: readonly number[], off: readonly number[]): { a: number; o: number; rms: number } {
+  let [a, o] = leastSquares(x.map((xi) => [1, xi]), off) as [number, number];
+  if (!(o > 0)) [a, o] = [mean(off), 0];
+  else if (a < 0) [a, o] = [0, x.reduce((s, xi, i) => s + xi * off[i]!, 0) / x.reduce((s, xi) => s + xi * xi, 0)];
+  return { a, o, rms: Math.sqrt(x.reduce((s, xi, i) => s + (a + o * xi - off[i]!) ** 2, 0) / x.length) };
 }
 
 /** Smallest spread of the refill-weighted slept turns per handshake over the batches for onPathLine's slope. */

@@ -26,6 +26,8 @@ export interface ProtocolFigures {
   refillMs: number;
   /** cpu.offpath_cycles_per_wakeup (0 without the server's turn statistics) and how it was measured. */
   offpathCycles?: number;
+  /** cpu.offpath_refill_ms (0: each wake-up books all of offpathCycles). */
+  offpathRefillMs?: number;
   /** How wakeup_refill_ms was obtained (absent: the batch totals' grid). */
   refillHow?: string;
   offpathHow?: string;
@@ -65,9 +67,10 @@ export function splitProtocol(fit: ServerFit, a: SimCounts, b: SimCounts, echoes
     wakeupCycles: cyc(fit.wakeupMs),
     refillMs: fit.refillMs,
     offpathCycles: cyc(fit.split?.offWakeupMs ?? 0),
+    offpathRefillMs: fit.split?.offRefillMs ?? 0,
     ...(fit.split ? { refillHow: "fitted with cycles_per_wakeup through the turns' penalty by the sleep before them (bins 30-100 us .. above 10 ms), of 18 candidates (0, 0.25..64 ms) the one with the smallest weighted residual" } : {}),
     offpathHow: fit.split
-      ? `real server: CPU outside its event-loop turns (kernel total - the turns' own CPU) per handshake = ${fit.split.offHandshakeMs.toFixed(3)} ms + ${(fit.split.offWakeupMs * 1000).toFixed(1)} us x wake-ups per handshake, least squares over ${fit.batches} handshake batches (rms ${fit.split.offRmsMs.toFixed(3)} ms); the per-handshake part is kept on the path (in cycles_per_handshake_message)`
+      ? `real server: CPU outside its event-loop turns (kernel total - the turns' own CPU) per handshake = ${fit.split.offHandshakeMs.toFixed(3)} ms + ${(fit.split.offWakeupMs * 1000).toFixed(1)} us x wake-ups per handshake${fit.split.offRefillMs > 0 ? ` each x (1 - exp(-its sleep / ${fit.split.offRefillMs} ms))` : ''}, least squares over ${fit.batches} handshake batches (rms ${fit.split.offRmsMs.toFixed(3)} ms; ${fit.split.offRefillMs > 0 ? `every wake-up at the full cost: ${fit.split.offPlainRmsMs.toFixed(3)}` : 'the line on refill-weighted wake-ups fitted no better'}); the per-handshake part is kept on the path (in cycles_per_handshake_message)`
       : 'not measured (the server wrote no turn statistics): all of a wake-up on the path',
     messageHow: `real server: ${fit.handshakeMs.toFixed(3)} ms CPU per handshake with one echo, wake-ups excluded${fit.split ? ` (${fit.split.onHandshakeMs.toFixed(3)} inside its turns + ${fit.split.offHandshakeMs.toFixed(3)} outside)` : ''}, less ${(a.cryptoCycles / ghz / 1e6).toFixed(3)} ms crypto, ` +
       `${a.datagrams.toFixed(1)} datagrams and ${a.records.toFixed(1)} records, over ${a.messages.toFixed(1)} messages${clamp(messageRaw)}`,

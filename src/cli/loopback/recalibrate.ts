@@ -4,7 +4,7 @@
 // one warm server, 2026-12-05 11:56, load average 2.6: 4.36, 4.35, 3.50 ms), so a calibration made a minute before
 // the loads carried another level than the loads met. Only the calibration batches (src/cli/calibrate/server.ts:
 // A, B, C, D on the same server) enter the fit; the validation loads never do. What the repetition re-measures are
-// the server-side figures (per handshake message, per record, per wake-up on and off the path, GC pauses, turn
+// the server-side figures (per handshake message, per record, per wake-up on and off the path and their refill, GC pauses, turn
 // variation); the crypto, socket and receive-buffer figures stay those of the full calibration. The change against
 // the full calibration is reported per repetition (`drift`): the same batches' CPU per handshake and the figures.
 import { readFileSync } from 'node:fs';
@@ -18,7 +18,7 @@ import { predict, type ClientCostsUs } from './predict.ts';
 /** The model keys a repetition re-measures. */
 export const SERVER_KEYS = [
   'cycles_per_handshake_message', 'cycles_per_record', 'cycles_per_wakeup', 'wakeup_refill_ms', 'offpath_cycles_per_wakeup',
-  'gc_pause_cycles', 'gc_every_cycles', 'service_cv',
+  'offpath_refill_ms', 'gc_pause_cycles', 'gc_every_cycles', 'service_cv',
 ] as const;
 export type ServerKey = (typeof SERVER_KEYS)[number];
 
@@ -76,6 +76,7 @@ export async function recalibrateOn(
     cycles_per_wakeup: Math.round(protocol.wakeupCycles),
     wakeup_refill_ms: protocol.refillMs,
     offpath_cycles_per_wakeup: Math.round(protocol.offpathCycles ?? 0),
+    offpath_refill_ms: protocol.offpathRefillMs ?? 0,
     gc_pause_cycles: v.gcPause,
     gc_every_cycles: v.gcEvery,
     service_cv: v.cv,
