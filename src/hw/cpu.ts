@@ -147,13 +147,13 @@ export class HostCpu extends BlockBase {
       if (!wakes && this.offBacklogPs > 0) this.forceOffpath(priority);
       if (wakes) {
         this.count('wakeup');
-        const w = this.wakeupCycles();
+        const w = this.refilled(this.params.cycles_per_wakeup, this.params.wakeup_refill_ms);
         c += w;
         ps += w === this.params.cycles_per_wakeup ? this.wakePs : this.clock.cyclesToPs(w);
         if (this.offPs > 0) {
           // the idle time before this datagram serves what earlier wake-ups booked; this one's is done after its turn
           this.settleOffpath();
-          const o = this.offpathCycles();
+          const o = this.refilled(this.params.offpath_cycles_per_wakeup, this.params.offpath_refill_ms);
           this.offBacklogPs += o === this.params.offpath_cycles_per_wakeup ? this.offPs : this.clock.cyclesToPs(o);
           this.cycles.offpath += o;
           this.energyPj += o * this.pjPerCycle;
@@ -260,20 +260,12 @@ export class HostCpu extends BlockBase {
     return ps;
   }
 
-  /** Cycles of a wake-up now: the full cost, or its share for the time slept (wakeup_refill_ms). */
-  private wakeupCycles(): number {
-    const tau = this.params.wakeup_refill_ms;
-    if (tau <= 0 || this.lastEnd === Number.NEGATIVE_INFINITY) return this.params.cycles_per_wakeup;
+  /** `full` cycles of a wake-up now, or their share for the time slept, 1 - exp(-slept / tau) (tau 0, or a CPU that
+   *  never worked: all of them). wakeup_refill_ms prices the wake-up, offpath_refill_ms its off-path work. */
+  private refilled(full: number, tau: number): number {
+    if (tau <= 0 || this.lastEnd === Number.NEGATIVE_INFINITY) return full;
     const sleptMs = (this.k.now - this.lastEnd) / PS_PER_MS;
-    return Math.ceil(this.params.cycles_per_wakeup * (1 - Math.exp(-sleptMs / tau)));
-  }
-
-  /** Off-path cycles a wake-up now books: the full amount, or its share for the time slept (offpath_refill_ms). */
-  private offpathCycles(): number {
-    const tau = this.params.offpath_refill_ms;
-    if (tau <= 0 || this.lastEnd === Number.NEGATIVE_INFINITY) return this.params.offpath_cycles_per_wakeup;
-    const sleptMs = (this.k.now - this.lastEnd) / PS_PER_MS;
-    return Math.ceil(this.params.offpath_cycles_per_wakeup * (1 - Math.exp(-sleptMs / tau)));
+    return Math.ceil(full * (1 - Math.exp(-sleptMs / tau)));
   }
 
   /** A free core, nothing queued, and no work finished at this very instant nor within the linger before it. */

@@ -192,11 +192,12 @@ export function splitFit(total: ServerFit, pts: readonly BatchFigures[], onWakeu
   // each wake-up at its full off-path cost, or at the share its sleep earns (1 - exp(-sleep / refillMs), the mean
   // over the batch's slept turns: the penalty's wake-up CPU per handshake / its W / slept turns per handshake): the
   // line with the smaller residual
-  const share = pts.map((p) => (p.sleptTurnsPerHandshake ?? 0) > 0 && onWakeupMs > 0 ? p.inTurnWakeupMsPerHandshake! / onWakeupMs / p.sleptTurnsPerHandshake! : 1);
+  const share = pts.map((p) => (p.sleptTurnsPerHandshake ?? 0) > 0 && onWakeupMs > 0 ? refillWeightedSlept(p, onWakeupMs) / p.sleptTurnsPerHandshake! : 1);
   const plain = offpathLine(wk, off);
   const refilled = refillMs > 0 ? offpathLine(wk.map((x, i) => x * share[i]!), off) : undefined;
-  const { a, o, rms: offRmsMs } = refilled !== undefined && refilled.rms < plain.rms ? refilled : plain;
-  const offRefillMs = refilled !== undefined && refilled.rms < plain.rms ? refillMs : 0;
+  const useRefill = refilled !== undefined && refilled.rms < plain.rms;
+  const { a, o, rms: offRmsMs } = useRefill ? refilled : plain;
+  const offRefillMs = useRefill ? refillMs : 0;
   const onPenaltyHandshakeMs = mean(pts.map((p) => p.inTurnMsPerHandshake! - p.inTurnWakeupMsPerHandshake!));
   const line = onPathLine(pts, onWakeupMs);
   const on = line ?? { handshakeMs: onPenaltyHandshakeMs, wakeupMs: onWakeupMs };
@@ -219,6 +220,12 @@ export function offpathLine(x: readonly number[], off: readonly number[]): { a: 
   return { a, o, rms: Math.sqrt(x.reduce((s, xi, i) => s + (a + o * xi - off[i]!) ** 2, 0) / x.length) };
 }
 
+/** A batch's slept turns per handshake, each weighted by 1 - exp(-its sleep / tau): the turn penalty's wake-up CPU
+ *  in the turns per handshake (offpath.ts wakeupCpuInTurns) over its W. */
+function refillWeightedSlept(p: BatchFigures, penaltyWakeupMs: number): number {
+  return p.inTurnWakeupMsPerHandshake! / penaltyWakeupMs;
+}
+
 /** Smallest spread of the refill-weighted slept turns per handshake over the batches for onPathLine's slope. */
 export const MIN_SLEPT_SPREAD = 1;
 
@@ -232,7 +239,7 @@ export const MIN_SLEPT_SPREAD = 1;
  *  span MIN_SLEPT_SPREAD, or the slope or the intercept is not positive. */
 export function onPathLine(pts: readonly BatchFigures[], penaltyWakeupMs: number): { handshakeMs: number; wakeupMs: number; rmsMs: number } | undefined {
   if (!(penaltyWakeupMs > 0)) return undefined;
-  const s = pts.map((p) => p.inTurnWakeupMsPerHandshake! / penaltyWakeupMs);
+  const s = pts.map((p) => refillWeightedSlept(p, penaltyWakeupMs));
   if (!(Math.max(...s) - Math.min(...s) >= MIN_SLEPT_SPREAD)) return undefined;
   const y = pts.map((p) => p.inTurnMsPerHandshake!);
   const [h, w] = leastSquares(s.map((x) => [1, x]), y) as [number, number];
