@@ -1,5 +1,5 @@
 // Dormant connections in sparse traffic (docs/simulation.md "Memory per connection"): an endpoint whose exchange is
-// over sleeps at once (src/dtls Connection.sleep(): its protocol state packed into one string, ~2.2 KB of heap per
+// over sleeps at once (src/dtls Connection.sleep(): its protocol state packed into a slot, ~2.2 KB of heap per
 // connected pair instead of ~5.9 KB); one that worked but could not sleep yet is noted, and every noted endpoint is
 // asked again at the next time-series tick. The core refuses while anything is in flight (a flight unacknowledged, a
 // timer armed, data queued), and a sleeping connection wakes transparently on its next datagram, record or timer:

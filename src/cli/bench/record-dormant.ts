@@ -1,7 +1,7 @@
 // `npm run bench -- record --dormant [--json] [--pairs 20000] [--provider node|noble] [--cycles 3]`: dormant
 // connections (src/dtls/endpoint/dormant.ts) in the issue-14 IoT setting: external PSK psk_ke,
 // TLS_AES_128_CCM_8_SHA256, 4-byte CIDs, per-record keys, the server side behind one ServerDispatcher.
-//   heap: V8 heapUsed (after forced GCs) per connected pair (client endpoint + dispatcher-held server connection,
+//   heap: V8 heapUsed + ArrayBuffer bytes (after forced GCs; the packed states' slots are ArrayBuffers) per connected pair (client endpoint + dispatcher-held server connection,
 //         the dispatcher's map entries included), awake and then with both ends dormant;
 //   wake+sleep: microseconds per wake+sleep cycle of one endpoint (handleTimeout() wakes it, doing nothing else;
 //         sleep() packs it again), client and server, over every pair, `--cycles` rounds;
@@ -19,7 +19,8 @@ v8.setFlagsFromString('--expose_gc');
 const gc = runInNewContext('gc') as () => void;
 const heap = (): number => {
   for (let i = 0; i < 3; i++) gc();
-  return process.memoryUsage().heapUsed;
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
 };
 
 interface Device { client: ClientEndpoint; conn: ServerConnection; addr: string }

@@ -165,7 +165,15 @@ function args(all: string[], name: string): string[] {
   return out;
 }
 
-/** Live-heap samples of one run: (live connections, heapUsed after a forced GC - heap before the run). */
+/** V8's heapUsed plus the ArrayBuffers' bytes (see HeapSampler). */
+function heapBytes(): number {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+}
+
+/** Live-heap samples of one run: (live connections, heap after a forced GC - heap before the run), the heap being
+ *  V8's heapUsed plus the bytes of ArrayBuffers (typed arrays' backing stores, outside heapUsed: the dormant
+ *  connections' packed-state slots, src/dtls/record/pack-store.ts, the context cache's arrays, Buffer pools). */
 class HeapSampler {
   readonly samples: [number, number][] = [];
   /** Largest live count sampled and the heap at that sample. */
@@ -182,7 +190,7 @@ class HeapSampler {
    *  fraction of the wall time so far (a forced GC of a multi-GB heap takes seconds). */
   constructor(private readonly every: number, private readonly budget = 1) {
     gc();
-    this.heap0 = process.memoryUsage().heapUsed;
+    this.heap0 = heapBytes();
   }
 
   readonly onProgress = (_f: number, _t: number, liveConnections: number): void => {
@@ -194,7 +202,7 @@ class HeapSampler {
     if (this.wallS * 1000 > this.budget * (t0 - this.began)) return;
     const c0 = process.cpuUsage();
     gc();
-    const heap = process.memoryUsage().heapUsed - this.heap0;
+    const heap = heapBytes() - this.heap0;
     this.samples.push([liveConnections, heap]);
     if (liveConnections >= this.live) {
       this.live = liveConnections;

@@ -52,6 +52,7 @@ export function resolveClient(config: ClientConfig): ResolvedClient {
     keyUpdateAfterRecords: cfg.keyUpdateAfterRecords,
     aeadForgeryLimit: cfg.aeadForgeryLimit,
     recordKeys: cfg.recordKeys,
+    packStore: cfg.packStore,
     resolvedClient: true,
     verifier: config.verifier,
     serverName: config.serverName,

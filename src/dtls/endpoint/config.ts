@@ -6,6 +6,7 @@ import type { ExternalPsk, PskKeMode, ServerPskConfig } from './psk.ts';
 import type { TicketStore } from './tickets.ts';
 import type { HelloReassemblyConfig } from './hello-fragments.ts';
 import type { KeylogLabel } from '../keylog.ts';
+import { PackStore } from '../record/pack-store.ts';
 
 /** Receives one secret of the NSS key log (label, the connection's ClientHello.random, the secret). */
 export type SecretSink = (label: KeylogLabel, clientRandom: Uint8Array, secret: Uint8Array) => void;
@@ -188,6 +189,8 @@ export interface ResolvedCommon {
   keyUpdateAfterRecords: number | undefined;
   aeadForgeryLimit: number | undefined;
   recordKeys: 'kept' | 'per-record' | undefined;
+  /** Where the connections sharing this configuration keep their packed state while dormant (../record/pack-store.ts). */
+  packStore: PackStore;
 }
 
 /** Retransmission timer defaults (see CommonConfig; the scenario `dtls.timers` defaults are these). */
@@ -225,5 +228,6 @@ export function resolveCommon(c: CommonConfig): ResolvedCommon {
     keyUpdateAfterRecords: c.keyUpdateAfterRecords,
     aeadForgeryLimit: c.aeadForgeryLimit,
     recordKeys: c.recordKeys,
+    packStore: new PackStore(),
   };
 }

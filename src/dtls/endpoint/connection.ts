@@ -17,6 +17,7 @@
 import { AlertDescription, AlertLevel, ContentType } from '../handshake/constants.ts';
 import { AlertError } from '../handshake/bytes.ts';
 import { PackReader, PackWriter } from '../record/pack.ts';
+import type { SlotRef } from '../record/pack-store.ts';
 import { Acks } from './acks.ts';
 import type { ResolvedCommon } from './config.ts';
 import { ConnectionCore } from './connection-core.ts';
@@ -35,8 +36,10 @@ const MAX_PLAINTEXT = 1 << 14;
 export { EARLY_DATA_RECORDS } from './early-data.ts';
 
 export abstract class Connection extends ConnectionCore {
-  /** The packed state while dormant (./dormant.ts), else undefined. */
-  private packed: string | undefined = undefined;
+  /** The slot of the packed state in cfg.packStore while dormant (./dormant.ts), else -1. */
+  private packed = -1;
+  /** The same slot for the store's finaliser (a connection dropped while dormant); made at the first sleep. */
+  private slotRef: SlotRef | undefined = undefined;
   /** Public calls of this connection in progress (a sink may call sleep() from inside one: refused). */
   private busy = 0;
 
@@ -73,29 +76,34 @@ export abstract class Connection extends ConnectionCore {
   }
 
   // ------------------------------------------------------------------ dormancy (./dormant.ts)
-  /** True while the connection sleeps (its state packed into one string, its sub-objects released). */
+  /** True while the connection sleeps (its state packed into a slot of cfg.packStore, its sub-objects released). */
   get isDormant(): boolean {
-    return this.packed !== undefined;
+    return this.packed >= 0;
   }
 
-  /** Packs the state of a connected, quiescent connection into one string and releases its sub-objects; any
+  /** Packs the state of a connected, quiescent connection into a slot of cfg.packStore and releases its sub-objects; any
    *  public entry point wakes it again, transparently. Returns false (and changes nothing) when the connection is
    *  not connected or not quiescent: a flight unacknowledged, an ACK pending or timed, datagrams or events queued
    *  (no sink set), fragments or early data buffered, a KeyUpdate reply pending, or called from a sink while this
    *  connection is processing a call. True if already dormant. */
   sleep(): boolean {
-    if (this.packed !== undefined) return true;
+    if (this.packed >= 0) return true;
     if (this.busy > 0 || this.state !== 'connected' || !quiescent(this.parts()) || !this.quietRole()) return false;
-    let packed: string;
+    const store = this.cfg.packStore;
+    let handle: number;
     try {
       const w = new PackWriter();
       packParts(this.parts(), w);
       this.packRole(w);
-      packed = w.finish();
+      handle = w.finishInto(store);
     } catch {
       return false; // a value the format cannot carry: stay awake
     }
-    this.packed = packed;
+    if (handle < 0) return false; // longer than a slot: stay awake
+    this.packed = handle;
+    const ref = this.slotRef;
+    if (ref === undefined) store.track(this, (this.slotRef = { handle }));
+    else ref.handle = handle;
     this.rec = this.out = this.reasm = this.flights = this.acks = this.epochs = this.events = this.early = RELEASED;
     this.releaseRole();
     return true;
@@ -103,12 +111,15 @@ export abstract class Connection extends ConnectionCore {
 
   /** Rebuilds the sub-objects of a dormant connection and restores its packed state. */
   private wake(): void {
-    const packed = this.packed!;
+    const handle = this.packed;
+    const store = this.cfg.packStore;
     this.build();
-    const r = new PackReader(packed);
+    const r = PackReader.ofSlot(store, handle);
     unpackParts(this.parts(), r, this.ownedReadCid());
     this.unpackRole(r);
-    this.packed = undefined;
+    store.release(handle);
+    this.packed = -1;
+    this.slotRef!.handle = -1;
   }
 
   /** Role: no handshake state left that cannot be packed. */
@@ -128,16 +139,16 @@ export abstract class Connection extends ConnectionCore {
   // A dormant connection answers the read-only calls it can (nothing queued, no timer, nothing held) without
   // waking; every other entry point wakes it first.
   pollTransmit(): Uint8Array | undefined {
-    if (this.packed !== undefined) return undefined;
+    if (this.packed >= 0) return undefined;
     return this.out.poll();
   }
   pollEvent(): EndpointEvent | undefined {
-    if (this.packed !== undefined) return undefined;
+    if (this.packed >= 0) return undefined;
     return this.events.poll();
   }
   /** Absolute time (ms) of the next timer, or undefined when none is armed. */
   nextTimeout(): number | undefined {
-    if (this.packed !== undefined) return undefined;
+    if (this.packed >= 0) return undefined;
     let t = this.flights.deadline();
     const a = this.acks.deadline;
     if (a !== undefined && a < t) t = a;
@@ -151,23 +162,23 @@ export abstract class Connection extends ConnectionCore {
   }
   /** Current sending epoch (3 after the handshake, +1 per acknowledged KeyUpdate). */
   get sendEpoch(): number {
-    if (this.packed !== undefined) return packedEpoch(this.packed, 0);
+    if (this.packed >= 0) return packedEpoch(this.cfg.packStore, this.packed, 0);
     return this.epochs.write;
   }
   get receiveEpoch(): number {
-    if (this.packed !== undefined) return packedEpoch(this.packed, 1);
+    if (this.packed >= 0) return packedEpoch(this.cfg.packStore, this.packed, 1);
     return this.epochs.read;
   }
   /** Exporter master secret (RFC 8446 7.5) once application keys exist, derived on first use. */
   get exporterSecret(): Uint8Array | undefined {
-    if (this.packed !== undefined) this.wake();
+    if (this.packed >= 0) this.wake();
     return this.epochs.exporterSecret();
   }
 
   /** Process one datagram. Never throws: bad input is dropped (counted) or answered with an alert. */
   receive(datagram: Uint8Array, nowMs: number): void {
     if (this.state === 'closed') return;
-    if (this.packed !== undefined) this.wake();
+    if (this.packed >= 0) this.wake();
     this.busy++;
     try {
       this.stats.datagramsReceived++;
@@ -201,7 +212,7 @@ export abstract class Connection extends ConnectionCore {
 
   handleTimeout(nowMs: number): void {
     if (this.state === 'closed') return;
-    if (this.packed !== undefined) this.wake();
+    if (this.packed >= 0) this.wake();
     this.busy++;
     try {
       if (nowMs > this.flights.lastNow) this.flights.lastNow = nowMs;
@@ -220,7 +231,7 @@ export abstract class Connection extends ConnectionCore {
    *  false when not connected. `nowMs` (optional) times a KeyUpdate that the AEAD limit may trigger. */
   send(data: Uint8Array, nowMs?: number): boolean {
     if (this.state !== 'connected') return false;
-    if (this.packed !== undefined) this.wake();
+    if (this.packed >= 0) this.wake();
     this.busy++;
     try {
       const fl = this.flights;
@@ -251,7 +262,7 @@ export abstract class Connection extends ConnectionCore {
    *  still unacknowledged. */
   keyUpdate(requestPeer: boolean, nowMs: number): boolean {
     if (this.state !== 'connected') return false;
-    if (this.packed !== undefined) this.wake();
+    if (this.packed >= 0) this.wake();
     this.busy++;
     try {
       if (this.flights.ku) return false;
@@ -272,7 +283,7 @@ export abstract class Connection extends ConnectionCore {
   /** Send close_notify and close. */
   close(): void {
     if (this.state === 'closed') return;
-    if (this.packed !== undefined) this.wake();
+    if (this.packed >= 0) this.wake();
     this.busy++;
     try {
       this.sendAlert(AlertLevel.warning, AlertDescription.close_notify);
@@ -285,7 +296,7 @@ export abstract class Connection extends ConnectionCore {
 
   /** Closes without sending anything. */
   abandon(reason: CloseReason): void {
-    if (this.packed !== undefined) this.wake();
+    if (this.packed >= 0) this.wake();
     this.busy++;
     try {
       this.terminate(reason);
@@ -296,7 +307,7 @@ export abstract class Connection extends ConnectionCore {
 
   /** Approximate bytes held by this connection's buffers (for the memory budget). */
   heldBytes(): number {
-    if (this.packed !== undefined) return 0;
+    if (this.packed >= 0) return 0;
     return this.reasm.heldBytes() + this.flights.heldBytes() + this.out.queuedBytes();
   }
 }

@@ -1,5 +1,6 @@
 // Dormant connections. A connected, quiescent connection (Connection.sleep(), ./connection.ts) packs its protocol
-// state into ONE one-byte string (../record/pack.ts: one heap object, no ArrayBuffer) and releases its sub-objects
+// state into one slot of its configuration's PackStore (../record/pack-store.ts: bytes in shared chunks, no heap
+// object per connection; ../record/pack.ts for the field encodings) and releases its sub-objects
 // (RecordIO with the RecordLayer, its epoch states and replay windows; Datagrams, Reassembly, Flights, Acks,
 // Epochs, EarlyData, EventQueue); the next use of any public entry point rebuilds them (Connection.build()) and
 // restores the packed fields, so that it behaves byte for byte as if it had never slept.
@@ -29,6 +30,7 @@
 // processed (set again by receive()), an emptied anti-amplification hold list, the provider's prepared AEAD keys
 // and maskers (prepared again from the packed raw keys on the next record; no crypto operation is reported).
 import { PackError, PackReader, type PackWriter } from '../record/pack.ts';
+import type { PackStore } from '../record/pack-store.ts';
 import type { Acks } from './acks.ts';
 import type { Datagrams } from './datagrams.ts';
 import type { EarlyData } from './early-data.ts';
@@ -42,7 +44,7 @@ export const PACK_VERSION = 1;
 
 /** What a released sub-object field holds while its connection is dormant. Typed `never` so that it fits every
  *  field: no code touches those fields before wake() rebuilds them (every public entry point wakes first, and the
- *  getters that do not wake answer from the connection's own fields or the packed string). */
+ *  getters that do not wake answer from the connection's own fields or the packed slot). */
 export const RELEASED: never = undefined as never;
 
 /** The sub-objects of one connection. */
@@ -87,8 +89,8 @@ export function unpackParts(p: Parts, r: PackReader, ownedReadCid: Uint8Array | 
 }
 
 /** The write (which 0) or read (1) epoch of a packed connection, read without unpacking it. */
-export function packedEpoch(packed: string, which: 0 | 1): number {
-  const r = new PackReader(packed);
+export function packedEpoch(store: PackStore, handle: number, which: 0 | 1): number {
+  const r = PackReader.ofSlot(store, handle);
   r.u8(); // version
   const write = r.uint();
   return which === 0 ? write : r.uint();

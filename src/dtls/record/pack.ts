@@ -1,16 +1,17 @@
-// Packed state strings (dormant connections, ./layer-state.ts and ../endpoint/dormant.ts): a sequence of fields
-// written into one flat one-byte string, one character per byte (like ./latin1.ts): one heap object, no ArrayBuffer.
-// Field encodings (read back in the same order; the string carries no field names):
+// Packed states (dormant connections, ./layer-state.ts and ../endpoint/dormant.ts): a sequence of fields written as
+// flat bytes, kept in a slot of a PackStore (./pack-store.ts) or, for tests and tools, as a one-byte string (one
+// character per byte, like ./latin1.ts).
+// Field encodings (read back in the same order; the bytes carry no field names):
 //   u8     one byte
 //   uint   unsigned LEB128, 7 bits per byte, low group first (integers 0 .. 2^53)
 //   num    any number: tag byte 0 = non-negative integer (uint follows), 1 = negative integer (uint of -x follows),
 //          2 = +Infinity, 3 = -Infinity, 4 = other double (8 bytes IEEE 754, big-endian), 5 = undefined
 //   bytes  uint length, then the bytes; `optBytes` writes length + 1 (0 = undefined)
 //   str    a one-byte string: uint length, then its characters
+import type { PackStore } from './pack-store.ts';
 
-/** Scratch shared by every writer and reader: one pack is built at a time (synchronously), then copied into the
- *  string by Buffer's native latin1 decoder (~0.06 us for 300 bytes, where String.fromCharCode.apply over a plain
- *  array took ~0.4 us plus the array's resizing). Grown on demand, never shrunk. */
+/** Scratch shared by every writer: one pack is built at a time (synchronously), then copied into a store's slot
+ *  (or into a string by Buffer's native latin1 decoder). Grown on demand, never shrunk. */
 let scratch = Buffer.alloc(1024);
 const F64 = new DataView(new ArrayBuffer(8));
 
@@ -81,6 +82,10 @@ export class PackWriter {
   finish(): string {
     return scratch.toString('latin1', 0, this.pos);
   }
+  /** The fields written so far, copied into a slot of `store`: its handle, or -1 (too long for a slot). */
+  finishInto(store: PackStore): number {
+    return store.put(scratch, this.pos);
+  }
 }
 
 export class PackError extends Error {
@@ -88,12 +93,23 @@ export class PackError extends Error {
 }
 
 export class PackReader {
-  pos = 0;
-  constructor(private readonly s: string) {}
+  pos: number;
+  private readonly b: Buffer;
+  private readonly end: number;
+  /** Reads a packed string, or `length` bytes of `bytes` from `offset` (a store's chunk: chunkOf / slotOffset). */
+  constructor(src: string | Buffer, offset = 0, length?: number) {
+    this.b = typeof src === 'string' ? Buffer.from(src, 'latin1') : src;
+    this.pos = offset;
+    this.end = length === undefined ? this.b.length : offset + length;
+  }
+  /** Reads `store`'s slot `handle`. */
+  static ofSlot(store: PackStore, handle: number): PackReader {
+    return new PackReader(store.chunkOf(handle), store.slotOffset(handle) + 2, store.slotLength(handle));
+  }
 
   u8(): number {
-    if (this.pos >= this.s.length) throw new PackError('packed state truncated');
-    return this.s.charCodeAt(this.pos++);
+    if (this.pos >= this.end) throw new PackError('packed state truncated');
+    return this.b[this.pos++]!;
   }
   uint(): number {
     let v = 0;
@@ -140,9 +156,10 @@ export class PackReader {
     const n = this.uint();
     if (n === 0) return undefined;
     const len = n - 1;
-    if (owned !== undefined && owned.length === len && this.pos + len <= this.s.length) {
+    if (owned !== undefined && owned.length === len && this.pos + len <= this.end) {
+      const b = this.b;
       let same = true;
-      for (let i = 0; i < len; i++) if (owned[i] !== this.s.charCodeAt(this.pos + i)) { same = false; break; }
+      for (let i = 0; i < len; i++) if (owned[i] !== b[this.pos + i]) { same = false; break; }
       if (same) {
         this.pos += len;
         return owned;
@@ -151,23 +168,21 @@ export class PackReader {
     return this.take(len);
   }
   str(): string {
-    // A slice of the packed string (V8 makes a sliced string, no copy, from 13 characters on). It keeps the packed
-    // string (a few hundred bytes) alive while the woken connection holds it: until the connection sleeps again,
-    // when the field is copied into the new packed string. A copy here cost ~3 % of a dormant fleet's wall time.
     const n = this.uint();
-    if (this.pos + n > this.s.length) throw new PackError('packed state truncated');
-    const v = this.s.substring(this.pos, this.pos + n);
+    if (this.pos + n > this.end) throw new PackError('packed state truncated');
+    const v = this.b.toString('latin1', this.pos, this.pos + n);
     this.pos += n;
     return v;
   }
   /** True once every field was read. */
   get done(): boolean {
-    return this.pos === this.s.length;
+    return this.pos === this.end;
   }
   private take(n: number): Uint8Array {
-    if (this.pos + n > this.s.length) throw new PackError('packed state truncated');
+    if (this.pos + n > this.end) throw new PackError('packed state truncated');
     const b = new Uint8Array(n);
-    for (let i = 0; i < n; i++) b[i] = this.s.charCodeAt(this.pos + i);
+    const src = this.b;
+    for (let i = 0; i < n; i++) b[i] = src[this.pos + i]!;
     this.pos += n;
     return b;
   }
