@@ -4,18 +4,16 @@
 // Hot path: scheduling and running an event allocate nothing. The heap holds (time, seq, slot) in three parallel
 // typed arrays; the callback and its argument live in per-slot arrays that are reused through a free list.
 import { SimError, SimTimeError } from './errors.ts';
-import { Process, stepProcess } from './process.ts';
+import { Process, type ProcessGen, stepProcess } from './process.ts';
+import { MAX_TIME, type Ps, checkPs } from './time.ts';
 
-export { Process, Signal } from './process.ts';
+export { Process, Signal, type Awaitable, type ProcessGen, type Yieldable } from './process.ts';
+export { MAX_TIME, type Ps, checkPs } from './time.ts';
 
-/** Simulated time: an integer number of picoseconds, 0 <= t <= Number.MAX_SAFE_INTEGER (~2.5 simulated hours). */
-export type Ps = number;
 /** Handle returned by `at`/`after`, accepted by `cancel`. Unique among live events (see docs/kernel.md). */
 export type EventId = number;
 export type EventFn<A = any> = (arg: A) => void;
 
-/** Largest representable simulated time, in ps. */
-export const MAX_TIME: Ps = Number.MAX_SAFE_INTEGER;
 
 const SLOT_MAX = 1 << 22; // at most 4,194,304 events pending at once (cancelled-but-unpopped ones included)
 const GEN_MASK = 0x7fffffff; // id = gen * SLOT_MAX + slot < 2^53
@@ -25,23 +23,6 @@ const SEQ_LIMIT = 2 ** 31;
 // Events scheduled with atFirst() have negative keys, (frontSeq - FRONT_SPAN) * SLOT_MAX + slot: before every other
 // event of the same time, in scheduling order among themselves; renumber() also restarts frontSeq.
 const FRONT_SPAN = 2 ** 30;
-
-/** Check that `t` is an integer number of ps in [0, MAX_TIME]; throws SimTimeError otherwise. */
-export function checkPs(t: number, what = 'time'): Ps {
-  if (!Number.isInteger(t) || t < 0 || t > MAX_TIME) {
-    throw new SimTimeError(`${what} must be an integer number of picoseconds in [0, ${MAX_TIME}], got ${t}`);
-  }
-  return t;
-}
-
-/** Something a process can `yield` besides a plain delay. `_await` either completes synchronously (sets `p.value`
- *  and returns true, the process continues at once) or arranges for `p.resume(value)` later and returns false. */
-export interface Awaitable {
-  _await(p: Process): boolean;
-}
-/** What a process generator may yield: a delay in ps (a number, e.g. `k.timeout(dt)`) or an Awaitable. */
-export type Yieldable = Ps | Awaitable;
-export type ProcessGen<R = unknown> = Generator<Yieldable, R, any>;
 
 export interface RunOptions {
   /** Run events with time <= until; afterwards `now` = until (unless stopped earlier). */

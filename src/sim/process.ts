@@ -1,6 +1,7 @@
 // Processes of the discrete-event kernel: a running generator (Process) and a one-shot event it can wait on
 // (Signal). Split from ./kernel.ts, which schedules them.
-import type { Awaitable, Kernel, ProcessGen } from './kernel.ts';
+import type { Kernel } from './kernel.ts';
+import type { Ps } from './time.ts';
 import { SimError } from './errors.ts';
 
 /** A running generator. Yield a delay (number of ps), a Resource request, a Store get/put, a Signal, or another
@@ -117,3 +118,12 @@ export class Signal<T = unknown> implements Awaitable {
     return false;
   }
 }
+
+/** Something a process can `yield` besides a plain delay. `_await` either completes synchronously (sets `p.value`
+ *  and returns true, the process continues at once) or arranges for `p.resume(value)` later and returns false. */
+export interface Awaitable {
+  _await(p: Process): boolean;
+}
+/** What a process generator may yield: a delay in ps (a number, e.g. `k.timeout(dt)`) or an Awaitable. */
+export type Yieldable = Ps | Awaitable;
+export type ProcessGen<R = unknown> = Generator<Yieldable, R, any>;

@@ -3,6 +3,7 @@
 import { type Awaitable, type Kernel, type Process, type Ps, checkPs } from './kernel.ts';
 import { SimError } from './errors.ts';
 import { type Dist, Histogram, TimeWeighted } from './stats.ts';
+import { WaitQueue } from './wait-queue.ts';
 
 export type Discipline = 'fifo' | 'priority';
 export type OnFull = 'drop' | 'block';
@@ -64,25 +65,8 @@ export class Resource {
   readonly onFull: OnFull;
   private readonly k: Kernel;
 
-  // waiting entries (pooled parallel arrays)
-  private eKind: Uint8Array;
-  private eCb: (Function | null)[];
-  private eArg: unknown[];
-  private eService: Float64Array;
-  private eTime: Float64Array;
-  private ePrio: Float64Array;
-  private eSeq: Float64Array;
-  private eFree: number[] = [];
-  private eCount = 0;
-  private seq = 0;
-  // queue: ring buffer (fifo) or binary heap (priority) of entry indexes
-  private q: Int32Array;
-  private qHead = 0;
-  private qLen = 0;
-  // admission list (onFull 'block'): FIFO ring of entry indexes
-  private adm: Int32Array;
-  private admHead = 0;
-  private admLen = 0;
+  /** Waiting requests: the queue and the admission list (onFull 'block'), ./wait-queue.ts. */
+  private readonly w: WaitQueue;
 
   // servers in use (tokens): per-token state
   private busy = 0;
@@ -126,16 +110,7 @@ export class Resource {
     if (this.onFull !== 'drop' && this.onFull !== 'block') {
       throw new SimError(`Resource ${this.name}: onFull must be 'drop' or 'block'`);
     }
-    const n = 64;
-    this.eKind = new Uint8Array(n);
-    this.eCb = new Array(n).fill(null);
-    this.eArg = new Array(n).fill(undefined);
-    this.eService = new Float64Array(n);
-    this.eTime = new Float64Array(n);
-    this.ePrio = new Float64Array(n);
-    this.eSeq = new Float64Array(n);
-    this.q = new Int32Array(n);
-    this.adm = new Int32Array(16);
+    this.w = new WaitQueue(this.discipline === 'fifo');
     const t = kernel.now;
     this.busyTw = new TimeWeighted(t, 0);
     this.queueTw = new TimeWeighted(t, 0);
@@ -149,11 +124,11 @@ export class Resource {
   }
   /** Requests waiting now (admission list excluded). */
   get queueLength(): number {
-    return this.qLen;
+    return this.w.len;
   }
   /** Requests in the admission list now (onFull 'block'). */
   get blockedLength(): number {
-    return this.admLen;
+    return this.w.admLen;
   }
 
   /**
@@ -313,17 +288,18 @@ export class Resource {
   private freeServer(tok: number, now: Ps): void {
     this.sFree.push(tok);
     this.busyTw.set(now, --this.busy);
-    if (this.qLen > 0) this.startNext(now);
+    if (this.w.len > 0) this.startNext(now);
   }
 
   private startNext(now: Ps): void {
+    const w = this.w;
     const e = this.dequeue(now);
-    const kind = this.eKind[e];
-    const cb = this.eCb[e];
-    const arg = this.eArg[e];
-    const arrival = this.eTime[e];
-    const service = this.eService[e];
-    this.freeEntry(e);
+    const kind = w.kind[e];
+    const cb = w.cb[e];
+    const arg = w.arg[e];
+    const arrival = w.time[e];
+    const service = w.service[e];
+    w.release(e);
     if (kind === K_USE) {
       this.startUse(service, cb, arrival, now, arg);
     } else {
@@ -333,134 +309,36 @@ export class Resource {
     }
   }
 
-  private allocEntry(): number {
-    if (this.eFree.length > 0) return this.eFree.pop()!;
-    const e = this.eCount++;
-    if (e >= this.eKind.length) {
-      const n = this.eKind.length * 2;
-      const k = new Uint8Array(n);
-      k.set(this.eKind);
-      this.eKind = k;
-      const s = new Float64Array(n);
-      s.set(this.eService);
-      this.eService = s;
-      const t = new Float64Array(n);
-      t.set(this.eTime);
-      this.eTime = t;
-      const p = new Float64Array(n);
-      p.set(this.ePrio);
-      this.ePrio = p;
-      const q = new Float64Array(n);
-      q.set(this.eSeq);
-      this.eSeq = q;
-      for (let i = this.eCb.length; i < n; i++) {
-        this.eCb.push(null);
-        this.eArg.push(undefined);
-      }
-    }
-    return e;
-  }
-
-  private freeEntry(e: number): void {
-    this.eCb[e] = null;
-    this.eArg[e] = undefined;
-    this.eFree.push(e);
-  }
-
   private enqueue(kind: number, cb: Function | null, arg: unknown, service: number, now: Ps, prio: number): boolean {
     if (!Number.isFinite(prio)) throw new SimError(`Resource ${this.name}: priority must be a finite number`);
-    const full = this.qLen >= this.queueLimit;
+    const w = this.w;
+    const full = w.len >= this.queueLimit;
     if (full && this.onFull === 'drop') {
       this.dropped++;
       return false;
     }
-    const e = this.allocEntry();
-    this.eKind[e] = kind;
-    this.eCb[e] = cb;
-    this.eArg[e] = arg;
-    this.eService[e] = service;
-    this.eTime[e] = now;
-    this.ePrio[e] = prio;
-    this.eSeq[e] = this.seq++;
+    const e = w.add(kind, cb, arg, service, now, prio);
     if (full) {
       this.blocked++;
-      if (this.admLen >= this.adm.length) {
-        this.adm = growRing(this.adm, this.admHead, this.admLen);
-        this.admHead = 0;
-      }
-      this.adm[(this.admHead + this.admLen) % this.adm.length] = e;
-      this.admTw.set(now, ++this.admLen);
+      w.admit(e);
+      this.admTw.set(now, w.admLen);
       return true;
     }
-    this.qPush(e, now);
+    w.push(e);
+    this.queueTw.set(now, w.len);
     return true;
   }
 
-  private qPush(e: number, now: Ps): void {
-    if (this.qLen >= this.q.length) {
-      this.q = this.discipline === 'fifo' ? growRing(this.q, this.qHead, this.qLen) : growArr(this.q);
-      this.qHead = 0;
-    }
-    if (this.discipline === 'fifo') {
-      this.q[(this.qHead + this.qLen) % this.q.length] = e;
-      this.qLen++;
-    } else {
-      const q = this.q;
-      const pr = this.ePrio[e];
-      const sq = this.eSeq[e];
-      let i = this.qLen++;
-      while (i > 0) {
-        const p = (i - 1) >> 1;
-        const pe = q[p];
-        const pp = this.ePrio[pe];
-        if (pp < pr || (pp === pr && this.eSeq[pe] < sq)) break;
-        q[i] = pe;
-        i = p;
-      }
-      q[i] = e;
-    }
-    this.queueTw.set(now, this.qLen);
-  }
-
+  /** The next waiting entry, the oldest blocked one (if any) moving into the freed place of the queue. */
   private dequeue(now: Ps): number {
-    let e: number;
-    const q = this.q;
-    if (this.discipline === 'fifo') {
-      e = q[this.qHead];
-      this.qHead = (this.qHead + 1) % q.length;
-      this.qLen--;
-    } else {
-      e = q[0];
-      const n = --this.qLen;
-      if (n > 0) {
-        const last = q[n];
-        const lp = this.ePrio[last];
-        const ls = this.eSeq[last];
-        let i = 0;
-        for (;;) {
-          let c = 2 * i + 1;
-          if (c >= n) break;
-          const r = c + 1;
-          if (r < n) {
-            const cp = this.ePrio[q[c]];
-            const rp = this.ePrio[q[r]];
-            if (rp < cp || (rp === cp && this.eSeq[q[r]] < this.eSeq[q[c]])) c = r;
-          }
-          const ce = q[c];
-          const cp = this.ePrio[ce];
-          if (cp > lp || (cp === lp && this.eSeq[ce] > ls)) break;
-          q[i] = ce;
-          i = c;
-        }
-        q[i] = last;
-      }
-    }
-    this.queueTw.set(now, this.qLen);
-    if (this.admLen > 0) {
-      const a = this.adm[this.admHead];
-      this.admHead = (this.admHead + 1) % this.adm.length;
-      this.admTw.set(now, --this.admLen);
-      this.qPush(a, now);
+    const w = this.w;
+    const e = w.pop();
+    this.queueTw.set(now, w.len);
+    if (w.admLen > 0) {
+      const a = w.unadmit();
+      this.admTw.set(now, w.admLen);
+      w.push(a);
+      this.queueTw.set(now, w.len);
     }
     return e;
   }
@@ -474,15 +352,4 @@ class ResourceRequest implements Awaitable {
   _await(p: Process): boolean {
     return this.r._requestFor(p, this.prio);
   }
-}
-
-function growRing(a: Int32Array, head: number, len: number): Int32Array {
-  const b = new Int32Array(Math.max(16, a.length * 2));
-  for (let i = 0; i < len; i++) b[i] = a[(head + i) % a.length];
-  return b;
-}
-function growArr(a: Int32Array): Int32Array {
-  const b = new Int32Array(a.length * 2);
-  b.set(a);
-  return b;
 }

@@ -1,6 +1,20 @@
 // Unit helpers for integer-picosecond time. Conversions to ps round to the nearest picosecond (ties away from zero
 // via Math.round on the non-negative value) and are range-checked (SimTimeError).
-import { checkPs, type Ps } from './kernel.ts';
+import { SimTimeError } from './errors.ts';
+
+/** Simulated time: an integer number of picoseconds, 0 <= t <= Number.MAX_SAFE_INTEGER (~2.5 simulated hours). */
+export type Ps = number;
+
+/** Largest representable simulated time, in ps. */
+export const MAX_TIME: Ps = Number.MAX_SAFE_INTEGER;
+
+/** Check that `t` is an integer number of ps in [0, MAX_TIME]; throws SimTimeError otherwise. */
+export function checkPs(t: number, what = 'time'): Ps {
+  if (!Number.isInteger(t) || t < 0 || t > MAX_TIME) {
+    throw new SimTimeError(`${what} must be an integer number of picoseconds in [0, ${MAX_TIME}], got ${t}`);
+  }
+  return t;
+}
 
 export const PS_PER_NS = 1_000;
 export const PS_PER_US = 1_000_000;
