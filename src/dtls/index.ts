@@ -25,4 +25,5 @@ export * as extensionCodec from './handshake/extensions.ts';
 export * as cert from './cert/index.ts';
 export * as record from './record/index.ts';
 export { RecordLayer, type OpenedRecord, type DropReason } from './record/index.ts';
+export { PackStore, packStoreBytes } from './record/index.ts';
 export * from './keylog.ts';

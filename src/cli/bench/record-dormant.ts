@@ -1,7 +1,7 @@
 // `npm run bench -- record --dormant [--json] [--pairs 20000] [--provider node|noble] [--cycles 3]`: dormant
 // connections (src/dtls/endpoint/dormant.ts) in the issue-14 IoT setting: external PSK psk_ke,
 // TLS_AES_128_CCM_8_SHA256, 4-byte CIDs, per-record keys, the server side behind one ServerDispatcher.
-//   heap: V8 heapUsed + ArrayBuffer bytes (after forced GCs; the packed states' slots are ArrayBuffers) per connected pair (client endpoint + dispatcher-held server connection,
+//   heap: V8 heapUsed + the packed states' slot chunks (after forced GCs; pack-store.ts) per connected pair (client endpoint + dispatcher-held server connection,
 //         the dispatcher's map entries included), awake and then with both ends dormant;
 //   wake+sleep: microseconds per wake+sleep cycle of one endpoint (handleTimeout() wakes it, doing nothing else;
 //         sleep() packs it again), client and server, over every pair, `--cycles` rounds;
@@ -13,14 +13,14 @@ import {
   ClientEndpoint, ServerDispatcher, createProvider, resolveClient, seededRandom, type ProviderKind, type ServerConfig,
   type ServerConnection,
 } from '../../dtls/index.ts';
+import { packStoreBytes } from '../../dtls/index.ts';
 import { CertificateVerifier } from '../../dtls/cert/index.ts';
 
 v8.setFlagsFromString('--expose_gc');
 const gc = runInNewContext('gc') as () => void;
 const heap = (): number => {
   for (let i = 0; i < 3; i++) gc();
-  const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
+  return process.memoryUsage().heapUsed + packStoreBytes();
 };
 
 interface Device { client: ClientEndpoint; conn: ServerConnection; addr: string }

@@ -30,6 +30,7 @@ import { runInNewContext } from 'node:vm';
 import {
   createProvider, type AeadAlg, type CryptoOp, type CryptoProvider, type HashAlg, type KxGroup, type SignatureScheme,
 } from '../../dtls/index.ts';
+import { packStoreBytes } from '../../dtls/index.ts';
 import { AEAD_KEY_LENGTH, AEAD_TAG_LENGTHS, seededRandom } from '../../dtls/crypto/index.ts';
 import { loadInput } from '../sim.ts';
 import { createProgress } from '../progress.ts';
@@ -165,15 +166,14 @@ function args(all: string[], name: string): string[] {
   return out;
 }
 
-/** V8's heapUsed plus the ArrayBuffers' bytes (see HeapSampler). */
+/** V8's heapUsed plus the dormant connections' packed-state slots (see HeapSampler). */
 function heapBytes(): number {
-  const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
+  return process.memoryUsage().heapUsed + packStoreBytes();
 }
 
 /** Live-heap samples of one run: (live connections, heap after a forced GC - heap before the run), the heap being
- *  V8's heapUsed plus the bytes of ArrayBuffers (typed arrays' backing stores, outside heapUsed: the dormant
- *  connections' packed-state slots, src/dtls/record/pack-store.ts, the context cache's arrays, Buffer pools). */
+ *  V8's heapUsed plus the chunks of the dormant connections' packed-state slots (src/dtls/record/pack-store.ts:
+ *  ArrayBuffer memory, outside heapUsed; until 2026-12-07 that state was a string inside it). */
 class HeapSampler {
   readonly samples: [number, number][] = [];
   /** Largest live count sampled and the heap at that sample. */

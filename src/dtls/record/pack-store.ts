@@ -25,6 +25,16 @@ const MAX_CHUNKS = 4096;
 /** Largest state a slot holds (bytes), after the 2-byte length. */
 export const PACK_SLOT_MAX = CLASSES * GRAIN - 2;
 
+/** Bytes of the chunks of every PackStore alive (a store's share is taken off once the collector reclaims it): what
+ *  dormant connections hold outside the JavaScript heap, for memory figures (the bench adds it to heapUsed). */
+let liveStoreBytes = 0;
+const storeGone = new FinalizationRegistry<{ bytes: number }>((t) => {
+  liveStoreBytes -= t.bytes;
+});
+export function packStoreBytes(): number {
+  return liveStoreBytes;
+}
+
 /** What a dormant connection holds while asleep: its slot, -1 once woken (freed). Held by the registry instead of
  *  the connection, so that the finaliser frees the right slot. */
 export interface SlotRef {
@@ -41,7 +51,12 @@ export class PackStore {
   put(src: Buffer, len: number): number {
     if (len > PACK_SLOT_MAX) return -1;
     const c = ((len + 2 + GRAIN - 1) / GRAIN | 0) - 1;
-    const h = (this.s ??= new Slabs()).take(c);
+    let slabs = this.s;
+    if (slabs === undefined) {
+      slabs = this.s = new Slabs();
+      storeGone.register(this, slabs.tally);
+    }
+    const h = slabs.take(c);
     if (h < 0) return -1;
     const buf = this.chunkOf(h);
     const off = this.slotOffset(h);
@@ -83,7 +98,7 @@ export class PackStore {
   }
   /** Bytes of every chunk allocated (the store never shrinks). */
   get allocatedBytes(): number {
-    return this.s ? this.s.bytes : 0;
+    return this.s ? this.s.tally.bytes : 0;
   }
 }
 
@@ -97,7 +112,8 @@ class Slabs {
   /** Slots handed out in each class's newest chunk. */
   private readonly fill = new Int32Array(CLASSES);
   live = 0;
-  bytes = 0;
+  /** Bytes of the chunks (an object of its own: the finaliser of the store reads it once the store is gone). */
+  readonly tally = { bytes: 0 };
 
   take(c: number): number {
     if (this.free[c] === undefined) {
@@ -114,7 +130,8 @@ class Slabs {
       if (k + 1 >= MAX_CHUNKS) return -1;
       const n = chunkSlots(k + 1);
       list.push(Buffer.alloc(n * GRAIN * (c + 1)));
-      this.bytes += n * GRAIN * (c + 1);
+      this.tally.bytes += n * GRAIN * (c + 1);
+      liveStoreBytes += n * GRAIN * (c + 1);
       this.fill[c] = 0;
     }
     const slot = this.fill[c]++;

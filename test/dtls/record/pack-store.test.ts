@@ -5,7 +5,7 @@ import { runInNewContext } from 'node:vm';
 import v8 from 'node:v8';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { PACK_SLOT_MAX, PackStore } from '../../../src/dtls/record/pack-store.ts';
+import { PACK_SLOT_MAX, PackStore, packStoreBytes } from '../../../src/dtls/record/pack-store.ts';
 import { PackReader, PackWriter } from '../../../src/dtls/record/pack.ts';
 
 /** Deterministic byte stream (xorshift32), independent of the code under test. */
@@ -65,12 +65,14 @@ test('size classes: a slot of class c holds 32 (c + 1) - 2 bytes; longer states 
 
 test('a released slot is reused first; chunks grow 4, 8, 16 slots', () => {
   const store = new PackStore();
+  const before = packStoreBytes();
   const src = Buffer.alloc(100, 1);
   const hs: number[] = [];
   for (let i = 0; i < 12; i++) hs.push(store.put(src, 100)); // class 3: 128-byte slots
   assert.is(store.allocatedBytes, (4 + 8) * 128);
   hs.push(store.put(src, 100));
   assert.is(store.allocatedBytes, (4 + 8 + 16) * 128);
+  assert.is(packStoreBytes() - before, (4 + 8 + 16) * 128, 'the process-wide tally counts the new chunks');
   store.release(hs[5]!);
   assert.is(store.put(src, 100), hs[5]);
 });
