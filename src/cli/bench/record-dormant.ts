@@ -12,8 +12,8 @@ import { runInNewContext } from 'node:vm';
 import {
   ClientEndpoint, ServerDispatcher, createProvider, resolveClient, seededRandom, type ProviderKind, type ServerConfig,
   type ServerConnection,
+  packStoreBytes,
 } from '../../dtls/index.ts';
-import { packStoreBytes } from '../../dtls/index.ts';
 import { CertificateVerifier } from '../../dtls/cert/index.ts';
 
 v8.setFlagsFromString('--expose_gc');

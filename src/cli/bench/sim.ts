@@ -29,8 +29,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import {
   createProvider, type AeadAlg, type CryptoOp, type CryptoProvider, type HashAlg, type KxGroup, type SignatureScheme,
+  packStoreBytes,
 } from '../../dtls/index.ts';
-import { packStoreBytes } from '../../dtls/index.ts';
 import { AEAD_KEY_LENGTH, AEAD_TAG_LENGTHS, seededRandom } from '../../dtls/crypto/index.ts';
 import { loadInput } from '../sim.ts';
 import { createProgress } from '../progress.ts';

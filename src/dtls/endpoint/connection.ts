@@ -33,13 +33,15 @@ import { type OpenedRecord, RecordIO } from './records.ts';
 export type { CloseReason, ConnectionState, EndpointEvent, EndpointStats } from './events.ts';
 
 const MAX_PLAINTEXT = 1 << 14;
+/** The slot of every connection that never slept (see Connection.slot). */
+const AWAKE: SlotRef = { handle: -1 }; // not frozen: the same hidden class as every own slot object
 export { EARLY_DATA_RECORDS } from './early-data.ts';
 
 export abstract class Connection extends ConnectionCore {
-  /** The slot of the packed state in cfg.packStore while dormant (./dormant.ts), else -1. */
-  private packed = -1;
-  /** The same slot for the store's finaliser (a connection dropped while dormant); made at the first sleep. */
-  private slotRef: SlotRef | undefined = undefined;
+  /** The slot of the packed state in cfg.packStore while dormant (./dormant.ts), else -1. Its own object from the
+   *  first sleep on (the store's finaliser frees the slot of a connection dropped while dormant); until then the
+   *  shared AWAKE, never written. */
+  private slot: SlotRef = AWAKE;
   /** Public calls of this connection in progress (a sink may call sleep() from inside one: refused). */
   private busy = 0;
 
@@ -78,7 +80,7 @@ export abstract class Connection extends ConnectionCore {
   // ------------------------------------------------------------------ dormancy (./dormant.ts)
   /** True while the connection sleeps (its state packed into a slot of cfg.packStore, its sub-objects released). */
   get isDormant(): boolean {
-    return this.packed >= 0;
+    return this.slot.handle >= 0;
   }
 
   /** Packs the state of a connected, quiescent connection into a slot of cfg.packStore and releases its sub-objects; any
@@ -87,7 +89,7 @@ export abstract class Connection extends ConnectionCore {
    *  (no sink set), fragments or early data buffered, a KeyUpdate reply pending, or called from a sink while this
    *  connection is processing a call. True if already dormant. */
   sleep(): boolean {
-    if (this.packed >= 0) return true;
+    if (this.slot.handle >= 0) return true;
     if (this.busy > 0 || this.state !== 'connected' || !quiescent(this.parts()) || !this.quietRole()) return false;
     const store = this.cfg.packStore;
     let handle: number;
@@ -100,10 +102,8 @@ export abstract class Connection extends ConnectionCore {
       return false; // a value the format cannot carry: stay awake
     }
     if (handle < 0) return false; // longer than a slot: stay awake
-    this.packed = handle;
-    const ref = this.slotRef;
-    if (ref === undefined) store.track(this, (this.slotRef = { handle }));
-    else ref.handle = handle;
+    if (this.slot === AWAKE) store.track(this, (this.slot = { handle }));
+    else this.slot.handle = handle;
     this.rec = this.out = this.reasm = this.flights = this.acks = this.epochs = this.events = this.early = RELEASED;
     this.releaseRole();
     return true;
@@ -111,15 +111,14 @@ export abstract class Connection extends ConnectionCore {
 
   /** Rebuilds the sub-objects of a dormant connection and restores its packed state. */
   private wake(): void {
-    const handle = this.packed;
+    const handle = this.slot.handle;
     const store = this.cfg.packStore;
     this.build();
     const r = PackReader.ofSlot(store, handle);
     unpackParts(this.parts(), r, this.ownedReadCid());
     this.unpackRole(r);
     store.release(handle);
-    this.packed = -1;
-    this.slotRef!.handle = -1;
+    this.slot.handle = -1;
   }
 
   /** Role: no handshake state left that cannot be packed. */
@@ -139,16 +138,16 @@ export abstract class Connection extends ConnectionCore {
   // A dormant connection answers the read-only calls it can (nothing queued, no timer, nothing held) without
   // waking; every other entry point wakes it first.
   pollTransmit(): Uint8Array | undefined {
-    if (this.packed >= 0) return undefined;
+    if (this.slot.handle >= 0) return undefined;
     return this.out.poll();
   }
   pollEvent(): EndpointEvent | undefined {
-    if (this.packed >= 0) return undefined;
+    if (this.slot.handle >= 0) return undefined;
     return this.events.poll();
   }
   /** Absolute time (ms) of the next timer, or undefined when none is armed. */
   nextTimeout(): number | undefined {
-    if (this.packed >= 0) return undefined;
+    if (this.slot.handle >= 0) return undefined;
     let t = this.flights.deadline();
     const a = this.acks.deadline;
     if (a !== undefined && a < t) t = a;
@@ -162,23 +161,23 @@ export abstract class Connection extends ConnectionCore {
   }
   /** Current sending epoch (3 after the handshake, +1 per acknowledged KeyUpdate). */
   get sendEpoch(): number {
-    if (this.packed >= 0) return packedEpoch(this.cfg.packStore, this.packed, 0);
+    if (this.slot.handle >= 0) return packedEpoch(this.cfg.packStore, this.slot.handle, 0);
     return this.epochs.write;
   }
   get receiveEpoch(): number {
-    if (this.packed >= 0) return packedEpoch(this.cfg.packStore, this.packed, 1);
+    if (this.slot.handle >= 0) return packedEpoch(this.cfg.packStore, this.slot.handle, 1);
     return this.epochs.read;
   }
   /** Exporter master secret (RFC 8446 7.5) once application keys exist, derived on first use. */
   get exporterSecret(): Uint8Array | undefined {
-    if (this.packed >= 0) this.wake();
+    if (this.slot.handle >= 0) this.wake();
     return this.epochs.exporterSecret();
   }
 
   /** Process one datagram. Never throws: bad input is dropped (counted) or answered with an alert. */
   receive(datagram: Uint8Array, nowMs: number): void {
     if (this.state === 'closed') return;
-    if (this.packed >= 0) this.wake();
+    if (this.slot.handle >= 0) this.wake();
     this.busy++;
     try {
       this.stats.datagramsReceived++;
@@ -212,7 +211,7 @@ export abstract class Connection extends ConnectionCore {
 
   handleTimeout(nowMs: number): void {
     if (this.state === 'closed') return;
-    if (this.packed >= 0) this.wake();
+    if (this.slot.handle >= 0) this.wake();
     this.busy++;
     try {
       if (nowMs > this.flights.lastNow) this.flights.lastNow = nowMs;
@@ -231,7 +230,7 @@ export abstract class Connection extends ConnectionCore {
    *  false when not connected. `nowMs` (optional) times a KeyUpdate that the AEAD limit may trigger. */
   send(data: Uint8Array, nowMs?: number): boolean {
     if (this.state !== 'connected') return false;
-    if (this.packed >= 0) this.wake();
+    if (this.slot.handle >= 0) this.wake();
     this.busy++;
     try {
       const fl = this.flights;
@@ -262,7 +261,7 @@ export abstract class Connection extends ConnectionCore {
    *  still unacknowledged. */
   keyUpdate(requestPeer: boolean, nowMs: number): boolean {
     if (this.state !== 'connected') return false;
-    if (this.packed >= 0) this.wake();
+    if (this.slot.handle >= 0) this.wake();
     this.busy++;
     try {
       if (this.flights.ku) return false;
@@ -283,7 +282,7 @@ export abstract class Connection extends ConnectionCore {
   /** Send close_notify and close. */
   close(): void {
     if (this.state === 'closed') return;
-    if (this.packed >= 0) this.wake();
+    if (this.slot.handle >= 0) this.wake();
     this.busy++;
     try {
       this.sendAlert(AlertLevel.warning, AlertDescription.close_notify);
@@ -296,7 +295,7 @@ export abstract class Connection extends ConnectionCore {
 
   /** Closes without sending anything. */
   abandon(reason: CloseReason): void {
-    if (this.packed >= 0) this.wake();
+    if (this.slot.handle >= 0) this.wake();
     this.busy++;
     try {
       this.terminate(reason);
@@ -307,7 +306,7 @@ export abstract class Connection extends ConnectionCore {
 
   /** Approximate bytes held by this connection's buffers (for the memory budget). */
   heldBytes(): number {
-    if (this.packed >= 0) return 0;
+    if (this.slot.handle >= 0) return 0;
     return this.reasm.heldBytes() + this.flights.heldBytes() + this.out.queuedBytes();
   }
 }
