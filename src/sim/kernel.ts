@@ -6,6 +6,7 @@
 import { SimError, SimTimeError } from './errors.ts';
 import { Process, type ProcessGen, stepProcess } from './process.ts';
 import { MAX_TIME, type Ps, checkPs } from './time.ts';
+import { FRONT_SPAN, GEN_MASK, SEQ_LIMIT, SLOT_MAX, renumbered, siftDown, slotOf } from './event-heap.ts';
 
 export { Process, Signal, type Awaitable, type ProcessGen, type Yieldable } from './process.ts';
 export { MAX_TIME, type Ps, checkPs } from './time.ts';
@@ -15,14 +16,6 @@ export type EventId = number;
 export type EventFn<A = any> = (arg: A) => void;
 
 
-const SLOT_MAX = 1 << 22; // at most 4,194,304 events pending at once (cancelled-but-unpopped ones included)
-const GEN_MASK = 0x7fffffff; // id = gen * SLOT_MAX + slot < 2^53
-// Heap entries are (time, key) with key = seq * SLOT_MAX + slot, so ties compare by seq with one float compare.
-// seq < SEQ_LIMIT keeps key < 2^53; when it is reached, pending entries are renumbered in order (renumber()).
-const SEQ_LIMIT = 2 ** 31;
-// Events scheduled with atFirst() have negative keys, (frontSeq - FRONT_SPAN) * SLOT_MAX + slot: before every other
-// event of the same time, in scheduling order among themselves; renumber() also restarts frontSeq.
-const FRONT_SPAN = 2 ** 30;
 
 export interface RunOptions {
   /** Run events with time <= until; afterwards `now` = until (unless stopped earlier). */
@@ -154,36 +147,7 @@ export class Kernel {
     }
     this.size = n;
     this.dead = 0;
-    for (let i = (n >> 1) - 1; i >= 0; i--) this.siftDown(i);
-  }
-
-  private siftDown(i: number): void {
-    const n = this.size;
-    const hT = this.hT;
-    const hK = this.hK;
-    const lt = hT[i];
-    const lk = hK[i];
-    const half = n >> 1;
-    while (i < half) {
-      let c = 2 * i + 1;
-      let ct = hT[c];
-      let ck = hK[c];
-      const r = c + 1;
-      if (r < n) {
-        const rt = hT[r];
-        if (rt < ct || (rt === ct && hK[r] < ck)) {
-          c = r;
-          ct = rt;
-          ck = hK[r];
-        }
-      }
-      if (ct > lt || (ct === lt && ck > lk)) break;
-      hT[i] = ct;
-      hK[i] = ck;
-      i = c;
-    }
-    hT[i] = lt;
-    hK[i] = lk;
+    for (let i = (n >> 1) - 1; i >= 0; i--) siftDown(hT, hK, n, i, hT[i], hK[i]);
   }
 
   /** Time of the next live event, or undefined if none. */
@@ -358,55 +322,16 @@ export class Kernel {
 
   private popHead(): void {
     const n = --this.size;
-    if (n === 0) return;
-    const hT = this.hT;
-    const hK = this.hK;
-    const lt = hT[n];
-    const lk = hK[n];
-    let i = 0;
-    const half = n >> 1;
-    while (i < half) {
-      let c = 2 * i + 1;
-      let ct = hT[c];
-      let ck = hK[c];
-      const r = c + 1;
-      if (r < n) {
-        const rt = hT[r];
-        if (rt < ct || (rt === ct && hK[r] < ck)) {
-          c = r;
-          ct = rt;
-          ck = hK[r];
-        }
-      }
-      if (ct > lt || (ct === lt && ck > lk)) break;
-      hT[i] = ct;
-      hK[i] = ck;
-      i = c;
-    }
-    hT[i] = lt;
-    hK[i] = lk;
+    if (n > 0) siftDown(this.hT, this.hK, n, 0, this.hT[n], this.hK[n]);
   }
 
   /** Sequence numbers reached SEQ_LIMIT (or FRONT_SPAN for atFirst): give pending entries new sequence numbers
    *  0..n-1 in (time, key) order, atFirst ones staying negative. A sorted array is a valid heap, so it is written
    *  back as is. Runs once every ~2^31 scheduled events. */
   private renumber(): void {
-    const n = this.size;
-    const idx = Array.from({ length: n }, (_, i) => i);
-    const hT = this.hT;
-    const hK = this.hK;
-    idx.sort((a, b) => hT[a] - hT[b] || hK[a] - hK[b]);
-    const t2 = new Float64Array(this.cap);
-    const k2 = new Float64Array(this.cap);
-    for (let r = 0; r < n; r++) {
-      t2[r] = hT[idx[r]];
-      const k = hK[idx[r]];
-      k2[r] = (k < 0 ? r - FRONT_SPAN : r) * SLOT_MAX + slotOf(k);
-    }
-    this.hT = t2;
-    this.hK = k2;
-    this.seq = n;
-    this.frontSeq = n;
+    [this.hT, this.hK] = renumbered(this.hT, this.hK, this.size, this.cap);
+    this.seq = this.size;
+    this.frontSeq = this.size;
   }
 
   /** @internal test hook: pretend `n` events were scheduled already (exercises renumber()). */
@@ -436,8 +361,4 @@ export class Kernel {
     this.free = free;
     this.cap = cap;
   }
-}
-
-function slotOf(key: number): number {
-  return key - Math.floor(key / SLOT_MAX) * SLOT_MAX;
 }
