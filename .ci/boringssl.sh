@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the BoringSSL interop peer (DTLS 1.3) once per machine: BoringSSL's libssl/libcrypto from the source tarball
-# in ../shared/peers/boringssl/ (cmake + ninja from Debian), then the project's own UDP client/server program
+# test/fixtures/boringssl/ (cmake + ninja from Debian), then the project's own UDP client/server program
 # deploy/peers/boringssl/peer.cc on DTLS_method().
 # Result: $BORINGSSL_DIR/bin/bssl-dtls-peer (default BORINGSSL_DIR=/var/cache/dtls-accel-sim/boringssl-a0689af29).
 # Idempotent: the libraries are rebuilt only when the tarball changes, the peer only when peer.cc changes (stamp
@@ -12,7 +12,7 @@ export DEBIAN_FRONTEND=noninteractive
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 CACHE=${DTLS_SIM_CACHE:-/var/cache/dtls-accel-sim}
 VERSION=a0689af29
-TARBALL=${BORINGSSL_TARBALL:-$ROOT/../shared/peers/boringssl/boringssl-$VERSION.tar.xz}
+TARBALL=${BORINGSSL_TARBALL:-$ROOT/test/fixtures/boringssl/boringssl-$VERSION.tar.xz}
 DIR=${BORINGSSL_DIR:-$CACHE/boringssl-$VERSION}
 PEER_SRC="$ROOT/deploy/peers/boringssl/peer.cc"
 PEER="$DIR/bin/bssl-dtls-peer"
