@@ -6,7 +6,10 @@
 //     a flood still gets a slot; it completes if its handshake ends before `maxHalfOpen` newer ClientHellos arrive);
 //   - a cap per source address (IP without the port): a new one from that source evicts the source's oldest;
 //   - a handshake timeout: a connection not connected this long after its ClientHello is abandoned ('timeout').
-// Entries are kept in creation order (Map insertion order), so the oldest is the first.
+// Entries are kept in creation order in a queue, so the oldest is the first. Not a Map iterated from its start: V8's
+// ordered hash table keeps a deleted entry as a hole until it rehashes, and finding the first live entry skips every
+// hole before it (~4 us per lookup at 5,000 half-open handshakes completing in order, 2026-12-07: the cost of
+// makeRoom per ClientHello in the iot-fleet ramp). The queue skips its dead entries once each (amortised O(1)).
 import type { ServerConnection } from './server.ts';
 
 export interface HalfOpenLimits {
@@ -33,10 +36,22 @@ export function sourceOf(address: string): string {
   return i + 1 < address.length ? address.slice(0, i) : address;
 }
 
+interface Entry {
+  /** undefined once removed. */
+  conn: ServerConnection | undefined;
+  readonly deadline: number;
+  readonly source: string;
+}
+
 export class HalfOpen {
   readonly limits: HalfOpenLimits;
-  /** Half-open connections in creation order -> handshake deadline and source (the address may change later). */
-  private readonly deadlines = new Map<ServerConnection, { deadline: number; source: string }>();
+  /** Half-open connections -> their entry in `queue`. */
+  private readonly entries = new Map<ServerConnection, Entry>();
+  /** Entries in creation order from `head` on, removed ones (`conn` undefined) among them until skipped. */
+  private queue: Entry[] = [];
+  private head = 0;
+  /** Removed entries still in the queue after `head`. */
+  private dead = 0;
   private readonly bySource = new Map<string, ServerConnection[]>();
   /** Connections evicted by a cap, abandoned by the timeout. */
   evicted = 0;
@@ -47,7 +62,7 @@ export class HalfOpen {
   }
 
   get size(): number {
-    return this.deadlines.size;
+    return this.entries.size;
   }
 
   /** Makes room for one more half-open connection from `address` at `now`: abandons expired ones, then the
@@ -56,14 +71,14 @@ export class HalfOpen {
     this.expire(now);
     const list = this.bySource.get(sourceOf(address));
     while (list && list.length >= this.limits.maxHalfOpenPerSource && list.length > 0) this.evict(list[0]!);
-    while (this.deadlines.size >= this.limits.maxHalfOpen && this.deadlines.size > 0) {
-      this.evict(this.deadlines.keys().next().value!);
-    }
+    while (this.entries.size >= this.limits.maxHalfOpen && this.entries.size > 0) this.evict(this.oldest()!.conn!);
   }
 
   add(conn: ServerConnection, now: number): void {
     const src = sourceOf(conn.address);
-    this.deadlines.set(conn, { deadline: now + this.limits.handshakeTimeoutMs, source: src });
+    const e: Entry = { conn, deadline: now + this.limits.handshakeTimeoutMs, source: src };
+    this.entries.set(conn, e);
+    this.queue.push(e);
     const list = this.bySource.get(src);
     if (list) list.push(conn);
     else this.bySource.set(src, [conn]);
@@ -71,26 +86,55 @@ export class HalfOpen {
 
   /** The connection completed its handshake or closed: no longer half-open. */
   remove(conn: ServerConnection): void {
-    const e = this.deadlines.get(conn);
+    const e = this.entries.get(conn);
     if (!e) return;
-    this.deadlines.delete(conn);
+    this.entries.delete(conn);
+    e.conn = undefined;
+    this.dead++;
     const list = this.bySource.get(e.source)!;
     list.splice(list.indexOf(conn), 1); // short: at most maxHalfOpenPerSource entries
     if (!list.length) this.bySource.delete(e.source);
+    // removed entries behind a live older one: drop them once they outnumber the live ones (amortised O(1), and the
+    // queue never holds more than twice the live entries plus 64)
+    if (this.dead > 64 && this.dead > this.entries.size) this.compact();
+  }
+
+  /** The oldest half-open entry (skipping removed ones), if any. */
+  private oldest(): Entry | undefined {
+    const q = this.queue;
+    while (this.head < q.length && q[this.head]!.conn === undefined) {
+      this.head++;
+      this.dead--;
+    }
+    if (this.head === q.length) {
+      q.length = 0;
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= q.length) {
+      this.queue = q.slice(this.head); // the skipped prefix, once it is half the queue
+      this.head = 0;
+    }
+    return this.queue[this.head];
+  }
+
+  private compact(): void {
+    const live: Entry[] = [];
+    for (let i = this.head; i < this.queue.length; i++) if (this.queue[i]!.conn !== undefined) live.push(this.queue[i]!);
+    this.queue = live;
+    this.head = 0;
+    this.dead = 0;
   }
 
   /** Earliest handshake deadline, if any. */
   nextDeadline(): number | undefined {
-    for (const e of this.deadlines.values()) return e.deadline;
-    return undefined;
+    return this.oldest()?.deadline;
   }
 
   /** Abandons the connections whose handshake deadline has passed. */
   expire(now: number): void {
-    for (const [conn, e] of this.deadlines) {
-      if (e.deadline > now) break; // creation order = deadline order (one timeout for all)
+    for (let e = this.oldest(); e !== undefined && e.deadline <= now; e = this.oldest()) {
+      // creation order = deadline order (one timeout for all)
       this.timedOut++;
-      this.drop(conn, 'timeout');
+      this.drop(e.conn!, 'timeout');
     }
   }
 
