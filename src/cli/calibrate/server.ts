@@ -18,12 +18,10 @@
 // the server asleep), so the slope through them was noise (2026-12-05: the model then charged 6.9 ms per
 // handshake where the server spent 4.5). D's bursts share wake-ups between k handshakes; the fit is refused
 // (FitError) unless the batches' wake-ups per handshake span at least MIN_WAKEUP_SPREAD and the slope is positive.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// Running the batches on a server and reading its turn statistics: ./rounds.ts.
 import { join } from 'node:path';
-import { WARMUP, runLoadAgainst, startServer, type LoadRun, type Priority, type ServerHandle } from '../loopback/measure.ts';
-import { AWAKE_GAP_US, fitPenalty, penaltyProfile, sortedTurns, wakeupCpuInTurns, wakeupPenalty, windowTurns, type PenaltyBin, type PenaltyFit, type WakeupPenalty } from './offpath.ts';
-import { analyseTurns, gcWithin, readTurnStats, type Variability, type Window } from './variability.ts';
+import type { PenaltyBin, PenaltyFit, WakeupPenalty } from './offpath.ts';
+import type { Variability } from './variability.ts';
 
 export interface BatchFigures {
   cpuMsPerHandshake: number;
@@ -246,125 +244,6 @@ export function onPathLine(pts: readonly BatchFigures[], penaltyWakeupMs: number
   if (!(w > 0) || !(h > 0)) return undefined;
   const rmsMs = Math.sqrt(s.reduce((acc, x, i) => acc + (h + w * x - y[i]!) ** 2, 0) / pts.length);
   return { handshakeMs: h, wakeupMs: w, rmsMs };
-}
-
-const figures = (r: LoadRun): BatchFigures => ({
-  handshakes: r.summary.handshakes.completed,
-  sleepMsPerWakeup: sleepPerWakeupMs(r),
-  cpuMsPerHandshake: r.serverCpuMsPerHandshake,
-  wakeupsPerHandshake: r.wakeupsPerHandshake,
-  retransmissionsPerHandshake: r.summary.handshakes.retransmissions / Math.max(1, r.summary.handshakes.completed),
-  otherLoadServerCore: r.otherLoadServerCore,
-  coreShare: r.serverCoreShare,
-});
-
-/** Mean time the server slept per wake-up over a run, ms (NaN-free: 0 without wake-ups). */
-export function sleepPerWakeupMs(r: LoadRun): number {
-  const hs = Math.max(1, r.summary.handshakes.completed);
-  const wakeups = r.wakeupsPerHandshake * hs;
-  const asleepS = r.summary.window_s - r.serverCpuS - (r.runQueueWaitMsPerHandshake * hs) / 1000;
-  return wakeups > 0 ? Math.max(0, (asleepS * 1000) / wakeups) : 0;
-}
-
-/** `asleepUs`: the model's linger (cpu.wakeup_linger_us): a turn after a longer gap is one of its wake-ups. */
-export interface BatchOptions { reps: number; log: (s: string) => void; ca: string; priority?: Priority; asleepUs?: number }
-
-/** Starts a server, warms it up, measures the batches on it (runBatches), stops it. */
-export async function measureServer(
-  root: string, crypto: 'node' | 'noble', opts: BatchOptions & { cert: string; key: string },
-): Promise<ServerMeasurement> {
-  const priority = opts.priority ?? 'none';
-  const tmp = mkdtempSync(join(tmpdir(), 'calibrate-turns-'));
-  const turnStats = join(tmp, 'turns.json');
-  const server = await startServer({ root, crypto, cookie: true, serverCore: 0, cert: opts.cert, key: opts.key, priority, turnStats });
-  try {
-    opts.log(`warm-up of the server (${WARMUP.clients} handshakes at ${WARMUP.rate}/s)`);
-    await runLoadAgainst(root, server, 1, 0, { clients: WARMUP.clients, rate: WARMUP.rate, records: WARMUP.records, size: 100, ca: opts.ca, seed: WARMUP.seed, arrival: 'constant', priority });
-    return await runBatches(root, crypto, server, turnStats, opts);
-  } finally {
-    await server.stop();
-    rmSync(tmp, { recursive: true, force: true });
-  }
-}
-
-/** Asks a running server (started with `turnStats`) for its turn statistics so far (SIGUSR2) and waits for them. */
-export async function requestTurnStats(server: ServerHandle, turnStats: string, timeoutMs = 20000): Promise<void> {
-  rmSync(turnStats, { force: true });
-  server.child.kill('SIGUSR2');
-  const t0 = performance.now();
-  while (!existsSync(turnStats)) {
-    if (performance.now() - t0 > timeoutMs) throw new Error('the server wrote no turn statistics');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** The calibration batches on a running, warm server that records its turns to `turnStats`. */
-export async function runBatches(root: string, crypto: 'node' | 'noble', server: ServerHandle, turnStats: string, opts: BatchOptions): Promise<ServerMeasurement> {
-  const a = { clients: 60, rate: 20 };
-  const b = { clients: 30, rate: 20, echoes: 10 };
-  const c = { clients: 160, rate: 80 };
-  const d = { clients: 80, rate: 40, burst: 10 };
-  const m: ServerMeasurement = { crypto, reps: opts.reps, a: { ...a, batches: [] }, b: { ...b, batches: [] }, c: { ...c, batches: [] }, d: { ...d, batches: [] } };
-  const priority = opts.priority ?? 'none';
-  const windows: Window[] = [];
-  const batches: BatchFigures[] = [];
-  const run = async (clients: number, rate: number, records: number, seed: number, burst = 0) => {
-    const startEpochMs = performance.timeOrigin + performance.now();
-    const r = await runLoadAgainst(root, server, 1, 0, { clients, rate, records, size: 100, ca: opts.ca, seed, arrival: burst > 0 ? 'burst' : 'constant', burst: Math.max(1, burst), priority });
-    windows.push({ startEpochMs, endEpochMs: performance.timeOrigin + performance.now(), cpuS: r.serverCpuS });
-    const f = figures(r);
-    batches.push(f);
-    return f;
-  };
-  for (let rep = 0; rep < opts.reps; rep++) {
-    const ra = await run(a.clients, a.rate, 1, rep + 1);
-    const rb = await run(b.clients, b.rate, 1 + b.echoes, rep + 1);
-    const rc = await run(c.clients, c.rate, 1, rep + 1);
-    const rd = await run(d.clients, d.rate, 1, rep + 1, d.burst);
-    m.a.batches.push(ra);
-    m.b.batches.push(rb);
-    m.c.batches.push(rc);
-    m.d.batches.push(rd);
-    opts.log(`rep ${rep + 1}/${opts.reps}: ${ra.cpuMsPerHandshake.toFixed(2)} ms/handshake (${ra.wakeupsPerHandshake.toFixed(2)} wake-ups) at ${a.rate}/s; ` +
-      `${rb.cpuMsPerHandshake.toFixed(2)} with ${b.echoes} more echoes; ${rc.cpuMsPerHandshake.toFixed(2)} (${rc.wakeupsPerHandshake.toFixed(2)} wake-ups) at ${c.rate}/s; ` +
-      `${rd.cpuMsPerHandshake.toFixed(2)} (${rd.wakeupsPerHandshake.toFixed(2)} wake-ups) in bursts of ${d.burst} at ${d.rate}/s (server core share ${rd.coreShare.toFixed(2)})`);
-  }
-  try {
-    await requestTurnStats(server, turnStats);
-    const data = readTurnStats(turnStats);
-    m.variability = analyseTurns(data, windows);
-    const v = m.variability;
-    opts.log(`server variability: ${v.minorGcs} scavenges (mean pause ${(v.minorPauseUs / 1000).toFixed(2)} ms, one per ${v.cpuMsPerMinorGc.toFixed(1)} ms CPU), ${v.majorGcs} mark-compacts; ` +
-      `handshake turn ${(v.flightCpuUs / 1000).toFixed(2)} ms CPU (p10/50/90/99 ${v.flightQuantilesUs.map((x) => (x / 1000).toFixed(2)).join('/')}), cv within batches ${v.flightCv.toFixed(2)} over ${v.flightTurns} turns without a collection`);
-    const turns = sortedTurns(data);
-    windowTurns(turns, windows).forEach((w, i) => {
-      const hs = Math.max(1, batches[i]!.handshakes ?? 0);
-      batches[i]!.inTurnMsPerHandshake = w.inTurnMs / hs;
-      batches[i]!.sleptTurnsPerHandshake = w.sleptTurns / hs;
-    });
-    const gc = gcWithin(data.gcs.map((g) => g[0]));
-    m.penalty = wakeupPenalty(turns, windows, gc);
-    const bins = penaltyProfile(turns, windows, gc);
-    m.profile = bins.map(({ gapsUs: _, ...b }) => b);
-    // the model's wake-up cost: W (1 - exp(-gap / tau)) through the bins of the sleep before the turn (the penalty
-    // grows with the sleep: 2026-12-05 12:23-12:56, 35-110 us after 30-300 us, 190-280 us after more than 3 ms).
-    // The pooled penalty of every turn past the linger (one cost, tau 0) is reported beside it: dominated by the
-    // many short gaps, it left the long sleeps' cost in the handshake figure (3.18 ms in turns vs 3.0 saturated)
-    m.penaltyFit = fitPenalty(bins, [0, ...REFILL_GRID_MS]);
-    const asleep = wakeupPenalty(turns, windows, gc, Math.max(AWAKE_GAP_US + 1, opts.asleepUs ?? 0));
-    if (m.penaltyFit !== undefined) {
-      wakeupCpuInTurns(turns, windows, m.penaltyFit, opts.asleepUs ?? 0).forEach((ms, i) => (batches[i]!.inTurnWakeupMsPerHandshake = ms / Math.max(1, batches[i]!.handshakes ?? 0)));
-    }
-    opts.log(`turn penalty after a sleep by its length: ${bins.map((b) => `${b.loUs}..${b.hiUs} us ${b.penaltyUs.toFixed(0)} (${b.sleptTurns})`).join(', ')}; ` +
-      (m.penaltyFit ? `through them W ${m.penaltyFit.wakeupUs.toFixed(1)} us, tau ${m.penaltyFit.refillMs} ms (rms ${m.penaltyFit.rmsUs.toFixed(1)} us)` : 'no fit') +
-      `; every turn after more than the linger pooled: ${asleep.penaltyUs.toFixed(1)} us (${asleep.cells} cells, ${asleep.sleptTurns}/${asleep.awakeTurns} turns; reported only)`);
-    m.pooledPenaltyUs = asleep.penaltyUs;
-    opts.log(`turns: in-turn CPU per handshake ${batches.map((x) => `${x.inTurnMsPerHandshake!.toFixed(2)}/${x.cpuMsPerHandshake.toFixed(2)} (${x.sleptTurnsPerHandshake!.toFixed(2)}/${x.wakeupsPerHandshake.toFixed(2)})`).join(' ')} [in turns/all ms (slept turns/wake-ups)]; ` +
-      `a turn after a sleep costs ${m.penalty.penaltyUs.toFixed(1)} us more (${m.penalty.cells} cells, ${m.penalty.sleptTurns}/${m.penalty.awakeTurns} turns)`);
-  } catch (e) {
-    opts.log(`no turn statistics from the server: ${(e as Error).message}`);
-  }
-  return m;
 }
 
 export const certPaths = (root: string) => {

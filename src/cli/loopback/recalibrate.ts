@@ -9,7 +9,8 @@
 // the full calibration is reported per repetition (`drift`): the same batches' CPU per handshake and the figures.
 import { readFileSync } from 'node:fs';
 import { parseModel } from '../../workload/config/index.ts';
-import { FitError, fitServer, median, runBatches, type BatchOptions, type ServerFit, type ServerMeasurement } from '../calibrate/server.ts';
+import { FitError, fitServer, median, type ServerFit, type ServerMeasurement } from '../calibrate/server.ts';
+import { runBatches, type BatchOptions } from '../calibrate/rounds.ts';
 import { variabilityValues } from '../calibrate/render.ts';
 import { countsOf, splitProtocol, type ProtocolFigures } from '../calibrate/split.ts';
 import type { ServerHandle } from './measure.ts';
@@ -60,12 +61,19 @@ export async function recalibrateOn(
 ): Promise<RepCalibration | undefined> {
   const model = parseModel(readFileSync(modelFile, 'utf8'), modelFile);
   const m = await runBatches(root, opts.crypto, server, turnStats, { ...opts, asleepUs: model.cpu.wakeup_linger_us });
+  return recalibrateFrom(m, modelFile, costs, opts.log);
+}
+
+/** The figures of a measurement of the calibration batches (runBatches, or analyseRounds over chosen rounds);
+ *  undefined (logged) when the fit is refused. */
+export function recalibrateFrom(m: ServerMeasurement, modelFile: string, costs: ClientCostsUs, log: (s: string) => void): RepCalibration | undefined {
+  const model = parseModel(readFileSync(modelFile, 'utf8'), modelFile);
   let fit: ServerFit;
   try {
     fit = fitServer(m);
   } catch (e) {
     if (!(e instanceof FitError)) throw e;
-    opts.log(`repetition calibration refused (${e.message}): the full calibration's figures are used`);
+    log(`repetition calibration refused (${e.message}): the full calibration's figures are used`);
     return undefined;
   }
   const protocol = splitProtocol(fit, counts(modelFile, costs, m.a, 1), counts(modelFile, costs, m.b, 1 + m.b.echoes), m.b.echoes, model.cpu.clock_ghz, model.cpu.cycles_per_datagram);

@@ -1,7 +1,7 @@
 // `npm run validate -- loopback [--json] [--reps N] [--loads f1,f2,...|--rates r1,...] [--seconds S]
 //                                [--model FILE | --calibrate [--calibrate-reps N] [--calibrate-out FILE]] [--server-crypto noble|node]
 //                                [--arrival constant|poisson] [--priority fifo|nice|none] [--rep-calibrate [N] | --no-rep-calibrate]
-//                                [--no-speed-probe]`
+//                                [--no-speed-probe] [--bracket]`
 //
 // The simulator against a real server: the project's demo server pinned to core 0, the loadtest generator pinned
 // to core 1, at several offered loads from light to past saturation (fractions of the model's capacity on a
@@ -14,6 +14,9 @@
 // With --calibrate (or --rep-calibrate), each repetition also re-measures the server's own figures on its warm
 // server just before its loads (N batch repetitions, default 2; src/cli/loopback/recalibrate.ts) and predicts them
 // with those; the output's `calibration` shows how far each repetition's figures drifted from the full calibration.
+// With --bracket (and --calibrate or --rep-calibrate), the batches instead run one round before the first load and
+// one after each load, and each load is predicted from the two rounds around it (src/cli/calibrate/rounds.ts;
+// `calibration.reps` then has one entry per load); the speed probe is off.
 // The server runs the noble (pure JavaScript) provider by default so that one core of generator (node:crypto
 // clients) can saturate it: a server handshake then costs several times a client's.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -23,12 +26,13 @@ import { fileURLToPath } from 'node:url';
 import { createProvider } from '../../dtls/index.ts';
 import { main as calibrate } from '../calibrate.ts';
 import { makeTimer, measureMicro } from '../calibrate/micro.ts';
-import { certPaths, median, requestTurnStats } from '../calibrate/server.ts';
+import { certPaths, median } from '../calibrate/server.ts';
+import { analyseRounds, requestTurnStats, runRound, type Round } from '../calibrate/rounds.ts';
 import { cryptoRandom } from '../demo-common.ts';
 import { WARMUP, resolvePriority, runLoadAgainst, startServer, type LoadRun, type Priority } from '../loopback/measure.ts';
 import { loadavg } from 'node:os';
 import { clientCostsFrom, predict, type Prediction } from '../loopback/predict.ts';
-import { drift, recalibrateOn, serverValues, type ServerKey } from '../loopback/recalibrate.ts';
+import { drift, recalibrateFrom, recalibrateOn, serverValues, type ServerKey } from '../loopback/recalibrate.ts';
 import { sortedTurns, windowTurns } from '../calibrate/offpath.ts';
 import { readTurnStats, type Window } from '../calibrate/variability.ts';
 import { parseModel } from '../../workload/config/index.ts';
@@ -152,9 +156,13 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
     const repCalibrate = (a.includes('--calibrate') || a.includes('--rep-calibrate')) && !a.includes('--no-rep-calibrate');
     const repCalReps = Number(/^\d+$/.test(opt(a, '--rep-calibrate') ?? '') ? opt(a, '--rep-calibrate') : 2);
     // the host's speed: probed in the server during its calibration batches and its loads (needs the batches)
-    const speedProbe = repCalibrate && !a.includes('--no-speed-probe');
+    // --bracket: each load is predicted from one round of the batches just before it and one just after it (the
+    // server's CPU per handshake drifted by 30-40 % within minutes while the speed probe stayed within 7 %,
+    // loopback-27/28): the bracket takes the place of the speed probe
+    const bracket = repCalibrate && a.includes('--bracket');
+    const speedProbe = repCalibrate && !bracket && !a.includes('--no-speed-probe');
     const fullValues = serverValues(modelFile);
-    const repCals: { rep: number; refused: boolean; values: Record<ServerKey, number>; drift: Record<ServerKey, number>; batch_cpu_ms: { a: number; c: number; d: number } | null; batch_cpu_drift: { a: number; c: number; d: number } | null }[] = [];
+    const repCals: { rep: number; rate?: number; refused: boolean; values: Record<ServerKey, number>; drift: Record<ServerKey, number>; batch_cpu_ms: { a: number; c: number; d: number } | null; batch_cpu_drift: { a: number; c: number; d: number } | null }[] = [];
     const model = parseModel(readFileSync(modelFile, 'utf8'), modelFile);
     log('client costs (node:crypto calls, CPU time)...');
     const costs = clientCostsFrom(measureMicro(createProvider('node', cryptoRandom), makeTimer(30, 5)), model.cpu);
@@ -175,7 +183,9 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
         await runLoadAgainst(ROOT, server, 1, 0, { clients: WARMUP.clients, rate: WARMUP.rate, records: WARMUP.records, size, ca: certs.ca, seed: WARMUP.seed, arrival, priority }); // warm-up (JIT, young generation)
         let overrides: string[] = [];
         let reference: { startEpochMs: number; endEpochMs: number } | undefined;
-        if (repCalibrate) {
+        const batchOpts = { reps: 1, log: (s: string) => log(`rep ${rep + 1} calibration: ${s}`), ca: certs.ca, priority, asleepUs: model.cpu.wakeup_linger_us };
+        let before: Round | undefined = bracket ? await runRound(ROOT, server, batchOpts, 1000 * (rep + 1), 'round 0') : undefined;
+        if (repCalibrate && !bracket) {
           const c0 = performance.timeOrigin + performance.now();
           log(`rep ${rep + 1}: calibration batches on this warm server (${repCalReps} x A, B, C, D)...`);
           const rc = await recalibrateOn(ROOT, server, turnStats, modelFile, costs, { reps: repCalReps, log: (s) => log(`rep ${rep + 1} calibration: ${s}`), ca: certs.ca, priority, crypto: serverCrypto });
@@ -190,13 +200,22 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
               (bd ? ` (${[bd.a, bd.c, bd.d].map((x) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`).join('/')} against the full calibration)` : '') + `; ${overrides.join(' ')}`);
           }
         }
-        for (const rate of rates) {
+        for (const [li, rate] of rates.entries()) {
           const clients = Math.max(20, Math.round(rate * seconds));
           const seed = rep + 1;
           const w0 = performance.timeOrigin + performance.now();
           const real = await runLoadAgainst(ROOT, server, 1, 0, { clients, rate, records, size, ca: certs.ca, seed, arrival, priority });
           const w1 = performance.timeOrigin + performance.now();
           loadWindows.push({ startEpochMs: w0, endEpochMs: w1, cpuS: real.serverCpuS });
+          if (bracket && before) {
+            const after = await runRound(ROOT, server, batchOpts, 1000 * (rep + 1) + li + 1, `round ${li + 1}`);
+            const rc = recalibrateFrom(await analyseRounds(serverCrypto, [before, after], server, turnStats, batchOpts), modelFile, costs, batchOpts.log);
+            before = after;
+            overrides = rc?.overrides ?? [];
+            const values = rc?.values ?? fullValues;
+            repCals.push({ rep, rate, refused: rc === undefined, values, drift: drift(fullValues, values), batch_cpu_ms: rc?.batchCpuMs ?? null, batch_cpu_drift: null });
+            if (rc) log(`rep ${rep + 1} rate ${rate}/s: bracketing batches A/C/D ${rc.batchCpuMs.a.toFixed(2)}/${rc.batchCpuMs.c.toFixed(2)}/${rc.batchCpuMs.d.toFixed(2)} ms per handshake; ${overrides.join(' ')}`);
+          }
           const coreShare = Math.max(0.05, real.serverCoreShare);
           const clientShare = Math.max(0.05, real.generatorCoreShare);
           let hostSpeed: Row['host_speed'];
@@ -246,7 +265,7 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
     const out = {
       model: modelFile, model_capacity_handshakes_per_s: capacity, server_crypto: serverCrypto, arrival, seconds, reps, wall_s: (performance.now() - t0) / 1000,
       started, load_average_start: load0, load_average_end: loadavg(), priority, priority_warning: prio.warning ?? null,
-      calibration: { rep_calibrate: repCalibrate, rep_calibrate_batch_reps: repCalibrate ? repCalReps : 0, full: { values: fullValues, batch_cpu_ms: fullBatchCpuMs ?? null }, reps: repCals },
+      calibration: { rep_calibrate: repCalibrate, bracket, rep_calibrate_batch_reps: repCalibrate ? (bracket ? 2 : repCalReps) : 0, full: { values: fullValues, batch_cpu_ms: fullBatchCpuMs ?? null }, reps: repCals },
       summary, rows,
     };
     if (opts.json) {
