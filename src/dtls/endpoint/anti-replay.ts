@@ -24,8 +24,14 @@ export class AntiReplay {
   readonly windowMs: number;
   readonly startMs: number;
   readonly maxEntries: number;
-  /** binder (hex) -> time it stops mattering; insertion order = expiry order (window constant, time monotonic). */
+  /** binder (latin1) -> time it stops mattering; insertion order = expiry order (window constant, time monotonic). */
   private readonly seen = new Map<string, number>();
+  /** The same keys and times in insertion order from `head` on, for expiry: a Map iterated from its start skips
+   *  every entry deleted before the first live one until V8 rehashes it (~4 us per lookup in a sliding window of
+   *  5,000, measured 2026-12-07 for endpoint/half-open.ts), the queue skips nothing. */
+  private keys: string[] = [];
+  private exps: number[] = [];
+  private head = 0;
   readonly counts: Record<ReplayVerdict, number> = { accept: 0, replay: 0, stale: 0, restart: 0, full: 0 };
 
   constructor(opts: AntiReplayOptions = {}) {
@@ -43,18 +49,37 @@ export class AntiReplay {
 
   private verdict(binder: Uint8Array, expected: number, now: number): ReplayVerdict {
     const half = this.windowMs / 2;
-    for (const [k, exp] of this.seen) {
-      if (exp > now) break;
-      this.seen.delete(k);
-    }
+    this.expire(now);
     if (Math.abs(now - expected) > half) return 'stale';
     if (expected < this.startMs + half) return 'restart';
-    let key = '';
-    for (const b of binder) key += (b < 16 ? '0' : '') + b.toString(16);
+    // the binder's bytes as a latin1 string (one native decode: building a hex string byte by byte cost ~6 us)
+    const key = Buffer.from(binder.buffer, binder.byteOffset, binder.length).toString('latin1');
     if (this.seen.has(key)) return 'replay';
     if (this.seen.size >= this.maxEntries) return 'full';
-    this.seen.set(key, now + this.windowMs);
+    this.record(key, now + this.windowMs);
     return 'accept';
+  }
+
+  private record(key: string, exp: number): void {
+    this.seen.set(key, exp);
+    this.keys.push(key);
+    this.exps.push(exp);
+  }
+
+  private expire(now: number): void {
+    let h = this.head;
+    const { keys, exps } = this;
+    while (h < keys.length && exps[h]! <= now) this.seen.delete(keys[h++]!);
+    if (h === keys.length) {
+      keys.length = 0;
+      exps.length = 0;
+      h = 0;
+    } else if (h >= 1024 && 2 * h >= keys.length) {
+      this.keys = keys.slice(h);
+      this.exps = exps.slice(h);
+      h = 0;
+    }
+    this.head = h;
   }
 
   get recorded(): number {
@@ -68,7 +93,7 @@ export class AntiReplay {
 
   static from(records: [string, number][], opts: AntiReplayOptions): AntiReplay {
     const a = new AntiReplay(opts);
-    for (const [k, v] of records) a.seen.set(k, v);
+    for (const [k, v] of records) a.record(k, v);
     return a;
   }
 }
