@@ -6,18 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AntiReplay, type ReplayVerdict } from '../../../src/dtls/endpoint/anti-replay.ts';
-
-/** mulberry32: the test's own generator. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { uniform } from '../util.ts';
 
 class Reference {
   seen: { key: string; exp: number }[] = [];
@@ -39,7 +28,7 @@ for (const [seed, maxEntries, steps] of [[1, 40, 20_000], [2, 5_000, 30_000]] as
     const opts = { windowMs: 100, startMs: 0, maxEntries };
     let a = new AntiReplay(opts);
     const ref = new Reference(opts.windowMs, opts.startMs, maxEntries);
-    const rnd = prng(seed);
+    const rnd = uniform(seed);
     const seenVerdicts = new Set<ReplayVerdict>();
     let now = 0;
     for (let i = 0; i < steps; i++) {

@@ -6,23 +6,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { HalfOpen, sourceOf } from '../../../src/dtls/endpoint/half-open.ts';
 import type { ServerConnection } from '../../../src/dtls/endpoint/server.ts';
+import { uniform } from '../util.ts';
 
 interface Fake {
   id: number;
   address: string;
   abandon(reason: string): void;
-}
-
-/** Deterministic PRNG (mulberry32): the test's own, independent of src/. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 class Reference {
@@ -64,7 +53,7 @@ for (const [seed, max, perSource, steps, timeout, pComplete, pJump] of CASES) {
     const want: string[] = [];
     const h = new HalfOpen({ maxHalfOpen: max, maxHalfOpenPerSource: perSource, handshakeTimeoutMs: timeout });
     const ref = new Reference(max, perSource, timeout, want);
-    const rnd = prng(seed);
+    const rnd = uniform(seed);
     const open: Fake[] = [];
     let now = 0;
     let next = 0;
