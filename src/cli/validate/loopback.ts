@@ -32,7 +32,7 @@ import { cryptoRandom } from '../demo-common.ts';
 import { WARMUP, resolvePriority, runLoadAgainst, startServer, type LoadRun, type Priority } from '../loopback/measure.ts';
 import { loadavg } from 'node:os';
 import { clientCostsFrom, predict, type Prediction } from '../loopback/predict.ts';
-import { drift, recalibrateFrom, recalibrateOn, serverValues, type ServerKey } from '../loopback/recalibrate.ts';
+import { drift, recalibrateFrom, recalibrateOn, serverValues, type RepCalibration, type ServerKey } from '../loopback/recalibrate.ts';
 import { sortedTurns, windowTurns } from '../calibrate/offpath.ts';
 import { readTurnStats, type Window } from '../calibrate/variability.ts';
 import { parseModel } from '../../workload/config/index.ts';
@@ -163,6 +163,15 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
     const speedProbe = repCalibrate && !bracket && !a.includes('--no-speed-probe');
     const fullValues = serverValues(modelFile);
     const repCals: { rep: number; rate?: number; refused: boolean; values: Record<ServerKey, number>; drift: Record<ServerKey, number>; batch_cpu_ms: { a: number; c: number; d: number } | null; batch_cpu_drift: { a: number; c: number; d: number } | null }[] = [];
+    /** Records a re-calibration (refused: undefined) in `repCals`; its batches' CPU per handshake against the full
+     *  calibration's, when both exist. */
+    const noteRepCal = (rep: number, rate: number | undefined, rc: RepCalibration | undefined) => {
+      const values = rc?.values ?? fullValues;
+      const rel = (x: number, y: number) => (y - x) / x;
+      const bd = rc && fullBatchCpuMs ? { a: rel(fullBatchCpuMs.a, rc.batchCpuMs.a), c: rel(fullBatchCpuMs.c, rc.batchCpuMs.c), d: rel(fullBatchCpuMs.d, rc.batchCpuMs.d) } : null;
+      repCals.push({ rep, ...(rate !== undefined ? { rate } : {}), refused: rc === undefined, values, drift: drift(fullValues, values), batch_cpu_ms: rc?.batchCpuMs ?? null, batch_cpu_drift: bd });
+      return bd;
+    };
     const model = parseModel(readFileSync(modelFile, 'utf8'), modelFile);
     log('client costs (node:crypto calls, CPU time)...');
     const costs = clientCostsFrom(measureMicro(createProvider('node', cryptoRandom), makeTimer(30, 5)), model.cpu);
@@ -188,12 +197,9 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
         if (repCalibrate && !bracket) {
           const c0 = performance.timeOrigin + performance.now();
           log(`rep ${rep + 1}: calibration batches on this warm server (${repCalReps} x A, B, C, D)...`);
-          const rc = await recalibrateOn(ROOT, server, turnStats, modelFile, costs, { reps: repCalReps, log: (s) => log(`rep ${rep + 1} calibration: ${s}`), ca: certs.ca, priority, crypto: serverCrypto });
+          const rc = await recalibrateOn(ROOT, server, turnStats, modelFile, costs, { ...batchOpts, reps: repCalReps, crypto: serverCrypto });
           if (rc) reference = { startEpochMs: c0, endEpochMs: performance.timeOrigin + performance.now() };
-          const values = rc?.values ?? fullValues;
-          const rel = (x: number, y: number) => (y - x) / x;
-          const bd = rc && fullBatchCpuMs ? { a: rel(fullBatchCpuMs.a, rc.batchCpuMs.a), c: rel(fullBatchCpuMs.c, rc.batchCpuMs.c), d: rel(fullBatchCpuMs.d, rc.batchCpuMs.d) } : null;
-          repCals.push({ rep, refused: rc === undefined, values, drift: drift(fullValues, values), batch_cpu_ms: rc?.batchCpuMs ?? null, batch_cpu_drift: bd });
+          const bd = noteRepCal(rep, undefined, rc);
           if (rc) {
             overrides = rc.overrides;
             log(`rep ${rep + 1} calibration: batches A/C/D ${rc.batchCpuMs.a.toFixed(2)}/${rc.batchCpuMs.c.toFixed(2)}/${rc.batchCpuMs.d.toFixed(2)} ms per handshake` +
@@ -212,8 +218,7 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
             const rc = recalibrateFrom(await analyseRounds(serverCrypto, [before, after], server, turnStats, batchOpts), modelFile, costs, batchOpts.log);
             before = after;
             overrides = rc?.overrides ?? [];
-            const values = rc?.values ?? fullValues;
-            repCals.push({ rep, rate, refused: rc === undefined, values, drift: drift(fullValues, values), batch_cpu_ms: rc?.batchCpuMs ?? null, batch_cpu_drift: null });
+            noteRepCal(rep, rate, rc);
             if (rc) log(`rep ${rep + 1} rate ${rate}/s: bracketing batches A/C/D ${rc.batchCpuMs.a.toFixed(2)}/${rc.batchCpuMs.c.toFixed(2)}/${rc.batchCpuMs.d.toFixed(2)} ms per handshake; ${overrides.join(' ')}`);
           }
           const coreShare = Math.max(0.05, real.serverCoreShare);

@@ -24,11 +24,12 @@ export class AntiReplay {
   readonly windowMs: number;
   readonly startMs: number;
   readonly maxEntries: number;
-  /** binder (latin1) -> time it stops mattering; insertion order = expiry order (window constant, time monotonic). */
-  private readonly seen = new Map<string, number>();
-  /** The same keys and times in insertion order from `head` on, for expiry: a Map iterated from its start skips
-   *  every entry deleted before the first live one until V8 rehashes it (~4 us per lookup in a sliding window of
-   *  5,000, measured 2026-12-07 for endpoint/half-open.ts), the queue skips nothing. */
+  /** Recorded binders (latin1). */
+  private readonly seen = new Set<string>();
+  /** The same binders and the times they stop mattering, in recording order from `head` on = expiry order (window
+   *  constant, time monotonic). Not the order of a Map iterated from its start: V8 skips every entry deleted before
+   *  the first live one until it rehashes (~4 us per lookup in a sliding window of 5,000, measured 2026-12-07 for
+   *  endpoint/half-open.ts). */
   private keys: string[] = [];
   private exps: number[] = [];
   private head = 0;
@@ -61,7 +62,7 @@ export class AntiReplay {
   }
 
   private record(key: string, exp: number): void {
-    this.seen.set(key, exp);
+    this.seen.add(key);
     this.keys.push(key);
     this.exps.push(exp);
   }
@@ -88,7 +89,9 @@ export class AntiReplay {
 
   /** The recorded binders, for a successor instance (`AntiReplay.from`). */
   export(): [string, number][] {
-    return [...this.seen];
+    const out: [string, number][] = [];
+    for (let i = this.head; i < this.keys.length; i++) out.push([this.keys[i]!, this.exps[i]!]);
+    return out;
   }
 
   static from(records: [string, number][], opts: AntiReplayOptions): AntiReplay {

@@ -47,10 +47,10 @@ export class HalfOpen {
   readonly limits: HalfOpenLimits;
   /** Half-open connections -> their entry in `queue`. */
   private readonly entries = new Map<ServerConnection, Entry>();
-  /** Entries in creation order from `head` on, removed ones (`conn` undefined) among them until skipped. */
+  /** Entries in creation order from `head` on; removed ones (`conn` undefined) stay until compact() drops them. */
   private queue: Entry[] = [];
   private head = 0;
-  /** Removed entries still in the queue after `head`. */
+  /** Removed entries in the queue (skipped ones before `head` included). */
   private dead = 0;
   private readonly bySource = new Map<string, ServerConnection[]>();
   /** Connections evicted by a cap, abandoned by the timeout. */
@@ -94,26 +94,16 @@ export class HalfOpen {
     const list = this.bySource.get(e.source)!;
     list.splice(list.indexOf(conn), 1); // short: at most maxHalfOpenPerSource entries
     if (!list.length) this.bySource.delete(e.source);
-    // removed entries behind a live older one: drop them once they outnumber the live ones (amortised O(1), and the
-    // queue never holds more than twice the live entries plus 64)
+    // drop the removed entries once they outnumber the live ones (amortised O(1); the queue never holds more than
+    // twice the live entries plus 64)
     if (this.dead > 64 && this.dead > this.entries.size) this.compact();
   }
 
   /** The oldest half-open entry (skipping removed ones), if any. */
   private oldest(): Entry | undefined {
     const q = this.queue;
-    while (this.head < q.length && q[this.head]!.conn === undefined) {
-      this.head++;
-      this.dead--;
-    }
-    if (this.head === q.length) {
-      q.length = 0;
-      this.head = 0;
-    } else if (this.head >= 1024 && this.head * 2 >= q.length) {
-      this.queue = q.slice(this.head); // the skipped prefix, once it is half the queue
-      this.head = 0;
-    }
-    return this.queue[this.head];
+    while (this.head < q.length && q[this.head]!.conn === undefined) this.head++;
+    return q[this.head];
   }
 
   private compact(): void {
