@@ -43,7 +43,10 @@ export class Accounts {
   networkRecPs = 0;
 
   handshakesOffered = 0;
+  /** Completed after warm-up (the summary's figure). */
   handshakesCompleted = 0;
+  /** Completed over the whole run, warm-up included (a fleet connects during its warm-up: the bench's work done). */
+  handshakesCompletedAll = 0;
   handshakesFailed = 0;
   recordsSent = 0;
   recordsReceived = 0;

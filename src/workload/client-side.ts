@@ -247,6 +247,7 @@ export class ClientSide {
     if (e.type === 'connected') {
       this.probe.handshakeDone(c, now);
       c.connected = true;
+      this.acc.handshakesCompletedAll++;
       if (c.start >= warmupPs) {
         this.acc.handshakeDone(now - c.start);
         // a certificate-holding client authenticates in every certificate (non-PSK) handshake: the server of a

@@ -96,6 +96,16 @@ test('the UDP baseline runs in a worker beside the co-simulation, or after it wi
   assert.is(n.udp_baseline_wall_s, null);
 });
 
+test('handshakes: the whole run\'s count beside the summary\'s after warm-up (a fleet connects during its warm-up)', async () => {
+  // 30 devices arriving over 300 ms, statistics from 800 ms: every handshake happens in the warm-up
+  const r = await bench([
+    '--scenario', join(root, 'scenarios/iot-fleet.yaml'), '--clients', '30', '--set', 'clients.arrival.duration_ms=300',
+    '--set', 'sim.warmup_ms=800', '--set', 'sim.end_ms=1500', '--set', 'baseline_udp=false', '--quiet',
+  ]);
+  assert.is(num(r, 'handshakes_completed'), 30);
+  assert.is(num(r, 'handshakes_completed_after_warmup'), 0);
+});
+
 test('targets: the fleet\'s (issue 14) for iot-fleet at 10^6 devices only', () => {
   assert.equal(targetsFor('iot-fleet', 1e6), { kind: 'fleet', command_wall_s: 900, peak_rss_bytes: 8 * 2 ** 30, heap_per_live_connection: 4096 });
   assert.is(targetsFor('iot-fleet', 1e5).kind, 'sim');
