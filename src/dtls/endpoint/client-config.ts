@@ -53,6 +53,7 @@ export function resolveClient(config: ClientConfig): ResolvedClient {
     aeadForgeryLimit: cfg.aeadForgeryLimit,
     recordKeys: cfg.recordKeys,
     packStore: cfg.packStore,
+    called: undefined,
     resolvedClient: true,
     verifier: config.verifier,
     serverName: config.serverName,

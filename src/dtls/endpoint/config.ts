@@ -7,6 +7,7 @@ import type { TicketStore } from './tickets.ts';
 import type { HelloReassemblyConfig } from './hello-fragments.ts';
 import type { KeylogLabel } from '../keylog.ts';
 import { PackStore } from '../record/pack-store.ts';
+import type { Connection } from './connection.ts';
 
 /** Receives one secret of the NSS key log (label, the connection's ClientHello.random, the secret). */
 export type SecretSink = (label: KeylogLabel, clientRandom: Uint8Array, secret: Uint8Array) => void;
@@ -191,6 +192,10 @@ export interface ResolvedCommon {
   recordKeys: 'kept' | 'per-record' | undefined;
   /** Where the connections sharing this configuration keep their packed state while dormant (../record/pack-store.ts). */
   packStore: PackStore;
+  /** Called at the end of every public call that can change a connection's timers (receive, handleTimeout, send,
+   *  keyUpdate, close, abandon), with that connection. Set by a ServerDispatcher once something asks it for the
+   *  connections' timers (./dispatcher.ts); undefined otherwise. */
+  called: ((c: Connection) => void) | undefined;
 }
 
 /** Retransmission timer defaults (see CommonConfig; the scenario `dtls.timers` defaults are these). */
@@ -229,5 +234,6 @@ export function resolveCommon(c: CommonConfig): ResolvedCommon {
     aeadForgeryLimit: c.aeadForgeryLimit,
     recordKeys: c.recordKeys,
     packStore: new PackStore(),
+    called: undefined,
   };
 }

@@ -206,6 +206,7 @@ export abstract class Connection extends ConnectionCore {
       this.out.flush();
     } finally {
       this.busy--;
+      this.cfg.called?.(this);
     }
   }
 
@@ -223,6 +224,7 @@ export abstract class Connection extends ConnectionCore {
       this.out.flush();
     } finally {
       this.busy--;
+      this.cfg.called?.(this);
     }
   }
 
@@ -254,6 +256,7 @@ export abstract class Connection extends ConnectionCore {
       return true;
     } finally {
       this.busy--;
+      this.cfg.called?.(this);
     }
   }
 
@@ -276,6 +279,7 @@ export abstract class Connection extends ConnectionCore {
       return ok;
     } finally {
       this.busy--;
+      this.cfg.called?.(this);
     }
   }
 
@@ -290,6 +294,7 @@ export abstract class Connection extends ConnectionCore {
       this.terminate('local');
     } finally {
       this.busy--;
+      this.cfg.called?.(this);
     }
   }
 
@@ -301,6 +306,7 @@ export abstract class Connection extends ConnectionCore {
       this.terminate(reason);
     } finally {
       this.busy--;
+      this.cfg.called?.(this);
     }
   }
 

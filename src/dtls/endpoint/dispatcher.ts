@@ -4,7 +4,11 @@
 //
 // Output and events of all connections funnel into the dispatcher's queues (pollTransmit / pollEvent) tagged with
 // the address; callers that drive per-connection timers use receive()'s return value and the connection's own
-// nextTimeout()/handleTimeout(); nextTimeout()/handleTimeout() here scan all connections (convenience, O(n)).
+// nextTimeout()/handleTimeout(). nextTimeout()/handleTimeout() here give the earliest timer of all connections
+// and run the due ones: from their first call on, every public call on a connection reports it (config.called)
+// and the dispatcher keeps its deadline in a heap (./deadlines.ts), O(log n) per call instead of a scan of every
+// connection (32 us per call at 4,000 connections before 2026-12-07; a server that holds its connections paid it
+// after every datagram).
 import { AlertError, Writer } from '../handshake/bytes.ts';
 import { AlertDescription, AlertLevel, ContentType, DTLS12, ExtensionType as X, HandshakeType as H } from '../handshake/constants.ts';
 import * as E from '../handshake/extensions.ts';
@@ -13,6 +17,7 @@ import { getSuite, suiteByCode } from '../crypto/suites.ts';
 import type { ServerConfig } from './config.ts';
 import type { Connection, EndpointEvent } from './connection.ts';
 import { CookieJar } from './cookie.ts';
+import { Deadlines } from './deadlines.ts';
 import { HALF_OPEN_DEFAULTS, HalfOpen } from './half-open.ts';
 import { choosePsk } from './psk.ts';
 import { HelloReassembly, clientHelloFragments } from './hello-fragments.ts';
@@ -53,6 +58,9 @@ export class ServerDispatcher {
   readonly hellos: HelloReassembly;
   private out: DispatcherOutput[] = [];
   private events: DispatcherEvent[] = [];
+  /** The connections' timers, once nextTimeout() or handleTimeout() has been called (undefined before: a caller
+   *  that drives each connection's timers itself pays nothing). `called`: connections called since the last look. */
+  private timers: { deadlines: Deadlines<ServerConnection>; called: Set<ServerConnection>; due: ServerConnection[] } | undefined;
   readonly stats: DispatcherStats = {
     connectionsCreated: 0, statelessHrrSent: 0, badCookies: 0, dropped: 0, alertsSent: 0, halfOpenEvicted: 0, handshakeTimeouts: 0,
   };
@@ -246,6 +254,7 @@ export class ServerDispatcher {
     this.stats.connectionsCreated++;
     this.halfOpen.add(conn, now);
     conn.startWith(inLen, ch, body, msgSeq, recordSeq, hrr, now);
+    this.timers?.called.add(conn);
     return conn;
   }
 
@@ -286,29 +295,49 @@ export class ServerDispatcher {
   }
 
   private remove(conn: ServerConnection): void {
+    if (this.timers) {
+      this.timers.deadlines.delete(conn);
+      this.timers.called.delete(conn);
+    }
     this.halfOpen.remove(conn);
     if (this.connections.get(conn.address) === conn) this.connections.delete(conn.address);
     if (conn.localCid) this.byCid.delete(cidKey(conn.localCid));
   }
 
-  /** Earliest timer over all connections (O(n) scan) and the half-open handshake deadlines. */
+  /** Earliest timer over all connections and the half-open handshake deadlines. */
   nextTimeout(): number | undefined {
-    let t = this.halfOpen.nextDeadline();
-    for (const c of this.connections.values()) {
-      const x = c.nextTimeout();
-      if (x !== undefined && (t === undefined || x < t)) t = x;
-    }
-    return t;
+    const h = this.halfOpen.nextDeadline();
+    const c = this.connectionTimers().deadlines.peek();
+    return c === undefined || (h !== undefined && h < c) ? h : c;
   }
 
-  /** Runs every connection timer that is due (O(n) scan). */
+  /** Runs every connection timer that is due, earliest first, after the half-open handshakes' deadlines. */
   handleTimeout(nowMs: number): void {
     this.halfOpen.expire(nowMs);
     this.syncHalfOpenStats();
-    for (const c of [...this.connections.values()]) {
-      const x = c.nextTimeout();
-      if (x !== undefined && x <= nowMs) c.handleTimeout(nowMs);
+    const t = this.connectionTimers();
+    const due = t.due;
+    t.deadlines.popDue(nowMs, due);
+    for (let i = 0; i < due.length; i++) due[i]!.handleTimeout(nowMs);
+    due.length = 0;
+  }
+
+  /** The heap of the connections' deadlines, brought up to date with the connections called since the last look
+   *  (created on the first call, from every connection). */
+  private connectionTimers(): NonNullable<ServerDispatcher['timers']> {
+    let t = this.timers;
+    if (!t) {
+      const called = new Set<ServerConnection>(this.connections.values());
+      t = this.timers = { deadlines: new Deadlines<ServerConnection>(), called, due: [] };
+      this.config.called = (c) => {
+        called.add(c as ServerConnection);
+      };
     }
+    if (t.called.size > 0) {
+      for (const c of t.called) t.deadlines.set(c, c.isClosed ? undefined : c.nextTimeout());
+      t.called.clear();
+    }
+    return t;
   }
 }
 
