@@ -4,7 +4,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { ROOT } from '../interop/harness.ts';
-import { fig, spread } from '../../src/cli/validate/loopback.ts';
+import { fig, pair, realFigures, spread } from '../../src/cli/validate/loopback.ts';
+import type { LoadRun } from '../../src/cli/loopback/measure.ts';
 import { clientCostsFrom, predict, scenarioYaml, type PredictInput } from '../../src/cli/loopback/predict.ts';
 import type { MicroResults } from '../../src/cli/calibrate/micro.ts';
 import { cpuAt } from '../../src/cli/loopback/measure.ts';
@@ -26,6 +27,26 @@ test('fig and spread: relative error, medians and range over repetitions (hand-c
   assert.is(s.rel_error, 0); // errors +0.2, -0.1, 0
   assert.is(s.rel_error_min, -0.1);
   assert.ok(Math.abs(s.rel_error_max - 0.2) < 1e-12);
+});
+
+test('--repeat: a real run against the same load run again, figure by figure (hand-made runs)', () => {
+  const run = (cpuMs: number, util: number, p50: number): LoadRun => ({
+    summary: {
+      arrival_window: { handshakes_per_s: 100 }, throughput: { handshakes_per_s: 99 },
+      handshake_latency_ms: { p50, p99: 3 * p50 }, record_rtt_us: { p50: 500 },
+    },
+    serverCpuS: 1, serverCpuMsPerHandshake: cpuMs, serverUtilization: util, wakeupsPerHandshake: 2, runQueueWaitMsPerHandshake: 0,
+    otherLoadServerCore: 0, otherLoadGeneratorCore: 0, generatorUtilization: 0.2, serverCoreShare: 1, serverCoreShareAllThreads: 1,
+    generatorCoreShare: 1, generatorCoreShareAllThreads: 1, generatorCoreShareOthers: 1, serverUtilizationArrivalWindow: util, receiveBufferDrops: 0,
+  }) as unknown as LoadRun;
+  const r = pair(realFigures(run(4, 0.4, 5)), realFigures(run(5, 0.5, 4)));
+  assert.equal(r.server_cpu_ms_per_handshake, { measured: 4, predicted: 5, rel_error: 0.25 });
+  assert.ok(Math.abs(r.server_utilization!.rel_error - 0.25) < 1e-12 && r.server_utilization!.measured === 0.4);
+  assert.equal(r.handshake_p50_ms, { measured: 5, predicted: 4, rel_error: -0.2 });
+  assert.equal(r.handshakes_per_s, { measured: 100, predicted: 100, rel_error: 0 });
+  // every figure the comparison with the model reports
+  assert.equal(Object.keys(r), ['server_utilization', 'server_cpu_ms_per_handshake', 'wakeups_per_handshake', 'handshakes_per_s',
+    'server_utilization_whole_run', 'handshakes_per_s_whole_run', 'handshake_p50_ms', 'handshake_p99_ms', 'record_rtt_p50_us']);
 });
 
 test('clientCostsFrom: crypto from the micro figures, protocol from the model (us)', () => {

@@ -1,7 +1,7 @@
 // `npm run validate -- loopback [--json] [--reps N] [--loads f1,f2,...|--rates r1,...] [--seconds S]
 //                                [--model FILE | --calibrate [--calibrate-reps N] [--calibrate-out FILE]] [--server-crypto noble|node]
 //                                [--arrival constant|poisson] [--priority fifo|nice|none] [--rep-calibrate [N] | --no-rep-calibrate]
-//                                [--no-speed-probe] [--bracket]`
+//                                [--no-speed-probe] [--bracket] [--repeat]`
 //
 // The simulator against a real server: the project's demo server pinned to core 0, the loadtest generator pinned
 // to core 1, at several offered loads from light to past saturation (fractions of the model's capacity on a
@@ -17,6 +17,9 @@
 // With --bracket (and --calibrate or --rep-calibrate), the batches instead run one round before the first load and
 // one after each load, and each load is predicted from the two rounds around it (src/cli/calibrate/rounds.ts;
 // `calibration.reps` then has one entry per load); the speed probe is off.
+// With --repeat, each load runs a second time right after the first (its own seed, the same rate and size), and the
+// second run stands in for the prediction of the first (`repeat` per row, `repeat` spread per load in `summary`):
+// how well the real server predicts itself seconds later, the floor under any model's error on this host.
 // The server runs the noble (pure JavaScript) provider by default so that one core of generator (node:crypto
 // clients) can saturate it: a server handshake then costs several times a client's.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -64,23 +67,48 @@ export function spread(figs: readonly Figure[]): Figure & { rel_error_min: numbe
   };
 }
 
-/** The figures compared for one run. */
-export function compare(real: LoadRun, p: Prediction): Record<string, Figure> {
+/** The figures of one real run, by name (the keys `compare` reports). */
+export function realFigures(real: LoadRun): Record<string, number> {
   const s = real.summary;
   return {
     // over the arrival window on both sides (first to last arrival): what the server does while clients arrive,
     // whatever becomes of a backlog afterwards (the generator's clients give up after 20 s, the model's do not)
-    server_utilization: fig(real.serverUtilizationArrivalWindow, p.serverUtilizationArrivalWindow),
-    server_cpu_ms_per_handshake: fig(real.serverCpuMsPerHandshake, p.cpuMsPerHandshake),
-    wakeups_per_handshake: fig(real.wakeupsPerHandshake, p.wakeupsPerHandshake),
-    handshakes_per_s: fig(s.arrival_window.handshakes_per_s, p.handshakesPerSArrivalWindow),
-    server_utilization_whole_run: fig(real.serverUtilization, p.serverUtilization),
-    handshakes_per_s_whole_run: fig(s.throughput.handshakes_per_s, p.handshakesPerS),
-    handshake_p50_ms: fig(s.handshake_latency_ms.p50, p.handshakeP50Ms),
-    handshake_p99_ms: fig(s.handshake_latency_ms.p99, p.handshakeP99Ms),
-    record_rtt_p50_us: fig(s.record_rtt_us.p50, p.recordRttP50Us),
+    server_utilization: real.serverUtilizationArrivalWindow,
+    server_cpu_ms_per_handshake: real.serverCpuMsPerHandshake,
+    wakeups_per_handshake: real.wakeupsPerHandshake,
+    handshakes_per_s: s.arrival_window.handshakes_per_s,
+    server_utilization_whole_run: real.serverUtilization,
+    handshakes_per_s_whole_run: s.throughput.handshakes_per_s,
+    handshake_p50_ms: s.handshake_latency_ms.p50,
+    handshake_p99_ms: s.handshake_latency_ms.p99,
+    record_rtt_p50_us: s.record_rtt_us.p50,
   };
 }
+
+/** The same figures predicted by the simulator. */
+export function predictedFigures(p: Prediction): Record<string, number> {
+  return {
+    server_utilization: p.serverUtilizationArrivalWindow,
+    server_cpu_ms_per_handshake: p.cpuMsPerHandshake,
+    wakeups_per_handshake: p.wakeupsPerHandshake,
+    handshakes_per_s: p.handshakesPerSArrivalWindow,
+    server_utilization_whole_run: p.serverUtilization,
+    handshakes_per_s_whole_run: p.handshakesPerS,
+    handshake_p50_ms: p.handshakeP50Ms,
+    handshake_p99_ms: p.handshakeP99Ms,
+    record_rtt_p50_us: p.recordRttP50Us,
+  };
+}
+
+/** Figure by figure, `first` as measured against `second` as predicted. */
+export function pair(first: Record<string, number>, second: Record<string, number>): Record<string, Figure> {
+  const out: Record<string, Figure> = {};
+  for (const k of Object.keys(first)) out[k] = fig(first[k]!, second[k]!);
+  return out;
+}
+
+/** The figures compared for one run. */
+export const compare = (real: LoadRun, p: Prediction): Record<string, Figure> => pair(realFigures(real), predictedFigures(p));
 
 function opt(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -101,6 +129,8 @@ interface Row {
     /** The same load predicted without the slowdown (the model as calibrated): what the probe changed. */
     without: { server_utilization: Figure; handshakes_per_s: Figure; handshake_p50_ms: Figure };
   };
+  /** --repeat: this load's first run as `measured`, the same load run again right after it as `predicted`. */
+  repeat?: Record<string, Figure>;
   context: { client_retransmissions_per_handshake: number; server_core_share: number; server_core_share_all_threads: number; predicted_socket_drops: number; generator_saturated: boolean; generator_core_share: number; generator_core_share_all_threads: number; generator_core_share_others: number; other_load_server_core: number; other_load_generator_core: number; generator_utilization: number; run_queue_wait_ms_per_handshake: number; receive_buffer_drops: number; clients_failed: number; clients: number };
 }
 
@@ -160,6 +190,7 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
     // server's CPU per handshake drifted by 30-40 % within minutes while the speed probe stayed within 7 %,
     // loopback-27/28): the bracket takes the place of the speed probe
     const bracket = repCalibrate && a.includes('--bracket');
+    const repeat = a.includes('--repeat');
     const speedProbe = repCalibrate && !bracket && !a.includes('--no-speed-probe');
     const fullValues = serverValues(modelFile);
     const repCals: { rep: number; rate?: number; refused: boolean; values: Record<ServerKey, number>; drift: Record<ServerKey, number>; batch_cpu_ms: { a: number; c: number; d: number } | null; batch_cpu_drift: { a: number; c: number; d: number } | null }[] = [];
@@ -213,6 +244,7 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
           const real = await runLoadAgainst(ROOT, server, 1, 0, { clients, rate, records, size, ca: certs.ca, seed, arrival, priority });
           const w1 = performance.timeOrigin + performance.now();
           loadWindows.push({ startEpochMs: w0, endEpochMs: w1, cpuS: real.serverCpuS });
+          const again = repeat ? await runLoadAgainst(ROOT, server, 1, 0, { clients, rate, records, size, ca: certs.ca, seed: seed + 1000, arrival, priority }) : undefined;
           if (bracket && before) {
             const after = await runRound(ROOT, server, batchOpts, 1000 * (rep + 1) + li + 1, `round ${li + 1}`);
             const rc = recalibrateFrom(await analyseRounds(serverCrypto, [before, after], server, turnStats, batchOpts), modelFile, costs, batchOpts.log);
@@ -235,8 +267,9 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
           }
           const p = predict({ ...base, clients, rate, seed, coreShare, clientShare, modelOverrides: overrides, ...(hostSpeed ? { hostSlowdown: hostSpeed.slowdown } : {}) });
           const figures = compare(real, p);
+          const repeated = again ? pair(realFigures(real), realFigures(again)) : undefined;
           rows.push({
-            rate, rep, figures, ...(hostSpeed ? { host_speed: hostSpeed } : {}),
+            rate, rep, figures, ...(hostSpeed ? { host_speed: hostSpeed } : {}), ...(repeated ? { repeat: repeated } : {}),
             context: {
               // the generator sees its clients' retransmissions only; the simulator's count adds the server's (not comparable)
               client_retransmissions_per_handshake: real.summary.handshakes.retransmissions / Math.max(1, real.summary.handshakes.completed),
@@ -250,6 +283,7 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
           const f = (k: string) => `${figures[k]!.measured.toPrecision(3)}/${figures[k]!.predicted.toPrecision(3)}`;
           log(`rep ${rep + 1} rate ${rate}/s (${hostSpeed ? `host slowdown ${hostSpeed.slowdown.toFixed(3)}: probe ${hostSpeed.probe_us_load.toFixed(1)} us (${hostSpeed.samples_load}) vs ${hostSpeed.probe_us_reference.toFixed(1)} us (${hostSpeed.samples_reference}); ` : ''}core share server ${(coreShare * 100).toFixed(0)} % [all threads ${(real.serverCoreShareAllThreads * 100).toFixed(0)} %], generator ${(clientShare * 100).toFixed(0)} % busy ${(real.generatorUtilization * 100).toFixed(0)} %): ` +
             `util ${f('server_utilization')} cpu ms/hs ${f('server_cpu_ms_per_handshake')} hs/s ${f('handshakes_per_s')} p50 ${f('handshake_p50_ms')} ms drops ${real.receiveBufferDrops}/${p.socketDrops} (measured/predicted)`);
+          if (repeated) log(`rep ${rep + 1} rate ${rate}/s repeated: util ${repeated.server_utilization!.measured.toPrecision(3)}/${repeated.server_utilization!.predicted.toPrecision(3)} cpu ms/hs ${repeated.server_cpu_ms_per_handshake!.measured.toPrecision(3)}/${repeated.server_cpu_ms_per_handshake!.predicted.toPrecision(3)} p50 ${repeated.handshake_p50_ms!.measured.toPrecision(3)}/${repeated.handshake_p50_ms!.predicted.toPrecision(3)} ms (first/second run)`);
           if (real.generatorUtilization > 0.9) log(`warning: the generator used ${(real.generatorUtilization * 100).toFixed(0)} % of its core: it may be the bottleneck`);
         }
       } finally {
@@ -265,7 +299,9 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
       const without = probed.length === mine.length && probed.length > 0
         ? Object.fromEntries((['server_utilization', 'handshakes_per_s', 'handshake_p50_ms'] as const).map((k) => [k, spread(probed.map((r) => r.host_speed!.without[k]))]))
         : null;
-      return { rate, offered_fraction_of_capacity: rate / capacity, figures: figs, figures_without_speed_probe: without };
+      const rep2: Record<string, ReturnType<typeof spread>> = {};
+      if (mine.every((r) => r.repeat)) for (const k of Object.keys(mine[0]!.repeat!)) rep2[k] = spread(mine.map((r) => r.repeat![k]!));
+      return { rate, offered_fraction_of_capacity: rate / capacity, figures: figs, figures_without_speed_probe: without, repeat: repeat ? rep2 : null };
     });
     const out = {
       model: modelFile, model_capacity_handshakes_per_s: capacity, server_crypto: serverCrypto, arrival, seconds, reps, wall_s: (performance.now() - t0) / 1000,
@@ -284,6 +320,7 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
         lines.push(`${String(s.rate).padStart(6)}  ${k.padEnd(30)}  ${f.measured.toPrecision(4).padStart(9)}  ${f.predicted.toPrecision(4).padStart(9)}  ${pct(f.rel_error).padStart(8)} (${pct(f.rel_error_min)}..${pct(f.rel_error_max)})`);
       for (const [k, f] of Object.entries(s.figures)) line(k, f);
       for (const [k, f] of Object.entries(s.figures_without_speed_probe ?? {})) line(`${k} (no probe)`, f);
+      for (const [k, f] of Object.entries(s.repeat ?? {})) line(`${k} (repeat)`, f);
     }
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
