@@ -218,9 +218,13 @@ export async function startServer(o: RealServerOptions): Promise<ServerHandle> {
 /** The load that warms a fresh demo server up before anything is measured on it (calibration and validation
  *  alike): the model describes a warm server. 150 handshakes were too few: on the warmed noble server, successive
  *  batches of 308 handshakes at 77/s cost 5.76, 4.64, 4.34, 4.38 and 4.51 ms of CPU per handshake (2026-12-05 11:51,
- *  load average 2.5; its handshake turn 3.34 ms in the second batch, 2.72-2.87 from the third): the JIT and the
- *  young generation settle after ~750 handshakes. */
-export const WARMUP = { clients: 750, rate: 125, records: 3, seed: 99 } as const;
+ *  load average 2.5; its handshake turn 3.34 ms in the second batch, 2.72-2.87 from the third). 750 (until
+ *  2026-12-07) were too few as well: after them the first calibration round cost more than the second in 6 of 6
+ *  pairs of batches C and D (loopback-30, -31: C 4.77/4.27, 4.63/4.24, 5.53/4.17, 7.17/4.91, 5.76/3.95, 5.32/5.07 ms),
+ *  and three batches C in a row right after the warm-up cost 6.25-6.51 ms against 3.36-5.72 later
+ *  (docs/data/batch-order-2026-12-07.csv). After 5,000 (40 s) the two rounds agreed within 8 % in 2 repetitions of 3
+ *  (loopback-32; the third's first round was slow in every batch). */
+export const WARMUP = { clients: 5000, rate: 125, records: 3, seed: 99 } as const;
 
 export interface LoadSpec {
   clients: number;
