@@ -18,10 +18,13 @@ export const FLIGHT_MIN_BYTES_OUT = 512;
 export type GcKind = 'minor' | 'major' | 'incremental' | 'weakcb' | 'other';
 
 export interface TurnStatsFile {
-  /** [start epoch ms, wall us, cpu us, bytes in (0: timer), bytes out, first flight] per turn; first flight 1: the
-   *  first turn of a received datagram from its address that sent at least FLIGHT_MIN_BYTES_OUT (the server's
-   *  handshake flight; a resent flight answers the client's retransmission at a fraction of the cost), else 0. */
-  turns: [number, number, number, number, number, 0 | 1][];
+  /** [start epoch ms, wall us, cpu us, bytes in (0: timer), bytes out, first flight, process cpu us at the start]
+   *  per turn; first flight 1: the first turn of a received datagram from its address that sent at least
+   *  FLIGHT_MIN_BYTES_OUT (the server's handshake flight; a resent flight answers the client's retransmission at a
+   *  fraction of the cost), else 0. The last: the process's CPU time (every thread, process.cpuUsage) when the turn
+   *  began, so that the CPU spent between two turns (event loop, epoll, V8's helper threads) is known gap by gap
+   *  (absent in files written before 2026-12-07). */
+  turns: [number, number, number, number, number, 0 | 1, number?][];
   /** [start epoch ms, pause ms, kind] per garbage collection. */
   gcs: [number, number, GcKind][];
   /** The speed probe's samples (`--speed-probe`, src/cli/speed-probe.ts): [epoch ms, kernel wall us]; absent
@@ -83,7 +86,7 @@ export class TurnRecorder {
       this.flown.add(address);
       first = 1;
     }
-    this.data.turns.push([performance.timeOrigin + this.t0, (t1 - this.t0) * 1000, c.user + c.system, bytesIn, bytesOut, first]);
+    this.data.turns.push([performance.timeOrigin + this.t0, (t1 - this.t0) * 1000, c.user + c.system, bytesIn, bytesOut, first, this.c0.user + this.c0.system]);
     // after the turn's account: the probe is no part of the turn it follows (and runs after datagrams only, so it
     // never wakes the server)
     if (address !== undefined) this.probe?.maybe();

@@ -3,8 +3,8 @@
 // src/cli/calibrate/server.ts). Expectations by hand.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { AWAKE_GAP_US, fitPenalty, gapsBefore, penaltyProfile, turnKind, wakeupCpuInTurns, wakeupPenalty, windowTurns } from '../../src/cli/calibrate/offpath.ts';
-import { MIN_SLEPT_SPREAD, offpathLine, onPathLine, splitFit, type BatchFigures, type ServerFit } from '../../src/cli/calibrate/server.ts';
+import { AWAKE_GAP_US, fitOffpath, fitPenalty, gapsBefore, offpathCpuInGaps, offpathProfile, penaltyProfile, turnKind, wakeupCpuInTurns, wakeupPenalty, windowTurns } from '../../src/cli/calibrate/offpath.ts';
+import { MIN_SLEPT_SPREAD, REFILL_GRID_MS, offpathLine, onPathLine, splitFit, type BatchFigures, type ServerFit } from '../../src/cli/calibrate/server.ts';
 import type { TurnStatsFile } from '../../src/cli/demo-turns.ts';
 import type { Window } from '../../src/cli/calibrate/variability.ts';
 
@@ -163,6 +163,54 @@ test('splitFit: off-path per wake-up weighted by the share its sleep earns when 
   // no refill time constant: nothing to weight with
   assert.is(splitFit(total, pts, 0.2, 0).split!.offRefillMs, 0);
   near(offpathLine([1, 2, 3], [0.5, 0.7, 0.9]).o, 0.2, 'offpathLine slope');
+});
+
+test('offpathProfile and fitOffpath: the CPU between turns gap by gap, base + O (1 - exp(-gap / tau)) recovered (synthetic, exact)', () => {
+  // turns of 100 us wall and 80 us CPU; gaps cycling through 50 (below the 79 us linger), 200, 600, 1500, 5000 and
+  // 20,000 us; the process's CPU between two turns = 40 us + 300 us x (1 - exp(-gap / 2 ms)) past the linger
+  const gapsUs = [50, 200, 600, 1500, 5000, 20_000];
+  const offOf = (g: number) => (g <= 79 ? 40 : 40 + 300 * (1 - Math.exp(-g / 1000 / 2)));
+  const ts: Turn[] = [];
+  let startMs = 1000;
+  let cpu = 0;
+  for (let i = 0; i < 60; i++) {
+    ts.push([startMs, 100, 80, 200, 100, 0, cpu]);
+    const g = gapsUs[i % gapsUs.length]!;
+    cpu += 80 + offOf(g);
+    startMs += (100 + g) / 1000;
+  }
+  const win: Window[] = [{ startEpochMs: 1000, endEpochMs: startMs + 1, cpuS: 0 }];
+  const prof = offpathProfile(ts, win, 79)!;
+  near(prof.base.offUs, 40, 'base');
+  assert.is(prof.base.gaps, 10); // the gap before turns 1, 7, ...: every sixth gap is 50 us (59 gaps in all)
+  assert.equal(prof.bins.map((x) => [x.loUs, x.hiUs, x.gaps]), [[79, 300, 10], [300, 1000, 10], [1000, 3000, 10], [3000, 10_000, 10], [10_000, Number.POSITIVE_INFINITY, 9]]);
+  const f = fitOffpath(prof, [0, ...REFILL_GRID_MS])!;
+  assert.is(f.refillMs, 2);
+  near(f.offUs, 300, 'O');
+  near(f.rmsUs, 0, 'rms');
+  // what the fit books for the gaps past the linger in the window: 300 us x the refill share of each, summed
+  let want = 0;
+  for (let i = 1; i < ts.length; i++) {
+    const g = gapsUs[(i - 1) % gapsUs.length]!;
+    if (g > 79) want += 300 * (1 - Math.exp(-g / 1000 / 2));
+  }
+  near(offpathCpuInGaps(ts, win, f, 79)[0]!, want / 1000, 'booked ms');
+  // turn statistics written before the process CPU field: no profile
+  assert.is(offpathProfile(turns, win, 79), undefined);
+});
+
+test('splitFit: with the gap-by-gap fit, O and its tau from the gaps, a = off-turn CPU less what the fit books', () => {
+  // off-turn CPU per handshake 1.0, 0.7, 0.5 ms; the gap fit books 0.75, 0.45, 0.25 ms for their wake-ups: a = 0.25
+  const pts = [[1.0, 0.75, 3], [0.7, 0.45, 3], [0.5, 0.25, 1]].map(([off, booked, wk]) => ({ ...b(3.5 + off!, 3.5, wk!, 0.4), sleptTurnsPerHandshake: 2, offWakeupMsPerHandshake: booked }));
+  const gap = { offUs: 320, refillMs: 2.83, baseUs: 40, rmsUs: 5, bins: 5 };
+  const f = splitFit(total, pts, 0.2, 0.5, gap);
+  assert.is(f.split!.offFrom, 'gaps');
+  assert.is(f.split!.offRefillMs, 2.83);
+  near(f.split!.offWakeupMs, 0.32, 'O');
+  near(f.split!.offHandshakeMs, 0.25, 'a');
+  near(f.split!.offRmsMs, 0, 'rms');
+  // without the per-batch bookings (old turn statistics): the batch totals' line
+  assert.is(splitFit(total, pts.map(({ offWakeupMsPerHandshake: _, ...p }) => p), 0.2, 0.5, gap).split!.offFrom, 'line');
 });
 
 test.run();

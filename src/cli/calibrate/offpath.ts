@@ -192,3 +192,105 @@ export function wakeupCpuInTurns(turns: readonly Turn[], windows: readonly Windo
 export function sortedTurns(data: TurnStatsFile): Turn[] {
   return [...data.turns].sort((a, b) => a[0] - b[0]);
 }
+
+// ---- off-path CPU gap by gap (turn statistics written since 2026-12-07 carry the process's CPU at each turn's
+// start): what the process spent between one turn's end and the next turn's start (the event loop, epoll, V8's
+// helper threads running while the main thread sleeps), against the length of that gap. The batch totals' line
+// (splitFit's offpathLine) could not tell how this grows with the sleep: every batch sleeps ~3 ms or more between
+// handshakes, and the validation's middle loads sleep ~1-2 ms (docs/validation.md, "Real server", loopback-33).
+
+/** Bins of the gap for the off-path profile above the model's linger, us. */
+export const OFF_GAP_BINS_US: readonly number[] = [300, 1000, 3000, 10_000, Number.POSITIVE_INFINITY];
+
+export interface OffpathBin {
+  loUs: number;
+  hiUs: number;
+  /** Mean off-turn CPU per gap in the bin, us, over `gaps` gaps; the gaps themselves. */
+  offUs: number;
+  gaps: number;
+  gapsUs: number[];
+}
+
+export interface OffpathProfile {
+  /** Gaps up to the linger (no wake-up in the model): their mean off-turn CPU, us, and count. */
+  base: { offUs: number; gaps: number };
+  bins: OffpathBin[];
+}
+
+/** Off-turn CPU per gap before each turn that starts in a window (turns in start order), by bin of the gap above
+ *  `asleepUs` (the model's linger); undefined when the turns lack the process CPU field. */
+export function offpathProfile(turns: readonly Turn[], windows: readonly Window[], asleepUs: number): OffpathProfile | undefined {
+  if (turns.length < 2 || turns.some((t) => t[6] === undefined)) return undefined;
+  const edges = [asleepUs, ...OFF_GAP_BINS_US.filter((b) => b > asleepUs)];
+  const bins: OffpathBin[] = edges.slice(0, -1).map((lo, i) => ({ loUs: lo, hiUs: edges[i + 1]!, offUs: 0, gaps: 0, gapsUs: [] }));
+  let baseSum = 0;
+  let baseN = 0;
+  for (let i = 1; i < turns.length; i++) {
+    const t = turns[i]!;
+    if (!windows.some((w) => inWin(t[0], w))) continue;
+    const p = turns[i - 1]!;
+    const gapUs = (t[0] - p[0]) * 1000 - p[1];
+    const offUs = t[6]! - p[6]! - p[2];
+    if (gapUs <= asleepUs) {
+      baseSum += offUs;
+      baseN++;
+      continue;
+    }
+    const b = bins.find((x) => gapUs < x.hiUs)!;
+    b.offUs += offUs;
+    b.gaps++;
+    b.gapsUs.push(gapUs);
+  }
+  for (const b of bins) if (b.gaps > 0) b.offUs /= b.gaps;
+  return { base: { offUs: baseN > 0 ? baseSum / baseN : 0, gaps: baseN }, bins: bins.filter((b) => b.gaps > 0) };
+}
+
+export interface OffpathFit {
+  /** The full off-path cost of a wake-up (cpu.offpath_cycles_per_wakeup), us, and its time constant
+   *  (cpu.offpath_refill_ms): a gap of g past the linger costs base + offUs (1 - exp(-g / refillMs)). */
+  offUs: number;
+  refillMs: number;
+  /** Off-turn CPU of a gap without a sleep, us (left on the path, per handshake). */
+  baseUs: number;
+  /** Gap-weighted rms residual of the bins, us; the bins used. */
+  rmsUs: number;
+  bins: number;
+}
+
+/** (off - base) = O (1 - exp(-gap / tau)) through the bins, each weighted by its gaps: for each tau of `taus`, O by
+ *  weighted least squares through the origin (the bin's refill share the mean over its gaps), the tau with the
+ *  smallest residual among those with O > 0. Undefined when none has. */
+export function fitOffpath(p: OffpathProfile, taus: readonly number[]): OffpathFit | undefined {
+  let best: OffpathFit | undefined;
+  const base = p.base.offUs;
+  for (const tau of taus) {
+    const r = p.bins.map((b) => b.gapsUs.reduce((s, g) => s + refill(g, tau), 0) / b.gaps);
+    let sxy = 0;
+    let sxx = 0;
+    let sw = 0;
+    p.bins.forEach((b, i) => {
+      sxy += b.gaps * (b.offUs - base) * r[i]!;
+      sxx += b.gaps * r[i]! * r[i]!;
+      sw += b.gaps;
+    });
+    if (sxx <= 0) continue;
+    const o = sxy / sxx;
+    if (!(o > 0)) continue;
+    const rms = Math.sqrt(p.bins.reduce((s, b, i) => s + b.gaps * (b.offUs - base - o * r[i]!) ** 2, 0) / sw);
+    if (best === undefined || rms < best.rmsUs - 1e-9) best = { offUs: o, refillMs: tau, baseUs: base, rmsUs: rms, bins: p.bins.length };
+  }
+  return best;
+}
+
+/** Per window, ms: the off-path CPU the fit books for the gaps past `asleepUs` before its turns (the model's
+ *  wake-ups), O (1 - exp(-gap / tau)) each. */
+export function offpathCpuInGaps(turns: readonly Turn[], windows: readonly Window[], f: OffpathFit, asleepUs: number): number[] {
+  const gaps = gapsBefore(turns);
+  return windows.map((w) => {
+    let us = 0;
+    turns.forEach((t, i) => {
+      if (i > 0 && inWin(t[0], w) && gaps[i]! > asleepUs) us += f.offUs * refill(gaps[i]!, f.refillMs);
+    });
+    return us / 1000;
+  });
+}

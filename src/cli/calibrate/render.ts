@@ -105,7 +105,7 @@ cpu:
   wakeup_linger_us: ${WAKEUP_LINGER.us}             # ${WAKEUP_LINGER.how}
   wakeup_refill_ms: ${p.refillMs}             # ${p.refillHow ?? `time constant of the wake-up cost against the sleep before it: of ${REFILL_GRID_MS.length + 1} candidates (0, ${REFILL_GRID_MS[0]}..${REFILL_GRID_MS[REFILL_GRID_MS.length - 1]} ms), the one whose fit of cycles_per_wakeup left the smallest residual`}
   offpath_cycles_per_wakeup: ${Math.round(p.offpathCycles ?? 0)}             # ${p.offpathHow ?? 'not measured'}
-  offpath_refill_ms: ${p.offpathRefillMs ?? 0}             # ${(p.offpathRefillMs ?? 0) > 0 ? "wakeup_refill_ms: the off-path line on wake-ups weighted by 1 - exp(-sleep / it) left a smaller residual than every wake-up at its full cost" : 'every wake-up books the full off-path cost (the line on refill-weighted wake-ups fitted no better, or no turn statistics)'}
+  offpath_refill_ms: ${p.offpathRefillMs ?? 0}             # ${p.offpathRefillHow ?? ((p.offpathRefillMs ?? 0) > 0 ? "wakeup_refill_ms: the off-path line on wake-ups weighted by 1 - exp(-sleep / it) left a smaller residual than every wake-up at its full cost" : 'every wake-up books the full off-path cost (the line on refill-weighted wake-ups fitted no better, or no turn statistics)')}
 ${rb ? `  socket_rcvbuf_bytes: ${rb.bytes}          # ${rb.how}
   socket_rcvbuf_charge: [${rb.steps.map((x) => `{ up_to_payload: ${x.up_to_payload}, bytes: ${x.bytes} }`).join(', ')}]   # kernel charge (truesize) per datagram by payload
 ` : ''}${variabilityLines(v, g)}  software:

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WARMUP, runLoadAgainst, startServer, type LoadRun, type Priority, type ServerHandle } from '../loopback/measure.ts';
-import { AWAKE_GAP_US, fitPenalty, penaltyProfile, sortedTurns, wakeupCpuInTurns, wakeupPenalty, windowTurns } from './offpath.ts';
+import { AWAKE_GAP_US, fitOffpath, fitPenalty, offpathCpuInGaps, offpathProfile, penaltyProfile, sortedTurns, wakeupCpuInTurns, wakeupPenalty, windowTurns } from './offpath.ts';
 import { REFILL_GRID_MS, type BatchFigures, type ServerMeasurement } from './server.ts';
 import { analyseTurns, gcWithin, readTurnStats, type Window } from './variability.ts';
 
@@ -153,6 +153,15 @@ export async function analyseRounds(crypto: 'node' | 'noble', rounds: readonly R
       (m.penaltyFit ? `through them W ${m.penaltyFit.wakeupUs.toFixed(1)} us, tau ${m.penaltyFit.refillMs} ms (rms ${m.penaltyFit.rmsUs.toFixed(1)} us)` : 'no fit') +
       `; every turn after more than the linger pooled: ${asleep.penaltyUs.toFixed(1)} us (${asleep.cells} cells, ${asleep.sleptTurns}/${asleep.awakeTurns} turns; reported only)`);
     m.pooledPenaltyUs = asleep.penaltyUs;
+    // the off-path CPU gap by gap (the process's CPU between turns), against the length of the gap
+    const op = offpathProfile(turns, windows, opts.asleepUs ?? 0);
+    if (op) {
+      m.offpathFit = fitOffpath(op, [0, ...REFILL_GRID_MS]);
+      const f = m.offpathFit;
+      if (f) offpathCpuInGaps(turns, windows, f, opts.asleepUs ?? 0).forEach((ms, i) => (batches[i]!.offWakeupMsPerHandshake = ms / Math.max(1, batches[i]!.handshakes ?? 0)));
+      opts.log(`off-turn CPU per gap by its length: up to the linger ${op.base.offUs.toFixed(0)} us (${op.base.gaps}), ${op.bins.map((x) => `${x.loUs}..${x.hiUs} us ${x.offUs.toFixed(0)} (${x.gaps})`).join(', ')}; ` +
+        (f ? `through them ${f.offUs.toFixed(1)} us per wake-up above the ${f.baseUs.toFixed(1)} us of any gap, tau ${f.refillMs} ms (rms ${f.rmsUs.toFixed(1)} us)` : 'no fit'));
+    }
     opts.log(`turns: in-turn CPU per handshake ${batches.map((x) => `${x.inTurnMsPerHandshake!.toFixed(2)}/${x.cpuMsPerHandshake.toFixed(2)} (${x.sleptTurnsPerHandshake!.toFixed(2)}/${x.wakeupsPerHandshake.toFixed(2)})`).join(' ')} [in turns/all ms (slept turns/wake-ups)]; ` +
       `a turn after a sleep costs ${m.penalty.penaltyUs.toFixed(1)} us more (${m.penalty.cells} cells, ${m.penalty.sleptTurns}/${m.penalty.awakeTurns} turns)`);
   } catch (e) {

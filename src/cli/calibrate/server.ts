@@ -20,7 +20,7 @@
 // (FitError) unless the batches' wake-ups per handshake span at least MIN_WAKEUP_SPREAD and the slope is positive.
 // Running the batches on a server and reading its turn statistics: ./rounds.ts.
 import { join } from 'node:path';
-import type { PenaltyBin, PenaltyFit, WakeupPenalty } from './offpath.ts';
+import type { OffpathFit, PenaltyBin, PenaltyFit, WakeupPenalty } from './offpath.ts';
 import type { Variability } from './variability.ts';
 
 export interface BatchFigures {
@@ -41,6 +41,9 @@ export interface BatchFigures {
   sleptTurnsPerHandshake?: number;
   /** Of the in-turn CPU, what the turns after a sleep paid for it per handshake (offpath.ts wakeupCpuInTurns), ms. */
   inTurnWakeupMsPerHandshake?: number;
+  /** Of the off-turn CPU, what the gap-by-gap fit books for the batch's wake-ups per handshake (offpath.ts
+   *  offpathCpuInGaps), ms (absent: turn statistics without the process CPU field). */
+  offWakeupMsPerHandshake?: number;
 }
 
 export interface ServerMeasurement {
@@ -60,6 +63,8 @@ export interface ServerMeasurement {
   penaltyFit?: PenaltyFit;
   /** The pooled penalty of every turn after more than the linger, us (reported, not used). */
   pooledPenaltyUs?: number;
+  /** The off-path CPU of a wake-up against the gap before it, from the CPU between turns (offpath.ts). */
+  offpathFit?: OffpathFit;
 }
 
 /** Smallest span of wake-ups per handshake over the fitted batches for the wake-up cost to be identifiable. */
@@ -101,6 +106,10 @@ export interface ServerFit {
      *  smaller residual (each wake-up's off-path work then grows with its sleep), else 0; the plain line's rms. */
     offRefillMs: number;
     offPlainRmsMs: number;
+    /** Where O and offRefillMs come from: 'gaps', the off-turn CPU gap by gap against the gap's length (turn
+     *  statistics since 2026-12-07: offpath.ts fitOffpath; a = the batches' off-turn CPU per handshake less what
+     *  that fit books for their wake-ups), or 'line', the batch totals' line above. */
+    offFrom: 'gaps' | 'line';
     /** In-turn CPU per handshake less its wake-ups, ms: the intercept of onPathLine (`onFrom` 'line'), or, when
      *  that line is refused, the mean over the batches of in-turn CPU less the turn penalty's wake-ups ('penalty'). */
     onHandshakeMs: number;
@@ -179,14 +188,16 @@ export function fitServer(m: ServerMeasurement): ServerFit {
   const echoMs = (cpu(m.b.batches) - cpu(m.a.batches)) / m.b.echoes;
   const echoWakeups = (wake(m.b.batches) - wake(m.a.batches)) / m.b.echoes;
   const fit: ServerFit = { batches: pts.length, wakeupMs: w, handshakeMs: h, echoMs, echoWakeups, refillMs: tau, rmsMs: rms, wakeupsMin, wakeupsMax };
-  return m.penaltyFit !== undefined && pts.every((p) => p.inTurnMsPerHandshake !== undefined && p.inTurnWakeupMsPerHandshake !== undefined) ? splitFit(fit, pts, m.penaltyFit.wakeupUs / 1000, m.penaltyFit.refillMs) : fit;
+  return m.penaltyFit !== undefined && pts.every((p) => p.inTurnMsPerHandshake !== undefined && p.inTurnWakeupMsPerHandshake !== undefined) ? splitFit(fit, pts, m.penaltyFit.wakeupUs / 1000, m.penaltyFit.refillMs, m.offpathFit) : fit;
 }
 
 /** On-path and off-path (ServerFit.split): off-path per handshake = a + O x wake-ups per handshake (offpathLine),
  *  each wake-up weighted by the share its sleep earns when that fits better (offRefillMs); on-path: onPathLine. */
-export function splitFit(total: ServerFit, pts: readonly BatchFigures[], onWakeupMs: number, refillMs: number): ServerFit {
+export function splitFit(total: ServerFit, pts: readonly BatchFigures[], onWakeupMs: number, refillMs: number, gapFit?: OffpathFit): ServerFit {
   const wk = pts.map((p) => p.wakeupsPerHandshake);
   const off = pts.map((p) => p.cpuMsPerHandshake - p.inTurnMsPerHandshake!);
+  // the gap-by-gap fit, when the turns carry the process's CPU: O and tau from the gaps, a what is left per handshake
+  const gaps = gapFit && pts.every((p) => p.offWakeupMsPerHandshake !== undefined) ? gapFit : undefined;
   // each wake-up at its full off-path cost, or at the share its sleep earns (1 - exp(-sleep / refillMs), the mean
   // over the batch's slept turns: the penalty's wake-up CPU per handshake / its W / slept turns per handshake): the
   // line with the smaller residual
@@ -194,19 +205,28 @@ export function splitFit(total: ServerFit, pts: readonly BatchFigures[], onWakeu
   const plain = offpathLine(wk, off);
   const refilled = refillMs > 0 ? offpathLine(wk.map((x, i) => x * share[i]!), off) : undefined;
   const useRefill = refilled !== undefined && refilled.rms < plain.rms;
-  const { a, o, rms: offRmsMs } = useRefill ? refilled : plain;
-  const offRefillMs = useRefill ? refillMs : 0;
+  const fromGaps = gaps ? gapLine(pts, off, gaps) : undefined;
+  const { a, o, rms: offRmsMs } = fromGaps ?? (useRefill ? refilled : plain);
+  const offRefillMs = gaps ? gaps.refillMs : useRefill ? refillMs : 0;
   const onPenaltyHandshakeMs = mean(pts.map((p) => p.inTurnMsPerHandshake! - p.inTurnWakeupMsPerHandshake!));
   const line = onPathLine(pts, onWakeupMs);
   const on = line ?? { handshakeMs: onPenaltyHandshakeMs, wakeupMs: onWakeupMs };
   return {
     ...total, wakeupMs: on.wakeupMs, refillMs, handshakeMs: on.handshakeMs + a,
     split: {
-      offWakeupMs: o, offHandshakeMs: a, offRmsMs, offRefillMs, offPlainRmsMs: plain.rms, onHandshakeMs: on.handshakeMs, onFrom: line ? 'line' : 'penalty',
+      offWakeupMs: o, offHandshakeMs: a, offRmsMs, offRefillMs, offPlainRmsMs: plain.rms, offFrom: gaps ? 'gaps' : 'line', onHandshakeMs: on.handshakeMs, onFrom: line ? 'line' : 'penalty',
       penalty: { handshakeMs: onPenaltyHandshakeMs, wakeupMs: onWakeupMs },
       total: { handshakeMs: total.handshakeMs, wakeupMs: total.wakeupMs, refillMs: total.refillMs, rmsMs: total.rmsMs },
     },
   };
+}
+
+/** Off-path from the gaps: O and tau as fitted gap by gap, a = each batch's off-turn CPU per handshake less what
+ *  the fit books for its wake-ups, the mean over the batches (0 if negative); rms over the batches. */
+function gapLine(pts: readonly BatchFigures[], off: readonly number[], f: OffpathFit): { a: number; o: number; rms: number } {
+  const booked = pts.map((p) => p.offWakeupMsPerHandshake!);
+  const a = Math.max(0, mean(off.map((x, i) => x - booked[i]!)));
+  return { a, o: f.offUs / 1000, rms: Math.sqrt(mean(off.map((x, i) => (a + booked[i]! - x) ** 2))) };
 }
 
 /** Off-path CPU per handshake = a + O x `x` (wake-ups per handshake, plain or refill-weighted) by least squares;

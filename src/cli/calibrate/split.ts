@@ -8,7 +8,9 @@
 //                                   - its records x cycles_per_record) / its messages
 //   cycles_per_wakeup            = the measured CPU per wake-up (server.ts)
 // (handshake CPU: one handshake with its one echoed record and close, wake-ups excluded).
-import type { ServerFit } from './server.ts';
+import { REFILL_GRID_MS, type ServerFit } from './server.ts';
+
+const REFILL_CANDIDATES = REFILL_GRID_MS.length + 1;
 
 /** What the simulator's host CPU did per handshake in a calibration workload. */
 export interface SimCounts {
@@ -31,6 +33,8 @@ export interface ProtocolFigures {
   /** How wakeup_refill_ms was obtained (absent: the batch totals' grid). */
   refillHow?: string;
   offpathHow?: string;
+  /** How offpath_refill_ms was obtained (absent: the batch totals' line, render.ts says which). */
+  offpathRefillHow?: string;
   /** How each figure was obtained (comments of models/host.yaml). */
   messageHow: string;
   recordHow: string;
@@ -69,7 +73,10 @@ export function splitProtocol(fit: ServerFit, a: SimCounts, b: SimCounts, echoes
     offpathCycles: cyc(fit.split?.offWakeupMs ?? 0),
     offpathRefillMs: fit.split?.offRefillMs ?? 0,
     ...(fit.split ? { refillHow: "fitted with cycles_per_wakeup through the turns' penalty by the sleep before them (bins 30-100 us .. above 10 ms), of 18 candidates (0, 0.25..64 ms) the one with the smallest weighted residual" } : {}),
-    offpathHow: fit.split
+    ...(fit.split?.offFrom === 'gaps' ? { offpathRefillHow: `fitted with offpath_cycles_per_wakeup through the off-turn CPU per gap by the gap's length (bins up to 300 us .. above 10 ms), of ${REFILL_CANDIDATES} candidates (0, 0.25..64 ms) the one with the smallest gap-weighted residual` } : {}),
+    offpathHow: fit.split?.offFrom === 'gaps'
+      ? `real server: CPU between its event-loop turns gap by gap (the process's CPU time at each turn's start, less the turn's own) against the gap's length: ${(fit.split.offWakeupMs * 1000).toFixed(1)} us x (1 - exp(-gap / ${fit.split.offRefillMs} ms)) per gap past the linger, above what any gap costs, least squares through bins of the gap; the rest of the batches' off-turn CPU, ${fit.split.offHandshakeMs.toFixed(3)} ms per handshake, is kept on the path (in cycles_per_handshake_message); rms over ${fit.batches} batches ${fit.split.offRmsMs.toFixed(3)} ms`
+      : fit.split
       ? `real server: CPU outside its event-loop turns (kernel total - the turns' own CPU) per handshake = ${fit.split.offHandshakeMs.toFixed(3)} ms + ${(fit.split.offWakeupMs * 1000).toFixed(1)} us x wake-ups per handshake${fit.split.offRefillMs > 0 ? ` each x (1 - exp(-its sleep / ${fit.split.offRefillMs} ms))` : ''}, least squares over ${fit.batches} handshake batches (rms ${fit.split.offRmsMs.toFixed(3)} ms; ${fit.split.offRefillMs > 0 ? `every wake-up at the full cost: ${fit.split.offPlainRmsMs.toFixed(3)}` : 'the line on refill-weighted wake-ups fitted no better'}); the per-handshake part is kept on the path (in cycles_per_handshake_message)`
       : 'not measured (the server wrote no turn statistics): all of a wake-up on the path',
     messageHow: `real server: ${fit.handshakeMs.toFixed(3)} ms CPU per handshake with one echo, wake-ups excluded${fit.split ? ` (${fit.split.onHandshakeMs.toFixed(3)} inside its turns + ${fit.split.offHandshakeMs.toFixed(3)} outside)` : ''}, less ${(a.cryptoCycles / ghz / 1e6).toFixed(3)} ms crypto, ` +
