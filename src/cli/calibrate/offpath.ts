@@ -151,28 +151,35 @@ export interface PenaltyFit {
   bins: number;
 }
 
-/** penalty(gap) = W (1 - exp(-gap / tau)) through the bins: for each tau of `taus`, W by weighted least squares
- *  through the origin (each bin's refill share the mean over its turns' gaps), the tau with the smallest residual
- *  among those with W > 0. Undefined when no bin has a positive penalty. */
-export function fitPenalty(bins: readonly PenaltyBin[], taus: readonly number[]): PenaltyFit | undefined {
-  let best: PenaltyFit | undefined;
+/** y(bin) = W r(bin) through the origin, r the mean over the bin's gaps of 1 - exp(-gap / tau): for each tau of
+ *  `taus`, W by weighted least squares, the tau with the smallest weighted rms residual among those with W > 0
+ *  (fitPenalty and fitOffpath). Undefined when none has. */
+function fitRefill(ys: readonly number[], weights: readonly number[], gaps: readonly (readonly number[])[], taus: readonly number[]): { w: number; tau: number; rms: number } | undefined {
+  let best: { w: number; tau: number; rms: number } | undefined;
   for (const tau of taus) {
-    const r = bins.map((b) => b.gapsUs.reduce((s, g) => s + refill(g, tau), 0) / Math.max(1, b.gapsUs.length));
+    const r = gaps.map((g) => g.reduce((s, x) => s + refill(x, tau), 0) / Math.max(1, g.length));
     let sxy = 0;
     let sxx = 0;
     let sw = 0;
-    bins.forEach((b, i) => {
-      sxy += b.weight * b.penaltyUs * r[i]!;
-      sxx += b.weight * r[i]! * r[i]!;
-      sw += b.weight;
+    ys.forEach((y, i) => {
+      sxy += weights[i]! * y * r[i]!;
+      sxx += weights[i]! * r[i]! * r[i]!;
+      sw += weights[i]!;
     });
     if (sxx <= 0) continue;
     const w = sxy / sxx;
     if (!(w > 0)) continue;
-    const rms = Math.sqrt(bins.reduce((s, b, i) => s + b.weight * (b.penaltyUs - w * r[i]!) ** 2, 0) / sw);
-    if (best === undefined || rms < best.rmsUs - 1e-9) best = { wakeupUs: w, refillMs: tau, rmsUs: rms, bins: bins.length };
+    const rms = Math.sqrt(ys.reduce((s, y, i) => s + weights[i]! * (y - w * r[i]!) ** 2, 0) / sw);
+    if (best === undefined || rms < best.rms - 1e-9) best = { w, tau, rms };
   }
   return best;
+}
+
+/** penalty(gap) = W (1 - exp(-gap / tau)) through the bins (fitRefill, each bin weighted by its pooled weight).
+ *  Undefined when no bin has a positive penalty. */
+export function fitPenalty(bins: readonly PenaltyBin[], taus: readonly number[]): PenaltyFit | undefined {
+  const f = fitRefill(bins.map((b) => b.penaltyUs), bins.map((b) => b.weight), bins.map((b) => b.gapsUs), taus);
+  return f && { wakeupUs: f.w, refillMs: f.tau, rmsUs: f.rms, bins: bins.length };
 }
 
 /** On-path wake-up CPU inside the turns of each window, ms: every datagram's turn after a gap above `asleepUs`
@@ -257,29 +264,12 @@ export interface OffpathFit {
   bins: number;
 }
 
-/** (off - base) = O (1 - exp(-gap / tau)) through the bins, each weighted by its gaps: for each tau of `taus`, O by
- *  weighted least squares through the origin (the bin's refill share the mean over its gaps), the tau with the
- *  smallest residual among those with O > 0. Undefined when none has. */
+/** (off - base) = O (1 - exp(-gap / tau)) through the bins (fitRefill, each bin weighted by its gaps). Undefined
+ *  when no tau gives O > 0. */
 export function fitOffpath(p: OffpathProfile, taus: readonly number[]): OffpathFit | undefined {
-  let best: OffpathFit | undefined;
   const base = p.base.offUs;
-  for (const tau of taus) {
-    const r = p.bins.map((b) => b.gapsUs.reduce((s, g) => s + refill(g, tau), 0) / b.gaps);
-    let sxy = 0;
-    let sxx = 0;
-    let sw = 0;
-    p.bins.forEach((b, i) => {
-      sxy += b.gaps * (b.offUs - base) * r[i]!;
-      sxx += b.gaps * r[i]! * r[i]!;
-      sw += b.gaps;
-    });
-    if (sxx <= 0) continue;
-    const o = sxy / sxx;
-    if (!(o > 0)) continue;
-    const rms = Math.sqrt(p.bins.reduce((s, b, i) => s + b.gaps * (b.offUs - base - o * r[i]!) ** 2, 0) / sw);
-    if (best === undefined || rms < best.rmsUs - 1e-9) best = { offUs: o, refillMs: tau, baseUs: base, rmsUs: rms, bins: p.bins.length };
-  }
-  return best;
+  const f = fitRefill(p.bins.map((b) => b.offUs - base), p.bins.map((b) => b.gaps), p.bins.map((b) => b.gapsUs), taus);
+  return f && { offUs: f.w, refillMs: f.tau, baseUs: base, rmsUs: f.rms, bins: p.bins.length };
 }
 
 /** Per window, ms: the off-path CPU the fit books for the gaps past `asleepUs` before its turns (the model's

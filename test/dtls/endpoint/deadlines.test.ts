@@ -84,10 +84,7 @@ test('ServerDispatcher: nextTimeout() is the scan\'s, handleTimeout() runs exact
   const clients = new Map<string, ClientEndpoint>();
   const loss = 0.2;
   let now = 0;
-  let checks = 0;
-  let fired = 0;
-  let direct = 0;
-  let peak = 0;
+  const tally = { checks: 0, fired: 0, direct: 0, peak: 0 };
   const flush = (): void => {
     for (let moved = true; moved; ) {
       moved = false;
@@ -101,7 +98,7 @@ test('ServerDispatcher: nextTimeout() is the scan\'s, handleTimeout() runs exact
         const conn: ServerConnection = e.connection;
         if (e.event.type !== 'connected' && e.event.type !== 'data') continue;
         const r = rnd();
-        direct++;
+        tally.direct++;
         if (r < 0.4) conn.send(new Uint8Array(16), now);
         else if (r < 0.6) conn.keyUpdate(false, now);
         else if (r < 0.62) conn.close();
@@ -127,7 +124,7 @@ test('ServerDispatcher: nextTimeout() is the scan\'s, handleTimeout() runs exact
     for (let j = 0; j < 2 && conns.length > 0; j++) {
       const conn = conns[Math.floor(rnd() * conns.length)]!;
       const r = rnd();
-      direct++;
+      tally.direct++;
       if (r < 0.5) conn.keyUpdate(rnd() < 0.5, now);
       else if (r < 0.98) conn.send(new Uint8Array(4), now);
       else conn.close();
@@ -135,23 +132,23 @@ test('ServerDispatcher: nextTimeout() is the scan\'s, handleTimeout() runs exact
     for (let o; (o = disp.pollTransmit()); ) clients.get(o.address)?.receive(o.datagram, now);
     while (disp.pollEvent());
     assert.is(disp.nextTimeout(), scan(disp), `step ${step}`);
-    checks++;
+    tally.checks++;
     const due = [...disp.connections.values()].filter((c) => (c.nextTimeout() ?? Infinity) <= now);
     const before = new Map([...disp.connections.values()].map((c) => [c, c.stats.timeouts]));
     disp.handleTimeout(now);
     for (const [c, n] of before) {
       const ran = c.stats.timeouts > n;
       assert.is(ran, due.includes(c), `step ${step}: ${c.address} ran ${ran}`);
-      if (ran) fired++;
+      if (ran) tally.fired++;
     }
     flush();
     assert.is(disp.nextTimeout(), scan(disp), `step ${step} after the timers`);
-    peak = Math.max(peak, disp.connections.size);
+    tally.peak = Math.max(tally.peak, disp.connections.size);
   }
-  assert.ok(fired > 50, `timers fired: ${fired}`);
-  assert.ok(direct > 100, `direct application calls: ${direct}`);
-  assert.ok(peak > 50, `connections at most: ${peak}`);
-  assert.is(checks, 400);
+  assert.ok(tally.fired > 50, `timers fired: ${tally.fired}`);
+  assert.ok(tally.direct > 100, `direct application calls: ${tally.direct}`);
+  assert.ok(tally.peak > 50, `connections at most: ${tally.peak}`);
+  assert.is(tally.checks, 400);
 });
 
 test.run();
