@@ -182,17 +182,23 @@ export function fitPenalty(bins: readonly PenaltyBin[], taus: readonly number[])
   return f && { wakeupUs: f.w, refillMs: f.tau, rmsUs: f.rms, bins: bins.length };
 }
 
-/** On-path wake-up CPU inside the turns of each window, ms: every datagram's turn after a gap above `asleepUs`
- *  (the model's wake-up: cpu.wakeup_linger_us) pays W (1 - exp(-gap / tau)) (the first turn recorded: all of W). */
-export function wakeupCpuInTurns(turns: readonly Turn[], windows: readonly Window[], f: PenaltyFit, asleepUs: number): number[] {
+/** Per window, ms: `usOf(gap)` summed over the turns that start in it after a gap above `asleepUs` (the model's
+ *  wake-ups; `datagramsOnly`: received datagrams' turns only, not timers). */
+function afterGaps(turns: readonly Turn[], windows: readonly Window[], asleepUs: number, datagramsOnly: boolean, usOf: (gapUs: number) => number): number[] {
   const gaps = gapsBefore(turns);
   return windows.map((w) => {
     let us = 0;
     turns.forEach((t, i) => {
-      if (inWin(t[0], w) && t[3] !== 0 && gaps[i]! > asleepUs) us += f.wakeupUs * refill(gaps[i]!, f.refillMs);
+      if (inWin(t[0], w) && (!datagramsOnly || t[3] !== 0) && gaps[i]! > asleepUs) us += usOf(gaps[i]!);
     });
     return us / 1000;
   });
+}
+
+/** On-path wake-up CPU inside the turns of each window, ms: every datagram's turn after a gap above `asleepUs`
+ *  (the model's wake-up: cpu.wakeup_linger_us) pays W (1 - exp(-gap / tau)) (the first turn recorded: all of W). */
+export function wakeupCpuInTurns(turns: readonly Turn[], windows: readonly Window[], f: PenaltyFit, asleepUs: number): number[] {
+  return afterGaps(turns, windows, asleepUs, true, (g) => f.wakeupUs * refill(g, f.refillMs));
 }
 
 /** Turns in start order (the server records them in order; sorted defensively). */
@@ -273,14 +279,7 @@ export function fitOffpath(p: OffpathProfile, taus: readonly number[]): OffpathF
 }
 
 /** Per window, ms: the off-path CPU the fit books for the gaps past `asleepUs` before its turns (the model's
- *  wake-ups), O (1 - exp(-gap / tau)) each. */
+ *  wake-ups), O (1 - exp(-gap / tau)) each (the first turn recorded has no gap measured: nothing). */
 export function offpathCpuInGaps(turns: readonly Turn[], windows: readonly Window[], f: OffpathFit, asleepUs: number): number[] {
-  const gaps = gapsBefore(turns);
-  return windows.map((w) => {
-    let us = 0;
-    turns.forEach((t, i) => {
-      if (i > 0 && inWin(t[0], w) && gaps[i]! > asleepUs) us += f.offUs * refill(gaps[i]!, f.refillMs);
-    });
-    return us / 1000;
-  });
+  return afterGaps(turns, windows, asleepUs, false, (g) => (Number.isFinite(g) ? f.offUs * refill(g, f.refillMs) : 0));
 }

@@ -6,7 +6,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WARMUP, runLoadAgainst, startServer, type LoadRun, type Priority, type ServerHandle } from '../loopback/measure.ts';
+import { WARMUP, runLoadAgainst, startServer, warmUp, type LoadRun, type Priority, type ServerHandle } from '../loopback/measure.ts';
 import { AWAKE_GAP_US, fitOffpath, fitPenalty, offpathCpuInGaps, offpathProfile, penaltyProfile, sortedTurns, wakeupCpuInTurns, wakeupPenalty, windowTurns } from './offpath.ts';
 import { REFILL_GRID_MS, type BatchFigures, type ServerMeasurement } from './server.ts';
 import { analyseTurns, gcWithin, readTurnStats, type Window } from './variability.ts';
@@ -42,7 +42,7 @@ export async function measureServer(
   const server = await startServer({ root, crypto, cookie: true, serverCore: 0, cert: opts.cert, key: opts.key, priority, turnStats });
   try {
     opts.log(`warm-up of the server (${WARMUP.clients} handshakes at ${WARMUP.rate}/s)`);
-    await runLoadAgainst(root, server, 1, 0, { clients: WARMUP.clients, rate: WARMUP.rate, records: WARMUP.records, size: 100, ca: opts.ca, seed: WARMUP.seed, arrival: 'constant', priority });
+    await warmUp(root, server, { ca: opts.ca, priority });
     return await runBatches(root, crypto, server, turnStats, opts);
   } finally {
     await server.stop();

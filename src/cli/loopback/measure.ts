@@ -240,6 +240,11 @@ export interface LoadSpec {
   priority?: Priority;
 }
 
+/** Warms a fresh server up (WARMUP, generator on core 1, server on core 0): calibration and validation alike. */
+export async function warmUp(root: string, server: ServerHandle, o: { ca: string; priority: Priority; size?: number; arrival?: LoadSpec['arrival'] }): Promise<void> {
+  await runLoadAgainst(root, server, 1, 0, { clients: WARMUP.clients, rate: WARMUP.rate, records: WARMUP.records, size: o.size ?? 100, ca: o.ca, seed: WARMUP.seed, arrival: o.arrival ?? 'constant', priority: o.priority });
+}
+
 /** Server CPU time (s) at `epochMs`, interpolated linearly between samples taken around it. */
 export function cpuAt(samples: readonly { epochMs: number; cpuS: number }[], epochMs: number): number {
   if (samples.length === 0) return Number.NaN;

@@ -32,7 +32,7 @@ import { makeTimer, measureMicro } from '../calibrate/micro.ts';
 import { certPaths, median } from '../calibrate/server.ts';
 import { analyseRounds, requestTurnStats, runRound, type Round } from '../calibrate/rounds.ts';
 import { cryptoRandom } from '../demo-common.ts';
-import { WARMUP, resolvePriority, runLoadAgainst, startServer, type LoadRun, type Priority } from '../loopback/measure.ts';
+import { resolvePriority, runLoadAgainst, startServer, warmUp, type LoadRun, type Priority } from '../loopback/measure.ts';
 import { loadavg } from 'node:os';
 import { clientCostsFrom, predict, type Prediction } from '../loopback/predict.ts';
 import { drift, recalibrateFrom, recalibrateOn, serverValues, type RepCalibration, type ServerKey } from '../loopback/recalibrate.ts';
@@ -220,7 +220,7 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
       const loadWindows: Window[] = [];
       const server = await startServer({ root: ROOT, crypto: serverCrypto, cookie: true, serverCore: 0, cert: certs.cert, key: certs.key, priority, ...(repCalibrate ? { turnStats } : {}), ...(speedProbe ? { speedProbeMs: SPEED_PROBE_MS } : {}) });
       try {
-        await runLoadAgainst(ROOT, server, 1, 0, { clients: WARMUP.clients, rate: WARMUP.rate, records: WARMUP.records, size, ca: certs.ca, seed: WARMUP.seed, arrival, priority }); // warm-up (JIT, young generation)
+        await warmUp(ROOT, server, { ca: certs.ca, priority, size, arrival }); // warm-up (JIT, young generation)
         let overrides: string[] = [];
         let reference: { startEpochMs: number; endEpochMs: number } | undefined;
         const batchOpts = { reps: 1, log: (s: string) => log(`rep ${rep + 1} calibration: ${s}`), ca: certs.ca, priority, asleepUs: model.cpu.wakeup_linger_us };

@@ -10,6 +10,8 @@
 // Recording is bounded (`maxEntries`): when full, 0-RTT is refused (fail safe) until entries expire.
 // Times are the endpoint's clock (ms): across a restart it must continue, as a wall clock does.
 
+import { Fifo } from './fifo.ts';
+
 export interface AntiReplayOptions {
   /** Recording / freshness window in ms (default 10000: RFC 8446 8.3 suggests on the order of 10 s). */
   windowMs?: number;
@@ -26,13 +28,9 @@ export class AntiReplay {
   readonly maxEntries: number;
   /** Recorded binders (latin1). */
   private readonly seen = new Set<string>();
-  /** The same binders and the times they stop mattering, in recording order from `head` on = expiry order (window
-   *  constant, time monotonic). Not the order of a Map iterated from its start: V8 skips every entry deleted before
-   *  the first live one until it rehashes (~4 us per lookup in a sliding window of 5,000, measured 2026-12-07 for
-   *  endpoint/half-open.ts). */
-  private keys: string[] = [];
-  private exps: number[] = [];
-  private head = 0;
+  /** The same binders and the times they stop mattering, in recording order = expiry order (window constant, time
+   *  monotonic). */
+  private readonly queue = new Fifo<{ key: string; exp: number }>();
   readonly counts: Record<ReplayVerdict, number> = { accept: 0, replay: 0, stale: 0, restart: 0, full: 0 };
 
   constructor(opts: AntiReplayOptions = {}) {
@@ -63,24 +61,12 @@ export class AntiReplay {
 
   private record(key: string, exp: number): void {
     this.seen.add(key);
-    this.keys.push(key);
-    this.exps.push(exp);
+    this.queue.push({ key, exp });
   }
 
   private expire(now: number): void {
-    let h = this.head;
-    const { keys, exps } = this;
-    while (h < keys.length && exps[h]! <= now) this.seen.delete(keys[h++]!);
-    if (h === keys.length) {
-      keys.length = 0;
-      exps.length = 0;
-      h = 0;
-    } else if (h >= 1024 && 2 * h >= keys.length) {
-      this.keys = keys.slice(h);
-      this.exps = exps.slice(h);
-      h = 0;
-    }
-    this.head = h;
+    const q = this.queue;
+    for (let e = q.peek(); e !== undefined && e.exp <= now; e = q.peek()) this.seen.delete(q.shift()!.key);
   }
 
   get recorded(): number {
@@ -90,7 +76,7 @@ export class AntiReplay {
   /** The recorded binders, for a successor instance (`AntiReplay.from`). */
   export(): [string, number][] {
     const out: [string, number][] = [];
-    for (let i = this.head; i < this.keys.length; i++) out.push([this.keys[i]!, this.exps[i]!]);
+    this.queue.forEach((e) => out.push([e.key, e.exp]));
     return out;
   }
 

@@ -6,11 +6,11 @@
 //     a flood still gets a slot; it completes if its handshake ends before `maxHalfOpen` newer ClientHellos arrive);
 //   - a cap per source address (IP without the port): a new one from that source evicts the source's oldest;
 //   - a handshake timeout: a connection not connected this long after its ClientHello is abandoned ('timeout').
-// Entries are kept in creation order in a queue, so the oldest is the first. Not a Map iterated from its start: V8's
-// ordered hash table keeps a deleted entry as a hole until it rehashes, and finding the first live entry skips every
-// hole before it (~4 us per lookup at 5,000 half-open handshakes completing in order, 2026-12-07: the cost of
-// makeRoom per ClientHello in the iot-fleet ramp). The queue skips its dead entries once each (amortised O(1)).
+// Entries are kept in creation order in a queue (./fifo.ts), so the oldest is the first; removed ones stay in it,
+// skipped once when they reach the front (~4 us per lookup at 5,000 half-open handshakes as a Map iterated from its
+// start, 2026-12-07: the cost of makeRoom per ClientHello in the iot-fleet ramp).
 import type { ServerConnection } from './server.ts';
+import { Fifo } from './fifo.ts';
 
 export interface HalfOpenLimits {
   maxHalfOpen: number;
@@ -47,10 +47,9 @@ export class HalfOpen {
   readonly limits: HalfOpenLimits;
   /** Half-open connections -> their entry in `queue`. */
   private readonly entries = new Map<ServerConnection, Entry>();
-  /** Entries in creation order from `head` on; removed ones (`conn` undefined) stay until compact() drops them. */
-  private queue: Entry[] = [];
-  private head = 0;
-  /** Removed entries in the queue (skipped ones before `head` included). */
+  /** Entries in creation order; removed ones (`conn` undefined) stay until they reach the front or are dropped. */
+  private readonly queue = new Fifo<Entry>();
+  /** Removed entries still in the queue. */
   private dead = 0;
   private readonly bySource = new Map<string, ServerConnection[]>();
   /** Connections evicted by a cap, abandoned by the timeout. */
@@ -96,22 +95,20 @@ export class HalfOpen {
     if (!list.length) this.bySource.delete(e.source);
     // drop the removed entries once they outnumber the live ones (amortised O(1); the queue never holds more than
     // twice the live entries plus 64)
-    if (this.dead > 64 && this.dead > this.entries.size) this.compact();
+    if (this.dead > 64 && this.dead > this.entries.size) {
+      this.queue.retain((x) => x.conn !== undefined);
+      this.dead = 0;
+    }
   }
 
-  /** The oldest half-open entry (skipping removed ones), if any. */
+  /** The oldest half-open entry (removed ones before it leave the queue), if any. */
   private oldest(): Entry | undefined {
     const q = this.queue;
-    while (this.head < q.length && q[this.head]!.conn === undefined) this.head++;
-    return q[this.head];
-  }
-
-  private compact(): void {
-    const live: Entry[] = [];
-    for (let i = this.head; i < this.queue.length; i++) if (this.queue[i]!.conn !== undefined) live.push(this.queue[i]!);
-    this.queue = live;
-    this.head = 0;
-    this.dead = 0;
+    for (let e = q.peek(); e !== undefined && e.conn === undefined; e = q.peek()) {
+      q.shift();
+      this.dead--;
+    }
+    return q.peek();
   }
 
   /** Earliest handshake deadline, if any. */
