@@ -143,7 +143,9 @@ export class HostCpu extends BlockBase {
       if (this.cvRng !== undefined) this.turnFactor = this.cvRng.lognormal(-(this.cvSigma * this.cvSigma) / 2, this.cvSigma);
       let c = this.params.cycles_per_datagram;
       let ps = this.dgPs;
-      const wakes = this.wakePs > 0 && this.idleBeforeNow();
+      // a wake-up exists when either part of it costs something: an off-path cost alone still books per wake-up
+      // (until 2026-12-07 an on-path cost of 0 turned the off-path work off too)
+      const wakes = (this.wakePs > 0 || this.offPs > 0) && this.idleBeforeNow();
       if (!wakes && this.offBacklogPs > 0) this.forceOffpath(priority);
       if (wakes) {
         this.count('wakeup');

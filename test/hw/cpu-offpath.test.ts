@@ -35,6 +35,20 @@ test('one client at light load: off-path cycles add to the utilisation, not to t
   assert.is(off.wakeups, 2);
 });
 
+test('off-path work without an on-path wake-up cost: each wake-up still books it (and is counted)', () => {
+  // cycles_per_wakeup 0: datagrams at 0 and 20,000 take 1,000 cycles each (ends 1,000 and 21,000); each wakes the
+  // CPU and books 3,000 off-path cycles done in the idle time after it
+  const r = run(['cpu.cycles_per_wakeup=0', 'cpu.offpath_cycles_per_wakeup=3000'], [0, 20_000], 40_000);
+  assert.equal(r.ends, [1000, 21_000]);
+  assert.is(r.wakeups, 2);
+  assert.is(r.offpath, 6000);
+  assert.is(r.busyCycles, 2 * 1000 + 2 * 3000);
+  // neither part: no wake-up at all
+  const none = run(['cpu.cycles_per_wakeup=0'], [0, 20_000], 40_000);
+  assert.is(none.wakeups, 0);
+  assert.is(none.busyCycles, 2000);
+});
+
 test('off-path work waits for idle time: a datagram arriving during it is served at once', () => {
   // t=0: wake-up, ends at 5,000, books 3,000. t=6,000 (1,000 of idle used, 2,000 left; 1,000 cycles after the last
   // work: asleep again): wake-up, served 6,000..11,000 without waiting, books 3,000 more (5,000 in all); the idle

@@ -58,7 +58,7 @@ export interface Prediction {
   recordRttP50Us: number;
   /** Server CPU time per completed handshake, ms (busy time x coreShare: the CPU time the work itself takes). */
   cpuMsPerHandshake: number;
-  /** Predicted wake-ups per handshake (datagrams reaching an idle CPU; 0 unless cpu.cycles_per_wakeup > 0). */
+  /** Predicted wake-ups per handshake (datagrams reaching an idle CPU; 0 unless cpu.cycles_per_wakeup or cpu.offpath_cycles_per_wakeup > 0). */
   wakeupsPerHandshake: number;
   /** Retransmissions of the clients and the server together (the simulator's summary). */
   retransmissions: number;

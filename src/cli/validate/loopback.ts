@@ -2,6 +2,7 @@
 //                                [--model FILE | --calibrate [--calibrate-reps N] [--calibrate-out FILE]] [--server-crypto noble|node]
 //                                [--arrival constant|poisson] [--priority fifo|nice|none] [--rep-calibrate [N] | --no-rep-calibrate]
 //                                [--no-speed-probe] [--bracket] [--repeat]`
+//         `npm run validate -- loopback --repredict FILE [--set cpu.KEY=VALUE ...] [--json]` (src/cli/loopback/repredict.ts)
 //
 // The simulator against a real server: the project's demo server pinned to core 0, the loadtest generator pinned
 // to core 1, at several offered loads from light to past saturation (fractions of the model's capacity on a
@@ -40,6 +41,7 @@ import { sortedTurns, windowTurns } from '../calibrate/offpath.ts';
 import { readTurnStats, type Window } from '../calibrate/variability.ts';
 import { parseModel } from '../../workload/config/index.ts';
 import { slowdown } from '../speed-probe.ts';
+import { repredictMain } from '../loopback/repredict.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -115,7 +117,17 @@ function opt(args: string[], name: string): string | undefined {
   return i >= 0 ? args[i + 1] : undefined;
 }
 
-interface Row {
+/** A row's own inputs to predict() (the run's shared ones are `inputs.base`). */
+export interface PredictInputRow {
+  clients: number;
+  seed: number;
+  core_share: number;
+  client_share: number;
+  overrides: string[];
+  host_slowdown: number | null;
+}
+
+export interface Row {
   rate: number;
   rep: number;
   figures: Record<string, Figure>;
@@ -131,6 +143,8 @@ interface Row {
   };
   /** --repeat: this load's first run as `measured`, the same load run again right after it as `predicted`. */
   repeat?: Record<string, Figure>;
+  /** What the prediction was given besides the run's `inputs` (--repredict runs it again from these). */
+  predict_input?: PredictInputRow;
   context: { client_retransmissions_per_handshake: number; server_core_share: number; server_core_share_all_threads: number; predicted_socket_drops: number; generator_saturated: boolean; generator_core_share: number; generator_core_share_all_threads: number; generator_core_share_others: number; other_load_server_core: number; other_load_generator_core: number; generator_utilization: number; run_queue_wait_ms_per_handshake: number; receive_buffer_drops: number; clients_failed: number; clients: number };
 }
 
@@ -152,6 +166,8 @@ function attachTurns(rows: Row[], turnStats: string, windows: readonly Window[],
 
 export async function run(opts: { json: boolean; args: string[] }): Promise<void> {
   const a = opts.args;
+  const savedRun = opt(a, '--repredict');
+  if (savedRun !== undefined) return repredictMain(savedRun, a, opts.json);
   const reps = Number(opt(a, '--reps') ?? 3);
   const seconds = Number(opt(a, '--seconds') ?? 4);
   const serverCrypto = (opt(a, '--server-crypto') ?? 'noble') as 'node' | 'noble';
@@ -270,6 +286,7 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
           const repeated = again ? pair(realFigures(real), realFigures(again)) : undefined;
           rows.push({
             rate, rep, figures, ...(hostSpeed ? { host_speed: hostSpeed } : {}), ...(repeated ? { repeat: repeated } : {}),
+            predict_input: { clients, seed, core_share: coreShare, client_share: clientShare, overrides, host_slowdown: hostSpeed?.slowdown ?? null },
             context: {
               // the generator sees its clients' retransmissions only; the simulator's count adds the server's (not comparable)
               client_retransmissions_per_handshake: real.summary.handshakes.retransmissions / Math.max(1, real.summary.handshakes.completed),
@@ -291,39 +308,53 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
       }
       if (repCalibrate) attachTurns(rows.slice(-loadWindows.length), turnStats, loadWindows, log);
     }
-    const summary = rates.map((rate) => {
-      const mine = rows.filter((r) => r.rate === rate);
-      const figs: Record<string, ReturnType<typeof spread>> = {};
-      for (const k of Object.keys(mine[0]!.figures)) figs[k] = spread(mine.map((r) => r.figures[k]!));
-      const probed = mine.filter((r) => r.host_speed !== undefined);
-      const without = probed.length === mine.length && probed.length > 0
-        ? Object.fromEntries((['server_utilization', 'handshakes_per_s', 'handshake_p50_ms'] as const).map((k) => [k, spread(probed.map((r) => r.host_speed!.without[k]))]))
-        : null;
-      const rep2: Record<string, ReturnType<typeof spread>> = {};
-      if (mine.every((r) => r.repeat)) for (const k of Object.keys(mine[0]!.repeat!)) rep2[k] = spread(mine.map((r) => r.repeat![k]!));
-      return { rate, offered_fraction_of_capacity: rate / capacity, figures: figs, figures_without_speed_probe: without, repeat: repeat ? rep2 : null };
-    });
+    const summary = summarize(rows, rates, capacity, repeat);
     const out = {
       model: modelFile, model_capacity_handshakes_per_s: capacity, server_crypto: serverCrypto, arrival, seconds, reps, wall_s: (performance.now() - t0) / 1000,
       started, load_average_start: load0, load_average_end: loadavg(), priority, priority_warning: prio.warning ?? null,
       calibration: { rep_calibrate: repCalibrate, bracket, rep_calibrate_batch_reps: repCalibrate ? (bracket ? 2 : repCalReps) : 0, full: { values: fullValues, batch_cpu_ms: fullBatchCpuMs ?? null }, reps: repCals },
       summary, rows,
+      // what --repredict needs to run the predictions again: the model as calibrated and the shared inputs
+      inputs: { model_yaml: readFileSync(modelFile, 'utf8'), base: { ...base, modelFile: undefined } },
     };
     if (opts.json) {
       process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       return;
     }
-    const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
-    const lines = ['rate/s  figure                          measured   predicted  rel_error (min..max over repetitions)'];
-    for (const s of summary) {
-      const line = (k: string, f: ReturnType<typeof spread>) =>
-        lines.push(`${String(s.rate).padStart(6)}  ${k.padEnd(30)}  ${f.measured.toPrecision(4).padStart(9)}  ${f.predicted.toPrecision(4).padStart(9)}  ${pct(f.rel_error).padStart(8)} (${pct(f.rel_error_min)}..${pct(f.rel_error_max)})`);
-      for (const [k, f] of Object.entries(s.figures)) line(k, f);
-      for (const [k, f] of Object.entries(s.figures_without_speed_probe ?? {})) line(`${k} (no probe)`, f);
-      for (const [k, f] of Object.entries(s.repeat ?? {})) line(`${k} (repeat)`, f);
-    }
-    process.stdout.write(`${lines.join('\n')}\n`);
+    process.stdout.write(table(summary));
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+export type SummaryRow = ReturnType<typeof summarize>[number];
+
+/** Per load: each figure's spread over the repetitions (and without the speed probe, and the repeat runs). */
+export function summarize(rows: readonly Row[], rates: readonly number[], capacity: number, repeat: boolean) {
+  return rates.map((rate) => {
+    const mine = rows.filter((r) => r.rate === rate);
+    const figs: Record<string, ReturnType<typeof spread>> = {};
+    for (const k of Object.keys(mine[0]!.figures)) figs[k] = spread(mine.map((r) => r.figures[k]!));
+    const probed = mine.filter((r) => r.host_speed !== undefined);
+    const without = probed.length === mine.length && probed.length > 0
+      ? Object.fromEntries((['server_utilization', 'handshakes_per_s', 'handshake_p50_ms'] as const).map((k) => [k, spread(probed.map((r) => r.host_speed!.without[k]))]))
+      : null;
+    const rep2: Record<string, ReturnType<typeof spread>> = {};
+    if (mine.every((r) => r.repeat)) for (const k of Object.keys(mine[0]!.repeat!)) rep2[k] = spread(mine.map((r) => r.repeat![k]!));
+    return { rate, offered_fraction_of_capacity: rate / capacity, figures: figs, figures_without_speed_probe: without, repeat: repeat ? rep2 : null };
+  });
+}
+
+/** The summary as a text table. */
+export function table(summary: readonly SummaryRow[]): string {
+  const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
+  const lines = ['rate/s  figure                          measured   predicted  rel_error (min..max over repetitions)'];
+  for (const s of summary) {
+    const line = (k: string, f: ReturnType<typeof spread>) =>
+      lines.push(`${String(s.rate).padStart(6)}  ${k.padEnd(30)}  ${f.measured.toPrecision(4).padStart(9)}  ${f.predicted.toPrecision(4).padStart(9)}  ${pct(f.rel_error).padStart(8)} (${pct(f.rel_error_min)}..${pct(f.rel_error_max)})`);
+    for (const [k, f] of Object.entries(s.figures)) line(k, f);
+    for (const [k, f] of Object.entries(s.figures_without_speed_probe ?? {})) line(`${k} (no probe)`, f);
+    for (const [k, f] of Object.entries(s.repeat ?? {})) line(`${k} (repeat)`, f);
+  }
+  return `${lines.join('\n')}\n`;
 }
