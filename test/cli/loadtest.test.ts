@@ -66,6 +66,11 @@ test('loadtest against the demo server: every client handshakes and gets every e
       assert.is(r.record_rtt_us.count, 18);
       assert.is(r.handshake_latency_ms.count, 6);
       assert.ok(r.handshake_latency_ms.p50 > 0 && r.handshake_latency_ms.p50 <= r.handshake_latency_ms.max);
+      // the clients' own time: one per handshake, positive, and within each handshake's latency (so every
+      // order statistic of it is at most the latency's)
+      assert.is(r.handshake_client_ms.count, 6);
+      assert.ok(r.handshake_client_ms.p50 > 0);
+      for (const k of ['p50', 'p90', 'max']) assert.ok(r.handshake_client_ms[k] <= r.handshake_latency_ms[k], k);
       // goodput = echoed payload bytes x 8 / window
       assert.ok(Math.abs(r.throughput.goodput_gbps - (18 * 300 * 8) / r.window_s / 1e9) < 1e-12);
     }

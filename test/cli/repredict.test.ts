@@ -9,6 +9,7 @@ import { ROOT } from '../interop/harness.ts';
 import { fig, predictedFigures, type Row } from '../../src/cli/validate/loopback.ts';
 import { clientCostsFrom, predict, type PredictInput } from '../../src/cli/loopback/predict.ts';
 import { repredict, RepredictError, type SavedRun } from '../../src/cli/loopback/repredict.ts';
+import { clientShareFor, predictedClientMs } from '../../src/cli/loopback/client-time.ts';
 
 const modelFile = join(ROOT, 'models/host.yaml');
 const lin = (fixedNs: number, perUnitNs: number) => ({ fixedNs, perUnitNs, how: 'test' });
@@ -81,6 +82,20 @@ test('repredict: a saved run without inputs, or a row without its own, is refuse
   assert.throws(() => repredict({ ...s, inputs: undefined }, [], false), (e: unknown) => e instanceof RepredictError && /no `inputs`/.test(e.message));
   const bare = { ...s, rows: [s.rows[0]!, { ...s.rows[1]!, predict_input: undefined }] };
   assert.throws(() => repredict(bare, [], false), (e: unknown) => e instanceof RepredictError && /row 1/.test(e.message));
+});
+
+test('client time: the share from clientShareFor makes the model clients take the measured time', () => {
+  const r = rowInputs[1]!;
+  const micro = predictedClientMs(direct(r));
+  assert.ok(micro > 0.1, String(micro));
+  // a generator whose clients take 1.5 x the micro-measured time: the model's client time follows within 0.5 %
+  const share = clientShareFor(r.client_share, micro, 1.5 * micro);
+  assert.ok(Math.abs(share - r.client_share / 1.5) < 1e-12);
+  const again = predictedClientMs(direct({ ...r, client_share: share }));
+  assert.ok(Math.abs(again / (1.5 * micro) - 1) < 0.005, `${again} against ${1.5 * micro}`);
+  // nothing measured (or nothing predicted): the share stays
+  assert.is(clientShareFor(0.8, micro, Number.NaN), 0.8);
+  assert.is(clientShareFor(0.8, 0, 1), 0.8);
 });
 
 test.run();

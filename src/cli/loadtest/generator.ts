@@ -54,6 +54,10 @@ export interface LoadSamples {
   handshakesFailed: number;
   failures: Record<string, number>;
   handshakeMs: number[];
+  /** Per completed handshake, the client's own time in it, ms: from its start to its first datagram sent (socket,
+   *  endpoint, bind, ClientHello) plus the wall time of each of its receive and timer handlers until 'connected'
+   *  (time spent waiting for the generator's event loop is not in it). */
+  handshakeClientMs: number[];
   recordRttUs: number[];
   recordsSent: number;
   recordsReceived: number;
@@ -88,7 +92,7 @@ export function arrivalTimes(n: number, ratePerS: number, kind: 'poisson' | 'con
 
 export function emptySamples(): LoadSamples {
   return {
-    offered: 0, completed: 0, failed: 0, handshakesFailed: 0, failures: {}, handshakeMs: [], recordRttUs: [], recordsSent: 0, recordsReceived: 0,
+    offered: 0, completed: 0, failed: 0, handshakesFailed: 0, failures: {}, handshakeMs: [], handshakeClientMs: [], recordRttUs: [], recordsSent: 0, recordsReceived: 0,
     payloadBytesReceived: 0, datagramsSent: 0, datagramsReceived: 0, retransmissions: 0, firstStartMs: Infinity, lastEndMs: 0,
     handshakeEndMs: [], t0EpochMs: Number.NaN,
   };
@@ -101,6 +105,7 @@ export function mergeSamples(into: LoadSamples, s: LoadSamples): LoadSamples {
   into.handshakesFailed += s.handshakesFailed;
   for (const [k, v] of Object.entries(s.failures)) into.failures[k] = (into.failures[k] ?? 0) + v;
   for (const x of s.handshakeMs) into.handshakeMs.push(x);
+  for (const x of s.handshakeClientMs) into.handshakeClientMs.push(x);
   for (const x of s.recordRttUs) into.recordRttUs.push(x);
   for (const x of s.handshakeEndMs) into.handshakeEndMs.push(x);
   if (!Number.isFinite(into.t0EpochMs)) into.t0EpochMs = s.t0EpochMs;
@@ -162,6 +167,9 @@ function startClient(
   let sentAt = 0;
   let connected = false;
   let closing = false;
+  // the client's own time in its handshake (LoadSamples.handshakeClientMs): start of the current handler, sum so far
+  let handlerMs = startMs;
+  let ownMs = 0;
 
   const end = (failure?: string) => {
     if (done) return;
@@ -201,6 +209,7 @@ function startClient(
     switch (ev.type) {
       case 'connected':
         connected = true;
+        samples.handshakeClientMs.push(ownMs + performance.now() - handlerMs);
         samples.handshakeMs.push(performance.now() - startMs);
         samples.handshakeEndMs.push(performance.now() - t0);
         sendNext();
@@ -243,8 +252,10 @@ function startClient(
     if (t !== undefined) {
       timer = setTimeout(() => {
         timer = undefined;
-        client.handleTimeout(performance.now());
+        handlerMs = performance.now();
+        client.handleTimeout(handlerMs);
         pump();
+        if (!connected) ownMs += performance.now() - handlerMs;
       }, Math.max(0, t - performance.now()));
     }
   };
@@ -252,13 +263,16 @@ function startClient(
   const overall = setTimeout(() => end(client.state === 'connected' ? 'timeout_records' : 'timeout_handshake'), spec.clientTimeoutMs);
   sock.on('message', (msg) => {
     if (done) return;
-    client.receive(new Uint8Array(msg.buffer, msg.byteOffset, msg.length), performance.now());
+    handlerMs = performance.now();
+    client.receive(new Uint8Array(msg.buffer, msg.byteOffset, msg.length), handlerMs);
     pump();
+    if (!connected) ownMs += performance.now() - handlerMs;
   });
   sock.on('error', () => end('socket_error'));
   sock.bind(0, () => {
     if (done) return;
     client.connect(performance.now());
     pump();
+    ownMs += performance.now() - startMs;
   });
 }

@@ -17,6 +17,9 @@ export interface LoadSummary {
   clients_failed: number;
   failures: Record<string, number>;
   handshake_latency_ms: LatencySummary;
+  /** The clients' own time in their handshakes, ms (generator.ts LoadSamples.handshakeClientMs): the generator's
+   *  share of the handshake latency (the simulator's counterpart: the breakdown's `client` entry). */
+  handshake_client_ms: LatencySummary;
   /** Echo round trip of one record: send() to the echoed record's delivery, microseconds. */
   record_rtt_us: LatencySummary;
   throughput: { goodput_gbps: number; records_per_s: number; handshakes_per_s: number };
@@ -71,6 +74,7 @@ export function summarize(spec: LoadSpec, s: LoadSamples, wallS: number): LoadSu
     clients_failed: s.failed,
     failures: s.failures,
     handshake_latency_ms: latency(s.handshakeMs),
+    handshake_client_ms: latency(s.handshakeClientMs),
     record_rtt_us: latency(s.recordRttUs),
     throughput: {
       goodput_gbps: (s.payloadBytesReceived * 8) / windowS / 1e9,
@@ -98,6 +102,7 @@ export function renderText(r: LoadSummary): string {
       (r.clients_failed ? `  clients failed ${r.clients_failed}` : '') +
       (Object.keys(r.failures).length ? `  (${Object.entries(r.failures).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''),
     `handshake (ms)     mean ${f(h.mean)}  p50 ${f(h.p50)}  p90 ${f(h.p90)}  p99 ${f(h.p99)}  max ${f(h.max)}`,
+    `client's own (ms)  mean ${f(r.handshake_client_ms.mean)}  p50 ${f(r.handshake_client_ms.p50)}  p90 ${f(r.handshake_client_ms.p90)}`,
     `record rtt (us)    mean ${f(rt.mean, 1)}  p50 ${f(rt.p50, 1)}  p90 ${f(rt.p90, 1)}  p99 ${f(rt.p99, 1)}  max ${f(rt.max, 1)}`,
     `throughput: handshakes/s ${f(r.throughput.handshakes_per_s, 1)}  records/s ${f(r.throughput.records_per_s, 1)}` +
       `  goodput ${f(r.throughput.goodput_gbps, 6)} Gbit/s`,

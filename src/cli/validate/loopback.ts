@@ -1,7 +1,7 @@
 // `npm run validate -- loopback [--json] [--reps N] [--loads f1,f2,...|--rates r1,...] [--seconds S]
 //                                [--model FILE | --calibrate [--calibrate-reps N] [--calibrate-out FILE]] [--server-crypto noble|node]
 //                                [--arrival constant|poisson] [--priority fifo|nice|none] [--rep-calibrate [N] | --no-rep-calibrate]
-//                                [--no-speed-probe] [--bracket] [--repeat]`
+//                                [--no-speed-probe] [--no-client-time] [--bracket] [--repeat]`
 //         `npm run validate -- loopback --repredict FILE [--set cpu.KEY=VALUE ...] [--json]` (src/cli/loopback/repredict.ts)
 //
 // The simulator against a real server: the project's demo server pinned to core 0, the loadtest generator pinned
@@ -18,6 +18,8 @@
 // With --bracket (and --calibrate or --rep-calibrate), the batches instead run one round before the first load and
 // one after each load, and each load is predicted from the two rounds around it (src/cli/calibrate/rounds.ts;
 // `calibration.reps` then has one entry per load); the speed probe is off.
+// The model's clients take the generator's measured own time per handshake (src/cli/loopback/client-time.ts; the
+// micro-measured client costs alone with --no-client-time; both in each row's context.client_ms_per_handshake).
 // With --repeat, each load runs a second time right after the first (its own seed, the same rate and size), and the
 // second run stands in for the prediction of the first (`repeat` per row, `repeat` spread per load in `summary`):
 // how well the real server predicts itself seconds later, the floor under any model's error on this host.
@@ -36,6 +38,7 @@ import { cryptoRandom } from '../demo-common.ts';
 import { resolvePriority, runLoadAgainst, startServer, warmUp, type LoadRun, type Priority } from '../loopback/measure.ts';
 import { loadavg } from 'node:os';
 import { clientCostsFrom, predict, type Prediction } from '../loopback/predict.ts';
+import { clientShareFor, predictedClientMs } from '../loopback/client-time.ts';
 import { drift, recalibrateFrom, recalibrateOn, serverValues, type RepCalibration, type ServerKey } from '../loopback/recalibrate.ts';
 import { sortedTurns, windowTurns } from '../calibrate/offpath.ts';
 import { readTurnStats, type Window } from '../calibrate/variability.ts';
@@ -145,7 +148,11 @@ export interface Row {
   repeat?: Record<string, Figure>;
   /** What the prediction was given besides the run's `inputs` (--repredict runs it again from these). */
   predict_input?: PredictInputRow;
-  context: { client_retransmissions_per_handshake: number; server_core_share: number; server_core_share_all_threads: number; predicted_socket_drops: number; generator_saturated: boolean; generator_core_share: number; generator_core_share_all_threads: number; generator_core_share_others: number; other_load_server_core: number; other_load_generator_core: number; generator_utilization: number; run_queue_wait_ms_per_handshake: number; receive_buffer_drops: number; clients_failed: number; clients: number };
+  context: { client_retransmissions_per_handshake: number; server_core_share: number; server_core_share_all_threads: number; predicted_socket_drops: number; generator_saturated: boolean; generator_core_share: number; generator_core_share_all_threads: number; generator_core_share_others: number; other_load_server_core: number; other_load_generator_core: number; generator_utilization: number;
+    /** The clients' own time per handshake, ms: the generator's median, the model's with the micro-measured client costs and
+     *  with the client costs used (client-time.ts). */
+    client_ms_per_handshake: { measured: number; predicted_micro: number; predicted: number };
+    run_queue_wait_ms_per_handshake: number; receive_buffer_drops: number; clients_failed: number; clients: number };
 }
 
 /** The server's turns during each load (reported beside the kernel's figures): CPU inside and outside its turns and
@@ -208,6 +215,7 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
     const bracket = repCalibrate && a.includes('--bracket');
     const repeat = a.includes('--repeat');
     const speedProbe = repCalibrate && !bracket && !a.includes('--no-speed-probe');
+    const clientTime = !a.includes('--no-client-time');
     const fullValues = serverValues(modelFile);
     const repCals: { rep: number; rate?: number; refused: boolean; values: Record<ServerKey, number>; drift: Record<ServerKey, number>; batch_cpu_ms: { a: number; c: number; d: number } | null; batch_cpu_drift: { a: number; c: number; d: number } | null }[] = [];
     /** Records a re-calibration (refused: undefined) in `repCals`; its batches' CPU per handshake against the full
@@ -270,7 +278,11 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
             if (rc) log(`rep ${rep + 1} rate ${rate}/s: bracketing batches A/C/D ${rc.batchCpuMs.a.toFixed(2)}/${rc.batchCpuMs.c.toFixed(2)}/${rc.batchCpuMs.d.toFixed(2)} ms per handshake; ${overrides.join(' ')}`);
           }
           const coreShare = Math.max(0.05, real.serverCoreShare);
-          const clientShare = Math.max(0.05, real.generatorCoreShare);
+          const generatorShare = Math.max(0.05, real.generatorCoreShare);
+          // the clients at the generator's measured time per handshake (client-time.ts), unless --no-client-time
+          const clientMsMeasured = real.summary.handshake_client_ms?.p50 ?? Number.NaN;
+          const clientMsMicro = predictedClientMs(predict({ ...base, clients, rate, seed, coreShare, clientShare: generatorShare, modelOverrides: overrides }));
+          const clientShare = clientTime ? clientShareFor(generatorShare, clientMsMicro, clientMsMeasured) : generatorShare;
           let hostSpeed: Row['host_speed'];
           if (speedProbe && reference) {
             await requestTurnStats(server, turnStats);
@@ -294,11 +306,12 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
               // the generator's CPU time over its wall time: near 1 it, not the server, would set the pace
               generator_saturated: real.generatorUtilization > 0.9,
               generator_core_share: real.generatorCoreShare, generator_core_share_all_threads: real.generatorCoreShareAllThreads, generator_core_share_others: real.generatorCoreShareOthers, other_load_server_core: real.otherLoadServerCore, other_load_generator_core: real.otherLoadGeneratorCore, generator_utilization: real.generatorUtilization,
+              client_ms_per_handshake: { measured: clientMsMeasured, predicted_micro: clientMsMicro, predicted: predictedClientMs(p) },
               run_queue_wait_ms_per_handshake: real.runQueueWaitMsPerHandshake, receive_buffer_drops: real.receiveBufferDrops, clients_failed: real.summary.clients_failed, clients,
             },
           });
           const f = (k: string) => `${figures[k]!.measured.toPrecision(3)}/${figures[k]!.predicted.toPrecision(3)}`;
-          log(`rep ${rep + 1} rate ${rate}/s (${hostSpeed ? `host slowdown ${hostSpeed.slowdown.toFixed(3)}: probe ${hostSpeed.probe_us_load.toFixed(1)} us (${hostSpeed.samples_load}) vs ${hostSpeed.probe_us_reference.toFixed(1)} us (${hostSpeed.samples_reference}); ` : ''}core share server ${(coreShare * 100).toFixed(0)} % [all threads ${(real.serverCoreShareAllThreads * 100).toFixed(0)} %], generator ${(clientShare * 100).toFixed(0)} % busy ${(real.generatorUtilization * 100).toFixed(0)} %): ` +
+          log(`rep ${rep + 1} rate ${rate}/s (${hostSpeed ? `host slowdown ${hostSpeed.slowdown.toFixed(3)}: probe ${hostSpeed.probe_us_load.toFixed(1)} us (${hostSpeed.samples_load}) vs ${hostSpeed.probe_us_reference.toFixed(1)} us (${hostSpeed.samples_reference}); ` : ''}core share server ${(coreShare * 100).toFixed(0)} % [all threads ${(real.serverCoreShareAllThreads * 100).toFixed(0)} %], generator ${(generatorShare * 100).toFixed(0)} % busy ${(real.generatorUtilization * 100).toFixed(0)} %, client ms/hs ${clientMsMeasured.toFixed(2)} against ${clientMsMicro.toFixed(2)} micro-measured): ` +
             `util ${f('server_utilization')} cpu ms/hs ${f('server_cpu_ms_per_handshake')} hs/s ${f('handshakes_per_s')} p50 ${f('handshake_p50_ms')} ms drops ${real.receiveBufferDrops}/${p.socketDrops} (measured/predicted)`);
           if (repeated) log(`rep ${rep + 1} rate ${rate}/s repeated: util ${repeated.server_utilization!.measured.toPrecision(3)}/${repeated.server_utilization!.predicted.toPrecision(3)} cpu ms/hs ${repeated.server_cpu_ms_per_handshake!.measured.toPrecision(3)}/${repeated.server_cpu_ms_per_handshake!.predicted.toPrecision(3)} p50 ${repeated.handshake_p50_ms!.measured.toPrecision(3)}/${repeated.handshake_p50_ms!.predicted.toPrecision(3)} ms (first/second run)`);
           if (real.generatorUtilization > 0.9) log(`warning: the generator used ${(real.generatorUtilization * 100).toFixed(0)} % of its core: it may be the bottleneck`);
