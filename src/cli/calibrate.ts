@@ -22,6 +22,7 @@ import { cryptoRandom, parseIntOpt, readText } from './demo-common.ts';
 import { cpuMs, makeTimer, measureMicro, type MicroResults } from './calibrate/micro.ts';
 import { type HostFacts, type SocketResults, WAKEUP_LINGER, renderHostModel } from './calibrate/render.ts';
 import { FitError, certPaths, fitServer } from './calibrate/server.ts';
+import { REFUSED } from './loopback/retry.ts';
 import { measureServer } from './calibrate/rounds.ts';
 import { measureRcvbuf } from './calibrate/rcvbuf.ts';
 import { resolvePriority, type Priority } from './loopback/measure.ts';
@@ -134,7 +135,7 @@ export async function main(argv: string[], out = (s: string) => void process.std
     if (!(e instanceof FitError)) throw e;
     if (o.json) out(`${JSON.stringify({ clock_ghz: cpu.ghz, micro, socket: sock, rcvbuf, server, refused: e.message }, null, 2)}\n`);
     err(`calibrate: refused, no model written: ${e.message}\n`);
-    return 3;
+    return REFUSED;
   }
   if (fit.split) {
     err(`calibrate: split: in turns ${fit.split.onHandshakeMs.toFixed(3)} ms per handshake + wake-ups of ${(fit.wakeupMs * 1000).toFixed(1)} us (tau ${fit.refillMs} ms; ${fit.split.onFrom === 'line' ? `line through the batches; the turn penalty alone gave ${fit.split.penalty.handshakeMs.toFixed(3)} ms + ${(fit.split.penalty.wakeupMs * 1000).toFixed(1)} us` : 'the turn penalty: the line through the batches was refused'}); outside turns ${fit.split.offHandshakeMs.toFixed(3)} ms + ${(fit.split.offWakeupMs * 1000).toFixed(1)} us per wake-up (rms ${fit.split.offRmsMs.toFixed(3)}); ` +

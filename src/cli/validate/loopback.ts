@@ -1,5 +1,6 @@
 // `npm run validate -- loopback [--json] [--reps N] [--loads f1,f2,...|--rates r1,...] [--seconds S]
-//                                [--model FILE | --calibrate [--calibrate-reps N] [--calibrate-out FILE]] [--server-crypto noble|node]
+//                                [--model FILE | --calibrate [--calibrate-reps N] [--calibrate-tries N] [--calibrate-out FILE]]
+//                                [--server-crypto noble|node]
 //                                [--arrival constant|poisson] [--priority fifo|nice|none] [--rep-calibrate [N] | --no-rep-calibrate]
 //                                [--no-speed-probe] [--no-client-time] [--bracket] [--repeat]`
 //         `npm run validate -- loopback --repredict FILE [--set cpu.KEY=VALUE ...] [--json]` (src/cli/loopback/repredict.ts)
@@ -39,6 +40,7 @@ import { resolvePriority, runLoadAgainst, startServer, warmUp, type LoadRun, typ
 import { loadavg } from 'node:os';
 import { clientCostsFrom, predict, type Prediction } from '../loopback/predict.ts';
 import { clientShareFor, predictedClientMs } from '../loopback/client-time.ts';
+import { REFUSED, retryRefused } from '../loopback/retry.ts';
 import { drift, recalibrateFrom, recalibrateOn, serverValues, type RepCalibration, type ServerKey } from '../loopback/recalibrate.ts';
 import { sortedTurns, windowTurns } from '../calibrate/offpath.ts';
 import { readTurnStats, type Window } from '../calibrate/variability.ts';
@@ -196,12 +198,19 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
   try {
     let modelFile = opt(a, '--model') ?? join(ROOT, 'models/host.yaml');
     let fullBatchCpuMs: { a: number; c: number; d: number } | undefined;
+    let calibrateTries = 0;
     if (a.includes('--calibrate')) {
       modelFile = opt(a, '--calibrate-out') ?? join(tmp, 'host.yaml');
       log(`calibrating this host (server provider ${serverCrypto})...`);
       let json = '';
-      const code = await calibrate(['--out', modelFile, '--crypto', serverCrypto, '--reps', opt(a, '--calibrate-reps') ?? '3', '--priority', priority, '--json'], (s) => void (json += s), (s) => void process.stderr.write(s));
-      if (code !== 0) throw new Error(`calibrate exited ${code}${code === 3 ? ' (it refused the batches: see its last line; run again)' : ''}`);
+      // a refusal (exit 3: the batches did not identify the fit, e.g. the host slowed for one round of them) is
+      // measured again, up to --calibrate-tries times in all (default 2)
+      const { code, runs } = await retryRefused(Number(opt(a, '--calibrate-tries') ?? 2), () => {
+        json = '';
+        return calibrate(['--out', modelFile, '--crypto', serverCrypto, '--reps', opt(a, '--calibrate-reps') ?? '3', '--priority', priority, '--json'], (s) => void (json += s), (s) => void process.stderr.write(s));
+      }, log);
+      calibrateTries = runs;
+      if (code !== 0) throw new Error(`calibrate exited ${code}${code === REFUSED ? ` (it refused the batches ${runs} times: see its last line; run again)` : ''}`);
       const sv = (JSON.parse(json) as { server: Record<'a' | 'c' | 'd', { batches: { cpuMsPerHandshake: number }[] }> }).server;
       const med = (k: 'a' | 'c' | 'd') => median(sv[k].batches.map((x) => x.cpuMsPerHandshake));
       fullBatchCpuMs = { a: med('a'), c: med('c'), d: med('d') };
@@ -325,7 +334,7 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
     const out = {
       model: modelFile, model_capacity_handshakes_per_s: capacity, server_crypto: serverCrypto, arrival, seconds, reps, wall_s: (performance.now() - t0) / 1000,
       started, load_average_start: load0, load_average_end: loadavg(), priority, priority_warning: prio.warning ?? null,
-      calibration: { rep_calibrate: repCalibrate, bracket, rep_calibrate_batch_reps: repCalibrate ? (bracket ? 2 : repCalReps) : 0, full: { values: fullValues, batch_cpu_ms: fullBatchCpuMs ?? null }, reps: repCals },
+      calibration: { tries: calibrateTries, rep_calibrate: repCalibrate, bracket, rep_calibrate_batch_reps: repCalibrate ? (bracket ? 2 : repCalReps) : 0, full: { values: fullValues, batch_cpu_ms: fullBatchCpuMs ?? null }, reps: repCals },
       summary, rows,
       // what --repredict needs to run the predictions again: the model as calibrated and the shared inputs
       inputs: { model_yaml: readFileSync(modelFile, 'utf8'), base: { ...base, modelFile: undefined } },
