@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AWAKE_GAP_US, fitOffpath, fitPenalty, gapsBefore, offpathCpuInGaps, offpathProfile, penaltyProfile, turnKind, wakeupCpuInTurns, wakeupPenalty, windowTurns } from '../../src/cli/calibrate/offpath.ts';
-import { MIN_SLEPT_SPREAD, REFILL_GRID_MS, offpathLine, onPathLine, splitFit, type BatchFigures, type ServerFit } from '../../src/cli/calibrate/server.ts';
+import { MIN_SLEPT_SPREAD, ON_PATH_TAUS_MS, REFILL_GRID_MS, offpathLine, onPathLine, splitFit, type BatchFigures, type ServerFit } from '../../src/cli/calibrate/server.ts';
 import type { TurnStatsFile } from '../../src/cli/demo-turns.ts';
 import type { Window } from '../../src/cli/calibrate/variability.ts';
 
@@ -142,6 +142,34 @@ test('splitFit: the on-path line through the batches, not the turn penalty, sets
   assert.is(onPathLine(slept.map((s) => b(4, 4 - 0.1 * s, s, 0.4 * s)), 0.4), undefined);
   // no penalty W: nothing to weight the slept turns with
   assert.is(onPathLine(pts, 0), undefined);
+});
+
+test('onPathLine: with every candidate tau\'s weighted slept turns, the tau whose line fits the batches best, and its H and W', () => {
+  // five batches, each handshake's slept turns after these sleeps (ms); bursts: one slept turn per 10 handshakes
+  // after 250 ms, written as a fraction. In-turn CPU per handshake = 2.8 + 0.5 x sum of 1 - exp(-sleep / 5.66 ms).
+  const sleeps: [number, number][][] = [
+    [[50, 1], [1.5, 1], [1.5, 1]], [[25, 1], [1.5, 1], [1.5, 1]], [[12, 1], [1.5, 1], [1.5, 1]],
+    [[6, 1], [1.2, 1], [1.2, 1]], [[250, 0.1], [0.5, 0.3]],
+  ];
+  const w = (sl: number, tau: number) => (tau > 0 ? 1 - Math.exp(-sl / tau) : 1);
+  const trueTau = REFILL_GRID_MS[9]!;
+  assert.is(trueTau, 5.66);
+  const pts = sleeps.map((bs): BatchFigures => ({
+    ...b(0, 2.8 + 0.5 * bs.reduce((acc, [sl, n]) => acc + n * w(sl, trueTau), 0), bs.reduce((acc, [, n]) => acc + n, 0), 0),
+    sleptRefillPerHandshake: ON_PATH_TAUS_MS.map((tau) => bs.reduce((acc, [sl, n]) => acc + n * w(sl, tau), 0)),
+  }));
+  const f = onPathLine(pts, 0.4, 0)!;
+  assert.is(f.refillMs, trueTau);
+  near(f.wakeupMs, 0.5, 'W');
+  near(f.handshakeMs, 2.8, 'H');
+  near(f.rmsMs, 0, 'rms');
+  // splitFit takes the line's tau for cpu.wakeup_refill_ms, not the penalty's
+  const g = splitFit(total, pts.map((p) => ({ ...p, cpuMsPerHandshake: p.inTurnMsPerHandshake! + 0.3, inTurnWakeupMsPerHandshake: 0.2 })), 0.4, 1);
+  assert.is(g.split!.onFrom, 'line');
+  assert.is(g.refillMs, trueTau);
+  // every candidate's batches within MIN_WEIGHTED_SPREAD of one another: refused (the penalty's figures then)
+  const flat = pts.map((p) => ({ ...p, sleptRefillPerHandshake: ON_PATH_TAUS_MS.map(() => 1) }));
+  assert.is(onPathLine(flat, 0.4, 0), undefined);
 });
 
 test('splitFit: off-path per wake-up weighted by the share its sleep earns when that line fits better (offpath_refill_ms)', () => {

@@ -201,6 +201,14 @@ export function wakeupCpuInTurns(turns: readonly Turn[], windows: readonly Windo
   return afterGaps(turns, windows, asleepUs, true, (g) => f.wakeupUs * refill(g, f.refillMs));
 }
 
+/** Per window, its datagram turns after a gap above `asleepUs`, each weighted by 1 - exp(-gap / tau), for every tau
+ *  of `taus` (0: every such turn counts 1): [window][tau]. The on-path line's candidate regressors (server.ts
+ *  onPathLine picks the tau whose line fits the batches best). */
+export function sleptRefillByTau(turns: readonly Turn[], windows: readonly Window[], asleepUs: number, taus: readonly number[]): number[][] {
+  const per = taus.map((tau) => afterGaps(turns, windows, asleepUs, true, (g) => 1000 * refill(g, tau)));
+  return windows.map((_, i) => per.map((p) => p[i]!));
+}
+
 /** Turns in start order (the server records them in order; sorted defensively). */
 export function sortedTurns(data: TurnStatsFile): Turn[] {
   return [...data.turns].sort((a, b) => a[0] - b[0]);

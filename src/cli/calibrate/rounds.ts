@@ -7,8 +7,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WARMUP, runLoadAgainst, startServer, warmUp, type LoadRun, type Priority, type ServerHandle } from '../loopback/measure.ts';
-import { AWAKE_GAP_US, fitOffpath, fitPenalty, offpathCpuInGaps, offpathProfile, penaltyProfile, sortedTurns, wakeupCpuInTurns, wakeupPenalty, windowTurns } from './offpath.ts';
-import { REFILL_GRID_MS, type BatchFigures, type ServerMeasurement } from './server.ts';
+import { AWAKE_GAP_US, fitOffpath, fitPenalty, offpathCpuInGaps, offpathProfile, penaltyProfile, sleptRefillByTau, sortedTurns, wakeupCpuInTurns, wakeupPenalty, windowTurns } from './offpath.ts';
+import { ON_PATH_TAUS_MS, REFILL_GRID_MS, type BatchFigures, type ServerMeasurement } from './server.ts';
 import { analyseTurns, gcWithin, readTurnStats, type Window } from './variability.ts';
 
 export const figures = (r: LoadRun): BatchFigures => ({
@@ -131,10 +131,12 @@ export async function analyseRounds(crypto: 'node' | 'noble', rounds: readonly R
     opts.log(`server variability: ${v.minorGcs} scavenges (mean pause ${(v.minorPauseUs / 1000).toFixed(2)} ms, one per ${v.cpuMsPerMinorGc.toFixed(1)} ms CPU), ${v.majorGcs} mark-compacts; ` +
       `handshake turn ${(v.flightCpuUs / 1000).toFixed(2)} ms CPU (p10/50/90/99 ${v.flightQuantilesUs.map((x) => (x / 1000).toFixed(2)).join('/')}), cv within batches ${v.flightCv.toFixed(2)} over ${v.flightTurns} turns without a collection`);
     const turns = sortedTurns(data);
+    const sleptByTau = sleptRefillByTau(turns, windows, opts.asleepUs ?? 0, ON_PATH_TAUS_MS);
     windowTurns(turns, windows).forEach((w, i) => {
       const hs = Math.max(1, batches[i]!.handshakes ?? 0);
       batches[i]!.inTurnMsPerHandshake = w.inTurnMs / hs;
       batches[i]!.sleptTurnsPerHandshake = w.sleptTurns / hs;
+      batches[i]!.sleptRefillPerHandshake = sleptByTau[i]!.map((x) => x / hs);
     });
     const gc = gcWithin(data.gcs.map((g) => g[0]));
     m.penalty = wakeupPenalty(turns, windows, gc);

@@ -39,6 +39,9 @@ export interface BatchFigures {
    *  (offpath.ts; absent without turn statistics). */
   inTurnMsPerHandshake?: number;
   sleptTurnsPerHandshake?: number;
+  /** The batch's datagram turns after a sleep per handshake, each weighted by 1 - exp(-its sleep / tau), for each tau
+   *  of ON_PATH_TAUS_MS (offpath.ts sleptRefillByTau; absent without turn statistics). */
+  sleptRefillPerHandshake?: number[];
   /** Of the in-turn CPU, what the turns after a sleep paid for it per handshake (offpath.ts wakeupCpuInTurns), ms. */
   inTurnWakeupMsPerHandshake?: number;
   /** Of the off-turn CPU, what the gap-by-gap fit books for the batch's wake-ups per handshake (offpath.ts
@@ -114,6 +117,9 @@ export interface ServerFit {
      *  that line is refused, the mean over the batches of in-turn CPU less the turn penalty's wake-ups ('penalty'). */
     onHandshakeMs: number;
     onFrom: 'line' | 'penalty';
+    /** Where the on-path time constant comes from: the line's own search over the candidates ('line': the batches
+     *  carried their weighted slept turns), or the turn penalty's fit ('penalty'). */
+    onRefillFrom: 'line' | 'penalty';
     /** The turn penalty's estimate (reported beside the line): in-turn CPU less its wake-ups, and its W. */
     penalty: { handshakeMs: number; wakeupMs: number };
     total: { handshakeMs: number; wakeupMs: number; refillMs: number; rmsMs: number };
@@ -209,12 +215,13 @@ export function splitFit(total: ServerFit, pts: readonly BatchFigures[], onWakeu
   const { a, o, rms: offRmsMs } = fromGaps ?? (useRefill ? refilled : plain);
   const offRefillMs = gaps ? gaps.refillMs : useRefill ? refillMs : 0;
   const onPenaltyHandshakeMs = mean(pts.map((p) => p.inTurnMsPerHandshake! - p.inTurnWakeupMsPerHandshake!));
-  const line = onPathLine(pts, onWakeupMs);
-  const on = line ?? { handshakeMs: onPenaltyHandshakeMs, wakeupMs: onWakeupMs };
+  const line = onPathLine(pts, onWakeupMs, refillMs);
+  const on = line ?? { handshakeMs: onPenaltyHandshakeMs, wakeupMs: onWakeupMs, refillMs };
   return {
-    ...total, wakeupMs: on.wakeupMs, refillMs, handshakeMs: on.handshakeMs + a,
+    ...total, wakeupMs: on.wakeupMs, refillMs: on.refillMs, handshakeMs: on.handshakeMs + a,
     split: {
       offWakeupMs: o, offHandshakeMs: a, offRmsMs, offRefillMs, offPlainRmsMs: plain.rms, offFrom: gaps ? 'gaps' : 'line', onHandshakeMs: on.handshakeMs, onFrom: line ? 'line' : 'penalty',
+      onRefillFrom: line && pts.every((p) => p.sleptRefillPerHandshake !== undefined) ? 'line' : 'penalty',
       penalty: { handshakeMs: onPenaltyHandshakeMs, wakeupMs: onWakeupMs },
       total: { handshakeMs: total.handshakeMs, wakeupMs: total.wakeupMs, refillMs: total.refillMs, rmsMs: total.rmsMs },
     },
@@ -246,23 +253,47 @@ function refillWeightedSlept(p: BatchFigures, penaltyWakeupMs: number): number {
 
 /** Smallest spread of the refill-weighted slept turns per handshake over the batches for onPathLine's slope. */
 export const MIN_SLEPT_SPREAD = 1;
+/** The same for a candidate time constant of the on-path line's own search (weights below 1 shrink every batch's
+ *  figure: A ~1.2, D ~0.3 at 6 ms). */
+export const MIN_WEIGHTED_SPREAD = 0.5;
+/** Candidate time constants of the on-path wake-up cost (cpu.wakeup_refill_ms), ms: 0 and REFILL_GRID_MS. */
+export const ON_PATH_TAUS_MS: readonly number[] = [0, ...REFILL_GRID_MS];
 
 /** On-path CPU per handshake and per wake-up by least squares over the batches: in-turn CPU per handshake =
- *  H + W x s, s the batch's slept turns per handshake each weighted by 1 - exp(-its sleep / tau) (the turn
- *  penalty's shape: s = the penalty's in-turn wake-up CPU / its W). The burst batch (~0.3 slept turns per handshake
- *  against ~2) puts H within a short extrapolation of a measured point. Why not the penalty alone (H = mean in-turn
- *  less the penalty's wake-up CPU, kept as the fallback): its W comes from comparing single turns and was noisy
- *  (loopback-21, 2026-12-06: 309 to 692 us between repetitions of the same server), and a batch's H then moved by
- *  ~2 slept turns x that error; H decides the saturated rate. Undefined (use the penalty) when the batches do not
- *  span MIN_SLEPT_SPREAD, or the slope or the intercept is not positive. */
-export function onPathLine(pts: readonly BatchFigures[], penaltyWakeupMs: number): { handshakeMs: number; wakeupMs: number; rmsMs: number } | undefined {
-  if (!(penaltyWakeupMs > 0)) return undefined;
-  const s = pts.map((p) => refillWeightedSlept(p, penaltyWakeupMs));
-  if (!(Math.max(...s) - Math.min(...s) >= MIN_SLEPT_SPREAD)) return undefined;
+ *  H + W x s, s the batch's slept turns per handshake each weighted by 1 - exp(-its sleep / tau). The burst batch
+ *  (~0.3 slept turns per handshake against ~2) puts H within a short extrapolation of a measured point. Why not the
+ *  penalty alone (H = mean in-turn less the penalty's wake-up CPU, kept as the fallback): its W comes from comparing
+ *  single turns and was noisy (loopback-21, 2026-12-06: 309 to 692 us between repetitions of the same server), and a
+ *  batch's H then moved by ~2 slept turns x that error; H decides the saturated rate.
+ *  tau: when the batches carry their weighted slept turns for every candidate (sleptRefillPerHandshake), the
+ *  candidate whose line leaves the smallest residual (since 2026-12-07 14:00); else the turn penalty's `penaltyTauMs`
+ *  (s = the penalty's in-turn wake-up CPU / its W). Why: the penalty's fit chose 0-1.4 ms, its short-sleep bins
+ *  inflated by the first of a burst of datagrams, and the model then charged a full wake-up after every short
+ *  sleep: the real server's CPU per handshake fell by 1.5 ms from 66 to 131/s (loopback-38) where the model's fell
+ *  by 0.4, the 0.5 x load over-predicted by +28 % (loopback-37, -38); predicted again with a 6 ms time constant,
+ *  +0 / +9 %. Undefined (use the penalty) when no candidate's batches span their minimum spread (MIN_SLEPT_SPREAD
+ *  for the penalty's weights, MIN_WEIGHTED_SPREAD for a candidate's), or the slope or the intercept is not positive. */
+export function onPathLine(pts: readonly BatchFigures[], penaltyWakeupMs: number, penaltyTauMs = 0): { handshakeMs: number; wakeupMs: number; rmsMs: number; refillMs: number } | undefined {
   const y = pts.map((p) => p.inTurnMsPerHandshake!);
+  if (pts.length > 0 && pts.every((p) => p.sleptRefillPerHandshake?.length === ON_PATH_TAUS_MS.length)) {
+    let best: { handshakeMs: number; wakeupMs: number; rmsMs: number; refillMs: number } | undefined;
+    ON_PATH_TAUS_MS.forEach((tau, k) => {
+      const f = lineThrough(pts.map((p) => p.sleptRefillPerHandshake![k]!), y, MIN_WEIGHTED_SPREAD);
+      if (f && (best === undefined || f.rmsMs < best.rmsMs)) best = { ...f, refillMs: tau };
+    });
+    return best;
+  }
+  if (!(penaltyWakeupMs > 0)) return undefined;
+  const f = lineThrough(pts.map((p) => refillWeightedSlept(p, penaltyWakeupMs)), y, MIN_SLEPT_SPREAD);
+  return f ? { ...f, refillMs: penaltyTauMs } : undefined;
+}
+
+/** y = H + W x s by least squares; undefined unless s spans `minSpread` and H and W are positive. */
+function lineThrough(s: readonly number[], y: readonly number[], minSpread: number): { handshakeMs: number; wakeupMs: number; rmsMs: number } | undefined {
+  if (!(Math.max(...s) - Math.min(...s) >= minSpread)) return undefined;
   const [h, w] = leastSquares(s.map((x) => [1, x]), y) as [number, number];
   if (!(w > 0) || !(h > 0)) return undefined;
-  const rmsMs = Math.sqrt(s.reduce((acc, x, i) => acc + (h + w * x - y[i]!) ** 2, 0) / pts.length);
+  const rmsMs = Math.sqrt(s.reduce((acc, x, i) => acc + (h + w * x - y[i]!) ** 2, 0) / s.length);
   return { handshakeMs: h, wakeupMs: w, rmsMs };
 }
 
