@@ -1,7 +1,8 @@
 // validate loopback --calibrate-tries: a refused calibration (exit 3) is run again, anything else is final.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { REFUSED, retryRefused } from '../../src/cli/loopback/retry.ts';
+import { retryRefused } from '../../src/cli/loopback/retry.ts';
+import { REFUSED } from '../../src/cli/calibrate/server.ts';
 
 const scripted = (codes: number[]) => {
   const seen: number[] = [];

@@ -73,6 +73,10 @@ export interface ServerMeasurement {
 /** Smallest span of wake-ups per handshake over the fitted batches for the wake-up cost to be identifiable. */
 export const MIN_WAKEUP_SPREAD = 1;
 
+/** Exit code of `npm run calibrate` when it refuses the batches (a FitError); validate loopback measures them again
+ *  (src/cli/loopback/retry.ts). */
+export const REFUSED = 3;
+
 /** The wake-up fit is not identifiable from these batches (calibrate refuses to write a model). */
 export class FitError extends Error {
   override readonly name = 'FitError';
@@ -216,12 +220,12 @@ export function splitFit(total: ServerFit, pts: readonly BatchFigures[], onWakeu
   const offRefillMs = gaps ? gaps.refillMs : useRefill ? refillMs : 0;
   const onPenaltyHandshakeMs = mean(pts.map((p) => p.inTurnMsPerHandshake! - p.inTurnWakeupMsPerHandshake!));
   const line = onPathLine(pts, onWakeupMs, refillMs);
-  const on = line ?? { handshakeMs: onPenaltyHandshakeMs, wakeupMs: onWakeupMs, refillMs };
+  const on = line ?? { handshakeMs: onPenaltyHandshakeMs, wakeupMs: onWakeupMs, refillMs, refillFrom: 'penalty' as const };
   return {
     ...total, wakeupMs: on.wakeupMs, refillMs: on.refillMs, handshakeMs: on.handshakeMs + a,
     split: {
       offWakeupMs: o, offHandshakeMs: a, offRmsMs, offRefillMs, offPlainRmsMs: plain.rms, offFrom: gaps ? 'gaps' : 'line', onHandshakeMs: on.handshakeMs, onFrom: line ? 'line' : 'penalty',
-      onRefillFrom: line && pts.every((p) => p.sleptRefillPerHandshake !== undefined) ? 'line' : 'penalty',
+      onRefillFrom: on.refillFrom,
       penalty: { handshakeMs: onPenaltyHandshakeMs, wakeupMs: onWakeupMs },
       total: { handshakeMs: total.handshakeMs, wakeupMs: total.wakeupMs, refillMs: total.refillMs, rmsMs: total.rmsMs },
     },
@@ -273,20 +277,23 @@ export const ON_PATH_TAUS_MS: readonly number[] = [0, ...REFILL_GRID_MS];
  *  by 0.4, the 0.5 x load over-predicted by +28 % (loopback-37, -38); predicted again with a 6 ms time constant,
  *  +0 / +9 %. Undefined (use the penalty) when no candidate's batches span their minimum spread (MIN_SLEPT_SPREAD
  *  for the penalty's weights, MIN_WEIGHTED_SPREAD for a candidate's), or the slope or the intercept is not positive. */
-export function onPathLine(pts: readonly BatchFigures[], penaltyWakeupMs: number, penaltyTauMs = 0): { handshakeMs: number; wakeupMs: number; rmsMs: number; refillMs: number } | undefined {
+export function onPathLine(pts: readonly BatchFigures[], penaltyWakeupMs: number, penaltyTauMs = 0): OnPathLine | undefined {
   const y = pts.map((p) => p.inTurnMsPerHandshake!);
   if (pts.length > 0 && pts.every((p) => p.sleptRefillPerHandshake?.length === ON_PATH_TAUS_MS.length)) {
-    let best: { handshakeMs: number; wakeupMs: number; rmsMs: number; refillMs: number } | undefined;
+    let best: OnPathLine | undefined;
     ON_PATH_TAUS_MS.forEach((tau, k) => {
       const f = lineThrough(pts.map((p) => p.sleptRefillPerHandshake![k]!), y, MIN_WEIGHTED_SPREAD);
-      if (f && (best === undefined || f.rmsMs < best.rmsMs)) best = { ...f, refillMs: tau };
+      if (f && (best === undefined || f.rmsMs < best.rmsMs)) best = { ...f, refillMs: tau, refillFrom: 'line' };
     });
     return best;
   }
   if (!(penaltyWakeupMs > 0)) return undefined;
   const f = lineThrough(pts.map((p) => refillWeightedSlept(p, penaltyWakeupMs)), y, MIN_SLEPT_SPREAD);
-  return f ? { ...f, refillMs: penaltyTauMs } : undefined;
+  return f ? { ...f, refillMs: penaltyTauMs, refillFrom: 'penalty' } : undefined;
 }
+
+/** onPathLine's H, W, residual and time constant, and where the time constant came from (ServerFit.split.onRefillFrom). */
+export interface OnPathLine { handshakeMs: number; wakeupMs: number; rmsMs: number; refillMs: number; refillFrom: 'line' | 'penalty' }
 
 /** y = H + W x s by least squares; undefined unless s spans `minSpread` and H and W are positive. */
 function lineThrough(s: readonly number[], y: readonly number[], minSpread: number): { handshakeMs: number; wakeupMs: number; rmsMs: number } | undefined {

@@ -72,7 +72,7 @@ export function splitProtocol(fit: ServerFit, a: SimCounts, b: SimCounts, echoes
     refillMs: fit.refillMs,
     offpathCycles: cyc(fit.split?.offWakeupMs ?? 0),
     offpathRefillMs: fit.split?.offRefillMs ?? 0,
-    ...(fit.split ? { refillHow: fit.split.onFrom === 'line' && fit.split.onRefillFrom === 'line'
+    ...(fit.split ? { refillHow: fit.split.onRefillFrom === 'line'
       ? `fitted with cycles_per_wakeup: of ${REFILL_CANDIDATES} candidates (0, 0.25..64 ms), the one whose line of the batches' in-turn CPU per handshake on their slept turns each weighted by 1 - exp(-its sleep / it) left the smallest residual`
       : `fitted with cycles_per_wakeup through the turns' penalty by the sleep before them (bins 30-100 us .. above 10 ms), of ${REFILL_CANDIDATES} candidates (0, 0.25..64 ms) the one with the smallest weighted residual` } : {}),
     ...(fit.split?.offFrom === 'gaps' ? { offpathRefillHow: `fitted with offpath_cycles_per_wakeup through the off-turn CPU per gap by the gap's length (bins up to 300 us .. above 10 ms), of ${REFILL_CANDIDATES} candidates (0, 0.25..64 ms) the one with the smallest gap-weighted residual` } : {}),

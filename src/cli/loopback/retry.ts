@@ -1,8 +1,6 @@
 // A calibration that refuses its batches (exit code 3: the fit was not identifiable, e.g. the host slowed for one
 // round of them) is measured again, up to `tries` runs in all (npm run validate -- loopback --calibrate-tries).
-
-/** Exit code of `npm run calibrate` when it refuses the batches (src/cli/calibrate.ts). */
-export const REFUSED = 3;
+import { REFUSED } from '../calibrate/server.ts';
 
 /** Runs `run` until it returns anything but REFUSED, at most `tries` times; the last code and the runs made. */
 export async function retryRefused(tries: number, run: (attempt: number) => Promise<number>, log: (s: string) => void): Promise<{ code: number; runs: number }> {

@@ -33,14 +33,14 @@ import { fileURLToPath } from 'node:url';
 import { createProvider } from '../../dtls/index.ts';
 import { main as calibrate } from '../calibrate.ts';
 import { makeTimer, measureMicro } from '../calibrate/micro.ts';
-import { certPaths, median } from '../calibrate/server.ts';
+import { REFUSED, certPaths, median } from '../calibrate/server.ts';
 import { analyseRounds, requestTurnStats, runRound, type Round } from '../calibrate/rounds.ts';
 import { cryptoRandom } from '../demo-common.ts';
 import { resolvePriority, runLoadAgainst, startServer, warmUp, type LoadRun, type Priority } from '../loopback/measure.ts';
 import { loadavg } from 'node:os';
 import { clientCostsFrom, predict, type Prediction } from '../loopback/predict.ts';
 import { clientShareFor, predictedClientMs } from '../loopback/client-time.ts';
-import { REFUSED, retryRefused } from '../loopback/retry.ts';
+import { retryRefused } from '../loopback/retry.ts';
 import { drift, recalibrateFrom, recalibrateOn, serverValues, type RepCalibration, type ServerKey } from '../loopback/recalibrate.ts';
 import { sortedTurns, windowTurns } from '../calibrate/offpath.ts';
 import { readTurnStats, type Window } from '../calibrate/variability.ts';
@@ -290,8 +290,8 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
           const generatorShare = Math.max(0.05, real.generatorCoreShare);
           // the clients at the generator's measured time per handshake (client-time.ts), unless --no-client-time
           const clientMsMeasured = real.summary.handshake_client_ms?.p50 ?? Number.NaN;
-          const clientMsMicro = predictedClientMs(predict({ ...base, clients, rate, seed, coreShare, clientShare: generatorShare, modelOverrides: overrides }));
-          const clientShare = clientTime ? clientShareFor(generatorShare, clientMsMicro, clientMsMeasured) : generatorShare;
+          const micro = clientTime ? predict({ ...base, clients, rate, seed, coreShare, clientShare: generatorShare, modelOverrides: overrides }) : undefined;
+          const clientShare = micro ? clientShareFor(generatorShare, predictedClientMs(micro), clientMsMeasured) : generatorShare;
           let hostSpeed: Row['host_speed'];
           if (speedProbe && reference) {
             await requestTurnStats(server, turnStats);
@@ -304,6 +304,8 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
           }
           const p = predict({ ...base, clients, rate, seed, coreShare, clientShare, modelOverrides: overrides, ...(hostSpeed ? { hostSlowdown: hostSpeed.slowdown } : {}) });
           const figures = compare(real, p);
+          // without --no-client-time the prediction at the generator's share is `micro`; with it, `p` itself
+          const clientMsMicro = predictedClientMs(micro ?? p);
           const repeated = again ? pair(realFigures(real), realFigures(again)) : undefined;
           rows.push({
             rate, rep, figures, ...(hostSpeed ? { host_speed: hostSpeed } : {}), ...(repeated ? { repeat: repeated } : {}),
