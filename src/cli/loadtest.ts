@@ -1,6 +1,6 @@
 // `npm run loadtest -- --port P [--host H] --clients N --rate R [--records K] [--size B] [--json] [--procs W]`
 //   [--arrival poisson|constant|burst [--burst K]] [--ca FILE | --insecure] [--server-name NAME] [--suite S] [--group G]
-//   [--crypto node|noble] [--mtu BYTES] [--timeout MS] [--seed N]
+//   [--crypto node|noble] [--mtu BYTES] [--timeout MS] [--seed N] [--arrivals]
 //
 // A real UDP load generator of DTLS 1.3 clients against a server on this machine (docs/validation.md, "Real
 // server"). Open-loop arrivals at R clients/s; each client handshakes, echoes K records of B bytes one after the
@@ -8,6 +8,8 @@
 // the same arrival schedule. Prints a summary (or, with --json, a JSON object whose field names follow the
 // simulator's summary.json where the figure is the same: handshakes, handshake_latency_ms, throughput, records).
 // Record latency here is the echo round trip (`record_rtt_us`), not the simulator's one-way record latency.
+// `start_lateness_ms`: how late the clients started against the schedule; --arrivals adds every client's actual start
+// (`arrivals_ms`, what `npm run validate -- loopback` replays in the simulator).
 // Exit status: 0 every client completed, 1 some failed, 2 bad arguments.
 import { spawn } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -22,7 +24,7 @@ import { summarize, renderText } from './loadtest/summary.ts';
 type Opts = {
   host: string; port: string; clients: string; rate: string; records: string; size: string; arrival: 'poisson' | 'constant' | 'burst'; burst: string;
   procs: string; timeout: string; seed: string; ca?: string; insecure?: boolean; serverName?: string;
-  suite?: string[]; group?: string[]; crypto: string; mtu?: string; json?: boolean; shard?: string;
+  suite?: string[]; group?: string[]; crypto: string; mtu?: string; json?: boolean; shard?: string; arrivals?: boolean;
 };
 
 const SHARD_MARK = 'LOADTEST_SAMPLES ';
@@ -53,6 +55,7 @@ export async function main(
     .option('--crypto <provider>', 'crypto provider of the clients: node or noble', 'node')
     .option('--mtu <bytes>', 'path MTU (UDP payload bytes)')
     .option('--json', 'print the summary as JSON')
+    .option('--arrivals', 'with --json: add every client\'s actual start time (arrivals_ms)')
     .option('--shard <i/n>', 'internal: run one process share and print raw samples')
     .exitOverride()
     .configureOutput({ writeErr: (s) => err(s), writeOut: (s) => out(s) });
@@ -89,7 +92,7 @@ export async function main(
     err(`loadtest: ${(e as Error).message}\n`);
     return 1;
   }
-  const summary = summarize(spec, samples, (performance.now() - wall0) / 1000);
+  const summary = summarize(spec, samples, (performance.now() - wall0) / 1000, o.arrivals === true);
   out(o.json ? `${JSON.stringify(summary, null, 2)}\n` : renderText(summary));
   return samples.failed === 0 ? 0 : 1;
 }

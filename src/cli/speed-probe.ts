@@ -96,3 +96,36 @@ export function slowdown(samples: readonly SpeedSample[], reference: { startEpoc
   const ok = r.n >= minSamples && l.n >= minSamples && r.us > 0;
   return { factor: ok ? l.us / r.us : 1, referenceUs: r.us, loadUs: l.us, referenceN: r.n, loadN: l.n };
 }
+
+/** Width of a window of the host's speed over a load (speedSchedule): ~4-5 probe samples at the validation's 50 ms
+ *  interval while the server is busy. */
+export const SCHEDULE_WINDOW_MS = 250;
+
+/**
+ * The host's speed through a load, as the model's cpu.speed_schedule: the probe samples in [startEpochMs,
+ * endEpochMs] grouped into windows of `windowMs` from startEpochMs (the simulator's t = 0), each window's median
+ * over `normaliserUs` (the load's median, already given to the model as its constant slowdown, so the schedule
+ * carries only the variation within the load). A window with fewer than `minSamples` samples keeps the factor
+ * before it (1 at the start); equal neighbours are merged; factors rounded to 3 decimals. [] when the load has
+ * fewer than 5 samples or no normaliser.
+ */
+export function speedSchedule(samples: readonly SpeedSample[], startEpochMs: number, endEpochMs: number, normaliserUs: number, windowMs = SCHEDULE_WINDOW_MS, minSamples = 2): [number, number][] {
+  const inLoad = samples.filter((s) => s[0] >= startEpochMs && s[0] <= endEpochMs);
+  if (inLoad.length < 5 || !(normaliserUs > 0) || !(windowMs > 0)) return [];
+  const byWindow = new Map<number, number[]>();
+  for (const [t, us] of inLoad) {
+    const j = Math.floor((t - startEpochMs) / windowMs);
+    const xs = byWindow.get(j);
+    if (xs) xs.push(us);
+    else byWindow.set(j, [us]);
+  }
+  const last = Math.floor((endEpochMs - startEpochMs) / windowMs);
+  const out: [number, number][] = [];
+  let factor = 1;
+  for (let j = 0; j <= last; j++) {
+    const xs = byWindow.get(j);
+    if (xs && xs.length >= minSamples) factor = Math.round((median(xs) / normaliserUs) * 1000) / 1000;
+    if (out.length === 0 ? factor !== 1 : out[out.length - 1]![1] !== factor) out.push([j * windowMs, factor]);
+  }
+  return out;
+}

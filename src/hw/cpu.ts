@@ -27,6 +27,8 @@
 //   service_cv: each datagram charge (the start of an event-loop turn: a job's socket work comes first) draws a
 //     factor from a lognormal of mean 1 and this coefficient of variation, and that charge and every charge after
 //     it, until the next datagram charge, take their time x the factor.
+//   speed_schedule: from each entry's instant on, every charge issued takes its time x the entry's factor (a host
+//     that runs slower for a while); off-path work is not scaled.
 import { Clock, HZ_PER_GHZ, PS_PER_MS, PS_PER_S, RngStream, fnv1a64, fromUs, type Kernel, type Ps } from '../sim/index.ts';
 import type { Discipline } from '../sim/index.ts';
 import { aeadPayloadBytes, classifyAead } from './aead.ts';
@@ -105,6 +107,12 @@ export class HostCpu extends BlockBase {
   private readonly cvSigma: number;
   private readonly cvRng: RngStream | undefined;
   private turnFactor = 1;
+  /** The host's speed over time (speed_schedule): entry instants (ps) and factors, and the next entry to reach. */
+  private readonly speedAt: Ps[];
+  private readonly speedFactor: number[];
+  private speedNext = 0;
+  private speed = 1;
+  private readonly plain: boolean;
   /** Protocol-processing dynamic energy in the window, pJ (part of energyPj). */
   protocolPj = { handshake_message: 0, handshake_record: 0, record: 0 };
   /** Cycles spent by category in the window. */
@@ -133,6 +141,9 @@ export class HostCpu extends BlockBase {
     this.gcScale = gcOn ? 1 - this.gcPausePs / this.gcEveryPs : 1;
     this.cvSigma = Math.sqrt(Math.log(1 + p.service_cv * p.service_cv));
     this.cvRng = p.service_cv > 0 ? (opts.rng ?? new RngStream(fnv1a64('cpu/service'), 'cpu/service')) : undefined;
+    this.speedAt = p.speed_schedule.map(([ms]) => Math.round(ms * PS_PER_MS));
+    this.speedFactor = p.speed_schedule.map(([, f]) => f);
+    this.plain = this.gcEveryPs === 0 && this.cvRng === undefined && this.speedAt.length === 0;
   }
 
   /** Protocol processing of one handshake message or one record (crypto excluded). */
@@ -241,7 +252,7 @@ export class HostCpu extends BlockBase {
    *  otherwise). */
   private use(nominal: Ps, done: Done | null, priority: number): boolean {
     if (this.offBacklogPs > 0) this.settleOffpath();
-    const ps = this.gcEveryPs === 0 && this.cvRng === undefined ? nominal : this.shaped(nominal);
+    const ps = this.plain ? nominal : this.shaped(nominal);
     if (!this.trackEnd) return this.resource.use(ps, done, priority);
     return this.resource.use(ps, this.endFn, priority, done);
   }
@@ -250,6 +261,11 @@ export class HostCpu extends BlockBase {
    *  the pauses whose work it completes (gc_*). */
   private shaped(nominal: Ps): Ps {
     let ps = this.cvRng === undefined ? nominal : Math.round(nominal * this.turnFactor);
+    if (this.speedNext < this.speedAt.length || this.speed !== 1) {
+      const now = this.k.now;
+      while (this.speedNext < this.speedAt.length && this.speedAt[this.speedNext]! <= now) this.speed = this.speedFactor[this.speedNext++]!;
+      ps = Math.round(ps * this.speed);
+    }
     if (this.gcEveryPs > 0) {
       ps = Math.round(ps * this.gcScale);
       this.gcDonePs += nominal;

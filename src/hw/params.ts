@@ -226,6 +226,12 @@ export const CpuSchema = z.strictObject({
    *  (the charged cycles, energy and counters are not changed). 0 (default): every charge takes exactly its cycles.
    *  Measured by `npm run calibrate` on the real demo server's handshake turn (docs/models.md). */
   service_cv: nonNeg.default(0),
+  /** The host's speed over time, as [from_ms, factor] pairs in increasing from_ms: from simulated time from_ms on,
+   *  every charge on the CPU takes factor x its time (a host slower for a while: the hypervisor or another guest
+   *  on the same physical core), its cycles, energy and counters unchanged; 1 before the first entry. The factor is
+   *  taken when the charge is issued. [] (default): a steady host. Set by `npm run validate -- loopback` from the
+   *  demo server's speed probe during each load (docs/models.md). */
+  speed_schedule: z.array(z.tuple([nonNeg, posNum])).default([]),
   /** Receive buffer of the server's socket, bytes of kernel charge (SO_RCVBUF; Linux: net.core.rmem_default): a
    *  datagram arriving while the datagrams received but not yet read by the server are charged more than this is
    *  dropped by the kernel at no server CPU cost (Linux's rule: the check is made before adding the new datagram).
@@ -258,6 +264,11 @@ export const CpuSchema = z.strictObject({
     .strictObject({ ...baseCost, /** Dynamic energy per busy cycle of one core, pJ. */ energy_pj_per_cycle: nonNeg.default(0) })
     .prefault({}),
 }).superRefine((c, ctx) => {
+  for (let i = 1; i < c.speed_schedule.length; i++) {
+    if (c.speed_schedule[i]![0] <= c.speed_schedule[i - 1]![0]) {
+      ctx.addIssue({ code: 'custom', path: ['speed_schedule', i, 0], message: `from_ms must increase (${c.speed_schedule[i]![0]} after ${c.speed_schedule[i - 1]![0]})` });
+    }
+  }
   if (c.gc_pause_cycles > 0 && c.gc_every_cycles > 0 && c.gc_pause_cycles >= c.gc_every_cycles) {
     ctx.addIssue({ code: 'custom', path: ['gc_pause_cycles'], message: `must be below gc_every_cycles (${c.gc_every_cycles}): the pauses are part of the work charged between them` });
   }

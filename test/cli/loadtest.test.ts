@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { CERTS, ROOT, spawnPeer } from '../interop/harness.ts';
 import { main } from '../../src/cli/loadtest.ts';
 import { arrivalTimes } from '../../src/cli/loadtest/generator.ts';
-import { arrivalWindowMs, latency, nearestRank, summarize } from '../../src/cli/loadtest/summary.ts';
+import { arrivalWindowMs, latency, nearestRank, startsByIndex, summarize } from '../../src/cli/loadtest/summary.ts';
 import { emptySamples, type LoadSpec } from '../../src/cli/loadtest/generator.ts';
 
 const EC = join(CERTS, 'ecdsa');
@@ -45,6 +45,17 @@ test('arrival window: first to last arrival rounded down to 10 ms; handshakes co
   assert.equal(w, { start_epoch_ms: 1000, end_epoch_ms: 1020, s: 0.02, handshakes_completed: 3, handshakes_per_s: 150 });
 });
 
+test('start lateness and arrivals: actual start - scheduled, by client index (by hand)', () => {
+  // 4 clients at 100/s: scheduled 0, 10, 20, 30 ms; started 0.5, 10, 27 ms (client 3 never started)
+  const spec: LoadSpec = { host: '127.0.0.1', port: 1, clients: 4, rate: 100, arrival: 'constant', records: 0, size: 1, clientTimeoutMs: 1000, seed: 1, shard: 0, shards: 1 };
+  const smp = { ...emptySamples(), startedMs: [2, 27, 0, 0.5, 1, 10], firstStartMs: 0.5, lastEndMs: 60, t0EpochMs: 0 };
+  assert.equal(startsByIndex(4, smp.startedMs), [0.5, 10, 27, null]);
+  const r = summarize(spec, smp, 1, true);
+  assert.equal([r.start_lateness_ms.count, r.start_lateness_ms.p50, r.start_lateness_ms.max], [3, 0.5, 7]);
+  assert.equal(r.arrivals_ms, [0.5, 10, 27, null]);
+  assert.is(summarize(spec, smp, 1).arrivals_ms, undefined);
+});
+
 test('loadtest against the demo server: every client handshakes and gets every echo, in 1 and 2 processes', async () => {
   const server = spawnPeer(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/demo-server.ts'), '--port', '0',
     '--cert', join(EC, 'server-chain.pem'), '--key', join(EC, 'server.key')], { cwd: ROOT, limitMs: 60000 });
@@ -70,6 +81,9 @@ test('loadtest against the demo server: every client handshakes and gets every e
       // order statistic of it is at most the latency's)
       assert.is(r.handshake_client_ms.count, 6);
       assert.ok(r.handshake_client_ms.p50 > 0);
+      // every client's start against its schedule (6 clients at 200/s: 0..25 ms), in both modes
+      assert.is(r.start_lateness_ms.count, 6);
+      assert.ok(r.start_lateness_ms.max < 1000, `${r.start_lateness_ms.max}`);
       for (const k of ['p50', 'p90', 'max']) assert.ok(r.handshake_client_ms[k] <= r.handshake_latency_ms[k], k);
       // goodput = echoed payload bytes x 8 / window
       assert.ok(Math.abs(r.throughput.goodput_gbps - (18 * 300 * 8) / r.window_s / 1e9) < 1e-12);

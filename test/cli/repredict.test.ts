@@ -77,6 +77,24 @@ test('repredict: --set overrides come after the row\'s own (a free wake-up on th
   assert.is(after[r]!.figures.wakeups_per_handshake!.predicted, w);
 });
 
+test('repredict: a row\'s speed schedule goes to the model (--no-speed-schedule: the steady host); a slower stretch costs CPU time', () => {
+  const s = saved();
+  // row 0 at 4/s over 1.5 s: the host 1.5 x slower from 500 ms on
+  const schedule: [number, number][] = [[500, 1.5]];
+  s.rows[0]!.predict_input = { ...s.rows[0]!.predict_input!, speed_schedule: schedule };
+  const r0 = rowInputs[0]!;
+  const withIt = predictedFigures(predict({
+    modelFile, ...shared, clients: r0.clients, rate: r0.rate, seed: r0.seed, coreShare: 1, clientShare: 1, modelOverrides: r0.overrides, speedSchedule: schedule,
+  }));
+  const on = repredict(s, [], false).rows[0]!.figures;
+  const off = repredict(s, [], false, false).rows[0]!.figures;
+  for (const [k, f] of Object.entries(on)) assert.is(f.predicted, withIt[k], k);
+  assert.is(off.server_cpu_ms_per_handshake!.predicted, predictedFigures(direct(r0)).server_cpu_ms_per_handshake);
+  // clients at 0, 250, ..., 1250 ms: 4 of 6 handshakes start after 500 ms, on-path work 1.5 x there (off-path not scaled)
+  const ratio = on.server_cpu_ms_per_handshake!.predicted / off.server_cpu_ms_per_handshake!.predicted;
+  assert.ok(ratio > 1.1 && ratio < 1.5, `${ratio}`);
+});
+
 test('repredict: a saved run without inputs, or a row without its own, is refused with a reason', () => {
   const s = saved();
   assert.throws(() => repredict({ ...s, inputs: undefined }, [], false), (e: unknown) => e instanceof RepredictError && /no `inputs`/.test(e.message));

@@ -2,7 +2,7 @@
 // prediction, on samples written by hand; and the demo server's refusal of --speed-probe without --turn-stats.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { PROBE_RUNS, SpeedProbe, probeKernel, probeMedianUs, slowdown, type SpeedSample } from '../../src/cli/speed-probe.ts';
+import { PROBE_RUNS, SpeedProbe, probeKernel, probeMedianUs, slowdown, speedSchedule, type SpeedSample } from '../../src/cli/speed-probe.ts';
 import { start } from '../../src/cli/demo-server.ts';
 import { certPaths } from '../../src/cli/calibrate/server.ts';
 import { ROOT } from '../interop/harness.ts';
@@ -11,6 +11,26 @@ import dgram from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+test('speedSchedule: window medians over the load\'s, carried over thin windows, merged when equal', () => {
+  const t0 = 1_000_000;
+  // windows of 250 ms from t0: [20, 20, 20] -> 1; [30, 30] -> 1.5; one sample (thin) -> keeps 1.5; [20, 22, 20] -> 1
+  // (median 20); [10, 10] -> 0.5; the load's median (the normaliser) given as 20 us
+  const s: SpeedSample[] = [
+    [t0 - 5, 99], // before the load: ignored
+    [t0 + 10, 20], [t0 + 100, 20], [t0 + 200, 20],
+    [t0 + 260, 30], [t0 + 400, 30],
+    [t0 + 600, 40],
+    [t0 + 760, 20], [t0 + 800, 22], [t0 + 900, 20],
+    [t0 + 1010, 10], [t0 + 1100, 10],
+    [t0 + 1300, 99], // after the load's end: ignored
+  ];
+  assert.equal(speedSchedule(s, t0, t0 + 1200, 20), [[250, 1.5], [750, 1], [1000, 0.5]]);
+  // a steady load gives no entry; fewer than 5 samples or no normaliser: none
+  assert.equal(speedSchedule(s.slice(1, 4).concat(s.slice(7, 10)), t0, t0 + 1000, 20), []);
+  assert.equal(speedSchedule(s.slice(1, 4), t0, t0 + 1200, 20), []);
+  assert.equal(speedSchedule(s, t0, t0 + 1200, Number.NaN), []);
+});
 
 test('SpeedProbe: runs at most once per interval, stamps the epoch time of the run', () => {
   let t = 1000;

@@ -1,4 +1,4 @@
-// Irregular host service (cpu.gc_pause_cycles / gc_every_cycles, cpu.service_cv): when the work is done changes,
+// Irregular host service (cpu.gc_pause_cycles / gc_every_cycles, cpu.service_cv, cpu.speed_schedule): when the work is done changes,
 // never the cycles booked. Times by hand at 1 GHz (1 cycle = 1,000 ps).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -114,6 +114,50 @@ test('gc and service_cv 0 (default): every charge takes exactly its cycles', () 
   k.run();
   assert.equal(ends, [1000, 4000].map((c) => c * CYCLE_PS));
   assert.is(cpu.stats().ops.gc, undefined);
+});
+
+test('speed_schedule: a charge issued from an entry on takes its factor, the cycles booked unchanged', () => {
+  const k = new Kernel();
+  // 1 GHz: 1 us = 1,000 cycles; 1.5 x from 0.002 ms (2 us) on, 1 x from 0.010 ms (10 us) on
+  const p = loadModel('software-only', ['cpu.cores=1', 'cpu.clock_ghz=1', 'cpu.speed_schedule=[[0.002, 1.5], [0.010, 1]]']).cpu;
+  const cpu = new HostCpu(k, p);
+  const ends: number[] = [];
+  // issued at 0: before the first entry, 1,000 cycles -> 1,000
+  cpu.run(1000, 'a', () => {
+    ends.push(k.now);
+    // issued at 1,000 cycles (1 us), still before 2 us: 2,000 -> 2,000 (ends at 3 us)
+    cpu.run(2000, 'b', () => {
+      ends.push(k.now);
+      // issued at 3 us: 1.5 x 2,000 = 3,000 (ends at 6 us); the next, issued at 6 us: 1.5 x 4,000 = 6,000 (12 us)
+      cpu.run(2000, 'c', () => {
+        ends.push(k.now);
+        cpu.run(4000, 'd', () => {
+          ends.push(k.now);
+          // issued at 12 us, past 10 us: back to 1 x
+          cpu.run(1000, 'e', () => ends.push(k.now));
+        });
+      });
+    });
+  });
+  k.run();
+  assert.equal(ends, [1000, 3000, 6000, 12_000, 13_000].map((c) => c * CYCLE_PS));
+  assert.is(cpu.stats().counters!.protocol_cycles, 10_000);
+});
+
+test('speed_schedule: instants that do not increase are refused with the field', () => {
+  try {
+    loadModel('software-only', ['cpu.speed_schedule=[[5, 1.2], [5, 0.9]]']);
+    assert.unreachable('accepted');
+  } catch (e) {
+    assert.instance(e, ConfigError);
+    assert.match((e as Error).message, /speed_schedule/);
+  }
+  try {
+    loadModel('software-only', ['cpu.speed_schedule=[[0, 0]]']);
+    assert.unreachable('accepted');
+  } catch (e) {
+    assert.instance(e, ConfigError);
+  }
 });
 
 test.run();

@@ -70,6 +70,10 @@ export interface LoadSamples {
   lastEndMs: number;
   /** Each completed handshake's end, ms after t0 (the arrival-window rate, summary.ts). */
   handshakeEndMs: number[];
+  /** Each started client's actual start, ms after t0, as [client index, ms] pairs flattened (its scheduled start is
+   *  arrivalTimes()[index]; the timer fires late when the generator's core is busy): the arrival process the server
+   *  really saw (summary.ts start_lateness_ms, and `arrivals_ms` with --arrivals). */
+  startedMs: number[];
   /** t0 on the epoch clock (performance.timeOrigin + t0), ms: lets another process place the run in time. */
   t0EpochMs: number;
 }
@@ -94,7 +98,7 @@ export function emptySamples(): LoadSamples {
   return {
     offered: 0, completed: 0, failed: 0, handshakesFailed: 0, failures: {}, handshakeMs: [], handshakeClientMs: [], recordRttUs: [], recordsSent: 0, recordsReceived: 0,
     payloadBytesReceived: 0, datagramsSent: 0, datagramsReceived: 0, retransmissions: 0, firstStartMs: Infinity, lastEndMs: 0,
-    handshakeEndMs: [], t0EpochMs: Number.NaN,
+    handshakeEndMs: [], startedMs: [], t0EpochMs: Number.NaN,
   };
 }
 
@@ -108,6 +112,7 @@ export function mergeSamples(into: LoadSamples, s: LoadSamples): LoadSamples {
   for (const x of s.handshakeClientMs) into.handshakeClientMs.push(x);
   for (const x of s.recordRttUs) into.recordRttUs.push(x);
   for (const x of s.handshakeEndMs) into.handshakeEndMs.push(x);
+  for (const x of s.startedMs) into.startedMs.push(x);
   if (!Number.isFinite(into.t0EpochMs)) into.t0EpochMs = s.t0EpochMs;
   into.recordsSent += s.recordsSent;
   into.recordsReceived += s.recordsReceived;
@@ -140,17 +145,18 @@ export function runLoad(spec: LoadSpec, env: ClientEnv, t0: number): Promise<Loa
     };
     for (const i of mine) {
       const delay = Math.max(0, t0 + starts[i]! - performance.now());
-      setTimeout(() => startClient(spec, env, t0, payload, family, samples, finished), delay);
+      setTimeout(() => startClient(spec, env, t0, payload, family, samples, finished, i), delay);
     }
   });
 }
 
 function startClient(
   spec: LoadSpec, env: ClientEnv, t0: number, payload: Uint8Array, family: 'udp4' | 'udp6', samples: LoadSamples,
-  finished: () => void,
+  finished: () => void, index: number,
 ): void {
   const startMs = performance.now();
   if (startMs - t0 < samples.firstStartMs) samples.firstStartMs = startMs - t0;
+  samples.startedMs.push(index, startMs - t0);
   const sock = dgram.createSocket(family);
   const client = new ClientEndpoint({
     crypto: env.crypto,

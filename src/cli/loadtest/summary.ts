@@ -20,6 +20,12 @@ export interface LoadSummary {
   /** The clients' own time in their handshakes, ms (generator.ts LoadSamples.handshakeClientMs): the generator's
    *  share of the handshake latency (the simulator's counterpart: the breakdown's `client` entry). */
   handshake_client_ms: LatencySummary;
+  /** How late the clients started against the arrival schedule, ms (actual start - scheduled start, every started
+   *  client): the generator's timers fire late while its core is busy, which bunches the arrivals the server sees. */
+  start_lateness_ms: LatencySummary;
+  /** With --arrivals: every client's actual start, ms after the schedule's t0, by client index (null: not started);
+   *  `npm run validate -- loopback` replays them in the simulator (arrival kind `times`). */
+  arrivals_ms?: (number | null)[];
   /** Echo round trip of one record: send() to the echoed record's delivery, microseconds. */
   record_rtt_us: LatencySummary;
   throughput: { goodput_gbps: number; records_per_s: number; handshakes_per_s: number };
@@ -58,13 +64,28 @@ export function latency(samples: readonly number[]): LatencySummary {
   };
 }
 
-export function summarize(spec: LoadSpec, s: LoadSamples, wallS: number): LoadSummary {
+/** Actual start of each client by index (null: never started) from LoadSamples.startedMs. */
+export function startsByIndex(n: number, startedMs: readonly number[]): (number | null)[] {
+  const out: (number | null)[] = new Array<number | null>(n).fill(null);
+  for (let k = 0; k + 1 < startedMs.length; k += 2) {
+    const i = startedMs[k]!;
+    if (i >= 0 && i < n) out[i] = startedMs[k + 1]!;
+  }
+  return out;
+}
+
+export function summarize(spec: LoadSpec, s: LoadSamples, wallS: number, withArrivals = false): LoadSummary {
   const windowS = s.lastEndMs > s.firstStartMs ? (s.lastEndMs - s.firstStartMs) / 1000 : Number.NaN;
   const starts = arrivalTimes(spec.clients, spec.rate, spec.arrival, spec.seed, spec.burst ?? 1);
   const awMs = arrivalWindowMs((starts[starts.length - 1] ?? 0) - (starts[0] ?? 0));
   const aw0 = starts[0] ?? 0;
   let inWindow = 0;
   for (const t of s.handshakeEndMs) if (t >= aw0 && t <= aw0 + awMs) inWindow++;
+  const actual = startsByIndex(spec.clients, s.startedMs);
+  const late: number[] = [];
+  actual.forEach((t, i) => {
+    if (t !== null) late.push(t - starts[i]!);
+  });
   return {
     offered_rate_per_s: spec.rate,
     clients: spec.clients,
@@ -75,6 +96,8 @@ export function summarize(spec: LoadSpec, s: LoadSamples, wallS: number): LoadSu
     failures: s.failures,
     handshake_latency_ms: latency(s.handshakeMs),
     handshake_client_ms: latency(s.handshakeClientMs),
+    start_lateness_ms: latency(late),
+    ...(withArrivals ? { arrivals_ms: actual.map((t) => (t === null ? null : Math.round(t * 1000) / 1000)) } : {}),
     record_rtt_us: latency(s.recordRttUs),
     throughput: {
       goodput_gbps: (s.payloadBytesReceived * 8) / windowS / 1e9,
@@ -103,6 +126,7 @@ export function renderText(r: LoadSummary): string {
       (Object.keys(r.failures).length ? `  (${Object.entries(r.failures).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''),
     `handshake (ms)     mean ${f(h.mean)}  p50 ${f(h.p50)}  p90 ${f(h.p90)}  p99 ${f(h.p99)}  max ${f(h.max)}`,
     `client's own (ms)  mean ${f(r.handshake_client_ms.mean)}  p50 ${f(r.handshake_client_ms.p50)}  p90 ${f(r.handshake_client_ms.p90)}`,
+    `start late (ms)    mean ${f(r.start_lateness_ms.mean)}  p50 ${f(r.start_lateness_ms.p50)}  p99 ${f(r.start_lateness_ms.p99)}  max ${f(r.start_lateness_ms.max)}`,
     `record rtt (us)    mean ${f(rt.mean, 1)}  p50 ${f(rt.p50, 1)}  p90 ${f(rt.p90, 1)}  p99 ${f(rt.p99, 1)}  max ${f(rt.max, 1)}`,
     `throughput: handshakes/s ${f(r.throughput.handshakes_per_s, 1)}  records/s ${f(r.throughput.records_per_s, 1)}` +
       `  goodput ${f(r.throughput.goodput_gbps, 6)} Gbit/s`,

@@ -45,6 +45,9 @@ export interface PredictInput {
    *  speed probe's median kernel time in the load / in the calibration batches, src/cli/speed-probe.ts; 1 = as
    *  calibrated): the model's core runs that much slower, and its work counts that much more CPU time. */
   hostSlowdown?: number;
+  /** The host's speed through the load relative to `hostSlowdown` (cpu.speed_schedule: [from_ms, factor] from the
+   *  first arrival on; the speed probe's windows, src/cli/speed-probe.ts speedSchedule). Absent or []: steady. */
+  speedSchedule?: [number, number][];
   /** More model overrides (`key=value`), e.g. the capacity estimate without the socket buffer. */
   modelOverrides?: string[];
 }
@@ -86,7 +89,7 @@ export function scenarioYaml(p: PredictInput): string {
 description: the loadtest generator's workload against the demo server on one core (npm run validate -- loopback)
 model:
   file: ${JSON.stringify(p.modelFile)}
-  overrides: [${[...(clockScale(p) !== 1 ? [`"cpu.clock_ghz=${clockOf(p.modelFile) * clockScale(p)}"`] : []), ...(p.modelOverrides ?? []).map((o) => JSON.stringify(o))].join(', ')}]
+  overrides: [${[...(clockScale(p) !== 1 ? [`"cpu.clock_ghz=${clockOf(p.modelFile) * clockScale(p)}"`] : []), ...(p.speedSchedule?.length ? [JSON.stringify(`cpu.speed_schedule=${JSON.stringify(p.speedSchedule)}`)] : []), ...(p.modelOverrides ?? []).map((o) => JSON.stringify(o))].join(', ')}]
 baseline_udp: false
 clients:
   count: ${p.clients}

@@ -2,7 +2,7 @@
 //                                [--model FILE | --calibrate [--calibrate-reps N] [--calibrate-tries N] [--calibrate-out FILE]]
 //                                [--server-crypto noble|node]
 //                                [--arrival constant|poisson] [--priority fifo|nice|none] [--rep-calibrate [N] | --no-rep-calibrate]
-//                                [--no-speed-probe] [--no-client-time] [--bracket] [--repeat]`
+//                                [--no-speed-probe] [--no-speed-schedule] [--no-client-time] [--bracket] [--repeat]`
 //         `npm run validate -- loopback --repredict FILE [--set cpu.KEY=VALUE ...] [--json]` (src/cli/loopback/repredict.ts)
 //
 // The simulator against a real server: the project's demo server pinned to core 0, the loadtest generator pinned
@@ -13,6 +13,10 @@
 // while they had work, CPU time / (CPU time + run-queue wait) (src/cli/loopback/measure.ts); the prediction runs
 // the model's core and the clients that much slower (a fluid approximation of time sharing, predict.ts). Prints per figure and load `measured`, `predicted`,
 // `rel_error` for each repetition and their medians and spread.
+// With the speed probe (the default with --calibrate), the host's speed in each load against the repetition's
+// calibration batches slows the model's core (its median), and its windows through the load (250 ms each) become
+// the model's cpu.speed_schedule, unless --no-speed-schedule (src/cli/speed-probe.ts speedSchedule); each row
+// keeps the prediction with the median alone (`host_speed.flat`, "(steady host)" lines).
 // With --calibrate (or --rep-calibrate), each repetition also re-measures the server's own figures on its warm
 // server just before its loads (N batch repetitions, default 2; src/cli/loopback/recalibrate.ts) and predicts them
 // with those; the output's `calibration` shows how far each repetition's figures drifted from the full calibration.
@@ -45,14 +49,15 @@ import { drift, recalibrateFrom, recalibrateOn, serverValues, type RepCalibratio
 import { sortedTurns, windowTurns } from '../calibrate/offpath.ts';
 import { readTurnStats, type Window } from '../calibrate/variability.ts';
 import { parseModel } from '../../workload/config/index.ts';
-import { slowdown } from '../speed-probe.ts';
+import { slowdown, speedSchedule } from '../speed-probe.ts';
 import { repredictMain } from '../loopback/repredict.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 
-/** The speed probe's interval in the server (src/cli/speed-probe.ts): ~40 samples in a 4 s load that keeps the
- *  server busy, for 40-60 us of work each in the server (~0.05 % of the core). */
-export const SPEED_PROBE_MS = 100;
+/** The speed probe's interval in the server (src/cli/speed-probe.ts): ~80 samples in a 4 s load that keeps the
+ *  server busy (4-5 per window of the speed schedule), for ~80 us of work each in the server (~0.15 % of the core).
+ *  100 ms until 2026-12-07 16:00 (one constant slowdown per load). */
+export const SPEED_PROBE_MS = 50;
 
 export interface Figure {
   measured: number;
@@ -130,6 +135,8 @@ export interface PredictInputRow {
   client_share: number;
   overrides: string[];
   host_slowdown: number | null;
+  /** The host's speed through the load relative to host_slowdown (cpu.speed_schedule; absent: steady). */
+  speed_schedule?: [number, number][];
 }
 
 export interface Row {
@@ -145,6 +152,11 @@ export interface Row {
     slowdown: number; probe_us_load: number; probe_us_reference: number; samples_load: number; samples_reference: number;
     /** The same load predicted without the slowdown (the model as calibrated): what the probe changed. */
     without: { server_utilization: Figure; handshakes_per_s: Figure; handshake_p50_ms: Figure };
+    /** The probe's windows through the load (speed-probe.ts speedSchedule: [ms after the first arrival, factor
+     *  relative to `slowdown`]), given to the prediction as cpu.speed_schedule unless --no-speed-schedule; and the
+     *  load predicted with the constant slowdown alone (`flat`): what the schedule changed. */
+    schedule?: [number, number][];
+    flat?: { server_utilization: Figure; handshakes_per_s: Figure; handshake_p50_ms: Figure; handshake_p99_ms: Figure };
   };
   /** --repeat: this load's first run as `measured`, the same load run again right after it as `predicted`. */
   repeat?: Record<string, Figure>;
@@ -224,6 +236,7 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
     const bracket = repCalibrate && a.includes('--bracket');
     const repeat = a.includes('--repeat');
     const speedProbe = repCalibrate && !bracket && !a.includes('--no-speed-probe');
+    const scheduleOn = speedProbe && !a.includes('--no-speed-schedule');
     const clientTime = !a.includes('--no-client-time');
     const fullValues = serverValues(modelFile);
     const repCals: { rep: number; rate?: number; refused: boolean; values: Record<ServerKey, number>; drift: Record<ServerKey, number>; batch_cpu_ms: { a: number; c: number; d: number } | null; batch_cpu_drift: { a: number; c: number; d: number } | null }[] = [];
@@ -295,21 +308,28 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
           let hostSpeed: Row['host_speed'];
           if (speedProbe && reference) {
             await requestTurnStats(server, turnStats);
-            const sd = slowdown(readTurnStats(turnStats).probes ?? [], reference, { startEpochMs: w0, endEpochMs: w1 });
+            const probes = readTurnStats(turnStats).probes ?? [];
+            const sd = slowdown(probes, reference, { startEpochMs: w0, endEpochMs: w1 });
             const w = compare(real, predict({ ...base, clients, rate, seed, coreShare, clientShare, modelOverrides: overrides }));
+            // the variation within the load, from its first arrival (the simulator's t = 0) on
+            const schedule = scheduleOn ? speedSchedule(probes, real.summary.arrival_window.start_epoch_ms, w1, sd.loadUs) : [];
+            const flat = schedule.length > 0 ? compare(real, predict({ ...base, clients, rate, seed, coreShare, clientShare, modelOverrides: overrides, hostSlowdown: sd.factor })) : undefined;
             hostSpeed = {
               slowdown: sd.factor, probe_us_load: sd.loadUs, probe_us_reference: sd.referenceUs, samples_load: sd.loadN, samples_reference: sd.referenceN,
               without: { server_utilization: w.server_utilization!, handshakes_per_s: w.handshakes_per_s!, handshake_p50_ms: w.handshake_p50_ms! },
+              ...(schedule.length > 0 ? { schedule } : {}),
+              ...(flat ? { flat: { server_utilization: flat.server_utilization!, handshakes_per_s: flat.handshakes_per_s!, handshake_p50_ms: flat.handshake_p50_ms!, handshake_p99_ms: flat.handshake_p99_ms! } } : {}),
             };
           }
-          const p = predict({ ...base, clients, rate, seed, coreShare, clientShare, modelOverrides: overrides, ...(hostSpeed ? { hostSlowdown: hostSpeed.slowdown } : {}) });
+          const schedule = hostSpeed?.schedule;
+          const p = predict({ ...base, clients, rate, seed, coreShare, clientShare, modelOverrides: overrides, ...(hostSpeed ? { hostSlowdown: hostSpeed.slowdown } : {}), ...(schedule ? { speedSchedule: schedule } : {}) });
           const figures = compare(real, p);
           // without --no-client-time the prediction at the generator's share is `micro`; with it, `p` itself
           const clientMsMicro = predictedClientMs(micro ?? p);
           const repeated = again ? pair(realFigures(real), realFigures(again)) : undefined;
           rows.push({
             rate, rep, figures, ...(hostSpeed ? { host_speed: hostSpeed } : {}), ...(repeated ? { repeat: repeated } : {}),
-            predict_input: { clients, seed, core_share: coreShare, client_share: clientShare, overrides, host_slowdown: hostSpeed?.slowdown ?? null },
+            predict_input: { clients, seed, core_share: coreShare, client_share: clientShare, overrides, host_slowdown: hostSpeed?.slowdown ?? null, ...(schedule ? { speed_schedule: schedule } : {}) },
             context: {
               // the generator sees its clients' retransmissions only; the simulator's count adds the server's (not comparable)
               client_retransmissions_per_handshake: real.summary.handshakes.retransmissions / Math.max(1, real.summary.handshakes.completed),
@@ -322,7 +342,7 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
             },
           });
           const f = (k: string) => `${figures[k]!.measured.toPrecision(3)}/${figures[k]!.predicted.toPrecision(3)}`;
-          log(`rep ${rep + 1} rate ${rate}/s (${hostSpeed ? `host slowdown ${hostSpeed.slowdown.toFixed(3)}: probe ${hostSpeed.probe_us_load.toFixed(1)} us (${hostSpeed.samples_load}) vs ${hostSpeed.probe_us_reference.toFixed(1)} us (${hostSpeed.samples_reference}); ` : ''}core share server ${(coreShare * 100).toFixed(0)} % [all threads ${(real.serverCoreShareAllThreads * 100).toFixed(0)} %], generator ${(generatorShare * 100).toFixed(0)} % busy ${(real.generatorUtilization * 100).toFixed(0)} %, client ms/hs ${clientMsMeasured.toFixed(2)} against ${clientMsMicro.toFixed(2)} micro-measured): ` +
+          log(`rep ${rep + 1} rate ${rate}/s (${hostSpeed ? `host slowdown ${hostSpeed.slowdown.toFixed(3)}: probe ${hostSpeed.probe_us_load.toFixed(1)} us (${hostSpeed.samples_load}) vs ${hostSpeed.probe_us_reference.toFixed(1)} us (${hostSpeed.samples_reference})${hostSpeed.schedule ? `, through the load x${Math.min(...hostSpeed.schedule.map((e) => e[1]), 1).toFixed(2)}..x${Math.max(...hostSpeed.schedule.map((e) => e[1]), 1).toFixed(2)} in ${hostSpeed.schedule.length} steps, p50 ${hostSpeed.flat!.handshake_p50_ms.predicted.toPrecision(3)} ms steady` : ''}; ` : ''}core share server ${(coreShare * 100).toFixed(0)} % [all threads ${(real.serverCoreShareAllThreads * 100).toFixed(0)} %], generator ${(generatorShare * 100).toFixed(0)} % busy ${(real.generatorUtilization * 100).toFixed(0)} %, client ms/hs ${clientMsMeasured.toFixed(2)} against ${clientMsMicro.toFixed(2)} micro-measured): ` +
             `util ${f('server_utilization')} cpu ms/hs ${f('server_cpu_ms_per_handshake')} hs/s ${f('handshakes_per_s')} p50 ${f('handshake_p50_ms')} ms drops ${real.receiveBufferDrops}/${p.socketDrops} (measured/predicted)`);
           if (repeated) log(`rep ${rep + 1} rate ${rate}/s repeated: util ${repeated.server_utilization!.measured.toPrecision(3)}/${repeated.server_utilization!.predicted.toPrecision(3)} cpu ms/hs ${repeated.server_cpu_ms_per_handshake!.measured.toPrecision(3)}/${repeated.server_cpu_ms_per_handshake!.predicted.toPrecision(3)} p50 ${repeated.handshake_p50_ms!.measured.toPrecision(3)}/${repeated.handshake_p50_ms!.predicted.toPrecision(3)} ms (first/second run)`);
           if (real.generatorUtilization > 0.9) log(`warning: the generator used ${(real.generatorUtilization * 100).toFixed(0)} % of its core: it may be the bottleneck`);
@@ -353,7 +373,8 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
 
 export type SummaryRow = ReturnType<typeof summarize>[number];
 
-/** Per load: each figure's spread over the repetitions (and without the speed probe, and the repeat runs). */
+/** Per load: each figure's spread over the repetitions (and without the speed probe, with its median alone (a steady
+ *  host), and the repeat runs). */
 export function summarize(rows: readonly Row[], rates: readonly number[], capacity: number, repeat: boolean) {
   return rates.map((rate) => {
     const mine = rows.filter((r) => r.rate === rate);
@@ -363,9 +384,13 @@ export function summarize(rows: readonly Row[], rates: readonly number[], capaci
     const without = probed.length === mine.length && probed.length > 0
       ? Object.fromEntries((['server_utilization', 'handshakes_per_s', 'handshake_p50_ms'] as const).map((k) => [k, spread(probed.map((r) => r.host_speed!.without[k]))]))
       : null;
+    const flatRows = mine.filter((r) => r.host_speed?.flat !== undefined);
+    const flat = flatRows.length === mine.length && flatRows.length > 0
+      ? Object.fromEntries((['server_utilization', 'handshakes_per_s', 'handshake_p50_ms', 'handshake_p99_ms'] as const).map((k) => [k, spread(flatRows.map((r) => r.host_speed!.flat![k]))]))
+      : null;
     const rep2: Record<string, ReturnType<typeof spread>> = {};
     if (mine.every((r) => r.repeat)) for (const k of Object.keys(mine[0]!.repeat!)) rep2[k] = spread(mine.map((r) => r.repeat![k]!));
-    return { rate, offered_fraction_of_capacity: rate / capacity, figures: figs, figures_without_speed_probe: without, repeat: repeat ? rep2 : null };
+    return { rate, offered_fraction_of_capacity: rate / capacity, figures: figs, figures_without_speed_probe: without, figures_without_speed_schedule: flat, repeat: repeat ? rep2 : null };
   });
 }
 
@@ -378,6 +403,7 @@ export function table(summary: readonly SummaryRow[]): string {
       lines.push(`${String(s.rate).padStart(6)}  ${k.padEnd(30)}  ${f.measured.toPrecision(4).padStart(9)}  ${f.predicted.toPrecision(4).padStart(9)}  ${pct(f.rel_error).padStart(8)} (${pct(f.rel_error_min)}..${pct(f.rel_error_max)})`);
     for (const [k, f] of Object.entries(s.figures)) line(k, f);
     for (const [k, f] of Object.entries(s.figures_without_speed_probe ?? {})) line(`${k} (no probe)`, f);
+    for (const [k, f] of Object.entries(s.figures_without_speed_schedule ?? {})) line(`${k} (steady host)`, f);
     for (const [k, f] of Object.entries(s.repeat ?? {})) line(`${k} (repeat)`, f);
   }
   return `${lines.join('\n')}\n`;
