@@ -45,6 +45,11 @@ export function warmUpProbe(): void {
   warm = true;
 }
 
+/** The speed probe's interval in the server during calibration batches and validation loads: ~80 samples in a 4 s
+ *  load that keeps the server busy (4-5 per window of the speed schedule), for ~80 us of work each in the server
+ *  (~0.15 % of the core). 100 ms until 2026-12-07 16:00 (one constant slowdown per load). */
+export const SPEED_PROBE_MS = 50;
+
 /** Runs of the kernel per sample (the first one not counted). */
 export const PROBE_RUNS = 4;
 

@@ -10,6 +10,7 @@ import { WARMUP, runLoadAgainst, startServer, warmUp, type LoadRun, type Priorit
 import { AWAKE_GAP_US, fitOffpath, fitPenalty, offpathCpuInGaps, offpathProfile, penaltyProfile, sleptRefillByTau, sortedTurns, wakeupCpuInTurns, wakeupPenalty, windowTurns } from './offpath.ts';
 import { ON_PATH_TAUS_MS, REFILL_GRID_MS, type BatchFigures, type ServerMeasurement } from './server.ts';
 import { analyseTurns, gcWithin, readTurnStats, type Window } from './variability.ts';
+import { SPEED_PROBE_MS, probeMedianUs } from '../speed-probe.ts';
 
 export const figures = (r: LoadRun): BatchFigures => ({
   handshakes: r.summary.handshakes.completed,
@@ -39,7 +40,9 @@ export async function measureServer(
   const priority = opts.priority ?? 'none';
   const tmp = mkdtempSync(join(tmpdir(), 'calibrate-turns-'));
   const turnStats = join(tmp, 'turns.json');
-  const server = await startServer({ root, crypto, cookie: true, serverCore: 0, cert: opts.cert, key: opts.key, priority, turnStats });
+  // the speed probe on: the batches' host speed (ServerMeasurement.probe), which `validate -- loopback` compares with
+  // each repetition's to price the crypto at the repetition's speed
+  const server = await startServer({ root, crypto, cookie: true, serverCore: 0, cert: opts.cert, key: opts.key, priority, turnStats, speedProbeMs: SPEED_PROBE_MS });
   try {
     opts.log(`warm-up of the server (${WARMUP.clients} handshakes at ${WARMUP.rate}/s)`);
     await warmUp(root, server, { ca: opts.ca, priority });
@@ -127,6 +130,8 @@ export async function analyseRounds(crypto: 'node' | 'noble', rounds: readonly R
     await requestTurnStats(server, turnStats);
     const data = readTurnStats(turnStats);
     m.variability = analyseTurns(data, windows);
+    const inBatches = (data.probes ?? []).filter((s) => windows.some((w) => s[0] >= w.startEpochMs && s[0] <= w.endEpochMs));
+    if (inBatches.length > 0) m.probe = probeMedianUs(inBatches, -Infinity, Infinity);
     const v = m.variability;
     opts.log(`server variability: ${v.minorGcs} scavenges (mean pause ${(v.minorPauseUs / 1000).toFixed(2)} ms, one per ${v.cpuMsPerMinorGc.toFixed(1)} ms CPU), ${v.majorGcs} mark-compacts; ` +
       `handshake turn ${(v.flightCpuUs / 1000).toFixed(2)} ms CPU (p10/50/90/99 ${v.flightQuantilesUs.map((x) => (x / 1000).toFixed(2)).join('/')}), cv within batches ${v.flightCv.toFixed(2)} over ${v.flightTurns} turns without a collection`);

@@ -68,6 +68,9 @@ export interface ServerMeasurement {
   pooledPenaltyUs?: number;
   /** The off-path CPU of a wake-up against the gap before it, from the CPU between turns (offpath.ts). */
   offpathFit?: OffpathFit;
+  /** The host's speed during the batches: the server's speed-probe kernel, median time over the batches' windows,
+   *  us, and its sample count (src/cli/speed-probe.ts); absent when the server ran without the probe. */
+  probe?: { us: number; n: number };
 }
 
 /** Smallest span of wake-ups per handshake over the fitted batches for the wake-up cost to be identifiable. */

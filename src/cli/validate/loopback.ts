@@ -2,7 +2,7 @@
 //                                [--model FILE | --calibrate [--calibrate-reps N] [--calibrate-tries N] [--calibrate-out FILE]]
 //                                [--server-crypto noble|node]
 //                                [--arrival constant|poisson] [--priority fifo|nice|none] [--rep-calibrate [N] | --no-rep-calibrate]
-//                                [--no-speed-probe] [--no-speed-schedule] [--no-client-time] [--bracket] [--repeat]`
+//                                [--no-speed-probe] [--no-speed-schedule] [--no-crypto-scale] [--no-client-time] [--bracket] [--repeat]`
 //         `npm run validate -- loopback --repredict FILE [--set cpu.KEY=VALUE ...] [--json]` (src/cli/loopback/repredict.ts)
 //
 // The simulator against a real server: the project's demo server pinned to core 0, the loadtest generator pinned
@@ -16,7 +16,10 @@
 // With the speed probe (the default with --calibrate), the host's speed in each load against the repetition's
 // calibration batches slows the model's core (its median), and its windows through the load (250 ms each) become
 // the model's cpu.speed_schedule, unless --no-speed-schedule (src/cli/speed-probe.ts speedSchedule); each row
-// keeps the prediction with the median alone (`host_speed.flat`, "(steady host)" lines).
+// keeps the prediction with the median alone (`host_speed.flat`, "(steady host)" lines). The full calibration's
+// crypto and socket figures (which the repetitions do not re-measure) are priced at each repetition's host speed:
+// x the probe's median in its batches over the full calibration's (`calibration.reps[].crypto_scale`;
+// --no-crypto-scale: as calibrated; src/cli/loopback/recalibrate.ts cryptoScaleOverrides).
 // With --calibrate (or --rep-calibrate), each repetition also re-measures the server's own figures on its warm
 // server just before its loads (N batch repetitions, default 2; src/cli/loopback/recalibrate.ts) and predicts them
 // with those; the output's `calibration` shows how far each repetition's figures drifted from the full calibration.
@@ -45,19 +48,15 @@ import { loadavg } from 'node:os';
 import { clientCostsFrom, predict, type Prediction } from '../loopback/predict.ts';
 import { clientShareFor, predictedClientMs } from '../loopback/client-time.ts';
 import { retryRefused } from '../loopback/retry.ts';
-import { drift, recalibrateFrom, recalibrateOn, serverValues, type RepCalibration, type ServerKey } from '../loopback/recalibrate.ts';
+import { cryptoScaleOverrides, drift, recalibrateFrom, recalibrateOn, serverValues, type RepCalibration, type ServerKey } from '../loopback/recalibrate.ts';
 import { sortedTurns, windowTurns } from '../calibrate/offpath.ts';
 import { readTurnStats, type Window } from '../calibrate/variability.ts';
 import { parseModel } from '../../workload/config/index.ts';
-import { slowdown, speedSchedule } from '../speed-probe.ts';
+import { SPEED_PROBE_MS, slowdown, speedSchedule } from '../speed-probe.ts';
 import { repredictMain } from '../loopback/repredict.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 
-/** The speed probe's interval in the server (src/cli/speed-probe.ts): ~80 samples in a 4 s load that keeps the
- *  server busy (4-5 per window of the speed schedule), for ~80 us of work each in the server (~0.15 % of the core).
- *  100 ms until 2026-12-07 16:00 (one constant slowdown per load). */
-export const SPEED_PROBE_MS = 50;
 
 export interface Figure {
   measured: number;
@@ -210,6 +209,8 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
   try {
     let modelFile = opt(a, '--model') ?? join(ROOT, 'models/host.yaml');
     let fullBatchCpuMs: { a: number; c: number; d: number } | undefined;
+    /** The host's speed in the full calibration's batches (its server's speed probe), when it ran one. */
+    let fullProbe: { us: number; n: number } | undefined;
     let calibrateTries = 0;
     if (a.includes('--calibrate')) {
       modelFile = opt(a, '--calibrate-out') ?? join(tmp, 'host.yaml');
@@ -223,7 +224,8 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
       }, log);
       calibrateTries = runs;
       if (code !== 0) throw new Error(`calibrate exited ${code}${code === REFUSED ? ` (it refused the batches ${runs} times: see its last line; run again)` : ''}`);
-      const sv = (JSON.parse(json) as { server: Record<'a' | 'c' | 'd', { batches: { cpuMsPerHandshake: number }[] }> }).server;
+      const sv = (JSON.parse(json) as { server: Record<'a' | 'c' | 'd', { batches: { cpuMsPerHandshake: number }[] }> & { probe?: { us: number; n: number } } }).server;
+      fullProbe = sv.probe;
       const med = (k: 'a' | 'c' | 'd') => median(sv[k].batches.map((x) => x.cpuMsPerHandshake));
       fullBatchCpuMs = { a: med('a'), c: med('c'), d: med('d') };
     }
@@ -239,14 +241,20 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
     const scheduleOn = speedProbe && !a.includes('--no-speed-schedule');
     const clientTime = !a.includes('--no-client-time');
     const fullValues = serverValues(modelFile);
-    const repCals: { rep: number; rate?: number; refused: boolean; values: Record<ServerKey, number>; drift: Record<ServerKey, number>; batch_cpu_ms: { a: number; c: number; d: number } | null; batch_cpu_drift: { a: number; c: number; d: number } | null }[] = [];
+    const repCals: { rep: number; rate?: number; refused: boolean; values: Record<ServerKey, number>; drift: Record<ServerKey, number>; batch_cpu_ms: { a: number; c: number; d: number } | null; batch_cpu_drift: { a: number; c: number; d: number } | null; crypto_scale?: number }[] = [];
+    // the crypto and socket figures at each repetition's host speed: the speed probe in its batches against the full
+    // calibration's (loopback-41 rep 3: batches on a host 1.33x slower than the full calibration's, saturated CPU per
+    // handshake 4.79 ms against 3.79 predicted), unless --no-crypto-scale
+    const cryptoScaleOn = speedProbe && !a.includes('--no-crypto-scale');
+    const scaleOf = (m: { probe?: { us: number; n: number } }): number =>
+      cryptoScaleOn && fullProbe && fullProbe.n >= 5 && m.probe && m.probe.n >= 5 ? m.probe.us / fullProbe.us : 1;
     /** Records a re-calibration (refused: undefined) in `repCals`; its batches' CPU per handshake against the full
      *  calibration's, when both exist. */
     const noteRepCal = (rep: number, rate: number | undefined, rc: RepCalibration | undefined) => {
       const values = rc?.values ?? fullValues;
       const rel = (x: number, y: number) => (y - x) / x;
       const bd = rc && fullBatchCpuMs ? { a: rel(fullBatchCpuMs.a, rc.batchCpuMs.a), c: rel(fullBatchCpuMs.c, rc.batchCpuMs.c), d: rel(fullBatchCpuMs.d, rc.batchCpuMs.d) } : null;
-      repCals.push({ rep, ...(rate !== undefined ? { rate } : {}), refused: rc === undefined, values, drift: drift(fullValues, values), batch_cpu_ms: rc?.batchCpuMs ?? null, batch_cpu_drift: bd });
+      repCals.push({ rep, ...(rate !== undefined ? { rate } : {}), refused: rc === undefined, values, drift: drift(fullValues, values), batch_cpu_ms: rc?.batchCpuMs ?? null, batch_cpu_drift: bd, crypto_scale: rc ? scaleOf(rc.measurement) : 1 });
       return bd;
     };
     const model = parseModel(readFileSync(modelFile, 'utf8'), modelFile);
@@ -274,13 +282,15 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
         if (repCalibrate && !bracket) {
           const c0 = performance.timeOrigin + performance.now();
           log(`rep ${rep + 1}: calibration batches on this warm server (${repCalReps} x A, B, C, D)...`);
-          const rc = await recalibrateOn(ROOT, server, turnStats, modelFile, costs, { ...batchOpts, reps: repCalReps, crypto: serverCrypto });
+          const rc = await recalibrateOn(ROOT, server, turnStats, modelFile, costs, { ...batchOpts, reps: repCalReps, crypto: serverCrypto }, (m) => cryptoScaleOverrides(modelFile, scaleOf(m)));
           if (rc) reference = { startEpochMs: c0, endEpochMs: performance.timeOrigin + performance.now() };
           const bd = noteRepCal(rep, undefined, rc);
           if (rc) {
             overrides = rc.overrides;
             log(`rep ${rep + 1} calibration: batches A/C/D ${rc.batchCpuMs.a.toFixed(2)}/${rc.batchCpuMs.c.toFixed(2)}/${rc.batchCpuMs.d.toFixed(2)} ms per handshake` +
-              (bd ? ` (${[bd.a, bd.c, bd.d].map((x) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`).join('/')} against the full calibration)` : '') + `; ${overrides.join(' ')}`);
+              (bd ? ` (${[bd.a, bd.c, bd.d].map((x) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`).join('/')} against the full calibration)` : '') +
+              `; crypto and socket x${scaleOf(rc.measurement).toFixed(3)} (probe ${rc.measurement.probe?.us.toFixed(1) ?? '-'} us against ${fullProbe?.us.toFixed(1) ?? '-'} in the full calibration)` +
+              `; ${overrides.filter((o) => !/^cpu\.(software\.|cycles_per_datagram=)/.test(o)).join(' ')}`);
           }
         }
         for (const [li, rate] of rates.entries()) {
