@@ -57,6 +57,8 @@ export class ClientSide {
   private readonly acc: Accounts;
   private readonly probe: BreakdownProbe;
   private readonly recordPs: Ps;
+  /** When each shared processor is free (clients.costs.shared_processors; empty: every client has its own). */
+  private readonly procFree: Ps[];
   private readonly messagePs: Ps;
   private readonly pendingPool: Pending[] = [];
   /** Retransmission and ACK timers (client-timers.ts). */
@@ -97,6 +99,7 @@ export class ClientSide {
     this.probe = ctx.probe;
     this.clients = Array.from({ length: population.count }, () => undefined); // packed (new Array(n) of 10^6 is a dictionary)
     this.recordPs = costPs(costs.record_us);
+    this.procFree = new Array<Ps>(costs.shared_processors).fill(0);
     this.messagePs = costPs(costs.handshake_message_us);
     this.timers = new ClientTimers(this.k, ctx.activity, (c, f) => this.work(c, f));
   }
@@ -187,7 +190,15 @@ export class ClientSide {
     // protocol processing: per record (in and out) plus per handshake message (built or processed)
     const cost = this.crypto.cost + ((st.recordsReceived + st.recordsSent - this.records0) * this.recordPs
       + (st.handshakeMessagesReceived + st.handshakeMessagesSent - this.messages0) * this.messagePs);
-    const start = now > c.busy ? now : c.busy;
+    let start = now > c.busy ? now : c.busy;
+    const procs = this.procFree;
+    if (procs.length > 0) {
+      // the first shared processor free (FIFO in the order the work arrives)
+      let j = 0;
+      for (let i = 1; i < procs.length; i++) if (procs[i]! < procs[j]!) j = i;
+      if (procs[j]! > start) start = procs[j]!;
+      procs[j] = start + cost;
+    }
     const release = start + cost;
     c.busy = release;
     if (!c.connected) c.hsPke += this.crypto.pkeOps - this.pke0;

@@ -50,6 +50,8 @@ export interface PredictInput {
   speedSchedule?: [number, number][];
   /** More model overrides (`key=value`), e.g. the capacity estimate without the socket buffer. */
   modelOverrides?: string[];
+  /** Processors the model's clients share (clients.costs.shared_processors); default GENERATOR_PROCESSORS. */
+  clientProcessors?: number;
 }
 
 export interface Prediction {
@@ -82,6 +84,16 @@ export interface Prediction {
  *  deliver (the simulated close was the model's 4th wake-up per handshake at light load; the real server has 3). */
 export const GENERATOR_DELIVERS_CLOSE = false;
 
+/** The generator's clients share one event loop (one process: `runLoadAgainst` runs it without --procs), so a
+ *  client's work waits while another's runs; the model's clients share one processor likewise. Until 2026-12-07
+ *  16:10 every model client had a processor of its own. Tried because the real server's p50 at 0.8 x (9-19 ms where
+ *  it was not saturated, loopback-39..42) stood 2-4x above the model's at every utilisation within 5 % of the
+ *  measured one (docs/data/p50-sensitivity-2026-12-07.csv) while the generator was 53-75 % busy; it is not that:
+ *  re-predicting loopback-41 and -42 with it moved p50 below saturation by 0-2 points (the model's clients keep
+ *  their shared processor ~25 % busy at 0.8 x), the saturated rate by +0.5 and -1.6 points, and the p50 past
+ *  saturation from -6.9 / -17.4 % to -11.6 / -49.8 % (`--repredict FILE --client-processors 0|1`). */
+export const GENERATOR_PROCESSORS = 1;
+
 export function scenarioYaml(p: PredictInput): string {
   const cc = Object.entries(p.clientCosts).map(([k, v]) => `    ${k}: ${Number((v / p.clientShare).toPrecision(4))}`).join('\n');
   const arrival = p.arrival === 'constant' ? `{ kind: ramp, duration_ms: ${(p.clients * 1000) / p.rate} }` : `{ kind: poisson, rate_per_s: ${p.rate} }`;
@@ -102,6 +114,7 @@ clients:
   certificate: { type: ecdsa-p256, chain_length: 2 }
   costs:
 ${cc}
+    shared_processors: ${p.clientProcessors ?? GENERATOR_PROCESSORS}
 traffic:
   records_per_client: ${p.records}
   size: ${p.size}

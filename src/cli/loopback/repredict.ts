@@ -1,4 +1,4 @@
-// `npm run validate -- loopback --repredict FILE [--set cpu.KEY=VALUE ...] [--no-speed-schedule] [--json]`: the
+// `npm run validate -- loopback --repredict FILE [--set cpu.KEY=VALUE ...] [--no-speed-schedule] [--client-processors N] [--json]`: the
 // predictions of a saved `validate -- loopback --json` run made again, without the real server: the model as
 // calibrated (`inputs.model_yaml`), each row's own inputs (`predict_input`: clients, seed, core shares, the
 // repetition's re-measured figures, the host slowdown and its schedule through the load, which --no-speed-schedule
@@ -24,7 +24,7 @@ export class RepredictError extends Error {}
 
 /** Re-predicts every row of `saved` with `extra` model overrides after each row's own. Rows keep their measured
  *  figures; the summary is made as the run's own (./../validate/loopback.ts summarize). */
-export function repredict(saved: SavedRun, extra: readonly string[], repeatRuns: boolean, withSchedule = true) {
+export function repredict(saved: SavedRun, extra: readonly string[], repeatRuns: boolean, withSchedule = true, clientProcessors?: number) {
   if (!saved.inputs) throw new RepredictError('the saved run has no `inputs` (made before 2026-12-07 08:00): run it again');
   const missing = saved.rows.findIndex((r) => r.predict_input === undefined);
   if (missing >= 0) throw new RepredictError(`row ${missing} has no \`predict_input\``);
@@ -40,6 +40,7 @@ export function repredict(saved: SavedRun, extra: readonly string[], repeatRuns:
         ...base, clients: pi.clients, rate: r.rate, seed: pi.seed, coreShare: pi.core_share, clientShare: pi.client_share,
         modelOverrides: [...pi.overrides, ...extra], ...(pi.host_slowdown !== null ? { hostSlowdown: pi.host_slowdown } : {}),
         ...(pi.speed_schedule && withSchedule ? { speedSchedule: pi.speed_schedule } : {}),
+        ...(clientProcessors !== undefined ? { clientProcessors } : {}),
       });
       const measured: Record<string, number> = {};
       for (const [k, f] of Object.entries(r.figures) as [string, Figure][]) measured[k] = f.measured;
@@ -58,6 +59,7 @@ export function repredictMain(file: string, args: readonly string[], json: boole
   const extra: string[] = [];
   for (let i = 0; i < args.length; i++) if (args[i] === '--set' && args[i + 1] !== undefined) extra.push(args[++i]!);
   const saved = JSON.parse(readFileSync(file, 'utf8')) as SavedRun;
-  const out = repredict(saved, extra, saved.rows.every((r) => r.repeat !== undefined), !args.includes('--no-speed-schedule'));
+  const procs = args.indexOf('--client-processors');
+  const out = repredict(saved, extra, saved.rows.every((r) => r.repeat !== undefined), !args.includes('--no-speed-schedule'), procs >= 0 ? Number(args[procs + 1]) : undefined);
   process.stdout.write(json ? `${JSON.stringify({ repredicted_from: file, ...out }, null, 2)}\n` : table(out.summary));
 }

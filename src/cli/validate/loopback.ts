@@ -2,7 +2,7 @@
 //                                [--model FILE | --calibrate [--calibrate-reps N] [--calibrate-tries N] [--calibrate-out FILE]]
 //                                [--server-crypto noble|node]
 //                                [--arrival constant|poisson] [--priority fifo|nice|none] [--rep-calibrate [N] | --no-rep-calibrate]
-//                                [--no-speed-probe] [--no-speed-schedule] [--no-crypto-scale] [--no-client-time] [--bracket] [--repeat]`
+//                                [--no-speed-probe] [--no-speed-schedule] [--crypto-scale] [--no-client-time] [--bracket] [--repeat]`
 //         `npm run validate -- loopback --repredict FILE [--set cpu.KEY=VALUE ...] [--json]` (src/cli/loopback/repredict.ts)
 //
 // The simulator against a real server: the project's demo server pinned to core 0, the loadtest generator pinned
@@ -16,10 +16,10 @@
 // With the speed probe (the default with --calibrate), the host's speed in each load against the repetition's
 // calibration batches slows the model's core (its median), and its windows through the load (250 ms each) become
 // the model's cpu.speed_schedule, unless --no-speed-schedule (src/cli/speed-probe.ts speedSchedule); each row
-// keeps the prediction with the median alone (`host_speed.flat`, "(steady host)" lines). The full calibration's
-// crypto and socket figures (which the repetitions do not re-measure) are priced at each repetition's host speed:
-// x the probe's median in its batches over the full calibration's (`calibration.reps[].crypto_scale`;
-// --no-crypto-scale: as calibrated; src/cli/loopback/recalibrate.ts cryptoScaleOverrides).
+// keeps the prediction with the median alone (`host_speed.flat`, "(steady host)" lines). With --crypto-scale the
+// full calibration's crypto and socket figures (which the repetitions do not re-measure) are priced at each
+// repetition's host speed: x the probe's median in its batches over the full calibration's
+// (`calibration.reps[].crypto_scale`; src/cli/loopback/recalibrate.ts cryptoScaleOverrides).
 // With --calibrate (or --rep-calibrate), each repetition also re-measures the server's own figures on its warm
 // server just before its loads (N batch repetitions, default 2; src/cli/loopback/recalibrate.ts) and predicts them
 // with those; the output's `calibration` shows how far each repetition's figures drifted from the full calibration.
@@ -242,10 +242,12 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
     const clientTime = !a.includes('--no-client-time');
     const fullValues = serverValues(modelFile);
     const repCals: { rep: number; rate?: number; refused: boolean; values: Record<ServerKey, number>; drift: Record<ServerKey, number>; batch_cpu_ms: { a: number; c: number; d: number } | null; batch_cpu_drift: { a: number; c: number; d: number } | null; crypto_scale?: number }[] = [];
-    // the crypto and socket figures at each repetition's host speed: the speed probe in its batches against the full
-    // calibration's (loopback-41 rep 3: batches on a host 1.33x slower than the full calibration's, saturated CPU per
-    // handshake 4.79 ms against 3.79 predicted), unless --no-crypto-scale
-    const cryptoScaleOn = speedProbe && !a.includes('--no-crypto-scale');
+    // --crypto-scale: the crypto and socket figures at each repetition's host speed, the speed probe in its batches
+    // against the full calibration's (loopback-41 rep 3: batches on a host 1.33x slower than the full calibration's,
+    // saturated CPU per handshake 4.79 ms against 3.79 predicted). Off by default: in loopback-42 the probe put one
+    // repetition's batches 1.37x slower where their CPU per handshake was 1.13-1.20x the next repetition's, and that
+    // repetition's saturated rate came out +48 % (docs/validation.md)
+    const cryptoScaleOn = speedProbe && a.includes('--crypto-scale');
     const scaleOf = (m: { probe?: { us: number; n: number } }): number =>
       cryptoScaleOn && fullProbe && fullProbe.n >= 5 && m.probe && m.probe.n >= 5 ? m.probe.us / fullProbe.us : 1;
     /** Records a re-calibration (refused: undefined) in `repCals`; its batches' CPU per handshake against the full

@@ -68,6 +68,10 @@ export const ClientCostsSchema = z.strictObject({
   /** Signature (client auth only) and verification (server CertificateVerify + chain), us each. */
   sign_us: nonNeg.default(50),
   verify_us: nonNeg.default(170),
+  /** Processors the clients share, FIFO in the order their work arrives: 0 (default) every client has its own (its
+   *  work waits only for its own earlier work); N: every client's work waits for the first of N processors to be
+   *  free as well (a load generator whose clients share one event loop: src/cli/loopback/predict.ts). */
+  shared_processors: nonNegInt.default(0),
 });
 
 /**
