@@ -15,11 +15,11 @@ const fig = (cpuMs: number, handshakes: number): BatchFigures => ({
   cpuMsPerHandshake: cpuMs, wakeupsPerHandshake: 3, retransmissionsPerHandshake: 0, otherLoadServerCore: 0, coreShare: 1, handshakes,
 });
 
-/** Round `r` starts at epoch r * 100 s; its batches a..d take 10 s windows 20 s apart; `hs` handshakes each. */
+/** Round `r` starts at epoch r * 100 s; its batches a..e take 10 s windows 18 s apart; `hs` handshakes each. */
 function round(r: number, hs: number): Round {
   const t0 = r * 100_000;
-  const windows = [0, 1, 2, 3].map((i) => ({ startEpochMs: t0 + i * 20_000, endEpochMs: t0 + i * 20_000 + 10_000, cpuS: 1 }));
-  return { a: fig(5 + r, hs), b: fig(9, hs), c: fig(4, hs), d: fig(3.5, hs), windows };
+  const windows = [0, 1, 2, 3, 4].map((i) => ({ startEpochMs: t0 + i * 18_000, endEpochMs: t0 + i * 18_000 + 10_000, cpuS: 1 }));
+  return { a: fig(5 + r, hs), b: fig(9, hs), c: fig(4, hs), d: fig(3.5, hs), e: fig(3.2, hs), windows };
 }
 
 test('analyseRounds: batch figures copied per measurement, in-turn CPU from each batch\'s own window only', async () => {
@@ -36,7 +36,7 @@ test('analyseRounds: batch figures copied per measurement, in-turn CPU from each
         turns.push([w.startEpochMs + 105, 1000, 1000, 200, 0, 0]);
       }
     }
-    turns.push([255_000, 50_000, 50_000, 200, 1200, 1]); // between round 2's windows c and d: outside
+    turns.push([250_000, 50_000, 50_000, 200, 1200, 1]); // between round 2's windows c and d: outside
     turns.sort((x, y) => x[0] - y[0]);
     const data: TurnStatsFile = { turns, gcs: [] };
     const server = { port: 0, pid: 0, stop: async () => {}, child: { kill: () => { writeFileSync(turnStats, JSON.stringify(data)); return true; } } } as unknown as ServerHandle;
@@ -50,6 +50,7 @@ test('analyseRounds: batch figures copied per measurement, in-turn CPU from each
     // 4 ms of in-turn CPU per window: 0.4 ms per handshake with 10 handshakes, 0.2 with 20
     assert.equal(m12.c.batches.map((b) => b.inTurnMsPerHandshake), [0.4, 0.2]);
     assert.equal(m01.d.batches.map((b) => b.inTurnMsPerHandshake), [0.4, 0.4]);
+    assert.equal(m12.e!.batches.map((b) => [b.cpuMsPerHandshake, b.inTurnMsPerHandshake]), [[3.2, 0.4], [3.2, 0.2]]);
     // the rounds themselves are untouched (round 1 entered both measurements)
     assert.is(rounds[1]!.a.inTurnMsPerHandshake, undefined);
     assert.is.not(m12.a.batches[0], rounds[1]!.a);

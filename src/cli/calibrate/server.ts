@@ -8,7 +8,9 @@
 //   B  the same clients with `echoes` more records each                 -> CPU per extra echo
 //   C  handshakes with one record at a higher rate                      -> with A and D: CPU per wake-up
 //   D  handshakes with one record in bursts (k clients at one instant)  -> few wake-ups per handshake
-// The fit (fitServer): a least-squares line through the A, C and D batches, CPU per handshake = H + W x wake-ups
+//   E  the same in large bursts that keep the server busy for most of   -> almost none: a saturated server's
+//      each interval (since 2026-12-07 16:10)                              CPU per handshake, measured
+// The fit (fitServer): a least-squares line through the A, C, D and E batches, CPU per handshake = H + W x wake-ups
 // per handshake (each batch's own wake-ups: they vary with the rate and with how other processes delay the server),
 // then the extra echoes of B: E = (mean B - mean A) / echoes, all included, and the wake-ups they added per echo.
 // The wake-up cost is taken from handshake batches only: echoes that wake the server cost far less than W (a
@@ -56,6 +58,8 @@ export interface ServerMeasurement {
   b: { clients: number; rate: number; echoes: number; batches: BatchFigures[] };
   c: { clients: number; rate: number; batches: BatchFigures[] };
   d: { clients: number; rate: number; burst: number; batches: BatchFigures[] };
+  /** The saturating bursts (absent in measurements made before 2026-12-07 16:10). */
+  e?: { clients: number; rate: number; burst: number; batches: BatchFigures[] };
   /** The server's garbage collections and the variation of its handshake turn over all batches (variability.ts);
    *  absent when the server wrote no turn statistics. */
   variability?: Variability;
@@ -174,7 +178,7 @@ export function refillFactor(sleepMs: number, tauMs: number): number {
 }
 
 export function fitServer(m: ServerMeasurement): ServerFit {
-  const pts = [...m.a.batches, ...m.c.batches, ...m.d.batches];
+  const pts = [...m.a.batches, ...m.c.batches, ...m.d.batches, ...(m.e?.batches ?? [])];
   const y = pts.map((p) => p.cpuMsPerHandshake);
   const wk = pts.map((p) => p.wakeupsPerHandshake);
   const wakeupsMin = Math.min(...wk);
