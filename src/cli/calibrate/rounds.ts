@@ -77,10 +77,11 @@ export const BATCHES = {
   b: { clients: 30, rate: 20, echoes: 10 },
   c: { clients: 160, rate: 80 },
   d: { clients: 80, rate: 40, burst: 10 },
-  // a burst of 40 every 0.25 s keeps a ~300/s server busy ~130 ms of each 250 (~0.05 slept turns per handshake
-  // against ~0.3 in D): the line's intercept, which sets the model's saturated rate, measured instead of
-  // extrapolated (loopback-43: the saturated server's CPU per handshake 3.04-3.36 ms, the model's 3.05-3.19, D's
-  // 3.45-4.02)
+  // a burst of 40 every 0.25 s keeps a ~300/s server busy for about half of each 250 ms: 0.06-0.24 slept turns per
+  // handshake against 0.17-0.33 in D (loopback-44; its kernel wake-ups 0.8-1.7, the generator trickling the later
+  // flights in): a point near the on-path line's intercept, which sets the model's saturated rate, instead of an
+  // extrapolation from D (loopback-43: the saturated server's CPU per handshake 3.04-3.36 ms, the model's
+  // 3.05-3.19, D's 3.45-4.02)
   e: { clients: 160, rate: 160, burst: 40 },
 } as const;
 

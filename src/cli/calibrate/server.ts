@@ -8,8 +8,8 @@
 //   B  the same clients with `echoes` more records each                 -> CPU per extra echo
 //   C  handshakes with one record at a higher rate                      -> with A and D: CPU per wake-up
 //   D  handshakes with one record in bursts (k clients at one instant)  -> few wake-ups per handshake
-//   E  the same in large bursts that keep the server busy for most of   -> almost none: a saturated server's
-//      each interval (since 2026-12-07 16:10)                              CPU per handshake, measured
+//   E  the same in larger bursts (40 every 0.25 s, since 2026-12-07     -> the fewest slept turns: the line's
+//      16:20)                                                              intercept measured, not extrapolated
 // The fit (fitServer): a least-squares line through the A, C, D and E batches, CPU per handshake = H + W x wake-ups
 // per handshake (each batch's own wake-ups: they vary with the rate and with how other processes delay the server),
 // then the extra echoes of B: E = (mean B - mean A) / echoes, all included, and the wake-ups they added per echo.
