@@ -10,7 +10,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pair, predictedFigures, summarize, table, type Figure, type PredictInputRow, type Row } from '../validate/loopback.ts';
+import { pair, predictedFigures, summarize, table, type Figure, type PredictInputRow, type Row } from './figures.ts';
 import { predict, type PredictInput } from './predict.ts';
 
 /** The parts of a saved run that a re-prediction reads. */
