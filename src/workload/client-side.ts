@@ -1,6 +1,6 @@
 // The client side of the co-simulation, the counterpart of ServerSide (server.ts): every client is a real DTLS 1.3
-// ClientEndpoint with simple per-operation costs (clients.ts) and one FIFO processor; what its endpoint produces
-// (datagrams, events) becomes visible when the client's processing of it is done.
+// ClientEndpoint with simple per-operation costs (clients.ts) and a FIFO processor (client-processor.ts); what its
+// endpoint produces (datagrams, events) becomes visible when the client's processing of it is done.
 //
 //   start:    ClientEndpoint.connect (ClientHello)
 //   work:     begin -> [DTLS core runs: connect, send, receive, timeout, close] -> end: the crypto operations and
@@ -11,7 +11,7 @@
 // Work never nests (the endpoint calls back only into the crypto observer and the chain cache), so the counters
 // taken before a piece of work are kept on the ClientSide. Pending work results are pooled; the kernel hands the
 // client or the pooled result back to handlers bound once (no closure per client or per event).
-import { fromMs, PS_PER_MS, PS_PER_US, type Kernel, type Ps } from '../sim/index.ts';
+import { fromMs, PS_PER_MS, type Kernel, type Ps } from '../sim/index.ts';
 import { ClientEndpoint } from '../dtls/index.ts';
 import type { ClientCosts } from './config/index.ts';
 import type { Accounts } from './accounts.ts';
@@ -23,6 +23,7 @@ import type { BreakdownProbe } from './probe.ts';
 import { emptyArray, type RecordLog } from './server.ts';
 import type { Transport } from './transport.ts';
 import { ClientTimers } from './client-timers.ts';
+import { ClientProcessor } from './client-processor.ts';
 import { kindOf, type HandshakeKinds } from './resumption.ts';
 import type { Fleet } from './fleet.ts';
 
@@ -56,10 +57,8 @@ export class ClientSide {
   private readonly k: Kernel;
   private readonly acc: Accounts;
   private readonly probe: BreakdownProbe;
-  private readonly recordPs: Ps;
-  /** When each shared processor is free (clients.costs.shared_processors; empty: every client has its own). */
-  private readonly procFree: Ps[];
-  private readonly messagePs: Ps;
+  /** When each piece of a client's work runs, and its protocol cost (client-processor.ts). */
+  private readonly processor: ClientProcessor;
   private readonly pendingPool: Pending[] = [];
   /** Retransmission and ACK timers (client-timers.ts). */
   private readonly timers: ClientTimers;
@@ -98,9 +97,7 @@ export class ClientSide {
     this.acc = ctx.acc;
     this.probe = ctx.probe;
     this.clients = Array.from({ length: population.count }, () => undefined); // packed (new Array(n) of 10^6 is a dictionary)
-    this.recordPs = costPs(costs.record_us);
-    this.procFree = new Array<Ps>(costs.shared_processors).fill(0);
-    this.messagePs = costPs(costs.handshake_message_us);
+    this.processor = new ClientProcessor(costs);
     this.timers = new ClientTimers(this.k, ctx.activity, (c, f) => this.work(c, f));
   }
 
@@ -188,19 +185,10 @@ export class ClientSide {
     const ep = c.ep!;
     const st = ep.stats;
     // protocol processing: per record (in and out) plus per handshake message (built or processed)
-    const cost = this.crypto.cost + ((st.recordsReceived + st.recordsSent - this.records0) * this.recordPs
-      + (st.handshakeMessagesReceived + st.handshakeMessagesSent - this.messages0) * this.messagePs);
-    let start = now > c.busy ? now : c.busy;
-    const procs = this.procFree;
-    if (procs.length > 0) {
-      // the first shared processor free (FIFO in the order the work arrives)
-      let j = 0;
-      for (let i = 1; i < procs.length; i++) if (procs[i]! < procs[j]!) j = i;
-      if (procs[j]! > start) start = procs[j]!;
-      procs[j] = start + cost;
-    }
+    const cost = this.crypto.cost + this.processor.protocolPs(st.recordsReceived + st.recordsSent - this.records0,
+      st.handshakeMessagesReceived + st.handshakeMessagesSent - this.messages0);
+    const start = this.processor.take(c, now, cost);
     const release = start + cost;
-    c.busy = release;
     if (!c.connected) c.hsPke += this.crypto.pkeOps - this.pke0;
     this.probe.clientWork(c, !this.wasConnected, log, now, start, release);
     const p = this.takePending(c);
@@ -395,13 +383,4 @@ export class ClientSide {
     c.done = true;
     if (c.sessionsLeft === 0) this.done++;
   }
-
-}
-
-/**
- * A per-record or per-message client cost, us, in whole ps. Computed through milliseconds as it always was:
- * `fromUs` (as udp.ts uses for the same cost) rounds the other way for some half-picosecond values (5e-7 us).
- */
-function costPs(us: number): Ps {
-  return Math.round((us / (PS_PER_MS / PS_PER_US)) * PS_PER_MS);
 }

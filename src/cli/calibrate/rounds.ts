@@ -96,7 +96,7 @@ export interface Round {
   windows: Window[];
 }
 
-/** Runs A, B, C, D once (clients seeded with `seed`) and logs the round under `label`. */
+/** Runs A, B, C, D, E once (clients seeded with `seed`) and logs the round under `label`. */
 export async function runRound(root: string, server: ServerHandle, opts: BatchOptions, seed: number, label: string): Promise<Round> {
   const { a, b, c, d, e } = BATCHES;
   const priority = opts.priority ?? 'none';

@@ -1,0 +1,47 @@
+// When a simulated client's work runs: each client has one FIFO processor (its work waits for its own earlier work),
+// and with clients.costs.shared_processors = N the clients also share N processors, FIFO in the order their work
+// arrives (a load generator whose clients share its event loops). The protocol part of a piece of work is priced here
+// too (per record in and out, per handshake message built or processed); its crypto is ClientCrypto's.
+import { PS_PER_MS, PS_PER_US, type Ps } from '../sim/index.ts';
+import type { ClientCosts } from './config/index.ts';
+
+export class ClientProcessor {
+  private readonly recordPs: Ps;
+  private readonly messagePs: Ps;
+  /** When each shared processor is free (empty: every client has its own). */
+  private readonly free: Ps[];
+
+  constructor(costs: ClientCosts) {
+    this.recordPs = costPs(costs.record_us);
+    this.messagePs = costPs(costs.handshake_message_us);
+    this.free = new Array<Ps>(costs.shared_processors).fill(0);
+  }
+
+  /** Protocol processing of `records` records and `messages` handshake messages, ps. */
+  protocolPs(records: number, messages: number): Ps {
+    return records * this.recordPs + messages * this.messagePs;
+  }
+
+  /** Work of `cost` ps for client `c` arriving `now`: when it starts (after the client's earlier work and, when
+   *  shared, once the first shared processor is free); the client and that processor are busy until start + cost. */
+  take(c: { busy: Ps }, now: Ps, cost: Ps): Ps {
+    let start = now > c.busy ? now : c.busy;
+    const free = this.free;
+    if (free.length > 0) {
+      let j = 0;
+      for (let i = 1; i < free.length; i++) if (free[i]! < free[j]!) j = i;
+      if (free[j]! > start) start = free[j]!;
+      free[j] = start + cost;
+    }
+    c.busy = start + cost;
+    return start;
+  }
+}
+
+/**
+ * A per-record or per-message client cost, us, in whole ps. Computed through milliseconds as it always was:
+ * `fromUs` (as udp.ts uses for the same cost) rounds the other way for some half-picosecond values (5e-7 us).
+ */
+function costPs(us: number): Ps {
+  return Math.round((us / (PS_PER_MS / PS_PER_US)) * PS_PER_MS);
+}
