@@ -1,7 +1,8 @@
 // When a simulated client's work runs: each client has one FIFO processor (its work waits for its own earlier work),
-// and with clients.costs.shared_processors = N the clients also share N processors, FIFO in the order their work
-// arrives (a load generator whose clients share its event loops). The protocol part of a piece of work is priced here
-// too (per record in and out, per handshake message built or processed); its crypto is ClientCrypto's.
+// and with clients.costs.shared_processors = N the clients share N event loops, client i on loop i mod N (a load
+// generator of N processes; what reaches a client waits for its loop, client-loop.ts). The protocol part of a piece
+// of work is priced here too (per record in and out, per handshake message built or processed); its crypto is
+// ClientCrypto's.
 import { PS_PER_MS, PS_PER_US, type Ps } from '../sim/index.ts';
 import type { ClientCosts } from './config/index.ts';
 
@@ -23,18 +24,27 @@ export class ClientProcessor {
   }
 
   /** Work of `cost` ps for client `c` arriving `now`: when it starts (after the client's earlier work and, when
-   *  shared, once the first shared processor is free); the client and that processor are busy until start + cost. */
-  take(c: { busy: Ps }, now: Ps, cost: Ps): Ps {
+   *  shared, once its loop is free); the client and its loop are busy until start + cost. */
+  take(c: { busy: Ps; readonly i: number }, now: Ps, cost: Ps): Ps {
     let start = now > c.busy ? now : c.busy;
     const free = this.free;
     if (free.length > 0) {
-      let j = 0;
-      for (let i = 1; i < free.length; i++) if (free[i]! < free[j]!) j = i;
+      const j = c.i % free.length;
       if (free[j]! > start) start = free[j]!;
       free[j] = start + cost;
     }
     c.busy = start + cost;
     return start;
+  }
+
+  /** Shared event loops (clients.costs.shared_processors; 0: every client has its own processor). */
+  get loops(): number {
+    return this.free.length;
+  }
+
+  /** When shared loop `j` is free. */
+  freeAt(j: number): Ps {
+    return this.free[j]!;
   }
 }
 

@@ -24,6 +24,7 @@ import { emptyArray, type RecordLog } from './server.ts';
 import type { Transport } from './transport.ts';
 import { ClientTimers } from './client-timers.ts';
 import { ClientProcessor } from './client-processor.ts';
+import { ClientLoops } from './client-loop.ts';
 import { kindOf, type HandshakeKinds } from './resumption.ts';
 import type { Fleet } from './fleet.ts';
 
@@ -62,6 +63,8 @@ export class ClientSide {
   private readonly pendingPool: Pending[] = [];
   /** Retransmission and ACK timers (client-timers.ts). */
   private readonly timers: ClientTimers;
+  /** The clients' shared event loops (clients.costs.shared_processors > 0, client-loop.ts), else undefined. */
+  private readonly loops: ClientLoops | undefined;
   // counters before the current piece of work
   private records0 = 0;
   private messages0 = 0;
@@ -72,13 +75,20 @@ export class ClientSide {
   fleet: Fleet | undefined = undefined;
 
   private readonly startFn = (c: Client): void => this.start(c);
-  private readonly startNewFn = (i: number): void => {
+  // a client starts at its start time even with shared event loops: the generator's latency counts from a client's
+  // actual start, which its scenario gives (clients.arrival trace: the generator's own starts replayed)
+  private readonly startNewFn = (i: number): void => this.startNew(i);
+  private readonly receiveLoopFn = (a: { c: Client; d: Uint8Array; log: RecordLog | null }): void => this.receiveNow(a.c, a.d, a.log);
+  private readonly expireLoopFn = (a: { c: Client; due: number }): void => this.timers.expire(a.c, a.due);
+  private readonly sendLoopFn = (c: Client): void => this.loops!.timer(c.i, this.sendNextFn, c);
+
+  private startNew(i: number): void {
     const c = this.population.make(i);
     if (this.resume) c.sessionsLeft = this.resume.sessions;
     this.byAddr.set(c.addr, c);
     this.clients[i] = c;
     this.start(c);
-  };
+  }
   private readonly sendNextFn = (c: Client): void => this.sendNext(c);
   private readonly releaseFn = (p: Pending): void => this.release(p);
 
@@ -97,8 +107,11 @@ export class ClientSide {
     this.acc = ctx.acc;
     this.probe = ctx.probe;
     this.clients = Array.from({ length: population.count }, () => undefined); // packed (new Array(n) of 10^6 is a dictionary)
-    this.processor = new ClientProcessor(costs);
-    this.timers = new ClientTimers(this.k, ctx.activity, (c, f) => this.work(c, f));
+    const processor = (this.processor = new ClientProcessor(costs));
+    this.loops = processor.loops > 0 ? new ClientLoops(this.k, processor.loops, (j) => processor.freeAt(j)) : undefined;
+    const loops = this.loops;
+    this.timers = new ClientTimers(this.k, ctx.activity, (c, f) => this.work(c, f),
+      loops ? (c, due) => loops.timer(c.i, this.expireLoopFn, { c, due }) : undefined);
   }
 
   /** Schedules every client's start (the client is created then, startNewFn). */
@@ -156,6 +169,11 @@ export class ClientSide {
 
   /** A datagram for `c` arrived now (transport.ts); `log`: the path log of the record it carries, or null. */
   receive(c: Client, d: Uint8Array, log: RecordLog | null): void {
+    if (this.loops) this.loops.io(c.i, this.receiveLoopFn, { c, d, log });
+    else this.receiveNow(c, d, log);
+  }
+
+  private receiveNow(c: Client, d: Uint8Array, log: RecordLog | null): void {
     if (c.ep) {
       this.acc.datagramDelivered(d.length);
       this.begin(c);
@@ -338,7 +356,7 @@ export class ClientSide {
     // no echo to wait for: the exchange is over (dormancy.ts)
     if (this.ctx.dormancy !== undefined && traffic.direction !== 'echo') this.ctx.dormancy.idle(c.ep);
     if (this.fleet !== undefined) this.fleet.sent(c, k.now);
-    afterGap(k, traffic, c, this.ctx.endPs, this.sendNextFn, c);
+    afterGap(k, traffic, c, this.ctx.endPs, this.loops ? this.sendLoopFn : this.sendNextFn, c);
   }
 
   // ---- fleets (fleet.ts)

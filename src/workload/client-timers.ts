@@ -17,6 +17,8 @@ export class ClientTimers {
     private readonly activity: Activity,
     /** Runs `f` on the client's endpoint as a piece of its work (charged, its output released, its timer re-armed). */
     private readonly work: (c: Client, f: (ep: ClientEndpoint) => void) => void,
+    /** With shared event loops: hands a due timer to the client's loop, which calls expire() when it runs it. */
+    private readonly defer?: (c: Client, due: number) => void,
   ) {}
 
   /** (Re)arms client `c`'s timer to the deadline its endpoint asks for, or cancels it. */
@@ -31,12 +33,19 @@ export class ClientTimers {
   }
 
   private fire(c: Client): void {
-    // Tell the core at least the deadline it asked for: ps / PS_PER_MS can round to just below it (see
-    // ServerSide.timeout).
-    this.nowMs = Math.max(this.k.now / PS_PER_MS, c.timerAt);
     this.activity.timerFired('client', c.addr);
+    const due = c.timerAt;
     c.timer = -1;
     c.timerAt = NaN;
+    if (this.defer === undefined) this.expire(c, due);
+    else this.defer(c, due);
+  }
+
+  /** Client `c`'s timer, due at `due` ms, runs now (at once, or when its event loop gets to it: client-loop.ts). */
+  expire(c: Client, due: number): void {
+    // Tell the core at least the deadline it asked for: ps / PS_PER_MS can round to just below it (see
+    // ServerSide.timeout).
+    this.nowMs = Math.max(this.k.now / PS_PER_MS, due);
     if (c.ep && !c.ep.isClosed) this.work(c, this.timeoutFn);
   }
 }

@@ -71,6 +71,8 @@ export interface CosimRun {
   endPs: Ps;
   events: number;
   retransmissions: number;
+  /** The clients' share of `retransmissions` (flights the clients sent again). */
+  clientRetransmissions: number;
   peakConnections: number;
   bytesPerConnection: number;
   blockStats: HwBlockStats[];
@@ -236,7 +238,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
   probe.fill(acc);
   return {
     kernel: k, hw, acc, rows: series.rows, intervalPs: series.intervalPs, warmupPs, endPs: simEnd, events,
-    retransmissions: clientSide.retransmissions() + app.retransmissions(), peakConnections: app.peak,
+    retransmissions: clientSide.retransmissions() + app.retransmissions(), clientRetransmissions: clientSide.retransmissions(), peakConnections: app.peak,
     bytesPerConnection: app.bytesPerConnection(), blockStats, clientsDone: clientSide.done, lost: net.lost,
     handshakeKinds: kinds, serverPkeKinds: pkeKinds, attack, fleet, dispatchers,
   };

@@ -62,7 +62,7 @@ export function connectionsAlive(sc: Scenario, c: typeof ESTIMATE_COEFFICIENTS =
   const t = sc.traffic;
   if (!t.close) return n;
   const a = sc.clients.arrival;
-  const spanMs = a.kind === 'ramp' ? a.duration_ms : a.kind === 'poisson' ? (n / a.rate_per_s) * 1000 : 0;
+  const spanMs = a.kind === 'ramp' ? a.duration_ms : a.kind === 'poisson' ? (n / a.rate_per_s) * 1000 : a.kind === 'trace' ? a.at_ms.reduce((m, t) => (t > m ? t : m), 0) : 0;
   const rttMs = sc.network.rtt_ms ?? 1;
   const dataMs = t.records_per_client !== undefined ? (t.records_per_client / t.rate.records_per_s) * 1000 : (t.duration_ms ?? 0);
   const lifeMs = Math.min(sc.sim.end_ms, c.handshakeRtts * rttMs + 1 + dataMs);

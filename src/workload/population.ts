@@ -29,8 +29,8 @@ export function pickWeighted<T extends string>(w: Partial<Record<T, number | und
 }
 
 /**
- * Start times of the `count` clients, ps, in client order: all at 0, evenly spread over the ramp, or Poisson
- * arrivals drawn from the root's `arrivals` stream.
+ * Start times of the `count` clients, ps, in client order: all at 0, evenly spread over the ramp, Poisson
+ * arrivals drawn from the root's `arrivals` stream, or the trace's instants.
  */
 export function arrivalTimes(a: Arrival, count: number, root: Rng): Ps[] {
   const starts: Ps[] = new Array(count);
@@ -39,6 +39,7 @@ export function arrivalTimes(a: Arrival, count: number, root: Rng): Ps[] {
   for (let i = 0; i < count; i++) {
     let start = 0;
     if (a.kind === 'ramp') start = Math.floor((i * fromMs(a.duration_ms)) / count);
+    else if (a.kind === 'trace') start = fromMs(a.at_ms[i]!);
     else if (a.kind === 'poisson') {
       tArrive += stream.exponential(a.rate_per_s) * PS_PER_S;
       start = Math.round(tArrive);

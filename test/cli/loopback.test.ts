@@ -76,6 +76,13 @@ test('scenarioYaml: constant arrivals are a ramp over clients / rate; shares slo
   assert.equal(parseScenario(scenarioYaml(base({ arrival: 'poisson' })), 'z.yaml').clients.arrival, { kind: 'poisson', rate_per_s: 2 });
 });
 
+test('scenarioYaml: the generator\'s actual starts replayed as a trace (a client that never started at its scheduled instant, an early one at 0)', () => {
+  const sc = parseScenario(scenarioYaml(base({ arrivalsMs: [-0.4, 512.25, null, 1490] })), 'x.yaml');
+  // 4 clients at 2/s: the third's scheduled start is 2 / 2 s = 1000 ms
+  assert.equal(sc.clients.arrival, { kind: 'trace', at_ms: [0, 512.25, 1000, 1490] });
+  assert.throws(() => scenarioYaml(base({ arrivalsMs: [0, 1] })), /2 entries for 4 clients/);
+});
+
 test('scenarioYaml: the simulated endpoints use the generator\'s and the demo server\'s timers (the DTLS core defaults)', () => {
   // RFC 9147 5.8.2 initial 1000 ms, cap 60 s; the core's floor 10 ms and 10 expiries (src/dtls/endpoint/config.ts)
   const sc = parseScenario(scenarioYaml(base()), 'x.yaml');

@@ -106,7 +106,7 @@ const expected: Record<string, string[]> = {
   'wrong-type.yaml': ['test/config/fixtures/wrong-type.yaml:4:10 clients.count: expected number, got string'],
   'negative-count.yaml': ['test/config/fixtures/negative-count.yaml:4:10 clients.count: must be > 0'],
   'bad-enum.yaml': ['test/config/fixtures/bad-enum.yaml:6:14 traffic.direction: must be one of "up", "down", "echo"'],
-  'bad-arrival.yaml': ['test/config/fixtures/bad-arrival.yaml:5:20 clients.arrival.kind: must be one of "all_at_once", "ramp", "poisson"'],
+  'bad-arrival.yaml': ['test/config/fixtures/bad-arrival.yaml:5:20 clients.arrival.kind: must be one of "all_at_once", "ramp", "poisson", "trace"'],
   'missing-model.yaml': ['test/config/fixtures/missing-model.yaml:1:1 model: required field is missing (expected object)'],
   'end-before-warmup.yaml': ['test/config/fixtures/end-before-warmup.yaml:7:11 sim.end_ms: must be > warmup_ms (500)'],
   'loss-above-one.yaml': ['test/config/fixtures/loss-above-one.yaml:6:9 network.loss: must be <= 1'],

@@ -7,6 +7,7 @@ import { Rng, type RngStream } from '../../src/sim/index.ts';
 import type { TrafficConfig } from '../../src/workload/config/index.ts';
 import { arrivalTimes, gapPs, Member, pickWeighted, plannedRecords, recordSize, sizeSampler, type Streams } from '../../src/workload/population.ts';
 import { NetworkSchema } from '../../src/workload/config/scenario.ts';
+import { parseScenario } from '../../src/workload/config/index.ts';
 import { NetworkModel } from '../../src/workload/network.ts';
 
 /** A stream whose draws are the given values, in order. */
@@ -32,6 +33,14 @@ test('arrivals: all at once, ramp (evenly spread, whole picoseconds), Poisson (i
   assert.ok(Math.abs(meanGapMs - 1) < 0.03, `mean gap ${meanGapMs} ms`);
   // same seed, same arrivals (the baseline and the co-simulation build them separately)
   assert.equal(arrivalTimes({ kind: 'poisson', rate_per_s: 1000 }, 50, new Rng(7)), p.slice(0, 50));
+});
+
+test('arrivals: a trace starts client i at at_ms[i] (ps, any order); the scenario refuses a trace that is not one start per client', () => {
+  assert.equal(arrivalTimes({ kind: 'trace', at_ms: [5, 1, 2.5, 0] }, 4, new Rng(1)), [5e9, 1e9, 2.5e9, 0]);
+  const yaml = (at: string, count: number) => `name: t\nmodel: { file: ../models/baseline.yaml }\nclients: { count: ${count}, arrival: { kind: trace, at_ms: ${at} } }\n`;
+  assert.is(parseScenario(yaml('[0, 3.5]', 2), 'scenarios/t.yaml').clients.arrival.kind, 'trace');
+  assert.throws(() => parseScenario(yaml('[0, 3.5, 7]', 2), 'scenarios/t.yaml'), /clients\.arrival\.at_ms.*3 entries for count 2/s);
+  assert.throws(() => parseScenario(yaml('[0, -1]', 2), 'scenarios/t.yaml'), /at_ms/);
 });
 
 test('weighted pick: names in sorted order, proportional to weight, zero weights never', () => {

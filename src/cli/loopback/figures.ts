@@ -79,6 +79,9 @@ export interface PredictInputRow {
   host_slowdown: number | null;
   /** The host's speed through the load relative to host_slowdown (cpu.speed_schedule; absent: steady). */
   speed_schedule?: [number, number][];
+  /** The generator's actual client starts (ms after its schedule's t0, by client), replayed as the model's arrivals
+   *  (clients.arrival trace) unless --no-arrival-replay; absent in runs made before 2026-12-07 18:30. */
+  arrivals_ms?: (number | null)[];
 }
 
 export interface Row {

@@ -294,7 +294,7 @@ export async function runLoadAgainst(root: string, server: ServerHandle, core: n
     '--burst', String(load.burst ?? 1),
     '--port', String(server.port), '--ca', load.ca, '--server-name', 'localhost', '--clients', String(load.clients),
     '--rate', String(load.rate), '--records', String(load.records), '--size', String(load.size), '--seed', String(load.seed),
-    '--arrival', load.arrival, '--timeout', '20000'];
+    '--arrival', load.arrival, '--timeout', '20000', '--arrivals'];
   const s0 = procCounters(server.pid);
   const b0 = coreBusy();
   const drops0 = rcvbufErrors();

@@ -37,6 +37,10 @@ export interface PredictInput {
   oneWayMs: number;
   clientCosts: ClientCostsUs;
   arrival: 'constant' | 'poisson';
+  /** The generator's actual client starts (loadtest --arrivals: ms after its schedule's t0, by client; null: never
+   *  started), replayed as the model's arrivals (clients.arrival trace) in place of the schedule. The arrival window
+   *  stays the schedule's, as the generator's. */
+  arrivalsMs?: readonly (number | null)[];
   /** Share of its core the server got while it had work (1 = a dedicated core). */
   coreShare: number;
   /** Share of the generator's core left to the clients. */
@@ -96,7 +100,8 @@ export const GENERATOR_PROCESSORS = 1;
 
 export function scenarioYaml(p: PredictInput): string {
   const cc = Object.entries(p.clientCosts).map(([k, v]) => `    ${k}: ${Number((v / p.clientShare).toPrecision(4))}`).join('\n');
-  const arrival = p.arrival === 'constant' ? `{ kind: ramp, duration_ms: ${(p.clients * 1000) / p.rate} }` : `{ kind: poisson, rate_per_s: ${p.rate} }`;
+  const arrival = p.arrivalsMs ? `{ kind: trace, at_ms: [${replayed(p).join(', ')}] }`
+    : p.arrival === 'constant' ? `{ kind: ramp, duration_ms: ${(p.clients * 1000) / p.rate} }` : `{ kind: poisson, rate_per_s: ${p.rate} }`;
   return `name: loopback-validation
 description: the loadtest generator's workload against the demo server on one core (npm run validate -- loopback)
 model:
@@ -135,6 +140,14 @@ sim:
   end_ms: 600000
   timeseries_interval_ms: ${SERIES_MS}
 `;
+}
+
+/** The generator's actual starts as the model's: one per client, a client that never started at its scheduled
+ *  instant (constant arrivals: i / rate), a start before the schedule's t0 (the timer ran early) at 0. */
+export function replayed(p: Pick<PredictInput, 'arrivalsMs' | 'clients' | 'rate'>): number[] {
+  const a = p.arrivalsMs ?? [];
+  if (a.length !== p.clients) throw new RangeError(`arrivalsMs has ${a.length} entries for ${p.clients} clients`);
+  return a.map((t, i) => Math.max(0, t ?? (i * 1000) / p.rate));
 }
 
 /** The time-series interval of the prediction; the arrival window is a whole number of them (arrivalWindowMs). */

@@ -2,13 +2,16 @@
 //                                [--model FILE | --calibrate [--calibrate-reps N] [--calibrate-tries N] [--calibrate-out FILE]]
 //                                [--server-crypto noble|node]
 //                                [--arrival constant|poisson] [--priority fifo|nice|none] [--rep-calibrate [N] | --no-rep-calibrate]
-//                                [--no-speed-probe] [--no-speed-schedule] [--crypto-scale] [--no-client-time] [--bracket] [--repeat]`
+//                                [--no-speed-probe] [--no-speed-schedule] [--crypto-scale] [--no-client-time] [--bracket] [--repeat]
+//                                [--no-arrival-replay]`
 //         `npm run validate -- loopback --repredict FILE [--set cpu.KEY=VALUE ...] [--json]` (src/cli/loopback/repredict.ts)
 //
 // The simulator against a real server: the project's demo server pinned to core 0, the loadtest generator pinned
 // to core 1, at several offered loads from light to past saturation (fractions of the model's capacity on a
 // dedicated core); the simulator with the calibrated one-core host model (models/host.yaml unless --model, or a
-// fresh calibration with --calibrate) on the same arrival instants. Each repetition starts a fresh server and warms
+// fresh calibration with --calibrate) on the same arrival instants: the generator's actual client starts (loadtest
+// --arrivals; its timers run late when its event loop is busy, and its clients then arrive in bunches), replayed as
+// the model's clients.arrival trace, or the schedule's with --no-arrival-replay. Each repetition starts a fresh server and warms
 // it up (JIT) before its loads. Measured beside each run: the share of its core the server and the generator got
 // while they had work, CPU time / (CPU time + run-queue wait) (src/cli/loopback/measure.ts); the prediction runs
 // the model's core and the clients that much slower (a fluid approximation of time sharing, predict.ts). Prints per figure and load `measured`, `predicted`,
@@ -127,6 +130,7 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
       const med = (k: 'a' | 'c' | 'd') => median(sv[k].batches.map((x) => x.cpuMsPerHandshake));
       fullBatchCpuMs = { a: med('a'), c: med('c'), d: med('d') };
     }
+    const arrivalReplay = !a.includes('--no-arrival-replay');
     const repCalibrate = (a.includes('--calibrate') || a.includes('--rep-calibrate')) && !a.includes('--no-rep-calibrate');
     const repCalReps = Number(/^\d+$/.test(opt(a, '--rep-calibrate') ?? '') ? opt(a, '--rep-calibrate') : 2);
     // the host's speed: probed in the server during its calibration batches and its loads (needs the batches)
@@ -209,21 +213,24 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
             noteRepCal(rep, rate, rc);
             if (rc) log(`rep ${rep + 1} rate ${rate}/s: bracketing batches A/C/D ${rc.batchCpuMs.a.toFixed(2)}/${rc.batchCpuMs.c.toFixed(2)}/${rc.batchCpuMs.d.toFixed(2)} ms per handshake; ${overrides.join(' ')}`);
           }
+          // the model's clients start when the generator's did (its actual starts), unless --no-arrival-replay
+          const arrivals = arrivalReplay ? real.summary.arrivals_ms : undefined;
+          const inRow = { ...base, clients, rate, seed, ...(arrivals ? { arrivalsMs: arrivals } : {}) };
           const coreShare = Math.max(0.05, real.serverCoreShare);
           const generatorShare = Math.max(0.05, real.generatorCoreShare);
           // the clients at the generator's measured time per handshake (client-time.ts), unless --no-client-time
           const clientMsMeasured = real.summary.handshake_client_ms?.p50 ?? Number.NaN;
-          const micro = clientTime ? predict({ ...base, clients, rate, seed, coreShare, clientShare: generatorShare, modelOverrides: overrides }) : undefined;
+          const micro = clientTime ? predict({ ...inRow, coreShare, clientShare: generatorShare, modelOverrides: overrides }) : undefined;
           const clientShare = micro ? clientShareFor(generatorShare, predictedClientMs(micro), clientMsMeasured) : generatorShare;
           let hostSpeed: Row['host_speed'];
           if (speedProbe && reference) {
             await requestTurnStats(server, turnStats);
             const probes = readTurnStats(turnStats).probes ?? [];
             const sd = slowdown(probes, reference, { startEpochMs: w0, endEpochMs: w1 });
-            const w = compare(real, predict({ ...base, clients, rate, seed, coreShare, clientShare, modelOverrides: overrides }));
+            const w = compare(real, predict({ ...inRow, coreShare, clientShare, modelOverrides: overrides }));
             // the variation within the load, from its first arrival (the simulator's t = 0) on
             const schedule = scheduleOn ? speedSchedule(probes, real.summary.arrival_window.start_epoch_ms, w1, sd.loadUs) : [];
-            const flat = schedule.length > 0 ? compare(real, predict({ ...base, clients, rate, seed, coreShare, clientShare, modelOverrides: overrides, hostSlowdown: sd.factor })) : undefined;
+            const flat = schedule.length > 0 ? compare(real, predict({ ...inRow, coreShare, clientShare, modelOverrides: overrides, hostSlowdown: sd.factor })) : undefined;
             hostSpeed = {
               slowdown: sd.factor, probe_us_load: sd.loadUs, probe_us_reference: sd.referenceUs, samples_load: sd.loadN, samples_reference: sd.referenceN,
               without: { server_utilization: w.server_utilization!, handshakes_per_s: w.handshakes_per_s!, handshake_p50_ms: w.handshake_p50_ms! },
@@ -232,14 +239,14 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
             };
           }
           const schedule = hostSpeed?.schedule;
-          const p = predict({ ...base, clients, rate, seed, coreShare, clientShare, modelOverrides: overrides, ...(hostSpeed ? { hostSlowdown: hostSpeed.slowdown } : {}), ...(schedule ? { speedSchedule: schedule } : {}) });
+          const p = predict({ ...inRow, coreShare, clientShare, modelOverrides: overrides, ...(hostSpeed ? { hostSlowdown: hostSpeed.slowdown } : {}), ...(schedule ? { speedSchedule: schedule } : {}) });
           const figures = compare(real, p);
           // without --no-client-time the prediction at the generator's share is `micro`; with it, `p` itself
           const clientMsMicro = predictedClientMs(micro ?? p);
           const repeated = again ? pair(realFigures(real), realFigures(again)) : undefined;
           rows.push({
             rate, rep, figures, ...(hostSpeed ? { host_speed: hostSpeed } : {}), ...(repeated ? { repeat: repeated } : {}),
-            predict_input: { clients, seed, core_share: coreShare, client_share: clientShare, overrides, host_slowdown: hostSpeed?.slowdown ?? null, ...(schedule ? { speed_schedule: schedule } : {}) },
+            predict_input: { clients, seed, core_share: coreShare, client_share: clientShare, overrides, host_slowdown: hostSpeed?.slowdown ?? null, ...(schedule ? { speed_schedule: schedule } : {}), ...(arrivals ? { arrivals_ms: arrivals } : {}) },
             context: {
               // the generator sees its clients' retransmissions only; the simulator's count adds the server's (not comparable)
               client_retransmissions_per_handshake: real.summary.handshakes.retransmissions / Math.max(1, real.summary.handshakes.completed),

@@ -44,6 +44,9 @@ export const ArrivalSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('ramp'), duration_ms: posNum }),
   /** Poisson arrivals at rate_per_s until `count` clients have arrived. */
   z.strictObject({ kind: z.literal('poisson'), rate_per_s: posNum }),
+  /** Client i starts at at_ms[i]: a measured arrival process replayed (the load generator's actual starts, which
+   *  `npm run validate -- loopback` hands the model); one entry per client (clients.count). */
+  z.strictObject({ kind: z.literal('trace'), at_ms: z.array(nonNeg).min(1) }),
 ]);
 
 /** Simple client-side costs (the clients are not modelled as hardware): microseconds / nanoseconds per operation. */
@@ -125,6 +128,9 @@ export const ClientsSchema = z.strictObject({
   connection_id_length: ConnectionIdLengthSchema,
   /** Fraction of connected devices that close and reconnect with a new handshake, per minute (config/fleet.ts). */
   churn_per_min: PerMinuteFractionSchema,
+}).superRefine((c, ctx) => {
+  if (c.arrival.kind === 'trace' && c.arrival.at_ms.length !== c.count)
+    ctx.addIssue({ code: 'custom', path: ['arrival', 'at_ms'], message: `needs one start per client: ${c.arrival.at_ms.length} entries for count ${c.count}` });
 });
 
 export const RateSchema = z.strictObject({
