@@ -89,8 +89,9 @@ export interface Prediction {
 export const GENERATOR_DELIVERS_CLOSE = false;
 
 /** The generator's clients share one event loop (one process: `runLoadAgainst` runs it without --procs), so a
- *  client's work waits while another's runs; the model's clients share one processor likewise. Until 2026-12-07
- *  16:10 every model client had a processor of its own. Tried because the real server's p50 at 0.8 x (9-19 ms where
+ *  client's work waits while another's runs; the model's clients share one event loop likewise (since 2026-12-07
+ *  18:10 in libuv's order, src/workload/client-loop.ts; from 16:10 one FIFO processor that delayed only their
+ *  output). Until 2026-12-07 16:10 every model client had a processor of its own. Tried because the real server's p50 at 0.8 x (9-19 ms where
  *  it was not saturated, loopback-39..42) stood 2-4x above the model's at every utilisation within 5 % of the
  *  measured one (docs/data/p50-sensitivity-2026-12-07.csv) while the generator was 53-75 % busy; it is not that:
  *  re-predicting loopback-41 and -42 with it moved p50 below saturation by 0-2 points (the model's clients keep
