@@ -75,8 +75,7 @@ export class ClientSide {
   fleet: Fleet | undefined = undefined;
 
   private readonly startFn = (c: Client): void => this.start(c);
-  // a client starts at its start time even with shared event loops: the generator's latency counts from a client's
-  // actual start, which its scenario gives (clients.arrival trace: the generator's own starts replayed)
+  // a client starts at its start time even on a shared event loop (a generator's latency counts from its actual start)
   private readonly startNewFn = (i: number): void => this.startNew(i);
   private readonly receiveLoopFn = (a: { c: Client; d: Uint8Array; log: RecordLog | null }): void => this.receiveNow(a.c, a.d, a.log);
   private readonly expireLoopFn = (a: { c: Client; due: number }): void => this.timers.expire(a.c, a.due);
@@ -108,8 +107,7 @@ export class ClientSide {
     this.probe = ctx.probe;
     this.clients = Array.from({ length: population.count }, () => undefined); // packed (new Array(n) of 10^6 is a dictionary)
     const processor = (this.processor = new ClientProcessor(costs));
-    this.loops = processor.loops > 0 ? new ClientLoops(this.k, processor.loops, (j) => processor.freeAt(j)) : undefined;
-    const loops = this.loops;
+    const loops = (this.loops = processor.loops > 0 ? new ClientLoops(this.k, processor.loops, (j) => processor.freeAt(j)) : undefined);
     this.timers = new ClientTimers(this.k, ctx.activity, (c, f) => this.work(c, f),
       loops ? (c, due) => loops.timer(c.i, this.expireLoopFn, { c, due }) : undefined);
   }
