@@ -9,7 +9,7 @@
 // simulator's summary.json where the figure is the same: handshakes, handshake_latency_ms, throughput, records).
 // Record latency here is the echo round trip (`record_rtt_us`), not the simulator's one-way record latency.
 // `start_lateness_ms`: how late the clients started against the schedule; --arrivals adds every client's actual start
-// (`arrivals_ms`, by client index).
+// (`arrivals_ms`, by client index; `npm run validate -- loopback` replays them in the model).
 // Exit status: 0 every client completed, 1 some failed, 2 bad arguments.
 import { spawn } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';

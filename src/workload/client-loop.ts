@@ -32,34 +32,31 @@ class Loop {
   constructor(readonly index: number) {}
 }
 
+/** Which loop serves a client and when a loop is free: the clients' processor's (client-processor.ts). */
+export interface LoopProcessor {
+  readonly loops: number;
+  loopOf(i: number): number;
+  freeAt(j: number): Ps;
+}
+
 export class ClientLoops {
   private readonly loops: Loop[];
   private readonly wakeFn = (l: Loop): void => this.run(l);
 
-  constructor(
-    private readonly k: Kernel,
-    count: number,
-    /** When loop `i` is free (its processor's, client-processor.ts). */
-    private readonly freeAt: (i: number) => Ps,
-  ) {
-    this.loops = Array.from({ length: count }, (_, i) => new Loop(i));
-  }
-
-  /** The loop of client `i`. */
-  loopOf(i: number): number {
-    return i % this.loops.length;
+  constructor(private readonly k: Kernel, private readonly processor: LoopProcessor) {
+    this.loops = Array.from({ length: processor.loops }, (_, i) => new Loop(i));
   }
 
   /** A timer of client `i` is due now: `fn(a)` runs in its loop's next timers phase. */
   timer<A>(i: number, fn: (a: A) => void, a: A): void {
-    const l = this.loops[this.loopOf(i)]!;
+    const l = this.loops[this.processor.loopOf(i)]!;
     l.timers.push({ fn, a } as Item);
     this.kick(l);
   }
 
   /** A datagram for client `i` arrived now: `fn(a)` runs in its loop's next poll phase. */
   io<A>(i: number, fn: (a: A) => void, a: A): void {
-    const l = this.loops[this.loopOf(i)]!;
+    const l = this.loops[this.processor.loopOf(i)]!;
     l.io.push({ fn, a } as Item);
     this.kick(l);
   }
@@ -67,7 +64,7 @@ export class ClientLoops {
   private kick(l: Loop): void {
     if (l.wake) return;
     l.wake = true;
-    const free = this.freeAt(l.index);
+    const free = this.processor.freeAt(l.index);
     this.k.at(free > this.k.now ? free : this.k.now, this.wakeFn, l);
   }
 
@@ -75,7 +72,7 @@ export class ClientLoops {
   private run(l: Loop): void {
     l.wake = false;
     const now = this.k.now;
-    if (this.freeAt(l.index) > now) {
+    if (this.processor.freeAt(l.index) > now) {
       this.kick(l);
       return;
     }

@@ -29,12 +29,17 @@ export class ClientProcessor {
     let start = now > c.busy ? now : c.busy;
     const free = this.free;
     if (free.length > 0) {
-      const j = c.i % free.length;
+      const j = this.loopOf(c.i);
       if (free[j]! > start) start = free[j]!;
       free[j] = start + cost;
     }
     c.busy = start + cost;
     return start;
+  }
+
+  /** The shared loop of client `i` (with shared loops only). */
+  loopOf(i: number): number {
+    return i % this.free.length;
   }
 
   /** Shared event loops (clients.costs.shared_processors; 0: every client has its own processor). */

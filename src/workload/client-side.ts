@@ -78,7 +78,6 @@ export class ClientSide {
   // a client starts at its start time even on a shared event loop (a generator's latency counts from its actual start)
   private readonly startNewFn = (i: number): void => this.startNew(i);
   private readonly receiveLoopFn = (a: { c: Client; d: Uint8Array; log: RecordLog | null }): void => this.receiveNow(a.c, a.d, a.log);
-  private readonly expireLoopFn = (a: { c: Client; due: number }): void => this.timers.expire(a.c, a.due);
   private readonly sendLoopFn = (c: Client): void => this.loops!.timer(c.i, this.sendNextFn, c);
 
   private startNew(i: number): void {
@@ -106,10 +105,9 @@ export class ClientSide {
     this.acc = ctx.acc;
     this.probe = ctx.probe;
     this.clients = Array.from({ length: population.count }, () => undefined); // packed (new Array(n) of 10^6 is a dictionary)
-    const processor = (this.processor = new ClientProcessor(costs));
-    const loops = (this.loops = processor.loops > 0 ? new ClientLoops(this.k, processor.loops, (j) => processor.freeAt(j)) : undefined);
-    this.timers = new ClientTimers(this.k, ctx.activity, (c, f) => this.work(c, f),
-      loops ? (c, due) => loops.timer(c.i, this.expireLoopFn, { c, due }) : undefined);
+    this.processor = new ClientProcessor(costs);
+    this.loops = this.processor.loops > 0 ? new ClientLoops(this.k, this.processor) : undefined;
+    this.timers = new ClientTimers(this.k, ctx.activity, (c, f) => this.work(c, f), this.loops);
   }
 
   /** Schedules every client's start (the client is created then, startNewFn). */
@@ -151,17 +149,7 @@ export class ClientSide {
 
   /** A client's next session (with `clients.resumption`; a resuming client offers its ticket): its state back to a new client's, started after the reconnect delay. */
   private reconnect(c: Client): void {
-    c.sessionsLeft--;
-    c.connected = false;
-    c.done = false;
-    c.toSend = 0;
-    c.sendUntil = Infinity;
-    c.sent = 0;
-    c.expected = 0;
-    c.got = 0;
-    c.size = undefined;
-    c.timerAt = NaN;
-    c.start = this.k.now + this.resume!.delayPs;
+    c.nextSession(this.k.now + this.resume!.delayPs);
     this.k.at(c.start, this.startFn, c);
   }
 

@@ -49,6 +49,21 @@ export class Client extends Member implements Handshaking, ClientChoice {
     this.addr = `client-${i}`;
     this.rng = root.deriveLeaf(`client/${i}`);
   }
+
+  /** Its next session (`clients.resumption`), starting at `start`: its state back to a new client's. */
+  nextSession(start: Ps): void {
+    this.sessionsLeft--;
+    this.connected = false;
+    this.done = false;
+    this.toSend = 0;
+    this.sendUntil = Infinity;
+    this.sent = 0;
+    this.expected = 0;
+    this.got = 0;
+    this.size = undefined;
+    this.timerAt = NaN;
+    this.start = start;
+  }
 }
 
 /** Resuming clients (resumption.ts): their ticket store, the handshakes by kind, the reconnect delay and the

@@ -5,20 +5,22 @@ import { PS_PER_MS, type Kernel } from '../sim/index.ts';
 import type { ClientEndpoint } from '../dtls/index.ts';
 import type { Client } from './client-state.ts';
 import type { Activity } from './context.ts';
+import type { ClientLoops } from './client-loop.ts';
 
 export class ClientTimers {
   /** The time handed to the endpoint by the timer firing now (read by timeoutFn). */
   private nowMs = 0;
   private readonly fireFn = (c: Client): void => this.fire(c);
   private readonly timeoutFn = (ep: ClientEndpoint): void => ep.handleTimeout(this.nowMs);
+  private readonly expireFn = (a: { c: Client; due: number }): void => this.expire(a.c, a.due);
 
   constructor(
     private readonly k: Kernel,
     private readonly activity: Activity,
     /** Runs `f` on the client's endpoint as a piece of its work (charged, its output released, its timer re-armed). */
     private readonly work: (c: Client, f: (ep: ClientEndpoint) => void) => void,
-    /** With shared event loops: hands a due timer to the client's loop, which calls expire() when it runs it. */
-    private readonly defer?: (c: Client, due: number) => void,
+    /** With shared event loops (client-loop.ts): a due timer runs when the client's loop gets to it. */
+    private readonly loops?: ClientLoops,
   ) {}
 
   /** (Re)arms client `c`'s timer to the deadline its endpoint asks for, or cancels it. */
@@ -37,12 +39,12 @@ export class ClientTimers {
     const due = c.timerAt;
     c.timer = -1;
     c.timerAt = NaN;
-    if (this.defer === undefined) this.expire(c, due);
-    else this.defer(c, due);
+    if (this.loops === undefined) this.expire(c, due);
+    else this.loops.timer(c.i, this.expireFn, { c, due });
   }
 
-  /** Client `c`'s timer, due at `due` ms, runs now (at once, or when its event loop gets to it: client-loop.ts). */
-  expire(c: Client, due: number): void {
+  /** Client `c`'s timer, due at `due` ms, runs now (at once, or when its event loop gets to it). */
+  private expire(c: Client, due: number): void {
     // Tell the core at least the deadline it asked for: ps / PS_PER_MS can round to just below it (see
     // ServerSide.timeout).
     this.nowMs = Math.max(this.k.now / PS_PER_MS, due);

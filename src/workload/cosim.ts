@@ -236,9 +236,10 @@ export function runCosim(opts: CosimOptions): CosimRun {
   const simEnd = Math.min(endPs, Math.max(ctx.activity.last, warmupPs + 1));
   const blockStats = hw.stats(simEnd > k.now ? k.now : simEnd);
   probe.fill(acc);
+  const clientRetransmissions = clientSide.retransmissions();
   return {
     kernel: k, hw, acc, rows: series.rows, intervalPs: series.intervalPs, warmupPs, endPs: simEnd, events,
-    retransmissions: clientSide.retransmissions() + app.retransmissions(), clientRetransmissions: clientSide.retransmissions(), peakConnections: app.peak,
+    retransmissions: clientRetransmissions + app.retransmissions(), clientRetransmissions, peakConnections: app.peak,
     bytesPerConnection: app.bytesPerConnection(), blockStats, clientsDone: clientSide.done, lost: net.lost,
     handshakeKinds: kinds, serverPkeKinds: pkeKinds, attack, fleet, dispatchers,
   };

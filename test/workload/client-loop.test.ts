@@ -13,11 +13,12 @@ function harness(n: number) {
   const k = new Kernel();
   const free = new Array<number>(n).fill(0);
   const log: string[] = [];
-  const loops = new ClientLoops(k, n, (j) => free[j]!);
+  const proc = { loops: n, loopOf: (i: number) => i % n, freeAt: (j: number) => free[j]! };
+  const loops = new ClientLoops(k, proc);
   const item = (client: number, name: string, cost: number) => ({ client, name, cost });
   const run = (x: { client: number; name: string; cost: number }) => {
     log.push(`${x.name}@${k.now}`);
-    free[loops.loopOf(x.client)] = k.now + x.cost;
+    free[proc.loopOf(x.client)] = k.now + x.cost;
   };
   return { k, log, loops, item, run };
 }

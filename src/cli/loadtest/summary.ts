@@ -23,8 +23,8 @@ export interface LoadSummary {
   /** How late the clients started against the arrival schedule, ms (actual start - scheduled start, every started
    *  client): the generator's timers fire late while its core is busy, which bunches the arrivals the server sees. */
   start_lateness_ms: LatencySummary;
-  /** With --arrivals: every client's actual start, ms after the schedule's t0, by client index (null: not started),
-   *  for looking at the arrival process the server really saw (nothing in the project reads it). */
+  /** With --arrivals: every client's actual start, ms after the schedule's t0, by client index (null: not started):
+   *  the arrival process the server really saw, which `npm run validate -- loopback` replays in the model. */
   arrivals_ms?: (number | null)[];
   /** Echo round trip of one record: send() to the echoed record's delivery, microseconds. */
   record_rtt_us: LatencySummary;
