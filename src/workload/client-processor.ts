@@ -37,6 +37,12 @@ export class ClientProcessor {
     return start;
   }
 
+  /** Shared loop `j` is busy for `dur` ps from when it is free, now at the earliest (loop-stalls.ts). */
+  occupy(j: number, now: Ps, dur: Ps): void {
+    const f = this.free[j]!;
+    this.free[j] = (f > now ? f : now) + dur;
+  }
+
   /** The shared loop of client `i` (with shared loops only). */
   loopOf(i: number): number {
     return i % this.free.length;

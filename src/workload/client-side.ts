@@ -11,7 +11,7 @@
 // Work never nests (the endpoint calls back only into the crypto observer and the chain cache), so the counters
 // taken before a piece of work are kept on the ClientSide. Pending work results are pooled; the kernel hands the
 // client or the pooled result back to handlers bound once (no closure per client or per event).
-import { fromMs, PS_PER_MS, type Kernel, type Ps } from '../sim/index.ts';
+import { fromMs, PS_PER_MS, type Kernel, type Ps, type RngStream } from '../sim/index.ts';
 import { ClientEndpoint } from '../dtls/index.ts';
 import type { ClientCosts } from './config/index.ts';
 import type { Accounts } from './accounts.ts';
@@ -25,6 +25,7 @@ import type { Transport } from './transport.ts';
 import { ClientTimers } from './client-timers.ts';
 import { ClientProcessor } from './client-processor.ts';
 import { ClientLoops } from './client-loop.ts';
+import { LoopStalls } from './loop-stalls.ts';
 import { kindOf, type HandshakeKinds } from './resumption.ts';
 import type { Fleet } from './fleet.ts';
 
@@ -114,6 +115,14 @@ export class ClientSide {
   schedule(): void {
     const starts = this.population.starts;
     for (let i = 0; i < this.population.count; i++) this.k.at(starts[i]!, this.startNewFn, i);
+  }
+
+  /** Starts the shared loops' stalls on `rng` (clients.costs.loop_stall_share > 0 with shared loops; loop-stalls.ts). */
+  startStalls(rng: RngStream, share: number, us: number): LoopStalls | undefined {
+    if (!(share > 0) || !this.loops) return undefined;
+    const s = new LoopStalls(this.k, this.processor, rng, share, us, () => this.done < this.population.count);
+    s.start();
+    return s;
   }
 
   /** Retransmissions of every client endpoint, closed or not. */

@@ -73,6 +73,8 @@ export interface CosimRun {
   retransmissions: number;
   /** The clients' share of `retransmissions` (flights the clients sent again). */
   clientRetransmissions: number;
+  /** Stalls of the clients' shared loops (clients.costs.loop_stall_share, loop-stalls.ts). */
+  loopStalls: number;
   peakConnections: number;
   bytesPerConnection: number;
   blockStats: HwBlockStats[];
@@ -215,6 +217,8 @@ export function runCosim(opts: CosimOptions): CosimRun {
     for (const side of app.sides) side.attachTracer(opts.capture);
   }
   clientSide.schedule();
+  // the shared loops' stalls draw from their own stream of the run's seed (derive: no other stream moves)
+  const stalls = clientSide.startStalls(root.derive('clients/loop-stalls'), sc.clients.costs.loop_stall_share, sc.clients.costs.loop_stall_us);
   attack?.start();
   fleet?.start();
 
@@ -239,7 +243,7 @@ export function runCosim(opts: CosimOptions): CosimRun {
   const clientRetransmissions = clientSide.retransmissions();
   return {
     kernel: k, hw, acc, rows: series.rows, intervalPs: series.intervalPs, warmupPs, endPs: simEnd, events,
-    retransmissions: clientRetransmissions + app.retransmissions(), clientRetransmissions, peakConnections: app.peak,
+    retransmissions: clientRetransmissions + app.retransmissions(), clientRetransmissions, loopStalls: stalls?.count ?? 0, peakConnections: app.peak,
     bytesPerConnection: app.bytesPerConnection(), blockStats, clientsDone: clientSide.done, lost: net.lost,
     handshakeKinds: kinds, serverPkeKinds: pkeKinds, attack, fleet, dispatchers,
   };

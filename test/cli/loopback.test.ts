@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { ROOT } from '../interop/harness.ts';
 import { fig, pair, realFigures, spread } from '../../src/cli/validate/loopback.ts';
 import type { LoadRun } from '../../src/cli/loopback/measure.ts';
-import { clientCostsFrom, predict, scenarioYaml, type PredictInput } from '../../src/cli/loopback/predict.ts';
+import { clientCostsFrom, loopStallOf, predict, scenarioYaml, type PredictInput } from '../../src/cli/loopback/predict.ts';
 import type { MicroResults } from '../../src/cli/calibrate/micro.ts';
 import { cpuAt } from '../../src/cli/loopback/measure.ts';
 import { parseScenario } from '../../src/workload/config/index.ts';
@@ -81,6 +81,19 @@ test('scenarioYaml: the generator\'s actual starts replayed as a trace (a client
   // 4 clients at 2/s: the third's scheduled start is 2 / 2 s = 1000 ms
   assert.equal(sc.clients.arrival, { kind: 'trace', at_ms: [0, 512.25, 1000, 1490] });
   assert.throws(() => scenarioYaml(base({ arrivalsMs: [0, 1] })), /2 entries for 4 clients/);
+});
+
+test('loopStallOf: the generator\'s pauses from its clients\' own time per handshake; in the scenario with the shared loop only (hand-computed)', () => {
+  // 200/s, mean 1.5 ms against a median of 1.2: 200 x 0.3 ms = 60 ms of loop time a second; one stall p99 - p50 = 6 ms
+  assert.equal(loopStallOf(200, { mean: 1.5, p50: 1.2, p99: 7.2 }), { share: 0.06, us: 6000 });
+  assert.equal(loopStallOf(1e4, { mean: 1.5, p50: 1.2, p99: 1.25 }), { share: 0.9, us: 100 }); // bounds
+  assert.is(loopStallOf(200, { mean: 1.2, p50: 1.2, p99: 3 }), undefined);
+  assert.is(loopStallOf(200, undefined), undefined);
+  const sc = parseScenario(scenarioYaml(base({ loopStall: { share: 0.06, us: 6000 } })), 'x.yaml');
+  assert.is(sc.clients.costs.loop_stall_share, 0.06);
+  assert.is(sc.clients.costs.loop_stall_us, 6000);
+  // a processor per client: no loop to stall (the scenario would refuse the keys)
+  assert.is(parseScenario(scenarioYaml(base({ loopStall: { share: 0.06, us: 6000 }, clientProcessors: 0 })), 'y.yaml').clients.costs.loop_stall_share, 0);
 });
 
 test('scenarioYaml: the simulated endpoints use the generator\'s and the demo server\'s timers (the DTLS core defaults)', () => {

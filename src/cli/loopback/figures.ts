@@ -82,6 +82,9 @@ export interface PredictInputRow {
   /** The generator's actual client starts (ms after its schedule's t0, by client), replayed as the model's arrivals
    *  (clients.arrival trace) unless --no-arrival-replay; absent in runs made before 2026-12-07 18:30. */
   arrivals_ms?: (number | null)[];
+  /** The generator loop's stalls (predict.ts loopStallOf) unless --no-loop-stalls; absent in runs made before
+   *  2026-12-07 22:30 or when the clients' mean time per handshake was not above its median. */
+  loop_stall?: { share: number; us: number };
 }
 
 export interface Row {

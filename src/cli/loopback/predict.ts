@@ -56,6 +56,27 @@ export interface PredictInput {
   modelOverrides?: string[];
   /** Processors the model's clients share (clients.costs.shared_processors); default GENERATOR_PROCESSORS. */
   clientProcessors?: number;
+  /** Stalls of the clients' shared loop (clients.costs.loop_stall_share and loop_stall_us; loopStallOf); absent: none. */
+  loopStall?: LoopStall;
+}
+
+/** The generator's own pauses on its event loop, as the model's loop stalls. */
+export interface LoopStall {
+  share: number;
+  us: number;
+}
+
+/**
+ * The generator loop's stalls from its clients' own time per handshake (loadtest `handshake_client_ms`): the model's
+ * clients take the median every time (client-time.ts), so what the mean carries above it, rate x (mean - p50), is
+ * loop time the model's clients do not take, spent in pauses that the other clients on the loop wait for (garbage
+ * collection inside a handler shows in that client's time); one stall as long as the tail shows, p99 - p50 (at least
+ * 0.1 ms); the share at most 0.9. Undefined when the figures are missing or the mean is not above the median.
+ */
+export function loopStallOf(rate: number, client: { mean: number; p50: number; p99: number } | undefined): LoopStall | undefined {
+  if (!client || !(client.mean > client.p50) || !Number.isFinite(client.p99)) return undefined;
+  const share = Math.min(0.9, (rate * (client.mean - client.p50)) / 1000);
+  return share > 0 ? { share: Number(share.toPrecision(4)), us: Number(Math.max(100, (client.p99 - client.p50) * 1000).toPrecision(4)) } : undefined;
 }
 
 export interface Prediction {
@@ -121,7 +142,9 @@ clients:
   costs:
 ${cc}
     shared_processors: ${p.clientProcessors ?? GENERATOR_PROCESSORS}
-traffic:
+${p.loopStall && (p.clientProcessors ?? GENERATOR_PROCESSORS) > 0 ? `    loop_stall_share: ${p.loopStall.share}
+    loop_stall_us: ${p.loopStall.us}
+` : ''}traffic:
   records_per_client: ${p.records}
   size: ${p.size}
   direction: echo

@@ -48,7 +48,7 @@ import { analyseRounds, requestTurnStats, runRound, type Round } from '../calibr
 import { cryptoRandom } from '../demo-common.ts';
 import { resolvePriority, runLoadAgainst, startServer, warmUp, type Priority } from '../loopback/measure.ts';
 import { loadavg } from 'node:os';
-import { clientCostsFrom, predict } from '../loopback/predict.ts';
+import { clientCostsFrom, loopStallOf, predict } from '../loopback/predict.ts';
 import { clientShareFor, predictedClientMs } from '../loopback/client-time.ts';
 import { retryRefused } from '../loopback/retry.ts';
 import { cryptoScaleOverrides, drift, recalibrateFrom, recalibrateOn, serverValues, type RepCalibration, type ServerKey } from '../loopback/recalibrate.ts';
@@ -142,6 +142,7 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
     const speedProbe = repCalibrate && !bracket && !a.includes('--no-speed-probe');
     const scheduleOn = speedProbe && !a.includes('--no-speed-schedule');
     const clientTime = !a.includes('--no-client-time');
+    const loopStalls = !a.includes('--no-loop-stalls');
     const fullValues = serverValues(modelFile);
     const repCals: { rep: number; rate?: number; refused: boolean; values: Record<ServerKey, number>; drift: Record<ServerKey, number>; batch_cpu_ms: { a: number; c: number; d: number } | null; batch_cpu_drift: { a: number; c: number; d: number } | null; crypto_scale?: number }[] = [];
     // --crypto-scale: the crypto and socket figures at each repetition's host speed, the speed probe in its batches
@@ -215,7 +216,9 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
           }
           // the model's clients start when the generator's did (its actual starts), unless --no-arrival-replay
           const arrivals = arrivalReplay ? real.summary.arrivals_ms : undefined;
-          const inRow = { ...base, clients, rate, seed, ...(arrivals ? { arrivalsMs: arrivals } : {}) };
+          // the generator's pauses on its loop (predict.ts loopStallOf), unless --no-loop-stalls
+          const loopStall = loopStalls ? loopStallOf(rate, real.summary.handshake_client_ms) : undefined;
+          const inRow = { ...base, clients, rate, seed, ...(arrivals ? { arrivalsMs: arrivals } : {}), ...(loopStall ? { loopStall } : {}) };
           const coreShare = Math.max(0.05, real.serverCoreShare);
           const generatorShare = Math.max(0.05, real.generatorCoreShare);
           // the clients at the generator's measured time per handshake (client-time.ts), unless --no-client-time
@@ -246,7 +249,7 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
           const repeated = again ? pair(realFigures(real), realFigures(again)) : undefined;
           rows.push({
             rate, rep, figures, ...(hostSpeed ? { host_speed: hostSpeed } : {}), ...(repeated ? { repeat: repeated } : {}),
-            predict_input: { clients, seed, core_share: coreShare, client_share: clientShare, overrides, host_slowdown: hostSpeed?.slowdown ?? null, ...(schedule ? { speed_schedule: schedule } : {}), ...(arrivals ? { arrivals_ms: arrivals } : {}) },
+            predict_input: { clients, seed, core_share: coreShare, client_share: clientShare, overrides, host_slowdown: hostSpeed?.slowdown ?? null, ...(schedule ? { speed_schedule: schedule } : {}), ...(arrivals ? { arrivals_ms: arrivals } : {}), ...(loopStall ? { loop_stall: loopStall } : {}) },
             context: {
               // the generator sees its clients' retransmissions only; the simulator's count adds the server's (not comparable)
               client_retransmissions_per_handshake: real.summary.handshakes.retransmissions / Math.max(1, real.summary.handshakes.completed),

@@ -75,6 +75,14 @@ export const ClientCostsSchema = z.strictObject({
    *  work waits only for its own earlier work); N: every client's work waits for the first of N processors to be
    *  free as well (a load generator whose clients share one event loop: src/cli/loopback/predict.ts). */
   shared_processors: nonNegInt.default(0),
+  /** Stalls of each shared event loop (shared_processors > 0): work of the generator's own, beside its clients'
+   *  (garbage collection, its bookkeeping), taking `loop_stall_share` of the loop's time in pieces of `loop_stall_us`
+   *  at Poisson instants; a client's work that arrives during one waits for it (src/workload/loop-stalls.ts). */
+  loop_stall_share: nonNeg.max(0.9).default(0),
+  loop_stall_us: posNum.default(1000),
+}).superRefine((c, ctx) => {
+  if (c.loop_stall_share > 0 && c.shared_processors === 0)
+    ctx.addIssue({ code: 'custom', path: ['loop_stall_share'], message: 'stalls a shared event loop: needs shared_processors > 0' });
 });
 
 /**
