@@ -83,7 +83,7 @@ export interface PredictInputRow {
    *  (clients.arrival trace) unless --no-arrival-replay; absent in runs made before 2026-12-07 18:30. */
   arrivals_ms?: (number | null)[];
   /** The generator loop's stalls (predict.ts loopStallOf) unless --no-loop-stalls; absent in runs made before
-   *  2026-12-07 22:30 or when the clients' mean time per handshake was not above its median. */
+   *  2026-12-07 21:26 (loopback-52) or when the clients' mean time per handshake was not above its median. */
   loop_stall?: { share: number; us: number };
 }
 
