@@ -17,8 +17,8 @@ export interface StallTarget {
 
 export class LoopStalls {
   private readonly stallPs: Ps;
-  /** Mean gap between a loop's stalls, ps. */
-  private readonly gapPs: number;
+  /** Stalls per ps on each loop (the rate of its Poisson instants). */
+  private readonly rate: number;
   private readonly fireFn = (j: number): void => this.fire(j);
   /** Stalls so far (all loops). */
   count = 0;
@@ -28,7 +28,7 @@ export class LoopStalls {
     share: number, stallUs: number, private readonly active: () => boolean,
   ) {
     this.stallPs = fromUs(stallUs);
-    this.gapPs = this.stallPs / share;
+    this.rate = share / this.stallPs;
   }
 
   /** Schedules every loop's first stall. */
@@ -38,7 +38,7 @@ export class LoopStalls {
 
   private next(j: number): void {
     // exponential gap, at least 1 ps (the kernel's time advances)
-    const gap = Math.max(1, Math.round(-Math.log(1 - this.rng.next()) * this.gapPs));
+    const gap = Math.max(1, Math.round(this.rng.exponential(this.rate)));
     this.k.at(this.k.now + gap, this.fireFn, j);
   }
 

@@ -4,7 +4,7 @@
 // `--repredict` (./repredict.ts).
 import { median } from '../calibrate/server.ts';
 import type { LoadRun } from './measure.ts';
-import type { Prediction } from './predict.ts';
+import type { LoopStall, Prediction } from './predict.ts';
 
 export interface Figure {
   measured: number;
@@ -84,7 +84,7 @@ export interface PredictInputRow {
   arrivals_ms?: (number | null)[];
   /** The generator loop's stalls (predict.ts loopStallOf) unless --no-loop-stalls; absent in runs made before
    *  2026-12-07 21:26 (loopback-52) or when the clients' mean time per handshake was not above its median. */
-  loop_stall?: { share: number; us: number };
+  loop_stall?: LoopStall;
 }
 
 export interface Row {
