@@ -119,6 +119,13 @@ export interface Row {
 
 export type SummaryRow = ReturnType<typeof summarize>[number];
 
+/** A side fell behind its offered load when it completed fewer than this share of the offered handshakes per second
+ *  over the arrival window: only then is its handshakes/s a saturated rate. */
+export const SATURATED_SHARE = 0.97;
+
+/** Whether a side's handshakes/s over the arrival window fell below SATURATED_SHARE of the offered rate. */
+export const fellBehind = (rate: number, handshakesPerS: number): boolean => handshakesPerS < SATURATED_SHARE * rate;
+
 /** Per load: each figure's spread over the repetitions (and without the speed probe, with its median alone (a steady
  *  host), and the repeat runs). */
 export function summarize(rows: readonly Row[], rates: readonly number[], capacity: number, repeat: boolean) {
@@ -136,7 +143,11 @@ export function summarize(rows: readonly Row[], rates: readonly number[], capaci
       : null;
     const rep2: Record<string, ReturnType<typeof spread>> = {};
     if (mine.every((r) => r.repeat)) for (const k of Object.keys(mine[0]!.repeat!)) rep2[k] = spread(mine.map((r) => r.repeat![k]!));
-    return { rate, offered_fraction_of_capacity: rate / capacity, figures: figs, figures_without_speed_probe: without, figures_without_speed_schedule: flat, repeat: repeat ? rep2 : null };
+    // how many repetitions fell behind the offered load on each side: the handshakes/s of a load is a saturated rate
+    // only in those (loopback-57: the real server kept up with 1.3 x the model's capacity in two repetitions of three)
+    const behind = (side: 'measured' | 'predicted') => mine.filter((r) => fellBehind(rate, r.figures.handshakes_per_s![side])).length;
+    const saturated = { measured: behind('measured'), predicted: behind('predicted'), repetitions: mine.length };
+    return { rate, offered_fraction_of_capacity: rate / capacity, figures: figs, saturated, figures_without_speed_probe: without, figures_without_speed_schedule: flat, repeat: repeat ? rep2 : null };
   });
 }
 
@@ -151,6 +162,12 @@ export function table(summary: readonly SummaryRow[]): string {
     for (const [k, f] of Object.entries(s.figures_without_speed_probe ?? {})) line(`${k} (no probe)`, f);
     for (const [k, f] of Object.entries(s.figures_without_speed_schedule ?? {})) line(`${k} (steady host)`, f);
     for (const [k, f] of Object.entries(s.repeat ?? {})) line(`${k} (repeat)`, f);
+    const n = s.saturated.repetitions;
+    lines.push(`${String(s.rate).padStart(6)}  ${'fell behind the offered rate'.padEnd(30)}  ${`${s.saturated.measured}/${n}`.padStart(9)}  ${`${s.saturated.predicted}/${n}`.padStart(9)}  (repetitions under ${SATURATED_SHARE} x the offered rate)`);
+  }
+  const top = summary[summary.length - 1];
+  if (top && top.saturated.measured < top.saturated.repetitions) {
+    lines.push(`note: at the highest load (${top.rate}/s) the real server kept up in ${top.saturated.repetitions - top.saturated.measured} of ${top.saturated.repetitions} repetitions: its handshakes/s there is not a saturated rate (offer more with --loads or --rates)`);
   }
   return `${lines.join('\n')}\n`;
 }
