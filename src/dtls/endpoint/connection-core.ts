@@ -129,8 +129,9 @@ export abstract class ConnectionCore {
   protected onRecord(r: OpenedRecord, now: number): void {
     if (r.epoch > 0) this.onAuthenticated(r.epoch, r.seq);
     this.epochs.onRecordEpoch(r.epoch);
-    if (r.epoch === 0 && this.state === 'connected' && r.contentType !== ContentType.handshake) {
-      // after the handshake an unauthenticated alert or ACK can only be spoofed
+    if (r.epoch === 0 && this.state === 'connected' && !this.lateFirstFlight(r)) {
+      // after the handshake an unauthenticated record can only be spoofed (RFC 9147 4.5.2: invalid records are
+      // discarded, the association kept), unless it is a late copy of a first flight (lateFirstFlight)
       countDrop(this.stats, 'plaintext_after_handshake');
       return;
     }
@@ -140,6 +141,7 @@ export abstract class ConnectionCore {
         return;
       case ContentType.ack:
         this.flights.onAck(decodeAck(r.payload), now, r.epoch, this.acks.isFresh({ epoch: r.epoch, seq: r.seq }));
+        this.epochs.afterAck();
         return;
       case ContentType.alert:
         this.onAlert(r.payload);
@@ -160,6 +162,24 @@ export abstract class ConnectionCore {
       default:
         countDrop(this.stats, 'content_type');
     }
+  }
+
+  /** A plaintext record reaching a connected endpoint is processed only as a late copy of a first flight (a
+   *  ClientHello or ServerHello retransmitted before the peer saw our reply; the client answers the latter by
+   *  re-sending its final flight): a well-formed handshake record whose every fragment belongs to the completed
+   *  handshake, so that nothing in it is buffered or can fail. Anything else (a malformed or new message, an
+   *  alert, an ACK) could only be spoofed: it must neither close the connection nor enter its reassembly. */
+  private lateFirstFlight(r: OpenedRecord): boolean {
+    if (r.contentType !== ContentType.handshake) return false;
+    let frags;
+    try {
+      frags = decodeFragments(r.payload);
+    } catch (e) {
+      if (e instanceof AlertError) return false;
+      throw e;
+    }
+    for (const f of frags) if (!this.reasm.isHandshakeSeq(f.messageSeq)) return false;
+    return true;
   }
 
   private onAlert(payload: Uint8Array): void {

@@ -45,6 +45,12 @@ export class Epochs {
   rekeyAfter = Infinity;
   /** The peer asked for our KeyUpdate (update_requested): sent after the ACK of its KeyUpdate. */
   private pendingReply = false;
+  /** A write epoch kept after our KeyUpdate rolled past it, because a post-handshake flight sent under it (a
+   *  NewSessionTicket) is still unacknowledged: its retransmissions must use the same epoch and keys (RFC 9147
+   *  4.2.1). The peer can ACK our KeyUpdate before that flight when the flight was lost and the KeyUpdate arrived
+   *  out of order (RFC 9147 7 lets it acknowledge buffered records). Dropped once no flight uses it
+   *  (afterAck); -1: none. */
+  private staleWrite = -1;
 
   constructor(rec: RecordIO, role: 'client' | 'server', flights: Flights, events: EventQueue) {
     this.rec = rec;
@@ -55,7 +61,7 @@ export class Epochs {
 
   /** No KeyUpdate reply pending (./dormant.ts). */
   get quiet(): boolean {
-    return !this.pendingReply;
+    return !this.pendingReply && this.staleWrite < 0;
   }
   /** The write and read epochs come first (a dormant connection answers sendEpoch / receiveEpoch from them). */
   pack(w: PackWriter): void {
@@ -149,9 +155,18 @@ export class Epochs {
     const old = this.write;
     this.write++;
     this.rec.installWrite(this.write, keys.ks.epochKeys(next, keys.suite));
-    this.rec.dropWrite(old);
+    if (this.staleWrite < 0 && this.flights.usesEpoch(old)) this.staleWrite = old;
+    else this.rec.dropWrite(old);
     this.appRecords = 0;
     return true;
+  }
+
+  /** An ACK was processed: the write epoch kept for an unacknowledged flight goes once no flight uses it. */
+  afterAck(): void {
+    if (this.staleWrite >= 0 && !this.flights.usesEpoch(this.staleWrite)) {
+      this.rec.dropWrite(this.staleWrite);
+      this.staleWrite = -1;
+    }
   }
 
   /** The peer's KeyUpdate: install the next read epoch; the current one stays until a record authenticates under

@@ -274,6 +274,14 @@ export class Flights {
     fl.onAcked?.(now);
   }
 
+  /** True if the pending handshake flight has a fragment sent under `epoch` (its retransmissions need its keys). */
+  usesEpoch(epoch: number): boolean {
+    const fl = this.hs;
+    if (!fl) return false;
+    for (const fr of fl.frags) if (fr.msg.epoch === epoch) return true;
+    return false;
+  }
+
   /** The peer's next flight started: our pending handshake flight is implicitly acknowledged. */
   implicitAck(now: number): void {
     if (this.hs) this.done(this.hs, now);

@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Pair, credential, providers, verifier } from './harness.ts';
-import type { EndpointEvent } from '../../../src/dtls/index.ts';
+import { MemoryTicketStore, TicketKeys, type EndpointEvent } from '../../../src/dtls/index.ts';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -109,6 +109,83 @@ test('after the handshake a spoofed plaintext alert or ACK is dropped, the conne
   assert.ok(p.client.isConnected);
   assert.ok(p.serverConn!.isConnected);
   assert.is(p.client.stats.dropsByReason.plaintext_after_handshake, 2);
+});
+
+/** A plaintext (epoch 0) record: type, DTLS 1.2 version, epoch 0, sequence number `seq`, length, payload. */
+function plaintext(type: number, payload: Uint8Array, seq = 99): Uint8Array {
+  const o = new Uint8Array(13 + payload.length);
+  o[0] = type; o[1] = 0xfe; o[2] = 0xfd; o[10] = seq; o[11] = payload.length >> 8; o[12] = payload.length & 0xff;
+  o.set(payload, 13);
+  return o;
+}
+
+/** One handshake fragment header (RFC 9147 5.2) for message `seq` of `length` bytes, carrying `body` at offset 0. */
+function fragment(msgType: number, seq: number, length: number, body: Uint8Array): Uint8Array {
+  const o = new Uint8Array(12 + body.length);
+  o[0] = msgType; o[3] = length; o[4] = seq >> 8; o[5] = seq & 0xff; o[11] = body.length;
+  o.set(body, 12);
+  return o;
+}
+
+test('after the handshake a spoofed plaintext handshake record is dropped: malformed, new or partial, it neither closes the connection nor enters reassembly', () => {
+  const { c, s } = providers('node', 'spoof-hs');
+  const p = new Pair({ crypto: c, verifier: verifier(c), serverName: 'localhost' }, { crypto: s, credential: credential('ecdsa') });
+  assert.ok(p.connect());
+  p.settle(100);
+  const srv = p.serverConn!;
+  // malformed: a fragment header cut short (4 of its 12 bytes), to both ends
+  p.server.receive(plaintext(22, Uint8Array.of(1, 0, 0, 5)), p.addr, p.now);
+  p.client.receive(plaintext(22, Uint8Array.of(20, 0, 0, 40, 0, 9, 0, 0, 0, 0, 0, 50)), p.now);
+  // the message_seq each end expects next (private: read for the test only)
+  const next = (x: unknown): number => (x as { reasm: { recvSeq: number } }).reasm.recvSeq;
+  // well formed: a KeyUpdate (24) in epoch 0 at the message_seq the client expects next
+  p.client.receive(plaintext(22, fragment(24, next(p.client), 1, Uint8Array.of(0))), p.now);
+  // partial: the first byte of a 2-byte message at the server's next message_seq, then a real KeyUpdate from the client
+  p.server.receive(plaintext(22, fragment(24, next(srv), 2, Uint8Array.of(0))), p.addr, p.now);
+  assert.ok(p.client.isConnected, 'client still connected');
+  assert.ok(srv.isConnected, 'server still connected');
+  assert.is(p.client.stats.dropsByReason.plaintext_after_handshake, 2);
+  assert.is(srv.stats.dropsByReason.plaintext_after_handshake, 2);
+  assert.not.ok(p.clientEvents.some((e) => e.type === 'alert'));
+  p.client.keyUpdate(false, p.now);
+  p.settle(5000);
+  assert.ok(srv.isConnected, 'the authenticated KeyUpdate is taken, not refused against the spoofed fragment');
+  assert.is(srv.receiveEpoch, 4);
+  assert.not.ok(p.serverEvents.some((e) => e.type === 'alert'));
+});
+
+test('a KeyUpdate acknowledged before a lost NewSessionTicket: the ticket is retransmitted under its own epoch (RFC 9147 4.2.1), the connection stays up', () => {
+  const { c, s } = providers('node', 'nst-ku');
+  let after = 0;
+  const p: Pair = new Pair(
+    { crypto: c, verifier: verifier(c), serverName: 'localhost', ticketStore: new MemoryTicketStore() },
+    { crypto: s, credential: credential('ecdsa'), psk: { tickets: { keys: new TicketKeys(s, [new Uint8Array(32).fill(5)]) } } },
+    {
+      tap: (dir, d) => {
+        // once the server is connected, lose its 1st datagram (ACK of the Finished + NewSessionTicket, epoch 3) and
+        // its 3rd (the ticket's first retransmission): the client receives the KeyUpdate (next message_seq) first,
+        // buffers it and ACKs it, so the server rolls to epoch 4 with the ticket still unacknowledged in epoch 3
+        if (dir === 's2c' && p.server.get(p.addr)?.isConnected) {
+          const k = after++;
+          if (k === 0 || k === 2) return undefined;
+        }
+        return d;
+      },
+    },
+  );
+  assert.ok(p.connect());
+  const srv = p.serverConn!;
+  assert.ok(srv.keyUpdate(false, p.now));
+  p.settle(20_000);
+  assert.ok(srv.isConnected, 'server still connected');
+  assert.ok(p.client.isConnected, 'client still connected');
+  assert.is(srv.sendEpoch, 4);
+  assert.is(p.client.receiveEpoch, 4);
+  assert.not.ok(p.serverEvents.some((e) => e.type === 'alert'), 'no alert (was internal_error: no write keys for epoch 3)');
+  assert.ok(srv.stats.retransmissions >= 1, 'the ticket was retransmitted');
+  assert.ok(p.clientEvents.some((e) => e.type === 'keyupdate' && e.direction === 'receive'));
+  // everything acknowledged: the epoch kept for the ticket is gone, so the connection is quiescent and can sleep
+  assert.ok(srv.sleep(), 'quiescent after the ticket is acknowledged');
 });
 
 test('Connection ID: negotiated both ways, carried in the header, dispatcher routes by CID after an address change', () => {
