@@ -12,6 +12,7 @@ import { ConfigError } from '../workload/config/yaml.ts';
 import { aggregate } from '../dse/aggregate.ts';
 import type { SweepResult } from '../dse/aggregate.ts';
 import { loadSweep } from '../dse/load.ts';
+import { checkResultMetrics, placeSweepIssues, SweepFailed } from '../dse/check.ts';
 import { renderOutputs, renderPlanJson, recommendationText } from '../dse/outputs.ts';
 import { buildPlan, parseShard, planHash, PLAN_FORMAT } from '../dse/plan.ts';
 import type { Plan, Shard } from '../dse/plan.ts';
@@ -178,6 +179,9 @@ export async function runSweepCli(file: string, o: SweepCliOptions = {}): Promis
           bar!.onProgress(p.todo === 0 ? 1 : p.done / p.todo, simS);
         },
         shouldStop: () => stop,
+      }).catch((e: unknown) => {
+        // its checks of the strategy (the budget) name a sweep field: placed in the sweep file
+        throw e instanceof ConfigError ? placeSweepIssues(e, loaded.file, loaded.text) : e;
       });
       ({ plan, configs } = a);
       r = a;
@@ -202,7 +206,14 @@ export async function runSweepCli(file: string, o: SweepCliOptions = {}): Promis
     timings.run_s = (tOut - tRun) / 1000;
     if (r.stopped || (o.shard && !adaptive)) return { plan, out, evaluated: r.evaluated, reused: r.reused, stopped: r.stopped, timedOut: r.timedOut, timings };
     const result = aggregate(plan, store);
+    // a ranking by a metric no run produced is no result; neither is a sweep whose every point failed (its
+    // outputs are written first: dse.csv holds each point's error)
+    const failed = (): void => checkResultMetrics(result.points, loaded.sweep, loaded.file, loaded.text);
+    // (only over a complete result: runs missing after a timeout are reported as such below)
+    const complete = result.missingRuns === 0;
+    if (complete && result.points.some((p) => p.error === undefined)) failed();
     await writeOutputs(out, result, o.png ?? true);
+    if (complete) failed();
     timings.outputs_s = (performance.now() - tOut) / 1000;
     return { result, plan, out, evaluated: r.evaluated, reused: r.reused, stopped: false, timedOut: r.timedOut, timings };
   } finally {
@@ -341,6 +352,10 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof ConfigError || e instanceof UsageError) {
       process.stderr.write(`${e.message}\n`);
       return 2;
+    }
+    if (e instanceof SweepFailed) {
+      process.stderr.write(`${e.message}\n`);
+      return 1;
     }
     if (e instanceof CommanderError) {
       return e.exitCode === 0 ? 0 : 2;

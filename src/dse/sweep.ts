@@ -2,6 +2,7 @@
 // what to optimise. Parsed with the shared YAML + zod loader (src/workload/config/yaml.ts), so errors read
 // `sweeps/x.yaml:12:5 parameters.0.lin: ...`.
 import * as z from 'zod';
+import { isSlaMetric } from '../workload/config/scenario.ts';
 import { parseYamlConfig } from '../workload/config/yaml.ts';
 
 const paramPath = z
@@ -45,10 +46,12 @@ const StrategySchema = z.discriminatedUnion('kind', [
   }),
 ]);
 
-// Same shape as a scenario's `sla:` entries (one bound per entry here).
+// Same shape and metric names as a scenario's `sla:` entries (one bound per entry here): a misspelt metric would
+// otherwise make every point fail its check on a missing value.
+const slaMetric = paramPath.refine(isSlaMetric, { message: 'unknown metric (see docs/scenarios.md for the list)' });
 const SlaTargetSchema = z.union([
-  z.strictObject({ metric: paramPath, max: z.number() }),
-  z.strictObject({ metric: paramPath, min: z.number() }),
+  z.strictObject({ metric: slaMetric, max: z.number() }),
+  z.strictObject({ metric: slaMetric, min: z.number() }),
 ]);
 
 const ObjectiveSchema = z.strictObject({ metric: paramPath, direction: z.enum(['min', 'max']) });
