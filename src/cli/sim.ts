@@ -19,7 +19,9 @@ import {
   applyModelOverrides,
   applyScenarioModelOverrides,
   applyScenarioOverrides,
+  mtuIssue,
   parseModel,
+  positionOf,
   parseScenario,
   resolveModelPath,
   scenarioName,
@@ -137,6 +139,14 @@ export function loadInput(scenarioFile: string, opts: Pick<SimCliOptions, 'seed'
   // The scenario's own model.overrides (errors point into the scenario file), then --set model.<path>=v.
   if (scenario.model.overrides.length) model = applyScenarioModelOverrides(model, scenario, scenarioText, scenarioFile);
   if (split.model.length) model = applyTyped(model, opts.set, 'model', applyModelOverrides);
+  const mtuBad = mtuIssue(scenario.network, model.port.ip_version);
+  if (mtuBad) {
+    // named where the value came from: the last --set of it, else its place in the scenario file
+    const ov = [...opts.set].reverse().find((t) => /^\s*(scenario\.)?network\.mtu\s*=/.test(t));
+    const pos = ov === undefined ? positionOf(scenarioText, ['network', 'mtu']) : undefined;
+    const file = ov === undefined ? scenarioFile : `override ${JSON.stringify(ov)}`;
+    throw new ConfigError([{ file, line: pos?.line ?? 0, col: pos?.col ?? 0, path: 'network.mtu', message: `${mtuBad} (${modelFile})` }]);
+  }
   const crypto = opts.crypto ?? scenario.crypto ?? 'node';
   return { scenario, model, scenarioFile, modelFile, seed: scenario.sim.seed, crypto, overrides: split };
 }

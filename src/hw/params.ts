@@ -11,6 +11,21 @@ const nonNeg = z.number().nonnegative();
 const posInt = z.number().int().positive();
 const nonNegInt = z.number().int().nonnegative();
 
+/**
+ * Floors of the rates a service time is divided by: far below any real part (10 Mbit/s is the slowest Ethernet; no
+ * crypto engine or host CPU runs below 1 MHz), yet high enough that one operation of a shipped cost (a 64 KiB
+ * datagram on the wire or over DMA: ~0.5 s at 1 Mbit/s; RSA-4096 signing, 25 x 10^6 cycles: 25 s at 1 MHz) stays
+ * far within the simulation kernel's clock (2^53-1 ps, about 9,007 s, src/sim/time.ts). Before, 1e-300 passed and
+ * the run stopped with a SimTimeError.
+ */
+const RATE_WHY = "slower gives service times beyond the simulation kernel's clock of 2^53-1 ps, about 9,007 s; no real part is this slow";
+/** Line rates and bandwidths, 10^9 bit/s: at least 1 Mbit/s. */
+const gbps = z.number().min(0.001, { error: RATE_WHY });
+/** Engine clocks, MHz: at least 1 MHz. */
+const mhz = z.number().min(1, { error: RATE_WHY });
+/** Host clock, GHz: at least 1 MHz. */
+const ghz = z.number().min(0.001, { error: RATE_WHY });
+
 /** Area, leakage and dynamic energy of one instance; dynamic-energy keys are block-specific. */
 const baseCost = {
   /** Area of one instance, mm^2. */
@@ -33,8 +48,8 @@ const clockCost = {
 };
 
 export const PortSchema = z.strictObject({
-  /** Line rate, 10^9 bit/s (each direction). */
-  line_rate_gbps: posNum,
+  /** Line rate, 10^9 bit/s (each direction); >= 0.001 (RATE_WHY). */
+  line_rate_gbps: gbps,
   /** IP MTU in bytes (largest IP packet; the UDP payload limit is mtu - IP header - 8). */
   mtu: z.number().int().min(200).max(65535),
   /** IP version of the framing: 4 (20 B header) or 6 (40 B header). */
@@ -51,8 +66,8 @@ export const PortSchema = z.strictObject({
 });
 
 export const DmaSchema = z.strictObject({
-  /** Sustained data bandwidth per direction (host->engine and engine->host), 10^9 bit/s. */
-  bandwidth_gbps: posNum,
+  /** Sustained data bandwidth per direction (host->engine and engine->host), 10^9 bit/s; >= 0.001 (RATE_WHY). */
+  bandwidth_gbps: gbps,
   /** Fixed latency of one descriptor (doorbell/fetch/completion), ns; overlaps across outstanding descriptors. */
   descriptor_latency_ns: nonNeg,
   /** Descriptors in flight at once (both directions together). */
@@ -65,8 +80,8 @@ export const DmaSchema = z.strictObject({
 export const AeadSchema = z.strictObject({
   /** Parallel engines; 0 = no AEAD offload (record protection runs on the host CPU). */
   instances: nonNegInt,
-  /** Engine clock, MHz. */
-  clock_mhz: posNum,
+  /** Engine clock, MHz; >= 1 (RATE_WHY). */
+  clock_mhz: mhz,
   /** Cycles per block (issue interval) for each algorithm. */
   cycles_per_block: z.strictObject({
     /** AES-128-GCM, per 16 B block (CTR + GHASH in parallel). */
@@ -98,7 +113,8 @@ export const AeadSchema = z.strictObject({
 export const HashSchema = z.strictObject({
   /** Parallel SHA/HMAC/HKDF units; 0 = hashing runs on the host CPU. */
   instances: nonNegInt,
-  clock_mhz: posNum,
+  /** Unit clock, MHz; >= 1 (RATE_WHY). */
+  clock_mhz: mhz,
   cycles_per_compression: z.strictObject({
     /** SHA-256, per 64 B compression. */
     sha256: posNum,
@@ -174,7 +190,8 @@ export const PkeSchema = z.strictObject({
 export const CpuSchema = z.strictObject({
   /** Host cores available to the DTLS server. */
   cores: posInt,
-  clock_ghz: posNum,
+  /** Host clock, GHz; >= 0.001 (RATE_WHY). */
+  clock_ghz: ghz,
   /** Protocol processing per handshake message (parse/build, state machine), cycles. */
   cycles_per_handshake_message: nonNeg,
   /** Protocol processing per record (header, replay window, dispatch), excluding crypto, cycles. */

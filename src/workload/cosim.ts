@@ -13,7 +13,7 @@ import {
   DEFAULT_GROUPS, DEFAULT_SUITES, getSuite, ServerDispatcher, SUITE_NAMES, type CipherSuiteName, type CryptoOp, type KxGroup,
   type SignatureScheme,
 } from '../dtls/index.ts';
-import { endpointTimers, type ModelConfig, type Scenario, type SuiteName } from './config/index.ts';
+import { endpointTimers, mtuIssue, type ModelConfig, type Scenario, type SuiteName } from './config/index.ts';
 import { Accounts } from './accounts.ts';
 import { schemeOf, serverChains, type CertKeyType } from './certs.ts';
 import { ClientCrypto, reproducible, type CryptoKind } from './client-crypto.ts';
@@ -107,13 +107,16 @@ function keyTypeOf(scheme: string, configured: CertKeyType): CertKeyType {
 
 export function runCosim(opts: CosimOptions): CosimRun {
   const { scenario: sc, model } = opts;
+  const ipVersion = model.port.ip_version === 6 ? 6 : 4;
+  // the schema's mtu floor is IPv4's; an IPv6 model leaves the DTLS core 20 B less (src/cli/sim.ts checks it first)
+  const mtuBad = mtuIssue(sc.network, ipVersion);
+  if (mtuBad) throw new InputError(`network.mtu: ${mtuBad}`);
   const k = new Kernel();
   const root = new Rng(opts.seed);
   // cpu.service_cv draws from its own stream of the run's seed (derive: no other stream moves)
   const hw = new Platform(k, model, { priorities: true, rng: root.derive('cpu/service') });
   if (opts.onContextCache && hw.contextCache) hw.contextCache.observer = opts.onContextCache;
   const acc = new Accounts(sc.clients.count);
-  const ipVersion = model.port.ip_version === 6 ? 6 : 4;
   const net = new NetworkModel(sc.network, ipVersion);
   acc.framing = (p) => net.wire(p);
   const mtu = sc.network.mtu - (ipVersion === 6 ? 40 : 20) - 8; // DTLS datagram size limit: path MTU - IP - UDP

@@ -3,7 +3,7 @@
 // independent random loss per datagram. Wire bytes use the same Ethernet/IP/UDP framing as the server port.
 import { fromMs, makeSampler, PS_PER_US, type Ps, type RngStream, type Sampler } from '../sim/index.ts';
 import { wireBytes } from '../hw/index.ts';
-import { oneWayDelayMs, type NetworkConfig } from './config/index.ts';
+import { MAX_DELAY_MS, oneWayDelayMs, type NetworkConfig } from './config/index.ts';
 
 export interface LinkState {
   /** Time the client's uplink / downlink is free again. */
@@ -32,7 +32,11 @@ export class NetworkModel {
 
   /** A per-client sampler of one-way delay + jitter, ps. */
   delaySampler(s: RngStream): () => Ps {
-    const base: Sampler = makeSampler(this.delayMs, s);
+    const d = this.delayMs;
+    const draw: Sampler = makeSampler(d, s);
+    // a draw in an unbounded tail beyond MAX_DELAY_MS (config/limits.ts) is cut there: the kernel's clock could not
+    // schedule it (a constant and every distribution parameter are validated against the same bound)
+    const base: Sampler = typeof d === 'number' ? draw : () => Math.min(draw(), MAX_DELAY_MS);
     const j = this.cfg.jitter_ms;
     return j > 0 ? () => fromMs(base() + s.next() * j) : () => fromMs(base());
   }

@@ -2,7 +2,7 @@
 // (udp.ts): who the clients are, when they arrive, which streams drive their network and traffic, how many records
 // they exchange, how large each record is and how far apart they are. The baseline compares like with like only
 // while both draw these from the same code and the same named random streams.
-import { fromMs, makeSampler, PS_PER_S, Rng, type EventFn, type Kernel, type Ps, type RngStream, type Sampler } from '../sim/index.ts';
+import { fromMs, makeSampler, MAX_TIME, PS_PER_S, Rng, type EventFn, type Kernel, type Ps, type RngStream, type Sampler } from '../sim/index.ts';
 import type { Arrival, TrafficConfig } from './config/index.ts';
 import type { LinkState, NetworkModel } from './network.ts';
 
@@ -42,7 +42,9 @@ export function arrivalTimes(a: Arrival, count: number, root: Rng): Ps[] {
     else if (a.kind === 'trace') start = fromMs(a.at_ms[i]!);
     else if (a.kind === 'poisson') {
       tArrive += stream.exponential(a.rate_per_s) * PS_PER_S;
-      start = Math.round(tArrive);
+      // a start beyond the kernel's clock (a slow rate: count / rate_per_s past 9,007 s) is after any run's end
+      // (sim.end_ms <= MAX_RUN_MS): kept at MAX_TIME, where it never runs, instead of refused by the kernel
+      start = Math.min(Math.round(tArrive), MAX_TIME);
     }
     starts[i] = start;
   }

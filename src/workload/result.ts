@@ -166,7 +166,7 @@ export interface Summary {
     bytes_per_connection: number;
     /** Largest number of simultaneously established connections. */
     peak_connections: number;
-    /** peak_connections x bytes_per_connection (+ handshake state), bytes. */
+    /** peak_connections x bytes_per_connection, bytes (established connections; handshakes in progress not counted). */
     peak_bytes: number;
   };
   sla: SlaResult[];

@@ -1,7 +1,8 @@
 // Scenario/model loading: every shipped file validates, broken fixtures fail with the exact file:line:col and field.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import {
@@ -21,7 +22,12 @@ import {
   SLA_METRICS,
   applyScenarioModelOverrides,
   positionOf,
+  mtuIssue,
 } from '../../src/workload/config/index.ts';
+import { loadInput } from '../../src/cli/sim.ts';
+import { runCosim } from '../../src/workload/cosim.ts';
+import { arrivalTimes } from '../../src/workload/population.ts';
+import { MAX_TIME, Rng } from '../../src/sim/index.ts';
 import * as z from 'zod';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -110,7 +116,9 @@ const expected: Record<string, string[]> = {
   'missing-model.yaml': ['test/config/fixtures/missing-model.yaml:1:1 model: required field is missing (expected object)'],
   'end-before-warmup.yaml': ['test/config/fixtures/end-before-warmup.yaml:7:11 sim.end_ms: must be > warmup_ms (500)'],
   'loss-above-one.yaml': ['test/config/fixtures/loss-above-one.yaml:6:9 network.loss: must be <= 1'],
-  'mtu-too-small.yaml': ['test/config/fixtures/mtu-too-small.yaml:6:8 network.mtu: must be >= 200'],
+  'mtu-too-small.yaml': [
+    'test/config/fixtures/mtu-too-small.yaml:6:8 network.mtu: must be >= 284 (the DTLS core needs datagrams of at least 256 B: mtu - 20 (IPv4 header) - 8 (UDP); an IPv6 model needs 304)',
+  ],
   'bad-sla.yaml': [
     'test/config/fixtures/bad-sla.yaml:7:15 sla.1.metric: unknown metric (see docs/scenarios.md for the list)',
     'test/config/fixtures/bad-sla.yaml:8:5 sla.2: needs max or min',
@@ -220,6 +228,101 @@ test('cross-field and union checks', () => {
   assert.match(e.message, /^tag\.yaml:1:8 YAML syntax error: Unresolved tag: !weird/);
   e = errorOf(() => parseScenario('model: { file: m.yaml }\nclients: { count: 3 }\nclients: { count: 4 }\n', 'dup.yaml'));
   assert.match(e.message, /^dup\.yaml:3:1 YAML syntax error: Map keys must be unique/);
+});
+
+// network.mtu 200..283 passed and the DTLS core refused its datagram limit (mtu - IP - UDP < 256) at run time
+test('network.mtu: floor of the DTLS core datagram limit, IPv4 in the schema, IPv6 with the model', () => {
+  const base = 'model: { file: m.yaml }\nclients: { count: 3 }\n';
+  const e = errorOf(() => parseScenario(base + 'network: { mtu: 283 }\n', 's.yaml'));
+  assert.is(
+    e.message,
+    's.yaml:3:17 network.mtu: must be >= 284 (the DTLS core needs datagrams of at least 256 B: mtu - 20 (IPv4 header) - 8 (UDP); an IPv6 model needs 304)',
+  );
+  assert.is(parseScenario(base + 'network: { mtu: 284 }\n', 's.yaml').network.mtu, 284);
+  assert.is(
+    errorOf(() => parseScenario(base + 'network: { mtu: 65536 }\n', 's.yaml')).message,
+    "s.yaml:3:17 network.mtu: must be <= 65535 (the largest IP packet; 65535 - 20 (IPv4) - 8 (UDP) = 65507, the DTLS core's largest datagram)",
+  );
+  assert.is(mtuIssue({ mtu: 303 }, 6), 'must be >= 304 with an IPv6 model (port.ip_version 6): the DTLS core needs datagrams of at least 256 B, and 303 - 40 (IPv6 header) - 8 (UDP) leaves 255');
+  assert.is(mtuIssue({ mtu: 304 }, 6), undefined);
+  assert.is(mtuIssue({ mtu: 284 }, 4), undefined);
+
+  // where scenario and model meet: the CLI's loadInput names the scenario file's position or the --set override
+  const dir = mkdtempSync(join(tmpdir(), 'mtu-'));
+  try {
+    const file = join(dir, 's.yaml');
+    const modelFile = join(root, 'models/baseline.yaml');
+    writeFileSync(file, `model:\n  file: ${modelFile}\n  overrides: ['port.ip_version=6']\nclients: { count: 1 }\nnetwork:\n  mtu: 300\n`);
+    const why = `must be >= 304 with an IPv6 model (port.ip_version 6): the DTLS core needs datagrams of at least 256 B, and 300 - 40 (IPv6 header) - 8 (UDP) leaves 252 (${modelFile})`;
+    assert.is(errorOf(() => loadInput(file, { set: [] })).message, `${file}:6:8 network.mtu: ${why}`);
+    assert.is(errorOf(() => loadInput(file, { set: ['network.mtu=290', 'clients.count=2'] })).message, `override "network.mtu=290" network.mtu: ${why.replace(/300/g, '290').replace('252', '242')}`);
+    const ok = loadInput(file, { set: ['network.mtu=304'] });
+    assert.is(ok.model.port.ip_version, 6);
+    // and the co-simulation itself refuses it (callers other than the CLI: DSE, tests), before running anything
+    const bad = { ...ok.scenario, network: { ...ok.scenario.network, mtu: 303 } };
+    assert.throws(() => runCosim({ scenario: bad, model: ok.model, seed: 1, crypto: 'node' }), (err: Error) =>
+      err.name === 'InputError' && err.message === `network.mtu: ${why.replace(/300/g, '303').replace('252', '255').replace(` (${modelFile})`, '')}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// a normal one-way delay without min drew negative delays and stopped the run with a SimTimeError
+test('network.one_way_ms: a normal delay needs min, a delay distribution stays within the delay limit', () => {
+  const base = 'model: { file: m.yaml }\nclients: { count: 3 }\n';
+  let e = errorOf(() => parseScenario(base + 'network: { one_way_ms: { dist: normal, mean: 0.05, sd: 1 } }\n', 's.yaml'));
+  assert.is(
+    e.message,
+    's.yaml:3:12 network.one_way_ms.min: required for a delay: a normal distribution draws negative values (give min: 0 or more; samples are clamped to [min, max])',
+  );
+  const ok = parseScenario(base + 'network: { one_way_ms: { dist: normal, mean: 0.05, sd: 1, min: 0 } }\n', 's.yaml');
+  assert.equal(ok.network.one_way_ms, { dist: 'normal', mean: 0.05, sd: 1, min: 0 });
+  e = errorOf(() => applyScenarioOverrides(ok, ['network.one_way_ms={dist: normal, mean: 1, sd: 1}']));
+  assert.is(e.issues[0]!.path, 'network.one_way_ms.min');
+  e = errorOf(() => parseScenario(base + 'network: { one_way_ms: { dist: uniform, min: 0, max: 2000000 } }\n', 's.yaml'));
+  assert.is(
+    e.message,
+    "s.yaml:3:54 network.one_way_ms.max: must be <= 1000000 (the simulation kernel's clock ends at 2^53-1 ps, about 9,007 s; a delay or timer is at most 1,000 s, so that it fits after the longest run)",
+  );
+  // a size is not a delay: its samples are clamped to [1, 16384] anyway
+  assert.equal(parseScenario(base + 'traffic: { size: { dist: normal, mean: 500, sd: 400 } }\n', 's.yaml').traffic.size, { dist: 'normal', mean: 500, sd: 400 });
+});
+
+// times beyond the kernel's clock (2^53-1 ps) passed validation and stopped the run with a SimTimeError
+test('time fields and model rates are bounded by the simulation kernel clock', () => {
+  const base = 'model: { file: m.yaml }\nclients: { count: 3 }\n';
+  const run = "(the simulation kernel's clock ends at 2^53-1 ps, about 9,007 s; a run or an instant is at most 4,500 s, half of it)";
+  const delay = "(the simulation kernel's clock ends at 2^53-1 ps, about 9,007 s; a delay or timer is at most 1,000 s, so that it fits after the longest run)";
+  assert.is(errorOf(() => parseScenario(base + 'sim: { end_ms: 1e7 }\n', 's.yaml')).message, `s.yaml:3:16 sim.end_ms: must be <= 4500000 ${run}`);
+  assert.is(parseScenario(base + 'sim: { end_ms: 4500000 }\n', 's.yaml').sim.end_ms, 4_500_000);
+  const s = parseScenario(base, 's.yaml');
+  const cases: [string, string][] = [
+    ['network.rtt_ms=1e13', "override \"network.rtt_ms=1e13\" network.rtt_ms: must be <= 2000000 (the simulation kernel's clock ends at 2^53-1 ps, about 9,007 s; the one-way delay rtt_ms / 2 is at most 1,000 s, so that it fits after the longest run)"],
+    ['sim.warmup_ms=5e6', `override "sim.warmup_ms=5e6" sim.warmup_ms: must be <= 4500000 ${run}\noverride "sim.warmup_ms=5e6" sim.end_ms: must be > warmup_ms (5000000)`],
+    ['traffic.duration_ms=1e13', `override "traffic.duration_ms=1e13" traffic.duration_ms: must be <= 4500000 ${run}`],
+    ['clients.arrival={kind: ramp, duration_ms: 1e10}', `override "clients.arrival={kind: ramp, duration_ms: 1e10}" clients.arrival.duration_ms: must be <= 4500000 ${run}`],
+    ['network.jitter_ms=1000001', `override "network.jitter_ms=1000001" network.jitter_ms: must be <= 1000000 ${delay}`],
+    ['dtls.timers.max_rto_ms=1e9', `override "dtls.timers.max_rto_ms=1e9" dtls.timers.max_rto_ms: must be <= 1000000 ${delay}`],
+    ['dtls.half_open.handshake_timeout_ms=1e9', `override "dtls.half_open.handshake_timeout_ms=1e9" dtls.half_open.handshake_timeout_ms: must be <= 1000000 ${delay}`],
+    ['network.access_bandwidth_mbps=1e-9', "override \"network.access_bandwidth_mbps=1e-9\" network.access_bandwidth_mbps: must be >= 0.001 (a slower link serializes one 64 KiB datagram for more than about 500 s, beyond what the simulation kernel's clock leaves after the longest run)"],
+  ];
+  for (const [ov, msg] of cases) assert.is(errorOf(() => applyScenarioOverrides(s, [ov])).message, msg, ov);
+
+  const rate = "(slower gives service times beyond the simulation kernel's clock of 2^53-1 ps, about 9,007 s; no real part is this slow)";
+  const m = baseline();
+  const modelCases: [string, string][] = [
+    ['port.line_rate_gbps=1e-300', `override "port.line_rate_gbps=1e-300" port.line_rate_gbps: must be >= 0.001 ${rate}`],
+    ['dma.bandwidth_gbps=0.0009', `override "dma.bandwidth_gbps=0.0009" dma.bandwidth_gbps: must be >= 0.001 ${rate}`],
+    ['aead.clock_mhz=0.5', `override "aead.clock_mhz=0.5" aead.clock_mhz: must be >= 1 ${rate}`],
+    ['hash.clock_mhz=1e-9', `override "hash.clock_mhz=1e-9" hash.clock_mhz: must be >= 1 ${rate}`],
+    ['cpu.clock_ghz=1e-6', `override "cpu.clock_ghz=1e-6" cpu.clock_ghz: must be >= 0.001 ${rate}`],
+  ];
+  for (const [ov, msg] of modelCases) assert.is(errorOf(() => applyModelOverrides(m, [ov])).message, msg, ov);
+  assert.is(applyModelOverrides(m, ['port.line_rate_gbps=0.001', 'aead.clock_mhz=1', 'cpu.clock_ghz=0.001']).port.line_rate_gbps, 0.001);
+
+  // Poisson arrivals slower than the run: a start beyond the kernel's clock is kept at its end, never run
+  const starts = arrivalTimes({ kind: 'poisson', rate_per_s: 1e-9 }, 3, new Rng(1));
+  assert.ok(starts.every((t) => t === MAX_TIME), String(starts));
 });
 
 test('SLA metric names follow summary.json', () => {

@@ -125,8 +125,10 @@ const RANGES: Range[] = [
   { path: 'clients.certificate.chain_length', int: true, min: 1, max: 8 },
   { path: 'traffic.size', int: false, min: 0, max: 16384, minOpen: true },
   { path: 'network.loss', int: false, min: 0, max: 1 },
-  { path: 'network.jitter_ms', int: false, min: 0, max: Infinity },
-  { path: 'network.mtu', int: true, min: 200, max: 65535 },
+  { path: 'network.jitter_ms', int: false, min: 0, max: 1_000_000 },
+  { path: 'network.rtt_ms', int: false, min: 0, max: 2_000_000 },
+  { path: 'network.mtu', int: true, min: 284, max: 65535 },
+  { path: 'sim.end_ms', int: false, min: 0, max: 4_500_000, minOpen: true },
   { path: 'sim.seed', int: true, min: 0, max: Infinity },
 ];
 const doc = parse(base) as Record<string, unknown>;

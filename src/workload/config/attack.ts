@@ -3,6 +3,7 @@
 // server's bounds on half-open handshakes (`dtls.half_open`), the state such a flood creates when cookies are off.
 import * as z from 'zod';
 import { HALF_OPEN_DEFAULTS } from '../../dtls/endpoint/half-open.ts';
+import { delayMs, runMs } from './limits.ts';
 
 export const AttackSchema = z
   .strictObject({
@@ -13,8 +14,8 @@ export const AttackSchema = z
     /** Size of a malformed datagram, bytes. */
     garbage_bytes: z.number().int().min(1).max(1472).default(100),
     /** Start of the attack and its length, ms of simulated time. */
-    start_ms: z.number().nonnegative().default(0),
-    duration_ms: z.number().positive(),
+    start_ms: runMs().default(0),
+    duration_ms: runMs(true),
   })
   .superRefine((a, ctx) => {
     if (a.hello_rate_per_s <= 0 && a.garbage_rate_per_s <= 0) {
@@ -29,7 +30,7 @@ export const HalfOpenSchema = z.strictObject({
   /** Half-open connections per source address (IP without port). */
   max_per_source: z.number().int().positive().default(HALF_OPEN_DEFAULTS.maxHalfOpenPerSource),
   /** A handshake not completed this long after its ClientHello is abandoned, ms. */
-  handshake_timeout_ms: z.number().positive().default(HALF_OPEN_DEFAULTS.handshakeTimeoutMs),
+  handshake_timeout_ms: delayMs(true).default(HALF_OPEN_DEFAULTS.handshakeTimeoutMs),
 });
 
 export type AttackConfig = z.output<typeof AttackSchema>;

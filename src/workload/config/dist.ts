@@ -1,9 +1,11 @@
 // Distribution specs as written in scenario files: a plain number (a constant) or `{dist: <name>, ...}`.
 // The accepted shapes are exactly the kernel's `Distribution` (src/sim/random.ts), so a validated spec goes
 // straight to `makeSampler(spec, stream)`. Units are those of the field holding the spec (bytes for
-// traffic.size, ms for network.one_way_ms). Values here are non-negative (sizes and delays).
+// traffic.size, ms for network.one_way_ms). Values here are non-negative (sizes and delays); a delay's normal must
+// say `min` (DelayDistSpec), since the kernel's normal is unbounded below and a negative delay stops the run.
 import * as z from 'zod';
 import { distributionMean, type Distribution } from '../../sim/index.ts';
+import { DELAY_LIMIT_WHY, MAX_DELAY_MS } from './limits.ts';
 
 const nonNeg = z.number().nonnegative();
 const pos = z.number().positive();
@@ -20,7 +22,7 @@ const Uniform = z.strictObject({ dist: z.literal('uniform'), min: nonNeg, max: n
 const Exponential = z
   .strictObject({ dist: z.literal('exponential'), mean: pos.optional(), rate: pos.optional() })
   .refine((d) => (d.mean === undefined) !== (d.rate === undefined), { message: 'give exactly one of mean or rate', path: ['mean'] });
-/** Normal, clamped to [min, max] (give min: 0 for delays). */
+/** Normal, clamped to [min, max] (a delay must give min: DelayDistSpec). */
 const Normal = z.strictObject({ dist: z.literal('normal'), mean: nonNeg, sd: nonNeg, ...clamps }).refine(clampOk, clampMsg);
 /** Log-normal by the samples' own mean and sd, or by the underlying normal's mu and sigma; optional clamps. */
 const Lognormal = z
@@ -52,6 +54,28 @@ export const DistSpec = z.union([nonNeg, DistObjectSchema]) as unknown as z.ZodT
 /** Same, but a constant must be > 0 (record sizes). */
 export const PositiveDistSpec = z.union([pos, DistObjectSchema]) as unknown as z.ZodType<Distribution, Distribution>;
 export type DistSpec = Distribution;
+
+/**
+ * A delay, ms (network.one_way_ms): a DistSpec whose samples are never negative and whose parameters are at most
+ * MAX_DELAY_MS. A normal must give `min` (>= 0, as every clamp here): without it, draws below 0 are negative delays,
+ * which the kernel refuses at run time. Draws of an unbounded distribution above MAX_DELAY_MS (a far tail) are cut
+ * there by the network model (src/workload/network.ts).
+ */
+export const DelayDistSpec = DistSpec.superRefine((d, ctx) => {
+  const tooBig = (v: number | undefined, path: (string | number)[]) => {
+    if (v !== undefined && v > MAX_DELAY_MS) ctx.addIssue({ code: 'custom', path, message: `must be <= ${MAX_DELAY_MS} (${DELAY_LIMIT_WHY})` });
+  };
+  if (typeof d === 'number') return tooBig(d, []);
+  if (d.dist === 'normal' && d.min === undefined) {
+    ctx.addIssue({
+      code: 'custom', path: ['min'],
+      message: 'required for a delay: a normal distribution draws negative values (give min: 0 or more; samples are clamped to [min, max])',
+    });
+  }
+  const o = d as Partial<Record<'value' | 'min' | 'max' | 'mean', number>> & { values?: number[] };
+  for (const k of ['value', 'min', 'max', 'mean'] as const) tooBig(o[k], [k]);
+  o.values?.forEach((v, i) => tooBig(v, ['values', i]));
+}) as unknown as z.ZodType<Distribution, Distribution>;
 
 /** Mean of a distribution spec (before clamps): the kernel's distributionMean. */
 export function distMean(d: DistSpec): number {

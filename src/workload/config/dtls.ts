@@ -3,6 +3,7 @@
 import * as z from 'zod';
 import { type CommonConfig, TIMER_DEFAULTS } from '../../dtls/endpoint/config.ts';
 import { HalfOpenSchema } from './attack.ts';
+import { delayMs } from './limits.ts';
 
 /**
  * Handshake retransmission timer (RFC 9147 5.8.2), the same for every client and the server. The defaults are the
@@ -11,14 +12,14 @@ import { HalfOpenSchema } from './attack.ts';
 export const DtlsTimersSchema = z
   .strictObject({
     /** First retransmission timeout of a flight, ms; doubled on each expiry (RFC 9147 5.8.2: 1000 ms). */
-    initial_rto_ms: z.number().positive().default(TIMER_DEFAULTS.initialRetransmitMs),
+    initial_rto_ms: delayMs(true).default(TIMER_DEFAULTS.initialRetransmitMs),
     /** Cap of the doubling, ms (RFC 9147 5.8.2: no less than 60 s, the maximum of RFC 6298). */
-    max_rto_ms: z.number().positive().default(TIMER_DEFAULTS.maxRetransmitMs),
+    max_rto_ms: delayMs(true).default(TIMER_DEFAULTS.maxRetransmitMs),
     /** Floor of the timer once it is set from a measured RTT (1.5 x RTT, RFC 9147 5.8.2), ms. Default 1 ms, not the
      *  core's 10 ms: the shipped scenarios' outputs were taken with 1 ms (a 10 ms floor turns single-client's
      *  1.21 ms handshake into 3.46 ms: with cookies off the server is amplification-limited and the client's
      *  partial-flight ACK waits 1/4 of the timer). Set 10 to simulate the core's default. */
-    rto_floor_ms: z.number().positive().default(1),
+    rto_floor_ms: delayMs(true).default(1),
     /** Consecutive expiries of one flight before the endpoint gives up (the handshake fails). */
     max_retransmissions: z.number().int().nonnegative().default(TIMER_DEFAULTS.maxRetransmissions),
   })

@@ -8,3 +8,4 @@ export * from './scenario.ts';
 export * from './auth.ts';
 export * from './attack.ts';
 export * from './fleet.ts';
+export * from './limits.ts';

@@ -2,13 +2,15 @@
 import { posix as path } from 'node:path';
 import * as z from 'zod';
 import { SUITE_NAMES, type CipherSuiteName } from '../../dtls/crypto/suites.ts';
-import { DistSpec, PositiveDistSpec } from './dist.ts';
+import { DelayDistSpec, PositiveDistSpec, type DistSpec } from './dist.ts';
+import { DELAY_LIMIT_WHY, MAX_DELAY_MS, MIN_ACCESS_MBPS, RTT_LIMIT_WHY, delayMs, runMs } from './limits.ts';
 import { DtlsSchema } from './dtls.ts';
 import { AttackSchema } from './attack.ts';
 import { CERT_KEY_TYPES, ClientAuthSchema } from './auth.ts';
 import { ConnectionIdLengthSchema, ExternalPskSchema, PerMinuteFractionSchema } from './fleet.ts';
 import { parseYamlConfig, applyOverrides, ConfigError, positionOf } from './yaml.ts';
 import { applyModelOverrides, type ModelConfig } from './model.ts';
+import { IPV4_HEADER_BYTES, IPV6_HEADER_BYTES, UDP_HEADER_BYTES } from '../../hw/port.ts';
 
 const posNum = z.number().positive();
 const nonNeg = z.number().nonnegative();
@@ -41,12 +43,12 @@ export const ArrivalSchema = z.discriminatedUnion('kind', [
   /** Every client starts at t = 0. */
   z.strictObject({ kind: z.literal('all_at_once') }),
   /** Start times evenly spread over [0, duration_ms). */
-  z.strictObject({ kind: z.literal('ramp'), duration_ms: posNum }),
+  z.strictObject({ kind: z.literal('ramp'), duration_ms: runMs(true) }),
   /** Poisson arrivals at rate_per_s until `count` clients have arrived. */
   z.strictObject({ kind: z.literal('poisson'), rate_per_s: posNum }),
   /** Client i starts at at_ms[i]: a measured arrival process replayed (the load generator's actual starts, which
    *  `npm run validate -- loopback` hands the model); one entry per client (clients.count). */
-  z.strictObject({ kind: z.literal('trace'), at_ms: z.array(nonNeg).min(1) }),
+  z.strictObject({ kind: z.literal('trace'), at_ms: z.array(runMs()).min(1) }),
 ]);
 
 /** Simple client-side costs (the clients are not modelled as hardware): microseconds / nanoseconds per operation. */
@@ -79,7 +81,7 @@ export const ClientCostsSchema = z.strictObject({
    *  (garbage collection, its bookkeeping), taking `loop_stall_share` of the loop's time in pieces of `loop_stall_us`
    *  at Poisson instants; a client's work that arrives during one waits for it (src/workload/loop-stalls.ts). */
   loop_stall_share: nonNeg.max(0.9).default(0),
-  loop_stall_us: posNum.default(1000),
+  loop_stall_us: posNum.max(MAX_DELAY_MS * 1000, { error: DELAY_LIMIT_WHY }).default(1000),
 }).superRefine((c, ctx) => {
   if (c.loop_stall_share > 0 && c.shared_processors === 0)
     ctx.addIssue({ code: 'custom', path: ['loop_stall_share'], message: 'stalls a shared event loop: needs shared_processors > 0' });
@@ -98,7 +100,7 @@ export const ResumptionSchema = z.strictObject({
   /** Sessions after the first (full) one, per client. */
   sessions_per_client: posInt.default(1),
   /** Delay between a connection's close and the client's next ClientHello, ms. */
-  reconnect_delay_ms: nonNeg.default(0),
+  reconnect_delay_ms: delayMs().default(0),
   /** Application records a resumed session sends as 0-RTT early data with its ClientHello (0 or 1: the core sends
    *  at most one early record, src/dtls/endpoint/psk.ts). */
   early_data_records: z.number().int().min(0).max(1).default(0),
@@ -153,7 +155,7 @@ export const TrafficSchema = z
     /** Application records each client sends (up/echo) or receives (down) after its handshake. */
     records_per_client: nonNegInt.optional(),
     /** Alternatively, send for this long after the handshake, ms. */
-    duration_ms: posNum.optional(),
+    duration_ms: runMs(true).optional(),
     /** Record payload size in bytes: a number or a distribution spec (samples clamped to [1, 16384]). */
     size: PositiveDistSpec.default(1200),
     /** up: client->server; down: server->client; echo: client sends, server returns the same size. */
@@ -173,20 +175,39 @@ export const TrafficSchema = z
     }
   });
 
+/** The DTLS core's smallest datagram (its size limit: resolveCommon in src/dtls/endpoint/config.ts refuses less), bytes. */
+export const DTLS_MIN_DATAGRAM = 256;
+/** Smallest network.mtu: the DTLS datagram limit is mtu - IP header (20 IPv4, 40 IPv6) - 8 (UDP). */
+export const MIN_MTU_IPV4 = DTLS_MIN_DATAGRAM + IPV4_HEADER_BYTES + UDP_HEADER_BYTES; // 284
+export const MIN_MTU_IPV6 = DTLS_MIN_DATAGRAM + IPV6_HEADER_BYTES + UDP_HEADER_BYTES; // 304
+const MTU_WHY = `the DTLS core needs datagrams of at least ${DTLS_MIN_DATAGRAM} B: mtu - ${IPV4_HEADER_BYTES} (IPv4 header) - ${UDP_HEADER_BYTES} (UDP); an IPv6 model needs ${MIN_MTU_IPV6}`;
+
+/**
+ * What the scenario's network.mtu leaves the DTLS core under the model's IP version: the message of a ConfigError
+ * or InputError on `network.mtu` when the datagram limit is below DTLS_MIN_DATAGRAM (only an IPv6 model: the schema's
+ * floor is IPv4's), else undefined.
+ */
+export function mtuIssue(network: Pick<NetworkConfig, 'mtu'>, ipVersion: 4 | 6): string | undefined {
+  if (ipVersion !== 6 || network.mtu >= MIN_MTU_IPV6) return undefined;
+  return `must be >= ${MIN_MTU_IPV6} with an IPv6 model (port.ip_version 6): the DTLS core needs datagrams of at least ${DTLS_MIN_DATAGRAM} B, and ${network.mtu} - ${IPV6_HEADER_BYTES} (IPv6 header) - ${UDP_HEADER_BYTES} (UDP) leaves ${network.mtu - IPV6_HEADER_BYTES - UDP_HEADER_BYTES}`;
+}
+
 export const NetworkSchema = z
   .strictObject({
-    /** Round-trip time client <-> server excluding serialization, ms (one way = rtt_ms / 2). */
-    rtt_ms: nonNeg.optional(),
-    /** Alternatively, one-way latency as a distribution spec, ms (per datagram). */
-    one_way_ms: DistSpec.optional(),
+    /** Round-trip time client <-> server excluding serialization, ms (one way = rtt_ms / 2, at most MAX_DELAY_MS). */
+    rtt_ms: nonNeg.max(2 * MAX_DELAY_MS, { error: RTT_LIMIT_WHY }).optional(),
+    /** Alternatively, one-way latency as a distribution spec, ms (per datagram; a normal needs `min`, config/dist.ts). */
+    one_way_ms: DelayDistSpec.optional(),
     /** Extra per-datagram delay, uniform in [0, jitter_ms], ms (may reorder datagrams). */
-    jitter_ms: nonNeg.default(0),
+    jitter_ms: delayMs().default(0),
     /** Independent loss probability per datagram, each direction, [0, 1]. */
     loss: z.number().min(0).max(1).default(0),
-    /** Client access link bandwidth, 10^6 bit/s, each direction. */
-    access_bandwidth_mbps: posNum.default(1000),
-    /** Path MTU (IP packet), bytes; DTLS datagrams are sized to fit. */
-    mtu: z.number().int().min(200).max(65535).default(1500),
+    /** Client access link bandwidth, 10^6 bit/s, each direction; at least MIN_ACCESS_MBPS (config/limits.ts). */
+    access_bandwidth_mbps: z.number().min(MIN_ACCESS_MBPS, { error: 'a slower link serializes one 64 KiB datagram for more than about 500 s, beyond what the simulation kernel\'s clock leaves after the longest run' }).default(1000),
+    /** Path MTU (IP packet), bytes; DTLS datagrams are sized to fit: mtu - IP header - 8 (UDP) must be in the DTLS
+     *  core's [256, 65507] (src/dtls/endpoint/config.ts). The floor is IPv4's (20 B header); an IPv6 model needs
+     *  MIN_MTU_IPV6 (checked with the model: mtuIssue). 65535: the largest IPv4 packet (65535 - 20 - 8 = 65507). */
+    mtu: z.number().int().min(MIN_MTU_IPV4, { error: MTU_WHY }).max(65535, { error: 'the largest IP packet; 65535 - 20 (IPv4) - 8 (UDP) = 65507, the DTLS core\'s largest datagram' }).default(1500),
     /** Fraction of connected clients whose source address changes, per minute (NAT rebinding; config/fleet.ts). */
     nat_rebinding_per_min: PerMinuteFractionSchema,
   })
@@ -201,11 +222,11 @@ export const SimSchema = z
     /** Seed of every random stream; the CLI --seed overrides it. */
     seed: nonNegInt.default(1),
     /** Statistics exclude events before this simulated time, ms. */
-    warmup_ms: nonNeg.default(0),
-    /** Hard stop: simulated time limit, ms (the run also ends when all clients are done). */
-    end_ms: posNum.default(60_000),
+    warmup_ms: runMs().default(0),
+    /** Hard stop: simulated time limit, ms (the run also ends when all clients are done); at most MAX_RUN_MS. */
+    end_ms: runMs(true).default(60_000),
     /** Sampling interval of the time series, ms. */
-    timeseries_interval_ms: posNum.default(10),
+    timeseries_interval_ms: runMs(true).default(10),
   })
   .superRefine((s, ctx) => {
     if (s.end_ms <= s.warmup_ms) ctx.addIssue({ code: 'custom', path: ['end_ms'], message: `must be > warmup_ms (${s.warmup_ms})` });

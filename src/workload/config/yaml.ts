@@ -36,6 +36,11 @@ export class ConfigError extends Error {
 
 type PathKey = string | number;
 
+/** A bound's reason given by the schema (`.max(n, { error: 'why' })`), as ` (why)`; '' for zod's own wording. */
+function reason(message: string): string {
+  return message === '' || /^Too (small|big)\b/.test(message) ? '' : ` (${message})`;
+}
+
 /** Human message for one zod issue (replaces zod's generic wording with the field's constraint). */
 function describe(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
@@ -52,12 +57,12 @@ function describe(issue: z.core.$ZodIssue): string {
       const bound = `${issue.inclusive ? '>=' : '>'} ${String(issue.minimum)}`;
       if (issue.origin === 'array') return `must have at least ${String(issue.minimum)} item(s)`;
       if (issue.origin === 'string') return `must not be empty`;
-      return `must be ${bound}`;
+      return `must be ${bound}${reason(issue.message)}`;
     }
     case 'too_big': {
       const bound = `${issue.inclusive ? '<=' : '<'} ${String(issue.maximum)}`;
       if (issue.origin === 'array') return `must have at most ${String(issue.maximum)} item(s)`;
-      return `must be ${bound}`;
+      return `must be ${bound}${reason(issue.message)}`;
     }
     case 'invalid_value':
       return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
