@@ -4,7 +4,7 @@
 import { findingsSection } from './findings-html.ts';
 import { HZ_PER_MHZ } from '../sim/index.ts';
 import { fixed, fmt, pct } from './format.ts';
-import { canonicalSummary, stripWallTime, toJson } from './json.ts';
+import { renderSummaryJson, stripWallTime, toJson } from './json.ts';
 import type { RenderedChart } from './charts.ts';
 import { renderRunHeader, runTitle } from './header.ts';
 import type { BreakdownEntry, SimResult } from './types.ts';
@@ -205,7 +205,8 @@ export function renderReportHtml(result: SimResult, charts: readonly RenderedCha
   }
 
   parts.push('<h2>Raw data</h2>');
-  parts.push(`<details><summary>Summary (summary.json, wall-clock time omitted)</summary>\n<pre>${escapeHtml(toJson(stripWallTime(canonicalSummary(s))))}</pre></details>`);
+  // summary.json as written (findings included), only the wall-clock time left out
+  parts.push(`<details><summary>Summary (summary.json, wall-clock time omitted)</summary>\n<pre>${escapeHtml(stripWallTime(String(renderSummaryJson(result).data)))}</pre></details>`);
   parts.push(`<details><summary>Configuration (config.json)</summary>\n<pre>${escapeHtml(toJson(result.config))}</pre></details>`);
   parts.push('</body>\n</html>\n');
   return parts.join('\n');
