@@ -64,9 +64,12 @@ export class AntiReplay {
     this.queue.push({ key, exp });
   }
 
+  /** Forgets records whose ClientHello can no longer be fresh. A replay repeats the reported age, so its expected
+   *  arrival is the original's, fresh while now <= expected + window / 2 <= (first arrival) + window = exp: a
+   *  record goes only after exp (at exp itself a replay was accepted until 2026-12-08, RFC 8446 8.2). */
   private expire(now: number): void {
     const q = this.queue;
-    for (let e = q.peek(); e !== undefined && e.exp <= now; e = q.peek()) this.seen.delete(q.shift()!.key);
+    for (let e = q.peek(); e !== undefined && e.exp < now; e = q.peek()) this.seen.delete(q.shift()!.key);
   }
 
   get recorded(): number {

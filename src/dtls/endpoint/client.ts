@@ -30,6 +30,11 @@ import { buildClientHello } from './client-hello.ts';
 /** Extensions a server may put in EncryptedExtensions only if we offered them; these must never appear there. */
 const NOT_IN_EE = new Set<number>([X.key_share, X.supported_versions, X.cookie, X.pre_shared_key,
   X.signature_algorithms, X.psk_key_exchange_modes, X.connection_id, X.signature_algorithms_cert]);
+/** The only extensions a ServerHello and a HelloRetryRequest may carry (RFC 8446 4.2's table; connection_id in
+ *  ServerHello: RFC 9146 3, RFC 9147 9). Every other one we know (we offered it, checkServerExtensions) is an
+ *  illegal_parameter there (RFC 8446 4.2: "not specified for the message in which it appears"). */
+const IN_SH = new Set<number>([X.key_share, X.pre_shared_key, X.supported_versions, X.connection_id]);
+const IN_HRR = new Set<number>([X.key_share, X.cookie, X.supported_versions]);
 
 export { resolveClient, type ResolvedClient } from './client-config.ts';
 export type { ClientHs } from './client-phases.ts';
@@ -198,6 +203,7 @@ export class ClientEndpoint extends Connection {
       return;
     }
     this.checkServerExtensions(sh.extensions, hs.chExts, false);
+    onlyAllowed(sh.extensions, IN_SH, 'ServerHello');
     if (hello.retried && hello.suite !== suite) throw new AlertError(AlertDescription.illegal_parameter, 'suite differs from HRR');
     // PSK accepted (./psk.ts): the only identity we offer, with the PSK's hash; psk_ke has no key_share
     const psk = acceptedPsk(sh.extensions, hs.offer, suite);
@@ -241,6 +247,7 @@ export class ClientEndpoint extends Connection {
     now: number): void {
     this.hrrSeen = true;
     this.checkServerExtensions(exts, hs.chExts, true);
+    onlyAllowed(exts, IN_HRR, 'HelloRetryRequest');
     const ksData = E.findExt(exts, X.key_share);
     const cookieData = E.findExt(exts, X.cookie);
     let newGroup: KxGroup | undefined;
@@ -374,4 +381,9 @@ export class ClientEndpoint extends Connection {
     const t = r ? ticketFromMessage(body, r.keys.ks, r.keys.suite, r.secret, now, this.crypto, this.rc.tls13ResumptionLabel) : void decodeNewSessionTicket(body); // no store: validated, dropped
     if (t) this.rc.ticketStore!.put(this.rc.ticketServerId, t);
   }
+}
+
+/** Throws illegal_parameter for an extension outside `allowed` (IN_SH, IN_HRR). */
+function onlyAllowed(exts: readonly E.Extension[], allowed: ReadonlySet<number>, where: string): void {
+  for (const e of exts) if (!allowed.has(e.type)) throw new AlertError(AlertDescription.illegal_parameter, `extension ${e.type} in ${where}`);
 }

@@ -22,7 +22,7 @@ import { HALF_OPEN_DEFAULTS, HalfOpen } from './half-open.ts';
 import { choosePsk } from './psk.ts';
 import { HelloReassembly, clientHelloFragments } from './hello-fragments.ts';
 import { groupCode, groupFromCode } from './common.ts';
-import { type HrrContext, type ResolvedServer, ServerConnection, buildHrrBody, resolveServer, selectParams } from './server.ts';
+import { type HrrContext, type ResolvedServer, ServerConnection, buildHrrBody, checkClientHello, resolveServer, selectParams } from './server.ts';
 
 export interface DispatcherStats {
   connectionsCreated: number;
@@ -260,6 +260,7 @@ export class ServerDispatcher {
 
   private sendStatelessHrr(inLen: number, ch: ReturnType<typeof decodeClientHello>, body: Uint8Array, msgSeq: number,
     recordSeq: number, address: string, now: number): void {
+    checkClientHello(ch);
     // a usable PSK decides the suite (its hash) and, with psk_ke, that no group is needed (./psk.ts)
     const psk = this.config.psk && E.findExt(ch.extensions, X.pre_shared_key)
       ? choosePsk(this.config, this.config.psk, ch, tlsMessage(H.client_hello, body), undefined, now, true,

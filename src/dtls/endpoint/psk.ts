@@ -30,9 +30,9 @@ const modeCode = (m: PskKeMode): number => PskMode[m];
 export interface ServerPskConfig {
   /** External PSKs by identity. */
   external?: ExternalPsk[];
-  /** External PSKs looked up by identity (asked for an identity `external` does not hold): a server provisioned
-   *  with many devices keeps its table outside the endpoint (or derives each key from the identity) instead of
-   *  building an array up front. Undefined: unknown identity. */
+  /** External PSKs looked up by identity (asked for an identity neither `external` holds nor our tickets open): a
+   *  server provisioned with many devices keeps its table outside the endpoint (or derives each key from the
+   *  identity) instead of building an array up front. Undefined: unknown identity. */
   lookup?: (identity: Uint8Array) => ExternalPsk | undefined;
   /** Issue NewSessionTickets after each handshake and accept them for resumption. */
   tickets?: {
@@ -222,13 +222,17 @@ export function choosePsk(cfg: ResolvedCommon, psk: ServerPskConfig, ch: ClientH
     let key: Uint8Array;
     let hash: HashAlg;
     let state: TicketState | undefined;
-    const ext = psk.external?.find((e) => e.identity.length === id.identity.length && ctEqual(e.identity, id.identity))
-      ?? psk.lookup?.(id.identity);
+    // the configured external PSKs, then our tickets, then the lookup: a ticket opens only under our ticket key (its
+    // key id first, then the AEAD: an external identity costs no crypto here), while a lookup may claim any
+    // identity (one that derives keys from identities would claim every ticket, and its binder then fails: until
+    // 2026-12-08 a server with both refused every resumption with decrypt_error)
+    let ext = psk.external?.find((e) => e.identity.length === id.identity.length && ctEqual(e.identity, id.identity));
+    if (!ext && !(psk.tickets && (state = psk.tickets.keys.open(id.identity)))) ext = psk.lookup?.(id.identity);
     if (ext) {
       kind = 'external';
       key = ext.key;
       hash = ext.hash ?? 'SHA-256';
-    } else if (psk.tickets && (state = psk.tickets.keys.open(id.identity))) {
+    } else if (state) {
       const age = (id.obfuscatedTicketAge - state.ageAdd) >>> 0;
       if (nowMs - state.issuedAtMs > state.lifetimeS * 1000 || age > state.lifetimeS * 1000) continue; // expired
       if (needClientCert && !state.clientCertificate) continue;

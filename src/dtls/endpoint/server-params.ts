@@ -58,8 +58,14 @@ export interface Selection {
   credential: ServerCredential;
 }
 
-/** Negotiates suite, group and credential for a ClientHello (server preference order). Throws AlertError. */
-export function selectParams(cfg: ResolvedServer, ch: ClientHello): Selection {
+/**
+ * What every ClientHello must satisfy, whether a PSK or a certificate will authenticate the handshake (checked
+ * before the PSK is chosen; until 2026-12-08 only the certificate path checked, so a ClientHello with a usable PSK
+ * was accepted with DTLS 1.3 missing from supported_versions or with bad legacy fields): an empty legacy_cookie
+ * (RFC 9147 5.3), compression methods exactly [0] (RFC 8446 4.1.2), DTLS 1.3 in supported_versions (RFC 8446
+ * 4.2.1), and every key share for a group listed in supported_groups (RFC 8446 4.2.8). Throws AlertError.
+ */
+export function checkClientHello(ch: ClientHello): void {
   if (ch.legacyCookie.length !== 0) throw new AlertError(AlertDescription.illegal_parameter, 'legacy_cookie not empty');
   if (ch.compressionMethods.length !== 1 || ch.compressionMethods[0] !== 0) {
     throw new AlertError(AlertDescription.illegal_parameter, 'compression methods');
@@ -68,6 +74,20 @@ export function selectParams(cfg: ResolvedServer, ch: ClientHello): Selection {
   if (!sv || !E.SupportedVersions.decodeClient(sv).includes(DTLS13)) {
     throw new AlertError(AlertDescription.protocol_version, 'client does not offer DTLS 1.3');
   }
+  const sgData = E.findExt(ch.extensions, X.supported_groups);
+  const ksData = E.findExt(ch.extensions, X.key_share);
+  if (ksData) {
+    if (!sgData) throw new AlertError(AlertDescription.missing_extension, 'key_share without supported_groups');
+    const groups = E.SupportedGroups.decode(sgData);
+    for (const s of E.KeyShare.decodeClient(ksData)) {
+      if (!groups.includes(s.group)) throw new AlertError(AlertDescription.illegal_parameter, 'key_share for unlisted group');
+    }
+  }
+}
+
+/** Negotiates suite, group and credential for a ClientHello (server preference order). Throws AlertError. */
+export function selectParams(cfg: ResolvedServer, ch: ClientHello): Selection {
+  checkClientHello(ch);
   // a PSK-only server (no certificate credential): the ClientHello offered no PSK it could use
   if (!cfg.credentials.length) throw new AlertError(AlertDescription.handshake_failure, 'no usable PSK offered and no certificate credential');
   let suite: CipherSuite | undefined;

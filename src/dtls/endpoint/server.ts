@@ -27,7 +27,7 @@ import { choosePsk, newSessionTicket } from './psk.ts';
 import { countDrop } from './records.ts';
 import { bytesOf, latin1 } from '../record/latin1.ts';
 import type { PackReader, PackWriter } from '../record/pack.ts';
-import { buildHrrBody, type ResolvedServer, resolveServer, selectParams } from './server-params.ts';
+import { buildHrrBody, checkClientHello, type ResolvedServer, resolveServer, selectParams } from './server-params.ts';
 
 /** The Certificate body of a server chain (empty context, no per-entry extensions) is the same in every handshake:
  *  encoded once per chain array (re-encoded if its entries were replaced) and shared by the flights (message bodies
@@ -41,7 +41,7 @@ function certificateBody(chain: readonly Uint8Array[]): Uint8Array {
   return body;
 }
 
-export { buildHrrBody, resolveServer, selectParams, type ResolvedServer, type Selection } from './server-params.ts';
+export { buildHrrBody, checkClientHello, resolveServer, selectParams, type ResolvedServer, type Selection } from './server-params.ts';
 
 import type { HrrContext, ServerHs, ToFinished, WaitFinished } from './server-phases.ts';
 export type { HrrContext, ServerHs } from './server-phases.ts';
@@ -235,6 +235,7 @@ export class ServerConnection extends Connection {
   /** A ClientHello: the first, or the second after a HelloRetryRequest (`hrr`, stateless or stateful). */
   private onClientHello(hrr: HrrContext | undefined, ch: ClientHello, chFull: Uint8Array, now: number): void {
     const cfg = this.scfg;
+    checkClientHello(ch);
     // a usable PSK (./psk.ts) replaces certificate authentication; otherwise the full handshake
     const psk = cfg.psk ? choosePsk(cfg, cfg.psk, ch, chFull, hrr?.prefix, now, false, cfg.clientAuth === 'require') : undefined;
     const sel: PskOrCert = psk

@@ -12,7 +12,9 @@ class Reference {
   seen: { key: string; exp: number }[] = [];
   constructor(readonly windowMs: number, readonly startMs: number, readonly maxEntries: number) {}
   check(binder: Uint8Array, expected: number, now: number): ReplayVerdict {
-    this.seen = this.seen.filter((e) => e.exp > now);
+    // kept through exp itself: a replay repeats the reported age, so it is fresh until its expected arrival + half a
+    // window, which can be exp (test/dtls/endpoint/hello-checks.test.ts; until 2026-12-08 records went at exp)
+    this.seen = this.seen.filter((e) => e.exp >= now);
     if (Math.abs(now - expected) > this.windowMs / 2) return 'stale';
     if (expected < this.startMs + this.windowMs / 2) return 'restart';
     const key = [...binder].join(',');
