@@ -85,9 +85,9 @@ export function checkClientHello(ch: ClientHello): void {
   }
 }
 
-/** Negotiates suite, group and credential for a ClientHello (server preference order). Throws AlertError. */
+/** Negotiates suite, group and credential for a ClientHello that passed checkClientHello (server preference
+ *  order). Throws AlertError. */
 export function selectParams(cfg: ResolvedServer, ch: ClientHello): Selection {
-  checkClientHello(ch);
   // a PSK-only server (no certificate credential): the ClientHello offered no PSK it could use
   if (!cfg.credentials.length) throw new AlertError(AlertDescription.handshake_failure, 'no usable PSK offered and no certificate credential');
   let suite: CipherSuite | undefined;
@@ -102,10 +102,7 @@ export function selectParams(cfg: ResolvedServer, ch: ClientHello): Selection {
   if (!sgData || !ksData) throw new AlertError(AlertDescription.missing_extension, 'supported_groups/key_share missing');
   if (!saData) throw new AlertError(AlertDescription.missing_extension, 'signature_algorithms missing');
   const clientGroups = E.SupportedGroups.decode(sgData);
-  const shares = E.KeyShare.decodeClient(ksData);
-  for (const s of shares) {
-    if (!clientGroups.includes(s.group)) throw new AlertError(AlertDescription.illegal_parameter, 'key_share for unlisted group');
-  }
+  const shares = E.KeyShare.decodeClient(ksData); // each for a listed group (checkClientHello)
   const schemes = E.SignatureAlgorithms.decode(saData);
   // the credential: its CertificateVerify scheme offered by the client, and preferably its chain signed only with
   // schemes the client accepts in certificates (signature_algorithms_cert, else signature_algorithms: RFC 8446
