@@ -14,6 +14,8 @@ export class Accounts {
   private readonly first: Float64Array;
   private readonly last: Float64Array;
   private readonly bytes: Float64Array;
+  /** Data time of a client's earlier sessions (clients.resumption), ps; created at the first reconnection. */
+  private span: Float64Array | undefined;
 
   constructor(connections: number) {
     this.first = new Float64Array(connections).fill(-1);
@@ -106,21 +108,34 @@ export class Accounts {
     this.wireDelivered(payload);
   }
 
+  /** Client `conn`'s session ended and another will start (clients.resumption): its data window so far is kept,
+   *  the next session's opens at its own first record (the reconnect delay is not data time). */
+  sessionEnded(conn: number): void {
+    const f = this.first[conn]!;
+    if (f < 0) return;
+    const l = this.last[conn]!;
+    if (l > f) (this.span ??= new Float64Array(this.first.length))[conn]! += l - f;
+    this.first[conn] = -1;
+  }
+
   /**
    * Per-connection goodput, bit/s: payload delivered / time from each connection's first record handed over to its
-   * last record delivered, summed over connections. Unlike the aggregate figure it does not depend on when each
+   * last record delivered (per session: the windows of a resuming client's sessions add up), summed over
+   * connections. Unlike the aggregate figure it does not depend on when each
    * connection started (a handshake that completes late after losses does not stretch everyone's window), and it
    * still falls when a saturated block makes every connection's records wait.
    */
   connectionGoodputBps(): number {
     let b = 0;
     let t = 0;
+    const span = this.span;
     for (let i = 0; i < this.first.length; i++) {
       const f = this.first[i]!;
       const l = this.last[i]!;
-      if (f >= 0 && l > f && this.bytes[i]! > 0) {
+      const w = (f >= 0 && l > f ? l - f : 0) + (span ? span[i]! : 0);
+      if (w > 0 && this.bytes[i]! > 0) {
         b += this.bytes[i]!;
-        t += l - f;
+        t += w;
       }
     }
     return t > 0 ? (b * 8) / (t / PS_PER_S) : 0;

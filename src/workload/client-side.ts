@@ -158,6 +158,7 @@ export class ClientSide {
 
   /** A client's next session (with `clients.resumption`; a resuming client offers its ticket): its state back to a new client's, started after the reconnect delay. */
   private reconnect(c: Client): void {
+    this.acc.sessionEnded(c.i);
     c.nextSession(this.k.now + this.resume!.delayPs);
     this.k.at(c.start, this.startFn, c);
   }

@@ -68,6 +68,24 @@ test('download (direction down) with reconnecting clients: every session gets it
   assert.ok(r.handshakeKinds!.count('resumed') > 0);
 });
 
+test('per-connection goodput counts each session\'s own data window: the reconnect delay is not data time', () => {
+  // one client, one record echoed, then a second session after 100 ms: the per-connection goodput (the
+  // throughput_ratio's numerator) is the bytes of both sessions over the two sessions' windows, not over the span
+  // from the first session's record to the second's (which holds the 100 ms delay and the second handshake)
+  const one = load('scenarios/single-client.yaml', ['traffic.records_per_client=1']);
+  const plain = runCosim({ scenario: one.scenario, model: one.model, seed: 3, crypto: 'node' });
+  const twice = { ...one.scenario, clients: { ...one.scenario.clients, resumption: { fraction: 1, sessions_per_client: 1, reconnect_delay_ms: 100, early_data_records: 0 } } };
+  const r = runCosim({ scenario: twice, model: one.model, seed: 3, crypto: 'node' });
+  assert.is(r.acc.recordsReceived, 2 * plain.acc.recordsReceived);
+  const g1 = plain.acc.connectionGoodputBps();
+  const g2 = r.acc.connectionGoodputBps();
+  // the two sessions' windows are alike (the second resumes: a shorter handshake, the same record path), so the
+  // goodput stays within a few per cent of one session's; over the whole span it was below a tenth of it
+  assert.ok(Math.abs(g2 / g1 - 1) < 0.05, `two sessions ${g2} vs one ${g1}`);
+  const span = (r.acc.dataWindowPs() / 1e12);
+  assert.ok(span > 0.1, `the aggregate window spans the reconnect delay (${span} s)`);
+});
+
 test('clients.resumption: validated, overridable, absent by default (config.json of older scenarios unchanged)', () => {
   assert.is(base.scenario.clients.resumption, undefined);
   const web = load('scenarios/web-resumption.yaml');
