@@ -85,7 +85,7 @@ function tradeoff(rec: PointResult, valid: PointResult[], feasible: PointResult[
     if (!cheaper || c > cost(cheaper)) cheaper = p;
   }
   if (cheaper) {
-    const worst = [...cheaper.sla].filter((v) => !v.pass).sort((a, b) => a.margin - b.margin)[0];
+    const worst = [...cheaper.sla].filter((v) => !v.pass).sort(byMargin)[0];
     if (worst) {
       out.cheaper_failing = { point: cheaper.index, params: cheaper.params, cost: cost(cheaper), failed_sla: worst.name, mean: worst.value.mean, target: worst.target };
     }
@@ -114,9 +114,27 @@ export const DEFAULT_METRICS = [
   'cost.energy_per_gb_j',
 ];
 
+/** Relative slack of the mean against the target; NaN for a target of 0, where a relative margin has no meaning
+ *  (until 2026-12-08 the absolute difference stood in for it and was printed x 100 as a percentage). */
 function relMargin(op: '<=' | '>=', target: number, mean: number): number {
   const d = op === '<=' ? target - mean : mean - target;
-  return target === 0 ? d : d / Math.abs(target);
+  return target === 0 ? NaN : d / Math.abs(target);
+}
+
+/** Orders margins smallest first, NaN (no relative margin) after every number. */
+export function byMargin(a: { margin: number }, b: { margin: number }): number {
+  const an = Number.isNaN(a.margin);
+  const bn = Number.isNaN(b.margin);
+  return an || bn ? Number(an) - Number(bn) : a.margin - b.margin;
+}
+
+/** The breakdown component a block's waits are logged under: the DMA's two directions share `dma`, a context-cache
+ *  miss is its own component (`ctx_cache_miss`) of the `ctx_cache` block. */
+export function waitBlock(component: string, blocks: ReadonlySet<string>): string | undefined {
+  if (blocks.has(component)) return component;
+  if (component === 'dma' && [...blocks].some((b) => b.startsWith('dma_'))) return 'dma';
+  if (component === 'ctx_cache_miss' && blocks.has('ctx_cache')) return 'ctx_cache';
+  return undefined;
 }
 
 function slaFor(plan: Plan, outcomes: RunOutcome[], confidence: number): SlaVerdict[] {
@@ -173,10 +191,19 @@ export function aggregatePoint(plan: Plan, index: number, outcomes: RunOutcome[]
   if (best) r.bottleneck = best;
   // Only hardware blocks compete for "largest wait" (the breakdown also lists network, timeouts, host).
   const blockNames = new Set(Object.keys(metrics).flatMap((k) => /^blocks\.(.+)\.utilization$/.exec(k)?.[1] ?? []));
-  const waitNames = [...new Set(outcomes.flatMap((o) => Object.keys(o.waits)))].filter((w) => blockNames.has(w)).sort();
+  // each run's waits by block (the DMA's `dma` for its two blocks, ctx_cache_miss with ctx_cache: waitBlock)
+  const perRun = outcomes.map((o) => {
+    const m = new Map<string, number>();
+    for (const [w, v] of Object.entries(o.waits)) {
+      const blk = waitBlock(w, blockNames);
+      if (blk !== undefined) m.set(blk, (m.get(blk) ?? 0) + v);
+    }
+    return m;
+  });
+  const waitNames = [...new Set(perRun.flatMap((m) => [...m.keys()]))].sort();
   let wbest: { component: string; wait_us: number } | undefined;
   for (const w of waitNames) {
-    const mean = confidenceInterval(outcomes.map((o) => o.waits[w] ?? 0)).mean;
+    const mean = confidenceInterval(perRun.map((m) => m.get(w) ?? 0)).mean;
     if (Number.isFinite(mean) && (!wbest || mean > wbest.wait_us)) wbest = { component: w, wait_us: mean };
   }
   if (wbest) r.largest_wait = wbest;
@@ -226,7 +253,7 @@ export function aggregate(plan: Plan, store: RunStore): SweepResult {
   }
   if (rec) {
     const margins = rec.sla.map((s) => ({ name: s.name, op: s.op, target: s.target, mean: s.value.mean, margin: s.margin }));
-    const tight = [...margins].sort((a, b) => a.margin - b.margin)[0];
+    const tight = [...margins].sort(byMargin)[0];
     result.recommendation = {
       point: rec.index,
       params: rec.params,

@@ -100,14 +100,19 @@ function paramsText(params: Record<string, unknown>): string {
     .join(', ');
 }
 
+/** A relative margin as text; NaN: a target of 0, where only the mean against the target says anything. */
+function marginText(m: number): string {
+  return Number.isNaN(m) ? 'no relative margin: target 0' : `margin ${fmt(m * 100, 3)}%`;
+}
+
 export function recommendationText(r: SweepResult): string {
   const rec = r.recommendation;
   if (!rec) return `No recommendation: ${r.noRecommendation}.`;
   const lines = [
     `Cheapest configuration meeting every SLA: point ${rec.point} (${paramsText(rec.params)})`,
     `  ${rec.cost_metric} = ${fmt(rec.cost, 6)}`,
-    `  tightest SLA: ${rec.tightest_sla} (margin ${fmt(rec.margin * 100, 3)}%)`,
-    ...rec.margins.map((m) => `    ${m.name} ${m.op} ${fmt(m.target, 6)}: mean ${fmt(m.mean, 6)}, margin ${fmt(m.margin * 100, 3)}%`),
+    `  tightest SLA: ${rec.tightest_sla} (${marginText(rec.margin)})`,
+    ...rec.margins.map((m) => `    ${m.name} ${m.op} ${fmt(m.target, 6)}: mean ${fmt(m.mean, 6)}, ${marginText(m.margin)}`),
   ];
   if (rec.bottleneck) lines.push(`  bottleneck block: ${rec.bottleneck.block} (utilisation ${fmt(rec.bottleneck.utilization * 100, 3)}%)`);
   if (rec.largest_wait) lines.push(`  largest wait: ${rec.largest_wait.component} (${fmt(rec.largest_wait.wait_us, 4)} us per handshake + record)`);

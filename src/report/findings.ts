@@ -21,15 +21,21 @@ export interface Findings {
   } | null;
   /** The SLA check with the smallest margin (negative: failed by that much), or null without SLAs. */
   tightest_sla: { name: string; value: number; target: number; margin_pct: number; pass: boolean } | null;
-  /** The change to make, or null when no block is above SUGGEST_ABOVE utilisation. */
+  /** The change to make, or null when the bottleneck is under SUGGEST_ABOVE utilisation or has no unit count
+   *  (a port, the DMA: `raise` then names its capacity parameter). */
   suggestion: {
     /** The override to apply, e.g. "model.aead.instances=2". */
     set: string;
     instances: number;
     predicted_utilization: number;
-    /** Goodput the block could carry with the change, 10^9 bit/s (NaN if the run delivered no records). */
+    /** Goodput the run's blocks could carry with the change, 10^9 bit/s: the changed block's, capped by every other
+     *  block's at its utilisation in this run (NaN if the run delivered no records). */
     predicted_capacity_gbps: number;
+    /** The other block that caps predicted_capacity_gbps, or null when the changed block itself does. */
+    limited_by: string | null;
   } | null;
+  /** A bottleneck above SUGGEST_ABOVE with no unit count: the model parameter(s) that set its capacity, else null. */
+  raise: string | null;
   /** Work in progress at the end, drops, conservation: one sentence each. */
   warnings: string[];
 }
@@ -40,12 +46,34 @@ export const TARGET_UTILIZATION = 0.7;
 const SATURATED = 0.95;
 
 /** Model parameter holding a block's parallel units, by block kind. */
-const UNITS_PARAM: Record<string, string> = { aead: 'aead.instances', hash: 'hash.instances', pke: 'pke.instances', cpu: 'cpu.cores' };
+const UNITS_PARAM: Record<string, string> = {
+  aead: 'aead.instances', hash: 'hash.instances', pke: 'pke.instances', cpu: 'cpu.cores', ctx_cache: 'context_cache.ports',
+};
+/** Model parameters that set the capacity of a block kind with no unit count. */
+const CAPACITY_PARAM: Record<string, string> = { port: 'model.port.line_rate_gbps', dma: 'model.dma.bandwidth_gbps or model.dma.max_outstanding' };
 
+/** The breakdown components of block `b`: its own name; the DMA's two blocks share `dma`; a context-cache miss is
+ *  `ctx_cache_miss` (docs/outputs.md "breakdown"). */
+function componentsOf(b: { name: string; kind: string }): string[] {
+  if (b.kind === 'dma') return ['dma'];
+  if (b.kind === 'ctx_cache') return [b.name, 'ctx_cache_miss'];
+  return [b.name];
+}
+
+/** Relative margin, percent; NaN for a target of 0 (no relative margin: until 2026-12-08 the absolute difference
+ *  x 100 stood in for it, and outranked every true percentage). */
 function slaMargin(s: SlaResult): number {
   if (!Number.isFinite(s.value)) return -Infinity;
-  const scale = Math.abs(s.target) > 0 ? Math.abs(s.target) : 1;
-  return ((s.op === '<=' ? s.target - s.value : s.value - s.target) / scale) * 100;
+  if (s.target === 0) return NaN;
+  return ((s.op === '<=' ? s.target - s.value : s.value - s.target) / Math.abs(s.target)) * 100;
+}
+
+/** True if SLA check `a` (margin `ma`) is tighter than `b` (margin `mb`): a failure before a pass, then the smaller
+ *  margin, a check with no relative margin after those with one. */
+function tighter(a: SlaResult, ma: number, b: { pass: boolean; margin_pct: number }): boolean {
+  if (a.pass !== b.pass) return !a.pass;
+  if (Number.isNaN(ma) || Number.isNaN(b.margin_pct)) return !Number.isNaN(ma) && Number.isNaN(b.margin_pct);
+  return ma < b.margin_pct;
 }
 
 export function computeFindings(result: SimResult): Findings {
@@ -54,13 +82,15 @@ export function computeFindings(result: SimResult): Findings {
   for (const x of result.blocks) if (Number.isFinite(x.utilization) && (b === null || x.utilization > b.utilization)) b = x;
   let bottleneck: Findings['bottleneck'] = null;
   let suggestion: Findings['suggestion'] = null;
+  let raise: string | null = null;
   if (b !== null) {
     const share = (entries: SimResult['breakdown']['record']): number => {
       let total = 0;
       let mine = 0;
+      const mineOf = componentsOf(b!);
       for (const e of entries) {
         total += e.waiting_us + e.service_us;
-        if (e.component === b!.name) mine += e.waiting_us + e.service_us;
+        if (mineOf.includes(e.component)) mine += e.waiting_us + e.service_us;
       }
       return total > 0 ? (mine / total) * 100 : 0;
     };
@@ -72,13 +102,14 @@ export function computeFindings(result: SimResult): Findings {
     };
     const param = UNITS_PARAM[b.kind] ?? UNITS_PARAM[b.name];
     if (param && b.utilization >= SUGGEST_ABOVE && b.instances > 0) suggestion = suggest(result, b, param);
+    else if (!param && b.utilization >= SUGGEST_ABOVE) raise = CAPACITY_PARAM[b.kind] ?? null;
   }
   let tightest: Findings['tightest_sla'] = null;
   for (const x of s.sla) {
     const m = slaMargin(x);
-    if (tightest === null || m < tightest.margin_pct) tightest = { name: x.name, value: x.value, target: x.target, margin_pct: m, pass: x.pass };
+    if (tightest === null || tighter(x, m, tightest)) tightest = { name: x.name, value: x.value, target: x.target, margin_pct: m, pass: x.pass };
   }
-  return { bottleneck, tightest_sla: tightest, suggestion, warnings: warnings(result) };
+  return { bottleneck, tightest_sla: tightest, suggestion, raise, warnings: warnings(result) };
 }
 
 /**
@@ -97,11 +128,25 @@ function suggest(result: SimResult, b: SimResult['blocks'][number], param: strin
   const t2 = T - stretch > 0 ? T - stretch : T;
   const n = Math.max(b.instances + 1, Math.ceil(busy / (t2 * TARGET_UTILIZATION)));
   const bits = s.throughput.goodput_gbps * wd; // 10^9 bits delivered
+  let cap = bits > 0 && busy > 0 ? (bits / busy) * n : NaN;
+  // every other block carries at most bits / (its busy unit-seconds per unit) at the same work mix: the changed
+  // block's capacity is not the run's when another block is nearly as busy (a review found a prediction of 78 Gbit/s
+  // where the DMA, 92 % busy, allowed 48)
+  let limitedBy: string | null = null;
+  for (const o of result.blocks) {
+    if (o === b || !(o.utilization > 0) || !Number.isFinite(o.utilization)) continue;
+    const c = bits / (o.utilization * T);
+    if (Number.isFinite(cap) && c < cap) {
+      cap = c;
+      limitedBy = o.name;
+    }
+  }
   return {
     set: `model.${param}=${n}`,
     instances: n,
     predicted_utilization: Math.min(1, busy / (n * t2)),
-    predicted_capacity_gbps: bits > 0 && busy > 0 ? (bits / busy) * n : NaN,
+    predicted_capacity_gbps: cap,
+    limited_by: limitedBy,
   };
 }
 
@@ -154,12 +199,16 @@ export function findingsLines(f: Findings): string[] {
     const g = f.suggestion;
     out.push(
       `change: --set ${g.set}: predicted utilisation ${pc(g.predicted_utilization)}` +
-        (Number.isFinite(g.predicted_capacity_gbps) ? `, capacity ${fmtNum(g.predicted_capacity_gbps)} Gbit/s of goodput` : ''),
+        (Number.isFinite(g.predicted_capacity_gbps) ? `, capacity ${fmtNum(g.predicted_capacity_gbps)} Gbit/s of goodput` : '') +
+        (g.limited_by ? ` (then limited by ${g.limited_by})` : ''),
     );
+  } else if (f.raise && f.bottleneck) {
+    out.push(`change: ${f.bottleneck.block} has no unit count in the model: raise ${f.raise} (no prediction made)`);
   } else if (f.bottleneck) out.push(`change: none needed (no block above ${SUGGEST_ABOVE * 100} % utilisation)`);
   if (f.tightest_sla) {
     const t = f.tightest_sla;
-    out.push(`tightest SLA: ${t.name} = ${fmtNum(t.value)} vs ${fmtNum(t.target)} (margin ${Number.isFinite(t.margin_pct) ? t.margin_pct.toFixed(1) : '-'} %, ${t.pass ? 'PASS' : 'FAIL'})`);
+    const m = Number.isNaN(t.margin_pct) ? 'no relative margin: target 0' : `margin ${Number.isFinite(t.margin_pct) ? t.margin_pct.toFixed(1) : '-'} %`;
+    out.push(`tightest SLA: ${t.name} = ${fmtNum(t.value)} vs ${fmtNum(t.target)} (${m}, ${t.pass ? 'PASS' : 'FAIL'})`);
   }
   for (const w of f.warnings) out.push(`warning: ${w}`);
   return out;
