@@ -6,7 +6,7 @@
 // run, and its files rendered here.
 import { Option, type Command } from 'commander';
 import type { ModelConfig, Scenario } from '../workload/config/index.ts';
-import { TraceCapture, clientIndex, type CapturedDatagram } from '../workload/trace/capture.ts';
+import { TraceCapture, type CapturedDatagram } from '../workload/trace/capture.ts';
 import { clientIpv4, pcapng, SERVER_IPV4, type PcapDatagram, type PcapEndpoint } from '../report/trace/pcapng.ts';
 import { modelDigest } from '../workload/trace/format.ts';
 import { perfettoJson } from '../report/trace/perfetto.ts';
@@ -99,16 +99,52 @@ export function traceFiles(r: TraceRequest): { path: string; data: string | Uint
     if (r.kinds.includes('perfetto')) files.push({ path: FILE.perfetto, data: perfettoJson(t) });
     if (r.kinds.includes('vcd')) files.push({ path: FILE.vcd, data: vcdText(t) });
   }
-  if (r.kinds.includes('pcap')) files.push({ path: FILE.pcap, data: pcapng(r.capture.datagrams.map(pcapDatagram), { mtu: r.mtu, keylog: r.capture.keylog(), application: 'dtls-accel-sim' }) });
+  if (r.kinds.includes('pcap')) {
+    // in time order: a sent datagram is captured when the port releases it but recorded after its transmission, so
+    // datagrams received meanwhile were recorded first (a stable sort keeps equal times in recording order)
+    const packets = r.capture.datagrams.map(pcapDatagram).sort((a, b) => a.timePs - b.timePs);
+    files.push({ path: FILE.pcap, data: pcapng(packets, { mtu: r.mtu, keylog: r.capture.keylog(), application: 'dtls-accel-sim' }) });
+  }
   return files;
 }
 
-const SERVER: PcapEndpoint = { ip: SERVER_IPV4, port: 4433 };
+/** Why a run's traces hold nothing, or undefined: a --trace-window or --trace-clients that selected no job. */
+export function emptyTraceWarning(r: TraceRequest, opts: TraceCliOptions): string | undefined {
+  if (r.capture.recorder.jobs > 0) return undefined;
+  const sel = [opts.traceWindow !== undefined ? `--trace-window ${opts.traceWindow}` : '', opts.traceClients !== undefined ? `--trace-clients ${opts.traceClients}` : '']
+    .filter((x) => x).join(' and ');
+  return `warning: the traces are empty: ${sel || 'the run'} selected no server job (the run's activity ended at the time in the summary)`;
+}
 
-/** Client i is 10.x.y.z (clientIpv4(i)), UDP port 49152 + i mod 16384; the server 192.0.2.1:4433. */
+const SERVER: PcapEndpoint = { ip: SERVER_IPV4, port: 4433 };
+const UNKNOWN: PcapEndpoint = { ip: Uint8Array.of(203, 0, 113, 1), port: 9 };
+
+/**
+ * The capture's address of a peer: client i (`client-i`) is 10.x.y.z (clientIpv4(i)), UDP port 49152 + i mod 16384;
+ * after its g-th NAT rebinding (`client-i.g`, src/workload/fleet.ts) the same host behind a new port, 49152 + (i + g)
+ * mod 16384; a hello flood's spoofed source `spoof-n` is 100.64.0.0/10 (RFC 6598) host n, port 40000, its garbage
+ * source `garbage-n` 198.18.0.0/15 (RFC 2544) host n, port 40001 (src/workload/attack.ts); anything else 203.0.113.1:9.
+ * The server is 192.0.2.1:4433. Until 2026-12-08 every peer but `client-i` was filed under client 0's address.
+ */
+export function pcapPeer(peer: string): PcapEndpoint {
+  const m = /^client-(\d+)(?:\.(\d+))?$/.exec(peer);
+  if (m) {
+    const i = Number(m[1]);
+    const g = m[2] === undefined ? 0 : Number(m[2]);
+    return { ip: clientIpv4(i), port: 49152 + ((i + g) % 16384) };
+  }
+  const a = /^(spoof|garbage)-(\d+)$/.exec(peer);
+  if (a) {
+    const n = Number(a[2]);
+    const ip = a[1] === 'spoof'
+      ? Uint8Array.of(100, 64 + ((n >>> 16) & 63), (n >>> 8) & 255, n & 255)
+      : Uint8Array.of(198, 18 + ((n >>> 16) & 1), (n >>> 8) & 255, n & 255);
+    return { ip, port: a[1] === 'spoof' ? 40000 : 40001 };
+  }
+  return UNKNOWN;
+}
+
 function pcapDatagram(d: CapturedDatagram): PcapDatagram {
-  const i = clientIndex(d.peer);
-  const n = Number.isInteger(i) ? i : 0;
-  const client: PcapEndpoint = { ip: clientIpv4(n), port: 49152 + (n % 16384) };
+  const client = pcapPeer(d.peer);
   return { timePs: d.timePs, src: d.toServer ? client : SERVER, dst: d.toServer ? SERVER : client, payload: d.payload };
 }

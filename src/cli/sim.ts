@@ -32,7 +32,7 @@ import type { RunScenarioArgs } from '../workload/index.ts';
 import { checkRun, describeEstimate, machineLimit, type MemoryLimit } from './guard.ts';
 import { createProgress } from './progress.ts';
 import { defaultOutDir, writeOutputs } from './output.ts';
-import { addTraceOptions, traceFiles, traceList, traceRequest, type TraceCliOptions, type TraceRequest } from './sim-trace.ts';
+import { addTraceOptions, emptyTraceWarning, traceFiles, traceList, traceRequest, type TraceCliOptions, type TraceRequest } from './sim-trace.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_FAIL = 1;
@@ -291,7 +291,11 @@ export async function main(argv: readonly string[], io: Io = process, runScenari
       },
     };
     const files = await renderAll(result, { charts: opts.charts, ...(tracing ? { traces: traceList(tracing) } : {}) });
-    if (tracing) files.push(...traceFiles(tracing));
+    if (tracing) {
+      files.push(...traceFiles(tracing));
+      const empty = emptyTraceWarning(tracing, opts);
+      if (empty) io.stderr.write(`${empty}\n`);
+    }
     const outDir =
       opts.out ??
       defaultOutDir('results', input.scenario.name ?? 'run', new Date(), {

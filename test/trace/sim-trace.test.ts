@@ -156,6 +156,37 @@ test('web-resumption (100 clients), window 150..400 ms: 0-RTT and connections be
   assert.is(readFileSync(join(out, 'stats.txt'), 'utf8'), readFileSync(join(tmp, 'resume-off', 'stats.txt'), 'utf8'));
 });
 
+test('capture.pcapng: NAT-rebound, spoofed and garbage sources get addresses of their own, packets in time order; an empty window warns', async () => {
+  const { pcapPeer } = await import('../../src/cli/sim-trace.ts');
+  const addr = (p: string) => { const e = pcapPeer(p); return `${[...e.ip].join('.')}:${e.port}`; };
+  // by hand from the documented plan: client i = 10.0.0.(i+1), port 49152 + i; rebinding g: port + g
+  assert.is(addr('client-0'), '10.0.0.1:49152');
+  assert.is(addr('client-3'), '10.0.0.4:49155');
+  assert.is(addr('client-3.1'), '10.0.0.4:49156');
+  assert.is(addr('spoof-258'), '100.64.1.2:40000');
+  assert.is(addr('garbage-7'), '198.18.0.7:40001');
+  assert.is(addr('something'), '203.0.113.1:9');
+  // a small flood: client 0's real handshake and the spoofed hellos no longer share an address
+  const out = join(tmp, 'flood');
+  const a = io();
+  const args = ['scenarios/hello-flood.yaml', '--set', 'clients.count=4', '--set', 'attack.duration_ms=5', '--set', 'attack.garbage_rate_per_s=0', '--set', 'sim.end_ms=200', '--out', out, '--trace', 'pcap', '--no-charts', '--quiet'];
+  assert.is(await main(args, a.io), 0, a.o.err);
+  const dec = decryptCapture(readFileSync(join(out, 'capture.pcapng')), 4433);
+  assert.ok(dec.encrypted > 0);
+  assert.is(dec.decrypted, dec.encrypted, dec.failures.join('; '));
+  if (needTool('tshark', 'pcapng time order')) {
+    const r = spawnSync('tshark', ['-r', join(out, 'capture.pcapng'), '-T', 'fields', '-e', 'frame.time_epoch', '-e', 'ip.src'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const rows = r.stdout.trim().split('\n').map((l) => l.split('\t'));
+    const times = rows.map((x) => Number(x[0]));
+    for (let i = 1; i < times.length; i++) assert.ok(times[i]! >= times[i - 1]!, `frame ${i + 1} before frame ${i}`);
+    assert.ok(rows.some((x) => x[1]!.startsWith('100.64.')), 'spoofed sources in 100.64.0.0/10');
+  }
+  // a window after the run's end selects nothing: the traces are written, and a warning says they are empty
+  const b = io();
+  assert.is(await main(['scenarios/single-client.yaml', '--out', join(tmp, 'empty'), '--trace', 'ops', '--trace-window', '500..600', '--no-charts', '--quiet'], b.io), 0);
+  assert.match(b.o.err, /warning: the traces are empty: --trace-window 500\.\.600 selected no server job/);
+});
+
 test('bad trace options: exit 2', async () => {
   for (const extra of [['--trace', 'ops,nope'], ['--trace', 'ops', '--trace-window', '5..1'], ['--trace-window', '0..1'], ['--trace', 'ops', '--trace-clients', '0']]) {
     const a = io();
