@@ -256,7 +256,13 @@ export async function mergeCli(dirs: string[], o: { out?: string; png?: boolean 
   }
   nodeFs.writeAtomic(path.join(out, 'plan.json'), renderPlanJson(plan));
   const result = aggregate(plan, target);
+  // the checks of a whole run (runSweepCli): metrics no run produced, every point failed. The sweep file is not at
+  // hand here, only plan.json's copy of it: the error names the field, without a line
+  const failed = (): void => checkResultMetrics(result.points, plan.sweep, `${dirs[0]}/plan.json (sweep)`, '');
+  const complete = result.missingRuns === 0;
+  if (complete && result.points.some((p) => p.error === undefined)) failed();
   await writeOutputs(out, result, o.png ?? true);
+  if (complete) failed();
   return { result, out, copied };
 }
 

@@ -155,8 +155,11 @@ export interface AdaptiveResult {
   timedOut: RunPlanResult['timedOut'];
 }
 
+/** Total relative violation of a point's failing checks. A failing check with a target of 0 has no relative margin
+ *  (NaN, aggregate.ts relMargin): it counts 1, a miss by the whole of its target's scale, so that the sum stays a
+ *  number and the ranking a total order. */
 function violation(p: PointResult): number {
-  return p.sla.reduce((s, c) => s + (c.pass ? 0 : Math.max(0, -c.margin) + 1e-9), 0);
+  return p.sla.reduce((s, c) => s + (c.pass ? 0 : (Number.isNaN(c.margin) ? 1 : Math.max(0, -c.margin)) + 1e-9), 0);
 }
 
 /** Best first: meets every SLA (cheapest first), then smallest total violation, errors last; ties by candidate. */

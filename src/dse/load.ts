@@ -35,10 +35,10 @@ export function loadSweep(file: string, readText: (p: string) => string): Loaded
   const sweepText = readOrFail(readText, file, undefined);
   const sweep = parseSweep(sweepText, file);
   const dir = path.dirname(file);
-  const scenarioFile = path.normalize(path.join(dir, sweep.scenario));
+  const scenarioFile = path.normalize(path.resolve(dir, sweep.scenario)); // relative to the sweep file, or absolute
   const scenarioText = readOrFail(readText, scenarioFile, { file, text: sweepText, path: ['scenario'] });
   const scenario = parseScenario(scenarioText, scenarioFile);
-  const modelFile = sweep.model !== undefined ? path.normalize(path.join(dir, sweep.model)) : resolveModelPath(scenarioFile, scenario.model.file);
+  const modelFile = sweep.model !== undefined ? path.normalize(path.resolve(dir, sweep.model)) : resolveModelPath(scenarioFile, scenario.model.file);
   const modelRef = sweep.model !== undefined ? { file, text: sweepText, path: ['model'] } : { file: scenarioFile, text: scenarioText, path: ['model', 'file'] };
   let model = parseModel(readOrFail(readText, modelFile, modelRef), modelFile);
   // the scenario's own model.overrides: an invalid one is reported at its place in the scenario file

@@ -60,13 +60,15 @@ export function tQuantile(p: number, df: number): number {
   if (!(p > 0 && p < 1)) throw new RangeError(`tQuantile: p must be in (0,1), got ${p}`);
   if (!(df > 0)) throw new RangeError(`tQuantile: df must be > 0, got ${df}`);
   if (p === 0.5) return 0;
-  let lo = -1e3;
-  let hi = 1e3;
-  for (let i = 0; i < 200; i++) {
+  // a bracket wide enough for p (df = 1 at p = 0.99995 needs 6,366; a fixed +-1,000 capped it there until 2026-12-08)
+  let hi = 16;
+  while (tCdf(hi, df) < p && hi < 1e300) hi *= 2;
+  let lo = -hi;
+  for (let i = 0; i < 400; i++) {
     const mid = (lo + hi) / 2;
     if (tCdf(mid, df) < p) lo = mid;
     else hi = mid;
-    if (hi - lo < 1e-12) break;
+    if (hi - lo < 1e-12 * Math.max(1, Math.abs(mid))) break;
   }
   return (lo + hi) / 2;
 }

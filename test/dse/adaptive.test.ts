@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { aggregate } from '../../src/dse/aggregate.ts';
-import { candidateCount, candidatePoints, fidelityOverrides, rungShapes, runAdaptive, scheduleCost } from '../../src/dse/adaptive.ts';
+import { candidateCount, candidatePoints, fidelityOverrides, rankPoints, rungShapes, runAdaptive, scheduleCost } from '../../src/dse/adaptive.ts';
+import type { PointResult } from '../../src/dse/aggregate.ts';
 import { loadSweep } from '../../src/dse/load.ts';
 import type { RunOutcome } from '../../src/dse/metrics.ts';
 import { buildPlan, pointOverrides, splitOverrides } from '../../src/dse/plan.ts';
@@ -184,6 +185,19 @@ test('shards: two shards at once on one shared store split each rung and agree w
   // Each simulates its share; a run is duplicated only when a shard helps with a run the other has not stored yet.
   assert.ok(s0.runs.length + s1.runs.length < 1.5 * ref.runs.length, `${s0.runs.length} + ${s1.runs.length} vs ${ref.runs.length}`);
   assert.is(store.keys().length, ref.runs.length);
+});
+
+test('ranking failing points: smallest total violation first, a failing target-0 check counting 1, in any input order', () => {
+  // violations by hand: index 0 misses by 50 %, index 1 fails a check with target 0 (no relative margin: 1),
+  // index 2 misses by 1 %: order 2, 0, 1 whatever the order given (a NaN made the sort depend on it)
+  const point = (index: number, margin: number): PointResult => ({
+    index, params: {}, replications: 1, planned: 1, metrics: {}, sla_pass: false,
+    sla: [{ name: 'x', op: '<=', target: margin === margin ? 1 : 0, unit: '', source: 'sweep', value: { mean: 0, low: 0, high: 0, n: 1, sd: 0 }, pass: false, margin }],
+  } as unknown as PointResult);
+  const pts = [point(0, -0.5), point(1, NaN), point(2, -0.01)];
+  for (const order of [[0, 1, 2], [1, 2, 0], [2, 1, 0]]) {
+    assert.equal(rankPoints(order.map((i) => pts[i]!), 'cost.area_mm2').map((p) => p.index), [2, 0, 1], `input ${order}`);
+  }
 });
 
 test('a budget too small for the final rung is a configuration error', async () => {

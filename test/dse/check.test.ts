@@ -64,6 +64,17 @@ test('a misspelt SLA metric is a schema error; a missing scenario file is an err
     '/s/sweep.yaml:1:11 scenario: cannot read /s/nope.yaml: no such file');
 });
 
+test('an absolute scenario path in a sweep is taken as is, not joined onto the sweep\'s folder', () => {
+  const files = new Map([['/s/sweep.yaml', `scenario: /elsewhere/scn.yaml\nparameters:\n  - { param: aead.instances, values: [1, 2] }\n`],
+    ['/elsewhere/scn.yaml', SCENARIO.replace('file: model.yaml', 'file: /s/model.yaml')], ['/s/model.yaml', MODEL]]);
+  const l = loadSweep('/s/sweep.yaml', (p) => {
+    const t = files.get(p);
+    if (t === undefined) throw Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
+    return t;
+  });
+  assert.is(l.scenarioFile, '/elsewhere/scn.yaml');
+});
+
 test("the base scenario's invalid model override is reported in the scenario file", () => {
   const scn = SCENARIO.replace('file: model.yaml', 'file: model.yaml\n  overrides: [aead.instances=-2]');
   assert.match(loadError(`${head}  - { param: aead.instances, values: [1, 2] }\n`, scn),

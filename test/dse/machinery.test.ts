@@ -119,6 +119,29 @@ test('shards: 3 shards merged == the whole run (byte-identical dse.csv, pareto.j
   assert.is(partial.result.missingRuns, 4);
 });
 
+test('merge applies the whole run\'s checks: every point failed is SweepFailed, as unsharded', async () => {
+  const { SweepFailed } = await import('../../src/dse/check.ts');
+  const failing = async () => ({ metrics: {}, sla: [], waits: {}, error: 'override "x" rejected' });
+  const dirs: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    const out = path.join(tmp, `fail${i}`);
+    dirs.push(out);
+    await runSweepCli(sweep, { out, shard: { index: i, count: 2 }, evaluate: failing, jobs: 1, quiet: true, png: false, codeVersion: V });
+  }
+  try {
+    await mergeCli(dirs, { out: path.join(tmp, 'fail-merged'), png: false });
+    assert.unreachable('merge of failed points succeeded');
+  } catch (e) {
+    assert.ok(e instanceof SweepFailed, String(e));
+  }
+  try {
+    await runSweepCli(sweep, { out: path.join(tmp, 'fail-whole'), evaluate: failing, jobs: 1, quiet: true, png: false, codeVersion: V });
+    assert.unreachable('unsharded run of failed points succeeded');
+  } catch (e) {
+    assert.ok(e instanceof SweepFailed, String(e));
+  }
+});
+
 test('timeouts: a run over the limit is not stored, the rest completes, the next invocation retries it', async () => {
   const { RunTimeoutError } = await import('../../src/dse/run.ts');
   const out = path.join(tmp, 'timeout');

@@ -52,6 +52,11 @@ test('t quantiles and intervals match tables', () => {
     [0.95, 5, 2.015],
   ];
   for (const [p, df, t] of table) assert.ok(Math.abs(tQuantile(p, df) - t) < 1e-3, `t(${p}, ${df})`);
+  // beyond the former +-1,000 bracket: df = 1 is the Cauchy distribution, t = tan(pi (p - 1/2)) in closed form
+  for (const p of [0.99975, 0.99995, 0.9999995]) {
+    const want = Math.tan(Math.PI * (p - 0.5));
+    assert.ok(Math.abs(tQuantile(p, 1) / want - 1) < 1e-9, `t(${p}, 1) = ${tQuantile(p, 1)} vs ${want}`);
+  }
   const ci = confidenceInterval([1, 2, 3, 4], 0.95);
   assert.is(ci.mean, 2.5);
   assert.ok(Math.abs(ci.high - ci.mean - (3.182 * Math.sqrt(5 / 3)) / 2) < 1e-3);
