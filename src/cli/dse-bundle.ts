@@ -36,6 +36,27 @@ export const DSE_NODE_FLAGS = ['--single-threaded', '--max-semi-space-size=32'] 
  * `dispose`. Returns undefined (the pool then uses its default entry) when running compiled JavaScript, or when
  * bundling fails (reported on stderr unless `quiet`, which only tests set).
  */
+/**
+ * The source files a DSE worker's results depend on: the import graph of src/dse/worker.ts (esbuild's metafile, no
+ * output written), paths relative to the project root, sorted. Packages stay external (package-lock.json stands for
+ * them in codeVersion).
+ */
+export function workerSources(): string[] {
+  const r = buildSync({
+    entryPoints: [path.join(root, 'src', 'dse', 'worker.ts')],
+    absWorkingDir: root,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  return Object.keys(r.metafile.inputs).map((f) => f.split(path.sep).join('/')).sort();
+}
+
 export function workerBundle(quiet = false): { entry: WorkerEntry; dispose(): void } | undefined {
   const self = fileURLToPath(import.meta.url);
   if (!self.endsWith('.ts')) return undefined;

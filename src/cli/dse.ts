@@ -24,7 +24,7 @@ import type { Evaluator, RunPlanResult } from '../dse/run.ts';
 import { createProgress } from './progress.ts';
 import { dirStore, unionStore } from '../dse/store.ts';
 import type { DseFs } from '../dse/store.ts';
-import { workerBundle } from './dse-bundle.ts';
+import { workerBundle, workerSources } from './dse-bundle.ts';
 
 export { DSE_NODE_FLAGS, workerBundle } from './dse-bundle.ts';
 
@@ -67,13 +67,26 @@ function listTs(dir: string, rel = ''): string[] {
   return out;
 }
 
-/** Package version + a hash of every src/**.ts file: results of other code versions are never reused. */
+/**
+ * Package version + a hash of the sources a worker's results depend on (workerSources: the import graph of
+ * src/dse/worker.ts) and of package-lock.json (the libraries): results of other code versions are never reused, and
+ * an edit elsewhere (the demo server, the loadtest, the CLI) no longer discards every stored run (until 2026-12-08
+ * every src/**.ts file was hashed). Without esbuild at hand (a build from JavaScript), every src file as before.
+ */
 export function codeVersion(): string {
   const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
   const h = createHash('sha256');
-  const src = path.join(root, 'src');
-  for (const f of listTs(src)) {
-    h.update(f).update('\0').update(readFileSync(path.join(src, f))).update('\0');
+  let files: string[];
+  try {
+    files = workerSources();
+  } catch {
+    files = listTs(path.join(root, 'src')).map((f) => `src/${f}`);
+  }
+  for (const f of files) h.update(f).update('\0').update(readFileSync(path.join(root, f))).update('\0');
+  try {
+    h.update('package-lock.json\0').update(readFileSync(path.join(root, 'package-lock.json')));
+  } catch {
+    // no lock file beside the sources: the package version alone stands for the libraries
   }
   return `${pkg.version}+${h.digest('hex').slice(0, 16)}`;
 }
