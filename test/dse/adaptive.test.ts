@@ -192,7 +192,7 @@ test('ranking failing points: smallest total violation first, a failing target-0
   // index 2 misses by 1 %: order 2, 0, 1 whatever the order given (a NaN made the sort depend on it)
   const point = (index: number, margin: number): PointResult => ({
     index, params: {}, replications: 1, planned: 1, metrics: {}, sla_pass: false,
-    sla: [{ name: 'x', op: '<=', target: margin === margin ? 1 : 0, unit: '', source: 'sweep', value: { mean: 0, low: 0, high: 0, n: 1, sd: 0 }, pass: false, margin }],
+    sla: [{ name: 'x', op: '<=', target: Number.isNaN(margin) ? 0 : 1, unit: '', source: 'sweep', value: { mean: 0, low: 0, high: 0, n: 1, sd: 0 }, pass: false, margin }],
   } as unknown as PointResult);
   const pts = [point(0, -0.5), point(1, NaN), point(2, -0.01)];
   for (const order of [[0, 1, 2], [1, 2, 0], [2, 1, 0]]) {
