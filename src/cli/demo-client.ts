@@ -115,7 +115,7 @@ export async function main(
         return k ? { ok: true as const, publicKey: k.key } : { ok: false as const, alert: 42, reason: 'unusable leaf certificate' };
       },
     };
-    keylog = keylogWriter(o.keylog);
+    keylog = keylogWriter(o.keylog, (m) => err(`demo:client: ${m}\n`));
     const suites = parseSuites(o.suite);
     const groups = parseGroups(o.group);
     const schemes = parseSchemes(o.sig);

@@ -1,7 +1,7 @@
 // Shared pieces of the UDP demo (npm run demo:server / demo:client): option parsing helpers, the CSPRNG
 // RandomSource, the wall clock, key-log file output. The CLI is the only layer allowed real clocks and randomness.
 import { randomFillSync } from 'node:crypto';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { KxGroup, RandomSource, SignatureScheme } from '../dtls/crypto/provider.ts';
 import { SUITE_NAMES, type CipherSuiteName } from '../dtls/crypto/suites.ts';
@@ -92,11 +92,26 @@ export function readText(path: string, what: string): string {
   }
 }
 
-/** Appends NSS key-log lines to `path` (created if needed). */
-export function keylogWriter(path: string | undefined): ((lines: string[]) => void) | undefined {
+/** Appends NSS key-log lines to `path` (created if needed). The file is opened once here, so that a path that cannot
+ *  be written (missing directory, no permission, a directory) is a usage error at startup rather than a key-log hook
+ *  that throws inside every handshake. A later write failure (disk full, directory removed) is reported once through
+ *  `onError` and key logging stops; the connections carry on. */
+export function keylogWriter(path: string | undefined, onError: (message: string) => void): ((lines: string[]) => void) | undefined {
   if (!path) return undefined;
+  try {
+    closeSync(openSync(path, 'a'));
+  } catch (e) {
+    throw new UsageError(`cannot open --keylog ${path} for appending: ${(e as Error).message}`);
+  }
+  let failed = false;
   return (lines) => {
-    if (lines.length) appendFileSync(path, lines.map((l) => `${l}\n`).join(''));
+    if (failed || lines.length === 0) return;
+    try {
+      appendFileSync(path, lines.map((l) => `${l}\n`).join(''));
+    } catch (e) {
+      failed = true;
+      onError(`cannot write --keylog ${path}: ${(e as Error).message}; key logging stopped`);
+    }
   };
 }
 

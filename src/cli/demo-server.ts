@@ -3,23 +3,30 @@
 //                         [--psk-identity ID --psk-key HEX]
 //                         [--client-auth none|request|require --client-ca FILE]
 //                         [--max-half-open N] [--max-half-open-per-source N] [--handshake-timeout MS]
+//                         [--max-connections N] [--idle-timeout-ms MS] [--exit-after N]
 //                         [--turn-stats FILE [--speed-probe MS]]
 // A DTLS 1.3 echo server over a real UDP socket: the sans-IO ServerDispatcher routes datagrams (by address or
 // CID), every application message is sent back to its sender on the same connection. Timers are driven from the
 // dispatcher's nextTimeout(). Prints "listening HOST:PORT" once bound (--port 0 picks a free port), then one line
-// per connection event. Stops on SIGINT/SIGTERM (exit 0), or after --max-connections connections have closed.
+// per connection event. Stops on SIGINT/SIGTERM (exit 0), or after --exit-after N connections have closed. Bad
+// arguments (an unreadable --cert, a --keylog or --turn-stats path that cannot be written...): one line, exit 1.
+// Established connections that receive nothing for --idle-timeout-ms (default 300000; 0 = never) are closed with a
+// close_notify (src/cli/demo-idle.ts): a client that vanished without close_notify is not held for ever.
+// --max-connections N: connections held at most (handshakes included); ClientHellos beyond it are dropped.
 // --turn-stats FILE: each event-loop turn's wall and CPU time and each garbage collection, written when the server
-// stops, and on SIGUSR2 while it runs (src/cli/demo-turns.ts; read by the calibration). --speed-probe MS adds the
+// stops, and on SIGUSR2 while it runs (src/cli/demo-turns.ts; read by the calibration); a write that fails then is
+// one line on stderr (the server keeps serving; at the stop, exit 1). --speed-probe MS adds the
 // host's speed: a fixed compute kernel timed after a datagram's turn, at most every MS ms (src/cli/speed-probe.ts).
 import { Command } from 'commander';
 import dgram from 'node:dgram';
 import { isIP, type AddressInfo } from 'node:net';
-import { AntiReplay, ServerDispatcher, TicketKeys, createProvider } from '../dtls/index.ts';
+import { AntiReplay, ServerDispatcher, TicketKeys, createProvider, type ServerConnection } from '../dtls/index.ts';
 import { CertificateVerifier, loadCredential, parseCertificate, parseCertificatesPem } from '../dtls/cert/index.ts';
 import {
   UsageError, collect, cryptoRandom, hex, keylogWriter, nowMs, parseGroups, parseIntOpt, parseSchemes, parseSuites, readText,
 } from './demo-common.ts';
-import { TurnRecorder } from './demo-turns.ts';
+import { IdleConnections } from './demo-idle.ts';
+import { TurnRecorder, turnStatsUnwritable } from './demo-turns.ts';
 
 /** The client certificate's subject, for the 'connected' line. */
 function clientName(leaf: Uint8Array): string {
@@ -54,6 +61,8 @@ type Opts = {
   maxHalfOpen?: string;
   maxHalfOpenPerSource?: string;
   handshakeTimeout?: string;
+  maxConnections?: string;
+  idleTimeoutMs: string;
   turnStats?: string;
   speedProbe?: string;
 };
@@ -66,6 +75,12 @@ export function splitAddress(a: string): { ip: string; port: number } {
   const i = a.lastIndexOf(':');
   return { ip: a.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(a.slice(i + 1)) };
 }
+
+/** Default --idle-timeout-ms: 5 minutes, the UDP mapping timeout RFC 4787 (REQ-5) recommends for NATs, so that a
+ *  peer silent for longer would mostly have lost its path to us anyway; long enough for any client of this demo. */
+export const IDLE_TIMEOUT_DEFAULT_MS = 300_000;
+/** The longest setTimeout delay (2^31-1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export type RunningServer = { port: number; close(): Promise<void>; dispatcher: ServerDispatcher; done: Promise<number>; writeTurns(): void };
 
@@ -95,6 +110,8 @@ export async function start(
     .option('--max-half-open <n>', 'handshakes in progress held at most (oldest evicted; default 4096)')
     .option('--max-half-open-per-source <n>', 'handshakes in progress per source IP (default 256)')
     .option('--handshake-timeout <ms>', 'abandon a handshake not complete after this long (default 60000)')
+    .option('--max-connections <n>', 'connections held at most, handshakes included (ClientHellos beyond it are dropped; default no cap)')
+    .option('--idle-timeout-ms <ms>', 'close (close_notify) an established connection that received nothing for this long (0 = never)', String(IDLE_TIMEOUT_DEFAULT_MS))
     .option('--tls13-resumption-label', 'derive ticket PSKs with "tls13 resumption" (wolfSSL 5.5.4 compatibility; RFC 9147: dtls13)')
     .option('--tickets', 'issue session tickets (NewSessionTicket, key from the OS RNG) and accept resumption')
     .option('--early-data <bytes>', 'with --tickets: max_early_data_size in tickets, 0-RTT accepted with anti-replay')
@@ -120,12 +137,18 @@ export async function start(
   let keylog: ((lines: string[]) => void) | undefined;
   let keylogCount = 0;
   let speedProbeMs: number | undefined;
+  let idleTimeoutMs: number;
   try {
     port = parseIntOpt(o.port, '--port', 0, 65535);
     if (o.speedProbe !== undefined) {
       if (o.turnStats === undefined) throw new UsageError('--speed-probe needs --turn-stats (its samples go to that file)');
       speedProbeMs = parseIntOpt(o.speedProbe, '--speed-probe', 1, 60000);
     }
+    if (o.turnStats !== undefined) {
+      const why = turnStatsUnwritable(o.turnStats);
+      if (why) throw new UsageError(why);
+    }
+    idleTimeoutMs = parseIntOpt(o.idleTimeoutMs, '--idle-timeout-ms', 0, MAX_TIMER_MS);
     if (o.crypto !== 'node' && o.crypto !== 'noble') throw new UsageError('--crypto must be node or noble');
     if (o.cookie !== 'on' && o.cookie !== 'off') throw new UsageError('--cookie must be on or off');
     const cidLen = parseIntOpt(o.cid, '--cid', 0, 20);
@@ -133,7 +156,7 @@ export async function start(
     const provider = createProvider(o.crypto, cryptoRandom);
     const cred = loadCredential(readText(o.cert, '--cert'), readText(o.key, '--key'), provider);
     if (!cred.ok) throw new UsageError(`credential: ${cred.reason}: ${cred.detail}`);
-    keylog = keylogWriter(o.keylog);
+    keylog = keylogWriter(o.keylog, (m) => err(`demo:server: ${m}\n`));
     const suites = parseSuites(o.suite);
     const groups = parseGroups(o.group);
     const schemes = parseSchemes(o.sig);
@@ -164,6 +187,7 @@ export async function start(
       ...(o.maxHalfOpen ? { maxHalfOpen: parseIntOpt(o.maxHalfOpen, '--max-half-open', 1, 1e9) } : {}),
       ...(o.maxHalfOpenPerSource ? { maxHalfOpenPerSource: parseIntOpt(o.maxHalfOpenPerSource, '--max-half-open-per-source', 1, 1e9) } : {}),
       ...(o.handshakeTimeout ? { handshakeTimeoutMs: parseIntOpt(o.handshakeTimeout, '--handshake-timeout', 1, 3_600_000) } : {}),
+      ...(o.maxConnections ? { maxConnections: parseIntOpt(o.maxConnections, '--max-connections', 1, 1e9) } : {}),
       crypto: provider,
       rng: cryptoRandom,
       credential: { chain: cred.credential.chain, privateKey: cred.credential.privateKey, scheme: cred.credential.scheme },
@@ -190,7 +214,19 @@ export async function start(
   const done = new Promise<number>((r) => (finish = r));
   const turns = o.turnStats !== undefined ? new TurnRecorder(o.turnStats) : undefined;
   if (speedProbeMs !== undefined) turns?.enableSpeedProbe(speedProbeMs);
+  const idle = idleTimeoutMs > 0 ? new IdleConnections<ServerConnection>(idleTimeoutMs) : undefined;
   let sent = 0;
+
+  /** Closes the established connections idle past the timeout: close_notify (a peer that is alive but quiet learns
+   *  that its next records would be dropped), then the 'closed' event removes the connection from the dispatcher. */
+  const expireIdle = (now: number) => {
+    if (!idle) return;
+    for (const { conn, idleMs } of idle.expire(now)) {
+      if (conn.isClosed) continue;
+      out(`idle ${conn.address} ${Math.round(idleMs)}ms\n`);
+      conn.close();
+    }
+  };
 
   const pump = () => {
     for (;;) {
@@ -200,6 +236,7 @@ export async function start(
         const ev = e.event;
         switch (ev.type) {
           case 'connected':
+            idle?.touch(e.connection, nowMs());
             if (keylog && keylogCount === 0) err('demo:server: warning: the endpoint reported no secrets (no keylog hook); --keylog file left empty\n');
             out(
               `connected ${e.address} suite=${ev.suite} group=${ev.group} scheme=${ev.signatureScheme}` +
@@ -219,6 +256,7 @@ export async function start(
             out(`alert ${e.address} ${ev.sent ? 'sent' : 'received'} ${ev.name}(${ev.description}) level=${ev.level}\n`);
             break;
           case 'closed':
+            idle?.forget(e.connection);
             out(`closed ${e.address} ${ev.reason}\n`);
             if (++closedCount >= exitAfter) setImmediate(() => void stop(0));
             break;
@@ -235,13 +273,17 @@ export async function start(
     }
     if (timer) clearTimeout(timer);
     timer = undefined;
-    const next = dispatcher.nextTimeout();
+    const d = dispatcher.nextTimeout();
+    const i = idle?.nextDeadline();
+    const next = d === undefined || (i !== undefined && i < d) ? i : d;
     if (next !== undefined && !closing) {
       timer = setTimeout(() => {
         timer = undefined;
         turns?.begin();
         sent = 0;
-        dispatcher.handleTimeout(nowMs());
+        const now = nowMs();
+        dispatcher.handleTimeout(now);
+        expireIdle(now);
         pump();
         turns?.end(0, sent);
       }, Math.max(0, next - nowMs()));
@@ -253,7 +295,14 @@ export async function start(
     log(`recv ${msg.length}B from ${address}`);
     turns?.begin();
     sent = 0;
-    dispatcher.receive(new Uint8Array(msg.buffer, msg.byteOffset, msg.length), address, nowMs());
+    const now = nowMs();
+    const datagram = new Uint8Array(msg.buffer, msg.byteOffset, msg.length);
+    // activity: new authenticated records only (a spoofed or replayed datagram does not keep a connection alive)
+    const conn = idle ? dispatcher.connectionFor(datagram, address) : undefined;
+    const auth = conn?.authenticatedRecords ?? 0;
+    const newest = conn?.newestRecords ?? 0;
+    const reached = dispatcher.receive(datagram, address, now);
+    if (conn && reached === conn && conn.authenticatedRecords > auth && conn.newestRecords > newest && idle!.has(conn)) idle!.touch(conn, now);
     pump();
     turns?.end(msg.length, sent, address);
   });
@@ -264,8 +313,9 @@ export async function start(
     closing = true;
     if (timer) clearTimeout(timer);
     await new Promise<void>((r) => sock.close(() => r()));
-    turns?.flush();
-    finish(code);
+    const why = turns?.flush();
+    if (why) err(`demo:server: ${why}; the run's turn statistics are lost\n`);
+    finish(why && code === 0 ? 1 : code);
   };
 
   try {
@@ -282,17 +332,26 @@ export async function start(
   }
   const bound = (sock.address() as AddressInfo).port;
   out(`listening ${addressKey(o.host, bound)}\n`);
-  return { port: bound, close: () => stop(0), dispatcher, done, writeTurns: () => turns?.write() };
+  return { port: bound, close: () => stop(0), dispatcher, done, writeTurns: () => {
+    const why = turns?.write();
+    if (why) err(`demo:server: ${why}; still serving (statistics kept in memory)\n`);
+  } };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  // The handlers go in before "listening" is printed: a SIGUSR2 (or SIGTERM) sent as soon as that line is read must
+  // not meet the signal's default action (terminate) in the instant between the line and the handlers.
+  let server: RunningServer | undefined;
+  let stopEarly = false;
+  const onSignal = () => (server ? void server.close() : (stopEarly = true));
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGUSR2', () => server?.writeTurns());
   start(process.argv.slice(2)).then(
     async (r) => {
       if (typeof r === 'number') process.exit(r);
-      const onSignal = () => void r.close();
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      process.on('SIGUSR2', () => r.writeTurns());
+      server = r;
+      if (stopEarly) void r.close();
       process.exit(await r.done);
     },
     (e) => {

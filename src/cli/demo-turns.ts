@@ -7,7 +7,7 @@
 // (epoch ms), its pause (the entry's duration) and its kind (minor = scavenge, major = mark-compact, incremental
 // marking, weak callbacks). Samples are held in memory and written as JSON once, when the server stops, so that the
 // measurement adds no I/O to the turns it measures (a turn's own bookkeeping: two cpuUsage calls, ~1 us).
-import { renameSync, writeFileSync } from 'node:fs';
+import { renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { PerformanceObserver, constants, performance } from 'node:perf_hooks';
 import { SpeedProbe } from './speed-probe.ts';
 
@@ -93,18 +93,39 @@ export class TurnRecorder {
   }
 
   /** Writes the samples so far and keeps recording (SIGUSR2: a calibration on a running server); the file appears
-   *  whole (written aside, then renamed). */
-  write(): void {
+   *  whole (written aside, then renamed). Returns why it could not be written (the samples stay in memory), or
+   *  undefined. */
+  write(): string | undefined {
     const tmp = `${this.file}.part`;
-    writeFileSync(tmp, JSON.stringify(this.data));
-    renameSync(tmp, this.file);
+    try {
+      writeFileSync(tmp, JSON.stringify(this.data));
+      renameSync(tmp, this.file);
+      return undefined;
+    } catch (e) {
+      return `cannot write --turn-stats ${this.file}: ${(e as Error).message}`;
+    }
   }
 
-  /** Writes the samples (once; later calls do nothing). */
-  flush(): void {
-    if (this.flushed) return;
+  /** Writes the samples (once; later calls do nothing and return undefined). Returns why they could not be written. */
+  flush(): string | undefined {
+    if (this.flushed) return undefined;
     this.flushed = true;
     this.obs.disconnect();
-    this.write();
+    return this.write();
+  }
+}
+
+/** Why `file` could not receive the turn statistics, checked before the server starts (the file is written only when
+ *  the server stops, too late to learn that its directory is missing): writes and removes the `.part` file that
+ *  write() renames into place, and refuses a directory. Undefined when it can. */
+export function turnStatsUnwritable(file: string): string | undefined {
+  try {
+    if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) return `--turn-stats ${file} is a directory`;
+    const tmp = `${file}.part`;
+    writeFileSync(tmp, '');
+    unlinkSync(tmp);
+    return undefined;
+  } catch (e) {
+    return `cannot write --turn-stats ${file}: ${(e as Error).message}`;
   }
 }

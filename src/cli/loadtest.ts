@@ -10,15 +10,18 @@
 // Record latency here is the echo round trip (`record_rtt_us`), not the simulator's one-way record latency.
 // `start_lateness_ms`: how late the clients started against the schedule; --arrivals adds every client's actual start
 // (`arrivals_ms`, by client index; `npm run validate -- loopback` replays them in the model).
-// Exit status: 0 every client completed, 1 some failed, 2 bad arguments.
-import { spawn } from 'node:child_process';
+// Exit status: 0 every client completed, 1 some failed, 2 bad arguments (one line: a bad number, an unreadable or
+// non-PEM --ca, a schedule longer than Node's longest timer). With --procs W, a generator process that fails or a
+// SIGINT / SIGTERM stops every process and prints what completed instead of the summary (src/cli/loadtest/children.ts):
+// exit 1 (2 if a process refused its arguments), 128 + the signal's number when interrupted; --procs 1 likewise.
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { Command, CommanderError } from 'commander';
 import { createProvider } from '../dtls/index.ts';
 import { CertificateVerifier, leafKey, parseCertificate, parseCertificatesPem } from '../dtls/cert/index.ts';
 import { UsageError, collect, cryptoRandom, parseGroups, parseIntOpt, parseSuites, readText } from './demo-common.ts';
-import { type LoadSamples, type LoadSpec, emptySamples, mergeSamples, runLoad } from './loadtest/generator.ts';
+import { CHILD_STOPPED_EXIT, PARTIAL_MARK, SHARD_MARK, runChildren, signalExit, startLeadMs, stopRequest, tally } from './loadtest/children.ts';
+import { type ClientEnv, type LoadSamples, type LoadSpec, arrivalTimes, emptySamples, runLoad } from './loadtest/generator.ts';
 import { summarize, renderText } from './loadtest/summary.ts';
 
 type Opts = {
@@ -27,7 +30,8 @@ type Opts = {
   suite?: string[]; group?: string[]; crypto: string; mtu?: string; json?: boolean; shard?: string; arrivals?: boolean;
 };
 
-const SHARD_MARK = 'LOADTEST_SAMPLES ';
+/** The longest delay setTimeout honours (2^31-1 ms, about 24.8 days; longer ones fire after 1 ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export async function main(
   argv: string[],
@@ -61,40 +65,76 @@ export async function main(
     .configureOutput({ writeErr: (s) => err(s), writeOut: (s) => out(s) });
   let o: Opts;
   let spec: LoadSpec;
+  let procs: number;
+  let env: ClientEnv;
   try {
     program.parse(argv, { from: 'user' });
     o = program.opts<Opts>();
     spec = toSpec(o);
+    procs = parseIntOpt(o.procs, '--procs', 1, 64);
+    checkSchedule(spec, o.rate, procs);
+    env = clientEnv(o); // also in the parent of --procs W: a bad --ca is refused before any process starts
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    err(`loadtest: ${(e as Error).message}\n`);
+    if (!(e instanceof UsageError)) throw e;
+    err(`loadtest: ${e.message}\n`);
     return 2;
   }
 
   if (o.shard !== undefined) {
-    // Child process: wait for the parent's start time, run, print the raw samples.
+    // Child process: wait for the parent's start time, run, print the raw samples (the samples so far if stopped).
     const t0 = Number(process.env.LOADTEST_T0_EPOCH_MS) - Date.now() + performance.now();
-    const s = await runLoad(spec, clientEnv(o), Number.isFinite(t0) ? t0 : performance.now());
-    out(`${SHARD_MARK}${JSON.stringify(s)}\n`);
-    return 0;
+    const samples = emptySamples();
+    const stop = stopRequest(process.env.LOADTEST_T0_EPOCH_MS !== undefined);
+    try {
+      const how = await Promise.race([runLoad(spec, env, Number.isFinite(t0) ? t0 : performance.now(), samples).then(() => 'done' as const), stop.stopped]);
+      if (how === 'done') {
+        out(`${SHARD_MARK}${JSON.stringify(samples)}\n`);
+        return 0;
+      }
+      if (how !== 'parent') out(`${PARTIAL_MARK}${JSON.stringify({ signal: how, samples })}\n`);
+      return CHILD_STOPPED_EXIT;
+    } finally {
+      stop.dispose();
+    }
   }
 
-  const procs = parseIntOpt(o.procs, '--procs', 1, 64);
   const wall0 = performance.now();
   let samples: LoadSamples;
-  try {
-    if (procs === 1) {
-      samples = await runLoad(spec, clientEnv(o), performance.now() + 50);
-    } else {
-      samples = await runChildren(argv, procs, err);
+  if (procs === 1) {
+    samples = emptySamples();
+    const stop = stopRequest(false);
+    try {
+      const how = await Promise.race([runLoad(spec, env, performance.now() + startLeadMs(1), samples).then(() => 'done' as const), stop.stopped]);
+      if (how !== 'done') {
+        const sig = how === 'parent' ? 'SIGTERM' : how;
+        err(`loadtest: interrupted by ${sig}. No complete result; of ${tally(samples)}\n`);
+        return signalExit(sig);
+      }
+    } finally {
+      stop.dispose();
     }
-  } catch (e) {
-    err(`loadtest: ${(e as Error).message}\n`);
-    return 1;
+  } else {
+    const r = await runChildren(fileURLToPath(import.meta.url), argv, procs, Date.now() + startLeadMs(procs), err);
+    if (!r.ok) return r.exitCode;
+    samples = r.samples;
   }
   const summary = summarize(spec, samples, (performance.now() - wall0) / 1000, o.arrivals === true);
   out(o.json ? `${JSON.stringify(summary, null, 2)}\n` : renderText(summary));
   return samples.failed === 0 ? 0 : 1;
+}
+
+/** Refuses a schedule whose last client would start after the longest delay setTimeout honours (a longer one fires
+ *  after 1 ms: every client would start at once while the summary still reports the requested rate). */
+function checkSchedule(spec: LoadSpec, rateText: string, procs: number): void {
+  const starts = arrivalTimes(spec.clients, spec.rate, spec.arrival, spec.seed, spec.burst ?? 1);
+  const last = starts[starts.length - 1]! + startLeadMs(procs);
+  if (last > MAX_TIMER_MS) {
+    throw new UsageError(
+      `--rate ${rateText} with --clients ${spec.clients}: the last client would start ${(last / 86_400_000).toPrecision(3)} days ` +
+        'after the run begins, beyond the longest timer Node can wait (2^31-1 ms, 24.8 days); raise --rate or lower --clients',
+    );
+  }
 }
 
 function toSpec(o: Opts): LoadSpec {
@@ -130,12 +170,12 @@ function toSpec(o: Opts): LoadSpec {
   };
 }
 
-function clientEnv(o: Opts) {
+function clientEnv(o: Opts): ClientEnv {
   const crypto = createProvider(o.crypto as 'node' | 'noble', cryptoRandom);
   let verifier;
   if (o.ca) {
     const anchors = parseCertificatesPem(readText(o.ca, '--ca'));
-    if (!anchors.ok) throw new UsageError(`--ca ${o.ca}: ${anchors.detail}`);
+    if (!anchors.ok) throw new UsageError(`--ca ${o.ca}: not a PEM certificate file (${anchors.detail})`);
     verifier = new CertificateVerifier({ trustAnchors: anchors.der, provider: crypto, clock: () => Date.now() });
   } else {
     verifier = {
@@ -147,33 +187,6 @@ function clientEnv(o: Opts) {
     };
   }
   return { crypto, rng: cryptoRandom, verifier, serverName: o.serverName ?? o.host };
-}
-
-/** Forks `procs` copies of this command with --shard i/procs; they share one start instant (wall clock). */
-async function runChildren(argv: string[], procs: number, err: (s: string) => void): Promise<LoadSamples> {
-  const script = fileURLToPath(import.meta.url);
-  const startEpoch = Date.now() + 300 + 150 * procs; // time for the children to load
-  const runs: Promise<LoadSamples>[] = [];
-  for (let i = 0; i < procs; i++) {
-    runs.push(new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [...process.execArgv, script, ...argv, '--shard', `${i}/${procs}`], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-        env: { ...process.env, LOADTEST_T0_EPOCH_MS: String(startEpoch) },
-      });
-      let text = '';
-      child.stdout.on('data', (d: Buffer) => (text += d.toString()));
-      child.on('close', (code) => {
-        const line = text.split('\n').find((l) => l.startsWith(SHARD_MARK));
-        if (code !== 0 || !line) return reject(new Error(`generator process ${i} exited ${code}`));
-        resolve(JSON.parse(line.slice(SHARD_MARK.length)) as LoadSamples);
-      });
-    }));
-  }
-  const all = await Promise.all(runs).catch((e: Error) => {
-    err(`loadtest: ${e.message}\n`);
-    throw e;
-  });
-  return all.reduce((acc, s) => mergeSamples(acc, s), emptySamples());
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -125,10 +125,10 @@ export function mergeSamples(into: LoadSamples, s: LoadSamples): LoadSamples {
   return into;
 }
 
-/** Runs this shard's clients; resolves when every one has finished or failed. `t0` is performance.now() of the run. */
-export function runLoad(spec: LoadSpec, env: ClientEnv, t0: number): Promise<LoadSamples> {
+/** Runs this shard's clients; resolves when every one has finished or failed. `t0` is performance.now() of the run.
+ *  `samples` fills as the clients finish (a caller stopped early can report the ones so far). */
+export function runLoad(spec: LoadSpec, env: ClientEnv, t0: number, samples: LoadSamples = emptySamples()): Promise<LoadSamples> {
   const starts = arrivalTimes(spec.clients, spec.rate, spec.arrival, spec.seed, spec.burst ?? 1);
-  const samples = emptySamples();
   samples.t0EpochMs = performance.timeOrigin + t0;
   const payload = new Uint8Array(spec.size);
   for (let i = 0; i < payload.length; i++) payload[i] = i & 0xff;
