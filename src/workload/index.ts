@@ -184,7 +184,8 @@ function buildResult(sc: Scenario, model: ModelConfig, seed: number, crypto: Cry
     handshakes: {
       offered: acc.handshakesOffered, completed: acc.handshakesCompleted, failed: acc.handshakesFailed,
       in_progress: Math.max(0, acc.handshakesOffered - acc.handshakesCompleted - acc.handshakesFailed), retransmissions: run.retransmissions,
-      half_open_dropped: run.dispatchers.reduce((n, d) => n + d.halfOpen.evicted, 0),
+      // evicted by a cap or abandoned by the handshake timeout (docs/outputs.md; until 2026-12-08 the timeouts were left out)
+      half_open_dropped: run.dispatchers.reduce((n, d) => n + d.halfOpen.evicted + d.halfOpen.timedOut, 0),
     },
     handshake_latency_ms: hs.count
       ? { mean: hs.mean / PS_PER_MS, p50: hs.quantile(0.5) / PS_PER_MS, p90: hs.quantile(0.9) / PS_PER_MS, p99: hs.quantile(0.99) / PS_PER_MS, max: hs.max / PS_PER_MS }

@@ -93,4 +93,18 @@ test('attack: validated', () => {
   );
 });
 
+test('half_open_dropped counts handshakes abandoned by the timeout as well as those evicted by a cap', () => {
+  // cookies off, 2,500 spoofed hellos (50,000/s for 50 ms: under the half-open cap) and a 20 ms handshake timeout:
+  // spoofed hellos never complete, so they time out
+  const { scenario, model } = load('scenarios/hello-flood.yaml', [
+    'clients.count=50', 'clients.arrival.duration_ms=50', 'attack.hello_rate_per_s=50000', 'attack.duration_ms=50', 'baseline_udp=false',
+    'clients.cookie=false', 'dtls.half_open.handshake_timeout_ms=20', 'sim.end_ms=400',
+  ]);
+  const s = runScenario({ scenario, model }).summary;
+  const st = (s.attack as AttackSummary).server_state;
+  assert.ok(st.handshake_timeouts > 0, 'some spoofed handshakes timed out');
+  // the summary's figure is every dispatcher's evictions + timeouts (the flood is on the only dispatcher)
+  assert.is(s.handshakes.half_open_dropped, st.half_open_evicted + st.handshake_timeouts);
+});
+
 test.run();
