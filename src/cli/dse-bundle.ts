@@ -4,7 +4,7 @@ import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:
 import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { buildSync } from 'esbuild';
+import { buildSync, type BuildOptions } from 'esbuild';
 import type { WorkerEntry } from '../dse/pool.ts';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -29,6 +29,28 @@ function listDir(dir: string): string[] {
 export const DSE_NODE_FLAGS = ['--single-threaded', '--max-semi-space-size=32'] as const;
 
 /**
+ * The source files a DSE worker's results depend on: the import graph of src/dse/worker.ts (esbuild's metafile, no
+ * output written), paths relative to the project root, sorted. Packages stay external (package-lock.json stands for
+ * them in codeVersion).
+ */
+export function workerSources(): string[] {
+  const r = buildSync({ ...WORKER_BUILD, absWorkingDir: root, metafile: true });
+  return Object.keys(r.metafile.inputs).map((f) => f.split(path.sep).join('/')).sort();
+}
+
+/** esbuild's options for the worker: one ESM file for Node 20, npm packages left as imports, nothing written. */
+const WORKER_BUILD = {
+  entryPoints: [path.join(root, 'src', 'dse', 'worker.ts')],
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  write: false,
+  logLevel: 'silent',
+} satisfies BuildOptions;
+
+/**
  * Bundles src/dse/worker.ts and the src/ modules it imports into one JavaScript file (npm packages stay
  * imports), written under node_modules/.cache/dtls-accel-sim/ so those imports resolve. A worker thread then
  * loads one plain module instead of running the TypeScript loader over 86 src/ modules: about 0.5 s less start-up per
@@ -36,27 +58,6 @@ export const DSE_NODE_FLAGS = ['--single-threaded', '--max-semi-space-size=32'] 
  * `dispose`. Returns undefined (the pool then uses its default entry) when running compiled JavaScript, or when
  * bundling fails (reported on stderr unless `quiet`, which only tests set).
  */
-/**
- * The source files a DSE worker's results depend on: the import graph of src/dse/worker.ts (esbuild's metafile, no
- * output written), paths relative to the project root, sorted. Packages stay external (package-lock.json stands for
- * them in codeVersion).
- */
-export function workerSources(): string[] {
-  const r = buildSync({
-    entryPoints: [path.join(root, 'src', 'dse', 'worker.ts')],
-    absWorkingDir: root,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
-  });
-  return Object.keys(r.metafile.inputs).map((f) => f.split(path.sep).join('/')).sort();
-}
-
 export function workerBundle(quiet = false): { entry: WorkerEntry; dispose(): void } | undefined {
   const self = fileURLToPath(import.meta.url);
   if (!self.endsWith('.ts')) return undefined;
@@ -66,16 +67,7 @@ export function workerBundle(quiet = false): { entry: WorkerEntry; dispose(): vo
   const file = path.join(dir, `dse-worker-${bundleHost()}-${process.pid}-${bundleCounter++}.mjs`);
   try {
     removeStaleBundles(dir);
-    const r = buildSync({
-      entryPoints: [path.join(root, 'src', 'dse', 'worker.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      packages: 'external',
-      write: false,
-      logLevel: 'silent',
-    });
+    const r = buildSync(WORKER_BUILD);
     // written under a temporary name and renamed: a worker never loads a half-written file
     mkdirSync(dir, { recursive: true });
     const tmp = `${file}.tmp-${process.pid}-${bundleCounter++}`;
