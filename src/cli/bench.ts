@@ -26,13 +26,23 @@ if (typeof mod.run !== 'function') {
   process.stderr.write(`${name} is not a benchmark; usage: npm run bench -- <${available.join('|')}> [--json]\n`);
   process.exit(2);
 }
+// the providers a bench can measure: a misspelt one used to run the node provider under the given name
+for (const flag of ['--crypto', '--provider']) {
+  const i = args.indexOf(flag);
+  if (i >= 0 && args[i + 1] !== 'node' && args[i + 1] !== 'noble') {
+    process.stderr.write(`bench ${name}: ${flag} must be node or noble, got ${args[i + 1] ?? '(nothing)'}\n`);
+    process.exit(2);
+  }
+}
 try {
   await mod.run({ json, args: args.filter((a) => a !== name && a !== '--json') });
 } catch (e) {
   // bad input the user can fix (a broken scenario, an impossible --set): the message names file:line:col and the
-  // field, as `npm run sim` prints it, without a stack trace; exit status 2
-  if (isConfigError(e)) {
-    process.stderr.write(`${e.message}\n`);
+  // field, as `npm run sim` prints it, without a stack trace; exit status 2. So is an option a bench refuses (its
+  // message starts with the option's name, e.g. "--reps: expected a positive integer") and an unknown suite.
+  const msg = e instanceof Error ? e.message : '';
+  if (isConfigError(e) || msg.startsWith('--') || (e instanceof Error && e.name === 'UnknownSuiteError')) {
+    process.stderr.write(`${isConfigError(e) ? '' : `bench ${name}: `}${msg}\n`);
     process.exit(2);
   }
   throw e;

@@ -18,7 +18,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { createProvider } from '../dtls/index.ts';
 import { loadCredential } from '../dtls/cert/index.ts';
-import { cryptoRandom, parseIntOpt, readText } from './demo-common.ts';
+import { checkWritable, cryptoRandom, parseIntOpt, readText } from './demo-common.ts';
 import { cpuMs, makeTimer, measureMicro, type MicroResults } from './calibrate/micro.ts';
 import { type HostFacts, type SocketResults, WAKEUP_LINGER, renderHostModel } from './calibrate/render.ts';
 import { FitError, REFUSED, certPaths, fitServer } from './calibrate/server.ts';
@@ -99,6 +99,7 @@ export async function main(argv: string[], out = (s: string) => void process.std
     if (o.crypto !== 'node' && o.crypto !== 'noble') throw new Error('--crypto must be node or noble');
     if (o.priority !== 'fifo' && o.priority !== 'nice' && o.priority !== 'none') throw new Error('--priority must be fifo, nice or none');
     reps = parseIntOpt(o.reps, '--reps', 1, 50); // checked before anything is measured
+    checkWritable(o.out, '--out'); // likewise: the model is written only after minutes of measurement
     certPem = readText(o.cert, 'certificate');
     keyPem = readText(o.key, 'private key');
   } catch (e) {

@@ -1,7 +1,8 @@
 // Shared pieces of the UDP demo (npm run demo:server / demo:client): option parsing helpers, the CSPRNG
 // RandomSource, the wall clock, key-log file output. The CLI is the only layer allowed real clocks and randomness.
 import { randomFillSync } from 'node:crypto';
-import { appendFileSync, closeSync, openSync, readFileSync } from 'node:fs';
+import { accessSync, appendFileSync, closeSync, constants, existsSync, openSync, readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { KxGroup, RandomSource, SignatureScheme } from '../dtls/crypto/provider.ts';
 import { SUITE_NAMES, type CipherSuiteName } from '../dtls/crypto/suites.ts';
@@ -82,6 +83,18 @@ export function parseIntOpt(v: string, what: string, min: number, max: number): 
   const n = Number(v);
   if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${what} must be an integer in [${min}, ${max}]`);
   return n;
+}
+
+/** Refuses (UsageError) an output path that cannot be written: its folder missing or not writable, or a folder
+ *  itself. Checked before a long measurement, so that its result is not lost at the end. */
+export function checkWritable(path: string, what: string): void {
+  try {
+    if (existsSync(path) && statSync(path).isDirectory()) throw new Error('it is a directory');
+    accessSync(dirname(path) || '.', constants.W_OK);
+    if (existsSync(path)) accessSync(path, constants.W_OK);
+  } catch (e) {
+    throw new UsageError(`cannot write ${what} ${path}: ${(e as Error).message}`);
+  }
 }
 
 export function readText(path: string, what: string): string {

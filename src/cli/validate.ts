@@ -23,7 +23,8 @@ const mod = (await import(join(here, 'validate', `${name}.ts`))) as {
 try {
   await mod.run({ json, args: args.filter((a) => a !== name && a !== '--json') });
 } catch (e) {
-  // a validation that cannot proceed (e.g. its calibration refused the batches) says why, without a stack trace
+  // a validation that cannot proceed (e.g. its calibration refused the batches) says why, without a stack trace;
+  // a bad argument (UsageError, checked before anything is measured) exits 2
   process.stderr.write(`validate ${name}: ${(e as Error).message}\n`);
-  process.exit(1);
+  process.exit((e as Error).name === 'UsageError' || e instanceof Error && e.constructor.name === 'UsageError' ? 2 : 1);
 }

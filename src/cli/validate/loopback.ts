@@ -45,7 +45,7 @@ import { main as calibrate } from '../calibrate.ts';
 import { makeTimer, measureMicro } from '../calibrate/micro.ts';
 import { REFUSED, certPaths, median } from '../calibrate/server.ts';
 import { analyseRounds, requestTurnStats, runRound, type Round } from '../calibrate/rounds.ts';
-import { cryptoRandom } from '../demo-common.ts';
+import { checkWritable, cryptoRandom, parseIntOpt, UsageError } from '../demo-common.ts';
 import { resolvePriority, runLoadAgainst, startServer, warmUp, type Priority } from '../loopback/measure.ts';
 import { loadavg } from 'node:os';
 import { clientCostsFrom, loopStallOf, predict } from '../loopback/predict.ts';
@@ -89,15 +89,24 @@ export async function run(opts: { json: boolean; args: string[] }): Promise<void
   const a = opts.args;
   const savedRun = opt(a, '--repredict');
   if (savedRun !== undefined) return repredictMain(savedRun, a, opts.json);
-  const reps = Number(opt(a, '--reps') ?? 3);
+  // every argument checked before anything is measured (a bad --reps used to fail after the measurements)
+  const reps = parseIntOpt(opt(a, '--reps') ?? '3', '--reps', 1, 50);
   const seconds = Number(opt(a, '--seconds') ?? 4);
+  if (!(seconds > 0 && seconds <= 3600)) throw new UsageError(`--seconds must be a number in (0, 3600], got ${opt(a, '--seconds')}`);
   const serverCrypto = (opt(a, '--server-crypto') ?? 'noble') as 'node' | 'noble';
+  if (serverCrypto !== 'node' && serverCrypto !== 'noble') throw new UsageError('--server-crypto must be node or noble');
   const arrival = (opt(a, '--arrival') ?? 'constant') as 'constant' | 'poisson';
-  const records = Number(opt(a, '--records') ?? 1);
-  const size = Number(opt(a, '--size') ?? 100);
-  if (arrival !== 'constant' && arrival !== 'poisson') throw new Error('--arrival must be constant or poisson');
+  const records = parseIntOpt(opt(a, '--records') ?? '1', '--records', 1, 1_000_000);
+  const size = parseIntOpt(opt(a, '--size') ?? '100', '--size', 1, 16_384);
+  if (arrival !== 'constant' && arrival !== 'poisson') throw new UsageError('--arrival must be constant or poisson');
   const wanted = (opt(a, '--priority') ?? 'nice') as Priority;
-  if (wanted !== 'fifo' && wanted !== 'nice' && wanted !== 'none') throw new Error('--priority must be fifo, nice or none');
+  if (wanted !== 'fifo' && wanted !== 'nice' && wanted !== 'none') throw new UsageError('--priority must be fifo, nice or none');
+  for (const name of ['--loads', '--rates']) {
+    const v = opt(a, name);
+    if (v !== undefined && !v.split(',').every((x) => Number(x) > 0 && Number.isFinite(Number(x)))) throw new UsageError(`${name} must be positive numbers separated by commas, got ${v}`);
+  }
+  const calOut = opt(a, '--calibrate-out');
+  if (a.includes('--calibrate') && calOut !== undefined) checkWritable(calOut, '--calibrate-out');
   const certs = certPaths(ROOT);
   const tmp = mkdtempSync(join(tmpdir(), 'loopback-'));
   const log = (s: string) => process.stderr.write(`validate loopback: ${s}\n`);
