@@ -228,9 +228,15 @@ export class HostCpu extends BlockBase {
    *  busy now (splitting an idle stretch at any instant gives the same total). */
   private settleOffpath(): void {
     const r = this.resource;
-    if (this.offBacklogPs === 0 || r.inService > 0) return;
-    const from = Math.max(this.offFrom, this.lastEnd);
+    if (r.inService > 0) return;
     const now = this.k.now;
+    if (this.offBacklogPs === 0) {
+      // nothing owed: the idle time up to now is spent, so work booked from now on (a wake-up's, done after its turn)
+      // cannot be placed in it (until 2026-12-08 it was, before the wake-up and even before a statistics reset)
+      this.offFrom = now;
+      return;
+    }
+    const from = Math.max(this.offFrom, this.lastEnd);
     if (now <= from) return;
     const d = Math.min(this.offBacklogPs, now - from);
     this.offBacklogPs -= d;
@@ -294,6 +300,8 @@ export class HostCpu extends BlockBase {
 
   override resetStats(): void {
     this.settleOffpath();
+    // off-path work still owed is done after the reset, never in the idle time before it (outside the window)
+    this.offFrom = Math.max(this.offFrom, this.k.now);
     super.resetStats();
     this.protocolPj = { handshake_message: 0, handshake_record: 0, record: 0 };
     this.cycles = { protocol: 0, invocation: 0, crypto: 0, offpath: 0 };

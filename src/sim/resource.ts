@@ -110,6 +110,9 @@ export class Resource {
     if (this.onFull !== 'drop' && this.onFull !== 'block') {
       throw new SimError(`Resource ${this.name}: onFull must be 'drop' or 'block'`);
     }
+    // a blocked request enters the queue when a place frees (docs/kernel.md): with no place at all it would wait for
+    // ever while the servers idle (a review found that deadlock)
+    if (this.onFull === 'block' && ql === 0) throw new SimError(`Resource ${this.name}: onFull 'block' needs a queueLimit >= 1`);
     this.w = new WaitQueue(this.discipline === 'fifo');
     const t = kernel.now;
     this.busyTw = new TimeWeighted(t, 0);

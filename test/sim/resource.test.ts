@@ -233,4 +233,9 @@ test('use passes a context argument to done (no closure needed), also after queu
   assert.equal(seen, ['a w0 s0', 'b w5 s5']);
 });
 
+test("onFull 'block' with queueLimit 0 is refused: the blocked requests could never be served", () => {
+  assert.throws(() => new Resource(new Kernel(), { name: 'r', capacity: 1, queueLimit: 0, onFull: 'block' }), /onFull 'block' needs a queueLimit >= 1/);
+  new Resource(new Kernel(), { name: 'r', capacity: 1, queueLimit: 0, onFull: 'drop' }); // dropping is fine
+});
+
 test.run();
