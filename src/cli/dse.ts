@@ -95,6 +95,21 @@ async function writeOutputs(out: string, result: SweepResult, png: boolean): Pro
   for (const f of await renderOutputs(result, { png })) nodeFs.writeAtomic(path.join(out, f.path), f.data);
 }
 
+/**
+ * The outputs of a whole run (a sweep or a merge), with its checks (src/dse/check.ts checkResultMetrics) over a
+ * complete result (runs missing after a timeout or from a partial merge are reported by the caller): a metric no run
+ * produced is an error before any output is written; a sweep whose every point failed, after them (dse.csv holds
+ * each point's error). `sweepFile`/`sweepText` place the errors.
+ */
+async function writeCheckedOutputs(out: string, result: SweepResult, png: boolean, sweep: SweepResult['plan']['sweep'], sweepFile: string, sweepText: string): Promise<void> {
+  const complete = result.missingRuns === 0;
+  const anyResult = result.points.some((p) => p.error === undefined);
+  const check = (): void => checkResultMetrics(result.points, sweep, sweepFile, sweepText);
+  if (complete && anyResult) check();
+  await writeOutputs(out, result, png);
+  if (complete && !anyResult) check();
+}
+
 export interface SweepCliOptions {
   jobs?: number;
   out?: string;
@@ -219,14 +234,7 @@ export async function runSweepCli(file: string, o: SweepCliOptions = {}): Promis
     timings.run_s = (tOut - tRun) / 1000;
     if (r.stopped || (o.shard && !adaptive)) return { plan, out, evaluated: r.evaluated, reused: r.reused, stopped: r.stopped, timedOut: r.timedOut, timings };
     const result = aggregate(plan, store);
-    // a ranking by a metric no run produced is no result; neither is a sweep whose every point failed (its
-    // outputs are written first: dse.csv holds each point's error)
-    const failed = (): void => checkResultMetrics(result.points, loaded.sweep, loaded.file, loaded.text);
-    // (only over a complete result: runs missing after a timeout are reported as such below)
-    const complete = result.missingRuns === 0;
-    if (complete && result.points.some((p) => p.error === undefined)) failed();
-    await writeOutputs(out, result, o.png ?? true);
-    if (complete) failed();
+    await writeCheckedOutputs(out, result, o.png ?? true, loaded.sweep, loaded.file, loaded.text);
     timings.outputs_s = (performance.now() - tOut) / 1000;
     return { result, plan, out, evaluated: r.evaluated, reused: r.reused, stopped: false, timedOut: r.timedOut, timings };
   } finally {
@@ -269,13 +277,8 @@ export async function mergeCli(dirs: string[], o: { out?: string; png?: boolean 
   }
   nodeFs.writeAtomic(path.join(out, 'plan.json'), renderPlanJson(plan));
   const result = aggregate(plan, target);
-  // the checks of a whole run (runSweepCli): metrics no run produced, every point failed. The sweep file is not at
-  // hand here, only plan.json's copy of it: the error names the field, without a line
-  const failed = (): void => checkResultMetrics(result.points, plan.sweep, `${dirs[0]}/plan.json (sweep)`, '');
-  const complete = result.missingRuns === 0;
-  if (complete && result.points.some((p) => p.error === undefined)) failed();
-  await writeOutputs(out, result, o.png ?? true);
-  if (complete) failed();
+  // the sweep file is not at hand here, only plan.json's copy of it: an error names the field, without a line
+  await writeCheckedOutputs(out, result, o.png ?? true, plan.sweep, `${dirs[0]}/plan.json (sweep)`, '');
   return { result, out, copied };
 }
 

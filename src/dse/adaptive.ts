@@ -156,7 +156,7 @@ export interface AdaptiveResult {
 }
 
 /** Total relative violation of a point's failing checks. A failing check with a target of 0 has no relative margin
- *  (NaN, aggregate.ts relMargin): it counts 1, a miss by the whole of its target's scale, so that the sum stays a
+ *  (NaN, relativeMargin in src/report/sla.ts): it counts 1, a miss by the whole of its target's scale, so that the sum stays a
  *  number and the ranking a total order. */
 function violation(p: PointResult): number {
   return p.sla.reduce((s, c) => s + (c.pass ? 0 : (Number.isNaN(c.margin) ? 1 : Math.max(0, -c.margin)) + 1e-9), 0);

@@ -1,5 +1,6 @@
 // From stored runs to per-point results: replication means with confidence intervals, SLA verdicts, the
 // bottleneck block, the Pareto front and the recommendation. Pure: same plan + same stored runs => same result.
+import { relativeMargin } from '../report/sla.ts';
 import { confidenceInterval } from './stats.ts';
 import type { Interval } from './stats.ts';
 import type { RunOutcome } from './metrics.ts';
@@ -114,13 +115,6 @@ export const DEFAULT_METRICS = [
   'cost.energy_per_gb_j',
 ];
 
-/** Relative slack of the mean against the target; NaN for a target of 0, where a relative margin has no meaning
- *  (until 2026-12-08 the absolute difference stood in for it and was printed x 100 as a percentage). */
-function relMargin(op: '<=' | '>=', target: number, mean: number): number {
-  const d = op === '<=' ? target - mean : mean - target;
-  return target === 0 ? NaN : d / Math.abs(target);
-}
-
 /** Orders margins smallest first, NaN (no relative margin) after every number. */
 export function byMargin(a: { margin: number }, b: { margin: number }): number {
   const an = Number.isNaN(a.margin);
@@ -167,7 +161,7 @@ function slaFor(plan: Plan, outcomes: RunOutcome[], confidence: number): SlaVerd
     const value = confidenceInterval(d.values, confidence);
     const allFinite = d.values.length === outcomes.length && d.values.every((v) => Number.isFinite(v));
     const pass = allFinite && (d.op === '<=' ? value.high <= d.target : value.low >= d.target);
-    return { name: d.name, op: d.op, target: d.target, unit: d.unit, source: d.source, value, pass, margin: relMargin(d.op, d.target, value.mean) };
+    return { name: d.name, op: d.op, target: d.target, unit: d.unit, source: d.source, value, pass, margin: relativeMargin(d.op, d.target, value.mean) };
   });
 }
 

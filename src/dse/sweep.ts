@@ -2,7 +2,7 @@
 // what to optimise. Parsed with the shared YAML + zod loader (src/workload/config/yaml.ts), so errors read
 // `sweeps/x.yaml:12:5 parameters.0.lin: ...`.
 import * as z from 'zod';
-import { isSlaMetric } from '../workload/config/scenario.ts';
+import { isSlaMetric } from '../workload/config/sla.ts';
 import { parseYamlConfig } from '../workload/config/yaml.ts';
 
 const paramPath = z

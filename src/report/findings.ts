@@ -5,6 +5,7 @@
 // Prediction (a first-order model, stated in docs/outputs.md): the work a block did (busy unit-seconds) is what
 // the offered load needs; with n' units it is spread over the run's time, shortened at saturation by the backlog
 // the plain-UDP baseline (same offered records, no accelerator) did not have. See suggest().
+import { relativeMargin } from './sla.ts';
 import type { SimResult, SlaResult } from './types.ts';
 
 export interface Findings {
@@ -60,12 +61,9 @@ function componentsOf(b: { name: string; kind: string }): string[] {
   return [b.name];
 }
 
-/** Relative margin, percent; NaN for a target of 0 (no relative margin: until 2026-12-08 the absolute difference
- *  x 100 stood in for it, and outranked every true percentage). */
+/** Relative margin, percent (relativeMargin); -Infinity for a missing value, NaN for a target of 0. */
 function slaMargin(s: SlaResult): number {
-  if (!Number.isFinite(s.value)) return -Infinity;
-  if (s.target === 0) return NaN;
-  return ((s.op === '<=' ? s.target - s.value : s.value - s.target) / Math.abs(s.target)) * 100;
+  return Number.isFinite(s.value) ? relativeMargin(s.op, s.target, s.value) * 100 : -Infinity;
 }
 
 /** True if SLA check `a` (margin `ma`) is tighter than `b` (margin `mb`): a failure before a pass, then the smaller

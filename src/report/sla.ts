@@ -52,3 +52,12 @@ export function evaluateSla(summary: Summary, targets: readonly SlaTarget[]): Sl
   }
   return out;
 }
+
+/** Relative slack of `value` against an SLA target, a fraction: (target - value) / |target| for `<=`, the reverse
+ *  for `>=` (negative: failed by that much); NaN for a target of 0, where a relative margin has no meaning (until
+ *  2026-12-08 the absolute difference stood in for it and was printed x 100 as a percentage). The findings
+ *  (./findings.ts) and the DSE's verdicts (src/dse/aggregate.ts) share it. */
+export function relativeMargin(op: '<=' | '>=', target: number, value: number): number {
+  if (target === 0) return NaN;
+  return (op === '<=' ? target - value : value - target) / Math.abs(target);
+}

@@ -260,12 +260,12 @@ export class ServerDispatcher {
 
   private sendStatelessHrr(inLen: number, ch: ReturnType<typeof decodeClientHello>, body: Uint8Array, msgSeq: number,
     recordSeq: number, address: string, now: number): void {
-    checkClientHello(ch);
+    const hello = checkClientHello(ch);
     // a usable PSK decides the suite (its hash) and, with psk_ke, that no group is needed (./psk.ts)
     const psk = this.config.psk && E.findExt(ch.extensions, X.pre_shared_key)
       ? choosePsk(this.config, this.config.psk, ch, tlsMessage(H.client_hello, body), undefined, now, true,
         this.config.clientAuth === 'require') : undefined;
-    const sel = psk ?? selectParams(this.config, ch);
+    const sel = psk ?? selectParams(this.config, ch, hello);
     const suite = getSuite(sel.suite.name);
     const chHash = this.config.crypto.hash(suite.hash, tlsMessageTransient(H.client_hello, body));
     const group = sel.share || !sel.group ? undefined : sel.group;

@@ -65,7 +65,7 @@ export interface Selection {
  * (RFC 9147 5.3), compression methods exactly [0] (RFC 8446 4.1.2), DTLS 1.3 in supported_versions (RFC 8446
  * 4.2.1), and every key share for a group listed in supported_groups (RFC 8446 4.2.8). Throws AlertError.
  */
-export function checkClientHello(ch: ClientHello): void {
+export function checkClientHello(ch: ClientHello): HelloShares {
   if (ch.legacyCookie.length !== 0) throw new AlertError(AlertDescription.illegal_parameter, 'legacy_cookie not empty');
   if (ch.compressionMethods.length !== 1 || ch.compressionMethods[0] !== 0) {
     throw new AlertError(AlertDescription.illegal_parameter, 'compression methods');
@@ -74,20 +74,29 @@ export function checkClientHello(ch: ClientHello): void {
   if (!sv || !E.SupportedVersions.decodeClient(sv).includes(DTLS13)) {
     throw new AlertError(AlertDescription.protocol_version, 'client does not offer DTLS 1.3');
   }
-  const sgData = E.findExt(ch.extensions, X.supported_groups);
   const ksData = E.findExt(ch.extensions, X.key_share);
-  if (ksData) {
-    if (!sgData) throw new AlertError(AlertDescription.missing_extension, 'key_share without supported_groups');
-    const groups = E.SupportedGroups.decode(sgData);
-    for (const s of E.KeyShare.decodeClient(ksData)) {
-      if (!groups.includes(s.group)) throw new AlertError(AlertDescription.illegal_parameter, 'key_share for unlisted group');
-    }
+  if (!ksData) return NO_SHARES;
+  const sgData = E.findExt(ch.extensions, X.supported_groups);
+  if (!sgData) throw new AlertError(AlertDescription.missing_extension, 'key_share without supported_groups');
+  const groups = E.SupportedGroups.decode(sgData);
+  const shares = E.KeyShare.decodeClient(ksData);
+  for (const s of shares) {
+    if (!groups.includes(s.group)) throw new AlertError(AlertDescription.illegal_parameter, 'key_share for unlisted group');
   }
+  return { groups, shares };
 }
 
-/** Negotiates suite, group and credential for a ClientHello that passed checkClientHello (server preference
- *  order). Throws AlertError. */
-export function selectParams(cfg: ResolvedServer, ch: ClientHello): Selection {
+/** A ClientHello's supported_groups and key_share as checkClientHello decoded them (both undefined without a
+ *  key_share), handed to selectParams so that they are decoded once per hello. */
+export interface HelloShares {
+  groups: number[] | undefined;
+  shares: E.KeyShareEntry[] | undefined;
+}
+const NO_SHARES: HelloShares = { groups: undefined, shares: undefined };
+
+/** Negotiates suite, group and credential for a ClientHello that passed checkClientHello (`hello`: what it decoded;
+ *  server preference order). Throws AlertError. */
+export function selectParams(cfg: ResolvedServer, ch: ClientHello, hello: HelloShares): Selection {
   // a PSK-only server (no certificate credential): the ClientHello offered no PSK it could use
   if (!cfg.credentials.length) throw new AlertError(AlertDescription.handshake_failure, 'no usable PSK offered and no certificate credential');
   let suite: CipherSuite | undefined;
@@ -96,13 +105,10 @@ export function selectParams(cfg: ResolvedServer, ch: ClientHello): Selection {
     if (ch.cipherSuites.includes(s.code)) { suite = s; break; }
   }
   if (!suite) throw new AlertError(AlertDescription.handshake_failure, 'no common cipher suite');
-  const sgData = E.findExt(ch.extensions, X.supported_groups);
-  const ksData = E.findExt(ch.extensions, X.key_share);
+  const { groups: clientGroups, shares } = hello; // each share for a listed group (checkClientHello)
   const saData = E.findExt(ch.extensions, X.signature_algorithms);
-  if (!sgData || !ksData) throw new AlertError(AlertDescription.missing_extension, 'supported_groups/key_share missing');
+  if (!clientGroups || !shares) throw new AlertError(AlertDescription.missing_extension, 'supported_groups/key_share missing');
   if (!saData) throw new AlertError(AlertDescription.missing_extension, 'signature_algorithms missing');
-  const clientGroups = E.SupportedGroups.decode(sgData);
-  const shares = E.KeyShare.decodeClient(ksData); // each for a listed group (checkClientHello)
   const schemes = E.SignatureAlgorithms.decode(saData);
   // the credential: its CertificateVerify scheme offered by the client, and preferably its chain signed only with
   // schemes the client accepts in certificates (signature_algorithms_cert, else signature_algorithms: RFC 8446

@@ -235,12 +235,12 @@ export class ServerConnection extends Connection {
   /** A ClientHello: the first, or the second after a HelloRetryRequest (`hrr`, stateless or stateful). */
   private onClientHello(hrr: HrrContext | undefined, ch: ClientHello, chFull: Uint8Array, now: number): void {
     const cfg = this.scfg;
-    checkClientHello(ch);
+    const hello = checkClientHello(ch);
     // a usable PSK (./psk.ts) replaces certificate authentication; otherwise the full handshake
     const psk = cfg.psk ? choosePsk(cfg, cfg.psk, ch, chFull, hrr?.prefix, now, false, cfg.clientAuth === 'require') : undefined;
     const sel: PskOrCert = psk
       ? { suite: psk.suite, group: psk.group, share: psk.share, credential: undefined }
-      : selectParams(cfg, ch);
+      : selectParams(cfg, ch, hello);
     let share = sel.share;
     if (hrr) {
       // ClientHello2 after a stateless HRR: it must follow what the HRR asked for

@@ -5,6 +5,7 @@ export * from './dist.ts';
 export * from './model.ts';
 export * from './dtls.ts';
 export * from './scenario.ts';
+export * from './sla.ts';
 export * from './auth.ts';
 export * from './attack.ts';
 export * from './fleet.ts';
